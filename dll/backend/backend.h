@@ -1,0 +1,135 @@
+/*
+ * backend.h - the contract between the portable core and an I/O back end
+ * (dll/backend/epoll on Linux, dll/backend/iocp on Windows). Exactly one back
+ * end is linked into the library.
+ *
+ * The model is completion-based, because that is what IOCP is and epoll can
+ * emulate it cheaply:
+ *  - reads: the back end owns the read buffers (a per-thread scratch buffer:
+ *    idle connections hold none). It delivers what arrived with
+ *    iws__core_read(), which consumes it synchronously. Reads of one socket
+ *    are never delivered concurrently.
+ *  - writes: the core hands a gather list to iws__be_write(). The back end
+ *    either writes some bytes right away (returns the count) or accepts the
+ *    list for later and reports with iws__core_write_done(). The buffers stay
+ *    valid until then; the gather array itself may be reused at once.
+ *  - close: iws__be_close() ends the socket; once no back-end activity for it
+ *    remains, iws__core_closed() is called exactly once, and the back end
+ *    never mentions that socket again.
+ *  - time: iws__core_tick() is called about every IWS__TICK_MS from one I/O
+ *    thread; the core runs its timers there.
+ *
+ * Locking: the core calls iws__be_write/shutdown/close/read_resume while
+ * holding its connection lock. A back end therefore never calls a core hook
+ * from inside one of those functions (hooks are called only from its own
+ * threads' event processing), and its own locks are leaves.
+ */
+#ifndef IWS_BACKEND_H
+#define IWS_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iocpws.h"
+
+#define IWS__TICK_MS 50
+
+/* Gather entry with struct iovec's layout (the epoll back end passes an array
+ * of these to writev as is; IOCP copies them into WSABUFs). */
+typedef struct iws__iov {
+  void *base;
+  size_t len;
+} iws__iov;
+#define IWS__IOV_MAX 64
+
+typedef struct iws__be iws__be;     /* one per running server */
+typedef struct iws__sock iws__sock; /* one per accepted socket */
+typedef struct iws__conn iws__conn; /* the core's connection */
+
+typedef struct iws__be_config {
+  const char *bind_address; /* IPv4 or IPv6 literal */
+  uint32_t port;
+  uint32_t io_threads; /* resolved: >= 1 */
+  uint32_t backlog;
+  uint32_t ipv6_only;
+  uint32_t tcp_nodelay;
+  uint32_t accepts_posted; /* IOCP only */
+} iws__be_config;
+
+/* iws__be_write: the back end took the list and will call
+ * iws__core_write_done() later. */
+#define IWS__BE_PENDING (-1)
+/* iws__be_write: the socket is broken; the core closes it. */
+#define IWS__BE_ERROR (-2)
+
+/* iws__core_read return values. */
+#define IWS__READ_CONTINUE 0
+#define IWS__READ_PAUSE 1 /* stop reading until iws__be_read_resume() */
+
+/* ---- back end, called by the core ---- */
+
+const char *iws__be_name(void);
+
+/* Binds, listens and starts the I/O threads. On failure returns an IWS_E_*
+ * code with a sentence in err[errlen]. */
+int iws__be_start(iws_server *server, const iws__be_config *config,
+                  iws__be **out, char *err, size_t errlen);
+
+/* The bound port. */
+uint32_t iws__be_port(iws__be *be);
+
+/* Closes the listening socket(s); accepts in progress complete or are
+ * dropped. Returns when no new connection can appear. */
+void iws__be_stop_accepting(iws__be *be);
+
+/* Ends the I/O threads and frees the back end. Every socket must have been
+ * closed and reported with iws__core_closed() before. */
+void iws__be_stop(iws__be *be);
+
+/* Writes (see above). Returns bytes written now (>= 0; may be fewer than
+ * asked), IWS__BE_PENDING or IWS__BE_ERROR. Any thread; at most one write
+ * per socket at a time (the core guarantees it). */
+int64_t iws__be_write(iws__sock *sock, const iws__iov *iov, int iovcnt);
+
+/* Sends FIN after what was written (half close). Any thread. */
+void iws__be_shutdown(iws__sock *sock);
+
+/* Closes the socket (abortive = reset, discarding unsent data). Any thread,
+ * once per socket. */
+void iws__be_close(iws__sock *sock, int abortive);
+
+/* Restarts reading after iws__core_read returned IWS__READ_PAUSE. Any
+ * thread. */
+void iws__be_read_resume(iws__sock *sock);
+
+/* ---- core hooks, called by the back end's threads ---- */
+
+/* A new socket. Returns the core's connection, or NULL to refuse it (the
+ * back end then closes the socket without reporting it). peer_ip is text. */
+iws__conn *iws__core_accept(iws_server *server, iws__sock *sock,
+                            const char *peer_ip, uint32_t peer_port);
+
+/* Bytes arrived (len > 0), the peer closed its side (len == 0, error 0), or
+ * the connection broke (error = OS code). The data is valid during the call
+ * only. Returns IWS__READ_CONTINUE or IWS__READ_PAUSE. */
+int iws__core_read(iws__conn *conn, const uint8_t *data, size_t len,
+                   int error);
+
+/* A write accepted with IWS__BE_PENDING finished: `written` bytes went out
+ * (0 is allowed: "try again now"), or error != 0. */
+void iws__core_write_done(iws__conn *conn, size_t written, int error);
+
+/* The socket is gone (see above). */
+void iws__core_closed(iws__conn *conn);
+
+/* About every IWS__TICK_MS, from one I/O thread. */
+void iws__core_tick(iws_server *server);
+
+/* A log line from the back end (printf-style). */
+void iws__core_log(iws_server *server, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif /* IWS_BACKEND_H */

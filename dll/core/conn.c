@@ -1,0 +1,1077 @@
+/*
+ * conn.c - one connection's life: handshake, wslay glue, the send queue,
+ * the close handshake, timers and the hand-off to worker threads.
+ *
+ * Threads. Each connection has a "strand": the thread that runs its input
+ * processing and its callbacks. With IWS_OPT_WORKER_THREADS = 0 it is the I/O
+ * thread delivering the bytes (the back end never delivers one socket's
+ * bytes concurrently); with N workers it is worker (id % N), fed through the
+ * connection's rx queue. The wslay context is touched only on the strand.
+ * Everything other threads may touch (send queue, close flags, the socket)
+ * is under conn->lock. Callbacks run with no lock held.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <wslay/wslay.h>
+
+#include "internal.h"
+
+#define WORKER_RX_HIGH (256 * 1024) /* pause reading above this backlog */
+#define WORKER_RX_LOW (64 * 1024)   /* resume below it */
+
+IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
+IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
+
+/* ------------------------------------------------------------------------ */
+/* small helpers                                                             */
+/* ------------------------------------------------------------------------ */
+
+int iws__bytes_append(iws__bytes *b, const void *data, size_t len) {
+  if (len == 0) return 0;
+  if (b->len + len > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    uint8_t *p;
+    while (cap < b->len + len) cap *= 2;
+    p = realloc(b->data, cap);
+    if (!p) return -1;
+    b->data = p;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  return 0;
+}
+
+void iws__bytes_free(iws__bytes *b) {
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+void iws__conn_ref(iws__conn *c) { iws__atomic_add32(&c->refs, 1); }
+
+static void ring_clear(iws__conn *c);
+
+void iws__conn_unref(iws__conn *c) {
+  if (iws__atomic_add32(&c->refs, -1) != 0) return;
+  ring_clear(c);
+  free(c->ring);
+  if (c->ws) wslay_event_context_free(c->ws);
+  iws__bytes_free(&c->inbuf);
+  iws__bytes_free(&c->stage);
+  iws__bytes_free(&c->rxq);
+  free(c->path);
+  free(c->protocol);
+  iws__mutex_destroy(&c->lock);
+  free(c);
+}
+
+static char *dup_string(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = malloc(n);
+  if (p) memcpy(p, s, n);
+  return p;
+}
+
+/* Runs a user callback with the thread marked as inside one, so that
+ * iws_stop & co. can refuse to wait for themselves. */
+#define IN_CALLBACK(server, call)                \
+  do {                                           \
+    iws_server *saved_ = iws__tls_callback_server; \
+    iws__tls_callback_server = (server);         \
+    call;                                        \
+    iws__tls_callback_server = saved_;           \
+  } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* timers                                                                    */
+/* ------------------------------------------------------------------------ */
+
+void iws__tlist_init(iws__tlist *l) {
+  l->head.prev = l->head.next = &l->head;
+}
+
+void iws__tlist_push(iws__tlist *l, iws__tnode *n, uint64_t deadline) {
+  if (n->next) iws__tlist_remove(n);
+  n->deadline = deadline;
+  n->prev = l->head.prev;
+  n->next = &l->head;
+  l->head.prev->next = n;
+  l->head.prev = n;
+}
+
+void iws__tlist_remove(iws__tnode *n) {
+  if (!n->next) return;
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  n->prev = n->next = NULL;
+}
+
+static void timer_set(iws__conn *c, int which, uint64_t delay_ms) {
+  iws_server *s = c->server;
+  iws__mutex_lock(&s->timer_lock);
+  iws__tlist_push(&s->timers[which], &c->timers[which],
+                  iws__now_ms() + delay_ms);
+  iws__mutex_unlock(&s->timer_lock);
+}
+
+static void timer_clear(iws__conn *c, int which) {
+  iws_server *s = c->server;
+  iws__mutex_lock(&s->timer_lock);
+  iws__tlist_remove(&c->timers[which]);
+  if (which == IWS__T_PONG) iws__atomic_store32(&c->awaiting_pong, 0);
+  iws__mutex_unlock(&s->timer_lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* frames                                                                    */
+/* ------------------------------------------------------------------------ */
+
+iws__chunk *iws__chunk_new(size_t len) {
+  iws__chunk *c;
+  if (len > SIZE_MAX - sizeof(iws__chunk)) return NULL;
+  c = malloc(sizeof(iws__chunk) + len);
+  if (!c) return NULL;
+  c->refs = 1;
+  c->reserved = 0;
+  c->len = len;
+  c->data = (uint8_t *)(c + 1);
+  return c;
+}
+
+void iws__chunk_unref(iws__chunk *c) {
+  if (c && iws__atomic_add32(&c->refs, -1) == 0) free(c);
+}
+
+/* wslay's frame encoder writes through a callback; each thread keeps one
+ * encoder whose sink appends to the chunk being built. */
+typedef struct frame_encoder {
+  wslay_frame_context_ptr ctx;
+  iws__chunk *target;
+} frame_encoder;
+
+static iws__tls_key *volatile encoder_key;
+
+static void encoder_free(void *p) {
+  frame_encoder *e = p;
+  if (!e) return;
+  wslay_frame_context_free(e->ctx);
+  free(e);
+}
+
+/* Offset of the next byte the sink writes; thread-local like the encoder. */
+static IWS_THREAD_LOCAL size_t encoder_offset;
+
+static ssize_t encoder_send(const uint8_t *data, size_t len, int flags,
+                            void *user) {
+  frame_encoder *e = user;
+  (void)flags;
+  if (encoder_offset + len > e->target->len) return WSLAY_ERR_INVALID_ARGUMENT;
+  memcpy(e->target->data + encoder_offset, data, len);
+  encoder_offset += len;
+  return (ssize_t)len;
+}
+
+static frame_encoder *encoder_get(void) {
+  iws__tls_key *key = iws__atomic_load_ptr((void *volatile *)&encoder_key);
+  frame_encoder *e;
+  if (!key) {
+    iws__tls_key *fresh = iws__tls_key_create(encoder_free);
+    if (!fresh) return NULL;
+    if (!iws__atomic_cas_ptr((void *volatile *)&encoder_key, NULL, fresh))
+      iws__tls_key_delete(fresh);
+    key = iws__atomic_load_ptr((void *volatile *)&encoder_key);
+  }
+  e = iws__tls_get(key);
+  if (!e) {
+    struct wslay_frame_callbacks cbs;
+    e = calloc(1, sizeof(*e));
+    if (!e) return NULL;
+    memset(&cbs, 0, sizeof(cbs));
+    cbs.send_callback = encoder_send;
+    if (wslay_frame_context_init(&e->ctx, &cbs, e) != 0) {
+      free(e);
+      return NULL;
+    }
+    iws__tls_set(key, e);
+  }
+  return e;
+}
+
+static size_t header_size(size_t len) {
+  return len <= 125 ? 2 : len <= 65535 ? 4 : 10;
+}
+
+iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
+                              size_t len) {
+  frame_encoder *e = encoder_get();
+  struct wslay_frame_iocb iocb;
+  iws__chunk *c;
+  ssize_t r;
+  if (!e) return NULL;
+  c = iws__chunk_new(header_size(len) + len);
+  if (!c) return NULL;
+  memset(&iocb, 0, sizeof(iocb));
+  iocb.fin = 1;
+  iocb.opcode = (uint8_t)opcode;
+  iocb.mask = 0;
+  iocb.payload_length = len;
+  iocb.data = payload;
+  iocb.data_length = len;
+  e->target = c;
+  encoder_offset = 0;
+  r = wslay_frame_send(e->ctx, &iocb);
+  e->target = NULL;
+  if (r < 0 || (size_t)r != len || encoder_offset != c->len) {
+    /* Cannot happen with a sink that takes everything; never ship a
+     * half-built frame if it does. */
+    wslay_frame_context_free(e->ctx);
+    e->ctx = NULL;
+    {
+      struct wslay_frame_callbacks cbs;
+      memset(&cbs, 0, sizeof(cbs));
+      cbs.send_callback = encoder_send;
+      if (wslay_frame_context_init(&e->ctx, &cbs, e) != 0) e->ctx = NULL;
+    }
+    iws__chunk_unref(c);
+    return NULL;
+  }
+  return c;
+}
+
+iws__chunk *iws__frame_close(uint32_t code, const char *reason, size_t len) {
+  uint8_t payload[125];
+  if (code == 0) return iws__frame_encode(8, NULL, 0);
+  if (len > 123) len = 123;
+  payload[0] = (uint8_t)(code >> 8);
+  payload[1] = (uint8_t)(code & 0xff);
+  if (len) memcpy(payload + 2, reason, len);
+  return iws__frame_encode(8, payload, len + 2);
+}
+
+int iws__close_code_sendable(uint32_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+         (code >= 3000 && code <= 4999);
+}
+
+/* ------------------------------------------------------------------------ */
+/* send queue (under conn->lock)                                             */
+/* ------------------------------------------------------------------------ */
+
+static int ring_reserve(iws__conn *c) {
+  uint32_t cap, i;
+  iws__outseg *fresh;
+  if (c->ring_count < c->ring_cap) return 0;
+  cap = c->ring_cap ? c->ring_cap * 2 : 8;
+  fresh = malloc(cap * sizeof(*fresh));
+  if (!fresh) return -1;
+  for (i = 0; i < c->ring_count; i++)
+    fresh[i] = c->ring[(c->ring_head + i) % c->ring_cap];
+  free(c->ring);
+  c->ring = fresh;
+  c->ring_cap = cap;
+  c->ring_head = 0;
+  return 0;
+}
+
+static int ring_push(iws__conn *c, iws__chunk *chunk, int front) {
+  iws__outseg seg;
+  if (ring_reserve(c) != 0) return -1;
+  seg.chunk = chunk;
+  seg.off = 0;
+  if (front) {
+    c->ring_head = (c->ring_head + c->ring_cap - 1) % c->ring_cap;
+    c->ring[c->ring_head] = seg;
+  } else {
+    c->ring[(c->ring_head + c->ring_count) % c->ring_cap] = seg;
+  }
+  c->ring_count++;
+  c->queued_bytes += chunk->len;
+  iws__atomic_add64_relaxed(&c->server->st_queued, (int64_t)chunk->len);
+  return 0;
+}
+
+static void ring_clear(iws__conn *c) {
+  while (c->ring_count) {
+    iws__outseg *seg = &c->ring[c->ring_head];
+    iws__chunk_unref(seg->chunk);
+    c->ring_head = (c->ring_head + 1) % c->ring_cap;
+    c->ring_count--;
+  }
+  if (c->queued_bytes)
+    iws__atomic_add64_relaxed(&c->server->st_queued,
+                              -(int64_t)c->queued_bytes);
+  c->queued_bytes = 0;
+}
+
+static void ring_consume(iws__conn *c, size_t n) {
+  iws_server *s = c->server;
+  iws__atomic_add64_relaxed(&s->st_bytes_out, (int64_t)n);
+  iws__atomic_add64_relaxed(&s->st_queued, -(int64_t)n);
+  c->queued_bytes -= n;
+  while (n && c->ring_count) {
+    iws__outseg *seg = &c->ring[c->ring_head];
+    size_t left = seg->chunk->len - seg->off;
+    if (n < left) {
+      seg->off += n;
+      return;
+    }
+    n -= left;
+    iws__chunk_unref(seg->chunk);
+    c->ring_head = (c->ring_head + 1) % c->ring_cap;
+    c->ring_count--;
+  }
+}
+
+static void tcp_close_locked(iws__conn *c, int abortive) {
+  if (c->tcp_closing || !c->sock) return;
+  c->tcp_closing = 1;
+  iws__be_close(c->sock, abortive);
+}
+
+/* Writes what is queued, unless a write is already with the back end. */
+static void flush_locked(iws__conn *c) {
+  while (!c->writing && c->ring_count && !c->tcp_closing && c->sock) {
+    iws__iov iov[IWS__IOV_MAX];
+    int n = 0;
+    uint32_t i;
+    int64_t r;
+    for (i = 0; i < c->ring_count && n < IWS__IOV_MAX; i++) {
+      iws__outseg *seg = &c->ring[(c->ring_head + i) % c->ring_cap];
+      iov[n].base = seg->chunk->data + seg->off;
+      iov[n].len = seg->chunk->len - seg->off;
+      n++;
+    }
+    c->writing = 1;
+    r = iws__be_write(c->sock, iov, n);
+    if (r == IWS__BE_PENDING) return;
+    c->writing = 0;
+    if (r < 0) {
+      if (!c->pending_error) c->pending_error = IWS_E_CONNECTION_LOST;
+      tcp_close_locked(c, 1);
+      return;
+    }
+    if (r == 0) return; /* nothing taken: wait for the back end */
+    ring_consume(c, (size_t)r);
+  }
+  if (!c->writing && !c->ring_count && c->finish_after_flush &&
+      !c->shut_sent && !c->tcp_closing && c->sock) {
+    /* Everything is out: send FIN and wait for the peer's, discarding what
+     * it still sends, so that the last frames are not lost to a reset. */
+    c->shut_sent = 1;
+    c->state = IWS__DRAINING;
+    iws__be_shutdown(c->sock);
+  }
+}
+
+/* Flushes unless the strand of this connection runs on this thread: then
+ * the strand flushes once its callbacks return, batching the writes. */
+static void maybe_flush_locked(iws__conn *c) {
+  if (iws__tls_strand_conn != c) flush_locked(c);
+}
+
+void iws__core_write_done(iws__conn *c, size_t written, int error) {
+  iws__mutex_lock(&c->lock);
+  c->writing = 0;
+  if (error) {
+    if (!c->pending_error) c->pending_error = IWS_E_CONNECTION_LOST;
+    tcp_close_locked(c, 1);
+  } else {
+    if (written) ring_consume(c, written);
+    flush_locked(c);
+  }
+  iws__mutex_unlock(&c->lock);
+}
+
+static int can_send_locked(iws__conn *c) {
+  if (c->state == IWS__CLOSED || c->tcp_closing) return IWS_E_NO_CONNECTION;
+  if (c->state != IWS__OPEN && c->state != IWS__ACCEPTING)
+    return c->state == IWS__DRAINING ? IWS_E_CLOSING : IWS_E_NO_CONNECTION;
+  if (c->close_sent) return IWS_E_CLOSING;
+  return IWS_OK;
+}
+
+/* Queues our close frame (under lock). fail = we are failing the
+ * connection: do not wait for the peer's answer. */
+static int32_t send_close_locked(iws__conn *c, uint32_t code,
+                                 const char *reason, size_t len, int fail) {
+  iws__chunk *chunk;
+  int rc = can_send_locked(c);
+  if (rc != IWS_OK) return rc;
+  chunk = iws__frame_close(code, reason, len);
+  if (!chunk || ring_push(c, chunk, 0) != 0) {
+    iws__chunk_unref(chunk);
+    tcp_close_locked(c, 1);
+    return IWS_E_NOMEM;
+  }
+  c->close_sent = 1;
+  c->close_code_sent = code ? code : IWS_CLOSE_NO_STATUS;
+  if (!c->close_recv) c->we_initiated = 1;
+  if (fail) c->fail_code = code;
+  if (fail || c->close_recv) c->finish_after_flush = 1;
+  if (len > 123) len = 123;
+  if (c->we_initiated && !c->close_recv) {
+    memcpy(c->close_reason, reason ? reason : "", len);
+    c->close_reason_len = (uint32_t)len;
+  }
+  timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
+  return IWS_OK;
+}
+
+int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
+  iws_server *s = c->server;
+  int32_t rc;
+  iws__mutex_lock(&c->lock);
+  rc = can_send_locked(c);
+  if (rc == IWS_OK && data_msg && s->rc.send_queue_limit &&
+      c->queued_bytes + chunk->len > s->rc.send_queue_limit) {
+    if (s->rc.send_queue_policy == IWS_QUEUE_ERROR) {
+      rc = IWS_E_QUEUE_FULL;
+    } else {
+      static const char why[] = "send queue limit exceeded";
+      c->pending_error = IWS_E_QUEUE_FULL;
+      send_close_locked(c, IWS_CLOSE_POLICY_VIOLATION, why, sizeof(why) - 1,
+                        1);
+      maybe_flush_locked(c);
+      rc = IWS_E_CLOSING;
+    }
+  }
+  if (rc == IWS_OK) {
+    iws__atomic_add32(&chunk->refs, 1);
+    if (ring_push(c, chunk, 0) != 0) {
+      iws__atomic_add32(&chunk->refs, -1);
+      rc = IWS_E_NOMEM;
+    } else {
+      if (data_msg) iws__atomic_add64_relaxed(&s->st_msg_out, 1);
+      maybe_flush_locked(c);
+    }
+  }
+  iws__mutex_unlock(&c->lock);
+  return rc;
+}
+
+int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
+                        uint32_t len) {
+  int32_t rc;
+  iws__mutex_lock(&c->lock);
+  rc = send_close_locked(c, code, reason, len, 0);
+  if (rc == IWS_OK) maybe_flush_locked(c);
+  iws__mutex_unlock(&c->lock);
+  return rc;
+}
+
+int32_t iws__conn_disconnect(iws__conn *c) {
+  int32_t rc = IWS_OK;
+  iws__mutex_lock(&c->lock);
+  if (c->state == IWS__CLOSED || c->tcp_closing)
+    rc = IWS_E_NO_CONNECTION;
+  else
+    tcp_close_locked(c, 1);
+  iws__mutex_unlock(&c->lock);
+  return rc;
+}
+
+void iws__conn_abort(iws__conn *c) {
+  iws__mutex_lock(&c->lock);
+  tcp_close_locked(c, 1);
+  iws__mutex_unlock(&c->lock);
+}
+
+void iws__conn_stop_gracefully(iws__conn *c) {
+  static const char why[] = "server stopping";
+  iws__mutex_lock(&c->lock);
+  if (c->state == IWS__OPEN && !c->close_sent && !c->tcp_closing) {
+    send_close_locked(c, IWS_CLOSE_GOING_AWAY, why, sizeof(why) - 1, 0);
+    maybe_flush_locked(c);
+  } else if (c->state == IWS__HANDSHAKE) {
+    /* Not a WebSocket yet: nobody to say goodbye to. */
+    tcp_close_locked(c, 1);
+  }
+  iws__mutex_unlock(&c->lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* accept                                                                    */
+/* ------------------------------------------------------------------------ */
+
+
+
+iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
+                            const char *peer_ip, uint32_t peer_port) {
+  iws__conn *c = calloc(1, sizeof(*c));
+  if (!c) {
+    iws__log(s, IWS_LOG_ERROR, "accept: out of memory");
+    return NULL;
+  }
+  iws__mutex_init(&c->lock);
+  c->refs = 1; /* the table's reference, dropped after on_disconnect */
+  c->server = s;
+  c->sock = sock;
+  c->state = IWS__HANDSHAKE;
+  c->id = iws__atomic_add64(&s->next_id, 1);
+  c->worker = s->rc.workers ? (uint32_t)(c->id % s->rc.workers) : 0;
+  snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
+  c->peer_port = peer_port;
+  if (iws__table_insert(s, c) != IWS_OK) {
+    iws__mutex_destroy(&c->lock);
+    free(c);
+    return NULL;
+  }
+  if (s->rc.handshake_timeout_ms)
+    timer_set(c, IWS__T_MAIN, s->rc.handshake_timeout_ms);
+  iws__log(s, IWS_LOG_DEBUG, "connection %llu from %s port %u",
+           (unsigned long long)c->id, c->peer_ip, (unsigned)peer_port);
+  return c;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the WebSocket side (strand only)                                          */
+/* ------------------------------------------------------------------------ */
+
+static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf,
+                          size_t len, int flags, void *user) {
+  iws__conn *c = user;
+  size_t n = c->rx_len < len ? c->rx_len : len;
+  (void)flags;
+  if (n == 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    return -1;
+  }
+  memcpy(buf, c->rx_ptr, n);
+  c->rx_ptr += n;
+  c->rx_len -= n;
+  return (ssize_t)n;
+}
+
+static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
+                          size_t len, int flags, void *user) {
+  iws__conn *c = user;
+  (void)flags;
+  if (iws__bytes_append(&c->stage, data, len) != 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    return -1;
+  }
+  return (ssize_t)len;
+}
+
+static void ws_msg_cb(wslay_event_context_ptr ctx,
+                      const struct wslay_event_on_msg_recv_arg *arg,
+                      void *user) {
+  iws__conn *c = user;
+  iws_server *s = c->server;
+  (void)ctx;
+  if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
+    iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+    if (s->cb.on_message)
+      IN_CALLBACK(s, s->cb.on_message(s, c->id, arg->opcode, arg->msg,
+                                      (uint64_t)arg->msg_length, s->user));
+  } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
+    size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
+    iws__mutex_lock(&c->lock);
+    c->close_recv = 1;
+    c->close_code_recv =
+        arg->status_code ? arg->status_code : IWS_CLOSE_NO_STATUS;
+    if (!c->we_initiated) {
+      if (rlen > 123) rlen = 123;
+      if (rlen) memcpy(c->close_reason, arg->msg + 2, rlen);
+      c->close_reason_len = (uint32_t)rlen;
+    }
+    iws__mutex_unlock(&c->lock);
+  }
+}
+
+static int ws_create(iws__conn *c) {
+  struct wslay_event_callbacks cbs;
+  memset(&cbs, 0, sizeof(cbs));
+  cbs.recv_callback = ws_recv_cb;
+  cbs.send_callback = ws_send_cb;
+  cbs.on_msg_recv_callback = ws_msg_cb;
+  if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0) return -1;
+  wslay_event_config_set_max_recv_msg_length(c->ws,
+                                             c->server->rc.max_message_size);
+  return 0;
+}
+
+static const char *failure_text(uint32_t code) {
+  switch (code) {
+  case IWS_CLOSE_INVALID_DATA:
+    return "invalid UTF-8 in a text message or close reason (closed 1007)";
+  case IWS_CLOSE_MESSAGE_TOO_BIG:
+    return "message larger than the maximum message size (closed 1009)";
+  case IWS_CLOSE_INTERNAL_ERROR:
+    return "internal error (closed 1011)";
+  default:
+    return "protocol violation by the peer (closed 1002)";
+  }
+}
+
+static void report_conn_error(iws__conn *c, int32_t code, const char *msg) {
+  iws_server *s = c->server;
+  iws__log(s, IWS_LOG_INFO, "connection %llu: %s", (unsigned long long)c->id,
+           msg);
+  if (s->cb.on_error)
+    IN_CALLBACK(s, s->cb.on_error(s, c->id, code, msg, s->user));
+}
+
+static void note_activity(iws__conn *c) {
+  if (iws__atomic_load32(&c->awaiting_pong)) timer_clear(c, IWS__T_PONG);
+}
+
+/* Feeds WebSocket bytes to wslay and moves what it wants to send (pongs,
+ * the close echo, its own failure close) into the send queue. */
+static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
+  int r;
+  uint32_t failed = 0;
+  note_activity(c);
+  c->rx_ptr = data;
+  c->rx_len = len;
+  r = wslay_event_recv(c->ws);
+  c->rx_ptr = NULL;
+  c->rx_len = 0;
+  iws__mutex_lock(&c->lock);
+  if (r == WSLAY_ERR_NOMEM) {
+    wslay_event_shutdown_write(c->ws);
+    c->pending_error = IWS_E_NOMEM;
+    if (send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
+      tcp_close_locked(c, 1);
+  } else if (r != 0) {
+    /* The frame layer refused the bytes (bad control frame, bad length...):
+     * wslay queued a close without a code; send the RFC's 1002 instead. */
+    wslay_event_shutdown_write(c->ws);
+    failed = IWS_CLOSE_PROTOCOL_ERROR;
+    if (send_close_locked(c, IWS_CLOSE_PROTOCOL_ERROR, NULL, 0, 1) != IWS_OK)
+      tcp_close_locked(c, 1);
+  } else if (c->close_sent || c->tcp_closing) {
+    /* We already said goodbye: nothing more from wslay (no pong, no second
+     * close frame). */
+    wslay_event_shutdown_write(c->ws);
+    if (c->close_recv) c->finish_after_flush = 1;
+  } else {
+    wslay_event_send(c->ws);
+    if (c->stage.len) {
+      iws__chunk *chunk = iws__chunk_new(c->stage.len);
+      if (chunk) {
+        memcpy(chunk->data, c->stage.data, c->stage.len);
+        if (ring_push(c, chunk, 0) != 0) iws__chunk_unref(chunk);
+      }
+      c->stage.len = 0;
+    }
+    if (wslay_event_get_close_sent(c->ws)) {
+      c->close_sent = 1;
+      c->close_code_sent = wslay_event_get_status_code_sent(c->ws);
+      c->finish_after_flush = 1;
+      timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
+      if (!c->close_recv) {
+        /* wslay failed the connection (1002, 1007 or 1009). */
+        failed = c->close_code_sent;
+        c->fail_code = failed;
+      }
+    }
+  }
+  if (c->stage.cap > 4096) iws__bytes_free(&c->stage);
+  iws__mutex_unlock(&c->lock);
+  if (failed)
+    report_conn_error(c,
+                      failed == IWS_CLOSE_MESSAGE_TOO_BIG
+                          ? IWS_E_MESSAGE_TOO_BIG
+                          : IWS_E_PROTOCOL,
+                      failure_text(failed));
+}
+
+/* ------------------------------------------------------------------------ */
+/* the opening handshake (strand only)                                       */
+/* ------------------------------------------------------------------------ */
+
+static void refuse(iws__conn *c, int status, const char *why) {
+  iws_server *s = c->server;
+  char text[512];
+  size_t n = iws__http_refusal(status, why, text, sizeof(text));
+  iws__chunk *chunk = n ? iws__chunk_new(n) : NULL;
+  iws__atomic_add64_relaxed(&s->st_refused, 1);
+  iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
+           (unsigned long long)c->id, c->peer_ip, status,
+           why ? why : iws__http_reason(status));
+  timer_set(c, IWS__T_MAIN, s->rc.close_timeout_ms);
+  iws__mutex_lock(&c->lock);
+  ring_clear(c); /* anything on_connect queued goes nowhere */
+  c->state = IWS__DRAINING;
+  c->finish_after_flush = 1;
+  if (chunk) {
+    memcpy(chunk->data, text, n);
+    if (ring_push(c, chunk, 0) != 0) {
+      iws__chunk_unref(chunk);
+      tcp_close_locked(c, 1);
+    }
+  } else {
+    tcp_close_locked(c, 1);
+  }
+  iws__mutex_unlock(&c->lock);
+}
+
+/* Runs on_connect and answers. Returns non-zero if the connection is open. */
+static int complete_handshake(iws__conn *c, iws_request *req) {
+  iws_server *s = c->server;
+  const char *why = NULL;
+  int status = iws__ws_validate(req, &why);
+  char answer[512];
+  size_t n;
+  iws__chunk *chunk;
+  int32_t verdict;
+
+  if (status) {
+    refuse(c, status, why);
+    return 0;
+  }
+  if (s->rc.max_connections &&
+      iws__atomic_load64(&s->st_current) >= s->rc.max_connections) {
+    refuse(c, 503, "too many connections");
+    return 0;
+  }
+  req->selected = iws__ws_pick_protocol(req, s->rc.subprotocols);
+  c->path = dup_string(req->target);
+  if (!c->path || ws_create(c) != 0) {
+    refuse(c, 500, "out of memory");
+    return 0;
+  }
+  iws__mutex_lock(&c->lock);
+  if (c->state == IWS__HANDSHAKE) c->state = IWS__ACCEPTING;
+  iws__mutex_unlock(&c->lock);
+
+  verdict = IWS_ACCEPT;
+  if (s->cb.on_connect)
+    IN_CALLBACK(s, verdict = s->cb.on_connect(s, c->id, req, s->user));
+  if (verdict != IWS_ACCEPT) {
+    if (verdict < 400 || verdict > 599) {
+      iws__log(s, IWS_LOG_ERROR,
+               "on_connect returned %ld, which is neither IWS_ACCEPT nor an "
+               "HTTP status 400..599: refusing with 500",
+               (long)verdict);
+      verdict = 500;
+    }
+    refuse(c, verdict, "refused by the application");
+    return 0;
+  }
+
+  c->protocol = dup_string(req->selected ? req->selected : "");
+  n = iws__ws_response_101(req->key, req->selected, answer, sizeof(answer));
+  chunk = (c->protocol && n) ? iws__chunk_new(n) : NULL;
+  if (chunk) memcpy(chunk->data, answer, n);
+
+  iws__mutex_lock(&c->lock);
+  c->accepted = 1; /* from here on, on_disconnect is owed */
+  if (c->state == IWS__ACCEPTING) c->state = IWS__OPEN;
+  if (!chunk || ring_push(c, chunk, 1) != 0) {
+    iws__chunk_unref(chunk);
+    c->pending_error = IWS_E_NOMEM;
+    tcp_close_locked(c, 1);
+  }
+  iws__mutex_unlock(&c->lock);
+  iws__atomic_add64(&s->st_current, 1);
+  iws__atomic_add64_relaxed(&s->st_total, 1);
+  timer_clear(c, IWS__T_MAIN);
+  if (s->rc.heartbeat_interval_ms)
+    timer_set(c, IWS__T_PING, s->rc.heartbeat_interval_ms);
+  return 1;
+}
+
+static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
+  iws_server *s = c->server;
+  size_t old = c->inbuf.len, take = len, end;
+  iws_request req;
+  int status;
+  /* Never buffer more than the limit: the limit is checked before any
+   * allocation grows past it. */
+  if (old + take > s->rc.max_handshake_size)
+    take = (size_t)s->rc.max_handshake_size - old;
+  if (iws__bytes_append(&c->inbuf, data, take) != 0) {
+    refuse(c, 500, "out of memory");
+    return;
+  }
+  end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
+  if (!end) {
+    if (c->inbuf.len >= s->rc.max_handshake_size)
+      refuse(c, 431, "the handshake request is larger than allowed");
+    return;
+  }
+  status = iws__http_parse((const char *)c->inbuf.data, end, &req);
+  if (status) {
+    refuse(c, status, status == 431 ? "too many header lines"
+                                    : "malformed HTTP request");
+    iws__bytes_free(&c->inbuf);
+    return;
+  }
+  if (complete_handshake(c, &req)) {
+    /* Frames the client sent right behind its request. */
+    size_t extra = c->inbuf.len - end;
+    iws__bytes rest = c->inbuf;
+    memset(&c->inbuf, 0, sizeof(c->inbuf));
+    if (extra) ws_feed(c, rest.data + end, extra);
+    iws__bytes_free(&rest);
+    if (take < len) ws_feed(c, data + take, len - take);
+  } else {
+    iws__bytes_free(&c->inbuf);
+  }
+  iws__http_request_free(&req);
+}
+
+/* Input on the strand: handshake, frames, or nothing once we are done. */
+static void process_input(iws__conn *c, const uint8_t *data, size_t len) {
+  uint32_t state;
+  iws__mutex_lock(&c->lock);
+  state = c->tcp_closing ? IWS__CLOSED : c->state;
+  iws__mutex_unlock(&c->lock);
+  if (len == 0) return;
+  if (state == IWS__HANDSHAKE)
+    handshake_input(c, data, len);
+  else if (state == IWS__OPEN && c->ws && wslay_event_get_read_enabled(c->ws))
+    ws_feed(c, data, len);
+}
+
+static void strand_run(iws__conn *c, const uint8_t *data, size_t len) {
+  iws__conn *saved = iws__tls_strand_conn;
+  iws__tls_strand_conn = c;
+  process_input(c, data, len);
+  iws__tls_strand_conn = saved;
+  iws__mutex_lock(&c->lock);
+  flush_locked(c);
+  iws__mutex_unlock(&c->lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* back-end hooks                                                            */
+/* ------------------------------------------------------------------------ */
+
+int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
+                   int error) {
+  iws_server *s = c->server;
+  int result = IWS__READ_CONTINUE;
+  if (len == 0) {
+    /* End of stream or error: the peer is gone (or answered our FIN). */
+    iws__mutex_lock(&c->lock);
+    if (error && !c->pending_error && c->state == IWS__OPEN && !c->close_recv)
+      c->pending_error = IWS_E_CONNECTION_LOST;
+    tcp_close_locked(c, error != 0);
+    iws__mutex_unlock(&c->lock);
+    return result;
+  }
+  iws__atomic_add64_relaxed(&s->st_bytes_in, (int64_t)len);
+  if (!s->rc.workers) {
+    strand_run(c, data, len);
+    return result;
+  }
+  iws__mutex_lock(&c->lock);
+  if (iws__bytes_append(&c->rxq, data, len) != 0) {
+    c->pending_error = IWS_E_NOMEM;
+    tcp_close_locked(c, 1);
+  } else {
+    if (c->rxq.len >= WORKER_RX_HIGH) c->read_paused = 1;
+    if (!c->wqueued) {
+      c->wqueued = 1;
+      iws__worker_push(&s->workers[c->worker], c);
+    }
+  }
+  if (c->read_paused) result = IWS__READ_PAUSE;
+  iws__mutex_unlock(&c->lock);
+  return result;
+}
+
+/* on_disconnect (if owed), then the connection leaves the table. Strand. */
+static void deliver_disconnect(iws__conn *c) {
+  iws_server *s = c->server;
+  uint32_t code;
+  int32_t error;
+  char reason[124];
+  uint32_t rlen = 0;
+  int owed;
+  iws__mutex_lock(&c->lock);
+  owed = c->accepted && !c->disconnected;
+  c->disconnected = 1;
+  error = c->pending_error;
+  if (c->fail_code)
+    code = c->fail_code;
+  else if (c->close_recv)
+    code = c->we_initiated ? c->close_code_sent : c->close_code_recv;
+  else
+    code = IWS_CLOSE_ABNORMAL;
+  if (!c->fail_code && c->close_recv) {
+    rlen = c->close_reason_len;
+    memcpy(reason, c->close_reason, rlen);
+  }
+  reason[rlen] = '\0';
+  iws__mutex_unlock(&c->lock);
+  if (owed) {
+    if (error && error != IWS_E_PROTOCOL)
+      report_conn_error(c, error, iws_strerror(error));
+    iws__log(s, IWS_LOG_DEBUG, "connection %llu closed with %u",
+             (unsigned long long)c->id, (unsigned)code);
+    if (s->cb.on_disconnect)
+      IN_CALLBACK(s, s->cb.on_disconnect(s, c->id, code, reason, rlen,
+                                         s->user));
+    iws__atomic_add64(&s->st_current, -1);
+  }
+  iws__table_remove(s, c);
+}
+
+void iws__core_closed(iws__conn *c) {
+  iws_server *s = c->server;
+  int t;
+  iws__mutex_lock(&s->timer_lock);
+  for (t = 0; t < IWS__T_COUNT; t++) iws__tlist_remove(&c->timers[t]);
+  c->awaiting_pong = 0;
+  iws__mutex_unlock(&s->timer_lock);
+  iws__mutex_lock(&c->lock);
+  c->state = IWS__CLOSED;
+  c->tcp_closing = 1;
+  c->sock = NULL;
+  c->writing = 0;
+  ring_clear(c);
+  if (s->rc.workers) {
+    c->closed_pending = 1;
+    if (!c->wqueued) {
+      c->wqueued = 1;
+      iws__worker_push(&s->workers[c->worker], c);
+    }
+    iws__mutex_unlock(&c->lock);
+    return;
+  }
+  iws__mutex_unlock(&c->lock);
+  deliver_disconnect(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* workers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void iws__worker_push(iws__worker *w, iws__conn *c) {
+  iws__conn_ref(c);
+  iws__mutex_lock(&w->lock);
+  c->wnext = NULL;
+  if (w->tail)
+    w->tail->wnext = c;
+  else
+    w->head = c;
+  w->tail = c;
+  iws__cond_signal(&w->cond);
+  iws__mutex_unlock(&w->lock);
+}
+
+static void worker_run(iws__conn *c) {
+  iws__bytes input;
+  int closed;
+  iws__mutex_lock(&c->lock);
+  input = c->rxq;
+  memset(&c->rxq, 0, sizeof(c->rxq));
+  closed = c->closed_pending;
+  c->closed_pending = 0;
+  c->wqueued = 0;
+  iws__mutex_unlock(&c->lock);
+  if (input.len) strand_run(c, input.data, input.len);
+  iws__bytes_free(&input);
+  iws__mutex_lock(&c->lock);
+  if (c->read_paused && c->rxq.len < WORKER_RX_LOW && c->sock &&
+      !c->tcp_closing) {
+    c->read_paused = 0;
+    iws__be_read_resume(c->sock);
+  }
+  iws__mutex_unlock(&c->lock);
+  if (closed) deliver_disconnect(c);
+}
+
+void iws__worker_main(void *arg) {
+  iws__worker *w = arg;
+  for (;;) {
+    iws__conn *c;
+    iws__mutex_lock(&w->lock);
+    while (!w->head && !w->stop) iws__cond_wait(&w->cond, &w->lock);
+    c = w->head;
+    if (!c) {
+      iws__mutex_unlock(&w->lock);
+      break;
+    }
+    w->head = c->wnext;
+    if (!w->head) w->tail = NULL;
+    iws__mutex_unlock(&w->lock);
+    worker_run(c);
+    iws__conn_unref(c);
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* timers (tick thread)                                                      */
+/* ------------------------------------------------------------------------ */
+
+#define TICK_BATCH 256
+
+static void on_timer(iws__conn *c, int which) {
+  iws_server *s = c->server;
+  if (which == IWS__T_PING) {
+    iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
+    if (ping) {
+      if (iws__conn_send_chunk(c, ping, 0) == IWS_OK &&
+          s->rc.heartbeat_timeout_ms) {
+        iws__mutex_lock(&s->timer_lock);
+        if (!c->timers[IWS__T_PONG].next && c->timers[IWS__T_PING].next) {
+          iws__tlist_push(&s->timers[IWS__T_PONG], &c->timers[IWS__T_PONG],
+                          iws__now_ms() + s->rc.heartbeat_timeout_ms);
+          iws__atomic_store32(&c->awaiting_pong, 1);
+        }
+        iws__mutex_unlock(&s->timer_lock);
+      }
+      iws__chunk_unref(ping);
+    }
+    return;
+  }
+  iws__mutex_lock(&c->lock);
+  if (!c->tcp_closing && c->state != IWS__CLOSED) {
+    if (which == IWS__T_PONG) {
+      iws__log(s, IWS_LOG_INFO,
+               "connection %llu: no answer to the heartbeat; dropping it",
+               (unsigned long long)c->id);
+      c->pending_error = IWS_E_TIMEOUT;
+    } else if (c->state == IWS__HANDSHAKE || c->state == IWS__ACCEPTING) {
+      iws__log(s, IWS_LOG_INFO,
+               "connection %llu from %s: handshake timeout",
+               (unsigned long long)c->id, c->peer_ip);
+    } else if (!c->fail_code && !c->close_recv && !c->pending_error) {
+      /* We closed and the peer never answered: reported as 1006. */
+      c->pending_error = IWS_E_TIMEOUT;
+    }
+    tcp_close_locked(c, 1);
+  }
+  iws__mutex_unlock(&c->lock);
+}
+
+void iws__core_tick(iws_server *s) {
+  int which;
+  for (which = 0; which < IWS__T_COUNT; which++) {
+    for (;;) {
+      iws__conn *due[TICK_BATCH];
+      size_t n = 0, i;
+      uint64_t now = iws__now_ms();
+      iws__mutex_lock(&s->timer_lock);
+      while (n < TICK_BATCH) {
+        iws__tnode *node = s->timers[which].head.next;
+        iws__conn *c;
+        if (node == &s->timers[which].head || node->deadline > now) break;
+        c = (iws__conn *)((char *)node -
+                          offsetof(iws__conn, timers[0]) -
+                          (size_t)which * sizeof(iws__tnode));
+        if (which == IWS__T_PING)
+          iws__tlist_push(&s->timers[which], node,
+                          now + s->rc.heartbeat_interval_ms);
+        else
+          iws__tlist_remove(node);
+        if (which == IWS__T_PONG) c->awaiting_pong = 0;
+        iws__conn_ref(c);
+        due[n++] = c;
+      }
+      iws__mutex_unlock(&s->timer_lock);
+      for (i = 0; i < n; i++) {
+        on_timer(due[i], which);
+        iws__conn_unref(due[i]);
+      }
+      if (n < TICK_BATCH) break;
+    }
+  }
+}

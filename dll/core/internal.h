@@ -1,0 +1,262 @@
+/*
+ * internal.h - the core's private structures: server, connection, shared
+ * frame chunks, timers and worker queues. Not part of the ABI.
+ */
+#ifndef IWS_INTERNAL_H
+#define IWS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../backend/backend.h"
+#include "handshake.h"
+#include "iocpws.h"
+#include "platform.h"
+
+struct wslay_event_context;
+
+/* ---- options ---- */
+
+#define IWS__OPT_INT_LAST 18
+#define IWS__OPT_STR_FIRST 10001
+#define IWS__OPT_STR_LAST 10002
+
+typedef struct iws__opt_int_spec {
+  int32_t id;
+  int64_t min, max, def;
+  const char *name;
+} iws__opt_int_spec;
+
+typedef struct iws__options {
+  int64_t ints[IWS__OPT_INT_LAST + 1]; /* indexed by option number */
+  char *bind_address;                  /* NULL = default */
+  char *subprotocols;                  /* NULL = default */
+} iws__options;
+
+/* The spec of an integer option, or NULL if unknown. */
+const iws__opt_int_spec *iws__opt_int_find(int32_t id);
+void iws__options_init(iws__options *o);
+void iws__options_free(iws__options *o);
+/* Validates and stores; returns IWS_OK or an IWS_E_* code. */
+int32_t iws__options_set_int(iws__options *o, int32_t id, int64_t value);
+int32_t iws__options_set_str(iws__options *o, int32_t id, const char *value);
+const char *iws__options_str(const iws__options *o, int32_t id);
+
+/* ---- shared frame bytes ---- */
+
+/* One encoded frame, shared by every connection that sends it. */
+typedef struct iws__chunk {
+  volatile uint32_t refs;
+  uint32_t reserved;
+  size_t len;
+  uint8_t *data; /* points just past the struct */
+} iws__chunk;
+
+iws__chunk *iws__chunk_new(size_t len);
+void iws__chunk_unref(iws__chunk *c);
+/* Encodes one unfragmented server frame (unmasked) with wslay. NULL on OOM. */
+iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
+                              size_t len);
+/* Encodes a close frame (code 0 = empty payload). */
+iws__chunk *iws__frame_close(uint32_t code, const char *reason, size_t len);
+
+int iws__utf8_valid(const uint8_t *s, size_t len);
+/* Non-zero if an application may send this close code. */
+int iws__close_code_sendable(uint32_t code);
+
+/* ---- timers: FIFO lists (every list has one duration, so appending keeps
+ * them sorted by deadline) ---- */
+
+typedef struct iws__tnode {
+  struct iws__tnode *prev, *next; /* NULL when not in a list */
+  uint64_t deadline;
+} iws__tnode;
+
+typedef struct iws__tlist {
+  iws__tnode head; /* sentinel */
+} iws__tlist;
+
+enum { IWS__T_MAIN, IWS__T_PING, IWS__T_PONG, IWS__T_COUNT };
+
+/* ---- connections ---- */
+
+typedef enum iws__conn_state {
+  IWS__HANDSHAKE, /* reading the HTTP request */
+  IWS__ACCEPTING, /* inside on_connect */
+  IWS__OPEN,      /* WebSocket open (maybe closing: see close flags) */
+  IWS__DRAINING,  /* all sent, FIN sent; discarding input until EOF */
+  IWS__CLOSED     /* socket gone */
+} iws__conn_state;
+
+typedef struct iws__outseg {
+  iws__chunk *chunk;
+  size_t off; /* bytes of the chunk already written */
+} iws__outseg;
+
+typedef struct iws__bytes {
+  uint8_t *data;
+  size_t len, cap;
+} iws__bytes;
+
+int iws__bytes_append(iws__bytes *b, const void *data, size_t len);
+void iws__bytes_free(iws__bytes *b);
+
+struct iws__conn {
+  iws_conn_id id;
+  iws_server *server;
+  iws__mutex lock;
+  volatile uint32_t refs;
+  iws__conn *hash_next; /* server table chain, under table_lock */
+
+  /* --- under lock --- */
+  iws__sock *sock;  /* NULL once closed */
+  uint32_t state;   /* iws__conn_state */
+  uint32_t writing; /* a write is with the back end */
+  uint32_t tcp_closing;
+  uint32_t shut_sent;
+  uint32_t finish_after_flush; /* send FIN once the queue is empty */
+  uint32_t close_sent, close_recv, we_initiated;
+  uint32_t close_code_sent, close_code_recv, fail_code;
+  int32_t pending_error; /* reported before on_disconnect */
+  uint32_t accepted;     /* on_connect accepted: on_disconnect owed */
+  uint32_t disconnected; /* on_disconnect delivered */
+  iws__outseg *ring;
+  uint32_t ring_cap, ring_head, ring_count;
+  uint64_t queued_bytes;
+  void *user_data;
+  char close_reason[124];
+  uint32_t close_reason_len;
+  /* worker mode */
+  iws__bytes rxq;
+  uint32_t read_paused, wqueued, closed_pending;
+  iws__conn *wnext;
+
+  /* --- strand only (the thread running this connection's callbacks) --- */
+  iws__bytes inbuf; /* handshake bytes */
+  struct wslay_event_context *ws;
+  const uint8_t *rx_ptr;
+  size_t rx_len;
+  iws__bytes stage; /* frames wslay produced (pongs, close echo) */
+
+  /* --- immutable after the handshake --- */
+  char *path;
+  char *protocol;
+  char peer_ip[IWS_ADDRESS_SIZE];
+  uint32_t peer_port;
+  uint32_t worker;
+
+  /* --- under the server's timer_lock --- */
+  iws__tnode timers[IWS__T_COUNT];
+  volatile uint32_t awaiting_pong;
+};
+
+/* ---- workers ---- */
+
+typedef struct iws__worker {
+  iws_server *server;
+  iws__thread thread;
+  iws__mutex lock;
+  iws__cond cond;
+  iws__conn *head, *tail;
+  int stop;
+} iws__worker;
+
+/* ---- the server ---- */
+
+enum { IWS__STOPPED, IWS__RUNNING, IWS__STOPPING };
+
+#define IWS__MAGIC 0x69777331u /* "iws1" */
+
+/* Options resolved at start, immutable while running (read without locks). */
+typedef struct iws__runcfg {
+  uint32_t io_threads, workers;
+  uint64_t max_connections, max_message_size, max_handshake_size;
+  uint64_t handshake_timeout_ms, heartbeat_interval_ms, heartbeat_timeout_ms;
+  uint64_t send_queue_limit, close_timeout_ms, stop_timeout_ms;
+  uint32_t send_queue_policy, log_level;
+  const char *subprotocols;
+} iws__runcfg;
+
+struct iws_server {
+  uint32_t magic;
+  iws_callbacks cb;
+  void *user;
+  iws__options opt;
+  iws__runcfg rc;
+
+  iws__mutex lock; /* state, last error, start/stop */
+  uint32_t state;
+  int32_t last_error_code;
+  char last_error[256];
+  iws__be *be;
+  uint32_t port;
+
+  /* connection table: every connection from accept to after on_disconnect */
+  iws__mutex table_lock;
+  iws__cond table_cond;
+  iws__conn **buckets;
+  size_t nbuckets, count;
+  int accepting;
+  volatile uint64_t next_id;
+
+  iws__mutex timer_lock;
+  iws__tlist timers[IWS__T_COUNT];
+
+  iws__worker *workers;
+  uint32_t nworkers;
+
+  /* statistics */
+  volatile uint64_t st_current, st_total, st_refused, st_msg_in, st_msg_out,
+      st_bytes_in, st_bytes_out, st_queued;
+};
+
+/* ---- between server.c and conn.c ---- */
+
+/* The server whose callback is running on this thread (NULL outside). */
+extern IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
+/* The connection whose strand runs on this thread (sends are deferred). */
+extern IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
+
+void iws__conn_ref(iws__conn *c);
+void iws__conn_unref(iws__conn *c);
+/* Adds a new connection; IWS_E_BAD_STATE once the server stops accepting. */
+int32_t iws__table_insert(iws_server *s, iws__conn *c);
+/* Looks a connection up by id; returns it with a reference, or NULL. */
+iws__conn *iws__table_find(iws_server *s, iws_conn_id id);
+/* Removes a connection (after its on_disconnect) and wakes iws_stop. */
+void iws__table_remove(iws_server *s, iws__conn *c);
+/* References to every connection in the table (caller unrefs and frees). */
+iws__conn **iws__table_snapshot(iws_server *s, size_t *count);
+
+/* Queues a data or ping frame; returns IWS_OK or an IWS_E_* code. `data_msg`
+ * = counts against the send-queue limit. */
+int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg);
+int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
+                        uint32_t len);
+int32_t iws__conn_disconnect(iws__conn *c);
+/* iws_stop: close 1001 for open connections, abort handshakes. */
+void iws__conn_stop_gracefully(iws__conn *c);
+void iws__conn_abort(iws__conn *c);
+
+void iws__worker_main(void *arg);
+void iws__worker_push(iws__worker *w, iws__conn *c); /* takes a ref */
+
+void iws__log(iws_server *s, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void iws__report_error(iws_server *s, iws_conn_id id, int32_t code,
+                       const char *message);
+void iws__set_error(iws_server *s, int32_t code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+void iws__tlist_init(iws__tlist *l);
+void iws__tlist_push(iws__tlist *l, iws__tnode *n, uint64_t deadline);
+void iws__tlist_remove(iws__tnode *n);
+
+#endif /* IWS_INTERNAL_H */

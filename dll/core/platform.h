@@ -1,0 +1,130 @@
+/*
+ * platform.h - the few OS services the portable core needs: threads, mutexes,
+ * condition variables, atomics, a monotonic clock and thread-local keys.
+ * Implemented in dll/platform/posix.c and dll/platform/win32.c. Nothing here
+ * knows about sockets or event loops: that is the back end's business.
+ */
+#ifndef IWS_PLATFORM_H
+#define IWS_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+typedef SRWLOCK iws__mutex;
+typedef CONDITION_VARIABLE iws__cond;
+typedef HANDLE iws__thread;
+#else
+#include <pthread.h>
+typedef pthread_mutex_t iws__mutex;
+typedef pthread_cond_t iws__cond;
+typedef pthread_t iws__thread;
+#endif
+
+void iws__mutex_init(iws__mutex *m);
+void iws__mutex_destroy(iws__mutex *m);
+void iws__mutex_lock(iws__mutex *m);
+void iws__mutex_unlock(iws__mutex *m);
+
+void iws__cond_init(iws__cond *c);
+void iws__cond_destroy(iws__cond *c);
+void iws__cond_wait(iws__cond *c, iws__mutex *m);
+/* Waits at most timeout_ms; returns 0 when signalled (or spuriously), 1 on
+ * timeout. */
+int iws__cond_timedwait(iws__cond *c, iws__mutex *m, uint32_t timeout_ms);
+void iws__cond_signal(iws__cond *c);
+void iws__cond_broadcast(iws__cond *c);
+
+typedef void (*iws__thread_fn)(void *arg);
+/* Returns 0 or -1. */
+int iws__thread_create(iws__thread *t, iws__thread_fn fn, void *arg);
+void iws__thread_join(iws__thread t);
+/* An id for the calling thread, unique among live threads. */
+uint64_t iws__thread_self(void);
+
+/* Milliseconds from an arbitrary origin, never going backwards. */
+uint64_t iws__now_ms(void);
+
+/* Number of logical CPUs (at least 1). */
+uint32_t iws__cpu_count(void);
+
+/* A thread-local slot with a destructor run at thread exit (for per-thread
+ * caches the library creates lazily on threads it does not own). */
+typedef struct iws__tls_key iws__tls_key;
+iws__tls_key *iws__tls_key_create(void (*destructor)(void *));
+void iws__tls_key_delete(iws__tls_key *key);
+void *iws__tls_get(iws__tls_key *key);
+void iws__tls_set(iws__tls_key *key, void *value);
+
+/* Atomics on plain integers: sequentially consistent unless named _relaxed. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#define IWS_THREAD_LOCAL __declspec(thread)
+static __inline uint64_t iws__atomic_add64(volatile uint64_t *p, int64_t v) {
+  return (uint64_t)_InterlockedExchangeAdd64((volatile long long *)p, v) + v;
+}
+static __inline uint64_t iws__atomic_load64(volatile uint64_t *p) {
+  return (uint64_t)_InterlockedCompareExchange64((volatile long long *)p, 0, 0);
+}
+static __inline uint32_t iws__atomic_add32(volatile uint32_t *p, int32_t v) {
+  return (uint32_t)_InterlockedExchangeAdd((volatile long *)p, v) + v;
+}
+static __inline uint32_t iws__atomic_load32(volatile uint32_t *p) {
+  return (uint32_t)_InterlockedCompareExchange((volatile long *)p, 0, 0);
+}
+static __inline void iws__atomic_store32(volatile uint32_t *p, uint32_t v) {
+  _InterlockedExchange((volatile long *)p, (long)v);
+}
+static __inline uint32_t iws__atomic_exchange32(volatile uint32_t *p,
+                                                uint32_t v) {
+  return (uint32_t)_InterlockedExchange((volatile long *)p, (long)v);
+}
+#define iws__atomic_add64_relaxed iws__atomic_add64
+static __inline void *iws__atomic_load_ptr(void *volatile *p) {
+  return InterlockedCompareExchangePointer(p, NULL, NULL);
+}
+static __inline int iws__atomic_cas_ptr(void *volatile *p, void *expected,
+                                        void *desired) {
+  return InterlockedCompareExchangePointer(p, desired, expected) == expected;
+}
+#else
+#define IWS_THREAD_LOCAL _Thread_local
+static inline uint64_t iws__atomic_add64(volatile uint64_t *p, int64_t v) {
+  return __atomic_add_fetch(p, (uint64_t)v, __ATOMIC_SEQ_CST);
+}
+static inline uint64_t iws__atomic_add64_relaxed(volatile uint64_t *p,
+                                                 int64_t v) {
+  return __atomic_add_fetch(p, (uint64_t)v, __ATOMIC_RELAXED);
+}
+static inline uint64_t iws__atomic_load64(volatile uint64_t *p) {
+  return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static inline uint32_t iws__atomic_add32(volatile uint32_t *p, int32_t v) {
+  return __atomic_add_fetch(p, (uint32_t)v, __ATOMIC_SEQ_CST);
+}
+static inline uint32_t iws__atomic_load32(volatile uint32_t *p) {
+  return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static inline void iws__atomic_store32(volatile uint32_t *p, uint32_t v) {
+  __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline uint32_t iws__atomic_exchange32(volatile uint32_t *p,
+                                              uint32_t v) {
+  return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+/* Stores desired if *p == expected; returns non-zero when it did. */
+static inline int iws__atomic_cas_ptr(void *volatile *p, void *expected,
+                                      void *desired) {
+  return __atomic_compare_exchange_n(p, &expected, desired, 0,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+static inline void *iws__atomic_load_ptr(void *volatile *p) {
+  return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+#endif
+
+#endif /* IWS_PLATFORM_H */

@@ -1,0 +1,876 @@
+/*
+ * server.c - the exported API: life cycle, options, sending, broadcast,
+ * connection details, statistics, and the connection table.
+ * Arguments are checked here; connection mechanics live in conn.c and the
+ * I/O in the back end.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------------------ */
+/* versions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+IWS_API uint32_t IWS_CALL iws_version(void) { return IWS_VERSION_NUMBER; }
+IWS_API const char *IWS_CALL iws_version_string(void) {
+  return IWS_VERSION_STRING;
+}
+IWS_API uint32_t IWS_CALL iws_abi_version(void) { return IWS_ABI_VERSION; }
+
+/* ------------------------------------------------------------------------ */
+/* errors and logs                                                           */
+/* ------------------------------------------------------------------------ */
+
+static int valid_server(const iws_server *s) {
+  return s != NULL && s->magic == IWS__MAGIC;
+}
+
+void iws__set_error(iws_server *s, int32_t code, const char *fmt, ...) {
+  va_list ap;
+  iws__mutex_lock(&s->lock);
+  s->last_error_code = code;
+  va_start(ap, fmt);
+  vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
+  va_end(ap);
+  iws__mutex_unlock(&s->lock);
+}
+
+/* Records a failed call's code with the generic text, and returns it. */
+static int32_t fail(iws_server *s, int32_t code) {
+  if (code != IWS_OK && valid_server(s))
+    iws__set_error(s, code, "%s", iws_strerror(code));
+  return code;
+}
+
+static void vlog(iws_server *s, int level, const char *fmt, va_list ap) {
+  char line[512];
+  if (!s->cb.on_log || level > (int)s->opt.ints[IWS_OPT_LOG_LEVEL]) return;
+  vsnprintf(line, sizeof(line), fmt, ap);
+  {
+    iws_server *saved = iws__tls_callback_server;
+    iws__tls_callback_server = s;
+    s->cb.on_log(s, level, line, s->user);
+    iws__tls_callback_server = saved;
+  }
+}
+
+void iws__log(iws_server *s, int level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(s, level, fmt, ap);
+  va_end(ap);
+}
+
+void iws__core_log(iws_server *s, int level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(s, level, fmt, ap);
+  va_end(ap);
+}
+
+void iws__report_error(iws_server *s, iws_conn_id id, int32_t code,
+                       const char *message) {
+  if (!s->cb.on_error) return;
+  {
+    iws_server *saved = iws__tls_callback_server;
+    iws__tls_callback_server = s;
+    s->cb.on_error(s, id, code, message, s->user);
+    iws__tls_callback_server = saved;
+  }
+}
+
+IWS_API int32_t IWS_CALL iws_last_error(iws_server *s, char *buffer,
+                                        uint32_t size) {
+  int32_t code;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  iws__mutex_lock(&s->lock);
+  code = s->last_error_code;
+  if (buffer && size) snprintf(buffer, size, "%s", s->last_error);
+  iws__mutex_unlock(&s->lock);
+  return code;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the connection table                                                      */
+/* ------------------------------------------------------------------------ */
+
+static size_t bucket_of(const iws_server *s, iws_conn_id id) {
+  /* Fibonacci hashing spreads sequential ids. */
+  return (size_t)((id * 11400714819323198485ull) >> 20) & (s->nbuckets - 1);
+}
+
+static int table_grow(iws_server *s) {
+  size_t n = s->nbuckets ? s->nbuckets * 2 : 1024, i;
+  iws__conn **fresh = calloc(n, sizeof(*fresh));
+  iws__conn **old = s->buckets;
+  size_t oldn = s->nbuckets;
+  if (!fresh) return -1;
+  s->buckets = fresh;
+  s->nbuckets = n;
+  for (i = 0; i < oldn; i++) {
+    iws__conn *c = old[i];
+    while (c) {
+      iws__conn *next = c->hash_next;
+      size_t b = bucket_of(s, c->id);
+      c->hash_next = fresh[b];
+      fresh[b] = c;
+      c = next;
+    }
+  }
+  free(old);
+  return 0;
+}
+
+int32_t iws__table_insert(iws_server *s, iws__conn *c) {
+  size_t b;
+  iws__mutex_lock(&s->table_lock);
+  if (!s->accepting ||
+      (s->count >= s->nbuckets && table_grow(s) != 0)) {
+    iws__mutex_unlock(&s->table_lock);
+    return IWS_E_BAD_STATE;
+  }
+  b = bucket_of(s, c->id);
+  c->hash_next = s->buckets[b];
+  s->buckets[b] = c;
+  s->count++;
+  iws__mutex_unlock(&s->table_lock);
+  return IWS_OK;
+}
+
+iws__conn *iws__table_find(iws_server *s, iws_conn_id id) {
+  iws__conn *c;
+  iws__mutex_lock(&s->table_lock);
+  c = s->nbuckets ? s->buckets[bucket_of(s, id)] : NULL;
+  while (c && c->id != id) c = c->hash_next;
+  if (c) iws__conn_ref(c);
+  iws__mutex_unlock(&s->table_lock);
+  return c;
+}
+
+void iws__table_remove(iws_server *s, iws__conn *c) {
+  iws__conn **pp;
+  int found = 0;
+  iws__mutex_lock(&s->table_lock);
+  pp = &s->buckets[bucket_of(s, c->id)];
+  while (*pp) {
+    if (*pp == c) {
+      *pp = c->hash_next;
+      found = 1;
+      break;
+    }
+    pp = &(*pp)->hash_next;
+  }
+  if (found) s->count--;
+  iws__cond_broadcast(&s->table_cond);
+  iws__mutex_unlock(&s->table_lock);
+  if (found) iws__conn_unref(c);
+}
+
+iws__conn **iws__table_snapshot(iws_server *s, size_t *count) {
+  iws__conn **list;
+  size_t i, n = 0;
+  iws__mutex_lock(&s->table_lock);
+  list = malloc((s->count ? s->count : 1) * sizeof(*list));
+  if (list) {
+    for (i = 0; i < s->nbuckets; i++) {
+      iws__conn *c;
+      for (c = s->buckets[i]; c; c = c->hash_next) {
+        iws__conn_ref(c);
+        list[n++] = c;
+      }
+    }
+  }
+  iws__mutex_unlock(&s->table_lock);
+  *count = n;
+  return list;
+}
+
+static void release_snapshot(iws__conn **list, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) iws__conn_unref(list[i]);
+  free(list);
+}
+
+/* ------------------------------------------------------------------------ */
+/* life cycle                                                                */
+/* ------------------------------------------------------------------------ */
+
+IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
+                                    const iws_callbacks *callbacks, void *user,
+                                    iws_server **out) {
+  iws_server *s;
+  int t;
+  if (!out) return IWS_E_INVALID_ARG;
+  *out = NULL;
+  if (abi_version != IWS_ABI_VERSION) return IWS_E_ABI_MISMATCH;
+  if (callbacks && (callbacks->struct_size < sizeof(uint32_t) ||
+                    callbacks->struct_size > sizeof(iws_callbacks)))
+    return IWS_E_STRUCT_SIZE;
+  s = calloc(1, sizeof(*s));
+  if (!s) return IWS_E_NOMEM;
+  s->magic = IWS__MAGIC;
+  /* Copy only what the caller's version of the struct has; later entries
+   * stay NULL. */
+  if (callbacks) memcpy(&s->cb, callbacks, callbacks->struct_size);
+  s->cb.struct_size = sizeof(s->cb);
+  s->user = user;
+  iws__options_init(&s->opt);
+  iws__mutex_init(&s->lock);
+  iws__mutex_init(&s->table_lock);
+  iws__cond_init(&s->table_cond);
+  iws__mutex_init(&s->timer_lock);
+  for (t = 0; t < IWS__T_COUNT; t++) iws__tlist_init(&s->timers[t]);
+  s->state = IWS__STOPPED;
+  *out = s;
+  return IWS_OK;
+}
+
+static int32_t check_owner_call(iws_server *s) {
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (iws__tls_callback_server == s) return IWS_E_IN_CALLBACK;
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_set_int(iws_server *s, int32_t option,
+                                     int64_t value) {
+  int32_t rc = check_owner_call(s);
+  if (rc != IWS_OK) return fail(s, rc);
+  iws__mutex_lock(&s->lock);
+  rc = s->state == IWS__STOPPED ? iws__options_set_int(&s->opt, option, value)
+                                : IWS_E_BAD_STATE;
+  iws__mutex_unlock(&s->lock);
+  if (rc == IWS_E_OPTION_RANGE) {
+    const iws__opt_int_spec *spec = iws__opt_int_find(option);
+    iws__set_error(s, rc, "option %s: %lld is outside %lld..%lld", spec->name,
+                   (long long)value, (long long)spec->min,
+                   (long long)spec->max);
+    return rc;
+  }
+  return fail(s, rc);
+}
+
+IWS_API int32_t IWS_CALL iws_set_str(iws_server *s, int32_t option,
+                                     const char *value) {
+  int32_t rc = check_owner_call(s);
+  if (rc != IWS_OK) return fail(s, rc);
+  iws__mutex_lock(&s->lock);
+  rc = s->state == IWS__STOPPED ? iws__options_set_str(&s->opt, option, value)
+                                : IWS_E_BAD_STATE;
+  iws__mutex_unlock(&s->lock);
+  if (rc == IWS_E_ADDRESS) {
+    iws__set_error(s, rc, "'%s' is not an IPv4 or IPv6 address literal",
+                   value);
+    return rc;
+  }
+  return fail(s, rc);
+}
+
+IWS_API int32_t IWS_CALL iws_get_int(iws_server *s, int32_t option,
+                                     int64_t *value) {
+  if (!valid_server(s) || !value) return IWS_E_INVALID_ARG;
+  if (!iws__opt_int_find(option))
+    return (option >= IWS__OPT_STR_FIRST && option <= IWS__OPT_STR_LAST)
+               ? IWS_E_OPTION_TYPE
+               : IWS_E_UNKNOWN_OPTION;
+  iws__mutex_lock(&s->lock);
+  *value = s->opt.ints[option];
+  iws__mutex_unlock(&s->lock);
+  return IWS_OK;
+}
+
+static int32_t copy_out(const char *text, char *buffer, uint32_t size,
+                        uint32_t *needed) {
+  size_t n = strlen(text) + 1;
+  if (needed) *needed = (uint32_t)n;
+  if (!buffer || size < n) {
+    if (buffer && size) buffer[0] = '\0';
+    return IWS_E_BUFFER_TOO_SMALL;
+  }
+  memcpy(buffer, text, n);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_get_str(iws_server *s, int32_t option,
+                                     char *buffer, uint32_t size,
+                                     uint32_t *needed) {
+  int32_t rc;
+  const char *v;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  iws__mutex_lock(&s->lock);
+  v = iws__options_str(&s->opt, option);
+  if (v)
+    rc = copy_out(v, buffer, size, needed);
+  else
+    rc = iws__opt_int_find(option) ? IWS_E_OPTION_TYPE : IWS_E_UNKNOWN_OPTION;
+  iws__mutex_unlock(&s->lock);
+  return rc;
+}
+
+static void resolve_runcfg(iws_server *s) {
+  const int64_t *o = s->opt.ints;
+  iws__runcfg *rc = &s->rc;
+  rc->io_threads = o[IWS_OPT_IO_THREADS] ? (uint32_t)o[IWS_OPT_IO_THREADS]
+                                         : iws__cpu_count();
+  rc->workers = (uint32_t)o[IWS_OPT_WORKER_THREADS];
+  rc->max_connections = (uint64_t)o[IWS_OPT_MAX_CONNECTIONS];
+  rc->max_message_size = (uint64_t)o[IWS_OPT_MAX_MESSAGE_SIZE];
+  rc->max_handshake_size = (uint64_t)o[IWS_OPT_MAX_HANDSHAKE_SIZE];
+  rc->handshake_timeout_ms = (uint64_t)o[IWS_OPT_HANDSHAKE_TIMEOUT_MS];
+  rc->heartbeat_interval_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_INTERVAL_MS];
+  rc->heartbeat_timeout_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_TIMEOUT_MS];
+  rc->send_queue_limit = (uint64_t)o[IWS_OPT_SEND_QUEUE_LIMIT];
+  rc->send_queue_policy = (uint32_t)o[IWS_OPT_SEND_QUEUE_POLICY];
+  rc->close_timeout_ms = (uint64_t)o[IWS_OPT_CLOSE_TIMEOUT_MS];
+  rc->stop_timeout_ms = (uint64_t)o[IWS_OPT_STOP_TIMEOUT_MS];
+  rc->log_level = (uint32_t)o[IWS_OPT_LOG_LEVEL];
+  rc->subprotocols = iws__options_str(&s->opt, IWS_OPT_SUBPROTOCOLS);
+}
+
+static void stop_workers(iws_server *s, uint32_t count) {
+  uint32_t i;
+  for (i = 0; i < count; i++) {
+    iws__worker *w = &s->workers[i];
+    iws__mutex_lock(&w->lock);
+    w->stop = 1;
+    iws__cond_signal(&w->cond);
+    iws__mutex_unlock(&w->lock);
+  }
+  for (i = 0; i < count; i++) {
+    iws__thread_join(s->workers[i].thread);
+    iws__cond_destroy(&s->workers[i].cond);
+    iws__mutex_destroy(&s->workers[i].lock);
+  }
+  free(s->workers);
+  s->workers = NULL;
+  s->nworkers = 0;
+}
+
+static int32_t start_workers(iws_server *s) {
+  uint32_t i;
+  if (!s->rc.workers) return IWS_OK;
+  s->workers = calloc(s->rc.workers, sizeof(iws__worker));
+  if (!s->workers) return IWS_E_NOMEM;
+  for (i = 0; i < s->rc.workers; i++) {
+    iws__worker *w = &s->workers[i];
+    w->server = s;
+    iws__mutex_init(&w->lock);
+    iws__cond_init(&w->cond);
+    if (iws__thread_create(&w->thread, iws__worker_main, w) != 0) {
+      iws__cond_destroy(&w->cond);
+      iws__mutex_destroy(&w->lock);
+      stop_workers(s, i);
+      return IWS_E_THREAD;
+    }
+    s->nworkers = i + 1;
+  }
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
+  iws__be_config cfg;
+  char err[256];
+  int32_t rc = check_owner_call(s);
+  if (rc != IWS_OK) return fail(s, rc);
+  iws__mutex_lock(&s->lock);
+  if (s->state != IWS__STOPPED) {
+    iws__mutex_unlock(&s->lock);
+    iws__set_error(s, IWS_E_BAD_STATE, "the server is already running");
+    return IWS_E_BAD_STATE;
+  }
+  s->state = IWS__STOPPING; /* nobody else may start or configure now */
+  iws__mutex_unlock(&s->lock);
+
+  resolve_runcfg(s);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.bind_address = iws__options_str(&s->opt, IWS_OPT_BIND_ADDRESS);
+  cfg.port = (uint32_t)s->opt.ints[IWS_OPT_PORT];
+  cfg.io_threads = s->rc.io_threads;
+  cfg.backlog = (uint32_t)s->opt.ints[IWS_OPT_LISTEN_BACKLOG];
+  cfg.ipv6_only = (uint32_t)s->opt.ints[IWS_OPT_IPV6_ONLY];
+  cfg.tcp_nodelay = (uint32_t)s->opt.ints[IWS_OPT_TCP_NODELAY];
+  cfg.accepts_posted = (uint32_t)s->opt.ints[IWS_OPT_ACCEPTS_POSTED];
+
+  rc = start_workers(s);
+  if (rc != IWS_OK) {
+    snprintf(err, sizeof(err), "cannot start %u worker threads",
+             (unsigned)s->rc.workers);
+  } else {
+    iws__mutex_lock(&s->table_lock);
+    s->accepting = 1;
+    iws__mutex_unlock(&s->table_lock);
+    err[0] = '\0';
+    rc = iws__be_start(s, &cfg, &s->be, err, sizeof(err));
+    if (rc != IWS_OK) {
+      iws__mutex_lock(&s->table_lock);
+      s->accepting = 0;
+      iws__mutex_unlock(&s->table_lock);
+      stop_workers(s, s->nworkers);
+    }
+  }
+  iws__mutex_lock(&s->lock);
+  s->state = rc == IWS_OK ? IWS__RUNNING : IWS__STOPPED;
+  if (rc == IWS_OK) s->port = iws__be_port(s->be);
+  iws__mutex_unlock(&s->lock);
+  if (rc != IWS_OK) {
+    iws__set_error(s, rc, "%s", err[0] ? err : iws_strerror(rc));
+    iws__log(s, IWS_LOG_ERROR, "start failed: %s",
+             err[0] ? err : iws_strerror(rc));
+    return rc;
+  }
+  iws__log(s, IWS_LOG_INFO,
+           "listening on %s port %u (%s, %u I/O threads, %u workers)",
+           cfg.bind_address, (unsigned)s->port, iws__be_name(),
+           (unsigned)s->rc.io_threads, (unsigned)s->rc.workers);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_get_port(iws_server *s, uint32_t *port) {
+  int32_t rc = IWS_OK;
+  if (!valid_server(s) || !port) return IWS_E_INVALID_ARG;
+  iws__mutex_lock(&s->lock);
+  if (s->state == IWS__RUNNING)
+    *port = s->port;
+  else
+    rc = IWS_E_BAD_STATE;
+  iws__mutex_unlock(&s->lock);
+  return rc;
+}
+
+/* Waits until the table is empty or the deadline passes (0 = no deadline).
+ * Returns non-zero if it emptied. */
+static int wait_table_empty(iws_server *s, uint64_t deadline) {
+  int empty;
+  iws__mutex_lock(&s->table_lock);
+  while (s->count) {
+    uint64_t now = iws__now_ms();
+    if (deadline && now >= deadline) break;
+    if (deadline)
+      iws__cond_timedwait(&s->table_cond, &s->table_lock,
+                          (uint32_t)(deadline - now));
+    else
+      iws__cond_wait(&s->table_cond, &s->table_lock);
+  }
+  empty = s->count == 0;
+  iws__mutex_unlock(&s->table_lock);
+  return empty;
+}
+
+IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
+  iws__conn **list;
+  size_t n, i;
+  uint64_t deadline;
+  int32_t rc = check_owner_call(s);
+  if (rc != IWS_OK) return fail(s, rc);
+  iws__mutex_lock(&s->lock);
+  if (s->state != IWS__RUNNING) {
+    iws__mutex_unlock(&s->lock);
+    return IWS_OK;
+  }
+  s->state = IWS__STOPPING;
+  iws__mutex_unlock(&s->lock);
+
+  /* 1. No new connections. */
+  iws__mutex_lock(&s->table_lock);
+  s->accepting = 0;
+  iws__mutex_unlock(&s->table_lock);
+  iws__be_stop_accepting(s->be);
+
+  /* 2. Close 1001 to everyone; handshakes in progress are dropped. */
+  list = iws__table_snapshot(s, &n);
+  for (i = 0; list && i < n; i++) iws__conn_stop_gracefully(list[i]);
+  release_snapshot(list, n);
+
+  /* 3. Give the close handshakes their time, then abort the rest. */
+  deadline = iws__now_ms() + s->rc.stop_timeout_ms;
+  if (!wait_table_empty(s, s->rc.stop_timeout_ms ? deadline : 1)) {
+    list = iws__table_snapshot(s, &n);
+    iws__log(s, IWS_LOG_INFO, "stop: aborting %u connections",
+             (unsigned)n);
+    for (i = 0; list && i < n; i++) iws__conn_abort(list[i]);
+    release_snapshot(list, n);
+    /* Every socket is closing now; the back end reports each one and the
+     * on_disconnects follow, so this wait ends. */
+    wait_table_empty(s, 0);
+  }
+
+  /* 4. Threads: workers have delivered everything; the I/O loops end. */
+  stop_workers(s, s->nworkers);
+  iws__be_stop(s->be);
+  s->be = NULL;
+
+  iws__mutex_lock(&s->lock);
+  s->state = IWS__STOPPED;
+  iws__mutex_unlock(&s->lock);
+  iws__log(s, IWS_LOG_INFO, "stopped");
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
+  int32_t rc;
+  if (s == NULL) return IWS_OK;
+  rc = check_owner_call(s);
+  if (rc != IWS_OK) return fail(s, rc);
+  iws_stop(s);
+  s->magic = 0;
+  iws__options_free(&s->opt);
+  free(s->buckets);
+  iws__mutex_destroy(&s->timer_lock);
+  iws__cond_destroy(&s->table_cond);
+  iws__mutex_destroy(&s->table_lock);
+  iws__mutex_destroy(&s->lock);
+  free(s);
+  return IWS_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* sending                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int running(iws_server *s) {
+  uint32_t state;
+  iws__mutex_lock(&s->lock);
+  state = s->state;
+  iws__mutex_unlock(&s->lock);
+  return state == IWS__RUNNING || state == IWS__STOPPING;
+}
+
+/* The connection for an id: the strand's own without a table lookup. */
+static iws__conn *find_conn(iws_server *s, iws_conn_id id) {
+  iws__conn *c = iws__tls_strand_conn;
+  if (c && c->server == s && c->id == id) {
+    iws__conn_ref(c);
+    return c;
+  }
+  return iws__table_find(s, id);
+}
+
+static int32_t check_message(iws_server *s, uint32_t opcode, const void *data,
+                             uint64_t length) {
+  if (!data && length) return IWS_E_INVALID_ARG;
+  if (opcode == IWS_OP_PING) {
+    if (length > 125) return IWS_E_TOO_LONG;
+  } else if (opcode != IWS_OP_TEXT && opcode != IWS_OP_BINARY) {
+    return IWS_E_INVALID_ARG;
+  }
+  if (!running(s)) return IWS_E_BAD_STATE;
+  if (length > s->rc.max_message_size || length > (uint64_t)SIZE_MAX / 2)
+    return IWS_E_MESSAGE_TOO_BIG;
+  if (opcode == IWS_OP_TEXT && !iws__utf8_valid(data, (size_t)length))
+    return IWS_E_INVALID_UTF8;
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_send(iws_server *s, iws_conn_id id,
+                                  uint32_t opcode, const void *data,
+                                  uint64_t length) {
+  iws__conn *c;
+  iws__chunk *chunk;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (opcode == IWS_OP_PING) return fail(s, IWS_E_INVALID_ARG);
+  rc = check_message(s, opcode, data, length);
+  if (rc != IWS_OK) return fail(s, rc);
+  c = find_conn(s, id);
+  if (!c) return fail(s, IWS_E_NO_CONNECTION);
+  chunk = iws__frame_encode(opcode, data, (size_t)length);
+  if (!chunk) {
+    iws__conn_unref(c);
+    return fail(s, IWS_E_NOMEM);
+  }
+  rc = iws__conn_send_chunk(c, chunk, 1);
+  iws__chunk_unref(chunk);
+  iws__conn_unref(c);
+  return fail(s, rc);
+}
+
+IWS_API int32_t IWS_CALL iws_send_text(iws_server *s, iws_conn_id id,
+                                       const char *text, uint64_t length) {
+  return iws_send(s, id, IWS_OP_TEXT, text, length);
+}
+
+IWS_API int32_t IWS_CALL iws_send_binary(iws_server *s, iws_conn_id id,
+                                         const void *data, uint64_t length) {
+  return iws_send(s, id, IWS_OP_BINARY, data, length);
+}
+
+IWS_API int32_t IWS_CALL iws_ping(iws_server *s, iws_conn_id id,
+                                  const void *data, uint32_t length) {
+  iws__conn *c;
+  iws__chunk *chunk;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  rc = check_message(s, IWS_OP_PING, data, length);
+  if (rc != IWS_OK) return fail(s, rc);
+  c = find_conn(s, id);
+  if (!c) return fail(s, IWS_E_NO_CONNECTION);
+  chunk = iws__frame_encode(IWS_OP_PING, data, length);
+  rc = chunk ? iws__conn_send_chunk(c, chunk, 0) : IWS_E_NOMEM;
+  iws__chunk_unref(chunk);
+  iws__conn_unref(c);
+  return fail(s, rc);
+}
+
+IWS_API int32_t IWS_CALL iws_close(iws_server *s, iws_conn_id id,
+                                   uint32_t code, const char *reason,
+                                   uint32_t reason_length) {
+  iws__conn *c;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (code == 0) code = IWS_CLOSE_NORMAL;
+  if (!iws__close_code_sendable(code)) return fail(s, IWS_E_CLOSE_CODE);
+  if (!reason && reason_length) return fail(s, IWS_E_INVALID_ARG);
+  if (reason_length > 123) return fail(s, IWS_E_TOO_LONG);
+  if (reason_length && !iws__utf8_valid((const uint8_t *)reason, reason_length))
+    return fail(s, IWS_E_INVALID_UTF8);
+  if (!running(s)) return fail(s, IWS_E_BAD_STATE);
+  c = find_conn(s, id);
+  if (!c) return fail(s, IWS_E_NO_CONNECTION);
+  rc = iws__conn_close(c, code, reason, reason_length);
+  iws__conn_unref(c);
+  return fail(s, rc);
+}
+
+IWS_API int32_t IWS_CALL iws_disconnect(iws_server *s, iws_conn_id id) {
+  iws__conn *c;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (!running(s)) return fail(s, IWS_E_BAD_STATE);
+  c = find_conn(s, id);
+  if (!c) return fail(s, IWS_E_NO_CONNECTION);
+  rc = iws__conn_disconnect(c);
+  iws__conn_unref(c);
+  return fail(s, rc);
+}
+
+static int32_t broadcast(iws_server *s, uint32_t opcode, const void *data,
+                         uint64_t length, const iws_conn_id *exclude,
+                         uint32_t exclude_count, iws_filter_fn filter,
+                         void *context, uint32_t *sent) {
+  iws__conn **list;
+  iws__chunk *chunk;
+  size_t n, i;
+  uint32_t count = 0;
+  int32_t rc;
+  if (sent) *sent = 0;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (!exclude && exclude_count) return fail(s, IWS_E_INVALID_ARG);
+  rc = check_message(s, opcode, data, length);
+  if (rc != IWS_OK) return fail(s, rc);
+  /* One frame for everybody: each queue holds a reference to it. */
+  chunk = iws__frame_encode(opcode, data, (size_t)length);
+  if (!chunk) return fail(s, IWS_E_NOMEM);
+  list = iws__table_snapshot(s, &n);
+  if (!list) {
+    iws__chunk_unref(chunk);
+    return fail(s, IWS_E_NOMEM);
+  }
+  for (i = 0; i < n; i++) {
+    iws__conn *c = list[i];
+    uint32_t k;
+    int skip = 0;
+    for (k = 0; k < exclude_count && !skip; k++) skip = exclude[k] == c->id;
+    if (!skip && filter) {
+      void *ud;
+      iws__mutex_lock(&c->lock);
+      skip = !(c->state == IWS__OPEN && c->accepted);
+      ud = c->user_data;
+      iws__mutex_unlock(&c->lock);
+      if (!skip) skip = !filter(c->id, ud, context);
+    }
+    if (!skip &&
+        iws__conn_send_chunk(c, chunk, opcode != IWS_OP_PING) == IWS_OK)
+      count++;
+  }
+  release_snapshot(list, n);
+  iws__chunk_unref(chunk);
+  if (sent) *sent = count;
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_broadcast(iws_server *s, uint32_t opcode,
+                                       const void *data, uint64_t length,
+                                       const iws_conn_id *exclude,
+                                       uint32_t exclude_count,
+                                       uint32_t *sent) {
+  return broadcast(s, opcode, data, length, exclude, exclude_count, NULL,
+                   NULL, sent);
+}
+
+IWS_API int32_t IWS_CALL iws_broadcast_filter(iws_server *s, uint32_t opcode,
+                                              const void *data,
+                                              uint64_t length,
+                                              iws_filter_fn filter,
+                                              void *context, uint32_t *sent) {
+  return broadcast(s, opcode, data, length, NULL, 0, filter, context, sent);
+}
+
+/* ------------------------------------------------------------------------ */
+/* connection details                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* Finds a connection whose details may be read: known and not yet past its
+ * on_disconnect. */
+static iws__conn *detail_conn(iws_server *s, iws_conn_id id) {
+  iws__conn *c = find_conn(s, id);
+  if (!c) return NULL;
+  iws__mutex_lock(&c->lock);
+  if (c->disconnected && iws__tls_strand_conn != c) {
+    iws__mutex_unlock(&c->lock);
+    iws__conn_unref(c);
+    return NULL;
+  }
+  iws__mutex_unlock(&c->lock);
+  return c;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_set_user_data(iws_server *s, iws_conn_id id,
+                                                void *data) {
+  iws__conn *c;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  iws__mutex_lock(&c->lock);
+  c->user_data = data;
+  iws__mutex_unlock(&c->lock);
+  iws__conn_unref(c);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_get_user_data(iws_server *s, iws_conn_id id,
+                                                void **data) {
+  iws__conn *c;
+  if (!valid_server(s) || !data) return IWS_E_INVALID_ARG;
+  *data = NULL;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  iws__mutex_lock(&c->lock);
+  *data = c->user_data;
+  iws__mutex_unlock(&c->lock);
+  iws__conn_unref(c);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *s, iws_conn_id id,
+                                       char *buffer, uint32_t size,
+                                       uint32_t *port) {
+  iws__conn *c;
+  int32_t rc;
+  if (!valid_server(s) || !buffer) return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  rc = copy_out(c->peer_ip, buffer, size, NULL);
+  if (port) *port = c->peer_port;
+  iws__conn_unref(c);
+  return rc;
+}
+
+/* path and protocol are set on the strand before on_connect's caller can
+ * know the id, and never change afterwards. */
+static int32_t conn_string(iws_server *s, iws_conn_id id, int which,
+                           char *buffer, uint32_t size, uint32_t *needed) {
+  iws__conn *c;
+  const char *v;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  iws__mutex_lock(&c->lock);
+  v = which ? c->protocol : c->path;
+  if (!v) v = "";
+  rc = copy_out(v, buffer, size, needed);
+  iws__mutex_unlock(&c->lock);
+  iws__conn_unref(c);
+  return rc;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_path(iws_server *s, iws_conn_id id,
+                                       char *buffer, uint32_t size,
+                                       uint32_t *needed) {
+  return conn_string(s, id, 0, buffer, size, needed);
+}
+
+IWS_API int32_t IWS_CALL iws_conn_protocol(iws_server *s, iws_conn_id id,
+                                           char *buffer, uint32_t size,
+                                           uint32_t *needed) {
+  return conn_string(s, id, 1, buffer, size, needed);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the handshake request                                                     */
+/* ------------------------------------------------------------------------ */
+
+IWS_API const char *IWS_CALL iws_request_path(const iws_request *r) {
+  return r ? r->target : NULL;
+}
+
+IWS_API const char *IWS_CALL iws_request_header(const iws_request *r,
+                                                const char *name) {
+  return (r && name) ? iws__http_header(r, name) : NULL;
+}
+
+IWS_API uint32_t IWS_CALL iws_request_header_count(const iws_request *r) {
+  return r ? r->header_count : 0;
+}
+
+IWS_API int32_t IWS_CALL iws_request_header_at(const iws_request *r,
+                                               uint32_t index,
+                                               const char **name,
+                                               const char **value) {
+  if (!r || index >= r->header_count) return IWS_E_INVALID_ARG;
+  if (name) *name = r->headers[index].name;
+  if (value) *value = r->headers[index].value;
+  return IWS_OK;
+}
+
+IWS_API uint32_t IWS_CALL iws_request_protocol_count(const iws_request *r) {
+  return r ? r->protocol_count : 0;
+}
+
+IWS_API const char *IWS_CALL iws_request_protocol_at(const iws_request *r,
+                                                     uint32_t index) {
+  return (r && index < r->protocol_count) ? r->protocols[index] : NULL;
+}
+
+IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *r,
+                                                     const char *protocol) {
+  uint32_t i;
+  if (!r) return IWS_E_INVALID_ARG;
+  if (!protocol) {
+    r->selected = NULL;
+    return IWS_OK;
+  }
+  for (i = 0; i < r->protocol_count; i++) {
+    if (strcmp(r->protocols[i], protocol) == 0) {
+      r->selected = r->protocols[i];
+      return IWS_OK;
+    }
+  }
+  return IWS_E_INVALID_ARG;
+}
+
+/* ------------------------------------------------------------------------ */
+/* statistics                                                                */
+/* ------------------------------------------------------------------------ */
+
+IWS_API int32_t IWS_CALL iws_get_stats(iws_server *s, iws_stats *out) {
+  iws_stats st;
+  uint32_t size;
+  if (!valid_server(s) || !out) return IWS_E_INVALID_ARG;
+  size = out->struct_size;
+  if (size < 2 * sizeof(uint32_t)) return IWS_E_STRUCT_SIZE;
+  memset(&st, 0, sizeof(st));
+  st.struct_size = size;
+  st.connections_current = iws__atomic_load64(&s->st_current);
+  st.connections_total = iws__atomic_load64(&s->st_total);
+  st.handshakes_refused = iws__atomic_load64(&s->st_refused);
+  st.messages_in = iws__atomic_load64(&s->st_msg_in);
+  st.messages_out = iws__atomic_load64(&s->st_msg_out);
+  st.bytes_in = iws__atomic_load64(&s->st_bytes_in);
+  st.bytes_out = iws__atomic_load64(&s->st_bytes_out);
+  st.bytes_queued = iws__atomic_load64(&s->st_queued);
+  memcpy(out, &st, size < sizeof(st) ? size : sizeof(st));
+  return IWS_OK;
+}

@@ -1,0 +1,108 @@
+/* posix.c - platform.h on POSIX threads. */
+#define _GNU_SOURCE
+#include "../core/platform.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+void iws__mutex_init(iws__mutex *m) { pthread_mutex_init(m, NULL); }
+void iws__mutex_destroy(iws__mutex *m) { pthread_mutex_destroy(m); }
+void iws__mutex_lock(iws__mutex *m) { pthread_mutex_lock(m); }
+void iws__mutex_unlock(iws__mutex *m) { pthread_mutex_unlock(m); }
+
+void iws__cond_init(iws__cond *c) {
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  /* Timed waits measure the monotonic clock: wall-clock jumps must not cut
+   * stop's grace period short or stretch it. */
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(c, &attr);
+  pthread_condattr_destroy(&attr);
+}
+void iws__cond_destroy(iws__cond *c) { pthread_cond_destroy(c); }
+void iws__cond_wait(iws__cond *c, iws__mutex *m) { pthread_cond_wait(c, m); }
+
+int iws__cond_timedwait(iws__cond *c, iws__mutex *m, uint32_t timeout_ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += timeout_ms / 1000;
+  ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec += 1;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return pthread_cond_timedwait(c, m, &ts) == ETIMEDOUT ? 1 : 0;
+}
+void iws__cond_signal(iws__cond *c) { pthread_cond_signal(c); }
+void iws__cond_broadcast(iws__cond *c) { pthread_cond_broadcast(c); }
+
+typedef struct thread_start {
+  iws__thread_fn fn;
+  void *arg;
+} thread_start;
+
+static void *thread_main(void *p) {
+  thread_start start = *(thread_start *)p;
+  free(p);
+  start.fn(start.arg);
+  return NULL;
+}
+
+int iws__thread_create(iws__thread *t, iws__thread_fn fn, void *arg) {
+  thread_start *start = malloc(sizeof(*start));
+  if (!start) return -1;
+  start->fn = fn;
+  start->arg = arg;
+  if (pthread_create(t, NULL, thread_main, start) != 0) {
+    free(start);
+    return -1;
+  }
+  return 0;
+}
+
+void iws__thread_join(iws__thread t) { pthread_join(t, NULL); }
+
+uint64_t iws__thread_self(void) {
+  /* The address of a thread-local variable is unique among live threads and
+   * portable, unlike the representation of pthread_t. */
+  static _Thread_local char marker;
+  return (uint64_t)(uintptr_t)&marker;
+}
+
+uint64_t iws__now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint32_t iws__cpu_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (uint32_t)n : 1u;
+}
+
+struct iws__tls_key {
+  pthread_key_t key;
+};
+
+iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
+  iws__tls_key *k = malloc(sizeof(*k));
+  if (!k) return NULL;
+  if (pthread_key_create(&k->key, destructor) != 0) {
+    free(k);
+    return NULL;
+  }
+  return k;
+}
+
+void iws__tls_key_delete(iws__tls_key *key) {
+  if (!key) return;
+  pthread_key_delete(key->key);
+  free(key);
+}
+
+void *iws__tls_get(iws__tls_key *key) { return pthread_getspecific(key->key); }
+void iws__tls_set(iws__tls_key *key, void *value) {
+  pthread_setspecific(key->key, value);
+}

@@ -1,0 +1,539 @@
+/*
+ * iocpws.h - the whole public C ABI of the iocpws WebSocket server engine.
+ *
+ * One opaque server handle, 64-bit connection ids, typed option setters, a
+ * size-prefixed callback table and integer status codes. Everything a caller
+ * needs is declared here; anything not declared here is not part of the API.
+ *
+ * ABI rules (see docs in README.md, "The C API"):
+ *  - every function and callback uses IWS_CALL / IWS_CALLBACK (__stdcall on
+ *    32-bit Windows, the platform default elsewhere); no variadic functions;
+ *  - only fixed-width integers, pointers and UTF-8 `const char *` cross the
+ *    boundary; structs begin with `struct_size` and only ever grow at the end;
+ *  - functions return IWS_OK (0) or a negative IWS_E_* code unless they
+ *    obviously return a value (strings, counts); iws_strerror() explains a
+ *    code, iws_last_error() gives the detail of a server's last failure;
+ *  - memory the library hands out (strings in callbacks) is valid for that
+ *    call only; the library never frees caller memory and vice versa.
+ *
+ * Threads, in one paragraph: callbacks run on the library's threads (I/O
+ * threads, or worker threads when IWS_OPT_WORKER_THREADS > 0). The callbacks
+ * of one connection never run concurrently and arrive in order: on_connect,
+ * then on_message*, then on_disconnect exactly once. Sending, closing, pinging
+ * and broadcasting are safe from any thread, including inside callbacks, and
+ * never invoke a callback on the calling thread. Configuration, start, stop
+ * and destroy belong to the thread that owns the server and must not be
+ * called from inside a callback (they return IWS_E_IN_CALLBACK there).
+ *
+ * The declarations are C89 and compile as C and C++ (-Wall -Wextra -pedantic).
+ */
+#ifndef IOCPWS_H
+#define IOCPWS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define IWS_VERSION_MAJOR 0
+#define IWS_VERSION_MINOR 1
+#define IWS_VERSION_PATCH 0
+/* X*1000000 + Y*1000 + Z, as returned by iws_version(). */
+#define IWS_VERSION_NUMBER \
+  (IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 + IWS_VERSION_PATCH)
+#define IWS_VERSION_STRING "0.1.0"
+/* Bumped only when an existing declaration changes incompatibly. A caller
+ * passes this to iws_create(); a library with another ABI refuses it. */
+#define IWS_ABI_VERSION 1
+
+/* ------------------------------------------------------------------------ */
+/* Calling convention and export                                             */
+/* ------------------------------------------------------------------------ */
+
+#if defined(_WIN32) && !defined(_WIN64)
+#define IWS_CALL __stdcall
+#define IWS_CALLBACK __stdcall
+#else
+#define IWS_CALL
+#define IWS_CALLBACK
+#endif
+
+#if defined(IWS_STATIC)
+#define IWS_API
+#elif defined(_WIN32)
+#if defined(IWS_BUILDING)
+#define IWS_API __declspec(dllexport)
+#else
+#define IWS_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) && defined(IWS_BUILDING)
+#define IWS_API __attribute__((visibility("default")))
+#else
+#define IWS_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+/* Numbers are fixed forever and grouped by hundreds: -1xx the caller's
+ * mistake, -2xx the connection or the peer, -3xx resources and the OS,
+ * -4xx the network setup. iws_strerror() gives the text. */
+
+#define IWS_OK 0
+
+#define IWS_E_INVALID_ARG -100      /* NULL handle, NULL pointer, bad value */
+#define IWS_E_BAD_STATE -101        /* not allowed in the server's state    */
+#define IWS_E_ABI_MISMATCH -102     /* caller built for another ABI         */
+#define IWS_E_UNKNOWN_OPTION -103   /* option number not known              */
+#define IWS_E_OPTION_TYPE -104      /* int setter on a string option etc.   */
+#define IWS_E_OPTION_RANGE -105     /* option value out of range            */
+#define IWS_E_IN_CALLBACK -106      /* call not allowed inside a callback   */
+#define IWS_E_BUFFER_TOO_SMALL -107 /* output buffer too small              */
+#define IWS_E_INVALID_UTF8 -108     /* text is not valid UTF-8              */
+#define IWS_E_STRUCT_SIZE -109      /* struct_size unknown to this library  */
+#define IWS_E_CLOSE_CODE -110       /* close code not allowed to be sent    */
+#define IWS_E_TOO_LONG -111         /* control payload or reason too long   */
+
+#define IWS_E_NO_CONNECTION -200    /* id unknown, or connection gone       */
+#define IWS_E_CLOSING -201          /* connection is closing: nothing sent  */
+#define IWS_E_QUEUE_FULL -202       /* send would exceed the queue limit    */
+#define IWS_E_MESSAGE_TOO_BIG -203  /* over IWS_OPT_MAX_MESSAGE_SIZE        */
+#define IWS_E_PROTOCOL -204         /* peer broke RFC 6455                  */
+#define IWS_E_HANDSHAKE -205        /* handshake refused or malformed       */
+#define IWS_E_TIMEOUT -206          /* handshake, close or heartbeat timeout*/
+#define IWS_E_CONNECTION_LOST -207  /* peer reset / vanished                */
+
+#define IWS_E_NOMEM -300            /* out of memory                        */
+#define IWS_E_SYSTEM -301           /* an OS call failed (see last_error)   */
+#define IWS_E_THREAD -302           /* a thread could not be created        */
+
+#define IWS_E_ADDRESS -400          /* bind address cannot be parsed        */
+#define IWS_E_BIND -401             /* bind failed (port in use, ...)       */
+#define IWS_E_LISTEN -402           /* listen failed                        */
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The server: opaque. Created by iws_create, released by iws_destroy. */
+typedef struct iws_server iws_server;
+
+/* The handshake request, valid only inside on_connect. */
+typedef struct iws_request iws_request;
+
+/* A connection id: 64-bit, starts at 1, never reused within one server's
+ * life (also across stop/start). 0 is never a connection. */
+typedef uint64_t iws_conn_id;
+
+/* Message opcodes (the RFC 6455 values). */
+#define IWS_OP_TEXT 1
+#define IWS_OP_BINARY 2
+#define IWS_OP_PING 9 /* iws_broadcast only: ping every connection */
+
+/* Close codes worth naming (RFC 6455 section 7.4.1). */
+#define IWS_CLOSE_NORMAL 1000
+#define IWS_CLOSE_GOING_AWAY 1001
+#define IWS_CLOSE_PROTOCOL_ERROR 1002
+#define IWS_CLOSE_UNSUPPORTED_DATA 1003
+#define IWS_CLOSE_NO_STATUS 1005 /* reported only: peer sent no code */
+#define IWS_CLOSE_ABNORMAL 1006  /* reported only: no close handshake */
+#define IWS_CLOSE_INVALID_DATA 1007
+#define IWS_CLOSE_POLICY_VIOLATION 1008
+#define IWS_CLOSE_MESSAGE_TOO_BIG 1009
+#define IWS_CLOSE_INTERNAL_ERROR 1011
+
+/* on_connect's answer to accept a connection; any HTTP status from 400 to
+ * 599 refuses it with that status instead. */
+#define IWS_ACCEPT 0
+
+/* Log levels for on_log and IWS_OPT_LOG_LEVEL. */
+#define IWS_LOG_ERROR 1
+#define IWS_LOG_WARN 2
+#define IWS_LOG_INFO 3
+#define IWS_LOG_DEBUG 4
+
+/* Send-queue policies for IWS_OPT_SEND_QUEUE_POLICY. */
+#define IWS_QUEUE_CLOSE 0 /* over the limit: close the slow peer with 1008 */
+#define IWS_QUEUE_ERROR 1 /* over the limit: the send returns IWS_E_QUEUE_FULL */
+
+/* ------------------------------------------------------------------------ */
+/* Callbacks                                                                 */
+/* ------------------------------------------------------------------------ */
+/* Every callback receives the server, and `user` = the pointer given to
+ * iws_create. Pointers passed in are valid for the duration of the call only.
+ * A callback must not call iws_stop, iws_destroy, iws_set_* or iws_start
+ * (they return IWS_E_IN_CALLBACK); everything else is allowed. */
+
+/* A client finished a valid opening handshake. Runs on the connection's
+ * callback thread. Inspect the request with iws_request_*; choose a
+ * subprotocol with iws_request_select_protocol; attach data with
+ * iws_conn_set_user_data. Return IWS_ACCEPT, or an HTTP status 400..599 to
+ * refuse (the client gets that status and the connection is closed, and no
+ * on_disconnect follows). Any other value refuses with 500. */
+typedef int32_t(IWS_CALLBACK *iws_on_connect_fn)(iws_server *server,
+                                                 iws_conn_id id,
+                                                 iws_request *request,
+                                                 void *user);
+
+/* A complete message arrived (fragments already joined). opcode is
+ * IWS_OP_TEXT (data is valid UTF-8, not NUL-terminated) or IWS_OP_BINARY.
+ * data may be NULL when length is 0. */
+typedef void(IWS_CALLBACK *iws_on_message_fn)(iws_server *server,
+                                              iws_conn_id id, uint32_t opcode,
+                                              const uint8_t *data,
+                                              uint64_t length, void *user);
+
+/* The connection is gone. Fires exactly once for every connection whose
+ * on_connect accepted it: after a close handshake (code = the code that
+ * ended it: the peer's, or ours such as 1009/1002/1001), when the peer
+ * vanished or a heartbeat/close timeout expired (1006), and at iws_stop.
+ * reason is the close reason (UTF-8, may be empty, not NUL-terminated).
+ * After it returns the id is dead: sends to it return IWS_E_NO_CONNECTION. */
+typedef void(IWS_CALLBACK *iws_on_disconnect_fn)(iws_server *server,
+                                                 iws_conn_id id, uint32_t code,
+                                                 const char *reason,
+                                                 uint32_t reason_length,
+                                                 void *user);
+
+/* Something went wrong. id = 0 for server-wide problems (any thread), else
+ * the connection concerned (its callback thread, before its on_disconnect).
+ * code is an IWS_E_* value, message a NUL-terminated English sentence. */
+typedef void(IWS_CALLBACK *iws_on_error_fn)(iws_server *server, iws_conn_id id,
+                                            int32_t code, const char *message,
+                                            void *user);
+
+/* A log line at `level` (IWS_LOG_*) or more important than
+ * IWS_OPT_LOG_LEVEL. May be called from any library thread, concurrently:
+ * make it thread-safe. message is NUL-terminated. */
+typedef void(IWS_CALLBACK *iws_on_log_fn)(iws_server *server, int32_t level,
+                                          const char *message, void *user);
+
+/* The callback table. Set struct_size = sizeof(iws_callbacks); any entry may
+ * be NULL. Copied by iws_create: the caller may free it afterwards.
+ * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log. */
+typedef struct iws_callbacks {
+  uint32_t struct_size;
+  uint32_t reserved0; /* keeps the layout identical for every compiler */
+  iws_on_connect_fn on_connect;
+  iws_on_message_fn on_message;
+  iws_on_disconnect_fn on_disconnect;
+  iws_on_error_fn on_error;
+  iws_on_log_fn on_log;
+} iws_callbacks;
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                   */
+/* ------------------------------------------------------------------------ */
+/* Numbers carry their type: 0..9999 integers (iws_set_int/iws_get_int),
+ * 10000..19999 strings (iws_set_str/iws_get_str). Numbers are never reused.
+ * Options may be set while the server is stopped; setting one while it runs
+ * returns IWS_E_BAD_STATE. Defaults in brackets. */
+
+/* integers */
+#define IWS_OPT_PORT 1                  /* [0] 0..65535; 0 = any free port   */
+#define IWS_OPT_IO_THREADS 2            /* [0] 0..256; 0 = CPU count          */
+#define IWS_OPT_WORKER_THREADS 3        /* [0] 0..256; 0 = callbacks on I/O
+                                           threads; N = each connection pinned
+                                           to one of N callback threads       */
+#define IWS_OPT_MAX_CONNECTIONS 4       /* [0] 0 = unlimited; over it a new
+                                           client gets HTTP 503               */
+#define IWS_OPT_MAX_MESSAGE_SIZE 5      /* [16 MiB] 1..2^31; inbound messages
+                                           over it close with 1009; sends over
+                                           it return IWS_E_MESSAGE_TOO_BIG    */
+#define IWS_OPT_MAX_HANDSHAKE_SIZE 6    /* [8192] 256..1 MiB; over it: 431    */
+#define IWS_OPT_HANDSHAKE_TIMEOUT_MS 7  /* [10000] 0 = none; slow clients are
+                                           dropped                             */
+#define IWS_OPT_HEARTBEAT_INTERVAL_MS 8 /* [0] 0 = off; server pings every
+                                           connection at this interval         */
+#define IWS_OPT_HEARTBEAT_TIMEOUT_MS 9  /* [0] 0 = no dead-peer check; else a
+                                           peer silent this long after a ping
+                                           is dropped (on_disconnect 1006)     */
+#define IWS_OPT_SEND_QUEUE_LIMIT 10     /* [32 MiB] bytes queued per
+                                           connection; 0 = unlimited           */
+#define IWS_OPT_SEND_QUEUE_POLICY 11    /* [IWS_QUEUE_CLOSE] or IWS_QUEUE_ERROR */
+#define IWS_OPT_TCP_NODELAY 12          /* [1] 0/1: disable Nagle              */
+#define IWS_OPT_LISTEN_BACKLOG 13       /* [511] 1..65535                      */
+#define IWS_OPT_CLOSE_TIMEOUT_MS 14     /* [5000] wait for the peer's close
+                                           frame, then drop the TCP link       */
+#define IWS_OPT_STOP_TIMEOUT_MS 15      /* [3000] iws_stop waits this long for
+                                           close handshakes, then aborts       */
+#define IWS_OPT_LOG_LEVEL 16            /* [IWS_LOG_WARN] 0..4; 0 = silent     */
+#define IWS_OPT_IPV6_ONLY 17            /* [0] 0/1 for an IPv6 bind address    */
+#define IWS_OPT_ACCEPTS_POSTED 18       /* [0] IOCP: AcceptEx calls kept
+                                           posted (0 = 2 per I/O thread);
+                                           ignored by the epoll back end       */
+
+/* strings (UTF-8, NUL-terminated; NULL resets to the default) */
+#define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;
+                                      "::" listens on IPv6 and IPv4            */
+#define IWS_OPT_SUBPROTOCOLS 10002 /* [""] comma-separated subprotocols the
+                                      server speaks, in preference order; the
+                                      first one a client offers is chosen
+                                      unless on_connect selects another       */
+
+/* ------------------------------------------------------------------------ */
+/* Library                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The library's version as IWS_VERSION_NUMBER. Any thread. */
+IWS_API uint32_t IWS_CALL iws_version(void);
+
+/* The library's version as "X.Y.Z" (static string). Any thread. */
+IWS_API const char *IWS_CALL iws_version_string(void);
+
+/* The ABI the library implements (IWS_ABI_VERSION it was built with). */
+IWS_API uint32_t IWS_CALL iws_abi_version(void);
+
+/* A short English sentence for a status code (static string; unknown codes
+ * give "unknown error"). Any thread. */
+IWS_API const char *IWS_CALL iws_strerror(int32_t code);
+
+/* The symbolic name of a status code, e.g. "IWS_E_QUEUE_FULL" (static
+ * string; unknown codes give "IWS_E_UNKNOWN"). Any thread. */
+IWS_API const char *IWS_CALL iws_error_name(int32_t code);
+
+/* ------------------------------------------------------------------------ */
+/* Server life cycle                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Creates a stopped server with default options.
+ * abi_version: pass IWS_ABI_VERSION. callbacks: may be NULL (no callbacks);
+ * its struct_size must be one this library knows. user: handed to every
+ * callback. *out receives the handle.
+ * Returns IWS_OK; IWS_E_INVALID_ARG (out NULL); IWS_E_ABI_MISMATCH (caller
+ * built against another ABI); IWS_E_STRUCT_SIZE; IWS_E_NOMEM. Any thread. */
+IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
+                                    const iws_callbacks *callbacks, void *user,
+                                    iws_server **out);
+
+/* Sets an integer option (IWS_OPT_* below 10000). The server must be
+ * stopped. Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_UNKNOWN_OPTION;
+ * IWS_E_OPTION_TYPE (a string option); IWS_E_OPTION_RANGE; IWS_E_BAD_STATE
+ * (running); IWS_E_IN_CALLBACK. Owner thread. */
+IWS_API int32_t IWS_CALL iws_set_int(iws_server *server, int32_t option,
+                                     int64_t value);
+
+/* Sets a string option (IWS_OPT_* from 10000); value NULL = default. The
+ * string is copied. Same returns as iws_set_int, plus IWS_E_ADDRESS for a bind
+ * address that is not an IPv4/IPv6 literal. Owner thread. */
+IWS_API int32_t IWS_CALL iws_set_str(iws_server *server, int32_t option,
+                                     const char *value);
+
+/* Reads an integer option into *value. Returns IWS_OK; IWS_E_INVALID_ARG;
+ * IWS_E_UNKNOWN_OPTION; IWS_E_OPTION_TYPE. Any thread. */
+IWS_API int32_t IWS_CALL iws_get_int(iws_server *server, int32_t option,
+                                     int64_t *value);
+
+/* Copies a string option, NUL-terminated, into buffer[size]. *needed (may be
+ * NULL) receives the size required including the NUL. Returns IWS_OK;
+ * IWS_E_BUFFER_TOO_SMALL (buffer left empty); IWS_E_INVALID_ARG;
+ * IWS_E_UNKNOWN_OPTION; IWS_E_OPTION_TYPE. Any thread. */
+IWS_API int32_t IWS_CALL iws_get_str(iws_server *server, int32_t option,
+                                     char *buffer, uint32_t size,
+                                     uint32_t *needed);
+
+/* Binds, listens and starts the I/O (and worker) threads. Returns when the
+ * server accepts connections. Returns IWS_OK; IWS_E_BAD_STATE (running);
+ * IWS_E_ADDRESS; IWS_E_BIND; IWS_E_LISTEN; IWS_E_THREAD; IWS_E_NOMEM;
+ * IWS_E_SYSTEM; IWS_E_IN_CALLBACK. Details: iws_last_error. Owner thread. */
+IWS_API int32_t IWS_CALL iws_start(iws_server *server);
+
+/* The port the server listens on (useful with IWS_OPT_PORT = 0).
+ * Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_BAD_STATE (not running). Any
+ * thread. */
+IWS_API int32_t IWS_CALL iws_get_port(iws_server *server, uint32_t *port);
+
+/* Stops the server: no new connections; every open connection gets close
+ * 1001 (going away); after IWS_OPT_STOP_TIMEOUT_MS the rest are aborted.
+ * When it returns every on_disconnect has fired, the threads have ended and
+ * no callback runs any more. The server may be started again. Stopping a
+ * stopped server returns IWS_OK. Returns IWS_E_IN_CALLBACK when called inside
+ * a callback (it would wait for itself): stop from another thread. Owner
+ * thread. */
+IWS_API int32_t IWS_CALL iws_stop(iws_server *server);
+
+/* Stops the server if running, then frees it. The handle is invalid
+ * afterwards. NULL is accepted and does nothing. Returns IWS_OK;
+ * IWS_E_IN_CALLBACK (nothing is freed). Owner thread. */
+IWS_API int32_t IWS_CALL iws_destroy(iws_server *server);
+
+/* Copies the detail of the most recent failure of a call on this server
+ * (e.g. "bind 0.0.0.0:80: Permission denied") into buffer[size],
+ * NUL-terminated and truncated if needed, and returns that failure's code
+ * (IWS_OK when nothing failed yet). Any thread. */
+IWS_API int32_t IWS_CALL iws_last_error(iws_server *server, char *buffer,
+                                        uint32_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Sending and closing (any thread, inside callbacks too)                    */
+/* ------------------------------------------------------------------------ */
+/* A send copies the data and queues one unfragmented frame; the call never
+ * blocks on the network. Sends from inside a connection's own callbacks are
+ * flushed when the callback returns (several become one write).
+ * Common returns: IWS_OK; IWS_E_INVALID_ARG (NULL server, data NULL with
+ * length > 0, bad opcode); IWS_E_BAD_STATE (server not running);
+ * IWS_E_NO_CONNECTION (unknown or gone id); IWS_E_CLOSING (close started:
+ * dropped); IWS_E_MESSAGE_TOO_BIG; IWS_E_QUEUE_FULL (policy IWS_QUEUE_ERROR;
+ * with IWS_QUEUE_CLOSE the connection is closed with 1008 and the call
+ * returns IWS_E_CLOSING); IWS_E_INVALID_UTF8 (text); IWS_E_NOMEM. */
+
+/* Sends a message with opcode IWS_OP_TEXT (data must be UTF-8) or
+ * IWS_OP_BINARY. */
+IWS_API int32_t IWS_CALL iws_send(iws_server *server, iws_conn_id id,
+                                  uint32_t opcode, const void *data,
+                                  uint64_t length);
+
+/* iws_send(server, id, IWS_OP_TEXT, text, length). */
+IWS_API int32_t IWS_CALL iws_send_text(iws_server *server, iws_conn_id id,
+                                       const char *text, uint64_t length);
+
+/* iws_send(server, id, IWS_OP_BINARY, data, length). */
+IWS_API int32_t IWS_CALL iws_send_binary(iws_server *server, iws_conn_id id,
+                                         const void *data, uint64_t length);
+
+/* Sends a ping (payload 0..125 bytes; IWS_E_TOO_LONG otherwise). The client's
+ * pong counts as activity for the heartbeat. */
+IWS_API int32_t IWS_CALL iws_ping(iws_server *server, iws_conn_id id,
+                                  const void *data, uint32_t length);
+
+/* Starts the close handshake: sends a close frame with `code` (0 = 1000;
+ * allowed: 1000-1003, 1007-1011, 3000-4999, else IWS_E_CLOSE_CODE) and a
+ * UTF-8 reason of at most 123 bytes (IWS_E_TOO_LONG, IWS_E_INVALID_UTF8).
+ * Data queued before it is still sent. The connection ends when the peer
+ * answers or after IWS_OPT_CLOSE_TIMEOUT_MS; on_disconnect then reports code.
+ * Closing a connection that is already closing returns IWS_E_CLOSING. */
+IWS_API int32_t IWS_CALL iws_close(iws_server *server, iws_conn_id id,
+                                   uint32_t code, const char *reason,
+                                   uint32_t reason_length);
+
+/* Drops the TCP connection at once, without a close handshake (queued data
+ * is discarded). on_disconnect reports 1006. */
+IWS_API int32_t IWS_CALL iws_disconnect(iws_server *server, iws_conn_id id);
+
+/* Decides, for iws_broadcast_filter, whether connection `id` receives the
+ * message: non-zero = send. conn_user_data is what iws_conn_set_user_data
+ * stored. Called on the broadcasting thread, once per connection, with no
+ * library lock held; it may call iws_* functions except stop/destroy. */
+typedef int32_t(IWS_CALLBACK *iws_filter_fn)(iws_conn_id id,
+                                             void *conn_user_data,
+                                             void *context);
+
+/* Sends one message to every open connection except the `exclude_count` ids
+ * in `exclude` (may be NULL when 0). The frame is built once and its bytes
+ * are shared by all receivers. opcode: IWS_OP_TEXT, IWS_OP_BINARY, or
+ * IWS_OP_PING (payload <= 125). *sent (may be NULL) receives the number of
+ * connections the message was queued for. A receiver over its send-queue
+ * limit is handled by the queue policy and does not fail the call. Returns
+ * IWS_OK or the common send errors that concern the call itself. */
+IWS_API int32_t IWS_CALL iws_broadcast(iws_server *server, uint32_t opcode,
+                                       const void *data, uint64_t length,
+                                       const iws_conn_id *exclude,
+                                       uint32_t exclude_count, uint32_t *sent);
+
+/* Like iws_broadcast, but `filter(id, conn_user_data, context)` chooses the
+ * receivers (filter NULL = everyone). */
+IWS_API int32_t IWS_CALL iws_broadcast_filter(iws_server *server,
+                                              uint32_t opcode, const void *data,
+                                              uint64_t length,
+                                              iws_filter_fn filter,
+                                              void *context, uint32_t *sent);
+
+/* ------------------------------------------------------------------------ */
+/* Connection details (any thread)                                           */
+/* ------------------------------------------------------------------------ */
+/* Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_NO_CONNECTION (unknown or gone,
+ * including after its on_disconnect returned); IWS_E_BUFFER_TOO_SMALL. */
+
+/* Attaches a pointer of the caller's to a connection (NULL clears it). */
+IWS_API int32_t IWS_CALL iws_conn_set_user_data(iws_server *server,
+                                                iws_conn_id id, void *data);
+
+/* Reads the pointer attached with iws_conn_set_user_data (NULL if none). */
+IWS_API int32_t IWS_CALL iws_conn_get_user_data(iws_server *server,
+                                                iws_conn_id id, void **data);
+
+/* The peer's IP address as text ("203.0.113.5", "2001:db8::1"; IPv4-mapped
+ * IPv6 addresses are shown as IPv4) into buffer[size] (IWS_ADDRESS_SIZE is
+ * always enough), and its TCP port into *port (may be NULL). */
+#define IWS_ADDRESS_SIZE 64
+IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *server, iws_conn_id id,
+                                       char *buffer, uint32_t size,
+                                       uint32_t *port);
+
+/* The request-target of the handshake ("/chat?room=1"), NUL-terminated,
+ * into buffer[size]; *needed (may be NULL) receives the size required. */
+IWS_API int32_t IWS_CALL iws_conn_path(iws_server *server, iws_conn_id id,
+                                       char *buffer, uint32_t size,
+                                       uint32_t *needed);
+
+/* The negotiated subprotocol ("" if none), like iws_conn_path. */
+IWS_API int32_t IWS_CALL iws_conn_protocol(iws_server *server, iws_conn_id id,
+                                           char *buffer, uint32_t size,
+                                           uint32_t *needed);
+
+/* ------------------------------------------------------------------------ */
+/* The handshake request (inside on_connect only)                            */
+/* ------------------------------------------------------------------------ */
+/* Strings returned are NUL-terminated and valid until on_connect returns. */
+
+/* The request-target, e.g. "/chat?room=1". */
+IWS_API const char *IWS_CALL iws_request_path(const iws_request *request);
+
+/* The value of header `name` (case-insensitive), or NULL if absent. A header
+ * sent several times gives its first value. */
+IWS_API const char *IWS_CALL iws_request_header(const iws_request *request,
+                                                const char *name);
+
+/* The number of request headers, and the index-th one (0-based) through
+ * *name and *value. Returns IWS_OK or IWS_E_INVALID_ARG. */
+IWS_API uint32_t IWS_CALL iws_request_header_count(const iws_request *request);
+IWS_API int32_t IWS_CALL iws_request_header_at(const iws_request *request,
+                                               uint32_t index,
+                                               const char **name,
+                                               const char **value);
+
+/* The subprotocols the client offered (Sec-WebSocket-Protocol), in order. */
+IWS_API uint32_t IWS_CALL
+iws_request_protocol_count(const iws_request *request);
+IWS_API const char *IWS_CALL iws_request_protocol_at(
+    const iws_request *request, uint32_t index); /* NULL if out of range */
+
+/* Chooses the subprotocol to answer with; it must be one the client offered
+ * (IWS_E_INVALID_ARG otherwise). NULL = none. */
+IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
+                                                     const char *protocol);
+
+/* ------------------------------------------------------------------------ */
+/* Statistics (any thread)                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Counters since iws_create. Set struct_size = sizeof(iws_stats) before the
+ * call; the library fills only the fields that fit in it. Bytes are counted
+ * on the wire (frames and handshakes). Since 0.1: all fields below. */
+typedef struct iws_stats {
+  uint32_t struct_size;
+  uint32_t reserved0;
+  uint64_t connections_current; /* open WebSocket connections now       */
+  uint64_t connections_total;   /* accepted by on_connect, ever          */
+  uint64_t handshakes_refused;  /* clients answered with an HTTP error   */
+  uint64_t messages_in;
+  uint64_t messages_out; /* queued for sending, per receiver */
+  uint64_t bytes_in;
+  uint64_t bytes_out;
+  uint64_t bytes_queued; /* waiting in send queues now */
+} iws_stats;
+
+/* Fills *stats. Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_STRUCT_SIZE
+ * (struct_size smaller than the first two fields). */
+IWS_API int32_t IWS_CALL iws_get_stats(iws_server *server, iws_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOCPWS_H */

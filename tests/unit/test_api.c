@@ -1,0 +1,391 @@
+/* Unit tests of the public API through the shared library: misuse returns
+ * errors (never crashes), life cycle, options while running, and the rules
+ * that need a live connection (a tiny raw-socket client drives those). */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iocpws.h"
+
+/* ---- a minimal client ---- */
+
+static int connect_to(uint32_t port) {
+  struct sockaddr_in a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct timeval tv = {5, 0};
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_port = htons((uint16_t)port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_true(fd >= 0);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  return fd;
+}
+
+/* Sends the upgrade request and reads the answer head into buf. */
+static void upgrade(int fd, const char *path, char *buf, size_t size) {
+  char req[512];
+  size_t got = 0;
+  int n = snprintf(req, sizeof(req),
+                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n",
+                   path);
+  assert_int_equal(write(fd, req, (size_t)n), n);
+  while (got + 1 < size) {
+    ssize_t r = read(fd, buf + got, 1);
+    if (r <= 0) break;
+    got++;
+    buf[got] = '\0';
+    if (got >= 4 && memcmp(buf + got - 4, "\r\n\r\n", 4) == 0) break;
+  }
+  buf[got] = '\0';
+}
+
+/* Sends one masked text frame (payload < 126). */
+static void send_text(int fd, const char *text) {
+  uint8_t frame[140];
+  size_t n = strlen(text), i;
+  frame[0] = 0x81;
+  frame[1] = (uint8_t)(0x80 | n);
+  memcpy(frame + 2, "\x11\x22\x33\x44", 4);
+  for (i = 0; i < n; i++) frame[6 + i] = (uint8_t)(text[i] ^ frame[2 + i % 4]);
+  assert_int_equal(write(fd, frame, 6 + n), (ssize_t)(6 + n));
+}
+
+/* Reads one unmasked server frame header + payload; returns the opcode. */
+static int read_frame(int fd, char *payload, size_t size) {
+  uint8_t h[2];
+  size_t len, got = 0;
+  if (read(fd, h, 2) != 2) return -1;
+  len = h[1] & 0x7f;
+  assert_true(len < 126 && len < size);
+  while (got < len) {
+    ssize_t r = read(fd, payload + got, len - got);
+    if (r <= 0) return -1;
+    got += (size_t)r;
+  }
+  payload[len] = '\0';
+  return h[0] & 0x0f;
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* ---- recorded callback results ---- */
+
+typedef struct record {
+  pthread_mutex_t lock;
+  int connects, disconnects, messages;
+  int32_t stop_rc, destroy_rc, set_rc, start_rc;
+  iws_conn_id last_id;
+  uint32_t last_code;
+  int stop_in_message;
+} record;
+
+static record rec;
+
+static int32_t IWS_CALLBACK cb_connect(iws_server *s, iws_conn_id id,
+                                       iws_request *req, void *user) {
+  record *r = user;
+  (void)s;
+  pthread_mutex_lock(&r->lock);
+  r->connects++;
+  r->last_id = id;
+  pthread_mutex_unlock(&r->lock);
+  if (strcmp(iws_request_path(req), "/refuse") == 0) return 403;
+  if (strcmp(iws_request_path(req), "/weird") == 0) return 42;
+  return IWS_ACCEPT;
+}
+
+static void IWS_CALLBACK cb_message(iws_server *s, iws_conn_id id,
+                                    uint32_t opcode, const uint8_t *data,
+                                    uint64_t len, void *user) {
+  record *r = user;
+  pthread_mutex_lock(&r->lock);
+  r->messages++;
+  if (r->stop_in_message) {
+    r->stop_rc = iws_stop(s);
+    r->destroy_rc = iws_destroy(s);
+    r->set_rc = iws_set_int(s, IWS_OPT_PORT, 1);
+    r->start_rc = iws_start(s);
+  }
+  pthread_mutex_unlock(&r->lock);
+  iws_send(s, id, opcode, data, len);
+}
+
+static void IWS_CALLBACK cb_disconnect(iws_server *s, iws_conn_id id,
+                                       uint32_t code, const char *reason,
+                                       uint32_t rlen, void *user) {
+  record *r = user;
+  (void)s;
+  (void)reason;
+  (void)rlen;
+  (void)id;
+  pthread_mutex_lock(&r->lock);
+  r->disconnects++;
+  r->last_code = code;
+  pthread_mutex_unlock(&r->lock);
+}
+
+static iws_server *make_server(void) {
+  iws_callbacks cb;
+  iws_server *s = NULL;
+  memset(&rec, 0, sizeof(rec));
+  pthread_mutex_init(&rec.lock, NULL);
+  memset(&cb, 0, sizeof(cb));
+  cb.struct_size = sizeof(cb);
+  cb.on_connect = cb_connect;
+  cb.on_message = cb_message;
+  cb.on_disconnect = cb_disconnect;
+  assert_int_equal(iws_create(IWS_ABI_VERSION, &cb, &rec, &s), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_BIND_ADDRESS, "127.0.0.1"), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_IO_THREADS, 2), IWS_OK);
+  return s;
+}
+
+/* ---- tests ---- */
+
+static void null_and_garbage_handles_are_errors(void **state) {
+  char buf[64];
+  uint32_t u32;
+  int64_t i64;
+  void *p;
+  iws_stats st;
+  int garbage[64];
+  iws_server *bad = (iws_server *)(void *)garbage;
+  (void)state;
+  memset(garbage, 0x5a, sizeof(garbage));
+  st.struct_size = sizeof(st);
+  assert_int_equal(iws_set_int(NULL, IWS_OPT_PORT, 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_set_str(NULL, IWS_OPT_BIND_ADDRESS, "::"),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_int(NULL, IWS_OPT_PORT, &i64), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_str(NULL, IWS_OPT_BIND_ADDRESS, buf, 64, NULL),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_start(NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_stop(NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_destroy(NULL), IWS_OK);
+  assert_int_equal(iws_get_port(NULL, &u32), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_send_text(NULL, 1, "x", 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_send_binary(NULL, 1, "x", 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_ping(NULL, 1, NULL, 0), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_close(NULL, 1, 1000, NULL, 0), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_disconnect(NULL, 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_broadcast(NULL, IWS_OP_TEXT, "x", 1, NULL, 0, NULL),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_set_user_data(NULL, 1, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_get_user_data(NULL, 1, &p), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_peer(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_path(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_stats(NULL, &st), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_last_error(NULL, buf, 64), IWS_E_INVALID_ARG);
+  /* A pointer that is not a server (detected by its magic). */
+  assert_int_equal(iws_start(bad), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_send_text(bad, 1, "x", 1), IWS_E_INVALID_ARG);
+  assert_null(iws_request_path(NULL));
+  assert_null(iws_request_header(NULL, "Host"));
+  assert_int_equal(iws_request_header_count(NULL), 0);
+  assert_int_equal(iws_request_select_protocol(NULL, "x"), IWS_E_INVALID_ARG);
+}
+
+static void options_through_the_api(void **state) {
+  iws_server *s = make_server();
+  int64_t v;
+  char buf[64], detail[256];
+  uint32_t needed = 0;
+  (void)state;
+  assert_int_equal(iws_set_int(s, IWS_OPT_MAX_MESSAGE_SIZE, 0),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws_last_error(s, detail, sizeof(detail)),
+                   IWS_E_OPTION_RANGE);
+  assert_non_null(strstr(detail, "max_message_size"));
+  assert_int_equal(iws_set_int(s, 424242, 1), IWS_E_UNKNOWN_OPTION);
+  assert_int_equal(iws_set_int(s, IWS_OPT_SUBPROTOCOLS, 1), IWS_E_OPTION_TYPE);
+  assert_int_equal(iws_get_int(s, IWS_OPT_BIND_ADDRESS, &v),
+                   IWS_E_OPTION_TYPE);
+  assert_int_equal(iws_get_int(s, IWS_OPT_IO_THREADS, &v), IWS_OK);
+  assert_int_equal(v, 2);
+  assert_int_equal(iws_get_int(s, IWS_OPT_PORT, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_set_str(s, IWS_OPT_BIND_ADDRESS, "not-an-ip"),
+                   IWS_E_ADDRESS);
+  assert_int_equal(iws_get_str(s, IWS_OPT_BIND_ADDRESS, buf, 4, &needed),
+                   IWS_E_BUFFER_TOO_SMALL);
+  assert_int_equal(needed, 10);
+  assert_string_equal(buf, "");
+  assert_int_equal(iws_get_str(s, IWS_OPT_BIND_ADDRESS, buf, sizeof(buf),
+                               &needed),
+                   IWS_OK);
+  assert_string_equal(buf, "127.0.0.1");
+  assert_int_equal(iws_get_str(s, IWS_OPT_PORT, buf, sizeof(buf), NULL),
+                   IWS_E_OPTION_TYPE);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+}
+
+static void life_cycle_and_wrong_states(void **state) {
+  iws_server *s = make_server(), *other = NULL;
+  uint32_t port = 0, port2 = 0;
+  char detail[256];
+  iws_callbacks none;
+  (void)state;
+  assert_int_equal(iws_get_port(s, &port), IWS_E_BAD_STATE);
+  assert_int_equal(iws_send_text(s, 1, "x", 1), IWS_E_BAD_STATE);
+  assert_int_equal(iws_stop(s), IWS_OK); /* stopping a stopped server */
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_BAD_STATE);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+  assert_true(port > 0);
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, 1), IWS_E_BAD_STATE);
+  assert_int_equal(iws_send_text(s, 999, "x", 1), IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_send_text(s, 999, "\xff", 1), IWS_E_INVALID_UTF8);
+  assert_int_equal(iws_send(s, 999, 7, "x", 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_send_text(s, 999, NULL, 5), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_close(s, 999, 1005, NULL, 0), IWS_E_CLOSE_CODE);
+  assert_int_equal(iws_close(s, 999, 999, NULL, 0), IWS_E_CLOSE_CODE);
+  assert_int_equal(iws_close(s, 999, 1000, "\xc0\x80", 2), IWS_E_INVALID_UTF8);
+  assert_int_equal(iws_close(s, 999, 1000, detail, 124), IWS_E_TOO_LONG);
+  assert_int_equal(iws_close(s, 999, 1000, NULL, 0), IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_ping(s, 999, detail, 126), IWS_E_TOO_LONG);
+  assert_int_equal(iws_disconnect(s, 999), IWS_E_NO_CONNECTION);
+
+  /* A second server on the same port: a bind error with detail. */
+  memset(&none, 0, sizeof(none));
+  none.struct_size = sizeof(none);
+  assert_int_equal(iws_create(IWS_ABI_VERSION, &none, NULL, &other), IWS_OK);
+  assert_int_equal(iws_set_str(other, IWS_OPT_BIND_ADDRESS, "127.0.0.1"),
+                   IWS_OK);
+  assert_int_equal(iws_set_int(other, IWS_OPT_PORT, port), IWS_OK);
+  assert_int_equal(iws_start(other), IWS_E_BIND);
+  assert_int_equal(iws_last_error(other, detail, sizeof(detail)), IWS_E_BIND);
+  assert_non_null(strstr(detail, "bind"));
+  assert_int_equal(iws_destroy(other), IWS_OK);
+
+  /* Stop, start again: a new port may come, the server works again. */
+  assert_int_equal(iws_stop(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port2), IWS_E_BAD_STATE);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port2), IWS_OK);
+  assert_int_equal(iws_destroy(s), IWS_OK); /* destroy stops first */
+}
+
+static void refused_and_accepted_connections(void **state) {
+  iws_server *s = make_server();
+  uint32_t port, peer_port = 0;
+  char head[1024], payload[128], ip[IWS_ADDRESS_SIZE];
+  int fd, fd2;
+  iws_conn_id first;
+  iws_stats st;
+  (void)state;
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+
+  fd = connect_to(port);
+  upgrade(fd, "/refuse", head, sizeof(head));
+  assert_non_null(strstr(head, "HTTP/1.1 403 Forbidden"));
+  close(fd);
+  fd = connect_to(port);
+  upgrade(fd, "/weird", head, sizeof(head));
+  assert_non_null(strstr(head, "HTTP/1.1 500"));
+  close(fd);
+
+  fd = connect_to(port);
+  upgrade(fd, "/echo", head, sizeof(head));
+  assert_non_null(strstr(head, "101 Switching Protocols"));
+  first = rec.last_id;
+  assert_int_equal(iws_conn_peer(s, first, ip, sizeof(ip), &peer_port),
+                   IWS_OK);
+  assert_string_equal(ip, "127.0.0.1");
+  assert_true(peer_port > 0 && peer_port != port);
+  assert_int_equal(iws_conn_path(s, first, head, sizeof(head), NULL), IWS_OK);
+  assert_string_equal(head, "/echo");
+  send_text(fd, "hello");
+  assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+  assert_string_equal(payload, "hello");
+  /* A send from this (foreign) thread. */
+  assert_int_equal(iws_send_text(s, first, "from main", 9), IWS_OK);
+  assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+  assert_string_equal(payload, "from main");
+  st.struct_size = sizeof(st);
+  assert_int_equal(iws_get_stats(s, &st), IWS_OK);
+  assert_int_equal(st.connections_current, 1);
+  assert_int_equal(st.handshakes_refused, 2);
+  assert_true(st.messages_in >= 1);
+
+  /* The client goes away: on_disconnect 1006, the id is dead for good. */
+  close(fd);
+  for (int i = 0; i < 200 && rec.disconnects < 1; i++) sleep_ms(10);
+  assert_int_equal(rec.disconnects, 1);
+  assert_int_equal(rec.last_code, IWS_CLOSE_ABNORMAL);
+  assert_int_equal(iws_send_text(s, first, "late", 4), IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_conn_peer(s, first, ip, sizeof(ip), NULL),
+                   IWS_E_NO_CONNECTION);
+
+  /* A newer connection never receives what was meant for the old id. */
+  fd2 = connect_to(port);
+  upgrade(fd2, "/second", head, sizeof(head));
+  assert_true(rec.last_id > first);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+  /* connects counts the refused handshakes too (on_connect ran). */
+  assert_int_equal(rec.connects, 4);
+  assert_int_equal(rec.disconnects, 2);
+  close(fd2);
+}
+
+static void owner_calls_inside_a_callback_are_refused(void **state) {
+  iws_server *s = make_server();
+  uint32_t port;
+  char head[1024], payload[128];
+  int fd;
+  (void)state;
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+  rec.stop_in_message = 1;
+  fd = connect_to(port);
+  upgrade(fd, "/", head, sizeof(head));
+  send_text(fd, "stop please");
+  assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+  assert_int_equal(rec.stop_rc, IWS_E_IN_CALLBACK);
+  assert_int_equal(rec.destroy_rc, IWS_E_IN_CALLBACK);
+  assert_int_equal(rec.set_rc, IWS_E_IN_CALLBACK);
+  assert_int_equal(rec.start_rc, IWS_E_IN_CALLBACK);
+  /* The server still works and stops from its owner thread. */
+  rec.stop_in_message = 0;
+  send_text(fd, "still there");
+  assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+  assert_string_equal(payload, "still there");
+  assert_int_equal(iws_stop(s), IWS_OK);
+  /* The client saw close 1001 (going away). */
+  assert_int_equal(read_frame(fd, payload, sizeof(payload)), 8);
+  assert_int_equal(((uint8_t)payload[0] << 8) | (uint8_t)payload[1], 1001);
+  assert_int_equal(rec.disconnects, 1);
+  close(fd);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(null_and_garbage_handles_are_errors),
+      cmocka_unit_test(options_through_the_api),
+      cmocka_unit_test(life_cycle_and_wrong_states),
+      cmocka_unit_test(refused_and_accepted_connections),
+      cmocka_unit_test(owner_calls_inside_a_callback_are_refused),
+  };
+  return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+}

@@ -1,0 +1,109 @@
+/* Unit tests: option defaults, ranges and types. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+static void defaults(void **state) {
+  iws__options o;
+  (void)state;
+  iws__options_init(&o);
+  assert_int_equal(o.ints[IWS_OPT_PORT], 0);
+  assert_int_equal(o.ints[IWS_OPT_MAX_MESSAGE_SIZE], 16 * 1024 * 1024);
+  assert_int_equal(o.ints[IWS_OPT_MAX_HANDSHAKE_SIZE], 8192);
+  assert_int_equal(o.ints[IWS_OPT_HANDSHAKE_TIMEOUT_MS], 10000);
+  assert_int_equal(o.ints[IWS_OPT_TCP_NODELAY], 1);
+  assert_int_equal(o.ints[IWS_OPT_SEND_QUEUE_POLICY], IWS_QUEUE_CLOSE);
+  assert_int_equal(o.ints[IWS_OPT_LOG_LEVEL], IWS_LOG_WARN);
+  assert_string_equal(iws__options_str(&o, IWS_OPT_BIND_ADDRESS), "0.0.0.0");
+  assert_string_equal(iws__options_str(&o, IWS_OPT_SUBPROTOCOLS), "");
+  iws__options_free(&o);
+}
+
+static void every_option_number_is_known(void **state) {
+  int32_t id;
+  (void)state;
+  for (id = 1; id <= IWS__OPT_INT_LAST; id++)
+    assert_non_null(iws__opt_int_find(id));
+  assert_null(iws__opt_int_find(0));
+  assert_null(iws__opt_int_find(IWS__OPT_INT_LAST + 1));
+  assert_null(iws__opt_int_find(IWS_OPT_BIND_ADDRESS));
+}
+
+static void ranges_are_enforced(void **state) {
+  iws__options o;
+  int32_t id;
+  (void)state;
+  iws__options_init(&o);
+  for (id = 1; id <= IWS__OPT_INT_LAST; id++) {
+    const iws__opt_int_spec *spec = iws__opt_int_find(id);
+    assert_int_equal(iws__options_set_int(&o, id, spec->min), IWS_OK);
+    assert_int_equal(iws__options_set_int(&o, id, spec->max), IWS_OK);
+    assert_int_equal(iws__options_set_int(&o, id, spec->max + 1),
+                     IWS_E_OPTION_RANGE);
+    if (spec->min > INT64_MIN)
+      assert_int_equal(iws__options_set_int(&o, id, spec->min - 1),
+                       IWS_E_OPTION_RANGE);
+    assert_int_equal(o.ints[id], spec->max); /* failed sets change nothing */
+  }
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_PORT, -1),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_PORT, 65536),
+                   IWS_E_OPTION_RANGE);
+  iws__options_free(&o);
+}
+
+static void types_and_unknown_numbers(void **state) {
+  iws__options o;
+  (void)state;
+  iws__options_init(&o);
+  assert_int_equal(iws__options_set_int(&o, 9999, 1), IWS_E_UNKNOWN_OPTION);
+  assert_int_equal(iws__options_set_int(&o, -5, 1), IWS_E_UNKNOWN_OPTION);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_BIND_ADDRESS, 1),
+                   IWS_E_OPTION_TYPE);
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_PORT, "1"),
+                   IWS_E_OPTION_TYPE);
+  assert_int_equal(iws__options_set_str(&o, 10999, "x"), IWS_E_UNKNOWN_OPTION);
+  iws__options_free(&o);
+}
+
+static void bind_addresses(void **state) {
+  iws__options o;
+  static const char *const good[] = {"0.0.0.0", "127.0.0.1", "::", "::1",
+                                     "fe80::1:2", "2001:db8::ff00:42:8329"};
+  static const char *const bad[] = {"", "localhost", "1.2.3", "1.2.3.4.5",
+                                    "::g", "1.2.3.4 ", "example.com"};
+  size_t i;
+  (void)state;
+  iws__options_init(&o);
+  for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+    assert_int_equal(iws__options_set_str(&o, IWS_OPT_BIND_ADDRESS, good[i]),
+                     IWS_OK);
+    assert_string_equal(iws__options_str(&o, IWS_OPT_BIND_ADDRESS), good[i]);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_int_equal(iws__options_set_str(&o, IWS_OPT_BIND_ADDRESS, bad[i]),
+                     IWS_E_ADDRESS);
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_BIND_ADDRESS, NULL),
+                   IWS_OK);
+  assert_string_equal(iws__options_str(&o, IWS_OPT_BIND_ADDRESS), "0.0.0.0");
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_SUBPROTOCOLS, "a,b"),
+                   IWS_OK);
+  assert_string_equal(iws__options_str(&o, IWS_OPT_SUBPROTOCOLS), "a,b");
+  iws__options_free(&o);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(defaults),
+      cmocka_unit_test(every_option_number_is_known),
+      cmocka_unit_test(ranges_are_enforced),
+      cmocka_unit_test(types_and_unknown_numbers),
+      cmocka_unit_test(bind_addresses),
+  };
+  return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
