@@ -86,7 +86,7 @@ void iws__be_stop_accepting(iws__be *be);
  * closed and reported with iws__core_closed() before. */
 void iws__be_stop(iws__be *be);
 
-/* Writes (see above). Returns bytes written now (>= 0; may be fewer than
+/* Writes (see above). Returns bytes written now (> 0; may be fewer than
  * asked), IWS__BE_PENDING or IWS__BE_ERROR. Any thread; at most one write
  * per socket at a time (the core guarantees it). */
 int64_t iws__be_write(iws__sock *sock, const iws__iov *iov, int iovcnt);

@@ -111,8 +111,11 @@ void iws__tlist_remove(iws__tnode *n) {
 static void timer_set(iws__conn *c, int which, uint64_t delay_ms) {
   iws_server *s = c->server;
   iws__mutex_lock(&s->timer_lock);
-  iws__tlist_push(&s->timers[which], &c->timers[which],
-                  iws__now_ms() + delay_ms);
+  /* Once the socket is gone the connection may be freed: it must never
+   * enter a list again. */
+  if (!c->timers_dead)
+    iws__tlist_push(&s->timers[which], &c->timers[which],
+                    iws__now_ms() + delay_ms);
   iws__mutex_unlock(&s->timer_lock);
 }
 
@@ -464,10 +467,12 @@ int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
 int32_t iws__conn_disconnect(iws__conn *c) {
   int32_t rc = IWS_OK;
   iws__mutex_lock(&c->lock);
-  if (c->state == IWS__CLOSED || c->tcp_closing)
+  if (c->state == IWS__CLOSED || c->tcp_closing) {
     rc = IWS_E_NO_CONNECTION;
-  else
+  } else {
+    c->dropped = 1;
     tcp_close_locked(c, 1);
+  }
   iws__mutex_unlock(&c->lock);
   return rc;
 }
@@ -481,7 +486,8 @@ void iws__conn_abort(iws__conn *c) {
 void iws__conn_stop_gracefully(iws__conn *c) {
   static const char why[] = "server stopping";
   iws__mutex_lock(&c->lock);
-  if (c->state == IWS__OPEN && !c->close_sent && !c->tcp_closing) {
+  if ((c->state == IWS__OPEN || c->state == IWS__ACCEPTING) &&
+      !c->close_sent && !c->tcp_closing) {
     send_close_locked(c, IWS_CLOSE_GOING_AWAY, why, sizeof(why) - 1, 0);
     maybe_flush_locked(c);
   } else if (c->state == IWS__HANDSHAKE) {
@@ -562,6 +568,15 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
   iws_server *s = c->server;
   (void)ctx;
   if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
+    uint32_t dropped;
+    iws__mutex_lock(&c->lock);
+    dropped = c->dropped;
+    iws__mutex_unlock(&c->lock);
+    if (dropped) {
+      /* The application called iws_disconnect: it wants nothing more. */
+      wslay_event_shutdown_read(ctx);
+      return;
+    }
     iws__atomic_add64_relaxed(&s->st_msg_in, 1);
     if (s->cb.on_message)
       IN_CALLBACK(s, s->cb.on_message(s, c->id, arg->opcode, arg->msg,
@@ -717,6 +732,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   char answer[512];
   size_t n;
   iws__chunk *chunk;
+  char *protocol;
   int32_t verdict;
 
   if (status) {
@@ -729,7 +745,12 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     return 0;
   }
   req->selected = iws__ws_pick_protocol(req, s->rc.subprotocols);
-  c->path = dup_string(req->target);
+  {
+    char *path = dup_string(req->target);
+    iws__mutex_lock(&c->lock);
+    c->path = path;
+    iws__mutex_unlock(&c->lock);
+  }
   if (!c->path || ws_create(c) != 0) {
     refuse(c, 500, "out of memory");
     return 0;
@@ -753,12 +774,13 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     return 0;
   }
 
-  c->protocol = dup_string(req->selected ? req->selected : "");
+  protocol = dup_string(req->selected ? req->selected : "");
   n = iws__ws_response_101(req->key, req->selected, answer, sizeof(answer));
-  chunk = (c->protocol && n) ? iws__chunk_new(n) : NULL;
+  chunk = (protocol && n) ? iws__chunk_new(n) : NULL;
   if (chunk) memcpy(chunk->data, answer, n);
 
   iws__mutex_lock(&c->lock);
+  c->protocol = protocol;
   c->accepted = 1; /* from here on, on_disconnect is owed */
   if (c->state == IWS__ACCEPTING) c->state = IWS__OPEN;
   if (!chunk || ring_push(c, chunk, 1) != 0) {
@@ -817,14 +839,19 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
 
 /* Input on the strand: handshake, frames, or nothing once we are done. */
 static void process_input(iws__conn *c, const uint8_t *data, size_t len) {
-  uint32_t state;
+  uint32_t state, accepted, closing;
   iws__mutex_lock(&c->lock);
-  state = c->tcp_closing ? IWS__CLOSED : c->state;
+  state = c->state;
+  accepted = c->accepted;
+  closing = c->tcp_closing;
   iws__mutex_unlock(&c->lock);
   if (len == 0) return;
-  if (state == IWS__HANDSHAKE)
+  if (state == IWS__HANDSHAKE && !closing)
     handshake_input(c, data, len);
-  else if (state == IWS__OPEN && c->ws && wslay_event_get_read_enabled(c->ws))
+  else if (accepted && state != IWS__DRAINING && c->ws &&
+           wslay_event_get_read_enabled(c->ws))
+    /* Also after the socket closed (worker mode): messages that arrived
+     * before the FIN are still delivered, before on_disconnect. */
     ws_feed(c, data, len);
 }
 
@@ -901,6 +928,8 @@ static void deliver_disconnect(iws__conn *c) {
   reason[rlen] = '\0';
   iws__mutex_unlock(&c->lock);
   if (owed) {
+    iws__conn *saved = iws__tls_strand_conn;
+    iws__tls_strand_conn = c; /* details stay readable inside the callback */
     if (error && error != IWS_E_PROTOCOL)
       report_conn_error(c, error, iws_strerror(error));
     iws__log(s, IWS_LOG_DEBUG, "connection %llu closed with %u",
@@ -908,6 +937,7 @@ static void deliver_disconnect(iws__conn *c) {
     if (s->cb.on_disconnect)
       IN_CALLBACK(s, s->cb.on_disconnect(s, c->id, code, reason, rlen,
                                          s->user));
+    iws__tls_strand_conn = saved;
     iws__atomic_add64(&s->st_current, -1);
   }
   iws__table_remove(s, c);
@@ -919,6 +949,7 @@ void iws__core_closed(iws__conn *c) {
   iws__mutex_lock(&s->timer_lock);
   for (t = 0; t < IWS__T_COUNT; t++) iws__tlist_remove(&c->timers[t]);
   c->awaiting_pong = 0;
+  c->timers_dead = 1;
   iws__mutex_unlock(&s->timer_lock);
   iws__mutex_lock(&c->lock);
   c->state = IWS__CLOSED;
@@ -1011,7 +1042,8 @@ static void on_timer(iws__conn *c, int which) {
       if (iws__conn_send_chunk(c, ping, 0) == IWS_OK &&
           s->rc.heartbeat_timeout_ms) {
         iws__mutex_lock(&s->timer_lock);
-        if (!c->timers[IWS__T_PONG].next && c->timers[IWS__T_PING].next) {
+        if (!c->timers_dead && !c->timers[IWS__T_PONG].next &&
+            c->timers[IWS__T_PING].next) {
           iws__tlist_push(&s->timers[IWS__T_PONG], &c->timers[IWS__T_PONG],
                           iws__now_ms() + s->rc.heartbeat_timeout_ms);
           iws__atomic_store32(&c->awaiting_pong, 1);

@@ -120,6 +120,7 @@ struct iws__conn {
   uint32_t close_code_sent, close_code_recv, fail_code;
   int32_t pending_error; /* reported before on_disconnect */
   uint32_t accepted;     /* on_connect accepted: on_disconnect owed */
+  uint32_t dropped;      /* iws_disconnect was called */
   uint32_t disconnected; /* on_disconnect delivered */
   iws__outseg *ring;
   uint32_t ring_cap, ring_head, ring_count;
@@ -149,6 +150,7 @@ struct iws__conn {
   /* --- under the server's timer_lock --- */
   iws__tnode timers[IWS__T_COUNT];
   volatile uint32_t awaiting_pong;
+  uint32_t timers_dead; /* socket gone: never enter a list again */
 };
 
 /* ---- workers ---- */
@@ -164,7 +166,7 @@ typedef struct iws__worker {
 
 /* ---- the server ---- */
 
-enum { IWS__STOPPED, IWS__RUNNING, IWS__STOPPING };
+enum { IWS__STOPPED, IWS__STARTING, IWS__RUNNING, IWS__STOPPING };
 
 #define IWS__MAGIC 0x69777331u /* "iws1" */
 
@@ -185,8 +187,8 @@ struct iws_server {
   iws__options opt;
   iws__runcfg rc;
 
-  iws__mutex lock; /* state, last error, start/stop */
-  uint32_t state;
+  iws__mutex lock; /* last error, start/stop transitions */
+  volatile uint32_t state; /* written under lock, read atomically */
   int32_t last_error_code;
   char last_error[256];
   iws__be *be;

@@ -380,7 +380,8 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     iws__set_error(s, IWS_E_BAD_STATE, "the server is already running");
     return IWS_E_BAD_STATE;
   }
-  s->state = IWS__STOPPING; /* nobody else may start or configure now */
+  /* Nobody may configure, and sends are refused, while options resolve. */
+  iws__atomic_store32(&s->state, IWS__STARTING);
   iws__mutex_unlock(&s->lock);
 
   resolve_runcfg(s);
@@ -411,8 +412,8 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     }
   }
   iws__mutex_lock(&s->lock);
-  s->state = rc == IWS_OK ? IWS__RUNNING : IWS__STOPPED;
   if (rc == IWS_OK) s->port = iws__be_port(s->be);
+  iws__atomic_store32(&s->state, rc == IWS_OK ? IWS__RUNNING : IWS__STOPPED);
   iws__mutex_unlock(&s->lock);
   if (rc != IWS_OK) {
     iws__set_error(s, rc, "%s", err[0] ? err : iws_strerror(rc));
@@ -469,7 +470,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
     iws__mutex_unlock(&s->lock);
     return IWS_OK;
   }
-  s->state = IWS__STOPPING;
+  iws__atomic_store32(&s->state, IWS__STOPPING);
   iws__mutex_unlock(&s->lock);
 
   /* 1. No new connections. */
@@ -502,7 +503,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   s->be = NULL;
 
   iws__mutex_lock(&s->lock);
-  s->state = IWS__STOPPED;
+  iws__atomic_store32(&s->state, IWS__STOPPED);
   iws__mutex_unlock(&s->lock);
   iws__log(s, IWS_LOG_INFO, "stopped");
   return IWS_OK;
@@ -529,11 +530,9 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
 /* sending                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Sends are allowed while running and while stopping (the goodbyes). */
 static int running(iws_server *s) {
-  uint32_t state;
-  iws__mutex_lock(&s->lock);
-  state = s->state;
-  iws__mutex_unlock(&s->lock);
+  uint32_t state = iws__atomic_load32(&s->state);
   return state == IWS__RUNNING || state == IWS__STOPPING;
 }
 

@@ -241,10 +241,11 @@ int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
   do {
     n = writev(s->fd, (const struct iovec *)(const void *)iov, iovcnt);
   } while (n < 0 && errno == EINTR);
-  if (n >= 0) {
+  if (n > 0) {
     iws__atomic_store32(&s->want_write, 0);
     return (int64_t)n;
   }
+  if (n == 0) return IWS__BE_PENDING; /* never report "0 now" */
   if (errno == EAGAIN || errno == EWOULDBLOCK) return IWS__BE_PENDING;
   iws__atomic_store32(&s->want_write, 0);
   return IWS__BE_ERROR;

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Adds up the JUnit reports of every tier and prints the closing line.
+
+A tier that was asked for but left no report counts as one failure: a tier
+that could not run is never reported as passed.
+"""
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+
+def count(path):
+    passed = failed = skipped = 0
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+        elif case.find("skipped") is not None:
+            skipped += 1
+        else:
+            passed += 1
+    return passed, failed, skipped
+
+
+def main():
+    results, tiers = sys.argv[1], sys.argv[2:]
+    total_p = total_f = total_s = 0
+    for tier in tiers:
+        path = os.path.join(results, tier + ".xml")
+        if not os.path.exists(path):
+            print(f"{tier:18} did not run (no report): counted as 1 failure")
+            total_f += 1
+            continue
+        p, f, s = count(path)
+        print(f"{tier:18} {p} passed, {f} failed" + (f", {s} skipped" if s else ""))
+        total_p, total_f, total_s = total_p + p, total_f + f, total_s + s
+    line = f"{total_p} passed, {total_f} failed"
+    if total_s:
+        line += f", {total_s} skipped"
+    print(line)
+    return 1 if total_f else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
