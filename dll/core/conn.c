@@ -360,11 +360,13 @@ static void flush_locked(iws__conn *c) {
   }
   if (!c->writing && !c->ring_count && c->finish_after_flush &&
       !c->shut_sent && !c->tcp_closing && c->sock) {
-    /* Everything is out: send FIN and wait for the peer's, discarding what
-     * it still sends, so that the last frames are not lost to a reset. */
-    c->shut_sent = 1;
-    c->state = IWS__DRAINING;
-    iws__be_shutdown(c->sock);
+    if (c->finish_after_flush == IWS__FINISH_CLOSE) {
+      tcp_close_locked(c, 0);
+    } else {
+      c->shut_sent = 1;
+      c->state = IWS__DRAINING;
+      iws__be_shutdown(c->sock);
+    }
   }
 }
 
@@ -412,7 +414,7 @@ static int32_t send_close_locked(iws__conn *c, uint32_t code,
   c->close_code_sent = code ? code : IWS_CLOSE_NO_STATUS;
   if (!c->close_recv) c->we_initiated = 1;
   if (fail) c->fail_code = code;
-  if (fail || c->close_recv) c->finish_after_flush = 1;
+  if (fail || c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
   if (len > 123) len = 123;
   if (c->we_initiated && !c->close_recv) {
     memcpy(c->close_reason, reason ? reason : "", len);
@@ -583,6 +585,12 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
                                       (uint64_t)arg->msg_length, s->user));
   } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
     size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
+    if (arg->msg_length == 1) {
+      /* A close payload is empty or starts with a 2-byte code (RFC 6455
+       * 5.5.1); wslay reads one byte as "no code". */
+      c->bad_close = 1;
+      return;
+    }
     iws__mutex_lock(&c->lock);
     c->close_recv = 1;
     c->close_code_recv =
@@ -650,9 +658,11 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
     c->pending_error = IWS_E_NOMEM;
     if (send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
       tcp_close_locked(c, 1);
-  } else if (r != 0) {
-    /* The frame layer refused the bytes (bad control frame, bad length...):
-     * wslay queued a close without a code; send the RFC's 1002 instead. */
+  } else if (r != 0 || c->bad_close) {
+    /* The frame layer refused the bytes (bad control frame, bad length...)
+     * or the close payload was malformed: wslay queued a close without a
+     * code; send the RFC's 1002 instead. */
+    c->bad_close = 0;
     wslay_event_shutdown_write(c->ws);
     failed = IWS_CLOSE_PROTOCOL_ERROR;
     if (send_close_locked(c, IWS_CLOSE_PROTOCOL_ERROR, NULL, 0, 1) != IWS_OK)
@@ -661,7 +671,7 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
     /* We already said goodbye: nothing more from wslay (no pong, no second
      * close frame). */
     wslay_event_shutdown_write(c->ws);
-    if (c->close_recv) c->finish_after_flush = 1;
+    if (c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
   } else {
     wslay_event_send(c->ws);
     if (c->stage.len) {
@@ -675,7 +685,7 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
     if (wslay_event_get_close_sent(c->ws)) {
       c->close_sent = 1;
       c->close_code_sent = wslay_event_get_status_code_sent(c->ws);
-      c->finish_after_flush = 1;
+      c->finish_after_flush = IWS__FINISH_CLOSE;
       timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
       if (!c->close_recv) {
         /* wslay failed the connection (1002, 1007 or 1009). */
@@ -711,7 +721,7 @@ static void refuse(iws__conn *c, int status, const char *why) {
   iws__mutex_lock(&c->lock);
   ring_clear(c); /* anything on_connect queued goes nowhere */
   c->state = IWS__DRAINING;
-  c->finish_after_flush = 1;
+  c->finish_after_flush = IWS__FINISH_DRAIN;
   if (chunk) {
     memcpy(chunk->data, text, n);
     if (ring_push(c, chunk, 0) != 0) {

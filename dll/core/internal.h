@@ -89,6 +89,12 @@ typedef enum iws__conn_state {
   IWS__CLOSED     /* socket gone */
 } iws__conn_state;
 
+/* What to do once everything queued is written. */
+#define IWS__FINISH_CLOSE 1 /* close TCP: the WebSocket close is done (the
+                               server closes first, RFC 6455 7.1.1) */
+#define IWS__FINISH_DRAIN 2 /* HTTP refusal: send FIN, discard input until
+                               the client's FIN, so no reset eats the answer */
+
 typedef struct iws__outseg {
   iws__chunk *chunk;
   size_t off; /* bytes of the chunk already written */
@@ -115,12 +121,13 @@ struct iws__conn {
   uint32_t writing; /* a write is with the back end */
   uint32_t tcp_closing;
   uint32_t shut_sent;
-  uint32_t finish_after_flush; /* send FIN once the queue is empty */
+  uint32_t finish_after_flush; /* IWS__FINISH_*: once the queue is empty */
   uint32_t close_sent, close_recv, we_initiated;
   uint32_t close_code_sent, close_code_recv, fail_code;
   int32_t pending_error; /* reported before on_disconnect */
   uint32_t accepted;     /* on_connect accepted: on_disconnect owed */
   uint32_t dropped;      /* iws_disconnect was called */
+  uint32_t bad_close;    /* the peer's close frame had a 1-byte payload */
   uint32_t disconnected; /* on_disconnect delivered */
   iws__outseg *ring;
   uint32_t ring_cap, ring_head, ring_count;

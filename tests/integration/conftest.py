@@ -1,0 +1,256 @@
+"""Fixtures of the iocpws integration tests.
+
+The tests drive ws_test_server (built from ws_test_server.c against the
+library) with real clients. Its path comes from the environment variable
+IWS_TEST_SERVER; a missing or unset path fails every test that needs the
+server (it is never skipped).
+"""
+
+import os
+import re
+import subprocess
+import threading
+import time
+
+import pytest
+
+SERVER_ENV = "IWS_TEST_SERVER"
+
+
+def server_binary():
+    path = os.environ.get(SERVER_ENV)
+    if not path:
+        pytest.fail(
+            f"{SERVER_ENV} is not set: point it at the ws_test_server binary "
+            "built from tests/integration/ws_test_server.c "
+            "(e.g. IWS_TEST_SERVER=build/ws_test_server)",
+            pytrace=False,
+        )
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        pytest.fail(
+            f"{SERVER_ENV}={path!r} is not an executable file: build "
+            "ws_test_server first",
+            pytrace=False,
+        )
+    return os.path.abspath(path)
+
+
+class ServerProcess:
+    """One running ws_test_server and everything it printed."""
+
+    def __init__(self, binary, options):
+        self.options = dict(options)
+        args = [binary]
+        for name, value in self.options.items():
+            args += ["--opt", f"{name}={value}"]
+        self.args = args
+        self.lines = []
+        self.stderr_lines = []
+        self.cond = threading.Condition()
+        self.returncode = None
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+        )
+        self._out = threading.Thread(
+            target=self._pump, args=(self.proc.stdout, self.lines), daemon=True
+        )
+        self._err = threading.Thread(
+            target=self._pump,
+            args=(self.proc.stderr, self.stderr_lines),
+            daemon=True,
+        )
+        self._out.start()
+        self._err.start()
+        _, m = self.wait_for(r"PORT (\d+)", timeout=15)
+        self.port = int(m.group(1))
+
+    # -- output ------------------------------------------------------------
+
+    def _pump(self, stream, sink):
+        for line in stream:
+            with self.cond:
+                sink.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            sink.append(None)  # end of stream marker, removed in snapshots
+            self.cond.notify_all()
+
+    def snapshot(self):
+        with self.cond:
+            return [line for line in self.lines if line is not None]
+
+    def mark(self):
+        """An index into the output: wait_for(..., since=mark) looks after it."""
+        with self.cond:
+            return len([line for line in self.lines if line is not None])
+
+    def describe(self, tail=40):
+        out = self.snapshot()[-tail:]
+        with self.cond:
+            err = [line for line in self.stderr_lines if line is not None][-tail:]
+        text = "server: " + " ".join(self.args) + "\n"
+        text += "--- stdout (tail) ---\n" + "\n".join(out) + "\n"
+        if err:
+            text += "--- stderr (tail) ---\n" + "\n".join(err) + "\n"
+        if self.proc.poll() is not None:
+            text += f"--- exited with {self.proc.returncode} ---\n"
+        return text
+
+    def wait_for(self, regex, since=0, timeout=10.0):
+        """Waits for a stdout line fully matching regex at index >= since.
+
+        Returns (index, match). Fails the test on timeout or if the server
+        exits first."""
+        pattern = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = since
+            while True:
+                while i < len(self.lines):
+                    line = self.lines[i]
+                    if line is None:
+                        pytest.fail(
+                            f"server exited before printing /{regex}/\n"
+                            + self._describe_locked(),
+                            pytrace=False,
+                        )
+                    m = pattern.fullmatch(line)
+                    if m:
+                        return i, m
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(
+                        f"timed out after {timeout}s waiting for /{regex}/\n"
+                        + self._describe_locked(),
+                        pytrace=False,
+                    )
+                self.cond.wait(left)
+
+    def _describe_locked(self):
+        out = [line for line in self.lines if line is not None][-40:]
+        err = [line for line in self.stderr_lines if line is not None][-40:]
+        text = "server: " + " ".join(self.args) + "\n"
+        text += "--- stdout (tail) ---\n" + "\n".join(out) + "\n"
+        if err:
+            text += "--- stderr (tail) ---\n" + "\n".join(err) + "\n"
+        return text
+
+    def wait_count(self, regex, count, since=0, timeout=10.0):
+        """Waits until at least count lines after since fully match regex;
+        returns the list of matches."""
+        pattern = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = [
+                    m
+                    for m in (
+                        pattern.fullmatch(line)
+                        for line in self.lines[since:]
+                        if line is not None
+                    )
+                    if m
+                ]
+                if len(found) >= count:
+                    return found
+                if self.lines and self.lines[-1] is None:
+                    pytest.fail(
+                        f"server exited with {len(found)}/{count} lines "
+                        f"/{regex}/\n" + self._describe_locked(),
+                        pytrace=False,
+                    )
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(
+                        f"timed out after {timeout}s with {len(found)}/{count}"
+                        f" lines /{regex}/\n" + self._describe_locked(),
+                        pytrace=False,
+                    )
+                self.cond.wait(left)
+
+    def matches(self, regex, since=0):
+        pattern = re.compile(regex)
+        return [
+            m
+            for m in (pattern.fullmatch(line) for line in self.snapshot()[since:])
+            if m
+        ]
+
+    # -- control -----------------------------------------------------------
+
+    def command(self, line):
+        """Writes one command line to the server's standard input."""
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def disconnect_code(self, conn_id, timeout=10.0):
+        _, m = self.wait_for(rf"DISCONNECT {conn_id} (\d+)", timeout=timeout)
+        return int(m.group(1))
+
+    def quit(self, timeout=60.0):
+        """Sends quit (destroy) and waits; returns the exit code."""
+        if self.proc.poll() is None:
+            try:
+                self.command("quit")
+                self.proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.returncode = "timeout"
+                return self.returncode
+        self._out.join(5)
+        self._err.join(5)
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+
+@pytest.fixture
+def start_server():
+    """Factory: start_server(**options) -> ServerProcess (listening).
+
+    At teardown every server gets "quit" and must exit with 0, which
+    ws_test_server returns only when every accepted connection got exactly
+    one on_disconnect."""
+    servers = []
+
+    def start(**options):
+        binary = server_binary()
+        server = ServerProcess(binary, options)
+        servers.append(server)
+        return server
+
+    yield start
+
+    problems = []
+    for server in servers:
+        code = server.quit()
+        anomalies = server.matches(
+            r"(DOUBLE_DISCONNECT|UNKNOWN_DISCONNECT|DUPLICATE_CONNECT) .*"
+        )
+        if code != 0 or anomalies:
+            problems.append(
+                f"ws_test_server exit code {code!r} (0 expected: every "
+                "accepted connection disconnected exactly once)\n"
+                + server.describe()
+            )
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def server(start_server):
+    """A server with the default options (max_message_size raised to
+    17 MiB so 16 MiB echoes fit)."""
+    return start_server(max_message_size=17 * 1024 * 1024)

@@ -1,0 +1,181 @@
+"""Heartbeat, sending to ids, broadcast, send-queue limits and IPv6."""
+
+import asyncio
+import time
+
+import pytest
+
+from iws_helpers import (
+    OP_CLOSE,
+    OP_PING,
+    RawClient,
+    ask,
+    close,
+    conn_id,
+    connect,
+    recv,
+    run,
+    url,
+)
+
+
+def test_heartbeat_drops_silent_peer_keeps_live_one(start_server):
+    server = start_server(heartbeat_interval_ms=200, heartbeat_timeout_ms=400)
+    with RawClient(server.port) as silent:
+        silent.handshake()
+        silent_id = silent.conn_id()
+        t0 = time.monotonic()
+        # from now on the raw client neither reads nor answers
+
+        async def live():
+            # websockets answers the server's pings by itself
+            async with connect(url(server)) as ws:
+                live_id = await conn_id(ws)
+                await asyncio.sleep(2.0)
+                assert await ask(ws, "still here") == "still here"
+                await close(ws)
+                return live_id
+
+        live_id = run(live())
+        code = server.disconnect_code(silent_id, timeout=max(0.1, 5 - (time.monotonic() - t0)))
+        assert code == 1006, f"silent peer dropped with {code}"
+        # the live one ended with its own close, not with a timeout
+        assert server.disconnect_code(live_id) == 1000
+        idx_silent, _ = server.wait_for(rf"DISCONNECT {silent_id} \d+")
+        idx_live, _ = server.wait_for(rf"DISCONNECT {live_id} \d+")
+        assert idx_silent < idx_live, "the silent peer must be dropped within 2 s"
+        # the silent peer had been pinged
+        opcodes = []
+        while True:
+            f = silent.recv_frame(timeout=5)
+            if f is None:
+                break
+            opcodes.append(f.opcode)
+        assert OP_PING in opcodes, f"no ping reached the silent peer: {opcodes}"
+
+
+def test_heartbeat_pong_keeps_raw_client(start_server):
+    server = start_server(heartbeat_interval_ms=200, heartbeat_timeout_ms=400)
+    with RawClient(server.port) as c:
+        c.handshake()
+        cid = c.conn_id()
+        deadline = time.monotonic() + 1.5
+        pings = 0
+        while time.monotonic() < deadline:
+            try:
+                f = c.recv_frame(timeout=0.3)
+            except TimeoutError:
+                continue
+            assert f is not None, "dropped although every ping was answered"
+            if f.opcode == OP_PING:
+                pings += 1
+                c.send_frame(0xA, f.payload)
+        assert pings >= 2, f"only {pings} pings in 1.5 s at a 200 ms interval"
+        c.send_text("alive?")
+        assert c.recv_message().payload == b"alive?"
+    assert server.disconnect_code(cid) == 1006  # the socket just closed
+
+
+def test_sendto_closed_and_open_ids(server):
+    async def main():
+        async with connect(url(server)) as a, connect(url(server)) as b:
+            a_id, b_id = await conn_id(a), await conn_id(b)
+            old = await connect(url(server))
+            old_id = await conn_id(old)
+            await close(old)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, server.disconnect_code, old_id)
+            assert await ask(a, f"cmd:sendto {old_id}") == "sendto-rc -200"
+            assert await ask(a, "cmd:sendto 987654321") == "sendto-rc -200"
+            assert await ask(a, f"cmd:sendto {b_id}") == "sendto-rc 0"
+            assert await recv(b) == f"sendto-from {a_id}"
+            assert await ask(a, f"cmd:sendto {a_id}") == f"sendto-from {a_id}"
+            assert await recv(a) == "sendto-rc 0"
+            await close(a)
+            await close(b)
+
+    run(main())
+
+
+def test_broadcast_excludes_sender_and_sendall(server):
+    async def main():
+        async with connect(url(server)) as a, connect(url(server)) as b, connect(
+            url(server)
+        ) as c:
+            assert await ask(a, "cmd:broadcast hello others") == "broadcast-sent 2"
+            assert await recv(b) == "hello others"
+            assert await recv(c) == "hello others"
+            mark = server.mark()
+            server.command("sendall hello all ✓")
+            for ws in (a, b, c):
+                assert await recv(ws) == "hello all ✓"
+            # nothing else is pending for a: the next reply is its echo
+            assert await ask(a, "ping-pong") == "ping-pong"
+            for ws in (a, b, c):
+                await close(ws)
+            return mark
+
+    mark = run(main())
+    server.wait_for(r"SENDALL 3 rc=0", since=mark)
+
+
+def test_send_queue_limit_error_policy(start_server):
+    server = start_server(send_queue_limit=65536, send_queue_policy="error")
+    with RawClient(server.port) as c:
+        c.handshake()
+        cid = c.conn_id()
+        # the client stops reading; a foreign thread floods it until a send
+        # fails
+        c.send_text("cmd:foreign 3000000")
+        _, m = server.wait_for(rf"FOREIGN_FAIL {cid} (\d+) (-?\d+)", timeout=30)
+        assert int(m.group(2)) == -202, "IWS_E_QUEUE_FULL expected"
+        sent = int(m.group(1))
+        assert sent > 0
+        # the connection stays open: it drains, every queued message arrives
+        # in order, and then the connection echoes again
+        last = f"foreign-{sent - 1}".encode()
+        before = c.read_until(bytes([0x81, len(last)]) + last, timeout=60)
+        assert before.count(b"foreign-") == sent - 1, "every queued message arrives"
+        c.send_text("after-flood")
+        f = c.recv_message()
+        assert f.payload == b"after-flood"
+    assert server.disconnect_code(cid) == 1006
+
+
+def test_send_queue_limit_close_policy(start_server):
+    server = start_server(
+        send_queue_limit=65536, send_queue_policy="close", close_timeout_ms=500
+    )
+    with RawClient(server.port) as c:
+        c.handshake()
+        cid = c.conn_id()
+        c.send_text("cmd:foreign 3000000")
+        _, m = server.wait_for(rf"FOREIGN_FAIL {cid} \d+ (-?\d+)", timeout=30)
+        # IWS_E_CLOSING (the send that overflowed closed the connection) or
+        # IWS_E_NO_CONNECTION (already gone)
+        assert int(m.group(1)) in (-201, -200), m.group(0)
+        code = server.disconnect_code(cid, timeout=15)
+        assert code in (1008, 1006), code
+        # the server ends the TCP link even though the client never read
+        c.wait_eof(timeout=30)
+
+
+@pytest.mark.parametrize("bind,host,peer", [("::1", "::1", "::1"),
+                                            ("::", "::1", "::1"),
+                                            ("::", "127.0.0.1", "127.0.0.1")])
+def test_ipv6(start_server, bind, host, peer):
+    server = start_server(bind=bind)
+    hostpart = f"[{host}]" if ":" in host else host
+
+    async def main():
+        async with connect(f"ws://{hostpart}:{server.port}/six") as ws:
+            assert await ask(ws, "over v6") == "over v6"
+            data = bytes(range(256)) * 300
+            assert await ask(ws, data) == data
+            info = (await ask(ws, "cmd:info")).split()
+            assert info[:4] == ["info", "/six", "-", peer], info
+            assert info[4] == str(ws.local_address[1])
+            await close(ws)
+
+    run(main())
+    server.wait_for(rf"CONNECT \d+ /six - {peer}")

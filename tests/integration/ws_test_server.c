@@ -1,0 +1,656 @@
+/*
+ * ws_test_server - the server the integration tests drive with real clients.
+ *
+ * Usage: ws_test_server [--opt NAME=VALUE]...
+ *
+ * It creates an iocpws server with every callback, applies the options,
+ * starts it and prints "PORT <n>". Every event is printed as one line on
+ * stdout (flushed at once; stdout is usually a pipe):
+ *
+ *   PORT <n>                             the server listens (after start)
+ *   CONNECT <id> <path> <proto|-> <ip>   a handshake reached on_connect
+ *   REJECT <id> <status>                 on_connect refused it (/reject/NNN)
+ *   DISCONNECT <id> <code>               on_disconnect
+ *   DOUBLE_DISCONNECT <id>               on_disconnect twice for one id (bug)
+ *   UNKNOWN_DISCONNECT <id>              on_disconnect for an id never accepted
+ *   ERROR <id> <code> <message>          on_error
+ *   LOG <level> <message>                on_log
+ *   CLOSE_RC <rc>                        result of "cmd:close"
+ *   SEND_FAIL <id> <rc>                  an echo or reply could not be queued
+ *
+ * Messages: every message is echoed with its opcode, except text messages
+ * starting with "cmd:", which are commands answered with a text message:
+ *
+ *   cmd:close CODE REASON...  iws_close(id, CODE, REASON); no reply
+ *   cmd:disconnect            iws_disconnect(id)
+ *   cmd:foreign N             a new thread sends "foreign-0".."foreign-<N-1>"
+ *   cmd:broadcast TEXT        broadcast TEXT to all but the sender;
+ *                             reply "broadcast-sent <n>"
+ *   cmd:thread                reply "thread <1|0>": same OS thread as
+ *                             this connection's on_connect?
+ *   cmd:stats                 reply "stats current=.. total=.. in=.. out=.."
+ *   cmd:info                  reply "info <path> <proto|-> <ip> <port>"
+ *   cmd:id                    reply "id <id>"
+ *   cmd:sendto ID             send "sendto-from <id>" to ID; reply
+ *                             "sendto-rc <rc>"
+ *   cmd:ping                  iws_ping(id, "hb"); reply "ping-rc <rc>"
+ *
+ * Standard input, one command a line:
+ *
+ *   stop               iws_stop; prints "STOPPED rc=.. connects=.. disconnects=.."
+ *   start              iws_start; prints "PORT <n>" (or "START_FAILED ...")
+ *   sendall TEXT       broadcast TEXT to everyone; prints "SENDALL <sent> rc=.."
+ *   closeid ID CODE [REASON]  iws_close from this thread; "CLOSEID_RC <rc>"
+ *   quit (or EOF)      iws_destroy; prints "BYE connects=.. disconnects=.."
+ *                      and exits 0 when every accepted connection was
+ *                      disconnected exactly once, 1 otherwise.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iocpws.h"
+
+/* ------------------------------------------------------------------------ */
+/* State                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static iws_server *g_server;
+static pthread_mutex_t g_out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static atomic_uint_fast64_t g_connects;
+static atomic_uint_fast64_t g_disconnects;
+static atomic_int g_anomalies;       /* double / unknown disconnects, etc. */
+static atomic_int g_foreign_running; /* cmd:foreign threads still sending  */
+
+/* Life of every id: 0 = never accepted, 1 = accepted, 2 = disconnected.
+ * Ids start at 1 and only grow, so a growable byte array indexed by id is
+ * enough. */
+enum { ID_NONE = 0, ID_OPEN = 1, ID_GONE = 2 };
+static pthread_mutex_t g_ids_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char *g_ids;
+static size_t g_ids_cap;
+
+/* What a connection carries as user data. */
+typedef struct conn_data {
+  pthread_t connect_thread; /* the thread that ran on_connect */
+  iws_conn_id id;
+} conn_data;
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                    */
+/* ------------------------------------------------------------------------ */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static void emit(const char *fmt, ...) {
+  va_list ap;
+  pthread_mutex_lock(&g_out_lock);
+  va_start(ap, fmt);
+  vfprintf(stdout, fmt, ap);
+  va_end(ap);
+  fputc('\n', stdout);
+  fflush(stdout);
+  pthread_mutex_unlock(&g_out_lock);
+}
+
+/* Copies at most len bytes of text into out[size] as one printable line:
+ * control characters (newlines included) become spaces. */
+static const char *one_line(const char *text, size_t len, char *out,
+                            size_t size) {
+  size_t i, n = 0;
+  if (size == 0) return "";
+  if (text == NULL) len = 0;
+  for (i = 0; i < len && n + 1 < size; i++) {
+    unsigned char c = (unsigned char)text[i];
+    out[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+  }
+  out[n] = '\0';
+  return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Id bookkeeping                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Sets the state of id to `to` and returns the state it had; ~0 if memory
+ * ran out. */
+static int id_transition(iws_conn_id id, int to) {
+  int was;
+  pthread_mutex_lock(&g_ids_lock);
+  if (id >= g_ids_cap) {
+    size_t cap = g_ids_cap ? g_ids_cap : 1024;
+    unsigned char *grown;
+    while (cap <= id) cap *= 2;
+    grown = realloc(g_ids, cap);
+    if (grown == NULL) {
+      pthread_mutex_unlock(&g_ids_lock);
+      return ~0;
+    }
+    memset(grown + g_ids_cap, 0, cap - g_ids_cap);
+    g_ids = grown;
+    g_ids_cap = cap;
+  }
+  was = g_ids[id];
+  g_ids[id] = (unsigned char)to;
+  pthread_mutex_unlock(&g_ids_lock);
+  return was;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sending helpers                                                           */
+/* ------------------------------------------------------------------------ */
+
+static void reply(iws_conn_id id, const char *text) {
+  int32_t rc = iws_send_text(g_server, id, text, strlen(text));
+  if (rc != IWS_OK) emit("SEND_FAIL %" PRIu64 " %d", id, (int)rc);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void replyf(iws_conn_id id, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  reply(id, buf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* cmd:foreign                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct foreign_job {
+  iws_conn_id id;
+  long count;
+} foreign_job;
+
+static void *foreign_main(void *arg) {
+  foreign_job *job = arg;
+  long i;
+  char buf[64];
+  for (i = 0; i < job->count; i++) {
+    int n = snprintf(buf, sizeof buf, "foreign-%ld", i);
+    int32_t rc = iws_send_text(g_server, job->id, buf, (uint64_t)n);
+    if (rc != IWS_OK) {
+      emit("FOREIGN_FAIL %" PRIu64 " %ld %d", job->id, i, (int)rc);
+      break;
+    }
+  }
+  emit("FOREIGN_DONE %" PRIu64 " %ld", job->id, i);
+  free(job);
+  atomic_fetch_sub(&g_foreign_running, 1);
+  return NULL;
+}
+
+static void start_foreign(iws_conn_id id, long count) {
+  pthread_t t;
+  pthread_attr_t attr;
+  foreign_job *job = malloc(sizeof *job);
+  if (job == NULL) {
+    reply(id, "foreign-failed nomem");
+    return;
+  }
+  job->id = id;
+  job->count = count;
+  atomic_fetch_add(&g_foreign_running, 1);
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create(&t, &attr, foreign_main, job) != 0) {
+    atomic_fetch_sub(&g_foreign_running, 1);
+    free(job);
+    reply(id, "foreign-failed thread");
+  }
+  pthread_attr_destroy(&attr);
+}
+
+static void wait_foreign_threads(void) {
+  struct timespec ts = {0, 5 * 1000 * 1000};
+  while (atomic_load(&g_foreign_running) > 0) nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Commands sent by clients                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Returns the text after `name` when cmd is exactly `name` or starts with
+ * `name` followed by a space; NULL otherwise. */
+static const char *command_arg(const char *cmd, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(cmd, name, n) != 0) return NULL;
+  if (cmd[n] == '\0') return cmd + n;
+  if (cmd[n] == ' ') return cmd + n + 1;
+  return NULL;
+}
+
+static void run_command(iws_conn_id id, const char *cmd) {
+  const char *arg;
+
+  if ((arg = command_arg(cmd, "close")) != NULL) {
+    char *end;
+    unsigned long code = strtoul(arg, &end, 10);
+    const char *reason = end;
+    int32_t rc;
+    while (*reason == ' ') reason++;
+    rc = iws_close(g_server, id, (uint32_t)code, reason,
+                   (uint32_t)strlen(reason));
+    emit("CLOSE_RC %d", (int)rc);
+  } else if ((arg = command_arg(cmd, "disconnect")) != NULL) {
+    int32_t rc = iws_disconnect(g_server, id);
+    if (rc != IWS_OK) emit("DISCONNECT_RC %" PRIu64 " %d", id, (int)rc);
+  } else if ((arg = command_arg(cmd, "foreign")) != NULL) {
+    long count = strtol(arg, NULL, 10);
+    if (count < 0) count = 0;
+    start_foreign(id, count);
+  } else if ((arg = command_arg(cmd, "broadcast")) != NULL) {
+    uint32_t sent = 0;
+    int32_t rc = iws_broadcast(g_server, IWS_OP_TEXT, arg, strlen(arg), &id,
+                               1, &sent);
+    if (rc == IWS_OK)
+      replyf(id, "broadcast-sent %u", (unsigned)sent);
+    else
+      replyf(id, "broadcast-rc %d", (int)rc);
+  } else if ((arg = command_arg(cmd, "thread")) != NULL) {
+    void *data = NULL;
+    int32_t rc = iws_conn_get_user_data(g_server, id, &data);
+    if (rc != IWS_OK || data == NULL) {
+      replyf(id, "thread-rc %d", (int)rc);
+    } else {
+      conn_data *cd = data;
+      replyf(id, "thread %d",
+             pthread_equal(cd->connect_thread, pthread_self()) ? 1 : 0);
+    }
+  } else if ((arg = command_arg(cmd, "stats")) != NULL) {
+    iws_stats st;
+    int32_t rc;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
+    rc = iws_get_stats(g_server, &st);
+    if (rc != IWS_OK)
+      replyf(id, "stats-rc %d", (int)rc);
+    else
+      replyf(id, "stats current=%" PRIu64 " total=%" PRIu64 " in=%" PRIu64
+                 " out=%" PRIu64,
+             st.connections_current, st.connections_total, st.messages_in,
+             st.messages_out);
+  } else if ((arg = command_arg(cmd, "info")) != NULL) {
+    char path[1024], proto[256], ip[IWS_ADDRESS_SIZE];
+    uint32_t port = 0;
+    int32_t rc1 = iws_conn_path(g_server, id, path, sizeof path, NULL);
+    int32_t rc2 = iws_conn_protocol(g_server, id, proto, sizeof proto, NULL);
+    int32_t rc3 = iws_conn_peer(g_server, id, ip, sizeof ip, &port);
+    if (rc1 != IWS_OK || rc2 != IWS_OK || rc3 != IWS_OK)
+      replyf(id, "info-rc %d %d %d", (int)rc1, (int)rc2, (int)rc3);
+    else
+      replyf(id, "info %s %s %s %u", path, proto[0] ? proto : "-", ip,
+             (unsigned)port);
+  } else if ((arg = command_arg(cmd, "id")) != NULL) {
+    replyf(id, "id %" PRIu64, id);
+  } else if ((arg = command_arg(cmd, "sendto")) != NULL) {
+    iws_conn_id to = (iws_conn_id)strtoull(arg, NULL, 10);
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "sendto-from %" PRIu64, id);
+    int32_t rc = iws_send_text(g_server, to, buf, (uint64_t)n);
+    replyf(id, "sendto-rc %d", (int)rc);
+  } else if ((arg = command_arg(cmd, "ping")) != NULL) {
+    int32_t rc = iws_ping(g_server, id, "hb", 2);
+    replyf(id, "ping-rc %d", (int)rc);
+  } else {
+    reply(id, "unknown-command");
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Callbacks                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int32_t IWS_CALLBACK on_connect(iws_server *server, iws_conn_id id,
+                                       iws_request *request, void *user) {
+  const char *path = iws_request_path(request);
+  char ip[IWS_ADDRESS_SIZE];
+  char proto[256];
+  const char *chosen = NULL;
+  conn_data *cd;
+  int32_t rc;
+  (void)user;
+
+  if (path == NULL) path = "";
+  if (iws_conn_peer(server, id, ip, sizeof ip, NULL) != IWS_OK)
+    strcpy(ip, "?");
+
+  if (strncmp(path, "/proto/", 7) == 0) {
+    size_t n = strcspn(path + 7, "/?#");
+    if (n >= sizeof proto) n = sizeof proto - 1;
+    memcpy(proto, path + 7, n);
+    proto[n] = '\0';
+    rc = iws_request_select_protocol(request, proto);
+    if (rc != IWS_OK)
+      emit("SELECT_PROTOCOL_RC %" PRIu64 " %d", id, (int)rc);
+    else
+      chosen = proto;
+  } else if (iws_conn_protocol(server, id, proto, sizeof proto, NULL) ==
+                 IWS_OK &&
+             proto[0] != '\0') {
+    chosen = proto; /* what the server's preference list picked */
+  }
+
+  emit("CONNECT %" PRIu64 " %s %s %s", id, path, chosen ? chosen : "-", ip);
+
+  if (strncmp(path, "/reject/", 8) == 0) {
+    int status = atoi(path + 8);
+    emit("REJECT %" PRIu64 " %d", id, status);
+    return status;
+  }
+
+  cd = malloc(sizeof *cd);
+  if (cd == NULL) {
+    emit("REJECT %" PRIu64 " 500", id);
+    return 500;
+  }
+  cd->connect_thread = pthread_self();
+  cd->id = id;
+  rc = iws_conn_set_user_data(server, id, cd);
+  if (rc != IWS_OK) {
+    emit("SET_USER_DATA_RC %" PRIu64 " %d", id, (int)rc);
+    free(cd);
+  }
+  if (id_transition(id, ID_OPEN) != ID_NONE) {
+    emit("DUPLICATE_CONNECT %" PRIu64, id);
+    atomic_fetch_add(&g_anomalies, 1);
+  }
+  atomic_fetch_add(&g_connects, 1);
+  return IWS_ACCEPT;
+}
+
+static void IWS_CALLBACK on_message(iws_server *server, iws_conn_id id,
+                                    uint32_t opcode, const uint8_t *data,
+                                    uint64_t length, void *user) {
+  (void)user;
+  if (opcode == IWS_OP_TEXT && length >= 4 && memcmp(data, "cmd:", 4) == 0) {
+    char small[1024];
+    char *cmd = small;
+    size_t n = (size_t)length - 4;
+    if (n >= sizeof small) {
+      cmd = malloc(n + 1);
+      if (cmd == NULL) {
+        reply(id, "command-too-long");
+        return;
+      }
+    }
+    memcpy(cmd, data + 4, n);
+    cmd[n] = '\0';
+    run_command(id, cmd);
+    if (cmd != small) free(cmd);
+    return;
+  }
+  {
+    int32_t rc = iws_send(server, id, opcode, data, length);
+    if (rc != IWS_OK) emit("SEND_FAIL %" PRIu64 " %d", id, (int)rc);
+  }
+}
+
+static void IWS_CALLBACK on_disconnect(iws_server *server, iws_conn_id id,
+                                       uint32_t code, const char *reason,
+                                       uint32_t reason_length, void *user) {
+  void *data = NULL;
+  int was;
+  (void)reason;
+  (void)reason_length;
+  (void)user;
+
+  was = id_transition(id, ID_GONE);
+  if (was == ID_GONE) {
+    emit("DOUBLE_DISCONNECT %" PRIu64, id);
+    atomic_fetch_add(&g_anomalies, 1);
+    return; /* the user data was freed the first time */
+  }
+  if (was != ID_OPEN) {
+    emit("UNKNOWN_DISCONNECT %" PRIu64, id);
+    atomic_fetch_add(&g_anomalies, 1);
+  }
+  atomic_fetch_add(&g_disconnects, 1);
+  if (iws_conn_get_user_data(server, id, &data) == IWS_OK && data != NULL) {
+    iws_conn_set_user_data(server, id, NULL);
+    free(data);
+  }
+  emit("DISCONNECT %" PRIu64 " %u", id, (unsigned)code);
+}
+
+static void IWS_CALLBACK on_error(iws_server *server, iws_conn_id id,
+                                  int32_t code, const char *message,
+                                  void *user) {
+  char line[512];
+  (void)server;
+  (void)user;
+  emit("ERROR %" PRIu64 " %d %s", id, (int)code,
+       one_line(message, message ? strlen(message) : 0, line, sizeof line));
+}
+
+static void IWS_CALLBACK on_log(iws_server *server, int32_t level,
+                                const char *message, void *user) {
+  char line[512];
+  (void)server;
+  (void)user;
+  emit("LOG %d %s", (int)level,
+       one_line(message, message ? strlen(message) : 0, line, sizeof line));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct option_name {
+  const char *name;
+  int32_t option;
+  int is_string;
+} option_name;
+
+static const option_name k_options[] = {
+    {"port", IWS_OPT_PORT, 0},
+    {"io_threads", IWS_OPT_IO_THREADS, 0},
+    {"worker_threads", IWS_OPT_WORKER_THREADS, 0},
+    {"max_connections", IWS_OPT_MAX_CONNECTIONS, 0},
+    {"max_message_size", IWS_OPT_MAX_MESSAGE_SIZE, 0},
+    {"max_handshake_size", IWS_OPT_MAX_HANDSHAKE_SIZE, 0},
+    {"handshake_timeout_ms", IWS_OPT_HANDSHAKE_TIMEOUT_MS, 0},
+    {"heartbeat_interval_ms", IWS_OPT_HEARTBEAT_INTERVAL_MS, 0},
+    {"heartbeat_timeout_ms", IWS_OPT_HEARTBEAT_TIMEOUT_MS, 0},
+    {"send_queue_limit", IWS_OPT_SEND_QUEUE_LIMIT, 0},
+    {"send_queue_policy", IWS_OPT_SEND_QUEUE_POLICY, 0},
+    {"tcp_nodelay", IWS_OPT_TCP_NODELAY, 0},
+    {"listen_backlog", IWS_OPT_LISTEN_BACKLOG, 0},
+    {"close_timeout_ms", IWS_OPT_CLOSE_TIMEOUT_MS, 0},
+    {"stop_timeout_ms", IWS_OPT_STOP_TIMEOUT_MS, 0},
+    {"log_level", IWS_OPT_LOG_LEVEL, 0},
+    {"ipv6_only", IWS_OPT_IPV6_ONLY, 0},
+    {"accepts_posted", IWS_OPT_ACCEPTS_POSTED, 0},
+    {"bind", IWS_OPT_BIND_ADDRESS, 1},
+    {"subprotocols", IWS_OPT_SUBPROTOCOLS, 1},
+};
+
+static void print_last_error(const char *what, int32_t rc) {
+  char detail[512];
+  detail[0] = '\0';
+  iws_last_error(g_server, detail, sizeof detail);
+  emit("%s rc=%d %s: %s", what, (int)rc, iws_error_name(rc), detail);
+}
+
+/* Applies "NAME=VALUE"; returns 0 on success. */
+static int apply_option(const char *spec) {
+  const char *eq = strchr(spec, '=');
+  size_t i, name_len;
+  const char *value;
+  if (eq == NULL) {
+    fprintf(stderr, "ws_test_server: --opt needs NAME=VALUE, got '%s'\n", spec);
+    return -1;
+  }
+  name_len = (size_t)(eq - spec);
+  value = eq + 1;
+  for (i = 0; i < sizeof k_options / sizeof k_options[0]; i++) {
+    const option_name *o = &k_options[i];
+    int32_t rc;
+    if (strlen(o->name) != name_len || strncmp(o->name, spec, name_len) != 0)
+      continue;
+    if (o->is_string) {
+      rc = iws_set_str(g_server, o->option, value);
+    } else {
+      long long v;
+      char *end;
+      if (o->option == IWS_OPT_SEND_QUEUE_POLICY &&
+          strcmp(value, "close") == 0) {
+        v = IWS_QUEUE_CLOSE;
+      } else if (o->option == IWS_OPT_SEND_QUEUE_POLICY &&
+                 strcmp(value, "error") == 0) {
+        v = IWS_QUEUE_ERROR;
+      } else {
+        errno = 0;
+        v = strtoll(value, &end, 0);
+        if (errno != 0 || end == value || *end != '\0') {
+          fprintf(stderr, "ws_test_server: bad number in '%s'\n", spec);
+          return -1;
+        }
+      }
+      rc = iws_set_int(g_server, o->option, (int64_t)v);
+    }
+    if (rc != IWS_OK) {
+      fprintf(stderr, "ws_test_server: option '%s' refused: %d %s (%s)\n",
+              spec, (int)rc, iws_error_name(rc), iws_strerror(rc));
+      return -1;
+    }
+    return 0;
+  }
+  fprintf(stderr, "ws_test_server: unknown option name in '%s'\n", spec);
+  return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Main                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static int start_and_report(void) {
+  uint32_t port = 0;
+  int32_t rc = iws_start(g_server);
+  if (rc != IWS_OK) {
+    print_last_error("START_FAILED", rc);
+    return -1;
+  }
+  rc = iws_get_port(g_server, &port);
+  if (rc != IWS_OK) {
+    print_last_error("GET_PORT_FAILED", rc);
+    return -1;
+  }
+  emit("PORT %u", (unsigned)port);
+  return 0;
+}
+
+static void strip_newline(char *line) {
+  size_t n = strlen(line);
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+}
+
+int main(int argc, char **argv) {
+  iws_callbacks cb;
+  int32_t rc;
+  int i;
+  char *line = NULL;
+  size_t line_cap = 0;
+  uint64_t connects, disconnects;
+  int exit_code;
+
+  memset(&cb, 0, sizeof cb);
+  cb.struct_size = (uint32_t)sizeof cb;
+  cb.on_connect = on_connect;
+  cb.on_message = on_message;
+  cb.on_disconnect = on_disconnect;
+  cb.on_error = on_error;
+  cb.on_log = on_log;
+
+  rc = iws_create(IWS_ABI_VERSION, &cb, NULL, &g_server);
+  if (rc != IWS_OK) {
+    fprintf(stderr, "ws_test_server: iws_create failed: %d %s\n", (int)rc,
+            iws_error_name(rc));
+    return 2;
+  }
+
+  for (i = 1; i < argc; i++) {
+    const char *spec = NULL;
+    if (strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
+      spec = argv[++i];
+    } else if (strncmp(argv[i], "--opt=", 6) == 0) {
+      spec = argv[i] + 6;
+    } else {
+      fprintf(stderr,
+              "usage: ws_test_server [--opt NAME=VALUE]...\n"
+              "unexpected argument '%s'\n",
+              argv[i]);
+      iws_destroy(g_server);
+      return 2;
+    }
+    if (apply_option(spec) != 0) {
+      iws_destroy(g_server);
+      return 2;
+    }
+  }
+
+  if (start_and_report() != 0) {
+    iws_destroy(g_server);
+    return 3;
+  }
+
+  while (getline(&line, &line_cap, stdin) != -1) {
+    const char *arg;
+    strip_newline(line);
+    if (strcmp(line, "quit") == 0) break;
+    if (strcmp(line, "stop") == 0) {
+      rc = iws_stop(g_server);
+      emit("STOPPED rc=%d connects=%" PRIu64 " disconnects=%" PRIu64, (int)rc,
+           (uint64_t)atomic_load(&g_connects),
+           (uint64_t)atomic_load(&g_disconnects));
+    } else if (strcmp(line, "start") == 0) {
+      start_and_report();
+    } else if ((arg = command_arg(line, "sendall")) != NULL) {
+      uint32_t sent = 0;
+      rc = iws_broadcast(g_server, IWS_OP_TEXT, arg, strlen(arg), NULL, 0,
+                         &sent);
+      emit("SENDALL %u rc=%d", (unsigned)sent, (int)rc);
+    } else if ((arg = command_arg(line, "closeid")) != NULL) {
+      char *end;
+      iws_conn_id id = (iws_conn_id)strtoull(arg, &end, 10);
+      unsigned long code = strtoul(end, &end, 10);
+      const char *reason = end;
+      while (*reason == ' ') reason++;
+      rc = iws_close(g_server, id, (uint32_t)code, reason,
+                     (uint32_t)strlen(reason));
+      emit("CLOSEID_RC %d", (int)rc);
+    } else if (line[0] != '\0') {
+      emit("UNKNOWN_STDIN %s", line);
+    }
+  }
+  free(line);
+
+  wait_foreign_threads();
+  rc = iws_destroy(g_server);
+  g_server = NULL;
+  connects = (uint64_t)atomic_load(&g_connects);
+  disconnects = (uint64_t)atomic_load(&g_disconnects);
+  exit_code = (rc == IWS_OK && connects == disconnects &&
+               atomic_load(&g_anomalies) == 0)
+                  ? 0
+                  : 1;
+  emit("BYE connects=%" PRIu64 " disconnects=%" PRIu64 " destroy_rc=%d",
+       connects, disconnects, (int)rc);
+  free(g_ids);
+  return exit_code;
+}
