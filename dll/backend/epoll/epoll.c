@@ -234,12 +234,18 @@ static void sock_read(loop *l, iws__sock *s) {
 /* ---- writing (any thread) ---- */
 
 int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
+  struct msghdr msg;
   ssize_t n;
   /* Set before the attempt so that an EPOLLOUT edge racing with it is never
    * lost; a spurious zero-byte completion is harmless. */
   iws__atomic_store32(&s->want_write, 1);
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_iov = (struct iovec *)(void *)iov;
+  msg.msg_iovlen = (size_t)iovcnt;
+  /* sendmsg with MSG_NOSIGNAL, not writev: a peer that reset must give
+   * EPIPE, never SIGPIPE, which would kill the host process. */
   do {
-    n = writev(s->fd, (const struct iovec *)(const void *)iov, iovcnt);
+    n = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n > 0) {
     iws__atomic_store32(&s->want_write, 0);
