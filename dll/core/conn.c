@@ -18,6 +18,9 @@
 #include "internal.h"
 
 #define WORKER_RX_HIGH (256 * 1024) /* pause reading above this backlog */
+/* A connection quiet this long gives its wslay context (~8.7 KiB) back at
+ * the next frame boundary; busy connections keep it. */
+#define WS_IDLE_RELEASE_MS 1000
 #define WORKER_RX_LOW (64 * 1024)   /* resume below it */
 
 IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
@@ -604,12 +607,39 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
   }
 }
 
+/* Frame boundaries, to know when wslay holds no partial frame: the header
+ * size is computed from the payload length with the minimal length encoding
+ * (RFC 6455 5.2) plus the 4-byte mask of client frames. A peer using a
+ * longer encoding makes the counts differ for good: its context is then
+ * simply never released (the safe way round). */
+static void ws_frame_start_cb(wslay_event_context_ptr ctx,
+                              const struct wslay_event_on_frame_recv_start_arg
+                                  *arg,
+                              void *user) {
+  iws__conn *c = user;
+  uint64_t len = arg->payload_length;
+  (void)ctx;
+  c->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
+  if (arg->opcode < 8) c->ws_msg_open = !arg->fin; /* data or continuation */
+}
+
+static void ws_frame_end_cb(wslay_event_context_ptr ctx, void *user) {
+  iws__conn *c = user;
+  (void)ctx;
+  c->ws_framed += c->ws_frame_size;
+  c->ws_frame_size = 0;
+}
+
 static int ws_create(iws__conn *c) {
   struct wslay_event_callbacks cbs;
   memset(&cbs, 0, sizeof(cbs));
   cbs.recv_callback = ws_recv_cb;
   cbs.send_callback = ws_send_cb;
   cbs.on_msg_recv_callback = ws_msg_cb;
+  cbs.on_frame_recv_start_callback = ws_frame_start_cb;
+  cbs.on_frame_recv_end_callback = ws_frame_end_cb;
+  c->ws_fed = c->ws_framed = c->ws_frame_size = 0;
+  c->ws_msg_open = 0;
   if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0) return -1;
   wslay_event_config_set_max_recv_msg_length(c->ws,
                                              c->server->rc.max_message_size);
@@ -644,11 +674,22 @@ static void note_activity(iws__conn *c) {
 /* Feeds WebSocket bytes to wslay and moves what it wants to send (pongs,
  * the close echo, its own failure close) into the send queue. */
 static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
-  int r;
+  int r, release;
   uint32_t failed = 0;
+  uint64_t now = iws__now_ms(), quiet = now - c->last_input_ms;
+  c->last_input_ms = now;
   note_activity(c);
+  if (!c->ws && ws_create(c) != 0) {
+    iws__mutex_lock(&c->lock);
+    c->pending_error = IWS_E_NOMEM;
+    if (send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
+      tcp_close_locked(c, 1);
+    iws__mutex_unlock(&c->lock);
+    return;
+  }
   c->rx_ptr = data;
   c->rx_len = len;
+  c->ws_fed += len;
   r = wslay_event_recv(c->ws);
   c->rx_ptr = NULL;
   c->rx_len = 0;
@@ -695,7 +736,19 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
     }
   }
   if (c->stage.cap > 4096) iws__bytes_free(&c->stage);
+  /* Give the wslay context back while idle: only at a frame boundary with
+   * no fragmented message and no close under way, so that no state is
+   * lost; it is made again by the next bytes. */
+  release = r == 0 && !failed && quiet >= WS_IDLE_RELEASE_MS &&
+            c->ws_fed == c->ws_framed && !c->ws_msg_open && !c->close_sent &&
+            !c->close_recv && !c->tcp_closing &&
+            wslay_event_get_read_enabled(c->ws);
   iws__mutex_unlock(&c->lock);
+  if (release) {
+    wslay_event_context_free(c->ws);
+    c->ws = NULL;
+    iws__bytes_free(&c->stage);
+  }
   if (failed)
     report_conn_error(c,
                       failed == IWS_CLOSE_MESSAGE_TOO_BIG
@@ -761,7 +814,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     c->path = path;
     iws__mutex_unlock(&c->lock);
   }
-  if (!c->path || ws_create(c) != 0) {
+  if (!c->path) {
     refuse(c, 500, "out of memory");
     return 0;
   }
@@ -858,8 +911,8 @@ static void process_input(iws__conn *c, const uint8_t *data, size_t len) {
   if (len == 0) return;
   if (state == IWS__HANDSHAKE && !closing)
     handshake_input(c, data, len);
-  else if (accepted && state != IWS__DRAINING && c->ws &&
-           wslay_event_get_read_enabled(c->ws))
+  else if (accepted && state != IWS__DRAINING &&
+           (!c->ws || wslay_event_get_read_enabled(c->ws)))
     /* Also after the socket closed (worker mode): messages that arrived
      * before the FIN are still delivered, before on_disconnect. */
     ws_feed(c, data, len);

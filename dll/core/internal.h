@@ -142,7 +142,11 @@ struct iws__conn {
 
   /* --- strand only (the thread running this connection's callbacks) --- */
   iws__bytes inbuf; /* handshake bytes */
-  struct wslay_event_context *ws;
+  struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
+  uint64_t ws_fed, ws_framed;      /* bytes given to wslay / in whole frames */
+  uint64_t ws_frame_size;          /* header + payload of the current frame */
+  uint32_t ws_msg_open;            /* a fragmented message is in progress */
+  uint64_t last_input_ms;
   const uint8_t *rx_ptr;
   size_t rx_len;
   iws__bytes stage; /* frames wslay produced (pongs, close echo) */

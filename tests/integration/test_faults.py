@@ -112,3 +112,34 @@ def test_clients_closing_with_unread_echoes(start_server):
         total += len(clients)
         wait_disconnects(server, mark, total)
     assert server.proc.poll() is None, server.describe()
+
+
+def test_data_and_fin_in_one_burst_are_both_seen(start_server):
+    """A frame that gets no answer (an unsolicited pong) immediately
+    followed by FIN often arrives as one edge-triggered event; the server
+    must still notice the end of stream after the short read of the data,
+    and close (nothing else would wake it: it writes nothing back)."""
+    # One I/O thread kept busy by a large echo, so that each burst's data
+    # and FIN are both waiting by the time the thread gets to the socket.
+    server = start_server(io_threads=1, max_message_size=8 * MIB)
+    busy = RawClient(server.port)
+    busy.handshake()
+    mark = server.mark()
+    rounds = 0
+    for _ in range(20):
+        busy.send_frame(0x2, b"b" * (4 * MIB))
+        clients = []
+        for _ in range(10):
+            c = RawClient(server.port)
+            c.handshake()
+            clients.append(c)
+        for c in clients:
+            c.send_frame(0xA, b"unsolicited pong: no reply comes")
+            c.sock.shutdown(socket.SHUT_WR)
+        for c in clients:
+            c.sock.close()
+        rounds += len(clients)
+        while busy.recv_frame(timeout=30).opcode != 0x2:
+            pass
+    wait_disconnects(server, mark, rounds, timeout=30)
+    busy.close()

@@ -50,6 +50,7 @@ struct iws__sock {
   int abortive;                 /* under owner->lock */
   int read_paused;              /* owner thread only */
   int read_eof;                 /* owner thread only */
+  int hangup_seen;              /* owner thread: FIN/RST/error signalled */
   iws__sock *next_request;      /* owner->requests list */
 };
 
@@ -211,8 +212,10 @@ static void sock_read(loop *l, iws__sock *s) {
         s->read_paused = 1;
       if (s->closing || s->read_paused) return;
       /* A short read emptied the kernel buffer: the next arrival raises a
-       * new edge, so there is no need to ask again now. */
-      if ((size_t)n < READ_BUFFER_SIZE) return;
+       * new edge, so there is no need to ask again now - unless the peer's
+       * FIN or reset came with this edge: no further edge will announce
+       * it, so read on until it shows. */
+      if ((size_t)n < READ_BUFFER_SIZE && !s->hangup_seen) return;
       continue;
     }
     if (n == 0) {
@@ -372,6 +375,7 @@ static void loop_main(void *arg) {
       } else {
         iws__sock *s = tag;
         if (s->closing) continue;
+        if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->hangup_seen = 1;
         if ((ev & EPOLLOUT) && iws__atomic_exchange32(&s->want_write, 0))
           iws__core_write_done(s->conn, 0, 0);
         if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) sock_read(l, s);
