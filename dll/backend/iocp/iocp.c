@@ -1,0 +1,668 @@
+/*
+ * iocp.c - the Windows back end: I/O Completion Ports (backend.h).
+ *
+ * One completion port, N threads dequeuing with GetQueuedCompletionStatusEx.
+ * Accepts are AcceptEx calls kept posted ahead. A connection holds no receive
+ * buffer while idle: it keeps a zero-byte WSARecv posted, and when that
+ * completes the thread reads what is there with non-blocking recv() into its
+ * own 64 KiB buffer. Writes are overlapped WSASend with the core's gather
+ * list; FILE_SKIP_COMPLETION_PORT_ON_SUCCESS lets a write that finishes at
+ * once report its count directly, without a completion packet.
+ *
+ * Lifetime: a socket's `refs` counts one for being open, one per operation
+ * in flight and one while a thread works on it. iws__be_close cancels the
+ * operations (CancelIoEx) and drops the "open" reference; the socket handle
+ * is closed and iws__core_closed called only when the count reaches zero, so
+ * no thread can be inside recv() on a handle that was closed (and perhaps
+ * reused). Any failed completion on a closing socket just means "closed":
+ * Windows reports 995 (operation aborted), Wine 676 (handles closed).
+ */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mswsock.h>
+#include <windows.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/platform.h"
+#include "../backend.h"
+
+#define READ_BUFFER_SIZE (64 * 1024)
+#define READS_PER_EVENT 16
+#define ENTRIES_PER_WAIT 64
+#define ACCEPT_RETRY_MS 200
+
+/* Completion keys. Socket I/O uses KEY_IO with an OVERLAPPED inside an
+ * io_op; the others are packets the back end posts to itself. */
+#define KEY_IO 0
+#define KEY_STOP 1
+#define KEY_RESUME 2 /* lpOverlapped is the iws__sock */
+#define KEY_CLOSED 3 /* lpOverlapped is the iws__sock */
+
+enum { OP_ACCEPT, OP_READ, OP_WRITE };
+
+typedef struct io_op {
+  OVERLAPPED ov; /* first: the OVERLAPPED* from the port is the io_op* */
+  int type;
+} io_op;
+
+typedef struct accept_op {
+  io_op op;
+  SOCKET s;
+  struct accept_op *next_retry;
+  /* AcceptEx wants room for both addresses plus 16 bytes each. */
+  char addresses[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
+} accept_op;
+
+struct iws__sock {
+  SOCKET s;
+  iws__be *be;
+  iws__conn *conn;
+  io_op rd, wr;
+  volatile LONG refs;
+  volatile LONG closing;
+  volatile LONG abortive;
+  /* Reading is a token: a posted receive, a thread in read_cycle, or
+   * "parked" after the core paused. The core's resume may arrive on another
+   * thread before the reader parks; the lock makes the hand-off exact. */
+  iws__mutex rlock;
+  int parked, resume_requested;
+  int skip_on_success; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set */
+};
+
+typedef struct io_thread {
+  iws__be *be;
+  uint32_t index;
+  iws__thread thread;
+  char *rbuf;
+} io_thread;
+
+struct iws__be {
+  iws_server *server;
+  iws__be_config config;
+  HANDLE port;
+  SOCKET listen_s;
+  int family;
+  uint32_t bound_port;
+  LPFN_ACCEPTEX accept_ex;
+  LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
+  uint32_t nthreads;
+  io_thread *threads;
+  iws__mutex lock; /* listen socket, accept bookkeeping */
+  iws__cond cond;
+  int accept_stopping;
+  uint32_t accepts_out;     /* accept_ops not yet returned */
+  accept_op *accept_retry;  /* ops waiting to be posted again */
+  uint64_t accept_retry_at;
+  int wsa_started;
+};
+
+const char *iws__be_name(void) { return "iocp"; }
+
+/* ---- socket references ---- */
+
+static void sock_finish_close(iws__sock *s) {
+  if (s->abortive) {
+    struct linger lg;
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    setsockopt(s->s, SOL_SOCKET, SO_LINGER, (const char *)&lg, sizeof(lg));
+  }
+  closesocket(s->s);
+  iws__core_closed(s->conn);
+  iws__mutex_destroy(&s->rlock);
+  free(s);
+}
+
+/* Drops a reference. The last one closes the socket: directly when the
+ * caller is a port thread outside any core lock (io_thread != 0), else by a
+ * packet to a port thread (core hooks never run inside a back-end call). */
+static void sock_release(iws__sock *s, int on_io_thread) {
+  if (InterlockedDecrement(&s->refs) != 0) return;
+  if (on_io_thread)
+    sock_finish_close(s);
+  else
+    PostQueuedCompletionStatus(s->be->port, 0, KEY_CLOSED, (OVERLAPPED *)s);
+}
+
+/* ---- reading ---- */
+
+/* Posts the zero-byte receive. Returns 1 if it completed at once (data is
+ * already there: read again), 0 if pending, -1 on error (reported). */
+static int post_read(iws__sock *s) {
+  WSABUF buf;
+  DWORD bytes = 0, flags = 0;
+  int rc;
+  buf.len = 0;
+  buf.buf = NULL;
+  memset(&s->rd.ov, 0, sizeof(s->rd.ov));
+  InterlockedIncrement(&s->refs);
+  rc = WSARecv(s->s, &buf, 1, &bytes, &flags, &s->rd.ov, NULL);
+  if (rc == 0 && s->skip_on_success) {
+    InterlockedDecrement(&s->refs); /* no packet will come */
+    return 1;
+  }
+  if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) return 0;
+  {
+    int err = WSAGetLastError();
+    InterlockedDecrement(&s->refs);
+    if (!s->closing) iws__core_read(s->conn, NULL, 0, err ? err : -1);
+  }
+  return -1;
+}
+
+/* The core said "pause". Returns 1 if a resume already came (go on
+ * reading), 0 if the token is parked until iws__be_read_resume. */
+static int park_reader(iws__sock *s) {
+  int go_on;
+  iws__mutex_lock(&s->rlock);
+  go_on = s->resume_requested;
+  s->resume_requested = 0;
+  s->parked = !go_on;
+  iws__mutex_unlock(&s->rlock);
+  return go_on;
+}
+
+/* Reads what is there and re-arms. Port thread; the caller holds a ref and
+ * the reading token. */
+static void read_cycle(iws__sock *s, char *rbuf) {
+  for (;;) {
+    int i, posted;
+    for (i = 0; i < READS_PER_EVENT; i++) {
+      int n;
+      if (s->closing) return;
+      n = recv(s->s, rbuf, READ_BUFFER_SIZE, 0);
+      if (n > 0) {
+        if (iws__core_read(s->conn, (const uint8_t *)rbuf, (size_t)n, 0) ==
+                IWS__READ_PAUSE &&
+            !park_reader(s))
+          return;
+        if (n < READ_BUFFER_SIZE) break; /* drained for now */
+        continue;
+      }
+      if (n == 0) {
+        iws__core_read(s->conn, NULL, 0, 0);
+        return;
+      }
+      if (WSAGetLastError() == WSAEWOULDBLOCK) break;
+      iws__core_read(s->conn, NULL, 0, WSAGetLastError());
+      return;
+    }
+    if (s->closing) return;
+    posted = post_read(s);
+    if (posted != 1) return; /* pending, or failed and reported */
+  }
+}
+
+/* ---- the core's calls (any thread) ---- */
+
+int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
+  WSABUF bufs[IWS__IOV_MAX];
+  DWORD sent = 0;
+  int i, rc;
+  if (iovcnt > IWS__IOV_MAX) iovcnt = IWS__IOV_MAX;
+  for (i = 0; i < iovcnt; i++) {
+    /* WSABUF lengths are 32-bit: a larger entry is sent in pieces. */
+    bufs[i].buf = (char *)iov[i].base;
+    bufs[i].len = iov[i].len > 0x40000000u ? 0x40000000u : (ULONG)iov[i].len;
+  }
+  memset(&s->wr.ov, 0, sizeof(s->wr.ov));
+  InterlockedIncrement(&s->refs);
+  rc = WSASend(s->s, bufs, (DWORD)iovcnt, &sent, 0, &s->wr.ov, NULL);
+  if (rc == 0 && s->skip_on_success && sent > 0) {
+    InterlockedDecrement(&s->refs);
+    return (int64_t)sent;
+  }
+  if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) return IWS__BE_PENDING;
+  InterlockedDecrement(&s->refs);
+  return IWS__BE_ERROR;
+}
+
+void iws__be_shutdown(iws__sock *s) { shutdown(s->s, SD_SEND); }
+
+void iws__be_close(iws__sock *s, int abortive) {
+  if (InterlockedExchange(&s->closing, 1)) return;
+  InterlockedExchange(&s->abortive, abortive);
+  CancelIoEx((HANDLE)s->s, NULL);
+  sock_release(s, 0); /* the "open" reference */
+}
+
+void iws__be_read_resume(iws__sock *s) {
+  int unpark;
+  iws__mutex_lock(&s->rlock);
+  unpark = s->parked;
+  s->parked = 0;
+  if (!unpark) s->resume_requested = 1; /* the reader has not parked yet */
+  iws__mutex_unlock(&s->rlock);
+  if (!unpark) return;
+  InterlockedIncrement(&s->refs); /* held by the packet */
+  if (!PostQueuedCompletionStatus(s->be->port, 0, KEY_RESUME,
+                                  (OVERLAPPED *)s))
+    InterlockedDecrement(&s->refs);
+}
+
+/* ---- accepting ---- */
+
+static void format_peer(const struct sockaddr *sa, char *ip, size_t iplen,
+                        uint32_t *port) {
+  ip[0] = '\0';
+  *port = 0;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+    inet_ntop(AF_INET, (void *)&a->sin_addr, ip, iplen);
+    *port = ntohs(a->sin_port);
+  } else if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+      inet_ntop(AF_INET, (void *)&a->sin6_addr.s6_addr[12], ip, iplen);
+    else
+      inet_ntop(AF_INET6, (void *)&a->sin6_addr, ip, iplen);
+    *port = ntohs(a->sin6_port);
+  }
+}
+
+/* Posts one AcceptEx. Called with be->lock held. Returns 0, or -1 if the op
+ * could not be posted now (it goes to the retry list). */
+static int post_accept_locked(iws__be *be, accept_op *op) {
+  DWORD bytes = 0;
+  DWORD addrlen = sizeof(SOCKADDR_STORAGE) + 16;
+  if (be->accept_stopping) return -1;
+  op->s = WSASocketW(be->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                     WSA_FLAG_OVERLAPPED);
+  if (op->s == INVALID_SOCKET) goto retry;
+  memset(&op->op.ov, 0, sizeof(op->op.ov));
+  op->op.type = OP_ACCEPT;
+  if (!be->accept_ex(be->listen_s, op->s, op->addresses, 0, addrlen, addrlen,
+                     &bytes, &op->op.ov) &&
+      WSAGetLastError() != ERROR_IO_PENDING) {
+    closesocket(op->s);
+    op->s = INVALID_SOCKET;
+    goto retry;
+  }
+  return 0;
+retry:
+  /* Out of sockets or buffers: try again later instead of spinning. */
+  iws__core_log(be->server, IWS_LOG_ERROR,
+                "AcceptEx could not be posted (error %d); retrying in %d ms",
+                WSAGetLastError(), ACCEPT_RETRY_MS);
+  op->next_retry = be->accept_retry;
+  be->accept_retry = op;
+  be->accept_retry_at = iws__now_ms() + ACCEPT_RETRY_MS;
+  return -1;
+}
+
+/* An accept op is finished with for good (stopping). */
+static void accept_op_done_locked(iws__be *be, accept_op *op) {
+  if (op->s != INVALID_SOCKET) closesocket(op->s);
+  free(op);
+  be->accepts_out--;
+  iws__cond_broadcast(&be->cond);
+}
+
+static void repost_accept(iws__be *be, accept_op *op) {
+  iws__mutex_lock(&be->lock);
+  if (be->accept_stopping) {
+    op->s = INVALID_SOCKET;
+    accept_op_done_locked(be, op);
+  } else {
+    post_accept_locked(be, op);
+  }
+  iws__mutex_unlock(&be->lock);
+}
+
+static void on_accept(io_thread *t, accept_op *op, DWORD status) {
+  iws__be *be = t->be;
+  SOCKET s = op->s;
+  struct sockaddr *local = NULL, *remote = NULL;
+  int local_len = 0, remote_len = 0;
+  DWORD addrlen = sizeof(SOCKADDR_STORAGE) + 16;
+  char ip[INET6_ADDRSTRLEN];
+  uint32_t port;
+  iws__sock *sock;
+  u_long nonblocking = 1;
+  op->s = INVALID_SOCKET;
+  if (status != 0) {
+    /* Stopping (the listen socket was closed), or a client that reset
+     * before we got to it. */
+    if (s != INVALID_SOCKET) closesocket(s);
+    repost_accept(be, op);
+    return;
+  }
+  setsockopt(s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
+             (const char *)&be->listen_s, sizeof(be->listen_s));
+  be->get_sockaddrs(op->addresses, 0, addrlen, addrlen, &local, &local_len,
+                    &remote, &remote_len);
+  format_peer(remote, ip, sizeof(ip), &port);
+  repost_accept(be, op); /* keep the queue full before handling this one */
+
+  sock = calloc(1, sizeof(*sock));
+  if (!sock || !CreateIoCompletionPort((HANDLE)s, be->port, KEY_IO, 0)) {
+    iws__core_log(be->server, IWS_LOG_ERROR, "accept: %s",
+                  sock ? "cannot associate with the port" : "out of memory");
+    free(sock);
+    closesocket(s);
+    return;
+  }
+  sock->s = s;
+  sock->be = be;
+  iws__mutex_init(&sock->rlock);
+  sock->refs = 2; /* open + this thread's work */
+  sock->rd.type = OP_READ;
+  sock->wr.type = OP_WRITE;
+  sock->skip_on_success = SetFileCompletionNotificationModes(
+                              (HANDLE)s, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS |
+                                             FILE_SKIP_SET_EVENT_ON_HANDLE)
+                              ? 1
+                              : 0;
+  ioctlsocket(s, FIONBIO, &nonblocking);
+  if (be->config.tcp_nodelay) {
+    BOOL one = TRUE;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
+  }
+  sock->conn = iws__core_accept(be->server, sock, ip, port);
+  if (!sock->conn) {
+    closesocket(s);
+    iws__mutex_destroy(&sock->rlock);
+    free(sock);
+    return;
+  }
+  read_cycle(sock, t->rbuf);
+  sock_release(sock, 1);
+}
+
+static void retry_accepts(iws__be *be) {
+  accept_op *list;
+  iws__mutex_lock(&be->lock);
+  if (be->accept_retry && iws__now_ms() >= be->accept_retry_at) {
+    list = be->accept_retry;
+    be->accept_retry = NULL;
+    while (list) {
+      accept_op *op = list;
+      list = op->next_retry;
+      if (be->accept_stopping)
+        accept_op_done_locked(be, op);
+      else
+        post_accept_locked(be, op);
+    }
+  }
+  iws__mutex_unlock(&be->lock);
+}
+
+/* ---- the port threads ---- */
+
+static void on_io(io_thread *t, OVERLAPPED_ENTRY *e) {
+  io_op *op = (io_op *)e->lpOverlapped;
+  /* The status is an NTSTATUS; Wine has returned garbage in the upper half
+   * of Internal on win64, so only the low 32 bits are read. */
+  DWORD status = (DWORD)(e->Internal & 0xffffffffu);
+  DWORD bytes = e->dwNumberOfBytesTransferred;
+  if (op->type == OP_ACCEPT) {
+    on_accept(t, (accept_op *)op, status);
+  } else if (op->type == OP_READ) {
+    iws__sock *s = (iws__sock *)((char *)op - offsetof(iws__sock, rd));
+    if (status == 0 && !s->closing)
+      read_cycle(s, t->rbuf);
+    else if (!s->closing)
+      iws__core_read(s->conn, NULL, 0, (int)status);
+    sock_release(s, 1);
+  } else {
+    iws__sock *s = (iws__sock *)((char *)op - offsetof(iws__sock, wr));
+    iws__core_write_done(s->conn, status == 0 ? bytes : 0,
+                         status == 0 ? 0 : (int)status);
+    sock_release(s, 1);
+  }
+}
+
+static void io_main(void *arg) {
+  io_thread *t = arg;
+  iws__be *be = t->be;
+  OVERLAPPED_ENTRY entries[ENTRIES_PER_WAIT];
+  uint64_t next_tick = iws__now_ms() + IWS__TICK_MS;
+  int stop = 0;
+  while (!stop) {
+    ULONG n = 0, i;
+    DWORD timeout = INFINITE;
+    uint64_t now = iws__now_ms();
+    if (t->index == 0) {
+      if (now >= next_tick) {
+        iws__core_tick(be->server);
+        retry_accepts(be);
+        next_tick = now + IWS__TICK_MS;
+      }
+      timeout = (DWORD)(next_tick - now);
+    }
+    if (!GetQueuedCompletionStatusEx(be->port, entries, ENTRIES_PER_WAIT, &n,
+                                     timeout, FALSE))
+      continue; /* timeout */
+    for (i = 0; i < n; i++) {
+      OVERLAPPED_ENTRY *e = &entries[i];
+      switch (e->lpCompletionKey) {
+      case KEY_STOP:
+        stop = 1;
+        break;
+      case KEY_RESUME: {
+        iws__sock *s = (iws__sock *)e->lpOverlapped;
+        if (!s->closing) read_cycle(s, t->rbuf);
+        sock_release(s, 1);
+        break;
+      }
+      case KEY_CLOSED:
+        sock_finish_close((iws__sock *)e->lpOverlapped);
+        break;
+      default:
+        on_io(t, e);
+        break;
+      }
+    }
+  }
+}
+
+/* ---- start / stop ---- */
+
+static int load_extensions(iws__be *be, char *err, size_t errlen) {
+  GUID accept_guid = WSAID_ACCEPTEX, addrs_guid = WSAID_GETACCEPTEXSOCKADDRS;
+  DWORD bytes = 0;
+  if (WSAIoctl(be->listen_s, SIO_GET_EXTENSION_FUNCTION_POINTER, &accept_guid,
+               sizeof(accept_guid), &be->accept_ex, sizeof(be->accept_ex),
+               &bytes, NULL, NULL) != 0 ||
+      WSAIoctl(be->listen_s, SIO_GET_EXTENSION_FUNCTION_POINTER, &addrs_guid,
+               sizeof(addrs_guid), &be->get_sockaddrs,
+               sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0) {
+    snprintf(err, errlen, "AcceptEx is not available (error %d)",
+             WSAGetLastError());
+    return IWS_E_SYSTEM;
+  }
+  return IWS_OK;
+}
+
+static int bind_listener(iws__be *be, char *err, size_t errlen) {
+  const iws__be_config *c = &be->config;
+  SOCKADDR_STORAGE ss;
+  int sslen;
+  BOOL exclusive = TRUE;
+  memset(&ss, 0, sizeof(ss));
+  if (strchr(c->bind_address, ':')) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((u_short)c->port);
+    if (inet_pton(AF_INET6, c->bind_address, &a->sin6_addr) != 1) {
+      snprintf(err, errlen, "bind address '%s' is not an IPv6 address",
+               c->bind_address);
+      return IWS_E_ADDRESS;
+    }
+    sslen = sizeof(*a);
+  } else {
+    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((u_short)c->port);
+    if (inet_pton(AF_INET, c->bind_address, &a->sin_addr) != 1) {
+      snprintf(err, errlen, "bind address '%s' is not an IPv4 address",
+               c->bind_address);
+      return IWS_E_ADDRESS;
+    }
+    sslen = sizeof(*a);
+  }
+  be->family = ss.ss_family;
+  be->listen_s = WSASocketW(be->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                            WSA_FLAG_OVERLAPPED);
+  if (be->listen_s == INVALID_SOCKET) {
+    snprintf(err, errlen, "socket: error %d", WSAGetLastError());
+    return IWS_E_SYSTEM;
+  }
+  /* Another process must not be able to steal the port (Windows' SO_REUSEADDR
+   * would allow it); SO_EXCLUSIVEADDRUSE is the safe choice for servers. */
+  setsockopt(be->listen_s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE,
+             (const char *)&exclusive, sizeof(exclusive));
+  if (be->family == AF_INET6) {
+    DWORD v6only = c->ipv6_only ? 1 : 0;
+    setsockopt(be->listen_s, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&v6only,
+               sizeof(v6only));
+  }
+  if (bind(be->listen_s, (struct sockaddr *)&ss, sslen) != 0) {
+    snprintf(err, errlen, "bind %s port %u: error %d", c->bind_address,
+             (unsigned)c->port, WSAGetLastError());
+    return IWS_E_BIND;
+  }
+  if (listen(be->listen_s, (int)c->backlog) != 0) {
+    snprintf(err, errlen, "listen: error %d", WSAGetLastError());
+    return IWS_E_LISTEN;
+  }
+  sslen = sizeof(ss);
+  getsockname(be->listen_s, (struct sockaddr *)&ss, &sslen);
+  be->bound_port =
+      ss.ss_family == AF_INET6
+          ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+          : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  if (!CreateIoCompletionPort((HANDLE)be->listen_s, be->port, KEY_IO, 0)) {
+    snprintf(err, errlen, "cannot associate the listener with the port");
+    return IWS_E_SYSTEM;
+  }
+  return load_extensions(be, err, errlen);
+}
+
+static void stop_threads(iws__be *be, uint32_t count) {
+  uint32_t i;
+  for (i = 0; i < count; i++)
+    PostQueuedCompletionStatus(be->port, 0, KEY_STOP, NULL);
+  for (i = 0; i < count; i++) iws__thread_join(be->threads[i].thread);
+}
+
+static void free_be(iws__be *be) {
+  uint32_t i;
+  if (be->threads) {
+    for (i = 0; i < be->nthreads; i++) free(be->threads[i].rbuf);
+    free(be->threads);
+  }
+  if (be->listen_s != INVALID_SOCKET) closesocket(be->listen_s);
+  if (be->port) CloseHandle(be->port);
+  iws__cond_destroy(&be->cond);
+  iws__mutex_destroy(&be->lock);
+  if (be->wsa_started) WSACleanup();
+  free(be);
+}
+
+int iws__be_start(iws_server *server, const iws__be_config *config,
+                  iws__be **out, char *err, size_t errlen) {
+  iws__be *be = calloc(1, sizeof(*be));
+  WSADATA wsa;
+  uint32_t i, accepts;
+  int rc;
+  if (!be) return IWS_E_NOMEM;
+  be->server = server;
+  be->config = *config;
+  be->listen_s = INVALID_SOCKET;
+  be->nthreads = config->io_threads ? config->io_threads : 1;
+  iws__mutex_init(&be->lock);
+  iws__cond_init(&be->cond);
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+    snprintf(err, errlen, "WSAStartup failed");
+    free_be(be);
+    return IWS_E_SYSTEM;
+  }
+  be->wsa_started = 1;
+  be->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0,
+                                    be->nthreads);
+  if (!be->port) {
+    snprintf(err, errlen, "CreateIoCompletionPort: error %lu",
+             (unsigned long)GetLastError());
+    free_be(be);
+    return IWS_E_SYSTEM;
+  }
+  rc = bind_listener(be, err, errlen);
+  if (rc != IWS_OK) {
+    free_be(be);
+    return rc;
+  }
+  be->threads = calloc(be->nthreads, sizeof(io_thread));
+  if (!be->threads) {
+    free_be(be);
+    return IWS_E_NOMEM;
+  }
+  for (i = 0; i < be->nthreads; i++) {
+    io_thread *t = &be->threads[i];
+    t->be = be;
+    t->index = i;
+    t->rbuf = malloc(READ_BUFFER_SIZE);
+    if (!t->rbuf) {
+      free_be(be);
+      return IWS_E_NOMEM;
+    }
+  }
+  for (i = 0; i < be->nthreads; i++) {
+    if (iws__thread_create(&be->threads[i].thread, io_main, &be->threads[i]) !=
+        0) {
+      snprintf(err, errlen, "cannot start I/O thread %u", (unsigned)i);
+      stop_threads(be, i);
+      free_be(be);
+      return IWS_E_THREAD;
+    }
+  }
+  accepts = config->accepts_posted ? config->accepts_posted : 2 * be->nthreads;
+  iws__mutex_lock(&be->lock);
+  for (i = 0; i < accepts; i++) {
+    accept_op *op = calloc(1, sizeof(*op));
+    if (!op) break;
+    op->s = INVALID_SOCKET;
+    be->accepts_out++;
+    post_accept_locked(be, op);
+  }
+  iws__mutex_unlock(&be->lock);
+  *out = be;
+  return IWS_OK;
+}
+
+uint32_t iws__be_port(iws__be *be) { return be->bound_port; }
+
+void iws__be_stop_accepting(iws__be *be) {
+  accept_op *list;
+  iws__mutex_lock(&be->lock);
+  if (be->accept_stopping) {
+    iws__mutex_unlock(&be->lock);
+    return;
+  }
+  be->accept_stopping = 1;
+  /* Pending AcceptEx calls complete with an error once the listener is
+   * closed; each one is then freed by its port thread. */
+  closesocket(be->listen_s);
+  be->listen_s = INVALID_SOCKET;
+  list = be->accept_retry;
+  be->accept_retry = NULL;
+  while (list) {
+    accept_op *op = list;
+    list = op->next_retry;
+    accept_op_done_locked(be, op);
+  }
+  while (be->accepts_out) iws__cond_wait(&be->cond, &be->lock);
+  iws__mutex_unlock(&be->lock);
+}
+
+void iws__be_stop(iws__be *be) {
+  iws__be_stop_accepting(be);
+  stop_threads(be, be->nthreads);
+  free_be(be);
+}
