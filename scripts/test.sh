@@ -2,23 +2,30 @@
 # The one test command (README "Quick start", and .ci/run): installs what is
 # missing, builds, and runs every tier. Ends with "N passed, N failed".
 #
-#   scripts/test.sh            all tiers
-#   IWS_TIERS="unit asan-unit" scripts/test.sh    a subset (for development)
+#   scripts/test.sh                                   all tiers
+#   IWS_TIERS="unit integration" scripts/test.sh      a subset
 #
 # Tiers:
-#   unit          cmocka unit tests (release build, -Werror)
-#   integration   the library on 127.0.0.1 driven by Python websockets and
-#                 Node ws (pytest)
-#   asan-unit     the unit tests built with ASan + UBSan (+ LeakSanitizer)
-#   asan-integration  the integration tests against the ASan + UBSan build
+#   unit              cmocka unit tests (Linux release build, -Werror)
+#   integration       the library on 127.0.0.1 driven by Python websockets
+#                     and Node ws (pytest)
+#   asan-unit         the unit tests built with ASan + UBSan (+ leaks)
+#   asan-integration  the integration tests against that build
+#   win64, win32      iocpws.dll cross-built with mingw-w64: exports and
+#                     dependencies checked, then the unit tests and the same
+#                     integration tests run under Wine (the IOCP back end).
+#                     Without 32-bit Wine the win32 runtime part prints
+#                     SKIPPED with the reason (never counted as passed); its
+#                     build and export check still run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 PY=/usr/bin/python3 # Debian's interpreter: it has python3-websockets/pytest
+REPORTS=()           # every report a tier promised to write
 
 bash scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -33,15 +40,72 @@ build() { # build <dir> [cmake args...]
     { cat "$RESULTS/$dir-configure.log" "$RESULTS/$dir-build.log" | tail -40; return 1; }
 }
 
-run_ctest() { # run_ctest <dir> <tier>
+run_ctest() { # run_ctest <dir> <report>
+  REPORTS+=("$2")
   (cd "$ROOT/$1" && ctest --output-on-failure --timeout 300 \
     --output-junit "$RESULTS/$2.xml")
 }
 
-run_pytest() { # run_pytest <builddir> <tier>
-  IWS_TEST_SERVER="$ROOT/$1/ws_test_server" \
-    "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/integration" \
-    --junitxml="$RESULTS/$2.xml"
+run_pytest() { # run_pytest <server-binary> <report>
+  REPORTS+=("$2")
+  IWS_TEST_SERVER="$1" "$PY" -m pytest -p no:cacheprovider -q \
+    "$ROOT/tests/integration" --junitxml="$RESULTS/$2.xml"
+}
+
+# A one-case JUnit report for a check that is a single command.
+run_check() { # run_check <report> <command...>
+  local name=$1 out status
+  shift
+  REPORTS+=("$name")
+  out=$("$@" 2>&1)
+  status=$?
+  echo "$out"
+  "$PY" - "$RESULTS/$name.xml" "$name" "$status" "$out" <<'PYEOF'
+import sys
+from xml.sax.saxutils import escape
+path, name, status, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+body = "" if status == 0 else f'<failure message="exit {status}">{escape(out)}</failure>'
+open(path, "w").write(f'<testsuite name="{name}"><testcase name="{name}">{body}</testcase></testsuite>\n')
+PYEOF
+  return $status
+}
+
+skip_tier() { # skip_tier <report> <reason>
+  REPORTS+=("$1")
+  echo "SKIPPED: $1: $2"
+  echo "$2" >"$RESULTS/$1.skipped"
+}
+
+windows_tier() { # windows_tier x86_64|i686 <name>
+  local arch=$1 name=$2 dir=build-$2 prefix wine_status
+  bash scripts/install-windows-deps.sh >"$RESULTS/$name-install.log" 2>&1 ||
+    { tail -20 "$RESULTS/$name-install.log"; return 1; }
+  bash scripts/build-windows-deps.sh "$arch" >"$RESULTS/$name-deps.log" 2>&1 ||
+    { tail -30 "$RESULTS/$name-deps.log"; return 1; }
+  prefix=$(bash scripts/build-windows-deps.sh --print-prefix "$arch") || return 1
+  build "$dir" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
+    -DIWS_DEPS_PREFIX="$prefix" || return 1
+  run_check "$name-exports" "$PY" scripts/check-exports.py \
+    "$arch-w64-mingw32-objdump" "$ROOT/$dir/iocpws.dll" || return 1
+  if [ "$arch" = i686 ]; then
+    wine_status=$(bash scripts/install-windows-deps.sh --wine32-status 2>/dev/null)
+    if [ "$wine_status" != ok ]; then
+      skip_tier "$name-unit" "32-bit Wine is not available: ${wine_status:-unknown}"
+      skip_tier "$name-integration" "32-bit Wine is not available: ${wine_status:-unknown}"
+      return 0
+    fi
+  fi
+  export WINEPREFIX="$RESULTS/wineprefix-$name"
+  local status=0
+  run_ctest "$dir" "$name-unit" || status=1
+  bash tests/wine/make-server-wrapper.sh "$ROOT/$dir/ws_test_server.exe" \
+    "$ROOT/$dir/ws_test_server-wine" || return 1
+  run_pytest "$ROOT/$dir/ws_test_server-wine" "$name-integration" || status=1
+  "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+  rm -rf "$WINEPREFIX" # ~1 GB: create, never keep
+  unset WINEPREFIX
+  return $status
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=66}
@@ -54,18 +118,27 @@ for tier in $TIERS; do
     unit)
       build build -DCMAKE_BUILD_TYPE=RelWithDebInfo && run_ctest build unit || note_failure unit ;;
     integration)
-      build build -DCMAKE_BUILD_TYPE=RelWithDebInfo && run_pytest build integration || note_failure integration ;;
+      REPORTS+=(integration)
+      build build -DCMAKE_BUILD_TYPE=RelWithDebInfo && run_pytest "$ROOT/build/ws_test_server" integration || note_failure integration ;;
     asan-unit)
+      REPORTS+=(asan-unit)
       build build-asan -DCMAKE_BUILD_TYPE=Debug -DIWS_SANITIZE=ON && run_ctest build-asan asan-unit || note_failure asan-unit ;;
     asan-integration)
-      build build-asan -DCMAKE_BUILD_TYPE=Debug -DIWS_SANITIZE=ON && run_pytest build-asan asan-integration || note_failure asan-integration ;;
+      REPORTS+=(asan-integration)
+      build build-asan -DCMAKE_BUILD_TYPE=Debug -DIWS_SANITIZE=ON && run_pytest "$ROOT/build-asan/ws_test_server" asan-integration || note_failure asan-integration ;;
+    win64)
+      REPORTS+=(win64-exports)
+      windows_tier x86_64 win64 || note_failure win64 ;;
+    win32)
+      REPORTS+=(win32-exports)
+      windows_tier i686 win32 || note_failure win32 ;;
     *)
       note_failure "unknown tier '$tier'" ;;
   esac
 done
 
 echo
-"$PY" "$ROOT/scripts/summarize.py" "$RESULTS" $TIERS
+"$PY" "$ROOT/scripts/summarize.py" "$RESULTS" $(printf '%s\n' "${REPORTS[@]}" | awk '!seen[$0]++')
 status=$?
 if [ "$failures" -ne 0 ] && [ "$status" -eq 0 ]; then status=1; fi
 exit $status
