@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# Cross-builds the Windows DLL's dependencies with mingw-w64, as static
+# libraries, from Debian's source packages:
+#   OpenSSL 3.0 (libcrypto.a, libssl.a)   source package openssl
+#   wslay       (libwslay.a)              aria2's bundled deps/wslay
+#   cmocka      (libcmocka.a)             source package cmocka
+# into a cache outside the repository, keyed by versions:
+#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-wslay<v>-cmocka<v>/{include,lib}
+# A prefix with a completion stamp is reused as it is (a run takes seconds).
+#
+#   scripts/build-windows-deps.sh [x86_64|i686|all]    (default: all)
+#   scripts/build-windows-deps.sh --print-prefix x86_64|i686
+#
+# The last line printed per architecture is "PREFIX <path>"; --print-prefix
+# prints only the path of a completed prefix (exit 1 if there is none).
+# Needs: mingw-w64, cmake, ninja-build, perl, make, dpkg-dev and deb-src
+# entries (scripts/install-windows-deps.sh sets all of it up).
+#
+# Optional environment:
+#   IWS_DEPS_CACHE            cache root (default ~/.cache/iocpws-deps)
+#   IWS_OPENSSL_DEB_VERSION   e.g. 3.0.17-1~deb12u2 (default: the newest that downloads)
+#   IWS_ARIA2_DEB_VERSION, IWS_CMOCKA_DEB_VERSION   likewise
+#   IWS_DEPS_JOBS             make -j (default: nproc)
+#   IWS_DEPS_REBUILD=1        ignore an existing stamp and rebuild
+#
+# Linking notes for users of the prefix: libcrypto.a needs -lws2_32 -lgdi32
+# -lcrypt32 (and -ladvapi32 -luser32, in the default mingw link line);
+# libwslay.a needs -lws2_32 (it uses htons/ntohs from winsock2).
+
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}
+JOBS=${IWS_DEPS_JOBS:-$(nproc 2>/dev/null || echo 2)}
+# OpenSSL: -O2 (as Debian builds it; the mingw targets default to -O3, which
+# compiles noticeably slower) and without parts a WebSocket server never
+# uses (CMS, CMP, time stamping, SRP, certificate transparency, TLS
+# compression, rare national/legacy ciphers). TLS 1.2/1.3, X.509, PKCS#12,
+# PEM, the EVP API and the engine API stay.
+OPENSSL_OPTIONS=${IWS_OPENSSL_OPTIONS:-"-O2 no-cms no-cmp no-ts no-srp no-ct no-comp no-idea no-seed no-whirlpool no-mdc2 no-sm2 no-sm3 no-sm4 no-gost"}
+# Bump when the way the prefix is built changes: older prefixes are rebuilt.
+RECIPE=2
+STAMP=.iws-deps-complete
+
+log() { echo "build-windows-deps: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+triplet() {
+  case "$1" in
+    x86_64) echo x86_64-w64-mingw32 ;;
+    i686) echo i686-w64-mingw32 ;;
+    *) die "unknown architecture '$1' (x86_64 or i686)" ;;
+  esac
+}
+
+key() { echo "$1" | tr '~:+' '__p'; } # a version as a path component
+
+stamp_ok() {
+  [ -f "$1/$STAMP" ] && grep -qx "recipe=$RECIPE" "$1/$STAMP" &&
+    grep -qxF "openssl_options=$OPENSSL_OPTIONS" "$1/$STAMP"
+}
+
+# A completed prefix for ARCH that matches any pinned versions; newest first.
+find_prefix() {
+  local arch=$1 d best=""
+  local o="*" c="*"
+  [ -n "${IWS_OPENSSL_DEB_VERSION:-}" ] && o=$(key "$IWS_OPENSSL_DEB_VERSION")
+  [ -n "${IWS_CMOCKA_DEB_VERSION:-}" ] && c=$(key "$IWS_CMOCKA_DEB_VERSION")
+  # shellcheck disable=SC2206 # the version parts are glob patterns
+  local candidates=("$CACHE"/$arch-openssl$o-wslay*-cmocka$c)
+  for d in "${candidates[@]}"; do
+    case "$d" in *.partial) continue ;; esac
+    stamp_ok "$d" || continue
+    if [ -n "${IWS_ARIA2_DEB_VERSION:-}" ] &&
+      ! grep -qx "aria2=$IWS_ARIA2_DEB_VERSION" "$d/$STAMP"; then continue; fi
+    if [ -z "$best" ] || [ "$d/$STAMP" -nt "$best/$STAMP" ]; then best=$d; fi
+  done
+  [ -n "$best" ] && echo "$best"
+}
+
+# ------------------------------------------------------------------ sources
+SRC=$CACHE/src
+
+# Versions of a source package known to apt, newest first.
+src_versions() {
+  apt-cache showsrc --only-source "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -u -r -V
+}
+
+# fetch_source PKG [VERSION] -> prints the unpacked source directory.
+# Tries the pinned version, else every version apt knows, newest first, and
+# keeps the first whose files download (a mirror can list a .dsc it lacks).
+fetch_source() {
+  local pkg=$1 want=${2:-} v dir
+  local versions
+  if [ -n "$want" ]; then versions=$want; else versions=$(src_versions "$pkg"); fi
+  [ -n "$versions" ] || die "apt knows no source package '$pkg': deb-src entries missing? run scripts/install-windows-deps.sh"
+  for v in $versions; do
+    dir=$SRC/${pkg}_$(key "$v")
+    if [ -f "$dir/.unpacked" ]; then
+      echo "$dir/src"
+      return 0
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    log "apt-get source $pkg=$v"
+    if (cd "$dir" && apt-get source --download-only -q "$pkg=$v") >"$dir/download.log" 2>&1; then
+      if (cd "$dir" && dpkg-source -x ./*.dsc src) >>"$dir/download.log" 2>&1; then
+        echo "$v" >"$dir/version"
+        touch "$dir/.unpacked"
+        echo "$dir/src"
+        return 0
+      fi
+      log "unpacking $pkg=$v failed (see $dir/download.log)"
+    else
+      log "$pkg=$v did not download: $(grep -E '^(E|Err)' "$dir/download.log" | head -1)"
+    fi
+    rm -rf "$dir"
+  done
+  die "no version of source package '$pkg' could be downloaded"
+}
+
+deb_version() { cat "$(dirname "$1")/version"; } # of an unpacked source dir
+
+# ------------------------------------------------------------------- builds
+build_openssl() { # build_openssl SRCDIR ARCH PREFIX WORK
+  local src=$1 arch=$2 prefix=$3 work=$4 tgt
+  case "$arch" in x86_64) tgt=mingw64 ;; i686) tgt=mingw ;; esac
+  local b=$work/openssl
+  cp -a "$src" "$b"
+  # Debian's pic.patch makes the x86 perlasm use ELF GOT/PLT relocations,
+  # which COFF cannot represent (i686: "cannot represent relocation type
+  # BFD_RELOC_386_GOTPC"). Every other Debian patch (security fixes) stays.
+  if [ -f "$b/debian/patches/pic.patch" ]; then
+    (cd "$b" && patch -R -p1 -s <debian/patches/pic.patch) >"$work/openssl.log" 2>&1 ||
+      { cat "$work/openssl.log" >&2; die "OpenSSL: could not revert debian/patches/pic.patch"; }
+  fi
+  # The built-in OPENSSLDIR (openssl.cnf), ENGINESDIR and MODULESDIR must be
+  # Windows directories that only administrators can write, not a path of
+  # this machine (which Windows would resolve as C:\root\...). Configure
+  # rejects non-POSIX paths, so they are set as make variables.
+  local winprefix="C:/Program Files/OpenSSL"
+  # shellcheck disable=SC2086 # OPENSSL_OPTIONS is a list of words
+  (
+    cd "$b" &&
+      ./Configure "$tgt" --cross-compile-prefix="$(triplet "$arch")-" \
+        no-shared no-tests --prefix="$prefix" --libdir=lib $OPENSSL_OPTIONS &&
+      make -j"$JOBS" build_libs \
+        OPENSSLDIR="C:/Program Files/Common Files/SSL" \
+        ENGINESDIR="$winprefix/lib/engines-3" MODULESDIR="$winprefix/lib/ossl-modules" &&
+      make install_dev
+  ) >>"$work/openssl.log" 2>&1 || { tail -30 "$work/openssl.log" >&2; die "OpenSSL build failed ($arch)"; }
+  grep -q 'OPENSSLDIR="\\"C:/Program Files/Common Files/SSL' "$work/openssl.log" ||
+    die "OpenSSL ($arch): OPENSSLDIR override not applied"
+  if [ ! -f "$prefix/lib/libcrypto.a" ] || [ ! -f "$prefix/lib/libssl.a" ]; then
+    die "OpenSSL ($arch): libcrypto.a/libssl.a not installed"
+  fi
+  rm -f "$prefix"/lib/*.dll.a
+  rm -rf "${prefix:?}/bin"
+  echo "$winprefix" >"$work/openssl-winprefix"
+}
+
+build_wslay() { # build_wslay SRCDIR(aria2) ARCH PREFIX WORK
+  local w=$1/deps/wslay arch=$2 prefix=$3 work=$4
+  local t
+  t=$(triplet "$arch")
+  [ -f "$w/lib/wslay_event.c" ] || die "no deps/wslay in aria2's source"
+  local b=$work/wslay
+  mkdir -p "$b/include/wslay"
+  cp "$w/lib/includes/wslay/wslay.h" "$b/include/wslay/"
+  if [ -f "$w/lib/includes/wslay/wslayver.h" ]; then
+    cp "$w/lib/includes/wslay/wslayver.h" "$b/include/wslay/"
+  else # generate it from configure.ac's version
+    local v
+    v=$(sed -n 's/^AC_INIT(\[wslay\], *\[\([^]]*\)\].*/\1/p' "$w/configure.ac")
+    sed "s/@PACKAGE_VERSION@/$v/" "$w/lib/includes/wslay/wslayver.h.in" >"$b/include/wslay/wslayver.h"
+  fi
+  # What wslay's configure decides for mingw: winsock2.h for htons/ntohs
+  # (no arpa/inet.h, no netinet/in.h), little endian, ws2_32 at link time.
+  local f
+  : >"$work/wslay.log"
+  for f in wslay_event wslay_frame wslay_net wslay_queue; do
+    "$t-gcc" -O2 -Wall -DHAVE_WINSOCK2_H -I"$b/include" -I"$w/lib" \
+      -c "$w/lib/$f.c" -o "$b/$f.o" >>"$work/wslay.log" 2>&1 ||
+      { cat "$work/wslay.log" >&2; die "wslay: $f.c failed to compile ($arch)"; }
+  done
+  rm -f "$b/libwslay.a"
+  "$t-ar" rcs "$b/libwslay.a" "$b"/wslay_*.o
+  local sym missing="" syms
+  syms=$("$t-nm" -g --defined-only "$b/libwslay.a")
+  for sym in wslay_event_context_server_init wslay_event_recv wslay_event_send \
+    wslay_event_write wslay_event_queue_msg wslay_frame_recv wslay_byteswap64; do
+    # i686 symbols carry a leading underscore.
+    grep -qE " T _?$sym\$" <<<"$syms" || missing+=" $sym"
+  done
+  [ -z "$missing" ] || die "libwslay.a ($arch) lacks:$missing"
+  mkdir -p "$prefix/include/wslay" "$prefix/lib/pkgconfig"
+  cp "$b/include/wslay/"*.h "$prefix/include/wslay/"
+  cp "$b/libwslay.a" "$prefix/lib/"
+  local ver
+  ver=$(sed -n 's/^#define WSLAY_VERSION "\(.*\)"/\1/p' "$b/include/wslay/wslayver.h")
+  cat >"$prefix/lib/pkgconfig/libwslay.pc" <<EOF
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: wslay
+Description: The WebSocket library in C (static, mingw-w64)
+Version: $ver
+Libs: -L\${libdir} -lwslay -lws2_32
+Cflags: -I\${includedir}
+EOF
+}
+
+build_cmocka() { # build_cmocka SRCDIR ARCH PREFIX WORK
+  local src=$1 arch=$2 prefix=$3 work=$4
+  local b=$work/cmocka
+  (
+    cmake -S "$src" -B "$b" -G Ninja \
+      -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
+      -DCMAKE_BUILD_TYPE=Release -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF \
+      -DUNIT_TESTING=OFF -DPICKY_DEVELOPER=OFF -DCMAKE_INSTALL_PREFIX="$prefix" &&
+      cmake --build "$b" --target cmocka-static
+  ) >"$work/cmocka.log" 2>&1 || { tail -30 "$work/cmocka.log" >&2; die "cmocka build failed ($arch)"; }
+  local lib
+  lib=$(find "$b" -name 'libcmocka-static.a' | head -1)
+  [ -n "$lib" ] || die "cmocka: libcmocka-static.a not built"
+  mkdir -p "$prefix/include" "$prefix/lib"
+  # Static only, under the name find_library(cmocka) looks for.
+  cp "$lib" "$prefix/lib/libcmocka.a"
+  cp "$lib" "$prefix/lib/libcmocka-static.a"
+  cp "$src"/include/cmocka.h "$src"/include/cmocka_pbc.h "$prefix/include/"
+}
+
+build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
+  local arch=$1 t
+  t=$(triplet "$arch")
+  command -v "$t-gcc" >/dev/null || die "$t-gcc not found: run scripts/install-windows-deps.sh"
+
+  if [ "${IWS_DEPS_REBUILD:-0}" != 1 ]; then
+    local have
+    if have=$(find_prefix "$arch"); then
+      log "$arch: up to date ($have)"
+      echo "PREFIX $have"
+      return 0
+    fi
+  fi
+
+  local t0=$SECONDS
+  local ossl aria cmk
+  ossl=$(fetch_source openssl "${IWS_OPENSSL_DEB_VERSION:-}")
+  aria=$(fetch_source aria2 "${IWS_ARIA2_DEB_VERSION:-}")
+  cmk=$(fetch_source cmocka "${IWS_CMOCKA_DEB_VERSION:-}")
+  local vo va vc vw
+  vo=$(deb_version "$ossl")
+  va=$(deb_version "$aria")
+  vc=$(deb_version "$cmk")
+  vw=$(sed -n 's/^AC_INIT(\[wslay\], *\[\([^]]*\)\].*/\1/p' "$aria/deps/wslay/configure.ac")
+  [ -n "$vw" ] || vw=unknown
+  local prefix
+  prefix=$CACHE/$arch-openssl$(key "$vo")-wslay$(key "$vw")-cmocka$(key "$vc")
+  if [ "${IWS_DEPS_REBUILD:-0}" != 1 ] && stamp_ok "$prefix"; then
+    log "$arch: up to date ($prefix)"
+    echo "PREFIX $prefix"
+    return 0
+  fi
+
+  log "$arch: building OpenSSL $vo, wslay $vw (aria2 $va), cmocka $vc -> $prefix"
+  local work
+  work=$(mktemp -d "${TMPDIR:-/tmp}/iocpws-deps-$arch.XXXXXX")
+  WORK_DIRS+=("$work")
+  # Build into a staging prefix; the real one appears only when complete.
+  # OpenSSL records its prefix only in its .pc files, fixed up below.
+  local stage=$prefix.partial
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  local t1=$SECONDS
+  build_openssl "$ossl" "$arch" "$stage" "$work"
+  log "$arch: OpenSSL done ($((SECONDS - t1)) s)"
+  t1=$SECONDS
+  build_wslay "$aria" "$arch" "$stage" "$work"
+  log "$arch: wslay done ($((SECONDS - t1)) s)"
+  t1=$SECONDS
+  build_cmocka "$cmk" "$arch" "$stage" "$work"
+  log "$arch: cmocka done ($((SECONDS - t1)) s)"
+
+  # Point the pkg-config files at the final location.
+  local pc
+  for pc in "$stage"/lib/pkgconfig/*.pc; do
+    sed -i "s|$stage|$prefix|g" "$pc"
+  done
+  local winprefix
+  winprefix=$(cat "$work/openssl-winprefix")
+  cp "$work"/*.log "$stage/" 2>/dev/null || true
+  {
+    echo "arch=$arch"
+    echo "triplet=$t"
+    echo "openssl=$vo"
+    echo "openssl_dirs=OPENSSLDIR C:/Program Files/Common Files/SSL, ENGINESDIR/MODULESDIR under $winprefix/lib"
+    echo "aria2=$va"
+    echo "wslay=$vw"
+    echo "cmocka=$vc"
+    echo "compiler=$("$t-gcc" --version | head -1)"
+    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32; wslay needs -lws2_32"
+  } >"$stage/BUILDINFO"
+  {
+    echo "recipe=$RECIPE"
+    echo "openssl_options=$OPENSSL_OPTIONS"
+    echo "aria2=$va"
+    date -u +%Y-%m-%dT%H:%M:%SZ
+  } >"$stage/$STAMP"
+  rm -rf "$prefix"
+  mv "$stage" "$prefix"
+  rm -rf "$work"
+  log "$arch: complete in $((SECONDS - t0)) s"
+  echo "PREFIX $prefix"
+}
+
+# --------------------------------------------------------------------- main
+case "${1:-all}" in
+  --print-prefix)
+    arch=${2:?usage: $0 --print-prefix x86_64|i686}
+    triplet "$arch" >/dev/null
+    find_prefix "$arch" || { log "no completed prefix for $arch under $CACHE; run $0 $arch"; exit 1; }
+    exit 0 ;;
+  -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+  all) ARCHES="x86_64 i686" ;;
+  x86_64 | i686) ARCHES=$1 ;;
+  *) die "usage: $0 [x86_64|i686|all] | --print-prefix ARCH" ;;
+esac
+
+mkdir -p "$CACHE" "$SRC"
+# One builder at a time per cache (concurrent CI jobs on one machine).
+exec 9>"$CACHE/.build.lock"
+if command -v flock >/dev/null; then flock 9; fi
+
+T0=$SECONDS
+RES=$(mktemp)
+WORK_DIRS=()
+cleanup() { rm -f "$RES"; [ "${#WORK_DIRS[@]}" -eq 0 ] || rm -rf "${WORK_DIRS[@]}"; }
+trap cleanup EXIT
+for a in $ARCHES; do
+  build_arch "$a" >>"$RES"
+done
+log "total $((SECONDS - T0)) s"
+grep '^PREFIX ' "$RES"
