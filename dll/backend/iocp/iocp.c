@@ -443,6 +443,11 @@ static void io_main(void *arg) {
       OVERLAPPED_ENTRY *e = &entries[i];
       switch (e->lpCompletionKey) {
       case KEY_STOP:
+        /* One sentinel per thread: a batch may hold several, and a thread
+         * that swallowed them all would leave the others waiting forever.
+         * Keep one, hand the rest back to the port. */
+        if (stop)
+          PostQueuedCompletionStatus(be->port, 0, KEY_STOP, NULL);
         stop = 1;
         break;
       case KEY_RESUME: {
@@ -646,8 +651,10 @@ void iws__be_stop_accepting(iws__be *be) {
     return;
   }
   be->accept_stopping = 1;
-  /* Pending AcceptEx calls complete with an error once the listener is
-   * closed; each one is then freed by its port thread. */
+  /* Cancel the pending AcceptEx calls, then close the listener: each call
+   * completes with an error and its port thread frees it. (Closing alone
+   * is enough on Windows, not reliably under Wine.) */
+  CancelIoEx((HANDLE)be->listen_s, NULL);
   closesocket(be->listen_s);
   be->listen_s = INVALID_SOCKET;
   list = be->accept_retry;
