@@ -47,16 +47,17 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+/* Threads, locks, sleeping and reading lines: POSIX or Win32. */
+#include "portable.h"
+
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "iocpws.h"
 
@@ -65,7 +66,7 @@
 /* ------------------------------------------------------------------------ */
 
 static iws_server *g_server;
-static pthread_mutex_t g_out_lock = PTHREAD_MUTEX_INITIALIZER;
+static pt_mutex g_out_lock = PT_MUTEX_INITIALIZER;
 
 static atomic_uint_fast64_t g_connects;
 static atomic_uint_fast64_t g_disconnects;
@@ -76,13 +77,13 @@ static atomic_int g_foreign_running; /* cmd:foreign threads still sending  */
  * Ids start at 1 and only grow, so a growable byte array indexed by id is
  * enough. */
 enum { ID_NONE = 0, ID_OPEN = 1, ID_GONE = 2 };
-static pthread_mutex_t g_ids_lock = PTHREAD_MUTEX_INITIALIZER;
+static pt_mutex g_ids_lock = PT_MUTEX_INITIALIZER;
 static unsigned char *g_ids;
 static size_t g_ids_cap;
 
 /* What a connection carries as user data. */
 typedef struct conn_data {
-  pthread_t connect_thread; /* the thread that ran on_connect */
+  pt_thread_id connect_thread; /* the thread that ran on_connect */
   iws_conn_id id;
 } conn_data;
 
@@ -94,14 +95,29 @@ typedef struct conn_data {
 __attribute__((format(printf, 1, 2)))
 #endif
 static void emit(const char *fmt, ...) {
+  /* The line is formatted first and written with one fwrite: stdout may be
+   * unbuffered (Windows), where a printf would write piece by piece. */
+  char small[1024];
+  char *buf = small;
   va_list ap;
-  pthread_mutex_lock(&g_out_lock);
+  int n;
   va_start(ap, fmt);
-  vfprintf(stdout, fmt, ap);
+  n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
-  fputc('\n', stdout);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof small) {
+    buf = malloc((size_t)n + 1);
+    if (buf == NULL) return;
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  buf[n] = '\n'; /* in place of the terminating NUL */
+  pt_mutex_lock(&g_out_lock);
+  fwrite(buf, 1, (size_t)n + 1, stdout);
   fflush(stdout);
-  pthread_mutex_unlock(&g_out_lock);
+  pt_mutex_unlock(&g_out_lock);
+  if (buf != small) free(buf);
 }
 
 /* Copies at most len bytes of text into out[size] as one printable line:
@@ -127,14 +143,14 @@ static const char *one_line(const char *text, size_t len, char *out,
  * ran out. */
 static int id_transition(iws_conn_id id, int to) {
   int was;
-  pthread_mutex_lock(&g_ids_lock);
+  pt_mutex_lock(&g_ids_lock);
   if (id >= g_ids_cap) {
     size_t cap = g_ids_cap ? g_ids_cap : 1024;
     unsigned char *grown;
     while (cap <= id) cap *= 2;
     grown = realloc(g_ids, cap);
     if (grown == NULL) {
-      pthread_mutex_unlock(&g_ids_lock);
+      pt_mutex_unlock(&g_ids_lock);
       return ~0;
     }
     memset(grown + g_ids_cap, 0, cap - g_ids_cap);
@@ -143,7 +159,7 @@ static int id_transition(iws_conn_id id, int to) {
   }
   was = g_ids[id];
   g_ids[id] = (unsigned char)to;
-  pthread_mutex_unlock(&g_ids_lock);
+  pt_mutex_unlock(&g_ids_lock);
   return was;
 }
 
@@ -177,7 +193,7 @@ typedef struct foreign_job {
   long count;
 } foreign_job;
 
-static void *foreign_main(void *arg) {
+static void foreign_main(void *arg) {
   foreign_job *job = arg;
   long i;
   char buf[64];
@@ -192,12 +208,9 @@ static void *foreign_main(void *arg) {
   emit("FOREIGN_DONE %" PRIu64 " %ld", job->id, i);
   free(job);
   atomic_fetch_sub(&g_foreign_running, 1);
-  return NULL;
 }
 
 static void start_foreign(iws_conn_id id, long count) {
-  pthread_t t;
-  pthread_attr_t attr;
   foreign_job *job = malloc(sizeof *job);
   if (job == NULL) {
     reply(id, "foreign-failed nomem");
@@ -206,19 +219,15 @@ static void start_foreign(iws_conn_id id, long count) {
   job->id = id;
   job->count = count;
   atomic_fetch_add(&g_foreign_running, 1);
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create(&t, &attr, foreign_main, job) != 0) {
+  if (pt_thread_start_detached(foreign_main, job) != 0) {
     atomic_fetch_sub(&g_foreign_running, 1);
     free(job);
     reply(id, "foreign-failed thread");
   }
-  pthread_attr_destroy(&attr);
 }
 
 static void wait_foreign_threads(void) {
-  struct timespec ts = {0, 5 * 1000 * 1000};
-  while (atomic_load(&g_foreign_running) > 0) nanosleep(&ts, NULL);
+  while (atomic_load(&g_foreign_running) > 0) pt_sleep_ms(5);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -270,7 +279,7 @@ static void run_command(iws_conn_id id, const char *cmd) {
     } else {
       conn_data *cd = data;
       replyf(id, "thread %d",
-             pthread_equal(cd->connect_thread, pthread_self()) ? 1 : 0);
+             pt_thread_equal(cd->connect_thread, pt_thread_self()) ? 1 : 0);
     }
   } else if ((arg = command_arg(cmd, "stats")) != NULL) {
     iws_stats st;
@@ -359,7 +368,7 @@ static int32_t IWS_CALLBACK on_connect(iws_server *server, iws_conn_id id,
     emit("REJECT %" PRIu64 " 500", id);
     return 500;
   }
-  cd->connect_thread = pthread_self();
+  cd->connect_thread = pt_thread_self();
   cd->id = id;
   rc = iws_conn_set_user_data(server, id, cd);
   if (rc != IWS_OK) {
@@ -569,6 +578,7 @@ int main(int argc, char **argv) {
   uint64_t connects, disconnects;
   int exit_code;
 
+  pt_stdio_setup(); /* Windows: binary stdin/stdout, stdout unbuffered */
   memset(&cb, 0, sizeof cb);
   cb.struct_size = (uint32_t)sizeof cb;
   cb.on_connect = on_connect;
@@ -609,7 +619,7 @@ int main(int argc, char **argv) {
     return 3;
   }
 
-  while (getline(&line, &line_cap, stdin) != -1) {
+  while (pt_getline(&line, &line_cap, stdin) != -1) {
     const char *arg;
     strip_newline(line);
     if (strcmp(line, "quit") == 0) break;

@@ -2,6 +2,15 @@
  * errors (never crashes), life cycle, options while running, and the rules
  * that need a live connection (a tiny raw-socket client drives those). */
 #define _DEFAULT_SOURCE
+
+#ifdef _WIN32
+/* Before anything that may include <windows.h>. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#endif
+/* Locks and sleeping: POSIX or Win32. */
+#include "portable.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,34 +19,62 @@
 #include <string.h>
 #include <cmocka.h>
 
+#ifdef _WIN32
+typedef SOCKET sock_t;
+#define SOCK_INVALID INVALID_SOCKET
+#define sock_close closesocket
+#else
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
+typedef int sock_t;
+#define SOCK_INVALID (-1)
+#define sock_close close
+#endif
 
 #include "iocpws.h"
 
 /* ---- a minimal client ---- */
 
-static int connect_to(uint32_t port) {
+/* read() / write() on the client socket: recv() / send() on Windows. */
+static long sock_read(sock_t fd, void *buf, size_t len) {
+#ifdef _WIN32
+  return recv(fd, (char *)buf, (int)len, 0);
+#else
+  return (long)read(fd, buf, len);
+#endif
+}
+
+static long sock_write(sock_t fd, const void *buf, size_t len) {
+#ifdef _WIN32
+  return send(fd, (const char *)buf, (int)len, 0);
+#else
+  return (long)write(fd, buf, len);
+#endif
+}
+
+static sock_t connect_to(uint32_t port) {
   struct sockaddr_in a;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sock_t fd = socket(AF_INET, SOCK_STREAM, 0);
+#ifdef _WIN32
+  DWORD tv = 5000; /* SO_RCVTIMEO: milliseconds on Windows */
+#else
   struct timeval tv = {5, 0};
+#endif
   memset(&a, 0, sizeof(a));
   a.sin_family = AF_INET;
   a.sin_port = htons((uint16_t)port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_true(fd >= 0);
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  assert_true(fd != SOCK_INVALID);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, (const void *)&tv, sizeof(tv));
   assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
   return fd;
 }
 
 /* Sends the upgrade request and reads the answer head into buf. */
-static void upgrade(int fd, const char *path, char *buf, size_t size) {
+static void upgrade(sock_t fd, const char *path, char *buf, size_t size) {
   char req[512];
   size_t got = 0;
   int n = snprintf(req, sizeof(req),
@@ -46,9 +83,9 @@ static void upgrade(int fd, const char *path, char *buf, size_t size) {
                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                    "Sec-WebSocket-Version: 13\r\n\r\n",
                    path);
-  assert_int_equal(write(fd, req, (size_t)n), n);
+  assert_int_equal(sock_write(fd, req, (size_t)n), n);
   while (got + 1 < size) {
-    ssize_t r = read(fd, buf + got, 1);
+    long r = sock_read(fd, buf + got, 1);
     if (r <= 0) break;
     got++;
     buf[got] = '\0';
@@ -58,25 +95,25 @@ static void upgrade(int fd, const char *path, char *buf, size_t size) {
 }
 
 /* Sends one masked text frame (payload < 126). */
-static void send_text(int fd, const char *text) {
+static void send_text(sock_t fd, const char *text) {
   uint8_t frame[140];
   size_t n = strlen(text), i;
   frame[0] = 0x81;
   frame[1] = (uint8_t)(0x80 | n);
   memcpy(frame + 2, "\x11\x22\x33\x44", 4);
   for (i = 0; i < n; i++) frame[6 + i] = (uint8_t)(text[i] ^ frame[2 + i % 4]);
-  assert_int_equal(write(fd, frame, 6 + n), (ssize_t)(6 + n));
+  assert_int_equal(sock_write(fd, frame, 6 + n), (long)(6 + n));
 }
 
 /* Reads one unmasked server frame header + payload; returns the opcode. */
-static int read_frame(int fd, char *payload, size_t size) {
+static int read_frame(sock_t fd, char *payload, size_t size) {
   uint8_t h[2];
   size_t len, got = 0;
-  if (read(fd, h, 2) != 2) return -1;
+  if (sock_read(fd, h, 2) != 2) return -1;
   len = h[1] & 0x7f;
   assert_true(len < 126 && len < size);
   while (got < len) {
-    ssize_t r = read(fd, payload + got, len - got);
+    long r = sock_read(fd, payload + got, len - got);
     if (r <= 0) return -1;
     got += (size_t)r;
   }
@@ -84,15 +121,12 @@ static int read_frame(int fd, char *payload, size_t size) {
   return h[0] & 0x0f;
 }
 
-static void sleep_ms(int ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
+static void sleep_ms(int ms) { pt_sleep_ms((unsigned)ms); }
 
 /* ---- recorded callback results ---- */
 
 typedef struct record {
-  pthread_mutex_t lock;
+  pt_mutex lock;
   int connects, disconnects, messages;
   int32_t stop_rc, destroy_rc, set_rc, start_rc;
   iws_conn_id last_id;
@@ -106,10 +140,10 @@ static int32_t IWS_CALLBACK cb_connect(iws_server *s, iws_conn_id id,
                                        iws_request *req, void *user) {
   record *r = user;
   (void)s;
-  pthread_mutex_lock(&r->lock);
+  pt_mutex_lock(&r->lock);
   r->connects++;
   r->last_id = id;
-  pthread_mutex_unlock(&r->lock);
+  pt_mutex_unlock(&r->lock);
   if (strcmp(iws_request_path(req), "/refuse") == 0) return 403;
   if (strcmp(iws_request_path(req), "/weird") == 0) return 42;
   return IWS_ACCEPT;
@@ -119,7 +153,7 @@ static void IWS_CALLBACK cb_message(iws_server *s, iws_conn_id id,
                                     uint32_t opcode, const uint8_t *data,
                                     uint64_t len, void *user) {
   record *r = user;
-  pthread_mutex_lock(&r->lock);
+  pt_mutex_lock(&r->lock);
   r->messages++;
   if (r->stop_in_message) {
     r->stop_rc = iws_stop(s);
@@ -127,7 +161,7 @@ static void IWS_CALLBACK cb_message(iws_server *s, iws_conn_id id,
     r->set_rc = iws_set_int(s, IWS_OPT_PORT, 1);
     r->start_rc = iws_start(s);
   }
-  pthread_mutex_unlock(&r->lock);
+  pt_mutex_unlock(&r->lock);
   iws_send(s, id, opcode, data, len);
 }
 
@@ -139,17 +173,17 @@ static void IWS_CALLBACK cb_disconnect(iws_server *s, iws_conn_id id,
   (void)reason;
   (void)rlen;
   (void)id;
-  pthread_mutex_lock(&r->lock);
+  pt_mutex_lock(&r->lock);
   r->disconnects++;
   r->last_code = code;
-  pthread_mutex_unlock(&r->lock);
+  pt_mutex_unlock(&r->lock);
 }
 
 static iws_server *make_server(void) {
   iws_callbacks cb;
   iws_server *s = NULL;
   memset(&rec, 0, sizeof(rec));
-  pthread_mutex_init(&rec.lock, NULL);
+  pt_mutex_init(&rec.lock);
   memset(&cb, 0, sizeof(cb));
   cb.struct_size = sizeof(cb);
   cb.on_connect = cb_connect;
@@ -289,7 +323,7 @@ static void refused_and_accepted_connections(void **state) {
   iws_server *s = make_server();
   uint32_t port, peer_port = 0;
   char head[1024], payload[128], ip[IWS_ADDRESS_SIZE];
-  int fd, fd2;
+  sock_t fd, fd2;
   iws_conn_id first;
   iws_stats st;
   (void)state;
@@ -299,11 +333,11 @@ static void refused_and_accepted_connections(void **state) {
   fd = connect_to(port);
   upgrade(fd, "/refuse", head, sizeof(head));
   assert_non_null(strstr(head, "HTTP/1.1 403 Forbidden"));
-  close(fd);
+  sock_close(fd);
   fd = connect_to(port);
   upgrade(fd, "/weird", head, sizeof(head));
   assert_non_null(strstr(head, "HTTP/1.1 500"));
-  close(fd);
+  sock_close(fd);
 
   fd = connect_to(port);
   upgrade(fd, "/echo", head, sizeof(head));
@@ -329,7 +363,7 @@ static void refused_and_accepted_connections(void **state) {
   assert_true(st.messages_in >= 1);
 
   /* The client goes away: on_disconnect 1006, the id is dead for good. */
-  close(fd);
+  sock_close(fd);
   for (int i = 0; i < 200 && rec.disconnects < 1; i++) sleep_ms(10);
   assert_int_equal(rec.disconnects, 1);
   assert_int_equal(rec.last_code, IWS_CLOSE_ABNORMAL);
@@ -345,14 +379,14 @@ static void refused_and_accepted_connections(void **state) {
   /* connects counts the refused handshakes too (on_connect ran). */
   assert_int_equal(rec.connects, 4);
   assert_int_equal(rec.disconnects, 2);
-  close(fd2);
+  sock_close(fd2);
 }
 
 static void owner_calls_inside_a_callback_are_refused(void **state) {
   iws_server *s = make_server();
   uint32_t port;
   char head[1024], payload[128];
-  int fd;
+  sock_t fd;
   (void)state;
   assert_int_equal(iws_start(s), IWS_OK);
   assert_int_equal(iws_get_port(s, &port), IWS_OK);
@@ -375,11 +409,15 @@ static void owner_calls_inside_a_callback_are_refused(void **state) {
   assert_int_equal(read_frame(fd, payload, sizeof(payload)), 8);
   assert_int_equal(((uint8_t)payload[0] << 8) | (uint8_t)payload[1], 1001);
   assert_int_equal(rec.disconnects, 1);
-  close(fd);
+  sock_close(fd);
   assert_int_equal(iws_destroy(s), IWS_OK);
 }
 
 int main(void) {
+  int failed;
+#ifdef _WIN32
+  WSADATA wsa;
+#endif
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(null_and_garbage_handles_are_errors),
       cmocka_unit_test(options_through_the_api),
@@ -387,5 +425,15 @@ int main(void) {
       cmocka_unit_test(refused_and_accepted_connections),
       cmocka_unit_test(owner_calls_inside_a_callback_are_refused),
   };
-  return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+#ifdef _WIN32
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+    fprintf(stderr, "WSAStartup failed\n");
+    return 1;
+  }
+#endif
+  failed = cmocka_run_group_tests_name("api", tests, NULL, NULL);
+#ifdef _WIN32
+  WSACleanup();
+#endif
+  return failed;
 }
