@@ -26,6 +26,7 @@
 
 #include "../../core/platform.h"
 #include "../backend.h"
+#include "../sockaddr.h"
 
 #define READ_BUFFER_SIZE (64 * 1024)
 #define READS_PER_EVENT 16 /* then yield to other sockets (fairness) */
@@ -108,24 +109,6 @@ static void post_request(iws__sock *s, uint32_t req) {
 
 /* ---- accepting ---- */
 
-static void format_peer(const struct sockaddr_storage *ss, char *ip,
-                        size_t iplen, uint32_t *port) {
-  ip[0] = '\0';
-  *port = 0;
-  if (ss->ss_family == AF_INET) {
-    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-    inet_ntop(AF_INET, &a->sin_addr, ip, (socklen_t)iplen);
-    *port = ntohs(a->sin_port);
-  } else if (ss->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
-      inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], ip, (socklen_t)iplen);
-    else
-      inet_ntop(AF_INET6, &a->sin6_addr, ip, (socklen_t)iplen);
-    *port = ntohs(a->sin6_port);
-  }
-}
-
 static void listener_remove(loop *l) {
   if (!l->listener_added) return;
   epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->be->listen_fd, NULL);
@@ -181,7 +164,7 @@ static void on_accept(loop *l) {
     }
     s->fd = fd;
     s->owner = l;
-    format_peer(&ss, ip, sizeof(ip), &port);
+    iws__sockaddr_format((const struct sockaddr *)&ss, ip, sizeof(ip), &port);
     s->conn = iws__core_accept(be->server, s, ip, port);
     if (!s->conn) {
       close(fd);
@@ -390,29 +373,10 @@ static int bind_listener(iws__be *be, char *err, size_t errlen) {
   const iws__be_config *c = &be->config;
   struct sockaddr_storage ss;
   socklen_t sslen;
-  int fd, one = 1;
-  memset(&ss, 0, sizeof(ss));
-  if (strchr(c->bind_address, ':')) {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((uint16_t)c->port);
-    if (inet_pton(AF_INET6, c->bind_address, &a->sin6_addr) != 1) {
-      snprintf(err, errlen, "bind address '%s' is not an IPv6 address",
-               c->bind_address);
-      return IWS_E_ADDRESS;
-    }
-    sslen = sizeof(*a);
-  } else {
-    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)c->port);
-    if (inet_pton(AF_INET, c->bind_address, &a->sin_addr) != 1) {
-      snprintf(err, errlen, "bind address '%s' is not an IPv4 address",
-               c->bind_address);
-      return IWS_E_ADDRESS;
-    }
-    sslen = sizeof(*a);
-  }
+  int fd, one = 1, len, rc;
+  rc = iws__sockaddr_parse(c->bind_address, c->port, &ss, &len, err, errlen);
+  if (rc != IWS_OK) return rc;
+  sslen = (socklen_t)len;
   fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -436,9 +400,7 @@ static int bind_listener(iws__be *be, char *err, size_t errlen) {
   }
   sslen = sizeof(ss);
   getsockname(fd, (struct sockaddr *)&ss, &sslen);
-  be->port = ss.ss_family == AF_INET6
-                 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-                 : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  be->port = iws__sockaddr_port(&ss);
   be->listen_fd = fd;
   return IWS_OK;
 }

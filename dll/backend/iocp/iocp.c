@@ -31,6 +31,7 @@
 
 #include "../../core/platform.h"
 #include "../backend.h"
+#include "../sockaddr.h"
 
 #define READ_BUFFER_SIZE (64 * 1024)
 #define READS_PER_EVENT 16
@@ -248,24 +249,6 @@ void iws__be_read_resume(iws__sock *s) {
 
 /* ---- accepting ---- */
 
-static void format_peer(const struct sockaddr *sa, char *ip, size_t iplen,
-                        uint32_t *port) {
-  ip[0] = '\0';
-  *port = 0;
-  if (sa->sa_family == AF_INET) {
-    const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-    inet_ntop(AF_INET, (void *)&a->sin_addr, ip, iplen);
-    *port = ntohs(a->sin_port);
-  } else if (sa->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
-      inet_ntop(AF_INET, (void *)&a->sin6_addr.s6_addr[12], ip, iplen);
-    else
-      inet_ntop(AF_INET6, (void *)&a->sin6_addr, ip, iplen);
-    *port = ntohs(a->sin6_port);
-  }
-}
-
 /* Posts one AcceptEx. Called with be->lock held. Returns 0, or -1 if the op
  * could not be posted now (it goes to the retry list). */
 static int post_accept_locked(iws__be *be, accept_op *op) {
@@ -337,7 +320,7 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
              (const char *)&be->listen_s, sizeof(be->listen_s));
   be->get_sockaddrs(op->addresses, 0, addrlen, addrlen, &local, &local_len,
                     &remote, &remote_len);
-  format_peer(remote, ip, sizeof(ip), &port);
+  iws__sockaddr_format(remote, ip, sizeof(ip), &port);
   repost_accept(be, op); /* keep the queue full before handling this one */
 
   sock = calloc(1, sizeof(*sock));
@@ -488,30 +471,10 @@ static int load_extensions(iws__be *be, char *err, size_t errlen) {
 static int bind_listener(iws__be *be, char *err, size_t errlen) {
   const iws__be_config *c = &be->config;
   SOCKADDR_STORAGE ss;
-  int sslen;
+  int sslen, rc;
   BOOL exclusive = TRUE;
-  memset(&ss, 0, sizeof(ss));
-  if (strchr(c->bind_address, ':')) {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((u_short)c->port);
-    if (inet_pton(AF_INET6, c->bind_address, &a->sin6_addr) != 1) {
-      snprintf(err, errlen, "bind address '%s' is not an IPv6 address",
-               c->bind_address);
-      return IWS_E_ADDRESS;
-    }
-    sslen = sizeof(*a);
-  } else {
-    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((u_short)c->port);
-    if (inet_pton(AF_INET, c->bind_address, &a->sin_addr) != 1) {
-      snprintf(err, errlen, "bind address '%s' is not an IPv4 address",
-               c->bind_address);
-      return IWS_E_ADDRESS;
-    }
-    sslen = sizeof(*a);
-  }
+  rc = iws__sockaddr_parse(c->bind_address, c->port, &ss, &sslen, err, errlen);
+  if (rc != IWS_OK) return rc;
   be->family = ss.ss_family;
   be->listen_s = WSASocketW(be->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
                             WSA_FLAG_OVERLAPPED);
@@ -539,10 +502,7 @@ static int bind_listener(iws__be *be, char *err, size_t errlen) {
   }
   sslen = sizeof(ss);
   getsockname(be->listen_s, (struct sockaddr *)&ss, &sslen);
-  be->bound_port =
-      ss.ss_family == AF_INET6
-          ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-          : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  be->bound_port = iws__sockaddr_port(&ss);
   if (!CreateIoCompletionPort((HANDLE)be->listen_s, be->port, KEY_IO, 0)) {
     snprintf(err, errlen, "cannot associate the listener with the port");
     return IWS_E_SYSTEM;
