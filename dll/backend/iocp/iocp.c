@@ -215,9 +215,12 @@ int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
   memset(&s->wr.ov, 0, sizeof(s->wr.ov));
   InterlockedIncrement(&s->refs);
   rc = WSASend(s->s, bufs, (DWORD)iovcnt, &sent, 0, &s->wr.ov, NULL);
-  if (rc == 0 && s->skip_on_success && sent > 0) {
+  if (rc == 0 && s->skip_on_success) {
+    /* Done inline and no packet will follow. Zero bytes for a non-empty
+     * list cannot be waited for (nothing would wake us): treat it as a
+     * broken socket rather than hang the connection. */
     InterlockedDecrement(&s->refs);
-    return (int64_t)sent;
+    return sent > 0 ? (int64_t)sent : IWS__BE_ERROR;
   }
   if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) return IWS__BE_PENDING;
   InterlockedDecrement(&s->refs);
