@@ -77,16 +77,6 @@ static char *dup_string(const char *s) {
   return p;
 }
 
-/* Runs a user callback with the thread marked as inside one, so that
- * iws_stop & co. can refuse to wait for themselves. */
-#define IN_CALLBACK(server, call)                \
-  do {                                           \
-    iws_server *saved_ = iws__tls_callback_server; \
-    iws__tls_callback_server = (server);         \
-    call;                                        \
-    iws__tls_callback_server = saved_;           \
-  } while (0)
-
 /* ------------------------------------------------------------------------ */
 /* timers                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -155,6 +145,7 @@ void iws__chunk_unref(iws__chunk *c) {
 typedef struct frame_encoder {
   wslay_frame_context_ptr ctx;
   iws__chunk *target;
+  size_t offset; /* where the sink writes next in target */
 } frame_encoder;
 
 static iws__tls_key *volatile encoder_key;
@@ -166,16 +157,13 @@ static void encoder_free(void *p) {
   free(e);
 }
 
-/* Offset of the next byte the sink writes; thread-local like the encoder. */
-static IWS_THREAD_LOCAL size_t encoder_offset;
-
 static ssize_t encoder_send(const uint8_t *data, size_t len, int flags,
                             void *user) {
   frame_encoder *e = user;
   (void)flags;
-  if (encoder_offset + len > e->target->len) return WSLAY_ERR_INVALID_ARGUMENT;
-  memcpy(e->target->data + encoder_offset, data, len);
-  encoder_offset += len;
+  if (e->offset + len > e->target->len) return WSLAY_ERR_INVALID_ARGUMENT;
+  memcpy(e->target->data + e->offset, data, len);
+  e->offset += len;
   return (ssize_t)len;
 }
 
@@ -226,20 +214,15 @@ iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
   iocb.data = payload;
   iocb.data_length = len;
   e->target = c;
-  encoder_offset = 0;
+  e->offset = 0;
   r = wslay_frame_send(e->ctx, &iocb);
   e->target = NULL;
-  if (r < 0 || (size_t)r != len || encoder_offset != c->len) {
+  if (r < 0 || (size_t)r != len || e->offset != c->len) {
     /* Cannot happen with a sink that takes everything; never ship a
-     * half-built frame if it does. */
-    wslay_frame_context_free(e->ctx);
-    e->ctx = NULL;
-    {
-      struct wslay_frame_callbacks cbs;
-      memset(&cbs, 0, sizeof(cbs));
-      cbs.send_callback = encoder_send;
-      if (wslay_frame_context_init(&e->ctx, &cbs, e) != 0) e->ctx = NULL;
-    }
+     * half-built frame if it does, and let the next call start from a
+     * fresh encoder (wslay's state may be mid-frame). */
+    iws__tls_set(encoder_key, NULL);
+    encoder_free(e);
     iws__chunk_unref(c);
     return NULL;
   }
@@ -584,7 +567,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     }
     iws__atomic_add64_relaxed(&s->st_msg_in, 1);
     if (s->cb.on_message)
-      IN_CALLBACK(s, s->cb.on_message(s, c->id, arg->opcode, arg->msg,
+      IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, arg->opcode, arg->msg,
                                       (uint64_t)arg->msg_length, s->user));
   } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
     size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
@@ -664,7 +647,7 @@ static void report_conn_error(iws__conn *c, int32_t code, const char *msg) {
   iws__log(s, IWS_LOG_INFO, "connection %llu: %s", (unsigned long long)c->id,
            msg);
   if (s->cb.on_error)
-    IN_CALLBACK(s, s->cb.on_error(s, c->id, code, msg, s->user));
+    IWS__IN_CALLBACK(s, s->cb.on_error(s, c->id, code, msg, s->user));
 }
 
 static void note_activity(iws__conn *c) {
@@ -824,7 +807,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
 
   verdict = IWS_ACCEPT;
   if (s->cb.on_connect)
-    IN_CALLBACK(s, verdict = s->cb.on_connect(s, c->id, req, s->user));
+    IWS__IN_CALLBACK(s, verdict = s->cb.on_connect(s, c->id, req, s->user));
   if (verdict != IWS_ACCEPT) {
     if (verdict < 400 || verdict > 599) {
       iws__log(s, IWS_LOG_ERROR,
@@ -998,7 +981,7 @@ static void deliver_disconnect(iws__conn *c) {
     iws__log(s, IWS_LOG_DEBUG, "connection %llu closed with %u",
              (unsigned long long)c->id, (unsigned)code);
     if (s->cb.on_disconnect)
-      IN_CALLBACK(s, s->cb.on_disconnect(s, c->id, code, reason, rlen,
+      IWS__IN_CALLBACK(s, s->cb.on_disconnect(s, c->id, code, reason, rlen,
                                          s->user));
     iws__tls_strand_conn = saved;
     iws__atomic_add64(&s->st_current, -1);

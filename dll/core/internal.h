@@ -231,6 +231,16 @@ extern IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
 /* The connection whose strand runs on this thread (sends are deferred). */
 extern IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
 
+/* Runs a user callback with the thread marked as inside one of this
+ * server's callbacks, so that iws_stop & co. refuse to wait for themselves. */
+#define IWS__IN_CALLBACK(server, call)                 \
+  do {                                                 \
+    iws_server *saved_ = iws__tls_callback_server;     \
+    iws__tls_callback_server = (server);               \
+    call;                                              \
+    iws__tls_callback_server = saved_;                 \
+  } while (0)
+
 void iws__conn_ref(iws__conn *c);
 void iws__conn_unref(iws__conn *c);
 /* Adds a new connection; IWS_E_BAD_STATE once the server stops accepting. */
@@ -260,8 +270,6 @@ void iws__log(iws_server *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-void iws__report_error(iws_server *s, iws_conn_id id, int32_t code,
-                       const char *message);
 void iws__set_error(iws_server *s, int32_t code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

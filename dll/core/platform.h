@@ -43,8 +43,6 @@ typedef void (*iws__thread_fn)(void *arg);
 /* Returns 0 or -1. */
 int iws__thread_create(iws__thread *t, iws__thread_fn fn, void *arg);
 void iws__thread_join(iws__thread t);
-/* An id for the calling thread, unique among live threads. */
-uint64_t iws__thread_self(void);
 
 /* Milliseconds from an arbitrary origin, never going backwards. */
 uint64_t iws__now_ms(void);

@@ -49,12 +49,7 @@ static void vlog(iws_server *s, int level, const char *fmt, va_list ap) {
   char line[512];
   if (!s->cb.on_log || level > (int)s->opt.ints[IWS_OPT_LOG_LEVEL]) return;
   vsnprintf(line, sizeof(line), fmt, ap);
-  {
-    iws_server *saved = iws__tls_callback_server;
-    iws__tls_callback_server = s;
-    s->cb.on_log(s, level, line, s->user);
-    iws__tls_callback_server = saved;
-  }
+  IWS__IN_CALLBACK(s, s->cb.on_log(s, level, line, s->user));
 }
 
 void iws__log(iws_server *s, int level, const char *fmt, ...) {
@@ -69,17 +64,6 @@ void iws__core_log(iws_server *s, int level, const char *fmt, ...) {
   va_start(ap, fmt);
   vlog(s, level, fmt, ap);
   va_end(ap);
-}
-
-void iws__report_error(iws_server *s, iws_conn_id id, int32_t code,
-                       const char *message) {
-  if (!s->cb.on_error) return;
-  {
-    iws_server *saved = iws__tls_callback_server;
-    iws__tls_callback_server = s;
-    s->cb.on_error(s, id, code, message, s->user);
-    iws__tls_callback_server = saved;
-  }
 }
 
 IWS_API int32_t IWS_CALL iws_last_error(iws_server *s, char *buffer,

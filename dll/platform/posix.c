@@ -64,13 +64,6 @@ int iws__thread_create(iws__thread *t, iws__thread_fn fn, void *arg) {
 
 void iws__thread_join(iws__thread t) { pthread_join(t, NULL); }
 
-uint64_t iws__thread_self(void) {
-  /* The address of a thread-local variable is unique among live threads and
-   * portable, unlike the representation of pthread_t. */
-  static _Thread_local char marker;
-  return (uint64_t)(uintptr_t)&marker;
-}
-
 uint64_t iws__now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

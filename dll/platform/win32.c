@@ -56,8 +56,6 @@ void iws__thread_join(iws__thread t) {
   CloseHandle(t);
 }
 
-uint64_t iws__thread_self(void) { return (uint64_t)GetCurrentThreadId(); }
-
 uint64_t iws__now_ms(void) { return (uint64_t)GetTickCount64(); }
 
 uint32_t iws__cpu_count(void) {
