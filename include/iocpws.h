@@ -41,12 +41,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define IWS_VERSION_MAJOR 0
-#define IWS_VERSION_MINOR 1
+#define IWS_VERSION_MINOR 2
 #define IWS_VERSION_PATCH 0
 /* X*1000000 + Y*1000 + Z, as returned by iws_version(). */
 #define IWS_VERSION_NUMBER \
   (IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 + IWS_VERSION_PATCH)
-#define IWS_VERSION_STRING "0.1.0"
+#define IWS_VERSION_STRING "0.2.0"
 /* Bumped only when an existing declaration changes incompatibly. A caller
  * passes this to iws_create(); a library with another ABI refuses it. */
 #define IWS_ABI_VERSION 1
@@ -288,6 +288,15 @@ IWS_API const char *IWS_CALL iws_version_string(void);
 
 /* The ABI the library implements (IWS_ABI_VERSION it was built with). */
 IWS_API uint32_t IWS_CALL iws_abi_version(void);
+
+/* The layout of a public struct as this library was compiled, for language
+ * bindings that mirror iocpws.h (Pascal records, FFI declarations) and want
+ * to check their copy: field_name NULL gives sizeof(struct_name), otherwise
+ * the byte offset of that field. Names are the C names ("iws_stats",
+ * "bytes_out"). Returns the size or offset (>= 0), or IWS_E_INVALID_ARG for
+ * a NULL or unknown struct or field name. Any thread. Since 0.2. */
+IWS_API int32_t IWS_CALL iws_struct_layout(const char *struct_name,
+                                           const char *field_name);
 
 /* A short English sentence for a status code (static string; unknown codes
  * give "unknown error"). Any thread. */

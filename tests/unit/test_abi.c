@@ -97,10 +97,28 @@ static void every_code_has_a_name_and_message(void **state) {
   assert_string_equal(iws_error_name(12345), "IWS_E_UNKNOWN");
 }
 
+static void library_reports_its_layout(void **state) {
+  (void)state;
+  assert_int_equal(iws_struct_layout("iws_callbacks", NULL),
+                   (int32_t)sizeof(iws_callbacks));
+  assert_int_equal(iws_struct_layout("iws_callbacks", "on_log"),
+                   (int32_t)offsetof(iws_callbacks, on_log));
+  assert_int_equal(iws_struct_layout("iws_stats", NULL),
+                   (int32_t)sizeof(iws_stats));
+  assert_int_equal(iws_struct_layout("iws_stats", "bytes_queued"),
+                   (int32_t)offsetof(iws_stats, bytes_queued));
+  assert_int_equal(iws_struct_layout("iws_stats", "struct_size"), 0);
+  assert_int_equal(iws_struct_layout("iws_stats", "no_such_field"),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_struct_layout("iws_nothing", NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_struct_layout(NULL, "on_log"), IWS_E_INVALID_ARG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(callbacks_layout),
       cmocka_unit_test(stats_layout),
+      cmocka_unit_test(library_reports_its_layout),
       cmocka_unit_test(versions_agree),
       cmocka_unit_test(create_checks_abi_and_sizes),
       cmocka_unit_test(every_code_has_a_name_and_message),
