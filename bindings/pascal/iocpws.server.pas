@@ -1,0 +1,1843 @@
+{ iocpws.server - TIocpWebSocketServer, an sgcWebSockets-shaped WebSocket
+  server component on the iocpws engine (IOCP on Windows, epoll on Linux).
+
+  The shapes follow TsgcWebSocketServer: Active, Port, Host/Bindings,
+  MaxConnections, HeartBeat, IOHandlerOptions.IOCP, Options, NotifyEvents,
+  Count, Connections[], events OnConnect/OnMessage/OnBinary/OnDisconnect/
+  OnError/OnException/OnHandshake/OnStartup/OnShutdown, methods Start, Stop,
+  Broadcast, WriteData, Ping, DisconnectAll. sgcWebSocket_iocp.pas maps the
+  sgc class names onto these.
+
+  Threads (NotifyEvents):
+    neAsynchronous (default)  events are queued to the main thread
+                              (TThread.Queue); the library threads never wait
+                              for it. A console program pumps them with
+                              CheckSynchronize; VCL/FMX/LCL apps do nothing.
+    neSynchronous             the library thread waits until the main thread
+                              has run the handler (TThread.Synchronize).
+    neNoSync                  handlers run on the library's threads, at once;
+                              several connections' handlers run in parallel
+                              (one connection's never overlap). Make them
+                              thread-safe.
+  Stop (Active := False) from the main thread never deadlocks: the engine is
+  stopped on a helper thread while the main thread keeps running queued and
+  synchronised events; when Stop returns every OnDisconnect has run. Called
+  from inside one of this server's event handlers, Stop returns at once and
+  the server finishes stopping in the background (OnShutdown tells when).
+
+  Strings: UTF-8 on the wire; `string` in the program. Delphi (UnicodeString)
+  converts without loss. Free Pascal in mode delphi (AnsiString): text
+  handed to you is the UTF-8 bytes, tagged CP_UTF8; text you send is
+  converted from its code page (StringCodePage) to UTF-8 - set
+  DefaultSystemCodePage := CP_UTF8 (as Lazarus does) to keep UTF-8 text
+  unconverted in concatenations on Windows.
+
+  Exceptions raised in your handlers never reach the engine: they are caught
+  and reported to OnException (or, without it, OnError with the class name
+  and message); the connection carries on. Calls with bad input - a stopped
+  server, a missing or wrong library, a closed connection - raise EIocpWs
+  with a message saying what is wrong.
+
+  Free Pascal on Linux: put cthreads first in the program's uses clause
+  (Start raises EIocpWs if it is missing). The unit sets IsMultiThread.
+  Floating point: every call into the engine runs with FPU exceptions
+  masked (as C expects) and restores your control words; a neNoSync handler
+  runs with the control words the owner thread had at Start. }
+unit iocpws.server;
+
+{$I iocpws.defines.inc}
+
+interface
+
+uses
+  SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib;
+
+type
+  EIocpWs = iocpws.lib.EIocpWs;
+  EIocpWsLibrary = iocpws.lib.EIocpWsLibrary;
+
+  TIocpWebSocketServer = class;
+
+  { A list of connection ids. }
+  TIocpWsIdArray = array of iws_conn_id;
+
+  { Where event handlers run; see the unit comment. }
+  TIocpWSNotifyEvents = (neNoSync, neAsynchronous, neSynchronous);
+
+  { How sgc delivers fragmented messages. The engine joins fragments, so
+    only frgOnlyBuffer (whole messages) is supported. }
+  TIocpWSFragmentedMessages = (frgOnlyBuffer, frgOnlyFragmented, frgAll);
+
+  { One WebSocket connection. Created by the server when a client has
+    finished the handshake; valid until its OnDisconnect handler returned
+    (with neAsynchronous: until the queued OnDisconnect has run). Do not
+    free it. All methods may be called from any thread. }
+  TIocpWSConnection = class
+  private
+    FServer: TIocpWebSocketServer;
+    FId: iws_conn_id;
+    FGuid: string;
+    FIP: string;
+    FPort: Integer;
+    FURL: string;
+    FProtocol: string;
+    FProtocolKnown: Boolean;
+    FData: TObject;
+    FCloseCode: Integer;
+    FDisconnected: Boolean;
+    FRefs: Integer;
+    FIndex: Integer;
+    procedure AddRef;
+    procedure Release;
+    function GetProtocol: string;
+    function Check(rc: Integer; const What: string): Boolean;
+  public
+    { Sends a text message (UTF-8 on the wire). True when queued; False
+      when the connection is closing or gone. Raises EIocpWs when the
+      server is stopped or the message is too big. }
+    function WriteData(const aText: string): Boolean; overload;
+    { Sends the rest of aStream (from its Position) as one binary message. }
+    function WriteData(const aStream: TStream): Boolean; overload;
+    { Sends aData as one binary message. }
+    function WriteData(const aData: TBytes): Boolean; overload;
+    { Sends a ping (aText at most 125 bytes of UTF-8). }
+    function Ping(const aText: string = ''): Boolean;
+    { Starts the close handshake with aCode (1000 normal; 1000-1003,
+      1007-1011, 3000-4999) and a reason of at most 123 bytes. OnDisconnect
+      follows with the code. }
+    function Close(aCode: Integer = IWS_CLOSE_NORMAL;
+      const aReason: string = ''): Boolean;
+    { Drops the TCP connection at once (OnDisconnect reports 1006). }
+    function Disconnect: Boolean; overload;
+    { sgc's Disconnect(CloseCode): a close handshake with that code. }
+    function Disconnect(aCloseCode: Integer): Boolean; overload;
+
+    { The engine's 64-bit connection id (never reused by this server). }
+    property Id: iws_conn_id read FId;
+    { A GUID-shaped unique name: 64 random bits of the server and the id. }
+    property Guid: string read FGuid;
+    property IP: string read FIP;
+    property Port: Integer read FPort;
+    { The request-target of the handshake, e.g. '/chat?room=1'. }
+    property URL: string read FURL;
+    { The negotiated subprotocol ('' if none). }
+    property Protocol: string read GetProtocol;
+    { Yours: the server never reads or frees it. }
+    property Data: TObject read FData write FData;
+    { The close code once disconnected (0 before). }
+    property CloseCode: Integer read FCloseCode;
+    property Disconnected: Boolean read FDisconnected;
+    property Server: TIocpWebSocketServer read FServer;
+  end;
+
+  TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
+  TIocpWSMessageEvent = procedure(Connection: TIocpWSConnection;
+    const Text: string) of object;
+  TIocpWSBinaryEvent = procedure(Connection: TIocpWSConnection;
+    const Data: TMemoryStream) of object;
+  TIocpWSDisconnectEvent = procedure(Connection: TIocpWSConnection;
+    Code: Integer) of object;
+  TIocpWSErrorEvent = procedure(Connection: TIocpWSConnection;
+    const Error: string) of object;
+  TIocpWSExceptionEvent = procedure(Connection: TIocpWSConnection;
+    E: Exception) of object;
+  TIocpWSHandshakeEvent = procedure(Connection: TIocpWSConnection;
+    var Headers: TStringList) of object;
+
+  { Option objects: set them while the server is stopped. }
+  TIocpWSOptionsBase = class(TPersistent)
+  protected
+    FOwner: TIocpWebSocketServer;
+    procedure Changing;
+  public
+    constructor Create(AOwner: TIocpWebSocketServer);
+  end;
+
+  { Server pings: every Interval seconds; a peer silent for Timeout seconds
+    after a ping is dropped (OnDisconnect 1006); Timeout 0 = no check. }
+  TIocpWSHeartBeatOptions = class(TIocpWSOptionsBase)
+  private
+    FEnabled: Boolean;
+    FInterval: Integer;
+    FTimeout: Integer;
+    procedure SetEnabled(V: Boolean);
+    procedure SetInterval(V: Integer);
+    procedure SetTimeout(V: Integer);
+  public
+    procedure Assign(Source: TPersistent); override;
+  published
+    property Enabled: Boolean read FEnabled write SetEnabled default False;
+    property Interval: Integer read FInterval write SetInterval default 300;
+    property Timeout: Integer read FTimeout write SetTimeout default 0;
+  end;
+
+  { IOCPThreads: I/O threads (0 = CPU count). WorkOpThreads: 0 = handlers
+    on the I/O threads; N = each connection pinned to one of N threads. }
+  TIocpWSIOCPOptions = class(TIocpWSOptionsBase)
+  private
+    FIOCPThreads: Integer;
+    FWorkOpThreads: Integer;
+    procedure SetIOCPThreads(V: Integer);
+    procedure SetWorkOpThreads(V: Integer);
+  public
+    procedure Assign(Source: TPersistent); override;
+  published
+    property IOCPThreads: Integer read FIOCPThreads write SetIOCPThreads default 0;
+    property WorkOpThreads: Integer read FWorkOpThreads write SetWorkOpThreads default 0;
+  end;
+
+  TIocpWSIOHandlerOptions = class(TIocpWSOptionsBase)
+  private
+    FIOCP: TIocpWSIOCPOptions;
+    procedure SetIOCP(V: TIocpWSIOCPOptions);
+  public
+    constructor Create(AOwner: TIocpWebSocketServer);
+    destructor Destroy; override;
+    procedure Assign(Source: TPersistent); override;
+  published
+    { Used on every platform (the epoll back end reads the same values). }
+    property IOCP: TIocpWSIOCPOptions read FIOCP write SetIOCP;
+  end;
+
+  { Engine limits and timeouts. ValidateUTF8 and FragmentedMessages exist
+    for sgc forms: the engine always validates UTF-8 and joins fragments. }
+  TIocpWSServerOptions = class(TIocpWSOptionsBase)
+  private
+    FHandshakeTimeout: Integer;
+    FCloseTimeout: Integer;
+    FStopTimeout: Integer;
+    FSendQueueLimit: Int64;
+    FSubprotocols: string;
+    FValidateUTF8: Boolean;
+    FFragmentedMessages: TIocpWSFragmentedMessages;
+    procedure SetInt(var F: Integer; V: Integer);
+    procedure SetHandshakeTimeout(V: Integer);
+    procedure SetCloseTimeout(V: Integer);
+    procedure SetStopTimeout(V: Integer);
+    procedure SetSendQueueLimit(V: Int64);
+    procedure SetSubprotocols(const V: string);
+    procedure SetFragmentedMessages(V: TIocpWSFragmentedMessages);
+  public
+    constructor Create(AOwner: TIocpWebSocketServer);
+    procedure Assign(Source: TPersistent); override;
+  published
+    { milliseconds; 0 = none }
+    property HandshakeTimeout: Integer read FHandshakeTimeout write SetHandshakeTimeout default 10000;
+    { milliseconds to wait for the peer's close frame }
+    property CloseTimeout: Integer read FCloseTimeout write SetCloseTimeout default 5000;
+    { milliseconds Stop waits for close handshakes before aborting }
+    property StopTimeout: Integer read FStopTimeout write SetStopTimeout default 3000;
+    { bytes queued per connection before the slow peer is closed (1008) }
+    property SendQueueLimit: Int64 read FSendQueueLimit write SetSendQueueLimit;
+    { comma list of subprotocols the server speaks, in preference order }
+    property Subprotocols: string read FSubprotocols write SetSubprotocols;
+    property ValidateUTF8: Boolean read FValidateUTF8 write FValidateUTF8 default True;
+    property FragmentedMessages: TIocpWSFragmentedMessages read FFragmentedMessages write SetFragmentedMessages default frgOnlyBuffer;
+  end;
+
+  { The server component. Create it on the main thread, and Free it there
+    (Free stops it first). }
+  TIocpWebSocketServer = class(TComponent)
+  private
+    FHandle: piws_server;
+    FActive: Boolean;
+    FStreamedActive: Boolean;
+    FPort: Integer;
+    FHost: string;
+    FBindings: TStrings;
+    FMaxConnections: Integer;
+    FMaxMessageSize: Int64;
+    FUseNagle: Boolean;
+    FHeartBeat: TIocpWSHeartBeatOptions;
+    FIOHandlerOptions: TIocpWSIOHandlerOptions;
+    FOptions: TIocpWSServerOptions;
+    FNotifyEvents: TIocpWSNotifyEvents;
+    FGuidPrefix: string;
+    FList: TList;          { open connections; FIndex is the position }
+    FLock: {$ifdef FPC} TRTLCriticalSection {$else} TCriticalSection {$endif};
+    FPending: Integer;     { queued events not yet run }
+    FRunning: Integer;     { this server's events running on the main thread }
+    FStopThread: TThread;
+    FHostCW: Word;
+    FHostMXCSR: Cardinal;
+    FOnConnect: TIocpWSConnectEvent;
+    FOnMessage: TIocpWSMessageEvent;
+    FOnBinary: TIocpWSBinaryEvent;
+    FOnDisconnect: TIocpWSDisconnectEvent;
+    FOnError: TIocpWSErrorEvent;
+    FOnException: TIocpWSExceptionEvent;
+    FOnHandshake: TIocpWSHandshakeEvent;
+    FOnStartup: TNotifyEvent;
+    FOnShutdown: TNotifyEvent;
+    procedure Lock;
+    procedure Unlock;
+    procedure SetActive(V: Boolean);
+    procedure SetPort(V: Integer);
+    procedure SetHost(const V: string);
+    procedure SetBindings(V: TStrings);
+    procedure SetMaxConnections(V: Integer);
+    procedure SetMaxMessageSize(V: Int64);
+    procedure SetUseNagle(V: Boolean);
+    procedure SetHeartBeat(V: TIocpWSHeartBeatOptions);
+    procedure SetIOHandlerOptions(V: TIocpWSIOHandlerOptions);
+    procedure SetOptions(V: TIocpWSServerOptions);
+    procedure SetNotifyEvents(V: TIocpWSNotifyEvents);
+    function GetCount: Integer;
+    function GetConnection(Index: Integer): TIocpWSConnection;
+    function GetConnectionByGuid(const aGuid: string): TIocpWSConnection;
+    function GetListeningPort: Integer;
+    procedure EnsureHandle;
+    procedure ApplyOptions;
+    procedure FinishStop;
+    procedure StopDone;
+    procedure WaitStopThread;
+    procedure RaiseCode(rc: Integer; const What: string);
+    function MakeGuid(Id: iws_conn_id): string;
+    function ParseGuids(const List: string): TIocpWsIdArray;
+    procedure DoBroadcast(Opcode: UInt32; Data: Pointer; Len: UInt64;
+      const aProtocol, Exclude, Include: string);
+  protected
+    { Raise EIocpWs unless the server is active / stopped. }
+    procedure CheckActive(const What: string);
+    procedure CheckInactive(const What: string);
+    procedure Loaded; override;
+    { Runs one event handler with exception reporting; Kind is the event. }
+    procedure DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
+      const Text: string; Data: TMemoryStream; Code: Integer);
+    procedure ReportException(Conn: TIocpWSConnection; E: Exception);
+  public
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+    { Applies the options, binds and starts listening; raises EIocpWs with
+      the engine's reason (e.g. 'bind 0.0.0.0 port 80: Permission denied').
+      Fires OnStartup. Starting a running server does nothing. }
+    procedure Start;
+    { Stops the server: every connection gets close 1001; see the unit
+      comment for the threads. Fires OnShutdown. Stopping a stopped server
+      does nothing. }
+    procedure Stop;
+    { Stop, then Start. }
+    procedure ReStart;
+    { Sends aMessage to every connection, or only those whose GUIDs are in
+      Include (comma-separated), never those in Exclude, and - when
+      aProtocol is given - only connections with that subprotocol.
+      aChannel is not supported yet: a non-empty one raises EIocpWs. }
+    procedure Broadcast(const aMessage: string; const aChannel: string = '';
+      const aProtocol: string = ''; const Exclude: string = '';
+      const Include: string = ''); overload;
+    { The same for a binary message: the rest of aStream from Position. }
+    procedure Broadcast(aStream: TStream; const aChannel: string = '';
+      const aProtocol: string = ''; const Exclude: string = '';
+      const Include: string = ''); overload;
+    { Sends a text message to one connection; False if it is unknown,
+      closing or gone. }
+    function WriteData(const aGuid, aMessage: string): Boolean;
+    { Pings every connection. }
+    procedure Ping(const aText: string = '');
+    { Drops every connection (socket level; OnDisconnect 1006 each). }
+    procedure DisconnectAll;
+    { Engine counters (iws_get_stats). }
+    function GetStats: iws_stats;
+    { Holds the connection list still while you walk Connections[]; keep
+      it short, and do not wait for the main thread while holding it. }
+    procedure LockConnections;
+    procedure UnlockConnections;
+
+    property Count: Integer read GetCount;
+    { The Index-th open connection (0..Count-1), nil out of range. }
+    property Connections[Index: Integer]: TIocpWSConnection read GetConnection;
+    property ConnectionsByGUID[const aGuid: string]: TIocpWSConnection read GetConnectionByGuid;
+    { The port actually listened on (useful with Port = 0); 0 if stopped. }
+    property ListeningPort: Integer read GetListeningPort;
+    { The engine's handle, for iocpws.lib calls (nil before the first Start). }
+    property Handle: piws_server read FHandle;
+  published
+    property Active: Boolean read FActive write SetActive default False;
+    { 0 = any free port (see ListeningPort). }
+    property Port: Integer read FPort write SetPort default 80;
+    { The address to listen on ('0.0.0.0', '::', '127.0.0.1', ...). }
+    property Host: string read FHost write SetHost;
+    { sgc/Indy style: at most one line 'IP:Port' ('[::1]:8080' for IPv6);
+      when present it overrides Host and Port. }
+    property Bindings: TStrings read FBindings write SetBindings;
+    { 0 = unlimited; over it a new client gets HTTP 503. }
+    property MaxConnections: Integer read FMaxConnections write SetMaxConnections default 0;
+    { bytes; inbound messages over it close with 1009. }
+    property MaxMessageSize: Int64 read FMaxMessageSize write SetMaxMessageSize;
+    property UseNagle: Boolean read FUseNagle write SetUseNagle default False;
+    property HeartBeat: TIocpWSHeartBeatOptions read FHeartBeat write SetHeartBeat;
+    property IOHandlerOptions: TIocpWSIOHandlerOptions read FIOHandlerOptions write SetIOHandlerOptions;
+    property Options: TIocpWSServerOptions read FOptions write SetOptions;
+    property NotifyEvents: TIocpWSNotifyEvents read FNotifyEvents write SetNotifyEvents default neAsynchronous;
+
+    property OnConnect: TIocpWSConnectEvent read FOnConnect write FOnConnect;
+    property OnMessage: TIocpWSMessageEvent read FOnMessage write FOnMessage;
+    property OnBinary: TIocpWSBinaryEvent read FOnBinary write FOnBinary;
+    property OnDisconnect: TIocpWSDisconnectEvent read FOnDisconnect write FOnDisconnect;
+    { Engine errors (Connection nil for server-wide ones), and handler
+      exceptions when OnException is not assigned. }
+    property OnError: TIocpWSErrorEvent read FOnError write FOnError;
+    { Exceptions raised by your handlers (E is freed afterwards). }
+    property OnException: TIocpWSExceptionEvent read FOnException write FOnException;
+    { During the handshake, before OnConnect: Headers holds the request
+      headers as 'Name: Value' lines (read-only; changes are ignored).
+      Runs on the library thread (neNoSync) or synchronised with the main
+      thread (both other modes: the request lives only that long). }
+    property OnHandshake: TIocpWSHandshakeEvent read FOnHandshake write FOnHandshake;
+    property OnStartup: TNotifyEvent read FOnStartup write FOnStartup;
+    property OnShutdown: TNotifyEvent read FOnShutdown write FOnShutdown;
+  end;
+
+{ UTF-8 <-> string, as the component converts (exposed for tests and for
+  programs that talk to iocpws.lib directly). }
+function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
+function IocpWsStringToUtf8(const S: string): RawByteString;
+
+implementation
+
+const
+  EV_CONNECT = 1;
+  EV_MESSAGE = 2;
+  EV_BINARY = 3;
+  EV_DISCONNECT = 4;
+  EV_ERROR = 5;
+
+{ ---- atomics, FPU ------------------------------------------------------- }
+
+function AtomicInc(var X: Integer): Integer; {$ifdef HASINLINE} inline; {$endif}
+begin
+  {$ifdef FPC} Result := InterLockedIncrement(X); {$else} Result := AtomicIncrement(X); {$endif}
+end;
+
+function AtomicDec(var X: Integer): Integer; {$ifdef HASINLINE} inline; {$endif}
+begin
+  {$ifdef FPC} Result := InterLockedDecrement(X); {$else} Result := AtomicDecrement(X); {$endif}
+end;
+
+{ Raw control-word access: the RTL's Set8087CW/SetMXCSR also overwrite the
+  process-wide defaults, which other threads read. }
+{$ifdef CPUX64}
+function GetCW: Word; assembler; {$ifdef FPC} nostackframe; {$endif}
+asm
+  push rax
+  fnstcw word ptr [rsp]
+  pop rax
+end;
+
+procedure SetCW(W: Word); assembler; {$ifdef FPC} nostackframe; {$endif}
+asm
+  {$ifdef OSWINDOWS} push rcx {$else} push rdi {$endif}
+  fnclex
+  fldcw word ptr [rsp]
+  {$ifdef OSWINDOWS} pop rcx {$else} pop rdi {$endif}
+end;
+
+function GetMX: Cardinal; assembler; {$ifdef FPC} nostackframe; {$endif}
+asm
+  push rax
+  stmxcsr dword ptr [rsp]
+  pop rax
+end;
+
+procedure SetMX(W: Cardinal); assembler; {$ifdef FPC} nostackframe; {$endif}
+asm
+  {$ifdef OSWINDOWS} push rcx {$else} push rdi {$endif}
+  ldmxcsr dword ptr [rsp]
+  {$ifdef OSWINDOWS} pop rcx {$else} pop rdi {$endif}
+end;
+{$endif}
+
+{$ifdef CPUX86}
+function GetCW: Word; assembler;
+asm
+  push eax
+  fnstcw word ptr [esp]
+  pop eax
+end;
+
+procedure SetCW(W: Word); assembler;
+asm
+  push eax
+  fnclex
+  fldcw word ptr [esp]
+  pop eax
+end;
+
+function GetMX: Cardinal; assembler;
+asm
+  push eax
+  stmxcsr dword ptr [esp]
+  pop eax
+end;
+
+procedure SetMX(W: Cardinal); assembler;
+asm
+  push eax
+  ldmxcsr dword ptr [esp]
+  pop eax
+end;
+{$endif}
+
+type
+  TFpuSave = record
+    CW: Word;
+    MX: Cardinal;
+  end;
+
+{ Masks every FPU exception for a call into C; returns what to restore. }
+function FpuMask: TFpuSave; {$ifdef HASINLINE} inline; {$endif}
+begin
+  {$ifdef CPUINTEL}
+  Result.CW := GetCW;
+  Result.MX := GetMX;
+  SetCW(Result.CW or $003F);
+  SetMX((Result.MX or $1F80) and not Cardinal($3F));
+  {$else}
+  Result.CW := 0;
+  Result.MX := 0;
+  {$endif}
+end;
+
+procedure FpuRestore(const S: TFpuSave); {$ifdef HASINLINE} inline; {$endif}
+begin
+  {$ifdef CPUINTEL}
+  SetMX(S.MX and not Cardinal($3F));
+  SetCW(S.CW);
+  {$endif}
+end;
+
+{ ---- strings ------------------------------------------------------------ }
+
+function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
+{$ifdef UNICODE}
+var
+  U: UTF8String;
+begin
+  if Len <= 0 then
+    Exit('');
+  SetString(U, P, Len);
+  Result := UTF8ToString(U);
+end;
+{$else}
+begin
+  if Len <= 0 then
+    Exit('');
+  SetString(Result, P, Len);
+  SetCodePage(RawByteString(Result), CP_UTF8, False);
+end;
+{$endif}
+
+function IocpWsStringToUtf8(const S: string): RawByteString;
+{$ifdef UNICODE}
+begin
+  Result := UTF8Encode(S);
+end;
+{$else}
+var
+  cp: Word;
+begin
+  Result := S;
+  cp := StringCodePage(S);
+  if cp = CP_ACP then
+    cp := DefaultSystemCodePage;
+  if (cp <> CP_UTF8) and (cp <> CP_NONE) and (cp <> CP_ACP) and (Result <> '') then
+    SetCodePage(Result, CP_UTF8, True);
+end;
+{$endif}
+
+{ ---- thread manager check (FPC on Unix needs cthreads) ------------------ }
+
+procedure CheckThreads;
+{$if defined(FPC) and defined(UNIX)}
+var
+  TM: TThreadManager;
+begin
+  GetThreadManager(TM);
+  if not Assigned(TM.InitManager) then
+    raise EIocpWs.CreateCode(IWS_E_THREAD,
+      'iocpws: this program has no thread support: add cthreads as the ' +
+      'first unit of the program''s uses clause (Free Pascal on Unix)');
+  IsMultiThread := True;
+end;
+{$else}
+begin
+  IsMultiThread := True;
+end;
+{$ifend}
+
+{ ---- queued events ------------------------------------------------------ }
+
+type
+  { One event on its way to the main thread (neAsynchronous/neSynchronous). }
+  TIocpWsEvent = class
+  public
+    Server: TIocpWebSocketServer;
+    Kind: Integer;
+    Conn: TIocpWSConnection;
+    Text: string;
+    Data: TMemoryStream;
+    Code: Integer;
+    Queued: Boolean;
+    Headers: TStringList;
+    destructor Destroy; override;
+    procedure Run;
+  end;
+
+  { Runs iws_stop away from the main thread, so that the main thread can go
+    on serving synchronised events meanwhile. }
+  TIocpWsStopThread = class(TThread)
+  public
+    Server: TIocpWebSocketServer;
+    Handle: piws_server;
+    Rc: Integer;
+    NotifyDone: Boolean;
+    procedure Execute; override;
+  end;
+
+destructor TIocpWsEvent.Destroy;
+begin
+  Data.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWsEvent.Run;
+var
+  S: TIocpWebSocketServer;
+begin
+  S := Server;
+  AtomicInc(S.FRunning);
+  try
+    if Kind = 0 then
+    begin
+      { OnHandshake }
+      try
+        if Assigned(S.FOnHandshake) then
+          S.FOnHandshake(Conn, Headers);
+      except
+        on E: Exception do
+          S.ReportException(Conn, E);
+      end;
+    end
+    else
+      S.DispatchEvent(Kind, Conn, Text, Data, Code);
+  finally
+    AtomicDec(S.FRunning);
+    if Queued then
+    begin
+      if Conn <> nil then
+        Conn.Release;
+      AtomicDec(S.FPending);
+      Free;
+    end;
+  end;
+end;
+
+procedure TIocpWsStopThread.Execute;
+var
+  F: TFpuSave;
+begin
+  F := FpuMask;
+  Rc := iws_stop(Handle);
+  FpuRestore(F);
+  if NotifyDone then
+    TThread.Queue(nil, Server.StopDone);
+end;
+
+{ ---- trampolines (library threads) -------------------------------------- }
+
+procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
+  Conn: TIocpWSConnection; const Text: string; Data: TMemoryStream;
+  Code: Integer);
+var
+  Ev: TIocpWsEvent;
+  Saved: TFpuSave;
+begin
+  case S.FNotifyEvents of
+    neNoSync:
+      begin
+        { the user's handler runs with the owner thread's FPU settings }
+        {$ifdef CPUINTEL}
+        Saved.CW := GetCW;
+        Saved.MX := GetMX;
+        SetMX(S.FHostMXCSR and not Cardinal($3F));
+        SetCW(S.FHostCW);
+        {$endif}
+        try
+          S.DispatchEvent(Kind, Conn, Text, Data, Code);
+        finally
+          {$ifdef CPUINTEL}
+          SetMX(Saved.MX and not Cardinal($3F));
+          SetCW(Saved.CW);
+          {$endif}
+          Data.Free;
+        end;
+      end;
+    neSynchronous:
+      begin
+        Ev := TIocpWsEvent.Create;
+        try
+          Ev.Server := S;
+          Ev.Kind := Kind;
+          Ev.Conn := Conn;
+          Ev.Text := Text;
+          Ev.Data := Data;
+          Ev.Code := Code;
+          TThread.Synchronize(nil, Ev.Run);
+        finally
+          Ev.Free;
+        end;
+      end;
+  else
+    begin
+      Ev := TIocpWsEvent.Create;
+      Ev.Server := S;
+      Ev.Kind := Kind;
+      Ev.Conn := Conn;
+      Ev.Text := Text;
+      Ev.Data := Data;
+      Ev.Code := Code;
+      Ev.Queued := True;
+      if Conn <> nil then
+        Conn.AddRef;
+      AtomicInc(S.FPending);
+      TThread.Queue(nil, Ev.Run);
+    end;
+  end;
+end;
+
+function PeerText(S: TIocpWebSocketServer; Id: iws_conn_id;
+  out Port: Integer): string;
+var
+  Buf: array[0..IWS_ADDRESS_SIZE - 1] of AnsiChar;
+  P: UInt32;
+begin
+  Result := '';
+  Port := 0;
+  P := 0;
+  if iws_conn_peer(S.FHandle, Id, @Buf[0], SizeOf(Buf), @P) = IWS_OK then
+  begin
+    Result := string(AnsiString(PAnsiChar(@Buf[0])));
+    Port := P;
+  end;
+end;
+
+function OnConnectCb(server: piws_server; id: iws_conn_id;
+  request: piws_request; user: Pointer): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  C: TIocpWSConnection;
+  Ev: TIocpWsEvent;
+  N, I: UInt32;
+  Name, Value: PAnsiChar;
+  P: PAnsiChar;
+begin
+  Result := IWS_ACCEPT;
+  S := TIocpWebSocketServer(user);
+  C := nil;
+  try
+    C := TIocpWSConnection.Create;
+    C.FServer := S;
+    C.FId := id;
+    C.FRefs := 1; { the list's reference, dropped at on_disconnect }
+    C.FGuid := S.MakeGuid(id);
+    C.FIP := PeerText(S, id, C.FPort);
+    P := iws_request_path(request);
+    if P <> nil then
+      C.FURL := IocpWsUtf8ToString(P, StrLen(P));
+    if Assigned(S.FOnHandshake) then
+    begin
+      Ev := TIocpWsEvent.Create;
+      try
+        Ev.Server := S;
+        Ev.Conn := C;
+        Ev.Headers := TStringList.Create;
+        N := iws_request_header_count(request);
+        I := 0;
+        while I < N do
+        begin
+          if iws_request_header_at(request, I, Name, Value) = IWS_OK then
+            Ev.Headers.Add(IocpWsUtf8ToString(Name, StrLen(Name)) + ': ' +
+              IocpWsUtf8ToString(Value, StrLen(Value)));
+          Inc(I);
+        end;
+        if S.FNotifyEvents = neNoSync then
+          Ev.Run
+        else
+          TThread.Synchronize(nil, Ev.Run);
+      finally
+        Ev.Headers.Free;
+        Ev.Free;
+      end;
+    end;
+    iws_conn_set_user_data(server, id, C);
+    S.Lock;
+    try
+      C.FIndex := S.FList.Add(C);
+    finally
+      S.Unlock;
+    end;
+  except
+    { we could not set the connection up: refuse it (no on_disconnect) }
+    if C <> nil then
+      iws_conn_set_user_data(server, id, nil);
+    C.Free;
+    Result := 500;
+    Exit;
+  end;
+  try
+    Deliver(S, EV_CONNECT, C, '', nil, 0);
+  except
+    { never into C }
+  end;
+end;
+
+function ConnOf(server: piws_server; id: iws_conn_id): TIocpWSConnection;
+var
+  P: Pointer;
+begin
+  P := nil;
+  if iws_conn_get_user_data(server, id, P) <> IWS_OK then
+    P := nil;
+  Result := TIocpWSConnection(P);
+end;
+
+procedure OnMessageCb(server: piws_server; id: iws_conn_id; opcode: UInt32;
+  data: PByte; length: UInt64; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  C: TIocpWSConnection;
+  M: TMemoryStream;
+begin
+  try
+    S := TIocpWebSocketServer(user);
+    C := ConnOf(server, id);
+    if C = nil then
+      Exit;
+    if opcode = IWS_OP_TEXT then
+    begin
+      if Assigned(S.FOnMessage) then
+        Deliver(S, EV_MESSAGE, C, IocpWsUtf8ToString(PAnsiChar(data), length), nil, 0);
+    end
+    else if Assigned(S.FOnBinary) then
+    begin
+      M := TMemoryStream.Create;
+      try
+        if length > 0 then
+          M.WriteBuffer(data^, length);
+        M.Position := 0;
+      except
+        M.Free;
+        raise;
+      end;
+      Deliver(S, EV_BINARY, C, '', M, 0);
+    end;
+  except
+    on E: Exception do
+      try
+        TIocpWebSocketServer(user).ReportException(nil, E);
+      except
+      end;
+  end;
+end;
+
+procedure OnDisconnectCb(server: piws_server; id: iws_conn_id; code: UInt32;
+  reason: PAnsiChar; reason_length: UInt32; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  C, Last: TIocpWSConnection;
+begin
+  try
+    S := TIocpWebSocketServer(user);
+    C := ConnOf(server, id);
+    if C = nil then
+      Exit;
+    iws_conn_set_user_data(server, id, nil);
+    C.FCloseCode := code;
+    C.GetProtocol; { cache it while the engine still knows the connection }
+    C.FDisconnected := True;
+    S.Lock;
+    try
+      { swap-remove from the dense list }
+      if (C.FIndex >= 0) and (C.FIndex < S.FList.Count) and
+        (S.FList[C.FIndex] = Pointer(C)) then
+      begin
+        Last := TIocpWSConnection(S.FList[S.FList.Count - 1]);
+        S.FList[C.FIndex] := Last;
+        Last.FIndex := C.FIndex;
+        S.FList.Delete(S.FList.Count - 1);
+        C.FIndex := -1;
+      end;
+    finally
+      S.Unlock;
+    end;
+    try
+      Deliver(S, EV_DISCONNECT, C, '', nil, code);
+    finally
+      C.Release;
+    end;
+  except
+  end;
+end;
+
+procedure OnErrorCb(server: piws_server; id: iws_conn_id; code: Int32;
+  message: PAnsiChar; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  C: TIocpWSConnection;
+begin
+  try
+    S := TIocpWebSocketServer(user);
+    if not Assigned(S.FOnError) then
+      Exit;
+    C := nil;
+    if id <> 0 then
+      C := ConnOf(server, id);
+    Deliver(S, EV_ERROR, C, IocpWsUtf8ToString(message, StrLen(message)),
+      nil, code);
+  except
+  end;
+end;
+
+type
+  TFilterContext = record
+    Include: TIocpWsIdArray;
+    UseInclude: Boolean;
+    Protocol: string;
+  end;
+  PFilterContext = ^TFilterContext;
+
+function FilterCb(id: iws_conn_id; conn_user_data: Pointer;
+  context: Pointer): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  F: PFilterContext;
+  C: TIocpWSConnection;
+  I: Integer;
+begin
+  Result := 0;
+  try
+    F := context;
+    if F^.UseInclude then
+    begin
+      I := 0;
+      while (I < Length(F^.Include)) and (F^.Include[I] <> id) do
+        Inc(I);
+      if I >= Length(F^.Include) then
+        Exit;
+    end;
+    if F^.Protocol <> '' then
+    begin
+      C := TIocpWSConnection(conn_user_data);
+      if (C = nil) or (C.GetProtocol <> F^.Protocol) then
+        Exit;
+    end;
+    Result := 1;
+  except
+    Result := 0;
+  end;
+end;
+
+{ ---- TIocpWSConnection -------------------------------------------------- }
+
+procedure TIocpWSConnection.AddRef;
+begin
+  AtomicInc(FRefs);
+end;
+
+procedure TIocpWSConnection.Release;
+begin
+  if AtomicDec(FRefs) = 0 then
+    Free;
+end;
+
+function TIocpWSConnection.GetProtocol: string;
+var
+  Buf: array[0..255] of AnsiChar;
+  Needed: UInt32;
+begin
+  if not FProtocolKnown and not FDisconnected and (FServer <> nil) then
+    if iws_conn_protocol(FServer.FHandle, FId, @Buf[0], SizeOf(Buf),
+      @Needed) = IWS_OK then
+    begin
+      FProtocol := IocpWsUtf8ToString(@Buf[0], StrLen(PAnsiChar(@Buf[0])));
+      FProtocolKnown := True;
+    end;
+  Result := FProtocol;
+end;
+
+{ True for a queued send; False when the connection is closing or gone;
+  raises for the caller's mistakes. }
+function TIocpWSConnection.Check(rc: Integer; const What: string): Boolean;
+begin
+  case rc of
+    IWS_OK: Result := True;
+    IWS_E_NO_CONNECTION, IWS_E_CLOSING, IWS_E_QUEUE_FULL: Result := False;
+  else
+    FServer.RaiseCode(rc, What);
+    Result := False;
+  end;
+end;
+
+function TIocpWSConnection.WriteData(const aText: string): Boolean;
+var
+  U: RawByteString;
+  F: TFpuSave;
+  rc: Integer;
+begin
+  FServer.CheckActive('WriteData');
+  U := IocpWsStringToUtf8(aText);
+  F := FpuMask;
+  rc := iws_send_text(FServer.FHandle, FId, PAnsiChar(U), System.Length(U));
+  FpuRestore(F);
+  Result := Check(rc, 'WriteData');
+end;
+
+function TIocpWSConnection.WriteData(const aStream: TStream): Boolean;
+var
+  B: TBytes;
+begin
+  if aStream = nil then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: WriteData: the stream is nil');
+  SetLength(B, aStream.Size - aStream.Position);
+  if System.Length(B) > 0 then
+    aStream.ReadBuffer(B[0], System.Length(B));
+  Result := WriteData(B);
+end;
+
+function TIocpWSConnection.WriteData(const aData: TBytes): Boolean;
+var
+  F: TFpuSave;
+  rc: Integer;
+begin
+  FServer.CheckActive('WriteData');
+  F := FpuMask;
+  rc := iws_send_binary(FServer.FHandle, FId, Pointer(aData), System.Length(aData));
+  FpuRestore(F);
+  Result := Check(rc, 'WriteData');
+end;
+
+function TIocpWSConnection.Ping(const aText: string): Boolean;
+var
+  U: RawByteString;
+  F: TFpuSave;
+  rc: Integer;
+begin
+  FServer.CheckActive('Ping');
+  U := IocpWsStringToUtf8(aText);
+  F := FpuMask;
+  rc := iws_ping(FServer.FHandle, FId, PAnsiChar(U), System.Length(U));
+  FpuRestore(F);
+  Result := Check(rc, 'Ping');
+end;
+
+function TIocpWSConnection.Close(aCode: Integer; const aReason: string): Boolean;
+var
+  U: RawByteString;
+  F: TFpuSave;
+  rc: Integer;
+begin
+  FServer.CheckActive('Close');
+  U := IocpWsStringToUtf8(aReason);
+  F := FpuMask;
+  rc := iws_close(FServer.FHandle, FId, aCode, PAnsiChar(U), System.Length(U));
+  FpuRestore(F);
+  Result := Check(rc, 'Close');
+end;
+
+function TIocpWSConnection.Disconnect: Boolean;
+var
+  F: TFpuSave;
+  rc: Integer;
+begin
+  FServer.CheckActive('Disconnect');
+  F := FpuMask;
+  rc := iws_disconnect(FServer.FHandle, FId);
+  FpuRestore(F);
+  Result := Check(rc, 'Disconnect');
+end;
+
+function TIocpWSConnection.Disconnect(aCloseCode: Integer): Boolean;
+begin
+  Result := Close(aCloseCode, '');
+end;
+
+{ ---- option objects ----------------------------------------------------- }
+
+constructor TIocpWSOptionsBase.Create(AOwner: TIocpWebSocketServer);
+begin
+  inherited Create;
+  FOwner := AOwner;
+end;
+
+procedure TIocpWSOptionsBase.Changing;
+begin
+  if FOwner <> nil then
+    FOwner.CheckInactive('changing an option');
+end;
+
+procedure TIocpWSHeartBeatOptions.SetEnabled(V: Boolean);
+begin Changing; FEnabled := V; end;
+procedure TIocpWSHeartBeatOptions.SetInterval(V: Integer);
+begin Changing; FInterval := V; end;
+procedure TIocpWSHeartBeatOptions.SetTimeout(V: Integer);
+begin Changing; FTimeout := V; end;
+
+procedure TIocpWSHeartBeatOptions.Assign(Source: TPersistent);
+begin
+  if Source is TIocpWSHeartBeatOptions then
+  begin
+    Changing;
+    FEnabled := TIocpWSHeartBeatOptions(Source).FEnabled;
+    FInterval := TIocpWSHeartBeatOptions(Source).FInterval;
+    FTimeout := TIocpWSHeartBeatOptions(Source).FTimeout;
+  end
+  else
+    inherited Assign(Source);
+end;
+
+procedure TIocpWSIOCPOptions.SetIOCPThreads(V: Integer);
+begin Changing; FIOCPThreads := V; end;
+procedure TIocpWSIOCPOptions.SetWorkOpThreads(V: Integer);
+begin Changing; FWorkOpThreads := V; end;
+
+procedure TIocpWSIOCPOptions.Assign(Source: TPersistent);
+begin
+  if Source is TIocpWSIOCPOptions then
+  begin
+    Changing;
+    FIOCPThreads := TIocpWSIOCPOptions(Source).FIOCPThreads;
+    FWorkOpThreads := TIocpWSIOCPOptions(Source).FWorkOpThreads;
+  end
+  else
+    inherited Assign(Source);
+end;
+
+constructor TIocpWSIOHandlerOptions.Create(AOwner: TIocpWebSocketServer);
+begin
+  inherited Create(AOwner);
+  FIOCP := TIocpWSIOCPOptions.Create(AOwner);
+end;
+
+destructor TIocpWSIOHandlerOptions.Destroy;
+begin
+  FIOCP.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWSIOHandlerOptions.SetIOCP(V: TIocpWSIOCPOptions);
+begin
+  FIOCP.Assign(V);
+end;
+
+procedure TIocpWSIOHandlerOptions.Assign(Source: TPersistent);
+begin
+  if Source is TIocpWSIOHandlerOptions then
+    FIOCP.Assign(TIocpWSIOHandlerOptions(Source).FIOCP)
+  else
+    inherited Assign(Source);
+end;
+
+constructor TIocpWSServerOptions.Create(AOwner: TIocpWebSocketServer);
+begin
+  inherited Create(AOwner);
+  FHandshakeTimeout := 10000;
+  FCloseTimeout := 5000;
+  FStopTimeout := 3000;
+  FSendQueueLimit := 32 * 1024 * 1024;
+  FValidateUTF8 := True;
+end;
+
+procedure TIocpWSServerOptions.SetInt(var F: Integer; V: Integer);
+begin Changing; F := V; end;
+procedure TIocpWSServerOptions.SetHandshakeTimeout(V: Integer);
+begin SetInt(FHandshakeTimeout, V); end;
+procedure TIocpWSServerOptions.SetCloseTimeout(V: Integer);
+begin SetInt(FCloseTimeout, V); end;
+procedure TIocpWSServerOptions.SetStopTimeout(V: Integer);
+begin SetInt(FStopTimeout, V); end;
+procedure TIocpWSServerOptions.SetSendQueueLimit(V: Int64);
+begin Changing; FSendQueueLimit := V; end;
+procedure TIocpWSServerOptions.SetSubprotocols(const V: string);
+begin Changing; FSubprotocols := V; end;
+
+procedure TIocpWSServerOptions.SetFragmentedMessages(V: TIocpWSFragmentedMessages);
+begin
+  if V <> frgOnlyBuffer then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: only ' +
+      'FragmentedMessages = frgOnlyBuffer is supported (the engine joins ' +
+      'fragments into whole messages)');
+  FFragmentedMessages := V;
+end;
+
+procedure TIocpWSServerOptions.Assign(Source: TPersistent);
+var
+  O: TIocpWSServerOptions;
+begin
+  if Source is TIocpWSServerOptions then
+  begin
+    Changing;
+    O := TIocpWSServerOptions(Source);
+    FHandshakeTimeout := O.FHandshakeTimeout;
+    FCloseTimeout := O.FCloseTimeout;
+    FStopTimeout := O.FStopTimeout;
+    FSendQueueLimit := O.FSendQueueLimit;
+    FSubprotocols := O.FSubprotocols;
+    FValidateUTF8 := O.FValidateUTF8;
+  end
+  else
+    inherited Assign(Source);
+end;
+
+{ ---- TIocpWebSocketServer ----------------------------------------------- }
+
+constructor TIocpWebSocketServer.Create(AOwner: TComponent);
+var
+  G: TGUID;
+begin
+  inherited Create(AOwner);
+  FPort := 80;
+  FHost := '0.0.0.0';
+  FBindings := TStringList.Create;
+  FMaxMessageSize := 16 * 1024 * 1024;
+  FNotifyEvents := neAsynchronous;
+  FHeartBeat := TIocpWSHeartBeatOptions.Create(Self);
+  FHeartBeat.FInterval := 300;
+  FIOHandlerOptions := TIocpWSIOHandlerOptions.Create(Self);
+  FOptions := TIocpWSServerOptions.Create(Self);
+  FList := TList.Create;
+  {$ifdef FPC} InitCriticalSection(FLock); {$else} FLock := TCriticalSection.Create; {$endif}
+  CreateGUID(G);
+  FGuidPrefix := Format('{%.8X-%.4X-%.4X-', [G.D1, G.D2, G.D3]);
+end;
+
+destructor TIocpWebSocketServer.Destroy;
+var
+  F: TFpuSave;
+begin
+  if FHandle <> nil then
+  begin
+    try
+      Stop;
+    except
+    end;
+    WaitStopThread;
+    { queued events of this server must not outlive it }
+    while (FPending > 0) and (GetCurrentThreadId = MainThreadID) do
+      CheckSynchronize(10);
+    while FPending > 0 do
+      Sleep(10);
+    F := FpuMask;
+    iws_destroy(FHandle);
+    FpuRestore(F);
+    FHandle := nil;
+  end;
+  TThread.RemoveQueuedEvents(nil, StopDone);
+  FList.Free;
+  {$ifdef FPC} DoneCriticalSection(FLock); {$else} FLock.Free; {$endif}
+  FOptions.Free;
+  FIOHandlerOptions.Free;
+  FHeartBeat.Free;
+  FBindings.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWebSocketServer.Lock;
+begin
+  {$ifdef FPC} EnterCriticalSection(FLock); {$else} FLock.Enter; {$endif}
+end;
+
+procedure TIocpWebSocketServer.Unlock;
+begin
+  {$ifdef FPC} LeaveCriticalSection(FLock); {$else} FLock.Leave; {$endif}
+end;
+
+procedure TIocpWebSocketServer.LockConnections;
+begin
+  Lock;
+end;
+
+procedure TIocpWebSocketServer.UnlockConnections;
+begin
+  Unlock;
+end;
+
+procedure TIocpWebSocketServer.RaiseCode(rc: Integer; const What: string);
+var
+  Buf: array[0..511] of AnsiChar;
+  Detail: string;
+begin
+  Detail := '';
+  if FHandle <> nil then
+  begin
+    Buf[0] := #0;
+    if iws_last_error(FHandle, @Buf[0], SizeOf(Buf)) = rc then
+      Detail := IocpWsUtf8ToString(@Buf[0], StrLen(PAnsiChar(@Buf[0])));
+  end;
+  if rc = IWS_E_IN_CALLBACK then
+    Detail := 'not allowed inside an event handler running on a library ' +
+      'thread (NotifyEvents = neNoSync): call it from another thread';
+  if rc = IWS_E_BAD_STATE then
+    Detail := 'the server is not active';
+  if Detail = '' then
+    raise EIocpWs.CreateCode(rc, Format('iocpws: %s failed: %s',
+      [What, IocpWsErrorText(rc)]))
+  else
+    raise EIocpWs.CreateCode(rc, Format('iocpws: %s failed: %s (%s)',
+      [What, Detail, IocpWsErrorText(rc)]));
+end;
+
+procedure TIocpWebSocketServer.CheckInactive(const What: string);
+begin
+  if FActive then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE, 'iocpws: ' + What +
+      ' is not allowed while the server is active: stop it first');
+end;
+
+procedure TIocpWebSocketServer.CheckActive(const What: string);
+begin
+  if not FActive or (FHandle = nil) then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE, 'iocpws: ' + What +
+      ': the server is not active (call Start or set Active := True first)');
+end;
+
+procedure TIocpWebSocketServer.SetActive(V: Boolean);
+begin
+  if csLoading in ComponentState then
+  begin
+    FStreamedActive := V;
+    Exit;
+  end;
+  if V then
+    Start
+  else
+    Stop;
+end;
+
+procedure TIocpWebSocketServer.Loaded;
+begin
+  inherited Loaded;
+  if FStreamedActive and not (csDesigning in ComponentState) then
+    Start;
+end;
+
+procedure TIocpWebSocketServer.SetPort(V: Integer);
+begin
+  CheckInactive('changing an option');
+  if (V < 0) or (V > 65535) then
+    raise EIocpWs.CreateCode(IWS_E_OPTION_RANGE, Format('iocpws: Port %d is not in 0..65535', [V]));
+  FPort := V;
+end;
+
+procedure TIocpWebSocketServer.SetHost(const V: string);
+begin CheckInactive('changing an option'); FHost := V; end;
+procedure TIocpWebSocketServer.SetBindings(V: TStrings);
+begin CheckInactive('changing an option'); FBindings.Assign(V); end;
+procedure TIocpWebSocketServer.SetMaxConnections(V: Integer);
+begin CheckInactive('changing an option'); FMaxConnections := V; end;
+procedure TIocpWebSocketServer.SetMaxMessageSize(V: Int64);
+begin CheckInactive('changing an option'); FMaxMessageSize := V; end;
+procedure TIocpWebSocketServer.SetUseNagle(V: Boolean);
+begin CheckInactive('changing an option'); FUseNagle := V; end;
+procedure TIocpWebSocketServer.SetHeartBeat(V: TIocpWSHeartBeatOptions);
+begin FHeartBeat.Assign(V); end;
+procedure TIocpWebSocketServer.SetIOHandlerOptions(V: TIocpWSIOHandlerOptions);
+begin FIOHandlerOptions.Assign(V); end;
+procedure TIocpWebSocketServer.SetOptions(V: TIocpWSServerOptions);
+begin FOptions.Assign(V); end;
+procedure TIocpWebSocketServer.SetNotifyEvents(V: TIocpWSNotifyEvents);
+begin CheckInactive('changing an option'); FNotifyEvents := V; end;
+
+function TIocpWebSocketServer.GetCount: Integer;
+begin
+  Lock;
+  try
+    Result := FList.Count;
+  finally
+    Unlock;
+  end;
+end;
+
+function TIocpWebSocketServer.GetConnection(Index: Integer): TIocpWSConnection;
+begin
+  Lock;
+  try
+    if (Index >= 0) and (Index < FList.Count) then
+      Result := TIocpWSConnection(FList[Index])
+    else
+      Result := nil;
+  finally
+    Unlock;
+  end;
+end;
+
+function TIocpWebSocketServer.GetConnectionByGuid(const aGuid: string): TIocpWSConnection;
+var
+  Ids: TIocpWsIdArray;
+begin
+  Result := nil;
+  Ids := ParseGuids(aGuid);
+  if (Length(Ids) = 1) and (FHandle <> nil) then
+    Result := ConnOf(FHandle, Ids[0]);
+end;
+
+function TIocpWebSocketServer.GetListeningPort: Integer;
+var
+  P: UInt32;
+begin
+  Result := 0;
+  if FActive and (FHandle <> nil) and (iws_get_port(FHandle, P) = IWS_OK) then
+    Result := P;
+end;
+
+function TIocpWebSocketServer.MakeGuid(Id: iws_conn_id): string;
+begin
+  Result := FGuidPrefix + Format('%.4X-%.12X}', [Word(Id shr 48),
+    Int64(Id and $FFFFFFFFFFFF)]);
+end;
+
+function TIocpWebSocketServer.ParseGuids(const List: string): TIocpWsIdArray;
+var
+  Parts: TStringList;
+  I, N: Integer;
+  G, Hex: string;
+  V: Int64;
+begin
+  Result := nil;
+  if List = '' then
+    Exit;
+  Parts := TStringList.Create;
+  try
+    Parts.StrictDelimiter := True;
+    Parts.Delimiter := ',';
+    Parts.DelimitedText := List;
+    SetLength(Result, Parts.Count);
+    N := 0;
+    for I := 0 to Parts.Count - 1 do
+    begin
+      G := Trim(Parts[I]);
+      // "{XXXXXXXX-XXXX-XXXX-IIII-IIIIIIIIIIII}", the prefix of this server
+      if (Length(G) <> 38) or not SameText(Copy(G, 1, 20), FGuidPrefix) then
+        Continue;
+      Hex := Copy(G, 21, 4) + Copy(G, 26, 12);
+      if TryStrToInt64('$' + Hex, V) then
+      begin
+        Result[N] := iws_conn_id(V);
+        Inc(N);
+      end;
+    end;
+    SetLength(Result, N);
+  finally
+    Parts.Free;
+  end;
+end;
+
+procedure TIocpWebSocketServer.EnsureHandle;
+var
+  Cb: iws_callbacks;
+  rc: Integer;
+  F: TFpuSave;
+begin
+  if FHandle <> nil then
+    Exit;
+  CheckThreads;
+  IocpWsLoad;
+  IocpWsCheckVersion;
+  FillChar(Cb, SizeOf(Cb), 0);
+  Cb.struct_size := SizeOf(Cb);
+  Cb.on_connect := OnConnectCb;
+  Cb.on_message := OnMessageCb;
+  Cb.on_disconnect := OnDisconnectCb;
+  Cb.on_error := OnErrorCb;
+  F := FpuMask;
+  rc := iws_create(IWS_HEADER_ABI_VERSION, @Cb, Self, FHandle);
+  FpuRestore(F);
+  if rc <> IWS_OK then
+  begin
+    FHandle := nil;
+    RaiseCode(rc, 'creating the server');
+  end;
+end;
+
+procedure TIocpWebSocketServer.ApplyOptions;
+var
+  Addr, B: string;
+  P, I: Integer;
+
+  procedure SetI(Opt: Integer; V: Int64; const Name: string);
+  var
+    rc: Integer;
+  begin
+    rc := iws_set_int(FHandle, Opt, V);
+    if rc <> IWS_OK then
+      RaiseCode(rc, 'setting ' + Name);
+  end;
+
+  procedure SetS(Opt: Integer; const V, Name: string);
+  var
+    rc: Integer;
+    U: RawByteString;
+  begin
+    U := IocpWsStringToUtf8(V);
+    if V = '' then
+      rc := iws_set_str(FHandle, Opt, nil)
+    else
+      rc := iws_set_str(FHandle, Opt, PAnsiChar(U));
+    if rc <> IWS_OK then
+      RaiseCode(rc, 'setting ' + Name);
+  end;
+
+begin
+  Addr := FHost;
+  P := FPort;
+  if FBindings.Count > 1 then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format('iocpws: Bindings ' +
+      'has %d entries; the server listens on one address (use Host and Port)',
+      [FBindings.Count]));
+  if FBindings.Count = 1 then
+  begin
+    B := Trim(FBindings[0]);
+    I := LastDelimiter(':', B);
+    if (I = 0) or not TryStrToInt(Copy(B, I + 1, MaxInt), P) then
+      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Bindings entry ''' +
+        B + ''' is not IP:Port');
+    Addr := Copy(B, 1, I - 1);
+    if (Length(Addr) > 1) and (Addr[1] = '[') and (Addr[Length(Addr)] = ']') then
+      Addr := Copy(Addr, 2, Length(Addr) - 2);
+  end;
+  if Addr = '' then
+    Addr := '0.0.0.0';
+  SetS(IWS_OPT_BIND_ADDRESS, Addr, 'Host');
+  SetI(IWS_OPT_PORT, P, 'Port');
+  SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.IOCP.IOCPThreads, 'IOCPThreads');
+  SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads, 'WorkOpThreads');
+  SetI(IWS_OPT_MAX_CONNECTIONS, FMaxConnections, 'MaxConnections');
+  SetI(IWS_OPT_MAX_MESSAGE_SIZE, FMaxMessageSize, 'MaxMessageSize');
+  SetI(IWS_OPT_TCP_NODELAY, Ord(not FUseNagle), 'UseNagle');
+  if FHeartBeat.Enabled then
+  begin
+    SetI(IWS_OPT_HEARTBEAT_INTERVAL_MS, Int64(FHeartBeat.Interval) * 1000, 'HeartBeat.Interval');
+    SetI(IWS_OPT_HEARTBEAT_TIMEOUT_MS, Int64(FHeartBeat.Timeout) * 1000, 'HeartBeat.Timeout');
+  end
+  else
+  begin
+    SetI(IWS_OPT_HEARTBEAT_INTERVAL_MS, 0, 'HeartBeat.Interval');
+    SetI(IWS_OPT_HEARTBEAT_TIMEOUT_MS, 0, 'HeartBeat.Timeout');
+  end;
+  SetI(IWS_OPT_HANDSHAKE_TIMEOUT_MS, FOptions.HandshakeTimeout, 'Options.HandshakeTimeout');
+  SetI(IWS_OPT_CLOSE_TIMEOUT_MS, FOptions.CloseTimeout, 'Options.CloseTimeout');
+  SetI(IWS_OPT_STOP_TIMEOUT_MS, FOptions.StopTimeout, 'Options.StopTimeout');
+  SetI(IWS_OPT_SEND_QUEUE_LIMIT, FOptions.SendQueueLimit, 'Options.SendQueueLimit');
+  SetS(IWS_OPT_SUBPROTOCOLS, FOptions.Subprotocols, 'Options.Subprotocols');
+end;
+
+procedure TIocpWebSocketServer.Start;
+var
+  rc: Integer;
+  F: TFpuSave;
+begin
+  if FActive then
+    Exit;
+  WaitStopThread;
+  EnsureHandle;
+  F := FpuMask;
+  try
+    ApplyOptions;
+    {$ifdef CPUINTEL}
+    FHostCW := F.CW;
+    FHostMXCSR := F.MX;
+    {$endif}
+    rc := iws_start(FHandle);
+  finally
+    FpuRestore(F);
+  end;
+  if rc <> IWS_OK then
+    RaiseCode(rc, 'Start');
+  FActive := True;
+  if Assigned(FOnStartup) then
+    try
+      FOnStartup(Self);
+    except
+      on E: Exception do
+        ReportException(nil, E);
+    end;
+end;
+
+procedure TIocpWebSocketServer.WaitStopThread;
+begin
+  if FStopThread = nil then
+    Exit;
+  while not FStopThread.Finished do
+    if GetCurrentThreadId = MainThreadID then
+      CheckSynchronize(10)
+    else
+      Sleep(10);
+  TThread.RemoveQueuedEvents(nil, StopDone);
+  FreeAndNil(FStopThread);
+  FinishStop;
+end;
+
+procedure TIocpWebSocketServer.StopDone;
+begin
+  { the background stop (requested inside a handler) has finished }
+  if FStopThread <> nil then
+  begin
+    FStopThread.WaitFor;
+    FreeAndNil(FStopThread);
+    FinishStop;
+  end;
+end;
+
+procedure TIocpWebSocketServer.FinishStop;
+begin
+  if Assigned(FOnShutdown) then
+    try
+      FOnShutdown(Self);
+    except
+      on E: Exception do
+        ReportException(nil, E);
+    end;
+end;
+
+procedure TIocpWebSocketServer.Stop;
+var
+  T: TIocpWsStopThread;
+  F: TFpuSave;
+  rc: Integer;
+  OnMain: Boolean;
+begin
+  if not FActive or (FHandle = nil) then
+    Exit;
+  OnMain := GetCurrentThreadId = MainThreadID;
+  if OnMain and (FNotifyEvents <> neNoSync) then
+  begin
+    T := TIocpWsStopThread.Create(True);
+    T.Server := Self;
+    T.Handle := FHandle;
+    if FRunning > 0 then
+    begin
+      { inside one of our own handlers: a library thread may be waiting for
+        this very handler to return, so finish the stop in the background }
+      T.NotifyDone := True;
+      FStopThread := T;
+      FActive := False;
+      T.Start;
+      Exit;
+    end;
+    T.Start;
+    while not T.Finished do
+      CheckSynchronize(10);
+    rc := T.Rc;
+    T.Free;
+    { deliver what is still queued (the OnDisconnects) before returning }
+    while FPending > 0 do
+      CheckSynchronize(10);
+  end
+  else
+  begin
+    F := FpuMask;
+    rc := iws_stop(FHandle);
+    FpuRestore(F);
+  end;
+  if rc <> IWS_OK then
+    RaiseCode(rc, 'Stop');
+  FActive := False;
+  FinishStop;
+end;
+
+procedure TIocpWebSocketServer.ReStart;
+begin
+  Stop;
+  Start;
+end;
+
+procedure TIocpWebSocketServer.DoBroadcast(Opcode: UInt32; Data: Pointer;
+  Len: UInt64; const aProtocol, Exclude, Include: string);
+var
+  Ex: TIocpWsIdArray;
+  Ctx: TFilterContext;
+  F: TFpuSave;
+  rc, I, J: Integer;
+  Sent: UInt32;
+begin
+  CheckActive('Broadcast');
+  Sent := 0;
+  if (Include = '') and (aProtocol = '') then
+  begin
+    Ex := ParseGuids(Exclude);
+    F := FpuMask;
+    if Length(Ex) > 0 then
+      rc := iws_broadcast(FHandle, Opcode, Data, Len, @Ex[0], Length(Ex), @Sent)
+    else
+      rc := iws_broadcast(FHandle, Opcode, Data, Len, nil, 0, @Sent);
+    FpuRestore(F);
+  end
+  else
+  begin
+    { Include and/or protocol: a filter; Exclude ids are removed from it }
+    Ex := ParseGuids(Exclude);
+    Ctx.UseInclude := Include <> '';
+    Ctx.Include := ParseGuids(Include);
+    Ctx.Protocol := aProtocol;
+    if Length(Ex) > 0 then
+    begin
+      if not Ctx.UseInclude then
+      begin
+        { everyone but Ex: list the open connections }
+        Ctx.UseInclude := True;
+        Lock;
+        try
+          SetLength(Ctx.Include, FList.Count);
+          for I := 0 to FList.Count - 1 do
+            Ctx.Include[I] := TIocpWSConnection(FList[I]).FId;
+        finally
+          Unlock;
+        end;
+      end;
+      for I := 0 to High(Ctx.Include) do
+        for J := 0 to High(Ex) do
+          if Ctx.Include[I] = Ex[J] then
+            Ctx.Include[I] := 0; { 0 is never a connection id }
+    end;
+    F := FpuMask;
+    rc := iws_broadcast_filter(FHandle, Opcode, Data, Len, FilterCb, @Ctx, @Sent);
+    FpuRestore(F);
+  end;
+  if rc <> IWS_OK then
+    RaiseCode(rc, 'Broadcast');
+end;
+
+procedure TIocpWebSocketServer.Broadcast(const aMessage: string;
+  const aChannel: string; const aProtocol: string; const Exclude: string;
+  const Include: string);
+var
+  U: RawByteString;
+begin
+  if aChannel <> '' then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG,
+      'iocpws: Broadcast: channels are not supported yet (aChannel must be empty)');
+  U := IocpWsStringToUtf8(aMessage);
+  DoBroadcast(IWS_OP_TEXT, PAnsiChar(U), Length(U), aProtocol, Exclude, Include);
+end;
+
+procedure TIocpWebSocketServer.Broadcast(aStream: TStream;
+  const aChannel: string; const aProtocol: string; const Exclude: string;
+  const Include: string);
+var
+  B: TBytes;
+begin
+  if aChannel <> '' then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG,
+      'iocpws: Broadcast: channels are not supported yet (aChannel must be empty)');
+  if aStream = nil then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Broadcast: the stream is nil');
+  SetLength(B, aStream.Size - aStream.Position);
+  if Length(B) > 0 then
+    aStream.ReadBuffer(B[0], Length(B));
+  DoBroadcast(IWS_OP_BINARY, Pointer(B), Length(B), aProtocol, Exclude, Include);
+end;
+
+function TIocpWebSocketServer.WriteData(const aGuid, aMessage: string): Boolean;
+var
+  Ids: TIocpWsIdArray;
+  U: RawByteString;
+  F: TFpuSave;
+  rc: Integer;
+begin
+  CheckActive('WriteData');
+  Ids := ParseGuids(aGuid);
+  if Length(Ids) <> 1 then
+    Exit(False);
+  U := IocpWsStringToUtf8(aMessage);
+  F := FpuMask;
+  rc := iws_send_text(FHandle, Ids[0], PAnsiChar(U), Length(U));
+  FpuRestore(F);
+  case rc of
+    IWS_OK: Result := True;
+    IWS_E_NO_CONNECTION, IWS_E_CLOSING, IWS_E_QUEUE_FULL: Result := False;
+  else
+    RaiseCode(rc, 'WriteData');
+    Result := False;
+  end;
+end;
+
+procedure TIocpWebSocketServer.Ping(const aText: string);
+var
+  U: RawByteString;
+begin
+  U := IocpWsStringToUtf8(aText);
+  DoBroadcast(IWS_OP_PING, PAnsiChar(U), Length(U), '', '', '');
+end;
+
+procedure TIocpWebSocketServer.DisconnectAll;
+var
+  Ids: TIocpWsIdArray;
+  I: Integer;
+  F: TFpuSave;
+begin
+  CheckActive('DisconnectAll');
+  Lock;
+  try
+    SetLength(Ids, FList.Count);
+    for I := 0 to FList.Count - 1 do
+      Ids[I] := TIocpWSConnection(FList[I]).FId;
+  finally
+    Unlock;
+  end;
+  F := FpuMask;
+  for I := 0 to High(Ids) do
+    iws_disconnect(FHandle, Ids[I]);
+  FpuRestore(F);
+end;
+
+function TIocpWebSocketServer.GetStats: iws_stats;
+var
+  rc: Integer;
+begin
+  FillChar(Result, SizeOf(Result), 0);
+  Result.struct_size := SizeOf(Result);
+  if FHandle = nil then
+    Exit;
+  rc := iws_get_stats(FHandle, @Result);
+  if rc <> IWS_OK then
+    RaiseCode(rc, 'GetStats');
+end;
+
+procedure TIocpWebSocketServer.ReportException(Conn: TIocpWSConnection; E: Exception);
+begin
+  try
+    if Assigned(FOnException) then
+      FOnException(Conn, E)
+    else if Assigned(FOnError) then
+      FOnError(Conn, E.ClassName + ': ' + E.Message);
+  except
+    { an exception in the exception handler goes nowhere }
+  end;
+end;
+
+procedure TIocpWebSocketServer.DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
+  const Text: string; Data: TMemoryStream; Code: Integer);
+begin
+  try
+    case Kind of
+      EV_CONNECT:
+        if Assigned(FOnConnect) then FOnConnect(Conn);
+      EV_MESSAGE:
+        if Assigned(FOnMessage) then FOnMessage(Conn, Text);
+      EV_BINARY:
+        if Assigned(FOnBinary) then FOnBinary(Conn, Data);
+      EV_DISCONNECT:
+        if Assigned(FOnDisconnect) then FOnDisconnect(Conn, Code);
+      EV_ERROR:
+        if Assigned(FOnError) then FOnError(Conn, Text);
+    end;
+  except
+    on E: Exception do
+      ReportException(Conn, E);
+  end;
+end;
+
+end.
