@@ -359,7 +359,10 @@ static void flush_locked(iws__conn *c) {
 /* Flushes unless the strand of this connection runs on this thread: then
  * the strand flushes once its callbacks return, batching the writes. */
 static void maybe_flush_locked(iws__conn *c) {
-  if (iws__tls_strand_conn != c) flush_locked(c);
+  /* Inside on_connect (ACCEPTING) the 101 answer is not queued yet: what
+   * another thread sends now must wait behind it. The strand flushes when
+   * on_connect has returned (strand_run), 101 first. */
+  if (iws__tls_strand_conn != c && c->state != IWS__ACCEPTING) flush_locked(c);
 }
 
 void iws__core_write_done(iws__conn *c, size_t written, int error) {

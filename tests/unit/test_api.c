@@ -132,18 +132,43 @@ typedef struct record {
   iws_conn_id last_id;
   uint32_t last_code;
   int stop_in_message;
+  iws_server *early_server; /* "/early": a foreign thread sends in on_connect */
+  iws_conn_id early_id;
+  int32_t early_rc;
+  int early_done;
 } record;
 
 static record rec;
 
+/* Another thread sends to a connection whose on_connect is still running. */
+static void early_sender(void *arg) {
+  record *r = arg;
+  int32_t rc = iws_send_text(r->early_server, r->early_id, "early", 5);
+  pt_mutex_lock(&r->lock);
+  r->early_rc = rc;
+  r->early_done = 1;
+  pt_mutex_unlock(&r->lock);
+}
+
 static int32_t IWS_CALLBACK cb_connect(iws_server *s, iws_conn_id id,
                                        iws_request *req, void *user) {
   record *r = user;
-  (void)s;
   pt_mutex_lock(&r->lock);
   r->connects++;
   r->last_id = id;
   pt_mutex_unlock(&r->lock);
+  if (strcmp(iws_request_path(req), "/early") == 0) {
+    int i, done = 0;
+    r->early_server = s;
+    r->early_id = id;
+    pt_thread_start_detached(early_sender, r);
+    for (i = 0; i < 500 && !done; i++) {
+      pt_mutex_lock(&r->lock);
+      done = r->early_done;
+      pt_mutex_unlock(&r->lock);
+      if (!done) pt_sleep_ms(5);
+    }
+  }
   if (strcmp(iws_request_path(req), "/refuse") == 0) return 403;
   if (strcmp(iws_request_path(req), "/weird") == 0) return 42;
   return IWS_ACCEPT;
@@ -382,6 +407,28 @@ static void refused_and_accepted_connections(void **state) {
   sock_close(fd2);
 }
 
+/* A send from another thread while on_connect runs (a Delphi OnConnect
+ * queued to the main thread does exactly that) waits for the 101 answer:
+ * the client must see the handshake response first, then the frame. */
+static void sends_during_on_connect_follow_the_101(void **state) {
+  iws_server *s = make_server();
+  uint32_t port;
+  char head[1024], payload[128];
+  sock_t fd;
+  (void)state;
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+  fd = connect_to(port);
+  upgrade(fd, "/early", head, sizeof(head));
+  assert_int_equal(strncmp(head, "HTTP/1.1 101", 12), 0);
+  assert_int_equal(rec.early_done, 1);
+  assert_int_equal(rec.early_rc, IWS_OK);
+  assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+  assert_string_equal(payload, "early");
+  sock_close(fd);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+}
+
 static void owner_calls_inside_a_callback_are_refused(void **state) {
   iws_server *s = make_server();
   uint32_t port;
@@ -424,6 +471,7 @@ int main(void) {
       cmocka_unit_test(life_cycle_and_wrong_states),
       cmocka_unit_test(refused_and_accepted_connections),
       cmocka_unit_test(owner_calls_inside_a_callback_are_refused),
+      cmocka_unit_test(sends_during_on_connect_follow_the_101),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
