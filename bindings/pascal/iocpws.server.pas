@@ -1840,4 +1840,8 @@ begin
   end;
 end;
 
+initialization
+  { callbacks arrive on threads the RTL did not create }
+  IsMultiThread := True;
+  RegisterClass(TIocpWebSocketServer);
 end.

@@ -1,0 +1,65 @@
+{ sgcWebSocket_iocp - sgcWebSockets names for the iocpws server component.
+
+  An sgcWebSockets server program switches to iocpws by replacing, in its
+  uses clause, sgcWebSocket (and sgcWebSocket_Classes, sgcWebSocket_Types
+  when listed) by sgcWebSocket_iocp. The class names, event types and
+  NotifyEvents values it uses keep their sgc names:
+
+    uses sgcWebSocket, sgcWebSocket_Classes;   ->   uses sgcWebSocket_iocp;
+
+  TsgcWebSocketServer is a subclass (not an alias) of TIocpWebSocketServer so
+  that its ClassName is 'TsgcWebSocketServer' and forms (.dfm/.lfm) that
+  stream it keep loading; everything else is an alias of the iocpws type.
+  What iocpws does not have (channels, SSL, HTTP, Authentication...) is not
+  declared, so the compiler names what a program must change. }
+unit sgcWebSocket_iocp;
+
+{$I iocpws.defines.inc}
+
+interface
+
+uses
+  SysUtils, Classes, iocpws.lib, iocpws.server;
+
+type
+  { The server (unit sgcWebSocket in sgc). }
+  TsgcWebSocketServer = class(TIocpWebSocketServer);
+
+  { The connection (unit sgcWebSocket_Classes in sgc). }
+  TsgcWSConnection = TIocpWSConnection;
+  TsgcWSConnectionServer = TIocpWSConnection;
+
+  { Event types (sgc's names). }
+  TsgcWSConnectEvent = TIocpWSConnectEvent;
+  TsgcWSMessageEvent = TIocpWSMessageEvent;
+  TsgcWSBinaryEvent = TIocpWSBinaryEvent;
+  TsgcWSDisconnectEvent = TIocpWSDisconnectEvent;
+  TsgcWSErrorEvent = TIocpWSErrorEvent;
+  TsgcWSExceptionEvent = TIocpWSExceptionEvent;
+  TsgcWSHandshakeEvent = TIocpWSHandshakeEvent;
+
+  { Option and enumeration types (unit sgcWebSocket_Types in sgc). }
+  TwsNotifyEvent = TIocpWSNotifyEvents;
+  TwsFragmentedMessages = TIocpWSFragmentedMessages;
+  TsgcWSHeartBeat_Options = TIocpWSHeartBeatOptions;
+  TsgcWSIOHandler_Options = TIocpWSIOHandlerOptions;
+  TsgcWSIOCP_Options = TIocpWSIOCPOptions;
+  TsgcWSOptionsServer = TIocpWSServerOptions;
+
+  EsgcWebSocketException = EIocpWs;
+
+const
+  { Enumeration values are scoped to the unit that declares them: repeat
+    them here so that sgc code using them compiles with this unit alone. }
+  neNoSync = iocpws.server.neNoSync;
+  neAsynchronous = iocpws.server.neAsynchronous;
+  neSynchronous = iocpws.server.neSynchronous;
+  frgOnlyBuffer = iocpws.server.frgOnlyBuffer;
+  frgOnlyFragmented = iocpws.server.frgOnlyFragmented;
+  frgAll = iocpws.server.frgAll;
+
+implementation
+
+initialization
+  RegisterClass(TsgcWebSocketServer);
+end.

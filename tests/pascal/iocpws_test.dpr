@@ -1,0 +1,716 @@
+{ iocpws_test - the Pascal bindings' test program (Free Pascal).
+
+    iocpws_test selftest [--lib PATH]
+        In-process checks: record layout against iws_struct_layout, versions,
+        bad input raising EIocpWs (never an access violation), options,
+        strings, FPU control words; built with -dIOCPWS_DYNAMIC also the
+        loader's errors (missing library, missing function). Prints one
+        line per check ("ok - name" / "not ok - name: why") and ends with
+        "N passed, N failed"; exit code 0 when nothing failed.
+
+    iocpws_test [server] [--opt NAME=VALUE]...
+        A TIocpWebSocketServer on 127.0.0.1, port 0, for tests/pascal/
+        test_pascal.py and its real clients. Options:
+          mode=async|sync|nosync   NotifyEvents (default async)
+          handlers=none            no event handler at all
+          fpu=masked               mask FPU exceptions in the host (the
+                                   default keeps Free Pascal's: unmasked)
+          workers=N                IOHandlerOptions.IOCP.WorkOpThreads
+        It prints one line per event, flushed:
+          PORT <n>                        listening
+          CONNECT <id> <url> <thread>     thread = main | other
+          DISCONNECT <id> <code>
+          DOUBLE_DISCONNECT <id>          (a bug)
+          EXCEPTION <id> <class> <message>
+          ERROR <id> <text>
+          STARTUP / SHUTDOWN              OnStartup / OnShutdown
+          STOPPED active=<0|1> connects=<n> disconnects=<n>
+          BYE connects=<n> disconnects=<n>
+        Messages are echoed (text with WriteData(Text), binary with
+        WriteData(stream)), except text commands:
+          cmd:guid             reply "guid <Guid>"
+          cmd:id               reply "id <Id>"
+          cmd:thread           reply "thread main|other"
+          cmd:raise            the handler raises Exception('boom in handler')
+          cmd:bcast-excl TEXT  Broadcast(TEXT) excluding the sender;
+                               reply "bcast-done"
+          cmd:bcast-incl GUIDS TEXT  Broadcast(TEXT) to GUIDS (comma list)
+          cmd:writeguid TEXT   Server.WriteData(own Guid, TEXT)
+          cmd:count            reply "count <Count>"
+          cmd:fdiv             reply "fdiv <result or exception class>" of 1/0
+          cmd:stop             Active := False inside the handler; prints
+                               STOP_CALLED active=<0|1>
+          cmd:close CODE       Connection.Close(CODE)
+        Standard input: "stop", "start" (prints PORT), "quit" (or EOF).
+        Exit code 0 when every connect got exactly one disconnect. }
+program iocpws_test;
+
+{$I iocpws.defines.inc}
+{$ifdef MSWINDOWS} {$APPTYPE CONSOLE} {$endif}
+
+uses
+  {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
+  SysUtils, Classes, Math, iocpws.lib, iocpws.server;
+
+{ ------------------------------------------------------------------------ }
+{ output, shared by all threads                                             }
+{ ------------------------------------------------------------------------ }
+
+var
+  OutLock: TRTLCriticalSection;
+
+procedure Say(const S: string);
+begin
+  EnterCriticalSection(OutLock);
+  try
+    Writeln(S);
+    Flush(Output);
+  finally
+    LeaveCriticalSection(OutLock);
+  end;
+end;
+
+function ThreadName: string;
+begin
+  if GetCurrentThreadId = MainThreadID then
+    Result := 'main'
+  else
+    Result := 'other';
+end;
+
+{ ------------------------------------------------------------------------ }
+{ selftest                                                                  }
+{ ------------------------------------------------------------------------ }
+
+var
+  Passed, Failed: Integer;
+
+procedure Check(Ok: Boolean; const Name: string; const Why: string = '');
+begin
+  if Ok then
+  begin
+    Inc(Passed);
+    Say('ok - ' + Name);
+  end
+  else
+  begin
+    Inc(Failed);
+    Say('not ok - ' + Name + ': ' + Why);
+  end;
+end;
+
+{ Runs P and checks that it raises EIocpWs (or a subclass) with Code and a
+  message containing Part. }
+type
+  TProc = procedure of object;
+
+procedure ExpectRaise(P: TProc; Code: Integer; const Part, Name: string);
+begin
+  try
+    P;
+    Check(False, Name, 'no exception');
+  except
+    on E: EIocpWs do
+      Check(((Code = 0) or (E.Code = Code)) and
+        (Pos(LowerCase(Part), LowerCase(E.Message)) > 0), Name,
+        Format('%s code %d: %s', [E.ClassName, E.Code, E.Message]));
+    on E: Exception do
+      Check(False, Name, E.ClassName + ': ' + E.Message);
+  end;
+end;
+
+type
+  TSelfTest = class
+    S, S2: TIocpWebSocketServer;
+    LibPath: string;
+    procedure DoWrite;
+    procedure DoBroadcast;
+    procedure DoPing;
+    procedure DoDisconnectAll;
+    procedure DoSetPortActive;
+    procedure DoSecondStart;
+    procedure DoTwoBindings;
+    procedure DoFragmented;
+    procedure DoBroadcastChannel;
+    procedure DoLoadMissing;
+    procedure DoLoadNotIocpws;
+    procedure Run;
+  end;
+
+procedure TSelfTest.DoWrite;
+begin
+  S.WriteData('{00000000-0000-0000-0000-000000000001}', 'x');
+end;
+
+procedure TSelfTest.DoBroadcast;
+begin
+  S.Broadcast('x');
+end;
+
+procedure TSelfTest.DoPing;
+begin
+  S.Ping;
+end;
+
+procedure TSelfTest.DoDisconnectAll;
+begin
+  S.DisconnectAll;
+end;
+
+procedure TSelfTest.DoSetPortActive;
+begin
+  S.Port := 1234;
+end;
+
+procedure TSelfTest.DoSecondStart;
+begin
+  S2.Start;
+end;
+
+procedure TSelfTest.DoTwoBindings;
+begin
+  S2.Bindings.Text := '127.0.0.1:0'#10'127.0.0.2:0';
+  S2.Start;
+end;
+
+procedure TSelfTest.DoFragmented;
+begin
+  S.Options.FragmentedMessages := frgAll;
+end;
+
+procedure TSelfTest.DoBroadcastChannel;
+begin
+  S.Broadcast('x', 'news');
+end;
+
+procedure TSelfTest.DoLoadMissing;
+begin
+  IocpWsLoad('libiocpws-does-not-exist.so.9');
+end;
+
+procedure TSelfTest.DoLoadNotIocpws;
+begin
+  {$ifdef MSWINDOWS}
+  IocpWsLoad('kernel32.dll');
+  {$else}
+  IocpWsLoad('libc.so.6');
+  {$endif}
+end;
+
+procedure LayoutChecks;
+var
+  Cb: iws_callbacks;
+  St: iws_stats;
+
+  procedure Field(const SName, FName: AnsiString; Pascal: PtrUInt);
+  var
+    C: Integer;
+  begin
+    C := iws_struct_layout(PAnsiChar(SName), PAnsiChar(FName));
+    Check(C = Integer(Pascal), Format('layout %s.%s', [SName, FName]),
+      Format('C offset %d, Pascal offset %d', [C, Pascal]));
+  end;
+
+begin
+  Check(iws_struct_layout('iws_callbacks', nil) = SizeOf(iws_callbacks),
+    'layout sizeof(iws_callbacks)', Format('C %d, Pascal %d',
+    [iws_struct_layout('iws_callbacks', nil), SizeOf(iws_callbacks)]));
+  Field('iws_callbacks', 'struct_size', PtrUInt(@Cb.struct_size) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'reserved0', PtrUInt(@Cb.reserved0) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_connect', PtrUInt(@@Cb.on_connect) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_message', PtrUInt(@@Cb.on_message) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_disconnect', PtrUInt(@@Cb.on_disconnect) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_error', PtrUInt(@@Cb.on_error) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_log', PtrUInt(@@Cb.on_log) - PtrUInt(@Cb));
+  Check(iws_struct_layout('iws_stats', nil) = SizeOf(iws_stats),
+    'layout sizeof(iws_stats)', Format('C %d, Pascal %d',
+    [iws_struct_layout('iws_stats', nil), SizeOf(iws_stats)]));
+  Field('iws_stats', 'struct_size', PtrUInt(@St.struct_size) - PtrUInt(@St));
+  Field('iws_stats', 'reserved0', PtrUInt(@St.reserved0) - PtrUInt(@St));
+  Field('iws_stats', 'connections_current', PtrUInt(@St.connections_current) - PtrUInt(@St));
+  Field('iws_stats', 'connections_total', PtrUInt(@St.connections_total) - PtrUInt(@St));
+  Field('iws_stats', 'handshakes_refused', PtrUInt(@St.handshakes_refused) - PtrUInt(@St));
+  Field('iws_stats', 'messages_in', PtrUInt(@St.messages_in) - PtrUInt(@St));
+  Field('iws_stats', 'messages_out', PtrUInt(@St.messages_out) - PtrUInt(@St));
+  Field('iws_stats', 'bytes_in', PtrUInt(@St.bytes_in) - PtrUInt(@St));
+  Field('iws_stats', 'bytes_out', PtrUInt(@St.bytes_out) - PtrUInt(@St));
+  Field('iws_stats', 'bytes_queued', PtrUInt(@St.bytes_queued) - PtrUInt(@St));
+  Check(iws_struct_layout('iws_nothing', nil) = IWS_E_INVALID_ARG,
+    'layout of an unknown struct is IWS_E_INVALID_ARG');
+end;
+
+procedure TSelfTest.Run;
+var
+  H: piws_server;
+  rc: Integer;
+  Cb: iws_callbacks;
+  U: RawByteString;
+  T: string;
+  CW, CW2: Word;
+  MX, MX2: Cardinal;
+  Got: Boolean;
+begin
+  {$ifdef IOCPWS_DYNAMIC}
+  { the loader's errors come first: nothing is loaded yet }
+  Check(not IocpWsLoaded, 'dynamic: nothing loaded before the first call');
+  ExpectRaise(DoLoadMissing, IWS_E_SYSTEM, 'libiocpws-does-not-exist.so.9',
+    'dynamic: a missing library is named in EIocpWsLibrary');
+  ExpectRaise(DoLoadNotIocpws, IWS_E_SYSTEM, 'iws_version',
+    'dynamic: a library without iocpws functions names the missing function');
+  Check(not IocpWsLoaded, 'dynamic: still not loaded after the failures');
+  if LibPath <> '' then
+    IocpWsLibraryName := LibPath;
+  try
+    IocpWsLoad;
+    Check(IocpWsLoaded, 'dynamic: the real library loads');
+  except
+    on E: Exception do
+      Check(False, 'dynamic: the real library loads', E.Message);
+  end;
+  {$endif}
+
+  { versions }
+  Check(iws_abi_version = IWS_HEADER_ABI_VERSION, 'iws_abi_version matches the header');
+  Check(iws_version = IWS_VERSION_NUMBER, 'iws_version matches the header',
+    IntToStr(iws_version));
+  Check(string(iws_version_string) = IWS_HEADER_VERSION_STRING,
+    'iws_version_string matches the header');
+  try
+    IocpWsCheckVersion;
+    Check(True, 'IocpWsCheckVersion accepts this library');
+  except
+    on E: Exception do
+      Check(False, 'IocpWsCheckVersion accepts this library', E.Message);
+  end;
+  Check(Pos('IWS_E_BIND', IocpWsErrorText(IWS_E_BIND)) = 1, 'IocpWsErrorText names the code',
+    IocpWsErrorText(IWS_E_BIND));
+
+  LayoutChecks;
+
+  { the raw layer refuses bad input with codes }
+  FillChar(Cb, SizeOf(Cb), 0);
+  Cb.struct_size := SizeOf(Cb);
+  rc := iws_create(IWS_HEADER_ABI_VERSION + 98, @Cb, nil, H);
+  Check(rc = IWS_E_ABI_MISMATCH, 'iws_create refuses another ABI', IntToStr(rc));
+  Check(iws_start(nil) = IWS_E_INVALID_ARG, 'iws_start(nil) is IWS_E_INVALID_ARG');
+  Check(iws_send_text(nil, 1, 'x', 1) = IWS_E_INVALID_ARG, 'iws_send_text(nil) is IWS_E_INVALID_ARG');
+  Cb.struct_size := 3;
+  rc := iws_create(IWS_HEADER_ABI_VERSION, @Cb, nil, H);
+  Check(rc = IWS_E_STRUCT_SIZE, 'iws_create refuses a struct_size it does not know', IntToStr(rc));
+
+  { strings }
+  U := #$C3#$A9#$E2#$82#$AC#$F0#$9F#$98#$80; { e-acute, euro, emoji }
+  T := IocpWsUtf8ToString(PAnsiChar(U), Length(U));
+  Check(IocpWsStringToUtf8(T) = U, 'UTF-8 -> string -> UTF-8 keeps non-ASCII text');
+  Check(IocpWsUtf8ToString(nil, 0) = '', 'empty UTF-8 is an empty string');
+
+  { the component on a stopped server }
+  S := TIocpWebSocketServer.Create(nil);
+  S2 := TIocpWebSocketServer.Create(nil);
+  try
+    ExpectRaise(DoWrite, IWS_E_BAD_STATE, 'not active', 'WriteData on a stopped server raises EIocpWs');
+    ExpectRaise(DoBroadcast, IWS_E_BAD_STATE, 'not active', 'Broadcast on a stopped server raises EIocpWs');
+    ExpectRaise(DoPing, IWS_E_BAD_STATE, 'not active', 'Ping on a stopped server raises EIocpWs');
+    ExpectRaise(DoDisconnectAll, IWS_E_BAD_STATE, 'not active', 'DisconnectAll on a stopped server raises EIocpWs');
+    ExpectRaise(DoFragmented, IWS_E_INVALID_ARG, 'frgOnlyBuffer', 'FragmentedMessages other than frgOnlyBuffer raises');
+    try
+      S.Stop;
+      Check(not S.Active, 'Stop on a stopped server does nothing');
+    except
+      on E: Exception do
+        Check(False, 'Stop on a stopped server does nothing', E.Message);
+    end;
+    Check(S.Count = 0, 'Count of a stopped server is 0');
+    Check(S.Connections[0] = nil, 'Connections[] out of range is nil');
+    Check(S.ConnectionsByGUID['nonsense'] = nil, 'ConnectionsByGUID of an unknown GUID is nil');
+
+    { start with no handler at all; FPU words of the host unchanged }
+    S.Host := '127.0.0.1';
+    S.Port := 0;
+    CW := Get8087CW;
+    MX := GetMXCSR;
+    S.Active := True;
+    CW2 := Get8087CW;
+    MX2 := GetMXCSR;
+    Check(S.Active and (S.ListeningPort > 0), 'Start with no handlers listens', IntToStr(S.ListeningPort));
+    Check((CW = CW2) and ((MX and $FFC0) = (MX2 and $FFC0)),
+      'the host''s FPU control words survive Start',
+      Format('x87 %x -> %x, MXCSR %x -> %x', [CW, CW2, MX, MX2]));
+    S.Start;
+    Check(S.Active, 'Start on an active server does nothing');
+    ExpectRaise(DoSetPortActive, IWS_E_BAD_STATE, 'stop it first', 'changing Port while active raises EIocpWs');
+    ExpectRaise(DoBroadcastChannel, IWS_E_INVALID_ARG, 'channel', 'Broadcast to a channel raises EIocpWs');
+    Got := True;
+    try
+      S.Broadcast('nobody listens');
+      S.Ping('hb');
+      Check(S.WriteData('{00000000-0000-0000-0000-000000000001}', 'x') = False,
+        'WriteData to an unknown GUID is False');
+    except
+      on E: Exception do
+      begin
+        Got := False;
+        Check(False, 'Broadcast and Ping with no connection', E.Message);
+      end;
+    end;
+    if Got then
+      Check(True, 'Broadcast and Ping with no connection');
+    Check(S.GetStats.connections_current = 0, 'GetStats works');
+
+    { a second server on the same port: bind error, named }
+    S2.Host := '127.0.0.1';
+    S2.Port := S.ListeningPort;
+    ExpectRaise(DoSecondStart, IWS_E_BIND, 'bind', 'a port in use raises EIocpWs naming bind');
+    Check(not S2.Active, 'a failed Start leaves the server stopped');
+    S2.Port := 0;
+    ExpectRaise(DoTwoBindings, IWS_E_INVALID_ARG, 'Bindings', 'two Bindings raise EIocpWs');
+    S2.Bindings.Text := '127.0.0.1:0';
+    S2.Start;
+    Check(S2.Active and (S2.ListeningPort > 0), 'Bindings 127.0.0.1:0 listens');
+    S2.Stop;
+    CW := Get8087CW;
+    S.Active := False;
+    Check(not S.Active and (Get8087CW = CW), 'Stop works and keeps the host''s FPU word');
+    S.Start;
+    Check(S.Active, 'a stopped server starts again');
+  finally
+    S.Free;
+    S2.Free;
+  end;
+  Check(True, 'Free of an active server stops it');
+end;
+
+procedure RunSelfTest;
+var
+  T: TSelfTest;
+  I: Integer;
+begin
+  T := TSelfTest.Create;
+  try
+    for I := 2 to ParamCount - 1 do
+      if ParamStr(I) = '--lib' then
+        T.LibPath := ParamStr(I + 1);
+    try
+      T.Run;
+    except
+      on E: Exception do
+        Check(False, 'selftest ran to the end', E.ClassName + ': ' + E.Message);
+    end;
+  finally
+    T.Free;
+  end;
+  Say(Format('%d passed, %d failed', [Passed, Failed]));
+  if Failed > 0 then
+    ExitCode := 1;
+end;
+
+{ ------------------------------------------------------------------------ }
+{ server                                                                    }
+{ ------------------------------------------------------------------------ }
+
+type
+  TStdinReader = class(TThread)
+  public
+    Lines: TStringList;
+    Lock: TRTLCriticalSection;
+    Done: Boolean;
+    procedure Execute; override;
+    function Next(out Line: string): Boolean;
+  end;
+
+  TTestServer = class
+    Server: TIocpWebSocketServer;
+    IdsLock: TRTLCriticalSection;
+    Seen: TStringList;    { ids ever connected -> 'open' / 'gone' }
+    Connects, Disconnects, Anomalies: Integer;
+    procedure OnConnect(Connection: TIocpWSConnection);
+    procedure OnMessage(Connection: TIocpWSConnection; const Text: string);
+    procedure OnBinary(Connection: TIocpWSConnection; const Data: TMemoryStream);
+    procedure OnDisconnect(Connection: TIocpWSConnection; Code: Integer);
+    procedure OnError(Connection: TIocpWSConnection; const Error: string);
+    procedure OnException(Connection: TIocpWSConnection; E: Exception);
+    procedure OnStartup(Sender: TObject);
+    procedure OnShutdown(Sender: TObject);
+  end;
+
+procedure TStdinReader.Execute;
+var
+  L: string;
+begin
+  while not Eof(Input) do
+  begin
+    Readln(L);
+    EnterCriticalSection(Lock);
+    Lines.Add(Trim(L));
+    LeaveCriticalSection(Lock);
+  end;
+  EnterCriticalSection(Lock);
+  Lines.Add('quit');
+  LeaveCriticalSection(Lock);
+end;
+
+function TStdinReader.Next(out Line: string): Boolean;
+begin
+  EnterCriticalSection(Lock);
+  try
+    Result := Lines.Count > 0;
+    if Result then
+    begin
+      Line := Lines[0];
+      Lines.Delete(0);
+    end;
+  finally
+    LeaveCriticalSection(Lock);
+  end;
+end;
+
+function IdOf(C: TIocpWSConnection): string;
+begin
+  if C = nil then
+    Result := '0'
+  else
+    Result := IntToStr(C.Id);
+end;
+
+procedure TTestServer.OnConnect(Connection: TIocpWSConnection);
+begin
+  EnterCriticalSection(IdsLock);
+  try
+    Inc(Connects);
+    if Seen.IndexOfName(IdOf(Connection)) >= 0 then
+    begin
+      Inc(Anomalies);
+      Say('DUPLICATE_CONNECT ' + IdOf(Connection));
+    end;
+    Seen.Values[IdOf(Connection)] := 'open';
+  finally
+    LeaveCriticalSection(IdsLock);
+  end;
+  Say(Format('CONNECT %s %s %s', [IdOf(Connection), Connection.URL, ThreadName]));
+end;
+
+procedure TTestServer.OnDisconnect(Connection: TIocpWSConnection; Code: Integer);
+var
+  State: string;
+begin
+  EnterCriticalSection(IdsLock);
+  try
+    Inc(Disconnects);
+    State := Seen.Values[IdOf(Connection)];
+    if State <> 'open' then
+      Inc(Anomalies);
+    Seen.Values[IdOf(Connection)] := 'gone';
+  finally
+    LeaveCriticalSection(IdsLock);
+  end;
+  if State = 'gone' then
+    Say('DOUBLE_DISCONNECT ' + IdOf(Connection))
+  else if State <> 'open' then
+    Say('UNKNOWN_DISCONNECT ' + IdOf(Connection));
+  Say(Format('DISCONNECT %s %d', [IdOf(Connection), Code]));
+end;
+
+procedure TTestServer.OnMessage(Connection: TIocpWSConnection; const Text: string);
+var
+  Cmd, Arg, Rest: string;
+  P: Integer;
+  Zero, R: Double;
+begin
+  if Copy(Text, 1, 4) <> 'cmd:' then
+  begin
+    Connection.WriteData(Text);
+    Exit;
+  end;
+  Cmd := Copy(Text, 5, MaxInt);
+  Arg := '';
+  P := Pos(' ', Cmd);
+  if P > 0 then
+  begin
+    Arg := Copy(Cmd, P + 1, MaxInt);
+    Cmd := Copy(Cmd, 1, P - 1);
+  end;
+  if Cmd = 'guid' then
+    Connection.WriteData('guid ' + Connection.Guid)
+  else if Cmd = 'id' then
+    Connection.WriteData('id ' + IdOf(Connection))
+  else if Cmd = 'thread' then
+    Connection.WriteData('thread ' + ThreadName)
+  else if Cmd = 'raise' then
+    raise Exception.Create('boom in handler')
+  else if Cmd = 'bcast-excl' then
+  begin
+    Server.Broadcast(Arg, '', '', Connection.Guid);
+    Connection.WriteData('bcast-done');
+  end
+  else if Cmd = 'bcast-incl' then
+  begin
+    P := Pos(' ', Arg);
+    Rest := Copy(Arg, P + 1, MaxInt);
+    Server.Broadcast(Rest, '', '', '', Copy(Arg, 1, P - 1));
+    Connection.WriteData('bcast-done');
+  end
+  else if Cmd = 'writeguid' then
+    Server.WriteData(Connection.Guid, Arg)
+  else if Cmd = 'count' then
+    Connection.WriteData('count ' + IntToStr(Server.Count))
+  else if Cmd = 'fdiv' then
+  begin
+    Zero := StrToFloat('0');
+    try
+      R := 1 / Zero;
+      Connection.WriteData('fdiv ' + FloatToStr(R));
+    except
+      on E: Exception do
+        Connection.WriteData('fdiv ' + E.ClassName);
+    end;
+  end
+  else if Cmd = 'stop' then
+  begin
+    Server.Active := False;
+    Say('STOP_CALLED active=' + IntToStr(Ord(Server.Active)));
+  end
+  else if Cmd = 'close' then
+    Connection.Close(StrToIntDef(Arg, 1000))
+  else
+    Connection.WriteData('unknown command ' + Cmd);
+end;
+
+procedure TTestServer.OnBinary(Connection: TIocpWSConnection; const Data: TMemoryStream);
+begin
+  Connection.WriteData(Data);
+end;
+
+procedure TTestServer.OnError(Connection: TIocpWSConnection; const Error: string);
+begin
+  Say(Format('ERROR %s %s', [IdOf(Connection), Error]));
+end;
+
+procedure TTestServer.OnException(Connection: TIocpWSConnection; E: Exception);
+begin
+  Say(Format('EXCEPTION %s %s %s', [IdOf(Connection), E.ClassName, E.Message]));
+end;
+
+procedure TTestServer.OnStartup(Sender: TObject);
+begin
+  Say('STARTUP');
+end;
+
+procedure TTestServer.OnShutdown(Sender: TObject);
+begin
+  Say('SHUTDOWN');
+end;
+
+procedure RunServer;
+var
+  T: TTestServer;
+  R: TStdinReader;
+  I: Integer;
+  Opt, Name, Value, Line: string;
+  Quit: Boolean;
+begin
+  T := TTestServer.Create;
+  InitCriticalSection(T.IdsLock);
+  T.Seen := TStringList.Create;
+  T.Server := TIocpWebSocketServer.Create(nil);
+  T.Server.Host := '127.0.0.1';
+  T.Server.Port := 0;
+  T.Server.MaxMessageSize := 17 * 1024 * 1024;
+  T.Server.Options.StopTimeout := 3000;
+  T.Server.OnConnect := T.OnConnect;
+  T.Server.OnMessage := T.OnMessage;
+  T.Server.OnBinary := T.OnBinary;
+  T.Server.OnDisconnect := T.OnDisconnect;
+  T.Server.OnError := T.OnError;
+  T.Server.OnException := T.OnException;
+  T.Server.OnStartup := T.OnStartup;
+  T.Server.OnShutdown := T.OnShutdown;
+  I := 1;
+  while I <= ParamCount do
+  begin
+    if (ParamStr(I) = '--opt') and (I < ParamCount) then
+    begin
+      Inc(I);
+      Opt := ParamStr(I);
+      Name := Copy(Opt, 1, Pos('=', Opt) - 1);
+      Value := Copy(Opt, Pos('=', Opt) + 1, MaxInt);
+      if Name = 'mode' then
+      begin
+        if Value = 'sync' then T.Server.NotifyEvents := neSynchronous
+        else if Value = 'nosync' then T.Server.NotifyEvents := neNoSync
+        else T.Server.NotifyEvents := neAsynchronous;
+      end
+      else if (Name = 'handlers') and (Value = 'none') then
+      begin
+        T.Server.OnConnect := nil;
+        T.Server.OnMessage := nil;
+        T.Server.OnBinary := nil;
+        T.Server.OnDisconnect := nil;
+        T.Server.OnError := nil;
+        T.Server.OnException := nil;
+      end
+      else if (Name = 'fpu') and (Value = 'masked') then
+        SetExceptionMask([exInvalidOp, exDenormalized, exZeroDivide,
+          exOverflow, exUnderflow, exPrecision])
+      else if Name = 'workers' then
+        T.Server.IOHandlerOptions.IOCP.WorkOpThreads := StrToInt(Value);
+    end;
+    Inc(I);
+  end;
+
+  R := TStdinReader.Create(True);
+  R.Lines := TStringList.Create;
+  InitCriticalSection(R.Lock);
+  R.FreeOnTerminate := False;
+  R.Start;
+
+  T.Server.Active := True;
+  Say('PORT ' + IntToStr(T.Server.ListeningPort));
+  Quit := False;
+  while not Quit do
+  begin
+    CheckSynchronize(20);
+    while R.Next(Line) do
+    begin
+      try
+        if Line = 'quit' then
+          Quit := True
+        else if Line = 'stop' then
+        begin
+          T.Server.Active := False;
+          EnterCriticalSection(T.IdsLock);
+          Say(Format('STOPPED active=%d connects=%d disconnects=%d',
+            [Ord(T.Server.Active), T.Connects, T.Disconnects]));
+          LeaveCriticalSection(T.IdsLock);
+        end
+        else if Line = 'start' then
+        begin
+          T.Server.Active := True;
+          Say('PORT ' + IntToStr(T.Server.ListeningPort));
+        end;
+      except
+        on E: Exception do
+          Say('COMMAND_FAILED ' + E.ClassName + ' ' + E.Message);
+      end;
+      if Quit then
+        Break;
+    end;
+  end;
+  T.Server.Free;
+  Say(Format('BYE connects=%d disconnects=%d', [T.Connects, T.Disconnects]));
+  if (T.Connects <> T.Disconnects) or (T.Anomalies <> 0) then
+    ExitCode := 1;
+  { the reader thread blocks in Readln until EOF; do not wait for it }
+  Halt(ExitCode);
+end;
+
+begin
+  InitCriticalSection(OutLock);
+  {$ifdef FPC}
+  { UTF-8 everywhere for the non-Unicode string type (see the README) }
+  DefaultSystemCodePage := CP_UTF8;
+  {$endif}
+  if ParamStr(1) = 'selftest' then
+    RunSelfTest
+  else
+    RunServer;
+end.

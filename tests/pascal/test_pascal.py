@@ -1,0 +1,306 @@
+"""The Pascal component (iocpws.server) against a real client: Python
+websockets drives tests/pascal/iocpws_test.dpr, natively or under Wine."""
+
+import asyncio
+import os
+import re
+import subprocess
+import threading
+import time
+
+import pytest
+
+from iws_helpers import MIB, ask, close, connect, recv, run, send, url
+import websockets
+
+MODES = ["async", "sync", "nosync"]
+NON_ASCII = "héllo wörld — € ☃ 日本語 🎉"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_text_echo_keeps_non_ascii(start_server, mode):
+    s = start_server(mode=mode)
+
+    async def go():
+        async with connect(url(s, "/echo?x=1")) as ws:
+            assert await ask(ws, NON_ASCII) == NON_ASCII
+            assert await ask(ws, "") == ""
+            assert await ask(ws, "plain") == "plain"
+
+    run(go())
+    _, m = s.wait_for(r"CONNECT (\d+) (\S+) (\w+)")
+    assert m.group(2) == "/echo?x=1"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_binary_1mib_round_trip(start_server, mode):
+    s = start_server(mode=mode)
+    blob = bytes((i * 7 + 3) & 0xFF for i in range(MIB))
+
+    async def go():
+        async with connect(url(s)) as ws:
+            await send(ws, blob)
+            got = await recv(ws, timeout=30)
+            assert isinstance(got, bytes) and got == blob
+            await send(ws, b"")
+            assert await recv(ws) == b""
+
+    run(go())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_disconnect_reports_the_close_code(start_server, mode):
+    s = start_server(mode=mode)
+
+    async def go():
+        ws = await connect(url(s))
+        await ask(ws, "x")
+        await close(ws, 4001, "bye")
+        ws2 = await connect(url(s))
+        await send(ws2, "cmd:close 4002")  # the server closes this one
+        await asyncio.wait_for(ws2.wait_closed(), 10)
+        assert ws2.close_code == 4002
+
+    run(go())
+    codes = sorted(int(m.group(2)) for m in s.wait_count(r"DISCONNECT (\d+) (\d+)", 2))
+    assert codes == [4001, 4002]
+
+
+@pytest.mark.parametrize("mode,expected", [("async", "main"), ("sync", "main"), ("nosync", "other")])
+def test_notify_events_choose_the_thread(start_server, mode, expected):
+    s = start_server(mode=mode)
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "cmd:thread") == f"thread {expected}"
+
+    run(go())
+    _, m = s.wait_for(r"CONNECT (\d+) (\S+) (\w+)")
+    assert m.group(3) == expected
+
+
+async def guid_of(ws):
+    reply = await ask(ws, "cmd:guid")
+    assert re.fullmatch(r"guid \{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}", reply), reply
+    return reply.split()[1]
+
+
+@pytest.mark.parametrize("mode", ["async", "nosync"])
+def test_broadcast_with_exclude_and_include(start_server, mode):
+    s = start_server(mode=mode)
+
+    async def go():
+        a, b, c = [await connect(url(s)) for _ in range(3)]
+        ga, gb, gc = [await guid_of(w) for w in (a, b, c)]
+        assert len({ga, gb, gc}) == 3
+        # everyone but the sender
+        assert await ask(a, "cmd:bcast-excl " + NON_ASCII) == "bcast-done"
+        assert await recv(b) == NON_ASCII
+        assert await recv(c) == NON_ASCII
+        # only the listed ones
+        assert await ask(a, f"cmd:bcast-incl {ga},{gc} only-a-c") == "only-a-c"
+        assert await recv(a) == "bcast-done"
+        assert await recv(c) == "only-a-c"
+        # b got nothing from either: its next message is its own echo
+        assert await ask(b, "b-echo") == "b-echo"
+        # WriteData(aGuid, aMessage)
+        assert await ask(c, "cmd:writeguid to-myself") == "to-myself"
+        assert await ask(c, "cmd:count") == "count 3"
+        for w in (a, b, c):
+            await close(w)
+
+    run(go())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exception_in_a_handler_is_reported_and_harmless(start_server, mode):
+    s = start_server(mode=mode)
+
+    async def go():
+        async with connect(url(s)) as ws:
+            await send(ws, "cmd:raise")
+            assert await ask(ws, "still alive") == "still alive"
+
+    run(go())
+    _, m = s.wait_for(r"EXCEPTION (\d+) (\S+) (.*)")
+    assert m.group(2) == "Exception" and m.group(3) == "boom in handler"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stop_with_connections_open_then_restart(start_server, mode):
+    """Active := False on the main thread while handlers are queued or
+    synchronised: no deadlock; every OnDisconnect has run when it returns."""
+    s = start_server(mode=mode)
+    closed = []
+
+    async def clients():
+        socks = [await connect(url(s)) for _ in range(3)]
+        for w in socks:
+            await ask(w, "x")
+        mark = s.mark()
+        s.command("stop")
+        for w in socks:
+            await asyncio.wait_for(w.wait_closed(), 15)
+            closed.append(w.close_code)
+        return mark
+
+    mark = run(clients())
+    _, m = s.wait_for(r"STOPPED active=(\d) connects=(\d+) disconnects=(\d+)", since=mark, timeout=20)
+    assert m.group(1) == "0"
+    assert m.group(2) == m.group(3) == "3", "every OnDisconnect ran before Stop returned"
+    assert closed == [1001, 1001, 1001]
+    s.wait_for(r"SHUTDOWN", since=mark)
+
+    mark = s.mark()
+    s.command("start")
+    _, m = s.wait_for(r"PORT (\d+)", since=mark)
+    s.port = int(m.group(1))
+
+    async def again():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "after restart") == "after restart"
+
+    run(again())
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+def test_stop_from_inside_a_handler(start_server, mode):
+    """Active := False inside OnMessage, which a library thread may be
+    waiting for (neSynchronous): the stop finishes in the background."""
+    s = start_server(mode=mode)
+
+    async def go():
+        a = await connect(url(s))
+        b = await connect(url(s))
+        await ask(b, "x")
+        await send(a, "cmd:stop")
+        for w in (a, b):
+            await asyncio.wait_for(w.wait_closed(), 15)
+            assert w.close_code == 1001
+
+    run(go())
+    s.wait_for(r"STOP_CALLED active=0")
+    s.wait_for(r"SHUTDOWN", timeout=15)
+    s.wait_count(r"DISCONNECT \d+ 1001", 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_fpu_exceptions_unmasked_in_the_host(start_server, mode):
+    """Free Pascal unmasks FPU exceptions by default (like Delphi before 12):
+    the engine still works, and a handler sees the host's masks (1/0 raises
+    EZeroDivide) even on a library thread."""
+    s = start_server(mode=mode)
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "cmd:fdiv") == "fdiv EZeroDivide"
+            assert await ask(ws, NON_ASCII) == NON_ASCII
+
+    run(go())
+
+
+def test_fpu_masked_host(start_server):
+    s = start_server(mode="nosync", fpu="masked")
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert (await ask(ws, "cmd:fdiv")).lower() in ("fdiv +inf", "fdiv inf")
+
+    run(go())
+
+
+def test_no_handlers_at_all(start_server):
+    s = start_server(handlers="none")
+
+    async def go():
+        async with connect(url(s)) as ws:
+            await send(ws, "nobody listens")
+            await send(ws, b"\x00" * 1000)
+            await close(ws)
+
+    run(go())
+
+
+def test_worker_threads(start_server):
+    s = start_server(mode="nosync", workers="2")
+
+    async def go():
+        socks = [await connect(url(s)) for _ in range(4)]
+        for i, w in enumerate(socks):
+            assert await ask(w, f"w{i}") == f"w{i}"
+        for w in socks:
+            await close(w)
+
+    run(go())
+
+
+# ---- the samples --------------------------------------------------------
+
+
+class Sample:
+    def __init__(self, env, stop_line):
+        from conftest import program
+
+        self.stop_line = stop_line
+        self.proc = subprocess.Popen(
+            [program(env), "0"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        self.lines = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._pump, daemon=True).start()
+        assert self.ready.wait(30), "the sample printed no port:\n" + "\n".join(self.lines)
+        m = re.search(r"port (\d+)", self.lines[0])
+        assert m, self.lines
+        self.port = int(m.group(1))
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+            self.ready.set()
+
+    def stop(self):
+        self.proc.stdin.write(self.stop_line + "\n")
+        self.proc.stdin.flush()
+        return self.proc.wait(30)
+
+
+def test_sample_echo_server():
+    sample = Sample("IWS_PASCAL_ECHO", "")
+    try:
+
+        async def go():
+            async with connect(url(sample)) as ws:
+                assert await ask(ws, NON_ASCII) == NON_ASCII
+                assert await ask(ws, b"\x01\x02") == b"\x01\x02"
+
+        run(go())
+    finally:
+        assert sample.stop() == 0
+
+
+def test_sample_chat_server():
+    sample = Sample("IWS_PASCAL_CHAT", "quit")
+    try:
+
+        async def go():
+            a = await connect(url(sample))
+            assert (await recv(a)).startswith("welcome")
+            b = await connect(url(sample))
+            assert (await recv(b)).startswith("welcome")
+            assert await recv(a) == "* someone joined"
+            await send(a, NON_ASCII)
+            assert await recv(b) == NON_ASCII
+            await close(b)
+            assert await recv(a) == "* someone left"
+            await close(a)
+
+        run(go())
+    finally:
+        assert sample.stop() == 0
+    assert any("left (code 1000)" in line for line in sample.lines), sample.lines
