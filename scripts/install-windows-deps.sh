@@ -11,7 +11,7 @@
 #
 # Installs mingw-w64, wine, wine64, cmake, ninja-build and what
 # scripts/build-windows-deps.sh needs (dpkg-dev for `apt-get source`, perl,
-# make, python3), adds deb-src entries mirroring the binary sources, and tries
+# make, python3), fpc and fpc-source for scripts/build-fpc-windows.sh, adds deb-src entries mirroring the binary sources, and tries
 # to install 32-bit Wine (wine32:i386). 32-bit Wine is optional: if it cannot
 # be installed the script still succeeds and records the reason in
 #   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/wine32.status
@@ -206,7 +206,8 @@ apt_update() { # retries: a mirror in the middle of a sync can fail one index
 }
 
 # 1. Packages for the cross build and the 64-bit runtime tier.
-PACKAGES=(mingw-w64 wine wine64 cmake ninja-build dpkg-dev make perl python3 xz-utils ca-certificates)
+PACKAGES=(mingw-w64 wine wine64 cmake ninja-build dpkg-dev make perl python3 xz-utils ca-certificates
+  fpc fpc-source) # fpc, fpc-source: scripts/build-fpc-windows.sh (Pascal for Windows)
 missing=()
 for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -206,10 +206,15 @@ class ConnectionClosedEarly(AssertionError):
 class RawClient:
     """A blocking TCP client speaking WebSocket byte by byte."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=STEP):
+    def __init__(self, port, host="127.0.0.1", timeout=STEP, rcvbuf=None):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
+        if rcvbuf:
+            # Before connect, so the advertised window stays small: a client
+            # that stops reading then backs the server up after a few KiB
+            # instead of the megabytes loopback buffers hold.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.connect((host, port))
         self.port = port

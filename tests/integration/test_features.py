@@ -119,22 +119,27 @@ def test_broadcast_excludes_sender_and_sendall(server):
     server.wait_for(r"SENDALL 3 rc=0", since=mark)
 
 
+FLOOD_SIZE = 1024  # bytes per message in the send-queue flood tests
+
+
 def test_send_queue_limit_error_policy(start_server):
     server = start_server(send_queue_limit=65536, send_queue_policy="error")
-    with RawClient(server.port) as c:
+    with RawClient(server.port, rcvbuf=4096) as c:
         c.handshake()
         cid = c.conn_id()
         # the client stops reading; a foreign thread floods it until a send
-        # fails
-        c.send_text("cmd:foreign 3000000")
+        # fails (1 KiB messages: the socket buffers fill after thousands of
+        # sends, not hundreds of thousands, which matters under Wine)
+        c.send_text(f"cmd:foreign 3000000 {FLOOD_SIZE}")
         _, m = server.wait_for(rf"FOREIGN_FAIL {cid} (\d+) (-?\d+)", timeout=30)
         assert int(m.group(2)) == -202, "IWS_E_QUEUE_FULL expected"
         sent = int(m.group(1))
         assert sent > 0
         # the connection stays open: it drains, every queued message arrives
         # in order, and then the connection echoes again
-        last = f"foreign-{sent - 1}".encode()
-        before = c.read_until(bytes([0x81, len(last)]) + last, timeout=60)
+        last = f"foreign-{sent - 1}".encode().ljust(FLOOD_SIZE, b".")
+        header = bytes([0x81, 126]) + FLOOD_SIZE.to_bytes(2, "big")
+        before = c.read_until(header + last, timeout=60)
         assert before.count(b"foreign-") == sent - 1, "every queued message arrives"
         c.send_text("after-flood")
         f = c.recv_message()
@@ -146,10 +151,10 @@ def test_send_queue_limit_close_policy(start_server):
     server = start_server(
         send_queue_limit=65536, send_queue_policy="close", close_timeout_ms=500
     )
-    with RawClient(server.port) as c:
+    with RawClient(server.port, rcvbuf=4096) as c:
         c.handshake()
         cid = c.conn_id()
-        c.send_text("cmd:foreign 3000000")
+        c.send_text(f"cmd:foreign 3000000 {FLOOD_SIZE}")
         _, m = server.wait_for(rf"FOREIGN_FAIL {cid} \d+ (-?\d+)", timeout=30)
         # IWS_E_CLOSING (the send that overflowed closed the connection) or
         # IWS_E_NO_CONNECTION (already gone)

@@ -23,7 +23,8 @@
  *
  *   cmd:close CODE REASON...  iws_close(id, CODE, REASON); no reply
  *   cmd:disconnect            iws_disconnect(id)
- *   cmd:foreign N             a new thread sends "foreign-0".."foreign-<N-1>"
+ *   cmd:foreign N [SIZE]      a new thread sends "foreign-0".."foreign-<N-1>",
+ *                             each padded with '.' to SIZE bytes (<= 65536)
  *   cmd:broadcast TEXT        broadcast TEXT to all but the sender;
  *                             reply "broadcast-sent <n>"
  *   cmd:thread                reply "thread <1|0>": same OS thread as
@@ -191,15 +192,20 @@ static void replyf(iws_conn_id id, const char *fmt, ...) {
 typedef struct foreign_job {
   iws_conn_id id;
   long count;
+  size_t size; /* pad each message to this many bytes */
+  char buf[65536];
 } foreign_job;
 
 static void foreign_main(void *arg) {
   foreign_job *job = arg;
   long i;
-  char buf[64];
   for (i = 0; i < job->count; i++) {
-    int n = snprintf(buf, sizeof buf, "foreign-%ld", i);
-    int32_t rc = iws_send_text(g_server, job->id, buf, (uint64_t)n);
+    size_t n = (size_t)snprintf(job->buf, 64, "foreign-%ld", i);
+    if (job->size > n) {
+      memset(job->buf + n, '.', job->size - n);
+      n = job->size;
+    }
+    int32_t rc = iws_send_text(g_server, job->id, job->buf, (uint64_t)n);
     if (rc != IWS_OK) {
       emit("FOREIGN_FAIL %" PRIu64 " %ld %d", job->id, i, (int)rc);
       break;
@@ -210,7 +216,7 @@ static void foreign_main(void *arg) {
   atomic_fetch_sub(&g_foreign_running, 1);
 }
 
-static void start_foreign(iws_conn_id id, long count) {
+static void start_foreign(iws_conn_id id, long count, long size) {
   foreign_job *job = malloc(sizeof *job);
   if (job == NULL) {
     reply(id, "foreign-failed nomem");
@@ -218,6 +224,7 @@ static void start_foreign(iws_conn_id id, long count) {
   }
   job->id = id;
   job->count = count;
+  job->size = size < 0 ? 0 : size > 65536 ? 65536 : (size_t)size;
   atomic_fetch_add(&g_foreign_running, 1);
   if (pt_thread_start_detached(foreign_main, job) != 0) {
     atomic_fetch_sub(&g_foreign_running, 1);
@@ -260,9 +267,11 @@ static void run_command(iws_conn_id id, const char *cmd) {
     int32_t rc = iws_disconnect(g_server, id);
     if (rc != IWS_OK) emit("DISCONNECT_RC %" PRIu64 " %d", id, (int)rc);
   } else if ((arg = command_arg(cmd, "foreign")) != NULL) {
-    long count = strtol(arg, NULL, 10);
+    char *end;
+    long count = strtol(arg, &end, 10);
+    long size = strtol(end, NULL, 10);
     if (count < 0) count = 0;
-    start_foreign(id, count);
+    start_foreign(id, count, size);
   } else if ((arg = command_arg(cmd, "broadcast")) != NULL) {
     uint32_t sent = 0;
     int32_t rc = iws_broadcast(g_server, IWS_OP_TEXT, arg, strlen(arg), &id,
