@@ -17,10 +17,17 @@
 #                     Without 32-bit Wine the win32 runtime part prints
 #                     SKIPPED with the reason (never counted as passed); its
 #                     build and export check still run.
+#   pascal            Free Pascal builds the bindings, samples and test
+#                     program and runs them against build/libiocpws.so
+#                     (tests/pascal/run.sh: names, self test, pytest)
+#   pascal-win64,     the same cross-compiled for Windows against
+#   pascal-win32      build-win64|win32/iocpws.dll, run under Wine; without
+#                     32-bit Wine pascal-win32 builds everything and prints
+#                     SKIPPED for its runtime reports.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -72,8 +79,8 @@ skip_tier() { # skip_tier <report> <reason>
   echo "$2" >"$RESULTS/$1.skipped"
 }
 
-windows_tier() { # windows_tier x86_64|i686 <name>
-  local arch=$1 name=$2 dir=build-$2 prefix wine_status
+windows_dll() { # windows_dll x86_64|i686 <name>: build-<name>/iocpws.dll
+  local arch=$1 name=$2 dir=build-$2 prefix
   bash scripts/install-windows-deps.sh >"$RESULTS/$name-install.log" 2>&1 ||
     { tail -20 "$RESULTS/$name-install.log"; return 1; }
   bash scripts/build-windows-deps.sh "$arch" >"$RESULTS/$name-deps.log" 2>&1 ||
@@ -81,7 +88,12 @@ windows_tier() { # windows_tier x86_64|i686 <name>
   prefix=$(bash scripts/build-windows-deps.sh --print-prefix "$arch") || return 1
   build "$dir" -DCMAKE_BUILD_TYPE=Release -DIWS_BUILD_TESTS=ON \
     -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
-    -DIWS_DEPS_PREFIX="$prefix" || return 1
+    -DIWS_DEPS_PREFIX="$prefix"
+}
+
+windows_tier() { # windows_tier x86_64|i686 <name>
+  local arch=$1 name=$2 dir=build-$2 wine_status
+  windows_dll "$arch" "$name" || return 1
   run_check "$name-exports" "$PY" scripts/check-exports.py \
     "$arch-w64-mingw32-objdump" "$ROOT/$dir/iocpws.dll" || return 1
   if [ "$arch" = i686 ]; then
@@ -133,6 +145,17 @@ for tier in $TIERS; do
     win32)
       REPORTS+=(win32-exports win32-unit win32-integration)
       windows_tier i686 win32 || note_failure win32 ;;
+    pascal)
+      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-integration)
+      build build "${LINUX_BUILD[@]}" &&
+        bash tests/pascal/run.sh native "$ROOT/build" "$RESULTS" || note_failure pascal ;;
+    pascal-win64 | pascal-win32)
+      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-integration")
+      arch=x86_64
+      [ "$tier" = pascal-win32 ] && arch=i686
+      windows_dll "$arch" "${tier#pascal-}" &&
+        bash tests/pascal/run.sh "${tier#pascal-}" "$ROOT/build-${tier#pascal-}" "$RESULTS" ||
+        note_failure "$tier" ;;
     *)
       note_failure "unknown tier '$tier'" ;;
   esac

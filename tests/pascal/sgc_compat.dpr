@@ -1,0 +1,100 @@
+{ sgc_compat - code written for sgcWebSockets, unchanged but for its uses
+  clause (sgcWebSocket, sgcWebSocket_Classes -> sgcWebSocket_iocp), must
+  compile. tests/pascal/run.sh builds it on every Pascal tier; run, it
+  starts and stops a server and prints its class name. }
+program sgc_compat;
+
+{$ifdef FPC} {$mode delphi} {$endif}
+{$ifdef MSWINDOWS} {$APPTYPE CONSOLE} {$endif}
+
+uses
+  {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
+  SysUtils, Classes, sgcWebSocket_iocp;
+
+type
+  TForm1 = class(TComponent)
+  public
+    WSServer: TsgcWebSocketServer;
+    procedure WSServerConnect(Connection: TsgcWSConnection);
+    procedure WSServerMessage(Connection: TsgcWSConnection; const Text: string);
+    procedure WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream);
+    procedure WSServerDisconnect(Connection: TsgcWSConnection; Code: Integer);
+    procedure WSServerError(Connection: TsgcWSConnection; const Error: string);
+    procedure WSServerException(Connection: TsgcWSConnection; E: Exception);
+    procedure WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList);
+    procedure WSServerStartup(Sender: TObject);
+  end;
+
+procedure TForm1.WSServerConnect(Connection: TsgcWSConnection);
+begin
+  Connection.Data := nil;
+  WSServer.Broadcast('joined: ' + Connection.IP, '', '', Connection.Guid);
+end;
+
+procedure TForm1.WSServerMessage(Connection: TsgcWSConnection; const Text: string);
+begin
+  Connection.WriteData(Text);
+  WSServer.WriteData(Connection.Guid, Text);
+end;
+
+procedure TForm1.WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream);
+begin
+  Connection.WriteData(Data);
+  WSServer.Broadcast(Data);
+end;
+
+procedure TForm1.WSServerDisconnect(Connection: TsgcWSConnection; Code: Integer);
+begin
+  if Code <> 1000 then
+    Writeln('abnormal: ', Code);
+end;
+
+procedure TForm1.WSServerError(Connection: TsgcWSConnection; const Error: string);
+begin
+  Writeln(Error);
+end;
+
+procedure TForm1.WSServerException(Connection: TsgcWSConnection; E: Exception);
+begin
+  Writeln(E.Message);
+end;
+
+procedure TForm1.WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList);
+begin
+end;
+
+procedure TForm1.WSServerStartup(Sender: TObject);
+begin
+end;
+
+var
+  F: TForm1;
+begin
+  F := TForm1.Create(nil);
+  F.WSServer := TsgcWebSocketServer.Create(F);
+  with F.WSServer do
+  begin
+    Port := 0;
+    MaxConnections := 1000;
+    HeartBeat.Enabled := True;
+    HeartBeat.Interval := 30;
+    HeartBeat.Timeout := 10;
+    IOHandlerOptions.IOCP.IOCPThreads := 0;
+    IOHandlerOptions.IOCP.WorkOpThreads := 0;
+    NotifyEvents := neAsynchronous;
+    Options.FragmentedMessages := frgOnlyBuffer;
+    Options.ValidateUTF8 := True;
+    OnConnect := F.WSServerConnect;
+    OnMessage := F.WSServerMessage;
+    OnBinary := F.WSServerBinary;
+    OnDisconnect := F.WSServerDisconnect;
+    OnError := F.WSServerError;
+    OnException := F.WSServerException;
+    OnHandshake := F.WSServerHandshake;
+    OnStartup := F.WSServerStartup;
+    Active := True;
+    Writeln(ClassName, ' listening on ', ListeningPort, ', ', Count, ' connections');
+    Active := False;
+  end;
+  F.Free;
+end.
