@@ -337,8 +337,14 @@ function IocpWsErrorText(Code: Integer): string;
 implementation
 
 {$ifdef IOCPWS_DYNAMIC}
+{ FPC: dynlibs; Delphi: Windows, or System's LoadLibrary on POSIX }
+{$ifdef FPC}
 uses
-  {$ifdef FPC} dynlibs {$else} {$ifdef OSWINDOWS} Windows {$endif} {$endif};
+  dynlibs;
+{$else} {$ifdef OSWINDOWS}
+uses
+  Windows;
+{$endif} {$endif}
 {$endif}
 
 constructor EIocpWs.CreateCode(ACode: Integer; const AMessage: string);
@@ -463,7 +469,6 @@ var
   Api: TIocpWsApi;
   ApiLoaded: Boolean = False;
   ApiLock: Integer = 0; { spin lock around loading }
-  LibHandle: {$ifdef FPC} TLibHandle {$else} HMODULE {$endif} = 0;
 
 function LoadErrorText: string;
 begin
@@ -526,8 +531,8 @@ begin
       'iocpws: the library %s implements ABI %d, these bindings need ABI %d',
       [Name, I, IWS_HEADER_ABI_VERSION]));
   end;
-  Api := Table;
-  LibHandle := H;
+  Api := Table; { loaded for the life of the process: never unloaded, the
+                  engine's threads may outlive any unit finalization }
 end;
 
 procedure IocpWsLoad(const LibraryName: string);
@@ -536,7 +541,11 @@ var
 begin
   if ApiLoaded then
     Exit;
+  {$ifdef FPC}
   while InterlockedCompareExchange(ApiLock, 1, 0) <> 0 do
+  {$else}
+  while AtomicCmpExchange(ApiLock, 1, 0) <> 0 do
+  {$endif}
     Sleep(0);
   try
     if not ApiLoaded then
@@ -548,7 +557,7 @@ begin
       ApiLoaded := True;
     end;
   finally
-    InterlockedExchange(ApiLock, 0);
+    {$ifdef FPC} InterlockedExchange(ApiLock, 0); {$else} AtomicExchange(ApiLock, 0); {$endif}
   end;
 end;
 

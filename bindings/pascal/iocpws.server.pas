@@ -417,14 +417,14 @@ end;
 { Raw control-word access: the RTL's Set8087CW/SetMXCSR also overwrite the
   process-wide defaults, which other threads read. }
 {$ifdef CPUX64}
-function GetCW: Word; assembler; {$ifdef FPC} nostackframe; {$endif}
+function GetCW: Word; {$ifdef FPC} assembler; nostackframe; {$endif}
 asm
   push rax
   fnstcw word ptr [rsp]
   pop rax
 end;
 
-procedure SetCW(W: Word); assembler; {$ifdef FPC} nostackframe; {$endif}
+procedure SetCW(W: Word); {$ifdef FPC} assembler; nostackframe; {$endif}
 asm
   {$ifdef OSWINDOWS} push rcx {$else} push rdi {$endif}
   fnclex
@@ -432,14 +432,14 @@ asm
   {$ifdef OSWINDOWS} pop rcx {$else} pop rdi {$endif}
 end;
 
-function GetMX: Cardinal; assembler; {$ifdef FPC} nostackframe; {$endif}
+function GetMX: Cardinal; {$ifdef FPC} assembler; nostackframe; {$endif}
 asm
   push rax
   stmxcsr dword ptr [rsp]
   pop rax
 end;
 
-procedure SetMX(W: Cardinal); assembler; {$ifdef FPC} nostackframe; {$endif}
+procedure SetMX(W: Cardinal); {$ifdef FPC} assembler; nostackframe; {$endif}
 asm
   {$ifdef OSWINDOWS} push rcx {$else} push rdi {$endif}
   ldmxcsr dword ptr [rsp]
@@ -448,14 +448,14 @@ end;
 {$endif}
 
 {$ifdef CPUX86}
-function GetCW: Word; assembler;
+function GetCW: Word; {$ifdef FPC} assembler; {$endif}
 asm
   push eax
   fnstcw word ptr [esp]
   pop eax
 end;
 
-procedure SetCW(W: Word); assembler;
+procedure SetCW(W: Word); {$ifdef FPC} assembler; {$endif}
 asm
   push eax
   fnclex
@@ -463,14 +463,14 @@ asm
   pop eax
 end;
 
-function GetMX: Cardinal; assembler;
+function GetMX: Cardinal; {$ifdef FPC} assembler; {$endif}
 asm
   push eax
   stmxcsr dword ptr [esp]
   pop eax
 end;
 
-procedure SetMX(W: Cardinal); assembler;
+procedure SetMX(W: Cardinal); {$ifdef FPC} assembler; {$endif}
 asm
   push eax
   ldmxcsr dword ptr [esp]
@@ -503,6 +503,15 @@ begin
   {$ifdef CPUINTEL}
   SetMX(S.MX and not Cardinal($3F));
   SetCW(S.CW);
+  {$endif}
+end;
+
+function OnMainThread: Boolean;
+begin
+  {$ifdef FPC}
+  Result := GetCurrentThreadId = MainThreadID;
+  {$else}
+  Result := TThread.CurrentThread.ThreadID = MainThreadID;
   {$endif}
 end;
 
@@ -1226,7 +1235,7 @@ begin
     end;
     WaitStopThread;
     { queued events of this server must not outlive it }
-    while (FPending > 0) and (GetCurrentThreadId = MainThreadID) do
+    while (FPending > 0) and OnMainThread do
       CheckSynchronize(10);
     while FPending > 0 do
       Sleep(10);
@@ -1571,7 +1580,7 @@ begin
   if FStopThread = nil then
     Exit;
   while not FStopThread.Finished do
-    if GetCurrentThreadId = MainThreadID then
+    if OnMainThread then
       CheckSynchronize(10)
     else
       Sleep(10);
@@ -1611,7 +1620,7 @@ var
 begin
   if not FActive or (FHandle = nil) then
     Exit;
-  OnMain := GetCurrentThreadId = MainThreadID;
+  OnMain := OnMainThread;
   if OnMain and (FNotifyEvents <> neNoSync) then
   begin
     T := TIocpWsStopThread.Create(True);
