@@ -925,17 +925,29 @@ function FilterCb(id: iws_conn_id; conn_user_data: Pointer;
 var
   F: PFilterContext;
   C: TIocpWSConnection;
-  I: Integer;
+  I, Lo, Hi: Integer;
+  Found: Boolean;
 begin
   Result := 0;
   try
     F := context;
     if F^.UseInclude then
     begin
-      I := 0;
-      while (I < Length(F^.Include)) and (F^.Include[I] <> id) do
-        Inc(I);
-      if I >= Length(F^.Include) then
+      { Include is sorted: binary search }
+      Lo := 0;
+      Hi := High(F^.Include);
+      Found := False;
+      while (Lo <= Hi) and not Found do
+      begin
+        I := (Lo + Hi) div 2;
+        if F^.Include[I] = id then
+          Found := True
+        else if F^.Include[I] < id then
+          Lo := I + 1
+        else
+          Hi := I - 1;
+      end;
+      if not Found then
         Exit;
     end;
     if F^.Protocol <> '' then
@@ -947,6 +959,42 @@ begin
     Result := 1;
   except
     Result := 0;
+  end;
+end;
+
+{ Sorts ids in place (a plain heap sort: no generics needed). }
+procedure SortIds(var A: TIocpWsIdArray);
+  procedure Sift(Start, Stop: Integer);
+  var
+    Root, Child: Integer;
+    T: iws_conn_id;
+  begin
+    Root := Start;
+    while Root * 2 + 1 <= Stop do
+    begin
+      Child := Root * 2 + 1;
+      if (Child < Stop) and (A[Child] < A[Child + 1]) then
+        Inc(Child);
+      if A[Root] >= A[Child] then
+        Exit;
+      T := A[Root];
+      A[Root] := A[Child];
+      A[Child] := T;
+      Root := Child;
+    end;
+  end;
+var
+  I: Integer;
+  T: iws_conn_id;
+begin
+  for I := (Length(A) - 2) div 2 downto 0 do
+    Sift(I, High(A));
+  for I := High(A) downto 1 do
+  begin
+    T := A[0];
+    A[0] := A[I];
+    A[I] := T;
+    Sift(0, I - 1);
   end;
 end;
 
@@ -1711,6 +1759,7 @@ begin
           if Ctx.Include[I] = Ex[J] then
             Ctx.Include[I] := 0; { 0 is never a connection id }
     end;
+    SortIds(Ctx.Include);
     F := FpuMask;
     rc := iws_broadcast_filter(FHandle, Opcode, Data, Len, FilterCb, @Ctx, @Sent);
     FpuRestore(F);

@@ -1,10 +1,12 @@
 { iocpws_test - the Pascal bindings' test program (Free Pascal).
 
-    iocpws_test selftest [--lib PATH]
+    iocpws_test selftest [--lib PATH] [--fake-abi PATH]
         In-process checks: record layout against iws_struct_layout, versions,
         bad input raising EIocpWs (never an access violation), options,
         strings, FPU control words; built with -dIOCPWS_DYNAMIC also the
-        loader's errors (missing library, missing function). Prints one
+        loader's errors (missing library, missing function, another ABI:
+        --fake-abi names a library exporting every iws_ name whose
+        iws_abi_version returns 99, built by run.sh). Prints one
         line per check ("ok - name" / "not ok - name: why") and ends with
         "N passed, N failed"; exit code 0 when nothing failed.
 
@@ -16,6 +18,8 @@
           fpu=masked               mask FPU exceptions in the host (the
                                    default keeps Free Pascal's: unmasked)
           workers=N                IOHandlerOptions.IOCP.WorkOpThreads
+          protocols=a,b            Options.Subprotocols
+          maxconn=N                MaxConnections
         It prints one line per event, flushed:
           PORT <n>                        listening
           CONNECT <id> <url> <thread>     thread = main | other
@@ -37,6 +41,9 @@
           cmd:bcast-incl GUIDS TEXT  Broadcast(TEXT) to GUIDS (comma list)
           cmd:writeguid TEXT   Server.WriteData(own Guid, TEXT)
           cmd:count            reply "count <Count>"
+          cmd:protocol         reply "protocol <Protocol or ->"
+          cmd:bcast-proto P TEXT  Broadcast(TEXT) to connections of
+                               subprotocol P; reply "bcast-done"
           cmd:fdiv             reply "fdiv <result or exception class>" of 1/0
           cmd:stop             Active := False inside the handler; prints
                                STOP_CALLED active=<0|1>
@@ -122,7 +129,7 @@ end;
 type
   TSelfTest = class
     S, S2: TIocpWebSocketServer;
-    LibPath: string;
+    LibPath, FakeAbiPath: string;
     procedure DoWrite;
     procedure DoBroadcast;
     procedure DoPing;
@@ -134,6 +141,7 @@ type
     procedure DoBroadcastChannel;
     procedure DoLoadMissing;
     procedure DoLoadNotIocpws;
+    procedure DoLoadFakeAbi;
     procedure Run;
   end;
 
@@ -197,6 +205,11 @@ begin
   {$endif}
 end;
 
+procedure TSelfTest.DoLoadFakeAbi;
+begin
+  IocpWsLoad(FakeAbiPath);
+end;
+
 procedure LayoutChecks;
 var
   Cb: iws_callbacks;
@@ -257,6 +270,11 @@ begin
     'dynamic: a missing library is named in EIocpWsLibrary');
   ExpectRaise(DoLoadNotIocpws, IWS_E_SYSTEM, 'iws_version',
     'dynamic: a library without iocpws functions names the missing function');
+  if FakeAbiPath = '' then
+    Check(False, 'dynamic: a library of another ABI is refused', 'no --fake-abi PATH given')
+  else
+    ExpectRaise(DoLoadFakeAbi, IWS_E_ABI_MISMATCH, 'implements ABI 99',
+      'dynamic: a library of another ABI is refused');
   Check(not IocpWsLoaded, 'dynamic: still not loaded after the failures');
   if LibPath <> '' then
     IocpWsLibraryName := LibPath;
@@ -389,7 +407,9 @@ begin
   try
     for I := 2 to ParamCount - 1 do
       if ParamStr(I) = '--lib' then
-        T.LibPath := ParamStr(I + 1);
+        T.LibPath := ParamStr(I + 1)
+      else if ParamStr(I) = '--fake-abi' then
+        T.FakeAbiPath := ParamStr(I + 1);
     try
       T.Run;
     except
@@ -551,6 +571,19 @@ begin
   end
   else if Cmd = 'writeguid' then
     Server.WriteData(Connection.Guid, Arg)
+  else if Cmd = 'protocol' then
+  begin
+    if Connection.Protocol = '' then
+      Connection.WriteData('protocol -')
+    else
+      Connection.WriteData('protocol ' + Connection.Protocol);
+  end
+  else if Cmd = 'bcast-proto' then
+  begin
+    P := Pos(' ', Arg);
+    Server.Broadcast(Copy(Arg, P + 1, MaxInt), '', Copy(Arg, 1, P - 1));
+    Connection.WriteData('bcast-done');
+  end
   else if Cmd = 'count' then
     Connection.WriteData('count ' + IntToStr(Server.Count))
   else if Cmd = 'fdiv' then
@@ -652,7 +685,11 @@ begin
         SetExceptionMask([exInvalidOp, exDenormalized, exZeroDivide,
           exOverflow, exUnderflow, exPrecision])
       else if Name = 'workers' then
-        T.Server.IOHandlerOptions.IOCP.WorkOpThreads := StrToInt(Value);
+        T.Server.IOHandlerOptions.IOCP.WorkOpThreads := StrToInt(Value)
+      else if Name = 'protocols' then
+        T.Server.Options.Subprotocols := Value
+      else if Name = 'maxconn' then
+        T.Server.MaxConnections := StrToInt(Value);
     end;
     Inc(I);
   end;

@@ -98,7 +98,7 @@ def test_broadcast_with_exclude_and_include(start_server, mode):
         assert await recv(b) == NON_ASCII
         assert await recv(c) == NON_ASCII
         # only the listed ones
-        assert await ask(a, f"cmd:bcast-incl {ga},{gc} only-a-c") == "only-a-c"
+        assert await ask(a, f"cmd:bcast-incl {gc}, {ga} only-a-c") == "only-a-c"
         assert await recv(a) == "bcast-done"
         assert await recv(c) == "only-a-c"
         # b got nothing from either: its next message is its own echo
@@ -230,6 +230,39 @@ def test_worker_threads(start_server):
             assert await ask(w, f"w{i}") == f"w{i}"
         for w in socks:
             await close(w)
+
+    run(go())
+
+
+def test_subprotocols_and_broadcast_by_protocol(start_server):
+    s = start_server(protocols="chat,superchat")
+
+    async def go():
+        a = await connect(url(s), subprotocols=["superchat"])
+        b = await connect(url(s), subprotocols=["chat", "superchat"])
+        c = await connect(url(s))
+        assert a.subprotocol == "superchat" and b.subprotocol == "chat"
+        assert await ask(a, "cmd:protocol") == "protocol superchat"
+        assert await ask(b, "cmd:protocol") == "protocol chat"
+        assert await ask(c, "cmd:protocol") == "protocol -"
+        assert await ask(c, "cmd:bcast-proto chat to-chat") == "bcast-done"
+        assert await recv(b) == "to-chat"
+        assert await ask(a, "a-echo") == "a-echo"  # a got nothing
+        for w in (a, b, c):
+            await close(w)
+
+    run(go())
+
+
+def test_max_connections(start_server):
+    s = start_server(maxconn="1")
+
+    async def go():
+        async with connect(url(s)) as a:
+            with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
+                await connect(url(s))
+            assert refused.value.status_code == 503
+            assert await ask(a, "still") == "still"
 
     run(go())
 
