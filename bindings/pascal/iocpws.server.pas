@@ -310,7 +310,9 @@ type
     destructor Destroy; override;
     { Applies the options, binds and starts listening; raises EIocpWs with
       the engine's reason (e.g. 'bind 0.0.0.0 port 80: Permission denied').
-      Fires OnStartup. Starting a running server does nothing. }
+      Fires OnStartup. Starting a running server does nothing. Inside an
+      event handler right after Stop (which then finishes in the
+      background) it raises EIocpWs: start again from OnShutdown. }
     procedure Start;
     { Stops the server: every connection gets close 1001; see the unit
       comment for the threads. Fires OnShutdown. Stopping a stopped server
@@ -1598,6 +1600,12 @@ var
 begin
   if FActive then
     Exit;
+  if (FStopThread <> nil) and (FRunning > 0) and not FStopThread.Finished then
+    { the stop asked for inside a handler may be waiting for this very
+      handler to return (neSynchronous): waiting here would never end }
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE, 'iocpws: Start: the server ' +
+      'is still stopping (Stop was called inside an event handler); start ' +
+      'it again from OnShutdown or after the handler has returned');
   WaitStopThread;
   EnsureHandle;
   F := FpuMask;
@@ -1625,13 +1633,14 @@ end;
 
 procedure TIocpWebSocketServer.WaitStopThread;
 begin
-  if FStopThread = nil then
-    Exit;
-  while not FStopThread.Finished do
+  { CheckSynchronize may run StopDone, which frees the thread }
+  while (FStopThread <> nil) and not FStopThread.Finished do
     if OnMainThread then
       CheckSynchronize(10)
     else
       Sleep(10);
+  if FStopThread = nil then
+    Exit;
   TThread.RemoveQueuedEvents(nil, StopDone);
   FreeAndNil(FStopThread);
   FinishStop;

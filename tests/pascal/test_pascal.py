@@ -183,6 +183,17 @@ def test_stop_from_inside_a_handler(start_server, mode):
     s.wait_for(r"SHUTDOWN", timeout=15)
     s.wait_count(r"DISCONNECT \d+ 1001", 2)
 
+    mark = s.mark()
+    s.command("start")
+    _, m = s.wait_for(r"PORT (\d+)", since=mark)
+    s.port = int(m.group(1))
+
+    async def again():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "after restart") == "after restart"
+
+    run(again())
+
 
 @pytest.mark.parametrize("mode", MODES)
 def test_fpu_exceptions_unmasked_in_the_host(start_server, mode):
