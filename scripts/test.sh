@@ -146,7 +146,7 @@ for tier in $TIERS; do
       REPORTS+=(win32-exports win32-unit win32-integration)
       windows_tier i686 win32 || note_failure win32 ;;
     pascal)
-      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-integration)
+      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-integration)
       build build "${LINUX_BUILD[@]}" &&
         bash tests/pascal/run.sh native "$ROOT/build" "$RESULTS" || note_failure pascal ;;
     pascal-win64 | pascal-win32)

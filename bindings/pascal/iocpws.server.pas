@@ -39,7 +39,8 @@
   with a message saying what is wrong.
 
   Free Pascal on Linux: put cthreads first in the program's uses clause
-  (Start raises EIocpWs if it is missing). The unit sets IsMultiThread.
+  (creating the server raises EIocpWs if it is missing). The unit sets
+  IsMultiThread.
   Floating point: every call into the engine runs with FPU exceptions
   masked (as C expects) and restores your control words; a neNoSync handler
   runs with the control words the owner thread had at Start. }
@@ -258,6 +259,7 @@ type
     FPending: Integer;     { queued events not yet run }
     FRunning: Integer;     { this server's events running on the main thread }
     FStopThread: TThread;
+    FLockReady: Boolean;
     FHostCW: Word;
     FHostMXCSR: Cardinal;
     FOnConnect: TIocpWSConnectEvent;
@@ -558,23 +560,28 @@ end;
 
 { ---- thread manager check (FPC on Unix needs cthreads) ------------------ }
 
-procedure CheckThreads;
+function HaveThreads: Boolean;
 {$if defined(FPC) and defined(UNIX)}
 var
   TM: TThreadManager;
 begin
   GetThreadManager(TM);
-  if not Assigned(TM.InitManager) then
+  Result := Assigned(TM.InitManager);
+end;
+{$else}
+begin
+  Result := True;
+end;
+{$ifend}
+
+procedure CheckThreads;
+begin
+  if not HaveThreads then
     raise EIocpWs.CreateCode(IWS_E_THREAD,
       'iocpws: this program has no thread support: add cthreads as the ' +
       'first unit of the program''s uses clause (Free Pascal on Unix)');
   IsMultiThread := True;
 end;
-{$else}
-begin
-  IsMultiThread := True;
-end;
-{$ifend}
 
 { ---- queued events ------------------------------------------------------ }
 
@@ -1258,6 +1265,8 @@ var
   G: TGUID;
 begin
   inherited Create(AOwner);
+  CheckThreads; { before the first critical section: FPC without cthreads }
+  FLockReady := True;
   FPort := 80;
   FHost := '0.0.0.0';
   FBindings := TStringList.Create;
@@ -1277,6 +1286,12 @@ destructor TIocpWebSocketServer.Destroy;
 var
   F: TFpuSave;
 begin
+  if not FLockReady then
+  begin
+    { the constructor raised in CheckThreads: nothing was set up }
+    inherited Destroy;
+    Exit;
+  end;
   if FHandle <> nil then
   begin
     try
@@ -1908,7 +1923,11 @@ begin
 end;
 
 initialization
-  { callbacks arrive on threads the RTL did not create }
-  IsMultiThread := True;
+  { callbacks arrive on threads the RTL did not create. Without a thread
+    manager (FPC on Unix without cthreads) IsMultiThread would turn every
+    critical section into "Runtime error 232": leave it to CheckThreads,
+    which raises EIocpWs instead. }
+  if HaveThreads then
+    IsMultiThread := True;
   RegisterClass(TIocpWebSocketServer);
 end.

@@ -12,6 +12,7 @@
 #   pascal-names         native only: iocpws.lib.pas against include/iocpws.h
 #   P-selftest           iocpws_test selftest (layout, versions, bad input...)
 #   P-selftest-dynamic   the same built with -dIOCPWS_DYNAMIC (+ loader errors)
+#   pascal-no-cthreads   native only: a program without cthreads gets EIocpWs
 #   P-integration        tests/pascal/test_pascal.py (Python websockets client)
 # win32 without a working 32-bit Wine: the build still runs; the runtime
 # reports become RESULTS/<name>.skipped with the reason (never "passed").
@@ -74,6 +75,7 @@ compile iocpws_test_dynamic tests/pascal/iocpws_test.dpr -dIOCPWS_DYNAMIC
 compile echo_server samples/delphi/echo_server.dpr
 compile chat_server samples/delphi/chat_server.dpr
 compile sgc_compat tests/pascal/sgc_compat.dpr
+[ "$target" = native ] && compile no_cthreads tests/pascal/no_cthreads.dpr
 
 # A stand-in library that exports every iws_ function of the header but
 # implements ABI 99: the IOCPWS_DYNAMIC loader must refuse it by name.
@@ -188,6 +190,7 @@ if [ "$target" = native ]; then
   selftest pascal-selftest "$bin/iocpws_test" selftest || status=1
   selftest pascal-selftest-dynamic "$bin/iocpws_test_dynamic" selftest \
     --lib "$libdir/libiocpws.so" --fake-abi "$bin/libiocpws_fake_abi.so" || status=1
+  selftest pascal-no-cthreads "$bin/no_cthreads" || status=1
   run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" || status=1
   exit $status
 fi
