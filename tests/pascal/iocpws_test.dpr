@@ -15,6 +15,7 @@
         test_pascal.py and its real clients. Options:
           mode=async|sync|nosync   NotifyEvents (default async)
           handlers=none            no event handler at all
+          onexception=none         no OnException (exceptions go to OnError)
           fpu=masked               mask FPU exceptions in the host (the
                                    default keeps Free Pascal's: unmasked)
           workers=N                IOHandlerOptions.IOCP.WorkOpThreads
@@ -681,6 +682,8 @@ begin
         T.Server.OnError := nil;
         T.Server.OnException := nil;
       end
+      else if (Name = 'onexception') and (Value = 'none') then
+        T.Server.OnException := nil
       else if (Name = 'fpu') and (Value = 'masked') then
         SetExceptionMask([exInvalidOp, exDenormalized, exZeroDivide,
           exOverflow, exUnderflow, exPrecision])

@@ -126,6 +126,18 @@ def test_exception_in_a_handler_is_reported_and_harmless(start_server, mode):
     assert m.group(2) == "Exception" and m.group(3) == "boom in handler"
 
 
+def test_exception_goes_to_on_error_without_on_exception(start_server):
+    s = start_server(mode="nosync", onexception="none")
+
+    async def go():
+        async with connect(url(s)) as ws:
+            await send(ws, "cmd:raise")
+            assert await ask(ws, "still alive") == "still alive"
+
+    run(go())
+    s.wait_for(r"ERROR \d+ Exception: boom in handler")
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_stop_with_connections_open_then_restart(start_server, mode):
     """Active := False on the main thread while handlers are queued or
