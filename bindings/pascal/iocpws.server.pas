@@ -35,8 +35,9 @@
   Exceptions raised in your handlers never reach the engine: they are caught
   and reported to OnException (or, without it, OnError with the class name
   and message); the connection carries on. Calls with bad input - a stopped
-  server, a missing or wrong library, a closed connection - raise EIocpWs
-  with a message saying what is wrong.
+  server, a missing or wrong library, an option changed while active, a
+  port in use - raise EIocpWs with a message saying what is wrong; a send
+  to a connection that is closing or gone returns False.
 
   Free Pascal on Linux: put cthreads first in the program's uses clause
   (creating the server raises EIocpWs if it is missing). The unit sets
@@ -804,7 +805,8 @@ begin
     Exit;
   end;
   try
-    Deliver(S, EV_CONNECT, C, '', nil, 0);
+    if Assigned(S.FOnConnect) then
+      Deliver(S, EV_CONNECT, C, '', nil, 0);
   except
     { never into C }
   end;
@@ -892,7 +894,8 @@ begin
       S.Unlock;
     end;
     try
-      Deliver(S, EV_DISCONNECT, C, '', nil, code);
+      if Assigned(S.FOnDisconnect) then
+        Deliver(S, EV_DISCONNECT, C, '', nil, code);
     finally
       C.Release;
     end;
