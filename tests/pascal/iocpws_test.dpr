@@ -21,6 +21,7 @@
           workers=N                IOHandlerOptions.IOCP.WorkOpThreads
           protocols=a,b            Options.Subprotocols
           maxconn=N                MaxConnections
+          heartbeat=I,T            HeartBeat on, Interval I s, Timeout T s
         It prints one line per event, flushed:
           PORT <n>                        listening
           CONNECT <id> <url> <thread>     thread = main | other
@@ -692,7 +693,13 @@ begin
       else if Name = 'protocols' then
         T.Server.Options.Subprotocols := Value
       else if Name = 'maxconn' then
-        T.Server.MaxConnections := StrToInt(Value);
+        T.Server.MaxConnections := StrToInt(Value)
+      else if Name = 'heartbeat' then
+      begin
+        T.Server.HeartBeat.Enabled := True;
+        T.Server.HeartBeat.Interval := StrToInt(Copy(Value, 1, Pos(',', Value) - 1));
+        T.Server.HeartBeat.Timeout := StrToInt(Copy(Value, Pos(',', Value) + 1, MaxInt));
+      end;
     end;
     Inc(I);
   end;

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from iws_helpers import MIB, ask, close, connect, recv, run, send, url
+from iws_helpers import MIB, OP_PING, RawClient, ask, close, connect, recv, run, send, url
 import websockets
 
 MODES = ["async", "sync", "nosync"]
@@ -288,6 +288,41 @@ def test_max_connections(start_server):
             assert await ask(a, "still") == "still"
 
     run(go())
+
+
+def test_heartbeat_seconds_drop_a_silent_peer(start_server):
+    """HeartBeat.Interval/Timeout are seconds: a peer that never answers the
+    pings is dropped (OnDisconnect 1006) after about Interval + Timeout."""
+    s = start_server(mode="async", heartbeat="1,1")
+    with RawClient(s.port) as c:
+        c.handshake()
+        started = time.monotonic()
+        f = c.recv_frame(timeout=5)
+        assert f is not None and f.opcode == OP_PING, f
+        _, m = s.wait_for(r"DISCONNECT (\d+) (\d+)", timeout=10)
+        elapsed = time.monotonic() - started
+        assert m.group(2) == "1006"
+        assert 0.5 <= elapsed <= 6, elapsed
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_many_connections_at_once(start_server, mode):
+    """200 clients, 20 messages each, all in flight together: every echo
+    comes back to its sender, and every connect gets its disconnect."""
+    s = start_server(mode=mode)
+
+    async def client(i):
+        async with connect(url(s)) as ws:
+            for j in range(20):
+                await send(ws, f"{i}:{j}:{NON_ASCII}")
+            for j in range(20):
+                assert await recv(ws, timeout=30) == f"{i}:{j}:{NON_ASCII}"
+
+    async def go():
+        await asyncio.gather(*(client(i) for i in range(200)))
+
+    run(go(), timeout=120)
+    s.wait_count(r"DISCONNECT \d+ 1000", 200, timeout=30)
 
 
 # ---- the samples --------------------------------------------------------
