@@ -22,6 +22,8 @@
           protocols=a,b            Options.Subprotocols
           maxconn=N                MaxConnections
           heartbeat=I,T            HeartBeat on, Interval I s, Timeout T s
+          handshake=on             OnHandshake prints
+                                   HANDSHAKE <thread> <headers> <X-Test value>
         It prints one line per event, flushed:
           PORT <n>                        listening
           CONNECT <id> <url> <thread>     thread = main | other
@@ -453,6 +455,7 @@ type
     procedure OnException(Connection: TIocpWSConnection; E: Exception);
     procedure OnStartup(Sender: TObject);
     procedure OnShutdown(Sender: TObject);
+    procedure OnHandshake(Connection: TIocpWSConnection; var Headers: TStringList);
   end;
 
 procedure TStdinReader.Execute;
@@ -625,6 +628,19 @@ begin
   Say(Format('EXCEPTION %s %s %s', [IdOf(Connection), E.ClassName, E.Message]));
 end;
 
+procedure TTestServer.OnHandshake(Connection: TIocpWSConnection;
+  var Headers: TStringList);
+var
+  I: Integer;
+  V: string;
+begin
+  V := '-';
+  for I := 0 to Headers.Count - 1 do
+    if SameText(Copy(Headers[I], 1, 8), 'X-Test: ') then
+      V := Copy(Headers[I], 9, MaxInt);
+  Say(Format('HANDSHAKE %s %d %s %s', [ThreadName, Headers.Count, V, Connection.URL]));
+end;
+
 procedure TTestServer.OnStartup(Sender: TObject);
 begin
   Say('STARTUP');
@@ -694,6 +710,8 @@ begin
         T.Server.Options.Subprotocols := Value
       else if Name = 'maxconn' then
         T.Server.MaxConnections := StrToInt(Value)
+      else if (Name = 'handshake') and (Value = 'on') then
+        T.Server.OnHandshake := T.OnHandshake
       else if Name = 'heartbeat' then
       begin
         T.Server.HeartBeat.Enabled := True;
@@ -746,6 +764,11 @@ begin
   Say(Format('BYE connects=%d disconnects=%d', [T.Connects, T.Disconnects]));
   if (T.Connects <> T.Disconnects) or (T.Anomalies <> 0) then
     ExitCode := 1;
+  { free what is ours, so that a -gh (heaptrc) build shows only what the
+    units would leak }
+  T.Seen.Free;
+  DoneCriticalSection(T.IdsLock);
+  T.Free;
   { the reader thread blocks in Readln until EOF; do not wait for it }
   Halt(ExitCode);
 end;

@@ -79,6 +79,25 @@ def test_notify_events_choose_the_thread(start_server, mode, expected):
     assert m.group(3) == expected
 
 
+@pytest.mark.parametrize("mode,expected", [("async", "main"), ("sync", "main"), ("nosync", "other")])
+def test_on_handshake_sees_the_request_headers(start_server, mode, expected):
+    s = start_server(mode=mode, handshake="on")
+
+    async def go():
+        async with connect(url(s, "/hs"), extra_headers={"X-Test": NON_ASCII}) as ws:
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+    _, m = s.wait_for(r"HANDSHAKE (\w+) (\d+) (.*) (\S+)")
+    assert m.group(1) == expected
+    assert int(m.group(2)) >= 5  # Host, Upgrade, Connection, Key, Version...
+    assert m.group(3) == NON_ASCII
+    assert m.group(4) == "/hs"
+    hs, _ = s.wait_for(r"HANDSHAKE .*")
+    conn, _ = s.wait_for(r"CONNECT .*")
+    assert hs < conn, "OnHandshake comes before OnConnect"
+
+
 async def guid_of(ws):
     reply = await ask(ws, "cmd:guid")
     assert re.fullmatch(r"guid \{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}", reply), reply
