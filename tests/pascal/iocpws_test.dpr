@@ -45,6 +45,8 @@
           cmd:bcast-incl GUIDS TEXT  Broadcast(TEXT) to GUIDS (comma list)
           cmd:writeguid TEXT   Server.WriteData(own Guid, TEXT)
           cmd:count            reply "count <Count>"
+          cmd:ping             Connection.Ping('hb'); reply "ping-rc 0" when
+                               it was queued (what node_client.js expects)
           cmd:protocol         reply "protocol <Protocol or ->"
           cmd:bcast-proto P TEXT  Broadcast(TEXT) to connections of
                                subprotocol P; reply "bcast-done"
@@ -576,6 +578,13 @@ begin
   end
   else if Cmd = 'writeguid' then
     Server.WriteData(Connection.Guid, Arg)
+  else if Cmd = 'ping' then
+  begin
+    if Connection.Ping('hb') then
+      Connection.WriteData('ping-rc 0')
+    else
+      Connection.WriteData('ping-rc -1');
+  end
   else if Cmd = 'protocol' then
   begin
     if Connection.Protocol = '' then

@@ -344,6 +344,33 @@ def test_many_connections_at_once(start_server, mode):
     s.wait_count(r"DISCONNECT \d+ 1000", 200, timeout=30)
 
 
+# ---- the Node ws client -----------------------------------------------
+
+
+def _node_module():
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location(
+        "iws_test_node_ws", os.path.join(here, "..", "integration", "test_node_ws.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("mode", ["async", "nosync"])
+@pytest.mark.parametrize("scenario", ["echo", "fragments", "ping", "many"])
+def test_node_ws_client(start_server, mode, scenario):
+    """The integration tier's Node ws scenarios (echo up to 16 MiB,
+    fragmented messages, pings, 200 connections) against the component."""
+    s = start_server(mode=mode)
+    _node_module().run_scenario(s, scenario)
+    expected = 200 if scenario == "many" else 1
+    found = s.wait_count(r"DISCONNECT \d+ (\d+)", expected, timeout=30)
+    assert [m.group(1) for m in found] == ["1000"] * expected
+
+
 # ---- the samples --------------------------------------------------------
 
 
