@@ -1111,6 +1111,9 @@ int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
   if (len == 0) {
     /* End of stream or error: the peer is gone (or answered our FIN). */
     iws__mutex_lock(&c->lock);
+    if (c->ssl && !c->pending_error && c->state == IWS__OPEN &&
+        !c->close_recv && iws__tls_truncated(c))
+      c->pending_error = IWS_E_TLS;
     if (error && !c->pending_error && c->state == IWS__OPEN && !c->close_recv)
       c->pending_error = IWS_E_CONNECTION_LOST;
     if (c->ssl && !c->tls_ready && c->state == IWS__HANDSHAKE)

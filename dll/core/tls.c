@@ -561,6 +561,15 @@ void iws__tls_close_notify(iws__conn *c) {
 
 int iws__tls_handshake_done(iws__conn *c) { return c->tls_ready != 0; }
 
+int iws__tls_truncated(iws__conn *c) {
+  if (c->tls_failed || !SSL_has_pending(c->ssl)) return 0;
+  free(c->tls_error);
+  c->tls_error = NULL;
+  ERR_clear_error();
+  set_failure(c, "TLS: the connection ended inside a TLS record (truncated)");
+  return 1;
+}
+
 const char *iws__tls_describe(iws__conn *c, char *buf, size_t size) {
   snprintf(buf, size, "%s %s", SSL_get_version(c->ssl),
            SSL_get_cipher_name(c->ssl));

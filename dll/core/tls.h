@@ -56,6 +56,9 @@ int iws__tls_decrypt(struct iws__conn *c, uint8_t *out, size_t cap,
 int iws__tls_encrypt(struct iws__conn *c, const void *data, size_t len);
 /* Queues close_notify into the pending ciphertext. Under conn->lock. */
 void iws__tls_close_notify(struct iws__conn *c);
+/* At the end of the stream: non-zero (and c->tls_error set) if OpenSSL
+ * holds part of a record, i.e. the peer's data was cut off. */
+int iws__tls_truncated(struct iws__conn *c);
 /* Non-zero once the TLS handshake finished. */
 int iws__tls_handshake_done(struct iws__conn *c);
 /* The negotiated protocol ("TLSv1.3") and cipher, for logs. */
