@@ -492,3 +492,60 @@ def test_renegotiation_attempt_ends_the_connection(tls_server, tls_files):
             proc.kill()
         proc.wait()
     assert_still_serving(tls_server, tls_files)
+
+
+def test_http_refusal_over_tls(tls_server, tls_files):
+    """on_connect refuses: the HTTP answer is encrypted, close_notify
+    follows, then the TCP close."""
+    sock = tls_socket(tls_server, tls_files)
+    request, _ = handshake_request(tls_server.tls_port, path="/reject/403")
+    sock.sendall(request)
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(4096)
+        except ssl.SSLEOFError as e:
+            pytest.fail(f"no close_notify after the refusal: {e}")
+        if not chunk:
+            break
+        data += chunk
+    assert data.startswith(b"HTTP/1.1 403 "), data
+    sock.close()
+    tls_server.wait_for(r"REJECT \d+ 403")
+
+
+def test_heartbeat_over_tls(start_server, tls_files):
+    """The tick thread's pings are encrypted too; a client that answers
+    stays, the 20 B echo still works after several pings."""
+    server = start_server(**tls_options(tls_files,
+                                        heartbeat_interval_ms=100,
+                                        heartbeat_timeout_ms=2000))
+
+    async def go():
+        async with connect_wss(server, tls_files) as ws:
+            await asyncio.sleep(0.8)  # ~8 pings, answered by websockets
+            assert await iws_helpers.ask(ws, "x" * 20) == "x" * 20
+            await close(ws)
+
+    run(go())
+    _, m = server.wait_for(r"CONNECT (\d+) / - 127\.0\.0\.1")
+    assert server.disconnect_code(m.group(1)) == 1000
+
+
+def test_stop_with_tls_connections_open(tls_server, tls_files):
+    """iws_stop says 1001 over TLS to every open connection, then they
+    close; a TLS handshake in progress is dropped."""
+    half = socket.create_connection(("127.0.0.1", tls_server.tls_port), 10)
+
+    async def go():
+        clients = [await connect_wss(tls_server, tls_files) for _ in range(5)]
+        for ws in clients:
+            assert await iws_helpers.ask(ws, "hi") == "hi"
+        tls_server.command("stop")
+        for ws in clients:
+            await iws_helpers.wait_closed(ws)
+            assert ws.close_code == 1001
+
+    run(go())
+    tls_server.wait_for(r"STOPPED rc=0 connects=5 disconnects=5")
+    half.close()
