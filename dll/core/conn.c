@@ -324,6 +324,7 @@ static void tcp_close_locked(iws__conn *c, int abortive) {
  * one record (small frames share a record instead of paying one each). */
 #define TLS_BATCH (64 * 1024)
 #define TLS_COALESCE 16384
+#define TLS_PLAIN_BUFFER (64 * 1024)
 
 /* Ciphertext not yet written (counts against the send-queue limit). */
 static size_t tls_backlog(const iws__conn *c) {
@@ -1055,7 +1056,9 @@ static void tls_ready_locked(iws__conn *c) {
  * conn->lock held only while OpenSSL works. */
 static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
   iws_server *s = c->server;
-  uint8_t plain[TLS_COALESCE];
+  /* As much as one back-end read can bring: a message split over several
+   * records reaches the parser in one piece. (I/O threads only.) */
+  uint8_t plain[TLS_PLAIN_BUFFER];
   int result = IWS__READ_CONTINUE;
   iws__mutex_lock(&c->lock);
   while (!c->tls_failed && !c->tcp_closing && c->state != IWS__DRAINING &&

@@ -226,7 +226,7 @@ struct iws_server {
   iws__mutex lock; /* last error, start/stop transitions */
   volatile uint32_t state; /* written under lock, read atomically */
   int32_t last_error_code;
-  char last_error[256];
+  char last_error[600]; /* room for OpenSSL's reasons */
   iws__be *be;
   uint32_t port;       /* plain listener's port (0 if none) */
   uint32_t tls_port;   /* TLS listener's port (0 if none) */

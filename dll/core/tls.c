@@ -39,6 +39,7 @@ static void append_openssl_errors(char *buf, size_t size) {
   while ((e = ERR_get_error()) != 0) {
     char one[256];
     ERR_error_string_n(e, one, sizeof(one));
+    if (strstr(buf, one)) continue; /* decoders tried in turn repeat it */
     if (n + 4 < size) {
       snprintf(buf + n, size - n, "%s%s", first ? ": " : "; ", one);
       n = strlen(buf);
