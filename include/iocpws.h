@@ -445,7 +445,8 @@ IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *server, uint32_t *port);
  * certificate (IWS_OPT_TLS_CERT_*). host_name: "example.com", or a wildcard
  * "*.example.com" (one label); compared without regard to case. cert and
  * key: a PEM file path, or PEM text itself (a value starting with
- * "-----BEGIN"); cert may carry the chain after the leaf. password: for an
+ * "-----BEGIN"); cert may carry the chain after the leaf (the main
+ * IWS_OPT_TLS_CA_* chain is not added to it). password: for an
  * encrypted key, or NULL. Strings are copied; the files are read and checked
  * at iws_start (IWS_E_TLS_CONFIG there). A host name given again replaces
  * its entry. host_name NULL removes every entry (the other arguments are
@@ -624,7 +625,9 @@ IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
 
 /* Counters since iws_create. Set struct_size = sizeof(iws_stats) before the
  * call; the library fills only the fields that fit in it. Bytes are counted
- * on the wire (frames and handshakes). Since 0.1: all fields below. */
+ * on the wire (frames and handshakes; on TLS connections, since 0.3, the TLS
+ * records), except bytes_queued: frames not yet written (on TLS connections:
+ * not yet encrypted). Since 0.1: all fields below. */
 typedef struct iws_stats {
   uint32_t struct_size;
   uint32_t reserved0;

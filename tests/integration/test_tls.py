@@ -549,3 +549,23 @@ def test_stop_with_tls_connections_open(tls_server, tls_files):
     run(go())
     tls_server.wait_for(r"STOPPED rc=0 connects=5 disconnects=5")
     half.close()
+
+
+def test_upgrade_timeout_starts_after_the_tls_handshake(start_server,
+                                                         tls_files):
+    """The TLS handshake has its own limit; once it is done, the HTTP
+    upgrade gets IWS_OPT_HANDSHAKE_TIMEOUT_MS."""
+    server = start_server(**tls_options(tls_files,
+                                        tls_handshake_timeout_ms=10000,
+                                        handshake_timeout_ms=300))
+    sock = tls_socket(server, tls_files)  # TLS done, no HTTP request
+    t0 = time.monotonic()
+    try:
+        data = sock.recv(100)
+    except (ssl.SSLError, ConnectionResetError):
+        data = b""
+    took = time.monotonic() - t0
+    sock.close()
+    assert data == b"" and 0.2 < took < 5, (data, took)
+    server.wait_for(r"LOG 3 connection \d+ from 127\.0\.0\.1: handshake "
+                    r"timeout")
