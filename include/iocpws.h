@@ -41,12 +41,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define IWS_VERSION_MAJOR 0
-#define IWS_VERSION_MINOR 2
+#define IWS_VERSION_MINOR 3
 #define IWS_VERSION_PATCH 0
 /* X*1000000 + Y*1000 + Z, as returned by iws_version(). */
 #define IWS_VERSION_NUMBER \
   (IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 + IWS_VERSION_PATCH)
-#define IWS_VERSION_STRING "0.2.0"
+#define IWS_VERSION_STRING "0.3.0"
 /* Bumped only when an existing declaration changes incompatibly. A caller
  * passes this to iws_create(); a library with another ABI refuses it. */
 #define IWS_ABI_VERSION 1
@@ -82,7 +82,8 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* Numbers are fixed forever and grouped by hundreds: -1xx the caller's
  * mistake, -2xx the connection or the peer, -3xx resources and the OS,
- * -4xx the network setup. iws_strerror() gives the text. */
+ * -4xx the network setup, -5xx TLS (Since 0.3). iws_strerror() gives the
+ * text. */
 
 #define IWS_OK 0
 
@@ -115,6 +116,18 @@ extern "C" {
 #define IWS_E_ADDRESS -400          /* bind address cannot be parsed        */
 #define IWS_E_BIND -401             /* bind failed (port in use, ...)       */
 #define IWS_E_LISTEN -402           /* listen failed                        */
+
+/* Since 0.3. */
+#define IWS_E_TLS_CONFIG -500       /* TLS options rejected at iws_start:
+                                       certificate, key, password, chain,
+                                       ciphers; iws_last_error has OpenSSL's
+                                       reason text                          */
+#define IWS_E_TLS -501              /* a connection's TLS failed: bad
+                                       records, not TLS at all, handshake
+                                       failure, renegotiation attempt
+                                       (OpenSSL's reason goes to on_log at
+                                       IWS_LOG_INFO, and to on_error when
+                                       the WebSocket was open)              */
 
 /* ------------------------------------------------------------------------ */
 /* Types                                                                     */
@@ -160,6 +173,10 @@ typedef uint64_t iws_conn_id;
 /* Send-queue policies for IWS_OPT_SEND_QUEUE_POLICY. */
 #define IWS_QUEUE_CLOSE 0 /* over the limit: close the slow peer with 1008 */
 #define IWS_QUEUE_ERROR 1 /* over the limit: the send returns IWS_E_QUEUE_FULL */
+
+/* TLS protocol versions for IWS_OPT_TLS_MIN_VERSION (Since 0.3). */
+#define IWS_TLS_1_2 12
+#define IWS_TLS_1_3 13
 
 /* ------------------------------------------------------------------------ */
 /* Callbacks                                                                 */
@@ -235,7 +252,9 @@ typedef struct iws_callbacks {
  * returns IWS_E_BAD_STATE. Defaults in brackets. */
 
 /* integers */
-#define IWS_OPT_PORT 1                  /* [0] 0..65535; 0 = any free port   */
+#define IWS_OPT_PORT 1                  /* [0] -1..65535; 0 = any free port;
+                                           -1 = no plain (ws://) listener,
+                                           e.g. wss:// only (Since 0.3)       */
 #define IWS_OPT_IO_THREADS 2            /* [0] 0..256; 0 = CPU count          */
 #define IWS_OPT_WORKER_THREADS 3        /* [0] 0..256; 0 = callbacks on I/O
                                            threads; N = each connection pinned
@@ -268,6 +287,41 @@ typedef struct iws_callbacks {
                                            posted (0 = 2 per I/O thread);
                                            ignored by the epoll back end       */
 
+/* TLS (wss://), Since 0.3. A server has a plain listener (IWS_OPT_PORT) and
+ * optionally a TLS listener (IWS_OPT_TLS_PORT) on the same bind address,
+ * side by side; set IWS_OPT_PORT to -1 for TLS only. TLS needs a
+ * certificate and its private key (IWS_OPT_TLS_CERT_FILE/_KEY_FILE, or the
+ * _PEM options for PEM text held in memory; a PEM option wins over the file
+ * option of the same kind). Everything is checked at iws_start, which fails
+ * with IWS_E_TLS_CONFIG and OpenSSL's reason text in iws_last_error (bad
+ * file, wrong password, key not matching the certificate, unknown cipher).
+ * TLS 1.2 renegotiation is refused (the connection ends); close_notify is
+ * sent on every clean close. Byte counters in iws_stats (bytes_in,
+ * bytes_out) count TLS bytes on the wire; the send-queue limit counts the
+ * plaintext frames waiting plus the ciphertext being written.
+ *
+ * For sgcWebSockets' SSL / SSLOptions, the bindings map:
+ *   SSL = True               IWS_OPT_TLS_PORT = SSLOptions.Port (or Port,
+ *                            with IWS_OPT_PORT = -1, when it is 0)
+ *   SSLOptions.CertFile      IWS_OPT_TLS_CERT_FILE
+ *   SSLOptions.KeyFile       IWS_OPT_TLS_KEY_FILE
+ *   SSLOptions.RootCertFile  IWS_OPT_TLS_CA_FILE
+ *   SSLOptions.Password      IWS_OPT_TLS_PASSWORD
+ *   SSLOptions.Version       IWS_OPT_TLS_MIN_VERSION (tls1_2 -> IWS_TLS_1_2,
+ *                            tls1_3 -> IWS_TLS_1_3; tlsUndefined -> the
+ *                            default; tls1_0/tls1_1 are not offered)      */
+#define IWS_OPT_TLS_PORT 19             /* [-1] -1..65535; -1 = no TLS
+                                           listener; 0 = any free port
+                                           (iws_get_tls_port tells which)     */
+#define IWS_OPT_TLS_MIN_VERSION 20      /* [IWS_TLS_1_2] IWS_TLS_1_2 or
+                                           IWS_TLS_1_3: oldest version
+                                           accepted (1.3 is always offered)   */
+#define IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS 21 /* [10000] 0..3600000; 0 = none:
+                                           a client that has not finished the
+                                           TLS handshake by then is dropped;
+                                           IWS_OPT_HANDSHAKE_TIMEOUT_MS then
+                                           covers the HTTP upgrade            */
+
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;
                                       "::" listens on IPv6 and IPv4            */
@@ -275,6 +329,25 @@ typedef struct iws_callbacks {
                                       server speaks, in preference order; the
                                       first one a client offers is chosen
                                       unless on_connect selects another       */
+/* TLS strings, Since 0.3 (see above). Files are paths (UTF-8); PEM options
+ * hold the PEM text itself (up to 1 MiB). */
+#define IWS_OPT_TLS_CERT_FILE 10003 /* [""] PEM: the server certificate,
+                                       optionally followed by its chain      */
+#define IWS_OPT_TLS_KEY_FILE 10004  /* [""] PEM: its private key (may be
+                                       encrypted: IWS_OPT_TLS_PASSWORD)      */
+#define IWS_OPT_TLS_CA_FILE 10005   /* [""] PEM: CA / intermediate
+                                       certificates sent after the server's
+                                       own to complete its chain             */
+#define IWS_OPT_TLS_PASSWORD 10006  /* [""] password of an encrypted key;
+                                       write-only: iws_get_str gives ""      */
+#define IWS_OPT_TLS_CERT_PEM 10007  /* [""] like _CERT_FILE, PEM in memory   */
+#define IWS_OPT_TLS_KEY_PEM 10008   /* [""] like _KEY_FILE, PEM in memory    */
+#define IWS_OPT_TLS_CA_PEM 10009    /* [""] like _CA_FILE, PEM in memory     */
+#define IWS_OPT_TLS_CIPHERS 10010   /* [""] OpenSSL cipher list for TLS 1.2
+                                       ("" = OpenSSL's default), e.g.
+                                       "ECDHE+AESGCM:ECDHE+CHACHA20"         */
+#define IWS_OPT_TLS_CIPHERSUITES 10011 /* [""] TLS 1.3 suites ("" = default),
+                                       e.g. "TLS_AES_128_GCM_SHA256"         */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -349,13 +422,42 @@ IWS_API int32_t IWS_CALL iws_get_str(iws_server *server, int32_t option,
 /* Binds, listens and starts the I/O (and worker) threads. Returns when the
  * server accepts connections. Returns IWS_OK; IWS_E_BAD_STATE (running);
  * IWS_E_ADDRESS; IWS_E_BIND; IWS_E_LISTEN; IWS_E_THREAD; IWS_E_NOMEM;
- * IWS_E_SYSTEM; IWS_E_IN_CALLBACK. Details: iws_last_error. Owner thread. */
+ * IWS_E_SYSTEM; IWS_E_IN_CALLBACK; since 0.3 IWS_E_TLS_CONFIG (TLS options,
+ * with OpenSSL's reason) and IWS_E_OPTION_RANGE (IWS_OPT_PORT and
+ * IWS_OPT_TLS_PORT both -1: nothing to listen on). Details: iws_last_error.
+ * Owner thread. */
 IWS_API int32_t IWS_CALL iws_start(iws_server *server);
 
-/* The port the server listens on (useful with IWS_OPT_PORT = 0).
+/* The port the server listens on (useful with IWS_OPT_PORT = 0); with
+ * IWS_OPT_PORT = -1 (TLS only), the TLS listener's port.
  * Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_BAD_STATE (not running). Any
  * thread. */
 IWS_API int32_t IWS_CALL iws_get_port(iws_server *server, uint32_t *port);
+
+/* The port of the TLS listener (useful with IWS_OPT_TLS_PORT = 0).
+ * Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_BAD_STATE (not running, or no
+ * TLS listener). Any thread. Since 0.3. (iws_get_port gives the plain
+ * listener's port, or the TLS port when IWS_OPT_PORT is -1.) */
+IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *server, uint32_t *port);
+
+/* Adds a certificate for one host name, chosen by the client's SNI (server
+ * name indication); clients naming another host, or none, get the main
+ * certificate (IWS_OPT_TLS_CERT_*). host_name: "example.com", or a wildcard
+ * "*.example.com" (one label); compared without regard to case. cert and
+ * key: a PEM file path, or PEM text itself (a value starting with
+ * "-----BEGIN"); cert may carry the chain after the leaf (the main
+ * IWS_OPT_TLS_CA_* chain is not added to it). password: for an
+ * encrypted key, or NULL. Strings are copied; the files are read and checked
+ * at iws_start (IWS_E_TLS_CONFIG there). A host name given again replaces
+ * its entry. host_name NULL removes every entry (the other arguments are
+ * then ignored). The server must be stopped. Returns IWS_OK;
+ * IWS_E_INVALID_ARG (NULL cert or key, empty or over-long host name);
+ * IWS_E_BAD_STATE (running); IWS_E_IN_CALLBACK; IWS_E_NOMEM. Owner thread.
+ * Since 0.3. */
+IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *server,
+                                          const char *host_name,
+                                          const char *cert, const char *key,
+                                          const char *password);
 
 /* Stops the server: no new connections; every open connection gets close
  * 1001 (going away); after IWS_OPT_STOP_TIMEOUT_MS the rest are aborted.
@@ -523,7 +625,9 @@ IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
 
 /* Counters since iws_create. Set struct_size = sizeof(iws_stats) before the
  * call; the library fills only the fields that fit in it. Bytes are counted
- * on the wire (frames and handshakes). Since 0.1: all fields below. */
+ * on the wire (frames and handshakes; on TLS connections, since 0.3, the TLS
+ * records), except bytes_queued: frames not yet written (on TLS connections:
+ * not yet encrypted). Since 0.1: all fields below. */
 typedef struct iws_stats {
   uint32_t struct_size;
   uint32_t reserved0;

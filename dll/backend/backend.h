@@ -46,9 +46,19 @@ typedef struct iws__be iws__be;     /* one per running server */
 typedef struct iws__sock iws__sock; /* one per accepted socket */
 typedef struct iws__conn iws__conn; /* the core's connection */
 
+/* One listening socket. The back end passes `tag` to iws__core_accept for
+ * every socket accepted on it (the core uses it to tell plain from TLS
+ * listeners; the back end attaches no meaning to it). */
+typedef struct iws__be_listen {
+  uint32_t port; /* 0 = any free port */
+  uint32_t tag;
+} iws__be_listen;
+#define IWS__LISTEN_MAX 2
+
 typedef struct iws__be_config {
-  const char *bind_address; /* IPv4 or IPv6 literal */
-  uint32_t port;
+  const char *bind_address; /* IPv4 or IPv6 literal, for every listener */
+  uint32_t nlisten;         /* 1..IWS__LISTEN_MAX */
+  iws__be_listen listen[IWS__LISTEN_MAX];
   uint32_t io_threads; /* resolved: >= 1 */
   uint32_t backlog;
   uint32_t ipv6_only;
@@ -75,8 +85,8 @@ const char *iws__be_name(void);
 int iws__be_start(iws_server *server, const iws__be_config *config,
                   iws__be **out, char *err, size_t errlen);
 
-/* The bound port. */
-uint32_t iws__be_port(iws__be *be);
+/* The bound port of listener `index` (order of config.listen). */
+uint32_t iws__be_port(iws__be *be, uint32_t index);
 
 /* Closes the listening socket(s); accepts in progress complete or are
  * dropped. Returns when no new connection can appear. */
@@ -104,10 +114,12 @@ void iws__be_read_resume(iws__sock *sock);
 
 /* ---- core hooks, called by the back end's threads ---- */
 
-/* A new socket. Returns the core's connection, or NULL to refuse it (the
- * back end then closes the socket without reporting it). peer_ip is text. */
+/* A new socket from the listener with `tag`. Returns the core's connection,
+ * or NULL to refuse it (the back end then closes the socket without
+ * reporting it). peer_ip is text. */
 iws__conn *iws__core_accept(iws_server *server, iws__sock *sock,
-                            const char *peer_ip, uint32_t peer_port);
+                            const char *peer_ip, uint32_t peer_port,
+                            uint32_t tag);
 
 /* Bytes arrived (len > 0), the peer closed its side (len == 0, error 0), or
  * the connection broke (error = OS code). The data is valid during the call

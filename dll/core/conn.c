@@ -61,6 +61,7 @@ void iws__conn_unref(iws__conn *c) {
   ring_clear(c);
   free(c->ring);
   if (c->ws) wslay_event_context_free(c->ws);
+  iws__tls_conn_free(c);
   iws__bytes_free(&c->inbuf);
   iws__bytes_free(&c->stage);
   iws__bytes_free(&c->rxq);
@@ -294,9 +295,9 @@ static void ring_clear(iws__conn *c) {
   c->queued_bytes = 0;
 }
 
+/* n plaintext bytes left the queue: written (plain), or encrypted (TLS). */
 static void ring_consume(iws__conn *c, size_t n) {
   iws_server *s = c->server;
-  iws__atomic_add64_relaxed(&s->st_bytes_out, (int64_t)n);
   iws__atomic_add64_relaxed(&s->st_queued, -(int64_t)n);
   c->queued_bytes -= n;
   while (n && c->ring_count) {
@@ -319,18 +320,87 @@ static void tcp_close_locked(iws__conn *c, int abortive) {
   iws__be_close(c->sock, abortive);
 }
 
+/* TLS: plaintext encrypted per flush, and how much is copied together into
+ * one record (small frames share a record instead of paying one each). */
+#define TLS_BATCH (64 * 1024)
+#define TLS_COALESCE 16384
+#define TLS_PLAIN_BUFFER (64 * 1024)
+
+/* Ciphertext not yet written (counts against the send-queue limit). */
+static size_t tls_backlog(const iws__conn *c) {
+  return c->tls_out.len - c->tls_out_off + c->tls_pend.len;
+}
+
+/* A fatal TLS error: nothing more can be encrypted. What is already
+ * ciphertext (an alert) still goes out, then the TCP connection closes. */
+static void tls_fail_locked(iws__conn *c) {
+  ring_clear(c);
+  if (c->accepted && !c->pending_error) c->pending_error = IWS_E_TLS;
+  c->finish_after_flush = IWS__FINISH_CLOSE;
+  if (c->state != IWS__OPEN && c->state != IWS__CLOSED)
+    c->state = IWS__DRAINING; /* input is discarded from now on */
+}
+
+/* Encrypts up to TLS_BATCH bytes of queued frames into tls_pend. */
+static void tls_refill_locked(iws__conn *c) {
+  uint8_t merged[TLS_COALESCE];
+  size_t merged_len = 0, budget = TLS_BATCH;
+  int failed = 0;
+  while (c->ring_count && budget && !failed) {
+    iws__outseg *seg = &c->ring[c->ring_head];
+    size_t left = seg->chunk->len - seg->off;
+    size_t take = left < budget ? left : budget;
+    const uint8_t *p = seg->chunk->data + seg->off;
+    if (take <= sizeof(merged) / 4) {
+      if (merged_len + take > sizeof(merged)) {
+        failed = iws__tls_encrypt(c, merged, merged_len) != 0;
+        merged_len = 0;
+      }
+      memcpy(merged + merged_len, p, take);
+      merged_len += take;
+    } else {
+      if (merged_len) failed = iws__tls_encrypt(c, merged, merged_len) != 0;
+      merged_len = 0;
+      if (!failed) failed = iws__tls_encrypt(c, p, take) != 0;
+    }
+    ring_consume(c, take);
+    budget -= take;
+  }
+  if (merged_len && !failed)
+    failed = iws__tls_encrypt(c, merged, merged_len) != 0;
+  if (failed) tls_fail_locked(c);
+}
+
 /* Writes what is queued, unless a write is already with the back end. */
 static void flush_locked(iws__conn *c) {
-  while (!c->writing && c->ring_count && !c->tcp_closing && c->sock) {
+  iws_server *s = c->server;
+again:
+  while (!c->writing && !c->tcp_closing && c->sock) {
     iws__iov iov[IWS__IOV_MAX];
     int n = 0;
     uint32_t i;
     int64_t r;
-    for (i = 0; i < c->ring_count && n < IWS__IOV_MAX; i++) {
-      iws__outseg *seg = &c->ring[(c->ring_head + i) % c->ring_cap];
-      iov[n].base = seg->chunk->data + seg->off;
-      iov[n].len = seg->chunk->len - seg->off;
-      n++;
+    if (c->ssl) {
+      if (c->tls_out_off == c->tls_out.len) {
+        /* All written: the buffer goes (an idle connection keeps none). */
+        iws__bytes_free(&c->tls_out);
+        c->tls_out_off = 0;
+        if (!c->tls_pend.len && c->ring_count) tls_refill_locked(c);
+        if (!c->tls_pend.len) break;
+        c->tls_out = c->tls_pend;
+        memset(&c->tls_pend, 0, sizeof(c->tls_pend));
+      }
+      iov[0].base = c->tls_out.data + c->tls_out_off;
+      iov[0].len = c->tls_out.len - c->tls_out_off;
+      n = 1;
+    } else {
+      if (!c->ring_count) break;
+      for (i = 0; i < c->ring_count && n < IWS__IOV_MAX; i++) {
+        iws__outseg *seg = &c->ring[(c->ring_head + i) % c->ring_cap];
+        iov[n].base = seg->chunk->data + seg->off;
+        iov[n].len = seg->chunk->len - seg->off;
+        n++;
+      }
     }
     c->writing = 1;
     r = iws__be_write(c->sock, iov, n);
@@ -342,10 +412,20 @@ static void flush_locked(iws__conn *c) {
       return;
     }
     if (r == 0) return; /* nothing taken: wait for the back end */
-    ring_consume(c, (size_t)r);
+    iws__atomic_add64_relaxed(&s->st_bytes_out, r);
+    if (c->ssl)
+      c->tls_out_off += (size_t)r;
+    else
+      ring_consume(c, (size_t)r);
   }
   if (!c->writing && !c->ring_count && c->finish_after_flush &&
-      !c->shut_sent && !c->tcp_closing && c->sock) {
+      !c->shut_sent && !c->tcp_closing && c->sock &&
+      !(c->ssl && tls_backlog(c))) {
+    if (c->ssl && !c->tls_notify_sent && !c->tls_failed && c->tls_ready) {
+      /* A clean close says so in TLS too (close_notify), then TCP. */
+      iws__tls_close_notify(c);
+      if (c->tls_pend.len) goto again;
+    }
     if (c->finish_after_flush == IWS__FINISH_CLOSE) {
       tcp_close_locked(c, 0);
     } else {
@@ -372,7 +452,13 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
     if (!c->pending_error) c->pending_error = IWS_E_CONNECTION_LOST;
     tcp_close_locked(c, 1);
   } else {
-    if (written) ring_consume(c, written);
+    if (written) {
+      iws__atomic_add64_relaxed(&c->server->st_bytes_out, (int64_t)written);
+      if (c->ssl)
+        c->tls_out_off += written;
+      else
+        ring_consume(c, written);
+    }
     flush_locked(c);
   }
   iws__mutex_unlock(&c->lock);
@@ -419,7 +505,8 @@ int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
   iws__mutex_lock(&c->lock);
   rc = can_send_locked(c);
   if (rc == IWS_OK && data_msg && s->rc.send_queue_limit &&
-      c->queued_bytes + chunk->len > s->rc.send_queue_limit) {
+      c->queued_bytes + tls_backlog(c) + chunk->len >
+          s->rc.send_queue_limit) {
     if (s->rc.send_queue_policy == IWS_QUEUE_ERROR) {
       rc = IWS_E_QUEUE_FULL;
     } else {
@@ -495,7 +582,8 @@ void iws__conn_stop_gracefully(iws__conn *c) {
 
 
 iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
-                            const char *peer_ip, uint32_t peer_port) {
+                            const char *peer_ip, uint32_t peer_port,
+                            uint32_t tag) {
   iws__conn *c = calloc(1, sizeof(*c));
   if (!c) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory");
@@ -510,15 +598,27 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   c->worker = s->rc.workers ? (uint32_t)(c->id % s->rc.workers) : 0;
   snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
   c->peer_port = peer_port;
-  if (iws__table_insert(s, c) != IWS_OK) {
+  if (tag == IWS__LISTEN_TLS && (!s->tls || iws__tls_conn_init(s->tls, c))) {
+    iws__log(s, IWS_LOG_ERROR, "accept: out of memory for TLS");
     iws__mutex_destroy(&c->lock);
     free(c);
     return NULL;
   }
-  if (s->rc.handshake_timeout_ms)
-    timer_set(c, IWS__T_MAIN, s->rc.handshake_timeout_ms);
-  iws__log(s, IWS_LOG_DEBUG, "connection %llu from %s port %u",
-           (unsigned long long)c->id, c->peer_ip, (unsigned)peer_port);
+  if (iws__table_insert(s, c) != IWS_OK) {
+    iws__tls_conn_free(c);
+    iws__mutex_destroy(&c->lock);
+    free(c);
+    return NULL;
+  }
+  /* A TLS connection gets its TLS handshake time first, then the HTTP
+   * upgrade time once the TLS handshake is done. */
+  if (c->ssl ? s->rc.tls_handshake_timeout_ms : s->rc.handshake_timeout_ms)
+    timer_set(c, IWS__T_MAIN,
+              c->ssl ? s->rc.tls_handshake_timeout_ms
+                     : s->rc.handshake_timeout_ms);
+  iws__log(s, IWS_LOG_DEBUG, "connection %llu from %s port %u%s",
+           (unsigned long long)c->id, c->peer_ip, (unsigned)peer_port,
+           c->ssl ? " (TLS)" : "");
   return c;
 }
 
@@ -918,20 +1018,10 @@ static void strand_run(iws__conn *c, const uint8_t *data, size_t len) {
 /* back-end hooks                                                            */
 /* ------------------------------------------------------------------------ */
 
-int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
-                   int error) {
+/* Plaintext for the strand: run it here, or queue it for the worker. */
+static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
   iws_server *s = c->server;
   int result = IWS__READ_CONTINUE;
-  if (len == 0) {
-    /* End of stream or error: the peer is gone (or answered our FIN). */
-    iws__mutex_lock(&c->lock);
-    if (error && !c->pending_error && c->state == IWS__OPEN && !c->close_recv)
-      c->pending_error = IWS_E_CONNECTION_LOST;
-    tcp_close_locked(c, error != 0);
-    iws__mutex_unlock(&c->lock);
-    return result;
-  }
-  iws__atomic_add64_relaxed(&s->st_bytes_in, (int64_t)len);
   if (!s->rc.workers) {
     strand_run(c, data, len);
     return result;
@@ -952,18 +1042,116 @@ int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
   return result;
 }
 
+/* The TLS handshake just finished: the HTTP upgrade's time starts now. */
+static void tls_ready_locked(iws__conn *c) {
+  iws_server *s = c->server;
+  char desc[128];
+  if (s->rc.handshake_timeout_ms)
+    timer_set(c, IWS__T_MAIN, s->rc.handshake_timeout_ms);
+  else
+    timer_clear(c, IWS__T_MAIN);
+  iws__log(s, IWS_LOG_DEBUG, "connection %llu: TLS handshake done (%s)",
+           (unsigned long long)c->id,
+           iws__tls_describe(c, desc, sizeof(desc)));
+}
+
+/* Ciphertext from the back end: decrypt and deliver the plaintext, with
+ * conn->lock held only while OpenSSL works. */
+static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
+  iws_server *s = c->server;
+  /* As much as one back-end read can bring: a message split over several
+   * records reaches the parser in one piece. (I/O threads only.) */
+  uint8_t plain[TLS_PLAIN_BUFFER];
+  int result = IWS__READ_CONTINUE;
+  iws__mutex_lock(&c->lock);
+  while (!c->tls_failed && !c->tcp_closing && c->state != IWS__DRAINING &&
+         c->state != IWS__CLOSED) {
+    size_t got = 0;
+    uint32_t was_ready = c->tls_ready;
+    int r;
+    c->tls_in = data;
+    c->tls_in_len = len;
+    r = iws__tls_decrypt(c, plain, sizeof(plain), &got);
+    data = c->tls_in; /* what OpenSSL has not taken yet */
+    len = c->tls_in_len;
+    c->tls_in = NULL;
+    c->tls_in_len = 0;
+    if (!was_ready && c->tls_ready) tls_ready_locked(c);
+    if (r == IWS__TLS_DATA) {
+      int res;
+      flush_locked(c); /* handshake answers, tickets */
+      iws__mutex_unlock(&c->lock);
+      res = deliver_input(c, plain, got);
+      if (res == IWS__READ_PAUSE) result = res;
+      iws__mutex_lock(&c->lock);
+      continue;
+    }
+    if (r == IWS__TLS_CLOSED) {
+      /* close_notify: the peer is done. Like a FIN: a WebSocket that was
+       * not closed first is lost (1006). */
+      if (!c->pending_error && c->state == IWS__OPEN && !c->close_recv)
+        c->pending_error = IWS_E_CONNECTION_LOST;
+      c->tls_notify_sent = 1; /* it is gone: no answer needed */
+      tcp_close_locked(c, 0);
+    } else if (r == IWS__TLS_FAILED) {
+      char msg[600];
+      snprintf(msg, sizeof(msg), "%s",
+               c->tls_error ? c->tls_error : "TLS error");
+      tls_fail_locked(c);
+      flush_locked(c); /* the alert, then the close */
+      iws__mutex_unlock(&c->lock);
+      iws__log(s, IWS_LOG_INFO, "connection %llu from %s: %s",
+               (unsigned long long)c->id, c->peer_ip, msg);
+      return result;
+    }
+    break;
+  }
+  flush_locked(c);
+  iws__mutex_unlock(&c->lock);
+  return result;
+}
+
+int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
+                   int error) {
+  iws_server *s = c->server;
+  if (len == 0) {
+    /* End of stream or error: the peer is gone (or answered our FIN). */
+    iws__mutex_lock(&c->lock);
+    if (c->ssl && !c->pending_error && c->state == IWS__OPEN &&
+        !c->close_recv && iws__tls_truncated(c))
+      c->pending_error = IWS_E_TLS;
+    if (error && !c->pending_error && c->state == IWS__OPEN && !c->close_recv)
+      c->pending_error = IWS_E_CONNECTION_LOST;
+    if (c->ssl && !c->tls_ready && c->state == IWS__HANDSHAKE)
+      iws__log(s, IWS_LOG_INFO,
+               "connection %llu from %s: the client left during the TLS "
+               "handshake",
+               (unsigned long long)c->id, c->peer_ip);
+    tcp_close_locked(c, error != 0);
+    iws__mutex_unlock(&c->lock);
+    return IWS__READ_CONTINUE;
+  }
+  iws__atomic_add64_relaxed(&s->st_bytes_in, (int64_t)len);
+  if (c->ssl) return tls_input(c, data, len);
+  return deliver_input(c, data, len);
+}
+
 /* on_disconnect (if owed), then the connection leaves the table. Strand. */
 static void deliver_disconnect(iws__conn *c) {
   iws_server *s = c->server;
   uint32_t code;
   int32_t error;
   char reason[124];
+  char detail[600];
   uint32_t rlen = 0;
   int owed;
   iws__mutex_lock(&c->lock);
   owed = c->accepted && !c->disconnected;
   c->disconnected = 1;
   error = c->pending_error;
+  snprintf(detail, sizeof(detail), "%s",
+           error == IWS_E_TLS && c->tls_error ? c->tls_error
+                                              : iws_strerror(error));
   if (c->fail_code)
     code = c->fail_code;
   else if (c->close_recv)
@@ -980,7 +1168,7 @@ static void deliver_disconnect(iws__conn *c) {
     iws__conn *saved = iws__tls_strand_conn;
     iws__tls_strand_conn = c; /* details stay readable inside the callback */
     if (error && error != IWS_E_PROTOCOL)
-      report_conn_error(c, error, iws_strerror(error));
+      report_conn_error(c, error, detail);
     iws__log(s, IWS_LOG_DEBUG, "connection %llu closed with %u",
              (unsigned long long)c->id, (unsigned)code);
     if (s->cb.on_disconnect)
@@ -1112,8 +1300,9 @@ static void on_timer(iws__conn *c, int which) {
       c->pending_error = IWS_E_TIMEOUT;
     } else if (c->state == IWS__HANDSHAKE || c->state == IWS__ACCEPTING) {
       iws__log(s, IWS_LOG_INFO,
-               "connection %llu from %s: handshake timeout",
-               (unsigned long long)c->id, c->peer_ip);
+               "connection %llu from %s: %s timeout",
+               (unsigned long long)c->id, c->peer_ip,
+               c->ssl && !c->tls_ready ? "TLS handshake" : "handshake");
     } else if (!c->fail_code && !c->close_recv && !c->pending_error) {
       /* We closed and the peer never answered: reported as 1006. */
       c->pending_error = IWS_E_TIMEOUT;

@@ -42,7 +42,11 @@
   X(IWS_E_ADDRESS, "IWS_E_ADDRESS",                                          \
     "the bind address is not an IPv4 or IPv6 literal")                       \
   X(IWS_E_BIND, "IWS_E_BIND", "bind failed (address in use or not allowed)") \
-  X(IWS_E_LISTEN, "IWS_E_LISTEN", "listen failed")
+  X(IWS_E_LISTEN, "IWS_E_LISTEN", "listen failed")                          \
+  X(IWS_E_TLS_CONFIG, "IWS_E_TLS_CONFIG",                                    \
+    "the TLS configuration was rejected (certificate, key, password, "       \
+    "chain or ciphers)")                                                     \
+  X(IWS_E_TLS, "IWS_E_TLS", "the connection's TLS failed")
 
 IWS_API const char *IWS_CALL iws_strerror(int32_t code) {
   switch (code) {

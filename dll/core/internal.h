@@ -13,14 +13,17 @@
 #include "handshake.h"
 #include "iocpws.h"
 #include "platform.h"
+#include "tls.h"
 
 struct wslay_event_context;
+struct ssl_st;
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 18
+#define IWS__OPT_INT_LAST 21
 #define IWS__OPT_STR_FIRST 10001
-#define IWS__OPT_STR_LAST 10002
+#define IWS__OPT_STR_LAST 10011
+#define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
 
 typedef struct iws__opt_int_spec {
   int32_t id;
@@ -30,8 +33,7 @@ typedef struct iws__opt_int_spec {
 
 typedef struct iws__options {
   int64_t ints[IWS__OPT_INT_LAST + 1]; /* indexed by option number */
-  char *bind_address;                  /* NULL = default */
-  char *subprotocols;                  /* NULL = default */
+  char *strs[IWS__OPT_STR_COUNT];      /* by number - FIRST; NULL = default */
 } iws__options;
 
 /* The spec of an integer option, or NULL if unknown. */
@@ -41,7 +43,11 @@ void iws__options_free(iws__options *o);
 /* Validates and stores; returns IWS_OK or an IWS_E_* code. */
 int32_t iws__options_set_int(iws__options *o, int32_t id, int64_t value);
 int32_t iws__options_set_str(iws__options *o, int32_t id, const char *value);
+/* The value of a string option (its default when unset), NULL if unknown. */
 const char *iws__options_str(const iws__options *o, int32_t id);
+/* A string option's name and longest accepted value (for messages). */
+const char *iws__opt_str_name(int32_t id);
+size_t iws__opt_str_max(int32_t id);
 
 /* ---- shared frame bytes ---- */
 
@@ -151,6 +157,20 @@ struct iws__conn {
   size_t rx_len;
   iws__bytes stage; /* frames wslay produced (pongs, close echo) */
 
+  /* --- TLS (NULL ssl: a plain connection); under lock --- */
+  struct ssl_st *ssl;
+  iws__bytes tls_out;   /* ciphertext with the back end: frozen while
+                           `writing`, freed once written */
+  size_t tls_out_off;   /* bytes of tls_out already written */
+  iws__bytes tls_pend;  /* ciphertext made since (the BIO's sink) */
+  const uint8_t *tls_in; /* ciphertext the BIO reads from, during a read */
+  size_t tls_in_len;
+  uint32_t tls_ready;   /* the TLS handshake finished */
+  uint32_t tls_failed;  /* fatal TLS error: no more SSL calls */
+  uint32_t tls_notify_sent; /* close_notify queued */
+  uint32_t tls_reneg;   /* the client tried to renegotiate */
+  char *tls_error;      /* the reason of tls_failed, for on_error */
+
   /* --- immutable after the handshake --- */
   char *path;
   char *protocol;
@@ -189,7 +209,12 @@ typedef struct iws__runcfg {
   uint64_t send_queue_limit, close_timeout_ms, stop_timeout_ms;
   uint32_t send_queue_policy, log_level;
   const char *subprotocols;
+  uint64_t tls_handshake_timeout_ms;
 } iws__runcfg;
+
+/* Listener tags the core gives the back end (iws__be_listen.tag). */
+#define IWS__LISTEN_PLAIN 0u
+#define IWS__LISTEN_TLS 1u
 
 struct iws_server {
   uint32_t magic;
@@ -201,9 +226,13 @@ struct iws_server {
   iws__mutex lock; /* last error, start/stop transitions */
   volatile uint32_t state; /* written under lock, read atomically */
   int32_t last_error_code;
-  char last_error[256];
+  char last_error[600]; /* room for OpenSSL's reasons */
   iws__be *be;
-  uint32_t port;
+  uint32_t port;       /* plain listener's port (0 if none) */
+  uint32_t tls_port;   /* TLS listener's port (0 if none) */
+  iws__tls_ctx *tls;   /* while running with a TLS listener */
+  iws__tls_host *tls_hosts; /* iws_tls_add_host entries (stopped only) */
+  size_t tls_host_count;
 
   /* connection table: every connection from accept to after on_disconnect */
   iws__mutex table_lock;

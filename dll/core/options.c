@@ -6,7 +6,7 @@
 #define MiB (1024 * 1024)
 
 static const iws__opt_int_spec INT_SPECS[] = {
-    {IWS_OPT_PORT, 0, 65535, 0, "port"},
+    {IWS_OPT_PORT, -1, 65535, 0, "port"},
     {IWS_OPT_IO_THREADS, 0, 256, 0, "io_threads"},
     {IWS_OPT_WORKER_THREADS, 0, 256, 0, "worker_threads"},
     {IWS_OPT_MAX_CONNECTIONS, 0, INT64_C(1) << 32, 0, "max_connections"},
@@ -27,9 +27,52 @@ static const iws__opt_int_spec INT_SPECS[] = {
     {IWS_OPT_LOG_LEVEL, 0, IWS_LOG_DEBUG, IWS_LOG_WARN, "log_level"},
     {IWS_OPT_IPV6_ONLY, 0, 1, 0, "ipv6_only"},
     {IWS_OPT_ACCEPTS_POSTED, 0, 1024, 0, "accepts_posted"},
+    {IWS_OPT_TLS_PORT, -1, 65535, -1, "tls_port"},
+    {IWS_OPT_TLS_MIN_VERSION, IWS_TLS_1_2, IWS_TLS_1_3, IWS_TLS_1_2,
+     "tls_min_version"},
+    {IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, 0, 3600000, 10000,
+     "tls_handshake_timeout_ms"},
 };
 
-static const char *const STR_DEFAULTS[] = {"0.0.0.0", ""};
+/* String options: number, default, longest value accepted, name. */
+typedef struct str_spec {
+  int32_t id;
+  const char *def;
+  size_t max_len;
+  const char *name;
+} str_spec;
+
+#define PATH_MAX_LEN 4096
+#define PEM_MAX_LEN (1024 * 1024)
+
+static const str_spec STR_SPECS[IWS__OPT_STR_COUNT] = {
+    {IWS_OPT_BIND_ADDRESS, "0.0.0.0", 45, "bind_address"},
+    {IWS_OPT_SUBPROTOCOLS, "", 4096, "subprotocols"},
+    {IWS_OPT_TLS_CERT_FILE, "", PATH_MAX_LEN, "tls_cert_file"},
+    {IWS_OPT_TLS_KEY_FILE, "", PATH_MAX_LEN, "tls_key_file"},
+    {IWS_OPT_TLS_CA_FILE, "", PATH_MAX_LEN, "tls_ca_file"},
+    {IWS_OPT_TLS_PASSWORD, "", 1024, "tls_password"},
+    {IWS_OPT_TLS_CERT_PEM, "", PEM_MAX_LEN, "tls_cert_pem"},
+    {IWS_OPT_TLS_KEY_PEM, "", PEM_MAX_LEN, "tls_key_pem"},
+    {IWS_OPT_TLS_CA_PEM, "", PEM_MAX_LEN, "tls_ca_pem"},
+    {IWS_OPT_TLS_CIPHERS, "", 4096, "tls_ciphers"},
+    {IWS_OPT_TLS_CIPHERSUITES, "", 4096, "tls_ciphersuites"},
+};
+
+static const str_spec *str_find(int32_t id) {
+  if (id < IWS__OPT_STR_FIRST || id > IWS__OPT_STR_LAST) return NULL;
+  return &STR_SPECS[id - IWS__OPT_STR_FIRST];
+}
+
+const char *iws__opt_str_name(int32_t id) {
+  const str_spec *spec = str_find(id);
+  return spec ? spec->name : NULL;
+}
+
+size_t iws__opt_str_max(int32_t id) {
+  const str_spec *spec = str_find(id);
+  return spec ? spec->max_len : 0;
+}
 
 const iws__opt_int_spec *iws__opt_int_find(int32_t id) {
   size_t i;
@@ -46,9 +89,13 @@ void iws__options_init(iws__options *o) {
 }
 
 void iws__options_free(iws__options *o) {
-  free(o->bind_address);
-  free(o->subprotocols);
-  o->bind_address = o->subprotocols = NULL;
+  size_t i;
+  for (i = 0; i < IWS__OPT_STR_COUNT; i++) {
+    if (o->strs[i] && STR_SPECS[i].id == IWS_OPT_TLS_PASSWORD)
+      memset(o->strs[i], 0, strlen(o->strs[i])); /* no secret left behind */
+    free(o->strs[i]);
+    o->strs[i] = NULL;
+  }
 }
 
 int32_t iws__options_set_int(iws__options *o, int32_t id, int64_t value) {
@@ -83,32 +130,31 @@ static int plausible_address(const char *v) {
 }
 
 int32_t iws__options_set_str(iws__options *o, int32_t id, const char *value) {
+  const str_spec *spec = str_find(id);
   char **slot;
   char *copy = NULL;
-  if (id == IWS_OPT_BIND_ADDRESS) {
-    slot = &o->bind_address;
-    if (value && !plausible_address(value)) return IWS_E_ADDRESS;
-  } else if (id == IWS_OPT_SUBPROTOCOLS) {
-    slot = &o->subprotocols;
-    if (value && strlen(value) > 4096) return IWS_E_OPTION_RANGE;
-  } else {
+  if (!spec)
     return iws__opt_int_find(id) ? IWS_E_OPTION_TYPE : IWS_E_UNKNOWN_OPTION;
-  }
+  slot = &o->strs[id - IWS__OPT_STR_FIRST];
+  if (id == IWS_OPT_BIND_ADDRESS && value && !plausible_address(value))
+    return IWS_E_ADDRESS;
+  if (value && strlen(value) > spec->max_len) return IWS_E_OPTION_RANGE;
   if (value) {
     size_t n = strlen(value) + 1;
     copy = malloc(n);
     if (!copy) return IWS_E_NOMEM;
     memcpy(copy, value, n);
   }
+  if (*slot && id == IWS_OPT_TLS_PASSWORD) memset(*slot, 0, strlen(*slot));
   free(*slot);
   *slot = copy;
   return IWS_OK;
 }
 
 const char *iws__options_str(const iws__options *o, int32_t id) {
-  if (id == IWS_OPT_BIND_ADDRESS)
-    return o->bind_address ? o->bind_address : STR_DEFAULTS[0];
-  if (id == IWS_OPT_SUBPROTOCOLS)
-    return o->subprotocols ? o->subprotocols : STR_DEFAULTS[1];
-  return NULL;
+  const str_spec *spec = str_find(id);
+  const char *v;
+  if (!spec) return NULL;
+  v = o->strs[id - IWS__OPT_STR_FIRST];
+  return v ? v : spec->def;
 }

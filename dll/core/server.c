@@ -249,6 +249,12 @@ IWS_API int32_t IWS_CALL iws_set_str(iws_server *s, int32_t option,
                    value);
     return rc;
   }
+  if (rc == IWS_E_OPTION_RANGE) {
+    iws__set_error(s, rc, "option %s: the value is longer than %lu bytes",
+                   iws__opt_str_name(option),
+                   (unsigned long)iws__opt_str_max(option));
+    return rc;
+  }
   return fail(s, rc);
 }
 
@@ -285,6 +291,7 @@ IWS_API int32_t IWS_CALL iws_get_str(iws_server *s, int32_t option,
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
   iws__mutex_lock(&s->lock);
   v = iws__options_str(&s->opt, option);
+  if (v && option == IWS_OPT_TLS_PASSWORD) v = ""; /* write-only */
   if (v)
     rc = copy_out(v, buffer, size, needed);
   else
@@ -311,6 +318,8 @@ static void resolve_runcfg(iws_server *s) {
   rc->stop_timeout_ms = (uint64_t)o[IWS_OPT_STOP_TIMEOUT_MS];
   rc->log_level = (uint32_t)o[IWS_OPT_LOG_LEVEL];
   rc->subprotocols = iws__options_str(&s->opt, IWS_OPT_SUBPROTOCOLS);
+  rc->tls_handshake_timeout_ms =
+      (uint64_t)o[IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS];
 }
 
 static void stop_workers(iws_server *s, uint32_t count) {
@@ -355,7 +364,8 @@ static int32_t start_workers(iws_server *s) {
 
 IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   iws__be_config cfg;
-  char err[256];
+  char err[600];
+  int64_t plain_port, tls_port;
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return fail(s, rc);
   iws__mutex_lock(&s->lock);
@@ -371,18 +381,37 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   resolve_runcfg(s);
   memset(&cfg, 0, sizeof(cfg));
   cfg.bind_address = iws__options_str(&s->opt, IWS_OPT_BIND_ADDRESS);
-  cfg.port = (uint32_t)s->opt.ints[IWS_OPT_PORT];
+  plain_port = s->opt.ints[IWS_OPT_PORT];
+  tls_port = s->opt.ints[IWS_OPT_TLS_PORT];
+  if (plain_port >= 0) {
+    cfg.listen[cfg.nlisten].port = (uint32_t)plain_port;
+    cfg.listen[cfg.nlisten++].tag = IWS__LISTEN_PLAIN;
+  }
+  if (tls_port >= 0) {
+    cfg.listen[cfg.nlisten].port = (uint32_t)tls_port;
+    cfg.listen[cfg.nlisten++].tag = IWS__LISTEN_TLS;
+  }
   cfg.io_threads = s->rc.io_threads;
   cfg.backlog = (uint32_t)s->opt.ints[IWS_OPT_LISTEN_BACKLOG];
   cfg.ipv6_only = (uint32_t)s->opt.ints[IWS_OPT_IPV6_ONLY];
   cfg.tcp_nodelay = (uint32_t)s->opt.ints[IWS_OPT_TCP_NODELAY];
   cfg.accepts_posted = (uint32_t)s->opt.ints[IWS_OPT_ACCEPTS_POSTED];
 
-  rc = start_workers(s);
-  if (rc != IWS_OK) {
+  err[0] = '\0';
+  rc = IWS_OK;
+  if (cfg.nlisten == 0) {
+    rc = IWS_E_OPTION_RANGE;
+    snprintf(err, sizeof(err),
+             "nothing to listen on: IWS_OPT_PORT and IWS_OPT_TLS_PORT are "
+             "both -1");
+  } else if (tls_port >= 0) {
+    /* Every TLS configuration error shows here, with OpenSSL's reason. */
+    rc = iws__tls_start(s, &s->tls, err, sizeof(err));
+  }
+  if (rc == IWS_OK && (rc = start_workers(s)) != IWS_OK) {
     snprintf(err, sizeof(err), "cannot start %u worker threads",
              (unsigned)s->rc.workers);
-  } else {
+  } else if (rc == IWS_OK) {
     iws__mutex_lock(&s->table_lock);
     s->accepting = 1;
     iws__mutex_unlock(&s->table_lock);
@@ -395,8 +424,21 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
       stop_workers(s, s->nworkers);
     }
   }
+  if (rc != IWS_OK) {
+    iws__tls_free(s->tls);
+    s->tls = NULL;
+  }
   iws__mutex_lock(&s->lock);
-  if (rc == IWS_OK) s->port = iws__be_port(s->be);
+  s->port = s->tls_port = 0;
+  if (rc == IWS_OK) {
+    uint32_t i;
+    for (i = 0; i < cfg.nlisten; i++) {
+      if (cfg.listen[i].tag == IWS__LISTEN_TLS)
+        s->tls_port = iws__be_port(s->be, i);
+      else
+        s->port = iws__be_port(s->be, i);
+    }
+  }
   iws__atomic_store32(&s->state, rc == IWS_OK ? IWS__RUNNING : IWS__STOPPED);
   iws__mutex_unlock(&s->lock);
   if (rc != IWS_OK) {
@@ -405,10 +447,17 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
              err[0] ? err : iws_strerror(rc));
     return rc;
   }
-  iws__log(s, IWS_LOG_INFO,
-           "listening on %s port %u (%s, %u I/O threads, %u workers)",
-           cfg.bind_address, (unsigned)s->port, iws__be_name(),
-           (unsigned)s->rc.io_threads, (unsigned)s->rc.workers);
+  if (plain_port >= 0)
+    iws__log(s, IWS_LOG_INFO,
+             "listening on %s port %u (%s, %u I/O threads, %u workers)",
+             cfg.bind_address, (unsigned)s->port, iws__be_name(),
+             (unsigned)s->rc.io_threads, (unsigned)s->rc.workers);
+  if (tls_port >= 0)
+    iws__log(s, IWS_LOG_INFO,
+             "listening for TLS on %s port %u (%s, %u I/O threads, %u "
+             "workers)",
+             cfg.bind_address, (unsigned)s->tls_port, iws__be_name(),
+             (unsigned)s->rc.io_threads, (unsigned)s->rc.workers);
   return IWS_OK;
 }
 
@@ -417,11 +466,104 @@ IWS_API int32_t IWS_CALL iws_get_port(iws_server *s, uint32_t *port) {
   if (!valid_server(s) || !port) return IWS_E_INVALID_ARG;
   iws__mutex_lock(&s->lock);
   if (s->state == IWS__RUNNING)
-    *port = s->port;
+    *port = s->opt.ints[IWS_OPT_PORT] >= 0 ? s->port : s->tls_port;
   else
     rc = IWS_E_BAD_STATE;
   iws__mutex_unlock(&s->lock);
   return rc;
+}
+
+IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *s, uint32_t *port) {
+  int32_t rc = IWS_OK;
+  if (!valid_server(s) || !port) return IWS_E_INVALID_ARG;
+  iws__mutex_lock(&s->lock);
+  if (s->state == IWS__RUNNING && s->opt.ints[IWS_OPT_TLS_PORT] >= 0)
+    *port = s->tls_port;
+  else
+    rc = IWS_E_BAD_STATE;
+  iws__mutex_unlock(&s->lock);
+  return rc;
+}
+
+static char *copy_str(const char *v) {
+  size_t n;
+  char *p;
+  if (!v) return NULL;
+  n = strlen(v) + 1;
+  p = malloc(n);
+  if (p) memcpy(p, v, n);
+  return p;
+}
+
+static void free_host(iws__tls_host *h) {
+  if (h->password) memset(h->password, 0, strlen(h->password));
+  free(h->name);
+  free(h->cert);
+  free(h->key);
+  free(h->password);
+  memset(h, 0, sizeof(*h));
+}
+
+static void free_hosts(iws_server *s) {
+  size_t i;
+  for (i = 0; i < s->tls_host_count; i++) free_host(&s->tls_hosts[i]);
+  free(s->tls_hosts);
+  s->tls_hosts = NULL;
+  s->tls_host_count = 0;
+}
+
+IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
+                                          const char *cert, const char *key,
+                                          const char *password) {
+  iws__tls_host h, *grown;
+  size_t i;
+  int32_t rc = check_owner_call(s);
+  if (rc != IWS_OK) return fail(s, rc);
+  iws__mutex_lock(&s->lock);
+  if (s->state != IWS__STOPPED) {
+    iws__mutex_unlock(&s->lock);
+    return fail(s, IWS_E_BAD_STATE);
+  }
+  if (!host_name) {
+    free_hosts(s);
+    iws__mutex_unlock(&s->lock);
+    return IWS_OK;
+  }
+  if (!cert || !key || !host_name[0] || strlen(host_name) > 253 ||
+      !cert[0] || !key[0]) {
+    iws__mutex_unlock(&s->lock);
+    return fail(s, IWS_E_INVALID_ARG);
+  }
+  memset(&h, 0, sizeof(h));
+  h.name = copy_str(host_name);
+  h.cert = copy_str(cert);
+  h.key = copy_str(key);
+  h.password = copy_str(password ? password : "");
+  if (!h.name || !h.cert || !h.key || !h.password) {
+    free_host(&h);
+    iws__mutex_unlock(&s->lock);
+    return fail(s, IWS_E_NOMEM);
+  }
+  for (i = 0; i < s->tls_host_count; i++) {
+    const char *a = s->tls_hosts[i].name, *b = host_name;
+    while (*a && (*a | 32) == (*b | 32)) a++, b++;
+    if (!*a && !*b) {
+      free_host(&s->tls_hosts[i]);
+      s->tls_hosts[i] = h;
+      iws__mutex_unlock(&s->lock);
+      return IWS_OK;
+    }
+  }
+  grown = realloc(s->tls_hosts, (s->tls_host_count + 1) * sizeof(*grown));
+  if (!grown) {
+    free_host(&h);
+    iws__mutex_unlock(&s->lock);
+    return fail(s, IWS_E_NOMEM);
+  }
+  s->tls_hosts = grown;
+  s->tls_hosts[s->tls_host_count++] = h;
+  iws__mutex_unlock(&s->lock);
+  return IWS_OK;
 }
 
 /* Waits until the table is empty or the deadline passes (0 = no deadline).
@@ -485,6 +627,8 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   stop_workers(s, s->nworkers);
   iws__be_stop(s->be);
   s->be = NULL;
+  iws__tls_free(s->tls); /* every connection (and its SSL) is gone */
+  s->tls = NULL;
 
   iws__mutex_lock(&s->lock);
   iws__atomic_store32(&s->state, IWS__STOPPED);
@@ -501,6 +645,7 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   iws_stop(s);
   s->magic = 0;
   iws__options_free(&s->opt);
+  free_hosts(s);
   free(s->buckets);
   iws__mutex_destroy(&s->timer_lock);
   iws__cond_destroy(&s->table_cond);

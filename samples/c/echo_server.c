@@ -2,7 +2,9 @@
  * echo_server.c - the smallest useful iocpws program: every text or binary
  * message comes back to its sender.
  *
- *   echo_server [port]      (default 8080; 0 = any free port)
+ *   echo_server [port]                  (default 8080; 0 = any free port)
+ *   echo_server [port] --tls CERT KEY   wss:// only, on that port: CERT and
+ *                                       KEY are PEM files (KEY unencrypted)
  *
  * Ctrl-C (SIGINT) or SIGTERM stops it cleanly: clients get close 1001.
  */
@@ -56,11 +58,17 @@ int main(int argc, char **argv) {
   iws_server *server;
   uint32_t port = 0;
   long requested = argc > 1 ? strtol(argv[1], NULL, 10) : 8080;
-  char detail[256];
+  const char *cert = NULL, *key = NULL;
+  char detail[512];
   int32_t rc;
 
-  if (requested < 0 || requested > 65535) {
-    fprintf(stderr, "usage: %s [port 0..65535]\n", argv[0]);
+  if (argc == 5 && strcmp(argv[2], "--tls") == 0) {
+    cert = argv[3];
+    key = argv[4];
+  }
+  if (requested < 0 || requested > 65535 || (argc > 2 && !cert)) {
+    fprintf(stderr, "usage: %s [port 0..65535] [--tls CERT.pem KEY.pem]\n",
+            argv[0]);
     return 2;
   }
   memset(&cb, 0, sizeof(cb));
@@ -73,7 +81,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "iws_create: %s\n", iws_strerror(rc));
     return 1;
   }
-  iws_set_int(server, IWS_OPT_PORT, requested);
+  if (cert) {
+    /* TLS only: no plain listener, the TLS one on the port asked for. */
+    iws_set_int(server, IWS_OPT_PORT, -1);
+    iws_set_int(server, IWS_OPT_TLS_PORT, requested);
+    iws_set_str(server, IWS_OPT_TLS_CERT_FILE, cert);
+    iws_set_str(server, IWS_OPT_TLS_KEY_FILE, key);
+  } else {
+    iws_set_int(server, IWS_OPT_PORT, requested);
+  }
   rc = iws_start(server);
   if (rc != IWS_OK) {
     iws_last_error(server, detail, sizeof(detail));
@@ -82,8 +98,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   iws_get_port(server, &port);
-  printf("iocpws %s echo server listening on port %u (Ctrl-C stops)\n",
-         iws_version_string(), (unsigned)port);
+  printf("iocpws %s echo server listening on port %u%s (Ctrl-C stops)\n",
+         iws_version_string(), (unsigned)port, cert ? " (wss://)" : "");
   printf("listening on port %u\n", (unsigned)port);
   fflush(stdout);
 

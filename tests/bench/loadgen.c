@@ -25,7 +25,10 @@
  * opcode, wrong length, close frame or EOF before the end) is fatal: a message
  * goes to stderr and the exit status is 1. Usage errors exit with 2.
  *
- * Build: gcc -O2 -std=c11 -Wall -Wextra -pthread loadgen.c -o loadgen
+ * TLS (--tls): wss:// with OpenSSL on the same non-blocking sockets
+ * (certificate verification off: it measures the server, not the PKI).
+ *
+ * Build: gcc -O2 -std=c11 -Wall -Wextra -pthread loadgen.c -o loadgen -lssl -lcrypto
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,6 +55,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 /* ------------------------------------------------------------------------ */
 /* Options and global state                                                 */
 /* ------------------------------------------------------------------------ */
@@ -73,6 +79,7 @@ static struct {
     long baseline_rss;
     int ramp; /* connects + handshakes in progress at once, per thread */
     double connect_timeout;
+    int tls;
 } opt = {
     .host = "127.0.0.1",
     .port = NULL,
@@ -97,6 +104,7 @@ static atomic_int g_phase = PH_CONNECT;
 static atomic_int g_ready;   /* connections with a completed handshake */
 
 static struct addrinfo *g_addr;
+static SSL_CTX *g_tls; /* --tls */
 static unsigned char g_mask[4];
 static unsigned char *g_payload;   /* unmasked payload, for --verify */
 static unsigned char *g_frame;     /* header + masked payload */
@@ -206,10 +214,11 @@ static double hist_percentile(const struct hist *h, double p)
 /* Connections                                                              */
 /* ------------------------------------------------------------------------ */
 
-enum cstate { CS_NEW = 0, CS_CONNECTING, CS_HS_SEND, CS_HS_RECV, CS_OPEN };
+enum cstate { CS_NEW = 0, CS_CONNECTING, CS_TLS, CS_HS_SEND, CS_HS_RECV, CS_OPEN };
 
 struct conn {
     int fd;
+    SSL *ssl;               /* --tls */
     int idx;
     enum cstate state;
     int want_out;           /* EPOLLOUT registered */
@@ -278,6 +287,72 @@ static void set_events(struct worker *w, struct conn *c, int out)
     c->want_out = out;
 }
 
+/* read()/write() on the socket, or through TLS: the same results (EAGAIN
+ * when OpenSSL wants the socket, 0 at the end). */
+static ssize_t tls_result(struct conn *c, int r)
+{
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0))
+        return 0;
+    if (e == SSL_ERROR_SSL) {
+        char buf[256];
+        ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+        fprintf(stderr, "loadgen: %s: TLS: %s\n", cname(c), buf);
+        errno = EPROTO;
+    }
+    return -1;
+}
+
+static ssize_t c_read(struct conn *c, void *buf, size_t n)
+{
+    if (!c->ssl)
+        return read(c->fd, buf, n);
+    ERR_clear_error();
+    int r = SSL_read(c->ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
+    return r > 0 ? r : tls_result(c, r);
+}
+
+static ssize_t c_write(struct conn *c, const void *buf, size_t n)
+{
+    if (!c->ssl)
+        return write(c->fd, buf, n);
+    ERR_clear_error();
+    int r = SSL_write(c->ssl, buf, n > INT_MAX ? INT_MAX : (int)n);
+    return r > 0 ? r : tls_result(c, r);
+}
+
+/* writev through TLS: the frames are copied into one buffer (the same bytes
+ * on a retry, as OpenSSL requires). */
+static ssize_t c_writev(struct conn *c, const struct iovec *iov, int cnt)
+{
+    static _Thread_local unsigned char *buf;
+    static _Thread_local size_t cap;
+    size_t total = 0, off = 0;
+    if (!c->ssl)
+        return writev(c->fd, iov, cnt);
+    for (int i = 0; i < cnt; i++)
+        total += iov[i].iov_len;
+    if (total > 256 * 1024)
+        total = 256 * 1024;
+    if (total > cap) {
+        free(buf);
+        buf = malloc(total);
+        cap = buf ? total : 0;
+        if (!buf)
+            die("out of memory");
+    }
+    for (int i = 0; i < cnt && off < total; i++) {
+        size_t n = iov[i].iov_len < total - off ? iov[i].iov_len : total - off;
+        memcpy(buf + off, iov[i].iov_base, n);
+        off += n;
+    }
+    return c_write(c, buf, total);
+}
+
 static void start_connect(struct worker *w, struct conn *c)
 {
     int fd = socket(g_addr->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -321,7 +396,7 @@ static void flush_out(struct worker *w, struct conn *c)
     for (;;) {
         /* a pending pong goes out at a frame boundary */
         if (c->ctrl_len && c->woff == 0) {
-            ssize_t n = write(c->fd, c->ctrl + c->ctrl_off, c->ctrl_len - c->ctrl_off);
+            ssize_t n = c_write(c, c->ctrl + c->ctrl_off, c->ctrl_len - c->ctrl_off);
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK)
                     break;
@@ -353,7 +428,7 @@ static void flush_out(struct worker *w, struct conn *c)
             total += g_frame_len;
             cnt++;
         }
-        ssize_t n = writev(c->fd, iov, cnt);
+        ssize_t n = c_writev(c, iov, cnt);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
@@ -615,14 +690,37 @@ static void handle_event(struct worker *w, struct conn *c, uint32_t ev)
             die("%s: connect to %s port %s: %s", cname(c), opt.host, opt.port,
                 strerror(err));
         c->state = CS_HS_SEND;
+        if (g_tls) {
+            c->ssl = SSL_new(g_tls);
+            if (!c->ssl || !SSL_set_fd(c->ssl, c->fd))
+                die("%s: SSL_new failed", cname(c));
+            SSL_set_tlsext_host_name(c->ssl, opt.host);
+            c->state = CS_TLS;
+        }
         c->hs = malloc(HS_BUF_SIZE);
         if (!c->hs)
             die("out of memory");
         c->hs_len = c->hs_sent = 0;
     }
+    if (c->state == CS_TLS) {
+        ERR_clear_error();
+        int r = SSL_connect(c->ssl);
+        if (r != 1) {
+            int e = SSL_get_error(c->ssl, r);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+                set_events(w, c, e == SSL_ERROR_WANT_WRITE);
+                return;
+            }
+            char buf[256];
+            ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+            die("%s: TLS handshake: %s", cname(c), buf);
+        }
+        c->state = CS_HS_SEND;
+        set_events(w, c, 1);
+    }
     if (c->state == CS_HS_SEND) {
         while (c->hs_sent < g_request_len) {
-            ssize_t n = write(c->fd, g_request + c->hs_sent, g_request_len - c->hs_sent);
+            ssize_t n = c_write(c, g_request + c->hs_sent, g_request_len - c->hs_sent);
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK)
                     return;
@@ -639,7 +737,7 @@ static void handle_event(struct worker *w, struct conn *c, uint32_t ev)
     if (c->state == CS_HS_RECV) {
         if (!(ev & (EPOLLIN | EPOLLERR | EPOLLHUP)))
             return;
-        ssize_t n = read(c->fd, c->hs + c->hs_len, HS_BUF_SIZE - 1 - c->hs_len);
+        ssize_t n = c_read(c, c->hs + c->hs_len, HS_BUF_SIZE - 1 - c->hs_len);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return;
@@ -652,14 +750,17 @@ static void handle_event(struct worker *w, struct conn *c, uint32_t ev)
         return;
     }
     /* open */
-    if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-        ssize_t n = read(c->fd, w->rdbuf, RDBUF_SIZE);
+    /* TLS may hold decrypted bytes the socket no longer signals. */
+    while ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) || (c->ssl && SSL_pending(c->ssl) > 0)) {
+        ev &= ~(uint32_t)(EPOLLIN | EPOLLERR | EPOLLHUP);
+        ssize_t n = c_read(c, w->rdbuf, RDBUF_SIZE);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 if (ph == PH_STOP)
                     return;
                 die("%s: read: %s", cname(c), strerror(errno));
             }
+            break;
         } else if (n == 0) {
             if (ph == PH_STOP)
                 return;
@@ -801,7 +902,8 @@ static void usage(FILE *f)
         "                    (default: read from /proc when loadgen starts)\n"
         "  --verify          compare echoed bytes, not only lengths\n"
         "  --ramp N          connects/handshakes in progress per thread (default 64)\n"
-        "  --connect-timeout S  give up if not all connected by then (default 60)\n");
+        "  --connect-timeout S  give up if not all connected by then (default 60)\n"
+        "  --tls             wss:// (OpenSSL; the server's certificate is not checked)\n");
 }
 
 static size_t parse_size(const char *s)
@@ -854,7 +956,7 @@ static void parse_args(int argc, char **argv)
 {
     enum { OPT_HOST = 1, OPT_PORT, OPT_PATH, OPT_CONNS, OPT_SIZE, OPT_SECONDS, OPT_WARMUP, OPT_PIPE,
            OPT_BINARY, OPT_THREADS, OPT_PID, OPT_IDLE, OPT_BASE, OPT_VERIFY, OPT_RAMP, OPT_CTIMEOUT,
-           OPT_HELP };
+           OPT_TLS, OPT_HELP };
     static const struct option lo[] = {
         {"host", required_argument, 0, OPT_HOST},
         {"port", required_argument, 0, OPT_PORT},
@@ -872,6 +974,7 @@ static void parse_args(int argc, char **argv)
         {"verify", no_argument, 0, OPT_VERIFY},
         {"ramp", required_argument, 0, OPT_RAMP},
         {"connect-timeout", required_argument, 0, OPT_CTIMEOUT},
+        {"tls", no_argument, 0, OPT_TLS},
         {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
@@ -892,6 +995,7 @@ static void parse_args(int argc, char **argv)
         case OPT_IDLE: opt.idle = 1; break;
         case OPT_BASE: opt.baseline_rss = parse_long(optarg, "baseline rss", 0, LONG_MAX); break;
         case OPT_VERIFY: opt.verify = 1; break;
+        case OPT_TLS: opt.tls = 1; break;
         case OPT_RAMP: opt.ramp = (int)parse_long(optarg, "ramp", 1, 100000); break;
         case OPT_CTIMEOUT: opt.connect_timeout = parse_double(optarg, "connect timeout"); break;
         case OPT_HELP: usage(stdout); exit(0);
@@ -1012,6 +1116,13 @@ int main(int argc, char **argv)
     raise_nofile();
     resolve();
     build_frames();
+    if (opt.tls) {
+        g_tls = SSL_CTX_new(TLS_client_method());
+        if (!g_tls)
+            die("SSL_CTX_new failed");
+        SSL_CTX_set_verify(g_tls, SSL_VERIFY_NONE, NULL);
+        SSL_CTX_set_mode(g_tls, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
 
     long rss_before = opt.baseline_rss >= 0 ? opt.baseline_rss : read_rss_kib(opt.server_pid);
     if (opt.server_pid && read_cpu_ticks(opt.server_pid) < 0)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh - echo benchmark: the iocpws sample echo_server against a
-# minimal libwebsockets echo server (lws_echo.c), driven by loadgen.c.
+# tests/bench/run.sh - echo benchmark: the iocpws sample echo_server, plain
+# (ws://) and TLS (wss://, "iocpws-tls"), against a minimal libwebsockets
+# echo server (lws_echo.c), driven by loadgen.c.
 #
-# usage: tests/bench/run.sh <builddir> [--quick] [--only iocpws|lws] [--binary]
-#                                      [--threads T]
+# usage: tests/bench/run.sh <builddir> [--quick] [--only iocpws|iocpws-tls|lws]
+#                                      [--binary] [--threads T]
 #
 #   <builddir>     where CMake put echo_server; loadgen and lws_echo are built
 #                  there with gcc -O2 unless an up-to-date one is already there
 #   --quick        3 s per case and only 100 connections for the echo cases
-#   --only NAME    run only one server (iocpws or lws)
+#   --only NAME    run only one server (iocpws, iocpws-tls or lws)
 #   --binary       send binary messages instead of text (no UTF-8 validation)
 #   --threads T    loadgen worker threads (all pinned to the loadgen CPU)
 #
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-case $ONLY in '' | iocpws | lws) ;; *) echo "run.sh: --only iocpws|lws" >&2; exit 2 ;; esac
+case $ONLY in '' | iocpws | iocpws-tls | lws) ;; *) echo "run.sh: --only iocpws|iocpws-tls|lws" >&2; exit 2 ;; esac
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$BUILD" || exit 1
@@ -91,16 +92,30 @@ build_tool() {
     }
 }
 
-build_tool loadgen "$HERE/loadgen.c" -pthread || { log "run.sh: cannot build loadgen"; exit 1; }
+build_tool loadgen "$HERE/loadgen.c" -pthread -lssl -lcrypto || { log "run.sh: cannot build loadgen"; exit 1; }
 LOADGEN=$BUILD/loadgen
 
 SERVERS=()
 MISSING=0
+declare -A SRV_ARGS GEN_ARGS # extra arguments per server name
 if [ -z "$ONLY" ] || [ "$ONLY" = iocpws ]; then
     if [ -x "$BUILD/echo_server" ]; then
         SERVERS+=("iocpws:$BUILD/echo_server")
     else
         log "run.sh: $BUILD/echo_server not found (build samples/c first); skipping iocpws"
+        MISSING=1
+    fi
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = iocpws-tls ]; then
+    # The same echo server, wss:// only, with a P-256 certificate made now.
+    if [ -x "$BUILD/echo_server" ] && openssl req -x509 -newkey ec \
+        -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+        -keyout "$LOGS/bench-key.pem" -out "$LOGS/bench-cert.pem" >"$LOGS/openssl.log" 2>&1; then
+        SERVERS+=("iocpws-tls:$BUILD/echo_server")
+        SRV_ARGS[iocpws-tls]="--tls $LOGS/bench-cert.pem $LOGS/bench-key.pem"
+        GEN_ARGS[iocpws-tls]="--tls"
+    else
+        log "run.sh: no echo_server or no openssl command; skipping iocpws-tls"
         MISSING=1
     fi
 fi
@@ -158,12 +173,13 @@ port_listening() {
 
 SRV_PORT=
 SRV_NOTE=
-# start_server BIN LOG ERRLOG: sets SRV_PID and SRV_PORT
+# start_server BIN LOG ERRLOG [ARGS...]: sets SRV_PID and SRV_PORT
 start_server() {
     local bin=$1 srvlog=$2 errlog=$3 port
+    shift 3
     for _ in 1 2 3 4 5; do
         port=$(pick_port) || return 1
-        "${PIN_SRV[@]}" "${LINEBUF[@]}" "$bin" "$port" >"$srvlog" 2>"$errlog" &
+        "${PIN_SRV[@]}" "${LINEBUF[@]}" "$bin" "$port" "$@" >"$srvlog" 2>"$errlog" &
         SRV_PID=$!
         for _ in $(seq 100); do
             if grep -q 'listening on port' "$srvlog"; then
@@ -244,6 +260,7 @@ CASES+=("idle $IDLE_CONNS conns|--idle --conns $IDLE_CONNS")
 
 ROWS=()
 NOTES=()
+declare -A RATE # msg/s per "server|case", for the TLS/plain ratios
 FAILED=0
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
@@ -260,7 +277,8 @@ for entry in "${SERVERS[@]}"; do
         genlog=$LOGS/$tag.loadgen.log
         log "== $sname: $label"
         SRV_NOTE=
-        if ! start_server "$sbin" "$srvlog" "$errlog"; then
+        # shellcheck disable=SC2086
+        if ! start_server "$sbin" "$srvlog" "$errlog" ${SRV_ARGS[$sname]:-}; then
             ROWS+=("| $sname | $label | FAILED: server did not start | | | | | |")
             NOTES+=("$sname / $label: server did not start: $(tail -n 2 "$errlog" | tr '\n' ' ')")
             FAILED=1
@@ -270,7 +288,7 @@ for entry in "${SERVERS[@]}"; do
         # shellcheck disable=SC2086
         timeout -k 5 $((SECS + WARM + 120)) "${PIN_GEN[@]}" "$LOADGEN" --host 127.0.0.1 \
             --port "$SRV_PORT" --server-pid "$SRV_PID" --seconds "$SECS" --warmup "$WARM" \
-            --threads "$THREADS" $BINARY $args >"$genlog" 2>&1 &
+            --threads "$THREADS" $BINARY ${GEN_ARGS[$sname]:-} $args >"$genlog" 2>&1 &
         GEN_PID=$!
         wait "$GEN_PID"
         grc=$?
@@ -304,6 +322,7 @@ for entry in "${SERVERS[@]}"; do
             before=$(field server_rss_before_kib "$result")
             ROWS+=("| $sname | $label: $per KiB/conn (RSS $before → $rss KiB) | – | – | – | – | $rss | – |")
         else
+            RATE["$sname|$label"]=$(field msg_per_s "$result")
             ROWS+=("| $sname | $label | $(field msg_per_s "$result") | $(field server_cpu_us_per_msg "$result") | $(field p50_us "$result") | $(field p99_us "$result") | $(field server_rss_kib "$result") | $(field client_cpu_pct "$result") |")
         fi
     done
@@ -318,6 +337,20 @@ echo
 echo "| server | case | msg/s | server µs CPU/msg | p50 µs | p99 µs | server RSS KiB | loadgen CPU % |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for r in "${ROWS[@]}"; do echo "$r"; done
+RATIOS=()
+for case in "${CASES[@]}"; do
+    label=${case%%|*}
+    p=${RATE["iocpws|$label"]:-}
+    t=${RATE["iocpws-tls|$label"]:-}
+    if [ -n "$p" ] && [ -n "$t" ]; then
+        RATIOS+=("- $label: TLS keeps $(awk -v t="$t" -v p="$p" 'BEGIN { printf "%.0f", 100 * t / p }')% of plain msg/s ($t vs $p)")
+    fi
+done
+if [ ${#RATIOS[@]} -gt 0 ]; then
+    echo
+    echo "TLS against plain (iocpws-tls / iocpws):"
+    for r in "${RATIOS[@]}"; do echo "$r"; done
+fi
 if [ ${#NOTES[@]} -gt 0 ]; then
     echo
     echo "Notes:"

@@ -7,6 +7,7 @@ server (it is never skipped).
 """
 
 import os
+import shutil
 import re
 import subprocess
 import threading
@@ -68,8 +69,14 @@ class ServerProcess:
         )
         self._out.start()
         self._err.start()
-        _, m = self.wait_for(r"PORT (\d+)", timeout=15)
+        i, m = self.wait_for(r"PORT (\d+)", timeout=15)
         self.port = int(m.group(1))
+        # A TLS listener is announced just before PORT.
+        self.tls_port = None
+        for line in self.snapshot()[:i]:
+            t = re.fullmatch(r"TLS_PORT (\d+)", line)
+            if t:
+                self.tls_port = int(t.group(1))
 
     # -- output ------------------------------------------------------------
 
@@ -216,6 +223,24 @@ class ServerProcess:
         return self.returncode
 
 
+def is_wine_server(path):
+    """The server is a wrapper that runs ws_test_server.exe under Wine."""
+    try:
+        with open(path, "rb") as f:
+            return b"run-exe.sh" in f.read(4096)
+    except OSError:
+        return False
+
+
+def server_path(path):
+    """A file path as the server program sees it: under Wine, a Unix path
+    is reached through drive Z:."""
+    path = os.path.abspath(path)
+    if is_wine_server(server_binary()):
+        return "Z:" + path.replace("/", "\\")
+    return path
+
+
 @pytest.fixture
 def start_server():
     """Factory: start_server(**options) -> ServerProcess (listening).
@@ -254,3 +279,107 @@ def server(start_server):
     """A server with the default options (max_message_size raised to
     17 MiB so 16 MiB echoes fit)."""
     return start_server(max_message_size=17 * 1024 * 1024)
+
+
+# --------------------------------------------------------------------------
+# TLS: certificates made at test time with the openssl command-line tool
+# --------------------------------------------------------------------------
+
+TLS_PASSWORD = "s3cret-pass"
+
+
+class TlsFiles:
+    """A root CA, an intermediate CA, and leaf certificates it signed:
+    `server` (localhost, 127.0.0.1), `other` (other.test, for SNI). The
+    clients trust only the root, so the server must send the intermediate
+    (tls_ca_file). Plus an encrypted copy of the server key and junk."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.root_key, self.root = self._ca("root", None)
+        self.inter_key, self.inter = self._ca("inter", "root")
+        self.server_key, self.server = self._leaf("server", "localhost",
+                                                  "DNS:localhost,IP:127.0.0.1")
+        self.other_key, self.other = self._leaf("other", "other.test",
+                                                "DNS:other.test")
+        self.server_key_enc = self.path("server-enc.key")
+        self._openssl("pkey", "-in", self.server_key, "-aes256", "-passout",
+                      f"pass:{TLS_PASSWORD}", "-out", self.server_key_enc)
+        self.garbage = self.path("garbage.pem")
+        with open(self.garbage, "w") as f:
+            f.write("this is not a PEM file\n")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _openssl(self, *args):
+        proc = subprocess.run(["openssl", *args], capture_output=True,
+                              text=True)
+        if proc.returncode != 0:
+            pytest.fail(f"openssl {' '.join(args)}: {proc.stderr}",
+                        pytrace=False)
+
+    def _key(self, name):
+        key = self.path(f"{name}.key")
+        self._openssl("genpkey", "-algorithm", "EC", "-pkeyopt",
+                      "ec_paramgen_curve:prime256v1", "-out", key)
+        return key
+
+    def _sign(self, name, subject, issuer, ext):
+        key = self._key(name)
+        csr, cert, extfile = (self.path(f"{name}.csr"),
+                              self.path(f"{name}.pem"),
+                              self.path(f"{name}.ext"))
+        with open(extfile, "w") as f:
+            f.write(ext)
+        self._openssl("req", "-new", "-key", key, "-subj", subject,
+                      "-out", csr)
+        if issuer is None:
+            self._openssl("x509", "-req", "-in", csr, "-signkey", key,
+                          "-days", "3", "-extfile", extfile, "-out", cert)
+        else:
+            self._openssl("x509", "-req", "-in", csr,
+                          "-CA", self.path(f"{issuer}.pem"),
+                          "-CAkey", self.path(f"{issuer}.key"),
+                          "-CAcreateserial", "-days", "3",
+                          "-extfile", extfile, "-out", cert)
+        return key, cert
+
+    def _ca(self, name, issuer):
+        return self._sign(name, f"/CN=iocpws test {name} CA", issuer,
+                          "basicConstraints=critical,CA:true\n"
+                          "keyUsage=critical,keyCertSign,cRLSign\n")
+
+    def _leaf(self, name, cn, san):
+        return self._sign(name, f"/CN={cn}", "inter",
+                          "basicConstraints=CA:false\n"
+                          f"subjectAltName={san}\n"
+                          "extendedKeyUsage=serverAuth\n")
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    if shutil.which("openssl") is None:
+        pytest.fail("the openssl command is needed for the TLS tests",
+                    pytrace=False)
+    return TlsFiles(str(tmp_path_factory.mktemp("tls")))
+
+
+def tls_options(files, **extra):
+    """Options for a server with a TLS listener (and the plain one)."""
+    options = {
+        "tls_port": 0,
+        "tls_cert_file": server_path(files.server),
+        "tls_key_file": server_path(files.server_key),
+        "tls_ca_file": server_path(files.inter),
+        "max_message_size": 17 * 1024 * 1024,
+        "log_level": 3,
+    }
+    options.update(extra)
+    return options
+
+
+@pytest.fixture
+def tls_server(start_server, tls_files):
+    """A server with plain and TLS listeners (tls_port / port)."""
+    return start_server(**tls_options(tls_files))

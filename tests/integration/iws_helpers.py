@@ -223,6 +223,19 @@ class RawClient:
         self.pos = 0
         self.eof = False
 
+    @classmethod
+    def over(cls, sock, port):
+        """A RawClient on a socket that is already connected (e.g. an
+        ssl.SSLSocket, for wss://)."""
+        self = cls.__new__(cls)
+        self.sock = sock
+        self.port = port
+        self.host = "127.0.0.1"
+        self._data = bytearray()
+        self.pos = 0
+        self.eof = False
+        return self
+
     # -- bytes -------------------------------------------------------------
 
     def send(self, data):

@@ -4,10 +4,14 @@
 // Drives ws_test_server with the Node `ws` client (tests/node_modules).
 // Exits 0 when the scenario passes, 1 with a message on stderr otherwise.
 // Scenarios: echo, fragments, close, ping, many.
+// For wss:// URLs, IWS_CA names the PEM file of the CA to trust.
 'use strict';
 
 const WebSocket = require('ws');
 const crypto = require('crypto');
+const fs = require('fs');
+
+const TLS = process.env.IWS_CA ? { ca: fs.readFileSync(process.env.IWS_CA) } : {};
 
 const MIB = 1024 * 1024;
 const STEP_MS = 30000;
@@ -57,6 +61,7 @@ class Client {
         const ws = new WebSocket(target, {
           maxPayload: 64 * MIB,
           perMessageDeflate: false,
+          ...TLS,
         });
         ws.once('open', () => resolve(new Client(ws)));
         ws.once('error', reject);

@@ -7,7 +7,10 @@
  * starts it and prints "PORT <n>". Every event is printed as one line on
  * stdout (flushed at once; stdout is usually a pipe):
  *
- *   PORT <n>                             the server listens (after start)
+ *   PORT <n>                             the server listens (after start);
+ *                                        with TLS only (port=-1), the TLS port
+ *   TLS_PORT <n>                         printed before PORT when a TLS
+ *                                        listener runs (tls_port >= 0)
  *   CONNECT <id> <path> <proto|-> <ip>   a handshake reached on_connect
  *   REJECT <id> <status>                 on_connect refused it (/reject/NNN)
  *   DISCONNECT <id> <code>               on_disconnect
@@ -494,9 +497,66 @@ static const option_name k_options[] = {
     {"log_level", IWS_OPT_LOG_LEVEL, 0},
     {"ipv6_only", IWS_OPT_IPV6_ONLY, 0},
     {"accepts_posted", IWS_OPT_ACCEPTS_POSTED, 0},
+    {"tls_port", IWS_OPT_TLS_PORT, 0},
+    {"tls_min_version", IWS_OPT_TLS_MIN_VERSION, 0},
+    {"tls_handshake_timeout_ms", IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, 0},
     {"bind", IWS_OPT_BIND_ADDRESS, 1},
     {"subprotocols", IWS_OPT_SUBPROTOCOLS, 1},
+    {"tls_cert_file", IWS_OPT_TLS_CERT_FILE, 1},
+    {"tls_key_file", IWS_OPT_TLS_KEY_FILE, 1},
+    {"tls_ca_file", IWS_OPT_TLS_CA_FILE, 1},
+    {"tls_password", IWS_OPT_TLS_PASSWORD, 1},
+    {"tls_cert_pem", IWS_OPT_TLS_CERT_PEM, 1}, /* value: a file to read */
+    {"tls_key_pem", IWS_OPT_TLS_KEY_PEM, 1},   /* value: a file to read */
+    {"tls_ca_pem", IWS_OPT_TLS_CA_PEM, 1},     /* value: a file to read */
+    {"tls_ciphers", IWS_OPT_TLS_CIPHERS, 1},
+    {"tls_ciphersuites", IWS_OPT_TLS_CIPHERSUITES, 1},
+    /* tls_host=NAME,CERT,KEY[,PASSWORD]: iws_tls_add_host */
+    {"tls_host", -1, 1},
 };
+
+/* Reads a whole file into a NUL-terminated string (NULL on failure). */
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  long n;
+  if (f == NULL) return NULL;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+      free(buf);
+      buf = NULL;
+    } else {
+      buf[n] = '\0';
+    }
+  }
+  fclose(f);
+  return buf;
+}
+
+/* tls_host=NAME,CERT,KEY[,PASSWORD] */
+static int32_t add_host(const char *value) {
+  char *copy = malloc(strlen(value) + 1), *parts[4] = {NULL, NULL, NULL, NULL};
+  char *p;
+  int n = 0;
+  int32_t rc;
+  if (copy == NULL) return IWS_E_NOMEM;
+  strcpy(copy, value);
+  for (p = copy; n < 4; n++) {
+    parts[n] = p;
+    p = strchr(p, ',');
+    if (p == NULL) {
+      n++;
+      break;
+    }
+    *p++ = '\0';
+  }
+  rc = n < 3 ? IWS_E_INVALID_ARG
+             : iws_tls_add_host(g_server, parts[0], parts[1], parts[2],
+                                parts[3]);
+  free(copy);
+  return rc;
+}
 
 static void print_last_error(const char *what, int32_t rc) {
   char detail[512];
@@ -521,7 +581,20 @@ static int apply_option(const char *spec) {
     int32_t rc;
     if (strlen(o->name) != name_len || strncmp(o->name, spec, name_len) != 0)
       continue;
-    if (o->is_string) {
+    if (o->option == -1) {
+      rc = add_host(value);
+    } else if (o->is_string && (o->option == IWS_OPT_TLS_CERT_PEM ||
+                                o->option == IWS_OPT_TLS_KEY_PEM ||
+                                o->option == IWS_OPT_TLS_CA_PEM)) {
+      /* The test passes a file; the library gets its text in memory. */
+      char *text = read_file(value);
+      if (text == NULL) {
+        fprintf(stderr, "ws_test_server: cannot read '%s'\n", value);
+        return -1;
+      }
+      rc = iws_set_str(g_server, o->option, text);
+      free(text);
+    } else if (o->is_string) {
       rc = iws_set_str(g_server, o->option, value);
     } else {
       long long v;
@@ -559,10 +632,20 @@ static int apply_option(const char *spec) {
 
 static int start_and_report(void) {
   uint32_t port = 0;
+  int64_t tls_port = -1;
   int32_t rc = iws_start(g_server);
   if (rc != IWS_OK) {
     print_last_error("START_FAILED", rc);
     return -1;
+  }
+  if (iws_get_int(g_server, IWS_OPT_TLS_PORT, &tls_port) == IWS_OK &&
+      tls_port >= 0) {
+    rc = iws_get_tls_port(g_server, &port);
+    if (rc != IWS_OK) {
+      print_last_error("GET_TLS_PORT_FAILED", rc);
+      return -1;
+    }
+    emit("TLS_PORT %u", (unsigned)port);
   }
   rc = iws_get_port(g_server, &port);
   if (rc != IWS_OK) {

@@ -460,6 +460,141 @@ static void owner_calls_inside_a_callback_are_refused(void **state) {
   assert_int_equal(iws_destroy(s), IWS_OK);
 }
 
+/* A self-signed P-256 test certificate (valid until 2126) and two keys:
+ * its own and another one. Test data only. */
+static const char TEST_CERT[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBjTCCATOgAwIBAgIUE8Hb3kuSBukHqOE//69PlFqbFj4wCgYIKoZIzj0EAwIw\n"
+    "GzEZMBcGA1UEAwwQaW9jcHdzLXVuaXQtdGVzdDAgFw0yNjEyMDExNzA3NTZaGA8y\n"
+    "MTI2MTEwNzE3MDc1NlowGzEZMBcGA1UEAwwQaW9jcHdzLXVuaXQtdGVzdDBZMBMG\n"
+    "ByqGSM49AgEGCCqGSM49AwEHA0IABFX86fRIiQbc4+rD0m0nppvEqxo1O+f0eOk5\n"
+    "j/7Lik5Ql0Tkh+AHWveQb/N33aSEes8gV33KwlgeXqdQjIX/KL2jUzBRMB0GA1Ud\n"
+    "DgQWBBTxUbArML7zZwIHxXNSo3SX1VmkGTAfBgNVHSMEGDAWgBTxUbArML7zZwIH\n"
+    "xXNSo3SX1VmkGTAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQDo\n"
+    "9QStEZB7D3hTZ+9/IpdcoM+nRhVgLFzWaZV/MohgQQIgLfblxBypNNCMMlwybRo5\n"
+    "vn3U5sI1eheRLHDCdZ3b+KI=\n"
+    "-----END CERTIFICATE-----\n";
+static const char TEST_KEY[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg6UlVG++V7Ltrj0f3\n"
+    "Niy9TmUYYfUDuTgrEionPQzx89KhRANCAARV/On0SIkG3OPqw9JtJ6abxKsaNTvn\n"
+    "9HjpOY/+y4pOUJdE5IfgB1r3kG/zd92khHrPIFd9ysJYHl6nUIyF/yi9\n"
+    "-----END PRIVATE KEY-----\n";
+static const char OTHER_KEY[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgiJA1QHz50OLG2u1F\n"
+    "SADpI/k7IOfTf2uDQ6PoHO0ARZKhRANCAARgnuysV6srWRiJuhB7IKCQ9ypscZ4j\n"
+    "mi4R2vbiRuXitGqsP5F2GCzuF2IAmosFvCapj3qo2Y8tdUzEdtubDR5H\n"
+    "-----END PRIVATE KEY-----\n";
+
+static void tls_options_and_start_errors(void **state) {
+  iws_server *s = make_server();
+  char buf[64], detail[512];
+  uint32_t port = 0, tls_port = 0;
+  int64_t v = 0;
+  (void)state;
+  assert_int_equal(iws_get_tls_port(NULL, &port), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_tls_port(s, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_tls_port(s, &port), IWS_E_BAD_STATE);
+  assert_int_equal(iws_get_int(s, IWS_OPT_TLS_PORT, &v), IWS_OK);
+  assert_int_equal(v, -1);
+
+  /* Nothing to listen on. */
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, -1), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_OPTION_RANGE);
+  assert_int_equal(iws_last_error(s, detail, sizeof(detail)),
+                   IWS_E_OPTION_RANGE);
+  assert_non_null(strstr(detail, "nothing to listen on"));
+
+  /* A TLS port without a certificate fails at start, not later. */
+  assert_int_equal(iws_set_int(s, IWS_OPT_TLS_PORT, 0), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_TLS_CONFIG);
+  iws_last_error(s, detail, sizeof(detail));
+  assert_non_null(strstr(detail, "no certificate"));
+
+  /* A missing file: OpenSSL's reason text. */
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_CERT_FILE, "/nonexistent/c.pem"),
+                   IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_KEY_FILE, "/nonexistent/k.pem"),
+                   IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_TLS_CONFIG);
+  iws_last_error(s, detail, sizeof(detail));
+  assert_non_null(strstr(detail, "/nonexistent/c.pem"));
+  assert_non_null(strstr(detail, "error:"));
+
+  /* PEM in memory wins over the files; a key of another certificate. */
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_CERT_PEM, TEST_CERT), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_KEY_PEM, OTHER_KEY), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_TLS_CONFIG);
+  iws_last_error(s, detail, sizeof(detail));
+  assert_non_null(strstr(detail, "mismatch")); /* OpenSSL's words */
+
+  /* Garbage instead of a PEM. */
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_KEY_PEM, "not a key"), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_TLS_CONFIG);
+  iws_last_error(s, detail, sizeof(detail));
+  assert_non_null(strstr(detail, "private key"));
+
+  /* An unknown cipher list. */
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_KEY_PEM, TEST_KEY), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_CIPHERS, "NO-SUCH-CIPHER"),
+                   IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_TLS_CONFIG);
+  iws_last_error(s, detail, sizeof(detail));
+  assert_non_null(strstr(detail, "NO-SUCH-CIPHER"));
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_CIPHERS, NULL), IWS_OK);
+
+  /* The password is write-only. */
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_PASSWORD, "secret"), IWS_OK);
+  assert_int_equal(iws_get_str(s, IWS_OPT_TLS_PASSWORD, buf, sizeof(buf),
+                               NULL),
+                   IWS_OK);
+  assert_string_equal(buf, "");
+  assert_int_equal(iws_set_str(s, IWS_OPT_TLS_PASSWORD, NULL), IWS_OK);
+
+  /* SNI entries: arguments checked at once, files at start. */
+  assert_int_equal(iws_tls_add_host(NULL, "a", "c", "k", NULL),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_tls_add_host(s, "a.example", NULL, "k", NULL),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_tls_add_host(s, "", "c", "k", NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_tls_add_host(s, "a.example", "/nonexistent/a.pem",
+                                    "/nonexistent/a.key", NULL),
+                   IWS_OK);
+  assert_int_equal(iws_start(s), IWS_E_TLS_CONFIG);
+  iws_last_error(s, detail, sizeof(detail));
+  assert_non_null(strstr(detail, "a.example"));
+  assert_int_equal(iws_tls_add_host(s, "A.EXAMPLE", TEST_CERT, TEST_KEY, NULL),
+                   IWS_OK); /* replaces the entry: names ignore case */
+
+  /* Plain and TLS side by side. */
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, 0), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_tls_add_host(s, NULL, NULL, NULL, NULL),
+                   IWS_E_BAD_STATE);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+  assert_int_equal(iws_get_tls_port(s, &tls_port), IWS_OK);
+  assert_true(port > 0 && tls_port > 0 && port != tls_port);
+  assert_int_equal(iws_stop(s), IWS_OK);
+
+  /* TLS only: iws_get_port gives the TLS port. */
+  assert_int_equal(iws_tls_add_host(s, NULL, NULL, NULL, NULL), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, -1), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_TLS_MIN_VERSION, IWS_TLS_1_3),
+                   IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+  assert_int_equal(iws_get_tls_port(s, &tls_port), IWS_OK);
+  assert_int_equal(port, tls_port);
+  assert_int_equal(iws_stop(s), IWS_OK);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+
+  assert_string_equal(iws_error_name(IWS_E_TLS_CONFIG), "IWS_E_TLS_CONFIG");
+  assert_string_equal(iws_error_name(IWS_E_TLS), "IWS_E_TLS");
+  assert_int_equal(IWS_E_TLS_CONFIG, -500);
+  assert_int_equal(IWS_E_TLS, -501);
+}
+
 int main(void) {
   int failed;
 #ifdef _WIN32
@@ -472,6 +607,7 @@ int main(void) {
       cmocka_unit_test(refused_and_accepted_connections),
       cmocka_unit_test(owner_calls_inside_a_callback_are_refused),
       cmocka_unit_test(sends_during_on_connect_follow_the_101),
+      cmocka_unit_test(tls_options_and_start_errors),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {

@@ -21,6 +21,12 @@ static void defaults(void **state) {
   assert_int_equal(o.ints[IWS_OPT_LOG_LEVEL], IWS_LOG_WARN);
   assert_string_equal(iws__options_str(&o, IWS_OPT_BIND_ADDRESS), "0.0.0.0");
   assert_string_equal(iws__options_str(&o, IWS_OPT_SUBPROTOCOLS), "");
+  /* TLS (0.3): no TLS listener, TLS 1.2 at least, 10 s handshake. */
+  assert_int_equal(o.ints[IWS_OPT_TLS_PORT], -1);
+  assert_int_equal(o.ints[IWS_OPT_TLS_MIN_VERSION], IWS_TLS_1_2);
+  assert_int_equal(o.ints[IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS], 10000);
+  assert_string_equal(iws__options_str(&o, IWS_OPT_TLS_CERT_FILE), "");
+  assert_string_equal(iws__options_str(&o, IWS_OPT_TLS_CIPHERSUITES), "");
   iws__options_free(&o);
 }
 
@@ -32,6 +38,15 @@ static void every_option_number_is_known(void **state) {
   assert_null(iws__opt_int_find(0));
   assert_null(iws__opt_int_find(IWS__OPT_INT_LAST + 1));
   assert_null(iws__opt_int_find(IWS_OPT_BIND_ADDRESS));
+  for (id = IWS__OPT_STR_FIRST; id <= IWS__OPT_STR_LAST; id++)
+    assert_non_null(iws__opt_str_name(id));
+  assert_null(iws__opt_str_name(IWS__OPT_STR_LAST + 1));
+  /* The numbers are the ABI: pinned. */
+  assert_int_equal(IWS_OPT_TLS_PORT, 19);
+  assert_int_equal(IWS_OPT_TLS_MIN_VERSION, 20);
+  assert_int_equal(IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, 21);
+  assert_int_equal(IWS_OPT_TLS_CERT_FILE, 10003);
+  assert_int_equal(IWS_OPT_TLS_CIPHERSUITES, 10011);
 }
 
 static void ranges_are_enforced(void **state) {
@@ -50,7 +65,15 @@ static void ranges_are_enforced(void **state) {
                        IWS_E_OPTION_RANGE);
     assert_int_equal(o.ints[id], spec->max); /* failed sets change nothing */
   }
-  assert_int_equal(iws__options_set_int(&o, IWS_OPT_PORT, -1),
+  /* -1 = no plain listener (0.3); below that is out of range. */
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_PORT, -1), IWS_OK);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_PORT, -2),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_PORT, -2),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_MIN_VERSION, 11),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_MIN_VERSION, 14),
                    IWS_E_OPTION_RANGE);
   assert_int_equal(iws__options_set_int(&o, IWS_OPT_PORT, 65536),
                    IWS_E_OPTION_RANGE);
@@ -68,6 +91,12 @@ static void types_and_unknown_numbers(void **state) {
   assert_int_equal(iws__options_set_str(&o, IWS_OPT_PORT, "1"),
                    IWS_E_OPTION_TYPE);
   assert_int_equal(iws__options_set_str(&o, 10999, "x"), IWS_E_UNKNOWN_OPTION);
+  assert_int_equal(iws__options_set_str(&o, IWS__OPT_STR_LAST + 1, "x"),
+                   IWS_E_UNKNOWN_OPTION);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_CERT_FILE, 1),
+                   IWS_E_OPTION_TYPE);
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_TLS_PORT, "443"),
+                   IWS_E_OPTION_TYPE);
   iws__options_free(&o);
 }
 
@@ -97,6 +126,36 @@ static void bind_addresses(void **state) {
   iws__options_free(&o);
 }
 
+static void tls_strings(void **state) {
+  iws__options o;
+  static char big[1024 * 1024 + 2];
+  int32_t id;
+  (void)state;
+  iws__options_init(&o);
+  for (id = IWS_OPT_TLS_CERT_FILE; id <= IWS_OPT_TLS_CIPHERSUITES; id++) {
+    assert_int_equal(iws__options_set_str(&o, id, "x"), IWS_OK);
+    assert_string_equal(iws__options_str(&o, id), "x");
+    assert_int_equal(iws__options_set_str(&o, id, NULL), IWS_OK);
+    assert_string_equal(iws__options_str(&o, id), "");
+  }
+  /* A PEM in memory may be up to 1 MiB; paths 4096 bytes. */
+  memset(big, 'A', sizeof(big) - 2);
+  big[sizeof(big) - 2] = '\0';
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_TLS_CERT_PEM, big),
+                   IWS_OK);
+  big[sizeof(big) - 2] = 'A';
+  big[sizeof(big) - 1] = '\0';
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_TLS_CERT_PEM, big),
+                   IWS_E_OPTION_RANGE);
+  big[4097] = '\0';
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_TLS_CERT_FILE, big),
+                   IWS_E_OPTION_RANGE);
+  big[4096] = '\0';
+  assert_int_equal(iws__options_set_str(&o, IWS_OPT_TLS_CERT_FILE, big),
+                   IWS_OK);
+  iws__options_free(&o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(defaults),
@@ -104,6 +163,7 @@ int main(void) {
       cmocka_unit_test(ranges_are_enforced),
       cmocka_unit_test(types_and_unknown_numbers),
       cmocka_unit_test(bind_addresses),
+      cmocka_unit_test(tls_strings),
   };
   return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 /*
  * epoll.c - the Linux back end: completion semantics (backend.h) over epoll.
  *
- * N loops, one thread each, each with its own epoll set. The listening socket
- * is in every set with EPOLLEXCLUSIVE, so an incoming connection wakes one
- * loop, which accepts it and owns it for life: its reads and its close happen
+ * N loops, one thread each, each with its own epoll set. The listening
+ * sockets (one per listener: plain and TLS side by side) are in every set
+ * with EPOLLEXCLUSIVE, so an incoming connection wakes one loop, which
+ * accepts it and owns it for life: its reads and its close happen
  * on that loop's thread. Writes come from any thread (the core serialises
  * them per socket); when the kernel buffer is full the socket waits for an
  * EPOLLOUT edge, which is reported as a zero-byte write completion.
@@ -65,16 +66,22 @@ struct loop {
   iws__sock *requests;
   int stop;           /* end the thread */
   int drop_listener;  /* remove the listening socket from this loop */
-  int listener_added; /* owner thread only */
+  int listener_added; /* owner thread only: the listeners are in the set */
   uint64_t listener_retry_at;
   uint8_t *rbuf;
 };
 
+typedef struct listener {
+  int fd;
+  uint32_t port, tag;
+} listener;
+
 struct iws__be {
   iws_server *server;
   iws__be_config config;
-  int listen_fd;
-  uint32_t port;
+  listener listeners[IWS__LISTEN_MAX]; /* epoll_event.data.ptr for them */
+  uint32_t nlisten;
+  int listening;
   uint32_t nloops;
   loop *loops;
   iws__mutex lock;
@@ -82,8 +89,15 @@ struct iws__be {
   uint32_t listener_drops; /* loops that removed the listener */
 };
 
-/* Tag for the listening socket and the wake-up fd in epoll_event.data.ptr. */
-static char listen_tag, wake_tag;
+/* Tag for the wake-up fd in epoll_event.data.ptr. */
+static char wake_tag;
+
+static listener *as_listener(iws__be *be, void *tag) {
+  uint32_t i;
+  for (i = 0; i < be->nlisten; i++)
+    if (tag == (void *)&be->listeners[i]) return &be->listeners[i];
+  return NULL;
+}
 
 const char *iws__be_name(void) { return "epoll"; }
 
@@ -110,22 +124,31 @@ static void post_request(iws__sock *s, uint32_t req) {
 /* ---- accepting ---- */
 
 static void listener_remove(loop *l) {
+  uint32_t i;
   if (!l->listener_added) return;
-  epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->be->listen_fd, NULL);
+  for (i = 0; i < l->be->nlisten; i++)
+    epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->be->listeners[i].fd, NULL);
   l->listener_added = 0;
 }
 
 static int listener_add(loop *l) {
-  struct epoll_event ev;
-  memset(&ev, 0, sizeof(ev));
-  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-  ev.data.ptr = &listen_tag;
-  if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->be->listen_fd, &ev) != 0) return -1;
+  uint32_t i;
+  for (i = 0; i < l->be->nlisten; i++) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.ptr = &l->be->listeners[i];
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->be->listeners[i].fd, &ev) != 0) {
+      while (i-- > 0)
+        epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->be->listeners[i].fd, NULL);
+      return -1;
+    }
+  }
   l->listener_added = 1;
   return 0;
 }
 
-static void on_accept(loop *l) {
+static void on_accept(loop *l, listener *ln) {
   iws__be *be = l->be;
   int i;
   for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
@@ -135,7 +158,7 @@ static void on_accept(loop *l) {
     uint32_t port;
     iws__sock *s;
     struct epoll_event ev;
-    int fd = accept4(be->listen_fd, (struct sockaddr *)&ss, &sslen,
+    int fd = accept4(ln->fd, (struct sockaddr *)&ss, &sslen,
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -165,7 +188,7 @@ static void on_accept(loop *l) {
     s->fd = fd;
     s->owner = l;
     iws__sockaddr_format((const struct sockaddr *)&ss, ip, sizeof(ip), &port);
-    s->conn = iws__core_accept(be->server, s, ip, port);
+    s->conn = iws__core_accept(be->server, s, ip, port, ln->tag);
     if (!s->conn) {
       close(fd);
       free(s);
@@ -353,8 +376,8 @@ static void loop_main(void *arg) {
         uint64_t v;
         ssize_t r = read(l->wakefd, &v, sizeof(v));
         (void)r;
-      } else if (tag == &listen_tag) {
-        if (l->listener_added) on_accept(l);
+      } else if (as_listener(be, tag)) {
+        if (l->listener_added) on_accept(l, as_listener(be, tag));
       } else {
         iws__sock *s = tag;
         if (s->closing) continue;
@@ -369,12 +392,13 @@ static void loop_main(void *arg) {
 
 /* ---- start / stop ---- */
 
-static int bind_listener(iws__be *be, char *err, size_t errlen) {
+static int bind_listener(iws__be *be, listener *ln, char *err,
+                         size_t errlen) {
   const iws__be_config *c = &be->config;
   struct sockaddr_storage ss;
   socklen_t sslen;
   int fd, one = 1, len, rc;
-  rc = iws__sockaddr_parse(c->bind_address, c->port, &ss, &len, err, errlen);
+  rc = iws__sockaddr_parse(c->bind_address, ln->port, &ss, &len, err, errlen);
   if (rc != IWS_OK) return rc;
   sslen = (socklen_t)len;
   fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -389,7 +413,7 @@ static int bind_listener(iws__be *be, char *err, size_t errlen) {
   }
   if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
     snprintf(err, errlen, "bind %s port %u: %s", c->bind_address,
-             (unsigned)c->port, strerror(errno));
+             (unsigned)ln->port, strerror(errno));
     close(fd);
     return IWS_E_BIND;
   }
@@ -400,9 +424,17 @@ static int bind_listener(iws__be *be, char *err, size_t errlen) {
   }
   sslen = sizeof(ss);
   getsockname(fd, (struct sockaddr *)&ss, &sslen);
-  be->port = iws__sockaddr_port(&ss);
-  be->listen_fd = fd;
+  ln->port = iws__sockaddr_port(&ss);
+  ln->fd = fd;
   return IWS_OK;
+}
+
+static void close_listeners(iws__be *be) {
+  uint32_t i;
+  for (i = 0; i < be->nlisten; i++) {
+    if (be->listeners[i].fd >= 0) close(be->listeners[i].fd);
+    be->listeners[i].fd = -1;
+  }
 }
 
 static void free_loops(iws__be *be, uint32_t count) {
@@ -436,12 +468,20 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
   if (!be) return IWS_E_NOMEM;
   be->server = server;
   be->config = *config;
-  be->listen_fd = -1;
+  be->nlisten = config->nlisten;
+  for (i = 0; i < be->nlisten; i++) {
+    be->listeners[i].fd = -1;
+    be->listeners[i].port = config->listen[i].port;
+    be->listeners[i].tag = config->listen[i].tag;
+  }
   be->nloops = config->io_threads ? config->io_threads : 1;
   iws__mutex_init(&be->lock);
   iws__cond_init(&be->cond);
-  rc = bind_listener(be, err, errlen);
-  if (rc != IWS_OK) goto fail_be;
+  for (i = 0; i < be->nlisten; i++) {
+    rc = bind_listener(be, &be->listeners[i], err, errlen);
+    if (rc != IWS_OK) goto fail_listen;
+  }
+  be->listening = 1;
   be->loops = calloc(be->nloops, sizeof(loop));
   if (!be->loops) {
     rc = IWS_E_NOMEM;
@@ -485,19 +525,20 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
 fail_loops:
   free(be->loops);
 fail_listen:
-  close(be->listen_fd);
-fail_be:
+  close_listeners(be);
   iws__cond_destroy(&be->cond);
   iws__mutex_destroy(&be->lock);
   free(be);
   return rc;
 }
 
-uint32_t iws__be_port(iws__be *be) { return be->port; }
+uint32_t iws__be_port(iws__be *be, uint32_t index) {
+  return index < be->nlisten ? be->listeners[index].port : 0;
+}
 
 void iws__be_stop_accepting(iws__be *be) {
   uint32_t i;
-  if (be->listen_fd < 0) return;
+  if (!be->listening) return;
   for (i = 0; i < be->nloops; i++) {
     loop *l = &be->loops[i];
     iws__mutex_lock(&l->lock);
@@ -510,8 +551,8 @@ void iws__be_stop_accepting(iws__be *be) {
   iws__mutex_lock(&be->lock);
   while (be->listener_drops < be->nloops) iws__cond_wait(&be->cond, &be->lock);
   iws__mutex_unlock(&be->lock);
-  close(be->listen_fd);
-  be->listen_fd = -1;
+  close_listeners(be);
+  be->listening = 0;
 }
 
 void iws__be_stop(iws__be *be) {

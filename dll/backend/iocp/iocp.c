@@ -2,7 +2,8 @@
  * iocp.c - the Windows back end: I/O Completion Ports (backend.h).
  *
  * One completion port, N threads dequeuing with GetQueuedCompletionStatusEx.
- * Accepts are AcceptEx calls kept posted ahead. A connection holds no receive
+ * Accepts are AcceptEx calls kept posted ahead on every listening socket
+ * (plain and TLS listeners side by side). A connection holds no receive
  * buffer while idle: it keeps a zero-byte WSARecv posted, and when that
  * completes the thread reads what is there with non-blocking recv() into its
  * own 64 KiB buffer. Writes are overlapped WSASend with the core's gather
@@ -55,6 +56,7 @@ typedef struct io_op {
 typedef struct accept_op {
   io_op op;
   SOCKET s;
+  uint32_t li; /* the listener it accepts on */
   struct accept_op *next_retry;
   /* AcceptEx wants room for both addresses plus 16 bytes each. */
   char addresses[2 * (sizeof(SOCKADDR_STORAGE) + 16)];
@@ -83,13 +85,18 @@ typedef struct io_thread {
   char *rbuf;
 } io_thread;
 
+typedef struct listener {
+  SOCKET s;
+  uint32_t port, tag;
+} listener;
+
 struct iws__be {
   iws_server *server;
   iws__be_config config;
   HANDLE port;
-  SOCKET listen_s;
+  listener listeners[IWS__LISTEN_MAX];
+  uint32_t nlisten;
   int family;
-  uint32_t bound_port;
   LPFN_ACCEPTEX accept_ex;
   LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
   uint32_t nthreads;
@@ -263,7 +270,8 @@ static int post_accept_locked(iws__be *be, accept_op *op) {
   if (op->s == INVALID_SOCKET) goto retry;
   memset(&op->op.ov, 0, sizeof(op->op.ov));
   op->op.type = OP_ACCEPT;
-  if (!be->accept_ex(be->listen_s, op->s, op->addresses, 0, addrlen, addrlen,
+  if (!be->accept_ex(be->listeners[op->li].s, op->s, op->addresses, 0,
+                     addrlen, addrlen,
                      &bytes, &op->op.ov) &&
       WSAGetLastError() != ERROR_IO_PENDING) {
     closesocket(op->s);
@@ -319,8 +327,10 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
     repost_accept(be, op);
     return;
   }
+  uint32_t tag = be->listeners[op->li].tag;
   setsockopt(s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
-             (const char *)&be->listen_s, sizeof(be->listen_s));
+             (const char *)&be->listeners[op->li].s,
+             sizeof(be->listeners[op->li].s));
   be->get_sockaddrs(op->addresses, 0, addrlen, addrlen, &local, &local_len,
                     &remote, &remote_len);
   iws__sockaddr_format(remote, ip, sizeof(ip), &port);
@@ -350,7 +360,7 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
     BOOL one = TRUE;
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
   }
-  sock->conn = iws__core_accept(be->server, sock, ip, port);
+  sock->conn = iws__core_accept(be->server, sock, ip, port, tag);
   if (!sock->conn) {
     closesocket(s);
     iws__mutex_destroy(&sock->rlock);
@@ -458,10 +468,11 @@ static void io_main(void *arg) {
 static int load_extensions(iws__be *be, char *err, size_t errlen) {
   GUID accept_guid = WSAID_ACCEPTEX, addrs_guid = WSAID_GETACCEPTEXSOCKADDRS;
   DWORD bytes = 0;
-  if (WSAIoctl(be->listen_s, SIO_GET_EXTENSION_FUNCTION_POINTER, &accept_guid,
-               sizeof(accept_guid), &be->accept_ex, sizeof(be->accept_ex),
-               &bytes, NULL, NULL) != 0 ||
-      WSAIoctl(be->listen_s, SIO_GET_EXTENSION_FUNCTION_POINTER, &addrs_guid,
+  if (WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
+               &accept_guid, sizeof(accept_guid), &be->accept_ex,
+               sizeof(be->accept_ex), &bytes, NULL, NULL) != 0 ||
+      WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
+               &addrs_guid,
                sizeof(addrs_guid), &be->get_sockaddrs,
                sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0) {
     snprintf(err, errlen, "AcceptEx is not available (error %d)",
@@ -471,46 +482,59 @@ static int load_extensions(iws__be *be, char *err, size_t errlen) {
   return IWS_OK;
 }
 
-static int bind_listener(iws__be *be, char *err, size_t errlen) {
+static int bind_listener(iws__be *be, listener *ln, char *err,
+                         size_t errlen) {
   const iws__be_config *c = &be->config;
   SOCKADDR_STORAGE ss;
   int sslen, rc;
   BOOL exclusive = TRUE;
-  rc = iws__sockaddr_parse(c->bind_address, c->port, &ss, &sslen, err, errlen);
+  rc = iws__sockaddr_parse(c->bind_address, ln->port, &ss, &sslen, err,
+                           errlen);
   if (rc != IWS_OK) return rc;
   be->family = ss.ss_family;
-  be->listen_s = WSASocketW(be->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
-                            WSA_FLAG_OVERLAPPED);
-  if (be->listen_s == INVALID_SOCKET) {
+  ln->s = WSASocketW(be->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                     WSA_FLAG_OVERLAPPED);
+  if (ln->s == INVALID_SOCKET) {
     snprintf(err, errlen, "socket: error %d", WSAGetLastError());
     return IWS_E_SYSTEM;
   }
   /* Another process must not be able to steal the port (Windows' SO_REUSEADDR
    * would allow it); SO_EXCLUSIVEADDRUSE is the safe choice for servers. */
-  setsockopt(be->listen_s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE,
-             (const char *)&exclusive, sizeof(exclusive));
+  setsockopt(ln->s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&exclusive,
+             sizeof(exclusive));
   if (be->family == AF_INET6) {
     DWORD v6only = c->ipv6_only ? 1 : 0;
-    setsockopt(be->listen_s, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&v6only,
+    setsockopt(ln->s, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&v6only,
                sizeof(v6only));
   }
-  if (bind(be->listen_s, (struct sockaddr *)&ss, sslen) != 0) {
+  if (bind(ln->s, (struct sockaddr *)&ss, sslen) != 0) {
     snprintf(err, errlen, "bind %s port %u: error %d", c->bind_address,
-             (unsigned)c->port, WSAGetLastError());
+             (unsigned)ln->port, WSAGetLastError());
     return IWS_E_BIND;
   }
-  if (listen(be->listen_s, (int)c->backlog) != 0) {
+  if (listen(ln->s, (int)c->backlog) != 0) {
     snprintf(err, errlen, "listen: error %d", WSAGetLastError());
     return IWS_E_LISTEN;
   }
   sslen = sizeof(ss);
-  getsockname(be->listen_s, (struct sockaddr *)&ss, &sslen);
-  be->bound_port = iws__sockaddr_port(&ss);
-  if (!CreateIoCompletionPort((HANDLE)be->listen_s, be->port, KEY_IO, 0)) {
+  getsockname(ln->s, (struct sockaddr *)&ss, &sslen);
+  ln->port = iws__sockaddr_port(&ss);
+  if (!CreateIoCompletionPort((HANDLE)ln->s, be->port, KEY_IO, 0)) {
     snprintf(err, errlen, "cannot associate the listener with the port");
     return IWS_E_SYSTEM;
   }
-  return load_extensions(be, err, errlen);
+  return IWS_OK;
+}
+
+static void close_listeners(iws__be *be) {
+  uint32_t i;
+  for (i = 0; i < be->nlisten; i++) {
+    if (be->listeners[i].s != INVALID_SOCKET) {
+      CancelIoEx((HANDLE)be->listeners[i].s, NULL);
+      closesocket(be->listeners[i].s);
+    }
+    be->listeners[i].s = INVALID_SOCKET;
+  }
 }
 
 static void stop_threads(iws__be *be, uint32_t count) {
@@ -526,7 +550,7 @@ static void free_be(iws__be *be) {
     for (i = 0; i < be->nthreads; i++) free(be->threads[i].rbuf);
     free(be->threads);
   }
-  if (be->listen_s != INVALID_SOCKET) closesocket(be->listen_s);
+  close_listeners(be);
   if (be->port) CloseHandle(be->port);
   iws__cond_destroy(&be->cond);
   iws__mutex_destroy(&be->lock);
@@ -538,12 +562,17 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
                   iws__be **out, char *err, size_t errlen) {
   iws__be *be = calloc(1, sizeof(*be));
   WSADATA wsa;
-  uint32_t i, accepts;
+  uint32_t i, li, accepts;
   int rc;
   if (!be) return IWS_E_NOMEM;
   be->server = server;
   be->config = *config;
-  be->listen_s = INVALID_SOCKET;
+  be->nlisten = config->nlisten;
+  for (i = 0; i < be->nlisten; i++) {
+    be->listeners[i].s = INVALID_SOCKET;
+    be->listeners[i].port = config->listen[i].port;
+    be->listeners[i].tag = config->listen[i].tag;
+  }
   be->nthreads = config->io_threads ? config->io_threads : 1;
   iws__mutex_init(&be->lock);
   iws__cond_init(&be->cond);
@@ -561,7 +590,14 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
     free_be(be);
     return IWS_E_SYSTEM;
   }
-  rc = bind_listener(be, err, errlen);
+  for (i = 0; i < be->nlisten; i++) {
+    rc = bind_listener(be, &be->listeners[i], err, errlen);
+    if (rc != IWS_OK) {
+      free_be(be);
+      return rc;
+    }
+  }
+  rc = load_extensions(be, err, errlen);
   if (rc != IWS_OK) {
     free_be(be);
     return rc;
@@ -592,19 +628,24 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
   }
   accepts = config->accepts_posted ? config->accepts_posted : 2 * be->nthreads;
   iws__mutex_lock(&be->lock);
-  for (i = 0; i < accepts; i++) {
-    accept_op *op = calloc(1, sizeof(*op));
-    if (!op) break;
-    op->s = INVALID_SOCKET;
-    be->accepts_out++;
-    post_accept_locked(be, op);
+  for (li = 0; li < be->nlisten; li++) {
+    for (i = 0; i < accepts; i++) {
+      accept_op *op = calloc(1, sizeof(*op));
+      if (!op) break;
+      op->s = INVALID_SOCKET;
+      op->li = li;
+      be->accepts_out++;
+      post_accept_locked(be, op);
+    }
   }
   iws__mutex_unlock(&be->lock);
   *out = be;
   return IWS_OK;
 }
 
-uint32_t iws__be_port(iws__be *be) { return be->bound_port; }
+uint32_t iws__be_port(iws__be *be, uint32_t index) {
+  return index < be->nlisten ? be->listeners[index].port : 0;
+}
 
 void iws__be_stop_accepting(iws__be *be) {
   accept_op *list;
@@ -614,12 +655,10 @@ void iws__be_stop_accepting(iws__be *be) {
     return;
   }
   be->accept_stopping = 1;
-  /* Cancel the pending AcceptEx calls, then close the listener: each call
+  /* Cancel the pending AcceptEx calls, then close the listeners: each call
    * completes with an error and its port thread frees it. (Closing alone
    * is enough on Windows, not reliably under Wine.) */
-  CancelIoEx((HANDLE)be->listen_s, NULL);
-  closesocket(be->listen_s);
-  be->listen_s = INVALID_SOCKET;
+  close_listeners(be);
   list = be->accept_retry;
   be->accept_retry = NULL;
   while (list) {
