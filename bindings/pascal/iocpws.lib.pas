@@ -40,14 +40,14 @@ const
 
   { ---- versions ---------------------------------------------------------- }
   IWS_VERSION_MAJOR = 0;
-  IWS_VERSION_MINOR = 2;
+  IWS_VERSION_MINOR = 3;
   IWS_VERSION_PATCH = 0;
   IWS_VERSION_NUMBER = IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 +
     IWS_VERSION_PATCH;
   { Pascal identifiers ignore case, so the header's IWS_VERSION_STRING and
     IWS_ABI_VERSION would clash with the functions iws_version_string and
     iws_abi_version: these two constants carry a HEADER_ prefix. }
-  IWS_HEADER_VERSION_STRING = '0.2.0';
+  IWS_HEADER_VERSION_STRING = '0.3.0';
   IWS_HEADER_ABI_VERSION = 1;
 
   { ---- status codes ------------------------------------------------------ }
@@ -83,6 +83,10 @@ const
   IWS_E_BIND = -401;
   IWS_E_LISTEN = -402;
 
+  { Since 0.3 }
+  IWS_E_TLS_CONFIG = -500;
+  IWS_E_TLS = -501;
+
   { ---- opcodes, close codes, answers ------------------------------------- }
   IWS_OP_TEXT = 1;
   IWS_OP_BINARY = 2;
@@ -109,6 +113,10 @@ const
   IWS_QUEUE_CLOSE = 0;
   IWS_QUEUE_ERROR = 1;
 
+  { TLS versions for IWS_OPT_TLS_MIN_VERSION (Since 0.3) }
+  IWS_TLS_1_2 = 12;
+  IWS_TLS_1_3 = 13;
+
   { ---- options ----------------------------------------------------------- }
   IWS_OPT_PORT = 1;
   IWS_OPT_IO_THREADS = 2;
@@ -128,9 +136,23 @@ const
   IWS_OPT_LOG_LEVEL = 16;
   IWS_OPT_IPV6_ONLY = 17;
   IWS_OPT_ACCEPTS_POSTED = 18;
+  { TLS (wss://), Since 0.3 }
+  IWS_OPT_TLS_PORT = 19;
+  IWS_OPT_TLS_MIN_VERSION = 20;
+  IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS = 21;
 
   IWS_OPT_BIND_ADDRESS = 10001;
   IWS_OPT_SUBPROTOCOLS = 10002;
+  { TLS strings, Since 0.3 }
+  IWS_OPT_TLS_CERT_FILE = 10003;
+  IWS_OPT_TLS_KEY_FILE = 10004;
+  IWS_OPT_TLS_CA_FILE = 10005;
+  IWS_OPT_TLS_PASSWORD = 10006;
+  IWS_OPT_TLS_CERT_PEM = 10007;
+  IWS_OPT_TLS_KEY_PEM = 10008;
+  IWS_OPT_TLS_CA_PEM = 10009;
+  IWS_OPT_TLS_CIPHERS = 10010;
+  IWS_OPT_TLS_CIPHERSUITES = 10011;
 
   IWS_ADDRESS_SIZE = 64;
 
@@ -234,6 +256,11 @@ function iws_get_str(server: piws_server; option: Int32; buffer: PAnsiChar;
 function iws_start(server: piws_server): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_get_port(server: piws_server; out port: UInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_get_tls_port(server: piws_server; out port: UInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_tls_add_host(server: piws_server; host_name, cert, key,
+  password: PAnsiChar): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_stop(server: piws_server): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -369,6 +396,8 @@ function iws_get_int; external IOCPWS_LIB name 'iws_get_int';
 function iws_get_str; external IOCPWS_LIB name 'iws_get_str';
 function iws_start; external IOCPWS_LIB name 'iws_start';
 function iws_get_port; external IOCPWS_LIB name 'iws_get_port';
+function iws_get_tls_port; external IOCPWS_LIB name 'iws_get_tls_port';
+function iws_tls_add_host; external IOCPWS_LIB name 'iws_tls_add_host';
 function iws_stop; external IOCPWS_LIB name 'iws_stop';
 function iws_destroy; external IOCPWS_LIB name 'iws_destroy';
 function iws_last_error; external IOCPWS_LIB name 'iws_last_error';
@@ -423,6 +452,8 @@ type
     get_str: function(server: piws_server; option: Int32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     start: function(server: piws_server): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     get_port: function(server: piws_server; out port: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    get_tls_port: function(server: piws_server; out port: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    tls_add_host: function(server: piws_server; host_name, cert, key, password: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     stop: function(server: piws_server): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     destroy: function(server: piws_server): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     last_error: function(server: piws_server; buffer: PAnsiChar; size: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -450,12 +481,13 @@ type
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 37;
+  IOCPWS_ENTRY_COUNT = 39;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
     'iws_create', 'iws_set_int', 'iws_set_str', 'iws_get_int', 'iws_get_str',
-    'iws_start', 'iws_get_port', 'iws_stop', 'iws_destroy', 'iws_last_error',
+    'iws_start', 'iws_get_port', 'iws_get_tls_port', 'iws_tls_add_host',
+    'iws_stop', 'iws_destroy', 'iws_last_error',
     'iws_send', 'iws_send_text', 'iws_send_binary', 'iws_ping', 'iws_close',
     'iws_disconnect', 'iws_broadcast', 'iws_broadcast_filter',
     'iws_conn_set_user_data', 'iws_conn_get_user_data', 'iws_conn_peer',
@@ -602,6 +634,11 @@ function iws_start(server: piws_server): Int32;
 begin Need; Result := Api.start(server); end;
 function iws_get_port(server: piws_server; out port: UInt32): Int32;
 begin Need; Result := Api.get_port(server, port); end;
+function iws_get_tls_port(server: piws_server; out port: UInt32): Int32;
+begin Need; Result := Api.get_tls_port(server, port); end;
+function iws_tls_add_host(server: piws_server; host_name, cert, key,
+  password: PAnsiChar): Int32;
+begin Need; Result := Api.tls_add_host(server, host_name, cert, key, password); end;
 function iws_stop(server: piws_server): Int32;
 begin Need; Result := Api.stop(server); end;
 function iws_destroy(server: piws_server): Int32;

@@ -2,7 +2,8 @@
   server component on the iocpws engine (IOCP on Windows, epoll on Linux).
 
   The shapes follow TsgcWebSocketServer: Active, Port, Host/Bindings,
-  MaxConnections, HeartBeat, IOHandlerOptions.IOCP, Options, NotifyEvents,
+  MaxConnections, HeartBeat, IOHandlerOptions.IOCP, Options, SSL and
+  SSLOptions (wss://), NotifyEvents,
   Count, Connections[], events OnConnect/OnMessage/OnBinary/OnDisconnect/
   OnError/OnException/OnHandshake/OnStartup/OnShutdown, methods Start, Stop,
   Broadcast, WriteData, Ping, DisconnectAll. sgcWebSocket_iocp.pas maps the
@@ -65,6 +66,10 @@ type
 
   { Where event handlers run; see the unit comment. }
   TIocpWSNotifyEvents = (neNoSync, neAsynchronous, neSynchronous);
+
+  { TLS versions (sgc's SSLOptions.Version). tls1_0/tls1_1 are not offered
+    by the engine: choosing them raises EIocpWs at Start. }
+  TIocpWSTLSVersions = (tlsUndefined, tls1_0, tls1_1, tls1_2, tls1_3);
 
   { How sgc delivers fragmented messages. The engine joins fragments, so
     only frgOnlyBuffer (whole messages) is supported. }
@@ -201,6 +206,41 @@ type
     property IOCP: TIocpWSIOCPOptions read FIOCP write SetIOCP;
   end;
 
+  { TLS (wss://) when the server's SSL is True, as sgc's SSLOptions:
+    PEM files for the certificate (optionally followed by its chain), its
+    private key (Password if encrypted) and the CA / intermediate
+    certificates sent after it (RootCertFile). Port 0 = TLS on the server's
+    Port, with no plain listener; another Port = TLS there, and plain ws://
+    on the server's Port too. Version = the oldest version accepted
+    (tlsUndefined = TLS 1.2). Errors (a missing file, a wrong password, a key
+    that does not match) raise EIocpWs (Code IWS_E_TLS_CONFIG) at Start with
+    OpenSSL's reason. }
+  TIocpWSSSLOptions = class(TIocpWSOptionsBase)
+  private
+    FCertFile: string;
+    FKeyFile: string;
+    FRootCertFile: string;
+    FPassword: string;
+    FVersion: TIocpWSTLSVersions;
+    FPort: Integer;
+    procedure SetStr(var F: string; const V: string);
+    procedure SetCertFile(const V: string);
+    procedure SetKeyFile(const V: string);
+    procedure SetRootCertFile(const V: string);
+    procedure SetPassword(const V: string);
+    procedure SetVersion(V: TIocpWSTLSVersions);
+    procedure SetPort(V: Integer);
+  public
+    procedure Assign(Source: TPersistent); override;
+  published
+    property CertFile: string read FCertFile write SetCertFile;
+    property KeyFile: string read FKeyFile write SetKeyFile;
+    property RootCertFile: string read FRootCertFile write SetRootCertFile;
+    property Password: string read FPassword write SetPassword;
+    property Version: TIocpWSTLSVersions read FVersion write SetVersion default tlsUndefined;
+    property Port: Integer read FPort write SetPort default 0;
+  end;
+
   { Engine limits and timeouts. ValidateUTF8 and FragmentedMessages exist
     for sgc forms: the engine always validates UTF-8 and joins fragments. }
   TIocpWSServerOptions = class(TIocpWSOptionsBase)
@@ -253,6 +293,8 @@ type
     FHeartBeat: TIocpWSHeartBeatOptions;
     FIOHandlerOptions: TIocpWSIOHandlerOptions;
     FOptions: TIocpWSServerOptions;
+    FSSL: Boolean;
+    FSSLOptions: TIocpWSSSLOptions;
     FNotifyEvents: TIocpWSNotifyEvents;
     FGuidPrefix: string;
     FList: TList;          { open connections; FIndex is the position }
@@ -284,11 +326,14 @@ type
     procedure SetHeartBeat(V: TIocpWSHeartBeatOptions);
     procedure SetIOHandlerOptions(V: TIocpWSIOHandlerOptions);
     procedure SetOptions(V: TIocpWSServerOptions);
+    procedure SetSSL(V: Boolean);
+    procedure SetSSLOptions(V: TIocpWSSSLOptions);
     procedure SetNotifyEvents(V: TIocpWSNotifyEvents);
     function GetCount: Integer;
     function GetConnection(Index: Integer): TIocpWSConnection;
     function GetConnectionByGuid(const aGuid: string): TIocpWSConnection;
     function GetListeningPort: Integer;
+    function GetListeningTLSPort: Integer;
     procedure EnsureHandle;
     procedure ApplyOptions;
     procedure FinishStop;
@@ -352,8 +397,11 @@ type
     { The Index-th open connection (0..Count-1), nil out of range. }
     property Connections[Index: Integer]: TIocpWSConnection read GetConnection;
     property ConnectionsByGUID[const aGuid: string]: TIocpWSConnection read GetConnectionByGuid;
-    { The port actually listened on (useful with Port = 0); 0 if stopped. }
+    { The port actually listened on (useful with Port = 0); 0 if stopped.
+      With SSL and SSLOptions.Port = 0 this is the TLS port. }
     property ListeningPort: Integer read GetListeningPort;
+    { The TLS listener's port; 0 if stopped or without SSL. }
+    property ListeningTLSPort: Integer read GetListeningTLSPort;
     { The engine's handle, for iocpws.lib calls (nil before the first Start). }
     property Handle: piws_server read FHandle;
   published
@@ -373,6 +421,9 @@ type
     property HeartBeat: TIocpWSHeartBeatOptions read FHeartBeat write SetHeartBeat;
     property IOHandlerOptions: TIocpWSIOHandlerOptions read FIOHandlerOptions write SetIOHandlerOptions;
     property Options: TIocpWSServerOptions read FOptions write SetOptions;
+    { wss:// (TLS) with SSLOptions; see TIocpWSSSLOptions. }
+    property SSL: Boolean read FSSL write SetSSL default False;
+    property SSLOptions: TIocpWSSSLOptions read FSSLOptions write SetSSLOptions;
     property NotifyEvents: TIocpWSNotifyEvents read FNotifyEvents write SetNotifyEvents default neAsynchronous;
 
     property OnConnect: TIocpWSConnectEvent read FOnConnect write FOnConnect;
@@ -1210,6 +1261,40 @@ begin
     inherited Assign(Source);
 end;
 
+procedure TIocpWSSSLOptions.SetStr(var F: string; const V: string);
+begin Changing; F := V; end;
+procedure TIocpWSSSLOptions.SetCertFile(const V: string);
+begin SetStr(FCertFile, V); end;
+procedure TIocpWSSSLOptions.SetKeyFile(const V: string);
+begin SetStr(FKeyFile, V); end;
+procedure TIocpWSSSLOptions.SetRootCertFile(const V: string);
+begin SetStr(FRootCertFile, V); end;
+procedure TIocpWSSSLOptions.SetPassword(const V: string);
+begin SetStr(FPassword, V); end;
+procedure TIocpWSSSLOptions.SetVersion(V: TIocpWSTLSVersions);
+begin Changing; FVersion := V; end;
+procedure TIocpWSSSLOptions.SetPort(V: Integer);
+begin Changing; FPort := V; end;
+
+procedure TIocpWSSSLOptions.Assign(Source: TPersistent);
+var
+  O: TIocpWSSSLOptions;
+begin
+  if Source is TIocpWSSSLOptions then
+  begin
+    Changing;
+    O := TIocpWSSSLOptions(Source);
+    FCertFile := O.FCertFile;
+    FKeyFile := O.FKeyFile;
+    FRootCertFile := O.FRootCertFile;
+    FPassword := O.FPassword;
+    FVersion := O.FVersion;
+    FPort := O.FPort;
+  end
+  else
+    inherited Assign(Source);
+end;
+
 constructor TIocpWSServerOptions.Create(AOwner: TIocpWebSocketServer);
 begin
   inherited Create(AOwner);
@@ -1279,6 +1364,7 @@ begin
   FHeartBeat.FInterval := 300;
   FIOHandlerOptions := TIocpWSIOHandlerOptions.Create(Self);
   FOptions := TIocpWSServerOptions.Create(Self);
+  FSSLOptions := TIocpWSSSLOptions.Create(Self);
   FList := TList.Create;
   {$ifdef FPC} InitCriticalSection(FLock); {$else} FLock := TCriticalSection.Create; {$endif}
   CreateGUID(G);
@@ -1316,6 +1402,7 @@ begin
   FList.Free;
   {$ifdef FPC} DoneCriticalSection(FLock); {$else} FLock.Free; {$endif}
   FOptions.Free;
+  FSSLOptions.Free;
   FIOHandlerOptions.Free;
   FHeartBeat.Free;
   FBindings.Free;
@@ -1425,6 +1512,10 @@ procedure TIocpWebSocketServer.SetIOHandlerOptions(V: TIocpWSIOHandlerOptions);
 begin FIOHandlerOptions.Assign(V); end;
 procedure TIocpWebSocketServer.SetOptions(V: TIocpWSServerOptions);
 begin FOptions.Assign(V); end;
+procedure TIocpWebSocketServer.SetSSL(V: Boolean);
+begin CheckInactive('changing an option'); FSSL := V; end;
+procedure TIocpWebSocketServer.SetSSLOptions(V: TIocpWSSSLOptions);
+begin FSSLOptions.Assign(V); end;
 procedure TIocpWebSocketServer.SetNotifyEvents(V: TIocpWSNotifyEvents);
 begin CheckInactive('changing an option'); FNotifyEvents := V; end;
 
@@ -1467,6 +1558,15 @@ var
 begin
   Result := 0;
   if FActive and (FHandle <> nil) and (iws_get_port(FHandle, P) = IWS_OK) then
+    Result := P;
+end;
+
+function TIocpWebSocketServer.GetListeningTLSPort: Integer;
+var
+  P: UInt32;
+begin
+  Result := 0;
+  if FActive and FSSL and (FHandle <> nil) and (iws_get_tls_port(FHandle, P) = IWS_OK) then
     Result := P;
 end;
 
@@ -1588,6 +1688,32 @@ begin
   if Addr = '' then
     Addr := '0.0.0.0';
   SetS(IWS_OPT_BIND_ADDRESS, Addr, 'Host');
+  if FSSL then
+  begin
+    { sgc's mapping (see iocpws.h): SSLOptions.Port 0 = TLS on Port only }
+    if FSSLOptions.Port = 0 then
+    begin
+      SetI(IWS_OPT_TLS_PORT, P, 'Port');
+      P := -1;
+    end
+    else
+      SetI(IWS_OPT_TLS_PORT, FSSLOptions.Port, 'SSLOptions.Port');
+    case FSSLOptions.Version of
+      tls1_0, tls1_1:
+        raise EIocpWs.CreateCode(IWS_E_OPTION_RANGE, 'iocpws: ' +
+          'SSLOptions.Version: TLS 1.0 and 1.1 are not offered (use ' +
+          'tls1_2, tls1_3 or tlsUndefined)');
+      tls1_3: SetI(IWS_OPT_TLS_MIN_VERSION, IWS_TLS_1_3, 'SSLOptions.Version');
+    else
+      SetI(IWS_OPT_TLS_MIN_VERSION, IWS_TLS_1_2, 'SSLOptions.Version');
+    end;
+    SetS(IWS_OPT_TLS_CERT_FILE, FSSLOptions.CertFile, 'SSLOptions.CertFile');
+    SetS(IWS_OPT_TLS_KEY_FILE, FSSLOptions.KeyFile, 'SSLOptions.KeyFile');
+    SetS(IWS_OPT_TLS_CA_FILE, FSSLOptions.RootCertFile, 'SSLOptions.RootCertFile');
+    SetS(IWS_OPT_TLS_PASSWORD, FSSLOptions.Password, 'SSLOptions.Password');
+  end
+  else
+    SetI(IWS_OPT_TLS_PORT, -1, 'SSL');
   SetI(IWS_OPT_PORT, P, 'Port');
   SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.IOCP.IOCPThreads, 'IOCPThreads');
   SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads, 'WorkOpThreads');

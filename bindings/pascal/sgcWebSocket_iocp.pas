@@ -10,7 +10,7 @@
   TsgcWebSocketServer is a subclass (not an alias) of TIocpWebSocketServer so
   that its ClassName is 'TsgcWebSocketServer' and forms (.dfm/.lfm) that
   stream it keep loading; everything else is an alias of the iocpws type.
-  What iocpws does not have (channels, SSL, HTTP, Authentication...) is not
+  What iocpws does not have (channels, HTTP, Authentication...) is not
   declared, so the compiler names what a program must change. }
 unit sgcWebSocket_iocp;
 
@@ -45,6 +45,8 @@ type
   TsgcWSIOHandler_Options = TIocpWSIOHandlerOptions;
   TsgcWSIOCP_Options = TIocpWSIOCPOptions;
   TsgcWSOptionsServer = TIocpWSServerOptions;
+  TsgcWSSSL_Options = TIocpWSSSLOptions;
+  TwsTLSVersions = TIocpWSTLSVersions;
 
   EsgcWebSocketException = EIocpWs;
 
@@ -57,6 +59,11 @@ const
   frgOnlyBuffer = iocpws.server.frgOnlyBuffer;
   frgOnlyFragmented = iocpws.server.frgOnlyFragmented;
   frgAll = iocpws.server.frgAll;
+  tlsUndefined = iocpws.server.tlsUndefined;
+  tls1_0 = iocpws.server.tls1_0;
+  tls1_1 = iocpws.server.tls1_1;
+  tls1_2 = iocpws.server.tls1_2;
+  tls1_3 = iocpws.server.tls1_3;
 
 implementation
 

@@ -31,6 +31,25 @@ _spec.loader.exec_module(_integration)
 ServerProcess = _integration.ServerProcess
 
 
+TlsFiles = _integration.TlsFiles
+TLS_PASSWORD = _integration.TLS_PASSWORD
+
+
+def server_path(path):
+    """A file path as the test server sees it: under Wine (the server is a
+    wrapper running the .exe through run-exe.sh) via drive Z:."""
+    path = os.path.abspath(path)
+    with open(program("IWS_PASCAL_SERVER"), "rb") as f:
+        wine = b"run-exe.sh" in f.read(4096)
+    return "Z:" + path.replace("/", "\\") if wine else path
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    """Root CA, intermediate CA and a localhost certificate (openssl CLI)."""
+    return TlsFiles(str(tmp_path_factory.mktemp("tls")))
+
+
 def program(env):
     path = os.environ.get(env)
     if not path:

@@ -22,10 +22,14 @@
           protocols=a,b            Options.Subprotocols
           maxconn=N                MaxConnections
           heartbeat=I,T            HeartBeat on, Interval I s, Timeout T s
+          ssl=on                   SSL (wss://) on Port; with
+          cert=F key=F ca=F password=P tlsversion=1.0|1.2|1.3
+                                   SSLOptions (files as the server sees them)
           handshake=on             OnHandshake prints
                                    HANDSHAKE <thread> <headers> <X-Test value>
         It prints one line per event, flushed:
           PORT <n>                        listening
+          START_FAILED <code> <message>   Start raised EIocpWs (then PORT 0)
           CONNECT <id> <url> <thread>     thread = main | other
           DISCONNECT <id> <code>
           DOUBLE_DISCONNECT <id>          (a bug)
@@ -719,6 +723,22 @@ begin
         T.Server.Options.Subprotocols := Value
       else if Name = 'maxconn' then
         T.Server.MaxConnections := StrToInt(Value)
+      else if (Name = 'ssl') and (Value = 'on') then
+        T.Server.SSL := True
+      else if Name = 'cert' then
+        T.Server.SSLOptions.CertFile := Value
+      else if Name = 'key' then
+        T.Server.SSLOptions.KeyFile := Value
+      else if Name = 'ca' then
+        T.Server.SSLOptions.RootCertFile := Value
+      else if Name = 'password' then
+        T.Server.SSLOptions.Password := Value
+      else if Name = 'tlsversion' then
+      begin
+        if Value = '1.0' then T.Server.SSLOptions.Version := tls1_0
+        else if Value = '1.3' then T.Server.SSLOptions.Version := tls1_3
+        else T.Server.SSLOptions.Version := tls1_2;
+      end
       else if (Name = 'handshake') and (Value = 'on') then
         T.Server.OnHandshake := T.OnHandshake
       else if Name = 'heartbeat' then
@@ -737,7 +757,12 @@ begin
   R.FreeOnTerminate := False;
   R.Start;
 
-  T.Server.Active := True;
+  try
+    T.Server.Active := True;
+  except
+    on E: EIocpWs do
+      Say(Format('START_FAILED %d %s', [E.Code, E.Message]));
+  end;
   Say('PORT ' + IntToStr(T.Server.ListeningPort));
   Quit := False;
   while not Quit do

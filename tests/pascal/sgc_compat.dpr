@@ -84,6 +84,13 @@ begin
     NotifyEvents := neAsynchronous;
     Options.FragmentedMessages := frgOnlyBuffer;
     Options.ValidateUTF8 := True;
+    SSL := False;
+    SSLOptions.CertFile := 'server.pem';
+    SSLOptions.KeyFile := 'server.key';
+    SSLOptions.RootCertFile := 'ca.pem';
+    SSLOptions.Password := '';
+    SSLOptions.Version := tls1_2;
+    SSLOptions.Port := 0;
     OnConnect := F.WSServerConnect;
     OnMessage := F.WSServerMessage;
     OnBinary := F.WSServerBinary;

@@ -344,6 +344,67 @@ def test_many_connections_at_once(start_server, mode):
     s.wait_count(r"DISCONNECT \d+ 1000", 200, timeout=30)
 
 
+# ---- TLS (SSL / SSLOptions) ---------------------------------------------
+
+
+def tls_opts(files, **extra):
+    from conftest import server_path
+
+    opts = dict(ssl="on", cert=server_path(files.server),
+                key=server_path(files.server_key), ca=server_path(files.inter))
+    opts.update(extra)
+    return opts
+
+
+def client_context(files):
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=files.root)
+    return ctx
+
+
+@pytest.mark.parametrize("mode", ["async", "nosync"])
+def test_wss_echo_with_sgc_ssl_options(start_server, tls_files, mode):
+    """SSL := True with SSLOptions.Port = 0: wss:// on Port, the chain
+    completed by RootCertFile, an encrypted key opened with Password."""
+    from conftest import TLS_PASSWORD, server_path
+
+    s = start_server(mode=mode, **tls_opts(
+        tls_files, key=server_path(tls_files.server_key_enc), password=TLS_PASSWORD))
+    ctx = client_context(tls_files)
+
+    async def go():
+        async with connect(f"wss://localhost:{s.port}/tls", ssl=ctx) as ws:
+            assert await ask(ws, NON_ASCII) == NON_ASCII
+            await send(ws, b"\x07" * MIB)
+            assert await recv(ws, timeout=30) == b"\x07" * MIB
+        # no plain listener on that port
+        with pytest.raises(Exception):
+            await connect(f"ws://127.0.0.1:{s.port}/", open_timeout=3)
+
+    run(go())
+    s.wait_for(r"CONNECT \d+ /tls \w+")
+
+
+@pytest.mark.parametrize("extra,code,text", [
+    (dict(password="wrong"), "-500", ""),
+    (dict(tlsversion="1.0"), "-105", "TLS 1.0 and 1.1 are not offered"),
+    (dict(cert="/nonexistent/cert.pem"), "-500", ""),
+])
+def test_tls_configuration_errors_raise_eiocpws(start_server, tls_files, extra, code, text):
+    from conftest import server_path
+
+    opts = tls_opts(tls_files, **extra)
+    if extra.get("password"):
+        opts["key"] = server_path(tls_files.server_key_enc)
+    if extra.get("cert"):
+        opts["cert"] = server_path(extra["cert"])
+    s = start_server(**opts)
+    _, m = s.wait_for(r"START_FAILED (-?\d+) (.*)")
+    assert m.group(1) == code, m.group(0)
+    assert "iocpws: " in m.group(2) and text in m.group(2), m.group(2)
+
+
 # ---- the Node ws client -----------------------------------------------
 
 
