@@ -64,6 +64,11 @@ type
   { A list of connection ids. }
   TIocpWsIdArray = array of iws_conn_id;
 
+  { One SNI certificate (AddSSLHost). }
+  TIocpWsSSLHost = record
+    HostName, CertFile, KeyFile, Password: string;
+  end;
+
   { Where event handlers run; see the unit comment. }
   TIocpWSNotifyEvents = (neNoSync, neAsynchronous, neSynchronous);
 
@@ -295,6 +300,7 @@ type
     FOptions: TIocpWSServerOptions;
     FSSL: Boolean;
     FSSLOptions: TIocpWSSSLOptions;
+    FSSLHosts: array of TIocpWsSSLHost;
     FNotifyEvents: TIocpWSNotifyEvents;
     FGuidPrefix: string;
     FList: TList;          { open connections; FIndex is the position }
@@ -386,6 +392,15 @@ type
     procedure Ping(const aText: string = '');
     { Drops every connection (socket level; OnDisconnect 1006 each). }
     procedure DisconnectAll;
+    { SSL: a certificate for clients that ask for aHostName by SNI
+      ('example.com' or '*.example.com'); others get SSLOptions'. Cert and
+      key: PEM file paths (or PEM text). Checked at Start (EIocpWs,
+      IWS_E_TLS_CONFIG). A host given again replaces its entry. Only while
+      stopped. }
+    procedure AddSSLHost(const aHostName, aCertFile, aKeyFile: string;
+      const aPassword: string = '');
+    { Removes every AddSSLHost entry. }
+    procedure ClearSSLHosts;
     { Engine counters (iws_get_stats). }
     function GetStats: iws_stats;
     { Holds the connection list still while you walk Connections[]; keep
@@ -1667,6 +1682,30 @@ var
       RaiseCode(rc, 'setting ' + Name);
   end;
 
+  procedure AddHosts;
+  var
+    rc, I: Integer;
+    H, C, K, W: RawByteString;
+    PW: PAnsiChar;
+  begin
+    rc := iws_tls_add_host(FHandle, nil, nil, nil, nil);
+    if rc <> IWS_OK then
+      RaiseCode(rc, 'AddSSLHost');
+    for I := 0 to High(FSSLHosts) do
+    begin
+      H := IocpWsStringToUtf8(FSSLHosts[I].HostName);
+      C := IocpWsStringToUtf8(FSSLHosts[I].CertFile);
+      K := IocpWsStringToUtf8(FSSLHosts[I].KeyFile);
+      W := IocpWsStringToUtf8(FSSLHosts[I].Password);
+      PW := nil;
+      if W <> '' then
+        PW := PAnsiChar(W);
+      rc := iws_tls_add_host(FHandle, PAnsiChar(H), PAnsiChar(C), PAnsiChar(K), PW);
+      if rc <> IWS_OK then
+        RaiseCode(rc, 'AddSSLHost ' + FSSLHosts[I].HostName);
+    end;
+  end;
+
 begin
   Addr := FHost;
   P := FPort;
@@ -1711,6 +1750,7 @@ begin
     SetS(IWS_OPT_TLS_KEY_FILE, FSSLOptions.KeyFile, 'SSLOptions.KeyFile');
     SetS(IWS_OPT_TLS_CA_FILE, FSSLOptions.RootCertFile, 'SSLOptions.RootCertFile');
     SetS(IWS_OPT_TLS_PASSWORD, FSSLOptions.Password, 'SSLOptions.Password');
+    AddHosts;
   end
   else
     SetI(IWS_OPT_TLS_PORT, -1, 'SSL');
@@ -2002,6 +2042,32 @@ begin
   for I := 0 to High(Ids) do
     iws_disconnect(FHandle, Ids[I]);
   FpuRestore(F);
+end;
+
+procedure TIocpWebSocketServer.AddSSLHost(const aHostName, aCertFile,
+  aKeyFile: string; const aPassword: string);
+var
+  I: Integer;
+begin
+  CheckInactive('AddSSLHost');
+  if (aHostName = '') or (aCertFile = '') or (aKeyFile = '') then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG,
+      'iocpws: AddSSLHost needs a host name, a certificate and a key');
+  I := 0;
+  while (I < Length(FSSLHosts)) and not SameText(FSSLHosts[I].HostName, aHostName) do
+    Inc(I);
+  if I = Length(FSSLHosts) then
+    SetLength(FSSLHosts, I + 1);
+  FSSLHosts[I].HostName := aHostName;
+  FSSLHosts[I].CertFile := aCertFile;
+  FSSLHosts[I].KeyFile := aKeyFile;
+  FSSLHosts[I].Password := aPassword;
+end;
+
+procedure TIocpWebSocketServer.ClearSSLHosts;
+begin
+  CheckInactive('ClearSSLHosts');
+  FSSLHosts := nil;
 end;
 
 function TIocpWebSocketServer.GetStats: iws_stats;

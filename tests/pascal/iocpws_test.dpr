@@ -25,6 +25,7 @@
           ssl=on                   SSL (wss://) on Port; with
           cert=F key=F ca=F password=P tlsversion=1.0|1.2|1.3
                                    SSLOptions (files as the server sees them)
+          sni=HOST|CERT|KEY        AddSSLHost(HOST, CERT, KEY)
           handshake=on             OnHandshake prints
                                    HANDSHAKE <thread> <headers> <X-Test value>
         It prints one line per event, flushed:
@@ -733,6 +734,14 @@ begin
         T.Server.SSLOptions.RootCertFile := Value
       else if Name = 'password' then
         T.Server.SSLOptions.Password := Value
+      else if Name = 'sni' then
+      begin
+        Opt := Value;
+        Name := Copy(Opt, 1, Pos('|', Opt) - 1);
+        Delete(Opt, 1, Pos('|', Opt));
+        T.Server.AddSSLHost(Name, Copy(Opt, 1, Pos('|', Opt) - 1),
+          Copy(Opt, Pos('|', Opt) + 1, MaxInt));
+      end
       else if Name = 'tlsversion' then
       begin
         if Value = '1.0' then T.Server.SSLOptions.Version := tls1_0

@@ -386,6 +386,32 @@ def test_wss_echo_with_sgc_ssl_options(start_server, tls_files, mode):
     s.wait_for(r"CONNECT \d+ /tls \w+")
 
 
+def test_wss_sni_host_certificate(start_server, tls_files):
+    """AddSSLHost: a client asking for other.test gets that certificate;
+    one asking for localhost gets SSLOptions'."""
+    from conftest import server_path
+
+    chain = tls_files.path("other-chain.pem")  # the host entry carries its chain
+    with open(chain, "w") as out:
+        for part in (tls_files.other, tls_files.inter):
+            out.write(open(part).read())
+    sni = "|".join(["other.test", server_path(chain), server_path(tls_files.other_key)])
+    s = start_server(**tls_opts(tls_files, sni=sni))
+    ctx = client_context(tls_files)
+
+    async def go():
+        async with connect(f"wss://127.0.0.1:{s.port}/sni", ssl=ctx,
+                           server_hostname="other.test") as ws:
+            assert await ask(ws, "other") == "other"
+            cert = ws.transport.get_extra_info("peercert")
+            assert ("DNS", "other.test") in cert["subjectAltName"], cert
+        async with connect(f"wss://localhost:{s.port}/main", ssl=ctx) as ws:
+            cert = ws.transport.get_extra_info("peercert")
+            assert ("DNS", "localhost") in cert["subjectAltName"], cert
+
+    run(go())
+
+
 @pytest.mark.parametrize("extra,code,text", [
     (dict(password="wrong"), "-500", ""),
     (dict(tlsversion="1.0"), "-105", "TLS 1.0 and 1.1 are not offered"),
