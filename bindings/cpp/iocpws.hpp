@@ -37,8 +37,9 @@
 // send/close/ping and server::broadcast* are safe from any thread, inside
 // handlers too. Construction, configure(), start(), stop(), the handler
 // setters and destruction belong to the owner thread and must not be called
-// from inside a handler (they throw error with IWS_E_IN_CALLBACK there;
-// the destructor cannot throw: see ~server).
+// from inside a handler (configure(), start() and stop() throw error with
+// IWS_E_IN_CALLBACK there, the setters IWS_E_BAD_STATE; the destructor
+// cannot throw: see ~server).
 //
 // Errors. A failing call throws iocpws::error, which carries the library's
 // code (IWS_E_*) and its symbolic name. Exceptions thrown by your handlers
@@ -669,24 +670,24 @@ struct state {
     }
   }
 
-  // Destroys the handle; see ~server for IWS_E_IN_CALLBACK. Returns true
-  // when the state may be freed.
+  // Destroys the handle; see ~server for IWS_E_IN_CALLBACK (the state is
+  // then orphaned, and kept). Returns true when the state may be freed.
   bool destroy() noexcept {
     if (handle == nullptr) return true;
-    int32_t rc = IWS_OK;
     try {
-      rc = IOCPWS_C_(destroy)(handle);
-    } catch (...) {  // run-time route only; cannot happen once loaded
-      return false;
+      int32_t rc = IOCPWS_C_(destroy)(handle);
+      if (rc != IWS_E_IN_CALLBACK) {
+        handle = nullptr;
+        return true;
+      }
+      orphaned.store(true);
+      uint32_t sent = 0;
+      IOCPWS_C_(broadcast_filter)(handle, IWS_OP_PING, nullptr, 0, &drop_cb,
+                                  this, &sent);
+    } catch (...) {
+      // Only the run-time route can throw (library not loaded), and a
+      // handle exists only once it is loaded.
     }
-    if (rc != IWS_E_IN_CALLBACK) {
-      handle = nullptr;
-      return true;
-    }
-    orphaned.store(true);
-    uint32_t sent = 0;
-    IOCPWS_C_(broadcast_filter)(handle, IWS_OP_PING, nullptr, 0, &drop_cb,
-                                this, &sent);
     return false;
   }
 };
@@ -809,9 +810,9 @@ class server {
 
   /// The handlers. Set them while the server is stopped (they run on
   /// library threads; replacing one while it may run would be a data race):
-  /// a setter throws error with IWS_E_BAD_STATE while the server runs, and
-  /// IWS_E_IN_CALLBACK inside a handler. An empty std::function removes the
-  /// handler. Each returns *this for chaining.
+  /// a setter throws error with IWS_E_BAD_STATE while the server runs (so
+  /// also inside a handler). An empty std::function removes the handler.
+  /// Each returns *this for chaining.
   ///
   /// on_connect(connection, request&) -> int: a client completed a valid
   /// handshake; inspect the request, select a subprotocol, attach user data,
