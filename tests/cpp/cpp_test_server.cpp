@@ -504,7 +504,10 @@ int main(int argc, char **argv) {
 
   while (g_foreign_running.load() > 0) pt::sleep_ms(5);
   bool orphaned = g_orphaned.load();
-  g_server.reset();  // stops: every connection gets its on_disconnect
+  // Stop first: handlers still running use *g_server, which reset() clears
+  // before the destructor waits for them. (Orphaned: nothing to stop.)
+  if (!orphaned) code_of([]() { g_server->stop(); });
+  g_server.reset();
   uint64_t connects = g_connects.load(), disconnects = g_disconnects.load();
   int exit_code = ((orphaned || connects == disconnects) && g_anomalies.load() == 0) ? 0 : 1;
   emit("BYE connects=%" PRIu64 " disconnects=%" PRIu64 " destroy_rc=0 orphaned=%d", connects,

@@ -13,7 +13,9 @@
 # native: bindings/cpp/iocpws.hpp compiled by g++ and clang++, -std=c++11 and
 #   c++17, -Wall -Wextra -pedantic -Werror, each linked against
 #   build/libiocpws.so and through the run-time loader (IOCPWS_DYNAMIC), and
-#   include/iocpws_loader.h compiled as C89 (gcc) and C11 (clang):
+#   include/iocpws_loader.h compiled as C89 (gcc) and C11 (clang); and
+#   clang++ --target=i686/x86_64-w64-mingw32 (syntax only), the nearest
+#   here to C++Builder's clang-based compilers:
 #     cpp-loader-table  scripts/check-loader.py (the loader lists the ABI)
 #     cpp-build         one case per compile
 #     cpp-checks        cpp_checks and loader_check of every build
@@ -108,6 +110,18 @@ native() {
       echo "$v:cpp_checks_dyn|$cxx -std=$std ${common[*]} $ROOT/tests/cpp/cpp_checks.cpp ${dynamic[*]} -o $out/$v/cpp_checks_dyn" >>"$jobs"
       echo "$v:cpp_echo_server|$cxx -std=$std ${common[*]} $ROOT/samples/cpp/echo_server.cpp ${linked[*]} -o $out/$v/cpp_echo_server" >>"$jobs"
       echo "$v:cpp_chat_server|$cxx -std=$std ${common[*]} $ROOT/samples/cpp/chat_server.cpp ${linked[*]} -o $out/$v/cpp_chat_server" >>"$jobs"
+    done
+  done
+  # clang for Windows targets (i686: __stdcall): the nearest thing here to
+  # C++Builder's clang-based bcc32c/bcc64x. Syntax only: no Windows linker.
+  local t inc
+  for t in i686 x86_64; do
+    inc=/usr/lib/gcc/$t-w64-mingw32/12-win32/include/c++
+    [ -d "$inc" ] || inc=$(ls -d /usr/lib/gcc/$t-w64-mingw32/*/include/c++ 2>/dev/null | head -1)
+    for v in linked dynamic; do
+      local d=
+      [ $v = dynamic ] && d=-DIOCPWS_DYNAMIC
+      echo "clang++-$t-windows-c++11-$v:syntax|clang++ --target=$t-w64-mingw32 -std=c++11 -fsyntax-only $d ${common[*]} -isystem $inc -isystem $inc/$t-w64-mingw32 $ROOT/tests/cpp/cpp_test_server.cpp $ROOT/tests/cpp/cpp_checks.cpp $ROOT/samples/cpp/chat_server.cpp" >>"$jobs"
     done
   done
   local cflags=(-Wall -Wextra -pedantic -Werror -Wstrict-prototypes -I"$ROOT/include")
