@@ -70,17 +70,16 @@
 
 // IOCPWS_C_(name): the C function iws_<name>, linked or from the loaded table.
 #ifdef IOCPWS_DYNAMIC
-#define IOCPWS_C_(name) (::iocpws::detail::api().name)
+#define IOCPWS_C_(name) (::iocpws::impl::api().name)
 #else
 #define IOCPWS_C_(name) (::iws_##name)
 #endif
 
 namespace iocpws {
-#ifdef IOCPWS_DYNAMIC
-inline namespace dynamic_abi1 {
-#else
-inline namespace linked_abi1 {
-#endif
+
+// What does not call the library (types, error, options, message) is the
+// same for both routes; the rest lives in an inline namespace per route, so
+// translation units built linked and loaded can share one program.
 
 /// A connection id: 64-bit, never 0, never reused within a server's life.
 typedef iws_conn_id conn_id;
@@ -163,77 +162,6 @@ class error : public std::runtime_error {
   int32_t code_;
 };
 
-namespace detail {
-
-#ifdef IOCPWS_DYNAMIC
-// The library, loaded once per process by a function-local static (its
-// initialisation is thread-safe in C++11; a failed load throws and is tried
-// again by the next call). It is never unloaded: servers may outlive any
-// scope, even static destructors.
-struct library {
-  iws_api table;
-  std::string path;
-  explicit library(const char *p) : path(p ? p : IWS_LOADER_DEFAULT_NAME) {
-    char why[512];
-    int32_t rc = iws_loader_open(p, &table, why, sizeof why);
-    if (rc != IWS_OK) throw error(rc, why);
-  }
-};
-inline library &loaded(const char *path) {
-  static library lib(path);
-  return lib;
-}
-inline const iws_api &api() { return loaded(nullptr).table; }
-#endif
-
-inline std::string describe(int32_t code) {
-  return std::string(code_name(code)) + ": " + IOCPWS_C_(strerror)(code);
-}
-
-// Throws error(rc) for a call on a connection: the sentence of the code
-// (iws_last_error is server-wide, so it may belong to another thread's call).
-inline void check_call(int32_t rc, const char *call) {
-  if (rc < 0) throw error(rc, std::string(call) + ": " + describe(rc));
-}
-
-}  // namespace detail
-
-#ifdef IOCPWS_DYNAMIC
-/// Loads the library now (only with IOCPWS_DYNAMIC). path: a file name or
-/// full path, UTF-8; nullptr = IWS_LOADER_DEFAULT_NAME ("iocpws.dll",
-/// "libiocpws.so.0"). Without this call the first server loads the default
-/// name. Throws error: IWS_E_SYSTEM naming the library that could not be
-/// loaded, IWS_E_ABI_MISMATCH naming a missing function or a library with
-/// another ABI, IWS_E_BAD_STATE when the library was already loaded from
-/// another path. Any thread.
-inline void load(const char *path = nullptr) {
-  detail::library &lib = detail::loaded(path);
-  if (path != nullptr && lib.path != path)
-    throw error(IWS_E_BAD_STATE,
-                std::string("iocpws::load: the library is already loaded from ") +
-                    lib.path);
-}
-
-/// The function table the run-time route calls through (loads the library
-/// if needed, see load()).
-inline const iws_api &api() { return detail::api(); }
-#endif
-
-/// Throws error when rc is a failure (negative); returns rc otherwise.
-inline int32_t check(int32_t rc) {
-  if (rc < 0) throw error(rc, detail::describe(rc));
-  return rc;
-}
-
-/// The library's version, "X.Y.Z". Any thread.
-inline std::string version() { return IOCPWS_C_(version_string)(); }
-
-/// The library's version as X*1000000 + Y*1000 + Z. Any thread.
-inline uint32_t version_number() { return IOCPWS_C_(version)(); }
-
-/// The sentence for a status code ("unknown error" for unknown codes).
-inline std::string strerror(int32_t code) { return IOCPWS_C_(strerror)(code); }
-
 /// A peer's address: IP as text (IPv4-mapped IPv6 shown as IPv4) and port.
 struct peer_address {
   std::string ip;
@@ -245,8 +173,10 @@ struct peer_address {
 /// the on_message call (copy what you keep: text() / bytes()).
 class message {
  public:
+  /// A view of size bytes at data (the trampoline makes these).
   message(opcode kind, const uint8_t *data, std::size_t size) noexcept
       : kind_(kind), data_(data), size_(size) {}
+  /// opcode::text (the payload is valid UTF-8) or opcode::binary.
   opcode kind() const noexcept { return kind_; }
   bool is_text() const noexcept { return kind_ == opcode::text; }
   bool is_binary() const noexcept { return kind_ == opcode::binary; }
@@ -270,6 +200,111 @@ class message {
   std::size_t size_;
 };
 
+/// Server configuration; the defaults are the library's (iocpws.h, "Options";
+/// cpp_checks compares them). server's constructor and configure() apply
+/// every field, so a default-constructed options resets a server to the
+/// library's defaults. A plain struct: no thread rules of its own.
+struct options {
+  std::string bind_address = "0.0.0.0";  ///< IPv4/IPv6 literal; "::" = both
+  uint32_t port = 0;                     ///< 0 = any free port (server::port())
+  uint32_t io_threads = 0;               ///< 0 = one per CPU
+  uint32_t worker_threads = 0;  ///< 0 = handlers on I/O threads; N = pinned
+  uint64_t max_connections = 0;            ///< 0 = unlimited; over it: 503
+  uint64_t max_message_size = 16u << 20;   ///< inbound over it: close 1009
+  uint32_t max_handshake_size = 8192;      ///< over it: HTTP 431
+  uint32_t handshake_timeout_ms = 10000;   ///< 0 = none
+  uint32_t heartbeat_interval_ms = 0;      ///< 0 = no server pings
+  uint32_t heartbeat_timeout_ms = 0;       ///< 0 = no dead-peer check
+  uint64_t send_queue_limit = 32u << 20;   ///< bytes per connection; 0 = none
+  queue_policy send_queue_policy = queue_policy::close;
+  bool tcp_nodelay = true;                 ///< disable Nagle's algorithm
+  uint32_t listen_backlog = 511;
+  uint32_t close_timeout_ms = 5000;  ///< wait for the peer's close frame
+  uint32_t stop_timeout_ms = 3000;   ///< stop() waits this long, then aborts
+  int log_level = IWS_LOG_WARN;      ///< 0 silent .. 4 debug, to on_log
+  bool ipv6_only = false;            ///< IPv6 bind address: refuse IPv4
+  uint32_t accepts_posted = 0;       ///< IOCP: AcceptEx kept posted; 0 = auto
+  /// Subprotocols the server speaks, in preference order.
+  std::vector<std::string> subprotocols;
+};
+
+#ifdef IOCPWS_DYNAMIC
+inline namespace dynamic_abi1 {
+#else
+inline namespace linked_abi1 {
+#endif
+
+namespace impl {
+
+#ifdef IOCPWS_DYNAMIC
+// The library, loaded once per process by a function-local static (its
+// initialisation is thread-safe in C++11; a failed load throws and is tried
+// again by the next call). It is never unloaded: servers may outlive any
+// scope, even static destructors.
+struct library {
+  iws_api table;
+  std::string path;
+  explicit library(const char *p) : path(p ? p : IWS_LOADER_DEFAULT_NAME) {
+    char why[512];
+    int32_t rc = iws_loader_open(p, &table, why, sizeof why);
+    if (rc != IWS_OK) throw error(rc, why);
+  }
+};
+inline library &loaded(const char *path) {
+  static library lib(path);
+  return lib;
+}
+inline const iws_api &api() { return loaded(nullptr).table; }
+#endif
+
+inline std::string describe(int32_t code) {
+  return std::string(detail::code_name(code)) + ": " + IOCPWS_C_(strerror)(code);
+}
+
+// Throws error(rc) for a call on a connection: the sentence of the code
+// (iws_last_error is server-wide, so it may belong to another thread's call).
+inline void check_call(int32_t rc, const char *call) {
+  if (rc < 0) throw error(rc, std::string(call) + ": " + describe(rc));
+}
+
+}  // namespace impl
+
+#ifdef IOCPWS_DYNAMIC
+/// Loads the library now (only with IOCPWS_DYNAMIC). path: a file name or
+/// full path, UTF-8; nullptr = IWS_LOADER_DEFAULT_NAME ("iocpws.dll",
+/// "libiocpws.so.0"). Without this call the first server loads the default
+/// name. Throws error: IWS_E_SYSTEM naming the library that could not be
+/// loaded, IWS_E_ABI_MISMATCH naming a missing function or a library with
+/// another ABI, IWS_E_BAD_STATE when the library was already loaded from
+/// another path. Any thread.
+inline void load(const char *path = nullptr) {
+  impl::library &lib = impl::loaded(path);
+  if (path != nullptr && lib.path != path)
+    throw error(IWS_E_BAD_STATE,
+                std::string("iocpws::load: the library is already loaded from ") +
+                    lib.path);
+}
+
+/// The function table the run-time route calls through (loads the library
+/// if needed, see load()).
+inline const iws_api &api() { return impl::api(); }
+#endif
+
+/// Throws error when rc is a failure (negative); returns rc otherwise.
+inline int32_t check(int32_t rc) {
+  if (rc < 0) throw error(rc, impl::describe(rc));
+  return rc;
+}
+
+/// The library's version, "X.Y.Z". Any thread.
+inline std::string version() { return IOCPWS_C_(version_string)(); }
+
+/// The library's version as X*1000000 + Y*1000 + Z. Any thread.
+inline uint32_t version_number() { return IOCPWS_C_(version)(); }
+
+/// The sentence for a status code ("unknown error" for unknown codes).
+inline std::string strerror(int32_t code) { return IOCPWS_C_(strerror)(code); }
+
 /// A connection of a server: a small value (the server's handle and the
 /// connection id), cheap to copy and to keep. Every method is safe from any
 /// thread, inside handlers too. Once the connection is gone (after its
@@ -281,12 +316,16 @@ class connection {
   /// A null connection (id 0): what on_error and on_exception get for
   /// problems that concern no connection.
   connection() noexcept : server_(nullptr), id_(0) {}
+  /// The connection `id` of the library's server `server` (what the
+  /// handlers get; server::connection_by_id makes one too). Not checked.
   connection(iws_server *server, conn_id id) noexcept
       : server_(server), id_(id) {}
 
+  /// The 64-bit id (0 for the null connection).
   conn_id id() const noexcept { return id_; }
   /// False for the null connection.
   explicit operator bool() const noexcept { return id_ != 0; }
+  /// The library's server handle, for iws_* calls this wrapper lacks.
   iws_server *native_server() const noexcept { return server_; }
 
   /// Queues a text message (UTF-8; invalid UTF-8 throws
@@ -298,18 +337,18 @@ class connection {
     send_text(utf8.data(), utf8.size());
   }
   void send_text(const char *utf8, std::size_t size) const {
-    detail::check_call(try_send_text(utf8, size), "iws_send_text");
+    impl::check_call(try_send_text(utf8, size), "iws_send_text");
   }
   /// Queues a binary message; throws like send_text.
   void send_binary(const void *data, std::size_t size) const {
-    detail::check_call(try_send_binary(data, size), "iws_send_binary");
+    impl::check_call(try_send_binary(data, size), "iws_send_binary");
   }
   void send_binary(const std::vector<uint8_t> &data) const {
     send_binary(data.empty() ? nullptr : &data[0], data.size());
   }
   /// Sends a message of the given kind (echo: c.send(m) in on_message).
   void send(opcode kind, const void *data, std::size_t size) const {
-    detail::check_call(try_send(kind, data, size), "iws_send");
+    impl::check_call(try_send(kind, data, size), "iws_send");
   }
   void send(const message &m) const { send(m.kind(), m.data(), m.size()); }
 
@@ -335,7 +374,7 @@ class connection {
 
   /// Sends a ping with a payload of at most 125 bytes (IWS_E_TOO_LONG).
   void ping(const std::string &payload = std::string()) const {
-    detail::check_call(
+    impl::check_call(
         IOCPWS_C_(ping)(server_, id_, payload.data(),
                         static_cast<uint32_t>(payload.size())),
         "iws_ping");
@@ -347,7 +386,7 @@ class connection {
   /// reports the code. Throws IWS_E_CLOSING when already closing.
   void close(uint32_t code = IWS_CLOSE_NORMAL,
              const std::string &reason = std::string()) const {
-    detail::check_call(
+    impl::check_call(
         IOCPWS_C_(close)(server_, id_, code, reason.data(),
                          static_cast<uint32_t>(reason.size())),
         "iws_close");
@@ -356,14 +395,14 @@ class connection {
   /// Drops the TCP connection at once, without a close handshake
   /// (on_disconnect reports 1006).
   void disconnect() const {
-    detail::check_call(IOCPWS_C_(disconnect)(server_, id_), "iws_disconnect");
+    impl::check_call(IOCPWS_C_(disconnect)(server_, id_), "iws_disconnect");
   }
 
   /// The peer's IP address and port.
   peer_address peer() const {
     char buf[IWS_ADDRESS_SIZE];
     uint32_t port = 0;
-    detail::check_call(
+    impl::check_call(
         IOCPWS_C_(conn_peer)(server_, id_, buf, sizeof buf, &port),
         "iws_conn_peer");
     peer_address a;
@@ -385,13 +424,13 @@ class connection {
   /// Attaches a pointer of yours to the connection (nullptr clears it). The
   /// library never frees it: free it in on_disconnect.
   void set_user_data(void *data) const {
-    detail::check_call(IOCPWS_C_(conn_set_user_data)(server_, id_, data),
+    impl::check_call(IOCPWS_C_(conn_set_user_data)(server_, id_, data),
                        "iws_conn_set_user_data");
   }
   /// The pointer set_user_data attached (nullptr if none).
   void *user_data() const {
     void *data = nullptr;
-    detail::check_call(IOCPWS_C_(conn_get_user_data)(server_, id_, &data),
+    impl::check_call(IOCPWS_C_(conn_get_user_data)(server_, id_, &data),
                        "iws_conn_get_user_data");
     return data;
   }
@@ -416,9 +455,9 @@ class connection {
     uint32_t needed = 0;
     int32_t rc = get(server_, id_, small, sizeof small, &needed);
     if (rc == IWS_OK) return small;
-    if (rc != IWS_E_BUFFER_TOO_SMALL) detail::check_call(rc, call);
+    if (rc != IWS_E_BUFFER_TOO_SMALL) impl::check_call(rc, call);
     std::vector<char> big(needed > 0 ? needed : 1);
-    detail::check_call(get(server_, id_, &big[0],
+    impl::check_call(get(server_, id_, &big[0],
                            static_cast<uint32_t>(big.size()), &needed),
                        call);
     return std::string(&big[0]);
@@ -428,9 +467,11 @@ class connection {
   conn_id id_;
 };
 
-/// The handshake request, handed to on_connect and valid only during it.
+/// The handshake request, handed to on_connect and valid only during it
+/// (copy what you keep). Its methods run on the on_connect thread.
 class request {
  public:
+  /// Wraps the library's request (the trampoline makes these).
   explicit request(iws_request *native) noexcept : r_(native) {}
   /// The request-target, e.g. "/chat?room=1".
   std::string path() const {
@@ -473,44 +514,20 @@ class request {
   /// Chooses the subprotocol to answer with; it must be one the client
   /// offered (else throws IWS_E_INVALID_ARG). "" = none.
   void select_protocol(const std::string &protocol) {
-    detail::check_call(
+    impl::check_call(
         IOCPWS_C_(request_select_protocol)(
             r_, protocol.empty() ? nullptr : protocol.c_str()),
         "iws_request_select_protocol");
   }
+  /// The library's request, for iws_request_* calls this wrapper lacks.
   iws_request *native_handle() const noexcept { return r_; }
 
  private:
   iws_request *r_;
 };
 
-/// Server configuration; the defaults are the library's (iocpws.h, "Options").
-/// server's constructor and configure() apply every field.
-struct options {
-  std::string bind_address = "0.0.0.0";  ///< IPv4/IPv6 literal; "::" = both
-  uint32_t port = 0;                     ///< 0 = any free port (server::port())
-  uint32_t io_threads = 0;               ///< 0 = one per CPU
-  uint32_t worker_threads = 0;  ///< 0 = handlers on I/O threads; N = pinned
-  uint64_t max_connections = 0;            ///< 0 = unlimited; over it: 503
-  uint64_t max_message_size = 16u << 20;   ///< inbound over it: close 1009
-  uint32_t max_handshake_size = 8192;      ///< over it: HTTP 431
-  uint32_t handshake_timeout_ms = 10000;   ///< 0 = none
-  uint32_t heartbeat_interval_ms = 0;      ///< 0 = no server pings
-  uint32_t heartbeat_timeout_ms = 0;       ///< 0 = no dead-peer check
-  uint64_t send_queue_limit = 32u << 20;   ///< bytes per connection; 0 = none
-  queue_policy send_queue_policy = queue_policy::close;
-  bool tcp_nodelay = true;                 ///< disable Nagle's algorithm
-  uint32_t listen_backlog = 511;
-  uint32_t close_timeout_ms = 5000;  ///< wait for the peer's close frame
-  uint32_t stop_timeout_ms = 3000;   ///< stop() waits this long, then aborts
-  int log_level = IWS_LOG_WARN;      ///< 0 silent .. 4 debug, to on_log
-  bool ipv6_only = false;            ///< IPv6 bind address: refuse IPv4
-  uint32_t accepts_posted = 0;       ///< IOCP: AcceptEx kept posted; 0 = auto
-  /// Subprotocols the server speaks, in preference order.
-  std::vector<std::string> subprotocols;
-};
-
-/// The handler types (see server::on_connect and the others).
+/// The handler types (see server::on_connect and the others; they run on
+/// library threads).
 typedef std::function<int(const connection &, request &)> connect_handler;
 typedef std::function<void(const connection &, const message &)>
     message_handler;
@@ -524,7 +541,7 @@ typedef std::function<void(int level, const std::string &message)> log_handler;
 /// broadcast_if's choice: true = this connection receives the message.
 typedef std::function<bool(const connection &)> filter;
 
-namespace detail {
+namespace impl {
 
 // What the C callbacks reach through their user pointer. It lives on the
 // heap so that moving a server never moves it.
@@ -699,7 +716,7 @@ struct state_deleter {
   }
 };
 
-}  // namespace detail
+}  // namespace impl
 
 /// A WebSocket server: owns the library's server handle. Movable, not
 /// copyable; a moved-from server is empty (operator bool false) and every
@@ -712,17 +729,17 @@ class server {
   /// IWS_E_OPTION_RANGE / IWS_E_ADDRESS (a bad option; what() names it),
   /// IWS_E_NOMEM; with IOCPWS_DYNAMIC also the load errors of load().
   /// Owner thread.
-  explicit server(const options &opts = options()) : st_(new detail::state) {
+  explicit server(const options &opts = options()) : st_(new impl::state) {
     iws_callbacks cb;
     std::memset(&cb, 0, sizeof cb);
     cb.struct_size = static_cast<uint32_t>(sizeof cb);
-    cb.on_connect = &detail::state::connect_cb;
-    cb.on_message = &detail::state::message_cb;
-    cb.on_disconnect = &detail::state::disconnect_cb;
-    cb.on_error = &detail::state::error_cb;
-    cb.on_log = &detail::state::log_cb;
+    cb.on_connect = &impl::state::connect_cb;
+    cb.on_message = &impl::state::message_cb;
+    cb.on_disconnect = &impl::state::disconnect_cb;
+    cb.on_error = &impl::state::error_cb;
+    cb.on_log = &impl::state::log_cb;
     iws_server *h = nullptr;
-    detail::check_call(
+    impl::check_call(
         IOCPWS_C_(create)(IWS_ABI_VERSION, &cb, st_.get(), &h), "iws_create");
     st_->handle = h;
     configure(opts);  // on failure st_'s deleter destroys the handle
@@ -952,14 +969,14 @@ class server {
   /// nothing and the exception is rethrown here once the broadcast ended.
   uint32_t broadcast_if(opcode kind, const void *data, std::size_t size,
                         const filter &choose) {
-    detail::state::filter_context fc;
+    impl::state::filter_context fc;
     fc.handle = handle();
     fc.pred = &choose;
     uint32_t sent = 0;
     int32_t rc = IOCPWS_C_(broadcast_filter)(
         fc.handle, static_cast<uint32_t>(kind), data,
         static_cast<uint64_t>(size),
-        choose ? &detail::state::filter_cb : nullptr, &fc, &sent);
+        choose ? &impl::state::filter_cb : nullptr, &fc, &sent);
     if (fc.failure) std::rethrow_exception(fc.failure);
     check(rc, "iws_broadcast_filter");
     return sent;
@@ -1010,7 +1027,7 @@ class server {
                   "stopped");
   }
 
-  std::unique_ptr<detail::state, detail::state_deleter> st_;
+  std::unique_ptr<impl::state, impl::state_deleter> st_;
 };
 
 }  // inline namespace

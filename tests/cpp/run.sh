@@ -124,6 +124,7 @@ native() {
       echo "clang++-$t-windows-c++11-$v:syntax|clang++ --target=$t-w64-mingw32 -std=c++11 -fsyntax-only $d ${common[*]} -isystem $inc -isystem $inc/$t-w64-mingw32 $ROOT/tests/cpp/cpp_test_server.cpp $ROOT/tests/cpp/cpp_checks.cpp $ROOT/samples/cpp/chat_server.cpp" >>"$jobs"
     done
   done
+  echo "g++-c++11:mixed_routes|g++ -std=c++11 ${common[*]} $ROOT/tests/cpp/mixed_linked.cpp $ROOT/tests/cpp/mixed_main.cpp ${linked[*]} -ldl -o $out/g++-c++11/mixed_routes" >>"$jobs"
   local cflags=(-Wall -Wextra -pedantic -Werror -Wstrict-prototypes -I"$ROOT/include")
   mkdir -p "$out/c"
   echo "gcc-c89:loader_check|gcc -std=c89 ${cflags[*]} $ROOT/tests/cpp/loader_check.c -Wl,-rpath,$ROOT/build -ldl -o $out/c/loader_check_gcc" >>"$jobs"
@@ -150,6 +151,8 @@ native() {
     [ -x "$out/$v/cpp_checks_dyn" ] && checks "$results/cpp-checks.xml" "$v-dynamic" "$out/$v/cpp_checks_dyn" ||
       $JUNIT case "$results/cpp-checks.xml" "$v-dynamic:built" 1 "not built"
   done
+  [ -x "$out/g++-c++11/mixed_routes" ] && checks "$results/cpp-checks.xml" mixed "$out/g++-c++11/mixed_routes" ||
+    $JUNIT case "$results/cpp-checks.xml" "mixed:built" 1 "not built"
   for v in gcc clang; do
     [ -x "$out/c/loader_check_$v" ] && checks "$results/cpp-checks.xml" "c-$v" "$out/c/loader_check_$v" ||
       $JUNIT case "$results/cpp-checks.xml" "c-$v:built" 1 "not built"
