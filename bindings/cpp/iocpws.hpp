@@ -26,8 +26,9 @@
 //    go through the table iocpws_loader.h fills; no import library is
 //    needed. The library is loaded by the first call that needs it (or by
 //    iocpws::load(path)) and stays loaded until the process ends. Both
-//    routes may even be mixed in one program: their types live in different
-//    inline namespaces, so they never collide at link time.
+//    routes may even be mixed in one program: the classes that call the
+//    library live in different inline namespaces, so they never collide at
+//    link time; error, options, message and the enums are shared.
 //
 // Threads. Handlers run on the library's threads (I/O threads, or worker
 // threads with options::worker_threads > 0), never on the thread that calls
