@@ -246,9 +246,17 @@ windows() {
   export WINEPREFIX=${WINEPREFIX:-$results/wineprefix-cpp-$name}
   local run_exe=$ROOT/tests/wine/run-exe.sh
   "$run_exe" --prepare "$dir/cpp_checks.exe" || return 1
-  # One wineserver for the whole tier (until -k below): without it every
-  # short test pays for a wineserver start (seen: ~2.5 s per test on win32).
+  # One wineserver for the whole tier (until -k below), and Wine's own
+  # background processes (services.exe, winedevice.exe, ...) started now,
+  # detached from every output: started by a test program instead, they
+  # would inherit its stdout pipe and keep the reader (a $(...) here, the
+  # fixture's pump thread) waiting; with a server that lingers only 3 s they
+  # would be started again and again (seen: ~2.5 s per test on win32).
+  local wine=/usr/lib/wine/wine64
+  [ "$arch" = i686 ] && wine=/usr/lib/wine/wine
   "${IWS_WINESERVER:-wineserver}" -p </dev/null >/dev/null 2>&1 || true
+  WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=;winedbg.exe=d' \
+    "$wine" wineboot </dev/null >/dev/null 2>&1 || true
   # -- in-process checks under Wine
   for exe in cpp_checks cpp_checks_dyn loader_check; do
     if [ -f "$dir/$exe.exe" ]; then
