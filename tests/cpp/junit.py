@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """JUnit reports for tests/cpp/run.sh (scripts/summarize.py adds them up).
 
-  junit.py lines REPORT SUITE PREFIX [EXIT]   stdin: a check program's output;
+  junit.py lines REPORT PREFIX [EXIT]   stdin: a check program's output;
         "PASS name" / "FAIL name: why" lines become test cases PREFIX:name; a
         non-zero EXIT with no FAIL line (a crash) or no line at all adds a
         failed case, so a program that died never reads as passed.
@@ -33,8 +33,8 @@ def main():
     suite = os.path.splitext(os.path.basename(report))[0]
     tree = load(report, suite)
     if mode == "lines":
-        prefix = sys.argv[4]
-        status = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+        prefix = sys.argv[3]
+        status = int(sys.argv[4]) if len(sys.argv) > 4 else 0
         out = sys.stdin.read()
         seen = failed = 0
         for line in out.splitlines():
