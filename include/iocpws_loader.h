@@ -86,6 +86,10 @@ extern "C" {
      uint32_t *needed))                                                        \
   X(int32_t, start, (iws_server * server))                                     \
   X(int32_t, get_port, (iws_server * server, uint32_t *port))                  \
+  X(int32_t, get_tls_port, (iws_server * server, uint32_t *port))              \
+  X(int32_t, tls_add_host,                                                     \
+    (iws_server * server, const char *host_name, const char *cert,             \
+     const char *key, const char *password))                                   \
   X(int32_t, stop, (iws_server * server))                                      \
   X(int32_t, destroy, (iws_server * server))                                   \
   X(int32_t, last_error, (iws_server * server, char *buffer, uint32_t size))   \
