@@ -24,10 +24,13 @@
 #   pascal-win32      build-win64|win32/iocpws.dll, run under Wine; without
 #                     32-bit Wine pascal-win32 builds everything and prints
 #                     SKIPPED for its runtime reports.
+#   fuzz              libFuzzer targets (tests/fuzz/run.sh, clang): replays
+#                     every corpus file, then fuzzes each target for
+#                     IWS_FUZZ_SECONDS (default 20) seconds
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 fuzz"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -156,6 +159,9 @@ for tier in $TIERS; do
       windows_dll "$arch" "${tier#pascal-}" &&
         bash tests/pascal/run.sh "${tier#pascal-}" "$ROOT/build-${tier#pascal-}" "$RESULTS" ||
         note_failure "$tier" ;;
+    fuzz)
+      REPORTS+=(fuzz-handshake fuzz-conn fuzz-tls fuzz-options)
+      bash tests/fuzz/run.sh "${IWS_FUZZ_SECONDS:-20}" "$RESULTS" || note_failure fuzz ;;
     *)
       note_failure "unknown tier '$tier'" ;;
   esac
