@@ -56,6 +56,13 @@ int64_t iws__be_write(iws__sock *sock, const iws__iov *iov, int iovcnt) {
     }
     total += (int64_t)iov[i].len;
   }
+  if (sock->slow) {
+    /* The core promises one write at a time per socket. */
+    if (sock->pending) abort();
+    sock->pending = 1;
+    sock->pending_len = (size_t)total;
+    return IWS__BE_PENDING;
+  }
   sock->written += (uint64_t)total;
   /* The core never hands an empty list; "0 written" would mean "again". */
   return total > 0 ? total : IWS__BE_PENDING;
@@ -70,6 +77,15 @@ void iws__be_close(iws__sock *sock, int abortive) {
 
 void iws__be_read_resume(iws__sock *sock) { sock->paused = 0; }
 
+void fake_drain(iws__sock *sock, int rounds, size_t max) {
+  while (rounds-- > 0 && sock->pending && !sock->closed) {
+    size_t n = sock->pending_len < max ? sock->pending_len : max;
+    sock->pending = 0;
+    sock->written += n;
+    iws__core_write_done(sock->conn, n, 0);
+  }
+}
+
 uint8_t *fake_take(iws__sock *sock, size_t *len) {
   uint8_t *p = sock->out;
   *len = sock->out_len;
@@ -79,9 +95,10 @@ uint8_t *fake_take(iws__sock *sock, size_t *len) {
 }
 
 iws__conn *fake_accept(iws_server *server, iws__sock *sock, uint32_t tag) {
-  int keep = sock->keep_output;
+  int keep = sock->keep_output, slow = sock->slow;
   memset(sock, 0, sizeof(*sock));
   sock->keep_output = keep;
+  sock->slow = slow;
   sock->conn = iws__core_accept(server, sock, "127.0.0.1", 40000, tag);
   return sock->conn;
 }

@@ -44,7 +44,10 @@ static void IWS_CALLBACK fz_disconnect(iws_server *s, iws_conn_id id,
   if (iws_send(s, id, IWS_OP_TEXT, "x", 1) != IWS_E_NO_CONNECTION) abort();
 }
 
-static iws_server *fz_server(int tls, const char *cert, const char *key) {
+/* tight = 1: small limits everywhere (message 100 B, handshake 256 B, send
+ * queue 64 B with the error policy), so inputs reach every limit quickly. */
+static iws_server *fz_server_ex(int tls, const char *cert, const char *key,
+                                int tight) {
   iws_callbacks cb;
   iws_server *s = NULL;
   memset(&cb, 0, sizeof(cb));
@@ -59,6 +62,12 @@ static iws_server *fz_server(int tls, const char *cert, const char *key) {
   iws_set_int(s, IWS_OPT_MAX_HANDSHAKE_SIZE, 4096);
   iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 1024 * 1024);
   iws_set_str(s, IWS_OPT_SUBPROTOCOLS, "chat,superchat");
+  if (tight) {
+    iws_set_int(s, IWS_OPT_MAX_MESSAGE_SIZE, 100);
+    iws_set_int(s, IWS_OPT_MAX_HANDSHAKE_SIZE, 256);
+    iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 64);
+    iws_set_int(s, IWS_OPT_SEND_QUEUE_POLICY, IWS_QUEUE_ERROR);
+  }
   if (tls) {
     iws_set_int(s, IWS_OPT_PORT, -1);
     iws_set_int(s, IWS_OPT_TLS_PORT, 0);
@@ -72,6 +81,10 @@ static iws_server *fz_server(int tls, const char *cert, const char *key) {
     abort();
   }
   return s;
+}
+
+static iws_server *fz_server(int tls, const char *cert, const char *key) {
+  return fz_server_ex(tls, cert, key, 0);
 }
 
 static const char fz_upgrade[] =
@@ -88,6 +101,8 @@ static void fz_feed_chunks(iws__sock *sock, const uint8_t *data, size_t size,
     size_t n = size - off < chunk ? size - off : chunk;
     fake_feed(sock, data + off, n);
     off += n;
+    /* A slow peer: a few bytes of the answers leave after each read. */
+    if (sock->slow) fake_drain(sock, 2, 7);
   }
 }
 

@@ -55,6 +55,8 @@ FRAMES = {
 for name, data in FRAMES.items():
     write("conn", name, b"\x80" + data)            # upgrade sent by the driver
     write("conn", name + "_1b", b"\x81" + data)    # one byte per read
+    write("conn", name + "_tight", b"\xc3" + data)  # tiny limits, 3-byte reads
+    write("conn", name + "_slow", b"\xe5" + data)   # tight, slow socket, 5-byte reads
     write("tls", name, b"\x80" + data)             # through a real TLS client
 write("conn", "upgrade_in_input", b"\x00" + UPGRADE + frame(1, b"hi") + close())
 write("conn", "upgrade_split", b"\x07" + UPGRADE + frame(1, b"hi"))
