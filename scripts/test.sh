@@ -33,10 +33,18 @@
 #                     library and through the loader; without 32-bit Wine
 #                     the cpp-win32 runtime part prints SKIPPED (its build
 #                     and import checks still run).
+#   fuzz              libFuzzer targets (tests/fuzz/run.sh, clang): replays
+#                     every corpus file, then fuzzes each target for
+#                     IWS_FUZZ_SECONDS (default 20) seconds
+#   tsan              ThreadSanitizer build (IWS_SANITIZE=thread): unit
+#                     test_api and test_lifecycle, then the thread-heavy
+#                     integration tests (load, faults, hostile clients, TLS,
+#                     worker-thread echo) against its ws_test_server; any
+#                     report fails the test (exit code 66 at quit)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 fuzz tsan"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -145,6 +153,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # appears (a build that failed, a runner that crashed) counts as a failure.
 LINUX_BUILD=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DIWS_BUILD_TESTS=ON -DIWS_SANITIZE=OFF)
 ASAN_BUILD=(-DCMAKE_BUILD_TYPE=Debug -DIWS_BUILD_TESTS=ON -DIWS_SANITIZE=ON)
+TSAN_BUILD=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DIWS_BUILD_TESTS=ON -DIWS_SANITIZE=thread -DIWS_BUILD_SAMPLES=OFF)
+# No suppressions are needed today; if OpenSSL or wslay ever report a false
+# positive, add it to tests/tsan.supp with the reason, never a blanket rule.
+TSAN_ENV="halt_on_error=0 exitcode=66 history_size=2 second_deadlock_stack=1"
+[ -f "$ROOT/tests/tsan.supp" ] && TSAN_ENV="$TSAN_ENV suppressions=$ROOT/tests/tsan.supp"
 for tier in $TIERS; do
   echo
   echo "=== tier: $tier ==="
@@ -185,6 +198,24 @@ for tier in $TIERS; do
       REPORTS+=($(bash tests/cpp/run.sh --reports "$tier"))
       if [ "$tier" = cpp-win64 ]; then arch=x86_64; else arch=i686; fi
       cpp_windows_tier "$arch" "${tier#cpp-}" || note_failure "$tier" ;;
+    tsan)
+      REPORTS+=(tsan-unit tsan-integration)
+      if build build-tsan "${TSAN_BUILD[@]}"; then
+        (cd "$ROOT/build-tsan" && TSAN_OPTIONS=${TSAN_OPTIONS:-$TSAN_ENV} \
+          ctest --output-on-failure --timeout 300 -R '^unit_(api|lifecycle)$' \
+          --output-junit "$RESULTS/tsan-unit.xml") || note_failure tsan-unit
+        TSAN_OPTIONS=${TSAN_OPTIONS:-$TSAN_ENV} IWS_TEST_SERVER="$ROOT/build-tsan/ws_test_server" \
+          "$PY" -m pytest -p no:cacheprovider -q \
+          "$ROOT/tests/integration/test_load.py" "$ROOT/tests/integration/test_faults.py" \
+          "$ROOT/tests/integration/test_hostile.py" "$ROOT/tests/integration/test_tls.py" \
+          "$ROOT/tests/integration/test_echo.py::test_echo_sizes" \
+          --junitxml="$RESULTS/tsan-integration.xml" || note_failure tsan-integration
+      else
+        note_failure tsan
+      fi ;;
+    fuzz)
+      REPORTS+=(fuzz-handshake fuzz-conn fuzz-tls fuzz-options)
+      bash tests/fuzz/run.sh "${IWS_FUZZ_SECONDS:-20}" "$RESULTS" || note_failure fuzz ;;
     *)
       note_failure "unknown tier '$tier'" ;;
   esac

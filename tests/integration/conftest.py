@@ -41,7 +41,8 @@ class ServerProcess:
 
     def __init__(self, binary, options):
         self.options = dict(options)
-        args = [binary]
+        # _args: extra command-line arguments (e.g. ["--nofile", "64"]).
+        args = [binary] + list(self.options.pop("_args", []))
         for name, value in self.options.items():
             args += ["--opt", f"{name}={value}"]
         self.args = args

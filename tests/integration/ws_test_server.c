@@ -1,7 +1,10 @@
 /*
  * ws_test_server - the server the integration tests drive with real clients.
  *
- * Usage: ws_test_server [--opt NAME=VALUE]...
+ * Usage: ws_test_server [--nofile N] [--opt NAME=VALUE]...
+ *
+ * --nofile N   (POSIX only) lowers RLIMIT_NOFILE to N before starting, for
+ *              the descriptor-exhaustion test; elsewhere it exits with 2.
  *
  * It creates an iocpws server with every callback, applies the options,
  * starts it and prints "PORT <n>". Every event is printed as one line on
@@ -45,6 +48,11 @@
  *   start              iws_start; prints "PORT <n>" (or "START_FAILED ...")
  *   sendall TEXT       broadcast TEXT to everyone; prints "SENDALL <sent> rc=.."
  *   closeid ID CODE [REASON]  iws_close from this thread; "CLOSEID_RC <rc>"
+ *   proc               prints "PROC rss=<bytes> fds=<n> threads=<n>
+ *                      cpu_ms=<n>": resident memory, open descriptors
+ *                      (Windows: handles), threads and CPU time used so
+ *                      far, for the hostile-client tests and the soak (-1
+ *                      where the platform cannot tell)
  *   quit (or EOF)      iws_destroy; prints "BYE connects=.. disconnects=.."
  *                      and exits 0 when every accepted connection was
  *                      disconnected exactly once, 1 otherwise.
@@ -64,6 +72,15 @@
 #include <string.h>
 
 #include "iocpws.h"
+
+#ifdef _WIN32
+#include <psapi.h>
+#include <tlhelp32.h>
+#else
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* State                                                                     */
@@ -630,6 +647,96 @@ static int apply_option(const char *spec) {
 /* Main                                                                      */
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* Process figures ("proc" on stdin)                                         */
+/* ------------------------------------------------------------------------ */
+
+static void print_proc(void) {
+  long long rss = -1, fds = -1, threads = -1, cpu_ms = -1;
+#ifdef _WIN32
+  PROCESS_MEMORY_COUNTERS pmc;
+  DWORD handles = 0;
+  FILETIME created, exited, kernel, user;
+  HANDLE snap;
+  memset(&pmc, 0, sizeof pmc);
+  pmc.cb = sizeof pmc;
+  if (GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc))
+    rss = (long long)pmc.WorkingSetSize;
+  if (GetProcessHandleCount(GetCurrentProcess(), &handles))
+    fds = (long long)handles;
+  if (GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel,
+                      &user)) {
+    ULARGE_INTEGER k, u;
+    k.LowPart = kernel.dwLowDateTime;
+    k.HighPart = kernel.dwHighDateTime;
+    u.LowPart = user.dwLowDateTime;
+    u.HighPart = user.dwHighDateTime;
+    cpu_ms = (long long)((k.QuadPart + u.QuadPart) / 10000);
+  }
+  snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+  if (snap != INVALID_HANDLE_VALUE) {
+    THREADENTRY32 te;
+    DWORD me = GetCurrentProcessId();
+    te.dwSize = sizeof te;
+    threads = 0;
+    if (Thread32First(snap, &te)) {
+      do {
+        if (te.th32OwnerProcessID == me) threads++;
+        te.dwSize = sizeof te;
+      } while (Thread32Next(snap, &te));
+    }
+    CloseHandle(snap);
+  }
+#else
+  FILE *f = fopen("/proc/self/statm", "r");
+  struct rusage ru;
+  DIR *d;
+  if (f) {
+    long long size, resident;
+    if (fscanf(f, "%lld %lld", &size, &resident) == 2)
+      rss = resident * (long long)sysconf(_SC_PAGESIZE);
+    fclose(f);
+  }
+  if ((d = opendir("/proc/self/fd")) != NULL) {
+    struct dirent *e;
+    fds = 0;
+    while ((e = readdir(d)) != NULL)
+      if (e->d_name[0] != '.') fds++;
+    closedir(d);
+    fds--; /* the directory being read */
+  }
+  if ((d = opendir("/proc/self/task")) != NULL) {
+    struct dirent *e;
+    threads = 0;
+    while ((e = readdir(d)) != NULL)
+      if (e->d_name[0] != '.') threads++;
+    closedir(d);
+  }
+  if (getrusage(RUSAGE_SELF, &ru) == 0)
+    cpu_ms = (long long)ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 +
+             (long long)ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
+#endif
+  emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld", rss, fds, threads,
+       cpu_ms);
+}
+
+static int set_nofile(const char *value) {
+#ifdef _WIN32
+  (void)value;
+  fprintf(stderr, "ws_test_server: --nofile is POSIX only\n");
+  return -1;
+#else
+  struct rlimit rl;
+  rl.rlim_cur = rl.rlim_max = (rlim_t)strtoul(value, NULL, 10);
+  if (rl.rlim_cur < 8 || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    fprintf(stderr, "ws_test_server: setrlimit(RLIMIT_NOFILE, %s) failed\n",
+            value);
+    return -1;
+  }
+  return 0;
+#endif
+}
+
 static int start_and_report(void) {
   uint32_t port = 0;
   int64_t tls_port = -1;
@@ -688,13 +795,19 @@ int main(int argc, char **argv) {
 
   for (i = 1; i < argc; i++) {
     const char *spec = NULL;
-    if (strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
+    if (strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
+      if (set_nofile(argv[++i]) != 0) {
+        iws_destroy(g_server);
+        return 2;
+      }
+      continue;
+    } else if (strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
       spec = argv[++i];
     } else if (strncmp(argv[i], "--opt=", 6) == 0) {
       spec = argv[i] + 6;
     } else {
       fprintf(stderr,
-              "usage: ws_test_server [--opt NAME=VALUE]...\n"
+              "usage: ws_test_server [--nofile N] [--opt NAME=VALUE]...\n"
               "unexpected argument '%s'\n",
               argv[i]);
       iws_destroy(g_server);
@@ -722,6 +835,8 @@ int main(int argc, char **argv) {
            (uint64_t)atomic_load(&g_disconnects));
     } else if (strcmp(line, "start") == 0) {
       start_and_report();
+    } else if (strcmp(line, "proc") == 0) {
+      print_proc();
     } else if ((arg = command_arg(line, "sendall")) != NULL) {
       uint32_t sent = 0;
       rc = iws_broadcast(g_server, IWS_OP_TEXT, arg, strlen(arg), NULL, 0,

@@ -210,13 +210,13 @@ static void on_accept(loop *l, listener *ln) {
 
 static void sock_read(loop *l, iws__sock *s) {
   int i;
-  if (s->closing || s->read_paused || s->read_eof) return;
+  if (iws__atomic_load32(&s->closing) || s->read_paused || s->read_eof) return;
   for (i = 0; i < READS_PER_EVENT; i++) {
     ssize_t n = read(s->fd, l->rbuf, READ_BUFFER_SIZE);
     if (n > 0) {
       if (iws__core_read(s->conn, l->rbuf, (size_t)n, 0) == IWS__READ_PAUSE)
         s->read_paused = 1;
-      if (s->closing || s->read_paused) return;
+      if (iws__atomic_load32(&s->closing) || s->read_paused) return;
       /* A short read emptied the kernel buffer: the next arrival raises a
        * new edge, so there is no need to ask again now - unless the peer's
        * FIN or reset came with this edge: no further edge will announce
@@ -380,7 +380,7 @@ static void loop_main(void *arg) {
         if (l->listener_added) on_accept(l, as_listener(be, tag));
       } else {
         iws__sock *s = tag;
-        if (s->closing) continue;
+        if (iws__atomic_load32(&s->closing)) continue;
         if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->hangup_seen = 1;
         if ((ev & EPOLLOUT) && iws__atomic_exchange32(&s->want_write, 0))
           iws__core_write_done(s->conn, 0, 0);

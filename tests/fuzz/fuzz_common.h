@@ -1,0 +1,109 @@
+/* fuzz_common.h - a server on the fake back end, shared by the connection
+ * fuzz targets: callbacks that echo every message and send a ping back
+ * (exercising sends from inside callbacks), and the driver that feeds one
+ * input through iws__core_accept / iws__core_read in chunks. */
+#ifndef IWS_FUZZ_COMMON_H
+#define IWS_FUZZ_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_backend.h"
+
+static int32_t IWS_CALLBACK fz_connect(iws_server *s, iws_conn_id id,
+                                       iws_request *req, void *user) {
+  (void)s;
+  (void)user;
+  (void)id;
+  if (iws_request_protocol_count(req))
+    (void)iws_request_select_protocol(req, 0);
+  if (iws_request_path(req) && strcmp(iws_request_path(req), "/refuse") == 0)
+    return 403;
+  return IWS_ACCEPT;
+}
+
+static void IWS_CALLBACK fz_message(iws_server *s, iws_conn_id id,
+                                    uint32_t opcode, const uint8_t *data,
+                                    uint64_t length, void *user) {
+  (void)user;
+  (void)iws_send(s, id, opcode, data, length);
+  if (length && data[0] == 'C') (void)iws_close(s, id, 4000, "bye", 3);
+  if (length && data[0] == 'D') (void)iws_disconnect(s, id);
+  if (length && data[0] == 'P') (void)iws_ping(s, id, data, length > 125 ? 125 : length);
+}
+
+static void IWS_CALLBACK fz_disconnect(iws_server *s, iws_conn_id id,
+                                       uint32_t code, const char *reason,
+                                       uint32_t len, void *user) {
+  (void)reason;
+  (void)len;
+  (void)user;
+  (void)code;
+  /* The id is dead from now on: a send must say so, not crash. */
+  if (iws_send(s, id, IWS_OP_TEXT, "x", 1) != IWS_E_NO_CONNECTION) abort();
+}
+
+/* tight = 1: small limits everywhere (message 100 B, handshake 256 B, send
+ * queue 64 B with the error policy), so inputs reach every limit quickly. */
+static iws_server *fz_server_ex(int tls, const char *cert, const char *key,
+                                int tight) {
+  iws_callbacks cb;
+  iws_server *s = NULL;
+  memset(&cb, 0, sizeof(cb));
+  cb.struct_size = sizeof(cb);
+  cb.on_connect = fz_connect;
+  cb.on_message = fz_message;
+  cb.on_disconnect = fz_disconnect;
+  if (iws_create(IWS_ABI_VERSION, &cb, NULL, &s) != IWS_OK) abort();
+  iws_set_int(s, IWS_OPT_LOG_LEVEL, 0);
+  iws_set_int(s, IWS_OPT_IO_THREADS, 1);
+  iws_set_int(s, IWS_OPT_MAX_MESSAGE_SIZE, 256 * 1024);
+  iws_set_int(s, IWS_OPT_MAX_HANDSHAKE_SIZE, 4096);
+  iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 1024 * 1024);
+  iws_set_str(s, IWS_OPT_SUBPROTOCOLS, "chat,superchat");
+  if (tight) {
+    iws_set_int(s, IWS_OPT_MAX_MESSAGE_SIZE, 100);
+    iws_set_int(s, IWS_OPT_MAX_HANDSHAKE_SIZE, 256);
+    iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 64);
+    iws_set_int(s, IWS_OPT_SEND_QUEUE_POLICY, IWS_QUEUE_ERROR);
+  }
+  if (tls) {
+    iws_set_int(s, IWS_OPT_PORT, -1);
+    iws_set_int(s, IWS_OPT_TLS_PORT, 0);
+    iws_set_str(s, IWS_OPT_TLS_CERT_PEM, cert);
+    iws_set_str(s, IWS_OPT_TLS_KEY_PEM, key);
+  }
+  if (iws_start(s) != IWS_OK) {
+    char msg[600];
+    iws_last_error(s, msg, sizeof(msg));
+    fprintf(stderr, "fuzz server: iws_start failed: %s\n", msg);
+    abort();
+  }
+  return s;
+}
+
+static iws_server *fz_server(int tls, const char *cert, const char *key) {
+  return fz_server_ex(tls, cert, key, 0);
+}
+
+static const char fz_upgrade[] =
+    "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
+
+/* Feeds data in chunks of `chunk` bytes (0 = all at once). */
+static void fz_feed_chunks(iws__sock *sock, const uint8_t *data, size_t size,
+                           size_t chunk) {
+  size_t off = 0;
+  if (!chunk) chunk = size;
+  while (off < size && !sock->closed) {
+    size_t n = size - off < chunk ? size - off : chunk;
+    fake_feed(sock, data + off, n);
+    off += n;
+    /* A slow peer: a few bytes of the answers leave after each read. */
+    if (sock->slow) fake_drain(sock, 2, 7);
+  }
+}
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * fuzz_conn.c - libFuzzer target for the whole inbound byte path of a plain
+ * connection (dll/core/conn.c and wslay): upgrade, frames, fragmentation,
+ * control frames, UTF-8 and close rules, sends from inside callbacks.
+ *
+ * Input: byte 0 is the mode: bit 7 set = a valid upgrade request is sent
+ * first (so the rest is frames); bit 6 set = a server with tiny limits
+ * (fz_server_ex); bit 5 set = a slow socket (writes complete later, 7
+ * bytes at a time, so send queues fill); bits 0..4 = read size (0 = one
+ * read).
+ * The rest arrives as a socket would bring it, then the peer leaves.
+ */
+#include "fuzz_common.h"
+
+static iws_server *server, *tight;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  server = fz_server_ex(0, NULL, NULL, 0);
+  tight = fz_server_ex(0, NULL, NULL, 1);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  iws__sock sock;
+  size_t chunk;
+  if (size < 1) return 0;
+  chunk = data[0] & 0x1f;
+  memset(&sock, 0, sizeof(sock));
+  sock.slow = (data[0] & 0x20) != 0;
+  if (!fake_accept(data[0] & 0x40 ? tight : server, &sock, IWS__LISTEN_PLAIN))
+    abort();
+  if (data[0] & 0x80)
+    fake_feed(&sock, (const uint8_t *)fz_upgrade, sizeof(fz_upgrade) - 1);
+  fz_feed_chunks(&sock, data + 1, size - 1, chunk);
+  if (fake_finish(&sock) != 0) abort();
+  return 0;
+}

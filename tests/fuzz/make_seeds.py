@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seed corpora in tests/fuzz/corpus/ (run once; the
+files are in git). Frames are client frames: masked."""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+UPGRADE = (b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+           b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n\r\n")
+
+
+def frame(op, payload=b"", fin=True, mask=b"\x01\x02\x03\x04", length=None, rsv=0):
+    n = len(payload) if length is None else length
+    b0 = (0x80 if fin else 0) | rsv | op
+    if n < 126:
+        head = bytes([b0, 0x80 | n])
+    elif n < 65536:
+        head = bytes([b0, 0x80 | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([b0, 0x80 | 127]) + struct.pack(">Q", n)
+    body = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+    return head + mask + body
+
+
+def close(code=1000, reason=b""):
+    return frame(8, struct.pack(">H", code) + reason)
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+FRAMES = {
+    "text": frame(1, b"Hello") + close(),
+    "binary": frame(2, bytes(range(256))) + close(1001, b"going"),
+    "fragments": frame(1, b"Hel", fin=False) + frame(9, b"ping") +
+                 frame(0, b"lo ", fin=False) + frame(0, "w\u00f6rld".encode(), fin=True) + close(),
+    "bad_utf8": frame(1, b"\xc3\x28") + close(),
+    "split_utf8": frame(1, "\u20ac".encode()[:2], fin=False) + frame(0, "\u20ac".encode()[2:]) + close(),
+    "ping_pong": frame(9, b"x" * 125) + frame(10, b"") + close(),
+    "huge_length": frame(2, b"", length=(1 << 63) - 1),
+    "big_16": frame(2, b"A" * 300) + frame(1, b"C") ,
+    "unmasked": bytes([0x81, 0x05]) + b"Hello",
+    "rsv_bits": frame(1, b"x", rsv=0x40),
+    "bad_close": frame(8, b"\x03\xe7") + frame(8, b"\x01"),
+    "echo_cmds": frame(1, b"Pping") + frame(1, b"Dbye"),
+    "cont_first": frame(0, b"x") + close(),
+    "long_control": frame(9, b"x" * 126),
+}
+
+for name, data in FRAMES.items():
+    write("conn", name, b"\x80" + data)            # upgrade sent by the driver
+    write("conn", name + "_1b", b"\x81" + data)    # one byte per read
+    write("conn", name + "_tight", b"\xc3" + data)  # tiny limits, 3-byte reads
+    write("conn", name + "_slow", b"\xe5" + data)   # tight, slow socket, 5-byte reads
+    write("tls", name, b"\x80" + data)             # through a real TLS client
+write("conn", "upgrade_in_input", b"\x00" + UPGRADE + frame(1, b"hi") + close())
+write("conn", "upgrade_split", b"\x07" + UPGRADE + frame(1, b"hi"))
+write("conn", "refused", b"\x00" + UPGRADE.replace(b"/chat", b"/refuse"))
+write("conn", "http_garbage", b"\x00GET / HTTP/1.0\r\n\r\n")
+write("tls", "raw_garbage", b"\x00\x16\x03\x01\x00\x05hello")
+write("tls", "raw_http", b"\x00" + UPGRADE)
+
+HS = {
+    "valid": UPGRADE,
+    "lower": UPGRADE.lower().replace(b"dghlihnhbxbszsbub25jzq==", b"dGhlIHNhbXBsZSBub25jZQ=="),
+    "protocols": UPGRADE.replace(b"chat\r\n", b"x, superchat ,chat\r\n"),
+    "folded": b"GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n",
+    "http10": b"GET / HTTP/1.0\r\nHost: a\r\n\r\n",
+    "post": UPGRADE.replace(b"GET", b"POST"),
+    "version8": UPGRADE.replace(b"Version: 13", b"Version: 8"),
+    "bad_key": UPGRADE.replace(b"dGhlIHNhbXBsZSBub25jZQ==", b"short"),
+    "empty_values": b"GET / HTTP/1.1\r\nHost:\r\nUpgrade:\r\n\r\n",
+    "absolute": UPGRADE.replace(b"/chat", b"http://x/chat?a=b"),
+    "many_headers": b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(120)) + b"\r\n",
+}
+for name, data in HS.items():
+    write("handshake", name, bytes([len(data) // 2 % 256]) + data)
+
+def rec(kind, opt, value):
+    if isinstance(value, bytes):
+        return bytes([kind]) + struct.pack("<H", opt) + value + b"\0"
+    return bytes([kind]) + struct.pack("<H", opt) + struct.pack("<q", value)
+
+write("options", "ints", rec(0, 1, 0) + rec(0, 2, 300) + rec(0, 5, -1) + rec(3, 5, 0) + rec(6, 0, 0))
+write("options", "strings", rec(2, 10001, b"::1") + rec(2, 10002, b"a,b") + rec(4 | (3 << 3), 10002, 0)[:3] + rec(5, 10001, 0)[:3])
+write("options", "tls", rec(0, 19, 0) + rec(2, 10007, b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n") + rec(6, 0, 0)[:3] + rec(7 | (5 << 3), 0, 0)[:3])
+write("options", "edges", rec(0x20, 6, 255) + rec(0x21, 10, 0x80) + rec(0, 9999, 1) + rec(2, 19999, b"x") + rec(0, 0xFFFF, 0))

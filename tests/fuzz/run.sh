@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh - builds the libFuzzer targets (clang,
+# -fsanitize=fuzzer,address,undefined) against the core and the fake back
+# end, replays every corpus file (regressions included), then fuzzes each
+# target for a bounded time.
+#
+#   tests/fuzz/run.sh [seconds-per-target] [results-dir]    default 20 s
+#   IWS_FUZZ_TARGETS="conn tls" tests/fuzz/run.sh 600      long run, two targets
+#
+# Corpora: tests/fuzz/corpus/<target>/ (hand-made seeds, in git). A run
+# grows a working corpus in build-fuzz/corpus/<target> (not in git) and
+# leaves crash-*/leak-*/timeout-* files in build-fuzz/artifacts/<target>/.
+# Copy a crash into tests/fuzz/corpus/<target>/ once it is fixed: every
+# later run replays it. Exit status: 0 if every target ran clean.
+# A JUnit report per target goes to results-dir (fuzz-<target>.xml).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SECS=${1:-20}
+RESULTS=${2:-$ROOT/build-fuzz/results}
+OUT=$ROOT/build-fuzz
+TARGETS=${IWS_FUZZ_TARGETS:-"handshake conn tls options"}
+CC=${IWS_FUZZ_CC:-clang}
+mkdir -p "$OUT/obj" "$RESULTS"
+
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/backend -Itests/fuzz $SAN"
+CORE="dll/core/server.c dll/core/conn.c dll/core/handshake.c dll/core/options.c
+      dll/core/utf8.c dll/core/errors.c dll/core/layout.c dll/core/tls.c
+      dll/platform/posix.c tests/fuzz/fake_backend.c"
+LIBS="-lwslay -lssl -lcrypto -lpthread"
+
+echo "fuzz: building with $($CC --version | head -1)"
+objs=()
+for src in $CORE; do
+  obj=$OUT/obj/$(basename "$src" .c).o
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] ||
+     [ -n "$(find dll/core include tests/fuzz dll/backend/backend.h -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
+    $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 1
+  fi
+  objs+=("$obj")
+done
+
+junit() { # junit <target> <status> <logfile>
+  python3 - "$RESULTS/fuzz-$1.xml" "fuzz-$1" "$2" "$3" <<'PYEOF'
+import sys
+from xml.sax.saxutils import escape
+path, name, status, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+try:
+    text = open(log, errors="replace").read()[-20000:]
+except OSError:
+    text = ""
+body = "" if status == 0 else f'<failure message="exit {status}">{escape(text)}</failure>'
+open(path, "w").write(f'<testsuite name="{name}"><testcase name="{name}">{body}</testcase></testsuite>\n')
+PYEOF
+}
+
+failed=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=0
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+for t in $TARGETS; do
+  bin=$OUT/fuzz_$t
+  log=$RESULTS/fuzz-$t.log
+  $CC $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_$t.c "${objs[@]}" $LIBS -o "$bin" >"$log" 2>&1 ||
+    { cat "$log"; junit "$t" 1 "$log"; failed=$((failed + 1)); continue; }
+  seeds=$ROOT/tests/fuzz/corpus/$t
+  work=$OUT/corpus/$t
+  art=$OUT/artifacts/$t/
+  mkdir -p "$work" "$art" "$seeds"
+  # 1. Replay the seeds and every regression input, one by one.
+  status=0
+  if ls "$seeds"/* >/dev/null 2>&1; then
+    "$bin" -runs=0 "$seeds"/* >"$log" 2>&1 || status=$?
+  fi
+  # 2. Fuzz for a bounded time (-max_total_time), from seeds + work corpus.
+  if [ $status -eq 0 ]; then
+    "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
+      -max_len=65536 -print_final_stats=1 -artifact_prefix="$art" \
+      "$work" "$seeds" >>"$log" 2>&1 || status=$?
+  fi
+  if [ $status -eq 0 ]; then
+    echo "fuzz-$t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}') runs in ${SECS}s, corpus $(ls "$work" | wc -l))"
+  else
+    echo "fuzz-$t: FAILED (exit $status), see $log and $art"
+    grep -m3 -E "ERROR: |runtime error|SUMMARY" "$log"
+    failed=$((failed + 1))
+  fi
+  junit "$t" "$status" "$log"
+done
+exit $((failed > 0))
