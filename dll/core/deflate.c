@@ -314,6 +314,14 @@ uint8_t *iws__pmd_compress(iws__zstream **stream, int fresh,
   uint8_t *out, *grown;
   size_t cap, total;
   int r;
+  if (len == 0) {
+    /* RFC 7692 7.2.3.6: an empty stored block, whatever the context (zlib
+     * would give nothing for a second flush in a row). */
+    out = malloc(1);
+    if (out) *out = 0;
+    *out_len = 1;
+    return out;
+  }
   if (!slot) {
     thread_streams *t = thread_streams_get();
     if (!t) return NULL;
