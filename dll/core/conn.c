@@ -614,8 +614,15 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
   iws__chunk **slot;
   int32_t rc;
   int data_msg = f->opcode != IWS_OP_PING;
-  int deflated = wants_deflate(c, f->opcode, f->len);
-  uint32_t bits = c->pmd.server_bits & 15;
+  int deflated;
+  uint32_t bits;
+  /* The receiver may still be in its handshake (pmd being written). */
+  iws__mutex_lock(&c->lock);
+  rc = can_send_locked(c);
+  deflated = wants_deflate(c, f->opcode, f->len);
+  bits = c->pmd.server_bits & 15;
+  iws__mutex_unlock(&c->lock);
+  if (rc != IWS_OK) return rc;
   slot = deflated ? &f->deflated[bits] : &f->plain;
   if (!*slot) {
     if (deflated) {
@@ -1078,13 +1085,18 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     const char *values[IWS__MAX_HEADERS];
     size_t count = 0;
     uint32_t i;
+    iws__pmd_params pmd;
     for (i = 0; i < req->header_count; i++)
       if (iws__http_header_is(&req->headers[i], "Sec-WebSocket-Extensions"))
         values[count++] = req->headers[i].value;
-    if (iws__pmd_negotiate(values, count, &s->rc.pmd, &c->pmd) != 0) {
+    if (iws__pmd_negotiate(values, count, &s->rc.pmd, &pmd) != 0) {
       refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
       return 0;
     }
+    /* Under the lock: a broadcast on another thread reads it. */
+    iws__mutex_lock(&c->lock);
+    c->pmd = pmd;
+    iws__mutex_unlock(&c->lock);
   }
   {
     char *path = dup_string(req->target);
