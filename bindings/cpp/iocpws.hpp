@@ -138,6 +138,8 @@ inline const char *code_name(int32_t code) noexcept {
     IOCPWS_NAME_(IWS_E_ADDRESS)
     IOCPWS_NAME_(IWS_E_BIND)
     IOCPWS_NAME_(IWS_E_LISTEN)
+    IOCPWS_NAME_(IWS_E_TLS_CONFIG)
+    IOCPWS_NAME_(IWS_E_TLS)
 #undef IOCPWS_NAME_
     default:
       return "IWS_E_UNKNOWN";
