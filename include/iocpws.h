@@ -337,8 +337,8 @@ typedef struct iws_callbacks {
  * keeps nothing per connection: each message is compressed or inflated with
  * a stream of the thread doing it, reset first. With context takeover a
  * connection keeps its own stream: compressing costs about
- * 2^(window_bits+2) + 2^(mem_level+9) bytes (zlib's 15/8: ~260 KiB; 10/4:
- * ~14 KiB), inflating about 2^client_window_bits + 7 KiB.
+ * 2^(window_bits+2) + 2^(mem_level+9) + 6 KiB (zlib's 15/8: ~262 KiB;
+ * 10/4: ~18 KiB), inflating about 2^client_window_bits + 7 KiB.
  *
  * Broadcast compresses each message once per distinct negotiated server
  * window (usually once) with a fresh stream, and every receiver shares that
