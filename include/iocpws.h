@@ -41,12 +41,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define IWS_VERSION_MAJOR 0
-#define IWS_VERSION_MINOR 3
+#define IWS_VERSION_MINOR 4
 #define IWS_VERSION_PATCH 0
 /* X*1000000 + Y*1000 + Z, as returned by iws_version(). */
 #define IWS_VERSION_NUMBER \
   (IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 + IWS_VERSION_PATCH)
-#define IWS_VERSION_STRING "0.3.0"
+#define IWS_VERSION_STRING "0.4.0"
 /* Bumped only when an existing declaration changes incompatibly. A caller
  * passes this to iws_create(); a library with another ABI refuses it. */
 #define IWS_ABI_VERSION 1
@@ -321,6 +321,62 @@ typedef struct iws_callbacks {
                                            TLS handshake by then is dropped;
                                            IWS_OPT_HANDSHAKE_TIMEOUT_MS then
                                            covers the HTTP upgrade            */
+
+/* permessage-deflate (RFC 7692), Since: 0.4. Off by default. When on, a
+ * client that offers permessage-deflate (every browser, Python websockets,
+ * Node ws) gets it; offers the server cannot honour are declined (the
+ * connection opens uncompressed); a Sec-WebSocket-Extensions header that
+ * does not parse is refused with HTTP 400. Compression is invisible to the
+ * callbacks: on_message gets the inflated message, iws_send takes the plain
+ * one. RSV1 on a control or continuation frame closes with 1002; a message
+ * that does not inflate closes with 1007; one that inflates past
+ * IWS_OPT_DEFLATE_MAX_INFLATED_SIZE closes with 1009 before that memory is
+ * spent.
+ *
+ * Memory. A direction without context takeover (the default both ways)
+ * keeps nothing per connection: each message is compressed or inflated with
+ * a stream of the thread doing it, reset first. With context takeover a
+ * connection keeps its own stream: compressing costs about
+ * 2^(window_bits+2) + 2^(mem_level+9) + 6 KiB (zlib's 15/8: ~262 KiB;
+ * 10/4: ~18 KiB), inflating about 2^client_window_bits + 7 KiB.
+ *
+ * Broadcast compresses each message once per distinct negotiated server
+ * window (usually once) with a fresh stream, and every receiver shares that
+ * frame; a receiver with server context takeover starts its next own
+ * message from a fresh context.
+ *
+ * For sgcWebSockets' Extensions.PerMessage_Deflate the bindings map:
+ *   Enabled                  IWS_OPT_DEFLATE
+ *   ServerMaxWindowBits      IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS
+ *   ClientMaxWindowBits      IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS
+ *   ServerNoContextTakeOver  IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER
+ *   ClientNoContextTakeOver  IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER
+ *   MemLevel                 IWS_OPT_DEFLATE_MEM_LEVEL
+ *   Extensions.MaxDecompressedSize  IWS_OPT_DEFLATE_MAX_INFLATED_SIZE     */
+#define IWS_OPT_DEFLATE 30              /* [0] 1 = negotiate permessage-deflate */
+#define IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS 31 /* [15] 9..15: window of
+                                           the server's compressor (a client
+                                           may ask for less)                  */
+#define IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS 32 /* [15] 9..15: window asked
+                                           of clients that offer
+                                           client_max_window_bits             */
+#define IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER 33 /* [1] 0/1: 1 = every
+                                           message compressed on its own (no
+                                           memory per connection); 0 = keep
+                                           the context unless the client asks
+                                           otherwise (better ratio)           */
+#define IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER 34 /* [1] 0/1: 1 = ask the
+                                           client to compress every message
+                                           on its own (no inflate memory per
+                                           connection)                        */
+#define IWS_OPT_DEFLATE_MEM_LEVEL 35    /* [8] 1..9: zlib memLevel of the
+                                           compressor                         */
+#define IWS_OPT_DEFLATE_LEVEL 36        /* [6] 0..9: zlib compression level   */
+#define IWS_OPT_DEFLATE_THRESHOLD 37    /* [64] 0..2^31: messages shorter than
+                                           this are sent uncompressed         */
+#define IWS_OPT_DEFLATE_MAX_INFLATED_SIZE 38 /* [0] 0..2^31: largest inflated
+                                           message, else close 1009; 0 = the
+                                           IWS_OPT_MAX_MESSAGE_SIZE           */
 
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;

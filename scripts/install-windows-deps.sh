@@ -9,7 +9,8 @@
 #   eval "$(scripts/install-windows-deps.sh --print-env x86_64|i686 [PREFIX])"
 #   . scripts/install-windows-deps.sh             (sourced) defines iws_wine_*
 #
-# Installs mingw-w64, wine, wine64, cmake, ninja-build and what
+# Installs mingw-w64, libz-mingw-w64-dev (static zlib for the DLL), wine,
+# wine64, cmake, ninja-build and what
 # scripts/build-windows-deps.sh needs (dpkg-dev for `apt-get source`, perl,
 # make, python3), fpc and fpc-source for scripts/build-fpc-windows.sh, adds deb-src entries mirroring the binary sources, and tries
 # to install 32-bit Wine (wine32:i386). 32-bit Wine is optional: if it cannot
@@ -206,7 +207,7 @@ apt_update() { # retries: a mirror in the middle of a sync can fail one index
 }
 
 # 1. Packages for the cross build and the 64-bit runtime tier.
-PACKAGES=(mingw-w64 wine wine64 cmake ninja-build dpkg-dev make perl python3 xz-utils ca-certificates
+PACKAGES=(mingw-w64 libz-mingw-w64-dev wine wine64 cmake ninja-build dpkg-dev make perl python3 xz-utils ca-certificates
   fpc fpc-source) # fpc, fpc-source: scripts/build-fpc-windows.sh (Pascal for Windows)
 missing=()
 for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done

@@ -210,6 +210,25 @@ class message {
   std::size_t size_;
 };
 
+/// permessage-deflate (RFC 7692), Since 0.4; the defaults are the library's
+/// (iocpws.h, IWS_OPT_DEFLATE_*). With both no_context_takeover fields true
+/// a connection keeps no zlib memory; false gives better ratios on small,
+/// similar messages at about 2^(window_bits+2) + 2^(mem_level+9) bytes per
+/// connection.
+struct deflate_options {
+  bool enabled = false;  ///< negotiate it with clients that offer it
+  uint32_t server_max_window_bits = 15;    ///< 9..15: our compressor's window
+  uint32_t client_max_window_bits = 15;    ///< 9..15: asked of clients
+  bool server_no_context_takeover = true;  ///< each message on its own
+  bool client_no_context_takeover = true;  ///< ask clients the same
+  uint32_t mem_level = 8;                  ///< 1..9: zlib memLevel
+  uint32_t level = 6;                      ///< 0..9: zlib compression level
+  uint64_t threshold = 64;  ///< shorter messages go out uncompressed
+  /// Largest inflated message (past it: close 1009, the memory never
+  /// spent); 0 = max_message_size.
+  uint64_t max_inflated_size = 0;
+};
+
 /// Server configuration; the defaults are the library's (iocpws.h, "Options";
 /// cpp_checks compares them). server's constructor and configure() apply
 /// every field, so a default-constructed options resets a server to the
@@ -269,6 +288,8 @@ struct options {
   std::string tls_ca_pem;      ///< like tls_ca_file, the PEM text itself
   std::string tls_ciphers;     ///< OpenSSL cipher list, TLS 1.2 ("" = default)
   std::string tls_ciphersuites;  ///< TLS 1.3 suites ("" = OpenSSL's default)
+  /// permessage-deflate (Since 0.4).
+  deflate_options deflate;
 };
 
 #ifdef IOCPWS_DYNAMIC
@@ -845,6 +866,21 @@ class server {
     set_int(IWS_OPT_LOG_LEVEL, o.log_level);
     set_int(IWS_OPT_IPV6_ONLY, o.ipv6_only ? 1 : 0);
     set_int(IWS_OPT_ACCEPTS_POSTED, o.accepts_posted);
+    set_int(IWS_OPT_DEFLATE, o.deflate.enabled ? 1 : 0);
+    set_int(IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS,
+            o.deflate.server_max_window_bits);
+    set_int(IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS,
+            o.deflate.client_max_window_bits);
+    set_int(IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER,
+            o.deflate.server_no_context_takeover ? 1 : 0);
+    set_int(IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER,
+            o.deflate.client_no_context_takeover ? 1 : 0);
+    set_int(IWS_OPT_DEFLATE_MEM_LEVEL, o.deflate.mem_level);
+    set_int(IWS_OPT_DEFLATE_LEVEL, o.deflate.level);
+    set_int(IWS_OPT_DEFLATE_THRESHOLD,
+            static_cast<int64_t>(o.deflate.threshold));
+    set_int(IWS_OPT_DEFLATE_MAX_INFLATED_SIZE,
+            static_cast<int64_t>(o.deflate.max_inflated_size));
     set_str(IWS_OPT_BIND_ADDRESS, o.bind_address);
     std::string list;
     for (std::size_t i = 0; i < o.subprotocols.size(); ++i)

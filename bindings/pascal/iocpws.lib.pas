@@ -40,14 +40,14 @@ const
 
   { ---- versions ---------------------------------------------------------- }
   IWS_VERSION_MAJOR = 0;
-  IWS_VERSION_MINOR = 3;
+  IWS_VERSION_MINOR = 4;
   IWS_VERSION_PATCH = 0;
   IWS_VERSION_NUMBER = IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 +
     IWS_VERSION_PATCH;
   { Pascal identifiers ignore case, so the header's IWS_VERSION_STRING and
     IWS_ABI_VERSION would clash with the functions iws_version_string and
     iws_abi_version: these two constants carry a HEADER_ prefix. }
-  IWS_HEADER_VERSION_STRING = '0.3.0';
+  IWS_HEADER_VERSION_STRING = '0.4.0';
   IWS_HEADER_ABI_VERSION = 1;
 
   { ---- status codes ------------------------------------------------------ }
@@ -140,6 +140,16 @@ const
   IWS_OPT_TLS_PORT = 19;
   IWS_OPT_TLS_MIN_VERSION = 20;
   IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS = 21;
+  { permessage-deflate (RFC 7692), Since 0.4 }
+  IWS_OPT_DEFLATE = 30;
+  IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS = 31;
+  IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS = 32;
+  IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER = 33;
+  IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER = 34;
+  IWS_OPT_DEFLATE_MEM_LEVEL = 35;
+  IWS_OPT_DEFLATE_LEVEL = 36;
+  IWS_OPT_DEFLATE_THRESHOLD = 37;
+  IWS_OPT_DEFLATE_MAX_INFLATED_SIZE = 38;
 
   IWS_OPT_BIND_ADDRESS = 10001;
   IWS_OPT_SUBPROTOCOLS = 10002;

@@ -282,6 +282,65 @@ type
     property FragmentedMessages: TIocpWSFragmentedMessages read FFragmentedMessages write SetFragmentedMessages default frgOnlyBuffer;
   end;
 
+  { permessage-deflate (RFC 7692), as sgc's Extensions.PerMessage_Deflate.
+    Enabled = offer it to clients that ask (browsers always do). Window bits
+    9..15; MemLevel 1..9; CompressionLevel 0..9; MinSize: messages shorter
+    than this go out uncompressed. Unlike sgc, the NoContextTakeOver
+    options default to True: then a connection keeps no zlib memory at all
+    (False: better ratios on small similar messages, at about
+    2^(ServerMaxWindowBits+2) + 2^(MemLevel+9) bytes per connection). }
+  TIocpWSPerMessageDeflateOptions = class(TIocpWSOptionsBase)
+  private
+    FEnabled: Boolean;
+    FServerMaxWindowBits: Integer;
+    FClientMaxWindowBits: Integer;
+    FServerNoContextTakeOver: Boolean;
+    FClientNoContextTakeOver: Boolean;
+    FMemLevel: Integer;
+    FCompressionLevel: Integer;
+    FMinSize: Integer;
+    procedure SetBool(var F: Boolean; V: Boolean);
+    procedure SetInt(var F: Integer; V: Integer);
+    procedure SetEnabled(V: Boolean);
+    procedure SetServerMaxWindowBits(V: Integer);
+    procedure SetClientMaxWindowBits(V: Integer);
+    procedure SetServerNoContextTakeOver(V: Boolean);
+    procedure SetClientNoContextTakeOver(V: Boolean);
+    procedure SetMemLevel(V: Integer);
+    procedure SetCompressionLevel(V: Integer);
+    procedure SetMinSize(V: Integer);
+  public
+    constructor Create(AOwner: TIocpWebSocketServer);
+    procedure Assign(Source: TPersistent); override;
+  published
+    property Enabled: Boolean read FEnabled write SetEnabled default False;
+    property ServerMaxWindowBits: Integer read FServerMaxWindowBits write SetServerMaxWindowBits default 15;
+    property ClientMaxWindowBits: Integer read FClientMaxWindowBits write SetClientMaxWindowBits default 15;
+    property ServerNoContextTakeOver: Boolean read FServerNoContextTakeOver write SetServerNoContextTakeOver default True;
+    property ClientNoContextTakeOver: Boolean read FClientNoContextTakeOver write SetClientNoContextTakeOver default True;
+    property MemLevel: Integer read FMemLevel write SetMemLevel default 8;
+    property CompressionLevel: Integer read FCompressionLevel write SetCompressionLevel default 6;
+    property MinSize: Integer read FMinSize write SetMinSize default 64;
+  end;
+
+  { sgc's Extensions: PerMessage_Deflate, and MaxDecompressedSize (bytes; a
+    compressed message inflating past it closes with 1009 before the memory
+    is spent; 0 = MaxMessageSize). }
+  TIocpWSExtensions = class(TIocpWSOptionsBase)
+  private
+    FPerMessageDeflate: TIocpWSPerMessageDeflateOptions;
+    FMaxDecompressedSize: Int64;
+    procedure SetPerMessageDeflate(V: TIocpWSPerMessageDeflateOptions);
+    procedure SetMaxDecompressedSize(V: Int64);
+  public
+    constructor Create(AOwner: TIocpWebSocketServer);
+    destructor Destroy; override;
+    procedure Assign(Source: TPersistent); override;
+  published
+    property PerMessage_Deflate: TIocpWSPerMessageDeflateOptions read FPerMessageDeflate write SetPerMessageDeflate;
+    property MaxDecompressedSize: Int64 read FMaxDecompressedSize write SetMaxDecompressedSize default 0;
+  end;
+
   { The server component. Create it on the main thread, and Free it there
     (Free stops it first). }
   TIocpWebSocketServer = class(TComponent)
@@ -300,6 +359,7 @@ type
     FOptions: TIocpWSServerOptions;
     FSSL: Boolean;
     FSSLOptions: TIocpWSSSLOptions;
+    FExtensions: TIocpWSExtensions;
     FSSLHosts: array of TIocpWsSSLHost;
     FNotifyEvents: TIocpWSNotifyEvents;
     FGuidPrefix: string;
@@ -334,6 +394,7 @@ type
     procedure SetOptions(V: TIocpWSServerOptions);
     procedure SetSSL(V: Boolean);
     procedure SetSSLOptions(V: TIocpWSSSLOptions);
+    procedure SetExtensions(V: TIocpWSExtensions);
     procedure SetNotifyEvents(V: TIocpWSNotifyEvents);
     function GetCount: Integer;
     function GetConnection(Index: Integer): TIocpWSConnection;
@@ -439,6 +500,8 @@ type
     { wss:// (TLS) with SSLOptions; see TIocpWSSSLOptions. }
     property SSL: Boolean read FSSL write SetSSL default False;
     property SSLOptions: TIocpWSSSLOptions read FSSLOptions write SetSSLOptions;
+    { permessage-deflate: Extensions.PerMessage_Deflate.Enabled etc. }
+    property Extensions: TIocpWSExtensions read FExtensions write SetExtensions;
     property NotifyEvents: TIocpWSNotifyEvents read FNotifyEvents write SetNotifyEvents default neAsynchronous;
 
     property OnConnect: TIocpWSConnectEvent read FOnConnect write FOnConnect;
@@ -1310,6 +1373,89 @@ begin
     inherited Assign(Source);
 end;
 
+constructor TIocpWSPerMessageDeflateOptions.Create(AOwner: TIocpWebSocketServer);
+begin
+  inherited Create(AOwner);
+  FServerMaxWindowBits := 15;
+  FClientMaxWindowBits := 15;
+  FServerNoContextTakeOver := True;
+  FClientNoContextTakeOver := True;
+  FMemLevel := 8;
+  FCompressionLevel := 6;
+  FMinSize := 64;
+end;
+
+procedure TIocpWSPerMessageDeflateOptions.SetBool(var F: Boolean; V: Boolean);
+begin Changing; F := V; end;
+procedure TIocpWSPerMessageDeflateOptions.SetInt(var F: Integer; V: Integer);
+begin Changing; F := V; end;
+procedure TIocpWSPerMessageDeflateOptions.SetEnabled(V: Boolean);
+begin SetBool(FEnabled, V); end;
+procedure TIocpWSPerMessageDeflateOptions.SetServerMaxWindowBits(V: Integer);
+begin SetInt(FServerMaxWindowBits, V); end;
+procedure TIocpWSPerMessageDeflateOptions.SetClientMaxWindowBits(V: Integer);
+begin SetInt(FClientMaxWindowBits, V); end;
+procedure TIocpWSPerMessageDeflateOptions.SetServerNoContextTakeOver(V: Boolean);
+begin SetBool(FServerNoContextTakeOver, V); end;
+procedure TIocpWSPerMessageDeflateOptions.SetClientNoContextTakeOver(V: Boolean);
+begin SetBool(FClientNoContextTakeOver, V); end;
+procedure TIocpWSPerMessageDeflateOptions.SetMemLevel(V: Integer);
+begin SetInt(FMemLevel, V); end;
+procedure TIocpWSPerMessageDeflateOptions.SetCompressionLevel(V: Integer);
+begin SetInt(FCompressionLevel, V); end;
+procedure TIocpWSPerMessageDeflateOptions.SetMinSize(V: Integer);
+begin SetInt(FMinSize, V); end;
+
+procedure TIocpWSPerMessageDeflateOptions.Assign(Source: TPersistent);
+var
+  O: TIocpWSPerMessageDeflateOptions;
+begin
+  if Source is TIocpWSPerMessageDeflateOptions then
+  begin
+    Changing;
+    O := TIocpWSPerMessageDeflateOptions(Source);
+    FEnabled := O.FEnabled;
+    FServerMaxWindowBits := O.FServerMaxWindowBits;
+    FClientMaxWindowBits := O.FClientMaxWindowBits;
+    FServerNoContextTakeOver := O.FServerNoContextTakeOver;
+    FClientNoContextTakeOver := O.FClientNoContextTakeOver;
+    FMemLevel := O.FMemLevel;
+    FCompressionLevel := O.FCompressionLevel;
+    FMinSize := O.FMinSize;
+  end
+  else
+    inherited Assign(Source);
+end;
+
+constructor TIocpWSExtensions.Create(AOwner: TIocpWebSocketServer);
+begin
+  inherited Create(AOwner);
+  FPerMessageDeflate := TIocpWSPerMessageDeflateOptions.Create(AOwner);
+end;
+
+destructor TIocpWSExtensions.Destroy;
+begin
+  FPerMessageDeflate.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWSExtensions.SetPerMessageDeflate(V: TIocpWSPerMessageDeflateOptions);
+begin FPerMessageDeflate.Assign(V); end;
+procedure TIocpWSExtensions.SetMaxDecompressedSize(V: Int64);
+begin Changing; FMaxDecompressedSize := V; end;
+
+procedure TIocpWSExtensions.Assign(Source: TPersistent);
+begin
+  if Source is TIocpWSExtensions then
+  begin
+    Changing;
+    FPerMessageDeflate.Assign(TIocpWSExtensions(Source).FPerMessageDeflate);
+    FMaxDecompressedSize := TIocpWSExtensions(Source).FMaxDecompressedSize;
+  end
+  else
+    inherited Assign(Source);
+end;
+
 constructor TIocpWSServerOptions.Create(AOwner: TIocpWebSocketServer);
 begin
   inherited Create(AOwner);
@@ -1380,6 +1526,7 @@ begin
   FIOHandlerOptions := TIocpWSIOHandlerOptions.Create(Self);
   FOptions := TIocpWSServerOptions.Create(Self);
   FSSLOptions := TIocpWSSSLOptions.Create(Self);
+  FExtensions := TIocpWSExtensions.Create(Self);
   FList := TList.Create;
   {$ifdef FPC} InitCriticalSection(FLock); {$else} FLock := TCriticalSection.Create; {$endif}
   CreateGUID(G);
@@ -1418,6 +1565,7 @@ begin
   {$ifdef FPC} DoneCriticalSection(FLock); {$else} FLock.Free; {$endif}
   FOptions.Free;
   FSSLOptions.Free;
+  FExtensions.Free;
   FIOHandlerOptions.Free;
   FHeartBeat.Free;
   FBindings.Free;
@@ -1531,6 +1679,9 @@ procedure TIocpWebSocketServer.SetSSL(V: Boolean);
 begin CheckInactive('changing an option'); FSSL := V; end;
 procedure TIocpWebSocketServer.SetSSLOptions(V: TIocpWSSSLOptions);
 begin FSSLOptions.Assign(V); end;
+
+procedure TIocpWebSocketServer.SetExtensions(V: TIocpWSExtensions);
+begin FExtensions.Assign(V); end;
 procedure TIocpWebSocketServer.SetNotifyEvents(V: TIocpWSNotifyEvents);
 begin CheckInactive('changing an option'); FNotifyEvents := V; end;
 
@@ -1759,6 +1910,24 @@ begin
   SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads, 'WorkOpThreads');
   SetI(IWS_OPT_MAX_CONNECTIONS, FMaxConnections, 'MaxConnections');
   SetI(IWS_OPT_MAX_MESSAGE_SIZE, FMaxMessageSize, 'MaxMessageSize');
+  with FExtensions.PerMessage_Deflate do
+  begin
+    SetI(IWS_OPT_DEFLATE, Ord(Enabled), 'Extensions.PerMessage_Deflate.Enabled');
+    SetI(IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS, ServerMaxWindowBits,
+      'Extensions.PerMessage_Deflate.ServerMaxWindowBits');
+    SetI(IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS, ClientMaxWindowBits,
+      'Extensions.PerMessage_Deflate.ClientMaxWindowBits');
+    SetI(IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER, Ord(ServerNoContextTakeOver),
+      'Extensions.PerMessage_Deflate.ServerNoContextTakeOver');
+    SetI(IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER, Ord(ClientNoContextTakeOver),
+      'Extensions.PerMessage_Deflate.ClientNoContextTakeOver');
+    SetI(IWS_OPT_DEFLATE_MEM_LEVEL, MemLevel, 'Extensions.PerMessage_Deflate.MemLevel');
+    SetI(IWS_OPT_DEFLATE_LEVEL, CompressionLevel,
+      'Extensions.PerMessage_Deflate.CompressionLevel');
+    SetI(IWS_OPT_DEFLATE_THRESHOLD, MinSize, 'Extensions.PerMessage_Deflate.MinSize');
+  end;
+  SetI(IWS_OPT_DEFLATE_MAX_INFLATED_SIZE, FExtensions.MaxDecompressedSize,
+    'Extensions.MaxDecompressedSize');
   SetI(IWS_OPT_TCP_NODELAY, Ord(not FUseNagle), 'UseNagle');
   if FHeartBeat.Enabled then
   begin

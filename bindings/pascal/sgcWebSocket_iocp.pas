@@ -46,6 +46,8 @@ type
   TsgcWSIOCP_Options = TIocpWSIOCPOptions;
   TsgcWSOptionsServer = TIocpWSServerOptions;
   TsgcWSSSL_Options = TIocpWSSSLOptions;
+  TsgcWSExtensions = TIocpWSExtensions;
+  TsgcWSPerMessage_Deflate = TIocpWSPerMessageDeflateOptions;
   TwsTLSVersions = TIocpWSTLSVersions;
 
   EsgcWebSocketException = EIocpWs;

@@ -61,6 +61,8 @@ void iws__conn_unref(iws__conn *c) {
   ring_clear(c);
   free(c->ring);
   if (c->ws) wslay_event_context_free(c->ws);
+  iws__pmd_stream_free(c->pmd_tx);
+  iws__pmd_stream_free(c->pmd_rx);
   iws__tls_conn_free(c);
   iws__bytes_free(&c->inbuf);
   iws__bytes_free(&c->stage);
@@ -200,6 +202,11 @@ static size_t header_size(size_t len) {
 
 iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
                               size_t len) {
+  return iws__frame_encode_rsv(opcode, 0, payload, len);
+}
+
+iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
+                                  const void *payload, size_t len) {
   frame_encoder *e = encoder_get();
   struct wslay_frame_iocb iocb;
   iws__chunk *c;
@@ -209,6 +216,7 @@ iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
   if (!c) return NULL;
   memset(&iocb, 0, sizeof(iocb));
   iocb.fin = 1;
+  iocb.rsv = rsv1 ? WSLAY_RSV1_BIT : WSLAY_RSV_NONE;
   iocb.opcode = (uint8_t)opcode;
   iocb.mask = 0;
   iocb.payload_length = len;
@@ -499,11 +507,10 @@ static int32_t send_close_locked(iws__conn *c, uint32_t code,
   return IWS_OK;
 }
 
-int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
+static int32_t send_chunk_locked(iws__conn *c, iws__chunk *chunk,
+                                 int data_msg) {
   iws_server *s = c->server;
-  int32_t rc;
-  iws__mutex_lock(&c->lock);
-  rc = can_send_locked(c);
+  int32_t rc = can_send_locked(c);
   if (rc == IWS_OK && data_msg && s->rc.send_queue_limit &&
       c->queued_bytes + tls_backlog(c) + chunk->len >
           s->rc.send_queue_limit) {
@@ -528,8 +535,127 @@ int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
       maybe_flush_locked(c);
     }
   }
+  return rc;
+}
+
+int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
+  int32_t rc;
+  iws__mutex_lock(&c->lock);
+  rc = send_chunk_locked(c, chunk, data_msg);
   iws__mutex_unlock(&c->lock);
   return rc;
+}
+
+/* permessage-deflate on the way out ------------------------------------- */
+
+static int wants_deflate(const iws__conn *c, uint32_t opcode, size_t len) {
+  return c->pmd.enabled && (opcode == IWS_OP_TEXT || opcode == IWS_OP_BINARY) &&
+         len >= c->server->rc.deflate_threshold;
+}
+
+/* A compressed frame, or NULL (out of memory). Without context takeover the
+ * thread's stream is used; when the result is no smaller, the message goes
+ * out uncompressed (the receiver's context is not involved either way). */
+static iws__chunk *deflate_frame(iws__zstream **stream, int fresh,
+                                 const iws__pmd_deflate_cfg *cfg,
+                                 uint32_t opcode, const void *data,
+                                 size_t len) {
+  size_t zlen = 0;
+  uint8_t *z = iws__pmd_compress(stream, fresh, cfg, data, len, &zlen);
+  iws__chunk *chunk;
+  if (!z) return NULL;
+  if (!stream && zlen >= len)
+    chunk = iws__frame_encode(opcode, data, len);
+  else
+    chunk = iws__frame_encode_rsv(opcode, 1, z, zlen);
+  free(z);
+  return chunk;
+}
+
+int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
+                               const void *data, size_t len) {
+  iws__pmd_deflate_cfg cfg = c->server->rc.pmd_deflate;
+  iws__chunk *chunk;
+  int32_t rc;
+  cfg.window_bits = (int)c->pmd.server_bits;
+  if (!wants_deflate(c, opcode, len)) {
+    chunk = iws__frame_encode(opcode, data, len);
+  } else if (c->pmd.server_no_context_takeover) {
+    /* Each message on its own: compressed outside the lock, any thread. */
+    chunk = deflate_frame(NULL, 1, &cfg, opcode, data, len);
+  } else {
+    /* Context takeover: the compressor's order must be the queue's. */
+    iws__mutex_lock(&c->lock);
+    rc = can_send_locked(c);
+    if (rc == IWS_OK) {
+      chunk = deflate_frame(&c->pmd_tx, (int)c->pmd_tx_fresh, &cfg, opcode,
+                            data, len);
+      c->pmd_tx_fresh = 0;
+      if (!chunk) {
+        rc = IWS_E_NOMEM;
+      } else {
+        rc = send_chunk_locked(c, chunk, 1);
+        /* Not sent: the client never sees it, so the next message must not
+         * refer to it. */
+        if (rc != IWS_OK) c->pmd_tx_fresh = 1;
+        iws__chunk_unref(chunk);
+      }
+    }
+    iws__mutex_unlock(&c->lock);
+    return rc;
+  }
+  if (!chunk) return IWS_E_NOMEM;
+  rc = iws__conn_send_chunk(c, chunk, 1);
+  iws__chunk_unref(chunk);
+  return rc;
+}
+
+int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
+  iws__chunk **slot;
+  int32_t rc;
+  int data_msg = f->opcode != IWS_OP_PING;
+  int deflated;
+  uint32_t bits;
+  /* The receiver may still be in its handshake (pmd being written). */
+  iws__mutex_lock(&c->lock);
+  rc = can_send_locked(c);
+  deflated = wants_deflate(c, f->opcode, f->len);
+  bits = c->pmd.server_bits & 15;
+  iws__mutex_unlock(&c->lock);
+  if (rc != IWS_OK) return rc;
+  slot = deflated ? &f->deflated[bits] : &f->plain;
+  if (!*slot) {
+    if (deflated) {
+      /* A fresh stream: any receiver with this window can read it. */
+      iws__pmd_deflate_cfg cfg = c->server->rc.pmd_deflate;
+      cfg.window_bits = (int)bits;
+      *slot = deflate_frame(NULL, 1, &cfg, f->opcode, f->data, f->len);
+    } else {
+      *slot = iws__frame_encode(f->opcode, f->data, f->len);
+    }
+    if (!*slot) {
+      f->failed = 1;
+      return IWS_E_NOMEM;
+    }
+  }
+  iws__mutex_lock(&c->lock);
+  rc = send_chunk_locked(c, *slot, data_msg);
+  /* The client's window now holds this message, which our own compressor
+   * never saw: its next message starts from a fresh context. */
+  if (rc == IWS_OK && deflated && !c->pmd.server_no_context_takeover)
+    c->pmd_tx_fresh = 1;
+  iws__mutex_unlock(&c->lock);
+  return rc;
+}
+
+void iws__shared_frames_free(iws__shared_frames *f) {
+  int i;
+  iws__chunk_unref(f->plain);
+  f->plain = NULL;
+  for (i = 0; i < 16; i++) {
+    iws__chunk_unref(f->deflated[i]);
+    f->deflated[i] = NULL;
+  }
 }
 
 int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
@@ -652,6 +778,36 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
   return (ssize_t)len;
 }
 
+/* A compressed message (RSV1): inflated within the limit, then checked. */
+static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
+                            const struct wslay_event_on_msg_recv_arg *arg) {
+  iws_server *s = c->server;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  int r = iws__pmd_inflate(
+      c->pmd.client_no_context_takeover ? NULL : &c->pmd_rx,
+      (int)c->pmd.client_bits, arg->msg, arg->msg_length,
+      s->rc.deflate_max_inflated, &out, &out_len);
+  if (r == IWS__PMD_OK && arg->opcode == WSLAY_TEXT_FRAME &&
+      !iws__utf8_valid(out, out_len))
+    r = IWS__PMD_CORRUPT + 10; /* invalid UTF-8 */
+  if (r != IWS__PMD_OK) {
+    free(out);
+    c->pmd_fail = r == IWS__PMD_TOO_BIG   ? IWS_CLOSE_MESSAGE_TOO_BIG
+                  : r == IWS__PMD_NOMEM   ? IWS_CLOSE_INTERNAL_ERROR
+                  : r == IWS__PMD_CORRUPT ? 1 /* 1007, bad deflate data */
+                                          : IWS_CLOSE_INVALID_DATA;
+    /* Nothing more is read: the connection fails after this call. */
+    wslay_event_shutdown_read(ctx);
+    return;
+  }
+  iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+  if (s->cb.on_message)
+    IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, arg->opcode, out,
+                                         (uint64_t)out_len, s->user));
+  free(out);
+}
+
 static void ws_msg_cb(wslay_event_context_ptr ctx,
                       const struct wslay_event_on_msg_recv_arg *arg,
                       void *user) {
@@ -666,6 +822,10 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     if (dropped) {
       /* The application called iws_disconnect: it wants nothing more. */
       wslay_event_shutdown_read(ctx);
+      return;
+    }
+    if (wslay_get_rsv1(arg->rsv)) {
+      ws_inflated_msg(ctx, c, arg);
       return;
     }
     iws__atomic_add64_relaxed(&s->st_msg_in, 1);
@@ -729,10 +889,27 @@ static int ws_create(iws__conn *c) {
   if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0) return -1;
   wslay_event_config_set_max_recv_msg_length(c->ws,
                                              c->server->rc.max_message_size);
+  /* RSV1 = a compressed message; wslay still refuses it (1002) on control
+   * and continuation frames. */
+  if (c->pmd.enabled)
+    wslay_event_config_set_allowed_rsv_bits(c->ws, WSLAY_RSV1_BIT);
   return 0;
 }
 
-static const char *failure_text(uint32_t code) {
+static const char *failure_text(uint32_t code, int inflating) {
+  if (inflating) {
+    switch (code) {
+    case IWS_CLOSE_MESSAGE_TOO_BIG:
+      return "compressed message inflates past the maximum size (closed "
+             "1009)";
+    case IWS_CLOSE_INTERNAL_ERROR:
+      return "out of memory inflating a message (closed 1011)";
+    case IWS_CLOSE_INVALID_DATA:
+      return "invalid UTF-8 in an inflated text message (closed 1007)";
+    default:
+      return "compressed message is not valid deflate data (closed 1007)";
+    }
+  }
   switch (code) {
   case IWS_CLOSE_INVALID_DATA:
     return "invalid UTF-8 in a text message or close reason (closed 1007)";
@@ -760,7 +937,7 @@ static void note_activity(iws__conn *c) {
 /* Feeds WebSocket bytes to wslay and moves what it wants to send (pongs,
  * the close echo, its own failure close) into the send queue. */
 static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
-  int r, release;
+  int r, release, inflating = 0;
   uint32_t failed = 0;
   uint64_t now = iws__now_ms(), quiet = now - c->last_input_ms;
   c->last_input_ms = now;
@@ -780,8 +957,16 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
   c->rx_ptr = NULL;
   c->rx_len = 0;
   iws__mutex_lock(&c->lock);
-  if (r == WSLAY_ERR_NOMEM) {
+  if (c->pmd_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
+    /* A compressed message did not inflate (ws_inflated_msg). */
+    failed = c->pmd_fail == 1 ? IWS_CLOSE_INVALID_DATA : c->pmd_fail;
+    inflating = c->pmd_fail;
+    c->pmd_fail = 0;
     wslay_event_shutdown_write(c->ws);
+    if (failed == IWS_CLOSE_INTERNAL_ERROR) c->pending_error = IWS_E_NOMEM;
+    if (send_close_locked(c, failed, NULL, 0, 1) != IWS_OK)
+      tcp_close_locked(c, 1);
+  } else if (r == WSLAY_ERR_NOMEM) {
     c->pending_error = IWS_E_NOMEM;
     if (send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
       tcp_close_locked(c, 1);
@@ -835,12 +1020,13 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
     c->ws = NULL;
     iws__bytes_free(&c->stage);
   }
-  if (failed)
+  if (failed && !(inflating && failed == IWS_CLOSE_INTERNAL_ERROR))
     report_conn_error(c,
                       failed == IWS_CLOSE_MESSAGE_TOO_BIG
                           ? IWS_E_MESSAGE_TOO_BIG
                           : IWS_E_PROTOCOL,
-                      failure_text(failed));
+                      failure_text(inflating ? (uint32_t)inflating : failed,
+                                   inflating != 0));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -878,7 +1064,8 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   iws_server *s = c->server;
   const char *why = NULL;
   int status = iws__ws_validate(req, &why);
-  char answer[512];
+  char answer[640];
+  char extensions[128];
   size_t n;
   iws__chunk *chunk;
   char *protocol;
@@ -894,6 +1081,23 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     return 0;
   }
   req->selected = iws__ws_pick_protocol(req, s->rc.subprotocols);
+  if (s->rc.deflate) {
+    const char *values[IWS__MAX_HEADERS];
+    size_t count = 0;
+    uint32_t i;
+    iws__pmd_params pmd;
+    for (i = 0; i < req->header_count; i++)
+      if (iws__http_header_is(&req->headers[i], "Sec-WebSocket-Extensions"))
+        values[count++] = req->headers[i].value;
+    if (iws__pmd_negotiate(values, count, &s->rc.pmd, &pmd) != 0) {
+      refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
+      return 0;
+    }
+    /* Under the lock: a broadcast on another thread reads it. */
+    iws__mutex_lock(&c->lock);
+    c->pmd = pmd;
+    iws__mutex_unlock(&c->lock);
+  }
   {
     char *path = dup_string(req->target);
     iws__mutex_lock(&c->lock);
@@ -924,7 +1128,13 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   }
 
   protocol = dup_string(req->selected ? req->selected : "");
-  n = iws__ws_response_101(req->key, req->selected, answer, sizeof(answer));
+  n = iws__ws_response_101(
+      req->key, req->selected,
+      c->pmd.enabled && iws__pmd_response(&c->pmd, extensions,
+                                          sizeof(extensions))
+          ? extensions
+          : NULL,
+      answer, sizeof(answer));
   chunk = (protocol && n) ? iws__chunk_new(n) : NULL;
   if (chunk) memcpy(chunk->data, answer, n);
 

@@ -146,6 +146,10 @@ int iws__http_parse(const char *head, size_t len, iws_request *req) {
   return 0;
 }
 
+int iws__http_header_is(const iws__header *h, const char *name) {
+  return ieq(h->name, name);
+}
+
 const char *iws__http_header(const iws_request *req, const char *name) {
   uint32_t i;
   for (i = 0; i < req->header_count; i++)
@@ -296,8 +300,8 @@ const char *iws__ws_pick_protocol(const iws_request *req,
   return NULL;
 }
 
-size_t iws__ws_response_101(const char *key, const char *protocol, char *out,
-                            size_t size) {
+size_t iws__ws_response_101(const char *key, const char *protocol,
+                            const char *extensions, char *out, size_t size) {
   char accept[IWS__ACCEPT_KEY_SIZE];
   int n;
   iws__ws_accept_key(key, accept);
@@ -307,9 +311,12 @@ size_t iws__ws_response_101(const char *key, const char *protocol, char *out,
                "Connection: Upgrade\r\n"
                "Sec-WebSocket-Accept: %s\r\n"
                "%s%s%s"
+               "%s%s%s"
                "\r\n",
                accept, protocol ? "Sec-WebSocket-Protocol: " : "",
-               protocol ? protocol : "", protocol ? "\r\n" : "");
+               protocol ? protocol : "", protocol ? "\r\n" : "",
+               extensions ? "Sec-WebSocket-Extensions: " : "",
+               extensions ? extensions : "", extensions ? "\r\n" : "");
   return (n > 0 && (size_t)n < size) ? (size_t)n : 0;
 }
 

@@ -51,6 +51,9 @@ void iws__http_request_free(iws_request *req);
 /* First value of a header (case-insensitive name), or NULL. */
 const char *iws__http_header(const iws_request *req, const char *name);
 
+/* Non-zero if the header's name is `name` (case-insensitive). */
+int iws__http_header_is(const iws__header *h, const char *name);
+
 /* Non-zero if the comma-separated header value contains `token`
  * (case-insensitive). */
 int iws__http_has_token(const char *value, const char *token);
@@ -71,9 +74,10 @@ const char *iws__ws_pick_protocol(const iws_request *req,
                                   const char *server_list);
 
 /* Writes the 101 answer into out[size]; returns its length, or 0 if it does
- * not fit. protocol may be NULL. */
-size_t iws__ws_response_101(const char *key, const char *protocol, char *out,
-                            size_t size);
+ * not fit. protocol and extensions (the Sec-WebSocket-Extensions value) may
+ * be NULL. */
+size_t iws__ws_response_101(const char *key, const char *protocol,
+                            const char *extensions, char *out, size_t size);
 
 /* Writes a complete HTTP refusal (status line, Connection: close, the headers
  * the status needs such as Sec-WebSocket-Version for 426, a short text body)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../backend/backend.h"
+#include "deflate.h"
 #include "handshake.h"
 #include "iocpws.h"
 #include "platform.h"
@@ -20,7 +21,7 @@ struct ssl_st;
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 21
+#define IWS__OPT_INT_LAST 38
 #define IWS__OPT_STR_FIRST 10001
 #define IWS__OPT_STR_LAST 10011
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
@@ -64,6 +65,9 @@ void iws__chunk_unref(iws__chunk *c);
 /* Encodes one unfragmented server frame (unmasked) with wslay. NULL on OOM. */
 iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
                               size_t len);
+/* The same with RSV1 set (a permessage-deflate message) when `rsv1`. */
+iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
+                                  const void *payload, size_t len);
 /* Encodes a close frame (code 0 = empty payload). */
 iws__chunk *iws__frame_close(uint32_t code, const char *reason, size_t len);
 
@@ -171,6 +175,14 @@ struct iws__conn {
   uint32_t tls_reneg;   /* the client tried to renegotiate */
   char *tls_error;      /* the reason of tls_failed, for on_error */
 
+  /* --- permessage-deflate --- */
+  iws__pmd_params pmd;    /* negotiated; immutable after the handshake */
+  iws__zstream *pmd_tx;   /* context-takeover compressor; under lock */
+  uint32_t pmd_tx_fresh;  /* a shared (broadcast) frame went out since:
+                             reset pmd_tx first; under lock */
+  iws__zstream *pmd_rx;   /* context-takeover inflater; strand only */
+  uint32_t pmd_fail;      /* close code of a failed inflate; strand only */
+
   /* --- immutable after the handshake --- */
   char *path;
   char *protocol;
@@ -210,6 +222,11 @@ typedef struct iws__runcfg {
   uint32_t send_queue_policy, log_level;
   const char *subprotocols;
   uint64_t tls_handshake_timeout_ms;
+  /* permessage-deflate */
+  uint32_t deflate;
+  iws__pmd_config pmd;
+  iws__pmd_deflate_cfg pmd_deflate; /* window_bits = the server maximum */
+  uint64_t deflate_threshold, deflate_max_inflated;
 } iws__runcfg;
 
 /* Listener tags the core gives the back end (iws__be_listen.tag). */
@@ -284,6 +301,22 @@ iws__conn **iws__table_snapshot(iws_server *s, size_t *count);
 /* Queues a data or ping frame; returns IWS_OK or an IWS_E_* code. `data_msg`
  * = counts against the send-queue limit. */
 int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg);
+/* Sends one data message (text or binary), compressed when the connection
+ * negotiated permessage-deflate and the message is long enough. */
+int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
+                               const void *data, size_t len);
+/* Broadcast: frames shared by several receivers, made on demand. */
+typedef struct iws__shared_frames {
+  uint32_t opcode;
+  const void *data;
+  size_t len;
+  iws__chunk *plain;
+  iws__chunk *deflated[16]; /* by server window bits */
+  int failed;               /* out of memory making one */
+} iws__shared_frames;
+/* Queues the right shared frame for c; IWS_OK or an IWS_E_* code. */
+int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f);
+void iws__shared_frames_free(iws__shared_frames *f);
 int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
                         uint32_t len);
 int32_t iws__conn_disconnect(iws__conn *c);

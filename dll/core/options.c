@@ -32,6 +32,20 @@ static const iws__opt_int_spec INT_SPECS[] = {
      "tls_min_version"},
     {IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, 0, 3600000, 10000,
      "tls_handshake_timeout_ms"},
+    {IWS_OPT_DEFLATE, 0, 1, 0, "deflate"},
+    {IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS, 9, 15, 15,
+     "deflate_server_max_window_bits"},
+    {IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS, 9, 15, 15,
+     "deflate_client_max_window_bits"},
+    {IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER, 0, 1, 1,
+     "deflate_server_no_context_takeover"},
+    {IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER, 0, 1, 1,
+     "deflate_client_no_context_takeover"},
+    {IWS_OPT_DEFLATE_MEM_LEVEL, 1, 9, 8, "deflate_mem_level"},
+    {IWS_OPT_DEFLATE_LEVEL, 0, 9, 6, "deflate_level"},
+    {IWS_OPT_DEFLATE_THRESHOLD, 0, INT64_C(1) << 31, 64, "deflate_threshold"},
+    {IWS_OPT_DEFLATE_MAX_INFLATED_SIZE, 0, INT64_C(1) << 31, 0,
+     "deflate_max_inflated_size"},
 };
 
 /* String options: number, default, longest value accepted, name. */

@@ -320,6 +320,22 @@ static void resolve_runcfg(iws_server *s) {
   rc->subprotocols = iws__options_str(&s->opt, IWS_OPT_SUBPROTOCOLS);
   rc->tls_handshake_timeout_ms =
       (uint64_t)o[IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS];
+  rc->deflate = (uint32_t)o[IWS_OPT_DEFLATE];
+  rc->pmd.server_max_window_bits =
+      (uint32_t)o[IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS];
+  rc->pmd.client_max_window_bits =
+      (uint32_t)o[IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS];
+  rc->pmd.server_no_context_takeover =
+      (uint32_t)o[IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER];
+  rc->pmd.client_no_context_takeover =
+      (uint32_t)o[IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER];
+  rc->pmd_deflate.window_bits = (int)rc->pmd.server_max_window_bits;
+  rc->pmd_deflate.mem_level = (int)o[IWS_OPT_DEFLATE_MEM_LEVEL];
+  rc->pmd_deflate.level = (int)o[IWS_OPT_DEFLATE_LEVEL];
+  rc->deflate_threshold = (uint64_t)o[IWS_OPT_DEFLATE_THRESHOLD];
+  rc->deflate_max_inflated = o[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE]
+                                 ? (uint64_t)o[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE]
+                                 : rc->max_message_size;
 }
 
 static void stop_workers(iws_server *s, uint32_t count) {
@@ -695,7 +711,6 @@ IWS_API int32_t IWS_CALL iws_send(iws_server *s, iws_conn_id id,
                                   uint32_t opcode, const void *data,
                                   uint64_t length) {
   iws__conn *c;
-  iws__chunk *chunk;
   int32_t rc;
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
   if (opcode == IWS_OP_PING) return fail(s, IWS_E_INVALID_ARG);
@@ -703,13 +718,7 @@ IWS_API int32_t IWS_CALL iws_send(iws_server *s, iws_conn_id id,
   if (rc != IWS_OK) return fail(s, rc);
   c = find_conn(s, id);
   if (!c) return fail(s, IWS_E_NO_CONNECTION);
-  chunk = iws__frame_encode(opcode, data, (size_t)length);
-  if (!chunk) {
-    iws__conn_unref(c);
-    return fail(s, IWS_E_NOMEM);
-  }
-  rc = iws__conn_send_chunk(c, chunk, 1);
-  iws__chunk_unref(chunk);
+  rc = iws__conn_send_message(c, opcode, data, (size_t)length);
   iws__conn_unref(c);
   return fail(s, rc);
 }
@@ -778,7 +787,7 @@ static int32_t broadcast(iws_server *s, uint32_t opcode, const void *data,
                          uint32_t exclude_count, iws_filter_fn filter,
                          void *context, uint32_t *sent) {
   iws__conn **list;
-  iws__chunk *chunk;
+  iws__shared_frames frames;
   size_t n, i;
   uint32_t count = 0;
   int32_t rc;
@@ -787,14 +796,14 @@ static int32_t broadcast(iws_server *s, uint32_t opcode, const void *data,
   if (!exclude && exclude_count) return fail(s, IWS_E_INVALID_ARG);
   rc = check_message(s, opcode, data, length);
   if (rc != IWS_OK) return fail(s, rc);
-  /* One frame for everybody: each queue holds a reference to it. */
-  chunk = iws__frame_encode(opcode, data, (size_t)length);
-  if (!chunk) return fail(s, IWS_E_NOMEM);
+  /* One frame for everybody (one per compressed variant): each queue holds
+   * a reference to it. */
+  memset(&frames, 0, sizeof(frames));
+  frames.opcode = opcode;
+  frames.data = data;
+  frames.len = (size_t)length;
   list = iws__table_snapshot(s, &n);
-  if (!list) {
-    iws__chunk_unref(chunk);
-    return fail(s, IWS_E_NOMEM);
-  }
+  if (!list) return fail(s, IWS_E_NOMEM);
   for (i = 0; i < n; i++) {
     iws__conn *c = list[i];
     uint32_t k;
@@ -808,12 +817,11 @@ static int32_t broadcast(iws_server *s, uint32_t opcode, const void *data,
       iws__mutex_unlock(&c->lock);
       if (!skip) skip = !filter(c->id, ud, context);
     }
-    if (!skip &&
-        iws__conn_send_chunk(c, chunk, opcode != IWS_OP_PING) == IWS_OK)
-      count++;
+    if (!skip && iws__conn_send_shared(c, &frames) == IWS_OK) count++;
   }
   release_snapshot(list, n);
-  iws__chunk_unref(chunk);
+  iws__shared_frames_free(&frames);
+  if (frames.failed && !count) return fail(s, IWS_E_NOMEM);
   if (sent) *sent = count;
   return IWS_OK;
 }

@@ -69,24 +69,51 @@ uint32_t iws__cpu_count(void) {
  * (a Delphi application's own threads that send). */
 struct iws__tls_key {
   DWORD index;
+  int slot;
 };
 
 /* FLS callbacks are NTAPI (__stdcall on x86): calling a cdecl destructor
- * through that type would unbalance the stack on Win32. The core uses one
- * key, so one trampoline with one destructor slot is enough. */
-static void (*volatile fls_destructor)(void *);
+ * through that type would unbalance the stack on Win32. So each key gets one
+ * of a few trampolines, each with its own destructor slot (the core uses
+ * two keys: the frame encoder and the deflate streams; a key made by the
+ * loser of a first-use race is deleted again and its slot reused). */
+#define FLS_SLOTS 8
+static void (*volatile fls_destructors[FLS_SLOTS])(void *);
+static volatile LONG fls_slot_used[FLS_SLOTS];
 
-static VOID NTAPI fls_trampoline(PVOID value) {
-  void (*destructor)(void *) = fls_destructor;
-  if (value && destructor) destructor(value);
-}
+#define FLS_TRAMPOLINE(n)                                  \
+  static VOID NTAPI fls_trampoline##n(PVOID value) {       \
+    void (*destructor)(void *) = fls_destructors[n];       \
+    if (value && destructor) destructor(value);            \
+  }
+FLS_TRAMPOLINE(0)
+FLS_TRAMPOLINE(1)
+FLS_TRAMPOLINE(2)
+FLS_TRAMPOLINE(3)
+FLS_TRAMPOLINE(4)
+FLS_TRAMPOLINE(5)
+FLS_TRAMPOLINE(6)
+FLS_TRAMPOLINE(7)
+static PFLS_CALLBACK_FUNCTION const fls_trampolines[FLS_SLOTS] = {
+    fls_trampoline0, fls_trampoline1, fls_trampoline2, fls_trampoline3,
+    fls_trampoline4, fls_trampoline5, fls_trampoline6, fls_trampoline7};
 
 iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
   iws__tls_key *k = malloc(sizeof(*k));
+  int i;
   if (!k) return NULL;
-  fls_destructor = destructor;
-  k->index = FlsAlloc(fls_trampoline);
+  for (i = 0; i < FLS_SLOTS; i++)
+    if (InterlockedCompareExchange(&fls_slot_used[i], 1, 0) == 0) break;
+  if (i == FLS_SLOTS) {
+    free(k);
+    return NULL;
+  }
+  k->slot = i;
+  fls_destructors[i] = destructor;
+  k->index = FlsAlloc(fls_trampolines[i]);
   if (k->index == FLS_OUT_OF_INDEXES) {
+    fls_destructors[i] = NULL;
+    InterlockedExchange(&fls_slot_used[i], 0);
     free(k);
     return NULL;
   }
@@ -95,7 +122,9 @@ iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
 
 void iws__tls_key_delete(iws__tls_key *key) {
   if (!key) return;
-  FlsFree(key->index);
+  FlsFree(key->index); /* runs the destructor for values still set */
+  fls_destructors[key->slot] = NULL;
+  InterlockedExchange(&fls_slot_used[key->slot], 0);
   free(key);
 }
 

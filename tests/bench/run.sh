@@ -3,24 +3,28 @@
 # (ws://) and TLS (wss://, "iocpws-tls"), against a minimal libwebsockets
 # echo server (lws_echo.c), driven by loadgen.c.
 #
-# usage: tests/bench/run.sh <builddir> [--quick] [--only iocpws|iocpws-tls|lws]
-#                                      [--binary] [--threads T]
+# usage: tests/bench/run.sh <builddir> [--quick]
+#                           [--only iocpws|iocpws-tls|lws|deflate]
+#                           [--binary] [--threads T]
 #
 #   <builddir>     where CMake put echo_server; loadgen and lws_echo are built
 #                  there with gcc -O2 unless an up-to-date one is already there
 #   --quick        3 s per case and only 100 connections for the echo cases
-#   --only NAME    run only one server (iocpws, iocpws-tls or lws)
+#   --only NAME    run only one server (iocpws, iocpws-tls or lws), or only
+#                  the permessage-deflate memory figure (deflate)
 #   --binary       send binary messages instead of text (no UTF-8 validation)
 #   --threads T    loadgen worker threads (all pinned to the loadgen CPU)
 #
 # The server runs pinned to CPU 0 and loadgen to CPU 1 (taskset). Every case
 # gets a fresh server process on a fresh free port. Prints one Markdown table
 # on stdout (progress on stderr); logs and raw RESULT lines go to
-# <builddir>/bench-logs/. Exit status 0 when every case ran, 1 otherwise.
+# <builddir>/bench-logs/. Then deflate_mem.py prints the server's memory per
+# connection at 1000 connections with permessage-deflate on (it needs
+# <builddir>/ws_test_server). Exit status 0 when every case ran, 1 otherwise.
 set -u
 
 usage() {
-    sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -42,9 +46,18 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-case $ONLY in '' | iocpws | iocpws-tls | lws) ;; *) echo "run.sh: --only iocpws|iocpws-tls|lws" >&2; exit 2 ;; esac
+case $ONLY in '' | iocpws | iocpws-tls | lws | deflate) ;; *) echo "run.sh: --only iocpws|iocpws-tls|lws|deflate" >&2; exit 2 ;; esac
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# deflate_figure: memory per connection with permessage-deflate
+deflate_figure() {
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null
+    /usr/bin/python3 "$HERE/deflate_mem.py" "$BUILD" --conns 1000
+}
+if [ "$ONLY" = deflate ]; then
+    deflate_figure
+    exit $?
+fi
 mkdir -p "$BUILD" || exit 1
 BUILD=$(cd "$BUILD" && pwd)
 LOGS=$BUILD/bench-logs
@@ -355,6 +368,9 @@ if [ ${#NOTES[@]} -gt 0 ]; then
     echo
     echo "Notes:"
     for n in "${NOTES[@]}"; do echo "- $n"; done
+fi
+if [ -z "$ONLY" ]; then
+    deflate_figure || FAILED=1
 fi
 echo
 echo "Logs and raw RESULT lines: $LOGS"

@@ -208,7 +208,8 @@ void option_defaults_mirror_library() {
   iocpws::server s;  // applies every field of a default options
   iws_server *raw = nullptr;
   iocpws::check(C_(create)(IWS_ABI_VERSION, nullptr, nullptr, &raw));
-  for (int32_t opt = 1; opt <= IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS; ++opt) {
+  for (int32_t opt = 1; opt <= IWS_OPT_DEFLATE_MAX_INFLATED_SIZE; ++opt) {
+    if (opt > IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS && opt < IWS_OPT_DEFLATE) continue;  // numbers not in use
     int64_t lib = -1;
     iocpws::check(C_(get_int)(raw, opt, &lib));
     std::ostringstream name;
@@ -240,6 +241,25 @@ void options_are_applied() {
   expect_eq(s.get_int(IWS_OPT_MAX_MESSAGE_SIZE), 12345, "max_message_size");
   expect_eq(s.get_int(IWS_OPT_SEND_QUEUE_POLICY), IWS_QUEUE_ERROR, "policy");
   expect_eq(s.get_int(IWS_OPT_TCP_NODELAY), 0, "tcp_nodelay");
+  o.deflate.enabled = true;
+  o.deflate.server_no_context_takeover = false;
+  o.deflate.server_max_window_bits = 10;
+  o.deflate.mem_level = 4;
+  o.deflate.threshold = 0;
+  o.deflate.max_inflated_size = 1 << 20;
+  s.configure(o);
+  expect_eq(s.get_int(IWS_OPT_DEFLATE), 1, "deflate.enabled");
+  expect_eq(s.get_int(IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER), 0,
+            "deflate.server_no_context_takeover");
+  expect_eq(s.get_int(IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS), 10,
+            "deflate.server_max_window_bits");
+  expect_eq(s.get_int(IWS_OPT_DEFLATE_MEM_LEVEL), 4, "deflate.mem_level");
+  expect_eq(s.get_int(IWS_OPT_DEFLATE_THRESHOLD), 0, "deflate.threshold");
+  expect_eq(s.get_int(IWS_OPT_DEFLATE_MAX_INFLATED_SIZE), 1 << 20,
+            "deflate.max_inflated_size");
+  o.deflate.server_max_window_bits = 8;  // 9..15
+  expect_error(IWS_E_OPTION_RANGE, [&]() { s.configure(o); },
+               "deflate window 8");
   char buf[128];
   iocpws::check(C_(get_str)(s.native_handle(), IWS_OPT_SUBPROTOCOLS, buf,
                             sizeof buf, nullptr));

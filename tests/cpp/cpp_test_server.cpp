@@ -467,6 +467,15 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   else if (name == "log_level") o.log_level = static_cast<int>(v);
   else if (name == "ipv6_only") o.ipv6_only = v != 0;
   else if (name == "accepts_posted") o.accepts_posted = u;
+  else if (name == "deflate") o.deflate.enabled = v != 0;
+  else if (name == "deflate_server_max_window_bits") o.deflate.server_max_window_bits = u;
+  else if (name == "deflate_client_max_window_bits") o.deflate.client_max_window_bits = u;
+  else if (name == "deflate_server_no_context_takeover") o.deflate.server_no_context_takeover = v != 0;
+  else if (name == "deflate_client_no_context_takeover") o.deflate.client_no_context_takeover = v != 0;
+  else if (name == "deflate_mem_level") o.deflate.mem_level = u;
+  else if (name == "deflate_level") o.deflate.level = u;
+  else if (name == "deflate_threshold") o.deflate.threshold = static_cast<uint64_t>(v);
+  else if (name == "deflate_max_inflated_size") o.deflate.max_inflated_size = static_cast<uint64_t>(v);
   else {
     std::fprintf(stderr, "cpp_test_server: unknown option name in '%s'\n", spec.c_str());
     return false;

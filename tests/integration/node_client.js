@@ -3,7 +3,9 @@
 //
 // Drives ws_test_server with the Node `ws` client (tests/node_modules).
 // Exits 0 when the scenario passes, 1 with a message on stderr otherwise.
-// Scenarios: echo, fragments, close, ping, many.
+// Scenarios: echo, fragments, close, ping, many; deflate, deflate-takeover
+// (permessage-deflate offered; IWS_DEFLATE_EXPECT: the extension the server
+// must answer with, or 'none').
 // For wss:// URLs, IWS_CA names the PEM file of the CA to trust.
 'use strict';
 
@@ -55,12 +57,12 @@ class Client {
     });
   }
 
-  static open(target) {
+  static open(target, perMessageDeflate = false) {
     return withTimeout(
       new Promise((resolve, reject) => {
         const ws = new WebSocket(target, {
           maxPayload: 64 * MIB,
-          perMessageDeflate: false,
+          perMessageDeflate,
           ...TLS,
         });
         ws.once('open', () => resolve(new Client(ws)));
@@ -126,7 +128,53 @@ function textOf(size) {
   return '0123456789abcdef'.repeat(Math.ceil(size / 16) + 1).slice(0, size);
 }
 
+// Echo round trips with permessage-deflate offered by ws (its own
+// compression of every message: threshold 0).
+async function deflateEcho(options) {
+  const c = await Client.open(url, { threshold: 0, ...options });
+  const ext = c.ws.extensions;
+  const want = process.env.IWS_DEFLATE_EXPECT || 'permessage-deflate';
+  if (want === 'none') {
+    expect(ext === '', `extensions negotiated: '${ext}', expected none`);
+  } else {
+    expect(ext.startsWith(want), `extensions '${ext}', expected '${want}...'`);
+  }
+  for (const size of [0, 1, 125, 126, 65535, 65536, MIB, 16 * MIB]) {
+    const text = textOf(size);
+    let got = await c.ask(text);
+    expect(!got.isBinary && got.data.toString('utf8') === text,
+      `deflate text echo of ${size} bytes differs`);
+    const bin = crypto.randomBytes(size);
+    got = await c.ask(bin);
+    expect(got.isBinary && Buffer.compare(got.data, bin) === 0,
+      `deflate binary echo of ${size} bytes differs`);
+  }
+  // repeats: context takeover (if negotiated) carries across messages
+  for (let i = 0; i < 50; i++) {
+    const msg = `{"seq":${i},"payload":"${textOf(300)}"}`;
+    const got = await c.ask(msg);
+    expect(got.data.toString() === msg, `repeat ${i} differs`);
+  }
+  const uni = 'héllo wörld ✓ 🚀'.repeat(20);
+  const got = await c.ask(uni);
+  expect(got.data.toString('utf8') === uni, 'non-ASCII text differs');
+  const closed = await c.close(1000);
+  expect(closed.code === 1000, `close code ${closed.code}`);
+}
+
 const scenarios = {
+  async deflate() {
+    await deflateEcho({});
+  },
+
+  async 'deflate-takeover'() {
+    await deflateEcho({ serverNoContextTakeover: false, clientNoContextTakeover: false });
+  },
+
+  async 'deflate-small-windows'() {
+    await deflateEcho({ serverMaxWindowBits: 10, clientMaxWindowBits: 9 });
+  },
+
   async echo() {
     const c = await Client.open(url);
     for (const size of [0, 1, 125, 126, 65535, 65536, MIB, 16 * MIB]) {

@@ -748,6 +748,20 @@ begin
         else if Value = '1.3' then T.Server.SSLOptions.Version := tls1_3
         else T.Server.SSLOptions.Version := tls1_2;
       end
+      else if Name = 'deflate' then
+      begin
+        { deflate=on | takeover: sgc's Extensions.PerMessage_Deflate }
+        T.Server.Extensions.PerMessage_Deflate.Enabled := True;
+        if Value = 'takeover' then
+        begin
+          T.Server.Extensions.PerMessage_Deflate.ServerNoContextTakeOver := False;
+          T.Server.Extensions.PerMessage_Deflate.ClientNoContextTakeOver := False;
+          T.Server.Extensions.PerMessage_Deflate.ServerMaxWindowBits := 10;
+          T.Server.Extensions.PerMessage_Deflate.MemLevel := 4;
+        end;
+      end
+      else if Name = 'maxdecompressed' then
+        T.Server.Extensions.MaxDecompressedSize := StrToInt64(Value)
       else if (Name = 'handshake') and (Value = 'on') then
         T.Server.OnHandshake := T.OnHandshake
       else if Name = 'heartbeat' then

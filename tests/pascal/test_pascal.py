@@ -363,6 +363,45 @@ def client_context(files):
     return ctx
 
 
+@pytest.mark.parametrize("deflate", ["on", "takeover"])
+def test_per_message_deflate_extension(start_server, deflate):
+    """Extensions.PerMessage_Deflate.Enabled: websockets negotiates it and
+    messages round-trip compressed; MaxDecompressedSize stops a bomb
+    (1009)."""
+    import zlib
+    from iws_helpers import OP_BINARY, handshake_request
+
+    s = start_server(mode="nosync", deflate=deflate, maxdecompressed=100000)
+    text = NON_ASCII * 2000
+
+    async def go():
+        async with connect(url(s), compression="deflate") as ws:
+            ext = ws.response_headers.get("Sec-WebSocket-Extensions")
+            assert ext and ext.startswith("permessage-deflate"), ext
+            if deflate == "takeover":
+                assert "server_max_window_bits" not in ext
+                assert "server_no_context_takeover" not in ext
+            else:
+                assert "server_no_context_takeover" in ext
+            for _ in range(3):
+                assert await ask(ws, text, timeout=30) == text
+            blob = bytes(MIB // 8)
+            await send(ws, blob[:90000])
+            assert await recv(ws, timeout=30) == blob[:90000]
+
+    run(go())
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb = comp.compress(bytes(10 * MIB)) + comp.flush(zlib.Z_SYNC_FLUSH)
+    with RawClient(s.port) as c:
+        request, _ = handshake_request(
+            s.port, extra=["Sec-WebSocket-Extensions: permessage-deflate"])
+        c.send(request)
+        assert c.read_http_response().status == 101
+        c.send_frame(OP_BINARY, bomb[:-4], rsv=4)
+        f = c.expect_close()
+        assert f.close_code == 1009, f
+
+
 @pytest.mark.parametrize("mode", ["async", "nosync"])
 def test_wss_echo_with_sgc_ssl_options(start_server, tls_files, mode):
     """SSL := True with SSLOptions.Port = 0: wss:// on Port, the chain

@@ -204,7 +204,7 @@ static void answers_are_well_formed(void **state) {
   char out[512];
   size_t n;
   (void)state;
-  n = iws__ws_response_101("dGhlIHNhbXBsZSBub25jZQ==", "chat", out,
+  n = iws__ws_response_101("dGhlIHNhbXBsZSBub25jZQ==", "chat", NULL, out,
                            sizeof(out));
   assert_int_equal(n, strlen(out));
   assert_non_null(strstr(out, "HTTP/1.1 101 Switching Protocols\r\n"));
@@ -213,9 +213,9 @@ static void answers_are_well_formed(void **state) {
   assert_non_null(strstr(out, "Sec-WebSocket-Protocol: chat\r\n"));
   assert_memory_equal(out + n - 4, "\r\n\r\n", 4);
 
-  n = iws__ws_response_101("dGhlIHNhbXBsZSBub25jZQ==", NULL, out, sizeof(out));
+  n = iws__ws_response_101("dGhlIHNhbXBsZSBub25jZQ==", NULL, NULL, out, sizeof(out));
   assert_null(strstr(out, "Sec-WebSocket-Protocol"));
-  assert_int_equal(iws__ws_response_101("dGhlIHNhbXBsZSBub25jZQ==", NULL, out,
+  assert_int_equal(iws__ws_response_101("dGhlIHNhbXBsZSBub25jZQ==", NULL, NULL, out,
                                         20),
                    0);
 
