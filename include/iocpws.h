@@ -454,7 +454,10 @@ IWS_API int32_t IWS_CALL iws_get_str(iws_server *server, int32_t option,
  * IWS_E_ADDRESS; IWS_E_BIND; IWS_E_LISTEN; IWS_E_THREAD; IWS_E_NOMEM;
  * IWS_E_SYSTEM; IWS_E_IN_CALLBACK; since 0.3 IWS_E_TLS_CONFIG (TLS options,
  * with OpenSSL's reason) and IWS_E_OPTION_RANGE (IWS_OPT_PORT and
- * IWS_OPT_TLS_PORT both -1: nothing to listen on). Details: iws_last_error.
+ * IWS_OPT_TLS_PORT both -1: nothing to listen on); since 0.4
+ * IWS_E_OPTION_RANGE also for an IWS_OPT_REDIS_URL it cannot parse (the
+ * Redis links then connect in the background: an unreachable Redis does not
+ * fail the start). Details: iws_last_error.
  * Owner thread. */
 IWS_API int32_t IWS_CALL iws_start(iws_server *server);
 
