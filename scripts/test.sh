@@ -24,10 +24,19 @@
 #   pascal-win32      build-win64|win32/iocpws.dll, run under Wine; without
 #                     32-bit Wine pascal-win32 builds everything and prints
 #                     SKIPPED for its runtime reports.
+#   cpp               the C++ binding (bindings/cpp/iocpws.hpp) and the run-time
+#                     loader (include/iocpws_loader.h): g++ and clang++,
+#                     C++11 and C++17, -Werror, linked and loaded, checked in
+#                     process and against real clients (tests/cpp/run.sh)
+#   cpp-win64, cpp-win32  the same programs built with mingw-w64, run under
+#                     Wine against iocpws.dll, linked through the import
+#                     library and through the loader; without 32-bit Wine
+#                     the cpp-win32 runtime part prints SKIPPED (its build
+#                     and import checks still run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -116,6 +125,19 @@ windows_tier() { # windows_tier x86_64|i686 <name>
   return $status
 }
 
+cpp_windows_tier() { # cpp_windows_tier x86_64|i686 <name>: tests/cpp/run.sh windows
+  local arch=$1 name=$2 dir=build-$2 prefix
+  bash scripts/install-windows-deps.sh >"$RESULTS/cpp-$name-install.log" 2>&1 ||
+    { tail -20 "$RESULTS/cpp-$name-install.log"; return 1; }
+  bash scripts/build-windows-deps.sh "$arch" >"$RESULTS/cpp-$name-deps.log" 2>&1 ||
+    { tail -30 "$RESULTS/cpp-$name-deps.log"; return 1; }
+  prefix=$(bash scripts/build-windows-deps.sh --print-prefix "$arch") || return 1
+  build "$dir" -DCMAKE_BUILD_TYPE=Release -DIWS_BUILD_TESTS=ON \
+    -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
+    -DIWS_DEPS_PREFIX="$prefix" || return 1
+  bash tests/cpp/run.sh windows "$arch" "$ROOT/$dir" "$RESULTS"
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=66}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -156,6 +178,13 @@ for tier in $TIERS; do
       windows_dll "$arch" "${tier#pascal-}" &&
         bash tests/pascal/run.sh "${tier#pascal-}" "$ROOT/build-${tier#pascal-}" "$RESULTS" ||
         note_failure "$tier" ;;
+    cpp)
+      REPORTS+=($(bash tests/cpp/run.sh --reports cpp))
+      build build "${LINUX_BUILD[@]}" && bash tests/cpp/run.sh native "$RESULTS" || note_failure cpp ;;
+    cpp-win64 | cpp-win32)
+      REPORTS+=($(bash tests/cpp/run.sh --reports "$tier"))
+      if [ "$tier" = cpp-win64 ]; then arch=x86_64; else arch=i686; fi
+      cpp_windows_tier "$arch" "${tier#cpp-}" || note_failure "$tier" ;;
     *)
       note_failure "unknown tier '$tier'" ;;
   esac

@@ -1,0 +1,1039 @@
+// iocpws.hpp - C++ bindings for the iocpws WebSocket server engine.
+//
+// Header-only, C++11 and later, no dependency besides the C headers in
+// include/ (iocpws.h, and iocpws_loader.h for the run-time route). Written
+// for g++, clang and C++Builder's clang-based compilers (bcc32c, bcc64,
+// bcc64x): no C++14 features, no <thread>/<mutex> (mingw's win32 thread
+// model lacks them), calling conventions through the C header's IWS_CALL /
+// IWS_CALLBACK.
+//
+//   #include "iocpws.hpp"
+//
+//   iocpws::options opt;
+//   opt.port = 8080;
+//   iocpws::server srv(opt);
+//   srv.on_message([](const iocpws::connection &c, const iocpws::message &m) {
+//     c.send(m);                                   // echo
+//   });
+//   srv.start();
+//
+// Two ways to reach the library (bindings/cpp/README.md):
+//  - linked (default): calls iws_* directly; link the import library
+//    (libiocpws.dll.a, iocpws.lib, or one made with implib/mkexp) or
+//    -liocpws on Linux.
+//  - loaded at run time: #define IOCPWS_DYNAMIC before including this header
+//    (or pass -DIOCPWS_DYNAMIC to the compiler for the whole program). Calls
+//    go through the table iocpws_loader.h fills; no import library is
+//    needed. The library is loaded by the first call that needs it (or by
+//    iocpws::load(path)) and stays loaded until the process ends. Both
+//    routes may even be mixed in one program: the classes that call the
+//    library live in different inline namespaces, so they never collide at
+//    link time; error, options, message and the enums are shared.
+//
+// Threads. Handlers run on the library's threads (I/O threads, or worker
+// threads with options::worker_threads > 0), never on the thread that calls
+// start(). One connection's handlers never run concurrently and arrive in
+// order: on_connect, on_message..., on_disconnect exactly once. Different
+// connections' handlers run concurrently: guard shared state. connection's
+// send/close/ping and server::broadcast* are safe from any thread, inside
+// handlers too. Construction, configure(), start(), stop(), the handler
+// setters and destruction belong to the owner thread and must not be called
+// from inside a handler (configure(), start() and stop() throw error with
+// IWS_E_IN_CALLBACK there, the setters IWS_E_BAD_STATE; the destructor
+// cannot throw: see ~server).
+//
+// Errors. A failing call throws iocpws::error, which carries the library's
+// code (IWS_E_*) and its symbolic name. Exceptions thrown by your handlers
+// never reach the C library: each trampoline catches everything and reports
+// it to on_exception (or, without one, to on_log at IWS_LOG_ERROR).
+//
+// Texts are std::string holding UTF-8, as the library expects.
+#ifndef IOCPWS_HPP
+#define IOCPWS_HPP
+
+#ifdef IOCPWS_DYNAMIC
+#include "iocpws_loader.h"
+#else
+#include "iocpws.h"
+#endif
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+// IOCPWS_C_(name): the C function iws_<name>, linked or from the loaded table.
+#ifdef IOCPWS_DYNAMIC
+#define IOCPWS_C_(name) (::iocpws::impl::api().name)
+#else
+#define IOCPWS_C_(name) (::iws_##name)
+#endif
+
+namespace iocpws {
+
+// What does not call the library (types, error, options, message) is the
+// same for both routes; the rest lives in an inline namespace per route, so
+// translation units built linked and loaded can share one program.
+
+/// A connection id: 64-bit, never 0, never reused within a server's life.
+typedef iws_conn_id conn_id;
+
+/// Counters since the server was created (iws_stats of iocpws.h).
+typedef iws_stats stats;
+
+/// on_connect's answer that accepts a connection; any HTTP status from 400
+/// to 599 refuses it with that status instead.
+const int accept = IWS_ACCEPT;
+
+/// Message kinds (the RFC 6455 opcodes).
+enum class opcode : uint32_t { text = IWS_OP_TEXT, binary = IWS_OP_BINARY };
+
+/// What to do with a peer whose send queue is over options::send_queue_limit.
+enum class queue_policy : int {
+  close = IWS_QUEUE_CLOSE,  ///< close it with 1008 (the send throws IWS_E_CLOSING)
+  error = IWS_QUEUE_ERROR   ///< keep it; the send throws IWS_E_QUEUE_FULL
+};
+
+namespace detail {
+
+// The symbolic name of a status code without calling the library (an error
+// thrown because the library could not be loaded needs one too). The tests
+// compare it with iws_error_name for every code.
+inline const char *code_name(int32_t code) noexcept {
+  switch (code) {
+#define IOCPWS_NAME_(c) \
+  case c:               \
+    return #c;
+    IOCPWS_NAME_(IWS_OK)
+    IOCPWS_NAME_(IWS_E_INVALID_ARG)
+    IOCPWS_NAME_(IWS_E_BAD_STATE)
+    IOCPWS_NAME_(IWS_E_ABI_MISMATCH)
+    IOCPWS_NAME_(IWS_E_UNKNOWN_OPTION)
+    IOCPWS_NAME_(IWS_E_OPTION_TYPE)
+    IOCPWS_NAME_(IWS_E_OPTION_RANGE)
+    IOCPWS_NAME_(IWS_E_IN_CALLBACK)
+    IOCPWS_NAME_(IWS_E_BUFFER_TOO_SMALL)
+    IOCPWS_NAME_(IWS_E_INVALID_UTF8)
+    IOCPWS_NAME_(IWS_E_STRUCT_SIZE)
+    IOCPWS_NAME_(IWS_E_CLOSE_CODE)
+    IOCPWS_NAME_(IWS_E_TOO_LONG)
+    IOCPWS_NAME_(IWS_E_NO_CONNECTION)
+    IOCPWS_NAME_(IWS_E_CLOSING)
+    IOCPWS_NAME_(IWS_E_QUEUE_FULL)
+    IOCPWS_NAME_(IWS_E_MESSAGE_TOO_BIG)
+    IOCPWS_NAME_(IWS_E_PROTOCOL)
+    IOCPWS_NAME_(IWS_E_HANDSHAKE)
+    IOCPWS_NAME_(IWS_E_TIMEOUT)
+    IOCPWS_NAME_(IWS_E_CONNECTION_LOST)
+    IOCPWS_NAME_(IWS_E_NOMEM)
+    IOCPWS_NAME_(IWS_E_SYSTEM)
+    IOCPWS_NAME_(IWS_E_THREAD)
+    IOCPWS_NAME_(IWS_E_ADDRESS)
+    IOCPWS_NAME_(IWS_E_BIND)
+    IOCPWS_NAME_(IWS_E_LISTEN)
+#undef IOCPWS_NAME_
+    default:
+      return "IWS_E_UNKNOWN";
+  }
+}
+
+}  // namespace detail
+
+/// The exception every failing call throws. code() is the library's status
+/// code (IWS_E_*, always negative), name() its symbol ("IWS_E_BIND"), what()
+/// a sentence naming the call and the library's detail, e.g.
+/// "iws_start: IWS_E_BIND: bind 0.0.0.0 port 80: Permission denied".
+class error : public std::runtime_error {
+ public:
+  error(int32_t code, const std::string &message)
+      : std::runtime_error(message), code_(code) {}
+  /// The IWS_E_* status code.
+  int32_t code() const noexcept { return code_; }
+  /// The code's symbolic name, e.g. "IWS_E_QUEUE_FULL" (static string).
+  const char *name() const noexcept { return detail::code_name(code_); }
+
+ private:
+  int32_t code_;
+};
+
+/// A peer's address: IP as text (IPv4-mapped IPv6 shown as IPv4) and port.
+struct peer_address {
+  std::string ip;
+  uint16_t port;
+  peer_address() : port(0) {}
+};
+
+/// A received message: a view of the library's buffer, valid only during
+/// the on_message call (copy what you keep: text() / bytes()).
+class message {
+ public:
+  /// A view of size bytes at data (the trampoline makes these).
+  message(opcode kind, const uint8_t *data, std::size_t size) noexcept
+      : kind_(kind), data_(data), size_(size) {}
+  /// opcode::text (the payload is valid UTF-8) or opcode::binary.
+  opcode kind() const noexcept { return kind_; }
+  bool is_text() const noexcept { return kind_ == opcode::text; }
+  bool is_binary() const noexcept { return kind_ == opcode::binary; }
+  /// The payload (valid UTF-8 for text; not NUL-terminated; may be nullptr
+  /// when size() is 0).
+  const uint8_t *data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  /// A copy of the payload as a string (UTF-8 for text messages).
+  std::string text() const {
+    return size_ ? std::string(reinterpret_cast<const char *>(data_), size_)
+                 : std::string();
+  }
+  /// A copy of the payload as bytes.
+  std::vector<uint8_t> bytes() const {
+    return std::vector<uint8_t>(data_, data_ + size_);
+  }
+
+ private:
+  opcode kind_;
+  const uint8_t *data_;
+  std::size_t size_;
+};
+
+/// Server configuration; the defaults are the library's (iocpws.h, "Options";
+/// cpp_checks compares them). server's constructor and configure() apply
+/// every field, so a default-constructed options resets a server to the
+/// library's defaults. A plain struct: no thread rules of its own.
+struct options {
+  std::string bind_address = "0.0.0.0";  ///< IPv4/IPv6 literal; "::" = both
+  uint32_t port = 0;                     ///< 0 = any free port (server::port())
+  uint32_t io_threads = 0;               ///< 0 = one per CPU
+  uint32_t worker_threads = 0;  ///< 0 = handlers on I/O threads; N = pinned
+  uint64_t max_connections = 0;            ///< 0 = unlimited; over it: 503
+  uint64_t max_message_size = 16u << 20;   ///< inbound over it: close 1009
+  uint32_t max_handshake_size = 8192;      ///< over it: HTTP 431
+  uint32_t handshake_timeout_ms = 10000;   ///< 0 = none
+  uint32_t heartbeat_interval_ms = 0;      ///< 0 = no server pings
+  uint32_t heartbeat_timeout_ms = 0;       ///< 0 = no dead-peer check
+  uint64_t send_queue_limit = 32u << 20;   ///< bytes per connection; 0 = none
+  queue_policy send_queue_policy = queue_policy::close;
+  bool tcp_nodelay = true;                 ///< disable Nagle's algorithm
+  uint32_t listen_backlog = 511;
+  uint32_t close_timeout_ms = 5000;  ///< wait for the peer's close frame
+  uint32_t stop_timeout_ms = 3000;   ///< stop() waits this long, then aborts
+  int log_level = IWS_LOG_WARN;      ///< 0 silent .. 4 debug, to on_log
+  bool ipv6_only = false;            ///< IPv6 bind address: refuse IPv4
+  uint32_t accepts_posted = 0;       ///< IOCP: AcceptEx kept posted; 0 = auto
+  /// Subprotocols the server speaks, in preference order.
+  std::vector<std::string> subprotocols;
+};
+
+#ifdef IOCPWS_DYNAMIC
+inline namespace dynamic_abi1 {
+#else
+inline namespace linked_abi1 {
+#endif
+
+namespace impl {
+
+#ifdef IOCPWS_DYNAMIC
+// The library, loaded once per process by a function-local static (its
+// initialisation is thread-safe in C++11; a failed load throws and is tried
+// again by the next call). It is never unloaded: servers may outlive any
+// scope, even static destructors.
+struct library {
+  iws_api table;
+  std::string path;
+  explicit library(const char *p) : path(p ? p : IWS_LOADER_DEFAULT_NAME) {
+    char why[512];
+    int32_t rc = iws_loader_open(p, &table, why, sizeof why);
+    if (rc != IWS_OK) throw error(rc, why);
+  }
+};
+inline library &loaded(const char *path) {
+  static library lib(path);
+  return lib;
+}
+inline const iws_api &api() { return loaded(nullptr).table; }
+#endif
+
+inline std::string describe(int32_t code) {
+  return std::string(detail::code_name(code)) + ": " + IOCPWS_C_(strerror)(code);
+}
+
+// Throws error(rc) for a call on a connection: the sentence of the code
+// (iws_last_error is server-wide, so it may belong to another thread's call).
+inline void check_call(int32_t rc, const char *call) {
+  if (rc < 0) throw error(rc, std::string(call) + ": " + describe(rc));
+}
+
+}  // namespace impl
+
+#ifdef IOCPWS_DYNAMIC
+/// Loads the library now (only with IOCPWS_DYNAMIC). path: a file name or
+/// full path, UTF-8; nullptr = IWS_LOADER_DEFAULT_NAME ("iocpws.dll",
+/// "libiocpws.so.0"). Without this call the first server loads the default
+/// name. Throws error: IWS_E_SYSTEM naming the library that could not be
+/// loaded, IWS_E_ABI_MISMATCH naming a missing function or a library with
+/// another ABI, IWS_E_BAD_STATE when the library was already loaded from
+/// another path. Any thread.
+inline void load(const char *path = nullptr) {
+  impl::library &lib = impl::loaded(path);
+  if (path != nullptr && lib.path != path)
+    throw error(IWS_E_BAD_STATE,
+                std::string("iocpws::load: the library is already loaded from ") +
+                    lib.path);
+}
+
+/// The function table the run-time route calls through (loads the library
+/// if needed, see load()).
+inline const iws_api &api() { return impl::api(); }
+#endif
+
+/// Throws error when rc is a failure (negative); returns rc otherwise.
+inline int32_t check(int32_t rc) {
+  if (rc < 0) throw error(rc, impl::describe(rc));
+  return rc;
+}
+
+/// The library's version, "X.Y.Z". Any thread.
+inline std::string version() { return IOCPWS_C_(version_string)(); }
+
+/// The library's version as X*1000000 + Y*1000 + Z. Any thread.
+inline uint32_t version_number() { return IOCPWS_C_(version)(); }
+
+/// The sentence for a status code ("unknown error" for unknown codes).
+inline std::string strerror(int32_t code) { return IOCPWS_C_(strerror)(code); }
+
+/// A connection of a server: a small value (the server's handle and the
+/// connection id), cheap to copy and to keep. Every method is safe from any
+/// thread, inside handlers too. Once the connection is gone (after its
+/// on_disconnect returned) the id stays dead: calls throw error with
+/// IWS_E_NO_CONNECTION, they never reach a newer connection. A connection
+/// must not be used after its server was destroyed.
+class connection {
+ public:
+  /// A null connection (id 0): what on_error and on_exception get for
+  /// problems that concern no connection.
+  connection() noexcept : server_(nullptr), id_(0) {}
+  /// The connection `id` of the library's server `server` (what the
+  /// handlers get; server::connection_by_id makes one too). Not checked.
+  connection(iws_server *server, conn_id id) noexcept
+      : server_(server), id_(id) {}
+
+  /// The 64-bit id (0 for the null connection).
+  conn_id id() const noexcept { return id_; }
+  /// False for the null connection.
+  explicit operator bool() const noexcept { return id_ != 0; }
+  /// The library's server handle, for iws_* calls this wrapper lacks.
+  iws_server *native_server() const noexcept { return server_; }
+
+  /// Queues a text message (UTF-8; invalid UTF-8 throws
+  /// IWS_E_INVALID_UTF8). Never blocks on the network; inside this
+  /// connection's handler it is written when the handler returns. Throws
+  /// error: IWS_E_NO_CONNECTION, IWS_E_CLOSING, IWS_E_MESSAGE_TOO_BIG,
+  /// IWS_E_QUEUE_FULL, IWS_E_BAD_STATE (server stopped), IWS_E_NOMEM.
+  void send_text(const std::string &utf8) const {
+    send_text(utf8.data(), utf8.size());
+  }
+  void send_text(const char *utf8, std::size_t size) const {
+    impl::check_call(try_send_text(utf8, size), "iws_send_text");
+  }
+  /// Queues a binary message; throws like send_text.
+  void send_binary(const void *data, std::size_t size) const {
+    impl::check_call(try_send_binary(data, size), "iws_send_binary");
+  }
+  void send_binary(const std::vector<uint8_t> &data) const {
+    send_binary(data.empty() ? nullptr : &data[0], data.size());
+  }
+  /// Sends a message of the given kind (echo: c.send(m) in on_message).
+  void send(opcode kind, const void *data, std::size_t size) const {
+    impl::check_call(try_send(kind, data, size), "iws_send");
+  }
+  void send(const message &m) const { send(m.kind(), m.data(), m.size()); }
+
+  /// The non-throwing forms: return IWS_OK or the IWS_E_* code.
+  int32_t try_send_text(const char *utf8, std::size_t size) const noexcept {
+    return try_send(opcode::text, utf8, size);
+  }
+  int32_t try_send_text(const std::string &utf8) const noexcept {
+    return try_send(opcode::text, utf8.data(), utf8.size());
+  }
+  int32_t try_send_binary(const void *data, std::size_t size) const noexcept {
+    return try_send(opcode::binary, data, size);
+  }
+  int32_t try_send(opcode kind, const void *data,
+                   std::size_t size) const noexcept {
+    try {
+      return IOCPWS_C_(send)(server_, id_, static_cast<uint32_t>(kind), data,
+                             static_cast<uint64_t>(size));
+    } catch (...) {  // only the run-time route can throw: library not loaded
+      return IWS_E_SYSTEM;
+    }
+  }
+
+  /// Sends a ping with a payload of at most 125 bytes (IWS_E_TOO_LONG).
+  void ping(const std::string &payload = std::string()) const {
+    impl::check_call(
+        IOCPWS_C_(ping)(server_, id_, payload.data(),
+                        static_cast<uint32_t>(payload.size())),
+        "iws_ping");
+  }
+
+  /// Starts the close handshake with code (1000-1003, 1007-1011, 3000-4999;
+  /// else IWS_E_CLOSE_CODE) and a UTF-8 reason of at most 123 bytes
+  /// (IWS_E_TOO_LONG). Data queued before is still sent; on_disconnect
+  /// reports the code. Throws IWS_E_CLOSING when already closing.
+  void close(uint32_t code = IWS_CLOSE_NORMAL,
+             const std::string &reason = std::string()) const {
+    impl::check_call(
+        IOCPWS_C_(close)(server_, id_, code, reason.data(),
+                         static_cast<uint32_t>(reason.size())),
+        "iws_close");
+  }
+
+  /// Drops the TCP connection at once, without a close handshake
+  /// (on_disconnect reports 1006).
+  void disconnect() const {
+    impl::check_call(IOCPWS_C_(disconnect)(server_, id_), "iws_disconnect");
+  }
+
+  /// The peer's IP address and port.
+  peer_address peer() const {
+    char buf[IWS_ADDRESS_SIZE];
+    uint32_t port = 0;
+    impl::check_call(
+        IOCPWS_C_(conn_peer)(server_, id_, buf, sizeof buf, &port),
+        "iws_conn_peer");
+    peer_address a;
+    a.ip = buf;
+    a.port = static_cast<uint16_t>(port);
+    return a;
+  }
+
+  /// The request-target of the handshake, e.g. "/chat?room=1".
+  std::string path() const {
+    return fetch(IOCPWS_C_(conn_path), "iws_conn_path");
+  }
+
+  /// The negotiated subprotocol ("" if none).
+  std::string protocol() const {
+    return fetch(IOCPWS_C_(conn_protocol), "iws_conn_protocol");
+  }
+
+  /// Attaches a pointer of yours to the connection (nullptr clears it). The
+  /// library never frees it: free it in on_disconnect.
+  void set_user_data(void *data) const {
+    impl::check_call(IOCPWS_C_(conn_set_user_data)(server_, id_, data),
+                       "iws_conn_set_user_data");
+  }
+  /// The pointer set_user_data attached (nullptr if none).
+  void *user_data() const {
+    void *data = nullptr;
+    impl::check_call(IOCPWS_C_(conn_get_user_data)(server_, id_, &data),
+                       "iws_conn_get_user_data");
+    return data;
+  }
+  /// user_data() as a T*.
+  template <class T>
+  T *user_data_as() const {
+    return static_cast<T *>(user_data());
+  }
+
+  friend bool operator==(const connection &a, const connection &b) noexcept {
+    return a.server_ == b.server_ && a.id_ == b.id_;
+  }
+  friend bool operator!=(const connection &a, const connection &b) noexcept {
+    return !(a == b);
+  }
+
+ private:
+  typedef int32_t(IWS_CALL *string_getter)(iws_server *, iws_conn_id, char *,
+                                           uint32_t, uint32_t *);
+  std::string fetch(string_getter get, const char *call) const {
+    char small[256];
+    uint32_t needed = 0;
+    int32_t rc = get(server_, id_, small, sizeof small, &needed);
+    if (rc == IWS_OK) return small;
+    if (rc != IWS_E_BUFFER_TOO_SMALL) impl::check_call(rc, call);
+    std::vector<char> big(needed > 0 ? needed : 1);
+    impl::check_call(get(server_, id_, &big[0],
+                           static_cast<uint32_t>(big.size()), &needed),
+                       call);
+    return std::string(&big[0]);
+  }
+
+  iws_server *server_;
+  conn_id id_;
+};
+
+/// The handshake request, handed to on_connect and valid only during it
+/// (copy what you keep). Its methods run on the on_connect thread.
+class request {
+ public:
+  /// Wraps the library's request (the trampoline makes these).
+  explicit request(iws_request *native) noexcept : r_(native) {}
+  /// The request-target, e.g. "/chat?room=1".
+  std::string path() const {
+    const char *p = IOCPWS_C_(request_path)(r_);
+    return p ? p : "";
+  }
+  /// True when the client sent header `name` (case-insensitive).
+  bool has_header(const std::string &name) const {
+    return IOCPWS_C_(request_header)(r_, name.c_str()) != nullptr;
+  }
+  /// The header's (first) value, or fallback when it is absent.
+  std::string header(const std::string &name,
+                     const std::string &fallback = std::string()) const {
+    const char *v = IOCPWS_C_(request_header)(r_, name.c_str());
+    return v ? v : fallback;
+  }
+  /// Every header as (name, value), in the order received.
+  std::vector<std::pair<std::string, std::string> > headers() const {
+    std::vector<std::pair<std::string, std::string> > all;
+    uint32_t n = IOCPWS_C_(request_header_count)(r_);
+    for (uint32_t i = 0; i < n; ++i) {
+      const char *name = nullptr;
+      const char *value = nullptr;
+      if (IOCPWS_C_(request_header_at)(r_, i, &name, &value) == IWS_OK)
+        all.push_back(std::make_pair(std::string(name ? name : ""),
+                                     std::string(value ? value : "")));
+    }
+    return all;
+  }
+  /// The subprotocols the client offered, in its order.
+  std::vector<std::string> protocols() const {
+    std::vector<std::string> all;
+    uint32_t n = IOCPWS_C_(request_protocol_count)(r_);
+    for (uint32_t i = 0; i < n; ++i) {
+      const char *p = IOCPWS_C_(request_protocol_at)(r_, i);
+      if (p) all.push_back(p);
+    }
+    return all;
+  }
+  /// Chooses the subprotocol to answer with; it must be one the client
+  /// offered (else throws IWS_E_INVALID_ARG). "" = none.
+  void select_protocol(const std::string &protocol) {
+    impl::check_call(
+        IOCPWS_C_(request_select_protocol)(
+            r_, protocol.empty() ? nullptr : protocol.c_str()),
+        "iws_request_select_protocol");
+  }
+  /// The library's request, for iws_request_* calls this wrapper lacks.
+  iws_request *native_handle() const noexcept { return r_; }
+
+ private:
+  iws_request *r_;
+};
+
+/// The handler types (see server::on_connect and the others; they run on
+/// library threads).
+typedef std::function<int(const connection &, request &)> connect_handler;
+typedef std::function<void(const connection &, const message &)>
+    message_handler;
+typedef std::function<void(const connection &, uint32_t code,
+                           const std::string &reason)>
+    disconnect_handler;
+typedef std::function<void(const connection &, const error &)> error_handler;
+typedef std::function<void(const connection &, std::exception_ptr)>
+    exception_handler;
+typedef std::function<void(int level, const std::string &message)> log_handler;
+/// broadcast_if's choice: true = this connection receives the message.
+typedef std::function<bool(const connection &)> filter;
+
+namespace impl {
+
+// What the C callbacks reach through their user pointer. It lives on the
+// heap so that moving a server never moves it.
+struct state {
+  iws_server *handle;
+  connect_handler on_connect;
+  message_handler on_message;
+  disconnect_handler on_disconnect;
+  error_handler on_error;
+  exception_handler on_exception;
+  log_handler on_log;
+  // Set when the server was destroyed inside one of its own handlers: the
+  // handle could not be freed, so it and this state are kept, and no user
+  // handler is called any more (see ~server).
+  std::atomic<bool> orphaned;
+
+  state() : handle(nullptr), orphaned(false) {}
+  state(const state &) = delete;
+  state &operator=(const state &) = delete;
+
+  static std::string what_of(std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception &x) {
+      return x.what();
+    } catch (...) {
+      return "an exception not derived from std::exception";
+    }
+  }
+
+  // Reports an exception that escaped handler `where`. Never throws.
+  void report(const connection &c, const char *where,
+              std::exception_ptr e) noexcept {
+    try {
+      if (on_exception) {
+        on_exception(c, e);
+      } else if (on_log) {
+        std::string line = std::string("iocpws: exception escaped the ") +
+                           where + " handler";
+        if (c) line += " (connection " + std::to_string(c.id()) + ")";
+        on_log(IWS_LOG_ERROR, line + ": " + what_of(e));
+      }
+    } catch (...) {
+      // The reporter failed as well: nothing is left to tell.
+    }
+  }
+
+  static int32_t IWS_CALLBACK connect_cb(iws_server *s, iws_conn_id id,
+                                         iws_request *r, void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load()) return 503;
+    if (!st->on_connect) return IWS_ACCEPT;
+    try {
+      request req(r);
+      return static_cast<int32_t>(st->on_connect(connection(s, id), req));
+    } catch (...) {
+      st->report(connection(s, id), "on_connect", std::current_exception());
+      return 500;
+    }
+  }
+
+  static void IWS_CALLBACK message_cb(iws_server *s, iws_conn_id id,
+                                      uint32_t op, const uint8_t *data,
+                                      uint64_t length, void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_message) return;
+    try {
+      st->on_message(connection(s, id),
+                     message(op == IWS_OP_TEXT ? opcode::text : opcode::binary,
+                             data, static_cast<std::size_t>(length)));
+    } catch (...) {
+      st->report(connection(s, id), "on_message", std::current_exception());
+    }
+  }
+
+  static void IWS_CALLBACK disconnect_cb(iws_server *s, iws_conn_id id,
+                                         uint32_t code, const char *reason,
+                                         uint32_t reason_length, void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_disconnect) return;
+    try {
+      st->on_disconnect(connection(s, id), code,
+                        reason_length ? std::string(reason, reason_length)
+                                      : std::string());
+    } catch (...) {
+      st->report(connection(s, id), "on_disconnect", std::current_exception());
+    }
+  }
+
+  static void IWS_CALLBACK error_cb(iws_server *s, iws_conn_id id,
+                                    int32_t code, const char *text,
+                                    void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_error) return;
+    connection c = id ? connection(s, id) : connection();
+    try {
+      st->on_error(c, error(code, text ? text : ""));
+    } catch (...) {
+      st->report(c, "on_error", std::current_exception());
+    }
+  }
+
+  static void IWS_CALLBACK log_cb(iws_server *, int32_t level,
+                                  const char *text, void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_log) return;
+    try {
+      st->on_log(level, text ? text : "");
+    } catch (...) {
+      // Not back into on_log: it is the one that failed.
+      try {
+        if (st->on_exception)
+          st->on_exception(connection(), std::current_exception());
+      } catch (...) {
+      }
+    }
+  }
+
+  // Orphaning: drop every connection (allowed inside a callback).
+  static int32_t IWS_CALLBACK drop_cb(iws_conn_id id, void *, void *context) {
+    state *st = static_cast<state *>(context);
+    IOCPWS_C_(disconnect)(st->handle, id);
+    return 0;  // and send nothing
+  }
+
+  // A broadcast filter: calls the user's predicate; the first exception it
+  // throws is kept (and the rest receive nothing) to be rethrown on the
+  // broadcasting thread once the C call returned.
+  struct filter_context {
+    iws_server *handle;
+    const filter *pred;
+    std::exception_ptr failure;
+  };
+  static int32_t IWS_CALLBACK filter_cb(iws_conn_id id, void *,
+                                        void *context) {
+    filter_context *fc = static_cast<filter_context *>(context);
+    if (fc->failure) return 0;
+    try {
+      return (*fc->pred)(connection(fc->handle, id)) ? 1 : 0;
+    } catch (...) {
+      fc->failure = std::current_exception();
+      return 0;
+    }
+  }
+
+  // Destroys the handle; see ~server for IWS_E_IN_CALLBACK (the state is
+  // then orphaned, and kept). Returns true when the state may be freed.
+  bool destroy() noexcept {
+    if (handle == nullptr) return true;
+    try {
+      int32_t rc = IOCPWS_C_(destroy)(handle);
+      if (rc != IWS_E_IN_CALLBACK) {
+        handle = nullptr;
+        return true;
+      }
+      orphaned.store(true);
+      uint32_t sent = 0;
+      IOCPWS_C_(broadcast_filter)(handle, IWS_OP_PING, nullptr, 0, &drop_cb,
+                                  this, &sent);
+    } catch (...) {
+      // Only the run-time route can throw (library not loaded), and a
+      // handle exists only once it is loaded.
+    }
+    return false;
+  }
+};
+
+struct state_deleter {
+  void operator()(state *st) const noexcept {
+    if (st->destroy()) delete st;
+    // else: deliberately kept alive, with its handle (see ~server).
+  }
+};
+
+}  // namespace impl
+
+/// A WebSocket server: owns the library's server handle. Movable, not
+/// copyable; a moved-from server is empty (operator bool false) and every
+/// call on it throws error with IWS_E_INVALID_ARG, except destruction and
+/// assignment.
+class server {
+ public:
+  /// Creates a stopped server with these options (it does not listen yet:
+  /// start()). Throws error: IWS_E_ABI_MISMATCH (library of another ABI),
+  /// IWS_E_OPTION_RANGE / IWS_E_ADDRESS (a bad option; what() names it),
+  /// IWS_E_NOMEM; with IOCPWS_DYNAMIC also the load errors of load().
+  /// Owner thread.
+  explicit server(const options &opts = options()) : st_(new impl::state) {
+    iws_callbacks cb;
+    std::memset(&cb, 0, sizeof cb);
+    cb.struct_size = static_cast<uint32_t>(sizeof cb);
+    cb.on_connect = &impl::state::connect_cb;
+    cb.on_message = &impl::state::message_cb;
+    cb.on_disconnect = &impl::state::disconnect_cb;
+    cb.on_error = &impl::state::error_cb;
+    cb.on_log = &impl::state::log_cb;
+    iws_server *h = nullptr;
+    impl::check_call(
+        IOCPWS_C_(create)(IWS_ABI_VERSION, &cb, st_.get(), &h), "iws_create");
+    st_->handle = h;
+    configure(opts);  // on failure st_'s deleter destroys the handle
+  }
+
+  /// Stops the server if it runs (close 1001 to every client, waiting up to
+  /// options::stop_timeout_ms; every on_disconnect runs before it returns)
+  /// and frees it. Never throws.
+  ///
+  /// Destroying a server inside one of its own handlers (directly, or by
+  /// destroying an object that owns it) cannot stop it: stop waits for the
+  /// handlers to return. Then, instead of undefined behaviour, the server
+  /// is orphaned: the library's handle and the handlers' storage are
+  /// deliberately leaked, every open connection is dropped (on_disconnect
+  /// is not called), new clients are refused with HTTP 503, and none of
+  /// your handlers is called again once those running now return. The
+  /// listening socket stays open until the process ends. Destroy servers
+  /// from the owner thread.
+  ~server() = default;
+
+  server(server &&other) noexcept : st_(std::move(other.st_)) {}
+  /// Destroys the server held (as ~server does), then takes other's.
+  server &operator=(server &&other) noexcept {
+    st_ = std::move(other.st_);
+    return *this;
+  }
+  server(const server &) = delete;
+  server &operator=(const server &) = delete;
+
+  /// False once moved from.
+  explicit operator bool() const noexcept { return st_ != nullptr; }
+
+  /// The library's handle, for calls this wrapper does not cover.
+  iws_server *native_handle() const noexcept {
+    return st_ ? st_->handle : nullptr;
+  }
+
+  /// Applies every field of opts (the server must be stopped). Throws error:
+  /// IWS_E_BAD_STATE (running), IWS_E_OPTION_RANGE / IWS_E_ADDRESS with the
+  /// option named in what(), IWS_E_IN_CALLBACK. Fields applied before the
+  /// failing one keep their new value. Owner thread.
+  void configure(const options &o) {
+    set_int(IWS_OPT_PORT, o.port);
+    set_int(IWS_OPT_IO_THREADS, o.io_threads);
+    set_int(IWS_OPT_WORKER_THREADS, o.worker_threads);
+    set_int(IWS_OPT_MAX_CONNECTIONS, static_cast<int64_t>(o.max_connections));
+    set_int(IWS_OPT_MAX_MESSAGE_SIZE,
+            static_cast<int64_t>(o.max_message_size));
+    set_int(IWS_OPT_MAX_HANDSHAKE_SIZE, o.max_handshake_size);
+    set_int(IWS_OPT_HANDSHAKE_TIMEOUT_MS, o.handshake_timeout_ms);
+    set_int(IWS_OPT_HEARTBEAT_INTERVAL_MS, o.heartbeat_interval_ms);
+    set_int(IWS_OPT_HEARTBEAT_TIMEOUT_MS, o.heartbeat_timeout_ms);
+    set_int(IWS_OPT_SEND_QUEUE_LIMIT,
+            static_cast<int64_t>(o.send_queue_limit));
+    set_int(IWS_OPT_SEND_QUEUE_POLICY, static_cast<int>(o.send_queue_policy));
+    set_int(IWS_OPT_TCP_NODELAY, o.tcp_nodelay ? 1 : 0);
+    set_int(IWS_OPT_LISTEN_BACKLOG, o.listen_backlog);
+    set_int(IWS_OPT_CLOSE_TIMEOUT_MS, o.close_timeout_ms);
+    set_int(IWS_OPT_STOP_TIMEOUT_MS, o.stop_timeout_ms);
+    set_int(IWS_OPT_LOG_LEVEL, o.log_level);
+    set_int(IWS_OPT_IPV6_ONLY, o.ipv6_only ? 1 : 0);
+    set_int(IWS_OPT_ACCEPTS_POSTED, o.accepts_posted);
+    set_str(IWS_OPT_BIND_ADDRESS, o.bind_address);
+    std::string list;
+    for (std::size_t i = 0; i < o.subprotocols.size(); ++i)
+      list += (i ? "," : "") + o.subprotocols[i];
+    set_str(IWS_OPT_SUBPROTOCOLS, list);
+  }
+
+  /// Sets one option by number (IWS_OPT_* below 10000), for options this
+  /// wrapper does not name yet. Throws like configure.
+  void set_int(int32_t option, int64_t value) {
+    check(IOCPWS_C_(set_int)(handle(), option, value), "iws_set_int");
+  }
+  /// Sets one string option (IWS_OPT_* from 10000).
+  void set_str(int32_t option, const std::string &value) {
+    check(IOCPWS_C_(set_str)(handle(), option, value.c_str()), "iws_set_str");
+  }
+  /// Reads an integer option.
+  int64_t get_int(int32_t option) const {
+    int64_t v = 0;
+    check(IOCPWS_C_(get_int)(handle(), option, &v), "iws_get_int");
+    return v;
+  }
+
+  /// The handlers. Set them while the server is stopped (they run on
+  /// library threads; replacing one while it may run would be a data race):
+  /// a setter throws error with IWS_E_BAD_STATE while the server runs (so
+  /// also inside a handler). An empty std::function removes the handler.
+  /// Each returns *this for chaining.
+  ///
+  /// on_connect(connection, request&) -> int: a client completed a valid
+  /// handshake; inspect the request, select a subprotocol, attach user data,
+  /// then return iocpws::accept, or an HTTP status 400..599 to refuse (no
+  /// on_disconnect follows a refusal). Without it every client is accepted.
+  /// If it throws, the client is refused with 500.
+  server &on_connect(connect_handler h) {
+    settable();
+    st_->on_connect = std::move(h);
+    return *this;
+  }
+  /// on_message(connection, message): a complete message (fragments
+  /// joined). The message's bytes are valid during the call only.
+  server &on_message(message_handler h) {
+    settable();
+    st_->on_message = std::move(h);
+    return *this;
+  }
+  /// on_disconnect(connection, code, reason): the connection is gone;
+  /// exactly once per accepted connection, also at stop(). code: the close
+  /// code that ended it (1006 when no close handshake took place). The id
+  /// is dead once it returns: free the user data here.
+  server &on_disconnect(disconnect_handler h) {
+    settable();
+    st_->on_disconnect = std::move(h);
+    return *this;
+  }
+  /// on_error(connection, error): something went wrong; the connection is
+  /// null (id 0) for server-wide problems (any library thread), else it is
+  /// the one concerned (its handler thread, before its on_disconnect).
+  server &on_error(error_handler h) {
+    settable();
+    st_->on_error = std::move(h);
+    return *this;
+  }
+  /// on_exception(connection, exception_ptr): one of your handlers threw;
+  /// the exception stopped at the trampoline (std::rethrow_exception to
+  /// inspect it). The connection is the handler's (null for on_log). The
+  /// connection stays open unless you close it. Without on_exception the
+  /// exception is reported to on_log at IWS_LOG_ERROR.
+  server &on_exception(exception_handler h) {
+    settable();
+    st_->on_exception = std::move(h);
+    return *this;
+  }
+  /// on_log(level, line): the library's log lines at options::log_level or
+  /// more important. May run on any library thread, concurrently: make it
+  /// thread-safe.
+  server &on_log(log_handler h) {
+    settable();
+    st_->on_log = std::move(h);
+    return *this;
+  }
+
+  /// Binds, listens and starts the threads; returns once clients can
+  /// connect. Throws error: IWS_E_BAD_STATE (running), IWS_E_ADDRESS,
+  /// IWS_E_BIND, IWS_E_LISTEN, IWS_E_THREAD, IWS_E_SYSTEM, IWS_E_NOMEM,
+  /// IWS_E_IN_CALLBACK; what() has the library's detail ("bind 0.0.0.0 port
+  /// 80: Permission denied"). Owner thread.
+  void start() { check(IOCPWS_C_(start)(handle()), "iws_start"); }
+
+  /// Stops: no new clients, close 1001 to every connection, then after
+  /// options::stop_timeout_ms the rest are dropped. When it returns every
+  /// on_disconnect has run and no handler runs any more; start() may be
+  /// called again. Stopping a stopped server does nothing. Throws error
+  /// with IWS_E_IN_CALLBACK inside a handler (stop from another thread).
+  /// Owner thread.
+  void stop() { check(IOCPWS_C_(stop)(handle()), "iws_stop"); }
+
+  /// True while the server runs (between start() and stop()). Any thread.
+  bool running() const noexcept {
+    uint32_t p = 0;
+    try {
+      return st_ && IOCPWS_C_(get_port)(st_->handle, &p) == IWS_OK;
+    } catch (...) {
+      return false;
+    }
+  }
+
+  /// The port the server listens on (useful with options::port 0). Throws
+  /// error with IWS_E_BAD_STATE when not running. Any thread.
+  uint16_t port() const {
+    uint32_t p = 0;
+    check(IOCPWS_C_(get_port)(handle(), &p), "iws_get_port");
+    return static_cast<uint16_t>(p);
+  }
+
+  /// The connection with this id (not checked: calls on a gone id throw
+  /// IWS_E_NO_CONNECTION).
+  connection connection_by_id(conn_id id) const {
+    return connection(handle(), id);
+  }
+
+  /// Sends one message to every open connection except those in exclude.
+  /// The frame is built once and shared. Returns the number of connections
+  /// it was queued for; a receiver over its send-queue limit is handled by
+  /// options::send_queue_policy and does not fail the call. Throws error:
+  /// IWS_E_BAD_STATE (not running), IWS_E_INVALID_UTF8,
+  /// IWS_E_MESSAGE_TOO_BIG, IWS_E_NOMEM. Any thread, inside handlers too.
+  uint32_t broadcast(opcode kind, const void *data, std::size_t size,
+                     const std::vector<conn_id> &exclude =
+                         std::vector<conn_id>()) {
+    uint32_t sent = 0;
+    check(IOCPWS_C_(broadcast)(handle(), static_cast<uint32_t>(kind), data,
+                               static_cast<uint64_t>(size),
+                               exclude.empty() ? nullptr : &exclude[0],
+                               static_cast<uint32_t>(exclude.size()), &sent),
+          "iws_broadcast");
+    return sent;
+  }
+  uint32_t broadcast_text(const std::string &utf8,
+                          const std::vector<conn_id> &exclude =
+                              std::vector<conn_id>()) {
+    return broadcast(opcode::text, utf8.data(), utf8.size(), exclude);
+  }
+  /// To everyone but one (a chat's sender).
+  uint32_t broadcast_text(const std::string &utf8, const connection &except) {
+    return broadcast_text(utf8, std::vector<conn_id>(1, except.id()));
+  }
+  uint32_t broadcast_binary(const void *data, std::size_t size,
+                            const std::vector<conn_id> &exclude =
+                                std::vector<conn_id>()) {
+    return broadcast(opcode::binary, data, size, exclude);
+  }
+  /// Pings every connection (payload at most 125 bytes).
+  uint32_t broadcast_ping(const std::string &payload = std::string()) {
+    uint32_t sent = 0;
+    check(IOCPWS_C_(broadcast)(handle(), IWS_OP_PING, payload.data(),
+                               payload.size(), nullptr, 0, &sent),
+          "iws_broadcast");
+    return sent;
+  }
+
+  /// Sends to the connections for which choose(connection) returns true.
+  /// choose runs on this thread, once per connection, with no library lock
+  /// held (it may call user_data() or send). If it throws, the rest receive
+  /// nothing and the exception is rethrown here once the broadcast ended.
+  uint32_t broadcast_if(opcode kind, const void *data, std::size_t size,
+                        const filter &choose) {
+    impl::state::filter_context fc;
+    fc.handle = handle();
+    fc.pred = &choose;
+    uint32_t sent = 0;
+    int32_t rc = IOCPWS_C_(broadcast_filter)(
+        fc.handle, static_cast<uint32_t>(kind), data,
+        static_cast<uint64_t>(size),
+        choose ? &impl::state::filter_cb : nullptr, &fc, &sent);
+    if (fc.failure) std::rethrow_exception(fc.failure);
+    check(rc, "iws_broadcast_filter");
+    return sent;
+  }
+  uint32_t broadcast_text_if(const std::string &utf8, const filter &choose) {
+    return broadcast_if(opcode::text, utf8.data(), utf8.size(), choose);
+  }
+
+  /// The counters since the server was created. Any thread.
+  stats statistics() const {
+    stats s;
+    std::memset(&s, 0, sizeof s);
+    s.struct_size = static_cast<uint32_t>(sizeof s);
+    check(IOCPWS_C_(get_stats)(handle(), &s), "iws_get_stats");
+    return s;
+  }
+
+  /// The detail of the server's most recent failure ("" if none). Any thread.
+  std::string last_error() const {
+    char buf[512];
+    buf[0] = '\0';
+    IOCPWS_C_(last_error)(handle(), buf, sizeof buf);
+    return buf;
+  }
+
+ private:
+  iws_server *handle() const {
+    if (!st_)
+      throw error(IWS_E_INVALID_ARG, "iocpws::server: used after a move");
+    return st_->handle;
+  }
+  // Throws error(rc) with the server's detail for the failed call.
+  void check(int32_t rc, const char *call) const {
+    if (rc >= 0) return;
+    char detail[512];
+    detail[0] = '\0';
+    int32_t last = IOCPWS_C_(last_error)(st_->handle, detail, sizeof detail);
+    std::string text = std::string(call) + ": " + detail::code_name(rc) + ": ";
+    text += (last == rc && detail[0]) ? detail : IOCPWS_C_(strerror)(rc);
+    throw error(rc, text);
+  }
+  void settable() const {
+    if (!st_)
+      throw error(IWS_E_INVALID_ARG, "iocpws::server: used after a move");
+    if (running())
+      throw error(IWS_E_BAD_STATE,
+                  "iocpws::server: handlers are set while the server is "
+                  "stopped");
+  }
+
+  std::unique_ptr<impl::state, impl::state_deleter> st_;
+};
+
+}  // inline namespace
+}  // namespace iocpws
+
+#undef IOCPWS_C_
+
+#endif  // IOCPWS_HPP

@@ -1,0 +1,411 @@
+// cpp_checks - in-process checks of bindings/cpp/iocpws.hpp that need no
+// client: exceptions carry codes, option defaults mirror the library's,
+// moved-from servers, life cycle rules, bad input, struct layout, and (built
+// with IOCPWS_DYNAMIC) loader errors that name the missing library or symbol.
+//
+// Prints "PASS <name>" or "FAIL <name>: <why>" per check and a closing
+// "<n> passed, <m> failed"; the exit code is the number of failed checks.
+// tests/cpp/run.sh turns the lines into a JUnit report.
+#include "iocpws.hpp"
+
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "cpp_portable.hpp"
+
+#ifdef IOCPWS_DYNAMIC
+#define C_(name) (::iocpws::api().name)
+#else
+#define C_(name) (::iws_##name)
+#endif
+
+namespace {
+
+// ---- compile-time properties -------------------------------------------
+
+static_assert(std::is_nothrow_destructible<iocpws::server>::value,
+              "~server never throws");
+static_assert(!std::is_copy_constructible<iocpws::server>::value &&
+                  !std::is_copy_assignable<iocpws::server>::value,
+              "server is not copyable");
+static_assert(std::is_nothrow_move_constructible<iocpws::server>::value &&
+                  std::is_nothrow_move_assignable<iocpws::server>::value,
+              "server moves without throwing");
+static_assert(std::is_base_of<std::runtime_error, iocpws::error>::value,
+              "error is a runtime_error");
+static_assert(std::is_trivially_copyable<iocpws::connection>::value,
+              "connection is a plain value");
+
+#ifndef IOCPWS_DYNAMIC
+}  // namespace
+// The loader's table: one pointer per function, of exactly the function's
+// type (return, parameters, calling convention).
+#include "iocpws_loader.h"
+namespace {
+#define CHECK_TYPE_(ret, name, params)                                   \
+  static_assert(std::is_same<decltype(&::iws_##name),                    \
+                             decltype(iws_api::name)>::value,            \
+                "iws_api::" #name " has another type than iws_" #name);
+IWS_LOADER_FUNCTIONS(CHECK_TYPE_)
+#undef CHECK_TYPE_
+#endif
+
+// ---- the little framework ----------------------------------------------
+
+struct failure {
+  std::string why;
+};
+
+int g_passed = 0;
+int g_failed = 0;
+
+void expect(bool ok, const std::string &why) {
+  if (!ok) throw failure{why};
+}
+
+template <class A, class B>
+void expect_eq(const A &a, const B &b, const std::string &what) {
+  if (!(a == b)) {
+    std::ostringstream s;
+    s << what << ": got " << a << ", expected " << b;
+    throw failure{s.str()};
+  }
+}
+
+// Runs f, which must throw iocpws::error with `code`; returns its what().
+template <class F>
+std::string expect_error(int32_t code, F f, const std::string &what) {
+  try {
+    f();
+  } catch (const iocpws::error &e) {
+    if (e.code() != code) {
+      std::ostringstream s;
+      s << what << ": threw " << e.name() << " (" << e.what() << "), expected "
+        << iocpws::detail::code_name(code);
+      throw failure{s.str()};
+    }
+    expect(std::string(e.name()) == iocpws::detail::code_name(code),
+           what + ": name()");
+    return e.what();
+  }
+  throw failure{what + ": did not throw"};
+}
+
+bool contains(const std::string &s, const std::string &part) {
+  return s.find(part) != std::string::npos;
+}
+
+void run(const char *name, const std::function<void()> &f) {
+  std::string why;
+  try {
+    f();
+    std::printf("PASS %s\n", name);
+    ++g_passed;
+    std::fflush(stdout);
+    return;
+  } catch (const failure &x) {
+    why = x.why;
+  } catch (const std::exception &e) {
+    why = std::string("unexpected exception: ") + e.what();
+  } catch (...) {
+    why = "unexpected exception";
+  }
+  std::printf("FAIL %s: %s\n", name, why.c_str());
+  ++g_failed;
+  std::fflush(stdout);
+}
+
+iocpws::options local() {
+  iocpws::options o;
+  o.bind_address = "127.0.0.1";
+  o.port = 0;
+  o.io_threads = 1;
+  return o;
+}
+
+// ---- checks --------------------------------------------------------------
+
+#ifdef IOCPWS_DYNAMIC
+// These run first: they need the library not loaded yet.
+void loader_names_missing_library() {
+#ifdef _WIN32
+  const char *path = "C:\\no\\such\\dir\\iocpws-missing.dll";
+#else
+  const char *path = "/no/such/dir/libiocpws-missing.so";
+#endif
+  std::string what = expect_error(IWS_E_SYSTEM, [&]() { iocpws::load(path); },
+                                  "load(missing)");
+  expect(contains(what, path), "the message names the library: " + what);
+  // construction loads the default name lazily; a failed load is retried
+}
+
+void loader_names_missing_symbol() {
+#ifdef _WIN32
+  const char *path = "kernel32.dll";
+#else
+  const char *path = "libc.so.6";
+#endif
+  std::string what = expect_error(IWS_E_ABI_MISMATCH,
+                                  [&]() { iocpws::load(path); },
+                                  "load(not iocpws)");
+  expect(contains(what, path), "the message names the library: " + what);
+  expect(contains(what, "iws_version"),
+         "the message names the missing symbol: " + what);
+}
+
+void loader_default_then_other_path() {
+  iocpws::load();  // the default name, found next to / through RUNPATH
+  expect(iocpws::api().library != nullptr, "a library handle");
+  iocpws::load();  // again: nothing happens
+  std::string what = expect_error(IWS_E_BAD_STATE,
+                                  []() { iocpws::load("other-iocpws.so"); },
+                                  "load(another path) once loaded");
+  expect(contains(what, IWS_LOADER_DEFAULT_NAME), what);
+}
+#endif
+
+void versions_match_header() {
+  expect_eq(iocpws::version_number(), static_cast<uint32_t>(IWS_VERSION_NUMBER),
+            "version_number()");
+  expect_eq(iocpws::version(), std::string(IWS_VERSION_STRING), "version()");
+  expect_eq(C_(abi_version)(), static_cast<uint32_t>(IWS_ABI_VERSION),
+            "abi_version");
+}
+
+void code_names_match_library() {
+  for (int32_t c = -500; c <= 0; ++c) {
+    std::string mine = iocpws::detail::code_name(c);
+    std::string lib = C_(error_name)(c);
+    if (mine != lib) {
+      std::ostringstream s;
+      s << "code " << c << ": wrapper says " << mine << ", library " << lib;
+      throw failure{s.str()};
+    }
+  }
+}
+
+void check_throws_with_code() {
+  expect_eq(iocpws::check(0), 0, "check(0)");
+  expect_eq(iocpws::check(7), 7, "check(7)");
+  std::string what = expect_error(
+      IWS_E_QUEUE_FULL, []() { iocpws::check(IWS_E_QUEUE_FULL); },
+      "check(IWS_E_QUEUE_FULL)");
+  expect(contains(what, "IWS_E_QUEUE_FULL"), what);
+  expect(contains(what, C_(strerror)(IWS_E_QUEUE_FULL)), what);
+  iocpws::error e(IWS_E_BIND, "x");
+  expect_eq(std::string(e.name()), std::string("IWS_E_BIND"), "name()");
+  expect_eq(iocpws::error(-9999, "y").name(), std::string("IWS_E_UNKNOWN"),
+            "unknown code name");
+}
+
+void option_defaults_mirror_library() {
+  iocpws::server s;  // applies every field of a default options
+  iws_server *raw = nullptr;
+  iocpws::check(C_(create)(IWS_ABI_VERSION, nullptr, nullptr, &raw));
+  for (int32_t opt = 1; opt <= 18; ++opt) {
+    int64_t lib = -1;
+    iocpws::check(C_(get_int)(raw, opt, &lib));
+    std::ostringstream name;
+    name << "option " << opt;
+    expect_eq(s.get_int(opt), lib, name.str());
+  }
+  for (int32_t opt = IWS_OPT_BIND_ADDRESS; opt <= IWS_OPT_SUBPROTOCOLS; ++opt) {
+    char a[256], b[256];
+    iocpws::check(C_(get_str)(raw, opt, a, sizeof a, nullptr));
+    iocpws::check(C_(get_str)(s.native_handle(), opt, b, sizeof b, nullptr));
+    expect_eq(std::string(b), std::string(a), "string option");
+  }
+  C_(destroy)(raw);
+}
+
+void options_are_applied() {
+  iocpws::options o = local();
+  o.max_message_size = 12345;
+  o.send_queue_policy = iocpws::queue_policy::error;
+  o.tcp_nodelay = false;
+  o.subprotocols.push_back("chat");
+  o.subprotocols.push_back("superchat");
+  iocpws::server s(o);
+  expect_eq(s.get_int(IWS_OPT_MAX_MESSAGE_SIZE), 12345, "max_message_size");
+  expect_eq(s.get_int(IWS_OPT_SEND_QUEUE_POLICY), IWS_QUEUE_ERROR, "policy");
+  expect_eq(s.get_int(IWS_OPT_TCP_NODELAY), 0, "tcp_nodelay");
+  char buf[128];
+  iocpws::check(C_(get_str)(s.native_handle(), IWS_OPT_SUBPROTOCOLS, buf,
+                            sizeof buf, nullptr));
+  expect_eq(std::string(buf), std::string("chat,superchat"), "subprotocols");
+}
+
+void bad_options_throw_with_detail() {
+  iocpws::options o = local();
+  o.max_handshake_size = 10;  // 256..1 MiB
+  std::string what = expect_error(IWS_E_OPTION_RANGE,
+                                  [&]() { iocpws::server s(o); },
+                                  "max_handshake_size 10");
+  expect(contains(what, "iws_set_int") && contains(what, "IWS_E_OPTION_RANGE"),
+         what);
+  o = local();
+  o.bind_address = "not-an-address";
+  expect_error(IWS_E_ADDRESS, [&]() { iocpws::server s(o); }, "bind address");
+  iocpws::server s(local());
+  expect_error(IWS_E_UNKNOWN_OPTION, [&]() { s.set_int(9999, 1); },
+               "unknown option");
+  expect_error(IWS_E_OPTION_TYPE, [&]() { s.set_int(IWS_OPT_BIND_ADDRESS, 1); },
+               "int setter on a string option");
+}
+
+void moved_from_server() {
+  iocpws::server a(local());
+  iws_server *h = a.native_handle();
+  iocpws::server b(std::move(a));
+  expect(!a && b, "operator bool after move");
+  expect(b.native_handle() == h && a.native_handle() == nullptr, "handles");
+  expect_error(IWS_E_INVALID_ARG, [&]() { a.start(); }, "start() moved-from");
+  expect_error(IWS_E_INVALID_ARG,
+               [&]() { a.on_message(iocpws::message_handler()); },
+               "setter moved-from");
+  expect_error(IWS_E_INVALID_ARG, [&]() { a.port(); }, "port() moved-from");
+  expect(!a.running(), "a moved-from server does not run");
+  b.start();
+  a = std::move(b);  // a takes the running server
+  expect(a.running() && !b, "move assignment");
+  a = iocpws::server(local());  // destroys the running one, takes a new one
+  expect(a && !a.running(), "assigning over a running server");
+}
+
+void life_cycle_rules() {
+  iocpws::server s(local());
+  std::vector<int> calls;
+  s.on_message([&](const iocpws::connection &, const iocpws::message &) {});
+  expect(!s.running(), "stopped at first");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.port(); }, "port() when stopped");
+  s.start();
+  expect(s.running(), "running");
+  uint16_t port = s.port();
+  expect(port > 0, "a port");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.start(); }, "start() twice");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.configure(local()); },
+               "configure() while running");
+  expect_error(IWS_E_BAD_STATE,
+               [&]() { s.on_log(iocpws::log_handler()); },
+               "setter while running");
+  // a second server on the same port: the bind error names it
+  iocpws::options o = local();
+  o.port = port;
+  iocpws::server t(o);
+  std::string what = expect_error(IWS_E_BIND, [&]() { t.start(); },
+                                  "second bind");
+  std::ostringstream p;
+  p << port;
+  expect(contains(what, p.str()), "the message names the port: " + what);
+  expect(contains(t.last_error(), p.str()), "last_error: " + t.last_error());
+  s.stop();
+  s.stop();  // stopping a stopped server does nothing
+  expect(!s.running(), "stopped");
+  s.start();  // and again
+  expect(s.running(), "restarted");
+}  // destroys a running server
+
+void sends_to_unknown_ids() {
+  iocpws::server s(local());
+  iocpws::connection c = s.connection_by_id(12345);
+  expect_error(IWS_E_BAD_STATE, [&]() { c.send_text("x"); },
+               "send on a stopped server");
+  s.start();
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.send_text("x"); }, "send_text");
+  expect_error(IWS_E_NO_CONNECTION,
+               [&]() { c.send_binary(std::vector<uint8_t>(3, 1)); },
+               "send_binary");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.ping(); }, "ping");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.close(); }, "close");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.disconnect(); }, "disconnect");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.peer(); }, "peer");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.path(); }, "path");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.protocol(); }, "protocol");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.user_data(); }, "user_data");
+  expect_eq(c.try_send_text("x"), IWS_E_NO_CONNECTION, "try_send_text");
+  iocpws::connection null;
+  expect(!null && null.id() == 0, "a null connection");
+  expect(null.try_send_text("x") < 0, "sending to the null connection fails");
+  expect(c == s.connection_by_id(12345) && c != null, "comparison");
+}
+
+void broadcasts_without_clients() {
+  iocpws::server s(local());
+  expect_error(IWS_E_BAD_STATE, [&]() { s.broadcast_text("x"); },
+               "broadcast while stopped");
+  s.start();
+  expect_eq(s.broadcast_text("hello"), 0u, "broadcast_text");
+  expect_eq(s.broadcast_binary("\x01\x02", 2), 0u, "broadcast_binary");
+  expect_eq(s.broadcast_ping("p"), 0u, "broadcast_ping");
+  int called = 0;
+  expect_eq(s.broadcast_text_if("x",
+                                [&](const iocpws::connection &) {
+                                  ++called;
+                                  return true;
+                                }),
+            0u, "broadcast_text_if");
+  expect_eq(called, 0, "filter calls");
+  expect_eq(s.broadcast_if(iocpws::opcode::text, "x", 1, iocpws::filter()), 0u,
+            "empty filter = everyone");
+  expect_error(IWS_E_INVALID_UTF8, [&]() { s.broadcast_text("\xff"); },
+               "invalid UTF-8");
+}
+
+void statistics_and_layout() {
+  iocpws::server s(local());
+  iocpws::stats st = s.statistics();
+  expect_eq(st.struct_size, static_cast<uint32_t>(sizeof st), "struct_size");
+  expect_eq(st.connections_total, 0u, "connections_total");
+  // The library's layout is the one this compiler sees in iocpws.h.
+  expect_eq(C_(struct_layout)("iws_stats", nullptr),
+            static_cast<int32_t>(sizeof(iws_stats)), "sizeof iws_stats");
+  expect_eq(C_(struct_layout)("iws_stats", "bytes_out"),
+            static_cast<int32_t>(offsetof(iws_stats, bytes_out)),
+            "offsetof bytes_out");
+  expect_eq(C_(struct_layout)("iws_callbacks", nullptr),
+            static_cast<int32_t>(sizeof(iws_callbacks)), "sizeof iws_callbacks");
+  expect_eq(C_(struct_layout)("iws_callbacks", "on_log"),
+            static_cast<int32_t>(offsetof(iws_callbacks, on_log)),
+            "offsetof on_log");
+}
+
+void message_view() {
+  const uint8_t bytes[] = {'h', 'i', 0, 'x'};
+  iocpws::message m(iocpws::opcode::binary, bytes, sizeof bytes);
+  expect(m.is_binary() && !m.is_text(), "kind");
+  expect_eq(m.text().size(), sizeof bytes, "text() keeps NULs");
+  expect(m.bytes() == std::vector<uint8_t>(bytes, bytes + 4), "bytes()");
+  iocpws::message empty(iocpws::opcode::text, nullptr, 0);
+  expect(empty.text().empty() && empty.bytes().empty(), "empty message");
+}
+
+}  // namespace
+
+int main() {
+  pt::stdio_setup();
+#ifdef IOCPWS_DYNAMIC
+  run("loader_names_missing_library", loader_names_missing_library);
+  run("loader_names_missing_symbol", loader_names_missing_symbol);
+  run("loader_default_then_other_path", loader_default_then_other_path);
+#endif
+  run("versions_match_header", versions_match_header);
+  run("code_names_match_library", code_names_match_library);
+  run("check_throws_with_code", check_throws_with_code);
+  run("option_defaults_mirror_library", option_defaults_mirror_library);
+  run("options_are_applied", options_are_applied);
+  run("bad_options_throw_with_detail", bad_options_throw_with_detail);
+  run("moved_from_server", moved_from_server);
+  run("life_cycle_rules", life_cycle_rules);
+  run("sends_to_unknown_ids", sends_to_unknown_ids);
+  run("broadcasts_without_clients", broadcasts_without_clients);
+  run("statistics_and_layout", statistics_and_layout);
+  run("message_view", message_view);
+  std::printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed;
+}

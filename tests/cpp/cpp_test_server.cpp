@@ -1,0 +1,516 @@
+// cpp_test_server - tests/integration/ws_test_server.c written with the C++
+// wrapper (bindings/cpp/iocpws.hpp), so that the same real-client tests
+// (tests/integration, Python websockets and Node ws) drive the wrapper. Built
+// twice: linked against the library, and with IOCPWS_DYNAMIC (the run-time
+// loader, no import library).
+//
+// Usage, stdout lines, stdin commands and cmd: messages: exactly those of
+// ws_test_server.c (see the comment at its top), plus, for the wrapper:
+//
+//   cmd:throw             the handler throws std::runtime_error("boom");
+//                         on_exception prints "EXCEPTION <id> boom"
+//   cmd:throwint          the handler throws an int; "EXCEPTION <id> non-std"
+//   cmd:errors            wrapper calls that must throw, inside a handler;
+//                         reply "errors <name> <name>..." (the error names)
+//   cmd:room TEXT         broadcast_text_if to the connections with the same
+//                         path, except the sender; reply "room-sent <n>"
+//   cmd:filterthrow       broadcast_if whose filter throws; reply
+//                         "filter-threw <what>"
+//   cmd:headers           reply "headers <n> <x-test value or ->" (from
+//                         on_connect's request, kept in the user data)
+//   cmd:destroy           destroys the server inside this handler (it is
+//                         orphaned, see ~server); prints "DESTROYED"
+//   path /throw-connect   on_connect throws: the client gets 500
+//   LIBRARY <path>        printed first by the run-time-loader build
+//   BYE ... orphaned=1    at quit after cmd:destroy (exit 0 if no anomaly)
+#include "iocpws.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cpp_portable.hpp"
+
+namespace {
+
+std::unique_ptr<iocpws::server> g_server;
+pt::mutex g_out_lock;
+std::atomic<uint64_t> g_connects(0);
+std::atomic<uint64_t> g_disconnects(0);
+std::atomic<int> g_anomalies(0);
+std::atomic<int> g_foreign_running(0);
+std::atomic<bool> g_orphaned(false);
+
+// 0 = never accepted, 1 = open, 2 = disconnected; ids only grow.
+pt::mutex g_ids_lock;
+std::vector<unsigned char> g_ids;
+
+struct conn_data {
+  pt::thread_id connect_thread;
+  std::string path;
+  std::size_t header_count;
+  std::string x_test;
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+void emit(const char *fmt, ...) {
+  char small[1024];
+  std::vector<char> big;
+  char *buf = small;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = std::vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (static_cast<std::size_t>(n) >= sizeof small) {
+    big.resize(static_cast<std::size_t>(n) + 1);
+    buf = &big[0];
+    va_start(ap, fmt);
+    std::vsnprintf(buf, big.size(), fmt, ap);
+    va_end(ap);
+  }
+  buf[n] = '\n';
+  pt::lock_guard guard(g_out_lock);
+  std::fwrite(buf, 1, static_cast<std::size_t>(n) + 1, stdout);
+  std::fflush(stdout);
+}
+
+std::string one_line(const std::string &text) {
+  std::string out(text, 0, 500);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(out[i]);
+    if (c < 0x20 || c == 0x7f) out[i] = ' ';
+  }
+  return out;
+}
+
+int id_transition(iocpws::conn_id id, unsigned char to) {
+  pt::lock_guard guard(g_ids_lock);
+  if (id >= g_ids.size()) g_ids.resize(static_cast<std::size_t>(id) * 2 + 1024);
+  int was = g_ids[static_cast<std::size_t>(id)];
+  g_ids[static_cast<std::size_t>(id)] = to;
+  return was;
+}
+
+void reply(const iocpws::connection &c, const std::string &text) {
+  int32_t rc = c.try_send_text(text);
+  if (rc != IWS_OK) emit("SEND_FAIL %" PRIu64 " %d", c.id(), static_cast<int>(rc));
+}
+
+// The error code of a failing wrapper call, or 0 when it did not throw.
+template <class F>
+int32_t code_of(F f) {
+  try {
+    f();
+  } catch (const iocpws::error &e) {
+    return e.code();
+  }
+  return 0;
+}
+
+// The text after `name` when cmd is `name` or `name ...`; nullptr otherwise.
+const char *command_arg(const char *cmd, const char *name) {
+  std::size_t n = std::strlen(name);
+  if (std::strncmp(cmd, name, n) != 0) return nullptr;
+  if (cmd[n] == '\0') return cmd + n;
+  if (cmd[n] == ' ') return cmd + n + 1;
+  return nullptr;
+}
+
+void start_foreign(const iocpws::connection &c, long count) {
+  ++g_foreign_running;
+  bool ok = pt::start_detached([c, count]() {
+    long i;
+    for (i = 0; i < count; i++) {
+      int32_t rc = c.try_send_text("foreign-" + std::to_string(i));
+      if (rc != IWS_OK) {
+        emit("FOREIGN_FAIL %" PRIu64 " %ld %d", c.id(), i, static_cast<int>(rc));
+        break;
+      }
+    }
+    emit("FOREIGN_DONE %" PRIu64 " %ld", c.id(), i);
+    --g_foreign_running;
+  });
+  if (!ok) {
+    --g_foreign_running;
+    reply(c, "foreign-failed thread");
+  }
+}
+
+void run_command(const iocpws::connection &c, const std::string &line) {
+  iocpws::server &srv = *g_server;
+  const char *cmd = line.c_str();
+  const char *arg;
+  if ((arg = command_arg(cmd, "close")) != nullptr) {
+    char *end;
+    unsigned long code = std::strtoul(arg, &end, 10);
+    const char *reason = end;
+    while (*reason == ' ') reason++;
+    int32_t rc = code_of([&]() { c.close(static_cast<uint32_t>(code), reason); });
+    emit("CLOSE_RC %d", static_cast<int>(rc));
+  } else if ((arg = command_arg(cmd, "disconnect")) != nullptr) {
+    int32_t rc = code_of([&]() { c.disconnect(); });
+    if (rc != IWS_OK) emit("DISCONNECT_RC %" PRIu64 " %d", c.id(), static_cast<int>(rc));
+  } else if ((arg = command_arg(cmd, "foreign")) != nullptr) {
+    long count = std::strtol(arg, nullptr, 10);
+    start_foreign(c, count < 0 ? 0 : count);
+  } else if ((arg = command_arg(cmd, "broadcast")) != nullptr) {
+    uint32_t sent = 0;
+    int32_t rc = code_of([&]() { sent = srv.broadcast_text(arg, c); });
+    if (rc == IWS_OK)
+      reply(c, "broadcast-sent " + std::to_string(sent));
+    else
+      reply(c, "broadcast-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "thread")) != nullptr) {
+    conn_data *cd = nullptr;
+    int32_t rc = code_of([&]() { cd = c.user_data_as<conn_data>(); });
+    if (rc != IWS_OK || cd == nullptr)
+      reply(c, "thread-rc " + std::to_string(rc));
+    else
+      reply(c, std::string("thread ") +
+                   (pt::same_thread(cd->connect_thread, pt::self()) ? "1" : "0"));
+  } else if ((arg = command_arg(cmd, "stats")) != nullptr) {
+    iocpws::stats st = srv.statistics();
+    reply(c, "stats current=" + std::to_string(st.connections_current) +
+                 " total=" + std::to_string(st.connections_total) +
+                 " in=" + std::to_string(st.messages_in) +
+                 " out=" + std::to_string(st.messages_out));
+  } else if ((arg = command_arg(cmd, "info")) != nullptr) {
+    try {
+      std::string path = c.path();
+      std::string proto = c.protocol();
+      iocpws::peer_address peer = c.peer();
+      reply(c, "info " + path + " " + (proto.empty() ? "-" : proto) + " " +
+                   peer.ip + " " + std::to_string(peer.port));
+    } catch (const iocpws::error &e) {
+      reply(c, std::string("info-rc ") + e.name());
+    }
+  } else if ((arg = command_arg(cmd, "id")) != nullptr) {
+    reply(c, "id " + std::to_string(c.id()));
+  } else if ((arg = command_arg(cmd, "sendto")) != nullptr) {
+    iocpws::conn_id to = std::strtoull(arg, nullptr, 10);
+    int32_t rc = srv.connection_by_id(to).try_send_text(
+        "sendto-from " + std::to_string(c.id()));
+    reply(c, "sendto-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "ping")) != nullptr) {
+    int32_t rc = code_of([&]() { c.ping("hb"); });
+    reply(c, "ping-rc " + std::to_string(rc));
+  } else if (line == "throw") {
+    throw std::runtime_error("boom");
+  } else if (line == "throwint") {
+    throw 42;
+  } else if (line == "errors") {
+    std::string out = "errors";
+    out += " " + std::string(iocpws::detail::code_name(
+                     code_of([&]() { c.close(999); })));
+    out += " " + std::string(iocpws::detail::code_name(
+                     code_of([&]() { c.ping(std::string(126, 'x')); })));
+    out += " " + std::string(iocpws::detail::code_name(
+                     code_of([&]() { c.send_text(std::string("\xff\xfe")); })));
+    out += " " + std::string(iocpws::detail::code_name(
+                     code_of([&]() { srv.stop(); })));
+    out += " " + std::string(iocpws::detail::code_name(
+                     code_of([&]() { srv.on_log(iocpws::log_handler()); })));
+    out += " " + std::string(iocpws::detail::code_name(code_of(
+                     [&]() { srv.connection_by_id(c.id() + 1000000).send_text("x"); })));
+    reply(c, out);
+  } else if ((arg = command_arg(cmd, "room")) != nullptr) {
+    std::string text = arg;
+    const std::string path = c.path();
+    uint32_t sent = srv.broadcast_text_if(text, [&](const iocpws::connection &o) {
+      if (o == c) return false;
+      conn_data *cd = o.user_data_as<conn_data>();
+      return cd != nullptr && cd->path == path;
+    });
+    reply(c, "room-sent " + std::to_string(sent));
+  } else if (line == "filterthrow") {
+    try {
+      srv.broadcast_text_if("never", [](const iocpws::connection &) -> bool {
+        throw std::logic_error("filter failed");
+      });
+      reply(c, "filter-did-not-throw");
+    } catch (const std::logic_error &e) {
+      reply(c, std::string("filter-threw ") + e.what());
+    }
+  } else if (line == "headers") {
+    conn_data *cd = c.user_data_as<conn_data>();
+    reply(c, "headers " + std::to_string(cd ? cd->header_count : 0) + " " +
+                 (cd && !cd->x_test.empty() ? cd->x_test : "-"));
+  } else if (line == "destroy") {
+    g_orphaned = true;
+    g_server.reset();  // inside a handler: the server is orphaned, no UB
+    emit("DESTROYED");
+  } else {
+    reply(c, "unknown-command");
+  }
+}
+
+int on_connect(const iocpws::connection &c, iocpws::request &req) {
+  std::string path = req.path();
+  std::string ip = "?";
+  try {
+    ip = c.peer().ip;
+  } catch (const iocpws::error &) {
+  }
+  std::string chosen;
+  if (path.compare(0, 7, "/proto/") == 0) {
+    std::string proto = path.substr(7, path.find_first_of("/?#", 7) - 7);
+    try {
+      req.select_protocol(proto);
+      chosen = proto;
+    } catch (const iocpws::error &e) {
+      emit("SELECT_PROTOCOL_RC %" PRIu64 " %d", c.id(), static_cast<int>(e.code()));
+    }
+  } else {
+    chosen = c.protocol();  // what the server's preference list picked
+  }
+  emit("CONNECT %" PRIu64 " %s %s %s", c.id(), path.c_str(),
+       chosen.empty() ? "-" : chosen.c_str(), ip.c_str());
+  if (path.compare(0, 8, "/reject/") == 0) {
+    int status = std::atoi(path.c_str() + 8);
+    emit("REJECT %" PRIu64 " %d", c.id(), status);
+    return status;
+  }
+  if (path == "/throw-connect") throw std::runtime_error("connect refused by exception");
+
+  conn_data *cd = new conn_data;
+  cd->connect_thread = pt::self();
+  cd->path = path;
+  cd->header_count = req.headers().size();
+  cd->x_test = req.header("X-Test");
+  try {
+    c.set_user_data(cd);
+  } catch (const iocpws::error &e) {
+    emit("SET_USER_DATA_RC %" PRIu64 " %d", c.id(), static_cast<int>(e.code()));
+    delete cd;
+  }
+  if (id_transition(c.id(), 1) != 0) {
+    emit("DUPLICATE_CONNECT %" PRIu64, c.id());
+    ++g_anomalies;
+  }
+  ++g_connects;
+  return iocpws::accept;
+}
+
+void on_message(const iocpws::connection &c, const iocpws::message &m) {
+  if (m.is_text() && m.size() >= 4 && std::memcmp(m.data(), "cmd:", 4) == 0) {
+    run_command(c, m.text().substr(4));
+    return;
+  }
+  int32_t rc = c.try_send(m.kind(), m.data(), m.size());
+  if (rc != IWS_OK) emit("SEND_FAIL %" PRIu64 " %d", c.id(), static_cast<int>(rc));
+}
+
+void on_disconnect(const iocpws::connection &c, uint32_t code, const std::string &) {
+  int was = id_transition(c.id(), 2);
+  if (was == 2) {
+    emit("DOUBLE_DISCONNECT %" PRIu64, c.id());
+    ++g_anomalies;
+    return;
+  }
+  if (was != 1) {
+    emit("UNKNOWN_DISCONNECT %" PRIu64, c.id());
+    ++g_anomalies;
+  }
+  ++g_disconnects;
+  conn_data *cd = c.user_data_as<conn_data>();
+  if (cd != nullptr) {
+    c.set_user_data(nullptr);
+    delete cd;
+  }
+  emit("DISCONNECT %" PRIu64 " %u", c.id(), static_cast<unsigned>(code));
+}
+
+bool parse_number(const std::string &text, long long &out) {
+  char *end = nullptr;
+  errno = 0;
+  out = std::strtoll(text.c_str(), &end, 0);
+  return errno == 0 && end != text.c_str() && *end == '\0';
+}
+
+// Applies NAME=VALUE to the options; false (with a message) if it is bad.
+bool apply_option(iocpws::options &o, const std::string &spec) {
+  std::size_t eq = spec.find('=');
+  if (eq == std::string::npos) {
+    std::fprintf(stderr, "cpp_test_server: --opt needs NAME=VALUE, got '%s'\n", spec.c_str());
+    return false;
+  }
+  std::string name = spec.substr(0, eq), value = spec.substr(eq + 1);
+  if (name == "bind") {
+    o.bind_address = value;
+    return true;
+  }
+  if (name == "subprotocols") {
+    o.subprotocols.clear();
+    std::size_t start = 0;
+    while (start <= value.size() && !value.empty()) {
+      std::size_t comma = value.find(',', start);
+      std::string item = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::size_t a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
+      if (a != std::string::npos) o.subprotocols.push_back(item.substr(a, b - a + 1));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return true;
+  }
+  long long v = 0;
+  if (name == "send_queue_policy" && (value == "close" || value == "error")) {
+    o.send_queue_policy = value == "close" ? iocpws::queue_policy::close
+                                           : iocpws::queue_policy::error;
+    return true;
+  }
+  if (!parse_number(value, v)) {
+    std::fprintf(stderr, "cpp_test_server: bad number in '%s'\n", spec.c_str());
+    return false;
+  }
+  uint32_t u = static_cast<uint32_t>(v);
+  if (name == "port") o.port = u;
+  else if (name == "io_threads") o.io_threads = u;
+  else if (name == "worker_threads") o.worker_threads = u;
+  else if (name == "max_connections") o.max_connections = static_cast<uint64_t>(v);
+  else if (name == "max_message_size") o.max_message_size = static_cast<uint64_t>(v);
+  else if (name == "max_handshake_size") o.max_handshake_size = u;
+  else if (name == "handshake_timeout_ms") o.handshake_timeout_ms = u;
+  else if (name == "heartbeat_interval_ms") o.heartbeat_interval_ms = u;
+  else if (name == "heartbeat_timeout_ms") o.heartbeat_timeout_ms = u;
+  else if (name == "send_queue_limit") o.send_queue_limit = static_cast<uint64_t>(v);
+  else if (name == "send_queue_policy") o.send_queue_policy = static_cast<iocpws::queue_policy>(v);
+  else if (name == "tcp_nodelay") o.tcp_nodelay = v != 0;
+  else if (name == "listen_backlog") o.listen_backlog = u;
+  else if (name == "close_timeout_ms") o.close_timeout_ms = u;
+  else if (name == "stop_timeout_ms") o.stop_timeout_ms = u;
+  else if (name == "log_level") o.log_level = static_cast<int>(v);
+  else if (name == "ipv6_only") o.ipv6_only = v != 0;
+  else if (name == "accepts_posted") o.accepts_posted = u;
+  else {
+    std::fprintf(stderr, "cpp_test_server: unknown option name in '%s'\n", spec.c_str());
+    return false;
+  }
+  if (v < 0 || v > 0xffffffffLL) {
+    // Out of the field's type: let the library refuse it through set_int.
+    std::fprintf(stderr, "cpp_test_server: option '%s' out of range\n", spec.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool start_and_report() {
+  try {
+    g_server->start();
+    emit("PORT %u", static_cast<unsigned>(g_server->port()));
+    return true;
+  } catch (const iocpws::error &e) {
+    emit("START_FAILED rc=%d %s: %s", static_cast<int>(e.code()), e.name(), e.what());
+    return false;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  pt::stdio_setup();
+  iocpws::options opts;
+  for (int i = 1; i < argc; i++) {
+    std::string spec;
+    if (std::strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
+      spec = argv[++i];
+    } else if (std::strncmp(argv[i], "--opt=", 6) == 0) {
+      spec = argv[i] + 6;
+    } else {
+      std::fprintf(stderr, "usage: cpp_test_server [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
+      return 2;
+    }
+    if (!apply_option(opts, spec)) return 2;
+  }
+
+  try {
+#ifdef IOCPWS_DYNAMIC
+    const char *lib = std::getenv("IWS_LIBRARY");  // else the default name
+    iocpws::load(lib && *lib ? lib : nullptr);
+    emit("LIBRARY %s", lib && *lib ? lib : IWS_LOADER_DEFAULT_NAME);
+#endif
+    g_server.reset(new iocpws::server(opts));
+  } catch (const iocpws::error &e) {
+    std::fprintf(stderr, "cpp_test_server: %s (%s)\n", e.what(), e.name());
+    return 2;
+  }
+  g_server->on_connect(on_connect)
+      .on_message(on_message)
+      .on_disconnect(on_disconnect)
+      .on_error([](const iocpws::connection &c, const iocpws::error &e) {
+        emit("ERROR %" PRIu64 " %d %s", c.id(), static_cast<int>(e.code()),
+             one_line(e.what()).c_str());
+      })
+      .on_exception([](const iocpws::connection &c, std::exception_ptr p) {
+        try {
+          std::rethrow_exception(p);
+        } catch (const std::exception &e) {
+          emit("EXCEPTION %" PRIu64 " %s", c.id(), one_line(e.what()).c_str());
+        } catch (...) {
+          emit("EXCEPTION %" PRIu64 " non-std", c.id());
+        }
+      })
+      .on_log([](int level, const std::string &text) {
+        emit("LOG %d %s", level, one_line(text).c_str());
+      });
+
+  if (!start_and_report()) return 3;
+
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    while (!line.empty() && (line[line.size() - 1] == '\r' || line[line.size() - 1] == '\n'))
+      line.erase(line.size() - 1);
+    if (line == "quit") break;
+    if (g_orphaned) {
+      emit("UNKNOWN_STDIN %s (the server was destroyed)", line.c_str());
+      continue;
+    }
+    const char *arg;
+    if (line == "stop") {
+      int32_t rc = code_of([]() { g_server->stop(); });
+      emit("STOPPED rc=%d connects=%" PRIu64 " disconnects=%" PRIu64, static_cast<int>(rc),
+           g_connects.load(), g_disconnects.load());
+    } else if (line == "start") {
+      start_and_report();
+    } else if ((arg = command_arg(line.c_str(), "sendall")) != nullptr) {
+      uint32_t sent = 0;
+      int32_t rc = code_of([&]() { sent = g_server->broadcast_text(arg); });
+      emit("SENDALL %u rc=%d", static_cast<unsigned>(sent), static_cast<int>(rc));
+    } else if ((arg = command_arg(line.c_str(), "closeid")) != nullptr) {
+      char *end;
+      iocpws::conn_id id = std::strtoull(arg, &end, 10);
+      unsigned long code = std::strtoul(end, &end, 10);
+      const char *reason = end;
+      while (*reason == ' ') reason++;
+      int32_t rc = code_of([&]() {
+        g_server->connection_by_id(id).close(static_cast<uint32_t>(code), reason);
+      });
+      emit("CLOSEID_RC %d", static_cast<int>(rc));
+    } else if (!line.empty()) {
+      emit("UNKNOWN_STDIN %s", line.c_str());
+    }
+  }
+
+  while (g_foreign_running.load() > 0) pt::sleep_ms(5);
+  bool orphaned = g_orphaned.load();
+  // Stop first: handlers still running use *g_server, which reset() clears
+  // before the destructor waits for them. (Orphaned: nothing to stop.)
+  if (!orphaned) code_of([]() { g_server->stop(); });
+  g_server.reset();
+  uint64_t connects = g_connects.load(), disconnects = g_disconnects.load();
+  int exit_code = ((orphaned || connects == disconnects) && g_anomalies.load() == 0) ? 0 : 1;
+  emit("BYE connects=%" PRIu64 " disconnects=%" PRIu64 " destroy_rc=0 orphaned=%d", connects,
+       disconnects, orphaned ? 1 : 0);
+  return exit_code;
+}

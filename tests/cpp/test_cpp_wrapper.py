@@ -1,0 +1,167 @@
+"""What the C++ wrapper adds to the C API, seen from real clients (Python
+websockets, raw sockets, Node ws): exceptions stopped at the C boundary,
+errors as exceptions inside handlers, request headers, broadcast filters,
+and a server destroyed inside its own handler.
+
+Run with IWS_TEST_SERVER pointing at cpp_test_server (tests/cpp/run.sh does;
+the generic echo/close/protocol tests come from tests/integration, run
+against the same binary)."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from iws_helpers import (
+    RawClient,
+    ask,
+    close,
+    conn_id,
+    connect,
+    handshake_request,
+    recv,
+    run,
+    url,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+
+
+def test_handler_exception_is_reported_and_connection_lives(server):
+    async def main():
+        async with connect(url(server)) as ws:
+            cid = await conn_id(ws)
+            mark = server.mark()
+            await ws.send("cmd:throw")
+            server.wait_for(rf"EXCEPTION {cid} boom", since=mark)
+            assert await ask(ws, "still here") == "still here"
+            mark = server.mark()
+            await ws.send("cmd:throwint")
+            server.wait_for(rf"EXCEPTION {cid} non-std", since=mark)
+            assert await ask(ws, b"\x00\x01") == b"\x00\x01"
+            await close(ws)
+        return cid
+
+    cid = run(main())
+    assert server.disconnect_code(cid) == 1000
+
+
+def test_on_connect_exception_refuses_with_500(server):
+    mark = server.mark()
+    with RawClient(server.port) as c:
+        request, _ = handshake_request(server.port, path="/throw-connect")
+        c.send(request)
+        response = c.read_http_response()
+        assert response.status == 500, response
+    _, m = server.wait_for(r"CONNECT (\d+) /throw-connect - 127\.0\.0\.1", since=mark)
+    server.wait_for(rf"EXCEPTION {m.group(1)} connect refused by exception", since=mark)
+    # A refused client never gets on_disconnect; the teardown checks the
+    # books balance (exit code 0).
+
+
+def test_errors_inside_a_handler_are_exceptions_with_codes(server):
+    async def main():
+        async with connect(url(server)) as ws:
+            got = await ask(ws, "cmd:errors")
+            await close(ws)
+        return got
+
+    assert run(main()).split() == [
+        "errors",
+        "IWS_E_CLOSE_CODE",     # close(999)
+        "IWS_E_TOO_LONG",       # ping with 126 bytes
+        "IWS_E_INVALID_UTF8",   # send_text("\xff\xfe")
+        "IWS_E_IN_CALLBACK",    # stop() inside a handler
+        "IWS_E_BAD_STATE",      # a handler setter while running
+        "IWS_E_NO_CONNECTION",  # an id that never was
+    ]
+
+
+def test_info_and_request_headers(server):
+    async def main():
+        async with connect(url(server, "/room-x?q=1"),
+                           extra_headers={"X-Test": "value 1"}) as ws:
+            info = await ask(ws, "cmd:info")
+            headers = await ask(ws, "cmd:headers")
+            await close(ws)
+        return info, headers
+
+    info, headers = run(main())
+    parts = info.split()
+    assert parts[:4] == ["info", "/room-x?q=1", "-", "127.0.0.1"], info
+    assert 0 < int(parts[4]) < 65536
+    words = headers.split(" ", 2)
+    assert words[0] == "headers" and int(words[1]) >= 5, headers
+    assert words[2] == "value 1"
+
+
+def test_broadcast_filter_reaches_only_the_room(server):
+    async def main():
+        async with connect(url(server, "/room-a")) as a1, \
+                connect(url(server, "/room-a")) as a2, \
+                connect(url(server, "/room-b")) as b1:
+            assert await ask(a1, "cmd:room hello room a") == "room-sent 1"
+            assert await recv(a2) == "hello room a"
+            # b1 got nothing: its next message is the answer to its own ask
+            assert await ask(b1, "ping?") == "ping?"
+            assert await ask(b1, "cmd:room only b") == "room-sent 0"
+            for ws in (a1, a2, b1):
+                await close(ws)
+
+    run(main())
+
+
+def test_broadcast_filter_exception_reaches_the_caller(server):
+    async def main():
+        async with connect(url(server)) as ws, connect(url(server)) as other:
+            got = await ask(ws, "cmd:filterthrow")
+            # the filter failed on the first connection: nobody got "never"
+            assert await ask(other, "after") == "after"
+            await close(ws)
+            await close(other)
+        return got
+
+    assert run(main()) == "filter-threw filter failed"
+
+
+def test_server_destroyed_inside_its_own_handler_is_orphaned(start_server):
+    server = start_server()
+
+    async def main():
+        async with connect(url(server)) as keep:
+            async with connect(url(server)) as ws:
+                await ws.send("cmd:destroy")
+                server.wait_for("DESTROYED")
+                # every open connection is dropped, without a close handshake
+                await asyncio.wait_for(ws.wait_closed(), 10)
+                assert ws.close_code == 1006
+            await asyncio.wait_for(keep.wait_closed(), 10)
+            assert keep.close_code == 1006
+
+    run(main())
+    # new clients are refused with 503; no handler runs any more
+    with RawClient(server.port) as c:
+        request, _ = handshake_request(server.port)
+        c.send(request)
+        assert c.read_http_response().status == 503
+    destroyed, _ = server.wait_for("DESTROYED")
+    assert not server.matches(r"CONNECT .*", since=destroyed), server.describe()
+    assert server.quit() == 0
+    assert server.matches(r"BYE .* orphaned=1")
+
+
+def test_node_ws_client_echo(server):
+    node = shutil.which("node")
+    assert node, "node is not on PATH"
+    modules = os.path.join(TESTS, "node_modules")
+    assert os.path.isfile(os.path.join(modules, "ws", "package.json")), \
+        "run `cd tests && npm ci`"
+    env = dict(os.environ, NODE_PATH=modules)
+    client = os.path.join(TESTS, "integration", "node_client.js")
+    proc = subprocess.run([node, client, f"ws://127.0.0.1:{server.port}/node/echo", "echo"],
+                          cwd=TESTS, env=env, capture_output=True, text=True, timeout=150)
+    assert proc.returncode == 0, proc.stderr + server.describe()
+    assert "OK echo" in proc.stdout
