@@ -86,6 +86,10 @@ extern "C" {
      uint32_t *needed))                                                        \
   X(int32_t, start, (iws_server * server))                                     \
   X(int32_t, get_port, (iws_server * server, uint32_t *port))                  \
+  X(int32_t, get_tls_port, (iws_server * server, uint32_t *port))              \
+  X(int32_t, tls_add_host,                                                     \
+    (iws_server * server, const char *host_name, const char *cert,             \
+     const char *key, const char *password))                                   \
   X(int32_t, stop, (iws_server * server))                                      \
   X(int32_t, destroy, (iws_server * server))                                   \
   X(int32_t, last_error, (iws_server * server, char *buffer, uint32_t size))   \
@@ -108,6 +112,17 @@ extern "C" {
   X(int32_t, broadcast_filter,                                                 \
     (iws_server * server, uint32_t opcode, const void *data, uint64_t length,  \
      iws_filter_fn filter, void *context, uint32_t *sent))                     \
+  X(int32_t, subscribe,                                                        \
+    (iws_server * server, iws_conn_id id, const char *channel))                \
+  X(int32_t, unsubscribe,                                                      \
+    (iws_server * server, iws_conn_id id, const char *channel))                \
+  X(int32_t, publish,                                                          \
+    (iws_server * server, const char *channel, uint32_t opcode,                \
+     const void *data, uint64_t length, const iws_conn_id *exclude,            \
+     uint32_t exclude_count, uint32_t *sent))                                  \
+  X(int32_t, conn_channels,                                                    \
+    (iws_server * server, iws_conn_id id, char *buffer, uint32_t size,         \
+     uint32_t *needed))                                                        \
   X(int32_t, conn_set_user_data,                                               \
     (iws_server * server, iws_conn_id id, void *data))                         \
   X(int32_t, conn_get_user_data,                                               \

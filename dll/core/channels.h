@@ -46,8 +46,10 @@ uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
 /* Non-zero if this build can talk to Redis. */
 int iws__redis_available(void);
 /* At iws_start with a non-empty URL: starts the link threads (they connect
- * in the background). IWS_E_OPTION_RANGE for a URL that cannot be parsed
- * (err gets why), IWS_E_THREAD, IWS_E_NOMEM. */
+ * in the background) and sets s->redis; the previous s->redis (stopped) is
+ * kept with the new one and freed with it. IWS_E_OPTION_RANGE for a URL
+ * that cannot be parsed (err gets why), IWS_E_THREAD, IWS_E_NOMEM; s->redis
+ * is then unchanged. */
 int32_t iws__redis_start(iws_server *s, const char *url, const char *prefix,
                          uint64_t reconnect_max_ms, char *err, size_t errlen);
 /* Queues a publish for the other servers (never blocks on Redis). */
@@ -56,8 +58,9 @@ void iws__redis_publish(iws__redis *r, const char *name, size_t len,
 /* At iws_stop, before the connections close: ends the threads; later
  * publishes to r are dropped. NULL is fine. */
 void iws__redis_stop(iws__redis *r);
-/* Frees a stopped link (at the next iws_start or iws_destroy, so that a
- * publish racing with iws_stop never touches freed memory). NULL is fine. */
+/* Frees a link and the earlier ones it keeps (at iws_destroy only, so that
+ * a publish racing with iws_stop never touches freed memory). NULL is
+ * fine. */
 void iws__redis_free(iws__redis *r);
 
 #endif /* IWS_CHANNELS_H */

@@ -57,6 +57,7 @@ typedef struct redis_msg {
 
 struct iws__redis {
   iws_server *server;
+  iws__redis *retired; /* the previous run's link, stopped */
   char *host, *user, *password;
   int port;
   char *prefix;
@@ -464,6 +465,7 @@ static void pub_main(void *arg) {
 
 void iws__redis_free(iws__redis *r) {
   if (!r) return;
+  iws__redis_free(r->retired);
   iws__redis_stop(r);
   free_msgs(r->head);
   free(r->host);
@@ -518,7 +520,8 @@ int32_t iws__redis_start(iws_server *s, const char *url, const char *prefix,
     return IWS_E_THREAD;
   }
   r->threads = 2;
-  s->redis = r;
+  r->retired = s->redis;
+  iws__atomic_cas_ptr((void *volatile *)&s->redis, r->retired, r);
   return IWS_OK;
 }
 

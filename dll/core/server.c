@@ -436,8 +436,8 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
       stop_workers(s, s->nworkers);
     }
   }
-  iws__redis_free(s->redis); /* the previous run's, stopped */
-  s->redis = NULL;
+  /* A previous run's link (stopped) is kept until iws_destroy: a publish
+   * that raced with iws_stop may still hold it. */
   if (rc == IWS_OK) {
     const char *url = iws__options_str(&s->opt, IWS_OPT_REDIS_URL);
     if (url[0]) {

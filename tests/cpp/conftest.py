@@ -19,3 +19,8 @@ _spec.loader.exec_module(_fixtures)
 
 start_server = _fixtures.start_server
 server = _fixtures.server
+# Everything else too: pytest imports one of the two files as the module
+# "conftest", so `from conftest import tls_options` (test_tls.py,
+# test_redis.py) must work whichever it is.
+globals().update({k: v for k, v in vars(_fixtures).items()
+                  if not k.startswith("_") and k not in globals()})
