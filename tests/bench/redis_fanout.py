@@ -11,8 +11,9 @@ The clients are raw sockets that only count bytes (every frame has the same
 length), so Python is not the bottleneck of the receive side. Prints:
 
   published     K messages in t_pub s on A (iws_publish calls)
-  redis rate    K / t_redis msg/s: A's first publish to B's last redis_in
+  redis rate    K / t_all msg/s: messages across Redis per second
   fan-out rate  N*K / t_all deliveries/s: until every client had every byte
+  (--local publishes on B itself: the same fan-out without the Redis hop)
 
 usage: tests/bench/redis_fanout.py [--server build/ws_test_server]
                                    [--subscribers 100] [--messages 20000]
@@ -81,6 +82,9 @@ def main():
     ap.add_argument("--subscribers", type=int, default=100)
     ap.add_argument("--messages", type=int, default=20000)
     ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--local", action="store_true",
+                    help="publish on server B itself (no Redis hop): the "
+                         "same fan-out inside one server, for comparison")
     a = ap.parse_args()
     if a.size < 16 or a.size > 125:
         raise SystemExit("--size: 16..125 (one 2-byte frame header)")
@@ -124,8 +128,9 @@ def main():
             sel.register(c.sock, selectors.EVENT_READ)
 
         t0 = time.monotonic()
-        pa.stdin.write(f"publishn bench {a.messages} {a.size}\n")
-        pa.stdin.flush()
+        pub = pb if a.local else pa
+        pub.stdin.write(f"publishn bench {a.messages} {a.size}\n")
+        pub.stdin.flush()
         done = 0
         t_pub = None
         deadline = t0 + 300
@@ -141,13 +146,15 @@ def main():
                     sel.unregister(key.fileobj)
                     done += 1
         t_all = time.monotonic() - t0
-        line = wait_line(pa, "PUBLISHN", timeout=60)
+        line = wait_line(pub, "PUBLISHN", timeout=60)
         t_pub = time.monotonic() - t0  # an upper bound, read after the fact
         st = chanstats(probe)
         missing = sum(1 for v in got.values() if v < expect)
         print(f"subscribers   {a.subscribers} on server B, {a.messages} messages "
-              f"of {a.size} B published on server A ({line})")
-        print(f"redis_in on B {st['redis_in']} (expected {a.messages})")
+              f"of {a.size} B published on server {'B' if a.local else 'A'} "
+              f"({line})")
+        want = 0 if a.local else a.messages
+        print(f"redis_in on B {st['redis_in']} (expected {want})")
         print(f"delivered     {a.subscribers - missing}/{a.subscribers} clients "
               f"got every message in {t_all:.2f} s")
         print(f"redis rate    {a.messages / t_all:,.0f} msg/s across Redis")
@@ -156,7 +163,7 @@ def main():
         for c in clients:
             c.close()
         probe.close()
-        return 0 if missing == 0 and st["redis_in"] == a.messages else 1
+        return 0 if missing == 0 and st["redis_in"] == want else 1
     finally:
         for p in procs[1:]:
             try:
