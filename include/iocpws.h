@@ -494,6 +494,7 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *server,
 
 /* Stops the server: no new connections; every open connection gets close
  * 1001 (going away); after IWS_OPT_STOP_TIMEOUT_MS the rest are aborted.
+ * Since 0.4 the Redis links (IWS_OPT_REDIS_URL) close first.
  * When it returns every on_disconnect has fired, the threads have ended and
  * no callback runs any more. The server may be started again. Stopping a
  * stopped server returns IWS_OK. Returns IWS_E_IN_CALLBACK when called inside
