@@ -1,7 +1,8 @@
 """Fixtures of the C++ binding tests: the very ones of tests/integration
-(start_server, server), loaded from its conftest.py, driving the server
-named by IWS_TEST_SERVER: cpp_test_server built from cpp_test_server.cpp
-with bindings/cpp/iocpws.hpp (linked, or through the run-time loader)."""
+(start_server, server, tls_files...), loaded from its conftest.py, driving
+the server named by IWS_TEST_SERVER: cpp_test_server built from
+cpp_test_server.cpp with bindings/cpp/iocpws.hpp (linked, or through the
+run-time loader)."""
 
 import importlib.util
 import os
@@ -17,10 +18,11 @@ _spec = importlib.util.spec_from_file_location(
 _fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_fixtures)
 
-start_server = _fixtures.start_server
-server = _fixtures.server
-# Everything else too: pytest imports one of the two files as the module
-# "conftest", so `from conftest import tls_options` (test_tls.py,
-# test_redis.py) must work whichever it is.
-globals().update({k: v for k, v in vars(_fixtures).items()
-                  if not k.startswith("_") and k not in globals()})
+# Everything it defines, fixtures and helpers alike: when pytest collects
+# tests/integration and tests/cpp in one run, `from conftest import ...` in
+# a test module (test_tls.py) finds whichever conftest was loaded last, so
+# this one must offer the same names.
+for _name, _value in vars(_fixtures).items():
+    if not _name.startswith("_") and not _name.startswith("pytest_"):
+        globals()[_name] = _value
+del _name, _value

@@ -25,7 +25,27 @@ import time
 
 import pytest
 
-from conftest import is_wine_server, server_binary
+
+SERVER_ENV = "IWS_TEST_SERVER"
+
+
+def server_binary():
+    # Not imported from conftest: under the cpp tiers tests/cpp/conftest.py
+    # may be the module named "conftest".
+    path = os.environ.get(SERVER_ENV)
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f"{SERVER_ENV} must name the test server binary",
+                    pytrace=False)
+    return os.path.abspath(path)
+
+
+def is_wine_server(path):
+    """The server is a wrapper that runs the .exe under Wine."""
+    try:
+        with open(path, "rb") as f:
+            return b"run-exe.sh" in f.read(4096)
+    except OSError:
+        return False
 from iws_helpers import ask, close, connect, recv, run, url
 
 E_UNSUPPORTED = -116
