@@ -95,6 +95,13 @@ const int accept = IWS_ACCEPT;
 /// Message kinds (the RFC 6455 opcodes).
 enum class opcode : uint32_t { text = IWS_OP_TEXT, binary = IWS_OP_BINARY };
 
+/// The oldest TLS version a TLS listener accepts (TLS 1.3 is always offered;
+/// 1.0 and 1.1 never are).
+enum class tls_version : int {
+  v1_2 = IWS_TLS_1_2,  ///< TLS 1.2 and 1.3 (the default)
+  v1_3 = IWS_TLS_1_3   ///< TLS 1.3 only
+};
+
 /// What to do with a peer whose send queue is over options::send_queue_limit.
 enum class queue_policy : int {
   close = IWS_QUEUE_CLOSE,  ///< close it with 1008 (the send throws IWS_E_CLOSING)
@@ -209,10 +216,26 @@ class message {
 /// Server configuration; the defaults are the library's (iocpws.h, "Options";
 /// cpp_checks compares them). server's constructor and configure() apply
 /// every field, so a default-constructed options resets a server to the
-/// library's defaults. A plain struct: no thread rules of its own.
+/// library's defaults (the SNI host certificates of server::add_tls_host are
+/// not options: clear_tls_hosts() removes them). A plain struct: no thread
+/// rules of its own.
+///
+/// TLS (wss://, library 0.3 and later): tls_port >= 0 opens a TLS listener
+/// beside the plain one (port), on the same bind_address; port = -1 leaves
+/// only the TLS listener. A TLS listener needs a certificate and its key:
+/// tls_cert_file/tls_key_file (PEM files), or tls_cert_pem/tls_key_pem (PEM
+/// text in memory, which wins over the file of the same kind). They are
+/// read and checked by server::start(), which throws error with
+/// IWS_E_TLS_CONFIG and OpenSSL's reason in what(). For sgcWebSockets'
+/// SSLOptions: CertFile -> tls_cert_file, KeyFile -> tls_key_file,
+/// RootCertFile -> tls_ca_file, Password -> tls_password, Version ->
+/// tls_min_version (tls1_2 -> v1_2, tls1_3 -> v1_3, tlsUndefined -> the
+/// default), Port -> tls_port (SSL = True; with port = -1 for TLS only).
 struct options {
   std::string bind_address = "0.0.0.0";  ///< IPv4/IPv6 literal; "::" = both
-  uint32_t port = 0;                     ///< 0 = any free port (server::port())
+  /// The plain (ws://) listener: 0 = any free port (server::port()); -1 = none
+  /// (TLS only; then tls_port must be >= 0).
+  int32_t port = 0;
   uint32_t io_threads = 0;               ///< 0 = one per CPU
   uint32_t worker_threads = 0;  ///< 0 = handlers on I/O threads; N = pinned
   uint64_t max_connections = 0;            ///< 0 = unlimited; over it: 503
@@ -232,6 +255,23 @@ struct options {
   uint32_t accepts_posted = 0;       ///< IOCP: AcceptEx kept posted; 0 = auto
   /// Subprotocols the server speaks, in preference order.
   std::vector<std::string> subprotocols;
+
+  /// The TLS (wss://) listener: -1 = none (the default); 0 = any free port
+  /// (server::tls_port()).
+  int32_t tls_port = -1;
+  tls_version tls_min_version = tls_version::v1_2;
+  /// A client that has not finished the TLS handshake by then is dropped;
+  /// 0 = none (handshake_timeout_ms then covers the HTTP upgrade).
+  uint32_t tls_handshake_timeout_ms = 10000;
+  std::string tls_cert_file;   ///< PEM file: certificate, optionally + chain
+  std::string tls_key_file;    ///< PEM file: its private key
+  std::string tls_ca_file;     ///< PEM file: CA/intermediates sent after it
+  std::string tls_password;    ///< of an encrypted key (write-only option)
+  std::string tls_cert_pem;    ///< like tls_cert_file, the PEM text itself
+  std::string tls_key_pem;     ///< like tls_key_file, the PEM text itself
+  std::string tls_ca_pem;      ///< like tls_ca_file, the PEM text itself
+  std::string tls_ciphers;     ///< OpenSSL cipher list, TLS 1.2 ("" = default)
+  std::string tls_ciphersuites;  ///< TLS 1.3 suites ("" = OpenSSL's default)
   /// Channels across servers (Since 0.4): "" = this server only, else
   /// "redis://[[user]:password@]host[:port]" (IWS_E_UNSUPPORTED from a
   /// library built without hiredis).
@@ -848,6 +888,18 @@ class server {
     for (std::size_t i = 0; i < o.subprotocols.size(); ++i)
       list += (i ? "," : "") + o.subprotocols[i];
     set_str(IWS_OPT_SUBPROTOCOLS, list);
+    set_int(IWS_OPT_TLS_PORT, o.tls_port);
+    set_int(IWS_OPT_TLS_MIN_VERSION, static_cast<int>(o.tls_min_version));
+    set_int(IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, o.tls_handshake_timeout_ms);
+    set_str(IWS_OPT_TLS_CERT_FILE, o.tls_cert_file);
+    set_str(IWS_OPT_TLS_KEY_FILE, o.tls_key_file);
+    set_str(IWS_OPT_TLS_CA_FILE, o.tls_ca_file);
+    set_str(IWS_OPT_TLS_PASSWORD, o.tls_password);
+    set_str(IWS_OPT_TLS_CERT_PEM, o.tls_cert_pem);
+    set_str(IWS_OPT_TLS_KEY_PEM, o.tls_key_pem);
+    set_str(IWS_OPT_TLS_CA_PEM, o.tls_ca_pem);
+    set_str(IWS_OPT_TLS_CIPHERS, o.tls_ciphers);
+    set_str(IWS_OPT_TLS_CIPHERSUITES, o.tls_ciphersuites);
     set_int(IWS_OPT_REDIS_RECONNECT_MAX_MS, o.redis_reconnect_max_ms);
     set_str(IWS_OPT_REDIS_PREFIX, o.redis_prefix);
     set_str(IWS_OPT_REDIS_URL, o.redis_url);
@@ -862,11 +914,61 @@ class server {
   void set_str(int32_t option, const std::string &value) {
     check(IOCPWS_C_(set_str)(handle(), option, value.c_str()), "iws_set_str");
   }
-  /// Reads an integer option.
+  /// Reads an integer option. Any thread.
   int64_t get_int(int32_t option) const {
     int64_t v = 0;
     check(IOCPWS_C_(get_int)(handle(), option, &v), "iws_get_int");
     return v;
+  }
+  /// Reads a string option (IWS_OPT_TLS_PASSWORD always reads ""). Throws
+  /// error: IWS_E_UNKNOWN_OPTION, IWS_E_OPTION_TYPE. Any thread.
+  std::string get_str(int32_t option) const {
+    uint32_t needed = 0;
+    char small[256];
+    int32_t rc = IOCPWS_C_(get_str)(handle(), option, small, sizeof small,
+                                    &needed);
+    if (rc != IWS_E_BUFFER_TOO_SMALL) {
+      check(rc, "iws_get_str");
+      return small;
+    }
+    for (;;) {  // the value may grow between the calls: ask again
+      std::vector<char> big(needed);
+      rc = IOCPWS_C_(get_str)(handle(), option, &big[0], needed, &needed);
+      if (rc != IWS_E_BUFFER_TOO_SMALL) {
+        check(rc, "iws_get_str");
+        return &big[0];
+      }
+    }
+  }
+
+  /// Adds a certificate for one host name, chosen by the client's SNI
+  /// (server name indication); clients naming another host, or none, get
+  /// the main certificate (options::tls_cert_*). host_name: "example.com"
+  /// or a wildcard "*.example.com" (one label), compared without regard to
+  /// case; adding a host name again replaces its entry. cert and key: a PEM
+  /// file path, or the PEM text itself (a value starting with
+  /// "-----BEGIN"); cert may carry the chain after the leaf
+  /// (options::tls_ca_* is not added to it). password: of an encrypted key,
+  /// "" for none. The strings are copied; the files are read and checked by
+  /// start() (IWS_E_TLS_CONFIG there). The entries outlive configure() and
+  /// stop(). The server must be stopped. Throws error: IWS_E_INVALID_ARG
+  /// (empty or over-long host name), IWS_E_BAD_STATE (running),
+  /// IWS_E_IN_CALLBACK, IWS_E_NOMEM. Owner thread.
+  void add_tls_host(const std::string &host_name, const std::string &cert,
+                    const std::string &key,
+                    const std::string &password = std::string()) {
+    check(IOCPWS_C_(tls_add_host)(handle(), host_name.c_str(), cert.c_str(),
+                                  key.c_str(),
+                                  password.empty() ? nullptr
+                                                   : password.c_str()),
+          "iws_tls_add_host");
+  }
+  /// Removes every add_tls_host entry. Throws error like add_tls_host
+  /// (IWS_E_BAD_STATE while running). Owner thread.
+  void clear_tls_hosts() {
+    check(IOCPWS_C_(tls_add_host)(handle(), nullptr, nullptr, nullptr,
+                                  nullptr),
+          "iws_tls_add_host");
   }
 
   /// The handlers. Set them while the server is stopped (they run on
@@ -932,7 +1034,10 @@ class server {
   /// connect. Throws error: IWS_E_BAD_STATE (running), IWS_E_ADDRESS,
   /// IWS_E_BIND, IWS_E_LISTEN, IWS_E_THREAD, IWS_E_SYSTEM, IWS_E_NOMEM,
   /// IWS_E_IN_CALLBACK; what() has the library's detail ("bind 0.0.0.0 port
-  /// 80: Permission denied"). Owner thread.
+  /// 80: Permission denied"). With TLS also IWS_E_TLS_CONFIG, what() giving
+  /// OpenSSL's reason (unreadable file, wrong password, key not matching
+  /// the certificate, unknown cipher), and IWS_E_OPTION_RANGE when port and
+  /// tls_port are both -1 (nothing to listen on). Owner thread.
   void start() { check(IOCPWS_C_(start)(handle()), "iws_start"); }
 
   /// Stops: no new clients, close 1001 to every connection, then after
@@ -953,11 +1058,21 @@ class server {
     }
   }
 
-  /// The port the server listens on (useful with options::port 0). Throws
-  /// error with IWS_E_BAD_STATE when not running. Any thread.
+  /// The port the server listens on (useful with options::port 0); with
+  /// options::port -1 (TLS only) the TLS listener's. Throws error with
+  /// IWS_E_BAD_STATE when not running. Any thread.
   uint16_t port() const {
     uint32_t p = 0;
     check(IOCPWS_C_(get_port)(handle(), &p), "iws_get_port");
+    return static_cast<uint16_t>(p);
+  }
+
+  /// The TLS listener's port (useful with options::tls_port 0). Throws
+  /// error with IWS_E_BAD_STATE when not running or without a TLS listener
+  /// (options::tls_port -1). Any thread.
+  uint16_t tls_port() const {
+    uint32_t p = 0;
+    check(IOCPWS_C_(get_tls_port)(handle(), &p), "iws_get_tls_port");
     return static_cast<uint16_t>(p);
   }
 

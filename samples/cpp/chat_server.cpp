@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
   }
   try {
     iocpws::options opt;
-    opt.port = static_cast<uint32_t>(port);
+    opt.port = static_cast<int32_t>(port);
     opt.max_message_size = 64 * 1024;        // chat lines, not files
     opt.heartbeat_interval_ms = 30000;       // find dead peers
     opt.heartbeat_timeout_ms = 60000;

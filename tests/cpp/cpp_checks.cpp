@@ -179,7 +179,7 @@ void versions_match_header() {
 }
 
 void code_names_match_library() {
-  for (int32_t c = -500; c <= 0; ++c) {
+  for (int32_t c = -600; c <= 0; ++c) {
     std::string mine = iocpws::detail::code_name(c);
     std::string lib = C_(error_name)(c);
     if (mine != lib) {
@@ -208,19 +208,24 @@ void option_defaults_mirror_library() {
   iocpws::server s;  // applies every field of a default options
   iws_server *raw = nullptr;
   iocpws::check(C_(create)(IWS_ABI_VERSION, nullptr, nullptr, &raw));
-  for (int32_t opt = 1; opt <= 18; ++opt) {
+  for (int32_t opt = 1; opt <= IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS; ++opt) {
     int64_t lib = -1;
     iocpws::check(C_(get_int)(raw, opt, &lib));
     std::ostringstream name;
     name << "option " << opt;
     expect_eq(s.get_int(opt), lib, name.str());
   }
-  for (int32_t opt = IWS_OPT_BIND_ADDRESS; opt <= IWS_OPT_SUBPROTOCOLS; ++opt) {
+  for (int32_t opt = IWS_OPT_BIND_ADDRESS; opt <= IWS_OPT_TLS_CIPHERSUITES; ++opt) {
     char a[256], b[256];
     iocpws::check(C_(get_str)(raw, opt, a, sizeof a, nullptr));
     iocpws::check(C_(get_str)(s.native_handle(), opt, b, sizeof b, nullptr));
-    expect_eq(std::string(b), std::string(a), "string option");
+    std::ostringstream name;
+    name << "string option " << opt;
+    expect_eq(std::string(b), std::string(a), name.str());
+    expect_eq(s.get_str(opt), std::string(a), name.str() + " get_str");
   }
+  expect_eq(s.get_int(IWS_OPT_TLS_PORT), -1, "tls_port default");
+  expect_eq(s.get_int(IWS_OPT_PORT), 0, "port default");
   C_(destroy)(raw);
 }
 
@@ -239,6 +244,97 @@ void options_are_applied() {
   iocpws::check(C_(get_str)(s.native_handle(), IWS_OPT_SUBPROTOCOLS, buf,
                             sizeof buf, nullptr));
   expect_eq(std::string(buf), std::string("chat,superchat"), "subprotocols");
+}
+
+void tls_options_are_applied() {
+  iocpws::options o = local();
+  o.port = -1;
+  o.tls_port = 0;
+  o.tls_min_version = iocpws::tls_version::v1_3;
+  o.tls_handshake_timeout_ms = 1234;
+  o.tls_cert_file = "cert.pem";
+  o.tls_key_file = "key.pem";
+  o.tls_ca_file = "ca.pem";
+  o.tls_password = "secret";
+  o.tls_cert_pem = "-----BEGIN CERTIFICATE-----";
+  o.tls_key_pem = "-----BEGIN PRIVATE KEY-----";
+  o.tls_ca_pem = "-----BEGIN CERTIFICATE----- ca";
+  o.tls_ciphers = "ECDHE+AESGCM";
+  o.tls_ciphersuites = "TLS_AES_128_GCM_SHA256";
+  iocpws::server s(o);
+  expect_eq(s.get_int(IWS_OPT_PORT), -1, "port -1");
+  expect_eq(s.get_int(IWS_OPT_TLS_PORT), 0, "tls_port");
+  expect_eq(s.get_int(IWS_OPT_TLS_MIN_VERSION), IWS_TLS_1_3, "tls_min_version");
+  expect_eq(s.get_int(IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS), 1234, "tls_handshake_timeout_ms");
+  expect_eq(s.get_str(IWS_OPT_TLS_CERT_FILE), o.tls_cert_file, "tls_cert_file");
+  expect_eq(s.get_str(IWS_OPT_TLS_KEY_FILE), o.tls_key_file, "tls_key_file");
+  expect_eq(s.get_str(IWS_OPT_TLS_CA_FILE), o.tls_ca_file, "tls_ca_file");
+  expect_eq(s.get_str(IWS_OPT_TLS_PASSWORD), std::string(), "tls_password (write-only)");
+  expect_eq(s.get_str(IWS_OPT_TLS_CERT_PEM), o.tls_cert_pem, "tls_cert_pem");
+  expect_eq(s.get_str(IWS_OPT_TLS_KEY_PEM), o.tls_key_pem, "tls_key_pem");
+  expect_eq(s.get_str(IWS_OPT_TLS_CA_PEM), o.tls_ca_pem, "tls_ca_pem");
+  expect_eq(s.get_str(IWS_OPT_TLS_CIPHERS), o.tls_ciphers, "tls_ciphers");
+  expect_eq(s.get_str(IWS_OPT_TLS_CIPHERSUITES), o.tls_ciphersuites, "tls_ciphersuites");
+  // A long value goes through get_str's second call.
+  std::string big(5000, 'x');
+  s.set_str(IWS_OPT_TLS_CERT_PEM, big);
+  expect_eq(s.get_str(IWS_OPT_TLS_CERT_PEM), big, "long string option");
+  // A default options resets them.
+  s.configure(iocpws::options());
+  expect_eq(s.get_int(IWS_OPT_TLS_PORT), -1, "tls_port reset");
+  expect_eq(s.get_str(IWS_OPT_TLS_CERT_PEM), std::string(), "tls_cert_pem reset");
+  o = local();
+  o.tls_min_version = static_cast<iocpws::tls_version>(11);
+  expect_error(IWS_E_OPTION_RANGE, [&]() { iocpws::server bad(o); }, "tls_min_version 11");
+  o = local();
+  o.tls_port = 70000;
+  expect_error(IWS_E_OPTION_RANGE, [&]() { iocpws::server bad(o); }, "tls_port 70000");
+}
+
+void tls_errors() {
+  iocpws::options o = local();
+  o.tls_port = 0;
+  o.tls_cert_file = "no-such-dir/no-such-cert.pem";
+  o.tls_key_file = "no-such-dir/no-such-key.pem";
+  iocpws::server s(o);
+  std::string what = expect_error(IWS_E_TLS_CONFIG, [&]() { s.start(); }, "missing cert file");
+  expect(contains(what, "iws_start") && contains(what, "IWS_E_TLS_CONFIG") &&
+             contains(what, "certificate file") && contains(what, "error:"),
+         "what() names the file problem with OpenSSL's reason: " + what);
+  expect(!s.running(), "not running after IWS_E_TLS_CONFIG");
+  // PEM text that is not PEM.
+  o.tls_cert_file.clear();
+  o.tls_cert_pem = "-----BEGIN CERTIFICATE-----\ngarbage\n";
+  s.configure(o);
+  what = expect_error(IWS_E_TLS_CONFIG, [&]() { s.start(); }, "garbage cert PEM");
+  expect(contains(what, "IWS_E_TLS_CONFIG") && contains(what, "error:"), what);
+  // Nothing to listen on.
+  o = local();
+  o.port = -1;
+  s.configure(o);
+  what = expect_error(IWS_E_OPTION_RANGE, [&]() { s.start(); }, "port and tls_port -1");
+  // SNI hosts: checked arguments, stopped server only.
+  expect_error(IWS_E_INVALID_ARG, [&]() { s.add_tls_host("", "c.pem", "k.pem"); },
+               "add_tls_host empty host");
+  s.add_tls_host("example.com", "c.pem", "k.pem");
+  s.add_tls_host("*.example.org", "c.pem", "k.pem", "pw");
+  s.clear_tls_hosts();
+  expect_error(IWS_E_BAD_STATE, [&]() { s.tls_port(); }, "tls_port() when stopped");
+  s.configure(local());
+  s.start();
+  expect_error(IWS_E_BAD_STATE, [&]() { s.tls_port(); }, "tls_port() without TLS listener");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.add_tls_host("a.com", "c", "k"); },
+               "add_tls_host while running");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.clear_tls_hosts(); }, "clear_tls_hosts while running");
+  s.stop();
+  // A host whose files are missing fails start like the main certificate.
+  o = local();
+  o.port = -1;
+  o.tls_port = 0;
+  o.tls_cert_file = "no-such-dir/no-such-cert.pem";
+  o.tls_key_file = "no-such-dir/no-such-key.pem";
+  s.configure(o);
+  expect_error(IWS_E_TLS_CONFIG, [&]() { s.start(); }, "missing cert, TLS only");
 }
 
 void bad_options_throw_with_detail() {
@@ -399,6 +495,8 @@ int main() {
   run("check_throws_with_code", check_throws_with_code);
   run("option_defaults_mirror_library", option_defaults_mirror_library);
   run("options_are_applied", options_are_applied);
+  run("tls_options_are_applied", tls_options_are_applied);
+  run("tls_errors", tls_errors);
   run("bad_options_throw_with_detail", bad_options_throw_with_detail);
   run("moved_from_server", moved_from_server);
   run("life_cycle_rules", life_cycle_rules);

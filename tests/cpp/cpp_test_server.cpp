@@ -128,12 +128,18 @@ const char *command_arg(const char *cmd, const char *name) {
   return nullptr;
 }
 
-void start_foreign(const iocpws::connection &c, long count) {
+// Sends "foreign-0".."foreign-<count-1>" from a new thread, each padded with
+// '.' to size bytes (at most 65536), like ws_test_server.c.
+void start_foreign(const iocpws::connection &c, long count, long size) {
+  std::size_t pad = size < 0 ? 0 : size > 65536 ? 65536 : static_cast<std::size_t>(size);
   ++g_foreign_running;
-  bool ok = pt::start_detached([c, count]() {
+  bool ok = pt::start_detached([c, count, pad]() {
     long i;
+    std::string text;
     for (i = 0; i < count; i++) {
-      int32_t rc = c.try_send_text("foreign-" + std::to_string(i));
+      text = "foreign-" + std::to_string(i);
+      if (pad > text.size()) text.append(pad - text.size(), '.');
+      int32_t rc = c.try_send_text(text);
       if (rc != IWS_OK) {
         emit("FOREIGN_FAIL %" PRIu64 " %ld %d", c.id(), i, static_cast<int>(rc));
         break;
@@ -163,8 +169,10 @@ void run_command(const iocpws::connection &c, const std::string &line) {
     int32_t rc = code_of([&]() { c.disconnect(); });
     if (rc != IWS_OK) emit("DISCONNECT_RC %" PRIu64 " %d", c.id(), static_cast<int>(rc));
   } else if ((arg = command_arg(cmd, "foreign")) != nullptr) {
-    long count = std::strtol(arg, nullptr, 10);
-    start_foreign(c, count < 0 ? 0 : count);
+    char *end;
+    long count = std::strtol(arg, &end, 10);
+    long size = std::strtol(end, nullptr, 10);
+    start_foreign(c, count < 0 ? 0 : count, size);
   } else if ((arg = command_arg(cmd, "broadcast")) != nullptr) {
     uint32_t sent = 0;
     int32_t rc = code_of([&]() { sent = srv.broadcast_text(arg, c); });
@@ -388,6 +396,41 @@ bool parse_number(const std::string &text, long long &out) {
   return errno == 0 && end != text.c_str() && *end == '\0';
 }
 
+// tls_host=NAME,CERT,KEY[,PASSWORD] values, added after the server exists.
+std::vector<std::string> g_tls_hosts;
+
+// Reads a whole file (false if it cannot be read).
+bool read_file(const std::string &path, std::string &text) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  text.clear();
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
+}
+
+// server::add_tls_host for "NAME,CERT,KEY[,PASSWORD]"; fewer than three
+// parts is IWS_E_INVALID_ARG (as in ws_test_server.c).
+void add_host(iocpws::server &srv, const std::string &value) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (parts.size() < 4) {
+    std::size_t comma = parts.size() < 3 ? value.find(',', start) : std::string::npos;
+    if (comma == std::string::npos) {
+      parts.push_back(value.substr(start));
+      break;
+    }
+    parts.push_back(value.substr(start, comma - start));
+    start = comma + 1;
+  }
+  if (parts.size() < 3)
+    throw iocpws::error(IWS_E_INVALID_ARG, "tls_host needs NAME,CERT,KEY[,PASSWORD]");
+  srv.add_tls_host(parts[0], parts[1], parts[2], parts.size() > 3 ? parts[3] : std::string());
+}
+
 // Applies NAME=VALUE to the options; false (with a message) if it is bad.
 bool apply_option(iocpws::options &o, const std::string &spec) {
   std::size_t eq = spec.find('=');
@@ -421,6 +464,33 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
     }
     return true;
   }
+  std::string *str = name == "tls_cert_file"      ? &o.tls_cert_file
+                     : name == "tls_key_file"     ? &o.tls_key_file
+                     : name == "tls_ca_file"      ? &o.tls_ca_file
+                     : name == "tls_password"     ? &o.tls_password
+                     : name == "tls_ciphers"      ? &o.tls_ciphers
+                     : name == "tls_ciphersuites" ? &o.tls_ciphersuites
+                                                  : nullptr;
+  if (str != nullptr) {
+    *str = value;
+    return true;
+  }
+  // The test passes a file; the library gets its text in memory.
+  std::string *pem = name == "tls_cert_pem"  ? &o.tls_cert_pem
+                     : name == "tls_key_pem" ? &o.tls_key_pem
+                     : name == "tls_ca_pem"  ? &o.tls_ca_pem
+                                             : nullptr;
+  if (pem != nullptr) {
+    if (!read_file(value, *pem)) {
+      std::fprintf(stderr, "cpp_test_server: cannot read '%s'\n", value.c_str());
+      return false;
+    }
+    return true;
+  }
+  if (name == "tls_host") {
+    g_tls_hosts.push_back(value);
+    return true;
+  }
   long long v = 0;
   if (name == "send_queue_policy" && (value == "close" || value == "error")) {
     o.send_queue_policy = value == "close" ? iocpws::queue_policy::close
@@ -432,7 +502,11 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
     return false;
   }
   uint32_t u = static_cast<uint32_t>(v);
-  if (name == "port") o.port = u;
+  bool is_signed = name == "port" || name == "tls_port";  // -1 = no listener
+  if (name == "port") o.port = static_cast<int32_t>(v);
+  else if (name == "tls_port") o.tls_port = static_cast<int32_t>(v);
+  else if (name == "tls_min_version") o.tls_min_version = static_cast<iocpws::tls_version>(v);
+  else if (name == "tls_handshake_timeout_ms") o.tls_handshake_timeout_ms = u;
   else if (name == "io_threads") o.io_threads = u;
   else if (name == "worker_threads") o.worker_threads = u;
   else if (name == "max_connections") o.max_connections = static_cast<uint64_t>(v);
@@ -455,7 +529,7 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
     std::fprintf(stderr, "cpp_test_server: unknown option name in '%s'\n", spec.c_str());
     return false;
   }
-  if (v < 0 || v > 0xffffffffLL) {
+  if (is_signed ? (v < -0x7fffffffLL - 1 || v > 0x7fffffffLL) : (v < 0 || v > 0xffffffffLL)) {
     // Out of the field's type: let the library refuse it through set_int.
     std::fprintf(stderr, "cpp_test_server: option '%s' out of range\n", spec.c_str());
     return false;
@@ -466,6 +540,8 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
 bool start_and_report() {
   try {
     g_server->start();
+    if (g_server->get_int(IWS_OPT_TLS_PORT) >= 0)
+      emit("TLS_PORT %u", static_cast<unsigned>(g_server->tls_port()));
     emit("PORT %u", static_cast<unsigned>(g_server->port()));
     return true;
   } catch (const iocpws::error &e) {
@@ -499,6 +575,7 @@ int main(int argc, char **argv) {
     emit("LIBRARY %s", lib && *lib ? lib : IWS_LOADER_DEFAULT_NAME);
 #endif
     g_server.reset(new iocpws::server(opts));
+    for (std::size_t i = 0; i < g_tls_hosts.size(); i++) add_host(*g_server, g_tls_hosts[i]);
   } catch (const iocpws::error &e) {
     std::fprintf(stderr, "cpp_test_server: %s (%s)\n", e.what(), e.name());
     return 2;

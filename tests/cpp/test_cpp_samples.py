@@ -9,23 +9,25 @@ with exit code 0; the program is then killed."""
 import os
 import re
 import signal
+import ssl
 import subprocess
 import threading
 
 import pytest
 
+from conftest import server_path, tls_files  # noqa: F401 (a fixture)
 from iws_helpers import ask, close, connect, recv, run
 
 PORT_LINE = re.compile(r".*listening on port (\d+).*")
 
 
 class Sample:
-    def __init__(self, env_name):
+    def __init__(self, env_name, *extra):
         path = os.environ.get(env_name)
         if not path or not os.access(path, os.X_OK):
             pytest.fail(f"{env_name} does not name the sample program ({path!r})",
                         pytrace=False)
-        self.proc = subprocess.Popen([path, "0"], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([path, "0", *extra], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, bufsize=1)
         self.lines = []
@@ -76,6 +78,30 @@ def test_echo_sample():
                 assert await ask(ws, "hello ✓") == "hello ✓"
                 assert await ask(ws, b"\x00\xffbinary") == b"\x00\xffbinary"
                 big = "x" * 200000
+                assert await ask(ws, big) == big
+                await close(ws)
+        run(main())
+    finally:
+        sample.stop()
+
+
+def test_echo_sample_tls(tls_files):
+    f = tls_files
+    chain = f.path("server-chain-sample.pem")  # the leaf, then its issuer
+    with open(chain, "w") as out:
+        out.write(open(f.server).read() + open(f.inter).read())
+    sample = Sample("IWS_CPP_ECHO_SERVER", "--tls", server_path(chain),
+                    server_path(f.server_key))
+    try:
+        assert any(line.endswith("(wss://) (Ctrl-C stops)")
+                   for line in sample.lines), sample.lines
+        ctx = ssl.create_default_context(cafile=f.root)
+
+        async def main():
+            async with connect(f"wss://127.0.0.1:{sample.port}/", ssl=ctx,
+                               server_hostname="localhost") as ws:
+                assert await ask(ws, "secure ✓") == "secure ✓"
+                big = b"y" * 200000
                 assert await ask(ws, big) == big
                 await close(ws)
         run(main())

@@ -1,7 +1,8 @@
 """What the C++ wrapper adds to the C API, seen from real clients (Python
 websockets, raw sockets, Node ws): exceptions stopped at the C boundary,
 errors as exceptions inside handlers, request headers, broadcast filters,
-and a server destroyed inside its own handler.
+a server destroyed inside its own handler, and wss:// through the
+wrapper's TLS options and add_tls_host.
 
 Run with IWS_TEST_SERVER pointing at cpp_test_server (tests/cpp/run.sh does;
 the generic echo/close/protocol tests come from tests/integration, run
@@ -10,6 +11,7 @@ against the same binary)."""
 import asyncio
 import os
 import shutil
+import ssl
 import subprocess
 
 import pytest
@@ -25,6 +27,8 @@ from iws_helpers import (
     run,
     url,
 )
+
+from conftest import server_path, tls_files  # noqa: F401 (a fixture)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
@@ -165,3 +169,47 @@ def test_node_ws_client_echo(server):
                           cwd=TESTS, env=env, capture_output=True, text=True, timeout=150)
     assert proc.returncode == 0, proc.stderr + server.describe()
     assert "OK echo" in proc.stdout
+
+
+def test_wss_round_trip(start_server, tls_files):
+    """TLS only (port -1), the main certificate and key as PEM text
+    (options::tls_cert_pem/_key_pem), the chain from a file, a second host
+    chosen by SNI (server::add_tls_host); echo, request headers and a
+    handler exception over wss://."""
+    f = tls_files
+    bundle = f.path("other-chain-cpp.pem")
+    with open(bundle, "w") as out:
+        out.write(open(f.other).read() + open(f.inter).read())
+    server = start_server(
+        port=-1, tls_port=0, tls_cert_pem=server_path(f.server),
+        tls_key_pem=server_path(f.server_key), tls_ca_file=server_path(f.inter),
+        tls_host=f"other.test,{server_path(bundle)},"
+                 f"{server_path(f.other_key)}",
+        log_level=3)
+    assert server.tls_port and server.port == server.tls_port
+    ctx = ssl.create_default_context(cafile=f.root)
+
+    async def main(host):
+        # 127.0.0.1 named `host` by SNI; the certificate must match it.
+        async with connect(f"wss://127.0.0.1:{server.tls_port}/tls-room",
+                           ssl=ctx, server_hostname=host,
+                           extra_headers={"X-Test": "over tls"}) as ws:
+            cid = await conn_id(ws)
+            assert await ask(ws, "secure text") == "secure text"
+            big = os.urandom(300 * 1024)
+            assert await ask(ws, big) == big
+            headers = await ask(ws, "cmd:headers")
+            mark = server.mark()
+            await ws.send("cmd:throw")
+            server.wait_for(rf"EXCEPTION {cid} boom", since=mark)
+            assert await ask(ws, "after") == "after"
+            cn = dict(x[0] for x in ws.transport.get_extra_info(
+                "peercert")["subject"])["commonName"]
+            await close(ws)
+        return cid, headers, cn
+
+    for host in ("localhost", "other.test"):
+        cid, headers, cn = run(main(host))
+        assert cn == host
+        assert headers.split(" ", 2)[2] == "over tls", headers
+        assert server.disconnect_code(cid) == 1000
