@@ -99,6 +99,13 @@ extern "C" {
 #define IWS_E_STRUCT_SIZE -109      /* struct_size unknown to this library  */
 #define IWS_E_CLOSE_CODE -110       /* close code not allowed to be sent    */
 #define IWS_E_TOO_LONG -111         /* control payload or reason too long   */
+/* Since 0.4. */
+#define IWS_E_CHANNEL_NAME -115     /* channel name empty, over 255 bytes,
+                                       not UTF-8, or with a control
+                                       character (bytes below 0x20)         */
+#define IWS_E_UNSUPPORTED -116      /* this build lacks the feature (e.g.
+                                       IWS_OPT_REDIS_URL in a library built
+                                       without hiredis)                     */
 
 #define IWS_E_NO_CONNECTION -200    /* id unknown, or connection gone       */
 #define IWS_E_CLOSING -201          /* connection is closing: nothing sent  */
@@ -116,6 +123,10 @@ extern "C" {
 #define IWS_E_ADDRESS -400          /* bind address cannot be parsed        */
 #define IWS_E_BIND -401             /* bind failed (port in use, ...)       */
 #define IWS_E_LISTEN -402           /* listen failed                        */
+/* Since 0.4. */
+#define IWS_E_REDIS -403            /* the Redis link failed or was lost
+                                       (on_error, id 0): publishing goes on
+                                       locally while it reconnects          */
 
 /* Since 0.3. */
 #define IWS_E_TLS_CONFIG -500       /* TLS options rejected at iws_start:
@@ -378,6 +389,13 @@ typedef struct iws_callbacks {
                                            message, else close 1009; 0 = the
                                            IWS_OPT_MAX_MESSAGE_SIZE           */
 
+/* Channels across servers through Redis pub/sub, Since 0.4 (see "Channels"
+ * below). Setting IWS_OPT_REDIS_URL to a non-empty value in a library built
+ * without hiredis returns IWS_E_UNSUPPORTED. */
+#define IWS_OPT_REDIS_RECONNECT_MAX_MS 40 /* [5000] 100..600000: the Redis
+                                           reconnect delay starts at 100 ms
+                                           and doubles up to this            */
+
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;
                                       "::" listens on IPv6 and IPv4            */
@@ -404,6 +422,18 @@ typedef struct iws_callbacks {
                                        "ECDHE+AESGCM:ECDHE+CHACHA20"         */
 #define IWS_OPT_TLS_CIPHERSUITES 10011 /* [""] TLS 1.3 suites ("" = default),
                                        e.g. "TLS_AES_128_GCM_SHA256"         */
+/* Redis, Since 0.4 (see "Channels" below). */
+#define IWS_OPT_REDIS_URL 10040    /* [""] "" = channels stay inside this
+                                      server; else redis://[[user]:password@]
+                                      host[:port][/db] (port 6379): every
+                                      iws_publish also goes to Redis and
+                                      messages other servers publish there
+                                      reach this server's subscribers       */
+#define IWS_OPT_REDIS_PREFIX 10041 /* ["iws:"] prefix of the Redis channel
+                                      names (up to 200 bytes): servers with
+                                      the same Redis and prefix share
+                                      channels; another prefix isolates
+                                      another application                   */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -480,7 +510,10 @@ IWS_API int32_t IWS_CALL iws_get_str(iws_server *server, int32_t option,
  * IWS_E_ADDRESS; IWS_E_BIND; IWS_E_LISTEN; IWS_E_THREAD; IWS_E_NOMEM;
  * IWS_E_SYSTEM; IWS_E_IN_CALLBACK; since 0.3 IWS_E_TLS_CONFIG (TLS options,
  * with OpenSSL's reason) and IWS_E_OPTION_RANGE (IWS_OPT_PORT and
- * IWS_OPT_TLS_PORT both -1: nothing to listen on). Details: iws_last_error.
+ * IWS_OPT_TLS_PORT both -1: nothing to listen on); since 0.4
+ * IWS_E_OPTION_RANGE also for an IWS_OPT_REDIS_URL it cannot parse (the
+ * Redis links then connect in the background: an unreachable Redis does not
+ * fail the start). Details: iws_last_error.
  * Owner thread. */
 IWS_API int32_t IWS_CALL iws_start(iws_server *server);
 
@@ -517,6 +550,7 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *server,
 
 /* Stops the server: no new connections; every open connection gets close
  * 1001 (going away); after IWS_OPT_STOP_TIMEOUT_MS the rest are aborted.
+ * Since 0.4 the Redis links (IWS_OPT_REDIS_URL) close first.
  * When it returns every on_disconnect has fired, the threads have ended and
  * no callback runs any more. The server may be started again. Stopping a
  * stopped server returns IWS_OK. Returns IWS_E_IN_CALLBACK when called inside
@@ -611,6 +645,79 @@ IWS_API int32_t IWS_CALL iws_broadcast_filter(iws_server *server,
                                               void *context, uint32_t *sent);
 
 /* ------------------------------------------------------------------------ */
+/* Channels (any thread, inside callbacks too), Since 0.4                    */
+/* ------------------------------------------------------------------------ */
+/* A channel is a name (1..255 bytes of UTF-8 without control characters;
+ * IWS_E_CHANNEL_NAME otherwise) that connections subscribe to; publishing
+ * to it sends one message to every subscriber. Channels exist while they
+ * have subscribers. A connection's subscriptions end with it (after its
+ * on_disconnect). A publish builds the frame once; every receiver's queue
+ * shares it, and a slow receiver is handled by the send-queue policy
+ * without holding up the others.
+ *
+ * Across servers: with IWS_OPT_REDIS_URL set, iws_publish delivers to the
+ * local subscribers at once and also publishes to Redis channel
+ * IWS_OPT_REDIS_PREFIX + channel, tagged with this server's instance id
+ * (chosen at each iws_start); every other server with the same Redis and
+ * prefix delivers it to its own subscribers, and a server ignores its own
+ * messages when Redis echoes them back, so each subscriber gets a message
+ * exactly once. The library keeps one subscriber link (PSUBSCRIBE
+ * prefix*) and one publisher link, on two threads of its own. When Redis
+ * is unreachable, publishing goes on locally: on_error (id 0,
+ * IWS_E_REDIS) and on_log report it, the links are retried after 100 ms,
+ * doubling up to IWS_OPT_REDIS_RECONNECT_MAX_MS, and on_log (IWS_LOG_INFO)
+ * reports the reconnection. What an outage loses: messages published on
+ * this server while its publisher link is down reach only its own
+ * subscribers, and messages published elsewhere while its subscriber link
+ * is down never reach it (Redis pub/sub keeps nothing). The channel
+ * functions never block on Redis. */
+
+/* Subscribes connection `id` to `channel` (from on_connect on, until
+ * on_disconnect returns). Subscribing again to the same channel does
+ * nothing. Returns IWS_OK; IWS_E_INVALID_ARG (NULL server or channel);
+ * IWS_E_CHANNEL_NAME; IWS_E_NO_CONNECTION (unknown or gone); IWS_E_NOMEM.
+ * Any thread. Since 0.4. */
+IWS_API int32_t IWS_CALL iws_subscribe(iws_server *server, iws_conn_id id,
+                                       const char *channel);
+
+/* Unsubscribes connection `id` from `channel`, or from every channel when
+ * channel is NULL. Unsubscribing from a channel the connection is not in
+ * does nothing. Returns IWS_OK; IWS_E_INVALID_ARG (NULL server);
+ * IWS_E_CHANNEL_NAME; IWS_E_NO_CONNECTION (unknown or gone). Any thread.
+ * Since 0.4. */
+IWS_API int32_t IWS_CALL iws_unsubscribe(iws_server *server, iws_conn_id id,
+                                         const char *channel);
+
+/* Sends one message to every subscriber of `channel` except the
+ * `exclude_count` ids in `exclude` (may be NULL when 0; they are this
+ * server's ids, so they exclude nobody on other servers), and, with
+ * IWS_OPT_REDIS_URL set, to the subscribers on the other servers. opcode:
+ * IWS_OP_TEXT or IWS_OP_BINARY. *sent (may be NULL) receives the number of
+ * local connections the message was queued for (0 is not an error: maybe
+ * nobody listens here). A receiver over its send-queue limit is handled
+ * by the queue policy and does not fail the call; nor does a Redis
+ * outage (see above). Returns IWS_OK; IWS_E_INVALID_ARG (NULL server or
+ * channel, data NULL with length > 0, exclude NULL with a count, bad
+ * opcode); IWS_E_CHANNEL_NAME; IWS_E_BAD_STATE (not running);
+ * IWS_E_MESSAGE_TOO_BIG; IWS_E_INVALID_UTF8 (text); IWS_E_NOMEM. Any
+ * thread. Since 0.4. */
+IWS_API int32_t IWS_CALL iws_publish(iws_server *server, const char *channel,
+                                     uint32_t opcode, const void *data,
+                                     uint64_t length,
+                                     const iws_conn_id *exclude,
+                                     uint32_t exclude_count, uint32_t *sent);
+
+/* The channels connection `id` is subscribed to, in the order it joined
+ * them, each followed by a line feed ("a\nb\n"; "" for none),
+ * NUL-terminated, into buffer[size]; *needed (may be NULL) receives the
+ * size required including the NUL. Returns IWS_OK; IWS_E_INVALID_ARG;
+ * IWS_E_NO_CONNECTION; IWS_E_BUFFER_TOO_SMALL (buffer left empty). Any
+ * thread. Since 0.4. */
+IWS_API int32_t IWS_CALL iws_conn_channels(iws_server *server,
+                                           iws_conn_id id, char *buffer,
+                                           uint32_t size, uint32_t *needed);
+
+/* ------------------------------------------------------------------------ */
 /* Connection details (any thread)                                           */
 /* ------------------------------------------------------------------------ */
 /* Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_NO_CONNECTION (unknown or gone,
@@ -683,7 +790,9 @@ IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
  * call; the library fills only the fields that fit in it. Bytes are counted
  * on the wire (frames and handshakes; on TLS connections, since 0.3, the TLS
  * records), except bytes_queued: frames not yet written (on TLS connections:
- * not yet encrypted). Since 0.1: all fields below. */
+ * not yet encrypted). Since 0.1: the fields up to bytes_queued; Since 0.4:
+ * the channel fields (a caller with the 0.1 struct_size gets the 0.1
+ * fields). */
 typedef struct iws_stats {
   uint32_t struct_size;
   uint32_t reserved0;
@@ -695,6 +804,13 @@ typedef struct iws_stats {
   uint64_t bytes_in;
   uint64_t bytes_out;
   uint64_t bytes_queued; /* waiting in send queues now */
+  /* Since 0.4: channels. */
+  uint64_t channels_current;      /* channels with a local subscriber now */
+  uint64_t subscriptions_current; /* (connection, channel) pairs now      */
+  uint64_t publishes;             /* iws_publish calls that succeeded     */
+  uint64_t redis_out;             /* messages written to Redis            */
+  uint64_t redis_in;              /* messages from other servers delivered */
+  uint64_t redis_connected;       /* 1 while both Redis links are up      */
 } iws_stats;
 
 /* Fills *stats. Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_STRUCT_SIZE

@@ -112,6 +112,17 @@ extern "C" {
   X(int32_t, broadcast_filter,                                                 \
     (iws_server * server, uint32_t opcode, const void *data, uint64_t length,  \
      iws_filter_fn filter, void *context, uint32_t *sent))                     \
+  X(int32_t, subscribe,                                                        \
+    (iws_server * server, iws_conn_id id, const char *channel))                \
+  X(int32_t, unsubscribe,                                                      \
+    (iws_server * server, iws_conn_id id, const char *channel))                \
+  X(int32_t, publish,                                                          \
+    (iws_server * server, const char *channel, uint32_t opcode,                \
+     const void *data, uint64_t length, const iws_conn_id *exclude,            \
+     uint32_t exclude_count, uint32_t *sent))                                  \
+  X(int32_t, conn_channels,                                                    \
+    (iws_server * server, iws_conn_id id, char *buffer, uint32_t size,         \
+     uint32_t *needed))                                                        \
   X(int32_t, conn_set_user_data,                                               \
     (iws_server * server, iws_conn_id id, void *data))                         \
   X(int32_t, conn_get_user_data,                                               \

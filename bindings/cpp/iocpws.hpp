@@ -131,6 +131,8 @@ inline const char *code_name(int32_t code) noexcept {
     IOCPWS_NAME_(IWS_E_STRUCT_SIZE)
     IOCPWS_NAME_(IWS_E_CLOSE_CODE)
     IOCPWS_NAME_(IWS_E_TOO_LONG)
+    IOCPWS_NAME_(IWS_E_CHANNEL_NAME)
+    IOCPWS_NAME_(IWS_E_UNSUPPORTED)
     IOCPWS_NAME_(IWS_E_NO_CONNECTION)
     IOCPWS_NAME_(IWS_E_CLOSING)
     IOCPWS_NAME_(IWS_E_QUEUE_FULL)
@@ -145,6 +147,7 @@ inline const char *code_name(int32_t code) noexcept {
     IOCPWS_NAME_(IWS_E_ADDRESS)
     IOCPWS_NAME_(IWS_E_BIND)
     IOCPWS_NAME_(IWS_E_LISTEN)
+    IOCPWS_NAME_(IWS_E_REDIS)
     IOCPWS_NAME_(IWS_E_TLS_CONFIG)
     IOCPWS_NAME_(IWS_E_TLS)
 #undef IOCPWS_NAME_
@@ -290,6 +293,12 @@ struct options {
   std::string tls_ciphersuites;  ///< TLS 1.3 suites ("" = OpenSSL's default)
   /// permessage-deflate (Since 0.4).
   deflate_options deflate;
+  /// Channels across servers (Since 0.4): "" = this server only, else
+  /// "redis://[[user]:password@]host[:port]" (IWS_E_UNSUPPORTED from a
+  /// library built without hiredis).
+  std::string redis_url;
+  std::string redis_prefix = "iws:";  ///< servers sharing it share channels
+  uint32_t redis_reconnect_max_ms = 5000;  ///< backoff 100 ms doubling to it
 };
 
 #ifdef IOCPWS_DYNAMIC
@@ -460,6 +469,35 @@ class connection {
   /// (on_disconnect reports 1006).
   void disconnect() const {
     impl::check_call(IOCPWS_C_(disconnect)(server_, id_), "iws_disconnect");
+  }
+
+  /// Subscribes to a channel (1..255 bytes of UTF-8 without control
+  /// characters, else IWS_E_CHANNEL_NAME); subscribing twice does nothing,
+  /// and subscriptions end with the connection. Any thread. Since 0.4.
+  void subscribe(const std::string &channel) const {
+    impl::check_call(IOCPWS_C_(subscribe)(server_, id_, channel.c_str()),
+                     "iws_subscribe");
+  }
+  /// Leaves a channel (not being in it is fine). Any thread. Since 0.4.
+  void unsubscribe(const std::string &channel) const {
+    impl::check_call(IOCPWS_C_(unsubscribe)(server_, id_, channel.c_str()),
+                     "iws_unsubscribe");
+  }
+  /// Leaves every channel. Any thread. Since 0.4.
+  void unsubscribe_all() const {
+    impl::check_call(IOCPWS_C_(unsubscribe)(server_, id_, nullptr),
+                     "iws_unsubscribe");
+  }
+  /// The channels joined, in join order. Any thread. Since 0.4.
+  std::vector<std::string> channels() const {
+    std::string all = fetch(IOCPWS_C_(conn_channels), "iws_conn_channels");
+    std::vector<std::string> list;
+    std::size_t start = 0, lf;
+    while ((lf = all.find('\n', start)) != std::string::npos) {
+      list.push_back(all.substr(start, lf - start));
+      start = lf + 1;
+    }
+    return list;
   }
 
   /// The peer's IP address and port.
@@ -898,6 +936,9 @@ class server {
     set_str(IWS_OPT_TLS_CA_PEM, o.tls_ca_pem);
     set_str(IWS_OPT_TLS_CIPHERS, o.tls_ciphers);
     set_str(IWS_OPT_TLS_CIPHERSUITES, o.tls_ciphersuites);
+    set_int(IWS_OPT_REDIS_RECONNECT_MAX_MS, o.redis_reconnect_max_ms);
+    set_str(IWS_OPT_REDIS_PREFIX, o.redis_prefix);
+    set_str(IWS_OPT_REDIS_URL, o.redis_url);
   }
 
   /// Sets one option by number (IWS_OPT_* below 10000), for options this
@@ -1137,6 +1178,39 @@ class server {
   }
   uint32_t broadcast_text_if(const std::string &utf8, const filter &choose) {
     return broadcast_if(opcode::text, utf8.data(), utf8.size(), choose);
+  }
+
+  /// Sends one message to every subscriber of channel (connection::
+  /// subscribe) except the local ids in exclude, and with
+  /// options::redis_url to the subscribers on every server sharing that
+  /// Redis. Returns how many local connections it was queued for (0 is
+  /// fine). Throws error: IWS_E_CHANNEL_NAME, IWS_E_BAD_STATE (not
+  /// running), IWS_E_INVALID_UTF8, IWS_E_MESSAGE_TOO_BIG, IWS_E_NOMEM; a
+  /// Redis outage does not throw (on_error reports IWS_E_REDIS). Any
+  /// thread, inside handlers too. Since 0.4.
+  uint32_t publish(const std::string &channel, opcode kind, const void *data,
+                   std::size_t size,
+                   const std::vector<conn_id> &exclude =
+                       std::vector<conn_id>()) {
+    uint32_t sent = 0;
+    check(IOCPWS_C_(publish)(handle(), channel.c_str(),
+                             static_cast<uint32_t>(kind), data,
+                             static_cast<uint64_t>(size),
+                             exclude.empty() ? nullptr : &exclude[0],
+                             static_cast<uint32_t>(exclude.size()), &sent),
+          "iws_publish");
+    return sent;
+  }
+  uint32_t publish_text(const std::string &channel, const std::string &utf8,
+                        const std::vector<conn_id> &exclude =
+                            std::vector<conn_id>()) {
+    return publish(channel, opcode::text, utf8.data(), utf8.size(), exclude);
+  }
+  uint32_t publish_binary(const std::string &channel, const void *data,
+                          std::size_t size,
+                          const std::vector<conn_id> &exclude =
+                              std::vector<conn_id>()) {
+    return publish(channel, opcode::binary, data, size, exclude);
   }
 
   /// The counters since the server was created. Any thread.

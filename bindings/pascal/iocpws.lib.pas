@@ -65,6 +65,9 @@ const
   IWS_E_STRUCT_SIZE = -109;
   IWS_E_CLOSE_CODE = -110;
   IWS_E_TOO_LONG = -111;
+  { Since 0.4 }
+  IWS_E_CHANNEL_NAME = -115;
+  IWS_E_UNSUPPORTED = -116;
 
   IWS_E_NO_CONNECTION = -200;
   IWS_E_CLOSING = -201;
@@ -82,6 +85,8 @@ const
   IWS_E_ADDRESS = -400;
   IWS_E_BIND = -401;
   IWS_E_LISTEN = -402;
+  { Since 0.4 }
+  IWS_E_REDIS = -403;
 
   { Since 0.3 }
   IWS_E_TLS_CONFIG = -500;
@@ -150,6 +155,8 @@ const
   IWS_OPT_DEFLATE_LEVEL = 36;
   IWS_OPT_DEFLATE_THRESHOLD = 37;
   IWS_OPT_DEFLATE_MAX_INFLATED_SIZE = 38;
+  { Since 0.4: channels across servers through Redis }
+  IWS_OPT_REDIS_RECONNECT_MAX_MS = 40;
 
   IWS_OPT_BIND_ADDRESS = 10001;
   IWS_OPT_SUBPROTOCOLS = 10002;
@@ -163,6 +170,9 @@ const
   IWS_OPT_TLS_CA_PEM = 10009;
   IWS_OPT_TLS_CIPHERS = 10010;
   IWS_OPT_TLS_CIPHERSUITES = 10011;
+  { Since 0.4 }
+  IWS_OPT_REDIS_URL = 10040;
+  IWS_OPT_REDIS_PREFIX = 10041;
 
   IWS_ADDRESS_SIZE = 64;
 
@@ -219,6 +229,13 @@ type
     bytes_in: UInt64;
     bytes_out: UInt64;
     bytes_queued: UInt64;
+    { Since 0.4: channels }
+    channels_current: UInt64;
+    subscriptions_current: UInt64;
+    publishes: UInt64;
+    redis_out: UInt64;
+    redis_in: UInt64;
+    redis_connected: UInt64;
   end;
 
   { Every iocpws error raised as an exception; Code is the IWS_E_* value. }
@@ -305,6 +322,21 @@ function iws_broadcast(server: piws_server; opcode: UInt32; data: Pointer;
 function iws_broadcast_filter(server: piws_server; opcode: UInt32;
   data: Pointer; length: UInt64; filter: iws_filter_fn; context: Pointer;
   sent: PUInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+
+{ ---- channels (Since 0.4) ------------------------------------------------ }
+function iws_subscribe(server: piws_server; id: iws_conn_id;
+  channel: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_unsubscribe(server: piws_server; id: iws_conn_id;
+  channel: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_publish(server: piws_server; channel: PAnsiChar; opcode: UInt32;
+  data: Pointer; length: UInt64; exclude: piws_conn_id; exclude_count: UInt32;
+  sent: PUInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_conn_channels(server: piws_server; id: iws_conn_id;
+  buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
 { ---- connection details -------------------------------------------------- }
@@ -419,6 +451,10 @@ function iws_close; external IOCPWS_LIB name 'iws_close';
 function iws_disconnect; external IOCPWS_LIB name 'iws_disconnect';
 function iws_broadcast; external IOCPWS_LIB name 'iws_broadcast';
 function iws_broadcast_filter; external IOCPWS_LIB name 'iws_broadcast_filter';
+function iws_subscribe; external IOCPWS_LIB name 'iws_subscribe';
+function iws_unsubscribe; external IOCPWS_LIB name 'iws_unsubscribe';
+function iws_publish; external IOCPWS_LIB name 'iws_publish';
+function iws_conn_channels; external IOCPWS_LIB name 'iws_conn_channels';
 function iws_conn_set_user_data; external IOCPWS_LIB name 'iws_conn_set_user_data';
 function iws_conn_get_user_data; external IOCPWS_LIB name 'iws_conn_get_user_data';
 function iws_conn_peer; external IOCPWS_LIB name 'iws_conn_peer';
@@ -488,10 +524,14 @@ type
     request_protocol_at: function(request: piws_request; index: UInt32): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     request_select_protocol: function(request: piws_request; protocol: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     get_stats: function(server: piws_server; stats: piws_stats): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    subscribe: function(server: piws_server; id: iws_conn_id; channel: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    unsubscribe: function(server: piws_server; id: iws_conn_id; channel: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    publish: function(server: piws_server; channel: PAnsiChar; opcode: UInt32; data: Pointer; length: UInt64; exclude: piws_conn_id; exclude_count: UInt32; sent: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_channels: function(server: piws_server; id: iws_conn_id; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 39;
+  IOCPWS_ENTRY_COUNT = 43;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -505,7 +545,8 @@ const
     'iws_request_path', 'iws_request_header', 'iws_request_header_count',
     'iws_request_header_at', 'iws_request_protocol_count',
     'iws_request_protocol_at', 'iws_request_select_protocol',
-    'iws_get_stats');
+    'iws_get_stats',
+    'iws_subscribe', 'iws_unsubscribe', 'iws_publish', 'iws_conn_channels');
 
 var
   Api: TIocpWsApi;
@@ -715,6 +756,19 @@ function iws_request_select_protocol(request: piws_request;
 begin Need; Result := Api.request_select_protocol(request, protocol); end;
 function iws_get_stats(server: piws_server; stats: piws_stats): Int32;
 begin Need; Result := Api.get_stats(server, stats); end;
+function iws_subscribe(server: piws_server; id: iws_conn_id;
+  channel: PAnsiChar): Int32;
+begin Need; Result := Api.subscribe(server, id, channel); end;
+function iws_unsubscribe(server: piws_server; id: iws_conn_id;
+  channel: PAnsiChar): Int32;
+begin Need; Result := Api.unsubscribe(server, id, channel); end;
+function iws_publish(server: piws_server; channel: PAnsiChar; opcode: UInt32;
+  data: Pointer; length: UInt64; exclude: piws_conn_id; exclude_count: UInt32;
+  sent: PUInt32): Int32;
+begin Need; Result := Api.publish(server, channel, opcode, data, length, exclude, exclude_count, sent); end;
+function iws_conn_channels(server: piws_server; id: iws_conn_id;
+  buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
+begin Need; Result := Api.conn_channels(server, id, buffer, size, needed); end;
 
 {$endif IOCPWS_DYNAMIC}
 

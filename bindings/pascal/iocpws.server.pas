@@ -63,6 +63,7 @@ type
 
   { A list of connection ids. }
   TIocpWsIdArray = array of iws_conn_id;
+  TIocpWsStringArray = array of string;
 
   { One SNI certificate (AddSSLHost). }
   TIocpWsSSLHost = record
@@ -123,6 +124,19 @@ type
     function Disconnect: Boolean; overload;
     { sgc's Disconnect(CloseCode): a close handshake with that code. }
     function Disconnect(aCloseCode: Integer): Boolean; overload;
+    { Channels (sgc's Subscribe / UnSubscribe): the connection receives
+      what Broadcast(aMessage, aChannel) sends to aChannel, on this server
+      and - with RedisURL - on every server sharing that Redis. Names are
+      1..255 bytes of UTF-8 without control characters (EIocpWs,
+      IWS_E_CHANNEL_NAME, otherwise). Subscribing twice does nothing;
+      subscriptions end with the connection. False when the connection is
+      gone. }
+    function Subscribe(const aChannel: string): Boolean;
+    function Unsubscribe(const aChannel: string): Boolean;
+    { Leaves every channel. }
+    function UnsubscribeAll: Boolean;
+    { The channels joined, in join order. }
+    function Channels: TIocpWsStringArray;
 
     { The engine's 64-bit connection id (never reused by this server). }
     property Id: iws_conn_id read FId;
@@ -352,6 +366,8 @@ type
     FHost: string;
     FBindings: TStrings;
     FMaxConnections: Integer;
+    FRedisURL: string;
+    FRedisPrefix: string;
     FMaxMessageSize: Int64;
     FUseNagle: Boolean;
     FHeartBeat: TIocpWSHeartBeatOptions;
@@ -387,6 +403,8 @@ type
     procedure SetHost(const V: string);
     procedure SetBindings(V: TStrings);
     procedure SetMaxConnections(V: Integer);
+    procedure SetRedisURL(const V: string);
+    procedure SetRedisPrefix(const V: string);
     procedure SetMaxMessageSize(V: Int64);
     procedure SetUseNagle(V: Boolean);
     procedure SetHeartBeat(V: TIocpWSHeartBeatOptions);
@@ -411,6 +429,8 @@ type
     function ParseGuids(const List: string): TIocpWsIdArray;
     procedure DoBroadcast(Opcode: UInt32; Data: Pointer; Len: UInt64;
       const aProtocol, Exclude, Include: string);
+    procedure DoPublish(const aChannel: string; Opcode: UInt32; Data: Pointer;
+      Len: UInt64; const aProtocol, Exclude, Include: string);
   protected
     { Raise EIocpWs unless the server is active / stopped. }
     procedure CheckActive(const What: string);
@@ -438,7 +458,10 @@ type
     { Sends aMessage to every connection, or only those whose GUIDs are in
       Include (comma-separated), never those in Exclude, and - when
       aProtocol is given - only connections with that subprotocol.
-      aChannel is not supported yet: a non-empty one raises EIocpWs. }
+      With aChannel: the subscribers of that channel (Connection.Subscribe)
+      on this server, and with RedisURL on every server sharing that Redis
+      (Exclude then names this server's connections only; aProtocol and
+      Include cannot be combined with a channel: EIocpWs). }
     procedure Broadcast(const aMessage: string; const aChannel: string = '';
       const aProtocol: string = ''; const Exclude: string = '';
       const Include: string = ''); overload;
@@ -491,6 +514,16 @@ type
     property Bindings: TStrings read FBindings write SetBindings;
     { 0 = unlimited; over it a new client gets HTTP 503. }
     property MaxConnections: Integer read FMaxConnections write SetMaxConnections default 0;
+    { Scale-out: 'redis://host:6379' (also redis://:password@host:port)
+      makes Broadcast(aMessage, aChannel) reach the channel's subscribers
+      on every server using the same Redis and RedisPrefix; '' = this
+      server only. A library built without hiredis refuses it at Start
+      (EIocpWs, IWS_E_UNSUPPORTED). An unreachable Redis does not fail
+      Start: channels then deliver locally and OnError reports
+      IWS_E_REDIS while the engine reconnects. }
+    property RedisURL: string read FRedisURL write SetRedisURL;
+    { Prefix of the Redis channel names ('' = the engine's 'iws:'). }
+    property RedisPrefix: string read FRedisPrefix write SetRedisPrefix;
     { bytes; inbound messages over it close with 1009. }
     property MaxMessageSize: Int64 read FMaxMessageSize write SetMaxMessageSize;
     property UseNagle: Boolean read FUseNagle write SetUseNagle default False;
@@ -1218,6 +1251,77 @@ begin
   Result := Check(rc, 'WriteData');
 end;
 
+function TIocpWSConnection.Subscribe(const aChannel: string): Boolean;
+var
+  U: RawByteString;
+  F: TFpuSave;
+  rc: Integer;
+begin
+  U := IocpWsStringToUtf8(aChannel);
+  F := FpuMask;
+  rc := iws_subscribe(FServer.FHandle, FId, PAnsiChar(U));
+  FpuRestore(F);
+  Result := Check(rc, 'Subscribe');
+end;
+
+function TIocpWSConnection.Unsubscribe(const aChannel: string): Boolean;
+var
+  U: RawByteString;
+  F: TFpuSave;
+  rc: Integer;
+begin
+  U := IocpWsStringToUtf8(aChannel);
+  F := FpuMask;
+  rc := iws_unsubscribe(FServer.FHandle, FId, PAnsiChar(U));
+  FpuRestore(F);
+  Result := Check(rc, 'Unsubscribe');
+end;
+
+function TIocpWSConnection.UnsubscribeAll: Boolean;
+var
+  F: TFpuSave;
+  rc: Integer;
+begin
+  F := FpuMask;
+  rc := iws_unsubscribe(FServer.FHandle, FId, nil);
+  FpuRestore(F);
+  Result := Check(rc, 'UnsubscribeAll');
+end;
+
+function TIocpWSConnection.Channels: TIocpWsStringArray;
+var
+  Buf: array[0..1023] of AnsiChar;
+  Big: RawByteString;
+  P: PAnsiChar;
+  Needed: UInt32;
+  rc, N, Start, I: Integer;
+  L: NativeInt;
+begin
+  Result := nil;
+  Needed := 0;
+  P := @Buf[0];
+  rc := iws_conn_channels(FServer.FHandle, FId, P, SizeOf(Buf), @Needed);
+  if rc = IWS_E_BUFFER_TOO_SMALL then
+  begin
+    SetLength(Big, Needed);
+    P := PAnsiChar(Big);
+    rc := iws_conn_channels(FServer.FHandle, FId, P, Needed, @Needed);
+  end;
+  if not Check(rc, 'Channels') then
+    Exit;
+  L := StrLen(P);
+  N := 0;
+  Start := 0;
+  for I := 0 to L - 1 do
+    if P[I] = #10 then
+    begin
+      SetLength(Result, N + 1);
+      Result[N] := IocpWsUtf8ToString(P + Start, I - Start);
+      Inc(N);
+      Start := I + 1;
+    end;
+end;
+
 function TIocpWSConnection.Ping(const aText: string): Boolean;
 var
   U: RawByteString;
@@ -1663,6 +1767,12 @@ procedure TIocpWebSocketServer.SetHost(const V: string);
 begin CheckInactive('changing an option'); FHost := V; end;
 procedure TIocpWebSocketServer.SetBindings(V: TStrings);
 begin CheckInactive('changing an option'); FBindings.Assign(V); end;
+procedure TIocpWebSocketServer.SetRedisURL(const V: string);
+begin CheckInactive('changing an option'); FRedisURL := V; end;
+
+procedure TIocpWebSocketServer.SetRedisPrefix(const V: string);
+begin CheckInactive('changing an option'); FRedisPrefix := V; end;
+
 procedure TIocpWebSocketServer.SetMaxConnections(V: Integer);
 begin CheckInactive('changing an option'); FMaxConnections := V; end;
 procedure TIocpWebSocketServer.SetMaxMessageSize(V: Int64);
@@ -1944,6 +2054,8 @@ begin
   SetI(IWS_OPT_STOP_TIMEOUT_MS, FOptions.StopTimeout, 'Options.StopTimeout');
   SetI(IWS_OPT_SEND_QUEUE_LIMIT, FOptions.SendQueueLimit, 'Options.SendQueueLimit');
   SetS(IWS_OPT_SUBPROTOCOLS, FOptions.Subprotocols, 'Options.Subprotocols');
+  SetS(IWS_OPT_REDIS_URL, FRedisURL, 'RedisURL');
+  SetS(IWS_OPT_REDIS_PREFIX, FRedisPrefix, 'RedisPrefix');
 end;
 
 procedure TIocpWebSocketServer.Start;
@@ -2130,17 +2242,46 @@ begin
     RaiseCode(rc, 'Broadcast');
 end;
 
+procedure TIocpWebSocketServer.DoPublish(const aChannel: string;
+  Opcode: UInt32; Data: Pointer; Len: UInt64; const aProtocol, Exclude,
+  Include: string);
+var
+  Ex: TIocpWsIdArray;
+  C: RawByteString;
+  F: TFpuSave;
+  rc: Integer;
+  Sent: UInt32;
+begin
+  CheckActive('Broadcast');
+  if (aProtocol <> '') or (Include <> '') then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Broadcast: a ' +
+      'channel cannot be combined with aProtocol or Include');
+  Ex := ParseGuids(Exclude);
+  C := IocpWsStringToUtf8(aChannel);
+  Sent := 0;
+  F := FpuMask;
+  if Length(Ex) > 0 then
+    rc := iws_publish(FHandle, PAnsiChar(C), Opcode, Data, Len, @Ex[0],
+      Length(Ex), @Sent)
+  else
+    rc := iws_publish(FHandle, PAnsiChar(C), Opcode, Data, Len, nil, 0, @Sent);
+  FpuRestore(F);
+  if rc <> IWS_OK then
+    RaiseCode(rc, 'Broadcast to channel ' + aChannel);
+end;
+
 procedure TIocpWebSocketServer.Broadcast(const aMessage: string;
   const aChannel: string; const aProtocol: string; const Exclude: string;
   const Include: string);
 var
   U: RawByteString;
 begin
-  if aChannel <> '' then
-    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG,
-      'iocpws: Broadcast: channels are not supported yet (aChannel must be empty)');
   U := IocpWsStringToUtf8(aMessage);
-  DoBroadcast(IWS_OP_TEXT, PAnsiChar(U), Length(U), aProtocol, Exclude, Include);
+  if aChannel <> '' then
+    DoPublish(aChannel, IWS_OP_TEXT, PAnsiChar(U), Length(U), aProtocol,
+      Exclude, Include)
+  else
+    DoBroadcast(IWS_OP_TEXT, PAnsiChar(U), Length(U), aProtocol, Exclude, Include);
 end;
 
 procedure TIocpWebSocketServer.Broadcast(aStream: TStream;
@@ -2149,15 +2290,16 @@ procedure TIocpWebSocketServer.Broadcast(aStream: TStream;
 var
   B: TBytes;
 begin
-  if aChannel <> '' then
-    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG,
-      'iocpws: Broadcast: channels are not supported yet (aChannel must be empty)');
   if aStream = nil then
     raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Broadcast: the stream is nil');
   SetLength(B, aStream.Size - aStream.Position);
   if Length(B) > 0 then
     aStream.ReadBuffer(B[0], Length(B));
-  DoBroadcast(IWS_OP_BINARY, Pointer(B), Length(B), aProtocol, Exclude, Include);
+  if aChannel <> '' then
+    DoPublish(aChannel, IWS_OP_BINARY, Pointer(B), Length(B), aProtocol,
+      Exclude, Include)
+  else
+    DoBroadcast(IWS_OP_BINARY, Pointer(B), Length(B), aProtocol, Exclude, Include);
 end;
 
 function TIocpWebSocketServer.WriteData(const aGuid, aMessage: string): Boolean;

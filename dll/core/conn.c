@@ -1387,6 +1387,9 @@ static void deliver_disconnect(iws__conn *c) {
     iws__tls_strand_conn = saved;
     iws__atomic_add64(&s->st_current, -1);
   }
+  /* Subscriptions end with the connection, while the table still holds it
+   * (channels.c relies on that). */
+  iws__chan_conn_gone(c);
   iws__table_remove(s, c);
 }
 

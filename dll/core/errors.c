@@ -24,6 +24,11 @@
     "close code may not be sent (use 1000-1003, 1007-1011, 3000-4999)")      \
   X(IWS_E_TOO_LONG, "IWS_E_TOO_LONG",                                        \
     "control payload over 125 bytes or close reason over 123 bytes")         \
+  X(IWS_E_CHANNEL_NAME, "IWS_E_CHANNEL_NAME",                                \
+    "channel name empty, over 255 bytes, not UTF-8 or with a control "       \
+    "character")                                                             \
+  X(IWS_E_UNSUPPORTED, "IWS_E_UNSUPPORTED",                                  \
+    "not supported by this build of the library")                            \
   X(IWS_E_NO_CONNECTION, "IWS_E_NO_CONNECTION",                              \
     "no such connection (unknown id, or already closed)")                    \
   X(IWS_E_CLOSING, "IWS_E_CLOSING", "the connection is closing")             \
@@ -43,6 +48,7 @@
     "the bind address is not an IPv4 or IPv6 literal")                       \
   X(IWS_E_BIND, "IWS_E_BIND", "bind failed (address in use or not allowed)") \
   X(IWS_E_LISTEN, "IWS_E_LISTEN", "listen failed")                          \
+  X(IWS_E_REDIS, "IWS_E_REDIS", "the Redis link failed or was lost")         \
   X(IWS_E_TLS_CONFIG, "IWS_E_TLS_CONFIG",                                    \
     "the TLS configuration was rejected (certificate, key, password, "       \
     "chain or ciphers)")                                                     \

@@ -11,6 +11,7 @@
 
 #include "../backend/backend.h"
 #include "deflate.h"
+#include "channels.h"
 #include "handshake.h"
 #include "iocpws.h"
 #include "platform.h"
@@ -21,9 +22,9 @@ struct ssl_st;
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 38
+#define IWS__OPT_INT_LAST 40
 #define IWS__OPT_STR_FIRST 10001
-#define IWS__OPT_STR_LAST 10011
+#define IWS__OPT_STR_LAST 10041 /* 10012..10039 are holes (unknown) */
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
 
 typedef struct iws__opt_int_spec {
@@ -194,6 +195,10 @@ struct iws__conn {
   iws__tnode timers[IWS__T_COUNT];
   volatile uint32_t awaiting_pong;
   uint32_t timers_dead; /* socket gone: never enter a list again */
+
+  /* --- under the server's chan_lock --- */
+  iws__sub *subs, *subs_tail; /* this connection's channels, join order */
+  uint32_t chan_gone;         /* past on_disconnect: no new subscriptions */
 };
 
 /* ---- workers ---- */
@@ -265,9 +270,17 @@ struct iws_server {
   iws__worker *workers;
   uint32_t nworkers;
 
+  /* channels (channels.c): name -> subscribers, under chan_lock (a leaf) */
+  iws__mutex chan_lock;
+  iws__chan **chan_buckets;
+  size_t chan_nbuckets, chan_count, sub_count;
+  iws__redis *redis; /* while running with IWS_OPT_REDIS_URL set */
+
   /* statistics */
   volatile uint64_t st_current, st_total, st_refused, st_msg_in, st_msg_out,
       st_bytes_in, st_bytes_out, st_queued;
+  volatile uint64_t st_publishes, st_redis_out, st_redis_in;
+  volatile uint32_t st_redis_up; /* 1 while both Redis links are up */
 };
 
 /* ---- between server.c and conn.c ---- */
@@ -323,6 +336,14 @@ int32_t iws__conn_disconnect(iws__conn *c);
 /* iws_stop: close 1001 for open connections, abort handshakes. */
 void iws__conn_stop_gracefully(iws__conn *c);
 void iws__conn_abort(iws__conn *c);
+
+/* Channel delivery to this server's subscribers (server.c). */
+int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
+                           uint32_t opcode, const void *data, size_t dlen,
+                           const iws_conn_id *exclude, uint32_t exclude_count,
+                           uint32_t *sent);
+/* Reports a server-wide error to on_error (id 0) and the log. */
+void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
 
 void iws__worker_main(void *arg);
 void iws__worker_push(iws__worker *w, iws__conn *c); /* takes a ref */

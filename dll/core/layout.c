@@ -35,6 +35,12 @@ static const layout_entry layout_table[] = {
     IWS__FIELD(iws_stats, bytes_in),
     IWS__FIELD(iws_stats, bytes_out),
     IWS__FIELD(iws_stats, bytes_queued),
+    IWS__FIELD(iws_stats, channels_current),
+    IWS__FIELD(iws_stats, subscriptions_current),
+    IWS__FIELD(iws_stats, publishes),
+    IWS__FIELD(iws_stats, redis_out),
+    IWS__FIELD(iws_stats, redis_in),
+    IWS__FIELD(iws_stats, redis_connected),
 };
 
 IWS_API int32_t IWS_CALL iws_struct_layout(const char *struct_name,

@@ -46,6 +46,8 @@ static const iws__opt_int_spec INT_SPECS[] = {
     {IWS_OPT_DEFLATE_THRESHOLD, 0, INT64_C(1) << 31, 64, "deflate_threshold"},
     {IWS_OPT_DEFLATE_MAX_INFLATED_SIZE, 0, INT64_C(1) << 31, 0,
      "deflate_max_inflated_size"},
+    {IWS_OPT_REDIS_RECONNECT_MAX_MS, 100, 600000, 5000,
+     "redis_reconnect_max_ms"},
 };
 
 /* String options: number, default, longest value accepted, name. */
@@ -71,10 +73,17 @@ static const str_spec STR_SPECS[IWS__OPT_STR_COUNT] = {
     {IWS_OPT_TLS_CA_PEM, "", PEM_MAX_LEN, "tls_ca_pem"},
     {IWS_OPT_TLS_CIPHERS, "", 4096, "tls_ciphers"},
     {IWS_OPT_TLS_CIPHERSUITES, "", 4096, "tls_ciphersuites"},
+    /* 10012..10039: holes (id 0 = unknown) */
+    [IWS_OPT_REDIS_URL - IWS__OPT_STR_FIRST] = {IWS_OPT_REDIS_URL, "", 2048,
+                                                "redis_url"},
+    [IWS_OPT_REDIS_PREFIX - IWS__OPT_STR_FIRST] = {IWS_OPT_REDIS_PREFIX,
+                                                   "iws:", 200,
+                                                   "redis_prefix"},
 };
 
 static const str_spec *str_find(int32_t id) {
   if (id < IWS__OPT_STR_FIRST || id > IWS__OPT_STR_LAST) return NULL;
+  if (STR_SPECS[id - IWS__OPT_STR_FIRST].id != id) return NULL; /* a hole */
   return &STR_SPECS[id - IWS__OPT_STR_FIRST];
 }
 
@@ -115,7 +124,7 @@ void iws__options_free(iws__options *o) {
 int32_t iws__options_set_int(iws__options *o, int32_t id, int64_t value) {
   const iws__opt_int_spec *spec = iws__opt_int_find(id);
   if (!spec)
-    return (id >= IWS__OPT_STR_FIRST && id <= IWS__OPT_STR_LAST)
+    return iws__opt_str_name(id) != NULL
                ? IWS_E_OPTION_TYPE
                : IWS_E_UNKNOWN_OPTION;
   if (value < spec->min || value > spec->max) return IWS_E_OPTION_RANGE;
@@ -153,6 +162,8 @@ int32_t iws__options_set_str(iws__options *o, int32_t id, const char *value) {
   if (id == IWS_OPT_BIND_ADDRESS && value && !plausible_address(value))
     return IWS_E_ADDRESS;
   if (value && strlen(value) > spec->max_len) return IWS_E_OPTION_RANGE;
+  if (id == IWS_OPT_REDIS_URL && value && value[0] && !iws__redis_available())
+    return IWS_E_UNSUPPORTED;
   if (value) {
     size_t n = strlen(value) + 1;
     copy = malloc(n);

@@ -66,6 +66,12 @@ void iws__core_log(iws_server *s, int level, const char *fmt, ...) {
   va_end(ap);
 }
 
+void iws__report_server_error(iws_server *s, int32_t code, const char *msg) {
+  if (s->cb.on_error)
+    IWS__IN_CALLBACK(s, s->cb.on_error(s, 0, code, msg, s->user));
+  iws__log(s, IWS_LOG_WARN, "%s", msg);
+}
+
 IWS_API int32_t IWS_CALL iws_last_error(iws_server *s, char *buffer,
                                         uint32_t size) {
   int32_t code;
@@ -206,6 +212,7 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
   iws__mutex_init(&s->table_lock);
   iws__cond_init(&s->table_cond);
   iws__mutex_init(&s->timer_lock);
+  iws__channels_init(s);
   for (t = 0; t < IWS__T_COUNT; t++) iws__tlist_init(&s->timers[t]);
   s->state = IWS__STOPPED;
   *out = s;
@@ -249,6 +256,11 @@ IWS_API int32_t IWS_CALL iws_set_str(iws_server *s, int32_t option,
                    value);
     return rc;
   }
+  if (rc == IWS_E_UNSUPPORTED) {
+    iws__set_error(s, rc,
+                   "this iocpws library was built without Redis (hiredis)");
+    return rc;
+  }
   if (rc == IWS_E_OPTION_RANGE) {
     iws__set_error(s, rc, "option %s: the value is longer than %lu bytes",
                    iws__opt_str_name(option),
@@ -262,7 +274,7 @@ IWS_API int32_t IWS_CALL iws_get_int(iws_server *s, int32_t option,
                                      int64_t *value) {
   if (!valid_server(s) || !value) return IWS_E_INVALID_ARG;
   if (!iws__opt_int_find(option))
-    return (option >= IWS__OPT_STR_FIRST && option <= IWS__OPT_STR_LAST)
+    return iws__opt_str_name(option) != NULL
                ? IWS_E_OPTION_TYPE
                : IWS_E_UNKNOWN_OPTION;
   iws__mutex_lock(&s->lock);
@@ -440,6 +452,26 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
       stop_workers(s, s->nworkers);
     }
   }
+  /* A previous run's link (stopped) is kept until iws_destroy: a publish
+   * that raced with iws_stop may still hold it. */
+  if (rc == IWS_OK) {
+    const char *url = iws__options_str(&s->opt, IWS_OPT_REDIS_URL);
+    if (url[0]) {
+      rc = iws__redis_start(s, url,
+                            iws__options_str(&s->opt, IWS_OPT_REDIS_PREFIX),
+                            (uint64_t)s->opt.ints[IWS_OPT_REDIS_RECONNECT_MAX_MS],
+                            err, sizeof(err));
+      if (rc != IWS_OK) {
+        iws__mutex_lock(&s->table_lock);
+        s->accepting = 0;
+        iws__mutex_unlock(&s->table_lock);
+        iws__be_stop_accepting(s->be);
+        iws__be_stop(s->be);
+        s->be = NULL;
+        stop_workers(s, s->nworkers);
+      }
+    }
+  }
   if (rc != IWS_OK) {
     iws__tls_free(s->tls);
     s->tls = NULL;
@@ -615,6 +647,9 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   iws__atomic_store32(&s->state, IWS__STOPPING);
   iws__mutex_unlock(&s->lock);
 
+  /* 0. No more messages from or to other servers. */
+  iws__redis_stop(s->redis);
+
   /* 1. No new connections. */
   iws__mutex_lock(&s->table_lock);
   s->accepting = 0;
@@ -662,6 +697,9 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   s->magic = 0;
   iws__options_free(&s->opt);
   free_hosts(s);
+  iws__redis_free(s->redis);
+  s->redis = NULL;
+  iws__channels_free(s);
   free(s->buckets);
   iws__mutex_destroy(&s->timer_lock);
   iws__cond_destroy(&s->table_cond);
@@ -844,6 +882,103 @@ IWS_API int32_t IWS_CALL iws_broadcast_filter(iws_server *s, uint32_t opcode,
 }
 
 /* ------------------------------------------------------------------------ */
+/* channels (channels.c holds the map, redis.c the link between servers)     */
+/* ------------------------------------------------------------------------ */
+
+static iws__conn *detail_conn(iws_server *s, iws_conn_id id);
+
+IWS_API int32_t IWS_CALL iws_subscribe(iws_server *s, iws_conn_id id,
+                                       const char *channel) {
+  iws__conn *c;
+  size_t len = 0;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  rc = iws__channel_name_check(channel, &len);
+  if (rc != IWS_OK) return fail(s, rc);
+  c = detail_conn(s, id);
+  if (!c) return fail(s, IWS_E_NO_CONNECTION);
+  rc = iws__chan_subscribe(c, channel, len);
+  iws__conn_unref(c);
+  return fail(s, rc);
+}
+
+IWS_API int32_t IWS_CALL iws_unsubscribe(iws_server *s, iws_conn_id id,
+                                         const char *channel) {
+  iws__conn *c;
+  size_t len = 0;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (channel) {
+    rc = iws__channel_name_check(channel, &len);
+    if (rc != IWS_OK) return fail(s, rc);
+  }
+  c = detail_conn(s, id);
+  if (!c) return fail(s, IWS_E_NO_CONNECTION);
+  rc = iws__chan_unsubscribe(c, channel, len);
+  iws__conn_unref(c);
+  return fail(s, rc);
+}
+
+/* Delivers a message to this server's subscribers: one frame, shared. Used
+ * by iws_publish and by the Redis subscriber thread. */
+int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
+                           uint32_t opcode, const void *data, size_t dlen,
+                           const iws_conn_id *exclude, uint32_t exclude_count,
+                           uint32_t *sent) {
+  iws__chunk *chunk = iws__frame_encode(opcode, data, dlen);
+  if (!chunk) return IWS_E_NOMEM;
+  *sent = iws__chan_deliver(s, channel, len, chunk, exclude, exclude_count);
+  iws__chunk_unref(chunk);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_publish(iws_server *s, const char *channel,
+                                     uint32_t opcode, const void *data,
+                                     uint64_t length,
+                                     const iws_conn_id *exclude,
+                                     uint32_t exclude_count, uint32_t *sent) {
+  size_t len = 0;
+  uint32_t count = 0;
+  int32_t rc;
+  iws__redis *r;
+  if (sent) *sent = 0;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  rc = iws__channel_name_check(channel, &len);
+  if (rc != IWS_OK) return fail(s, rc);
+  if (!exclude && exclude_count) return fail(s, IWS_E_INVALID_ARG);
+  if (opcode != IWS_OP_TEXT && opcode != IWS_OP_BINARY)
+    return fail(s, IWS_E_INVALID_ARG);
+  rc = check_message(s, opcode, data, length);
+  if (rc != IWS_OK) return fail(s, rc);
+  rc = iws__publish_local(s, channel, len, opcode, data, (size_t)length,
+                          exclude, exclude_count, &count);
+  if (rc != IWS_OK) return fail(s, rc);
+  /* s->redis changes only at iws_start; a stopped link drops the message. */
+  r = (iws__redis *)iws__atomic_load_ptr((void *volatile *)&s->redis);
+  if (r) iws__redis_publish(r, channel, len, opcode, data, (size_t)length);
+  iws__atomic_add64_relaxed(&s->st_publishes, 1);
+  if (sent) *sent = count;
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_channels(iws_server *s, iws_conn_id id,
+                                           char *buffer, uint32_t size,
+                                           uint32_t *needed) {
+  iws__conn *c;
+  char *list;
+  int32_t rc;
+  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  list = iws__chan_list(c, NULL);
+  iws__conn_unref(c);
+  if (!list) return IWS_E_NOMEM;
+  rc = copy_out(list, buffer, size, needed);
+  free(list);
+  return rc;
+}
+
+/* ------------------------------------------------------------------------ */
 /* connection details                                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -1007,6 +1142,14 @@ IWS_API int32_t IWS_CALL iws_get_stats(iws_server *s, iws_stats *out) {
   st.bytes_in = iws__atomic_load64(&s->st_bytes_in);
   st.bytes_out = iws__atomic_load64(&s->st_bytes_out);
   st.bytes_queued = iws__atomic_load64(&s->st_queued);
+  iws__mutex_lock(&s->chan_lock);
+  st.channels_current = s->chan_count;
+  st.subscriptions_current = s->sub_count;
+  iws__mutex_unlock(&s->chan_lock);
+  st.publishes = iws__atomic_load64(&s->st_publishes);
+  st.redis_out = iws__atomic_load64(&s->st_redis_out);
+  st.redis_in = iws__atomic_load64(&s->st_redis_in);
+  st.redis_connected = iws__atomic_load32(&s->st_redis_up);
   memcpy(out, &st, size < sizeof(st) ? size : sizeof(st));
   return IWS_OK;
 }

@@ -214,6 +214,55 @@ void run_command(const iocpws::connection &c, const std::string &line) {
   } else if ((arg = command_arg(cmd, "ping")) != nullptr) {
     int32_t rc = code_of([&]() { c.ping("hb"); });
     reply(c, "ping-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "subscribe")) != nullptr) {
+    int32_t rc = code_of([&]() { c.subscribe(arg); });
+    reply(c, "subscribe-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "unsubscribe")) != nullptr) {
+    int32_t rc = code_of([&]() {
+      if (*arg)
+        c.unsubscribe(arg);
+      else
+        c.unsubscribe_all();
+    });
+    reply(c, "unsubscribe-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "publish")) != nullptr ||
+             (arg = command_arg(cmd, "publishx")) != nullptr ||
+             (arg = command_arg(cmd, "publishbin")) != nullptr) {
+    std::string rest = arg;
+    std::size_t sp = rest.find(' ');
+    std::string ch = rest.substr(0, sp);
+    std::string text = sp == std::string::npos ? "" : rest.substr(sp + 1);
+    bool exclude = std::strncmp(cmd, "publishx", 8) == 0;
+    bool binary = std::strncmp(cmd, "publishbin", 10) == 0;
+    std::vector<iocpws::conn_id> ex;
+    if (exclude) ex.push_back(c.id());
+    uint32_t sent = 0;
+    int32_t rc = code_of([&]() {
+      sent = binary ? srv.publish_binary(ch, text.data(), text.size(), ex)
+                    : srv.publish_text(ch, text, ex);
+    });
+    if (rc == IWS_OK)
+      reply(c, "publish-sent " + std::to_string(sent));
+    else
+      reply(c, "publish-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "channels")) != nullptr) {
+    std::vector<std::string> list;
+    int32_t rc = code_of([&]() { list = c.channels(); });
+    if (rc != IWS_OK) {
+      reply(c, "channels-rc " + std::to_string(rc));
+    } else {
+      std::string out;
+      for (std::size_t i = 0; i < list.size(); ++i) out += (i ? "," : "") + list[i];
+      reply(c, "channels " + (out.empty() ? std::string("-") : out));
+    }
+  } else if ((arg = command_arg(cmd, "chanstats")) != nullptr) {
+    iocpws::stats st = srv.statistics();
+    reply(c, "chanstats channels=" + std::to_string(st.channels_current) +
+                 " subs=" + std::to_string(st.subscriptions_current) +
+                 " pub=" + std::to_string(st.publishes) +
+                 " redis_out=" + std::to_string(st.redis_out) +
+                 " redis_in=" + std::to_string(st.redis_in) +
+                 " redis_up=" + std::to_string(st.redis_connected));
   } else if (line == "throw") {
     throw std::runtime_error("boom");
   } else if (line == "throwint") {
@@ -394,6 +443,14 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
     o.bind_address = value;
     return true;
   }
+  if (name == "redis_url") {
+    o.redis_url = value;
+    return true;
+  }
+  if (name == "redis_prefix") {
+    o.redis_prefix = value;
+    return true;
+  }
   if (name == "subprotocols") {
     o.subprotocols.clear();
     std::size_t start = 0;
@@ -476,6 +533,7 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   else if (name == "deflate_level") o.deflate.level = u;
   else if (name == "deflate_threshold") o.deflate.threshold = static_cast<uint64_t>(v);
   else if (name == "deflate_max_inflated_size") o.deflate.max_inflated_size = static_cast<uint64_t>(v);
+  else if (name == "redis_reconnect_max_ms") o.redis_reconnect_max_ms = u;
   else {
     std::fprintf(stderr, "cpp_test_server: unknown option name in '%s'\n", spec.c_str());
     return false;
@@ -573,6 +631,33 @@ int main(int argc, char **argv) {
       uint32_t sent = 0;
       int32_t rc = code_of([&]() { sent = g_server->broadcast_text(arg); });
       emit("SENDALL %u rc=%d", static_cast<unsigned>(sent), static_cast<int>(rc));
+    } else if ((arg = command_arg(line.c_str(), "publish")) != nullptr) {
+      std::string rest = arg;
+      std::size_t sp = rest.find(' ');
+      std::string text = sp == std::string::npos ? "" : rest.substr(sp + 1);
+      uint32_t sent = 0;
+      int32_t rc = code_of([&]() { sent = g_server->publish_text(rest.substr(0, sp), text); });
+      emit("PUBLISH %u rc=%d", static_cast<unsigned>(sent), static_cast<int>(rc));
+    } else if ((arg = command_arg(line.c_str(), "publishn")) != nullptr) {
+      char ch[512];
+      long count = 0, size = 0;
+      int32_t first = IWS_OK;
+      if (std::sscanf(arg, "%511s %ld %ld", ch, &count, &size) < 2) count = 0;
+      if (size > 65536) size = 65536;
+      for (long k = 0; k < count; k++) {
+        std::string msg = std::string(ch) + "-" + std::to_string(k);
+        if (static_cast<long>(msg.size()) < size) msg.resize(static_cast<std::size_t>(size), '.');
+        int32_t rc = code_of([&]() { g_server->publish_text(ch, msg); });
+        if (rc != IWS_OK && first == IWS_OK) first = rc;
+      }
+      emit("PUBLISHN %ld rc=%d", count, static_cast<int>(first));
+    } else if ((arg = command_arg(line.c_str(), "subscribe")) != nullptr) {
+      char *end;
+      iocpws::conn_id id = std::strtoull(arg, &end, 10);
+      while (*end == ' ') end++;
+      std::string ch = end;
+      int32_t rc = code_of([&]() { g_server->connection_by_id(id).subscribe(ch); });
+      emit("SUBSCRIBE_RC %d", static_cast<int>(rc));
     } else if ((arg = command_arg(line.c_str(), "closeid")) != nullptr) {
       char *end;
       iocpws::conn_id id = std::strtoull(arg, &end, 10);

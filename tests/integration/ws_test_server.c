@@ -41,12 +41,27 @@
  *   cmd:sendto ID             send "sendto-from <id>" to ID; reply
  *                             "sendto-rc <rc>"
  *   cmd:ping                  iws_ping(id, "hb"); reply "ping-rc <rc>"
+ *   cmd:subscribe CH          iws_subscribe(id, CH); reply "subscribe-rc <rc>"
+ *   cmd:unsubscribe [CH]      iws_unsubscribe(id, CH or NULL = all);
+ *                             reply "unsubscribe-rc <rc>"
+ *   cmd:publish CH TEXT       iws_publish(CH, TEXT) to everyone subscribed;
+ *                             reply "publish-sent <n>" or "publish-rc <rc>"
+ *   cmd:publishx CH TEXT      the same, excluding the sender
+ *   cmd:publishbin CH TEXT    the same as binary
+ *   cmd:channels              reply "channels <a,b,...|->" (join order)
+ *   cmd:chanstats             reply "chanstats channels=.. subs=.. pub=..
+ *                             redis_out=.. redis_in=.. redis_up=.."
  *
  * Standard input, one command a line:
  *
  *   stop               iws_stop; prints "STOPPED rc=.. connects=.. disconnects=.."
  *   start              iws_start; prints "PORT <n>" (or "START_FAILED ...")
  *   sendall TEXT       broadcast TEXT to everyone; prints "SENDALL <sent> rc=.."
+ *   publish CH TEXT    iws_publish from this thread; "PUBLISH <sent> rc=.."
+ *   publishn CH N [SIZE]  publishes "CH-0".."CH-<N-1>" from this thread,
+ *                      each padded with '.' to SIZE bytes (<= 65536);
+ *                      "PUBLISHN <N> rc=.." (the first failure's rc)
+ *   subscribe ID CH    iws_subscribe from this thread; "SUBSCRIBE_RC <rc>"
  *   closeid ID CODE [REASON]  iws_close from this thread; "CLOSEID_RC <rc>"
  *   proc               prints "PROC rss=<bytes> fds=<n> threads=<n>
  *                      cpu_ms=<n>": resident memory, open descriptors
@@ -345,6 +360,59 @@ static void run_command(iws_conn_id id, const char *cmd) {
   } else if ((arg = command_arg(cmd, "ping")) != NULL) {
     int32_t rc = iws_ping(g_server, id, "hb", 2);
     replyf(id, "ping-rc %d", (int)rc);
+  } else if ((arg = command_arg(cmd, "subscribe")) != NULL) {
+    replyf(id, "subscribe-rc %d", (int)iws_subscribe(g_server, id, arg));
+  } else if ((arg = command_arg(cmd, "unsubscribe")) != NULL) {
+    replyf(id, "unsubscribe-rc %d",
+           (int)iws_unsubscribe(g_server, id, arg[0] ? arg : NULL));
+  } else if ((arg = command_arg(cmd, "publish")) != NULL ||
+             (arg = command_arg(cmd, "publishx")) != NULL ||
+             (arg = command_arg(cmd, "publishbin")) != NULL) {
+    char ch[512];
+    const char *sp = strchr(arg, ' ');
+    const char *text = sp ? sp + 1 : "";
+    size_t n = sp ? (size_t)(sp - arg) : strlen(arg);
+    int exclude = strncmp(cmd, "publishx", 8) == 0;
+    uint32_t op = strncmp(cmd, "publishbin", 10) == 0 ? IWS_OP_BINARY
+                                                       : IWS_OP_TEXT;
+    uint32_t sent = 0;
+    int32_t rc;
+    if (n >= sizeof ch) n = sizeof ch - 1;
+    memcpy(ch, arg, n);
+    ch[n] = '\0';
+    rc = iws_publish(g_server, ch, op, text, strlen(text), exclude ? &id : NULL,
+                     exclude ? 1 : 0, &sent);
+    if (rc == IWS_OK)
+      replyf(id, "publish-sent %u", (unsigned)sent);
+    else
+      replyf(id, "publish-rc %d", (int)rc);
+  } else if ((arg = command_arg(cmd, "channels")) != NULL) {
+    char list[4096], *p;
+    int32_t rc = iws_conn_channels(g_server, id, list, sizeof list, NULL);
+    size_t n;
+    if (rc != IWS_OK) {
+      replyf(id, "channels-rc %d", (int)rc);
+    } else {
+      n = strlen(list);
+      if (n) list[--n] = '\0'; /* the last line feed */
+      for (p = list; *p; p++)
+        if (*p == '\n') *p = ',';
+      replyf(id, "channels %s", n ? list : "-");
+    }
+  } else if ((arg = command_arg(cmd, "chanstats")) != NULL) {
+    iws_stats st;
+    int32_t rc;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
+    rc = iws_get_stats(g_server, &st);
+    if (rc != IWS_OK)
+      replyf(id, "chanstats-rc %d", (int)rc);
+    else
+      replyf(id, "chanstats channels=%" PRIu64 " subs=%" PRIu64
+                 " pub=%" PRIu64 " redis_out=%" PRIu64 " redis_in=%" PRIu64
+                 " redis_up=%" PRIu64,
+             st.channels_current, st.subscriptions_current, st.publishes,
+             st.redis_out, st.redis_in, st.redis_connected);
   } else {
     reply(id, "unknown-command");
   }
@@ -541,6 +609,9 @@ static const option_name k_options[] = {
     {"tls_ca_pem", IWS_OPT_TLS_CA_PEM, 1},     /* value: a file to read */
     {"tls_ciphers", IWS_OPT_TLS_CIPHERS, 1},
     {"tls_ciphersuites", IWS_OPT_TLS_CIPHERSUITES, 1},
+    {"redis_url", IWS_OPT_REDIS_URL, 1},
+    {"redis_prefix", IWS_OPT_REDIS_PREFIX, 1},
+    {"redis_reconnect_max_ms", IWS_OPT_REDIS_RECONNECT_MAX_MS, 0},
     /* tls_host=NAME,CERT,KEY[,PASSWORD]: iws_tls_add_host */
     {"tls_host", -1, 1},
 };
@@ -855,6 +926,38 @@ int main(int argc, char **argv) {
       rc = iws_broadcast(g_server, IWS_OP_TEXT, arg, strlen(arg), NULL, 0,
                          &sent);
       emit("SENDALL %u rc=%d", (unsigned)sent, (int)rc);
+    } else if ((arg = command_arg(line, "publish")) != NULL) {
+      char ch[512];
+      const char *sp = strchr(arg, ' ');
+      const char *text = sp ? sp + 1 : "";
+      size_t n = sp ? (size_t)(sp - arg) : strlen(arg);
+      uint32_t sent = 0;
+      if (n >= sizeof ch) n = sizeof ch - 1;
+      memcpy(ch, arg, n);
+      ch[n] = '\0';
+      rc = iws_publish(g_server, ch, IWS_OP_TEXT, text, strlen(text), NULL, 0,
+                       &sent);
+      emit("PUBLISH %u rc=%d", (unsigned)sent, (int)rc);
+    } else if ((arg = command_arg(line, "publishn")) != NULL) {
+      static char msg[65536 + 600];
+      char ch[512];
+      long count = 0, size = 0, k;
+      int32_t first = IWS_OK;
+      if (sscanf(arg, "%511s %ld %ld", ch, &count, &size) < 2) count = 0;
+      if (size > 65536) size = 65536;
+      for (k = 0; k < count; k++) {
+        int len = snprintf(msg, 600, "%s-%ld", ch, k);
+        while (len < size) msg[len++] = '.';
+        rc = iws_publish(g_server, ch, IWS_OP_TEXT, msg, (uint64_t)len, NULL,
+                         0, NULL);
+        if (rc != IWS_OK && first == IWS_OK) first = rc;
+      }
+      emit("PUBLISHN %ld rc=%d", count, (int)first);
+    } else if ((arg = command_arg(line, "subscribe")) != NULL) {
+      char *end;
+      iws_conn_id sid = (iws_conn_id)strtoull(arg, &end, 10);
+      while (*end == ' ') end++;
+      emit("SUBSCRIBE_RC %d", (int)iws_subscribe(g_server, sid, end));
     } else if ((arg = command_arg(line, "closeid")) != NULL) {
       char *end;
       iws_conn_id id = (iws_conn_id)strtoull(arg, &end, 10);

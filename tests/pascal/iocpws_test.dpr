@@ -59,6 +59,11 @@
           cmd:stop             Active := False inside the handler; prints
                                STOP_CALLED active=<0|1>
           cmd:close CODE       Connection.Close(CODE)
+          cmd:sub CH           Connection.Subscribe(CH); reply "sub True|False"
+          cmd:unsub CH         Connection.Unsubscribe(CH); reply "unsub .."
+          cmd:chans            reply "chans A,B" (Connection.Channels)
+          cmd:pub CH TEXT      Server.Broadcast(TEXT, CH); reply "pub-done"
+          cmd:pubx CH TEXT     the same excluding the sender
         Standard input: "stop", "start" (prints PORT), "quit" (or EOF).
         Exit code 0 when every connect got exactly one disconnect. }
 program iocpws_test;
@@ -199,7 +204,7 @@ end;
 
 procedure TSelfTest.DoBroadcastChannel;
 begin
-  S.Broadcast('x', 'news');
+  S.Broadcast('x', 'news', 'some-protocol');
 end;
 
 procedure TSelfTest.DoLoadMissing;
@@ -368,10 +373,11 @@ begin
     S.Start;
     Check(S.Active, 'Start on an active server does nothing');
     ExpectRaise(DoSetPortActive, IWS_E_BAD_STATE, 'stop it first', 'changing Port while active raises EIocpWs');
-    ExpectRaise(DoBroadcastChannel, IWS_E_INVALID_ARG, 'channel', 'Broadcast to a channel raises EIocpWs');
+    ExpectRaise(DoBroadcastChannel, IWS_E_INVALID_ARG, 'channel', 'Broadcast to a channel with aProtocol raises EIocpWs');
     Got := True;
     try
       S.Broadcast('nobody listens');
+      S.Broadcast('nobody subscribed', 'news');
       S.Ping('hb');
       Check(S.WriteData('{00000000-0000-0000-0000-000000000001}', 'x') = False,
         'WriteData to an unknown GUID is False');
@@ -605,6 +611,31 @@ begin
   end
   else if Cmd = 'count' then
     Connection.WriteData('count ' + IntToStr(Server.Count))
+  else if Cmd = 'sub' then
+    Connection.WriteData('sub ' + BoolToStr(Connection.Subscribe(Arg), True))
+  else if Cmd = 'unsub' then
+    Connection.WriteData('unsub ' + BoolToStr(Connection.Unsubscribe(Arg), True))
+  else if Cmd = 'chans' then
+  begin
+    Rest := '';
+    for P := 0 to High(Connection.Channels) do
+    begin
+      if Rest <> '' then
+        Rest := Rest + ',';
+      Rest := Rest + Connection.Channels[P];
+    end;
+    Connection.WriteData('chans ' + Rest);
+  end
+  else if (Cmd = 'pub') or (Cmd = 'pubx') then
+  begin
+    P := Pos(' ', Arg);
+    if Cmd = 'pubx' then
+      Server.Broadcast(Copy(Arg, P + 1, MaxInt), Copy(Arg, 1, P - 1), '',
+        Connection.Guid)
+    else
+      Server.Broadcast(Copy(Arg, P + 1, MaxInt), Copy(Arg, 1, P - 1));
+    Connection.WriteData('pub-done');
+  end
   else if Cmd = 'fdiv' then
   begin
     Zero := StrToFloat('0');

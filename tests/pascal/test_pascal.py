@@ -131,6 +131,37 @@ def test_broadcast_with_exclude_and_include(start_server, mode):
     run(go())
 
 
+@pytest.mark.parametrize("mode", ["async", "nosync"])
+def test_channels_subscribe_and_broadcast_to_a_channel(start_server, mode):
+    s = start_server(mode=mode)
+
+    async def go():
+        a, b, c = [await connect(url(s)) for _ in range(3)]
+        assert await ask(a, "cmd:sub news") == "sub True"
+        assert await ask(b, "cmd:sub news") == "sub True"
+        room = "Küche-日本"
+        assert await ask(b, f"cmd:sub {room}") == "sub True"
+        assert await ask(b, "cmd:chans") == f"chans news,{room}"
+        # Broadcast(aMessage, aChannel): the subscribers only
+        assert await ask(c, f"cmd:pub news {NON_ASCII}") == "pub-done"
+        assert await recv(a) == NON_ASCII
+        assert await recv(b) == NON_ASCII
+        # ... with Exclude
+        assert await ask(a, "cmd:pubx news not-to-a") == "pub-done"
+        assert await recv(b) == "not-to-a"
+        assert await ask(b, "cmd:unsub news") == "unsub True"
+        assert await ask(c, "cmd:pub news only-a") == "pub-done"
+        assert await recv(a) == "only-a"
+        assert await ask(c, f"cmd:pub {room} b-too") == "pub-done"
+        assert await recv(b) == "b-too"
+        # nothing else reached b: its next message is its own echo
+        assert await ask(b, "b-echo") == "b-echo"
+        for w in (a, b, c):
+            await close(w)
+
+    run(go())
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_exception_in_a_handler_is_reported_and_harmless(start_server, mode):
     s = start_server(mode=mode)

@@ -35,7 +35,14 @@ static void stats_layout(void **state) {
   assert_int_equal(offsetof(iws_stats, bytes_in), 48);
   assert_int_equal(offsetof(iws_stats, bytes_out), 56);
   assert_int_equal(offsetof(iws_stats, bytes_queued), 64);
-  assert_int_equal(sizeof(iws_stats), 72);
+  /* Since 0.4 */
+  assert_int_equal(offsetof(iws_stats, channels_current), 72);
+  assert_int_equal(offsetof(iws_stats, subscriptions_current), 80);
+  assert_int_equal(offsetof(iws_stats, publishes), 88);
+  assert_int_equal(offsetof(iws_stats, redis_out), 96);
+  assert_int_equal(offsetof(iws_stats, redis_in), 104);
+  assert_int_equal(offsetof(iws_stats, redis_connected), 112);
+  assert_int_equal(sizeof(iws_stats), 120);
 }
 
 static void versions_agree(void **state) {
@@ -84,7 +91,9 @@ static void every_code_has_a_name_and_message(void **state) {
       IWS_E_NO_CONNECTION, IWS_E_CLOSING, IWS_E_QUEUE_FULL,
       IWS_E_MESSAGE_TOO_BIG, IWS_E_PROTOCOL, IWS_E_HANDSHAKE, IWS_E_TIMEOUT,
       IWS_E_CONNECTION_LOST, IWS_E_NOMEM, IWS_E_SYSTEM, IWS_E_THREAD,
-      IWS_E_ADDRESS, IWS_E_BIND, IWS_E_LISTEN};
+      IWS_E_ADDRESS, IWS_E_BIND, IWS_E_LISTEN,
+      /* Since 0.4 */
+      IWS_E_CHANNEL_NAME, IWS_E_UNSUPPORTED, IWS_E_REDIS};
   size_t i, j;
   (void)state;
   for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
@@ -108,6 +117,8 @@ static void library_reports_its_layout(void **state) {
   assert_int_equal(iws_struct_layout("iws_stats", "bytes_queued"),
                    (int32_t)offsetof(iws_stats, bytes_queued));
   assert_int_equal(iws_struct_layout("iws_stats", "struct_size"), 0);
+  assert_int_equal(iws_struct_layout("iws_stats", "redis_connected"),
+                   (int32_t)offsetof(iws_stats, redis_connected));
   assert_int_equal(iws_struct_layout("iws_stats", "no_such_field"),
                    IWS_E_INVALID_ARG);
   assert_int_equal(iws_struct_layout("iws_nothing", NULL), IWS_E_INVALID_ARG);

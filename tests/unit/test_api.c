@@ -614,6 +614,68 @@ static void tls_options_and_start_errors(void **state) {
   assert_int_equal(IWS_E_TLS, -501);
 }
 
+/* Channels (Since 0.4): argument checks and states, without clients (the
+ * integration tests cover delivery). */
+static void channel_calls_check_their_arguments(void **state) {
+  iws_server *s = make_server();
+  char list[64], name[300];
+  uint32_t sent = 7, needed = 0;
+  iws_stats st;
+  int32_t rc;
+  (void)state;
+  assert_int_equal(iws_subscribe(NULL, 1, "a"), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_subscribe(s, 1, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_subscribe(s, 1, ""), IWS_E_CHANNEL_NAME);
+  assert_int_equal(iws_subscribe(s, 1, "a\nb"), IWS_E_CHANNEL_NAME);
+  assert_int_equal(iws_subscribe(s, 1, "\xff"), IWS_E_CHANNEL_NAME);
+  memset(name, 'x', 256);
+  name[256] = '\0';
+  assert_int_equal(iws_subscribe(s, 1, name), IWS_E_CHANNEL_NAME);
+  name[255] = '\0';
+  assert_int_equal(iws_subscribe(s, 1, name), IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_unsubscribe(s, 1, NULL), IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_unsubscribe(s, 1, ""), IWS_E_CHANNEL_NAME);
+  assert_int_equal(iws_conn_channels(s, 1, list, sizeof(list), &needed),
+                   IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_publish(s, "a", IWS_OP_TEXT, "x", 1, NULL, 0, &sent),
+                   IWS_E_BAD_STATE);
+  assert_int_equal(sent, 0);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_publish(s, "a", IWS_OP_TEXT, "x", 1, NULL, 0, &sent),
+                   IWS_OK);
+  assert_int_equal(sent, 0); /* nobody listens: not an error */
+  assert_int_equal(iws_publish(s, "", IWS_OP_TEXT, "x", 1, NULL, 0, NULL),
+                   IWS_E_CHANNEL_NAME);
+  assert_int_equal(iws_publish(s, "a", IWS_OP_PING, "x", 1, NULL, 0, NULL),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_publish(s, "a", IWS_OP_TEXT, "\xff", 1, NULL, 0, NULL),
+                   IWS_E_INVALID_UTF8);
+  assert_int_equal(iws_publish(s, "a", IWS_OP_TEXT, "x", 1, NULL, 2, NULL),
+                   IWS_E_INVALID_ARG);
+  memset(&st, 0, sizeof(st));
+  st.struct_size = sizeof(st);
+  assert_int_equal(iws_get_stats(s, &st), IWS_OK);
+  assert_int_equal(st.publishes, 1);
+  assert_int_equal(st.channels_current, 0);
+  assert_int_equal(st.redis_connected, 0);
+  /* A 0.1 caller's struct_size: only the 0.1 fields are written. */
+  memset(&st, 0xab, sizeof(st));
+  st.struct_size = (uint32_t)offsetof(iws_stats, channels_current);
+  assert_int_equal(iws_get_stats(s, &st), IWS_OK);
+  assert_true(st.publishes == 0xababababababababull);
+  assert_int_equal(iws_stop(s), IWS_OK);
+  /* Redis: either this build has it, or it says so. */
+  rc = iws_set_str(s, IWS_OPT_REDIS_URL, "redis://127.0.0.1:1");
+  assert_true(rc == IWS_OK || rc == IWS_E_UNSUPPORTED);
+  assert_int_equal(iws_set_str(s, IWS_OPT_REDIS_URL, ""), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_REDIS_PREFIX, "app:"), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_REDIS_RECONNECT_MAX_MS, 99),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws_set_int(s, 10040, 1), IWS_E_OPTION_TYPE);
+  assert_int_equal(iws_set_str(s, 10020, "x"), IWS_E_UNKNOWN_OPTION);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+}
+
 int main(void) {
   int failed;
 #ifdef _WIN32
@@ -627,6 +689,7 @@ int main(void) {
       cmocka_unit_test(owner_calls_inside_a_callback_are_refused),
       cmocka_unit_test(sends_during_on_connect_follow_the_101),
       cmocka_unit_test(tls_options_and_start_errors),
+      cmocka_unit_test(channel_calls_check_their_arguments),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {

@@ -1,0 +1,301 @@
+"""Channels across servers through a real redis-server (Linux only).
+
+Each test starts its own redis-server on a free loopback port with no
+persistence, then two or three ws_test_server instances on their own ports
+sharing it, with clients on each. A message published on any server must
+reach every subscriber on every server exactly once; when Redis dies,
+publishing degrades to local delivery with IWS_E_REDIS reports, and the
+servers reconnect when it is back.
+
+The Windows tiers run these files under Wine against an iocpws.dll that is
+usually built without hiredis: there the tests skip once the library
+refuses redis_url with IWS_E_UNSUPPORTED. On Linux nothing is skipped: a
+missing redis-server or a library without Redis fails (scripts/install-deps.sh
+installs libhiredis-dev and redis-server).
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+SERVER_ENV = "IWS_TEST_SERVER"
+
+
+def server_binary():
+    # Not imported from conftest: under the cpp tiers tests/cpp/conftest.py
+    # may be the module named "conftest".
+    path = os.environ.get(SERVER_ENV)
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f"{SERVER_ENV} must name the test server binary",
+                    pytrace=False)
+    return os.path.abspath(path)
+
+
+def is_wine_server(path):
+    """The server is a wrapper that runs the .exe under Wine."""
+    try:
+        with open(path, "rb") as f:
+            return b"run-exe.sh" in f.read(4096)
+    except OSError:
+        return False
+from iws_helpers import ask, close, connect, recv, run, url
+
+E_UNSUPPORTED = -116
+E_REDIS = -403
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Redis:
+    """A throwaway redis-server on 127.0.0.1 (no RDB, no AOF)."""
+
+    def __init__(self, tmpdir):
+        self.exe = shutil.which("redis-server")
+        if self.exe is None:
+            pytest.fail("redis-server is not installed (Debian package "
+                        "redis-server; scripts/install-deps.sh)", pytrace=False)
+        self.dir = str(tmpdir)
+        self.port = free_port()
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.dir,
+             "--daemonize", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                pytest.fail(f"redis-server exited: {self.proc.stderr.read()!r}",
+                            pytrace=False)
+            time.sleep(0.05)
+        pytest.fail("redis-server did not answer PING", pytrace=False)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def redis(tmp_path):
+    if is_wine_server(server_binary()) or not sys.platform.startswith("linux"):
+        probe_windows_build()
+    r = Redis(tmp_path)
+    yield r
+    if r.proc.poll() is None:
+        r.proc.terminate()
+        r.proc.wait(10)
+
+
+def probe_windows_build():
+    """Under Wine: skip when the DLL has no Redis (the usual case), else the
+    tests run against a redis-server of this machine, if any."""
+    proc = subprocess.run([server_binary(), "--opt", "redis_url=redis://127.0.0.1:1",
+                           "--opt", "port=0"], input="quit\n", text=True,
+                          capture_output=True, timeout=60)
+    out = proc.stdout + proc.stderr
+    if f"refused: {E_UNSUPPORTED}" in out or "IWS_E_UNSUPPORTED" in out:
+        pytest.skip("this iocpws library was built without Redis "
+                    "(IWS_E_UNSUPPORTED)")
+
+
+@pytest.fixture
+def cluster(start_server, redis):
+    """cluster(n, **options) -> n servers sharing `redis`, all linked up."""
+
+    def make(n, **options):
+        opts = dict(redis_url=redis.url, redis_prefix=f"t{os.getpid()}:",
+                    log_level=3, redis_reconnect_max_ms=400)
+        opts.update(options)
+        servers = []
+        for _ in range(n):
+            servers.append(start_server(**opts))
+        for s in servers:
+            wait_linked(s)
+        return servers
+
+    return make
+
+
+def wait_linked(server, since=0, timeout=15):
+    server.wait_for(r"LOG 3 redis subscriber link .* up .*", since=since,
+                    timeout=timeout)
+    server.wait_for(r"LOG 3 redis publisher link .* up", since=since,
+                    timeout=timeout)
+
+
+async def drain(ws, count, timeout=20):
+    return [await recv(ws, timeout) for _ in range(count)]
+
+
+async def expect_silence(ws, wait=0.5):
+    try:
+        got = await asyncio.wait_for(ws.recv(), wait)
+    except asyncio.TimeoutError:
+        return
+    raise AssertionError(f"unexpected message {got!r}")
+
+
+async def subscribed_clients(servers, channels, per_server=2):
+    """per_server clients on each server, each subscribed to channels; plus
+    one unsubscribed bystander per server."""
+    clients, bystanders = [], []
+    for s in servers:
+        for _ in range(per_server):
+            ws = await connect(url(s))
+            for ch in channels:
+                assert await ask(ws, f"cmd:subscribe {ch}") == "subscribe-rc 0"
+            clients.append(ws)
+        bystanders.append(await connect(url(s)))
+    return clients, bystanders
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_every_message_everywhere_exactly_once(cluster, n):
+    servers = cluster(n)
+    per_origin = 100
+    channels = [f"ch{k}" for k in range(n)]
+
+    async def main():
+        clients, bystanders = await subscribed_clients(servers, channels)
+        for k, s in enumerate(servers):
+            s.command(f"publishn ch{k} {per_origin}")
+        for k, s in enumerate(servers):
+            s.wait_for(rf"PUBLISHN {per_origin} rc=0", timeout=30)
+        total = n * per_origin
+        for ws in clients:
+            got = await drain(ws, total)
+            assert len(set(got)) == total, "a duplicate arrived"
+            for k in range(n):
+                mine = [g for g in got if g.startswith(f"ch{k}-")]
+                assert mine == [f"ch{k}-{i}" for i in range(per_origin)], \
+                    f"origin {k}: missing or out of order"
+            await expect_silence(ws, 0.5)  # and nothing more (no loops)
+        for ws in bystanders:
+            await expect_silence(ws, 0.1)
+        # a client publishing from its callback, on a 'foreign' server
+        assert await ask(bystanders[0], "cmd:publish ch0 from-client") \
+            == "publish-sent 2"
+        for ws in clients:
+            assert await recv(ws) == "from-client"
+        for ws in clients + bystanders:
+            await close(ws)
+
+    run(main(), timeout=120)
+    for s in servers:
+        assert not s.matches(r"ERROR 0 .*"), s.describe()
+
+
+def test_redis_killed_and_restarted(cluster, redis):
+    a, b = cluster(2)
+
+    async def main():
+        clients, bystanders = await subscribed_clients([a, b], ["news"], 1)
+        ca, cb = clients
+        assert await ask(bystanders[0], "cmd:publish news before") \
+            == "publish-sent 1"
+        assert await recv(ca) == "before" and await recv(cb) == "before"
+
+        mark_a, mark_b = a.mark(), b.mark()
+        redis.kill()
+        a.wait_for(rf"ERROR 0 {E_REDIS} redis subscriber link .*", since=mark_a)
+        b.wait_for(rf"ERROR 0 {E_REDIS} redis subscriber link .*", since=mark_b)
+        # a publisher link learns of the outage when it next writes; keep
+        # publishing: local subscribers get every message meanwhile
+        for i in range(20):
+            reply = await ask(bystanders[0], f"cmd:publish news during-{i}")
+            assert reply == "publish-sent 1", reply
+            assert await recv(ca) == f"during-{i}"
+            await asyncio.sleep(0.05)
+        a.wait_for(rf"ERROR 0 {E_REDIS} redis publisher link .*", since=mark_a,
+                   timeout=15)
+        # ... and the other server's subscribers miss them (documented loss)
+        await expect_silence(cb, 0.3)
+
+        mark_a, mark_b = a.mark(), b.mark()
+        redis.start()
+        wait_linked(a, since=mark_a)
+        wait_linked(b, since=mark_b)
+        for i in range(10):
+            assert await ask(bystanders[1], f"cmd:publish news after-{i}") \
+                == "publish-sent 1"
+        assert await drain(ca, 10) == [f"after-{i}" for i in range(10)]
+        assert await drain(cb, 10) == [f"after-{i}" for i in range(10)]
+        await expect_silence(ca, 0.3)
+        await expect_silence(cb, 0.1)
+        st = await ask(bystanders[0], "cmd:chanstats")
+        assert "redis_up=1" in st, st
+        for ws in clients + bystanders:
+            await close(ws)
+
+    run(main(), timeout=120)
+    # one report per outage and link, not one per retry
+    for s in (a, b):
+        assert len(s.matches(rf"ERROR 0 {E_REDIS} redis subscriber .*")) == 1
+
+
+def test_prefix_isolates_applications(cluster, start_server, redis):
+    (a,) = cluster(1, redis_prefix="app1:")
+    (b,) = cluster(1, redis_prefix="app2:")
+
+    async def main():
+        wa = await connect(url(a))
+        wb = await connect(url(b))
+        for ws in (wa, wb):
+            assert await ask(ws, "cmd:subscribe x") == "subscribe-rc 0"
+        assert await ask(wa, "cmd:publishx x hi") == "publish-sent 0"
+        await expect_silence(wb, 0.5)
+        await close(wa)
+        await close(wb)
+
+    run(main())
+
+
+def test_bad_redis_url_fails_start():
+    if is_wine_server(server_binary()):
+        probe_windows_build()
+    proc = subprocess.run([server_binary(), "--opt", "redis_url=http://nope"],
+                          input="quit\n", text=True, capture_output=True,
+                          timeout=60)
+    # iws_start refuses it with IWS_E_OPTION_RANGE and says why
+    assert "-105" in proc.stdout and "redis://" in proc.stdout, proc.stdout
+    assert "PORT" not in proc.stdout.split()
+
+
+def test_library_has_redis_on_linux():
+    """Linux builds come with hiredis (scripts/install-deps.sh): a library
+    without it must fail here rather than skip the tests above."""
+    if is_wine_server(server_binary()) or not sys.platform.startswith("linux"):
+        pytest.skip("the Windows DLL may be built without Redis")
+    proc = subprocess.run([server_binary(), "--opt", "redis_url=redis://127.0.0.1:1",
+                           "--opt", "log_level=0"], input="quit\n", text=True,
+                          capture_output=True, timeout=60)
+    assert "IWS_E_UNSUPPORTED" not in proc.stderr + proc.stdout and \
+        f"refused: {E_UNSUPPORTED}" not in proc.stderr, \
+        "this libiocpws.so was built without hiredis (IWS_WITH_REDIS=OFF)"
+    assert proc.returncode == 0, proc.stdout + proc.stderr
