@@ -62,7 +62,14 @@ static iws_server *fz_server_ex(int tls, const char *cert, const char *key,
   iws_set_int(s, IWS_OPT_MAX_HANDSHAKE_SIZE, 4096);
   iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 1024 * 1024);
   iws_set_str(s, IWS_OPT_SUBPROTOCOLS, "chat,superchat");
+  /* permessage-deflate is on: only clients that offer it get it */
+  iws_set_int(s, IWS_OPT_DEFLATE, 1);
+  iws_set_int(s, IWS_OPT_DEFLATE_THRESHOLD, 0);
   if (tight) {
+    /* context takeover both ways: per-connection zlib streams */
+    iws_set_int(s, IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER, 0);
+    iws_set_int(s, IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER, 0);
+    iws_set_int(s, IWS_OPT_DEFLATE_MAX_INFLATED_SIZE, 1000);
     iws_set_int(s, IWS_OPT_MAX_MESSAGE_SIZE, 100);
     iws_set_int(s, IWS_OPT_MAX_HANDSHAKE_SIZE, 256);
     iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 64);
@@ -91,6 +98,14 @@ static const char fz_upgrade[] =
     "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
+
+/* The same upgrade offering permessage-deflate. */
+static const char fz_upgrade_deflate[] =
+    "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n"
+    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+    "\r\n";
 
 /* Feeds data in chunks of `chunk` bytes (0 = all at once). */
 static void fz_feed_chunks(iws__sock *sock, const uint8_t *data, size_t size,

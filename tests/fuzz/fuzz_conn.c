@@ -5,9 +5,11 @@
  *
  * Input: byte 0 is the mode: bit 7 set = a valid upgrade request is sent
  * first (so the rest is frames); bit 6 set = a server with tiny limits
- * (fz_server_ex); bit 5 set = a slow socket (writes complete later, 7
- * bytes at a time, so send queues fill); bits 0..4 = read size (0 = one
- * read).
+ * (fz_server_ex; it also keeps deflate contexts); bit 5 set = a slow
+ * socket (writes complete later, 7 bytes at a time, so send queues fill);
+ * bit 4 set = the upgrade offers permessage-deflate (both servers accept
+ * it), so the frames go through the inflater; bits 0..3 = read size (0 =
+ * one read).
  * The rest arrives as a socket would bring it, then the peer leaves.
  */
 #include "fuzz_common.h"
@@ -26,13 +28,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   iws__sock sock;
   size_t chunk;
   if (size < 1) return 0;
-  chunk = data[0] & 0x1f;
+  chunk = data[0] & 0x0f;
   memset(&sock, 0, sizeof(sock));
   sock.slow = (data[0] & 0x20) != 0;
   if (!fake_accept(data[0] & 0x40 ? tight : server, &sock, IWS__LISTEN_PLAIN))
     abort();
-  if (data[0] & 0x80)
-    fake_feed(&sock, (const uint8_t *)fz_upgrade, sizeof(fz_upgrade) - 1);
+  if (data[0] & 0x80) {
+    if (data[0] & 0x10)
+      fake_feed(&sock, (const uint8_t *)fz_upgrade_deflate,
+                sizeof(fz_upgrade_deflate) - 1);
+    else
+      fake_feed(&sock, (const uint8_t *)fz_upgrade, sizeof(fz_upgrade) - 1);
+  }
   fz_feed_chunks(&sock, data + 1, size - 1, chunk);
   if (fake_finish(&sock) != 0) abort();
   return 0;

@@ -3,6 +3,7 @@
 files are in git). Frames are client frames: masked."""
 import os
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 UPGRADE = (b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
@@ -58,6 +59,27 @@ for name, data in FRAMES.items():
     write("conn", name + "_tight", b"\xc3" + data)  # tiny limits, 3-byte reads
     write("conn", name + "_slow", b"\xe5" + data)   # tight, slow socket, 5-byte reads
     write("tls", name, b"\x80" + data)             # through a real TLS client
+
+
+def deflated(payload):
+    """permessage-deflate payload: raw deflate, sync flush, tail removed."""
+    c = zlib.compressobj(wbits=-15)
+    data = c.compress(payload) + c.flush(zlib.Z_SYNC_FLUSH)
+    return data[:-4]
+
+
+DEFLATE_FRAMES = {
+    "deflate_text": frame(1, deflated(b"hello hello hello"), rsv=0x40) + close(),
+    "deflate_fragments": frame(1, deflated(b"abcabcabc")[:3], fin=False, rsv=0x40) +
+                         frame(0, deflated(b"abcabcabc")[3:]) + close(),
+    "deflate_bomb": frame(2, deflated(b"\0" * 100000), rsv=0x40),
+    "deflate_rsv_control": frame(9, b"x", rsv=0x40),
+    "deflate_corrupt": frame(1, b"\xff\xff\xff", rsv=0x40),
+    "deflate_plain_mix": frame(1, b"plain") + frame(1, deflated(b"packed"), rsv=0x40),
+}
+for name, data in DEFLATE_FRAMES.items():
+    write("conn", name, b"\x90" + data)            # offers permessage-deflate
+    write("conn", name + "_tight", b"\xd3" + data)  # + context takeover, tiny limits
 write("conn", "upgrade_in_input", b"\x00" + UPGRADE + frame(1, b"hi") + close())
 write("conn", "upgrade_split", b"\x07" + UPGRADE + frame(1, b"hi"))
 write("conn", "refused", b"\x00" + UPGRADE.replace(b"/chat", b"/refuse"))
