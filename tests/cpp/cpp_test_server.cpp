@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "cpp_portable.hpp"
+#include "procinfo.h"
 
 namespace {
 
@@ -566,12 +567,15 @@ int main(int argc, char **argv) {
   iocpws::options opts;
   for (int i = 1; i < argc; i++) {
     std::string spec;
-    if (std::strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
+    if (std::strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
+      if (pt_set_nofile("cpp_test_server", argv[++i]) != 0) return 2;
+      continue;
+    } else if (std::strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
       spec = argv[++i];
     } else if (std::strncmp(argv[i], "--opt=", 6) == 0) {
       spec = argv[i] + 6;
     } else {
-      std::fprintf(stderr, "usage: cpp_test_server [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
+      std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
       return 2;
     }
     if (!apply_option(opts, spec)) return 2;
@@ -627,6 +631,11 @@ int main(int argc, char **argv) {
            g_connects.load(), g_disconnects.load());
     } else if (line == "start") {
       start_and_report();
+    } else if (line == "proc") {
+      pt_proc_info p;
+      pt_proc_info_read(&p);
+      emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld", p.rss, p.fds, p.threads,
+           p.cpu_ms);
     } else if ((arg = command_arg(line.c_str(), "sendall")) != nullptr) {
       uint32_t sent = 0;
       int32_t rc = code_of([&]() { sent = g_server->broadcast_text(arg); });

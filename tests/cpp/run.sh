@@ -101,7 +101,7 @@ native() {
 
   # -- compile everything, two at a time (the machine is shared)
   local common=(-Wall -Wextra -pedantic -Werror -O1 -g -I"$ROOT/include"
-    -I"$ROOT/bindings/cpp" -I"$ROOT/tests/cpp")
+    -I"$ROOT/bindings/cpp" -I"$ROOT/tests/cpp" -I"$ROOT/tests/common")
   local linked=(-L"$ROOT/build" -liocpws -Wl,-rpath,"$ROOT/build" -lpthread)
   local dynamic=(-DIOCPWS_DYNAMIC -Wl,-rpath,"$ROOT/build" -ldl -lpthread)
   local jobs=$out/jobs.txt

@@ -88,14 +88,7 @@
 
 #include "iocpws.h"
 
-#ifdef _WIN32
-#include <psapi.h>
-#include <tlhelp32.h>
-#else
-#include <dirent.h>
-#include <sys/resource.h>
-#include <unistd.h>
-#endif
+#include "procinfo.h"
 
 /* ------------------------------------------------------------------------ */
 /* State                                                                     */
@@ -736,89 +729,10 @@ static int apply_option(const char *spec) {
 /* ------------------------------------------------------------------------ */
 
 static void print_proc(void) {
-  long long rss = -1, fds = -1, threads = -1, cpu_ms = -1;
-#ifdef _WIN32
-  PROCESS_MEMORY_COUNTERS pmc;
-  DWORD handles = 0;
-  FILETIME created, exited, kernel, user;
-  HANDLE snap;
-  memset(&pmc, 0, sizeof pmc);
-  pmc.cb = sizeof pmc;
-  if (GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc))
-    rss = (long long)pmc.WorkingSetSize;
-  if (GetProcessHandleCount(GetCurrentProcess(), &handles))
-    fds = (long long)handles;
-  if (GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel,
-                      &user)) {
-    ULARGE_INTEGER k, u;
-    k.LowPart = kernel.dwLowDateTime;
-    k.HighPart = kernel.dwHighDateTime;
-    u.LowPart = user.dwLowDateTime;
-    u.HighPart = user.dwHighDateTime;
-    cpu_ms = (long long)((k.QuadPart + u.QuadPart) / 10000);
-  }
-  snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
-  if (snap != INVALID_HANDLE_VALUE) {
-    THREADENTRY32 te;
-    DWORD me = GetCurrentProcessId();
-    te.dwSize = sizeof te;
-    threads = 0;
-    if (Thread32First(snap, &te)) {
-      do {
-        if (te.th32OwnerProcessID == me) threads++;
-        te.dwSize = sizeof te;
-      } while (Thread32Next(snap, &te));
-    }
-    CloseHandle(snap);
-  }
-#else
-  FILE *f = fopen("/proc/self/statm", "r");
-  struct rusage ru;
-  DIR *d;
-  if (f) {
-    long long size, resident;
-    if (fscanf(f, "%lld %lld", &size, &resident) == 2)
-      rss = resident * (long long)sysconf(_SC_PAGESIZE);
-    fclose(f);
-  }
-  if ((d = opendir("/proc/self/fd")) != NULL) {
-    struct dirent *e;
-    fds = 0;
-    while ((e = readdir(d)) != NULL)
-      if (e->d_name[0] != '.') fds++;
-    closedir(d);
-    fds--; /* the directory being read */
-  }
-  if ((d = opendir("/proc/self/task")) != NULL) {
-    struct dirent *e;
-    threads = 0;
-    while ((e = readdir(d)) != NULL)
-      if (e->d_name[0] != '.') threads++;
-    closedir(d);
-  }
-  if (getrusage(RUSAGE_SELF, &ru) == 0)
-    cpu_ms = (long long)ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 +
-             (long long)ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
-#endif
-  emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld", rss, fds, threads,
-       cpu_ms);
-}
-
-static int set_nofile(const char *value) {
-#ifdef _WIN32
-  (void)value;
-  fprintf(stderr, "ws_test_server: --nofile is POSIX only\n");
-  return -1;
-#else
-  struct rlimit rl;
-  rl.rlim_cur = rl.rlim_max = (rlim_t)strtoul(value, NULL, 10);
-  if (rl.rlim_cur < 8 || setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-    fprintf(stderr, "ws_test_server: setrlimit(RLIMIT_NOFILE, %s) failed\n",
-            value);
-    return -1;
-  }
-  return 0;
-#endif
+  pt_proc_info p;
+  pt_proc_info_read(&p);
+  emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld", p.rss, p.fds,
+       p.threads, p.cpu_ms);
 }
 
 static int start_and_report(void) {
@@ -880,7 +794,7 @@ int main(int argc, char **argv) {
   for (i = 1; i < argc; i++) {
     const char *spec = NULL;
     if (strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
-      if (set_nofile(argv[++i]) != 0) {
+      if (pt_set_nofile("ws_test_server", argv[++i]) != 0) {
         iws_destroy(g_server);
         return 2;
       }
