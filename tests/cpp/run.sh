@@ -233,7 +233,7 @@ windows() {
     flags=()
     [ $route = dynamic ] && flags=(-DIOCPWS_DYNAMIC)
     msg=$("$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror -fsyntax-only "${flags[@]}" \
-      -I"$ROOT/include" -I"$ROOT/bindings/cpp" -I"$ROOT/tests/cpp" \
+      -I"$ROOT/include" -I"$ROOT/bindings/cpp" -I"$ROOT/tests/cpp" -I"$ROOT/tests/common" \
       "$ROOT/tests/cpp/cpp_test_server.cpp" "$ROOT/tests/cpp/cpp_checks.cpp" 2>&1)
     st=$?
     echo "compile c++17 $route with $cxx: $([ $st = 0 ] && echo ok || echo FAILED)"

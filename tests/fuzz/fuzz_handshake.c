@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deflate.h"
 #include "handshake.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -32,9 +33,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (status == 0) {
       char key[IWS__ACCEPT_KEY_SIZE];
       const char *p = iws__ws_pick_protocol(&req, "chat, superchat,x");
+      const char *values[1];
+      size_t nvalues = 0;
+      char ext[256];
+      const char *ext_answer = NULL;
+      iws__pmd_config cfg = {15, 12, 0, 0};
+      iws__pmd_params pmd;
+      /* permessage-deflate negotiation over the Sec-WebSocket-Extensions
+       * value the input brought */
+      values[0] = iws__http_header(&req, "Sec-WebSocket-Extensions");
+      if (values[0]) nvalues = 1;
+      memset(&pmd, 0, sizeof(pmd));
+      if (iws__pmd_negotiate(values, nvalues, &cfg, &pmd) == 0 && pmd.enabled) {
+        if (pmd.server_bits < 9 || pmd.server_bits > 15 || pmd.client_bits < 9 ||
+            pmd.client_bits > 15)
+          abort();
+        if (iws__pmd_response(&pmd, ext, sizeof(ext)) == 0) abort();
+        ext_answer = ext;
+      }
       iws__ws_accept_key(req.key, key);
-      if (iws__ws_response_101(key, p, out, sizeof(out)) == 0) abort();
-      if (iws__ws_response_101(key, p, out, 8) != 0) abort();
+      if (iws__ws_response_101(key, p, ext_answer, out, sizeof(out)) == 0)
+        abort();
+      if (iws__ws_response_101(key, p, ext_answer, out, 8) != 0) abort();
     } else {
       (void)iws__http_refusal(status, why, out, sizeof(out));
     }

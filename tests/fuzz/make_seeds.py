@@ -99,6 +99,11 @@ HS = {
     "empty_values": b"GET / HTTP/1.1\r\nHost:\r\nUpgrade:\r\n\r\n",
     "absolute": UPGRADE.replace(b"/chat", b"http://x/chat?a=b"),
     "many_headers": b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(120)) + b"\r\n",
+    "deflate_offer": UPGRADE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate; "
+                                   b"client_max_window_bits; server_max_window_bits=10, "
+                                   b"permessage-deflate\r\n\r\n"),
+    "deflate_bad": UPGRADE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate; "
+                                 b"server_max_window_bits=8;;=\r\n\r\n"),
 }
 for name, data in HS.items():
     write("handshake", name, bytes([len(data) // 2 % 256]) + data)
