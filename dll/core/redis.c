@@ -246,6 +246,29 @@ static uint64_t next_backoff(iws__redis *r, uint64_t b) {
   return b > r->backoff_max_ms ? r->backoff_max_ms : b;
 }
 
+/* The publisher link is gone (why NULL: hiredis' own reason): mark it down,
+ * free it, report once, wait out the backoff. Returns non-zero when the
+ * thread should end (the server is stopping). */
+static int publisher_lost(iws__redis *r, redisContext **ctx, const char *why,
+                          int *reported, uint64_t *backoff) {
+  char err[256];
+  snprintf(err, sizeof(err), "%s",
+           why ? why
+               : ((*ctx)->errstr[0] ? (*ctx)->errstr : "connection lost"));
+  iws__mutex_lock(&r->lock);
+  r->pub_up = 0;
+  update_up(r);
+  iws__mutex_unlock(&r->lock);
+  redisFree(*ctx);
+  *ctx = NULL;
+  if (stopping(r)) return 1;
+  report_down(r, "publisher", err, reported);
+  if (nap(r, *backoff)) return 1;
+  *backoff = next_backoff(r, *backoff);
+  return 0;
+}
+
+
 /* ---- the subscriber ---- */
 
 static void deliver(iws__redis *r, const char *chan, size_t chan_len,
@@ -409,19 +432,10 @@ static void pub_main(void *arg) {
         freeReplyObject(rep);
         continue;
       }
-      snprintf(err, sizeof(err), "%s",
-               reset ? "the subscriber link was lost"
-                     : (ctx->errstr[0] ? ctx->errstr : "connection lost"));
-      iws__mutex_lock(&r->lock);
-      r->pub_up = 0;
-      update_up(r);
-      iws__mutex_unlock(&r->lock);
-      redisFree(ctx);
-      ctx = NULL;
-      if (stopping(r)) break;
-      report_down(r, "publisher", err, &reported);
-      if (nap(r, backoff)) break;
-      backoff = next_backoff(r, backoff);
+      if (publisher_lost(r, &ctx,
+                         reset ? "the subscriber link was lost" : NULL,
+                         &reported, &backoff))
+        break;
       continue;
     }
     batch = r->head;
@@ -439,20 +453,7 @@ static void pub_main(void *arg) {
     }
     free_msgs(batch);
     iws__atomic_add64_relaxed(&r->server->st_redis_out, (int64_t)i);
-    if (i < n) {
-      snprintf(err, sizeof(err), "%s",
-               ctx->errstr[0] ? ctx->errstr : "connection lost");
-      iws__mutex_lock(&r->lock);
-      r->pub_up = 0;
-      update_up(r);
-      iws__mutex_unlock(&r->lock);
-      redisFree(ctx);
-      ctx = NULL;
-      if (stopping(r)) break;
-      report_down(r, "publisher", err, &reported);
-      if (nap(r, backoff)) break;
-      backoff = next_backoff(r, backoff);
-    }
+    if (i < n && publisher_lost(r, &ctx, NULL, &reported, &backoff)) break;
   }
   if (ctx) redisFree(ctx);
   iws__mutex_lock(&r->lock);
