@@ -106,6 +106,8 @@ extern "C" {
 #define IWS_E_UNSUPPORTED -116      /* this build lacks the feature (e.g.
                                        IWS_OPT_REDIS_URL in a library built
                                        without hiredis)                     */
+#define IWS_E_FILE -117             /* Since 0.5: a file cannot be opened
+                                       or read (iws_http_serve_file)       */
 
 #define IWS_E_NO_CONNECTION -200    /* id unknown, or connection gone       */
 #define IWS_E_CLOSING -201          /* connection is closing: nothing sent  */
@@ -147,8 +149,13 @@ extern "C" {
 /* The server: opaque. Created by iws_create, released by iws_destroy. */
 typedef struct iws_server iws_server;
 
-/* The handshake request, valid only inside on_connect. */
+/* A request: the WebSocket handshake (valid only inside on_connect) or,
+ * Since 0.5, a plain HTTP request (valid only inside on_http_request). */
 typedef struct iws_request iws_request;
+
+/* The answer to one HTTP request (Since 0.5). Created by the library for
+ * each on_http_request; see "HTTP" below for its life. */
+typedef struct iws_http_response iws_http_response;
 
 /* A connection id: 64-bit, starts at 1, never reused within one server's
  * life (also across stop/start). 0 is never a connection. */
@@ -241,9 +248,28 @@ typedef void(IWS_CALLBACK *iws_on_error_fn)(iws_server *server, iws_conn_id id,
 typedef void(IWS_CALLBACK *iws_on_log_fn)(iws_server *server, int32_t level,
                                           const char *message, void *user);
 
+/* Since 0.5. An HTTP request that is not a WebSocket upgrade arrived whole
+ * (head and body) and was not answered from IWS_OPT_HTTP_DOCUMENT_ROOT.
+ * Runs on the connection's callback thread, like on_message. Read it with
+ * iws_request_* (method, path, query, parameters, headers, body); fill
+ * `response` with iws_http_*. When the callback returns, the response is
+ * sent, unless the callback called iws_http_defer: then it is sent by
+ * iws_http_send, from any thread, later. A response left untouched (no
+ * status, no body, no file) is answered 404. Without on_http_request, every
+ * request that is not an upgrade is answered 404 (or from the document
+ * root). The connection id is the HTTP connection's (iws_conn_peer works
+ * on it; sends of WebSocket messages to it return IWS_E_NO_CONNECTION);
+ * keep-alive requests on one connection share it. */
+typedef void(IWS_CALLBACK *iws_on_http_request_fn)(iws_server *server,
+                                                   iws_conn_id id,
+                                                   iws_request *request,
+                                                   iws_http_response *response,
+                                                   void *user);
+
 /* The callback table. Set struct_size = sizeof(iws_callbacks); any entry may
  * be NULL. Copied by iws_create: the caller may free it afterwards.
- * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log. */
+ * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log.
+ * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none). */
 typedef struct iws_callbacks {
   uint32_t struct_size;
   uint32_t reserved0; /* keeps the layout identical for every compiler */
@@ -252,6 +278,7 @@ typedef struct iws_callbacks {
   iws_on_disconnect_fn on_disconnect;
   iws_on_error_fn on_error;
   iws_on_log_fn on_log;
+  iws_on_http_request_fn on_http_request; /* Since 0.5 */
 } iws_callbacks;
 
 /* ------------------------------------------------------------------------ */
@@ -396,6 +423,31 @@ typedef struct iws_callbacks {
                                            reconnect delay starts at 100 ms
                                            and doubles up to this            */
 
+/* HTTP, Since 0.5 (see "HTTP" below). The request head's limit is
+ * IWS_OPT_MAX_HANDSHAKE_SIZE (over it: 431). */
+#define IWS_OPT_HTTP_MAX_BODY_SIZE 50   /* [1 MiB] 0..2^31: largest request
+                                           body (Content-Length or chunked),
+                                           else 413 and the connection closes */
+#define IWS_OPT_HTTP_MAX_URI_LENGTH 51  /* [8192] 16..1 MiB: longest
+                                           request-target, else 414          */
+#define IWS_OPT_HTTP_REQUEST_TIMEOUT_MS 52 /* [30000] 0 = none: a request's
+                                           head and body must arrive within
+                                           this from its first byte, else 408
+                                           and the connection closes        */
+#define IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS 53 /* [15000] 0..3600000: an idle
+                                           keep-alive connection is closed
+                                           after this; 0 = one request per
+                                           connection (Connection: close)   */
+#define IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS 54 /* [60000] 0 = none: a deferred
+                                           response not sent within this is
+                                           answered 503 by the library, and
+                                           the late iws_http_send returns
+                                           IWS_E_TIMEOUT                    */
+#define IWS_OPT_HTTP_MAX_PIPELINED 55   /* [16] 1..1024: requests read ahead
+                                           on one connection while earlier
+                                           ones are unanswered; beyond it
+                                           reading pauses                   */
+
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;
                                       "::" listens on IPv6 and IPv4            */
@@ -434,6 +486,20 @@ typedef struct iws_callbacks {
                                       the same Redis and prefix share
                                       channels; another prefix isolates
                                       another application                   */
+
+/* HTTP strings, Since 0.5. */
+#define IWS_OPT_HTTP_DOCUMENT_ROOT 10050 /* [""] "" = no static files; else
+                                      a directory: GET and HEAD requests for
+                                      files under it are answered from it
+                                      (before on_http_request), with
+                                      Content-Type from the extension,
+                                      Last-Modified/If-Modified-Since and
+                                      Range. Paths that leave the root
+                                      (.., %2e%2e, absolute paths, symlinks
+                                      pointing outside) are refused with 404 */
+#define IWS_OPT_HTTP_INDEX_FILE 10051 /* ["index.html"] served for a
+                                      request of a directory under the
+                                      document root; "" = none (404)        */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -751,11 +817,12 @@ IWS_API int32_t IWS_CALL iws_conn_protocol(iws_server *server, iws_conn_id id,
                                            uint32_t *needed);
 
 /* ------------------------------------------------------------------------ */
-/* The handshake request (inside on_connect only)                            */
+/* The request (inside on_connect or on_http_request only)                   */
 /* ------------------------------------------------------------------------ */
-/* Strings returned are NUL-terminated and valid until on_connect returns. */
+/* Strings returned are NUL-terminated and valid until the callback that
+ * received the request returns. */
 
-/* The request-target, e.g. "/chat?room=1". */
+/* The request-target, e.g. "/chat?room=1" (not decoded). */
 IWS_API const char *IWS_CALL iws_request_path(const iws_request *request);
 
 /* The value of header `name` (case-insensitive), or NULL if absent. A header
@@ -782,6 +849,105 @@ IWS_API const char *IWS_CALL iws_request_protocol_at(
 IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
                                                      const char *protocol);
 
+/* Since 0.5. The method, e.g. "GET", "POST" (as sent: methods are case-
+ * sensitive). */
+IWS_API const char *IWS_CALL iws_request_method(const iws_request *request);
+
+/* Since 0.5. The path part of the target, percent-decoded, e.g. "/a b/c"
+ * for "/a%20b/c?x=1" (Indy's Document). A target whose path decodes to a
+ * NUL byte or is not a path ("*", absolute-form) is refused with 400
+ * before any callback. */
+IWS_API const char *IWS_CALL iws_request_document(const iws_request *request);
+
+/* Since 0.5. The query after '?', not decoded, "" if none. */
+IWS_API const char *IWS_CALL iws_request_query(const iws_request *request);
+
+/* Since 0.5. The decoded parameters (Indy's Params): name=value pairs from
+ * the query, then, for a body of type application/x-www-form-urlencoded,
+ * from the body; '+' and %XX decoded. *name and *value are NUL-terminated
+ * (a parameter without '=' has value ""). Returns IWS_OK or
+ * IWS_E_INVALID_ARG (index out of range). */
+IWS_API uint32_t IWS_CALL iws_request_param_count(const iws_request *request);
+IWS_API int32_t IWS_CALL iws_request_param_at(const iws_request *request,
+                                              uint32_t index,
+                                              const char **name,
+                                              const char **value);
+/* Since 0.5. The first value of parameter `name` (case-sensitive), or NULL. */
+IWS_API const char *IWS_CALL iws_request_param(const iws_request *request,
+                                               const char *name);
+
+/* Since 0.5. The body (chunked bodies already joined; NULL/0 if none). The
+ * bytes are followed by a NUL not counted in *length. Returns IWS_OK or
+ * IWS_E_INVALID_ARG. */
+IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
+                                          const uint8_t **data,
+                                          uint64_t *length);
+
+/* ------------------------------------------------------------------------ */
+/* HTTP (Since 0.5)                                                          */
+/* ------------------------------------------------------------------------ */
+/* The listening port(s) also serve HTTP/1.1: a request that is not a
+ * WebSocket upgrade is answered from IWS_OPT_HTTP_DOCUMENT_ROOT or by
+ * on_http_request. Keep-alive and pipelining follow RFC 9112: responses
+ * leave in request order; HTTP/1.0 closes after one response unless it
+ * asked for keep-alive. HEAD gets GET's headers without the body. Requests
+ * the library refuses before any callback: 400 malformed, 408 too slow,
+ * 413 body too large, 414 target too long, 431 head too large, 501 unknown
+ * Transfer-Encoding, 505 not HTTP/1.x. A WebSocket upgrade may follow
+ * plain requests on the same connection.
+ *
+ * A response belongs to the library until on_http_request returns; the
+ * callback fills it. If the callback called iws_http_defer, it belongs to
+ * the caller afterwards, who must call iws_http_send exactly once, from any
+ * thread; after iws_http_send (whatever it returns) the pointer is invalid.
+ * The library writes Content-Length (or chunked framing for HTTP/1.1 when
+ * the length is unknown), Date, Connection and, if absent, Content-Type
+ * "text/html; charset=utf-8" for a body, and Server "iocpws".
+ * Calls on a response return IWS_E_INVALID_ARG for NULL or bad arguments
+ * and IWS_E_BAD_STATE once it was sent. */
+
+/* The status (100..599, not 101) and reason phrase (NULL = the standard
+ * one, e.g. "Not Found"). Default: 200 once a body or file is set. */
+IWS_API int32_t IWS_CALL iws_http_set_status(iws_http_response *response,
+                                             int32_t status,
+                                             const char *reason);
+
+/* Adds a header. name must be a token, value must not hold CR, LF or NUL
+ * (IWS_E_INVALID_ARG). Content-Length and Transfer-Encoding are the
+ * library's (IWS_E_INVALID_ARG); "Connection: close" makes the library
+ * close the connection after this response. Several calls with one name
+ * send several lines (e.g. Set-Cookie). */
+IWS_API int32_t IWS_CALL iws_http_add_header(iws_http_response *response,
+                                             const char *name,
+                                             const char *value);
+
+/* The body: copied; replaces any body or file set before. */
+IWS_API int32_t IWS_CALL iws_http_set_body(iws_http_response *response,
+                                           const void *data,
+                                           uint64_t length);
+
+/* Answers with a file (UTF-8 path): sent with sendfile on Linux and
+ * TransmitFile on Windows (read and encrypted on TLS connections). Honours
+ * the request's If-Modified-Since and Range (206/304/416), sets
+ * Last-Modified and, unless set, Content-Type from the extension. Returns
+ * IWS_OK; IWS_E_FILE if it cannot be opened or is not a regular file (the
+ * response is then untouched: the caller may answer 404 itself). Replaces any body
+ * set before. */
+IWS_API int32_t IWS_CALL iws_http_serve_file(iws_http_response *response,
+                                             const char *path);
+
+/* Inside on_http_request only: the response will be sent later with
+ * iws_http_send (IWS_E_BAD_STATE elsewhere). Later requests pipelined on
+ * the same connection wait for it. */
+IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *response);
+
+/* Sends a deferred response and releases it. Any thread. Returns IWS_OK;
+ * IWS_E_NO_CONNECTION (the client went away: nothing sent); IWS_E_TIMEOUT
+ * (IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS passed: the library answered 503);
+ * IWS_E_BAD_STATE (not deferred: the library sends it itself). In every
+ * case the response is released. */
+IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *response);
+
 /* ------------------------------------------------------------------------ */
 /* Statistics (any thread)                                                   */
 /* ------------------------------------------------------------------------ */
@@ -791,8 +957,8 @@ IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
  * on the wire (frames and handshakes; on TLS connections, since 0.3, the TLS
  * records), except bytes_queued: frames not yet written (on TLS connections:
  * not yet encrypted). Since 0.1: the fields up to bytes_queued; Since 0.4:
- * the channel fields (a caller with the 0.1 struct_size gets the 0.1
- * fields). */
+ * the channel fields; Since 0.5: the HTTP fields (a caller with an older
+ * struct_size gets that version's fields). */
 typedef struct iws_stats {
   uint32_t struct_size;
   uint32_t reserved0;
@@ -811,6 +977,11 @@ typedef struct iws_stats {
   uint64_t redis_out;             /* messages written to Redis            */
   uint64_t redis_in;              /* messages from other servers delivered */
   uint64_t redis_connected;       /* 1 while both Redis links are up      */
+  /* Since 0.5: HTTP. */
+  uint64_t http_requests;  /* HTTP requests answered (any status)     */
+  uint64_t http_refused;   /* of those, refused by the library (4xx/5xx
+                              before any callback: 400, 408, 413, ...) */
+  uint64_t http_connections_current; /* open connections serving HTTP */
 } iws_stats;
 
 /* Fills *stats. Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_STRUCT_SIZE

@@ -1,0 +1,63 @@
+/*
+ * http.h - plain HTTP/1.1 on the WebSocket ports (Since 0.5): the request
+ * state machine and responses (http.c), and static files (static.c).
+ * This header is the seam between the two: http.c owns the response
+ * object and the connection's request cycle; static.c owns files (the
+ * document root, MIME types, dates, ranges) and hands http.c an open file
+ * to send.
+ */
+#ifndef IWS_HTTP_H
+#define IWS_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iocpws.h"
+#include "platform.h"
+
+typedef struct iws__conn iws__conn;
+
+/* ---- static.c, called by http.c ---- */
+
+/* Before on_http_request: if the server has a document root and the
+ * request is a GET or HEAD for a file under it, fills `response` from the
+ * file (iws_http_serve_file's rules) and returns 1; else returns 0 and
+ * leaves the response untouched. Runs on the connection's callback
+ * thread. */
+int iws__static_try(iws_server *server, iws_request *request,
+                    iws_http_response *response);
+
+/* ---- files: the platform (open/read/close) and the connection's send
+ * path (sendfile / TransmitFile through the back end; read and encrypted
+ * on TLS connections). Implemented with the static-file work. ---- */
+
+/* An open, read-only regular file. */
+typedef struct iws__file iws__file;
+
+/* Opens a regular file (UTF-8 path). Returns 0 and fills *out, *size and
+ * *mtime (seconds since 1970, UTC); or IWS_E_FILE (missing, unreadable,
+ * a directory or device). */
+int32_t iws__file_open(const char *path, iws__file **out, uint64_t *size,
+                       int64_t *mtime);
+void iws__file_close(iws__file *file);
+
+/* Queues `length` bytes of `file` from `offset` behind whatever the
+ * connection has queued (e.g. the response head). The connection takes
+ * ownership of the file and closes it once sent or dropped. Returns IWS_OK
+ * or an IWS_E_* code (the file is closed in every case). */
+int32_t iws__conn_queue_file(iws__conn *conn, iws__file *file,
+                             uint64_t offset, uint64_t length);
+
+/* ---- http.c, called by static.c ---- */
+
+/* The request a response answers (for conditional and range headers). */
+iws_request *iws__http_response_request(iws_http_response *response);
+
+/* Sets the response's body to `length` bytes of the open file `file` from
+ * `offset` (the response takes ownership of the file and closes it when
+ * it is sent or dropped), with `status` (200 or 206). Replaces any body. */
+int32_t iws__http_response_set_file(iws_http_response *response,
+                                    iws__file *file, uint64_t offset,
+                                    uint64_t length, int32_t status);
+
+#endif /* IWS_HTTP_H */
