@@ -112,6 +112,11 @@ void iws__be_close(iws__sock *sock, int abortive);
  * thread. */
 void iws__be_read_resume(iws__sock *sock);
 
+/* Asks the socket's I/O thread to call iws__core_flush soon, so that what
+ * other threads queue meanwhile goes out in one write. Any thread; returns
+ * 0, or -1 if it could not be posted (the core then writes itself). */
+int iws__be_post_flush(iws__sock *sock);
+
 /* ---- core hooks, called by the back end's threads ---- */
 
 /* A new socket from the listener with `tag`. Returns the core's connection,
@@ -133,6 +138,10 @@ void iws__core_write_done(iws__conn *conn, size_t written, int error);
 
 /* The socket is gone (see above). */
 void iws__core_closed(iws__conn *conn);
+
+/* The flush asked for with iws__be_post_flush (not called once the socket
+ * is closing). */
+void iws__core_flush(iws__conn *conn);
 
 /* About every IWS__TICK_MS, from one I/O thread. */
 void iws__core_tick(iws_server *server);

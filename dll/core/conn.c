@@ -446,13 +446,32 @@ again:
   }
 }
 
-/* Flushes unless the strand of this connection runs on this thread: then
- * the strand flushes once its callbacks return, batching the writes. */
+/* Nothing is written now when the strand of this connection runs on this
+ * thread: the strand flushes once its callbacks return, batching the
+ * writes. From any other thread (an application thread, another
+ * connection's callback, a broadcast) the flush is posted to the
+ * connection's I/O thread, once until it has run: all that is queued
+ * meanwhile - one message per broadcast, many broadcasts - leaves in one
+ * write instead of one system call per message and receiver. */
 static void maybe_flush_locked(iws__conn *c) {
   /* Inside on_connect (ACCEPTING) the 101 answer is not queued yet: what
    * another thread sends now must wait behind it. The strand flushes when
    * on_connect has returned (strand_run), 101 first. */
-  if (iws__tls_strand_conn != c && c->state != IWS__ACCEPTING) flush_locked(c);
+  if (iws__tls_strand_conn == c || c->state == IWS__ACCEPTING) return;
+  if (c->flush_posted) return;
+  if (!c->writing && !c->tcp_closing && c->sock &&
+      iws__be_post_flush(c->sock) == 0) {
+    c->flush_posted = 1;
+    return;
+  }
+  flush_locked(c);
+}
+
+void iws__core_flush(iws__conn *c) {
+  iws__mutex_lock(&c->lock);
+  c->flush_posted = 0;
+  flush_locked(c);
+  iws__mutex_unlock(&c->lock);
 }
 
 void iws__core_write_done(iws__conn *c, size_t written, int error) {

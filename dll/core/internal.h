@@ -136,6 +136,7 @@ struct iws__conn {
   iws__sock *sock;  /* NULL once closed */
   uint32_t state;   /* iws__conn_state */
   uint32_t writing; /* a write is with the back end */
+  uint32_t flush_posted; /* iws__be_post_flush asked, not yet run */
   uint32_t tcp_closing;
   uint32_t shut_sent;
   uint32_t finish_after_flush; /* IWS__FINISH_*: once the queue is empty */

@@ -77,6 +77,11 @@ void iws__be_close(iws__sock *sock, int abortive) {
 
 void iws__be_read_resume(iws__sock *sock) { sock->paused = 0; }
 
+int iws__be_post_flush(iws__sock *sock) {
+  (void)sock;
+  return -1; /* the core writes at once */
+}
+
 void fake_drain(iws__sock *sock, int rounds, size_t max) {
   while (rounds-- > 0 && sock->pending && !sock->closed) {
     size_t n = sock->pending_len < max ? sock->pending_len : max;

@@ -41,6 +41,7 @@ typedef struct loop loop;
 #define REQ_CLOSE 1u
 #define REQ_RESUME 2u /* the core lifts its pause */
 #define REQ_MORE 4u   /* read on after yielding to other sockets */
+#define REQ_FLUSH 8u  /* the core's posted flush */
 
 struct iws__sock {
   int fd;
@@ -278,6 +279,11 @@ void iws__be_close(iws__sock *s, int abortive) {
 
 void iws__be_read_resume(iws__sock *s) { post_request(s, REQ_RESUME); }
 
+int iws__be_post_flush(iws__sock *s) {
+  post_request(s, REQ_FLUSH);
+  return 0;
+}
+
 /* ---- the loop ---- */
 
 static void sock_finish_close(loop *l, iws__sock *s, int abortive) {
@@ -327,8 +333,10 @@ static int run_requests(loop *l) {
     if (req & REQ_CLOSE) {
       sock_finish_close(l, s, abortive);
     } else {
+      if ((req & REQ_FLUSH) && !iws__atomic_load32(&s->closing))
+        iws__core_flush(s->conn);
       if (req & REQ_RESUME) s->read_paused = 0;
-      sock_read(l, s);
+      if (req & (REQ_RESUME | REQ_MORE)) sock_read(l, s);
     }
   }
   return stop;

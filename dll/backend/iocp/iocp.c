@@ -45,6 +45,7 @@
 #define KEY_STOP 1
 #define KEY_RESUME 2 /* lpOverlapped is the iws__sock */
 #define KEY_CLOSED 3 /* lpOverlapped is the iws__sock */
+#define KEY_FLUSH 4  /* lpOverlapped is the iws__sock */
 
 enum { OP_ACCEPT, OP_READ, OP_WRITE };
 
@@ -257,6 +258,14 @@ void iws__be_read_resume(iws__sock *s) {
     InterlockedDecrement(&s->refs);
 }
 
+int iws__be_post_flush(iws__sock *s) {
+  InterlockedIncrement(&s->refs); /* held by the packet */
+  if (PostQueuedCompletionStatus(s->be->port, 0, KEY_FLUSH, (OVERLAPPED *)s))
+    return 0;
+  InterlockedDecrement(&s->refs);
+  return -1;
+}
+
 /* ---- accepting ---- */
 
 /* Posts one AcceptEx. Called with be->lock held. Returns 0, or -1 if the op
@@ -455,6 +464,12 @@ static void io_main(void *arg) {
       case KEY_CLOSED:
         sock_finish_close((iws__sock *)e->lpOverlapped);
         break;
+      case KEY_FLUSH: {
+        iws__sock *s = (iws__sock *)e->lpOverlapped;
+        if (!s->closing) iws__core_flush(s->conn);
+        sock_release(s, 1);
+        break;
+      }
       default:
         on_io(t, e);
         break;
