@@ -67,6 +67,7 @@ void iws__conn_unref(iws__conn *c) {
   iws__bytes_free(&c->inbuf);
   iws__bytes_free(&c->stage);
   iws__bytes_free(&c->rxq);
+  free(c->close_reason);
   free(c->path);
   free(c->protocol);
   iws__mutex_destroy(&c->lock);
@@ -287,6 +288,7 @@ static int ring_push(iws__conn *c, iws__chunk *chunk, int front) {
     c->ring[(c->ring_head + c->ring_count) % c->ring_cap] = seg;
   }
   c->ring_count++;
+  if (!front) c->ring_keep = 1; /* front: only the handshake answer */
   c->queued_bytes += chunk->len;
   iws__atomic_add64_relaxed(&c->server->st_queued, (int64_t)chunk->len);
   return 0;
@@ -322,6 +324,21 @@ static void ring_consume(iws__conn *c, size_t n) {
     c->ring_head = (c->ring_head + 1) % c->ring_cap;
     c->ring_count--;
   }
+  if (!c->ring_count && !c->ring_keep) {
+    /* Only the handshake answer went out: an idle connection keeps no
+     * ring (one that has exchanged messages keeps its own: no allocation
+     * per message). */
+    free(c->ring);
+    c->ring = NULL;
+    c->ring_cap = c->ring_head = 0;
+  }
+}
+
+/* The close reason is kept in a buffer of its own, made when needed (most
+ * connections never have one): returns it, or NULL without memory. */
+static char *close_reason_buf(iws__conn *c) {
+  if (!c->close_reason) c->close_reason = malloc(124);
+  return c->close_reason;
 }
 
 static void tcp_close_locked(iws__conn *c, int abortive) {
@@ -521,7 +538,8 @@ static int32_t send_close_locked(iws__conn *c, uint32_t code,
   if (fail || c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
   if (len > 123) len = 123;
   if (c->we_initiated && !c->close_recv) {
-    memcpy(c->close_reason, reason ? reason : "", len);
+    if (len && !close_reason_buf(c)) len = 0;
+    if (len) memcpy(c->close_reason, reason ? reason : "", len);
     c->close_reason_len = (uint32_t)len;
   }
   timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
@@ -937,6 +955,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
         arg->status_code ? arg->status_code : IWS_CLOSE_NO_STATUS;
     if (!c->we_initiated) {
       if (rlen > 123) rlen = 123;
+      if (rlen && !close_reason_buf(c)) rlen = 0;
       if (rlen) memcpy(c->close_reason, arg->msg + 2, rlen);
       c->close_reason_len = (uint32_t)rlen;
     }
@@ -1347,7 +1366,9 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     return 0;
   }
 
-  protocol = dup_string(req->selected ? req->selected : "");
+  /* No subprotocol: NULL, read as "" (one allocation less per connection). */
+  protocol = req->selected && req->selected[0] ? dup_string(req->selected)
+                                               : NULL;
   n = iws__ws_response_101(
       req->key, req->selected,
       c->pmd.enabled && iws__pmd_response(&c->pmd, extensions,
@@ -1355,7 +1376,9 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
           ? extensions
           : NULL,
       answer, sizeof(answer));
-  chunk = (protocol && n) ? iws__chunk_new(n) : NULL;
+  chunk = ((protocol || !req->selected || !req->selected[0]) && n)
+              ? iws__chunk_new(n)
+              : NULL;
   if (chunk) memcpy(chunk->data, answer, n);
 
   iws__mutex_lock(&c->lock);
@@ -1590,7 +1613,7 @@ static void deliver_disconnect(iws__conn *c) {
     code = IWS_CLOSE_ABNORMAL;
   if (!c->fail_code && c->close_recv) {
     rlen = c->close_reason_len;
-    memcpy(reason, c->close_reason, rlen);
+    if (rlen) memcpy(reason, c->close_reason, rlen);
   }
   reason[rlen] = '\0';
   iws__mutex_unlock(&c->lock);

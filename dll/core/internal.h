@@ -134,28 +134,32 @@ struct iws__conn {
 
   /* --- under lock --- */
   iws__sock *sock;  /* NULL once closed */
-  uint32_t state;   /* iws__conn_state */
-  uint32_t writing; /* a write is with the back end */
-  uint32_t flush_posted; /* iws__be_post_flush asked, not yet run */
-  uint32_t tcp_closing;
-  uint32_t shut_sent;
-  uint32_t finish_after_flush; /* IWS__FINISH_*: once the queue is empty */
-  uint32_t close_sent, close_recv, we_initiated;
   uint32_t close_code_sent, close_code_recv, fail_code;
   int32_t pending_error; /* reported before on_disconnect */
-  uint32_t accepted;     /* on_connect accepted: on_disconnect owed */
-  uint32_t dropped;      /* iws_disconnect was called */
-  uint32_t bad_close;    /* the peer's close frame had a 1-byte payload */
-  uint32_t disconnected; /* on_disconnect delivered */
-  iws__outseg *ring;
+  /* Flags and small states are bytes: they are many, and every idle
+   * connection pays for each (the idle target is under 1 KiB). */
+  uint8_t state;   /* iws__conn_state */
+  uint8_t writing; /* a write is with the back end */
+  uint8_t flush_posted; /* iws__be_post_flush asked, not yet run */
+  uint8_t tcp_closing;
+  uint8_t shut_sent;
+  uint8_t finish_after_flush; /* IWS__FINISH_*: once the queue is empty */
+  uint8_t close_sent, close_recv, we_initiated;
+  uint8_t accepted;     /* on_connect accepted: on_disconnect owed */
+  uint8_t dropped;      /* iws_disconnect was called */
+  uint8_t bad_close;    /* the peer's close frame had a 1-byte payload */
+  uint8_t disconnected; /* on_disconnect delivered */
+  uint8_t ring_keep; /* a message was queued: keep the ring from now on */
+  iws__outseg *ring; /* NULL until needed, and again once the handshake
+                        answer is out if nothing else was queued */
   uint32_t ring_cap, ring_head, ring_count;
   uint64_t queued_bytes;
   void *user_data;
-  char close_reason[124];
+  char *close_reason; /* 124 bytes, made when a reason is kept */
   uint32_t close_reason_len;
   /* worker mode */
   iws__bytes rxq;
-  uint32_t read_paused, wqueued, closed_pending;
+  uint8_t read_paused, wqueued, closed_pending;
   iws__conn *wnext;
 
   /* --- strand only (the thread running this connection's callbacks) --- */
@@ -188,10 +192,10 @@ struct iws__conn {
   iws__bytes tls_pend;  /* ciphertext made since (the BIO's sink) */
   const uint8_t *tls_in; /* ciphertext the BIO reads from, during a read */
   size_t tls_in_len;
-  uint32_t tls_ready;   /* the TLS handshake finished */
-  uint32_t tls_failed;  /* fatal TLS error: no more SSL calls */
-  uint32_t tls_notify_sent; /* close_notify queued */
-  uint32_t tls_reneg;   /* the client tried to renegotiate */
+  uint8_t tls_ready;   /* the TLS handshake finished */
+  uint8_t tls_failed;  /* fatal TLS error: no more SSL calls */
+  uint8_t tls_notify_sent; /* close_notify queued */
+  uint8_t tls_reneg;   /* the client tried to renegotiate */
   char *tls_error;      /* the reason of tls_failed, for on_error */
 
   /* --- permessage-deflate --- */
