@@ -16,6 +16,11 @@
  *          p99_us=.. server_rss_kib=.. server_cpu_us_per_msg=..
  *          client_cpu_pct=..
  *
+ * Fan-out mode (--fanout): open --conns connections, send nothing, count the
+ * --size byte data messages the server pushes during the window:
+ *   RESULT fanout conns=.. size=.. deliveries=.. deliveries_per_s=..
+ *          server_cpu_us_per_delivery=.. client_cpu_pct=..
+ *
  * Idle mode (--idle): open --conns connections, complete the handshakes, wait
  * --seconds, and report the server's resident memory growth:
  *
@@ -75,6 +80,7 @@ static struct {
     int threads;
     long server_pid;
     int idle;
+    int fanout; /* receive only: count the server's broadcasts */
     int verify;
     long baseline_rss;
     int ramp; /* connects + handshakes in progress at once, per thread */
@@ -458,6 +464,11 @@ static void flush_out(struct worker *w, struct conn *c)
 
 static void on_echo(struct worker *w, struct conn *c)
 {
+    if (opt.fanout) { /* a delivery: nothing was sent, nothing to time */
+        if (atomic_load_explicit(&g_phase, memory_order_relaxed) == PH_MEASURE)
+            w->msgs++;
+        return;
+    }
     if (c->inflight <= 0)
         die("%s: received an unsolicited data message", cname(c));
     uint64_t t = now_ns();
@@ -785,7 +796,7 @@ static void *worker_main(void *arg)
             break;
         if ((ph == PH_RUN || ph == PH_MEASURE) && !w->queued_initial) {
             w->queued_initial = 1;
-            if (!opt.idle) {
+            if (!opt.idle && !opt.fanout) {
                 uint64_t t = now_ns();
                 for (int i = 0; i < w->nconns; i++) {
                     struct conn *c = &w->conns[i];
@@ -898,6 +909,8 @@ static void usage(FILE *f)
         "  --threads T       worker threads, connections split among them (default 1)\n"
         "  --server-pid PID  server process, for RSS and CPU from /proc\n"
         "  --idle            only connect, handshake, wait, and report server RSS\n"
+        "  --fanout          send nothing; count the server's --size messages\n"
+        "                    (deliveries) in the window (a broadcasting server)\n"
         "  --baseline-rss K  server RSS (KiB) before connecting, for --idle\n"
         "                    (default: read from /proc when loadgen starts)\n"
         "  --verify          compare echoed bytes, not only lengths\n"
@@ -956,7 +969,7 @@ static void parse_args(int argc, char **argv)
 {
     enum { OPT_HOST = 1, OPT_PORT, OPT_PATH, OPT_CONNS, OPT_SIZE, OPT_SECONDS, OPT_WARMUP, OPT_PIPE,
            OPT_BINARY, OPT_THREADS, OPT_PID, OPT_IDLE, OPT_BASE, OPT_VERIFY, OPT_RAMP, OPT_CTIMEOUT,
-           OPT_TLS, OPT_HELP };
+           OPT_TLS, OPT_FANOUT, OPT_HELP };
     static const struct option lo[] = {
         {"host", required_argument, 0, OPT_HOST},
         {"port", required_argument, 0, OPT_PORT},
@@ -975,6 +988,7 @@ static void parse_args(int argc, char **argv)
         {"ramp", required_argument, 0, OPT_RAMP},
         {"connect-timeout", required_argument, 0, OPT_CTIMEOUT},
         {"tls", no_argument, 0, OPT_TLS},
+        {"fanout", no_argument, 0, OPT_FANOUT},
         {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
@@ -996,6 +1010,7 @@ static void parse_args(int argc, char **argv)
         case OPT_BASE: opt.baseline_rss = parse_long(optarg, "baseline rss", 0, LONG_MAX); break;
         case OPT_VERIFY: opt.verify = 1; break;
         case OPT_TLS: opt.tls = 1; break;
+        case OPT_FANOUT: opt.fanout = 1; break;
         case OPT_RAMP: opt.ramp = (int)parse_long(optarg, "ramp", 1, 100000); break;
         case OPT_CTIMEOUT: opt.connect_timeout = parse_double(optarg, "connect timeout"); break;
         case OPT_HELP: usage(stdout); exit(0);
@@ -1220,8 +1235,19 @@ int main(int argc, char **argv)
     if (sc0 >= 0 && sc1 >= 0 && msgs > 0)
         srv_us = (double)(sc1 - sc0) / (double)sysconf(_SC_CLK_TCK) * 1e6 / (double)msgs;
     if (msgs == 0)
-        die("no echo completed during the %.1f s measuring window", win);
+        die("no %s during the %.1f s measuring window",
+            opt.fanout ? "delivery" : "echo completed", win);
 
+    if (opt.fanout) {
+        printf("RESULT fanout conns=%d size=%zu deliveries=%llu deliveries_per_s=%.0f "
+               "msg_per_s=%.0f server_rss_kib=%ld server_cpu_us_per_delivery=%.3f "
+               "client_cpu_pct=%.0f window_s=%.2f threads=%d\n",
+               opt.conns, opt.size, (unsigned long long)msgs, (double)msgs / win,
+               (double)msgs / win / opt.conns, rss, srv_us, (cc1 - cc0) / win * 100.0, win,
+               T);
+        fflush(stdout);
+        _exit(0);
+    }
     printf("RESULT conns=%d size=%zu pipeline=%d msgs=%llu msg_per_s=%.0f p50_us=%.1f "
            "p99_us=%.1f server_rss_kib=%ld server_cpu_us_per_msg=%.2f client_cpu_pct=%.0f "
            "window_s=%.2f threads=%d binary=%d\n",

@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh - echo benchmark: the iocpws sample echo_server, plain
-# (ws://) and TLS (wss://, "iocpws-tls"), against a minimal libwebsockets
-# echo server (lws_echo.c), driven by loadgen.c.
+# tests/bench/run.sh - the performance benchmark: iocpws (tests/bench/
+# bench_server.c: plain ws://, TLS wss:// as "iocpws-tls", I/O and worker
+# thread variants, fan-out), a minimal libwebsockets echo server
+# (lws_echo.c) and Node's ws (node_ws_echo.js), all driven by loadgen.c.
 #
 # usage: tests/bench/run.sh <builddir> [--quick]
-#                           [--only iocpws|iocpws-tls|lws|deflate]
+#                           [--only iocpws|iocpws-tls|lws|node|deflate]
 #                           [--binary] [--threads T]
 #
-#   <builddir>     where CMake put echo_server; loadgen and lws_echo are built
-#                  there with gcc -O2 unless an up-to-date one is already there
-#   --quick        3 s per case and only 100 connections for the echo cases
-#   --only NAME    run only one server (iocpws, iocpws-tls or lws), or only
-#                  the permessage-deflate memory figure (deflate)
+#   <builddir>     where CMake put libiocpws.so; bench_server, loadgen and
+#                  lws_echo are built there with gcc -O2 unless up to date
+#   --quick        3 s per case (1 s warm-up) and only 100 connections for
+#                  the echo cases (default: 10 s after 2 s, 100 and 1000)
+#   --only NAME    run only one server group (iocpws includes its thread
+#                  variants and fan-out), or only the permessage-deflate
+#                  memory figure (deflate)
 #   --binary       send binary messages instead of text (no UTF-8 validation)
 #   --threads T    loadgen worker threads (all pinned to the loadgen CPU)
 #
 # The server runs pinned to CPU 0 and loadgen to CPU 1 (taskset). Every case
 # gets a fresh server process on a fresh free port. Prints one Markdown table
-# on stdout (progress on stderr); logs and raw RESULT lines go to
-# <builddir>/bench-logs/. Then deflate_mem.py prints the server's memory per
-# connection at 1000 connections with permessage-deflate on (it needs
-# <builddir>/ws_test_server). Exit status 0 when every case ran, 1 otherwise.
+# on stdout (progress on stderr), with the load average before and after;
+# logs and raw RESULT lines go to <builddir>/bench-logs/. Then deflate_mem.py
+# prints the server's memory per connection with permessage-deflate on (it
+# needs <builddir>/ws_test_server). Exit status 0 when every case ran.
 set -u
 
 usage() {
-    sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -46,9 +49,10 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-case $ONLY in '' | iocpws | iocpws-tls | lws | deflate) ;; *) echo "run.sh: --only iocpws|iocpws-tls|lws|deflate" >&2; exit 2 ;; esac
+case $ONLY in '' | iocpws | iocpws-tls | lws | node | deflate) ;; *) echo "run.sh: --only iocpws|iocpws-tls|lws|node|deflate" >&2; exit 2 ;; esac
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 # deflate_figure: memory per connection with permessage-deflate
 deflate_figure() {
     ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -90,12 +94,14 @@ trap 'log "run.sh: interrupted"; exit 130' INT TERM HUP
 
 # ------------------------------------------------------------------ build --
 CC=${CC:-gcc}
-# build_tool NAME SRC EXTRA_LIBS...: use <builddir>/NAME if newer than SRC
+# build_tool NAME SRC ARGS...: use <builddir>/NAME if newer than SRC (and
+# than the library, for bench_server)
 build_tool() {
     local name=$1 src=$2
     shift 2
     local out=$BUILD/$name
-    if [ -x "$out" ] && [ "$out" -nt "$src" ]; then
+    if [ -x "$out" ] && [ "$out" -nt "$src" ] &&
+        { [ "$name" != bench_server ] || [ "$out" -nt "$BUILD/libiocpws.so" ]; }; then
         return 0
     fi
     log "building $name"
@@ -108,35 +114,53 @@ build_tool() {
 build_tool loadgen "$HERE/loadgen.c" -pthread -lssl -lcrypto || { log "run.sh: cannot build loadgen"; exit 1; }
 LOADGEN=$BUILD/loadgen
 
+# each server: name -> command (the port is appended after it, then the
+# per-case server arguments)
 SERVERS=()
 MISSING=0
-declare -A SRV_ARGS GEN_ARGS # extra arguments per server name
-if [ -z "$ONLY" ] || [ "$ONLY" = iocpws ]; then
-    if [ -x "$BUILD/echo_server" ]; then
-        SERVERS+=("iocpws:$BUILD/echo_server")
+declare -A SRV_CMD SRV_ARGS GEN_ARGS
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+if want iocpws || want iocpws-tls; then
+    if [ -e "$BUILD/libiocpws.so" ] && build_tool bench_server "$HERE/bench_server.c" \
+        -I"$ROOT/include" -L"$BUILD" -liocpws -Wl,-rpath,"$BUILD" -pthread; then
+        if want iocpws; then
+            SERVERS+=(iocpws)
+            SRV_CMD[iocpws]=$BUILD/bench_server
+        fi
+        if want iocpws-tls; then
+            # TLS only, with a P-256 certificate made now.
+            if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                -days 2 -subj /CN=localhost -keyout "$LOGS/bench-key.pem" \
+                -out "$LOGS/bench-cert.pem" >"$LOGS/openssl.log" 2>&1; then
+                SERVERS+=(iocpws-tls)
+                SRV_CMD[iocpws-tls]=$BUILD/bench_server
+                SRV_ARGS[iocpws-tls]="--tls $LOGS/bench-cert.pem $LOGS/bench-key.pem"
+                GEN_ARGS[iocpws-tls]="--tls"
+            else
+                log "run.sh: no openssl command; skipping iocpws-tls"
+                MISSING=1
+            fi
+        fi
     else
-        log "run.sh: $BUILD/echo_server not found (build samples/c first); skipping iocpws"
+        log "run.sh: no $BUILD/libiocpws.so or bench_server does not build; skipping iocpws"
         MISSING=1
     fi
 fi
-if [ -z "$ONLY" ] || [ "$ONLY" = iocpws-tls ]; then
-    # The same echo server, wss:// only, with a P-256 certificate made now.
-    if [ -x "$BUILD/echo_server" ] && openssl req -x509 -newkey ec \
-        -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
-        -keyout "$LOGS/bench-key.pem" -out "$LOGS/bench-cert.pem" >"$LOGS/openssl.log" 2>&1; then
-        SERVERS+=("iocpws-tls:$BUILD/echo_server")
-        SRV_ARGS[iocpws-tls]="--tls $LOGS/bench-cert.pem $LOGS/bench-key.pem"
-        GEN_ARGS[iocpws-tls]="--tls"
-    else
-        log "run.sh: no echo_server or no openssl command; skipping iocpws-tls"
-        MISSING=1
-    fi
-fi
-if [ -z "$ONLY" ] || [ "$ONLY" = lws ]; then
+if want lws; then
     if build_tool lws_echo "$HERE/lws_echo.c" -lwebsockets; then
-        SERVERS+=("lws_echo:$BUILD/lws_echo")
+        SERVERS+=(lws_echo)
+        SRV_CMD[lws_echo]=$BUILD/lws_echo
     else
         log "run.sh: cannot build lws_echo (is libwebsockets-dev installed?); skipping it"
+        MISSING=1
+    fi
+fi
+if want node; then
+    if command -v node >/dev/null && [ -d "$ROOT/tests/node_modules/ws" ]; then
+        SERVERS+=(node_ws)
+        SRV_CMD[node_ws]="node $HERE/node_ws_echo.js"
+    else
+        log "run.sh: no node or no tests/node_modules/ws (cd tests && npm ci); skipping node_ws"
         MISSING=1
     fi
 fi
@@ -186,13 +210,15 @@ port_listening() {
 
 SRV_PORT=
 SRV_NOTE=
-# start_server BIN LOG ERRLOG [ARGS...]: sets SRV_PID and SRV_PORT
+# start_server "CMD" LOG ERRLOG [ARGS...]: sets SRV_PID and SRV_PORT (CMD
+# may be a program and its first arguments)
 start_server() {
     local bin=$1 srvlog=$2 errlog=$3 port
     shift 3
     for _ in 1 2 3 4 5; do
         port=$(pick_port) || return 1
-        "${PIN_SRV[@]}" "${LINEBUF[@]}" "$bin" "$port" "$@" >"$srvlog" 2>"$errlog" &
+        # shellcheck disable=SC2086
+        "${PIN_SRV[@]}" "${LINEBUF[@]}" $bin "$port" "$@" >"$srvlog" 2>"$errlog" &
         SRV_PID=$!
         for _ in $(seq 100); do
             if grep -q 'listening on port' "$srvlog"; then
@@ -256,103 +282,144 @@ else
     WARM=2
     CONNS_LIST="100 1000"
 fi
-IDLE_CONNS=10000
-if [ "$NOFILE" -lt $((IDLE_CONNS + 200)) ]; then
-    IDLE_CONNS=$((NOFILE - 200))
-    log "run.sh: open-file limit $NOFILE: idle case uses $IDLE_CONNS connections"
-fi
-
-# each case: label|loadgen args
-CASES=()
-for c in $CONNS_LIST; do
-    CASES+=("echo $c conns × 20 B|--conns $c --size 20")
-    CASES+=("echo $c conns × 16 KiB|--conns $c --size 16384")
+IDLE_LIST=
+for n in 10000 19000; do
+    if [ "$NOFILE" -lt $((n + 500)) ]; then
+        log "run.sh: open-file limit $NOFILE (hard limit $hard) is too low for $n idle connections: using $((NOFILE - 500))"
+        n=$((NOFILE - 500))
+    fi
+    case " $IDLE_LIST " in *" $n "*) ;; *) IDLE_LIST="$IDLE_LIST $n" ;; esac
 done
-CASES+=("pipelined 16 × 100 conns × 20 B|--conns 100 --size 20 --pipeline 16")
-CASES+=("idle $IDLE_CONNS conns|--idle --conns $IDLE_CONNS")
+
+# each case: server|label|loadgen args|server args (after SRV_ARGS)
+CASES=()
+echo_cases() { # echo_cases SERVER [LABEL-SUFFIX SERVER-ARGS]
+    local s=$1 sfx=${2:-} sargs=${3:-} c
+    for c in $CONNS_LIST; do
+        CASES+=("$s|echo $c conns × 20 B$sfx|--conns $c --size 20|$sargs")
+        CASES+=("$s|echo $c conns × 16 KiB$sfx|--conns $c --size 16384|$sargs")
+    done
+    CASES+=("$s|pipelined 16 × 100 conns × 20 B$sfx|--conns 100 --size 20 --pipeline 16|$sargs")
+}
+idle_cases() {
+    local n
+    for n in $IDLE_LIST; do CASES+=("$1|idle $n conns|--idle --conns $n|"); done
+}
+for s in "${SERVERS[@]}"; do
+    case $s in
+    iocpws)
+        echo_cases iocpws
+        idle_cases iocpws
+        for n in 1000 10000; do
+            CASES+=("iocpws|fan-out $n subscribers × 100 B|--fanout --conns $n --size 100|--fanout $n 100")
+        done
+        # I/O threads 1 vs 2 (the rows above: 0 = auto = one per CPU = 2
+        # here) and WorkOpThreads on
+        for v in "io=1|--io-threads 1" "io=1 workers=1|--io-threads 1 --workers 1" \
+            "io=2 workers=2|--io-threads 2 --workers 2"; do
+            CASES+=("iocpws|echo 100 conns × 20 B, ${v%%|*}|--conns 100 --size 20|${v#*|}")
+            CASES+=("iocpws|pipelined 16 × 100 conns × 20 B, ${v%%|*}|--conns 100 --size 20 --pipeline 16|${v#*|}")
+        done
+        ;;
+    iocpws-tls)
+        CASES+=("iocpws-tls|echo 100 conns × 20 B|--conns 100 --size 20|")
+        CASES+=("iocpws-tls|echo 100 conns × 16 KiB|--conns 100 --size 16384|")
+        CASES+=("iocpws-tls|pipelined 16 × 100 conns × 20 B|--conns 100 --size 20 --pipeline 16|")
+        ;;
+    *)
+        echo_cases "$s"
+        idle_cases "$s"
+        ;;
+    esac
+done
 
 ROWS=()
 NOTES=()
 declare -A RATE # msg/s per "server|case", for the TLS/plain ratios
 FAILED=0
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+T_START=$(date +%s)
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
-for entry in "${SERVERS[@]}"; do
-    sname=${entry%%:*}
-    sbin=${entry#*:}
-    for case in "${CASES[@]}"; do
-        label=${case%%|*}
-        args=${case#*|}
-        tag=$(echo "$sname-$label" | tr -c 'A-Za-z0-9\n-' '_')
-        srvlog=$LOGS/$tag.server.log
-        errlog=$LOGS/$tag.server.err
-        genlog=$LOGS/$tag.loadgen.log
-        log "== $sname: $label"
-        SRV_NOTE=
-        # shellcheck disable=SC2086
-        if ! start_server "$sbin" "$srvlog" "$errlog" ${SRV_ARGS[$sname]:-}; then
-            ROWS+=("| $sname | $label | FAILED: server did not start | | | | | |")
-            NOTES+=("$sname / $label: server did not start: $(tail -n 2 "$errlog" | tr '\n' ' ')")
-            FAILED=1
-            continue
-        fi
-        [ -z "$SRV_NOTE" ] || NOTES+=("$sname / $label: $SRV_NOTE")
-        # shellcheck disable=SC2086
-        timeout -k 5 $((SECS + WARM + 120)) "${PIN_GEN[@]}" "$LOADGEN" --host 127.0.0.1 \
-            --port "$SRV_PORT" --server-pid "$SRV_PID" --seconds "$SECS" --warmup "$WARM" \
-            --threads "$THREADS" $BINARY ${GEN_ARGS[$sname]:-} $args >"$genlog" 2>&1 &
-        GEN_PID=$!
-        wait "$GEN_PID"
-        grc=$?
-        GEN_PID=
-        result=$(grep '^RESULT' "$genlog" | tail -n 1)
-        alive=1
-        kill -0 "$SRV_PID" 2>/dev/null || alive=0
-        stop_server
-        [ -z "$STOP_NOTE" ] || NOTES+=("$sname / $label: $STOP_NOTE")
-        # anything the server wrote to stderr is worth a look
-        if [ -s "$errlog" ]; then
-            NOTES+=("$sname / $label: server stderr ($(wc -l <"$errlog") lines): $(head -n 3 "$errlog" | cut -c 1-200 | tr '\n' ' ')")
-        fi
-        [ -z "$result" ] || echo "$sname | $label | $result" >>"$RAW"
-        if [ "$grc" -ne 0 ] || [ -z "$result" ]; then
-            why=$(grep -v '^RESULT' "$genlog" | tail -n 1)
-            [ "$grc" -eq 124 ] && why="loadgen timed out"
-            [ "$alive" = 0 ] && why="server died during the run; $why"
-            ROWS+=("| $sname | $label | FAILED | | | | | |")
-            NOTES+=("$sname / $label: FAILED (loadgen exit $grc): $why")
-            FAILED=1
-            continue
-        fi
-        if [ "$alive" = 0 ]; then
-            NOTES+=("$sname / $label: server was not running at the end of the case")
-            FAILED=1
-        fi
-        if grep -q '^RESULT idle' <<<"$result"; then
-            per=$(field rss_per_conn_kib "$result")
-            rss=$(field server_rss_kib "$result")
-            before=$(field server_rss_before_kib "$result")
-            ROWS+=("| $sname | $label: $per KiB/conn (RSS $before → $rss KiB) | – | – | – | – | $rss | – |")
-        else
-            RATE["$sname|$label"]=$(field msg_per_s "$result")
-            ROWS+=("| $sname | $label | $(field msg_per_s "$result") | $(field server_cpu_us_per_msg "$result") | $(field p50_us "$result") | $(field p99_us "$result") | $(field server_rss_kib "$result") | $(field client_cpu_pct "$result") |")
-        fi
-    done
+for case in "${CASES[@]}"; do
+    IFS='|' read -r sname label args cargs <<<"$case"
+    tag=$(echo "$sname-$label" | tr -c 'A-Za-z0-9\n-' '_')
+    srvlog=$LOGS/$tag.server.log
+    errlog=$LOGS/$tag.server.err
+    genlog=$LOGS/$tag.loadgen.log
+    log "== $sname: $label (load $(cut -d' ' -f1 /proc/loadavg))"
+    SRV_NOTE=
+    # shellcheck disable=SC2086
+    if ! start_server "${SRV_CMD[$sname]}" "$srvlog" "$errlog" ${SRV_ARGS[$sname]:-} $cargs; then
+        ROWS+=("| $sname | $label | FAILED: server did not start | | | | | |")
+        NOTES+=("$sname / $label: server did not start: $(tail -n 2 "$errlog" | tr '\n' ' ')")
+        FAILED=1
+        continue
+    fi
+    [ -z "$SRV_NOTE" ] || NOTES+=("$sname / $label: $SRV_NOTE")
+    gbin=$BINARY
+    case $args in *--fanout*) gbin= ;; esac
+    # shellcheck disable=SC2086
+    timeout -k 5 $((SECS + WARM + 120)) "${PIN_GEN[@]}" "$LOADGEN" --host 127.0.0.1 \
+        --port "$SRV_PORT" --server-pid "$SRV_PID" --seconds "$SECS" --warmup "$WARM" \
+        --threads "$THREADS" $gbin ${GEN_ARGS[$sname]:-} $args >"$genlog" 2>&1 &
+    GEN_PID=$!
+    wait "$GEN_PID"
+    grc=$?
+    GEN_PID=
+    result=$(grep '^RESULT' "$genlog" | tail -n 1)
+    alive=1
+    kill -0 "$SRV_PID" 2>/dev/null || alive=0
+    stop_server
+    [ -z "$STOP_NOTE" ] || NOTES+=("$sname / $label: $STOP_NOTE")
+    # anything the server wrote to stderr is worth a look
+    if [ -s "$errlog" ]; then
+        NOTES+=("$sname / $label: server stderr ($(wc -l <"$errlog") lines): $(head -n 3 "$errlog" | cut -c 1-200 | tr '\n' ' ')")
+    fi
+    [ -z "$result" ] || echo "$sname | $label | $result" >>"$RAW"
+    if [ "$grc" -ne 0 ] || [ -z "$result" ]; then
+        why=$(grep -v '^RESULT' "$genlog" | tail -n 1)
+        [ "$grc" -eq 124 ] && why="loadgen timed out"
+        [ "$alive" = 0 ] && why="server died during the run; $why"
+        ROWS+=("| $sname | $label | FAILED | | | | | |")
+        NOTES+=("$sname / $label: FAILED (loadgen exit $grc): $why")
+        FAILED=1
+        continue
+    fi
+    if [ "$alive" = 0 ]; then
+        NOTES+=("$sname / $label: server was not running at the end of the case")
+        FAILED=1
+    fi
+    if grep -q '^RESULT idle' <<<"$result"; then
+        per=$(field rss_per_conn_kib "$result")
+        rss=$(field server_rss_kib "$result")
+        before=$(field server_rss_before_kib "$result")
+        ROWS+=("| $sname | $label: **$per KiB/conn** (RSS $before → $rss KiB) | – | – | – | – | $rss | – |")
+    elif grep -q '^RESULT fanout' <<<"$result"; then
+        gcpu=$(field client_cpu_pct "$result")
+        ROWS+=("| $sname | $label: deliveries/s, µs CPU/delivery ($(field msg_per_s "$result") msg/s) | $(field deliveries_per_s "$result") | $(field server_cpu_us_per_delivery "$result") | – | – | $(field server_rss_kib "$result") | $gcpu |")
+        [ "${gcpu:-0}" -lt 90 ] || NOTES+=("$sname / $label: loadgen at $gcpu% of its CPU: deliveries/s is partly its limit")
+    else
+        RATE["$sname|$label"]=$(field msg_per_s "$result")
+        gcpu=$(field client_cpu_pct "$result")
+        ROWS+=("| $sname | $label | $(field msg_per_s "$result") | $(field server_cpu_us_per_msg "$result") | $(field p50_us "$result") | $(field p99_us "$result") | $(field server_rss_kib "$result") | $gcpu |")
+        [ "${gcpu:-0}" -lt 90 ] || NOTES+=("$sname / $label: loadgen at $gcpu% of its CPU: msg/s is partly its limit (compare server µs CPU/msg)")
+    fi
 done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------ report --
 mode="text"
 [ -n "$BINARY" ] && mode="binary"
 echo
-echo "Echo benchmark ($([ "$QUICK" = 1 ] && echo quick || echo full): ${SECS} s per case after ${WARM} s warm-up, $mode messages, server on CPU 0, loadgen on CPU 1, loopback)"
+echo "Benchmark ($([ "$QUICK" = 1 ] && echo quick || echo full): ${SECS} s per case after ${WARM} s warm-up, $mode messages, server on CPU 0, loadgen on CPU 1, loopback; $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average $LOAD_BEFORE before, $LOAD_AFTER after; $(( $(date +%s) - T_START )) s)"
 echo
 echo "| server | case | msg/s | server µs CPU/msg | p50 µs | p99 µs | server RSS KiB | loadgen CPU % |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for r in "${ROWS[@]}"; do echo "$r"; done
 RATIOS=()
-for case in "${CASES[@]}"; do
-    label=${case%%|*}
+for label in "echo 100 conns × 20 B" "echo 100 conns × 16 KiB" "pipelined 16 × 100 conns × 20 B"; do
     p=${RATE["iocpws|$label"]:-}
     t=${RATE["iocpws-tls|$label"]:-}
     if [ -n "$p" ] && [ -n "$t" ]; then
