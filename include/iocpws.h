@@ -293,7 +293,9 @@ typedef struct iws_callbacks {
 #define IWS_OPT_PORT 1                  /* [0] -1..65535; 0 = any free port;
                                            -1 = no plain (ws://) listener,
                                            e.g. wss:// only (Since 0.3)       */
-#define IWS_OPT_IO_THREADS 2            /* [0] 0..256; 0 = CPU count          */
+#define IWS_OPT_IO_THREADS 2            /* [0] 0..256; 0 = the number of CPUs
+                                           the process may run on (its
+                                           affinity mask; Since 0.5)          */
 #define IWS_OPT_WORKER_THREADS 3        /* [0] 0..256; 0 = callbacks on I/O
                                            threads; N = each connection pinned
                                            to one of N callback threads       */

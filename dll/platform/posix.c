@@ -3,6 +3,7 @@
 #include "../core/platform.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,8 +71,17 @@ uint64_t iws__now_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The CPUs this process may run on (taskset, cgroup cpusets), not all the
+ * machine's: more I/O threads than that only take turns on the same CPUs,
+ * a context switch each time. */
 uint32_t iws__cpu_count(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  long n;
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+    return (uint32_t)CPU_COUNT(&set);
+#endif
+  n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? (uint32_t)n : 1u;
 }
 

@@ -58,8 +58,15 @@ void iws__thread_join(iws__thread t) {
 
 uint64_t iws__now_ms(void) { return (uint64_t)GetTickCount64(); }
 
+/* The CPUs this process may run on (its affinity mask), as on POSIX. */
 uint32_t iws__cpu_count(void) {
   SYSTEM_INFO si;
+  DWORD_PTR mask = 0, sys = 0;
+  if (GetProcessAffinityMask(GetCurrentProcess(), &mask, &sys) && mask) {
+    uint32_t n = 0;
+    for (; mask; mask &= mask - 1) n++;
+    return n;
+  }
   GetSystemInfo(&si);
   return si.dwNumberOfProcessors ? (uint32_t)si.dwNumberOfProcessors : 1u;
 }

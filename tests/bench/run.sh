@@ -313,9 +313,9 @@ for s in "${SERVERS[@]}"; do
         for n in 1000 10000; do
             CASES+=("iocpws|fan-out $n subscribers × 100 B|--fanout --conns $n --size 100|--fanout $n 100")
         done
-        # I/O threads 1 vs 2 (the rows above: 0 = auto = one per CPU = 2
-        # here) and WorkOpThreads on
-        for v in "io=1|--io-threads 1" "io=1 workers=1|--io-threads 1 --workers 1" \
+        # I/O threads 1 vs 2 (the rows above: 0 = auto = the CPUs the
+        # server may run on = 1 when pinned) and WorkOpThreads on
+        for v in "io=2|--io-threads 2" "io=1 workers=1|--io-threads 1 --workers 1" \
             "io=2 workers=2|--io-threads 2 --workers 2"; do
             CASES+=("iocpws|echo 100 conns × 20 B, ${v%%|*}|--conns 100 --size 20|${v#*|}")
             CASES+=("iocpws|pipelined 16 × 100 conns × 20 B, ${v%%|*}|--conns 100 --size 20 --pipeline 16|${v#*|}")
