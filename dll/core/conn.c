@@ -25,6 +25,44 @@
 
 IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
 IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
+IWS_THREAD_LOCAL const uint8_t *iws__tls_valid_text;
+IWS_THREAD_LOCAL size_t iws__tls_valid_text_len;
+
+/* Whether [data, data+len) lies inside the text being delivered. A slice
+ * of valid UTF-8 is valid only if it starts and ends on character
+ * boundaries: the bytes at both cuts must not be continuation bytes. */
+int iws__text_known_valid(const void *data, size_t len) {
+  uintptr_t p = (uintptr_t)data, b = (uintptr_t)iws__tls_valid_text;
+  size_t off;
+  if (!b || p < b || p - b > iws__tls_valid_text_len) return 0;
+  off = (size_t)(p - b);
+  if (len > iws__tls_valid_text_len - off) return 0;
+  if (len == iws__tls_valid_text_len) return 1; /* the whole message */
+  if (off < iws__tls_valid_text_len &&
+      (iws__tls_valid_text[off] & 0xC0) == 0x80)
+    return 0;
+  if (off + len < iws__tls_valid_text_len &&
+      (iws__tls_valid_text[off + len] & 0xC0) == 0x80)
+    return 0;
+  return 1;
+}
+
+/* on_message with a text message known valid (see iws__text_known_valid). */
+static void deliver_message(iws_server *s, iws__conn *c, uint32_t opcode,
+                            const uint8_t *data, uint64_t len) {
+  const uint8_t *saved = iws__tls_valid_text;
+  size_t saved_len = iws__tls_valid_text_len;
+  if (opcode == IWS_OP_TEXT) {
+    iws__tls_valid_text = data;
+    iws__tls_valid_text_len = (size_t)len;
+  } else {
+    iws__tls_valid_text = NULL;
+    iws__tls_valid_text_len = 0;
+  }
+  IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, opcode, data, len, s->user));
+  iws__tls_valid_text = saved;
+  iws__tls_valid_text_len = saved_len;
+}
 
 /* ------------------------------------------------------------------------ */
 /* small helpers                                                             */
@@ -904,8 +942,7 @@ static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
   }
   iws__atomic_add64_relaxed(&s->st_msg_in, 1);
   if (s->cb.on_message)
-    IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, opcode, out,
-                                         (uint64_t)out_len, s->user));
+    deliver_message(s, c, opcode, out, (uint64_t)out_len);
   free(out);
 }
 
@@ -939,8 +976,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     }
     iws__atomic_add64_relaxed(&s->st_msg_in, 1);
     if (s->cb.on_message)
-      IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, opcode, arg->msg,
-                                      (uint64_t)arg->msg_length, s->user));
+      deliver_message(s, c, opcode, arg->msg, (uint64_t)arg->msg_length);
   } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
     size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
     if (arg->msg_length == 1) {
@@ -1136,8 +1172,7 @@ static size_t ws_fast(iws__conn *c, const uint8_t *data, size_t len) {
     used += hl + (size_t)plen;
     iws__atomic_add64_relaxed(&s->st_msg_in, 1);
     if (s->cb.on_message)
-      IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, opcode, e->scratch.data,
-                                           plen, s->user));
+      deliver_message(s, c, opcode, e->scratch.data, plen);
   }
   if (e && e->scratch.cap > 256 * 1024) iws__bytes_free(&e->scratch);
   return used;

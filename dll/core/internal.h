@@ -311,6 +311,11 @@ struct iws_server {
 extern IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
 /* The connection whose strand runs on this thread (sends are deferred). */
 extern IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
+/* The text message on_message is being given on this thread, already
+ * checked as UTF-8: echoing it (or part of it) needs no second check. */
+extern IWS_THREAD_LOCAL const uint8_t *iws__tls_valid_text;
+extern IWS_THREAD_LOCAL size_t iws__tls_valid_text_len;
+int iws__text_known_valid(const void *data, size_t len);
 
 /* Runs a user callback with the thread marked as inside one of this
  * server's callbacks, so that iws_stop & co. refuse to wait for themselves. */

@@ -740,7 +740,8 @@ static int32_t check_message(iws_server *s, uint32_t opcode, const void *data,
   if (!running(s)) return IWS_E_BAD_STATE;
   if (length > s->rc.max_message_size || length > (uint64_t)SIZE_MAX / 2)
     return IWS_E_MESSAGE_TOO_BIG;
-  if (opcode == IWS_OP_TEXT && !iws__utf8_valid(data, (size_t)length))
+  if (opcode == IWS_OP_TEXT && !iws__text_known_valid(data, (size_t)length) &&
+      !iws__utf8_valid(data, (size_t)length))
     return IWS_E_INVALID_UTF8;
   return IWS_OK;
 }

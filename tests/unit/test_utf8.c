@@ -181,6 +181,31 @@ static void feed_fails_fast(void **state) {
                    IWS__UTF8_ACCEPT);
 }
 
+/* Echoing (part of) the text being delivered skips the second check, but
+ * only for slices that begin and end on character boundaries. */
+static void delivered_text_slices(void **state) {
+  static const uint8_t msg[] = "ab\xc3\xa9" "cd\xe2\x82\xac!";
+  size_t n = sizeof(msg) - 1, off, len;
+  (void)state;
+  assert_false(iws__text_known_valid(msg, n)); /* nothing delivered */
+  iws__tls_valid_text = msg;
+  iws__tls_valid_text_len = n;
+  for (off = 0; off <= n; off++)
+    for (len = 0; off + len <= n; len++) {
+      int known = iws__text_known_valid(msg + off, len);
+      if (known) assert_true(iws__utf8_valid(msg + off, len));
+      if (off == 0 && len == n) assert_true(known);
+    }
+  assert_true(iws__text_known_valid(msg + 2, 2));   /* the whole e-acute */
+  assert_false(iws__text_known_valid(msg + 3, 1));  /* its second byte */
+  assert_false(iws__text_known_valid(msg + 2, 1));  /* its first byte */
+  assert_false(iws__text_known_valid(msg, n + 1));  /* past the end */
+  assert_false(iws__text_known_valid(msg + n + 1, 0));
+  iws__tls_valid_text = NULL;
+  iws__tls_valid_text_len = 0;
+  assert_false(iws__text_known_valid(msg, n));
+}
+
 static void close_codes_the_application_may_send(void **state) {
   uint32_t code;
   (void)state;
@@ -199,6 +224,7 @@ int main(void) {
       cmocka_unit_test(matches_reference_exhaustively),
       cmocka_unit_test(matches_reference_on_random_text),
       cmocka_unit_test(feed_fails_fast),
+      cmocka_unit_test(delivered_text_slices),
       cmocka_unit_test(close_codes_the_application_may_send),
   };
   return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
