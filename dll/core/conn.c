@@ -751,7 +751,7 @@ int32_t iws__conn_disconnect(iws__conn *c) {
   if (c->state == IWS__CLOSED || c->tcp_closing) {
     rc = IWS_E_NO_CONNECTION;
   } else {
-    c->dropped = 1;
+    iws__atomic_store32(&c->dropped, 1);
     tcp_close_locked(c, 1);
   }
   iws__mutex_unlock(&c->lock);
@@ -953,7 +953,6 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
   iws_server *s = c->server;
   (void)ctx;
   if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
-    uint32_t dropped;
     uint32_t opcode = c->rx_text ? IWS_OP_TEXT : IWS_OP_BINARY;
     if (c->utf8_fail) return; /* the rest of a bad chunk: not delivered */
     if (c->rx_check && c->rx_utf8 != IWS__UTF8_ACCEPT) {
@@ -962,10 +961,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       wslay_event_shutdown_read(ctx);
       return;
     }
-    iws__mutex_lock(&c->lock);
-    dropped = c->dropped;
-    iws__mutex_unlock(&c->lock);
-    if (dropped) {
+    if (iws__atomic_load32(&c->dropped)) {
       /* The application called iws_disconnect: it wants nothing more. */
       wslay_event_shutdown_read(ctx);
       return;
@@ -1135,7 +1131,7 @@ static size_t ws_fast(iws__conn *c, const uint8_t *data, size_t len) {
     const uint8_t *p = data + used;
     size_t avail = len - used, hl = 6;
     uint64_t plen = p[1] & 0x7F;
-    uint32_t opcode = p[0] & 0x0F, stop;
+    uint32_t opcode = p[0] & 0x0F;
     if ((p[0] & 0xF0) != 0x80 ||
         (opcode != IWS_OP_TEXT && opcode != IWS_OP_BINARY) || !(p[1] & 0x80))
       break;
@@ -1165,10 +1161,8 @@ static size_t ws_fast(iws__conn *c, const uint8_t *data, size_t len) {
     if (opcode == IWS_OP_TEXT &&
         !iws__utf8_valid(e->scratch.data, (size_t)plen))
       break;
-    iws__mutex_lock(&c->lock);
-    stop = c->dropped;
-    iws__mutex_unlock(&c->lock);
-    if (stop) break; /* wslay's path shuts reading down */
+    /* No lock per message: one atomic load. */
+    if (iws__atomic_load32(&c->dropped)) break; /* wslay's path stops */
     used += hl + (size_t)plen;
     iws__atomic_add64_relaxed(&s->st_msg_in, 1);
     if (s->cb.on_message)

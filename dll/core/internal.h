@@ -146,7 +146,8 @@ struct iws__conn {
   uint8_t finish_after_flush; /* IWS__FINISH_*: once the queue is empty */
   uint8_t close_sent, close_recv, we_initiated;
   uint8_t accepted;     /* on_connect accepted: on_disconnect owed */
-  uint8_t dropped;      /* iws_disconnect was called */
+  volatile uint32_t dropped; /* iws_disconnect was called; set under the
+                                lock, read with iws__atomic_load32 */
   uint8_t bad_close;    /* the peer's close frame had a 1-byte payload */
   uint8_t disconnected; /* on_disconnect delivered */
   uint8_t ring_keep; /* a message was queued: keep the ring from now on */

@@ -720,6 +720,17 @@ static int running(iws_server *s) {
 }
 
 /* The connection for an id: the strand's own without a table lookup. */
+static iws__conn *find_conn(iws_server *s, iws_conn_id id);
+
+/* For iws_send: the strand's own connection without a reference either
+ * (it lives at least as long as its callback): *own says so. */
+static iws__conn *find_conn_for_send(iws_server *s, iws_conn_id id,
+                                     int *own) {
+  iws__conn *c = iws__tls_strand_conn;
+  *own = c && c->server == s && c->id == id;
+  return *own ? c : iws__table_find(s, id);
+}
+
 static iws__conn *find_conn(iws_server *s, iws_conn_id id) {
   iws__conn *c = iws__tls_strand_conn;
   if (c && c->server == s && c->id == id) {
@@ -751,14 +762,15 @@ IWS_API int32_t IWS_CALL iws_send(iws_server *s, iws_conn_id id,
                                   uint64_t length) {
   iws__conn *c;
   int32_t rc;
+  int own;
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
   if (opcode == IWS_OP_PING) return fail(s, IWS_E_INVALID_ARG);
   rc = check_message(s, opcode, data, length);
   if (rc != IWS_OK) return fail(s, rc);
-  c = find_conn(s, id);
+  c = find_conn_for_send(s, id, &own);
   if (!c) return fail(s, IWS_E_NO_CONNECTION);
   rc = iws__conn_send_message(c, opcode, data, (size_t)length);
-  iws__conn_unref(c);
+  if (!own) iws__conn_unref(c);
   return fail(s, rc);
 }
 
