@@ -188,7 +188,6 @@ typedef struct frame_encoder {
   wslay_frame_context_ptr ctx;
   iws__chunk *target;
   size_t offset; /* where the sink writes next in target */
-  iws__bytes scratch; /* unmasked payloads of ws_fast */
 } frame_encoder;
 
 static iws__tls_key *volatile encoder_key;
@@ -197,7 +196,6 @@ static void encoder_free(void *p) {
   frame_encoder *e = p;
   if (!e) return;
   wslay_frame_context_free(e->ctx);
-  iws__bytes_free(&e->scratch);
   free(e);
 }
 
@@ -1082,128 +1080,14 @@ static void note_activity(iws__conn *c) {
   if (iws__atomic_load32(&c->awaiting_pong)) timer_clear(c, IWS__T_PONG);
 }
 
-static uint64_t load_be64(const uint8_t *p) {
-  uint64_t v = 0;
-  int i;
-  for (i = 0; i < 8; i++) v = v << 8 | p[i];
-  return v;
-}
-
-/* Unmasks n payload bytes from src into dst, eight at a time. */
-static void unmask(uint8_t *dst, const uint8_t *src, size_t n,
-                   const uint8_t key[4]) {
-  uint64_t m;
-  size_t i = 0;
-  uint8_t k8[8];
-  memcpy(k8, key, 4);
-  memcpy(k8 + 4, key, 4);
-  memcpy(&m, k8, 8);
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    memcpy(&w, src + i, 8);
-    w ^= m;
-    memcpy(dst + i, &w, 8);
-  }
-  for (; i < n; i++) dst[i] = src[i] ^ key[i & 3];
-}
-
-/* The fast path for the common case, ahead of wslay: whole frames at a
- * message boundary that are a complete message each (FIN, no RSV bit, text
- * or binary, masked, minimal length, within the maximum size) are unmasked
- * once into the thread's scratch buffer and delivered from there. wslay
- * would unmask byte by byte into its buffer, copy the payload into a chunk
- * and that into the message (perf: ~40% of 16 KiB echo in
- * wslay_frame_recv). Everything else - control frames, fragments,
- * compressed or malformed frames, a frame cut by the end of the read,
- * invalid UTF-8 (so that wslay's path fails it as it always has) - stops the
- * fast path and goes to wslay, which by then holds no partial frame.
- * Returns the bytes consumed. */
-static size_t ws_fast(iws__conn *c, const uint8_t *data, size_t len) {
-  iws_server *s = c->server;
-  frame_encoder *e;
-  size_t used = 0;
-  if (c->ws && (c->ws_fed != c->ws_framed || c->ws_msg_open ||
-                !wslay_event_get_read_enabled(c->ws)))
-    return 0;
-  if (c->rxh_have || c->rxh_left) return 0;
-  e = NULL;
-  while (len - used >= 6) {
-    const uint8_t *p = data + used;
-    size_t avail = len - used, hl = 6;
-    uint64_t plen = p[1] & 0x7F;
-    uint32_t opcode = p[0] & 0x0F;
-    if ((p[0] & 0xF0) != 0x80 ||
-        (opcode != IWS_OP_TEXT && opcode != IWS_OP_BINARY) || !(p[1] & 0x80))
-      break;
-    if (plen == 126) {
-      if (avail < 8) break;
-      plen = (uint64_t)p[2] << 8 | p[3];
-      if (plen < 126) break;
-      hl = 8;
-    } else if (plen == 127) {
-      if (avail < 14) break;
-      plen = load_be64(p + 2);
-      if (plen < 65536 || (plen >> 63)) break;
-      hl = 14;
-    }
-    if (plen > s->rc.max_message_size || plen > avail - hl) break;
-    if (!e && !(e = encoder_get())) break;
-    if (e->scratch.cap < plen) {
-      size_t cap = e->scratch.cap ? e->scratch.cap : 256;
-      uint8_t *grown;
-      while (cap < plen) cap *= 2;
-      grown = realloc(e->scratch.data, cap);
-      if (!grown) break;
-      e->scratch.data = grown;
-      e->scratch.cap = cap;
-    }
-    unmask(e->scratch.data, p + hl, (size_t)plen, p + hl - 4);
-    if (opcode == IWS_OP_TEXT &&
-        !iws__utf8_valid(e->scratch.data, (size_t)plen))
-      break;
-    /* No lock per message: one atomic load. */
-    if (iws__atomic_load32(&c->dropped)) break; /* wslay's path stops */
-    used += hl + (size_t)plen;
-    iws__atomic_add64_relaxed(&s->st_msg_in, 1);
-    if (s->cb.on_message)
-      deliver_message(s, c, opcode, e->scratch.data, plen);
-  }
-  if (e && e->scratch.cap > 256 * 1024) iws__bytes_free(&e->scratch);
-  return used;
-}
-
-/* After input that wslay did not see: its context goes back as in ws_feed,
- * it being at a frame boundary (ws_fast runs only there). */
-static void ws_maybe_release(iws__conn *c) {
-  int release;
-  iws__mutex_lock(&c->lock);
-  release = c->ws_fed == c->ws_framed && !c->ws_msg_open && !c->close_sent &&
-            !c->close_recv && !c->tcp_closing &&
-            wslay_event_get_read_enabled(c->ws);
-  iws__mutex_unlock(&c->lock);
-  if (release) {
-    wslay_event_context_free(c->ws);
-    c->ws = NULL;
-    iws__bytes_free(&c->stage);
-  }
-}
-
 /* Feeds WebSocket bytes to wslay and moves what it wants to send (pongs,
  * the close echo, its own failure close) into the send queue. */
 static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
   int r, release, inflating = 0;
   uint32_t failed = 0;
   uint64_t now = iws__now_ms(), quiet = now - c->last_input_ms;
-  size_t fast;
   c->last_input_ms = now;
   note_activity(c);
-  fast = ws_fast(c, data, len);
-  if (fast == len) {
-    if (c->ws && quiet >= WS_IDLE_RELEASE_MS) ws_maybe_release(c);
-    return;
-  }
-  data += fast;
-  len -= fast;
   if (!c->ws && ws_create(c) != 0) {
     iws__mutex_lock(&c->lock);
     c->pending_error = IWS_E_NOMEM;
