@@ -827,80 +827,19 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
 /* the WebSocket side (strand only)                                          */
 /* ------------------------------------------------------------------------ */
 
-/* How many of the n bytes at p wslay may have now: never past the end of
- * the current frame, so that when it asks for more it has dealt with every
- * earlier frame, and rx_text always describes the message wslay is in. Sets
- * *start when p begins a frame header (which, by the same rule, can only be
- * at the start of a call). */
-static size_t rx_track(iws__conn *c, const uint8_t *p, size_t n, int *start) {
-  size_t i = 0;
-  *start = c->rxh_left == 0 && c->rxh_have == 0;
-  while (i < n) {
-    uint8_t b;
-    if (c->rxh_left) {
-      size_t k = c->rxh_left < n - i ? (size_t)c->rxh_left : n - i;
-      i += k;
-      c->rxh_left -= k;
-      if (c->rxh_left == 0) break; /* the frame ends here */
-      continue;
-    }
-    b = p[i++];
-    if (c->rxh_have == 0) {
-      c->rxh_need = 2;
-    } else if (c->rxh_have == 1) {
-      uint8_t l7 = b & 0x7F;
-      c->rxh_ext = l7 == 126 ? 2 : l7 == 127 ? 8 : 0;
-      c->rxh_need = (uint8_t)(2 + c->rxh_ext + ((b & 0x80) ? 4 : 0));
-      c->rxh_len = l7 < 126 ? l7 : 0;
-    } else if (c->rxh_have < 2 + c->rxh_ext) {
-      c->rxh_len = c->rxh_len << 8 | b;
-    }
-    if (++c->rxh_have == c->rxh_need) {
-      c->rxh_have = 0;
-      c->rxh_left = c->rxh_len;
-      if (c->rxh_left == 0) break; /* an empty frame ends with its header */
-    }
-  }
-  return i;
-}
-
 static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf,
                           size_t len, int flags, void *user) {
   iws__conn *c = user;
   size_t n = c->rx_len < len ? c->rx_len : len;
-  int start;
   (void)flags;
   if (n == 0) {
     wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
     return -1;
   }
-  n = rx_track(c, c->rx_ptr, n, &start);
   memcpy(buf, c->rx_ptr, n);
-  if (start) {
-    uint8_t op = buf[0] & 0x0F;
-    if (op == WSLAY_TEXT_FRAME || op == WSLAY_BINARY_FRAME)
-      c->rx_text = op == WSLAY_TEXT_FRAME;
-    if (op == WSLAY_TEXT_FRAME) /* text goes in as binary: see rx_text */
-      buf[0] = (uint8_t)((buf[0] & 0xF0) | WSLAY_BINARY_FRAME);
-  }
   c->rx_ptr += n;
   c->rx_len -= n;
   return (ssize_t)n;
-}
-
-/* Text payload is checked as it arrives, so that a bad byte fails the
- * connection at once, also inside a long fragmented message (RFC 6455 8.1),
- * as wslay would have. */
-static void ws_chunk_cb(wslay_event_context_ptr ctx,
-                        const struct wslay_event_on_frame_recv_chunk_arg *arg,
-                        void *user) {
-  iws__conn *c = user;
-  if (!c->rx_check || c->utf8_fail) return;
-  c->rx_utf8 = iws__utf8_feed(c->rx_utf8, arg->data, arg->data_length);
-  if (c->rx_utf8 == IWS__UTF8_REJECT) {
-    c->utf8_fail = 1; /* ws_feed fails the connection (1007) */
-    wslay_event_shutdown_read(ctx);
-  }
 }
 
 static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
@@ -951,14 +890,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
   iws_server *s = c->server;
   (void)ctx;
   if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
-    uint32_t opcode = c->rx_text ? IWS_OP_TEXT : IWS_OP_BINARY;
-    if (c->utf8_fail) return; /* the rest of a bad chunk: not delivered */
-    if (c->rx_check && c->rx_utf8 != IWS__UTF8_ACCEPT) {
-      /* The message ends inside a UTF-8 sequence. */
-      c->utf8_fail = 1;
-      wslay_event_shutdown_read(ctx);
-      return;
-    }
+    uint32_t opcode = arg->opcode;
     if (iws__atomic_load32(&c->dropped)) {
       /* The application called iws_disconnect: it wants nothing more. */
       wslay_event_shutdown_read(ctx);
@@ -1007,11 +939,6 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
   (void)ctx;
   c->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
   if (arg->opcode < 8) c->ws_msg_open = !arg->fin; /* data or continuation */
-  if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
-    c->rx_deflated = wslay_get_rsv1(arg->rsv) != 0;
-    c->rx_utf8 = IWS__UTF8_ACCEPT;
-  }
-  c->rx_check = arg->opcode < 8 && c->rx_text && !c->rx_deflated;
 }
 
 static void ws_frame_end_cb(wslay_event_context_ptr ctx, void *user) {
@@ -1029,7 +956,6 @@ static int ws_create(iws__conn *c) {
   cbs.on_msg_recv_callback = ws_msg_cb;
   cbs.on_frame_recv_start_callback = ws_frame_start_cb;
   cbs.on_frame_recv_end_callback = ws_frame_end_cb;
-  cbs.on_frame_recv_chunk_callback = ws_chunk_cb;
   c->ws_fed = c->ws_framed = c->ws_frame_size = 0;
   c->ws_msg_open = 0;
   if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0) return -1;
@@ -1103,13 +1029,7 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
   c->rx_ptr = NULL;
   c->rx_len = 0;
   iws__mutex_lock(&c->lock);
-  if (c->utf8_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
-    /* Invalid UTF-8 in a text message (ws_chunk_cb, ws_msg_cb). */
-    failed = IWS_CLOSE_INVALID_DATA;
-    wslay_event_shutdown_write(c->ws);
-    if (send_close_locked(c, failed, NULL, 0, 1) != IWS_OK)
-      tcp_close_locked(c, 1);
-  } else if (c->pmd_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
+  if (c->pmd_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
     /* A compressed message did not inflate (ws_inflated_msg). */
     failed = c->pmd_fail == 1 ? IWS_CLOSE_INVALID_DATA : c->pmd_fail;
     inflating = c->pmd_fail;

@@ -172,17 +172,6 @@ struct iws__conn {
   uint64_t last_input_ms;
   const uint8_t *rx_ptr;
   size_t rx_len;
-  /* Our own view of the frame headers going into wslay (ws_recv_cb): text
-   * frames are handed over as binary, so that wslay skips its byte-at-a-
-   * time UTF-8 check, and checked here with iws__utf8_feed instead. */
-  uint64_t rxh_len, rxh_left; /* payload length / bytes left of the frame */
-  uint8_t rxh_have, rxh_need, rxh_ext; /* header bytes seen / in all / of
-                                          extended length */
-  uint8_t rx_text;     /* the current data message is text */
-  uint8_t rx_deflated; /* ... and compressed (RSV1): checked once inflated */
-  uint8_t rx_check;    /* the current frame's payload is checked */
-  uint8_t utf8_fail;   /* invalid UTF-8 seen: fail with 1007 */
-  uint32_t rx_utf8;    /* iws__utf8_feed state of the current message */
   iws__bytes stage; /* frames wslay produced (pongs, close echo) */
 
   /* --- TLS (NULL ssl: a plain connection); under lock --- */
