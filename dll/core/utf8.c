@@ -1,7 +1,8 @@
 /* utf8.c - UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing
- * above U+10FFFF), for text the peer sends (fed chunk by chunk as frames
- * arrive, so a bad byte fails the connection as soon as it is read, RFC 6455
- * 8.1) and for text and close reasons the application asks us to send.
+ * above U+10FFFF) for our own checks: text and close reasons the
+ * application asks us to send, inflated messages, channel names. wslay
+ * checks the text the peer sends as it arrives. The streaming form
+ * (iws__utf8_feed) takes text in chunks.
  *
  * ASCII, the common case, is skipped 16 bytes at a time; a multi-byte
  * sequence is checked against the exact ranges of RFC 3629's table. A
