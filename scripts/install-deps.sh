@@ -17,6 +17,7 @@ PACKAGES=(
   libwebsockets-dev
   procps
   fpc
+  chromium
 )
 
 missing=()
@@ -37,7 +38,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node's ws client for the integration tests, pinned by tests/package-lock.json.
+# Node's ws client for the integration tests and playwright-core (drives
+# Debian's chromium for the web tier), pinned by tests/package-lock.json.
 if [ -f tests/package.json ]; then
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -33,6 +33,12 @@
 #                     library and through the loader; without 32-bit Wine
 #                     the cpp-win32 runtime part prints SKIPPED (its build
 #                     and import checks still run).
+#   web               the browser sample: build/web_chat_server serves
+#                     samples/web and its chat WebSocket on one port, and
+#                     headless Chromium (Debian's chromium, driven by
+#                     playwright-core from tests/package.json) opens the page
+#                     in two tabs that exchange messages (tests/web); fails,
+#                     never skips, when Chromium cannot run
 #   fuzz              libFuzzer targets (tests/fuzz/run.sh, clang): replays
 #                     every corpus file, then fuzzes each target for
 #                     IWS_FUZZ_SECONDS (default 20) seconds
@@ -44,7 +50,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 fuzz tsan"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 web fuzz tsan"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -198,6 +204,11 @@ for tier in $TIERS; do
       REPORTS+=($(bash tests/cpp/run.sh --reports "$tier"))
       if [ "$tier" = cpp-win64 ]; then arch=x86_64; else arch=i686; fi
       cpp_windows_tier "$arch" "${tier#cpp-}" || note_failure "$tier" ;;
+    web)
+      REPORTS+=(web)
+      build build "${LINUX_BUILD[@]}" &&
+        IWS_WEB_SERVER="$ROOT/build/web_chat_server" "$PY" -m pytest -p no:cacheprovider -q \
+          "$ROOT/tests/web" --junitxml="$RESULTS/web.xml" || note_failure web ;;
     tsan)
       REPORTS+=(tsan-unit tsan-integration)
       if build build-tsan "${TSAN_BUILD[@]}"; then

@@ -42,6 +42,7 @@
           /missing       ResponseNo 404, ContentText 'nothing here'
           /redirect      Redirect('/text')
           /raise         the handler raises Exception('boom in http handler')
+          /slow          sleeps 200 ms in the handler, answers 'slow'
           /file?name=F   ServeFile(AContext, DocumentRoot + '/' + F); the
                          body says 'missing' when ServeFile returned 0
           /auth          'auth <AuthExists> <AuthUsername> <AuthPassword>'
@@ -914,6 +915,11 @@ begin
     AResponseInfo.Redirect('/text')
   else if D = '/raise' then
     raise Exception.Create('boom in http handler')
+  else if D = '/slow' then
+  begin
+    Sleep(200);
+    AResponseInfo.ContentText := 'slow';
+  end
   else if D = '/file' then
   begin
     if AResponseInfo.ServeFile(AContext, Server.DocumentRoot + '/' +
