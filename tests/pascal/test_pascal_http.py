@@ -5,9 +5,11 @@ on the same port, the websockets client."""
 
 import base64
 import http.client
+import json
 import os
+import re
+import subprocess
 import threading
-import time
 
 import pytest
 
@@ -294,3 +296,58 @@ def test_many_http_clients_at_once(start_server, mode):
     for t in threads:
         t.join(120)
     assert not errors, errors[:5]
+
+
+def test_sample_http_server():
+    """samples/delphi/http_server: the chat page from its document root,
+    the JSON API from OnCommandGet/OnCommandOther, and the chat WebSocket,
+    all on one port."""
+    from conftest import program, server_path
+
+    web = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples", "web")
+    proc = subprocess.Popen([program("IWS_PASCAL_HTTP"), "0", server_path(web)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+                            errors="replace")
+    lines, ready = [], threading.Event()
+
+    def pump():
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        assert ready.wait(60), "no output"
+        m = re.search(r"port (\d+)", lines[0])
+        assert m, lines
+
+        class S:
+            port = int(m.group(1))
+
+        r, data = fetch(S, "GET", "/")
+        assert r.status == 200 and b"iocpws chat" in data
+        assert r.getheader("Content-Type").startswith("text/html")
+        r, data = fetch(S, "GET", "/api/time")
+        assert r.status == 200 and "time" in json.loads(data)
+        r, data = fetch(S, "POST", "/api/echo", body="text=h%C3%A9+there",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert json.loads(data) == {"text": "hé there"}
+        r, data = fetch(S, "DELETE", "/api/messages")
+        assert r.status == 204
+        r, data = fetch(S, "PUT", "/api/messages", body=b"x")
+        assert r.status == 405 and r.getheader("Allow") == "GET, HEAD, POST, DELETE"
+        r, data = fetch(S, "GET", "/old-chat")
+        assert r.status == 302 and r.getheader("Location") == "/"
+
+        async def go():
+            async with connect(f"ws://127.0.0.1:{S.port}/chat") as a:
+                await a.send(NON_ASCII)
+                assert await a.recv() == NON_ASCII
+
+        run(go())
+    finally:
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+        assert proc.wait(60) == 0, lines
