@@ -864,6 +864,8 @@ class http_response : public http_response_base {
  public:
   explicit http_response(iws_http_response *r) noexcept
       : http_response_base(r), deferred_(false) {}
+  http_response(const http_response &) = delete;
+  http_response &operator=(const http_response &) = delete;
   /// Puts the sending off: the returned object owns the response, may be
   /// moved to another thread, filled there, and sent with send(). This
   /// object is unusable afterwards (IWS_E_BAD_STATE). Later requests on the
