@@ -39,6 +39,8 @@
 #                     playwright-core from tests/package.json) opens the page
 #                     in two tabs that exchange messages (tests/web); fails,
 #                     never skips, when Chromium cannot run
+#   web-win64         the same browser test against build-win64's
+#                     web_chat_server.exe under Wine (Linux Chromium)
 #   fuzz              libFuzzer targets (tests/fuzz/run.sh, clang): replays
 #                     every corpus file, then fuzzes each target for
 #                     IWS_FUZZ_SECONDS (default 20) seconds
@@ -50,7 +52,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 web fuzz tsan"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 web web-win64 fuzz tsan"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -209,6 +211,23 @@ for tier in $TIERS; do
       build build "${LINUX_BUILD[@]}" &&
         IWS_WEB_SERVER="$ROOT/build/web_chat_server" "$PY" -m pytest -p no:cacheprovider -q \
           "$ROOT/tests/web" --junitxml="$RESULTS/web.xml" || note_failure web ;;
+    web-win64)
+      REPORTS+=(web-win64)
+      if windows_dll x86_64 win64; then
+        export WINEPREFIX="$RESULTS/wineprefix-web-win64"
+        bash tests/wine/make-server-wrapper.sh --no-warm-up "$ROOT/build-win64/web_chat_server.exe" \
+          "$ROOT/build-win64/web_chat_server-wine" &&
+          bash tests/wine/run-exe.sh --prepare "$ROOT/build-win64/web_chat_server.exe" &&
+          IWS_WEB_SERVER="$ROOT/build-win64/web_chat_server-wine" IWS_WEB_SIGNALS=0 \
+            IWS_WEB_ROOT="Z:$(printf '%s' "$ROOT/samples/web" | tr / '\\')" \
+            "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/web" \
+            --junitxml="$RESULTS/web-win64.xml" || note_failure web-win64
+        "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+        rm -rf "$WINEPREFIX"
+        unset WINEPREFIX
+      else
+        note_failure web-win64
+      fi ;;
     tsan)
       REPORTS+=(tsan-unit tsan-integration)
       if build build-tsan "${TSAN_BUILD[@]}"; then

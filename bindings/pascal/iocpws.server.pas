@@ -1718,7 +1718,11 @@ begin
       if (FFileName = '') or (FContentType = '') then
         if (Body <> '') or (FContentType <> '') then
           Hdr('Content-Type', IocpWsUtf8ToString(PAnsiChar(CT), Length(CT)));
-      rc := iws_http_set_body(H, PAnsiChar(Body), Length(Body));
+      { no body at all (204, 302...): nothing to set; the status alone
+        makes the response }
+      rc := IWS_OK;
+      if Body <> '' then
+        rc := iws_http_set_body(H, PAnsiChar(Body), Length(Body));
     end;
     if rc <> IWS_OK then
       raise EIocpWs.CreateCode(rc, 'iocpws: the response body was refused: ' +
