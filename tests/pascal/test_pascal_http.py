@@ -143,7 +143,7 @@ def test_head_gets_no_body(start_server, mode):
     s = start_server(mode=mode)
     r, data = fetch(s, "HEAD", "/text")
     assert r.status == 200 and data == b""
-    s.wait_for(r"HTTP HEAD /text")
+    s.wait_for(r"HTTP HEAD /text \w+")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -197,7 +197,7 @@ def test_http_and_websocket_on_one_port_with_keep_alive(start_server, mode):
             assert await ask(ws, "again") == "again"
 
     run(go())
-    s.wait_for(r"CONNECT \d+ /ws")
+    s.wait_for(r"CONNECT \d+ /ws \w+")
 
 
 def test_keep_alive_off_closes_after_one_response(start_server):
@@ -260,10 +260,10 @@ def test_stop_with_http_requests_outstanding(start_server, mode):
     threads = [threading.Thread(target=client) for _ in range(8)]
     for t in threads:
         t.start()
-    s.wait_for(r"HTTP GET /slow")
+    s.wait_for(r"HTTP GET /slow \w+")
     mark = s.mark()
     s.command("stop")
-    s.wait_for(r"STOPPED active=0", since=mark, timeout=60)
+    s.wait_for(r"STOPPED active=0 .*", since=mark, timeout=60)
     for t in threads:
         t.join(60)
     assert len(results) == 8, results
