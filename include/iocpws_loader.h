@@ -153,7 +153,7 @@ extern "C" {
   X(const char *, request_query, (const iws_request *request))                 \
   X(uint32_t, request_param_count, (const iws_request *request))               \
   X(int32_t, request_param_at,                                                 \
-    (const iws_request *request, uint32_t index, const char **name,            \
+    (const iws_request *request, uint32_t index, const char **name,           \
      const char **value))                                                      \
   X(const char *, request_param,                                               \
     (const iws_request *request, const char *name))                            \
