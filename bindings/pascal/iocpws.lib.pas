@@ -40,14 +40,14 @@ const
 
   { ---- versions ---------------------------------------------------------- }
   IWS_VERSION_MAJOR = 0;
-  IWS_VERSION_MINOR = 4;
+  IWS_VERSION_MINOR = 5;
   IWS_VERSION_PATCH = 0;
   IWS_VERSION_NUMBER = IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 +
     IWS_VERSION_PATCH;
   { Pascal identifiers ignore case, so the header's IWS_VERSION_STRING and
     IWS_ABI_VERSION would clash with the functions iws_version_string and
     iws_abi_version: these two constants carry a HEADER_ prefix. }
-  IWS_HEADER_VERSION_STRING = '0.4.0';
+  IWS_HEADER_VERSION_STRING = '0.5.0';
   IWS_HEADER_ABI_VERSION = 1;
 
   { ---- status codes ------------------------------------------------------ }
