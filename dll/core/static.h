@@ -29,7 +29,7 @@ int iws__http_date_parse(const char *s, int64_t *t);
 #define IWS__RANGE_FULL 0   /* absent, not "bytes=", malformed, or several
                                ranges: send everything with 200 */
 #define IWS__RANGE_PART 1   /* one satisfiable range: [*first, *last] */
-#define IWS__RANGE_UNSATISFIABLE 2 /* 416 with Content-Range: bytes * /size */
+#define IWS__RANGE_UNSATISFIABLE 2 /* 416; Content-Range gives the size only */
 int iws__range_parse(const char *header, uint64_t size, uint64_t *first,
                      uint64_t *last);
 
