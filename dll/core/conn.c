@@ -378,8 +378,8 @@ static void tls_refill_locked(iws__conn *c) {
     iws__outseg *seg = &c->ring[c->ring_head];
     size_t left = seg->chunk->len - seg->off;
     size_t take = left < budget ? left : budget;
-    const uint8_t *p = seg->chunk->data + seg->off;
-    if (!p) {
+    const uint8_t *p;
+    if (!seg->chunk->data) {
       /* A file: read a record's worth into the (flushed) merge buffer. */
       file_chunk *f = (file_chunk *)seg->chunk;
       size_t got = 0;
@@ -401,6 +401,7 @@ static void tls_refill_locked(iws__conn *c) {
       budget -= got;
       continue;
     }
+    p = seg->chunk->data + seg->off;
     if (take <= sizeof(merged) / 4) {
       if (merged_len + take > sizeof(merged)) {
         failed = iws__tls_encrypt(c, merged, merged_len) != 0;

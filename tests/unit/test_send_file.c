@@ -17,8 +17,12 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "fake_backend.h"
 #include "http.h"
+#include "test_cert.h"
 
 #define FILE_SIZE (300 * 1024 + 7)
 
@@ -199,6 +203,79 @@ static void closed_connection_refuses(void **state) {
   assert_int_equal(open_fds(), fds);
 }
 
+/* TLS: the file is read and encrypted as the ciphertext drains; a client
+ * on memory BIOs decrypts exactly the file. */
+static void over_tls(void **state) {
+  iws_server *tls_server = NULL;
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  SSL *cl;
+  BIO *to_client = BIO_new(BIO_s_mem()), *from_client = BIO_new(BIO_s_mem());
+  iws__sock sock;
+  iws__conn *conn;
+  uint8_t *got = malloc(FILE_SIZE + 1);
+  size_t have = 0;
+  int fds, rounds;
+  (void)state;
+  assert_non_null(ctx);
+  assert_non_null(got);
+  assert_int_equal(iws_create(IWS_ABI_VERSION, NULL, NULL, &tls_server),
+                   IWS_OK);
+  iws_set_int(tls_server, IWS_OPT_LOG_LEVEL, 0);
+  iws_set_int(tls_server, IWS_OPT_PORT, -1);
+  iws_set_int(tls_server, IWS_OPT_TLS_PORT, 0);
+  iws_set_str(tls_server, IWS_OPT_TLS_CERT_PEM, fuzz_cert_pem);
+  iws_set_str(tls_server, IWS_OPT_TLS_KEY_PEM, fuzz_key_pem);
+  assert_int_equal(iws_start(tls_server), IWS_OK);
+  fds = open_fds();
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+  cl = SSL_new(ctx);
+  assert_non_null(cl);
+  SSL_set_bio(cl, to_client, from_client);
+  SSL_set_connect_state(cl);
+  memset(&sock, 0, sizeof(sock));
+  sock.keep_output = 1;
+  conn = fake_accept(tls_server, &sock, IWS__LISTEN_TLS);
+  assert_non_null(conn);
+  for (rounds = 0; rounds < 100000 && !sock.closed; rounds++) {
+    uint8_t buf[16384];
+    size_t n;
+    uint8_t *out = fake_take(&sock, &n);
+    int r, progress = n > 0;
+    if (n) BIO_write(to_client, out, (int)n);
+    free(out);
+    if (!SSL_is_init_finished(cl)) (void)SSL_do_handshake(cl);
+    while ((r = BIO_read(from_client, buf, sizeof(buf))) > 0) {
+      fake_feed(&sock, buf, (size_t)r);
+      progress = 1;
+    }
+    if (SSL_is_init_finished(cl) && conn) {
+      /* handshake done: the file goes behind the session tickets */
+      assert_int_equal(iws__conn_queue_file(conn, open_content(FILE_SIZE), 0,
+                                            FILE_SIZE),
+                       IWS_OK);
+      conn = NULL;
+      progress = 1;
+    }
+    while ((r = SSL_read(cl, buf, sizeof(buf))) > 0) {
+      assert_true(have + (size_t)r <= FILE_SIZE);
+      memcpy(got + have, buf, (size_t)r);
+      have += (size_t)r;
+      progress = 1;
+    }
+    if (!progress && have == FILE_SIZE) break;
+  }
+  assert_false(sock.closed);
+  assert_int_equal(have, FILE_SIZE);
+  assert_memory_equal(got, content, FILE_SIZE);
+  assert_int_equal(open_fds(), fds); /* sent: closed */
+  assert_int_equal(fake_finish(&sock), 0);
+  SSL_free(cl);
+  SSL_CTX_free(ctx);
+  ERR_clear_error();
+  free(got);
+  iws_destroy(tls_server);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(whole_file),
@@ -206,6 +283,7 @@ int main(void) {
       cmocka_unit_test(dropped_with_file_queued),
       cmocka_unit_test(truncated_while_sent),
       cmocka_unit_test(closed_connection_refuses),
+      cmocka_unit_test(over_tls),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
