@@ -613,3 +613,37 @@ def test_no_descriptor_leak(web, tree):
             break
         time.sleep(0.2)
     assert now <= base, f"{now} open descriptors, {base} before"
+
+
+# ---- iws_http_serve_file (ws_test_server's /serve?path=P route) ----------
+
+def serve(server, path, headers=None):
+    from urllib.parse import quote
+    return get(server, "/serve?path=" + quote(server_path(path), safe=""),
+               headers=headers)
+
+
+def test_serve_file_by_path(start_server, tree):
+    # no document root needed, and no root check: the application chose
+    server = start_server()
+    secret = str(tree["base"] / "outside" / "secret.txt")
+    status, h, body = serve(server, secret)
+    assert status == 200 and body == b"TOP SECRET\n"
+    assert h["content-type"] == "text/plain; charset=utf-8"
+    assert "last-modified" in h and h["accept-ranges"] == "bytes"
+    status, h, body = serve(server, str(tree["root"] / "medium.bin"),
+                            headers={"Range": "bytes=-100"})
+    assert status == 206 and body == MEDIUM[-100:]
+    assert h["content-type"] == "application/octet-stream"
+    status, _, body = serve(server, str(tree["root"] / "notes.txt"), headers={
+        "If-Modified-Since": email.utils.formatdate(time.time() + 60,
+                                                    usegmt=True)})
+    assert status == 304 and body == b""
+    assert serve(server, str(tree["root"] / "big.bin"))[2] == open(
+        tree["root"] / "big.bin", "rb").read()
+    # not a regular file, or missing: IWS_E_FILE (-117), response untouched
+    for bad in (str(tree["root"] / "sub"), str(tree["root"] / "nope.txt")):
+        status, _, body = serve(server, bad)
+        assert status == 404 and body == b"serve-rc -117", bad
+    status, _, body = get(server, "/serve?path=")
+    assert body == b"serve-rc -100"  # IWS_E_INVALID_ARG
