@@ -41,12 +41,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define IWS_VERSION_MAJOR 0
-#define IWS_VERSION_MINOR 4
+#define IWS_VERSION_MINOR 5
 #define IWS_VERSION_PATCH 0
 /* X*1000000 + Y*1000 + Z, as returned by iws_version(). */
 #define IWS_VERSION_NUMBER \
   (IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 + IWS_VERSION_PATCH)
-#define IWS_VERSION_STRING "0.4.0"
+#define IWS_VERSION_STRING "0.5.0"
 /* Bumped only when an existing declaration changes incompatibly. A caller
  * passes this to iws_create(); a library with another ABI refuses it. */
 #define IWS_ABI_VERSION 1

@@ -139,6 +139,13 @@ iws__conn *iws__core_accept(iws_server *server, iws__sock *sock,
 int iws__core_read(iws__conn *conn, const uint8_t *data, size_t len,
                    int error);
 
+/* Reading restarted after a pause (iws__be_read_resume): called on the
+ * thread that reads the socket, serialised with iws__core_read, before any
+ * further read, once per resume. Lets the core go on with input it had
+ * buffered (plain HTTP's pipelined requests). Returns IWS__READ_CONTINUE,
+ * or IWS__READ_PAUSE to stay paused until the next resume. Since 0.5. */
+int iws__core_resumed(iws__conn *conn);
+
 /* A write accepted with IWS__BE_PENDING finished: `written` bytes went out
  * (0 is allowed: "try again now"), or error != 0. */
 void iws__core_write_done(iws__conn *conn, size_t written, int error);

@@ -16,6 +16,7 @@
 #include <wslay/wslay.h>
 
 #include "http.h"
+#include "http_parse.h"
 #include "internal.h"
 
 #define WORKER_RX_HIGH (256 * 1024) /* pause reading above this backlog */
@@ -68,6 +69,7 @@ void iws__conn_unref(iws__conn *c) {
   iws__bytes_free(&c->inbuf);
   iws__bytes_free(&c->stage);
   iws__bytes_free(&c->rxq);
+  iws__http_conn_free(c);
   free(c->path);
   free(c->protocol);
   iws__mutex_destroy(&c->lock);
@@ -806,6 +808,42 @@ void iws__conn_stop_gracefully(iws__conn *c) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* for http.c                                                                */
+/* ------------------------------------------------------------------------ */
+
+void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms) {
+  timer_set(c, which, delay_ms);
+}
+
+void iws__conn_timer_clear(iws__conn *c, int which) {
+  timer_clear(c, which);
+}
+
+int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk) {
+  iws__atomic_add32(&chunk->refs, 1);
+  if (ring_push(c, chunk, 0) != 0) {
+    iws__atomic_add32(&chunk->refs, -1);
+    tcp_close_locked(c, 1);
+    return -1;
+  }
+  maybe_flush_locked(c);
+  return 0;
+}
+
+void iws__conn_http_finish_locked(iws__conn *c) {
+  c->state = IWS__DRAINING;
+  c->finish_after_flush = IWS__FINISH_DRAIN;
+  timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
+  maybe_flush_locked(c);
+}
+
+void iws__conn_tcp_close_locked(iws__conn *c, int abortive) {
+  tcp_close_locked(c, abortive);
+}
+
+uint32_t iws__conn_queued_locked(const iws__conn *c) { return c->ring_count; }
+
+/* ------------------------------------------------------------------------ */
 /* accept                                                                    */
 /* ------------------------------------------------------------------------ */
 
@@ -1265,6 +1303,11 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   size_t old = c->inbuf.len, take = len, end;
   iws_request req;
   int status;
+  if (c->http) {
+    /* Plain HTTP since an earlier request (http.c). */
+    iws__http_input(c, data, len);
+    return;
+  }
   /* Never buffer more than the limit: the limit is checked before any
    * allocation grows past it. */
   if (old + take > s->rc.max_handshake_size)
@@ -1275,7 +1318,10 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   }
   end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
   if (!end) {
-    if (c->inbuf.len >= s->rc.max_handshake_size)
+    if (iws__http_early_status(c->inbuf.data, c->inbuf.len,
+                               s->rc.http_max_uri))
+      refuse(c, 414, "the request-target is longer than allowed");
+    else if (c->inbuf.len >= s->rc.max_handshake_size)
       refuse(c, 431, "the handshake request is larger than allowed");
     return;
   }
@@ -1284,6 +1330,15 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     refuse(c, status, status == 431 ? "too many header lines"
                                     : "malformed HTTP request");
     iws__bytes_free(&c->inbuf);
+    return;
+  }
+  if (!iws__http_wants_upgrade(&req)) {
+    /* Not a WebSocket: plain HTTP from here on (http.c parses again). */
+    iws__http_request_free(&req);
+    if (iws__http_begin(c, data + take, len - take) != 0) {
+      refuse(c, 500, "out of memory");
+      iws__bytes_free(&c->inbuf);
+    }
     return;
   }
   if (complete_handshake(c, &req)) {
@@ -1298,6 +1353,11 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     iws__bytes_free(&c->inbuf);
   }
   iws__http_request_free(&req);
+}
+
+void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
+                          const uint8_t *rest, size_t rest_len) {
+  if (complete_handshake(c, req) && rest_len) ws_feed(c, rest, rest_len);
 }
 
 /* Input on the strand: handshake, frames, or nothing once we are done. */
@@ -1328,6 +1388,17 @@ static void strand_run(iws__conn *c, const uint8_t *data, size_t len) {
   iws__mutex_unlock(&c->lock);
 }
 
+/* The HTTP cycle's turn after a kick (no new bytes). */
+static void strand_kick(iws__conn *c) {
+  iws__conn *saved = iws__tls_strand_conn;
+  iws__tls_strand_conn = c;
+  iws__http_kicked(c);
+  iws__tls_strand_conn = saved;
+  iws__mutex_lock(&c->lock);
+  flush_locked(c);
+  iws__mutex_unlock(&c->lock);
+}
+
 /* ------------------------------------------------------------------------ */
 /* back-end hooks                                                            */
 /* ------------------------------------------------------------------------ */
@@ -1338,6 +1409,12 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
   int result = IWS__READ_CONTINUE;
   if (!s->rc.workers) {
     strand_run(c, data, len);
+    if (c->http_pause_asked) {
+      /* The HTTP cycle holds further requests until a response is sent
+       * (http.c kicks reading again, then iws__core_resumed runs). */
+      c->http_pause_asked = 0;
+      result = IWS__READ_PAUSE;
+    }
     return result;
   }
   iws__mutex_lock(&c->lock);
@@ -1423,6 +1500,16 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
   flush_locked(c);
   iws__mutex_unlock(&c->lock);
   return result;
+}
+
+int iws__core_resumed(iws__conn *c) {
+  if (c->server->rc.workers || !c->http) return IWS__READ_CONTINUE;
+  strand_kick(c);
+  if (c->http_pause_asked) {
+    c->http_pause_asked = 0;
+    return IWS__READ_PAUSE;
+  }
+  return IWS__READ_CONTINUE;
 }
 
 int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
@@ -1511,6 +1598,7 @@ void iws__core_closed(iws__conn *c) {
   c->sock = NULL;
   c->writing = 0;
   ring_clear(c);
+  if (c->http) iws__http_closed_locked(c);
   if (s->rc.workers) {
     c->closed_pending = 1;
     if (!c->wqueued) {
@@ -1543,19 +1631,25 @@ void iws__worker_push(iws__worker *w, iws__conn *c) {
 
 static void worker_run(iws__conn *c) {
   iws__bytes input;
-  int closed;
+  int closed, kick;
   iws__mutex_lock(&c->lock);
   input = c->rxq;
   memset(&c->rxq, 0, sizeof(c->rxq));
   closed = c->closed_pending;
   c->closed_pending = 0;
   c->wqueued = 0;
+  kick = c->http_kick;
+  c->http_kick = 0;
   iws__mutex_unlock(&c->lock);
-  if (input.len) strand_run(c, input.data, input.len);
+  if (input.len)
+    strand_run(c, input.data, input.len);
+  else if (kick && !closed)
+    strand_kick(c);
   iws__bytes_free(&input);
+  c->http_pause_asked = 0;
   iws__mutex_lock(&c->lock);
   if (c->read_paused && c->rxq.len < WORKER_RX_LOW && c->sock &&
-      !c->tcp_closing) {
+      !c->tcp_closing && !c->http_hold) {
     c->read_paused = 0;
     iws__be_read_resume(c->sock);
   }
@@ -1590,6 +1684,10 @@ void iws__worker_main(void *arg) {
 
 static void on_timer(iws__conn *c, int which) {
   iws_server *s = c->server;
+  if (which >= IWS__T_HTTP_FIRST) {
+    iws__http_timer(c, which);
+    return;
+  }
   if (which == IWS__T_PING) {
     iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
     if (ping) {

@@ -491,7 +491,7 @@ static int32_t serve_open(iws_http_response *resp, iws__file *f,
       goto done;
     }
   }
-  if (!iws__http_response_header(resp, "Content-Type")) {
+  if (!iws__http_response_has_header(resp, "Content-Type")) {
     rc = iws_http_add_header(resp, "Content-Type", iws__mime_type(name));
     if (rc != IWS_OK) goto done;
   }

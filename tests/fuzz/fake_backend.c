@@ -90,7 +90,22 @@ void iws__be_close(iws__sock *sock, int abortive) {
   sock->abortive = abortive;
 }
 
-void iws__be_read_resume(iws__sock *sock) { sock->paused = 0; }
+/* Called under the connection's lock: the resume hook runs from the next
+ * fake_feed / fake_resume, like a back end's own thread would. */
+void iws__be_read_resume(iws__sock *sock) {
+  sock->paused = 0;
+  sock->resumed = 1;
+}
+
+int fake_resume(iws__sock *sock) {
+  int r = IWS__READ_CONTINUE;
+  while (sock->conn && !sock->closed && sock->resumed) {
+    sock->resumed = 0;
+    r = iws__core_resumed(sock->conn);
+    if (r == IWS__READ_PAUSE) sock->paused = 1;
+  }
+  return r;
+}
 
 void fake_drain(iws__sock *sock, int rounds, size_t max) {
   while (rounds-- > 0 && sock->pending && !sock->closed) {
@@ -121,8 +136,10 @@ iws__conn *fake_accept(iws_server *server, iws__sock *sock, uint32_t tag) {
 int fake_feed(iws__sock *sock, const uint8_t *data, size_t len) {
   int r = IWS__READ_CONTINUE;
   if (!sock->conn || sock->closed || len == 0) return r;
+  fake_resume(sock);
   r = iws__core_read(sock->conn, data, len, 0);
   if (r == IWS__READ_PAUSE) sock->paused = 1;
+  fake_resume(sock);
   return r;
 }
 

@@ -27,7 +27,8 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/backend -Itests/fuzz $SAN"
 CORE="dll/core/server.c dll/core/conn.c dll/core/handshake.c dll/core/options.c
       dll/core/utf8.c dll/core/errors.c dll/core/layout.c dll/core/tls.c
-      dll/core/deflate.c dll/core/channels.c dll/core/static.c dll/core/http_pending.c dll/core/redis_none.c
+      dll/core/deflate.c dll/core/channels.c dll/core/static.c dll/core/redis_none.c
+      dll/core/http.c dll/core/http_parse.c
       dll/platform/posix.c tests/fuzz/fake_backend.c"
 LIBS="-lwslay -lssl -lcrypto -lz -lpthread"
 

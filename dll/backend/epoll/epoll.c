@@ -377,7 +377,12 @@ static int run_requests(loop *l) {
     if (req & REQ_CLOSE) {
       sock_finish_close(l, s, abortive);
     } else {
-      if (req & REQ_RESUME) s->read_paused = 0;
+      if (req & REQ_RESUME) {
+        s->read_paused = 0;
+        if (!iws__atomic_load32(&s->closing) &&
+            iws__core_resumed(s->conn) == IWS__READ_PAUSE)
+          s->read_paused = 1;
+      }
       sock_read(l, s);
     }
   }

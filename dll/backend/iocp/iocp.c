@@ -178,6 +178,14 @@ static int park_reader(iws__sock *s) {
   return go_on;
 }
 
+/* Reading resumes: the core first goes on with what it buffered; it may
+ * pause again. Returns non-zero if reading goes on. */
+static int resume_core(iws__sock *s) {
+  while (iws__core_resumed(s->conn) == IWS__READ_PAUSE)
+    if (!park_reader(s)) return 0;
+  return 1;
+}
+
 /* Reads what is there and re-arms. Port thread; the caller holds a ref and
  * the reading token. */
 static void read_cycle(iws__sock *s, char *rbuf) {
@@ -190,7 +198,7 @@ static void read_cycle(iws__sock *s, char *rbuf) {
       if (n > 0) {
         if (iws__core_read(s->conn, (const uint8_t *)rbuf, (size_t)n, 0) ==
                 IWS__READ_PAUSE &&
-            !park_reader(s))
+            (!park_reader(s) || !resume_core(s)))
           return;
         if (n < READ_BUFFER_SIZE) break; /* drained for now */
         continue;
@@ -490,7 +498,7 @@ static void io_main(void *arg) {
         break;
       case KEY_RESUME: {
         iws__sock *s = (iws__sock *)e->lpOverlapped;
-        if (!s->closing) read_cycle(s, t->rbuf);
+        if (!s->closing && resume_core(s)) read_cycle(s, t->rbuf);
         sock_release(s, 1);
         break;
       }
