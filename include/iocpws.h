@@ -489,17 +489,29 @@ typedef struct iws_callbacks {
 
 /* HTTP strings, Since 0.5. */
 #define IWS_OPT_HTTP_DOCUMENT_ROOT 10050 /* [""] "" = no static files; else
-                                      a directory: GET and HEAD requests for
-                                      files under it are answered from it
-                                      (before on_http_request), with
-                                      Content-Type from the extension,
-                                      Last-Modified/If-Modified-Since and
-                                      Range. Paths that leave the root
-                                      (.., %2e%2e, absolute paths, symlinks
-                                      pointing outside) are refused with 404 */
-#define IWS_OPT_HTTP_INDEX_FILE 10051 /* ["index.html"] served for a
-                                      request of a directory under the
-                                      document root; "" = none (404)        */
+                                      a directory (iws_start fails with
+                                      IWS_E_FILE if it is not one): GET and
+                                      HEAD requests for files under it are
+                                      answered from it before
+                                      on_http_request, as iws_http_serve_file
+                                      does. A directory asked without its
+                                      '/' gets 301 to path + "/" (query
+                                      kept); with it, its index file.
+                                      Paths that could leave the root are
+                                      refused with 404: ".." segments (also
+                                      %2e%2e), backslashes, control bytes,
+                                      on Windows ':' and segments ending in
+                                      '.' or ' ', and any path whose real
+                                      location (symlinks and junctions
+                                      resolved) is outside the root; a
+                                      symlink that stays inside is served.
+                                      Missing files, directories without an
+                                      index and other methods go on to
+                                      on_http_request (default 404) */
+#define IWS_OPT_HTTP_INDEX_FILE 10051 /* ["index.html"] the file served for
+                                      a request of a directory under the
+                                      document root (a plain name, no '/');
+                                      "" = none (404)                       */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -926,13 +938,22 @@ IWS_API int32_t IWS_CALL iws_http_set_body(iws_http_response *response,
                                            const void *data,
                                            uint64_t length);
 
-/* Answers with a file (UTF-8 path): sent with sendfile on Linux and
- * TransmitFile on Windows (read and encrypted on TLS connections). Honours
- * the request's If-Modified-Since and Range (206/304/416), sets
- * Last-Modified and, unless set, Content-Type from the extension. Returns
- * IWS_OK; IWS_E_FILE if it cannot be opened or is not a regular file (the
- * response is then untouched: the caller may answer 404 itself). Replaces any body
- * set before. */
+/* Answers with a file (UTF-8 path, any location: no document-root check),
+ * sent without copies: sendfile on Linux, TransmitFile on Windows (read in
+ * 16 KiB records and encrypted on TLS connections; never held in memory
+ * whole). Sets Accept-Ranges, Last-Modified, a weak ETag (size-mtime) and,
+ * unless the response has one, Content-Type from the extension (text types
+ * with "; charset=utf-8"; application/octet-stream when unknown). For GET
+ * and HEAD it honours If-None-Match (304), else If-Modified-Since (304;
+ * the three date forms of RFC 9110); for GET, Range "bytes=a-b", "a-" or
+ * "-n" (206 with Content-Range; 416 whose Content-Range gives only the size
+ * when unsatisfiable; several ranges or a malformed one: the whole file,
+ * 200) and If-Range (a date equal to Last-Modified). The file is opened
+ * now; if it is truncated while being sent the connection is closed.
+ * Returns IWS_OK; IWS_E_FILE if it cannot be opened or is not a regular
+ * file (the response is then untouched: the caller may answer 404
+ * itself); IWS_E_INVALID_ARG for NULL or ""; IWS_E_BAD_STATE once sent.
+ * Replaces any body set before. */
 IWS_API int32_t IWS_CALL iws_http_serve_file(iws_http_response *response,
                                              const char *path);
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <wslay/wslay.h>
 
+#include "http.h"
 #include "http_parse.h"
 #include "internal.h"
 
@@ -141,8 +142,27 @@ iws__chunk *iws__chunk_new(size_t len) {
   return c;
 }
 
+/* A file segment in the send ring (static files): a chunk without bytes
+ * (data NULL, reserved CHUNK_FILE) whose len bytes come from the file at
+ * offset. A long file is several segments; the last one owns the file and
+ * closes it when it is freed (sent or dropped). */
+#define CHUNK_FILE 1u
+#define FILE_SEGMENT_MAX (1024u * 1024u * 1024u) /* fits a 32-bit size_t */
+typedef struct file_chunk {
+  iws__chunk chunk;
+  iws__file *file;
+  uint64_t offset;
+  int owner;
+} file_chunk;
+
 void iws__chunk_unref(iws__chunk *c) {
-  if (c && iws__atomic_add32(&c->refs, -1) == 0) free(c);
+  if (c && iws__atomic_add32(&c->refs, -1) == 0) {
+    if (c->reserved & CHUNK_FILE) {
+      file_chunk *f = (file_chunk *)c;
+      if (f->owner) iws__file_close(f->file);
+    }
+    free(c);
+  }
 }
 
 /* wslay's frame encoder writes through a callback; each thread keeps one
@@ -360,7 +380,30 @@ static void tls_refill_locked(iws__conn *c) {
     iws__outseg *seg = &c->ring[c->ring_head];
     size_t left = seg->chunk->len - seg->off;
     size_t take = left < budget ? left : budget;
-    const uint8_t *p = seg->chunk->data + seg->off;
+    const uint8_t *p;
+    if (!seg->chunk->data) {
+      /* A file: read a record's worth into the (flushed) merge buffer. */
+      file_chunk *f = (file_chunk *)seg->chunk;
+      size_t got = 0;
+      if (merged_len) failed = iws__tls_encrypt(c, merged, merged_len) != 0;
+      merged_len = 0;
+      if (failed) break;
+      if (take > sizeof(merged)) take = sizeof(merged);
+      if (iws__file_read(f->file, f->offset + seg->off, merged, take, &got) !=
+              0 ||
+          got == 0) {
+        /* Unreadable or truncated meanwhile: the response cannot be
+         * completed; end the connection. */
+        if (!c->pending_error) c->pending_error = IWS_E_FILE;
+        tcp_close_locked(c, 1);
+        return;
+      }
+      failed = iws__tls_encrypt(c, merged, got) != 0;
+      ring_consume(c, got);
+      budget -= got;
+      continue;
+    }
+    p = seg->chunk->data + seg->off;
     if (take <= sizeof(merged) / 4) {
       if (merged_len + take > sizeof(merged)) {
         failed = iws__tls_encrypt(c, merged, merged_len) != 0;
@@ -396,7 +439,7 @@ again:
         iws__bytes_free(&c->tls_out);
         c->tls_out_off = 0;
         if (!c->tls_pend.len && c->ring_count) tls_refill_locked(c);
-        if (!c->tls_pend.len) break;
+        if (!c->tls_pend.len || c->tcp_closing) break;
         c->tls_out = c->tls_pend;
         memset(&c->tls_pend, 0, sizeof(c->tls_pend));
       }
@@ -407,13 +450,22 @@ again:
       if (!c->ring_count) break;
       for (i = 0; i < c->ring_count && n < IWS__IOV_MAX; i++) {
         iws__outseg *seg = &c->ring[(c->ring_head + i) % c->ring_cap];
+        if (!seg->chunk->data) break; /* a file: on its own, below */
         iov[n].base = seg->chunk->data + seg->off;
         iov[n].len = seg->chunk->len - seg->off;
         n++;
       }
     }
     c->writing = 1;
-    r = iws__be_write(c->sock, iov, n);
+    if (n == 0) {
+      /* A file segment at the head: zero copy through the back end. */
+      iws__outseg *seg = &c->ring[c->ring_head];
+      file_chunk *f = (file_chunk *)seg->chunk;
+      r = iws__be_write_file(c->sock, f->file, f->offset + seg->off,
+                             seg->chunk->len - seg->off);
+    } else {
+      r = iws__be_write(c->sock, iov, n);
+    }
     if (r == IWS__BE_PENDING) return;
     c->writing = 0;
     if (r < 0) {
@@ -545,6 +597,58 @@ int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
   iws__mutex_lock(&c->lock);
   rc = send_chunk_locked(c, chunk, data_msg);
   iws__mutex_unlock(&c->lock);
+  return rc;
+}
+
+/* Static files: segments of an open file behind what is queued (http.h). */
+int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
+                             uint64_t length) {
+  int32_t rc = IWS_OK;
+  file_chunk *last = NULL;
+  if (!c || !file) {
+    iws__file_close(file);
+    return IWS_E_INVALID_ARG;
+  }
+  if (length == 0) {
+    iws__file_close(file);
+    return IWS_OK;
+  }
+  iws__mutex_lock(&c->lock);
+  if (c->state == IWS__CLOSED || c->tcp_closing || !c->sock)
+    rc = IWS_E_NO_CONNECTION;
+  while (rc == IWS_OK && length) {
+    size_t len = length > FILE_SEGMENT_MAX ? FILE_SEGMENT_MAX : (size_t)length;
+    file_chunk *f = calloc(1, sizeof(*f));
+    if (!f) {
+      rc = IWS_E_NOMEM;
+      break;
+    }
+    f->chunk.refs = 1;
+    f->chunk.reserved = CHUNK_FILE;
+    f->chunk.len = len;
+    f->chunk.data = NULL;
+    f->file = file;
+    f->offset = offset;
+    f->owner = len == length;
+    if (ring_push(c, &f->chunk, 0) != 0) {
+      free(f);
+      rc = IWS_E_NOMEM;
+      break;
+    }
+    last = f;
+    offset += len;
+    length -= len;
+  }
+  if (rc == IWS_OK) {
+    maybe_flush_locked(c);
+  } else if (last) {
+    /* Part of it is queued: that part closes the file; the response cannot
+     * be completed, so the connection ends. */
+    last->owner = 1;
+    tcp_close_locked(c, 1);
+  }
+  iws__mutex_unlock(&c->lock);
+  if (rc != IWS_OK && !last) iws__file_close(file);
   return rc;
 }
 

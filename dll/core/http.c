@@ -227,6 +227,25 @@ iws_request *iws__http_response_request(iws_http_response *r) {
   return valid_resp(r) ? r->req : NULL;
 }
 
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+int iws__http_response_has_header(iws_http_response *r, const char *name) {
+  size_t i = 0, n;
+  if (!valid_resp(r) || !name) return 0;
+  n = strlen(name);
+  /* r->headers holds "Name: value\r\n" lines */
+  while (i < r->headers.len) {
+    const uint8_t *line = r->headers.data + i;
+    size_t k;
+    for (k = 0; k < n && i + k < r->headers.len; k++)
+      if (lower(line[k]) != lower((unsigned char)name[k])) break;
+    if (k == n && i + n < r->headers.len && line[n] == ':') return 1;
+    while (i < r->headers.len && r->headers.data[i] != '\n') i++;
+    i++;
+  }
+  return 0;
+}
+
 int32_t iws__http_response_set_file(iws_http_response *r, iws__file *file,
                                     uint64_t offset, uint64_t length,
                                     int32_t status) {

@@ -53,6 +53,12 @@ int32_t iws__conn_queue_file(iws__conn *conn, iws__file *file,
 /* The request a response answers (for conditional and range headers). */
 iws_request *iws__http_response_request(iws_http_response *response);
 
+/* Whether the response carries header `name` (case-insensitive) so far
+ * (iws_http_serve_file sets Content-Type only when the application did
+ * not). Returns 1 or 0. */
+int iws__http_response_has_header(iws_http_response *response,
+                                  const char *name);
+
 /* Sets the response's body to `length` bytes of the open file `file` from
  * `offset` (the response takes ownership of the file and closes it when
  * it is sent or dropped), with `status` (200 or 206). Replaces any body. */

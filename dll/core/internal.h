@@ -296,6 +296,10 @@ struct iws_server {
   size_t chan_nbuckets, chan_count, sub_count;
   iws__redis *redis; /* while running with IWS_OPT_REDIS_URL set */
 
+  /* static files (static.c): the document root's canonical path while
+   * running, NULL if none */
+  char *static_root;
+
   /* statistics */
   volatile uint64_t st_current, st_total, st_refused, st_msg_in, st_msg_out,
       st_bytes_in, st_bytes_out, st_queued;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "static.h"
 
 /* ------------------------------------------------------------------------ */
 /* versions                                                                  */
@@ -443,6 +444,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     /* Every TLS configuration error shows here, with OpenSSL's reason. */
     rc = iws__tls_start(s, &s->tls, err, sizeof(err));
   }
+  if (rc == IWS_OK) rc = iws__static_start(s, err, sizeof(err));
   if (rc == IWS_OK && (rc = start_workers(s)) != IWS_OK) {
     snprintf(err, sizeof(err), "cannot start %u worker threads",
              (unsigned)s->rc.workers);
@@ -482,6 +484,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   if (rc != IWS_OK) {
     iws__tls_free(s->tls);
     s->tls = NULL;
+    iws__static_stop(s);
   }
   iws__mutex_lock(&s->lock);
   s->port = s->tls_port = 0;
@@ -687,6 +690,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   s->be = NULL;
   iws__tls_free(s->tls); /* every connection (and its SSL) is gone */
   s->tls = NULL;
+  iws__static_stop(s);
 
   iws__mutex_lock(&s->lock);
   iws__atomic_store32(&s->state, IWS__STOPPED);

@@ -68,6 +68,21 @@ int64_t iws__be_write(iws__sock *sock, const iws__iov *iov, int iovcnt) {
   return total > 0 ? total : IWS__BE_PENDING;
 }
 
+/* Files: read into the output like a gather list of one entry. */
+int64_t iws__be_write_file(iws__sock *sock, iws__file *file, uint64_t offset,
+                           size_t length) {
+  uint8_t buf[16384];
+  size_t got = 0;
+  iws__iov iov;
+  if (sock->closed || length == 0) return IWS__BE_ERROR;
+  if (length > sizeof(buf)) length = sizeof(buf);
+  if (iws__file_read(file, offset, buf, length, &got) != 0 || got == 0)
+    return IWS__BE_ERROR;
+  iov.base = buf;
+  iov.len = got;
+  return iws__be_write(sock, &iov, 1);
+}
+
 void iws__be_shutdown(iws__sock *sock) { sock->shut = 1; }
 
 void iws__be_close(iws__sock *sock, int abortive) {

@@ -19,7 +19,7 @@ ROOT=$PWD
 SECS=${1:-20}
 RESULTS=${2:-$ROOT/build-fuzz/results}
 OUT=$ROOT/build-fuzz
-TARGETS=${IWS_FUZZ_TARGETS:-"handshake conn tls options"}
+TARGETS=${IWS_FUZZ_TARGETS:-"handshake conn tls options static"}
 CC=${IWS_FUZZ_CC:-clang}
 mkdir -p "$OUT/obj" "$RESULTS"
 

@@ -610,6 +610,7 @@ static void tls_options_and_start_errors(void **state) {
 
   assert_string_equal(iws_error_name(IWS_E_TLS_CONFIG), "IWS_E_TLS_CONFIG");
   assert_string_equal(iws_error_name(IWS_E_TLS), "IWS_E_TLS");
+  assert_string_equal(iws_error_name(IWS_E_FILE), "IWS_E_FILE"); /* 0.5 */
   assert_int_equal(IWS_E_TLS_CONFIG, -500);
   assert_int_equal(IWS_E_TLS, -501);
 }

@@ -7,7 +7,7 @@
  * buffer while idle: it keeps a zero-byte WSARecv posted, and when that
  * completes the thread reads what is there with non-blocking recv() into its
  * own 64 KiB buffer. Writes are overlapped WSASend with the core's gather
- * list; FILE_SKIP_COMPLETION_PORT_ON_SUCCESS lets a write that finishes at
+ * list, files overlapped TransmitFile; FILE_SKIP_COMPLETION_PORT_ON_SUCCESS lets a write that finishes at
  * once report its count directly, without a completion packet.
  *
  * Lifetime: a socket's `refs` counts one for being open, one per operation
@@ -76,6 +76,7 @@ struct iws__sock {
   iws__mutex rlock;
   int parked, resume_requested;
   int skip_on_success; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set */
+  int wr_file;         /* the write in flight is a TransmitFile */
 };
 
 typedef struct io_thread {
@@ -99,6 +100,7 @@ struct iws__be {
   int family;
   LPFN_ACCEPTEX accept_ex;
   LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
+  LPFN_TRANSMITFILE transmit_file;
   uint32_t nthreads;
   io_thread *threads;
   iws__mutex lock; /* listen socket, accept bookkeeping */
@@ -228,6 +230,7 @@ int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
     bufs[i].len = iov[i].len > 0x40000000u ? 0x40000000u : (ULONG)iov[i].len;
   }
   memset(&s->wr.ov, 0, sizeof(s->wr.ov));
+  s->wr_file = 0;
   InterlockedIncrement(&s->refs);
   rc = WSASend(s->s, bufs, (DWORD)iovcnt, &sent, 0, &s->wr.ov, NULL);
   if (rc == 0 && s->skip_on_success) {
@@ -238,6 +241,42 @@ int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
     return sent > 0 ? (int64_t)sent : IWS__BE_ERROR;
   }
   if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) return IWS__BE_PENDING;
+  InterlockedDecrement(&s->refs);
+  return IWS__BE_ERROR;
+}
+
+/* TransmitFile takes at most 2^31 - 2 bytes per call. */
+#define TRANSMIT_MAX 0x40000000u
+
+int64_t iws__be_write_file(iws__sock *s, iws__file *file, uint64_t offset,
+                           size_t length) {
+  HANDLE h = (HANDLE)iws__file_os_handle(file);
+  DWORD n = length > TRANSMIT_MAX ? TRANSMIT_MAX : (DWORD)length;
+  LARGE_INTEGER pos;
+  if (length == 0) return IWS__BE_ERROR;
+  /* The OVERLAPPED's offset says where to read; the file pointer is set
+   * too, for TransmitFile implementations that read from it (the handle
+   * belongs to this one response). */
+  pos.QuadPart = (LONGLONG)offset;
+  SetFilePointerEx(h, pos, NULL, FILE_BEGIN);
+  memset(&s->wr.ov, 0, sizeof(s->wr.ov));
+  s->wr.ov.Offset = (DWORD)(offset & 0xffffffffu);
+  s->wr.ov.OffsetHigh = (DWORD)(offset >> 32);
+  s->wr_file = 1;
+  InterlockedIncrement(&s->refs);
+  if (s->be->transmit_file(s->s, h, n, 0, &s->wr.ov, NULL, 0)) {
+    if (s->skip_on_success) {
+      DWORD sent = 0, flags = 0;
+      InterlockedDecrement(&s->refs); /* no packet will come */
+      if (!WSAGetOverlappedResult(s->s, &s->wr.ov, &sent, FALSE, &flags))
+        sent = n; /* finished: all of it went */
+      return sent > 0 ? (int64_t)sent : IWS__BE_ERROR;
+    }
+    return IWS__BE_PENDING;
+  }
+  if (WSAGetLastError() == WSA_IO_PENDING ||
+      WSAGetLastError() == ERROR_IO_PENDING)
+    return IWS__BE_PENDING;
   InterlockedDecrement(&s->refs);
   return IWS__BE_ERROR;
 }
@@ -416,6 +455,9 @@ static void on_io(io_thread *t, OVERLAPPED_ENTRY *e) {
     sock_release(s, 1);
   } else {
     iws__sock *s = (iws__sock *)((char *)op - offsetof(iws__sock, wr));
+    /* A file transfer that sent nothing hit the end of a file truncated
+     * meanwhile: "again" would spin, so it is an error. */
+    if (status == 0 && bytes == 0 && s->wr_file) status = ERROR_HANDLE_EOF;
     iws__core_write_done(s->conn, status == 0 ? bytes : 0,
                          status == 0 ? 0 : (int)status);
     sock_release(s, 1);
@@ -475,6 +517,7 @@ static void io_main(void *arg) {
 
 static int load_extensions(iws__be *be, char *err, size_t errlen) {
   GUID accept_guid = WSAID_ACCEPTEX, addrs_guid = WSAID_GETACCEPTEXSOCKADDRS;
+  GUID transmit_guid = WSAID_TRANSMITFILE;
   DWORD bytes = 0;
   if (WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
                &accept_guid, sizeof(accept_guid), &be->accept_ex,
@@ -482,8 +525,12 @@ static int load_extensions(iws__be *be, char *err, size_t errlen) {
       WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
                &addrs_guid,
                sizeof(addrs_guid), &be->get_sockaddrs,
-               sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0) {
-    snprintf(err, errlen, "AcceptEx is not available (error %d)",
+               sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0 ||
+      WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
+               &transmit_guid, sizeof(transmit_guid), &be->transmit_file,
+               sizeof(be->transmit_file), &bytes, NULL, NULL) != 0) {
+    snprintf(err, errlen,
+             "AcceptEx or TransmitFile is not available (error %d)",
              WSAGetLastError());
     return IWS_E_SYSTEM;
   }
