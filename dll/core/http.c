@@ -418,7 +418,8 @@ static void send_response(iws__conn *c, iws_http_response *r,
   if (c->state != IWS__CLOSED && !c->tcp_closing) {
     if (close)
       iws__conn_http_finish_locked(c);
-    else if (!h->buffered && s->rc.http_keepalive_ms)
+    else if (!from_strand && !h->buffered && s->rc.http_keepalive_ms)
+      /* (the strand arms it itself once its buffer is empty: run) */
       iws__conn_timer_set(c, IWS__T_HIDLE, s->rc.http_keepalive_ms);
     if (!from_strand) kick_locked(c);
   }
@@ -751,6 +752,7 @@ static int step(iws__conn *c) {
 /* Strand: answers what the buffer holds, as far as the order allows. */
 static void run(iws__conn *c) {
   iws__http_conn *h = c->http;
+  int idle;
   for (;;) {
     int blocked;
     iws__mutex_lock(&c->lock);
@@ -774,6 +776,10 @@ static void run(iws__conn *c) {
   }
   iws__mutex_lock(&c->lock);
   h->buffered = h->in.len > h->off;
+  idle = !h->buffered && !h->current && !h->closing &&
+         c->state == IWS__HANDSHAKE && !c->tcp_closing;
+  if (idle && c->server->rc.http_keepalive_ms)
+    iws__conn_timer_set(c, IWS__T_HIDLE, c->server->rc.http_keepalive_ms);
   iws__mutex_unlock(&c->lock);
 }
 
