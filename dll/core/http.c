@@ -381,10 +381,12 @@ static void send_response(iws__conn *c, iws_http_response *r,
     return;
   }
   if (iws__conn_push_locked(c, chunk) != 0) {
+    iws__chunk_unref(chunk);
     if (h->current == r) h->current = NULL;
     iws__mutex_unlock(&c->lock);
     return;
   }
+  iws__chunk_unref(chunk); /* the queue holds its own reference */
   iws__atomic_add64_relaxed(&s->st_http_requests, 1);
   if (r->refused) iws__atomic_add64_relaxed(&s->st_http_refused, 1);
   if (r->file) {
@@ -752,6 +754,7 @@ static int step(iws__conn *c) {
 /* Strand: answers what the buffer holds, as far as the order allows. */
 static void run(iws__conn *c) {
   iws__http_conn *h = c->http;
+  uint32_t turn = 0;
   int idle;
   for (;;) {
     int blocked;
@@ -760,8 +763,16 @@ static void run(iws__conn *c) {
               c->tcp_closing || c->state != IWS__HANDSHAKE;
     h->buffered = h->in.len > h->off;
     if (h->current && h->buffered) hold_locked(c);
+    if (!blocked && h->buffered && turn >= c->server->rc.http_max_pipelined) {
+      /* Enough for one turn: yield the thread to other connections and
+       * come back (reading pauses and resumes at once). */
+      hold_locked(c);
+      kick_locked(c);
+      blocked = 1;
+    }
     iws__mutex_unlock(&c->lock);
     if (blocked || !step(c)) break;
+    turn++;
   }
   if (h->upgraded) return;
   /* Keep the buffer compact: consumed bytes go. */

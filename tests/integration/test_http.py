@@ -318,6 +318,10 @@ def test_pipelining_keeps_order_with_deferred_answers(server):
 def test_pipelining_beyond_the_limit(start_server):
     server = start_server(http_max_pipelined=2)
     with RawClient(server.port) as c:
+        # answered two per turn: the connection yields and comes back
+        c.send(b"".join(get(server.port, f"/echo?i={i}") for i in range(40)))
+        for i in range(40):
+            assert json.loads(read_response(c).body)["query"] == f"i={i}"
         c.send(b"".join(get(server.port, f"/defer?ms=5&tag=q{i}") for i in range(20)))
         for i in range(20):
             assert read_response(c).body == f"deferred q{i}".encode()
