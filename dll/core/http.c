@@ -84,6 +84,7 @@ typedef struct iws__http_conn {
   /* under conn->lock */
   iws_http_response *current; /* answered but not yet queued (deferred) */
   uint32_t dispatching;       /* a callback runs */
+  uint32_t reading;           /* a request is being read (IWS__T_HREQ) */
   uint32_t closing;           /* the last response was queued */
   uint32_t buffered;          /* bytes of a next request wait */
   uint32_t counted;           /* in st_http_current */
@@ -262,7 +263,7 @@ static iws__chunk *build(iws_http_response *r, int close) {
   int no_body = no_body_status(status);
   uint64_t blen = r->file ? r->file_len : r->body.len;
   int send_body = !no_body && !r->head_only && !r->file && r->body.len;
-  char line[160];
+  char line[REASON_MAX + 64]; /* the status line fits whole */
   char date[32];
   iws__bytes out;
   iws__chunk *chunk;
@@ -644,7 +645,10 @@ static int step(iws__conn *c) {
     if (!avail) return 0;
     if (!h->timing && s->rc.http_request_timeout_ms) {
       h->timing = 1;
+      iws__mutex_lock(&c->lock);
+      h->reading = 1;
       iws__conn_timer_set(c, IWS__T_HREQ, s->rc.http_request_timeout_ms);
+      iws__mutex_unlock(&c->lock);
     }
     if (h->scan == 0 && (p[0] == '\r' || p[0] == '\n')) {
       /* RFC 9112 2.2: empty lines before a request are ignored. */
@@ -744,7 +748,10 @@ static int step(iws__conn *c) {
   /* A whole request. */
   if (h->timing) {
     h->timing = 0;
+    iws__mutex_lock(&c->lock);
+    h->reading = 0; /* a timer already on its way finds nothing to do */
     iws__conn_timer_clear(c, IWS__T_HREQ);
+    iws__mutex_unlock(&c->lock);
   }
   dispatch(c);
   reset_request(h);
@@ -859,7 +866,7 @@ void iws__http_timer(iws__conn *c, int which) {
   }
   switch (which) {
   case IWS__T_HREQ:
-    if (lib && !h->current && !h->dispatching) {
+    if (lib && h->reading && !h->current && !h->dispatching) {
       h->current = lib;
       action = 1;
     }
