@@ -640,14 +640,13 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
     ++g_defer_running;
     bool started = pt::start_detached([d, ms, status, tag]() {
       pt::sleep_ms(static_cast<unsigned>(ms));
-      int32_t rc;
       try {
         d->status(status);
         d->body("deferred " + tag);
-        rc = d->send();
-      } catch (const iocpws::error &e) {
-        rc = e.code();
+      } catch (const iocpws::error &) {
+        // too late (the library answered 503): send() says so
       }
+      int32_t rc = d->send();
       emit("HTTP_SEND %s %d", tag.c_str(), static_cast<int>(rc));
       --g_defer_running;
     });

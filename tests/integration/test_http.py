@@ -22,18 +22,6 @@ from iws_helpers import OP_TEXT, RawClient, handshake_request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.fixture(autouse=True)
-def _http_routes_needed():
-    """These tests need the test server's HTTP routes (on_http_request).
-    ws_test_server has them; the C++ wrapper's cpp_test_server gets them
-    with the wrapper's HTTP support (issue 7, bindings part): until then,
-    and only for that server, the tests are reported as skipped."""
-    name = os.path.basename(os.environ.get("IWS_TEST_SERVER", ""))
-    if name.startswith("cpp_test_server"):
-        pytest.skip("cpp_test_server has no HTTP routes yet: the C++ wrapper "
-                    "lacks on_http_request (issue 7, bindings part)")
-
-
 def error_code(name):
     """An IWS_E_* value from the public header (the test server prints
     return codes as numbers)."""
