@@ -16,6 +16,7 @@ PACKAGES=(
   nodejs npm
   libwebsockets-dev
   procps
+  curl
   fpc
 )
 

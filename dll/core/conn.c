@@ -1316,6 +1316,16 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     refuse(c, 500, "out of memory");
     return;
   }
+  if (old == 0 && (c->inbuf.data[0] == '\r' || c->inbuf.data[0] == '\n')) {
+    /* RFC 9112 2.2: empty lines before a request line are ignored. */
+    size_t skip = 0;
+    while (skip < c->inbuf.len &&
+           (c->inbuf.data[skip] == '\r' || c->inbuf.data[skip] == '\n'))
+      skip++;
+    memmove(c->inbuf.data, c->inbuf.data + skip, c->inbuf.len - skip);
+    c->inbuf.len -= skip;
+    if (!c->inbuf.len) return;
+  }
   end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
   if (!end) {
     if (iws__http_early_status(c->inbuf.data, c->inbuf.len,

@@ -84,6 +84,7 @@ typedef struct iws__http_conn {
   /* under conn->lock */
   iws_http_response *current; /* answered but not yet queued (deferred) */
   uint32_t dispatching;       /* a callback runs */
+  uint32_t reading;           /* a request is being read (IWS__T_HREQ) */
   uint32_t closing;           /* the last response was queued */
   uint32_t buffered;          /* bytes of a next request wait */
   uint32_t counted;           /* in st_http_current */
@@ -281,7 +282,7 @@ static iws__chunk *build(iws_http_response *r, int close) {
   int no_body = no_body_status(status);
   uint64_t blen = r->file ? r->file_len : r->body.len;
   int send_body = !no_body && !r->head_only && !r->file && r->body.len;
-  char line[160];
+  char line[REASON_MAX + 64]; /* the status line fits whole */
   char date[32];
   iws__bytes out;
   iws__chunk *chunk;
@@ -400,10 +401,12 @@ static void send_response(iws__conn *c, iws_http_response *r,
     return;
   }
   if (iws__conn_push_locked(c, chunk) != 0) {
+    iws__chunk_unref(chunk);
     if (h->current == r) h->current = NULL;
     iws__mutex_unlock(&c->lock);
     return;
   }
+  iws__chunk_unref(chunk); /* the queue holds its own reference */
   iws__atomic_add64_relaxed(&s->st_http_requests, 1);
   if (r->refused) iws__atomic_add64_relaxed(&s->st_http_refused, 1);
   if (r->file) {
@@ -437,7 +440,8 @@ static void send_response(iws__conn *c, iws_http_response *r,
   if (c->state != IWS__CLOSED && !c->tcp_closing) {
     if (close)
       iws__conn_http_finish_locked(c);
-    else if (!h->buffered && s->rc.http_keepalive_ms)
+    else if (!from_strand && !h->buffered && s->rc.http_keepalive_ms)
+      /* (the strand arms it itself once its buffer is empty: run) */
       iws__conn_timer_set(c, IWS__T_HIDLE, s->rc.http_keepalive_ms);
     if (!from_strand) kick_locked(c);
   }
@@ -660,7 +664,10 @@ static int step(iws__conn *c) {
     if (!avail) return 0;
     if (!h->timing && s->rc.http_request_timeout_ms) {
       h->timing = 1;
+      iws__mutex_lock(&c->lock);
+      h->reading = 1;
       iws__conn_timer_set(c, IWS__T_HREQ, s->rc.http_request_timeout_ms);
+      iws__mutex_unlock(&c->lock);
     }
     if (h->scan == 0 && (p[0] == '\r' || p[0] == '\n')) {
       /* RFC 9112 2.2: empty lines before a request are ignored. */
@@ -760,7 +767,10 @@ static int step(iws__conn *c) {
   /* A whole request. */
   if (h->timing) {
     h->timing = 0;
+    iws__mutex_lock(&c->lock);
+    h->reading = 0; /* a timer already on its way finds nothing to do */
     iws__conn_timer_clear(c, IWS__T_HREQ);
+    iws__mutex_unlock(&c->lock);
   }
   dispatch(c);
   reset_request(h);
@@ -770,6 +780,8 @@ static int step(iws__conn *c) {
 /* Strand: answers what the buffer holds, as far as the order allows. */
 static void run(iws__conn *c) {
   iws__http_conn *h = c->http;
+  uint32_t turn = 0;
+  int idle;
   for (;;) {
     int blocked;
     iws__mutex_lock(&c->lock);
@@ -777,8 +789,16 @@ static void run(iws__conn *c) {
               c->tcp_closing || c->state != IWS__HANDSHAKE;
     h->buffered = h->in.len > h->off;
     if (h->current && h->buffered) hold_locked(c);
+    if (!blocked && h->buffered && turn >= c->server->rc.http_max_pipelined) {
+      /* Enough for one turn: yield the thread to other connections and
+       * come back (reading pauses and resumes at once). */
+      hold_locked(c);
+      kick_locked(c);
+      blocked = 1;
+    }
     iws__mutex_unlock(&c->lock);
     if (blocked || !step(c)) break;
+    turn++;
   }
   if (h->upgraded) return;
   /* Keep the buffer compact: consumed bytes go. */
@@ -793,6 +813,10 @@ static void run(iws__conn *c) {
   }
   iws__mutex_lock(&c->lock);
   h->buffered = h->in.len > h->off;
+  idle = !h->buffered && !h->current && !h->closing &&
+         c->state == IWS__HANDSHAKE && !c->tcp_closing;
+  if (idle && c->server->rc.http_keepalive_ms)
+    iws__conn_timer_set(c, IWS__T_HIDLE, c->server->rc.http_keepalive_ms);
   iws__mutex_unlock(&c->lock);
 }
 
@@ -861,7 +885,7 @@ void iws__http_timer(iws__conn *c, int which) {
   }
   switch (which) {
   case IWS__T_HREQ:
-    if (lib && !h->current && !h->dispatching) {
+    if (lib && h->reading && !h->current && !h->dispatching) {
       h->current = lib;
       action = 1;
     }
