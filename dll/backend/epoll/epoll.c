@@ -286,7 +286,10 @@ static ssize_t sendfile_nosigpipe(int out, int in, off_t *off, size_t len) {
     n = sendfile(out, in, off, len);
   } while (n < 0 && errno == EINTR);
   err = errno;
-  if (n < 0 && err == EPIPE && !was_pending) {
+  /* Also after a partial count: the kernel may raise SIGPIPE for the part
+   * it could not send and still report the bytes it did. */
+  if (!was_pending && sigpending(&pending) == 0 &&
+      sigismember(&pending, SIGPIPE)) {
     struct timespec zero = {0, 0};
     while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
     }
