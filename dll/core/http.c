@@ -40,6 +40,10 @@
 #define RESP_MAGIC 0x69776872u /* "iwhr" */
 #define REASON_MAX 256
 #define HEADERS_MAX (64 * 1024) /* response header bytes set by the caller */
+/* Output not yet written above which no further request is answered (a
+ * client that pipelines without reading gets no unbounded queue): reading
+ * waits, and the strand looks again every tick until it has drained. */
+#define OUTPUT_HIGH (1024 * 1024)
 
 enum { PH_HEAD, PH_BODY, PH_CHUNKED };
 
@@ -778,10 +782,17 @@ static int step(iws__conn *c) {
 }
 
 /* Strand: answers what the buffer holds, as far as the order allows. */
+/* Under c->lock: bytes queued and not yet written (TLS: plaintext not yet
+ * encrypted plus ciphertext not yet written). */
+static uint64_t output_locked(const iws__conn *c) {
+  return c->queued_bytes + (c->tls_out.len - c->tls_out_off) +
+         c->tls_pend.len;
+}
+
 static void run(iws__conn *c) {
   iws__http_conn *h = c->http;
   uint32_t turn = 0;
-  int idle;
+  int idle, retry = 0;
   for (;;) {
     int blocked;
     iws__mutex_lock(&c->lock);
@@ -789,6 +800,11 @@ static void run(iws__conn *c) {
               c->tcp_closing || c->state != IWS__HANDSHAKE;
     h->buffered = h->in.len > h->off;
     if (h->current && h->buffered) hold_locked(c);
+    if (!blocked && h->buffered && output_locked(c) > OUTPUT_HIGH) {
+      /* The client does not read its answers: wait for them to drain. */
+      hold_locked(c);
+      blocked = retry = 1;
+    }
     if (!blocked && h->buffered && turn >= c->server->rc.http_max_pipelined) {
       /* Enough for one turn: yield the thread to other connections and
        * come back (reading pauses and resumes at once). */
@@ -800,6 +816,7 @@ static void run(iws__conn *c) {
     if (blocked || !step(c)) break;
     turn++;
   }
+  if (retry) iws__conn_timer_set(c, IWS__T_HKICK, 1);
   if (h->upgraded) return;
   /* Keep the buffer compact: consumed bytes go. */
   if (h->off == h->in.len) {

@@ -13,6 +13,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import time
 
 import pytest
@@ -325,6 +326,26 @@ def test_pipelining_beyond_the_limit(start_server):
         c.send(b"".join(get(server.port, f"/defer?ms=5&tag=q{i}") for i in range(20)))
         for i in range(20):
             assert read_response(c).body == f"deferred q{i}".encode()
+
+
+def test_pipelining_client_that_does_not_read(server):
+    # 300 answers of 20 KB (6 MB) asked for at once, read only later: the
+    # server stops answering (and reading) while its output is backed up,
+    # then goes on as the client reads - every answer arrives, in order.
+    n, size = 300, 20000
+    # (a small receive window: the server's output backs up at once)
+    with RawClient(server.port, timeout=30, rcvbuf=16384) as c:
+        c.sock.settimeout(30)
+        sender = threading.Thread(
+            target=c.send,
+            args=(b"".join(get(server.port, f"/big?n={size}&i={i}") for i in range(n)),))
+        sender.start()
+        time.sleep(0.5)
+        for i in range(n):
+            r = read_response(c, timeout=30)
+            assert r.status == 200 and len(r.body) == size, i
+        sender.join(30)
+        assert not sender.is_alive()
 
 
 def test_pipelined_bodies_split_anywhere(server):
