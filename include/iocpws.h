@@ -41,12 +41,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define IWS_VERSION_MAJOR 0
-#define IWS_VERSION_MINOR 4
+#define IWS_VERSION_MINOR 5
 #define IWS_VERSION_PATCH 0
 /* X*1000000 + Y*1000 + Z, as returned by iws_version(). */
 #define IWS_VERSION_NUMBER \
   (IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 + IWS_VERSION_PATCH)
-#define IWS_VERSION_STRING "0.4.0"
+#define IWS_VERSION_STRING "0.5.0"
 /* Bumped only when an existing declaration changes incompatibly. A caller
  * passes this to iws_create(); a library with another ABI refuses it. */
 #define IWS_ABI_VERSION 1
@@ -259,7 +259,9 @@ typedef void(IWS_CALLBACK *iws_on_log_fn)(iws_server *server, int32_t level,
  * request that is not an upgrade is answered 404 (or from the document
  * root). The connection id is the HTTP connection's (iws_conn_peer works
  * on it; sends of WebSocket messages to it return IWS_E_NO_CONNECTION);
- * keep-alive requests on one connection share it. */
+ * keep-alive requests on one connection share it. Plain HTTP connections
+ * get no on_connect and no on_disconnect (a later WebSocket upgrade on the
+ * same connection does, as usual). See "HTTP" below. */
 typedef void(IWS_CALLBACK *iws_on_http_request_fn)(iws_server *server,
                                                    iws_conn_id id,
                                                    iws_request *request,
@@ -445,10 +447,16 @@ typedef struct iws_callbacks {
                                            answered 503 by the library, and
                                            the late iws_http_send returns
                                            IWS_E_TIMEOUT                    */
-#define IWS_OPT_HTTP_MAX_PIPELINED 55   /* [16] 1..1024: requests read ahead
-                                           on one connection while earlier
-                                           ones are unanswered; beyond it
-                                           reading pauses                   */
+#define IWS_OPT_HTTP_MAX_PIPELINED 55   /* [16] 1..1024: pipelined requests
+                                           one connection has answered in
+                                           one turn: beyond it, with more
+                                           buffered, the connection yields
+                                           its thread to others and comes
+                                           back (reading pauses and
+                                           resumes). Requests behind an
+                                           unanswered (deferred) one wait
+                                           as read-ahead bytes; reading
+                                           pauses until it is sent          */
 
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;
@@ -491,17 +499,29 @@ typedef struct iws_callbacks {
 
 /* HTTP strings, Since 0.5. */
 #define IWS_OPT_HTTP_DOCUMENT_ROOT 10050 /* [""] "" = no static files; else
-                                      a directory: GET and HEAD requests for
-                                      files under it are answered from it
-                                      (before on_http_request), with
-                                      Content-Type from the extension,
-                                      Last-Modified/If-Modified-Since and
-                                      Range. Paths that leave the root
-                                      (.., %2e%2e, absolute paths, symlinks
-                                      pointing outside) are refused with 404 */
-#define IWS_OPT_HTTP_INDEX_FILE 10051 /* ["index.html"] served for a
-                                      request of a directory under the
-                                      document root; "" = none (404)        */
+                                      a directory (iws_start fails with
+                                      IWS_E_FILE if it is not one): GET and
+                                      HEAD requests for files under it are
+                                      answered from it before
+                                      on_http_request, as iws_http_serve_file
+                                      does. A directory asked without its
+                                      '/' gets 301 to path + "/" (query
+                                      kept); with it, its index file.
+                                      Paths that could leave the root are
+                                      refused with 404: ".." segments (also
+                                      %2e%2e), backslashes, control bytes,
+                                      on Windows ':' and segments ending in
+                                      '.' or ' ', and any path whose real
+                                      location (symlinks and junctions
+                                      resolved) is outside the root; a
+                                      symlink that stays inside is served.
+                                      Missing files, directories without an
+                                      index and other methods go on to
+                                      on_http_request (default 404) */
+#define IWS_OPT_HTTP_INDEX_FILE 10051 /* ["index.html"] the file served for
+                                      a request of a directory under the
+                                      document root (a plain name, no '/');
+                                      "" = none (404)                       */
 
 /* ------------------------------------------------------------------------ */
 /* Library                                                                   */
@@ -856,9 +876,10 @@ IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
 IWS_API const char *IWS_CALL iws_request_method(const iws_request *request);
 
 /* Since 0.5. The path part of the target, percent-decoded, e.g. "/a b/c"
- * for "/a%20b/c?x=1" (Indy's Document). A target whose path decodes to a
- * NUL byte or is not a path ("*", absolute-form) is refused with 400
- * before any callback. */
+ * for "/a%20b/c?x=1" (Indy's Document; '+' stays '+'). A target that is
+ * not a path ("*", absolute-form), has a bad %-escape in its path, or
+ * decodes to a NUL byte is refused with 400 before any callback. NULL in
+ * on_connect (WebSocket requests are not decoded). */
 IWS_API const char *IWS_CALL iws_request_document(const iws_request *request);
 
 /* Since 0.5. The query after '?', not decoded, "" if none. */
@@ -866,9 +887,11 @@ IWS_API const char *IWS_CALL iws_request_query(const iws_request *request);
 
 /* Since 0.5. The decoded parameters (Indy's Params): name=value pairs from
  * the query, then, for a body of type application/x-www-form-urlencoded,
- * from the body; '+' and %XX decoded. *name and *value are NUL-terminated
- * (a parameter without '=' has value ""). Returns IWS_OK or
- * IWS_E_INVALID_ARG (index out of range). */
+ * from the body; '+' and %XX decoded (a malformed escape is kept as is; a
+ * parameter that decodes to a NUL byte makes the request a 400). Empty
+ * pieces ("a&&b") are skipped. *name and *value are NUL-terminated (a
+ * parameter without '=' has value ""). Returns IWS_OK or
+ * IWS_E_INVALID_ARG (index out of range). None in on_connect. */
 IWS_API uint32_t IWS_CALL iws_request_param_count(const iws_request *request);
 IWS_API int32_t IWS_CALL iws_request_param_at(const iws_request *request,
                                               uint32_t index,
@@ -889,24 +912,60 @@ IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
 /* HTTP (Since 0.5)                                                          */
 /* ------------------------------------------------------------------------ */
 /* The listening port(s) also serve HTTP/1.1: a request that is not a
- * WebSocket upgrade is answered from IWS_OPT_HTTP_DOCUMENT_ROOT or by
- * on_http_request. Keep-alive and pipelining follow RFC 9112: responses
- * leave in request order; HTTP/1.0 closes after one response unless it
- * asked for keep-alive. HEAD gets GET's headers without the body. Requests
- * the library refuses before any callback: 400 malformed, 408 too slow,
- * 413 body too large, 414 target too long, 431 head too large, 501 unknown
- * Transfer-Encoding, 505 not HTTP/1.x. A WebSocket upgrade may follow
- * plain requests on the same connection.
+ * WebSocket upgrade (no "Upgrade: websocket") is answered from
+ * IWS_OPT_HTTP_DOCUMENT_ROOT or by on_http_request; an upgrade takes the
+ * WebSocket path exactly as before 0.5, also after plain requests on the
+ * same connection (its 101 follows their responses).
+ *
+ * Keep-alive and pipelining follow RFC 9112. The requests of one
+ * connection reach on_http_request one at a time, in order: the next one
+ * only after the previous response was sent (a deferred one: by
+ * iws_http_send, or the 503 of IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS), so
+ * responses leave in request order and handlers of one connection never
+ * overlap. Pipelined requests wait meanwhile as read-ahead bytes; while a
+ * deferred response is outstanding and more requests are buffered,
+ * reading pauses. HTTP/1.1 connections stay open unless the client or the
+ * response says "Connection: close"; HTTP/1.0 closes after one response
+ * unless it asked for keep-alive; an idle connection closes after
+ * IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS. Bodies: Content-Length or chunked
+ * (extensions and trailers are read and ignored), up to
+ * IWS_OPT_HTTP_MAX_BODY_SIZE; "Expect: 100-continue" is answered
+ * "100 Continue" before the body is read (or 413 at once). HEAD gets GET's
+ * headers (Content-Length included) without the body. Empty lines before
+ * a request line are ignored.
+ *
+ * Requests the library refuses before any callback, then closes the
+ * connection (after the responses before it): 400 malformed (also: no Host
+ * in HTTP/1.1, Content-Length together with Transfer-Encoding, differing
+ * or malformed lengths, Transfer-Encoding in HTTP/1.0, a bad chunk), 408
+ * head and body not in within IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, 413 body
+ * too large, 414 target longer than IWS_OPT_HTTP_MAX_URI_LENGTH (seen
+ * from the request line alone), 431 head over IWS_OPT_MAX_HANDSHAKE_SIZE
+ * or too many header lines, 501 a transfer coding other than "chunked",
+ * 505 not HTTP/1.x. The handshake timeout applies to the first request's
+ * head only; keep-alive connections then live by the HTTP timeouts.
  *
  * A response belongs to the library until on_http_request returns; the
- * callback fills it. If the callback called iws_http_defer, it belongs to
- * the caller afterwards, who must call iws_http_send exactly once, from any
- * thread; after iws_http_send (whatever it returns) the pointer is invalid.
- * The library writes Content-Length (or chunked framing for HTTP/1.1 when
- * the length is unknown), Date, Connection and, if absent, Content-Type
- * "text/html; charset=utf-8" for a body, and Server "iocpws".
+ * callback fills it, on its own thread. If the callback called
+ * iws_http_defer, it belongs to the caller afterwards, who fills it (from
+ * one thread at a time) and must call iws_http_send exactly once, from any
+ * thread; after that call (whatever it returns, except IWS_E_BAD_STATE
+ * for a response that was not deferred) the pointer is invalid. A deferred
+ * response outlives its connection and its server: after the client went
+ * away, after iws_stop and even after iws_destroy, iws_http_send only
+ * releases it and returns IWS_E_NO_CONNECTION. iws_stop does not wait for
+ * deferred responses: their connections are closed like every other.
+ *
+ * The library writes the status line (HTTP/1.1), Date and Server "iocpws"
+ * unless the caller added them, Content-Length (always: the length is
+ * known, as iws_http_set_body copies and a file has a size, so no chunked
+ * framing is ever sent), Content-Type "text/html; charset=utf-8" for a
+ * non-empty body unless set, and Connection (close, or keep-alive for an
+ * HTTP/1.0 client that asked for it). 1xx, 204 and 304 responses carry no
+ * body and no Content-Length. A response left untouched (no status, body
+ * or file) is 404 with a short text.
  * Calls on a response return IWS_E_INVALID_ARG for NULL or bad arguments
- * and IWS_E_BAD_STATE once it was sent. */
+ * and IWS_E_BAD_STATE once it was handed over for sending. */
 
 /* The status (100..599, not 101) and reason phrase (NULL = the standard
  * one, e.g. "Not Found"). Default: 200 once a body or file is set. */
@@ -914,11 +973,13 @@ IWS_API int32_t IWS_CALL iws_http_set_status(iws_http_response *response,
                                              int32_t status,
                                              const char *reason);
 
-/* Adds a header. name must be a token, value must not hold CR, LF or NUL
- * (IWS_E_INVALID_ARG). Content-Length and Transfer-Encoding are the
- * library's (IWS_E_INVALID_ARG); "Connection: close" makes the library
- * close the connection after this response. Several calls with one name
- * send several lines (e.g. Set-Cookie). */
+/* Adds a header. name must be a token (RFC 9110), value must not hold CR,
+ * LF, NUL or another control character but TAB (IWS_E_INVALID_ARG); at
+ * most 64 KiB of headers. Content-Length and Transfer-Encoding are the
+ * library's (IWS_E_INVALID_ARG). Connection is the library's too: it is
+ * not sent as given, but a value with "close" makes the library close the
+ * connection after this response. Several calls with one name send
+ * several lines (e.g. Set-Cookie). */
 IWS_API int32_t IWS_CALL iws_http_add_header(iws_http_response *response,
                                              const char *name,
                                              const char *value);
@@ -928,26 +989,41 @@ IWS_API int32_t IWS_CALL iws_http_set_body(iws_http_response *response,
                                            const void *data,
                                            uint64_t length);
 
-/* Answers with a file (UTF-8 path): sent with sendfile on Linux and
- * TransmitFile on Windows (read and encrypted on TLS connections). Honours
- * the request's If-Modified-Since and Range (206/304/416), sets
- * Last-Modified and, unless set, Content-Type from the extension. Returns
- * IWS_OK; IWS_E_FILE if it cannot be opened or is not a regular file (the
- * response is then untouched: the caller may answer 404 itself). Replaces any body
- * set before. */
+/* Answers with a file (UTF-8 path, any location: no document-root check),
+ * sent without copies: sendfile on Linux, TransmitFile on Windows (read in
+ * 16 KiB records and encrypted on TLS connections; never held in memory
+ * whole). Sets Accept-Ranges, Last-Modified, a weak ETag (size-mtime) and,
+ * unless the response has one, Content-Type from the extension (text types
+ * with "; charset=utf-8"; application/octet-stream when unknown). For GET
+ * and HEAD it honours If-None-Match (304), else If-Modified-Since (304;
+ * the three date forms of RFC 9110); for GET, Range "bytes=a-b", "a-" or
+ * "-n" (206 with Content-Range; 416 whose Content-Range gives only the size
+ * when unsatisfiable; several ranges or a malformed one: the whole file,
+ * 200) and If-Range (a date equal to Last-Modified). The file is opened
+ * now; if it is truncated while being sent the connection is closed.
+ * Returns IWS_OK; IWS_E_FILE if it cannot be opened or is not a regular
+ * file (the response is then untouched: the caller may answer 404
+ * itself); IWS_E_INVALID_ARG for NULL or ""; IWS_E_BAD_STATE once sent.
+ * Replaces any body set before. */
 IWS_API int32_t IWS_CALL iws_http_serve_file(iws_http_response *response,
                                              const char *path);
 
 /* Inside on_http_request only: the response will be sent later with
- * iws_http_send (IWS_E_BAD_STATE elsewhere). Later requests pipelined on
- * the same connection wait for it. */
+ * iws_http_send (IWS_E_BAD_STATE elsewhere, or if already deferred).
+ * Later requests pipelined on the same connection wait for it. Calling
+ * iws_http_send before on_http_request returns is allowed: the response is
+ * then sent as the callback returns. */
 IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *response);
 
-/* Sends a deferred response and releases it. Any thread. Returns IWS_OK;
- * IWS_E_NO_CONNECTION (the client went away: nothing sent); IWS_E_TIMEOUT
- * (IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS passed: the library answered 503);
- * IWS_E_BAD_STATE (not deferred: the library sends it itself). In every
- * case the response is released. */
+/* Sends a deferred response and releases it. Any thread (also after
+ * iws_stop and iws_destroy: see above). Returns IWS_OK; IWS_E_NO_CONNECTION
+ * (the client went away, or the server stopped: nothing sent);
+ * IWS_E_TIMEOUT (IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS passed: the library
+ * answered 503 in its place, and the connection went on); in these cases
+ * the response is released. IWS_E_BAD_STATE: it was not deferred (or was
+ * sent already): the library still owns it and sends it itself when
+ * on_http_request returns - nothing is released. IWS_E_INVALID_ARG: NULL
+ * or not a response. */
 IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *response);
 
 /* ------------------------------------------------------------------------ */

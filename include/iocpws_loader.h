@@ -148,6 +148,27 @@ extern "C" {
     (const iws_request *request, uint32_t index))                              \
   X(int32_t, request_select_protocol,                                          \
     (iws_request * request, const char *protocol))                             \
+  X(const char *, request_method, (const iws_request *request))                \
+  X(const char *, request_document, (const iws_request *request))              \
+  X(const char *, request_query, (const iws_request *request))                 \
+  X(uint32_t, request_param_count, (const iws_request *request))               \
+  X(int32_t, request_param_at,                                                 \
+    (const iws_request *request, uint32_t index, const char **name,           \
+     const char **value))                                                      \
+  X(const char *, request_param,                                               \
+    (const iws_request *request, const char *name))                            \
+  X(int32_t, request_body,                                                     \
+    (const iws_request *request, const uint8_t **data, uint64_t *length))      \
+  X(int32_t, http_set_status,                                                  \
+    (iws_http_response * response, int32_t status, const char *reason))        \
+  X(int32_t, http_add_header,                                                  \
+    (iws_http_response * response, const char *name, const char *value))       \
+  X(int32_t, http_set_body,                                                    \
+    (iws_http_response * response, const void *data, uint64_t length))         \
+  X(int32_t, http_serve_file,                                                  \
+    (iws_http_response * response, const char *path))                          \
+  X(int32_t, http_defer, (iws_http_response * response))                       \
+  X(int32_t, http_send, (iws_http_response * response))                        \
   X(int32_t, get_stats, (iws_server * server, iws_stats *stats))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or

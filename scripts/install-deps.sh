@@ -16,7 +16,9 @@ PACKAGES=(
   nodejs npm
   libwebsockets-dev
   procps
+  curl
   fpc
+  chromium
 )
 
 missing=()
@@ -37,7 +39,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node's ws client for the integration tests, pinned by tests/package-lock.json.
+# Node's ws client for the integration tests and playwright-core (drives
+# Debian's chromium for the web tier), pinned by tests/package-lock.json.
 if [ -f tests/package.json ]; then
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 fi

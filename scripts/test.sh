@@ -33,18 +33,26 @@
 #                     library and through the loader; without 32-bit Wine
 #                     the cpp-win32 runtime part prints SKIPPED (its build
 #                     and import checks still run).
+#   web               the browser sample: build/web_chat_server serves
+#                     samples/web and its chat WebSocket on one port, and
+#                     headless Chromium (Debian's chromium, driven by
+#                     playwright-core from tests/package.json) opens the page
+#                     in two tabs that exchange messages (tests/web); fails,
+#                     never skips, when Chromium cannot run
+#   web-win64         the same browser test against build-win64's
+#                     web_chat_server.exe under Wine (Linux Chromium)
 #   fuzz              libFuzzer targets (tests/fuzz/run.sh, clang): replays
 #                     every corpus file, then fuzzes each target for
 #                     IWS_FUZZ_SECONDS (default 20) seconds
 #   tsan              ThreadSanitizer build (IWS_SANITIZE=thread): unit
 #                     test_api and test_lifecycle, then the thread-heavy
 #                     integration tests (load, faults, hostile clients, TLS,
-#                     worker-thread echo) against its ws_test_server; any
+#                     worker-thread echo, HTTP) against its ws_test_server; any
 #                     report fails the test (exit code 66 at quit)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 fuzz tsan"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 web web-win64 fuzz tsan"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -198,6 +206,28 @@ for tier in $TIERS; do
       REPORTS+=($(bash tests/cpp/run.sh --reports "$tier"))
       if [ "$tier" = cpp-win64 ]; then arch=x86_64; else arch=i686; fi
       cpp_windows_tier "$arch" "${tier#cpp-}" || note_failure "$tier" ;;
+    web)
+      REPORTS+=(web)
+      build build "${LINUX_BUILD[@]}" &&
+        IWS_WEB_SERVER="$ROOT/build/web_chat_server" "$PY" -m pytest -p no:cacheprovider -q \
+          "$ROOT/tests/web" --junitxml="$RESULTS/web.xml" || note_failure web ;;
+    web-win64)
+      REPORTS+=(web-win64)
+      if windows_dll x86_64 win64; then
+        export WINEPREFIX="$RESULTS/wineprefix-web-win64"
+        bash tests/wine/make-server-wrapper.sh --no-warm-up "$ROOT/build-win64/web_chat_server.exe" \
+          "$ROOT/build-win64/web_chat_server-wine" &&
+          bash tests/wine/run-exe.sh --prepare "$ROOT/build-win64/web_chat_server.exe" &&
+          IWS_WEB_SERVER="$ROOT/build-win64/web_chat_server-wine" IWS_WEB_SIGNALS=0 \
+            IWS_WEB_ROOT="Z:$(printf '%s' "$ROOT/samples/web" | tr / '\\')" \
+            "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/web" \
+            --junitxml="$RESULTS/web-win64.xml" || note_failure web-win64
+        "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+        rm -rf "$WINEPREFIX"
+        unset WINEPREFIX
+      else
+        note_failure web-win64
+      fi ;;
     tsan)
       REPORTS+=(tsan-unit tsan-integration)
       if build build-tsan "${TSAN_BUILD[@]}"; then
@@ -209,12 +239,13 @@ for tier in $TIERS; do
           "$ROOT/tests/integration/test_load.py" "$ROOT/tests/integration/test_faults.py" \
           "$ROOT/tests/integration/test_hostile.py" "$ROOT/tests/integration/test_tls.py" \
           "$ROOT/tests/integration/test_echo.py::test_echo_sizes" \
+          "$ROOT/tests/integration/test_http.py" \
           --junitxml="$RESULTS/tsan-integration.xml" || note_failure tsan-integration
       else
         note_failure tsan
       fi ;;
     fuzz)
-      REPORTS+=(fuzz-handshake fuzz-conn fuzz-tls fuzz-options)
+      REPORTS+=(fuzz-handshake fuzz-conn fuzz-tls fuzz-options fuzz-static)
       bash tests/fuzz/run.sh "${IWS_FUZZ_SECONDS:-20}" "$RESULTS" || note_failure fuzz ;;
     *)
       note_failure "unknown tier '$tier'" ;;

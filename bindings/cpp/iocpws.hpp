@@ -133,6 +133,7 @@ inline const char *code_name(int32_t code) noexcept {
     IOCPWS_NAME_(IWS_E_TOO_LONG)
     IOCPWS_NAME_(IWS_E_CHANNEL_NAME)
     IOCPWS_NAME_(IWS_E_UNSUPPORTED)
+    IOCPWS_NAME_(IWS_E_FILE)
     IOCPWS_NAME_(IWS_E_NO_CONNECTION)
     IOCPWS_NAME_(IWS_E_CLOSING)
     IOCPWS_NAME_(IWS_E_QUEUE_FULL)
@@ -232,6 +233,26 @@ struct deflate_options {
   uint64_t max_inflated_size = 0;
 };
 
+/// HTTP on the listening port(s), Since 0.5; the defaults are the library's
+/// (iocpws.h, IWS_OPT_HTTP_*). Requests that are not WebSocket upgrades are
+/// answered from document_root (GET/HEAD of a file under it) or by
+/// server::on_http_request; without either they get 404.
+struct http_options {
+  uint64_t max_body_size = 1u << 20;  ///< larger request bodies: 413
+  uint32_t max_uri_length = 8192;     ///< longer request-targets: 414
+  uint32_t request_timeout_ms = 30000;  ///< head + body within it, else 408
+  /// An idle keep-alive connection closes after it; 0 = one request each.
+  uint32_t keepalive_timeout_ms = 15000;
+  /// A deferred response not sent within it is answered 503; 0 = none.
+  uint32_t response_timeout_ms = 60000;
+  uint32_t max_pipelined = 16;  ///< requests read ahead on one connection
+  /// "" = no static files; else a directory served for GET/HEAD (before
+  /// on_http_request); paths leaving it are refused with 404.
+  std::string document_root;
+  /// Served for a request of a directory under document_root; "" = none.
+  std::string index_file = "index.html";
+};
+
 /// Server configuration; the defaults are the library's (iocpws.h, "Options";
 /// cpp_checks compares them). server's constructor and configure() apply
 /// every field, so a default-constructed options resets a server to the
@@ -299,6 +320,8 @@ struct options {
   std::string redis_url;
   std::string redis_prefix = "iws:";  ///< servers sharing it share channels
   uint32_t redis_reconnect_max_ms = 5000;  ///< backoff 100 ms doubling to it
+  /// HTTP on the same port (Since 0.5).
+  http_options http;
 };
 
 #ifdef IOCPWS_DYNAMIC
@@ -628,6 +651,239 @@ class request {
   iws_request *r_;
 };
 
+/// A plain HTTP request (not a WebSocket upgrade), handed to
+/// on_http_request and valid only during it (copy what you keep; a handler
+/// that answers later with http_response::defer copies what it needs
+/// first). Indy's TIdHTTPRequestInfo: method() = Command, document() =
+/// Document, query() = UnparsedParams, params() = Params. Since 0.5.
+class http_request {
+ public:
+  /// Wraps the library's request (the trampoline makes these).
+  explicit http_request(const iws_request *native) noexcept : r_(native) {}
+  /// The method as sent ("GET", "POST", ...; case-sensitive).
+  std::string method() const { return str(IOCPWS_C_(request_method)(r_)); }
+  /// The path, percent-decoded ("/a b" for "/a%20b?x=1").
+  std::string document() const {
+    return str(IOCPWS_C_(request_document)(r_));
+  }
+  /// The request-target as sent, not decoded ("/a%20b?x=1").
+  std::string path() const { return str(IOCPWS_C_(request_path)(r_)); }
+  /// The query after '?', not decoded ("" if none).
+  std::string query() const { return str(IOCPWS_C_(request_query)(r_)); }
+  /// The decoded parameters: the query's, then an
+  /// application/x-www-form-urlencoded body's, in order (names may repeat).
+  std::vector<std::pair<std::string, std::string> > params() const {
+    std::vector<std::pair<std::string, std::string> > all;
+    uint32_t n = IOCPWS_C_(request_param_count)(r_);
+    for (uint32_t i = 0; i < n; ++i) {
+      const char *name = nullptr;
+      const char *value = nullptr;
+      if (IOCPWS_C_(request_param_at)(r_, i, &name, &value) == IWS_OK)
+        all.push_back(std::make_pair(str(name), str(value)));
+    }
+    return all;
+  }
+  /// True when parameter `name` (case-sensitive) is present.
+  bool has_param(const std::string &name) const {
+    return IOCPWS_C_(request_param)(r_, name.c_str()) != nullptr;
+  }
+  /// The first value of parameter `name`, or fallback.
+  std::string param(const std::string &name,
+                    const std::string &fallback = std::string()) const {
+    const char *v = IOCPWS_C_(request_param)(r_, name.c_str());
+    return v ? v : fallback;
+  }
+  /// True when the client sent header `name` (case-insensitive).
+  bool has_header(const std::string &name) const {
+    return IOCPWS_C_(request_header)(r_, name.c_str()) != nullptr;
+  }
+  /// The header's (first) value, or fallback.
+  std::string header(const std::string &name,
+                     const std::string &fallback = std::string()) const {
+    const char *v = IOCPWS_C_(request_header)(r_, name.c_str());
+    return v ? v : fallback;
+  }
+  /// Every header as (name, value), in the order received.
+  std::vector<std::pair<std::string, std::string> > headers() const {
+    std::vector<std::pair<std::string, std::string> > all;
+    uint32_t n = IOCPWS_C_(request_header_count)(r_);
+    for (uint32_t i = 0; i < n; ++i) {
+      const char *name = nullptr;
+      const char *value = nullptr;
+      if (IOCPWS_C_(request_header_at)(r_, i, &name, &value) == IWS_OK)
+        all.push_back(std::make_pair(str(name), str(value)));
+    }
+    return all;
+  }
+  /// The body's bytes (chunked bodies joined; nullptr when empty) and size.
+  const uint8_t *body_data() const noexcept {
+    const uint8_t *d = nullptr;
+    uint64_t n = 0;
+    IOCPWS_C_(request_body)(r_, &d, &n);
+    return d;
+  }
+  std::size_t body_size() const noexcept {
+    const uint8_t *d = nullptr;
+    uint64_t n = 0;
+    IOCPWS_C_(request_body)(r_, &d, &n);
+    return static_cast<std::size_t>(n);
+  }
+  /// A copy of the body (bytes in a string; may hold NULs).
+  std::string body() const {
+    const uint8_t *d = nullptr;
+    uint64_t n = 0;
+    if (IOCPWS_C_(request_body)(r_, &d, &n) != IWS_OK || d == nullptr)
+      return std::string();
+    return std::string(reinterpret_cast<const char *>(d),
+                       static_cast<std::size_t>(n));
+  }
+  /// The library's request, for iws_request_* calls this wrapper lacks.
+  const iws_request *native_handle() const noexcept { return r_; }
+
+ private:
+  static std::string str(const char *p) { return p ? p : ""; }
+  const iws_request *r_;
+};
+
+/// What http_response and deferred_response share: the calls that fill the
+/// library's response. Each throws error: IWS_E_INVALID_ARG (a bad status,
+/// a header name that is no token, a value with CR/LF, Content-Length or
+/// Transfer-Encoding, which are the library's), IWS_E_BAD_STATE (already
+/// deferred or sent).
+class http_response_base {
+ public:
+  /// The status (100..599, not 101) and reason ("" = the standard one).
+  /// Without it a response with a body or file is 200, an untouched one 404.
+  void status(int code, const std::string &reason = std::string()) {
+    check(IOCPWS_C_(http_set_status)(live(), code,
+                                     reason.empty() ? nullptr : reason.c_str()),
+          "iws_http_set_status");
+  }
+  /// Adds a header line; several calls with one name send several lines.
+  /// Without Content-Type a body goes as "text/html; charset=utf-8".
+  void header(const std::string &name, const std::string &value) {
+    check(IOCPWS_C_(http_add_header)(live(), name.c_str(), value.c_str()),
+          "iws_http_add_header");
+  }
+  /// The body (copied; replaces a body or file set before).
+  void body(const void *data, std::size_t size) {
+    check(IOCPWS_C_(http_set_body)(live(), data, static_cast<uint64_t>(size)),
+          "iws_http_set_body");
+  }
+  void body(const std::string &bytes) { body(bytes.data(), bytes.size()); }
+  void body(const std::vector<uint8_t> &bytes) {
+    body(bytes.empty() ? nullptr : &bytes[0], bytes.size());
+  }
+  /// Answers with a file (UTF-8 path), honouring If-Modified-Since and
+  /// Range, Content-Type from the extension unless set. Returns false when
+  /// it cannot be opened or is no regular file (IWS_E_FILE: the response is
+  /// untouched, answer 404 yourself); throws error for other failures.
+  bool serve_file(const std::string &path) {
+    int32_t rc = IOCPWS_C_(http_serve_file)(live(), path.c_str());
+    if (rc == IWS_E_FILE) return false;
+    check(rc, "iws_http_serve_file");
+    return true;
+  }
+  /// The library's response (nullptr once deferred or sent).
+  iws_http_response *native_handle() const noexcept { return r_; }
+
+ protected:
+  explicit http_response_base(iws_http_response *r) noexcept : r_(r) {}
+  iws_http_response *live() const {
+    if (r_ == nullptr)
+      throw error(IWS_E_BAD_STATE,
+                  "iocpws: the HTTP response was deferred or already sent");
+    return r_;
+  }
+  static void check(int32_t rc, const char *call) {
+    impl::check_call(rc, call);
+  }
+  iws_http_response *r_;
+};
+
+/// A response whose sending was put off with http_response::defer: fill it
+/// and send() it from any thread, once. Move-only. Destroyed without
+/// send(), it answers 500 (never leaks the request, never leaves the
+/// client waiting). Owned by one thread at a time. Since 0.5.
+class deferred_response : public http_response_base {
+ public:
+  /// An empty one (nothing to send).
+  deferred_response() noexcept : http_response_base(nullptr) {}
+  explicit deferred_response(iws_http_response *r) noexcept
+      : http_response_base(r) {}
+  deferred_response(deferred_response &&o) noexcept
+      : http_response_base(o.r_) {
+    o.r_ = nullptr;
+  }
+  deferred_response &operator=(deferred_response &&o) noexcept {
+    if (this != &o) {
+      abandon();
+      r_ = o.r_;
+      o.r_ = nullptr;
+    }
+    return *this;
+  }
+  deferred_response(const deferred_response &) = delete;
+  deferred_response &operator=(const deferred_response &) = delete;
+  ~deferred_response() { abandon(); }
+
+  /// False once sent (or moved from).
+  explicit operator bool() const noexcept { return r_ != nullptr; }
+
+  /// Sends the response and releases it. Any thread. Returns IWS_OK;
+  /// IWS_E_NO_CONNECTION (the client went away), IWS_E_TIMEOUT
+  /// (http_options::response_timeout_ms passed: the library answered
+  /// 503). Throws error with IWS_E_BAD_STATE when already sent.
+  int32_t send() {
+    iws_http_response *r = live();
+    r_ = nullptr;
+    return IOCPWS_C_(http_send)(r);
+  }
+
+ private:
+  void abandon() noexcept {
+    if (r_ == nullptr) return;
+    iws_http_response *r = r_;
+    r_ = nullptr;
+    try {
+      IOCPWS_C_(http_set_status)(r, 500, nullptr);
+      IOCPWS_C_(http_set_body)(r, "Internal Server Error", 21);
+      IOCPWS_C_(http_add_header)(r, "Content-Type", "text/plain; charset=utf-8");
+      IOCPWS_C_(http_send)(r);
+    } catch (...) {
+      // only the run-time route can throw, and it is loaded by now
+    }
+  }
+};
+
+/// The response to fill in on_http_request (Indy's TIdHTTPResponseInfo:
+/// status() = ResponseNo, body() = ContentText/ContentStream, header() =
+/// CustomHeaders, serve_file() = ServeFile). Sent when the handler
+/// returns, unless defer() was called. Since 0.5.
+class http_response : public http_response_base {
+ public:
+  explicit http_response(iws_http_response *r) noexcept
+      : http_response_base(r), deferred_(false) {}
+  http_response(const http_response &) = delete;
+  http_response &operator=(const http_response &) = delete;
+  /// Puts the sending off: the returned object owns the response, may be
+  /// moved to another thread, filled there, and sent with send(). This
+  /// object is unusable afterwards (IWS_E_BAD_STATE). Later requests on the
+  /// same connection wait for it.
+  deferred_response defer() {
+    iws_http_response *r = live();
+    check(IOCPWS_C_(http_defer)(r), "iws_http_defer");
+    r_ = nullptr;
+    deferred_ = true;
+    return deferred_response(r);
+  }
+  /// True once defer() was called.
+  bool deferred() const noexcept { return deferred_; }
+
+ private:
+  bool deferred_;
+};
+
 /// The handler types (see server::on_connect and the others; they run on
 /// library threads).
 typedef std::function<int(const connection &, request &)> connect_handler;
@@ -640,6 +896,10 @@ typedef std::function<void(const connection &, const error &)> error_handler;
 typedef std::function<void(const connection &, std::exception_ptr)>
     exception_handler;
 typedef std::function<void(int level, const std::string &message)> log_handler;
+/// on_http_request's type (Since 0.5).
+typedef std::function<void(const connection &, const http_request &,
+                           http_response &)>
+    http_handler;
 /// broadcast_if's choice: true = this connection receives the message.
 typedef std::function<bool(const connection &)> filter;
 
@@ -655,6 +915,7 @@ struct state {
   error_handler on_error;
   exception_handler on_exception;
   log_handler on_log;
+  http_handler on_http_request;
   // Set when the server was destroyed inside one of its own handlers: the
   // handle could not be freed, so it and this state are kept, and no user
   // handler is called any more (see ~server).
@@ -762,6 +1023,30 @@ struct state {
     }
   }
 
+  static void IWS_CALLBACK http_cb(iws_server *s, iws_conn_id id,
+                                   iws_request *r, iws_http_response *resp,
+                                   void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load()) {
+      IOCPWS_C_(http_set_status)(resp, 503, nullptr);
+      return;
+    }
+    if (!st->on_http_request) return;  // untouched: the library answers 404
+    http_response res(resp);
+    try {
+      http_request req(r);
+      st->on_http_request(connection(s, id), req, res);
+    } catch (...) {
+      if (!res.deferred()) {
+        // whatever the handler set, the client learns it failed
+        IOCPWS_C_(http_set_status)(resp, 500, nullptr);
+        IOCPWS_C_(http_set_body)(resp, "Internal Server Error", 21);
+      }
+      st->report(connection(s, id), "on_http_request",
+                 std::current_exception());
+    }
+  }
+
   // Orphaning: drop every connection (allowed inside a callback).
   static int32_t IWS_CALLBACK drop_cb(iws_conn_id id, void *, void *context) {
     state *st = static_cast<state *>(context);
@@ -840,6 +1125,7 @@ class server {
     cb.on_disconnect = &impl::state::disconnect_cb;
     cb.on_error = &impl::state::error_cb;
     cb.on_log = &impl::state::log_cb;
+    cb.on_http_request = &impl::state::http_cb;
     iws_server *h = nullptr;
     impl::check_call(
         IOCPWS_C_(create)(IWS_ABI_VERSION, &cb, st_.get(), &h), "iws_create");
@@ -939,6 +1225,15 @@ class server {
     set_int(IWS_OPT_REDIS_RECONNECT_MAX_MS, o.redis_reconnect_max_ms);
     set_str(IWS_OPT_REDIS_PREFIX, o.redis_prefix);
     set_str(IWS_OPT_REDIS_URL, o.redis_url);
+    set_int(IWS_OPT_HTTP_MAX_BODY_SIZE,
+            static_cast<int64_t>(o.http.max_body_size));
+    set_int(IWS_OPT_HTTP_MAX_URI_LENGTH, o.http.max_uri_length);
+    set_int(IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, o.http.request_timeout_ms);
+    set_int(IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, o.http.keepalive_timeout_ms);
+    set_int(IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, o.http.response_timeout_ms);
+    set_int(IWS_OPT_HTTP_MAX_PIPELINED, o.http.max_pipelined);
+    set_str(IWS_OPT_HTTP_DOCUMENT_ROOT, o.http.document_root);
+    set_str(IWS_OPT_HTTP_INDEX_FILE, o.http.index_file);
   }
 
   /// Sets one option by number (IWS_OPT_* below 10000), for options this
@@ -1063,6 +1358,23 @@ class server {
   server &on_log(log_handler h) {
     settable();
     st_->on_log = std::move(h);
+    return *this;
+  }
+
+  /// on_http_request(connection, http_request, http_response&): a plain
+  /// HTTP request (not a WebSocket upgrade, not answered from
+  /// http_options::document_root) arrived whole. Fill the response; it is
+  /// sent when the handler returns, or later from any thread through
+  /// response.defer(). Runs on the connection's handler thread, like
+  /// on_message; the connection is the HTTP connection (peer() works; sends
+  /// of WebSocket messages to it throw IWS_E_NO_CONNECTION). If the handler
+  /// throws, the client gets 500 (unless it deferred: then the
+  /// deferred_response sends 500 when destroyed unsent) and the exception
+  /// goes to on_exception. Without it every such request gets 404. Since
+  /// 0.5.
+  server &on_http_request(http_handler h) {
+    settable();
+    st_->on_http_request = std::move(h);
     return *this;
   }
 

@@ -40,14 +40,14 @@ const
 
   { ---- versions ---------------------------------------------------------- }
   IWS_VERSION_MAJOR = 0;
-  IWS_VERSION_MINOR = 4;
+  IWS_VERSION_MINOR = 5;
   IWS_VERSION_PATCH = 0;
   IWS_VERSION_NUMBER = IWS_VERSION_MAJOR * 1000000 + IWS_VERSION_MINOR * 1000 +
     IWS_VERSION_PATCH;
   { Pascal identifiers ignore case, so the header's IWS_VERSION_STRING and
     IWS_ABI_VERSION would clash with the functions iws_version_string and
     iws_abi_version: these two constants carry a HEADER_ prefix. }
-  IWS_HEADER_VERSION_STRING = '0.4.0';
+  IWS_HEADER_VERSION_STRING = '0.5.0';
   IWS_HEADER_ABI_VERSION = 1;
 
   { ---- status codes ------------------------------------------------------ }
@@ -68,6 +68,8 @@ const
   { Since 0.4 }
   IWS_E_CHANNEL_NAME = -115;
   IWS_E_UNSUPPORTED = -116;
+  { Since 0.5 }
+  IWS_E_FILE = -117;
 
   IWS_E_NO_CONNECTION = -200;
   IWS_E_CLOSING = -201;
@@ -157,6 +159,13 @@ const
   IWS_OPT_DEFLATE_MAX_INFLATED_SIZE = 38;
   { Since 0.4: channels across servers through Redis }
   IWS_OPT_REDIS_RECONNECT_MAX_MS = 40;
+  { HTTP, Since 0.5 }
+  IWS_OPT_HTTP_MAX_BODY_SIZE = 50;
+  IWS_OPT_HTTP_MAX_URI_LENGTH = 51;
+  IWS_OPT_HTTP_REQUEST_TIMEOUT_MS = 52;
+  IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS = 53;
+  IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS = 54;
+  IWS_OPT_HTTP_MAX_PIPELINED = 55;
 
   IWS_OPT_BIND_ADDRESS = 10001;
   IWS_OPT_SUBPROTOCOLS = 10002;
@@ -173,6 +182,9 @@ const
   { Since 0.4 }
   IWS_OPT_REDIS_URL = 10040;
   IWS_OPT_REDIS_PREFIX = 10041;
+  { HTTP strings, Since 0.5 }
+  IWS_OPT_HTTP_DOCUMENT_ROOT = 10050;
+  IWS_OPT_HTTP_INDEX_FILE = 10051;
 
   IWS_ADDRESS_SIZE = 64;
 
@@ -180,6 +192,8 @@ type
   { Opaque handles (pointers to C structs the caller never looks into). }
   piws_server = type Pointer;
   piws_request = type Pointer;
+  { Since 0.5: the answer to one HTTP request (iws_http_*). }
+  piws_http_response = type Pointer;
   { A connection id: 64-bit, starts at 1, never reused; 0 is no connection. }
   iws_conn_id = UInt64;
   piws_conn_id = ^iws_conn_id;
@@ -200,6 +214,10 @@ type
   iws_on_log_fn = procedure(server: piws_server; level: Int32;
     message: PAnsiChar; user: Pointer);
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  { Since 0.5 }
+  iws_on_http_request_fn = procedure(server: piws_server; id: iws_conn_id;
+    request: piws_request; response: piws_http_response; user: Pointer);
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   iws_filter_fn = function(id: iws_conn_id; conn_user_data: Pointer;
     context: Pointer): Int32;
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -214,6 +232,8 @@ type
     on_disconnect: iws_on_disconnect_fn;
     on_error: iws_on_error_fn;
     on_log: iws_on_log_fn;
+    { Since 0.5 }
+    on_http_request: iws_on_http_request_fn;
   end;
 
   { Counters since iws_create: struct_size := SizeOf(iws_stats). }
@@ -236,6 +256,10 @@ type
     redis_out: UInt64;
     redis_in: UInt64;
     redis_connected: UInt64;
+    { Since 0.5: HTTP }
+    http_requests: UInt64;
+    http_refused: UInt64;
+    http_connections_current: UInt64;
   end;
 
   { Every iocpws error raised as an exception; Code is the IWS_E_* value. }
@@ -375,6 +399,42 @@ function iws_request_select_protocol(request: piws_request;
   protocol: PAnsiChar): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
+{ ---- plain HTTP requests (inside on_http_request; Since 0.5) ------------ }
+function iws_request_method(request: piws_request): PAnsiChar;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_request_document(request: piws_request): PAnsiChar;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_request_query(request: piws_request): PAnsiChar;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_request_param_count(request: piws_request): UInt32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_request_param_at(request: piws_request; index: UInt32;
+  out name: PAnsiChar; out value: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_request_param(request: piws_request; name: PAnsiChar): PAnsiChar;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_request_body(request: piws_request; out data: PByte;
+  out length: UInt64): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+
+{ ---- HTTP responses (Since 0.5) ------------------------------------------ }
+function iws_http_set_status(response: piws_http_response; status: Int32;
+  reason: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_http_add_header(response: piws_http_response; name,
+  value: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_http_set_body(response: piws_http_response; data: Pointer;
+  length: UInt64): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_http_serve_file(response: piws_http_response;
+  path: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_http_defer(response: piws_http_response): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_http_send(response: piws_http_response): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+
 { ---- statistics ---------------------------------------------------------- }
 function iws_get_stats(server: piws_server; stats: piws_stats): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -468,6 +528,19 @@ function iws_request_protocol_count; external IOCPWS_LIB name 'iws_request_proto
 function iws_request_protocol_at; external IOCPWS_LIB name 'iws_request_protocol_at';
 function iws_request_select_protocol; external IOCPWS_LIB name 'iws_request_select_protocol';
 function iws_get_stats; external IOCPWS_LIB name 'iws_get_stats';
+function iws_request_method; external IOCPWS_LIB name 'iws_request_method';
+function iws_request_document; external IOCPWS_LIB name 'iws_request_document';
+function iws_request_query; external IOCPWS_LIB name 'iws_request_query';
+function iws_request_param_count; external IOCPWS_LIB name 'iws_request_param_count';
+function iws_request_param_at; external IOCPWS_LIB name 'iws_request_param_at';
+function iws_request_param; external IOCPWS_LIB name 'iws_request_param';
+function iws_request_body; external IOCPWS_LIB name 'iws_request_body';
+function iws_http_set_status; external IOCPWS_LIB name 'iws_http_set_status';
+function iws_http_add_header; external IOCPWS_LIB name 'iws_http_add_header';
+function iws_http_set_body; external IOCPWS_LIB name 'iws_http_set_body';
+function iws_http_serve_file; external IOCPWS_LIB name 'iws_http_serve_file';
+function iws_http_defer; external IOCPWS_LIB name 'iws_http_defer';
+function iws_http_send; external IOCPWS_LIB name 'iws_http_send';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -528,10 +601,23 @@ type
     unsubscribe: function(server: piws_server; id: iws_conn_id; channel: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     publish: function(server: piws_server; channel: PAnsiChar; opcode: UInt32; data: Pointer; length: UInt64; exclude: piws_conn_id; exclude_count: UInt32; sent: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     conn_channels: function(server: piws_server; id: iws_conn_id; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_method: function(request: piws_request): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_document: function(request: piws_request): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_query: function(request: piws_request): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_param_count: function(request: piws_request): UInt32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_param_at: function(request: piws_request; index: UInt32; out name: PAnsiChar; out value: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_param: function(request: piws_request; name: PAnsiChar): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_body: function(request: piws_request; out data: PByte; out length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_set_status: function(response: piws_http_response; status: Int32; reason: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_add_header: function(response: piws_http_response; name, value: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_set_body: function(response: piws_http_response; data: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_serve_file: function(response: piws_http_response; path: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_defer: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_send: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 43;
+  IOCPWS_ENTRY_COUNT = 56;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -546,7 +632,12 @@ const
     'iws_request_header_at', 'iws_request_protocol_count',
     'iws_request_protocol_at', 'iws_request_select_protocol',
     'iws_get_stats',
-    'iws_subscribe', 'iws_unsubscribe', 'iws_publish', 'iws_conn_channels');
+    'iws_subscribe', 'iws_unsubscribe', 'iws_publish', 'iws_conn_channels',
+    'iws_request_method', 'iws_request_document', 'iws_request_query',
+    'iws_request_param_count', 'iws_request_param_at', 'iws_request_param',
+    'iws_request_body',
+    'iws_http_set_status', 'iws_http_add_header', 'iws_http_set_body',
+    'iws_http_serve_file', 'iws_http_defer', 'iws_http_send');
 
 var
   Api: TIocpWsApi;
@@ -769,6 +860,38 @@ begin Need; Result := Api.publish(server, channel, opcode, data, length, exclude
 function iws_conn_channels(server: piws_server; id: iws_conn_id;
   buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
 begin Need; Result := Api.conn_channels(server, id, buffer, size, needed); end;
+function iws_request_method(request: piws_request): PAnsiChar;
+begin Need; Result := Api.request_method(request); end;
+function iws_request_document(request: piws_request): PAnsiChar;
+begin Need; Result := Api.request_document(request); end;
+function iws_request_query(request: piws_request): PAnsiChar;
+begin Need; Result := Api.request_query(request); end;
+function iws_request_param_count(request: piws_request): UInt32;
+begin Need; Result := Api.request_param_count(request); end;
+function iws_request_param_at(request: piws_request; index: UInt32;
+  out name: PAnsiChar; out value: PAnsiChar): Int32;
+begin Need; Result := Api.request_param_at(request, index, name, value); end;
+function iws_request_param(request: piws_request; name: PAnsiChar): PAnsiChar;
+begin Need; Result := Api.request_param(request, name); end;
+function iws_request_body(request: piws_request; out data: PByte;
+  out length: UInt64): Int32;
+begin Need; Result := Api.request_body(request, data, length); end;
+function iws_http_set_status(response: piws_http_response; status: Int32;
+  reason: PAnsiChar): Int32;
+begin Need; Result := Api.http_set_status(response, status, reason); end;
+function iws_http_add_header(response: piws_http_response; name,
+  value: PAnsiChar): Int32;
+begin Need; Result := Api.http_add_header(response, name, value); end;
+function iws_http_set_body(response: piws_http_response; data: Pointer;
+  length: UInt64): Int32;
+begin Need; Result := Api.http_set_body(response, data, length); end;
+function iws_http_serve_file(response: piws_http_response;
+  path: PAnsiChar): Int32;
+begin Need; Result := Api.http_serve_file(response, path); end;
+function iws_http_defer(response: piws_http_response): Int32;
+begin Need; Result := Api.http_defer(response); end;
+function iws_http_send(response: piws_http_response): Int32;
+begin Need; Result := Api.http_send(response); end;
 
 {$endif IOCPWS_DYNAMIC}
 

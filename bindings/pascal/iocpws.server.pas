@@ -60,6 +60,9 @@ type
   EIocpWsLibrary = iocpws.lib.EIocpWsLibrary;
 
   TIocpWebSocketServer = class;
+  TIocpHTTPContext = class;
+  TIocpHTTPRequestInfo = class;
+  TIocpHTTPResponseInfo = class;
 
   { A list of connection ids. }
   TIocpWsIdArray = array of iws_conn_id;
@@ -169,6 +172,195 @@ type
     E: Exception) of object;
   TIocpWSHandshakeEvent = procedure(Connection: TIocpWSConnection;
     var Headers: TStringList) of object;
+
+  { ---- HTTP on the same port (Indy's TIdHTTPServer shapes) ------------- }
+
+  { HTTP header lines 'Name: value' (Indy's TIdHeaderList): Values[Name]
+    finds a header by name without regard to case and trims the value;
+    assigning Values[Name] replaces (or, with '', removes) the first line of
+    that name; AddValue adds one more line (Set-Cookie). }
+  TIocpHTTPHeaderList = class(TStringList)
+  private
+    function IndexOfHeader(const AName: string): Integer;
+    function GetHeaderValue(const AName: string): string;
+    procedure SetHeaderValue(const AName, AValue: string);
+  public
+    constructor Create;
+    procedure AddValue(const AName, AValue: string);
+    { The header names of the lines, in order. }
+    function HeaderName(Index: Integer): string;
+    function HeaderValue(Index: Integer): string;
+    property Values[const AName: string]: string read GetHeaderValue write SetHeaderValue;
+  end;
+
+  { Indy's AContext.Binding: the peer's address. }
+  TIocpHTTPBinding = class
+  private
+    FPeerIP: string;
+    FPeerPort: Integer;
+    FPort: Integer;
+  public
+    property PeerIP: string read FPeerIP;
+    property PeerPort: Integer read FPeerPort;
+    { The port the server listens on. }
+    property Port: Integer read FPort;
+  end;
+
+  { Indy's TIdContext for one HTTP request: which connection and peer.
+    Lives for one request (keep-alive requests on one connection get one
+    each, with the same ConnectionId). }
+  TIocpHTTPContext = class
+  private
+    FServer: TIocpWebSocketServer;
+    FConnectionId: iws_conn_id;
+    FBinding: TIocpHTTPBinding;
+    FData: TObject;
+  public
+    constructor Create;
+    destructor Destroy; override;
+    property Server: TIocpWebSocketServer read FServer;
+    { The engine's id of the HTTP connection. }
+    property ConnectionId: iws_conn_id read FConnectionId;
+    property Binding: TIocpHTTPBinding read FBinding;
+    { Yours for this request (not freed by the server). }
+    property Data: TObject read FData write FData;
+  end;
+
+  { Indy's TIdHTTPRequestInfo: a copy of the request, valid while the
+    handler runs (also on the main thread: nothing refers to the engine). }
+  TIocpHTTPRequestInfo = class
+  private
+    FCommand: string;
+    FDocument: string;
+    FURI: string;
+    FQueryParams: string;
+    FFormParams: string;
+    FUnparsedParams: string;
+    FParams: TStringList;
+    FRawHeaders: TIocpHTTPHeaderList;
+    FPostStream: TMemoryStream;
+    FRemoteIP: string;
+    FRemotePort: Integer;
+    FContentLength: Int64;
+    FAuthExists: Boolean;
+    FAuthUsername: string;
+    FAuthPassword: string;
+    function Header(const AName: string): string;
+    function GetContentType: string;
+    function GetContentEncoding: string;
+    function GetHost: string;
+    function GetUserAgent: string;
+    function GetAccept: string;
+    function GetReferer: string;
+    function GetCharSet: string;
+  public
+    constructor Create;
+    destructor Destroy; override;
+    { The method as sent: 'GET', 'POST', 'PUT', ... }
+    property Command: string read FCommand;
+    { The path, percent-decoded: '/a b' for '/a%20b?x=1'. }
+    property Document: string read FDocument;
+    { The request-target as sent, not decoded: '/a%20b?x=1'. }
+    property URI: string read FURI;
+    { The query as sent (not decoded), '' if none. }
+    property QueryParams: string read FQueryParams;
+    { An application/x-www-form-urlencoded body as sent, else ''. }
+    property FormParams: string read FFormParams;
+    { QueryParams, then '&' and FormParams when both exist. }
+    property UnparsedParams: string read FUnparsedParams;
+    { Decoded 'name=value' lines: the query's, then the form body's. }
+    property Params: TStringList read FParams;
+    { Every request header as 'Name: value' (Values['Name'] works). }
+    property RawHeaders: TIocpHTTPHeaderList read FRawHeaders;
+    { The body (Position 0); nil when the request has none. Owned by the
+      request. }
+    property PostStream: TMemoryStream read FPostStream;
+    property ContentType: string read GetContentType;
+    { The media type's charset parameter ('' if none). }
+    property CharSet: string read GetCharSet;
+    { The body's length (-1 when the request has no body). }
+    property ContentLength: Int64 read FContentLength;
+    property ContentEncoding: string read GetContentEncoding;
+    property Host: string read GetHost;
+    property UserAgent: string read GetUserAgent;
+    property Accept: string read GetAccept;
+    property Referer: string read GetReferer;
+    property RemoteIP: string read FRemoteIP;
+    property RemotePort: Integer read FRemotePort;
+    { Authorization: Basic credentials, decoded (AuthExists False
+      otherwise). }
+    property AuthExists: Boolean read FAuthExists;
+    property AuthUsername: string read FAuthUsername;
+    property AuthPassword: string read FAuthPassword;
+  end;
+
+  { Indy's TIdHTTPResponseInfo: what the handler fills. Sent after the
+    handler returns (nothing is written before: WriteHeader and
+    WriteContent do nothing). ResponseNo defaults to 200. The body is, in
+    this order of preference: ServeFile's file, ContentStream (all of it,
+    from position 0), ContentText (sent as UTF-8). A response with no body
+    and a status of 400 or more gets Indy's small HTML page. ContentType
+    defaults to 'text/html' ('; charset=utf-8' is added to text types for
+    ContentText). CustomHeaders lines are sent as they are (Content-Length
+    and Transfer-Encoding are the engine's: setting them fails the response
+    with 500). }
+  TIocpHTTPResponseInfo = class
+  private
+    FResponseNo: Integer;
+    FResponseText: string;
+    FContentType: string;
+    FCharSet: string;
+    FContentText: string;
+    FContentStream: TStream;
+    FFreeContentStream: Boolean;
+    FContentLength: Int64;
+    FContentEncoding: string;
+    FContentDisposition: string;
+    FCacheControl: string;
+    FLocation: string;
+    FCustomHeaders: TIocpHTTPHeaderList;
+    FFileName: string;
+    procedure SetContentStream(V: TStream);
+  protected
+    { Fills the engine's response (raises EIocpWs on a refused header). }
+    procedure Apply(H: piws_http_response);
+  public
+    constructor Create;
+    destructor Destroy; override;
+    { 302 to AURL (Indy's Redirect). }
+    procedure Redirect(const AURL: string);
+    { Answers with the file (sendfile/TransmitFile, Range, If-Modified-
+      Since, Content-Type from the extension unless ContentType is set).
+      Returns its size, or 0 when it is missing (then the response is 404,
+      as Indy's). AContext may be nil. }
+    function ServeFile(AContext: TIocpHTTPContext; const AFileName: string): Int64;
+    { Indy compatibility: the server writes the response after the
+      handler, so these do nothing. }
+    procedure WriteHeader;
+    procedure WriteContent;
+    property ResponseNo: Integer read FResponseNo write FResponseNo;
+    { The reason phrase ('' = the standard one for ResponseNo). }
+    property ResponseText: string read FResponseText write FResponseText;
+    property ContentType: string read FContentType write FContentType;
+    { Informational: ContentText always goes out as UTF-8. }
+    property CharSet: string read FCharSet write FCharSet;
+    property ContentText: string read FContentText write FContentText;
+    { Freed by the response when FreeContentStream (the default). }
+    property ContentStream: TStream read FContentStream write SetContentStream;
+    property FreeContentStream: Boolean read FFreeContentStream write FFreeContentStream;
+    { Informational: the engine writes Content-Length from the body. }
+    property ContentLength: Int64 read FContentLength write FContentLength;
+    property ContentEncoding: string read FContentEncoding write FContentEncoding;
+    property ContentDisposition: string read FContentDisposition write FContentDisposition;
+    property CacheControl: string read FCacheControl write FCacheControl;
+    property Location: string read FLocation write FLocation;
+    property CustomHeaders: TIocpHTTPHeaderList read FCustomHeaders;
+  end;
+
+  { TIdHTTPServer.OnCommandGet / OnCommandOther. }
+  TIocpHTTPCommandEvent = procedure(AContext: TIocpHTTPContext;
+    ARequestInfo: TIocpHTTPRequestInfo;
+    AResponseInfo: TIocpHTTPResponseInfo) of object;
 
   { Option objects: set them while the server is stopped. }
   TIocpWSOptionsBase = class(TPersistent)
@@ -355,6 +547,40 @@ type
     property MaxDecompressedSize: Int64 read FMaxDecompressedSize write SetMaxDecompressedSize default 0;
   end;
 
+  { HTTP limits (the engine's IWS_OPT_HTTP_*; times in milliseconds). }
+  TIocpWSHTTPOptions = class(TIocpWSOptionsBase)
+  private
+    FMaxBodySize: Int64;
+    FMaxURILength: Integer;
+    FRequestTimeout: Integer;
+    FKeepAliveTimeout: Integer;
+    FResponseTimeout: Integer;
+    FMaxPipelined: Integer;
+    procedure SetMaxBodySize(V: Int64);
+    procedure SetInt(var F: Integer; V: Integer);
+    procedure SetMaxURILength(V: Integer);
+    procedure SetRequestTimeout(V: Integer);
+    procedure SetKeepAliveTimeout(V: Integer);
+    procedure SetResponseTimeout(V: Integer);
+    procedure SetMaxPipelined(V: Integer);
+  public
+    constructor Create(AOwner: TIocpWebSocketServer);
+    procedure Assign(Source: TPersistent); override;
+  published
+    { larger request bodies are refused with 413 }
+    property MaxBodySize: Int64 read FMaxBodySize write SetMaxBodySize;
+    { longer request-targets are refused with 414 }
+    property MaxURILength: Integer read FMaxURILength write SetMaxURILength default 8192;
+    { head and body must arrive within it (408); 0 = none }
+    property RequestTimeout: Integer read FRequestTimeout write SetRequestTimeout default 30000;
+    { an idle keep-alive connection is closed after it }
+    property KeepAliveTimeout: Integer read FKeepAliveTimeout write SetKeepAliveTimeout default 15000;
+    { a response not sent within it (a handler queued to a main thread that
+      is busy) is answered 503 by the engine; 0 = none }
+    property ResponseTimeout: Integer read FResponseTimeout write SetResponseTimeout default 60000;
+    property MaxPipelined: Integer read FMaxPipelined write SetMaxPipelined default 16;
+  end;
+
   { The server component. Create it on the main thread, and Free it there
     (Free stops it first). }
   TIocpWebSocketServer = class(TComponent)
@@ -396,6 +622,16 @@ type
     FOnHandshake: TIocpWSHandshakeEvent;
     FOnStartup: TNotifyEvent;
     FOnShutdown: TNotifyEvent;
+    FOnCommandGet: TIocpHTTPCommandEvent;
+    FOnCommandOther: TIocpHTTPCommandEvent;
+    FDocumentRoot: string;
+    FIndexFile: string;
+    FKeepAlive: Boolean;
+    FHTTPOptions: TIocpWSHTTPOptions;
+    procedure SetDocumentRoot(const V: string);
+    procedure SetIndexFile(const V: string);
+    procedure SetKeepAlive(V: Boolean);
+    procedure SetHTTPOptions(V: TIocpWSHTTPOptions);
     procedure Lock;
     procedure Unlock;
     procedure SetActive(V: Boolean);
@@ -440,6 +676,12 @@ type
     procedure DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
       const Text: string; Data: TMemoryStream; Code: Integer);
     procedure ReportException(Conn: TIocpWSConnection; E: Exception);
+    { Runs OnCommandGet / OnCommandOther for one request; exceptions (also
+      from filling the engine's response) become a 500 response and go to
+      OnException / OnError. }
+    procedure DispatchHTTP(AContext: TIocpHTTPContext;
+      ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo;
+      H: piws_http_response);
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -553,6 +795,26 @@ type
     property OnHandshake: TIocpWSHandshakeEvent read FOnHandshake write FOnHandshake;
     property OnStartup: TNotifyEvent read FOnStartup write FOnStartup;
     property OnShutdown: TNotifyEvent read FOnShutdown write FOnShutdown;
+
+    { HTTP on the same port. Requests that are not WebSocket upgrades:
+      GET/HEAD of a file under DocumentRoot is answered from it (before any
+      event); otherwise GET, HEAD and POST go to OnCommandGet and every
+      other method (PUT, DELETE, OPTIONS, PATCH...) to OnCommandOther, as
+      TIdHTTPServer does. No handler for the method: 404. The handler runs
+      where NotifyEvents says (neAsynchronous: queued to the main thread,
+      the engine waits up to HTTPOptions.ResponseTimeout, then answers 503;
+      neSynchronous: the library thread waits for the main thread;
+      neNoSync: on the library thread). Exceptions answer 500 and go to
+      OnException (Connection nil) or OnError. }
+    property OnCommandGet: TIocpHTTPCommandEvent read FOnCommandGet write FOnCommandGet;
+    property OnCommandOther: TIocpHTTPCommandEvent read FOnCommandOther write FOnCommandOther;
+    { A directory served for GET/HEAD ('' = none); paths leaving it get 404. }
+    property DocumentRoot: string read FDocumentRoot write SetDocumentRoot;
+    { Served for a request of a directory under DocumentRoot ('' = 404). }
+    property IndexFile: string read FIndexFile write SetIndexFile;
+    { False: one request per connection (Connection: close). }
+    property KeepAlive: Boolean read FKeepAlive write SetKeepAlive default True;
+    property HTTPOptions: TIocpWSHTTPOptions read FHTTPOptions write SetHTTPOptions;
   end;
 
 { UTF-8 <-> string, as the component converts (exposed for tests and for
@@ -1172,6 +1434,561 @@ begin
   end;
 end;
 
+{ ---- HTTP --------------------------------------------------------------- }
+
+constructor TIocpHTTPHeaderList.Create;
+begin
+  inherited Create;
+  NameValueSeparator := ':';
+end;
+
+function TIocpHTTPHeaderList.HeaderName(Index: Integer): string;
+var
+  P: Integer;
+begin
+  Result := Strings[Index];
+  P := Pos(':', Result);
+  if P > 0 then
+    Result := Trim(Copy(Result, 1, P - 1))
+  else
+    Result := Trim(Result);
+end;
+
+function TIocpHTTPHeaderList.HeaderValue(Index: Integer): string;
+var
+  P: Integer;
+begin
+  Result := Strings[Index];
+  P := Pos(':', Result);
+  if P > 0 then
+    Result := Trim(Copy(Result, P + 1, MaxInt))
+  else
+    Result := '';
+end;
+
+function TIocpHTTPHeaderList.IndexOfHeader(const AName: string): Integer;
+begin
+  for Result := 0 to Count - 1 do
+    if SameText(HeaderName(Result), AName) then
+      Exit;
+  Result := -1;
+end;
+
+function TIocpHTTPHeaderList.GetHeaderValue(const AName: string): string;
+var
+  I: Integer;
+begin
+  I := IndexOfHeader(AName);
+  if I >= 0 then
+    Result := HeaderValue(I)
+  else
+    Result := '';
+end;
+
+procedure TIocpHTTPHeaderList.SetHeaderValue(const AName, AValue: string);
+var
+  I: Integer;
+begin
+  I := IndexOfHeader(AName);
+  if AValue = '' then
+  begin
+    if I >= 0 then
+      Delete(I);
+  end
+  else if I >= 0 then
+    Strings[I] := AName + ': ' + AValue
+  else
+    Add(AName + ': ' + AValue);
+end;
+
+procedure TIocpHTTPHeaderList.AddValue(const AName, AValue: string);
+begin
+  Add(AName + ': ' + AValue);
+end;
+
+constructor TIocpHTTPContext.Create;
+begin
+  inherited Create;
+  FBinding := TIocpHTTPBinding.Create;
+end;
+
+destructor TIocpHTTPContext.Destroy;
+begin
+  FBinding.Free;
+  inherited Destroy;
+end;
+
+constructor TIocpHTTPRequestInfo.Create;
+begin
+  inherited Create;
+  FParams := TStringList.Create;
+  FRawHeaders := TIocpHTTPHeaderList.Create;
+  FContentLength := -1;
+end;
+
+destructor TIocpHTTPRequestInfo.Destroy;
+begin
+  FParams.Free;
+  FRawHeaders.Free;
+  FPostStream.Free;
+  inherited Destroy;
+end;
+
+function TIocpHTTPRequestInfo.Header(const AName: string): string;
+begin
+  Result := FRawHeaders.Values[AName];
+end;
+
+function TIocpHTTPRequestInfo.GetContentType: string;
+begin Result := Header('Content-Type'); end;
+function TIocpHTTPRequestInfo.GetContentEncoding: string;
+begin Result := Header('Content-Encoding'); end;
+function TIocpHTTPRequestInfo.GetHost: string;
+begin Result := Header('Host'); end;
+function TIocpHTTPRequestInfo.GetUserAgent: string;
+begin Result := Header('User-Agent'); end;
+function TIocpHTTPRequestInfo.GetAccept: string;
+begin Result := Header('Accept'); end;
+function TIocpHTTPRequestInfo.GetReferer: string;
+begin Result := Header('Referer'); end;
+
+function TIocpHTTPRequestInfo.GetCharSet: string;
+var
+  T: string;
+  P: Integer;
+begin
+  Result := '';
+  T := ContentType;
+  P := Pos('charset=', LowerCase(T));
+  if P = 0 then
+    Exit;
+  Result := Copy(T, P + 8, MaxInt);
+  P := Pos(';', Result);
+  if P > 0 then
+    Result := Copy(Result, 1, P - 1);
+  Result := Trim(Result);
+  if (Length(Result) >= 2) and (Result[1] = '"') then
+    Result := Copy(Result, 2, Length(Result) - 2);
+end;
+
+constructor TIocpHTTPResponseInfo.Create;
+begin
+  inherited Create;
+  FResponseNo := 200;
+  FFreeContentStream := True;
+  FContentLength := -1;
+  FCustomHeaders := TIocpHTTPHeaderList.Create;
+end;
+
+destructor TIocpHTTPResponseInfo.Destroy;
+begin
+  if FFreeContentStream then
+    FContentStream.Free;
+  FCustomHeaders.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpHTTPResponseInfo.SetContentStream(V: TStream);
+begin
+  if (V <> FContentStream) and FFreeContentStream then
+    FContentStream.Free;
+  FContentStream := V;
+end;
+
+procedure TIocpHTTPResponseInfo.Redirect(const AURL: string);
+begin
+  FResponseNo := 302;
+  FLocation := AURL;
+end;
+
+function TIocpHTTPResponseInfo.ServeFile(AContext: TIocpHTTPContext;
+  const AFileName: string): Int64;
+var
+  R: TSearchRec;
+begin
+  Result := 0;
+  if FindFirst(AFileName, faAnyFile, R) = 0 then
+  begin
+    if (R.Attr and faDirectory) = 0 then
+      Result := R.Size;
+    FindClose(R);
+  end;
+  FFileName := AFileName;
+end;
+
+procedure TIocpHTTPResponseInfo.WriteHeader;
+begin
+end;
+
+procedure TIocpHTTPResponseInfo.WriteContent;
+begin
+end;
+
+procedure TIocpHTTPResponseInfo.Apply(H: piws_http_response);
+var
+  I, rc, Status: Integer;
+  CT, Reason, Body: RawByteString;
+  B: TBytes;
+  PR: PAnsiChar;
+
+  procedure Hdr(const AName, AValue: string);
+  var
+    N, V: RawByteString;
+    r: Integer;
+  begin
+    N := IocpWsStringToUtf8(AName);
+    V := IocpWsStringToUtf8(AValue);
+    r := iws_http_add_header(H, PAnsiChar(N), PAnsiChar(V));
+    if r <> IWS_OK then
+      raise EIocpWs.CreateCode(r, Format('iocpws: the response header ' +
+        '"%s: %s" was refused: %s', [AName, AValue, IocpWsErrorText(r)]));
+  end;
+
+  function TextType(const T: string): string;
+  var
+    L: string;
+  begin
+    Result := T;
+    L := LowerCase(T);
+    if (Pos('charset=', L) = 0) and ((Copy(L, 1, 5) = 'text/') or
+      (Pos('json', L) > 0) or (Pos('javascript', L) > 0) or (Pos('xml', L) > 0)) then
+      Result := T + '; charset=utf-8';
+  end;
+
+begin
+  Status := FResponseNo;
+  for I := 0 to FCustomHeaders.Count - 1 do
+    if FCustomHeaders.HeaderName(I) <> '' then
+      Hdr(FCustomHeaders.HeaderName(I), FCustomHeaders.HeaderValue(I));
+  if FLocation <> '' then
+    Hdr('Location', FLocation);
+  if FCacheControl <> '' then
+    Hdr('Cache-Control', FCacheControl);
+  if FContentEncoding <> '' then
+    Hdr('Content-Encoding', FContentEncoding);
+  if FContentDisposition <> '' then
+    Hdr('Content-Disposition', FContentDisposition);
+  rc := IWS_E_FILE;
+  if FFileName <> '' then
+  begin
+    if FContentType <> '' then
+      Hdr('Content-Type', FContentType);
+    Body := IocpWsStringToUtf8(FFileName);
+    rc := iws_http_serve_file(H, PAnsiChar(Body));
+    if (rc <> IWS_OK) and (rc <> IWS_E_FILE) then
+      raise EIocpWs.CreateCode(rc, 'iocpws: ServeFile ' + FFileName + ': ' +
+        IocpWsErrorText(rc));
+    if rc = IWS_E_FILE then
+      Status := 404;
+  end;
+  if rc <> IWS_OK then
+  begin
+    if (FContentStream <> nil) and (FFileName = '') then
+    begin
+      SetLength(B, FContentStream.Size);
+      FContentStream.Position := 0;
+      if Length(B) > 0 then
+        FContentStream.ReadBuffer(B[0], Length(B));
+      if FContentType <> '' then
+        Hdr('Content-Type', FContentType);
+      rc := iws_http_set_body(H, Pointer(B), Length(B));
+    end
+    else
+    begin
+      CT := '';
+      if FFileName <> '' then
+      begin
+        Body := '<HTML><BODY><B>404 Not Found</B></BODY></HTML>';
+        CT := 'text/html; charset=utf-8';
+      end
+      else if (FContentText = '') and (Status >= 400) then
+      begin
+        Body := IocpWsStringToUtf8('<HTML><BODY><B>' + IntToStr(Status) +
+          ' ' + FResponseText + '</B></BODY></HTML>');
+        CT := 'text/html; charset=utf-8';
+      end
+      else
+      begin
+        Body := IocpWsStringToUtf8(FContentText);
+        if FContentType = '' then
+          CT := 'text/html; charset=utf-8'
+        else
+          CT := IocpWsStringToUtf8(TextType(FContentType));
+      end;
+      if (FFileName = '') or (FContentType = '') then
+        if (Body <> '') or (FContentType <> '') then
+          Hdr('Content-Type', IocpWsUtf8ToString(PAnsiChar(CT), Length(CT)));
+      { no body at all (204, 302...): nothing to set; the status alone
+        makes the response }
+      rc := IWS_OK;
+      if Body <> '' then
+        rc := iws_http_set_body(H, PAnsiChar(Body), Length(Body));
+    end;
+    if rc <> IWS_OK then
+      raise EIocpWs.CreateCode(rc, 'iocpws: the response body was refused: ' +
+        IocpWsErrorText(rc));
+  end;
+  PR := nil;
+  if (FResponseText <> '') and (Status = FResponseNo) then
+  begin
+    Reason := IocpWsStringToUtf8(FResponseText);
+    PR := PAnsiChar(Reason);
+  end;
+  rc := iws_http_set_status(H, Status, PR);
+  if rc <> IWS_OK then
+    raise EIocpWs.CreateCode(rc, Format('iocpws: ResponseNo %d was refused: %s',
+      [Status, IocpWsErrorText(rc)]));
+end;
+
+{ Basic credentials: base64 of 'user:password'. }
+function DecodeBase64(const S: string): RawByteString;
+const
+  Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+var
+  I, V, Bits, Acc: Integer;
+begin
+  Result := '';
+  Acc := 0;
+  Bits := 0;
+  for I := 1 to Length(S) do
+  begin
+    if S[I] = '=' then
+      Break;
+    V := Pos(S[I], Alphabet) - 1;
+    if V < 0 then
+      Continue;
+    Acc := ((Acc shl 6) or V) and $FFFFFF;
+    Inc(Bits, 6);
+    if Bits >= 8 then
+    begin
+      Dec(Bits, 8);
+      Result := Result + AnsiChar((Acc shr Bits) and $FF);
+    end;
+  end;
+end;
+
+function Utf8Of(P: PAnsiChar): string;
+begin
+  if P = nil then
+    Result := ''
+  else
+    Result := IocpWsUtf8ToString(P, StrLen(P));
+end;
+
+{ Copies what the handler may read out of the engine's request (valid only
+  during on_http_request). }
+function MakeRequestInfo(request: piws_request;
+  Ctx: TIocpHTTPContext): TIocpHTTPRequestInfo;
+var
+  R: TIocpHTTPRequestInfo;
+  N, I: UInt32;
+  Name, Value: PAnsiChar;
+  Data: PByte;
+  Len: UInt64;
+  A: string;
+  Cred: RawByteString;
+  C: string;
+  P: Integer;
+begin
+  R := TIocpHTTPRequestInfo.Create;
+  try
+    R.FCommand := Utf8Of(iws_request_method(request));
+    R.FDocument := Utf8Of(iws_request_document(request));
+    R.FURI := Utf8Of(iws_request_path(request));
+    R.FQueryParams := Utf8Of(iws_request_query(request));
+    N := iws_request_header_count(request);
+    I := 0;
+    while I < N do
+    begin
+      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
+        R.FRawHeaders.Add(Utf8Of(Name) + ': ' + Utf8Of(Value));
+      Inc(I);
+    end;
+    N := iws_request_param_count(request);
+    I := 0;
+    while I < N do
+    begin
+      if iws_request_param_at(request, I, Name, Value) = IWS_OK then
+        R.FParams.Add(Utf8Of(Name) + '=' + Utf8Of(Value));
+      Inc(I);
+    end;
+    Data := nil;
+    Len := 0;
+    if (iws_request_body(request, Data, Len) = IWS_OK) and (Data <> nil) then
+    begin
+      R.FContentLength := Len;
+      R.FPostStream := TMemoryStream.Create;
+      if Len > 0 then
+        R.FPostStream.WriteBuffer(Data^, Len);
+      R.FPostStream.Position := 0;
+      if Pos('application/x-www-form-urlencoded', LowerCase(R.ContentType)) = 1 then
+        R.FFormParams := IocpWsUtf8ToString(PAnsiChar(Data), Len);
+    end;
+    R.FUnparsedParams := R.FQueryParams;
+    if R.FFormParams <> '' then
+    begin
+      if R.FUnparsedParams <> '' then
+        R.FUnparsedParams := R.FUnparsedParams + '&';
+      R.FUnparsedParams := R.FUnparsedParams + R.FFormParams;
+    end;
+    R.FRemoteIP := Ctx.FBinding.FPeerIP;
+    R.FRemotePort := Ctx.FBinding.FPeerPort;
+    A := R.Header('Authorization');
+    if SameText(Copy(A, 1, 6), 'Basic ') then
+    begin
+      Cred := DecodeBase64(Trim(Copy(A, 7, MaxInt)));
+      C := IocpWsUtf8ToString(PAnsiChar(Cred), Length(Cred));
+      P := Pos(':', C);
+      if P > 0 then
+      begin
+        R.FAuthExists := True;
+        R.FAuthUsername := Copy(C, 1, P - 1);
+        R.FAuthPassword := Copy(C, P + 1, MaxInt);
+      end;
+    end;
+  except
+    R.Free;
+    raise;
+  end;
+  Result := R;
+end;
+
+type
+  { One HTTP request for a handler (neAsynchronous: queued to the main
+    thread with the engine's response deferred). }
+  TIocpHTTPJob = class
+  public
+    Server: TIocpWebSocketServer;
+    Ctx: TIocpHTTPContext;
+    Req: TIocpHTTPRequestInfo;
+    Resp: TIocpHTTPResponseInfo;
+    H: piws_http_response;
+    Deferred: Boolean;
+    destructor Destroy; override;
+    procedure Run;
+  end;
+
+destructor TIocpHTTPJob.Destroy;
+begin
+  Ctx.Free;
+  Req.Free;
+  Resp.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpHTTPJob.Run;
+var
+  S: TIocpWebSocketServer;
+  F: TFpuSave;
+begin
+  S := Server;
+  AtomicInc(S.FRunning);
+  try
+    S.DispatchHTTP(Ctx, Req, Resp, H);
+  finally
+    AtomicDec(S.FRunning);
+    if Deferred then
+    begin
+      F := FpuMask;
+      iws_http_send(H); { whatever it returns, the response is released }
+      FpuRestore(F);
+      AtomicDec(S.FPending);
+      Free;
+    end;
+  end;
+end;
+
+procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
+  request: piws_request; response: piws_http_response; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  Job, J: TIocpHTTPJob;
+  WasDeferred: Boolean;
+  M: PAnsiChar;
+  IsGet: Boolean;
+  {$ifdef CPUINTEL}
+  Saved: TFpuSave;
+  {$endif}
+begin
+  S := TIocpWebSocketServer(user);
+  Job := nil;
+  WasDeferred := False;
+  try
+    M := iws_request_method(request);
+    IsGet := (M <> nil) and ((StrComp(M, 'GET') = 0) or
+      (StrComp(M, 'HEAD') = 0) or (StrComp(M, 'POST') = 0));
+    if (IsGet and not Assigned(S.FOnCommandGet)) or
+      (not IsGet and not Assigned(S.FOnCommandOther)) then
+      Exit; { untouched: the engine answers 404 }
+    Job := TIocpHTTPJob.Create;
+    Job.Server := S;
+    Job.H := response;
+    Job.Ctx := TIocpHTTPContext.Create;
+    Job.Ctx.FServer := S;
+    Job.Ctx.FConnectionId := id;
+    Job.Ctx.FBinding.FPeerIP := PeerText(S, id, Job.Ctx.FBinding.FPeerPort);
+    Job.Ctx.FBinding.FPort := S.ListeningPort;
+    Job.Req := MakeRequestInfo(request, Job.Ctx);
+    Job.Resp := TIocpHTTPResponseInfo.Create;
+    case S.FNotifyEvents of
+      neNoSync:
+        begin
+          { the handler runs with the owner thread's FPU settings }
+          {$ifdef CPUINTEL}
+          Saved.CW := GetCW;
+          Saved.MX := GetMX;
+          SetMX(S.FHostMXCSR and not Cardinal($3F));
+          SetCW(S.FHostCW);
+          {$endif}
+          try
+            Job.Run;
+          finally
+            {$ifdef CPUINTEL}
+            SetMX(Saved.MX and not Cardinal($3F));
+            SetCW(Saved.CW);
+            {$endif}
+            FreeAndNil(Job);
+          end;
+        end;
+      neSynchronous:
+        { the request and response stay valid while this thread waits; Stop
+          on the main thread keeps serving Synchronize (see Stop) }
+        try
+          TThread.Synchronize(nil, Job.Run);
+        finally
+          FreeAndNil(Job);
+        end;
+    else
+      begin
+        if iws_http_defer(response) <> IWS_OK then
+          raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
+            'iocpws: the engine refused to defer an HTTP response');
+        Job.Deferred := True;
+        WasDeferred := True;
+        AtomicInc(S.FPending);
+        J := Job;
+        Job := nil; { from here the queued Run owns and frees it }
+        TThread.Queue(nil, J.Run);
+      end;
+    end;
+  except
+    on E: Exception do
+    begin
+      try
+        if not WasDeferred then
+        begin
+          iws_http_set_status(response, 500, nil);
+          iws_http_set_body(response, nil, 0);
+        end;
+        S.ReportException(nil, E);
+      except
+      end;
+      Job.Free;
+    end;
+  end;
+end;
+
 { ---- TIocpWSConnection -------------------------------------------------- }
 
 procedure TIocpWSConnection.AddRef;
@@ -1611,6 +2428,51 @@ begin
     inherited Assign(Source);
 end;
 
+constructor TIocpWSHTTPOptions.Create(AOwner: TIocpWebSocketServer);
+begin
+  inherited Create(AOwner);
+  FMaxBodySize := 1024 * 1024;
+  FMaxURILength := 8192;
+  FRequestTimeout := 30000;
+  FKeepAliveTimeout := 15000;
+  FResponseTimeout := 60000;
+  FMaxPipelined := 16;
+end;
+
+procedure TIocpWSHTTPOptions.SetMaxBodySize(V: Int64);
+begin Changing; FMaxBodySize := V; end;
+procedure TIocpWSHTTPOptions.SetInt(var F: Integer; V: Integer);
+begin Changing; F := V; end;
+procedure TIocpWSHTTPOptions.SetMaxURILength(V: Integer);
+begin SetInt(FMaxURILength, V); end;
+procedure TIocpWSHTTPOptions.SetRequestTimeout(V: Integer);
+begin SetInt(FRequestTimeout, V); end;
+procedure TIocpWSHTTPOptions.SetKeepAliveTimeout(V: Integer);
+begin SetInt(FKeepAliveTimeout, V); end;
+procedure TIocpWSHTTPOptions.SetResponseTimeout(V: Integer);
+begin SetInt(FResponseTimeout, V); end;
+procedure TIocpWSHTTPOptions.SetMaxPipelined(V: Integer);
+begin SetInt(FMaxPipelined, V); end;
+
+procedure TIocpWSHTTPOptions.Assign(Source: TPersistent);
+var
+  O: TIocpWSHTTPOptions;
+begin
+  if Source is TIocpWSHTTPOptions then
+  begin
+    Changing;
+    O := TIocpWSHTTPOptions(Source);
+    FMaxBodySize := O.FMaxBodySize;
+    FMaxURILength := O.FMaxURILength;
+    FRequestTimeout := O.FRequestTimeout;
+    FKeepAliveTimeout := O.FKeepAliveTimeout;
+    FResponseTimeout := O.FResponseTimeout;
+    FMaxPipelined := O.FMaxPipelined;
+  end
+  else
+    inherited Assign(Source);
+end;
+
 { ---- TIocpWebSocketServer ----------------------------------------------- }
 
 constructor TIocpWebSocketServer.Create(AOwner: TComponent);
@@ -1631,6 +2493,9 @@ begin
   FOptions := TIocpWSServerOptions.Create(Self);
   FSSLOptions := TIocpWSSSLOptions.Create(Self);
   FExtensions := TIocpWSExtensions.Create(Self);
+  FHTTPOptions := TIocpWSHTTPOptions.Create(Self);
+  FIndexFile := 'index.html';
+  FKeepAlive := True;
   FList := TList.Create;
   {$ifdef FPC} InitCriticalSection(FLock); {$else} FLock := TCriticalSection.Create; {$endif}
   CreateGUID(G);
@@ -1670,6 +2535,7 @@ begin
   FOptions.Free;
   FSSLOptions.Free;
   FExtensions.Free;
+  FHTTPOptions.Free;
   FIOHandlerOptions.Free;
   FHeartBeat.Free;
   FBindings.Free;
@@ -1792,6 +2658,14 @@ begin FSSLOptions.Assign(V); end;
 
 procedure TIocpWebSocketServer.SetExtensions(V: TIocpWSExtensions);
 begin FExtensions.Assign(V); end;
+procedure TIocpWebSocketServer.SetDocumentRoot(const V: string);
+begin CheckInactive('changing an option'); FDocumentRoot := V; end;
+procedure TIocpWebSocketServer.SetIndexFile(const V: string);
+begin CheckInactive('changing an option'); FIndexFile := V; end;
+procedure TIocpWebSocketServer.SetKeepAlive(V: Boolean);
+begin CheckInactive('changing an option'); FKeepAlive := V; end;
+procedure TIocpWebSocketServer.SetHTTPOptions(V: TIocpWSHTTPOptions);
+begin FHTTPOptions.Assign(V); end;
 procedure TIocpWebSocketServer.SetNotifyEvents(V: TIocpWSNotifyEvents);
 begin CheckInactive('changing an option'); FNotifyEvents := V; end;
 
@@ -1905,6 +2779,7 @@ begin
   Cb.on_message := OnMessageCb;
   Cb.on_disconnect := OnDisconnectCb;
   Cb.on_error := OnErrorCb;
+  Cb.on_http_request := OnHttpRequestCb;
   F := FpuMask;
   rc := iws_create(IWS_HEADER_ABI_VERSION, @Cb, Self, FHandle);
   FpuRestore(F);
@@ -2056,6 +2931,25 @@ begin
   SetS(IWS_OPT_SUBPROTOCOLS, FOptions.Subprotocols, 'Options.Subprotocols');
   SetS(IWS_OPT_REDIS_URL, FRedisURL, 'RedisURL');
   SetS(IWS_OPT_REDIS_PREFIX, FRedisPrefix, 'RedisPrefix');
+  SetS(IWS_OPT_HTTP_DOCUMENT_ROOT, FDocumentRoot, 'DocumentRoot');
+  { '' is a value here (no index file), not the default }
+  if FIndexFile = '' then
+  begin
+    I := iws_set_str(FHandle, IWS_OPT_HTTP_INDEX_FILE, '');
+    if I <> IWS_OK then
+      RaiseCode(I, 'setting IndexFile');
+  end
+  else
+    SetS(IWS_OPT_HTTP_INDEX_FILE, FIndexFile, 'IndexFile');
+  SetI(IWS_OPT_HTTP_MAX_BODY_SIZE, FHTTPOptions.MaxBodySize, 'HTTPOptions.MaxBodySize');
+  SetI(IWS_OPT_HTTP_MAX_URI_LENGTH, FHTTPOptions.MaxURILength, 'HTTPOptions.MaxURILength');
+  SetI(IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, FHTTPOptions.RequestTimeout, 'HTTPOptions.RequestTimeout');
+  if FKeepAlive then
+    SetI(IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, FHTTPOptions.KeepAliveTimeout, 'HTTPOptions.KeepAliveTimeout')
+  else
+    SetI(IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, 0, 'KeepAlive');
+  SetI(IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, FHTTPOptions.ResponseTimeout, 'HTTPOptions.ResponseTimeout');
+  SetI(IWS_OPT_HTTP_MAX_PIPELINED, FHTTPOptions.MaxPipelined, 'HTTPOptions.MaxPipelined');
 end;
 
 procedure TIocpWebSocketServer.Start;
@@ -2403,6 +3297,44 @@ begin
       FOnError(Conn, E.ClassName + ': ' + E.Message);
   except
     { an exception in the exception handler goes nowhere }
+  end;
+end;
+
+const
+  HTTP_500_BODY: AnsiString = '<HTML><BODY><B>500 Internal Server Error</B></BODY></HTML>';
+
+procedure TIocpWebSocketServer.DispatchHTTP(AContext: TIocpHTTPContext;
+  ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo;
+  H: piws_http_response);
+var
+  F: TFpuSave;
+  Handler: TIocpHTTPCommandEvent;
+begin
+  try
+    if (ARequest.Command = 'GET') or (ARequest.Command = 'HEAD') or
+      (ARequest.Command = 'POST') then
+      Handler := FOnCommandGet
+    else
+      Handler := FOnCommandOther;
+    if Assigned(Handler) then
+      Handler(AContext, ARequest, AResponse)
+    else
+      AResponse.ResponseNo := 404;
+    F := FpuMask;
+    try
+      AResponse.Apply(H);
+    finally
+      FpuRestore(F);
+    end;
+  except
+    on E: Exception do
+    begin
+      F := FpuMask;
+      iws_http_set_status(H, 500, nil);
+      iws_http_set_body(H, PAnsiChar(HTTP_500_BODY), Length(HTTP_500_BODY));
+      FpuRestore(F);
+      ReportException(nil, E);
+    end;
   end;
 end;
 

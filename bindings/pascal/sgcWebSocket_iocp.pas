@@ -10,8 +10,21 @@
   TsgcWebSocketServer is a subclass (not an alias) of TIocpWebSocketServer so
   that its ClassName is 'TsgcWebSocketServer' and forms (.dfm/.lfm) that
   stream it keep loading; everything else is an alias of the iocpws type.
-  What iocpws does not have (channels, HTTP, Authentication...) is not
-  declared, so the compiler names what a program must change. }
+  What iocpws does not have (Authentication, sgc's protocols...) is not
+  declared, so the compiler names what a program must change.
+
+  HTTP (sgc's TsgcWebSocketHTTPServer, Indy's TIdHTTPServer events): the
+  handler types keep Indy's names - TIdContext, TIdHTTPRequestInfo,
+  TIdHTTPResponseInfo, TIdHTTPCommandEvent - so an OnCommandGet handler
+  written for Indy compiles unchanged:
+
+    procedure TForm1.ServerCommandGet(AContext: TIdContext;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+
+  A program that still uses Indy's units (IdContext, IdCustomHTTPServer)
+  for something else gets two types of each name: list sgcWebSocket_iocp
+  after them in the uses clause (the last unit wins), or write the iocpws
+  names (TIocpHTTPContext, TIocpHTTPRequestInfo, TIocpHTTPResponseInfo). }
 unit sgcWebSocket_iocp;
 
 {$I iocpws.defines.inc}
@@ -24,6 +37,18 @@ uses
 type
   { The server (unit sgcWebSocket in sgc). }
   TsgcWebSocketServer = class(TIocpWebSocketServer);
+
+  { The HTTP + WebSocket server (unit sgcWebSocket in sgc): the same
+    component; OnCommandGet, OnCommandOther, DocumentRoot and KeepAlive
+    are TIocpWebSocketServer's. }
+  TsgcWebSocketHTTPServer = class(TIocpWebSocketServer);
+
+  { Indy's names for the HTTP handler's parameters. }
+  TIdContext = TIocpHTTPContext;
+  TIdHTTPRequestInfo = TIocpHTTPRequestInfo;
+  TIdHTTPResponseInfo = TIocpHTTPResponseInfo;
+  TIdHTTPCommandEvent = TIocpHTTPCommandEvent;
+  TIdHeaderList = TIocpHTTPHeaderList;
 
   { The connection (unit sgcWebSocket_Classes in sgc). }
   TsgcWSConnection = TIocpWSConnection;
@@ -71,4 +96,5 @@ implementation
 
 initialization
   RegisterClass(TsgcWebSocketServer);
+  RegisterClass(TsgcWebSocketHTTPServer);
 end.

@@ -13,6 +13,7 @@
  *    either writes some bytes right away (returns the count) or accepts the
  *    list for later and reports with iws__core_write_done(). The buffers stay
  *    valid until then; the gather array itself may be reused at once.
+ *    Files go the same way with iws__be_write_file (zero copy).
  *  - close: iws__be_close() ends the socket; once no back-end activity for it
  *    remains, iws__core_closed() is called exactly once, and the back end
  *    never mentions that socket again.
@@ -101,6 +102,17 @@ void iws__be_stop(iws__be *be);
  * per socket at a time (the core guarantees it). */
 int64_t iws__be_write(iws__sock *sock, const iws__iov *iov, int iovcnt);
 
+/* Writes `length` (> 0) bytes of an open file from `offset` (Since 0.5:
+ * static files; sendfile on Linux, TransmitFile on Windows) with
+ * iws__be_write's contract: bytes written now (> 0; may be fewer),
+ * IWS__BE_PENDING (then iws__core_write_done with the count), or
+ * IWS__BE_ERROR - also when the file ends before `length` bytes (it was
+ * truncated while being sent). The file stays open until the write is
+ * done. At most one write (of either kind) per socket at a time. */
+typedef struct iws__file iws__file;
+int64_t iws__be_write_file(iws__sock *sock, iws__file *file, uint64_t offset,
+                           size_t length);
+
 /* Sends FIN after what was written (half close). Any thread. */
 void iws__be_shutdown(iws__sock *sock);
 
@@ -131,6 +143,13 @@ iws__conn *iws__core_accept(iws_server *server, iws__sock *sock,
  * only. Returns IWS__READ_CONTINUE or IWS__READ_PAUSE. */
 int iws__core_read(iws__conn *conn, const uint8_t *data, size_t len,
                    int error);
+
+/* Reading restarted after a pause (iws__be_read_resume): called on the
+ * thread that reads the socket, serialised with iws__core_read, before any
+ * further read, once per resume. Lets the core go on with input it had
+ * buffered (plain HTTP's pipelined requests). Returns IWS__READ_CONTINUE,
+ * or IWS__READ_PAUSE to stay paused until the next resume. Since 0.5. */
+int iws__core_resumed(iws__conn *conn);
 
 /* A write accepted with IWS__BE_PENDING finished: `written` bytes went out
  * (0 is allowed: "try again now"), or error != 0. */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <wslay/wslay.h>
 
+#include "http.h"
+#include "http_parse.h"
 #include "internal.h"
 
 #define WORKER_RX_HIGH (256 * 1024) /* pause reading above this backlog */
@@ -106,6 +108,7 @@ void iws__conn_unref(iws__conn *c) {
   iws__bytes_free(&c->stage);
   iws__bytes_free(&c->rxq);
   free(c->close_reason);
+  iws__http_conn_free(c);
   free(c->path);
   free(c->protocol);
   iws__mutex_destroy(&c->lock);
@@ -178,8 +181,27 @@ iws__chunk *iws__chunk_new(size_t len) {
   return c;
 }
 
+/* A file segment in the send ring (static files): a chunk without bytes
+ * (data NULL, reserved CHUNK_FILE) whose len bytes come from the file at
+ * offset. A long file is several segments; the last one owns the file and
+ * closes it when it is freed (sent or dropped). */
+#define CHUNK_FILE 1u
+#define FILE_SEGMENT_MAX (1024u * 1024u * 1024u) /* fits a 32-bit size_t */
+typedef struct file_chunk {
+  iws__chunk chunk;
+  iws__file *file;
+  uint64_t offset;
+  int owner;
+} file_chunk;
+
 void iws__chunk_unref(iws__chunk *c) {
-  if (c && iws__atomic_add32(&c->refs, -1) == 0) free(c);
+  if (c && iws__atomic_add32(&c->refs, -1) == 0) {
+    if (c->reserved & CHUNK_FILE) {
+      file_chunk *f = (file_chunk *)c;
+      if (f->owner) iws__file_close(f->file);
+    }
+    free(c);
+  }
 }
 
 /* wslay's frame encoder writes through a callback; each thread keeps one
@@ -413,7 +435,30 @@ static void tls_refill_locked(iws__conn *c) {
     iws__outseg *seg = &c->ring[c->ring_head];
     size_t left = seg->chunk->len - seg->off;
     size_t take = left < budget ? left : budget;
-    const uint8_t *p = seg->chunk->data + seg->off;
+    const uint8_t *p;
+    if (!seg->chunk->data) {
+      /* A file: read a record's worth into the (flushed) merge buffer. */
+      file_chunk *f = (file_chunk *)seg->chunk;
+      size_t got = 0;
+      if (merged_len) failed = iws__tls_encrypt(c, merged, merged_len) != 0;
+      merged_len = 0;
+      if (failed) break;
+      if (take > sizeof(merged)) take = sizeof(merged);
+      if (iws__file_read(f->file, f->offset + seg->off, merged, take, &got) !=
+              0 ||
+          got == 0) {
+        /* Unreadable or truncated meanwhile: the response cannot be
+         * completed; end the connection. */
+        if (!c->pending_error) c->pending_error = IWS_E_FILE;
+        tcp_close_locked(c, 1);
+        return;
+      }
+      failed = iws__tls_encrypt(c, merged, got) != 0;
+      ring_consume(c, got);
+      budget -= got;
+      continue;
+    }
+    p = seg->chunk->data + seg->off;
     if (take <= sizeof(merged) / 4) {
       if (merged_len + take > sizeof(merged)) {
         failed = iws__tls_encrypt(c, merged, merged_len) != 0;
@@ -449,7 +494,7 @@ again:
         iws__bytes_free(&c->tls_out);
         c->tls_out_off = 0;
         if (!c->tls_pend.len && c->ring_count) tls_refill_locked(c);
-        if (!c->tls_pend.len) break;
+        if (!c->tls_pend.len || c->tcp_closing) break;
         c->tls_out = c->tls_pend;
         memset(&c->tls_pend, 0, sizeof(c->tls_pend));
       }
@@ -460,13 +505,22 @@ again:
       if (!c->ring_count) break;
       for (i = 0; i < c->ring_count && n < IWS__IOV_MAX; i++) {
         iws__outseg *seg = &c->ring[(c->ring_head + i) % c->ring_cap];
+        if (!seg->chunk->data) break; /* a file: on its own, below */
         iov[n].base = seg->chunk->data + seg->off;
         iov[n].len = seg->chunk->len - seg->off;
         n++;
       }
     }
     c->writing = 1;
-    r = iws__be_write(c->sock, iov, n);
+    if (n == 0) {
+      /* A file segment at the head: zero copy through the back end. */
+      iws__outseg *seg = &c->ring[c->ring_head];
+      file_chunk *f = (file_chunk *)seg->chunk;
+      r = iws__be_write_file(c->sock, f->file, f->offset + seg->off,
+                             seg->chunk->len - seg->off);
+    } else {
+      r = iws__be_write(c->sock, iov, n);
+    }
     if (r == IWS__BE_PENDING) return;
     c->writing = 0;
     if (r < 0) {
@@ -618,6 +672,58 @@ int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
   iws__mutex_lock(&c->lock);
   rc = send_chunk_locked(c, chunk, data_msg);
   iws__mutex_unlock(&c->lock);
+  return rc;
+}
+
+/* Static files: segments of an open file behind what is queued (http.h). */
+int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
+                             uint64_t length) {
+  int32_t rc = IWS_OK;
+  file_chunk *last = NULL;
+  if (!c || !file) {
+    iws__file_close(file);
+    return IWS_E_INVALID_ARG;
+  }
+  if (length == 0) {
+    iws__file_close(file);
+    return IWS_OK;
+  }
+  iws__mutex_lock(&c->lock);
+  if (c->state == IWS__CLOSED || c->tcp_closing || !c->sock)
+    rc = IWS_E_NO_CONNECTION;
+  while (rc == IWS_OK && length) {
+    size_t len = length > FILE_SEGMENT_MAX ? FILE_SEGMENT_MAX : (size_t)length;
+    file_chunk *f = calloc(1, sizeof(*f));
+    if (!f) {
+      rc = IWS_E_NOMEM;
+      break;
+    }
+    f->chunk.refs = 1;
+    f->chunk.reserved = CHUNK_FILE;
+    f->chunk.len = len;
+    f->chunk.data = NULL;
+    f->file = file;
+    f->offset = offset;
+    f->owner = len == length;
+    if (ring_push(c, &f->chunk, 0) != 0) {
+      free(f);
+      rc = IWS_E_NOMEM;
+      break;
+    }
+    last = f;
+    offset += len;
+    length -= len;
+  }
+  if (rc == IWS_OK) {
+    maybe_flush_locked(c);
+  } else if (last) {
+    /* Part of it is queued: that part closes the file; the response cannot
+     * be completed, so the connection ends. */
+    last->owner = 1;
+    tcp_close_locked(c, 1);
+  }
+  iws__mutex_unlock(&c->lock);
+  if (rc != IWS_OK && !last) iws__file_close(file);
   return rc;
 }
 
@@ -775,6 +881,42 @@ void iws__conn_stop_gracefully(iws__conn *c) {
   }
   iws__mutex_unlock(&c->lock);
 }
+
+/* ------------------------------------------------------------------------ */
+/* for http.c                                                                */
+/* ------------------------------------------------------------------------ */
+
+void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms) {
+  timer_set(c, which, delay_ms);
+}
+
+void iws__conn_timer_clear(iws__conn *c, int which) {
+  timer_clear(c, which);
+}
+
+int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk) {
+  iws__atomic_add32(&chunk->refs, 1);
+  if (ring_push(c, chunk, 0) != 0) {
+    iws__atomic_add32(&chunk->refs, -1);
+    tcp_close_locked(c, 1);
+    return -1;
+  }
+  maybe_flush_locked(c);
+  return 0;
+}
+
+void iws__conn_http_finish_locked(iws__conn *c) {
+  c->state = IWS__DRAINING;
+  c->finish_after_flush = IWS__FINISH_DRAIN;
+  timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
+  maybe_flush_locked(c);
+}
+
+void iws__conn_tcp_close_locked(iws__conn *c, int abortive) {
+  tcp_close_locked(c, abortive);
+}
+
+uint32_t iws__conn_queued_locked(const iws__conn *c) { return c->ring_count; }
 
 /* ------------------------------------------------------------------------ */
 /* accept                                                                    */
@@ -1237,6 +1379,11 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   size_t old = c->inbuf.len, take = len, end;
   iws_request req;
   int status;
+  if (c->http) {
+    /* Plain HTTP since an earlier request (http.c). */
+    iws__http_input(c, data, len);
+    return;
+  }
   /* Never buffer more than the limit: the limit is checked before any
    * allocation grows past it. */
   if (old + take > s->rc.max_handshake_size)
@@ -1245,9 +1392,22 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     refuse(c, 500, "out of memory");
     return;
   }
+  if (old == 0 && (c->inbuf.data[0] == '\r' || c->inbuf.data[0] == '\n')) {
+    /* RFC 9112 2.2: empty lines before a request line are ignored. */
+    size_t skip = 0;
+    while (skip < c->inbuf.len &&
+           (c->inbuf.data[skip] == '\r' || c->inbuf.data[skip] == '\n'))
+      skip++;
+    memmove(c->inbuf.data, c->inbuf.data + skip, c->inbuf.len - skip);
+    c->inbuf.len -= skip;
+    if (!c->inbuf.len) return;
+  }
   end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
   if (!end) {
-    if (c->inbuf.len >= s->rc.max_handshake_size)
+    if (iws__http_early_status(c->inbuf.data, c->inbuf.len,
+                               s->rc.http_max_uri))
+      refuse(c, 414, "the request-target is longer than allowed");
+    else if (c->inbuf.len >= s->rc.max_handshake_size)
       refuse(c, 431, "the handshake request is larger than allowed");
     return;
   }
@@ -1256,6 +1416,15 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     refuse(c, status, status == 431 ? "too many header lines"
                                     : "malformed HTTP request");
     iws__bytes_free(&c->inbuf);
+    return;
+  }
+  if (!iws__http_wants_upgrade(&req)) {
+    /* Not a WebSocket: plain HTTP from here on (http.c parses again). */
+    iws__http_request_free(&req);
+    if (iws__http_begin(c, data + take, len - take) != 0) {
+      refuse(c, 500, "out of memory");
+      iws__bytes_free(&c->inbuf);
+    }
     return;
   }
   if (complete_handshake(c, &req)) {
@@ -1270,6 +1439,11 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     iws__bytes_free(&c->inbuf);
   }
   iws__http_request_free(&req);
+}
+
+void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
+                          const uint8_t *rest, size_t rest_len) {
+  if (complete_handshake(c, req) && rest_len) ws_feed(c, rest, rest_len);
 }
 
 /* Input on the strand: handshake, frames, or nothing once we are done. */
@@ -1300,6 +1474,17 @@ static void strand_run(iws__conn *c, const uint8_t *data, size_t len) {
   iws__mutex_unlock(&c->lock);
 }
 
+/* The HTTP cycle's turn after a kick (no new bytes). */
+static void strand_kick(iws__conn *c) {
+  iws__conn *saved = iws__tls_strand_conn;
+  iws__tls_strand_conn = c;
+  iws__http_kicked(c);
+  iws__tls_strand_conn = saved;
+  iws__mutex_lock(&c->lock);
+  flush_locked(c);
+  iws__mutex_unlock(&c->lock);
+}
+
 /* ------------------------------------------------------------------------ */
 /* back-end hooks                                                            */
 /* ------------------------------------------------------------------------ */
@@ -1310,6 +1495,12 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
   int result = IWS__READ_CONTINUE;
   if (!s->rc.workers) {
     strand_run(c, data, len);
+    if (c->http_pause_asked) {
+      /* The HTTP cycle holds further requests until a response is sent
+       * (http.c kicks reading again, then iws__core_resumed runs). */
+      c->http_pause_asked = 0;
+      result = IWS__READ_PAUSE;
+    }
     return result;
   }
   iws__mutex_lock(&c->lock);
@@ -1395,6 +1586,16 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
   flush_locked(c);
   iws__mutex_unlock(&c->lock);
   return result;
+}
+
+int iws__core_resumed(iws__conn *c) {
+  if (c->server->rc.workers || !c->http) return IWS__READ_CONTINUE;
+  strand_kick(c);
+  if (c->http_pause_asked) {
+    c->http_pause_asked = 0;
+    return IWS__READ_PAUSE;
+  }
+  return IWS__READ_CONTINUE;
 }
 
 int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
@@ -1483,6 +1684,7 @@ void iws__core_closed(iws__conn *c) {
   c->sock = NULL;
   c->writing = 0;
   ring_clear(c);
+  if (c->http) iws__http_closed_locked(c);
   if (s->rc.workers) {
     c->closed_pending = 1;
     if (!c->wqueued) {
@@ -1515,19 +1717,25 @@ void iws__worker_push(iws__worker *w, iws__conn *c) {
 
 static void worker_run(iws__conn *c) {
   iws__bytes input;
-  int closed;
+  int closed, kick;
   iws__mutex_lock(&c->lock);
   input = c->rxq;
   memset(&c->rxq, 0, sizeof(c->rxq));
   closed = c->closed_pending;
   c->closed_pending = 0;
   c->wqueued = 0;
+  kick = c->http_kick;
+  c->http_kick = 0;
   iws__mutex_unlock(&c->lock);
-  if (input.len) strand_run(c, input.data, input.len);
+  if (input.len)
+    strand_run(c, input.data, input.len);
+  else if (kick && !closed)
+    strand_kick(c);
   iws__bytes_free(&input);
+  c->http_pause_asked = 0;
   iws__mutex_lock(&c->lock);
   if (c->read_paused && c->rxq.len < WORKER_RX_LOW && c->sock &&
-      !c->tcp_closing) {
+      !c->tcp_closing && !c->http_hold) {
     c->read_paused = 0;
     iws__be_read_resume(c->sock);
   }
@@ -1562,6 +1770,10 @@ void iws__worker_main(void *arg) {
 
 static void on_timer(iws__conn *c, int which) {
   iws_server *s = c->server;
+  if (which >= IWS__T_HTTP_FIRST) {
+    iws__http_timer(c, which);
+    return;
+  }
   if (which == IWS__T_PING) {
     iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
     if (ping) {

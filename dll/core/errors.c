@@ -29,6 +29,8 @@
     "character")                                                             \
   X(IWS_E_UNSUPPORTED, "IWS_E_UNSUPPORTED",                                  \
     "not supported by this build of the library")                            \
+  X(IWS_E_FILE, "IWS_E_FILE",                                                \
+    "a file cannot be opened or read, or is not a regular file")             \
   X(IWS_E_NO_CONNECTION, "IWS_E_NO_CONNECTION",                              \
     "no such connection (unknown id, or already closed)")                    \
   X(IWS_E_CLOSING, "IWS_E_CLOSING", "the connection is closing")             \

@@ -51,6 +51,7 @@ size_t iws__http_head_end(const uint8_t *buf, size_t len, size_t from) {
 
 void iws__http_request_free(iws_request *req) {
   free(req->storage);
+  free(req->extra);
   memset(req, 0, sizeof(*req));
 }
 
@@ -322,6 +323,37 @@ size_t iws__ws_response_101(const char *key, const char *protocol,
 
 const char *iws__http_reason(int status) {
   switch (status) {
+  /* RFC 9110 15 (the plain HTTP responses use the whole table, 0.5) */
+  case 100: return "Continue";
+  case 200: return "OK";
+  case 201: return "Created";
+  case 202: return "Accepted";
+  case 203: return "Non-Authoritative Information";
+  case 204: return "No Content";
+  case 205: return "Reset Content";
+  case 206: return "Partial Content";
+  case 300: return "Multiple Choices";
+  case 301: return "Moved Permanently";
+  case 302: return "Found";
+  case 303: return "See Other";
+  case 304: return "Not Modified";
+  case 307: return "Temporary Redirect";
+  case 308: return "Permanent Redirect";
+  case 402: return "Payment Required";
+  case 406: return "Not Acceptable";
+  case 409: return "Conflict";
+  case 410: return "Gone";
+  case 411: return "Length Required";
+  case 412: return "Precondition Failed";
+  case 413: return "Content Too Large";
+  case 414: return "URI Too Long";
+  case 415: return "Unsupported Media Type";
+  case 416: return "Range Not Satisfiable";
+  case 417: return "Expectation Failed";
+  case 422: return "Unprocessable Content";
+  case 501: return "Not Implemented";
+  case 502: return "Bad Gateway";
+  case 504: return "Gateway Timeout";
   case 400: return "Bad Request";
   case 401: return "Unauthorized";
   case 403: return "Forbidden";
@@ -334,7 +366,12 @@ const char *iws__http_reason(int status) {
   case 500: return "Internal Server Error";
   case 503: return "Service Unavailable";
   case 505: return "HTTP Version Not Supported";
-  default: return status >= 500 ? "Server Error" : "Client Error";
+  default:
+    return status >= 500   ? "Server Error"
+           : status >= 400 ? "Client Error"
+           : status >= 300 ? "Redirection"
+           : status >= 200 ? "Success"
+                           : "Informational";
   }
 }
 

@@ -33,6 +33,14 @@ struct iws_request {
   uint32_t protocol_count;
   const char *key;      /* Sec-WebSocket-Key, after validation */
   const char *selected; /* subprotocol chosen (one of protocols) or NULL */
+  /* Since 0.5 (plain HTTP; see http_parse.h iws__http_decode): */
+  char *extra;          /* one allocation: document, query, parameters */
+  const char *document; /* decoded path, NULL until decoded */
+  const char *query;    /* after '?', not decoded */
+  iws__header *params;  /* decoded name/value pairs, in extra */
+  uint32_t param_count;
+  const uint8_t *body;  /* NUL-terminated, not owned */
+  uint64_t body_len;
 };
 
 /* Searches buf[0..len) for the CRLFCRLF that ends a request head, starting

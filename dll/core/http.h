@@ -44,7 +44,14 @@ void iws__file_close(iws__file *file);
 /* Queues `length` bytes of `file` from `offset` behind whatever the
  * connection has queued (e.g. the response head). The connection takes
  * ownership of the file and closes it once sent or dropped. Returns IWS_OK
- * or an IWS_E_* code (the file is closed in every case). */
+ * or an IWS_E_* code (the file is closed in every case).
+ * How http.c calls it: without conn->lock held, right after it queued the
+ * response head (Content-Length = length), on the connection's strand or
+ * on the thread of iws_http_send; nothing else of this connection's HTTP
+ * cycle is queued in between (the next response waits), but WebSocket-
+ * level sends cannot happen (the connection is not open). Never for HEAD,
+ * 204 or 304 responses, nor for length 0. On an error http.c logs it and
+ * aborts the connection, since the head is already on its way. */
 int32_t iws__conn_queue_file(iws__conn *conn, iws__file *file,
                              uint64_t offset, uint64_t length);
 
@@ -52,6 +59,12 @@ int32_t iws__conn_queue_file(iws__conn *conn, iws__file *file,
 
 /* The request a response answers (for conditional and range headers). */
 iws_request *iws__http_response_request(iws_http_response *response);
+
+/* Whether the response carries header `name` (case-insensitive) so far
+ * (iws_http_serve_file sets Content-Type only when the application did
+ * not). Returns 1 or 0. */
+int iws__http_response_has_header(iws_http_response *response,
+                                  const char *name);
 
 /* Sets the response's body to `length` bytes of the open file `file` from
  * `offset` (the response takes ownership of the file and closes it when

@@ -22,9 +22,9 @@ struct ssl_st;
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 40
+#define IWS__OPT_INT_LAST 55 /* 22..29, 39, 41..49 are holes (unknown) */
 #define IWS__OPT_STR_FIRST 10001
-#define IWS__OPT_STR_LAST 10041 /* 10012..10039 are holes (unknown) */
+#define IWS__OPT_STR_LAST 10051 /* 10012..10039, 10042..10049: holes */
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
 
 typedef struct iws__opt_int_spec {
@@ -94,7 +94,18 @@ typedef struct iws__tlist {
   iws__tnode head; /* sentinel */
 } iws__tlist;
 
-enum { IWS__T_MAIN, IWS__T_PING, IWS__T_PONG, IWS__T_COUNT };
+enum {
+  IWS__T_MAIN,
+  IWS__T_PING,
+  IWS__T_PONG,
+  /* plain HTTP (http.c) */
+  IWS__T_HREQ,  /* the request being read: IWS_OPT_HTTP_REQUEST_TIMEOUT_MS */
+  IWS__T_HIDLE, /* keep-alive idle: IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS */
+  IWS__T_HRESP, /* a deferred response: IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS */
+  IWS__T_HKICK, /* a next-tick retry (an upgrade waits for the output) */
+  IWS__T_COUNT
+};
+#define IWS__T_HTTP_FIRST IWS__T_HREQ
 
 /* ---- connections ---- */
 
@@ -162,6 +173,10 @@ struct iws__conn {
   iws__bytes rxq;
   uint8_t read_paused, wqueued, closed_pending;
   iws__conn *wnext;
+  /* plain HTTP (http.c): reading held until a response is sent; worker
+   * mode: the worker should run the HTTP request cycle */
+  uint32_t http_hold, http_kick;
+  struct iws__http_conn *http; /* set once a plain request arrived */
 
   /* --- strand only (the thread running this connection's callbacks) --- */
   iws__bytes inbuf; /* handshake bytes */
@@ -172,6 +187,7 @@ struct iws__conn {
   uint64_t last_input_ms;
   const uint8_t *rx_ptr;
   size_t rx_len;
+  uint32_t http_pause_asked; /* the HTTP cycle wants reading paused */
   iws__bytes stage; /* frames wslay produced (pongs, close echo) */
 
   /* --- TLS (NULL ssl: a plain connection); under lock --- */
@@ -244,6 +260,10 @@ typedef struct iws__runcfg {
   iws__pmd_config pmd;
   iws__pmd_deflate_cfg pmd_deflate; /* window_bits = the server maximum */
   uint64_t deflate_threshold, deflate_max_inflated;
+  /* plain HTTP */
+  uint64_t http_max_body, http_max_uri, http_request_timeout_ms,
+      http_keepalive_ms, http_response_timeout_ms;
+  uint32_t http_max_pipelined;
 } iws__runcfg;
 
 /* Listener tags the core gives the back end (iws__be_listen.tag). */
@@ -288,11 +308,16 @@ struct iws_server {
   size_t chan_nbuckets, chan_count, sub_count;
   iws__redis *redis; /* while running with IWS_OPT_REDIS_URL set */
 
+  /* static files (static.c): the document root's canonical path while
+   * running, NULL if none */
+  char *static_root;
+
   /* statistics */
   volatile uint64_t st_current, st_total, st_refused, st_msg_in, st_msg_out,
       st_bytes_in, st_bytes_out, st_queued;
   volatile uint64_t st_publishes, st_redis_out, st_redis_in;
   volatile uint32_t st_redis_up; /* 1 while both Redis links are up */
+  volatile uint64_t st_http_requests, st_http_refused, st_http_current;
 };
 
 /* ---- between server.c and conn.c ---- */
@@ -361,6 +386,38 @@ int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
                            uint32_t *sent);
 /* Reports a server-wide error to on_error (id 0) and the log. */
 void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
+
+/* ---- between conn.c and http.c (plain HTTP, Since 0.5) ---- */
+
+/* conn.c, for http.c */
+void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms);
+void iws__conn_timer_clear(iws__conn *c, int which);
+/* Under c->lock: queues bytes (the chunk's reference is taken) and writes
+ * them unless the strand runs on this thread. 0, or -1 (out of memory:
+ * the connection is aborted). */
+int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk);
+/* Under c->lock: once the queue is written, FIN, then input is discarded
+ * until the client's FIN (so that no reset eats the last answer). */
+void iws__conn_http_finish_locked(iws__conn *c);
+void iws__conn_tcp_close_locked(iws__conn *c, int abortive);
+uint32_t iws__conn_queued_locked(const iws__conn *c); /* ring entries */
+/* Strand: the request is a WebSocket upgrade after plain requests; runs
+ * the usual handshake (on_connect, 101 or refusal), then feeds `rest`. */
+void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
+                          const uint8_t *rest, size_t rest_len);
+
+/* http.c, for conn.c (strand unless said otherwise) */
+/* The first request on the connection is plain HTTP: takes c->inbuf and
+ * `extra` (bytes behind it). Returns 0, or -1 out of memory. */
+int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len);
+void iws__http_input(iws__conn *c, const uint8_t *data, size_t len);
+/* Reading resumed / the worker was kicked: continue the request cycle. */
+void iws__http_kicked(iws__conn *c);
+/* Timer thread: IWS__T_HREQ..IWS__T_HKICK fired. */
+void iws__http_timer(iws__conn *c, int which);
+/* Under c->lock, any thread: the socket is gone. */
+void iws__http_closed_locked(iws__conn *c);
+void iws__http_conn_free(iws__conn *c);
 
 void iws__worker_main(void *arg);
 void iws__worker_push(iws__worker *w, iws__conn *c); /* takes a ref */

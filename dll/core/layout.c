@@ -24,6 +24,7 @@ static const layout_entry layout_table[] = {
     IWS__FIELD(iws_callbacks, on_disconnect),
     IWS__FIELD(iws_callbacks, on_error),
     IWS__FIELD(iws_callbacks, on_log),
+    IWS__FIELD(iws_callbacks, on_http_request),
     IWS__SIZE(iws_stats),
     IWS__FIELD(iws_stats, struct_size),
     IWS__FIELD(iws_stats, reserved0),
@@ -41,6 +42,9 @@ static const layout_entry layout_table[] = {
     IWS__FIELD(iws_stats, redis_out),
     IWS__FIELD(iws_stats, redis_in),
     IWS__FIELD(iws_stats, redis_connected),
+    IWS__FIELD(iws_stats, http_requests),
+    IWS__FIELD(iws_stats, http_refused),
+    IWS__FIELD(iws_stats, http_connections_current),
 };
 
 IWS_API int32_t IWS_CALL iws_struct_layout(const char *struct_name,

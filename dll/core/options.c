@@ -48,6 +48,16 @@ static const iws__opt_int_spec INT_SPECS[] = {
      "deflate_max_inflated_size"},
     {IWS_OPT_REDIS_RECONNECT_MAX_MS, 100, 600000, 5000,
      "redis_reconnect_max_ms"},
+    {IWS_OPT_HTTP_MAX_BODY_SIZE, 0, INT64_C(1) << 31, MiB,
+     "http_max_body_size"},
+    {IWS_OPT_HTTP_MAX_URI_LENGTH, 16, MiB, 8192, "http_max_uri_length"},
+    {IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, 0, 3600000, 30000,
+     "http_request_timeout_ms"},
+    {IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, 0, 3600000, 15000,
+     "http_keepalive_timeout_ms"},
+    {IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, 0, 3600000, 60000,
+     "http_response_timeout_ms"},
+    {IWS_OPT_HTTP_MAX_PIPELINED, 1, 1024, 16, "http_max_pipelined"},
 };
 
 /* String options: number, default, longest value accepted, name. */
@@ -79,6 +89,10 @@ static const str_spec STR_SPECS[IWS__OPT_STR_COUNT] = {
     [IWS_OPT_REDIS_PREFIX - IWS__OPT_STR_FIRST] = {IWS_OPT_REDIS_PREFIX,
                                                    "iws:", 200,
                                                    "redis_prefix"},
+    [IWS_OPT_HTTP_DOCUMENT_ROOT - IWS__OPT_STR_FIRST] = {
+        IWS_OPT_HTTP_DOCUMENT_ROOT, "", PATH_MAX_LEN, "http_document_root"},
+    [IWS_OPT_HTTP_INDEX_FILE - IWS__OPT_STR_FIRST] = {
+        IWS_OPT_HTTP_INDEX_FILE, "index.html", 255, "http_index_file"},
 };
 
 static const str_spec *str_find(int32_t id) {

@@ -58,6 +58,30 @@ void iws__tls_key_delete(iws__tls_key *key);
 void *iws__tls_get(iws__tls_key *key);
 void iws__tls_set(iws__tls_key *key, void *value);
 
+/* Files, for static file serving (Since 0.5; http.h has iws__file_open and
+ * iws__file_close). Paths are UTF-8. */
+typedef struct iws__file iws__file;
+/* Reads up to len bytes at offset (positional: no shared file pointer).
+ * Returns 0 with *got (0 = end of file), or -1. */
+int iws__file_read(iws__file *f, uint64_t offset, void *buf, size_t len,
+                   size_t *got);
+/* The OS handle for the back end: the descriptor (POSIX) or the HANDLE. */
+intptr_t iws__file_os_handle(const iws__file *f);
+/* The canonical path of the open file (symlinks resolved; on Windows
+ * GetFinalPathNameByHandleW's form). Returns 0, or -1 (also when it does
+ * not fit in size bytes with its NUL). */
+int iws__file_real_path(iws__file *f, char *out, size_t size);
+/* The canonical path of an existing file or directory, as above, and
+ * whether it is a directory. Returns 0, or -1 (missing, no access, or
+ * too long). */
+int iws__path_real(const char *path, char *out, size_t size, int *is_dir);
+/* The directory separator of canonical paths. */
+#ifdef _WIN32
+#define IWS__PATH_SEP '\\'
+#else
+#define IWS__PATH_SEP '/'
+#endif
+
 /* Atomics on plain integers: sequentially consistent unless named _relaxed. */
 #if defined(_MSC_VER) && !defined(__clang__)
 #include <intrin.h>

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "static.h"
 
 /* ------------------------------------------------------------------------ */
 /* versions                                                                  */
@@ -348,6 +349,13 @@ static void resolve_runcfg(iws_server *s) {
   rc->deflate_max_inflated = o[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE]
                                  ? (uint64_t)o[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE]
                                  : rc->max_message_size;
+  rc->http_max_body = (uint64_t)o[IWS_OPT_HTTP_MAX_BODY_SIZE];
+  rc->http_max_uri = (uint64_t)o[IWS_OPT_HTTP_MAX_URI_LENGTH];
+  rc->http_request_timeout_ms = (uint64_t)o[IWS_OPT_HTTP_REQUEST_TIMEOUT_MS];
+  rc->http_keepalive_ms = (uint64_t)o[IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS];
+  rc->http_response_timeout_ms =
+      (uint64_t)o[IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS];
+  rc->http_max_pipelined = (uint32_t)o[IWS_OPT_HTTP_MAX_PIPELINED];
 }
 
 static void stop_workers(iws_server *s, uint32_t count) {
@@ -436,6 +444,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     /* Every TLS configuration error shows here, with OpenSSL's reason. */
     rc = iws__tls_start(s, &s->tls, err, sizeof(err));
   }
+  if (rc == IWS_OK) rc = iws__static_start(s, err, sizeof(err));
   if (rc == IWS_OK && (rc = start_workers(s)) != IWS_OK) {
     snprintf(err, sizeof(err), "cannot start %u worker threads",
              (unsigned)s->rc.workers);
@@ -475,6 +484,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   if (rc != IWS_OK) {
     iws__tls_free(s->tls);
     s->tls = NULL;
+    iws__static_stop(s);
   }
   iws__mutex_lock(&s->lock);
   s->port = s->tls_port = 0;
@@ -680,6 +690,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   s->be = NULL;
   iws__tls_free(s->tls); /* every connection (and its SSL) is gone */
   s->tls = NULL;
+  iws__static_stop(s);
 
   iws__mutex_lock(&s->lock);
   iws__atomic_store32(&s->state, IWS__STOPPED);
@@ -1163,6 +1174,9 @@ IWS_API int32_t IWS_CALL iws_get_stats(iws_server *s, iws_stats *out) {
   st.redis_out = iws__atomic_load64(&s->st_redis_out);
   st.redis_in = iws__atomic_load64(&s->st_redis_in);
   st.redis_connected = iws__atomic_load32(&s->st_redis_up);
+  st.http_requests = iws__atomic_load64(&s->st_http_requests);
+  st.http_refused = iws__atomic_load64(&s->st_http_refused);
+  st.http_connections_current = iws__atomic_load64(&s->st_http_current);
   memcpy(out, &st, size < sizeof(st) ? size : sizeof(st));
   return IWS_OK;
 }

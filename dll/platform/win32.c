@@ -3,7 +3,10 @@
 #include "../core/platform.h"
 
 #include <process.h>
+#include <string.h>
 #include <stdlib.h>
+
+#include "../core/http.h"
 
 void iws__mutex_init(iws__mutex *m) { InitializeSRWLock(m); }
 void iws__mutex_destroy(iws__mutex *m) { (void)m; }
@@ -138,4 +141,126 @@ void iws__tls_key_delete(iws__tls_key *key) {
 void *iws__tls_get(iws__tls_key *key) { return FlsGetValue(key->index); }
 void iws__tls_set(iws__tls_key *key, void *value) {
   FlsSetValue(key->index, value);
+}
+
+/* ---- files (static file serving) ---- */
+
+struct iws__file {
+  HANDLE h;
+};
+
+/* UTF-8 to a new wide string (free it), NULL if invalid or out of memory. */
+static wchar_t *widen(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+  wchar_t *w;
+  if (n <= 0) return NULL;
+  w = malloc((size_t)n * sizeof(wchar_t));
+  if (!w) return NULL;
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+static HANDLE open_shared(const char *path, DWORD access, DWORD flags) {
+  wchar_t *w = widen(path);
+  HANDLE h;
+  if (!w) return INVALID_HANDLE_VALUE;
+  /* Others may read, rename and delete the file while it is being sent. */
+  h = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE |
+                                 FILE_SHARE_DELETE,
+                  NULL, OPEN_EXISTING, flags, NULL);
+  free(w);
+  return h;
+}
+
+int32_t iws__file_open(const char *path, iws__file **out, uint64_t *size,
+                       int64_t *mtime) {
+  BY_HANDLE_FILE_INFORMATION info;
+  iws__file *f;
+  ULARGE_INTEGER t;
+  HANDLE h;
+  *out = NULL;
+  h = open_shared(path, GENERIC_READ, FILE_FLAG_SEQUENTIAL_SCAN);
+  if (h == INVALID_HANDLE_VALUE) return IWS_E_FILE;
+  /* Only files on disk: not a directory, device (CON, NUL, COM1...) or
+   * pipe. */
+  if (GetFileType(h) != FILE_TYPE_DISK ||
+      !GetFileInformationByHandle(h, &info) ||
+      (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+    CloseHandle(h);
+    return IWS_E_FILE;
+  }
+  f = malloc(sizeof(*f));
+  if (!f) {
+    CloseHandle(h);
+    return IWS_E_NOMEM;
+  }
+  f->h = h;
+  *size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow;
+  t.LowPart = info.ftLastWriteTime.dwLowDateTime;
+  t.HighPart = info.ftLastWriteTime.dwHighDateTime;
+  /* 100 ns ticks since 1601 to seconds since 1970. */
+  *mtime = (int64_t)(t.QuadPart / 10000000u) - INT64_C(11644473600);
+  *out = f;
+  return IWS_OK;
+}
+
+void iws__file_close(iws__file *f) {
+  if (!f) return;
+  CloseHandle(f->h);
+  free(f);
+}
+
+int iws__file_read(iws__file *f, uint64_t offset, void *buf, size_t len,
+                   size_t *got) {
+  OVERLAPPED ov;
+  DWORD n = 0;
+  *got = 0;
+  if (len > 0x40000000u) len = 0x40000000u;
+  /* A synchronous handle reads at the OVERLAPPED's offset. */
+  memset(&ov, 0, sizeof(ov));
+  ov.Offset = (DWORD)(offset & 0xffffffffu);
+  ov.OffsetHigh = (DWORD)(offset >> 32);
+  if (!ReadFile(f->h, buf, (DWORD)len, &n, &ov)) {
+    if (GetLastError() == ERROR_HANDLE_EOF) return 0;
+    return -1;
+  }
+  *got = n;
+  return 0;
+}
+
+intptr_t iws__file_os_handle(const iws__file *f) { return (intptr_t)f->h; }
+
+static int final_path(HANDLE h, char *out, size_t size) {
+  wchar_t w[4096];
+  DWORD n = GetFinalPathNameByHandleW(h, w, (DWORD)(sizeof(w) / sizeof(w[0])),
+                                      FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+  int m;
+  if (n == 0 || n >= sizeof(w) / sizeof(w[0]) || size > 0x7fffffff) return -1;
+  m = WideCharToMultiByte(CP_UTF8, 0, w, (int)n, out, (int)size - 1, NULL,
+                          NULL);
+  if (m <= 0) return -1;
+  out[m] = '\0';
+  return 0;
+}
+
+int iws__file_real_path(iws__file *f, char *out, size_t size) {
+  return final_path(f->h, out, size);
+}
+
+int iws__path_real(const char *path, char *out, size_t size, int *is_dir) {
+  BY_HANDLE_FILE_INFORMATION info;
+  int rc = -1;
+  /* No access rights are needed to ask where it is; BACKUP_SEMANTICS
+   * opens directories too. */
+  HANDLE h = open_shared(path, 0, FILE_FLAG_BACKUP_SEMANTICS);
+  if (h == INVALID_HANDLE_VALUE) return -1;
+  if (GetFileInformationByHandle(h, &info) && final_path(h, out, size) == 0) {
+    *is_dir = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? 1 : 0;
+    rc = 0;
+  }
+  CloseHandle(h);
+  return rc;
 }

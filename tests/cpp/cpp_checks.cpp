@@ -41,6 +41,15 @@ static_assert(std::is_base_of<std::runtime_error, iocpws::error>::value,
               "error is a runtime_error");
 static_assert(std::is_trivially_copyable<iocpws::connection>::value,
               "connection is a plain value");
+static_assert(!std::is_copy_constructible<iocpws::deferred_response>::value &&
+                  !std::is_copy_assignable<iocpws::deferred_response>::value,
+              "a deferred response has one owner");
+static_assert(std::is_nothrow_move_constructible<iocpws::deferred_response>::value &&
+                  std::is_nothrow_move_assignable<iocpws::deferred_response>::value &&
+                  std::is_nothrow_destructible<iocpws::deferred_response>::value,
+              "a deferred response moves (to another thread) without throwing");
+static_assert(!std::is_copy_constructible<iocpws::http_response>::value,
+              "the handler's response is not copied");
 
 #ifndef IOCPWS_DYNAMIC
 }  // namespace
@@ -489,6 +498,84 @@ void statistics_and_layout() {
   expect_eq(C_(struct_layout)("iws_callbacks", "on_log"),
             static_cast<int32_t>(offsetof(iws_callbacks, on_log)),
             "offsetof on_log");
+  expect_eq(C_(struct_layout)("iws_callbacks", "on_http_request"),
+            static_cast<int32_t>(offsetof(iws_callbacks, on_http_request)),
+            "offsetof on_http_request");
+  expect_eq(C_(struct_layout)("iws_stats", "http_connections_current"),
+            static_cast<int32_t>(offsetof(iws_stats, http_connections_current)),
+            "offsetof http_connections_current");
+  expect_eq(st.http_requests, 0u, "http_requests");
+}
+
+void http_option_defaults_mirror_library() {
+  iocpws::server s;
+  iws_server *raw = nullptr;
+  iocpws::check(C_(create)(IWS_ABI_VERSION, nullptr, nullptr, &raw));
+  for (int32_t opt = IWS_OPT_HTTP_MAX_BODY_SIZE; opt <= IWS_OPT_HTTP_MAX_PIPELINED;
+       ++opt) {
+    int64_t lib = -1;
+    iocpws::check(C_(get_int)(raw, opt, &lib));
+    std::ostringstream name;
+    name << "option " << opt;
+    expect_eq(s.get_int(opt), lib, name.str());
+  }
+  for (int32_t opt = IWS_OPT_HTTP_DOCUMENT_ROOT; opt <= IWS_OPT_HTTP_INDEX_FILE;
+       ++opt) {
+    char a[256];
+    iocpws::check(C_(get_str)(raw, opt, a, sizeof a, nullptr));
+    std::ostringstream name;
+    name << "string option " << opt;
+    expect_eq(s.get_str(opt), std::string(a), name.str());
+  }
+  C_(destroy)(raw);
+}
+
+void http_options_are_applied() {
+  iocpws::options o = local();
+  o.http.max_body_size = 4096;
+  o.http.max_uri_length = 100;
+  o.http.request_timeout_ms = 1234;
+  o.http.keepalive_timeout_ms = 0;
+  o.http.response_timeout_ms = 2000;
+  o.http.max_pipelined = 2;
+  o.http.document_root = "/tmp";
+  o.http.index_file = "";
+  iocpws::server s(o);
+  expect_eq(s.get_int(IWS_OPT_HTTP_MAX_BODY_SIZE), 4096, "max_body_size");
+  expect_eq(s.get_int(IWS_OPT_HTTP_MAX_URI_LENGTH), 100, "max_uri_length");
+  expect_eq(s.get_int(IWS_OPT_HTTP_REQUEST_TIMEOUT_MS), 1234, "request_timeout_ms");
+  expect_eq(s.get_int(IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS), 0, "keepalive_timeout_ms");
+  expect_eq(s.get_int(IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS), 2000, "response_timeout_ms");
+  expect_eq(s.get_int(IWS_OPT_HTTP_MAX_PIPELINED), 2, "max_pipelined");
+  expect_eq(s.get_str(IWS_OPT_HTTP_DOCUMENT_ROOT), std::string("/tmp"), "document_root");
+  expect_eq(s.get_str(IWS_OPT_HTTP_INDEX_FILE), std::string(), "index_file");
+  o.http.max_pipelined = 0;  // 1..1024
+  std::string what = expect_error(IWS_E_OPTION_RANGE, [&]() { s.configure(o); },
+                                  "max_pipelined 0");
+  expect(!what.empty(), "a message");
+  // handlers are set while stopped, like the others
+  s.on_http_request(iocpws::http_handler());
+  s.start();
+  expect_error(IWS_E_BAD_STATE,
+               [&]() { s.on_http_request(iocpws::http_handler()); },
+               "on_http_request while running");
+  s.stop();
+}
+
+void http_response_misuse() {
+  // An empty deferred response: nothing to send, and saying so.
+  iocpws::deferred_response d;
+  expect(!d, "empty deferred_response is false");
+  expect_error(IWS_E_BAD_STATE, [&]() { d.send(); }, "send() of an empty one");
+  expect_error(IWS_E_BAD_STATE, [&]() { d.status(200); }, "status() of an empty one");
+  iocpws::deferred_response moved(std::move(d));
+  expect(!moved, "moved empty is still empty");
+  // The raw calls refuse NULL.
+  expect_eq(C_(http_set_status)(nullptr, 200, nullptr), IWS_E_INVALID_ARG, "set_status(NULL)");
+  expect_eq(C_(http_send)(nullptr), IWS_E_INVALID_ARG, "send(NULL)");
+  expect_eq(C_(http_defer)(nullptr), IWS_E_INVALID_ARG, "defer(NULL)");
+  expect_eq(std::string(iocpws::detail::code_name(IWS_E_FILE)), std::string("IWS_E_FILE"),
+            "IWS_E_FILE's name");
 }
 
 void message_view() {
@@ -524,6 +611,9 @@ int main() {
   run("broadcasts_without_clients", broadcasts_without_clients);
   run("statistics_and_layout", statistics_and_layout);
   run("message_view", message_view);
+  run("http_option_defaults_mirror_library", http_option_defaults_mirror_library);
+  run("http_options_are_applied", http_options_are_applied);
+  run("http_response_misuse", http_response_misuse);
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed;
 }

@@ -21,6 +21,16 @@
 //   cmd:destroy           destroys the server inside this handler (it is
 //                         orphaned, see ~server); prints "DESTROYED"
 //   path /throw-connect   on_connect throws: the client gets 500
+//   HTTP: the routes of ws_test_server.c (/echo, /status/N, /defer, ...,
+//   /serve, /httpstats; --docroot DIR), through on_http_request, plus:
+//   /cpp/throw            the handler throws std::runtime_error("http boom"):
+//                         500, "EXCEPTION <id> http boom"
+//   /cpp/drop             defers, then drops the deferred_response unsent:
+//                         its destructor answers 500
+//   /cpp/deferthrow       defers, then throws: 500 from the deferred
+//                         response's destructor, "EXCEPTION <id> after defer"
+//   /cpp/request          text/plain lines: method, document, path, query,
+//                         has_param(a), param(a), header(x-test), body size
 //   LIBRARY <path>        printed first by the run-time-loader build
 //   BYE ... orphaned=1    at quit after cmd:destroy (exit 0 if no anomaly)
 #include "iocpws.hpp"
@@ -452,6 +462,14 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
     o.redis_prefix = value;
     return true;
   }
+  if (name == "http_document_root") {
+    o.http.document_root = value;
+    return true;
+  }
+  if (name == "http_index_file") {
+    o.http.index_file = value;
+    return true;
+  }
   if (name == "subprotocols") {
     o.subprotocols.clear();
     std::size_t start = 0;
@@ -535,6 +553,12 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   else if (name == "deflate_threshold") o.deflate.threshold = static_cast<uint64_t>(v);
   else if (name == "deflate_max_inflated_size") o.deflate.max_inflated_size = static_cast<uint64_t>(v);
   else if (name == "redis_reconnect_max_ms") o.redis_reconnect_max_ms = u;
+  else if (name == "http_max_body_size") o.http.max_body_size = static_cast<uint64_t>(v);
+  else if (name == "http_max_uri_length") o.http.max_uri_length = u;
+  else if (name == "http_request_timeout_ms") o.http.request_timeout_ms = u;
+  else if (name == "http_keepalive_timeout_ms") o.http.keepalive_timeout_ms = u;
+  else if (name == "http_response_timeout_ms") o.http.response_timeout_ms = u;
+  else if (name == "http_max_pipelined") o.http.max_pipelined = u;
   else {
     std::fprintf(stderr, "cpp_test_server: unknown option name in '%s'\n", spec.c_str());
     return false;
@@ -545,6 +569,163 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
     return false;
   }
   return true;
+}
+
+// ---- HTTP (the routes of ws_test_server.c, through the wrapper) ----------
+
+std::atomic<int> g_defer_running(0);
+
+std::string json_string(const std::string &s) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      // bytes as \u00XX: the tests compare bytes, the JSON stays ASCII
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+long param_long(const iocpws::http_request &req, const char *name, long def) {
+  return req.has_param(name) ? std::strtol(req.param(name).c_str(), nullptr, 10) : def;
+}
+
+void http_echo(const iocpws::connection &c, const iocpws::http_request &req,
+               iocpws::http_response &res) {
+  std::string out = "{\"method\":" + json_string(req.method()) +
+                    ",\"document\":" + json_string(req.document()) +
+                    ",\"query\":" + json_string(req.query()) + ",\"params\":[";
+  std::vector<std::pair<std::string, std::string> > params = req.params();
+  for (std::size_t i = 0; i < params.size(); ++i)
+    out += (i ? ",[" : "[") + json_string(params[i].first) + "," +
+           json_string(params[i].second) + "]";
+  out += "],\"body\":" + json_string(req.body());
+  out += ",\"id\":" + std::to_string(c.id()) +
+         ",\"headers\":" + std::to_string(req.headers().size()) + ",\"host\":" +
+         (req.has_header("Host") ? json_string(req.header("Host")) : std::string("null")) + "}";
+  res.header("Content-Type", "application/json");
+  res.body(out);
+}
+
+void on_http(const iocpws::connection &c, const iocpws::http_request &req,
+             iocpws::http_response &res) {
+  const std::string doc = req.document();
+  if (doc == "/echo") {
+    http_echo(c, req, res);
+  } else if (doc.compare(0, 8, "/status/") == 0) {
+    long status = std::strtol(doc.c_str() + 8, nullptr, 10);
+    std::string body = "status " + std::to_string(status);
+    try {
+      res.status(static_cast<int>(status));
+    } catch (const iocpws::error &) {
+      res.status(500);
+      body = "bad status " + std::to_string(status);
+    }
+    res.body(body);
+  } else if (doc == "/defer") {
+    long ms = param_long(req, "ms", 0);
+    int status = static_cast<int>(param_long(req, "status", 200));
+    std::string tag = req.param("tag", "-");
+    // std::function needs a copyable callable: share the move-only response
+    std::shared_ptr<iocpws::deferred_response> d(new iocpws::deferred_response(res.defer()));
+    ++g_defer_running;
+    bool started = pt::start_detached([d, ms, status, tag]() {
+      pt::sleep_ms(static_cast<unsigned>(ms));
+      try {
+        d->status(status);
+        d->body("deferred " + tag);
+      } catch (const iocpws::error &) {
+        // too late (the library answered 503): send() says so
+      }
+      int32_t rc = d->send();
+      emit("HTTP_SEND %s %d", tag.c_str(), static_cast<int>(rc));
+      --g_defer_running;
+    });
+    if (!started) {
+      --g_defer_running;
+      d->status(500);
+      d->send();
+    }
+  } else if (doc == "/deferquick") {
+    int32_t dr = IWS_OK, sr;
+    iocpws::deferred_response d;
+    try {
+      d = res.defer();
+    } catch (const iocpws::error &e) {
+      dr = e.code();
+    }
+    d.body("quick");
+    sr = d.send();
+    emit("HTTP_QUICK %d %d", static_cast<int>(dr), static_cast<int>(sr));
+  } else if (doc == "/big") {
+    long size = param_long(req, "n", 0);
+    if (size < 0 || size > 64L * 1024 * 1024) size = 0;
+    std::string big(static_cast<std::size_t>(size), 'a');
+    for (long k = 0; k < size; k++) big[static_cast<std::size_t>(k)] = static_cast<char>('a' + k % 26);
+    res.header("Content-Type", "application/octet-stream");
+    res.body(big);
+  } else if (doc == "/header") {
+    int32_t rc = IWS_OK;
+    try {
+      if (!req.has_param("name")) throw iocpws::error(IWS_E_INVALID_ARG, "no name");
+      res.header(req.param("name"), req.param("value"));
+    } catch (const iocpws::error &e) {
+      rc = e.code();
+    }
+    res.body("rc=" + std::to_string(rc));
+  } else if (doc == "/close") {
+    res.header("Connection", "close");
+    res.body("closing");
+  } else if (doc == "/conn") {
+    res.body("conn " + std::to_string(c.id()));
+  } else if (doc == "/untouched") {
+    // the library answers 404
+  } else if (doc == "/reason") {
+    res.status(299, "Fine Thanks");
+    res.body("ok");
+  } else if (doc == "/nocontent") {
+    res.status(204);
+  } else if (doc == "/serve") {
+    int32_t rc = IWS_OK;
+    try {
+      if (!res.serve_file(req.param("path"))) rc = IWS_E_FILE;
+    } catch (const iocpws::error &e) {
+      rc = e.code();
+    }
+    if (rc != IWS_OK) {
+      res.status(404);
+      res.body("serve-rc " + std::to_string(rc));
+    }
+  } else if (doc == "/httpstats") {
+    iocpws::stats st = g_server->statistics();
+    res.body("requests=" + std::to_string(st.http_requests) +
+             " refused=" + std::to_string(st.http_refused) +
+             " current=" + std::to_string(st.http_connections_current));
+  } else if (doc == "/cpp/throw") {
+    res.body("never sent");
+    throw std::runtime_error("http boom");
+  } else if (doc == "/cpp/drop") {
+    iocpws::deferred_response d = res.defer();
+    d.body("never sent");
+  } else if (doc == "/cpp/deferthrow") {
+    iocpws::deferred_response d = res.defer();
+    throw std::runtime_error("after defer");
+  } else if (doc == "/cpp/request") {
+    res.header("Content-Type", "text/plain; charset=utf-8");
+    res.body(req.method() + "\n" + req.document() + "\n" + req.path() + "\n" +
+             req.query() + "\n" + (req.has_param("a") ? "yes" : "no") + "\n" +
+             req.param("a", "-") + "\n" + req.header("x-test", "-") + "\n" +
+             std::to_string(req.body_size()) + "\n");
+  }
 }
 
 bool start_and_report() {
@@ -574,8 +755,11 @@ int main(int argc, char **argv) {
       spec = argv[++i];
     } else if (std::strncmp(argv[i], "--opt=", 6) == 0) {
       spec = argv[i] + 6;
+    } else if (std::strcmp(argv[i], "--docroot") == 0 && i + 1 < argc) {
+      opts.http.document_root = argv[++i];  // static files
+      continue;
     } else {
-      std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
+      std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--docroot DIR] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
       return 2;
     }
     if (!apply_option(opts, spec)) return 2;
@@ -596,6 +780,7 @@ int main(int argc, char **argv) {
   g_server->on_connect(on_connect)
       .on_message(on_message)
       .on_disconnect(on_disconnect)
+      .on_http_request(on_http)
       .on_error([](const iocpws::connection &c, const iocpws::error &e) {
         emit("ERROR %" PRIu64 " %d %s", c.id(), static_cast<int>(e.code()),
              one_line(e.what()).c_str());
@@ -682,7 +867,7 @@ int main(int argc, char **argv) {
     }
   }
 
-  while (g_foreign_running.load() > 0) pt::sleep_ms(5);
+  while (g_foreign_running.load() > 0 || g_defer_running.load() > 0) pt::sleep_ms(5);
   bool orphaned = g_orphaned.load();
   // Stop first: handlers still running use *g_server, which reset() clears
   // before the destructor waits for them. (Orphaned: nothing to stop.)

@@ -118,6 +118,7 @@ native() {
       echo "$v:cpp_checks_dyn|$cxx -std=$std ${common[*]} $ROOT/tests/cpp/cpp_checks.cpp ${dynamic[*]} -o $out/$v/cpp_checks_dyn" >>"$jobs"
       echo "$v:cpp_echo_server|$cxx -std=$std ${common[*]} $ROOT/samples/cpp/echo_server.cpp ${linked[*]} -o $out/$v/cpp_echo_server" >>"$jobs"
       echo "$v:cpp_chat_server|$cxx -std=$std ${common[*]} $ROOT/samples/cpp/chat_server.cpp ${linked[*]} -o $out/$v/cpp_chat_server" >>"$jobs"
+      echo "$v:cpp_http_server|$cxx -std=$std ${common[*]} $ROOT/samples/cpp/http_server.cpp ${linked[*]} -o $out/$v/cpp_http_server" >>"$jobs"
     done
   done
   # clang for Windows targets (i686: __stdcall): the nearest thing here to
@@ -129,7 +130,7 @@ native() {
     for v in linked dynamic; do
       local d=
       [ $v = dynamic ] && d=-DIOCPWS_DYNAMIC
-      echo "clang++-$t-windows-c++11-$v:syntax|clang++ --target=$t-w64-mingw32 -std=c++11 -fsyntax-only $d ${common[*]} -isystem $inc -isystem $inc/$t-w64-mingw32 $ROOT/tests/cpp/cpp_test_server.cpp $ROOT/tests/cpp/cpp_checks.cpp $ROOT/samples/cpp/chat_server.cpp" >>"$jobs"
+      echo "clang++-$t-windows-c++11-$v:syntax|clang++ --target=$t-w64-mingw32 -std=c++11 -fsyntax-only $d ${common[*]} -isystem $inc -isystem $inc/$t-w64-mingw32 $ROOT/tests/cpp/cpp_test_server.cpp $ROOT/tests/cpp/cpp_checks.cpp $ROOT/samples/cpp/chat_server.cpp $ROOT/samples/cpp/http_server.cpp" >>"$jobs"
     done
   done
   echo "g++-c++11:mixed_routes|g++ -std=c++11 ${common[*]} $ROOT/tests/cpp/mixed_linked.cpp $ROOT/tests/cpp/mixed_main.cpp ${linked[*]} -ldl -o $out/g++-c++11/mixed_routes" >>"$jobs"
@@ -170,10 +171,12 @@ native() {
   local r=$results/cpp-clients.xml
   IWS_CPP_ECHO_SERVER=$out/g++-c++11/cpp_echo_server \
     IWS_CPP_CHAT_SERVER=$out/g++-c++11/cpp_chat_server \
+    IWS_CPP_HTTP_SERVER=$out/g++-c++11/cpp_http_server \
     clients "$r" g++-c++11-linked "$out/g++-c++11/cpp_test_server" \
     "$ROOT/tests/integration" "$ROOT/tests/cpp"
   IWS_CPP_ECHO_SERVER=$out/clang++-c++17/cpp_echo_server \
     IWS_CPP_CHAT_SERVER=$out/clang++-c++17/cpp_chat_server \
+    IWS_CPP_HTTP_SERVER=$out/clang++-c++17/cpp_http_server \
     clients "$r" clang++-c++17-dynamic "$out/clang++-c++17/cpp_test_server_dyn" \
     "$ROOT/tests/integration" "$ROOT/tests/cpp"
   for v in g++-c++11:cpp_test_server_dyn g++-c++17:cpp_test_server \
@@ -202,7 +205,7 @@ windows() {
   local objdump=$arch-w64-mingw32-objdump report=$results/cpp-$name-build.xml
   local exe imports st why
   # -- what each program imports
-  for exe in cpp_test_server cpp_checks cpp_echo_server cpp_chat_server \
+  for exe in cpp_test_server cpp_checks cpp_echo_server cpp_chat_server cpp_http_server \
     cpp_test_server_dyn cpp_checks_dyn loader_check; do
     st=0
     why=
@@ -282,12 +285,13 @@ windows() {
   for exe in cpp_test_server cpp_test_server_dyn; do
     bash "$ROOT/tests/wine/make-server-wrapper.sh" "$dir/$exe.exe" "$wrappers/$exe" || ok=0
   done
-  for exe in cpp_echo_server cpp_chat_server; do
+  for exe in cpp_echo_server cpp_chat_server cpp_http_server; do
     bash "$ROOT/tests/wine/make-server-wrapper.sh" --no-warm-up "$dir/$exe.exe" "$wrappers/$exe" || ok=0
   done
   r=$results/cpp-$name-clients.xml
   if [ $ok -eq 1 ]; then
     IWS_CPP_ECHO_SERVER=$wrappers/cpp_echo_server IWS_CPP_CHAT_SERVER=$wrappers/cpp_chat_server \
+      IWS_CPP_HTTP_SERVER=$wrappers/cpp_http_server \
       IWS_CPP_SAMPLES_SIGNALS=0 \
       clients "$r" "$name-linked" "$wrappers/cpp_test_server" \
       "$ROOT/tests/integration" "$ROOT/tests/cpp"

@@ -136,3 +136,57 @@ def test_chat_sample():
         run(main())
     finally:
         sample.stop()
+
+
+def test_http_server_sample():
+    """cpp_http_server: the chat page from its document root, the JSON API,
+    and /api/next, deferred and answered from the WebSocket's handler
+    thread when a chat message arrives."""
+    import asyncio
+    import http.client
+    import json
+
+    web = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "samples", "web")
+    sample = Sample("IWS_CPP_HTTP_SERVER", server_path(web))
+
+    def fetch(method, path, body=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", sample.port, timeout=30)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            return r, r.read()
+        finally:
+            c.close()
+
+    try:
+        r, data = fetch("GET", "/")
+        assert r.status == 200 and b"iocpws chat" in data
+        assert r.getheader("Content-Type").startswith("text/html")
+        r, data = fetch("GET", "/api/hello?name=h%C3%A9")
+        assert json.loads(data) == {"hello": "hé", "from": "127.0.0.1"}
+        r, data = fetch("GET", "/nope")
+        assert r.status == 404
+        r, data = fetch("POST", "/api/say", body=b"", headers={
+            "Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 400
+        polled = []
+        poller = threading.Thread(target=lambda: polled.append(fetch("GET", "/api/next")))
+        poller.start()
+
+        async def go():
+            async with connect(sample.url("/chat")) as ws:
+                for _ in range(300):  # the poll is deferred once "waiting" shows
+                    if any(l.startswith("waiting: ") for l in sample.lines):
+                        break
+                    await asyncio.sleep(0.05)
+                assert any(l.startswith("waiting: ") for l in sample.lines), sample.lines
+                await ws.send("hello pollers ☃")
+                assert await recv(ws) == "hello pollers ☃"
+
+        run(go())
+        poller.join(30)
+        assert polled, "the deferred /api/next was never answered"
+        r, data = polled[0]
+        assert r.status == 200 and json.loads(data) == {"text": "hello pollers ☃"}
+    finally:
+        sample.stop()

@@ -213,3 +213,52 @@ def test_wss_round_trip(start_server, tls_files):
         assert cn == host
         assert headers.split(" ", 2)[2] == "over tls", headers
         assert server.disconnect_code(cid) == 1000
+
+
+# ---- HTTP through the wrapper (on_http_request, http_response, defer) ----
+
+
+def http_get(server, path, method="GET", body=None, headers=None):
+    import http.client
+
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r, r.read()
+    finally:
+        c.close()
+
+
+def test_http_request_view(server):
+    r, data = http_get(server, "/cpp/request?a=h%C3%A9+x&b", method="PUT", body=b"12345",
+                       headers={"X-Test": "v"})
+    assert r.status == 200
+    assert data.decode().split("\n") == [
+        "PUT", "/cpp/request", "/cpp/request?a=h%C3%A9+x&b", "a=h%C3%A9+x&b", "yes",
+        "hé x", "v", "5", ""]
+
+
+def test_http_handler_exception_answers_500(server):
+    mark = server.mark()
+    r, data = http_get(server, "/cpp/throw")
+    assert r.status == 500 and b"never sent" not in data
+    server.wait_for(r"EXCEPTION \d+ http boom", since=mark)
+    r, _ = http_get(server, "/conn")
+    assert r.status == 200
+
+
+def test_deferred_response_dropped_unsent_answers_500(server):
+    r, data = http_get(server, "/cpp/drop")
+    assert r.status == 500 and b"never sent" not in data
+    mark = server.mark()
+    r, _ = http_get(server, "/cpp/deferthrow")
+    assert r.status == 500
+    server.wait_for(r"EXCEPTION \d+ after defer", since=mark)
+
+
+def test_deferred_response_sent_from_another_thread(server):
+    mark = server.mark()
+    r, data = http_get(server, "/defer?ms=50&tag=cpp&status=201")
+    assert r.status == 201 and data == b"deferred cpp"
+    server.wait_for(r"HTTP_SEND cpp 0", since=mark)

@@ -68,6 +68,21 @@ int64_t iws__be_write(iws__sock *sock, const iws__iov *iov, int iovcnt) {
   return total > 0 ? total : IWS__BE_PENDING;
 }
 
+/* Files: read into the output like a gather list of one entry. */
+int64_t iws__be_write_file(iws__sock *sock, iws__file *file, uint64_t offset,
+                           size_t length) {
+  uint8_t buf[16384];
+  size_t got = 0;
+  iws__iov iov;
+  if (sock->closed || length == 0) return IWS__BE_ERROR;
+  if (length > sizeof(buf)) length = sizeof(buf);
+  if (iws__file_read(file, offset, buf, length, &got) != 0 || got == 0)
+    return IWS__BE_ERROR;
+  iov.base = buf;
+  iov.len = got;
+  return iws__be_write(sock, &iov, 1);
+}
+
 void iws__be_shutdown(iws__sock *sock) { sock->shut = 1; }
 
 void iws__be_close(iws__sock *sock, int abortive) {
@@ -75,7 +90,22 @@ void iws__be_close(iws__sock *sock, int abortive) {
   sock->abortive = abortive;
 }
 
-void iws__be_read_resume(iws__sock *sock) { sock->paused = 0; }
+/* Called under the connection's lock: the resume hook runs from the next
+ * fake_feed / fake_resume, like a back end's own thread would. */
+void iws__be_read_resume(iws__sock *sock) {
+  sock->paused = 0;
+  sock->resumed = 1;
+}
+
+int fake_resume(iws__sock *sock) {
+  int r = IWS__READ_CONTINUE;
+  while (sock->conn && !sock->closed && sock->resumed) {
+    sock->resumed = 0;
+    r = iws__core_resumed(sock->conn);
+    if (r == IWS__READ_PAUSE) sock->paused = 1;
+  }
+  return r;
+}
 
 int iws__be_post_flush(iws__sock *sock) {
   (void)sock;
@@ -111,8 +141,10 @@ iws__conn *fake_accept(iws_server *server, iws__sock *sock, uint32_t tag) {
 int fake_feed(iws__sock *sock, const uint8_t *data, size_t len) {
   int r = IWS__READ_CONTINUE;
   if (!sock->conn || sock->closed || len == 0) return r;
+  fake_resume(sock);
   r = iws__core_read(sock->conn, data, len, 0);
   if (r == IWS__READ_PAUSE) sock->paused = 1;
+  fake_resume(sock);
   return r;
 }
 

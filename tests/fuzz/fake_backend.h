@@ -9,6 +9,7 @@
 struct iws__sock {
   iws__conn *conn;
   int closed, abortive, shut, paused;
+  int resumed; /* iws__be_read_resume was called: fake_resume runs the hook */
   uint64_t written;
   int keep_output; /* keep what is written in out (until fake_take) */
   int slow;        /* writes complete later, a few bytes at a time */
@@ -21,6 +22,8 @@ struct iws__sock {
 /* A new connection on the listener `tag` (IWS__LISTEN_PLAIN / _TLS). */
 iws__conn *fake_accept(iws_server *server, iws__sock *sock, uint32_t tag);
 /* Bytes from the peer. */
+/* Runs the resume hook if the core resumed reading since. */
+int fake_resume(iws__sock *sock);
 int fake_feed(iws__sock *sock, const uint8_t *data, size_t len);
 /* The peer leaves (FIN); if the core does not close, it aborts; then the
  * socket is reported closed. Returns -1 if the core never closed it. */

@@ -44,6 +44,81 @@ static void IWS_CALLBACK fz_disconnect(iws_server *s, iws_conn_id id,
   if (iws_send(s, id, IWS_OP_TEXT, "x", 1) != IWS_E_NO_CONNECTION) abort();
 }
 
+/* Plain HTTP (Since 0.5): routes by the first letter of the document.
+ * "/d..." defers the response (kept in fz_pending until the driver sends
+ * it: later pipelined requests wait), "/q" defers and sends at once, "/h"
+ * adds the header named by parameter n (value v), "/c" asks to close, "/s"
+ * sets status s; anything else echoes the body. */
+static iws_http_response *fz_pending;
+
+static void IWS_CALLBACK fz_http(iws_server *s, iws_conn_id id,
+                                 iws_request *req, iws_http_response *res,
+                                 void *user) {
+  const char *doc = iws_request_document(req);
+  const uint8_t *body = NULL;
+  uint64_t len = 0;
+  uint32_t i, n = iws_request_param_count(req);
+  (void)s;
+  (void)id;
+  (void)user;
+  if (!doc || doc[0] != '/' || !iws_request_method(req) ||
+      !iws_request_query(req))
+    abort();
+  for (i = 0; i < n; i++) {
+    const char *name, *value;
+    if (iws_request_param_at(req, i, &name, &value) != IWS_OK) abort();
+    if (!name || !value) abort();
+  }
+  if (iws_request_body(req, &body, &len) != IWS_OK) abort();
+  if (len && body[len] != '\0') abort(); /* the promised NUL */
+  switch (doc[1]) {
+  case 'd':
+    if (!fz_pending && iws_http_defer(res) == IWS_OK) fz_pending = res;
+    break;
+  case 'q':
+    if (iws_http_defer(res) != IWS_OK || iws_http_send(res) != IWS_OK)
+      abort();
+    break;
+  case 'h':
+    (void)iws_http_add_header(res, iws_request_param(req, "n"),
+                              iws_request_param(req, "v"));
+    break;
+  case 'c':
+    (void)iws_http_add_header(res, "Connection", "close");
+    break;
+  case 's':
+    (void)iws_http_set_status(
+        res, (int32_t)strtol(iws_request_param(req, "s")
+                                 ? iws_request_param(req, "s")
+                                 : "0",
+                             NULL, 10),
+        iws_request_param(req, "r"));
+    break;
+  default:
+    (void)iws_http_set_body(res, body, len);
+    break;
+  }
+  /* Not deferred: iws_http_send must refuse, and leave it to the library. */
+  if (res != fz_pending && doc[1] != 'q' &&
+      iws_http_send(res) != IWS_E_BAD_STATE)
+    abort();
+}
+
+/* Sends the deferred response, if any, and lets the connection go on with
+ * the requests that waited behind it. */
+static void fz_send_pending(iws__sock *sock) {
+  int rounds = 0;
+  while (fz_pending && rounds++ < 1000) {
+    iws_http_response *r = fz_pending;
+    int32_t rc;
+    fz_pending = NULL;
+    (void)iws_http_set_body(r, "later", 5);
+    rc = iws_http_send(r);
+    if (rc != IWS_OK && rc != IWS_E_NO_CONNECTION) abort();
+    if (sock) fake_resume(sock);
+  }
+}
+
 /* tight = 1: small limits everywhere (message 100 B, handshake 256 B, send
  * queue 64 B with the error policy), so inputs reach every limit quickly. */
 static iws_server *fz_server_ex(int tls, const char *cert, const char *key,
@@ -55,6 +130,7 @@ static iws_server *fz_server_ex(int tls, const char *cert, const char *key,
   cb.on_connect = fz_connect;
   cb.on_message = fz_message;
   cb.on_disconnect = fz_disconnect;
+  cb.on_http_request = fz_http;
   if (iws_create(IWS_ABI_VERSION, &cb, NULL, &s) != IWS_OK) abort();
   iws_set_int(s, IWS_OPT_LOG_LEVEL, 0);
   iws_set_int(s, IWS_OPT_IO_THREADS, 1);
@@ -74,6 +150,9 @@ static iws_server *fz_server_ex(int tls, const char *cert, const char *key,
     iws_set_int(s, IWS_OPT_MAX_HANDSHAKE_SIZE, 256);
     iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 64);
     iws_set_int(s, IWS_OPT_SEND_QUEUE_POLICY, IWS_QUEUE_ERROR);
+    iws_set_int(s, IWS_OPT_HTTP_MAX_BODY_SIZE, 100);
+    iws_set_int(s, IWS_OPT_HTTP_MAX_URI_LENGTH, 64);
+    iws_set_int(s, IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, 0);
   }
   if (tls) {
     iws_set_int(s, IWS_OPT_PORT, -1);

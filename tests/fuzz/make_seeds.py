@@ -84,6 +84,30 @@ write("conn", "upgrade_in_input", b"\x00" + UPGRADE + frame(1, b"hi") + close())
 write("conn", "upgrade_split", b"\x07" + UPGRADE + frame(1, b"hi"))
 write("conn", "refused", b"\x00" + UPGRADE.replace(b"/chat", b"/refuse"))
 write("conn", "http_garbage", b"\x00GET / HTTP/1.0\r\n\r\n")
+# plain HTTP (0.5): keep-alive, pipelining, bodies, deferred answers, upgrade
+HTTP = {
+    "get": b"GET /x?a=1&b=%41+c HTTP/1.1\r\nHost: h\r\n\r\n",
+    "pipelined": b"".join(b"GET /e%d HTTP/1.1\r\nHost: h\r\n\r\n" % i for i in range(5)),
+    "post_length": b"POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                   b"Content-Type: application/x-www-form-urlencoded\r\n\r\na=1&b",
+    "chunked": b"POST /e HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"3;ext=1\r\nabc\r\n1F\r\n" + b"x" * 31 + b"\r\n0\r\nT: v\r\n\r\n",
+    "deferred": b"GET /d HTTP/1.1\r\nHost: h\r\n\r\nGET /e HTTP/1.1\r\nHost: h\r\n\r\n",
+    "quick": b"GET /q HTTP/1.1\r\nHost: h\r\n\r\n",
+    "headers": b"GET /h?n=X-A&v=b HTTP/1.1\r\nHost: h\r\n\r\nGET /h?n=Bad%20N&v=x HTTP/1.1\r\nHost: h\r\n\r\n",
+    "status": b"GET /s?s=299&r=Fine HTTP/1.1\r\nHost: h\r\n\r\nHEAD /s?s=204 HTTP/1.1\r\nHost: h\r\n\r\n",
+    "close": b"GET /c HTTP/1.1\r\nHost: h\r\n\r\nGET /e HTTP/1.1\r\nHost: h\r\n\r\n",
+    "http10": b"GET /e HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /e HTTP/1.0\r\n\r\n",
+    "expect": b"POST /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nab",
+    "smuggle": b"POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "upgrade_after": b"GET /e HTTP/1.1\r\nHost: h\r\n\r\n" + UPGRADE + frame(1, b"hi") + close(),
+    "upgrade_behind_deferred": b"GET /d HTTP/1.1\r\nHost: h\r\n\r\n" + UPGRADE + frame(1, b"hi"),
+    "long_target": b"GET /" + b"a" * 300 + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+}
+for name, data in HTTP.items():
+    write("conn", "http_" + name, b"\x00" + data)
+    write("conn", "http_" + name + "_3b", b"\x43" + data)  # tiny limits, 3-byte reads
+    write("conn", "http_" + name + "_slow", b"\x65" + data)  # tight, slow socket
 write("tls", "raw_garbage", b"\x00\x16\x03\x01\x00\x05hello")
 write("tls", "raw_http", b"\x00" + UPGRADE)
 

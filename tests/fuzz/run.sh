@@ -19,7 +19,7 @@ ROOT=$PWD
 SECS=${1:-20}
 RESULTS=${2:-$ROOT/build-fuzz/results}
 OUT=$ROOT/build-fuzz
-TARGETS=${IWS_FUZZ_TARGETS:-"handshake conn tls options"}
+TARGETS=${IWS_FUZZ_TARGETS:-"handshake conn tls options static"}
 CC=${IWS_FUZZ_CC:-clang}
 mkdir -p "$OUT/obj" "$RESULTS"
 
@@ -28,6 +28,7 @@ CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/backend -Itest
 CORE="dll/core/server.c dll/core/conn.c dll/core/handshake.c dll/core/options.c
       dll/core/utf8.c dll/core/errors.c dll/core/layout.c dll/core/tls.c
       dll/core/deflate.c dll/core/channels.c dll/core/static.c dll/core/redis_none.c
+      dll/core/http.c dll/core/http_parse.c
       dll/platform/posix.c tests/fuzz/fake_backend.c"
 LIBS="-lwslay -lssl -lcrypto -lz -lpthread"
 

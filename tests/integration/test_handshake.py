@@ -58,15 +58,25 @@ def test_header_names_are_case_insensitive(server):
 
 
 def test_missing_upgrade_header(server):
+    # Since 0.5 a request without "Upgrade: websocket" is plain HTTP: the
+    # test server's on_http_request has no route for it (404), and the
+    # connection stays open for the next request (keep-alive).
     request, _ = handshake_request(server.port, upgrade=None, connection="keep-alive")
-    response = refused(server, request, FOUR_XX)
-    # 426 Upgrade Required or 400 Bad Request are the sensible answers
-    assert response.status in (400, 426), response
+    with RawClient(server.port) as c:
+        c.send(request)
+        response = c.read_http_response()
+        assert response.status == 404, response
+        # (/untouched: 404 from every test server, with HTTP routes or not)
+        c.send(b"GET /untouched HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert c.read_http_response().status == 404
 
 
 def test_plain_http_get(server):
+    # Before 0.5: refused (426). Since 0.5: HTTP, 404 without a route.
     request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
-    refused(server, request, FOUR_XX)
+    with RawClient(server.port) as c:
+        c.send(request)
+        assert c.read_http_response().status == 404
 
 
 def test_unsupported_version(server):

@@ -1,7 +1,12 @@
 /*
  * ws_test_server - the server the integration tests drive with real clients.
  *
- * Usage: ws_test_server [--nofile N] [--opt NAME=VALUE]...
+ * Usage: ws_test_server [--nofile N] [--docroot DIR] [--opt NAME=VALUE]...
+ *
+ * --docroot DIR  sets IWS_OPT_HTTP_DOCUMENT_ROOT (static files); the HTTP
+ *              limits are options too: --opt http_max_body_size=N etc.
+ *              Plain HTTP requests are answered by on_http_request (the
+ *              routes are listed at "HTTP" below).
  *
  * --nofile N   (POSIX only) lowers RLIMIT_NOFILE to N before starting, for
  *              the descriptor-exhaustion test; elsewhere it exits with 2.
@@ -547,6 +552,260 @@ static void IWS_CALLBACK on_log(iws_server *server, int32_t level,
 }
 
 /* ------------------------------------------------------------------------ */
+/* HTTP (plain requests, Since 0.5)                                          */
+/* ------------------------------------------------------------------------ */
+/*
+ * on_http_request routes, by document:
+ *
+ *   /echo              200 application/json: {"method","document","query",
+ *                      "params":[[name,value]...],"body","id","headers":N,
+ *                      "host"}
+ *   /status/N          status N with body "status N"
+ *   /defer?ms=N[&tag=T][&status=S]  deferred: another thread answers after
+ *                      N ms with "deferred T" (status S, default 200) and
+ *                      prints "HTTP_SEND <tag> <rc>"
+ *   /deferquick        defers and sends at once from inside the callback
+ *   /big?n=N           N bytes of 'a'..'z' repeated
+ *   /header?name=N&value=V  adds the header; body "rc=<rc>"
+ *   /close             adds Connection: close; body "closing"
+ *   /conn              body "conn <id>" (connection reuse)
+ *   /untouched         leaves the response untouched (library answers 404)
+ *   /reason            status 299 with reason "Fine Thanks"
+ *   /nocontent         204
+ *   /serve?path=P      iws_http_serve_file(P): body "serve-rc <rc>" if it
+ *                      fails (static files)
+ *   /httpstats         body "requests=.. refused=.. current=.."
+ *   anything else      404 (untouched), unless served from the document root
+ */
+
+static atomic_int g_defer_running;
+
+typedef struct defer_job {
+  iws_http_response *response;
+  long ms;
+  int status;
+  char tag[64];
+} defer_job;
+
+static void defer_main(void *arg) {
+  defer_job *job = arg;
+  char body[128];
+  int n;
+  int32_t rc;
+  pt_sleep_ms((unsigned)job->ms);
+  n = snprintf(body, sizeof body, "deferred %s", job->tag);
+  iws_http_set_status(job->response, job->status, NULL);
+  iws_http_set_body(job->response, body, (uint64_t)n);
+  rc = iws_http_send(job->response);
+  emit("HTTP_SEND %s %d", job->tag, (int)rc);
+  free(job);
+  atomic_fetch_sub(&g_defer_running, 1);
+}
+
+static void json_string(char **p, size_t *left, const char *s, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i;
+#define PUT(ch)            \
+  do {                     \
+    if (*left > 1) {       \
+      *(*p)++ = (char)(ch); \
+      (*left)--;           \
+    }                      \
+  } while (0)
+  PUT('"');
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      PUT('\\');
+      PUT(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      /* bytes as \u00XX: the test compares bytes, JSON stays ASCII */
+      PUT('\\');
+      PUT('u');
+      PUT('0');
+      PUT('0');
+      PUT(hex[c >> 4]);
+      PUT(hex[c & 15]);
+    } else {
+      PUT(c);
+    }
+  }
+  PUT('"');
+#undef PUT
+  **p = '\0';
+}
+
+static void put_text(char **p, size_t *left, const char *s) {
+  size_t n = strlen(s);
+  if (n >= *left) n = *left - 1;
+  memcpy(*p, s, n);
+  *p += n;
+  *left -= n;
+  **p = '\0';
+}
+
+static void http_echo(iws_conn_id id, iws_request *req,
+                      iws_http_response *res) {
+  const uint8_t *body = NULL;
+  uint64_t body_len = 0;
+  size_t cap, left;
+  char *out, *p, num[64];
+  uint32_t i, count = iws_request_param_count(req);
+  const char *host = iws_request_header(req, "Host");
+  iws_request_body(req, &body, &body_len);
+  cap = 4096 + (size_t)body_len * 6 + strlen(iws_request_path(req)) * 12;
+  out = malloc(cap);
+  if (out == NULL) {
+    iws_http_set_status(res, 500, NULL);
+    return;
+  }
+  p = out;
+  left = cap;
+  put_text(&p, &left, "{\"method\":");
+  json_string(&p, &left, iws_request_method(req),
+              strlen(iws_request_method(req)));
+  put_text(&p, &left, ",\"document\":");
+  json_string(&p, &left, iws_request_document(req),
+              strlen(iws_request_document(req)));
+  put_text(&p, &left, ",\"query\":");
+  json_string(&p, &left, iws_request_query(req),
+              strlen(iws_request_query(req)));
+  put_text(&p, &left, ",\"params\":[");
+  for (i = 0; i < count; i++) {
+    const char *name, *value;
+    if (iws_request_param_at(req, i, &name, &value) != IWS_OK) break;
+    if (i) put_text(&p, &left, ",");
+    put_text(&p, &left, "[");
+    json_string(&p, &left, name, strlen(name));
+    put_text(&p, &left, ",");
+    json_string(&p, &left, value, strlen(value));
+    put_text(&p, &left, "]");
+  }
+  put_text(&p, &left, "],\"body\":");
+  json_string(&p, &left, (const char *)body, (size_t)body_len);
+  snprintf(num, sizeof num, ",\"id\":%" PRIu64 ",\"headers\":%u,\"host\":",
+           id, (unsigned)iws_request_header_count(req));
+  put_text(&p, &left, num);
+  if (host)
+    json_string(&p, &left, host, strlen(host));
+  else
+    put_text(&p, &left, "null");
+  put_text(&p, &left, "}");
+  iws_http_add_header(res, "Content-Type", "application/json");
+  iws_http_set_body(res, out, (uint64_t)(p - out));
+  free(out);
+}
+
+static long param_long(iws_request *req, const char *name, long def) {
+  const char *v = iws_request_param(req, name);
+  return v ? strtol(v, NULL, 10) : def;
+}
+
+static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
+                                         iws_request *req,
+                                         iws_http_response *res,
+                                         void *user) {
+  const char *doc = iws_request_document(req);
+  char body[256];
+  int n;
+  (void)user;
+  if (strcmp(doc, "/echo") == 0) {
+    http_echo(id, req, res);
+  } else if (strncmp(doc, "/status/", 8) == 0) {
+    long status = strtol(doc + 8, NULL, 10);
+    n = snprintf(body, sizeof body, "status %ld", status);
+    if (iws_http_set_status(res, (int32_t)status, NULL) != IWS_OK) {
+      iws_http_set_status(res, 500, NULL);
+      n = snprintf(body, sizeof body, "bad status %ld", status);
+    }
+    iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/defer") == 0) {
+    defer_job *job = calloc(1, sizeof *job);
+    const char *tag = iws_request_param(req, "tag");
+    if (job == NULL) {
+      iws_http_set_status(res, 500, NULL);
+      return;
+    }
+    job->response = res;
+    job->ms = param_long(req, "ms", 0);
+    job->status = (int)param_long(req, "status", 200);
+    snprintf(job->tag, sizeof job->tag, "%s", tag ? tag : "-");
+    if (iws_http_defer(res) != IWS_OK) {
+      free(job);
+      iws_http_set_status(res, 500, NULL);
+      return;
+    }
+    atomic_fetch_add(&g_defer_running, 1);
+    if (pt_thread_start_detached(defer_main, job) != 0) {
+      atomic_fetch_sub(&g_defer_running, 1);
+      /* Deferred already: it must be sent by us, now. */
+      iws_http_set_status(res, 500, NULL);
+      iws_http_send(res);
+      free(job);
+    }
+  } else if (strcmp(doc, "/deferquick") == 0) {
+    int32_t d = iws_http_defer(res), s;
+    iws_http_set_body(res, "quick", 5);
+    s = iws_http_send(res);
+    emit("HTTP_QUICK %d %d", (int)d, (int)s);
+  } else if (strcmp(doc, "/big") == 0) {
+    long size = param_long(req, "n", 0), k;
+    char *big;
+    if (size < 0 || size > 64L * 1024 * 1024) size = 0;
+    big = malloc((size_t)size + 1);
+    if (big == NULL) {
+      iws_http_set_status(res, 500, NULL);
+      return;
+    }
+    for (k = 0; k < size; k++) big[k] = (char)('a' + k % 26);
+    iws_http_add_header(res, "Content-Type", "application/octet-stream");
+    iws_http_set_body(res, big, (uint64_t)size);
+    free(big);
+  } else if (strcmp(doc, "/header") == 0) {
+    const char *name = iws_request_param(req, "name");
+    const char *value = iws_request_param(req, "value");
+    int32_t rc = iws_http_add_header(res, name, value ? value : "");
+    n = snprintf(body, sizeof body, "rc=%d", (int)rc);
+    iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/close") == 0) {
+    iws_http_add_header(res, "Connection", "close");
+    iws_http_set_body(res, "closing", 7);
+  } else if (strcmp(doc, "/conn") == 0) {
+    n = snprintf(body, sizeof body, "conn %" PRIu64, id);
+    iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/untouched") == 0) {
+    /* the library answers 404 */
+  } else if (strcmp(doc, "/reason") == 0) {
+    iws_http_set_status(res, 299, "Fine Thanks");
+    iws_http_set_body(res, "ok", 2);
+  } else if (strcmp(doc, "/nocontent") == 0) {
+    iws_http_set_status(res, 204, NULL);
+  } else if (strcmp(doc, "/serve") == 0) {
+    const char *path = iws_request_param(req, "path");
+    int32_t rc = iws_http_serve_file(res, path ? path : "");
+    if (rc != IWS_OK) {
+      n = snprintf(body, sizeof body, "serve-rc %d", (int)rc);
+      iws_http_set_status(res, 404, NULL);
+      iws_http_set_body(res, body, (uint64_t)n);
+    }
+  } else if (strcmp(doc, "/httpstats") == 0) {
+    iws_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = (uint32_t)sizeof st;
+    iws_get_stats(server, &st);
+    n = snprintf(body, sizeof body,
+                 "requests=%" PRIu64 " refused=%" PRIu64 " current=%" PRIu64,
+                 st.http_requests, st.http_refused,
+                 st.http_connections_current);
+    iws_http_set_body(res, body, (uint64_t)n);
+  }
+}
+
+static void wait_defer_threads(void) {
+  while (atomic_load(&g_defer_running) > 0) pt_sleep_ms(5);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Options                                                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -605,6 +864,14 @@ static const option_name k_options[] = {
     {"redis_url", IWS_OPT_REDIS_URL, 1},
     {"redis_prefix", IWS_OPT_REDIS_PREFIX, 1},
     {"redis_reconnect_max_ms", IWS_OPT_REDIS_RECONNECT_MAX_MS, 0},
+    {"http_max_body_size", IWS_OPT_HTTP_MAX_BODY_SIZE, 0},
+    {"http_max_uri_length", IWS_OPT_HTTP_MAX_URI_LENGTH, 0},
+    {"http_request_timeout_ms", IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, 0},
+    {"http_keepalive_timeout_ms", IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, 0},
+    {"http_response_timeout_ms", IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, 0},
+    {"http_max_pipelined", IWS_OPT_HTTP_MAX_PIPELINED, 0},
+    {"http_document_root", IWS_OPT_HTTP_DOCUMENT_ROOT, 1},
+    {"http_index_file", IWS_OPT_HTTP_INDEX_FILE, 1},
     /* tls_host=NAME,CERT,KEY[,PASSWORD]: iws_tls_add_host */
     {"tls_host", -1, 1},
 };
@@ -783,6 +1050,7 @@ int main(int argc, char **argv) {
   cb.on_disconnect = on_disconnect;
   cb.on_error = on_error;
   cb.on_log = on_log;
+  cb.on_http_request = on_http_request;
 
   rc = iws_create(IWS_ABI_VERSION, &cb, NULL, &g_server);
   if (rc != IWS_OK) {
@@ -803,9 +1071,20 @@ int main(int argc, char **argv) {
       spec = argv[++i];
     } else if (strncmp(argv[i], "--opt=", 6) == 0) {
       spec = argv[i] + 6;
+    } else if (strcmp(argv[i], "--docroot") == 0 && i + 1 < argc) {
+      /* static files (IWS_OPT_HTTP_DOCUMENT_ROOT) */
+      int32_t r = iws_set_str(g_server, IWS_OPT_HTTP_DOCUMENT_ROOT, argv[++i]);
+      if (r != IWS_OK) {
+        fprintf(stderr, "ws_test_server: --docroot refused: %d %s\n", (int)r,
+                iws_error_name(r));
+        iws_destroy(g_server);
+        return 2;
+      }
+      continue;
     } else {
       fprintf(stderr,
-              "usage: ws_test_server [--nofile N] [--opt NAME=VALUE]...\n"
+              "usage: ws_test_server [--nofile N] [--docroot DIR] "
+              "[--opt NAME=VALUE]...\n"
               "unexpected argument '%s'\n",
               argv[i]);
       iws_destroy(g_server);
@@ -888,6 +1167,7 @@ int main(int argc, char **argv) {
   free(line);
 
   wait_foreign_threads();
+  wait_defer_threads();
   rc = iws_destroy(g_server);
   g_server = NULL;
   connects = (uint64_t)atomic_load(&g_connects);

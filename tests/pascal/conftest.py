@@ -8,6 +8,7 @@ environment (a missing one fails the tests that need it, never skips them):
   IWS_PASCAL_SERVER   the test server (or a Wine wrapper for the .exe)
   IWS_PASCAL_ECHO     samples/delphi/echo_server, built
   IWS_PASCAL_CHAT     samples/delphi/chat_server, built
+  IWS_PASCAL_HTTP     samples/delphi/http_server, built
 
 The process handling (PORT line, event lines, quit, exit code) is the
 integration tier's ServerProcess, loaded from tests/integration/conftest.py.

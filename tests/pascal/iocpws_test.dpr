@@ -28,6 +28,27 @@
           sni=HOST|CERT|KEY        AddSSLHost(HOST, CERT, KEY)
           handshake=on             OnHandshake prints
                                    HANDSHAKE <thread> <headers> <X-Test value>
+          docroot=DIR              DocumentRoot (as the server sees it)
+          keepalive=off            KeepAlive := False
+        HTTP (OnCommandGet for GET/HEAD/POST, OnCommandOther for the rest),
+        each request printing HTTP <Command> <Document> <thread>:
+          /params        text/plain lines: cmd=, doc=, uri=, query=, thread=,
+                         ct=, len=, form=, unparsed=, body= (PostStream as
+                         UTF-8), then one p:<name>=<value> per Params line
+          /text          ContentText of non-ASCII text, text/plain
+          /stream?n=N    ContentStream of N bytes (i*7+3) and 255
+          /headers       CustomHeaders X-One, X-Two, two Set-Cookie,
+                         CacheControl; the body is the X-Test header
+          /missing       ResponseNo 404, ContentText 'nothing here'
+          /redirect      Redirect('/text')
+          /raise         the handler raises Exception('boom in http handler')
+          /slow          sleeps 200 ms in the handler, answers 'slow'
+          /file?name=F   ServeFile(AContext, DocumentRoot + '/' + F); the
+                         body says 'missing' when ServeFile returned 0
+          /auth          'auth <AuthExists> <AuthUsername> <AuthPassword>'
+          /peer          'peer <RemoteIP> <Binding.PeerIP> <Binding.PeerPort>'
+          other          'get <Command> <Document>'
+          OnCommandOther 'other <Command> <Document> <body>', DELETE -> 204
         It prints one line per event, flushed:
           PORT <n>                        listening
           START_FAILED <code> <message>   Start raised EIocpWs (then PORT 0)
@@ -158,6 +179,7 @@ type
     procedure DoLoadMissing;
     procedure DoLoadNotIocpws;
     procedure DoLoadFakeAbi;
+    procedure DoDocumentRootActive;
     procedure Run;
   end;
 
@@ -251,6 +273,7 @@ begin
   Field('iws_callbacks', 'on_disconnect', PtrUInt(@@Cb.on_disconnect) - PtrUInt(@Cb));
   Field('iws_callbacks', 'on_error', PtrUInt(@@Cb.on_error) - PtrUInt(@Cb));
   Field('iws_callbacks', 'on_log', PtrUInt(@@Cb.on_log) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_http_request', PtrUInt(@@Cb.on_http_request) - PtrUInt(@Cb));
   Check(iws_struct_layout('iws_stats', nil) = SizeOf(iws_stats),
     'layout sizeof(iws_stats)', Format('C %d, Pascal %d',
     [iws_struct_layout('iws_stats', nil), SizeOf(iws_stats)]));
@@ -264,8 +287,121 @@ begin
   Field('iws_stats', 'bytes_in', PtrUInt(@St.bytes_in) - PtrUInt(@St));
   Field('iws_stats', 'bytes_out', PtrUInt(@St.bytes_out) - PtrUInt(@St));
   Field('iws_stats', 'bytes_queued', PtrUInt(@St.bytes_queued) - PtrUInt(@St));
+  Field('iws_stats', 'channels_current', PtrUInt(@St.channels_current) - PtrUInt(@St));
+  Field('iws_stats', 'subscriptions_current', PtrUInt(@St.subscriptions_current) - PtrUInt(@St));
+  Field('iws_stats', 'publishes', PtrUInt(@St.publishes) - PtrUInt(@St));
+  Field('iws_stats', 'redis_out', PtrUInt(@St.redis_out) - PtrUInt(@St));
+  Field('iws_stats', 'redis_in', PtrUInt(@St.redis_in) - PtrUInt(@St));
+  Field('iws_stats', 'redis_connected', PtrUInt(@St.redis_connected) - PtrUInt(@St));
+  Field('iws_stats', 'http_requests', PtrUInt(@St.http_requests) - PtrUInt(@St));
+  Field('iws_stats', 'http_refused', PtrUInt(@St.http_refused) - PtrUInt(@St));
+  Field('iws_stats', 'http_connections_current', PtrUInt(@St.http_connections_current) - PtrUInt(@St));
   Check(iws_struct_layout('iws_nothing', nil) = IWS_E_INVALID_ARG,
     'layout of an unknown struct is IWS_E_INVALID_ARG');
+end;
+
+procedure TSelfTest.DoDocumentRootActive;
+begin
+  S.DocumentRoot := '/tmp';
+end;
+
+{ The HTTP objects and the raw HTTP calls with bad input. }
+procedure HttpChecks;
+var
+  L: TIocpHTTPHeaderList;
+  R: TIocpHTTPResponseInfo;
+  Q: TIocpHTTPRequestInfo;
+  M: TMemoryStream;
+  H: piws_server;
+  V: Int64;
+  D: PByte;
+  N: UInt64;
+  Buf: array[0..255] of AnsiChar;
+begin
+  L := TIocpHTTPHeaderList.Create;
+  try
+    L.Add('Content-Type:  text/plain ');
+    L.AddValue('Set-Cookie', 'a=1');
+    L.AddValue('Set-Cookie', 'b=2');
+    Check(L.Values['content-type'] = 'text/plain',
+      'header list: Values[] ignores case and trims', L.Values['content-type']);
+    Check(L.Values['Set-Cookie'] = 'a=1', 'header list: Values[] is the first line');
+    L.Values['X-New'] := 'x';
+    L.Values['Content-Type'] := 'text/html';
+    Check((L.Count = 4) and (L[0] = 'Content-Type: text/html') and (L[3] = 'X-New: x'),
+      'header list: assigning Values[] replaces or adds', L.Text);
+    L.Values['X-New'] := '';
+    Check((L.Count = 3) and (L.Values['X-New'] = ''), 'header list: Values[] := '''' removes');
+    Check(L.Values['Missing'] = '', 'header list: a missing header is ''''');
+  finally
+    L.Free;
+  end;
+
+  R := TIocpHTTPResponseInfo.Create;
+  try
+    Check((R.ResponseNo = 200) and R.FreeContentStream and (R.ContentStream = nil),
+      'response defaults: 200, FreeContentStream, no stream');
+    M := TMemoryStream.Create;
+    R.ContentStream := M;
+    R.ContentStream := TMemoryStream.Create; { frees M }
+    R.Redirect('/x');
+    Check((R.ResponseNo = 302) and (R.Location = '/x'), 'Redirect sets 302 and Location');
+    Check(R.ServeFile(nil, '/nonexistent/file.txt') = 0, 'ServeFile of a missing file returns 0');
+    R.WriteHeader;
+    R.WriteContent;
+  finally
+    R.Free; { frees the second stream }
+  end;
+  Check(True, 'ContentStream is freed on replace and with the response');
+
+  Q := TIocpHTTPRequestInfo.Create;
+  try
+    Check((Q.ContentLength = -1) and (Q.PostStream = nil) and not Q.AuthExists,
+      'an empty request: ContentLength -1, no PostStream, no auth');
+  finally
+    Q.Free;
+  end;
+
+  { the raw layer: NULL requests and responses are errors, never crashes }
+  Check(iws_http_set_status(nil, 200, nil) = IWS_E_INVALID_ARG, 'iws_http_set_status(nil) is IWS_E_INVALID_ARG');
+  Check(iws_http_add_header(nil, 'X', 'y') = IWS_E_INVALID_ARG, 'iws_http_add_header(nil) is IWS_E_INVALID_ARG');
+  Check(iws_http_set_body(nil, nil, 0) = IWS_E_INVALID_ARG, 'iws_http_set_body(nil) is IWS_E_INVALID_ARG');
+  Check(iws_http_serve_file(nil, 'x') = IWS_E_INVALID_ARG, 'iws_http_serve_file(nil) is IWS_E_INVALID_ARG');
+  Check(iws_http_defer(nil) = IWS_E_INVALID_ARG, 'iws_http_defer(nil) is IWS_E_INVALID_ARG');
+  Check(iws_http_send(nil) = IWS_E_INVALID_ARG, 'iws_http_send(nil) is IWS_E_INVALID_ARG');
+  Check(iws_request_method(nil) = nil, 'iws_request_method(nil) is nil');
+  Check(iws_request_param_count(nil) = 0, 'iws_request_param_count(nil) is 0');
+  Check(iws_request_body(nil, D, N) = IWS_E_INVALID_ARG, 'iws_request_body(nil) is IWS_E_INVALID_ARG');
+  Check(Pos('IWS_E_FILE', IocpWsErrorText(IWS_E_FILE)) = 1, 'IWS_E_FILE has a name',
+    IocpWsErrorText(IWS_E_FILE));
+
+  { HTTPOptions and IndexFile defaults are the library's }
+  if iws_create(IWS_HEADER_ABI_VERSION, nil, nil, H) = IWS_OK then
+  begin
+    with TIocpWebSocketServer.Create(nil) do
+    try
+      iws_get_int(H, IWS_OPT_HTTP_MAX_BODY_SIZE, V);
+      Check(V = HTTPOptions.MaxBodySize, 'HTTPOptions.MaxBodySize default is the library''s', IntToStr(V));
+      iws_get_int(H, IWS_OPT_HTTP_MAX_URI_LENGTH, V);
+      Check(V = HTTPOptions.MaxURILength, 'HTTPOptions.MaxURILength default is the library''s', IntToStr(V));
+      iws_get_int(H, IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, V);
+      Check(V = HTTPOptions.RequestTimeout, 'HTTPOptions.RequestTimeout default is the library''s', IntToStr(V));
+      iws_get_int(H, IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, V);
+      Check(V = HTTPOptions.KeepAliveTimeout, 'HTTPOptions.KeepAliveTimeout default is the library''s', IntToStr(V));
+      iws_get_int(H, IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, V);
+      Check(V = HTTPOptions.ResponseTimeout, 'HTTPOptions.ResponseTimeout default is the library''s', IntToStr(V));
+      iws_get_int(H, IWS_OPT_HTTP_MAX_PIPELINED, V);
+      Check(V = HTTPOptions.MaxPipelined, 'HTTPOptions.MaxPipelined default is the library''s', IntToStr(V));
+      Buf[0] := #0;
+      iws_get_str(H, IWS_OPT_HTTP_INDEX_FILE, @Buf[0], SizeOf(Buf), nil);
+      Check(string(PAnsiChar(@Buf[0])) = IndexFile, 'IndexFile default is the library''s', string(PAnsiChar(@Buf[0])));
+    finally
+      Free;
+    end;
+    iws_destroy(H);
+  end
+  else
+    Check(False, 'HTTP option defaults', 'iws_create failed');
 end;
 
 procedure TSelfTest.Run;
@@ -320,6 +456,7 @@ begin
     IocpWsErrorText(IWS_E_BIND));
 
   LayoutChecks;
+  HttpChecks;
 
   { the raw layer refuses bad input with codes }
   FillChar(Cb, SizeOf(Cb), 0);
@@ -373,6 +510,7 @@ begin
     S.Start;
     Check(S.Active, 'Start on an active server does nothing');
     ExpectRaise(DoSetPortActive, IWS_E_BAD_STATE, 'stop it first', 'changing Port while active raises EIocpWs');
+    ExpectRaise(DoDocumentRootActive, IWS_E_BAD_STATE, 'stop it first', 'changing DocumentRoot while active raises EIocpWs');
     ExpectRaise(DoBroadcastChannel, IWS_E_INVALID_ARG, 'channel', 'Broadcast to a channel with aProtocol raises EIocpWs');
     Got := True;
     try
@@ -469,6 +607,10 @@ type
     procedure OnStartup(Sender: TObject);
     procedure OnShutdown(Sender: TObject);
     procedure OnHandshake(Connection: TIocpWSConnection; var Headers: TStringList);
+    procedure OnCommandGet(AContext: TIocpHTTPContext;
+      ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo);
+    procedure OnCommandOther(AContext: TIocpHTTPContext;
+      ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo);
   end;
 
 procedure TStdinReader.Execute;
@@ -686,6 +828,129 @@ begin
   Say(Format('HANDSHAKE %s %d %s %s', [ThreadName, Headers.Count, V, Connection.URL]));
 end;
 
+const
+  NON_ASCII_TEXT = 'h'#$C3#$A9'llo w'#$C3#$B6'rld '#$E2#$80#$94' '#$E2#$82#$AC' '#$E2#$98#$83' '#$E6#$97#$A5#$E6#$9C#$AC#$E8#$AA#$9E' '#$F0#$9F#$8E#$89;
+
+function StreamText(S: TStream): string;
+var
+  U: RawByteString;
+begin
+  Result := '';
+  if S = nil then
+    Exit;
+  SetLength(U, S.Size);
+  S.Position := 0;
+  if Length(U) > 0 then
+    S.ReadBuffer(U[1], Length(U));
+  Result := IocpWsUtf8ToString(PAnsiChar(U), Length(U));
+end;
+
+procedure TTestServer.OnCommandGet(AContext: TIocpHTTPContext;
+  ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo);
+var
+  L: TStringList;
+  I, N: Integer;
+  M: TMemoryStream;
+  B: TBytes;
+  D: string;
+begin
+  D := ARequestInfo.Document;
+  Say(Format('HTTP %s %s %s', [ARequestInfo.Command, D, ThreadName]));
+  if D = '/params' then
+  begin
+    L := TStringList.Create;
+    try
+      L.Add('cmd=' + ARequestInfo.Command);
+      L.Add('doc=' + ARequestInfo.Document);
+      L.Add('uri=' + ARequestInfo.URI);
+      L.Add('query=' + ARequestInfo.QueryParams);
+      L.Add('thread=' + ThreadName);
+      L.Add('ct=' + ARequestInfo.ContentType);
+      L.Add('len=' + IntToStr(ARequestInfo.ContentLength));
+      L.Add('form=' + ARequestInfo.FormParams);
+      L.Add('unparsed=' + ARequestInfo.UnparsedParams);
+      L.Add('body=' + StreamText(ARequestInfo.PostStream));
+      for I := 0 to ARequestInfo.Params.Count - 1 do
+        L.Add('p:' + ARequestInfo.Params[I]);
+      AResponseInfo.ContentType := 'text/plain';
+      AResponseInfo.ContentText := L.Text;
+    finally
+      L.Free;
+    end;
+  end
+  else if D = '/text' then
+  begin
+    AResponseInfo.ContentType := 'text/plain';
+    AResponseInfo.ContentText := IocpWsUtf8ToString(PAnsiChar(NON_ASCII_TEXT), Length(NON_ASCII_TEXT));
+  end
+  else if D = '/stream' then
+  begin
+    N := StrToIntDef(ARequestInfo.Params.Values['n'], 0);
+    SetLength(B, N);
+    for I := 0 to N - 1 do
+      B[I] := (I * 7 + 3) and $FF;
+    M := TMemoryStream.Create;
+    if N > 0 then
+      M.WriteBuffer(B[0], N);
+    M.Position := N; { the server sends it all, from the start }
+    AResponseInfo.ContentType := 'application/octet-stream';
+    AResponseInfo.ContentStream := M;
+  end
+  else if D = '/headers' then
+  begin
+    AResponseInfo.CustomHeaders.AddValue('X-One', '1');
+    AResponseInfo.CustomHeaders.Values['X-Two'] := '2';
+    AResponseInfo.CustomHeaders.AddValue('Set-Cookie', 'a=1');
+    AResponseInfo.CustomHeaders.AddValue('Set-Cookie', 'b=2');
+    AResponseInfo.CacheControl := 'no-store';
+    AResponseInfo.ContentType := 'text/plain';
+    AResponseInfo.ContentText := ARequestInfo.RawHeaders.Values['x-test'];
+  end
+  else if D = '/missing' then
+  begin
+    AResponseInfo.ResponseNo := 404;
+    AResponseInfo.ContentText := 'nothing here';
+  end
+  else if D = '/redirect' then
+    AResponseInfo.Redirect('/text')
+  else if D = '/raise' then
+    raise Exception.Create('boom in http handler')
+  else if D = '/slow' then
+  begin
+    Sleep(200);
+    AResponseInfo.ContentText := 'slow';
+  end
+  else if D = '/file' then
+  begin
+    if AResponseInfo.ServeFile(AContext, Server.DocumentRoot + '/' +
+      ARequestInfo.Params.Values['name']) = 0 then
+      AResponseInfo.ContentText := 'missing';
+  end
+  else if D = '/auth' then
+    AResponseInfo.ContentText := Format('auth %s %s %s',
+      [BoolToStr(ARequestInfo.AuthExists, True), ARequestInfo.AuthUsername,
+      ARequestInfo.AuthPassword])
+  else if D = '/peer' then
+    AResponseInfo.ContentText := Format('peer %s %s %d', [ARequestInfo.RemoteIP,
+      AContext.Binding.PeerIP, AContext.Binding.PeerPort])
+  else
+    AResponseInfo.ContentText := 'get ' + ARequestInfo.Command + ' ' + D;
+end;
+
+procedure TTestServer.OnCommandOther(AContext: TIocpHTTPContext;
+  ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo);
+begin
+  Say(Format('HTTP %s %s %s', [ARequestInfo.Command, ARequestInfo.Document, ThreadName]));
+  if ARequestInfo.Command = 'DELETE' then
+    AResponseInfo.ResponseNo := 204
+  else
+  begin
+    AResponseInfo.ContentType := 'text/plain';
+    AResponseInfo.ContentText := 'other ' + ARequestInfo.Command + ' ' +
+      ARequestInfo.Document + ' ' + StreamText(ARequestInfo.PostStream);
+  end;
+end;
+
 procedure TTestServer.OnStartup(Sender: TObject);
 begin
   Say('STARTUP');
@@ -720,6 +985,8 @@ begin
   T.Server.OnException := T.OnException;
   T.Server.OnStartup := T.OnStartup;
   T.Server.OnShutdown := T.OnShutdown;
+  T.Server.OnCommandGet := T.OnCommandGet;
+  T.Server.OnCommandOther := T.OnCommandOther;
   I := 1;
   while I <= ParamCount do
   begin
@@ -743,7 +1010,13 @@ begin
         T.Server.OnDisconnect := nil;
         T.Server.OnError := nil;
         T.Server.OnException := nil;
+        T.Server.OnCommandGet := nil;
+        T.Server.OnCommandOther := nil;
       end
+      else if Name = 'docroot' then
+        T.Server.DocumentRoot := Value
+      else if (Name = 'keepalive') and (Value = 'off') then
+        T.Server.KeepAlive := False
       else if (Name = 'onexception') and (Value = 'none') then
         T.Server.OnException := nil
       else if (Name = 'fpu') and (Value = 'masked') then

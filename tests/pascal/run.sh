@@ -74,6 +74,7 @@ compile iocpws_test tests/pascal/iocpws_test.dpr
 compile iocpws_test_dynamic tests/pascal/iocpws_test.dpr -dIOCPWS_DYNAMIC
 compile echo_server samples/delphi/echo_server.dpr
 compile chat_server samples/delphi/chat_server.dpr
+compile http_server samples/delphi/http_server.dpr
 compile sgc_compat tests/pascal/sgc_compat.dpr
 [ "$target" = native ] && compile no_cthreads tests/pascal/no_cthreads.dpr
 
@@ -180,7 +181,7 @@ PYEOF
 }
 
 run_pytest() {
-  IWS_PASCAL_SERVER=$1 IWS_PASCAL_ECHO=$2 IWS_PASCAL_CHAT=$3 \
+  IWS_PASCAL_SERVER=$1 IWS_PASCAL_ECHO=$2 IWS_PASCAL_CHAT=$3 IWS_PASCAL_HTTP=$4 \
     "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/pascal" \
     --junitxml="$results/$prefix-integration.xml"
 }
@@ -191,7 +192,7 @@ if [ "$target" = native ]; then
   selftest pascal-selftest-dynamic "$bin/iocpws_test_dynamic" selftest \
     --lib "$libdir/libiocpws.so" --fake-abi "$bin/libiocpws_fake_abi.so" || status=1
   selftest pascal-no-cthreads "$bin/no_cthreads" || status=1
-  run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" || status=1
+  run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" "$bin/http_server" || status=1
   exit $status
 fi
 
@@ -205,7 +206,8 @@ selftest "$prefix-selftest-dynamic" "$wine/run-exe.sh" "$bin/iocpws_test_dynamic
 bash "$wine/make-server-wrapper.sh" "$bin/iocpws_test.exe" "$bin/iocpws_test-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/echo_server.exe" "$bin/echo_server-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/chat_server.exe" "$bin/chat_server-wine" || status=1
-run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" || status=1
+bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/http_server.exe" "$bin/http_server-wine" || status=1
+run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" "$bin/http_server-wine" || status=1
 if [ -z "${IWS_PASCAL_WINEPREFIX:-}" ]; then
   "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep

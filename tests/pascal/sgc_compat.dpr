@@ -23,6 +23,11 @@ type
     procedure WSServerException(Connection: TsgcWSConnection; E: Exception);
     procedure WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList);
     procedure WSServerStartup(Sender: TObject);
+    { Indy / sgc HTTP handlers, written against TIdHTTPServer }
+    procedure HTTPCommandGet(AContext: TIdContext;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+    procedure HTTPCommandOther(AContext: TIdContext;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
   end;
 
 procedure TForm1.WSServerConnect(Connection: TsgcWSConnection);
@@ -67,8 +72,58 @@ procedure TForm1.WSServerStartup(Sender: TObject);
 begin
 end;
 
+procedure TForm1.HTTPCommandGet(AContext: TIdContext;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+var
+  S: TStringStream;
+begin
+  if ARequestInfo.Document = '/hello' then
+  begin
+    AResponseInfo.ContentType := 'text/plain';
+    AResponseInfo.CharSet := 'utf-8';
+    AResponseInfo.ContentText := 'hello ' + ARequestInfo.Params.Values['name'] +
+      ' from ' + AContext.Binding.PeerIP + ':' + IntToStr(AContext.Binding.PeerPort) +
+      ' ' + ARequestInfo.RemoteIP + ' ' + ARequestInfo.UserAgent;
+    AResponseInfo.CustomHeaders.AddValue('X-Powered-By', 'iocpws');
+    AResponseInfo.CacheControl := 'no-cache';
+  end
+  else if ARequestInfo.Document = '/old' then
+    AResponseInfo.Redirect('/hello')
+  else if ARequestInfo.Command = 'POST' then
+  begin
+    S := TStringStream.Create('');
+    if ARequestInfo.PostStream <> nil then
+      S.CopyFrom(ARequestInfo.PostStream, 0);
+    S.Position := 0;
+    AResponseInfo.ContentStream := S;
+    AResponseInfo.FreeContentStream := True;
+    AResponseInfo.ContentType := ARequestInfo.ContentType;
+    AResponseInfo.ResponseNo := 201;
+  end
+  else if ARequestInfo.AuthExists and (ARequestInfo.AuthUsername <> 'admin') then
+  begin
+    AResponseInfo.ResponseNo := 403;
+    AResponseInfo.ResponseText := 'Forbidden';
+  end
+  else
+    AResponseInfo.ServeFile(AContext, 'www' + ARequestInfo.Document);
+  AResponseInfo.WriteContent;
+end;
+
+procedure TForm1.HTTPCommandOther(AContext: TIdContext;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+begin
+  if ARequestInfo.Command = 'DELETE' then
+    AResponseInfo.ResponseNo := 204
+  else
+    AResponseInfo.ResponseNo := 405;
+  AResponseInfo.ContentText := ARequestInfo.RawHeaders.Values['Host'] +
+    ARequestInfo.UnparsedParams + ARequestInfo.QueryParams + ARequestInfo.URI;
+end;
+
 var
   F: TForm1;
+  H: TsgcWebSocketHTTPServer;
 begin
   F := TForm1.Create(nil);
   F.WSServer := TsgcWebSocketServer.Create(F);
@@ -103,5 +158,15 @@ begin
     Writeln(ClassName, ' listening on ', ListeningPort, ', ', Count, ' connections');
     Active := False;
   end;
+  H := TsgcWebSocketHTTPServer.Create(F);
+  H.Port := 0;
+  H.DocumentRoot := 'www';
+  H.KeepAlive := True;
+  H.OnCommandGet := F.HTTPCommandGet;
+  H.OnCommandOther := F.HTTPCommandOther;
+  H.OnMessage := F.WSServerMessage;
+  H.Active := True;
+  Writeln(H.ClassName, ' listening on ', H.ListeningPort);
+  H.Active := False;
   F.Free;
 end.

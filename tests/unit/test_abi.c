@@ -21,7 +21,9 @@ static void callbacks_layout(void **state) {
   assert_int_equal(offsetof(iws_callbacks, on_disconnect), 8 + 2 * PTR);
   assert_int_equal(offsetof(iws_callbacks, on_error), 8 + 3 * PTR);
   assert_int_equal(offsetof(iws_callbacks, on_log), 8 + 4 * PTR);
-  assert_int_equal(sizeof(iws_callbacks), 8 + 5 * PTR);
+  /* Since 0.5 */
+  assert_int_equal(offsetof(iws_callbacks, on_http_request), 8 + 5 * PTR);
+  assert_int_equal(sizeof(iws_callbacks), 8 + 6 * PTR);
 }
 
 static void stats_layout(void **state) {
@@ -42,7 +44,11 @@ static void stats_layout(void **state) {
   assert_int_equal(offsetof(iws_stats, redis_out), 96);
   assert_int_equal(offsetof(iws_stats, redis_in), 104);
   assert_int_equal(offsetof(iws_stats, redis_connected), 112);
-  assert_int_equal(sizeof(iws_stats), 120);
+  /* Since 0.5 */
+  assert_int_equal(offsetof(iws_stats, http_requests), 120);
+  assert_int_equal(offsetof(iws_stats, http_refused), 128);
+  assert_int_equal(offsetof(iws_stats, http_connections_current), 136);
+  assert_int_equal(sizeof(iws_stats), 144);
 }
 
 static void versions_agree(void **state) {

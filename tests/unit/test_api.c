@@ -610,6 +610,7 @@ static void tls_options_and_start_errors(void **state) {
 
   assert_string_equal(iws_error_name(IWS_E_TLS_CONFIG), "IWS_E_TLS_CONFIG");
   assert_string_equal(iws_error_name(IWS_E_TLS), "IWS_E_TLS");
+  assert_string_equal(iws_error_name(IWS_E_FILE), "IWS_E_FILE"); /* 0.5 */
   assert_int_equal(IWS_E_TLS_CONFIG, -500);
   assert_int_equal(IWS_E_TLS, -501);
 }
@@ -676,6 +677,133 @@ static void channel_calls_check_their_arguments(void **state) {
   assert_int_equal(iws_destroy(s), IWS_OK);
 }
 
+/* ---- plain HTTP (Since 0.5) ---- */
+
+static iws_http_response *g_deferred;
+static int g_http_calls;
+
+static void IWS_CALLBACK cb_http(iws_server *s, iws_conn_id id,
+                                 iws_request *req, iws_http_response *res,
+                                 void *user) {
+  record *r = user;
+  (void)s;
+  (void)id;
+  assert_string_equal(iws_request_method(req), "GET");
+  assert_string_equal(iws_request_document(req), "/de fer");
+  assert_string_equal(iws_request_query(req), "x=1");
+  assert_string_equal(iws_request_param(req, "x"), "1");
+  /* calls that need a deferred response or are out of range */
+  assert_int_equal(iws_http_send(res), IWS_E_BAD_STATE);
+  assert_int_equal(iws_request_param_at(req, 1, NULL, NULL),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_set_status(res, 101, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_set_status(res, 600, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_set_status(res, 200, "a\r\nb"),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_add_header(res, "Content-Length", "1"),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_set_body(res, NULL, 5), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_defer(res), IWS_OK);
+  assert_int_equal(iws_http_defer(res), IWS_E_BAD_STATE);
+  pt_mutex_lock(&r->lock);
+  g_deferred = res;
+  g_http_calls++;
+  pt_mutex_unlock(&r->lock);
+}
+
+static void http_calls_check_their_arguments(void **state) {
+  const uint8_t *data = NULL;
+  uint64_t len = 0;
+  (void)state;
+  assert_null(iws_request_method(NULL));
+  assert_null(iws_request_document(NULL));
+  assert_null(iws_request_query(NULL));
+  assert_int_equal(iws_request_param_count(NULL), 0);
+  assert_int_equal(iws_request_param_at(NULL, 0, NULL, NULL),
+                   IWS_E_INVALID_ARG);
+  assert_null(iws_request_param(NULL, "x"));
+  assert_int_equal(iws_request_body(NULL, &data, &len), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_set_status(NULL, 200, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_add_header(NULL, "a", "b"), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_set_body(NULL, "a", 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_serve_file(NULL, "x") < 0, 1);
+  assert_int_equal(iws_http_defer(NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_send(NULL), IWS_E_INVALID_ARG);
+}
+
+static iws_server *make_http_server(uint32_t struct_size, uint32_t *port) {
+  iws_callbacks cb;
+  iws_server *s = NULL;
+  memset(&rec, 0, sizeof(rec));
+  pt_mutex_init(&rec.lock);
+  g_deferred = NULL;
+  g_http_calls = 0;
+  memset(&cb, 0, sizeof(cb));
+  cb.struct_size = struct_size;
+  cb.on_connect = cb_connect;
+  cb.on_disconnect = cb_disconnect;
+  cb.on_http_request = cb_http; /* invisible with the 0.4 struct_size */
+  assert_int_equal(iws_create(IWS_ABI_VERSION, &cb, &rec, &s), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_BIND_ADDRESS, "127.0.0.1"), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, 0), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, port), IWS_OK);
+  return s;
+}
+
+static const char HTTP_GET[] =
+    "GET /de%20fer?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+static void deferred_response_outlives_stop_and_destroy(void **state) {
+  uint32_t port = 0;
+  iws_http_response *res = NULL;
+  iws_server *s = make_http_server(sizeof(iws_callbacks), &port);
+  sock_t fd = connect_to(port);
+  int i;
+  (void)state;
+  assert_int_equal(sock_write(fd, HTTP_GET, sizeof(HTTP_GET) - 1),
+                   (long)(sizeof(HTTP_GET) - 1));
+  for (i = 0; i < 1000 && !res; i++) {
+    pt_mutex_lock(&rec.lock);
+    res = g_deferred;
+    pt_mutex_unlock(&rec.lock);
+    if (!res) sleep_ms(5);
+  }
+  assert_non_null(res);
+  /* The caller owns it now and fills it; the server goes away first. */
+  assert_int_equal(iws_http_set_body(res, "late", 4), IWS_OK);
+  assert_int_equal(iws_stop(s), IWS_OK);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+  assert_int_equal(iws_http_send(res), IWS_E_NO_CONNECTION);
+  sock_close(fd);
+  assert_int_equal(rec_int(&rec.connects), 0); /* HTTP: no on_connect */
+  pt_mutex_destroy(&rec.lock);
+}
+
+static void callbacks_of_0_4_have_no_http_handler(void **state) {
+  uint32_t port = 0;
+  char buf[512];
+  long n, got = 0;
+  iws_server *s = make_http_server(
+      (uint32_t)offsetof(iws_callbacks, on_http_request), &port);
+  sock_t fd = connect_to(port);
+  (void)state;
+  assert_int_equal(sock_write(fd, HTTP_GET, sizeof(HTTP_GET) - 1),
+                   (long)(sizeof(HTTP_GET) - 1));
+  while (got < (long)sizeof(buf) - 1 &&
+         (n = sock_read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0) {
+    got += n;
+    buf[got] = '\0';
+    if (strstr(buf, "\r\n\r\n")) break;
+  }
+  buf[got > 0 ? got : 0] = '\0';
+  assert_true(strncmp(buf, "HTTP/1.1 404 ", 13) == 0);
+  assert_int_equal(g_http_calls, 0);
+  sock_close(fd);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+  pt_mutex_destroy(&rec.lock);
+}
+
 int main(void) {
   int failed;
 #ifdef _WIN32
@@ -690,6 +818,9 @@ int main(void) {
       cmocka_unit_test(sends_during_on_connect_follow_the_101),
       cmocka_unit_test(tls_options_and_start_errors),
       cmocka_unit_test(channel_calls_check_their_arguments),
+      cmocka_unit_test(http_calls_check_their_arguments),
+      cmocka_unit_test(deferred_response_outlives_stop_and_destroy),
+      cmocka_unit_test(callbacks_of_0_4_have_no_http_handler),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {

@@ -43,14 +43,15 @@ static void defaults(void **state) {
 /* Integer option numbers with no option in this tree: 22..29 are reserved
  * for work landing beside permessage-deflate (30..38). */
 static int unused_number(int32_t id) {
-  return (id >= 22 && id <= 29) || id == 39;
+  return (id >= 22 && id <= 29) || id == 39 || (id >= 41 && id <= 49);
 }
 
 static void every_option_number_is_known(void **state) {
   int32_t id;
   (void)state;
-  /* Numbers in use: 1..21 (0.1-0.3), 30..38 (deflate), 40 (channels); the
-   * ones between are unused and must stay unknown. */
+  /* Numbers in use: 1..21 (0.1-0.3), 30..38 (deflate), 40 (channels),
+   * 50..55 (HTTP, 0.5); the ones between are unused and must stay
+   * unknown. */
   for (id = 1; id <= IWS__OPT_INT_LAST; id++) {
     if (unused_number(id))
       assert_null(iws__opt_int_find(id));
@@ -61,7 +62,8 @@ static void every_option_number_is_known(void **state) {
   assert_null(iws__opt_int_find(IWS__OPT_INT_LAST + 1));
   assert_null(iws__opt_int_find(IWS_OPT_BIND_ADDRESS));
   for (id = IWS__OPT_STR_FIRST; id <= IWS__OPT_STR_LAST; id++) {
-    if (id > IWS_OPT_TLS_CIPHERSUITES && id < IWS_OPT_REDIS_URL)
+    if ((id > IWS_OPT_TLS_CIPHERSUITES && id < IWS_OPT_REDIS_URL) ||
+        (id > IWS_OPT_REDIS_PREFIX && id < IWS_OPT_HTTP_DOCUMENT_ROOT))
       assert_null(iws__opt_str_name(id)); /* holes */
     else
       assert_non_null(iws__opt_str_name(id));
@@ -86,6 +88,15 @@ static void every_option_number_is_known(void **state) {
   assert_int_equal(IWS_OPT_REDIS_RECONNECT_MAX_MS, 40);
   assert_int_equal(IWS_OPT_REDIS_URL, 10040);
   assert_int_equal(IWS_OPT_REDIS_PREFIX, 10041);
+  /* HTTP (0.5) */
+  assert_int_equal(IWS_OPT_HTTP_MAX_BODY_SIZE, 50);
+  assert_int_equal(IWS_OPT_HTTP_MAX_URI_LENGTH, 51);
+  assert_int_equal(IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, 52);
+  assert_int_equal(IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, 53);
+  assert_int_equal(IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, 54);
+  assert_int_equal(IWS_OPT_HTTP_MAX_PIPELINED, 55);
+  assert_int_equal(IWS_OPT_HTTP_DOCUMENT_ROOT, 10050);
+  assert_int_equal(IWS_OPT_HTTP_INDEX_FILE, 10051);
 }
 
 static void ranges_are_enforced(void **state) {

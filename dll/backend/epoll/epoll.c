@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -270,6 +272,57 @@ int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
   return IWS__BE_ERROR;
 }
 
+/* sendfile has no MSG_NOSIGNAL: a peer that reset would raise SIGPIPE and
+ * kill the host. SIGPIPE is blocked on this thread around the call, and a
+ * SIGPIPE the call raised (thread-directed, so pending here) is consumed
+ * before the mask is restored. */
+static ssize_t sendfile_nosigpipe(int out, int in, off_t *off, size_t len) {
+  sigset_t pipe_set, old, pending;
+  int was_pending;
+  ssize_t n;
+  int err;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigpending(&pending);
+  was_pending = sigismember(&pending, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  do {
+    n = sendfile(out, in, off, len);
+  } while (n < 0 && errno == EINTR);
+  err = errno;
+  /* Also after a partial count: the kernel may raise SIGPIPE for the part
+   * it could not send and still report the bytes it did. */
+  if (!was_pending && sigpending(&pending) == 0 &&
+      sigismember(&pending, SIGPIPE)) {
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  errno = err;
+  return n;
+}
+
+int64_t iws__be_write_file(iws__sock *s, iws__file *file, uint64_t offset,
+                           size_t length) {
+  off_t off = (off_t)offset;
+  ssize_t n;
+  if (offset > (uint64_t)INT64_MAX || length == 0) return IWS__BE_ERROR;
+  if (length > 0x40000000u) length = 0x40000000u; /* sendfile's limit is
+                                                     a little under 2 GiB */
+  iws__atomic_store32(&s->want_write, 1); /* as in iws__be_write */
+  n = sendfile_nosigpipe(s->fd, (int)iws__file_os_handle(file), &off, length);
+  if (n > 0) {
+    iws__atomic_store32(&s->want_write, 0);
+    return (int64_t)n;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return IWS__BE_PENDING;
+  /* 0: the file ends before the bytes promised (truncated meanwhile). */
+  iws__atomic_store32(&s->want_write, 0);
+  return IWS__BE_ERROR;
+}
+
 void iws__be_shutdown(iws__sock *s) { shutdown(s->fd, SHUT_WR); }
 
 void iws__be_close(iws__sock *s, int abortive) {
@@ -338,7 +391,12 @@ static int run_requests(loop *l) {
     } else {
       if ((req & REQ_FLUSH) && !iws__atomic_load32(&s->closing))
         iws__core_flush(s->conn);
-      if (req & REQ_RESUME) s->read_paused = 0;
+      if (req & REQ_RESUME) {
+        s->read_paused = 0;
+        if (!iws__atomic_load32(&s->closing) &&
+            iws__core_resumed(s->conn) == IWS__READ_PAUSE)
+          s->read_paused = 1;
+      }
       if (req & (REQ_RESUME | REQ_MORE)) sock_read(l, s);
     }
   }

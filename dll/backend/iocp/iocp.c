@@ -7,7 +7,7 @@
  * buffer while idle: it keeps a zero-byte WSARecv posted, and when that
  * completes the thread reads what is there with non-blocking recv() into its
  * own 64 KiB buffer. Writes are overlapped WSASend with the core's gather
- * list; FILE_SKIP_COMPLETION_PORT_ON_SUCCESS lets a write that finishes at
+ * list, files overlapped TransmitFile; FILE_SKIP_COMPLETION_PORT_ON_SUCCESS lets a write that finishes at
  * once report its count directly, without a completion packet.
  *
  * Lifetime: a socket's `refs` counts one for being open, one per operation
@@ -77,6 +77,7 @@ struct iws__sock {
   iws__mutex rlock;
   int parked, resume_requested;
   int skip_on_success; /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set */
+  int wr_file;         /* the write in flight is a TransmitFile */
 };
 
 typedef struct io_thread {
@@ -100,6 +101,7 @@ struct iws__be {
   int family;
   LPFN_ACCEPTEX accept_ex;
   LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
+  LPFN_TRANSMITFILE transmit_file;
   uint32_t nthreads;
   io_thread *threads;
   iws__mutex lock; /* listen socket, accept bookkeeping */
@@ -177,6 +179,14 @@ static int park_reader(iws__sock *s) {
   return go_on;
 }
 
+/* Reading resumes: the core first goes on with what it buffered; it may
+ * pause again. Returns non-zero if reading goes on. */
+static int resume_core(iws__sock *s) {
+  while (iws__core_resumed(s->conn) == IWS__READ_PAUSE)
+    if (!park_reader(s)) return 0;
+  return 1;
+}
+
 /* Reads what is there and re-arms. Port thread; the caller holds a ref and
  * the reading token. */
 static void read_cycle(iws__sock *s, char *rbuf) {
@@ -189,7 +199,7 @@ static void read_cycle(iws__sock *s, char *rbuf) {
       if (n > 0) {
         if (iws__core_read(s->conn, (const uint8_t *)rbuf, (size_t)n, 0) ==
                 IWS__READ_PAUSE &&
-            !park_reader(s))
+            (!park_reader(s) || !resume_core(s)))
           return;
         if (n < READ_BUFFER_SIZE) break; /* drained for now */
         continue;
@@ -221,6 +231,7 @@ int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
     bufs[i].len = iov[i].len > 0x40000000u ? 0x40000000u : (ULONG)iov[i].len;
   }
   memset(&s->wr.ov, 0, sizeof(s->wr.ov));
+  s->wr_file = 0;
   InterlockedIncrement(&s->refs);
   rc = WSASend(s->s, bufs, (DWORD)iovcnt, &sent, 0, &s->wr.ov, NULL);
   if (rc == 0 && s->skip_on_success) {
@@ -231,6 +242,42 @@ int64_t iws__be_write(iws__sock *s, const iws__iov *iov, int iovcnt) {
     return sent > 0 ? (int64_t)sent : IWS__BE_ERROR;
   }
   if (rc == 0 || WSAGetLastError() == WSA_IO_PENDING) return IWS__BE_PENDING;
+  InterlockedDecrement(&s->refs);
+  return IWS__BE_ERROR;
+}
+
+/* TransmitFile takes at most 2^31 - 2 bytes per call. */
+#define TRANSMIT_MAX 0x40000000u
+
+int64_t iws__be_write_file(iws__sock *s, iws__file *file, uint64_t offset,
+                           size_t length) {
+  HANDLE h = (HANDLE)iws__file_os_handle(file);
+  DWORD n = length > TRANSMIT_MAX ? TRANSMIT_MAX : (DWORD)length;
+  LARGE_INTEGER pos;
+  if (length == 0) return IWS__BE_ERROR;
+  /* The OVERLAPPED's offset says where to read; the file pointer is set
+   * too, for TransmitFile implementations that read from it (the handle
+   * belongs to this one response). */
+  pos.QuadPart = (LONGLONG)offset;
+  SetFilePointerEx(h, pos, NULL, FILE_BEGIN);
+  memset(&s->wr.ov, 0, sizeof(s->wr.ov));
+  s->wr.ov.Offset = (DWORD)(offset & 0xffffffffu);
+  s->wr.ov.OffsetHigh = (DWORD)(offset >> 32);
+  s->wr_file = 1;
+  InterlockedIncrement(&s->refs);
+  if (s->be->transmit_file(s->s, h, n, 0, &s->wr.ov, NULL, 0)) {
+    if (s->skip_on_success) {
+      DWORD sent = 0, flags = 0;
+      InterlockedDecrement(&s->refs); /* no packet will come */
+      if (!WSAGetOverlappedResult(s->s, &s->wr.ov, &sent, FALSE, &flags))
+        sent = n; /* finished: all of it went */
+      return sent > 0 ? (int64_t)sent : IWS__BE_ERROR;
+    }
+    return IWS__BE_PENDING;
+  }
+  if (WSAGetLastError() == WSA_IO_PENDING ||
+      WSAGetLastError() == ERROR_IO_PENDING)
+    return IWS__BE_PENDING;
   InterlockedDecrement(&s->refs);
   return IWS__BE_ERROR;
 }
@@ -417,6 +464,9 @@ static void on_io(io_thread *t, OVERLAPPED_ENTRY *e) {
     sock_release(s, 1);
   } else {
     iws__sock *s = (iws__sock *)((char *)op - offsetof(iws__sock, wr));
+    /* A file transfer that sent nothing hit the end of a file truncated
+     * meanwhile: "again" would spin, so it is an error. */
+    if (status == 0 && bytes == 0 && s->wr_file) status = ERROR_HANDLE_EOF;
     iws__core_write_done(s->conn, status == 0 ? bytes : 0,
                          status == 0 ? 0 : (int)status);
     sock_release(s, 1);
@@ -457,7 +507,7 @@ static void io_main(void *arg) {
         break;
       case KEY_RESUME: {
         iws__sock *s = (iws__sock *)e->lpOverlapped;
-        if (!s->closing) read_cycle(s, t->rbuf);
+        if (!s->closing && resume_core(s)) read_cycle(s, t->rbuf);
         sock_release(s, 1);
         break;
       }
@@ -482,6 +532,7 @@ static void io_main(void *arg) {
 
 static int load_extensions(iws__be *be, char *err, size_t errlen) {
   GUID accept_guid = WSAID_ACCEPTEX, addrs_guid = WSAID_GETACCEPTEXSOCKADDRS;
+  GUID transmit_guid = WSAID_TRANSMITFILE;
   DWORD bytes = 0;
   if (WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
                &accept_guid, sizeof(accept_guid), &be->accept_ex,
@@ -489,8 +540,12 @@ static int load_extensions(iws__be *be, char *err, size_t errlen) {
       WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
                &addrs_guid,
                sizeof(addrs_guid), &be->get_sockaddrs,
-               sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0) {
-    snprintf(err, errlen, "AcceptEx is not available (error %d)",
+               sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0 ||
+      WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
+               &transmit_guid, sizeof(transmit_guid), &be->transmit_file,
+               sizeof(be->transmit_file), &bytes, NULL, NULL) != 0) {
+    snprintf(err, errlen,
+             "AcceptEx or TransmitFile is not available (error %d)",
              WSAGetLastError());
     return IWS_E_SYSTEM;
   }
