@@ -60,6 +60,9 @@ PY=/usr/bin/python3 # Debian's interpreter: it has python3-websockets/pytest
 REPORTS=()           # every report a tier promised to write
 
 bash scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+# A test that hangs fails after 10 minutes instead of stalling the whole run
+# (pytest-timeout; every pytest below, also in the tiers' own scripts).
+export PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --timeout=600"
 
 failures=0
 note_failure() { echo "TIER FAILED: $1"; failures=$((failures + 1)); }
