@@ -146,21 +146,53 @@ void iws__tlist_remove(iws__tnode *n) {
   n->prev = n->next = NULL;
 }
 
+/* Under the timer lock: the node of timer `which`, or NULL for an HTTP
+ * timer of a connection that has no HTTP state. */
+static iws__tnode *timer_node(iws__conn *c, int which) {
+  if (which < IWS__T_HTTP_FIRST) return &c->timers[which];
+  return c->http_timers ? &c->http_timers->node[which - IWS__T_HTTP_FIRST]
+                        : NULL;
+}
+
+/* The connection a due node belongs to (list `which`). */
+static iws__conn *timer_owner(iws__tnode *node, int which) {
+  if (which < IWS__T_HTTP_FIRST)
+    return (iws__conn *)((char *)node - offsetof(iws__conn, timers[0]) -
+                         (size_t)which * sizeof(iws__tnode));
+  return ((iws__http_timers *)((char *)node -
+                               offsetof(iws__http_timers, node[0]) -
+                               (size_t)(which - IWS__T_HTTP_FIRST) *
+                                   sizeof(iws__tnode)))
+      ->conn;
+}
+
+void iws__conn_attach_http_timers(iws__conn *c, iws__http_timers *t) {
+  iws_server *s = c->server;
+  memset(t, 0, sizeof(*t));
+  t->conn = c;
+  iws__mutex_lock(&s->timer_lock);
+  c->http_timers = t;
+  iws__mutex_unlock(&s->timer_lock);
+}
+
 static void timer_set(iws__conn *c, int which, uint64_t delay_ms) {
   iws_server *s = c->server;
+  iws__tnode *node;
   iws__mutex_lock(&s->timer_lock);
   /* Once the socket is gone the connection may be freed: it must never
    * enter a list again. */
-  if (!c->timers_dead)
-    iws__tlist_push(&s->timers[which], &c->timers[which],
-                    iws__now_ms() + delay_ms);
+  node = timer_node(c, which);
+  if (!c->timers_dead && node)
+    iws__tlist_push(&s->timers[which], node, iws__now_ms() + delay_ms);
   iws__mutex_unlock(&s->timer_lock);
 }
 
 static void timer_clear(iws__conn *c, int which) {
   iws_server *s = c->server;
+  iws__tnode *node;
   iws__mutex_lock(&s->timer_lock);
-  iws__tlist_remove(&c->timers[which]);
+  node = timer_node(c, which);
+  if (node) iws__tlist_remove(node);
   if (which == IWS__T_PONG) iws__atomic_store32(&c->awaiting_pong, 0);
   iws__mutex_unlock(&s->timer_lock);
 }
@@ -1674,7 +1706,10 @@ void iws__core_closed(iws__conn *c) {
   iws_server *s = c->server;
   int t;
   iws__mutex_lock(&s->timer_lock);
-  for (t = 0; t < IWS__T_COUNT; t++) iws__tlist_remove(&c->timers[t]);
+  for (t = 0; t < IWS__T_COUNT; t++) {
+    iws__tnode *node = timer_node(c, t);
+    if (node) iws__tlist_remove(node);
+  }
   c->awaiting_pong = 0;
   c->timers_dead = 1;
   iws__mutex_unlock(&s->timer_lock);
@@ -1825,9 +1860,7 @@ void iws__core_tick(iws_server *s) {
         iws__tnode *node = s->timers[which].head.next;
         iws__conn *c;
         if (node == &s->timers[which].head || node->deadline > now) break;
-        c = (iws__conn *)((char *)node -
-                          offsetof(iws__conn, timers[0]) -
-                          (size_t)which * sizeof(iws__tnode));
+        c = timer_owner(node, which);
         if (which == IWS__T_PING)
           iws__tlist_push(&s->timers[which], node,
                           now + s->rc.heartbeat_interval_ms);

@@ -93,6 +93,7 @@ typedef struct iws__http_conn {
   uint32_t buffered;          /* bytes of a next request wait */
   uint32_t counted;           /* in st_http_current */
   uint32_t upgraded;          /* became a WebSocket */
+  iws__http_timers timers;    /* the connection's HTTP timer nodes */
 } iws__http_conn;
 
 /* ------------------------------------------------------------------------ */
@@ -851,6 +852,7 @@ int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len) {
   /* The handshake timeout was for the first head; the request timeout
    * takes over, then the keep-alive timeout between requests. */
   iws__conn_timer_clear(c, IWS__T_MAIN);
+  iws__conn_attach_http_timers(c, &h->timers);
   iws__mutex_lock(&c->lock);
   c->http = h;
   h->counted = 1;

@@ -106,6 +106,16 @@ enum {
   IWS__T_COUNT
 };
 #define IWS__T_HTTP_FIRST IWS__T_HREQ
+#define IWS__T_HTTP_COUNT (IWS__T_COUNT - IWS__T_HTTP_FIRST)
+
+/* The HTTP timers' nodes live with a connection's HTTP state (allocated
+ * once a plain request arrives, freed with the connection), so that a
+ * WebSocket connection does not carry them: 96 bytes of every idle
+ * connection. */
+typedef struct iws__http_timers {
+  struct iws__conn *conn;
+  iws__tnode node[IWS__T_HTTP_COUNT];
+} iws__http_timers;
 
 /* ---- connections ---- */
 
@@ -220,7 +230,8 @@ struct iws__conn {
   uint32_t worker;
 
   /* --- under the server's timer_lock --- */
-  iws__tnode timers[IWS__T_COUNT];
+  iws__tnode timers[IWS__T_HTTP_FIRST];
+  iws__http_timers *http_timers; /* under the server's timer_lock */
   volatile uint32_t awaiting_pong;
   uint32_t timers_dead; /* socket gone: never enter a list again */
 
@@ -392,6 +403,10 @@ void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
 /* conn.c, for http.c */
 void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms);
 void iws__conn_timer_clear(iws__conn *c, int which);
+/* Gives the connection its HTTP timers' nodes (kept in http.c's state,
+ * which lives as long as the connection). Any thread holding c->lock or
+ * none. */
+void iws__conn_attach_http_timers(iws__conn *c, iws__http_timers *t);
 /* Under c->lock: queues bytes (the chunk's reference is taken) and writes
  * them unless the strand runs on this thread. 0, or -1 (out of memory:
  * the connection is aborted). */
