@@ -10,6 +10,7 @@ import os
 import shutil
 import re
 import subprocess
+import sys
 import threading
 import time
 
@@ -46,12 +47,39 @@ class ServerProcess:
         for name, value in self.options.items():
             args += ["--opt", f"{name}={value}"]
         self.args = args
+        self.cond = threading.Condition()
+        for attempt in (1, 2):
+            self._launch()
+            try:
+                i, m = self.wait_for(r"PORT (\d+)", timeout=15)
+                break
+            except pytest.fail.Exception:
+                with self.cond:
+                    never_started = self.lines == [None]
+                if attempt == 2 or not never_started:
+                    raise
+                # Its output ended before a single line: the process never
+                # reached main (seen once under Wine, with no stderr and
+                # no exit code). That is the host, not the library: start
+                # it once more, and say so.
+                self._reap()
+                sys.stderr.write(
+                    "conftest: the server ended its output before printing "
+                    "anything; starting it a second time\n")
+        self.port = int(m.group(1))
+        # A TLS listener is announced just before PORT.
+        self.tls_port = None
+        for line in self.snapshot()[:i]:
+            t = re.fullmatch(r"TLS_PORT (\d+)", line)
+            if t:
+                self.tls_port = int(t.group(1))
+
+    def _launch(self):
         self.lines = []
         self.stderr_lines = []
-        self.cond = threading.Condition()
         self.returncode = None
         self.proc = subprocess.Popen(
-            args,
+            self.args,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -70,14 +98,16 @@ class ServerProcess:
         )
         self._out.start()
         self._err.start()
-        i, m = self.wait_for(r"PORT (\d+)", timeout=15)
-        self.port = int(m.group(1))
-        # A TLS listener is announced just before PORT.
-        self.tls_port = None
-        for line in self.snapshot()[:i]:
-            t = re.fullmatch(r"TLS_PORT (\d+)", line)
-            if t:
-                self.tls_port = int(t.group(1))
+
+    def _reap(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._out.join(timeout=5)
+        self._err.join(timeout=5)
 
     # -- output ------------------------------------------------------------
 
