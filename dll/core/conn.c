@@ -31,7 +31,8 @@
 /* A reassembly buffer at least this large, once freed, counts towards
  * giving memory back to the system (iws__mem_trim from the tick). */
 #define RX_TRIM_MIN (128 * 1024)
-#define RX_TRIM_AFTER (16u * 1024u * 1024u)
+#define RX_TRIM_AFTER (64u * 1024u * 1024u)
+#define RX_TRIM_INTERVAL_MS 1000
 
 IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
 IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
@@ -418,6 +419,9 @@ static void ring_consume(iws__conn *c, size_t n) {
       return;
     }
     n -= left;
+    if (seg->chunk->len >= RX_TRIM_MIN && seg->chunk->data)
+      /* A large frame went out (its last reference, usually). */
+      iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)seg->chunk->len);
     iws__chunk_unref(seg->chunk);
     c->ring_head = (c->ring_head + 1) % c->ring_cap;
     c->ring_count--;
@@ -2024,9 +2028,13 @@ static void on_timer(iws__conn *c, int which) {
 
 void iws__core_tick(iws_server *s) {
   int which;
-  uint64_t freed = iws__atomic_load64(&s->rx_freed);
-  if (freed >= RX_TRIM_AFTER) {
+  uint64_t freed = iws__atomic_load64(&s->rx_freed), at = iws__now_ms();
+  /* Large buffers went: give the memory back, at most once a second (a
+   * trim walks the heap), or at once after a lot. */
+  if (freed >= RX_TRIM_AFTER ||
+      (freed && at - s->last_trim_ms >= RX_TRIM_INTERVAL_MS)) {
     iws__atomic_add64(&s->rx_freed, -(int64_t)freed);
+    s->last_trim_ms = at;
     iws__mem_trim();
   }
   for (which = 0; which < IWS__T_COUNT; which++) {

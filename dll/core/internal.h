@@ -340,9 +340,10 @@ struct iws_server {
   volatile uint32_t st_redis_up; /* 1 while both Redis links are up */
   volatile uint64_t st_http_requests, st_http_refused, st_http_current;
   /* Bytes all connections hold for messages still arriving (bounded by
-   * IWS_OPT_INCOMPLETE_MESSAGES_LIMIT), and large buffers freed since the
-   * tick last gave memory back to the system. */
+   * IWS_OPT_INCOMPLETE_MESSAGES_LIMIT), and large buffers (reassembly,
+   * frames sent) freed since the tick last gave memory back. */
   volatile uint64_t rx_held, rx_freed;
+  uint64_t last_trim_ms; /* tick thread only */
 };
 
 /* ---- between server.c and conn.c ---- */
