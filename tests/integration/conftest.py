@@ -19,6 +19,14 @@ import pytest
 SERVER_ENV = "IWS_TEST_SERVER"
 
 
+def pytest_configure(config):
+    # Attacks as a hostile client would make them (floods, records during
+    # on_connect, open redirects, smuggling-shaped heads): `-m hostile`
+    # runs them alone; they also run with everything else.
+    config.addinivalue_line(
+        "markers", "hostile: an attack-shaped test (a hostile client)")
+
+
 def server_binary():
     path = os.environ.get(SERVER_ENV)
     if not path:
