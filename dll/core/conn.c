@@ -1421,6 +1421,18 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     iws__http_input(c, data, len);
     return;
   }
+  if (old == 0) {
+    /* RFC 9112 2.2: empty lines before a request line are ignored. They
+     * are skipped in the input itself, before the limit below cuts it:
+     * the request behind them is never lost (however many there are; the
+     * handshake timeout bounds how long a client may send them). */
+    while (len && (data[0] == '\r' || data[0] == '\n')) {
+      data++;
+      len--;
+    }
+    if (!len) return;
+    take = len;
+  }
   /* Never buffer more than the limit: the limit is checked before any
    * allocation grows past it. */
   if (old + take > s->rc.max_handshake_size)
@@ -1428,16 +1440,6 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   if (iws__bytes_append(&c->inbuf, data, take) != 0) {
     refuse(c, 500, "out of memory");
     return;
-  }
-  if (old == 0 && (c->inbuf.data[0] == '\r' || c->inbuf.data[0] == '\n')) {
-    /* RFC 9112 2.2: empty lines before a request line are ignored. */
-    size_t skip = 0;
-    while (skip < c->inbuf.len &&
-           (c->inbuf.data[skip] == '\r' || c->inbuf.data[skip] == '\n'))
-      skip++;
-    memmove(c->inbuf.data, c->inbuf.data + skip, c->inbuf.len - skip);
-    c->inbuf.len -= skip;
-    if (!c->inbuf.len) return;
   }
   end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
   if (!end) {

@@ -288,3 +288,16 @@ def test_subprotocol_raw_response_header(start_server):
     with RawClient(server.port) as c:
         response = c.handshake(protocols=["superchat", "chat"])
         assert response.header("sec-websocket-protocol") == "chat"
+
+
+@pytest.mark.hostile
+def test_many_empty_lines_before_the_upgrade(server):
+    """12 KB of empty lines, then the upgrade, in one send: the lines are
+    skipped (RFC 9112 2.2) and the request behind them is answered."""
+    request, key = handshake_request(server.port, path="/after-blank")
+    with RawClient(server.port) as c:
+        c.send(b"\r\n" * 6000 + request)
+        response = c.read_http_response(timeout=5)
+        assert response.status_line.startswith("HTTP/1.1 101 "), response
+        assert response.header("sec-websocket-accept") == accept_for(key)
+    server.wait_for(r"CONNECT \d+ /after-blank - 127\.0\.0\.1")

@@ -245,6 +245,24 @@ def test_empty_lines_before_a_request(server):
         assert read_response(c).status == 200
 
 
+@pytest.mark.hostile
+@pytest.mark.parametrize("split", [False, True])
+def test_many_empty_lines_before_the_first_request(server, split):
+    """More empty lines than the head limit (8 KiB) before the first
+    request: they are skipped, and what follows them in the same read (or
+    the next one) is served, not dropped."""
+    junk = b"\r\n" * 6000
+    with RawClient(server.port) as c:
+        if split:
+            c.send(junk)
+            time.sleep(0.2)
+            c.send(get(server.port, "/conn"))
+        else:
+            c.send(junk + get(server.port, "/conn"))
+        r = read_response(c, timeout=5)
+        assert r.status == 200 and r.body.startswith(b"conn "), r
+
+
 def test_keep_alive_timeout(start_server):
     server = start_server(http_keepalive_timeout_ms=400)
     with RawClient(server.port) as c:
