@@ -1717,7 +1717,7 @@ void iws__core_closed(iws__conn *c) {
     iws__tnode *node = timer_node(c, t);
     if (node) iws__tlist_remove(node);
   }
-  c->awaiting_pong = 0;
+  iws__atomic_store32(&c->awaiting_pong, 0); /* note_activity reads it */
   c->timers_dead = 1;
   iws__mutex_unlock(&s->timer_lock);
   iws__mutex_lock(&c->lock);
@@ -1873,7 +1873,7 @@ void iws__core_tick(iws_server *s) {
                           now + s->rc.heartbeat_interval_ms);
         else
           iws__tlist_remove(node);
-        if (which == IWS__T_PONG) c->awaiting_pong = 0;
+        if (which == IWS__T_PONG) iws__atomic_store32(&c->awaiting_pong, 0);
         iws__conn_ref(c);
         due[n++] = c;
       }
