@@ -1316,7 +1316,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   const char *why = NULL;
   int status = iws__ws_validate(req, &why);
   char answer[640];
-  char extensions[128];
+  char extensions[IWS__PMD_RESPONSE_SIZE];
   size_t n;
   iws__chunk *chunk;
   char *protocol;
@@ -1344,6 +1344,11 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
       refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
       return 0;
     }
+    /* The answer is made now, before anything can be sent compressed: if
+     * it could not be said, the connection must not compress either. */
+    if (pmd.enabled &&
+        !iws__pmd_response(&pmd, extensions, sizeof(extensions)))
+      memset(&pmd, 0, sizeof(pmd));
     /* Under the lock: a broadcast on another thread reads it. */
     iws__mutex_lock(&c->lock);
     c->pmd = pmd;
@@ -1381,13 +1386,9 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   /* No subprotocol: NULL, read as "" (one allocation less per connection). */
   protocol = req->selected && req->selected[0] ? dup_string(req->selected)
                                                : NULL;
-  n = iws__ws_response_101(
-      req->key, req->selected,
-      c->pmd.enabled && iws__pmd_response(&c->pmd, extensions,
-                                          sizeof(extensions))
-          ? extensions
-          : NULL,
-      answer, sizeof(answer));
+  n = iws__ws_response_101(req->key, req->selected,
+                           c->pmd.enabled ? extensions : NULL, answer,
+                           sizeof(answer));
   chunk = ((protocol || !req->selected || !req->selected[0]) && n)
               ? iws__chunk_new(n)
               : NULL;
