@@ -864,7 +864,9 @@ IWS_API int32_t IWS_CALL iws_conn_protocol(iws_server *server, iws_conn_id id,
 /* Strings returned are NUL-terminated and valid until the callback that
  * received the request returns. */
 
-/* The request-target, e.g. "/chat?room=1" (not decoded). */
+/* The request-target, e.g. "/chat?room=1" (not decoded). An absolute-form
+ * target ("http://host/chat?room=1", Since 0.6) reads as its path
+ * ("/chat?room=1"), and the Host header then as its authority ("host"). */
 IWS_API const char *IWS_CALL iws_request_path(const iws_request *request);
 
 /* The value of header `name` (case-insensitive), or NULL if absent. A header
@@ -952,11 +954,13 @@ IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
  * IWS_OPT_HTTP_MAX_BODY_SIZE; "Expect: 100-continue" is answered
  * "100 Continue" before the body is read (or 413 at once). HEAD gets GET's
  * headers (Content-Length included) without the body. Empty lines before
- * a request line are ignored.
+ * a request line are ignored. "OPTIONS *" is answered by the library
+ * (Since 0.6: 204 with Allow) and never reaches on_http_request.
  *
  * Requests the library refuses before any callback, then closes the
  * connection (after the responses before it): 400 malformed (also: no Host
- * in HTTP/1.1, Content-Length together with Transfer-Encoding, differing
+ * in HTTP/1.1, several Host lines or an invalid one (Since 0.6),
+ * Content-Length together with Transfer-Encoding, differing
  * or malformed lengths, Transfer-Encoding in HTTP/1.0, a bad chunk), 408
  * head and body not in within IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, 413 body
  * too large, 414 target longer than IWS_OPT_HTTP_MAX_URI_LENGTH (seen

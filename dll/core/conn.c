@@ -559,7 +559,12 @@ again:
         /* All written: the buffer goes (an idle connection keeps none). */
         iws__bytes_free(&c->tls_out);
         c->tls_out_off = 0;
-        if (!c->tls_pend.len && c->ring_count) tls_refill_locked(c);
+        /* Inside on_connect (ACCEPTING) what is queued waits behind the
+         * 101, which is not queued yet: only TLS's own records go (a
+         * record from the client must not flush a welcome ahead of it). */
+        if (!c->tls_pend.len && c->ring_count &&
+            c->state != IWS__ACCEPTING)
+          tls_refill_locked(c);
         if (!c->tls_pend.len || c->tcp_closing) break;
         c->tls_out = c->tls_pend;
         memset(&c->tls_pend, 0, sizeof(c->tls_pend));
@@ -568,7 +573,7 @@ again:
       iov[0].len = c->tls_out.len - c->tls_out_off;
       n = 1;
     } else {
-      if (!c->ring_count) break;
+      if (!c->ring_count || c->state == IWS__ACCEPTING) break; /* idem */
       for (i = 0; i < c->ring_count && n < IWS__IOV_MAX; i++) {
         iws__outseg *seg = &c->ring[(c->ring_head + i) % c->ring_cap];
         if (!seg->chunk->data) break; /* a file: on its own, below */
@@ -1469,7 +1474,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   const char *why = NULL;
   int status = iws__ws_validate(req, &why);
   char answer[640];
-  char extensions[128];
+  char extensions[IWS__PMD_RESPONSE_SIZE];
   size_t n;
   iws__chunk *chunk;
   char *protocol;
@@ -1497,6 +1502,11 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
       refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
       return 0;
     }
+    /* The answer is made now, before anything can be sent compressed: if
+     * it could not be said, the connection must not compress either. */
+    if (pmd.enabled &&
+        !iws__pmd_response(&pmd, extensions, sizeof(extensions)))
+      memset(&pmd, 0, sizeof(pmd));
     /* Under the lock: a broadcast on another thread reads it. */
     iws__mutex_lock(&c->lock);
     c->pmd = pmd;
@@ -1534,13 +1544,9 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   /* No subprotocol: NULL, read as "" (one allocation less per connection). */
   protocol = req->selected && req->selected[0] ? dup_string(req->selected)
                                                : NULL;
-  n = iws__ws_response_101(
-      req->key, req->selected,
-      c->pmd.enabled && iws__pmd_response(&c->pmd, extensions,
-                                          sizeof(extensions))
-          ? extensions
-          : NULL,
-      answer, sizeof(answer));
+  n = iws__ws_response_101(req->key, req->selected,
+                           c->pmd.enabled ? extensions : NULL, answer,
+                           sizeof(answer));
   chunk = ((protocol || !req->selected || !req->selected[0]) && n)
               ? iws__chunk_new(n)
               : NULL;
@@ -1574,6 +1580,18 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     iws__http_input(c, data, len);
     return;
   }
+  if (old == 0) {
+    /* RFC 9112 2.2: empty lines before a request line are ignored. They
+     * are skipped in the input itself, before the limit below cuts it:
+     * the request behind them is never lost (however many there are; the
+     * handshake timeout bounds how long a client may send them). */
+    while (len && (data[0] == '\r' || data[0] == '\n')) {
+      data++;
+      len--;
+    }
+    if (!len) return;
+    take = len;
+  }
   /* Never buffer more than the limit: the limit is checked before any
    * allocation grows past it. */
   if (old + take > s->rc.max_handshake_size)
@@ -1581,16 +1599,6 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   if (iws__bytes_append(&c->inbuf, data, take) != 0) {
     refuse(c, 500, "out of memory");
     return;
-  }
-  if (old == 0 && (c->inbuf.data[0] == '\r' || c->inbuf.data[0] == '\n')) {
-    /* RFC 9112 2.2: empty lines before a request line are ignored. */
-    size_t skip = 0;
-    while (skip < c->inbuf.len &&
-           (c->inbuf.data[skip] == '\r' || c->inbuf.data[skip] == '\n'))
-      skip++;
-    memmove(c->inbuf.data, c->inbuf.data + skip, c->inbuf.len - skip);
-    c->inbuf.len -= skip;
-    if (!c->inbuf.len) return;
   }
   end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
   if (!end) {
@@ -1888,7 +1896,7 @@ void iws__core_closed(iws__conn *c) {
     iws__tnode *node = timer_node(c, t);
     if (node) iws__tlist_remove(node);
   }
-  c->awaiting_pong = 0;
+  iws__atomic_store32(&c->awaiting_pong, 0); /* note_activity reads it */
   c->timers_dead = 1;
   iws__mutex_unlock(&s->timer_lock);
   iws__mutex_lock(&c->lock);
@@ -2053,7 +2061,7 @@ void iws__core_tick(iws_server *s) {
                           now + s->rc.heartbeat_interval_ms);
         else
           iws__tlist_remove(node);
-        if (which == IWS__T_PONG) c->awaiting_pong = 0;
+        if (which == IWS__T_PONG) iws__atomic_store32(&c->awaiting_pong, 0);
         iws__conn_ref(c);
         due[n++] = c;
       }
