@@ -2077,12 +2077,125 @@ begin
   FFileName := AFile;
 end;
 
-{ Indy answers If-Modified-Since and Range itself here; the engine's
-  iws_http_serve_file does the same (and If-None-Match, If-Range) when the
-  response leaves. }
+{ "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110's preferred form) as Unix
+  seconds; -1 if it is not one }
+function HttpDateToUnix(const S: string): Int64;
+var
+  T: string;
+  D, M, Y, HH, MM, SS, I: Integer;
+begin
+  Result := -1;
+  T := Trim(S);
+  if (Length(T) < 29) or (T[4] <> ',') then
+    Exit;
+  D := StrToIntDef(Copy(T, 6, 2), -1);
+  M := 0;
+  for I := 1 to 12 do
+    if Copy(T, 9, 3) = MonthNames[I] then
+      M := I;
+  Y := StrToIntDef(Copy(T, 13, 4), -1);
+  HH := StrToIntDef(Copy(T, 18, 2), -1);
+  MM := StrToIntDef(Copy(T, 21, 2), -1);
+  SS := StrToIntDef(Copy(T, 24, 2), -1);
+  if (D < 1) or (D > 31) or (M = 0) or (Y < 1970) or (HH < 0) or (HH > 23) or
+    (MM < 0) or (MM > 59) or (SS < 0) or (SS > 60) then
+    Exit;
+  Result := DateTimeToUnix(EncodeDate(Y, M, D) + EncodeTime(HH, MM, SS mod 60, 0));
+end;
+
+{ Indy's SmartServeFile answers If-Modified-Since (and here If-None-Match,
+  with the engine's ETag) and a Range itself: the engine sees no request
+  any more once a response is deferred. A single satisfiable range is read
+  into the response (up to 64 MiB; a larger one gets the whole file);
+  otherwise the file goes out whole through iws_http_serve_file. }
 function TIdHTTPResponseInfo.SmartServeFile(AContext: TIdContext;
   ARequestInfo: TIdHTTPRequestInfo; const AFile: string): Int64;
+const
+  MaxRangeRead = 64 * 1024 * 1024;
+var
+  Size, MTime, Since, First, Last: Int64;
+  DT: TDateTime;
+  Tag, INM: string;
+  R: TIdEntityRange;
+  FS: TFileStream;
+  MS: TMemoryStream;
 begin
+  Size := FileSizeOf(AFile);
+  if (Size < 0) or not FileAge(AFile, DT) then
+  begin
+    ResponseNo := 404;
+    Result := 0;
+    Exit;
+  end;
+  MTime := DateTimeToUnix(ToUTC(DT));
+  Tag := 'W/"' + LowerCase(Format('%x-%x', [Size, MTime])) + '"'; { the engine's ETag }
+  INM := ARequestInfo.RawHeaders.Values['If-None-Match'];
+  Since := HttpDateToUnix(ARequestInfo.RawHeaders.Values['If-Modified-Since']);
+  if ((INM <> '') and ((Pos(Tag, INM) > 0) or (Trim(INM) = '*'))) or
+    ((INM = '') and (Since >= 0) and (MTime <= Since)) then
+  begin
+    ResponseNo := 304;
+    ETag := Tag;
+    Result := 0;
+    Exit;
+  end;
+  if (ARequestInfo.CommandType = hcGET) and (ARequestInfo.Ranges.Count = 1) and
+    SameText(ARequestInfo.Ranges.Units, 'bytes') then
+  begin
+    R := ARequestInfo.Ranges[0];
+    if R.StartPos >= 0 then
+    begin
+      First := R.StartPos;
+      Last := R.EndPos;
+      if (Last < 0) or (Last >= Size) then
+        Last := Size - 1;
+    end
+    else
+    begin
+      First := Size - R.SuffixLength;
+      if First < 0 then
+        First := 0;
+      Last := Size - 1;
+    end;
+    if (R.StartPos < 0) and (R.SuffixLength <= 0) or (First >= Size) then
+    begin
+      ResponseNo := 416;
+      CustomHeaders.Values['Content-Range'] := Format('bytes */%d', [Size]);
+      Result := 0;
+      Exit;
+    end;
+    if (First <= Last) and (Last - First + 1 <= MaxRangeRead) then
+    begin
+      if FContentType = '' then
+        ContentType := FHTTPServer.MIMETable.GetFileMIMEType(AFile);
+      MS := TMemoryStream.Create;
+      try
+        FS := TFileStream.Create(AFile, fmOpenRead or fmShareDenyWrite);
+        try
+          FS.Position := First;
+          MS.CopyFrom(FS, Last - First + 1);
+        finally
+          FS.Free;
+        end;
+      except
+        MS.Free;
+        raise;
+      end;
+      ReleaseContentStream;
+      FContentStream := MS;
+      FFreeContentStream := True;
+      FContentText := '';
+      ResponseNo := 206;
+      FContentRangeStart := First;
+      FContentRangeEnd := Last;
+      FContentRangeInstanceLength := Size;
+      AcceptRanges := 'bytes';
+      ETag := Tag;
+      LastModified := DT;
+      Result := Last - First + 1;
+      Exit;
+    end;
+  end;
   Result := ServeFile(AContext, AFile);
 end;
 

@@ -306,6 +306,8 @@ procedure TTestForm.IdHTTPServer1WebSocketMessage(AContext: TIdContext; const AT
 begin
   if AText = 'broadcast' then
     IdHTTPServer1.WebSocketBroadcast('to all')
+  else if AText = 'raise' then
+    raise Exception.Create('ws boom')
   else if AText = 'close' then
     AContext.WebSocketClose(4001, 'bye')
   else
@@ -320,6 +322,31 @@ end;
 procedure TTestForm.IdHTTPServer1WebSocketDisconnect(AContext: TIdContext; ACode: Integer);
 begin
   Say(Format('WS_DISCONNECT %d', [ACode]));
+end;
+
+{ the bytes of a stream as UTF-8 text, and a stream holding text as UTF-8
+  (Free Pascal's TStringStream keeps UTF-16 in delphiunicode mode) }
+function StreamText(S: TStream): string;
+var
+  B: RawByteString;
+begin
+  SetLength(B, S.Size);
+  S.Position := 0;
+  if Length(B) > 0 then
+    S.ReadBuffer(B[1], Length(B));
+  SetCodePage(B, CP_UTF8, False);
+  Result := string(B);
+end;
+
+function TextStream(const S: string): TStream;
+var
+  B: RawByteString;
+begin
+  B := UTF8Encode(S);
+  Result := TMemoryStream.Create;
+  if B <> '' then
+    Result.WriteBuffer(B[1], Length(B));
+  Result.Position := 0;
 end;
 
 function DT(const V: TDateTime): string;
@@ -337,7 +364,6 @@ var
   I: Integer;
   Doc, S: string;
   C: TIdCookie;
-  SS: TStringStream;
 begin
   if AContext.Data is TConnData then
     Inc(TConnData(AContext.Data).Requests)
@@ -406,19 +432,12 @@ begin
   end
   else if Doc = '/post' then
   begin
-    SS := TStringStream.Create('');
-    try
-      if ARequestInfo.PostStream <> nil then
-        SS.CopyFrom(ARequestInfo.PostStream, 0);
-      AResponseInfo.ContentType := 'text/plain';
-      if ARequestInfo.PostStream <> nil then
-        AResponseInfo.ContentText := ARequestInfo.PostStream.ClassName + ' ' +
-          IntToStr(ARequestInfo.PostStream.Size) + ' ' + SS.DataString
-      else
-        AResponseInfo.ContentText := 'no post stream';
-    finally
-      SS.Free;
-    end;
+    AResponseInfo.ContentType := 'text/plain';
+    if ARequestInfo.PostStream <> nil then
+      AResponseInfo.ContentText := ARequestInfo.PostStream.ClassName + ' ' +
+        IntToStr(ARequestInfo.PostStream.Size) + ' ' + StreamText(ARequestInfo.PostStream)
+    else
+      AResponseInfo.ContentText := 'no post stream';
   end
   else if Doc = '/sleep' then
   begin
@@ -500,7 +519,7 @@ begin
   else if Doc = '/stream' then
   begin
     AResponseInfo.ContentType := 'text/plain';
-    AResponseInfo.ContentStream := TStringStream.Create('from a stream');
+    AResponseInfo.ContentStream := TextStream('from a stream');
     AResponseInfo.FreeContentStream := True;
     AResponseInfo.ContentLength := AResponseInfo.ContentStream.Size;
   end
@@ -601,7 +620,8 @@ end;
 var
   Form: TTestForm;
   Bin: TMemoryStream;
-  Txt: TStringStream;
+  Txt: TMemoryStream;
+  FormU8: RawByteString;
   R: TStdinReader;
   Line: string;
   Quit: Boolean;
@@ -615,9 +635,12 @@ begin
   {$endif}
   { the form, from its text as the IDE writes it }
   Form := TTestForm.Create(nil);
-  Txt := TStringStream.Create(FormText);
+  Txt := TMemoryStream.Create;
   Bin := TMemoryStream.Create;
   try
+    FormU8 := UTF8Encode(FormText);
+    Txt.WriteBuffer(FormU8[1], Length(FormU8));
+    Txt.Position := 0;
     ObjectTextToBinary(Txt, Bin);
     Bin.Position := 0;
     Bin.ReadComponent(Form);
