@@ -15,6 +15,7 @@
     sessiontimeout=ms   SessionTimeOut (default the form's 600000)
     terminatewait=ms    TerminateWaitTime (default the form's 5000)
     pool=n              ThreadPoolSize (default 0)
+    file=path           the file /file and /smartfile serve
     bindings=two        two Bindings the engine cannot honour: Active must
                         raise (prints START_FAILED class message, exit 3)
     dual=1              0.0.0.0 and :: on one port (honoured)
@@ -627,7 +628,6 @@ var
   Quit: Boolean;
   T0: TDateTime;
   B: TIdSocketHandle;
-  F: TextFile;
 begin
   OutLock := TCriticalSection.Create;
   {$ifdef FPC}
@@ -680,14 +680,7 @@ begin
       B.IPVersion := Id_IPv6;
     end;
   end;
-  FilePath := ExpandFileName(Opt('file', 'indy_compat_file.txt'));
-  if not FileExists(FilePath) then
-  begin
-    AssignFile(F, FilePath);
-    Rewrite(F);
-    Write(F, 'file body 0123456789');
-    CloseFile(F);
-  end;
+  FilePath := Opt('file', '');
   Say('LOADED ' + Form.IdHTTPServer1.ClassName + ' ' + Form.IdHTTPServer1.Name);
 
   R := TStdinReader.Create(True);

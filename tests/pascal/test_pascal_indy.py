@@ -24,14 +24,24 @@ BUILDS = ["IWS_PASCAL_INDY", "IWS_PASCAL_INDY_U"]
 CURL = shutil.which("curl")
 
 
+def as_seen_by(prog, path):
+    """A file path as the server sees it: through drive Z: under Wine."""
+    with open(prog, "rb") as f:
+        wine = b"run-exe.sh" in f.read(4096)
+    return "Z:" + path.replace("/", "\\") if wine else path
+
+
 @pytest.fixture(params=BUILDS, ids=["delphi", "delphiunicode"])
-def indy(request):
+def indy(request, tmp_path):
     """Factory: indy(**options) -> ServerProcess of indy_compat; at teardown
     quit must give exit code 0 (every OnConnect got its OnDisconnect,
     AContext.Data was the handler's object in every event)."""
     servers = []
+    served = tmp_path / "served.txt"
+    served.write_bytes(b"file body 0123456789")
 
     def start(**options):
+        options.setdefault("file", as_seen_by(program(request.param), str(served)))
         s = ServerProcess(program(request.param), options)
         servers.append(s)
         return s
