@@ -942,6 +942,7 @@ function TIdURI_URLDecode(const ASrc: string): string;
 implementation
 
 uses
+  {$ifndef FPC} {$ifdef MSWINDOWS} Windows, {$endif} {$endif}
   DateUtils;
 
 { ---- strings --------------------------------------------------------------- }
@@ -983,7 +984,11 @@ end;
 
 function OnMainThread: Boolean;
 begin
+  {$if defined(FPC) or defined(MSWINDOWS)}
   Result := GetCurrentThreadId = MainThreadID;
+  {$else}
+  Result := TThread.Current.ThreadID = MainThreadID;
+  {$ifend}
 end;
 
 function HexId(Id: iws_conn_id): string;
