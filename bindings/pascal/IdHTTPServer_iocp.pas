@@ -494,6 +494,7 @@ type
     FCommandType: THTTPCommandType;
     FAuthType: string;
     FBody: TIdBytes;         { the engine's copy of the body }
+    FHeldSession: TIdHTTPSession; { held in the default list until the job ends }
     procedure DecodeAndSetParams(const AValue: string); virtual;
   public
     constructor Create(AOwner: TPersistent); override;
@@ -581,6 +582,8 @@ type
     FOwner: TIdHTTPCustomSessionList;
     FSessionID: string;
     FRemoteHost: string;
+    FUses: Integer;          { requests holding it (default list's lock) }
+    FEnded: Boolean;         { out of the list; freed at its last release }
     procedure SetContent(const Value: TStrings);
     function IsSessionStale: Boolean; virtual;
     procedure DoSessionEnd; virtual;
@@ -631,6 +634,8 @@ type
     FMaxSessions: Integer;
     procedure RemoveSession(Session: TIdHTTPSession); override;
     procedure MakeRoom;
+    { L locked: S leaves the list; Gone gets it when no request holds it }
+    procedure Unlist(L: TList; S: TIdHTTPSession; Gone: TList);
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -642,6 +647,8 @@ type
     function CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession; override;
     function GetSession(const SessionID, RemoteIP: string): TIdHTTPSession; override;
     function Count: Integer;
+    { a request is done with a session GetSession or Add gave it }
+    procedure ReleaseSession(ASession: TIdHTTPSession);
     property MaxSessions: Integer read FMaxSessions write FMaxSessions;
   end;
 
@@ -2271,8 +2278,21 @@ begin
 end;
 
 destructor TIdHTTPDefaultSessionList.Destroy;
+var
+  L: TList;
+  I: Integer;
 begin
   Clear;
+  { sessions still held by a request (a handler past TerminateWaitTime)
+    end with the list }
+  L := FSessionList.LockList;
+  try
+    for I := 0 to L.Count - 1 do
+      TIdHTTPSession(L[I]).Free;
+    L.Clear;
+  finally
+    FSessionList.UnlockList;
+  end;
   FSessionList.Free;
   inherited Destroy;
 end;
@@ -2288,16 +2308,68 @@ begin
   PurgeStaleSessions(True);
 end;
 
+{ Sessions are counted while requests use them (Add and GetSession count
+  one use, ReleaseSession ends it): one that goes stale, is evicted or
+  ended while a handler still works with it leaves the list at once and is
+  freed (OnSessionEnd) when that request is done - Indy's default
+  SessionTimeOut of 0 makes every session stale within a millisecond. }
+procedure TIdHTTPDefaultSessionList.Unlist(L: TList; S: TIdHTTPSession; Gone: TList);
+begin
+  L.Remove(S);
+  if S.FUses > 0 then
+    S.FEnded := True
+  else
+    Gone.Add(S);
+end;
+
+procedure FreeSessions(Gone: TList);
+var
+  I: Integer;
+begin
+  for I := 0 to Gone.Count - 1 do
+    TIdHTTPSession(Gone[I]).Free;
+end;
+
 procedure TIdHTTPDefaultSessionList.Add(ASession: TIdHTTPSession);
 begin
   MakeRoom;
   ASession.FOwner := Self;
-  FSessionList.Add(ASession);
+  FSessionList.LockList;
+  try
+    Inc(ASession.FUses);
+    FSessionList.Add(ASession);
+  finally
+    FSessionList.UnlockList;
+  end;
+end;
+
+procedure TIdHTTPDefaultSessionList.ReleaseSession(ASession: TIdHTTPSession);
+var
+  Free_: Boolean;
+begin
+  FSessionList.LockList;
+  try
+    Dec(ASession.FUses);
+    Free_ := ASession.FEnded and (ASession.FUses <= 0);
+  finally
+    FSessionList.UnlockList;
+  end;
+  if Free_ then
+    ASession.Free;
 end;
 
 procedure TIdHTTPDefaultSessionList.RemoveSession(Session: TIdHTTPSession);
+var
+  Gone: TList;
 begin
-  FSessionList.Remove(Session);
+  Gone := TList.Create;
+  try
+    Unlist(FSessionList.LockList, Session, Gone);
+    FSessionList.UnlockList;
+    FreeSessions(Gone);
+  finally
+    Gone.Free;
+  end;
 end;
 
 { sessions end (OnSessionEnd) outside the list's lock }
@@ -2316,16 +2388,12 @@ begin
       begin
         S := TIdHTTPSession(L[I]);
         if PurgeAll or S.IsSessionStale then
-        begin
-          L.Delete(I);
-          Gone.Add(S);
-        end;
+          Unlist(L, S, Gone);
       end;
     finally
       FSessionList.UnlockList;
     end;
-    for I := 0 to Gone.Count - 1 do
-      TIdHTTPSession(Gone[I]).Free;
+    FreeSessions(Gone);
   finally
     Gone.Free;
   end;
@@ -2335,27 +2403,30 @@ procedure TIdHTTPDefaultSessionList.MakeRoom;
 var
   L: TList;
   I, Oldest: Integer;
-  S: TIdHTTPSession;
+  Gone: TList;
 begin
   if Count < FMaxSessions then
     Exit;
   PurgeStaleSessions(False);
-  S := nil;
-  L := FSessionList.LockList;
+  Gone := TList.Create;
   try
-    if L.Count >= FMaxSessions then
-    begin
-      Oldest := 0;
-      for I := 1 to L.Count - 1 do
-        if TIdHTTPSession(L[I]).FLastTimeStamp < TIdHTTPSession(L[Oldest]).FLastTimeStamp then
-          Oldest := I;
-      S := TIdHTTPSession(L[Oldest]);
-      L.Delete(Oldest);
+    L := FSessionList.LockList;
+    try
+      if L.Count >= FMaxSessions then
+      begin
+        Oldest := 0;
+        for I := 1 to L.Count - 1 do
+          if TIdHTTPSession(L[I]).FLastTimeStamp < TIdHTTPSession(L[Oldest]).FLastTimeStamp then
+            Oldest := I;
+        Unlist(L, TIdHTTPSession(L[Oldest]), Gone);
+      end;
+    finally
+      FSessionList.UnlockList;
     end;
+    FreeSessions(Gone);
   finally
-    FSessionList.UnlockList;
+    Gone.Free;
   end;
-  S.Free;
 end;
 
 function TIdHTTPDefaultSessionList.CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession;
@@ -2386,6 +2457,7 @@ begin
         if S.IsSessionStale then
           Break; { the cleaner ends it }
         S.FLastTimeStamp := Now;
+        Inc(S.FUses);
         Result := S;
         Break;
       end;
@@ -2908,6 +2980,8 @@ begin
     end;
   finally
     iws_http_send(H); { releases the response whatever it returns }
+    if (Req.FHeldSession <> nil) and (S.FSessionList is TIdHTTPDefaultSessionList) then
+      TIdHTTPDefaultSessionList(S.FSessionList).ReleaseSession(Req.FHeldSession);
     FreeAndNil(Resp);
     FreeAndNil(Req);
     S.ReleaseContext(Context);
@@ -3958,6 +4032,13 @@ begin
     C.Path := '/';
     HTTPResponse.FSession := Result;
     HTTPRequest.FSession := Result;
+    if FSessionList is TIdHTTPDefaultSessionList then
+    begin
+      { Add counted a use for this request }
+      if (HTTPRequest.FHeldSession <> nil) and (HTTPRequest.FHeldSession <> Result) then
+        TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(HTTPRequest.FHeldSession);
+      HTTPRequest.FHeldSession := Result;
+    end;
   end;
 end;
 
@@ -3972,8 +4053,16 @@ begin
   S := FSessionList.GetSession(SessionName, RemoteIP);
   if S <> nil then
   begin
-    FSessionList.RemoveSession(S);
-    S.Free;
+    if FSessionList is TIdHTTPDefaultSessionList then
+    begin
+      FSessionList.RemoveSession(S);
+      TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(S);
+    end
+    else
+    begin
+      FSessionList.RemoveSession(S);
+      S.Free;
+    end;
     Result := True;
   end;
 end;
@@ -4009,6 +4098,8 @@ begin
   end;
   AHTTPrequest.FSession := Result;
   AHTTPResponse.FSession := Result;
+  if (Result <> nil) and (FSessionList is TIdHTTPDefaultSessionList) then
+    AHTTPrequest.FHeldSession := Result;
 end;
 
 { Indy's DoExecute for one request, on a pool thread }

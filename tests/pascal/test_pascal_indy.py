@@ -458,3 +458,17 @@ def test_sample_indy_http_server():
     finally:
         code = s.quit()
     assert code == 0, s.describe()
+
+
+def test_indy_default_session_timeout_zero(indy):
+    """SessionTimeOut 0 (Indy's default): a session is stale at once; the
+    cleaner ends it only after the request that made it is done."""
+    s = indy(sessiontimeout=0)
+    ids = set()
+    for i in range(30):
+        r, data = fetch(s, "GET", "/session")
+        text = data.decode()
+        assert r.status == 200 and text.startswith("n=1 id=") and text.endswith(" same=1"), text
+        ids.add(text.split()[1][3:])
+    assert len(ids) == 30
+    s.wait_count(r"SESSION_END [0-9A-F]{64} 1", 30, timeout=10)
