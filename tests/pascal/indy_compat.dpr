@@ -465,6 +465,9 @@ begin
       end;
     end;
   end
+  else if Doc = '/sessions' then
+    AResponseInfo.ContentText := IntToStr(
+      (IdHTTPServer1.SessionList as TIdHTTPDefaultSessionList).Count)
   else if Doc = '/logout' then
   begin
     AResponseInfo.CloseSession;

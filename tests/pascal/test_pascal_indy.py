@@ -201,6 +201,8 @@ def test_sessions_across_requests_and_expiry(indy):
     r, data = fetch(s, "GET", "/session", headers={"Cookie": f"IDHTTPSESSIONID={sid}"})
     assert r.getheader("Set-Cookie") is None
     assert data.decode() == f"n=2 id={sid} same=1"
+    r, data = fetch(s, "GET", "/sessions", headers={"Cookie": f"IDHTTPSESSIONID={sid}"})
+    assert data == b"1"  # SessionList
     # SessionTimeOut: ended by the cleaner, OnSessionEnd sees its content
     s.wait_for(rf"SESSION_END {sid} 2", timeout=10)
     r, data = fetch(s, "GET", "/session", headers={"Cookie": f"IDHTTPSESSIONID={sid}"})
