@@ -949,8 +949,25 @@ function TIdURI_URLDecode(const ASrc: string): string;
 implementation
 
 uses
-  {$ifndef FPC} {$ifdef MSWINDOWS} Windows, {$endif} {$endif}
+  {$if defined(FPC) and not defined(OSWINDOWS)} BaseUnix, {$ifend}
   DateUtils;
+
+{$ifdef OSWINDOWS}
+{ declared here rather than through unit Windows, whose FindClose and
+  TCriticalSection would hide SysUtils' and SyncObjs' }
+type
+  TIdFileTime = record
+    Low, High: Cardinal;
+  end;
+  TIdFileAttributeData = record
+    dwFileAttributes: Cardinal;
+    ftCreationTime, ftLastAccessTime, ftLastWriteTime: TIdFileTime;
+    nFileSizeHigh, nFileSizeLow: Cardinal;
+  end;
+
+function GetFileAttributesExW(lpFileName: PWideChar; fInfoLevelId: Integer;
+  lpFileInformation: Pointer): LongBool; stdcall; external 'kernel32.dll';
+{$endif}
 
 { ---- strings --------------------------------------------------------------- }
 
@@ -2089,6 +2106,45 @@ begin
   FFileName := AFile;
 end;
 
+{ a file's modification time in Unix seconds, as the engine reads it for
+  its ETag (FileAge rounds to 2 s on Windows); -1 if it cannot be read }
+function FileMTimeUnix(const AFile: string): Int64;
+{$ifdef OSWINDOWS}
+var
+  D: TIdFileAttributeData;
+  W: UnicodeString;
+  T: Int64;
+begin
+  Result := -1;
+  W := UnicodeString(AFile);
+  if GetFileAttributesExW(PWideChar(W), 0 { GetFileExInfoStandard }, @D) then
+  begin
+    T := (Int64(D.ftLastWriteTime.High) shl 32) or D.ftLastWriteTime.Low;
+    Result := T div 10000000 - 11644473600;
+  end;
+end;
+{$else}
+{$ifdef FPC}
+var
+  St: Stat;
+begin
+  if fpStat(RawByteString(U8(AFile)), St) = 0 then
+    Result := St.st_mtime
+  else
+    Result := -1;
+end;
+{$else}
+var
+  DT: TDateTime;
+begin
+  if FileAge(AFile, DT) then
+    Result := DateTimeToUnix(ToUTC(DT))
+  else
+    Result := -1;
+end;
+{$endif}
+{$endif}
+
 { "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110's preferred form) as Unix
   seconds; -1 if it is not one }
 function HttpDateToUnix(const S: string): Int64;
@@ -2133,13 +2189,19 @@ var
   MS: TMemoryStream;
 begin
   Size := FileSizeOf(AFile);
-  if (Size < 0) or not FileAge(AFile, DT) then
+  MTime := FileMTimeUnix(AFile);
+  if (Size < 0) or (MTime < 0) then
   begin
     ResponseNo := 404;
     Result := 0;
     Exit;
   end;
-  MTime := DateTimeToUnix(ToUTC(DT));
+  DT := UnixToDateTime(MTime);
+  {$ifdef FPC}
+  DT := UniversalTimeToLocal(DT);
+  {$else}
+  DT := TTimeZone.Local.ToLocalTime(DT);
+  {$endif}
   Tag := 'W/"' + LowerCase(Format('%x-%x', [Size, MTime])) + '"'; { the engine's ETag }
   INM := ARequestInfo.RawHeaders.Values['If-None-Match'];
   Since := HttpDateToUnix(ARequestInfo.RawHeaders.Values['If-Modified-Since']);
