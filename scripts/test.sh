@@ -33,6 +33,14 @@
 #                     library and through the loader; without 32-bit Wine
 #                     the cpp-win32 runtime part prints SKIPPED (its build
 #                     and import checks still run).
+#   package           the packages as a user gets them (tests/package/run.sh):
+#                     scripts/package.sh builds the .deb, .tar.gz and win64
+#                     zip; a C and a C++ program build and run against an
+#                     install prefix with find_package and pkg-config, and
+#                     through add_subdirectory; against the .tar.gz; against
+#                     the .deb (dpkg -i, then dpkg -r); the zip's contents,
+#                     its MSVC import library (lld-link) and its echo sample
+#                     under Wine with Python websockets
 #   web               the browser sample: build/web_chat_server serves
 #                     samples/web and its chat WebSocket on one port, and
 #                     headless Chromium (Debian's chromium, driven by
@@ -53,7 +61,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 web web-win64 fuzz tsan"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 package web web-win64 fuzz tsan"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -213,6 +221,11 @@ for tier in $TIERS; do
       REPORTS+=($(bash tests/cpp/run.sh --reports "$tier"))
       if [ "$tier" = cpp-win64 ]; then arch=x86_64; else arch=i686; fi
       cpp_windows_tier "$arch" "${tier#cpp-}" || note_failure "$tier" ;;
+    package)
+      REPORTS+=(package)
+      { bash scripts/install-windows-deps.sh >"$RESULTS/package-install.log" 2>&1 ||
+          { tail -20 "$RESULTS/package-install.log"; false; }; } &&
+        bash tests/package/run.sh "$RESULTS" || note_failure package ;;
     web)
       REPORTS+=(web)
       build build "${LINUX_BUILD[@]}" &&
