@@ -53,7 +53,9 @@ unit iocpws.server;
 interface
 
 uses
-  SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib;
+  SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib,
+  iocpws.types, iocpws.options, iocpws.http;
+{$I iocpws.warnings.inc}
 
 type
   EIocpWs = iocpws.lib.EIocpWs;
@@ -61,28 +63,32 @@ type
 
   TIocpWebSocketServer = class;
   TIocpHTTPContext = class;
-  TIocpHTTPRequestInfo = class;
-  TIocpHTTPResponseInfo = class;
 
-  { A list of connection ids. }
-  TIocpWsIdArray = array of iws_conn_id;
-  TIocpWsStringArray = array of string;
+  { Declared in iocpws.types / iocpws.options / iocpws.http, repeated here
+    so that programs using only this unit keep compiling. }
+  TIocpWsIdArray = iocpws.types.TIocpWsIdArray;
+  TIocpWsStringArray = iocpws.types.TIocpWsStringArray;
+  TIocpWSNotifyEvents = iocpws.types.TIocpWSNotifyEvents;
+  TIocpWSTLSVersions = iocpws.types.TIocpWSTLSVersions;
+  TIocpWSFragmentedMessages = iocpws.types.TIocpWSFragmentedMessages;
+  TIocpHTTPHeaderList = iocpws.http.TIocpHTTPHeaderList;
+  TIocpHTTPBinding = iocpws.http.TIocpHTTPBinding;
+  TIocpHTTPRequestInfo = iocpws.http.TIocpHTTPRequestInfo;
+  TIocpHTTPResponseInfo = iocpws.http.TIocpHTTPResponseInfo;
+  TIocpWSOptionsBase = iocpws.options.TIocpWSOptionsBase;
+  TIocpWSHeartBeatOptions = iocpws.options.TIocpWSHeartBeatOptions;
+  TIocpWSIOCPOptions = iocpws.options.TIocpWSIOCPOptions;
+  TIocpWSIOHandlerOptions = iocpws.options.TIocpWSIOHandlerOptions;
+  TIocpWSSSLOptions = iocpws.options.TIocpWSSSLOptions;
+  TIocpWSServerOptions = iocpws.options.TIocpWSServerOptions;
+  TIocpWSPerMessageDeflateOptions = iocpws.options.TIocpWSPerMessageDeflateOptions;
+  TIocpWSExtensions = iocpws.options.TIocpWSExtensions;
+  TIocpWSHTTPOptions = iocpws.options.TIocpWSHTTPOptions;
 
   { One SNI certificate (AddSSLHost). }
   TIocpWsSSLHost = record
     HostName, CertFile, KeyFile, Password: string;
   end;
-
-  { Where event handlers run; see the unit comment. }
-  TIocpWSNotifyEvents = (neNoSync, neAsynchronous, neSynchronous);
-
-  { TLS versions (sgc's SSLOptions.Version). tls1_0/tls1_1 are not offered
-    by the engine: choosing them raises EIocpWs at Start. }
-  TIocpWSTLSVersions = (tlsUndefined, tls1_0, tls1_1, tls1_2, tls1_3);
-
-  { How sgc delivers fragmented messages. The engine joins fragments, so
-    only frgOnlyBuffer (whole messages) is supported. }
-  TIocpWSFragmentedMessages = (frgOnlyBuffer, frgOnlyFragmented, frgAll);
 
   { One WebSocket connection. Created by the server when a client has
     finished the handshake; valid until its OnDisconnect handler returned
@@ -173,39 +179,6 @@ type
   TIocpWSHandshakeEvent = procedure(Connection: TIocpWSConnection;
     var Headers: TStringList) of object;
 
-  { ---- HTTP on the same port (Indy's TIdHTTPServer shapes) ------------- }
-
-  { HTTP header lines 'Name: value' (Indy's TIdHeaderList): Values[Name]
-    finds a header by name without regard to case and trims the value;
-    assigning Values[Name] replaces (or, with '', removes) the first line of
-    that name; AddValue adds one more line (Set-Cookie). }
-  TIocpHTTPHeaderList = class(TStringList)
-  private
-    function IndexOfHeader(const AName: string): Integer;
-    function GetHeaderValue(const AName: string): string;
-    procedure SetHeaderValue(const AName, AValue: string);
-  public
-    constructor Create;
-    procedure AddValue(const AName, AValue: string);
-    { The header names of the lines, in order. }
-    function HeaderName(Index: Integer): string;
-    function HeaderValue(Index: Integer): string;
-    property Values[const AName: string]: string read GetHeaderValue write SetHeaderValue;
-  end;
-
-  { Indy's AContext.Binding: the peer's address. }
-  TIocpHTTPBinding = class
-  private
-    FPeerIP: string;
-    FPeerPort: Integer;
-    FPort: Integer;
-  public
-    property PeerIP: string read FPeerIP;
-    property PeerPort: Integer read FPeerPort;
-    { The port the server listens on. }
-    property Port: Integer read FPort;
-  end;
-
   { Indy's TIdContext for one HTTP request: which connection and peer.
     Lives for one request (keep-alive requests on one connection get one
     each, with the same ConnectionId). }
@@ -226,364 +199,14 @@ type
     property Data: TObject read FData write FData;
   end;
 
-  { Indy's TIdHTTPRequestInfo: a copy of the request, valid while the
-    handler runs (also on the main thread: nothing refers to the engine). }
-  TIocpHTTPRequestInfo = class
-  private
-    FCommand: string;
-    FDocument: string;
-    FURI: string;
-    FQueryParams: string;
-    FFormParams: string;
-    FUnparsedParams: string;
-    FParams: TStringList;
-    FRawHeaders: TIocpHTTPHeaderList;
-    FPostStream: TMemoryStream;
-    FRemoteIP: string;
-    FRemotePort: Integer;
-    FContentLength: Int64;
-    FAuthExists: Boolean;
-    FAuthUsername: string;
-    FAuthPassword: string;
-    function Header(const AName: string): string;
-    function GetContentType: string;
-    function GetContentEncoding: string;
-    function GetHost: string;
-    function GetUserAgent: string;
-    function GetAccept: string;
-    function GetReferer: string;
-    function GetCharSet: string;
-  public
-    constructor Create;
-    destructor Destroy; override;
-    { The method as sent: 'GET', 'POST', 'PUT', ... }
-    property Command: string read FCommand;
-    { The path, percent-decoded: '/a b' for '/a%20b?x=1'. }
-    property Document: string read FDocument;
-    { The request-target as sent, not decoded: '/a%20b?x=1'. }
-    property URI: string read FURI;
-    { The query as sent (not decoded), '' if none. }
-    property QueryParams: string read FQueryParams;
-    { An application/x-www-form-urlencoded body as sent, else ''. }
-    property FormParams: string read FFormParams;
-    { QueryParams, then '&' and FormParams when both exist. }
-    property UnparsedParams: string read FUnparsedParams;
-    { Decoded 'name=value' lines: the query's, then the form body's. }
-    property Params: TStringList read FParams;
-    { Every request header as 'Name: value' (Values['Name'] works). }
-    property RawHeaders: TIocpHTTPHeaderList read FRawHeaders;
-    { The body (Position 0); nil when the request has none. Owned by the
-      request. }
-    property PostStream: TMemoryStream read FPostStream;
-    property ContentType: string read GetContentType;
-    { The media type's charset parameter ('' if none). }
-    property CharSet: string read GetCharSet;
-    { The body's length (-1 when the request has no body). }
-    property ContentLength: Int64 read FContentLength;
-    property ContentEncoding: string read GetContentEncoding;
-    property Host: string read GetHost;
-    property UserAgent: string read GetUserAgent;
-    property Accept: string read GetAccept;
-    property Referer: string read GetReferer;
-    property RemoteIP: string read FRemoteIP;
-    property RemotePort: Integer read FRemotePort;
-    { Authorization: Basic credentials, decoded (AuthExists False
-      otherwise). }
-    property AuthExists: Boolean read FAuthExists;
-    property AuthUsername: string read FAuthUsername;
-    property AuthPassword: string read FAuthPassword;
-  end;
-
-  { Indy's TIdHTTPResponseInfo: what the handler fills. Sent after the
-    handler returns (nothing is written before: WriteHeader and
-    WriteContent do nothing). ResponseNo defaults to 200. The body is, in
-    this order of preference: ServeFile's file, ContentStream (all of it,
-    from position 0), ContentText (sent as UTF-8). A response with no body
-    and a status of 400 or more gets Indy's small HTML page. ContentType
-    defaults to 'text/html' ('; charset=utf-8' is added to text types for
-    ContentText). CustomHeaders lines are sent as they are (Content-Length
-    and Transfer-Encoding are the engine's: setting them fails the response
-    with 500). }
-  TIocpHTTPResponseInfo = class
-  private
-    FResponseNo: Integer;
-    FResponseText: string;
-    FContentType: string;
-    FCharSet: string;
-    FContentText: string;
-    FContentStream: TStream;
-    FFreeContentStream: Boolean;
-    FContentLength: Int64;
-    FContentEncoding: string;
-    FContentDisposition: string;
-    FCacheControl: string;
-    FLocation: string;
-    FCustomHeaders: TIocpHTTPHeaderList;
-    FFileName: string;
-    procedure SetContentStream(V: TStream);
-  protected
-    { Fills the engine's response (raises EIocpWs on a refused header). }
-    procedure Apply(H: piws_http_response);
-  public
-    constructor Create;
-    destructor Destroy; override;
-    { 302 to AURL (Indy's Redirect). }
-    procedure Redirect(const AURL: string);
-    { Answers with the file (sendfile/TransmitFile, Range, If-Modified-
-      Since, Content-Type from the extension unless ContentType is set).
-      Returns its size, or 0 when it is missing (then the response is 404,
-      as Indy's). AContext may be nil. }
-    function ServeFile(AContext: TIocpHTTPContext; const AFileName: string): Int64;
-    { Indy compatibility: the server writes the response after the
-      handler, so these do nothing. }
-    procedure WriteHeader;
-    procedure WriteContent;
-    property ResponseNo: Integer read FResponseNo write FResponseNo;
-    { The reason phrase ('' = the standard one for ResponseNo). }
-    property ResponseText: string read FResponseText write FResponseText;
-    property ContentType: string read FContentType write FContentType;
-    { Informational: ContentText always goes out as UTF-8. }
-    property CharSet: string read FCharSet write FCharSet;
-    property ContentText: string read FContentText write FContentText;
-    { Freed by the response when FreeContentStream (the default). }
-    property ContentStream: TStream read FContentStream write SetContentStream;
-    property FreeContentStream: Boolean read FFreeContentStream write FFreeContentStream;
-    { Informational: the engine writes Content-Length from the body. }
-    property ContentLength: Int64 read FContentLength write FContentLength;
-    property ContentEncoding: string read FContentEncoding write FContentEncoding;
-    property ContentDisposition: string read FContentDisposition write FContentDisposition;
-    property CacheControl: string read FCacheControl write FCacheControl;
-    property Location: string read FLocation write FLocation;
-    property CustomHeaders: TIocpHTTPHeaderList read FCustomHeaders;
-  end;
-
   { TIdHTTPServer.OnCommandGet / OnCommandOther. }
   TIocpHTTPCommandEvent = procedure(AContext: TIocpHTTPContext;
     ARequestInfo: TIocpHTTPRequestInfo;
     AResponseInfo: TIocpHTTPResponseInfo) of object;
 
-  { Option objects: set them while the server is stopped. }
-  TIocpWSOptionsBase = class(TPersistent)
-  protected
-    FOwner: TIocpWebSocketServer;
-    procedure Changing;
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-  end;
-
-  { Server pings: every Interval seconds; a peer silent for Timeout seconds
-    after a ping is dropped (OnDisconnect 1006); Timeout 0 = no check. }
-  TIocpWSHeartBeatOptions = class(TIocpWSOptionsBase)
-  private
-    FEnabled: Boolean;
-    FInterval: Integer;
-    FTimeout: Integer;
-    procedure SetEnabled(V: Boolean);
-    procedure SetInterval(V: Integer);
-    procedure SetTimeout(V: Integer);
-  public
-    procedure Assign(Source: TPersistent); override;
-  published
-    property Enabled: Boolean read FEnabled write SetEnabled default False;
-    property Interval: Integer read FInterval write SetInterval default 300;
-    property Timeout: Integer read FTimeout write SetTimeout default 0;
-  end;
-
-  { IOCPThreads: I/O threads (0 = CPU count). WorkOpThreads: 0 = handlers
-    on the I/O threads; N = each connection pinned to one of N threads. }
-  TIocpWSIOCPOptions = class(TIocpWSOptionsBase)
-  private
-    FIOCPThreads: Integer;
-    FWorkOpThreads: Integer;
-    procedure SetIOCPThreads(V: Integer);
-    procedure SetWorkOpThreads(V: Integer);
-  public
-    procedure Assign(Source: TPersistent); override;
-  published
-    property IOCPThreads: Integer read FIOCPThreads write SetIOCPThreads default 0;
-    property WorkOpThreads: Integer read FWorkOpThreads write SetWorkOpThreads default 0;
-  end;
-
-  TIocpWSIOHandlerOptions = class(TIocpWSOptionsBase)
-  private
-    FIOCP: TIocpWSIOCPOptions;
-    procedure SetIOCP(V: TIocpWSIOCPOptions);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    destructor Destroy; override;
-    procedure Assign(Source: TPersistent); override;
-  published
-    { Used on every platform (the epoll back end reads the same values). }
-    property IOCP: TIocpWSIOCPOptions read FIOCP write SetIOCP;
-  end;
-
-  { TLS (wss://) when the server's SSL is True, as sgc's SSLOptions:
-    PEM files for the certificate (optionally followed by its chain), its
-    private key (Password if encrypted) and the CA / intermediate
-    certificates sent after it (RootCertFile). Port 0 = TLS on the server's
-    Port, with no plain listener; another Port = TLS there, and plain ws://
-    on the server's Port too. Version = the oldest version accepted
-    (tlsUndefined = TLS 1.2). Errors (a missing file, a wrong password, a key
-    that does not match) raise EIocpWs (Code IWS_E_TLS_CONFIG) at Start with
-    OpenSSL's reason. }
-  TIocpWSSSLOptions = class(TIocpWSOptionsBase)
-  private
-    FCertFile: string;
-    FKeyFile: string;
-    FRootCertFile: string;
-    FPassword: string;
-    FVersion: TIocpWSTLSVersions;
-    FPort: Integer;
-    procedure SetStr(var F: string; const V: string);
-    procedure SetCertFile(const V: string);
-    procedure SetKeyFile(const V: string);
-    procedure SetRootCertFile(const V: string);
-    procedure SetPassword(const V: string);
-    procedure SetVersion(V: TIocpWSTLSVersions);
-    procedure SetPort(V: Integer);
-  public
-    procedure Assign(Source: TPersistent); override;
-  published
-    property CertFile: string read FCertFile write SetCertFile;
-    property KeyFile: string read FKeyFile write SetKeyFile;
-    property RootCertFile: string read FRootCertFile write SetRootCertFile;
-    property Password: string read FPassword write SetPassword;
-    property Version: TIocpWSTLSVersions read FVersion write SetVersion default tlsUndefined;
-    property Port: Integer read FPort write SetPort default 0;
-  end;
-
-  { Engine limits and timeouts. ValidateUTF8 and FragmentedMessages exist
-    for sgc forms: the engine always validates UTF-8 and joins fragments. }
-  TIocpWSServerOptions = class(TIocpWSOptionsBase)
-  private
-    FHandshakeTimeout: Integer;
-    FCloseTimeout: Integer;
-    FStopTimeout: Integer;
-    FSendQueueLimit: Int64;
-    FSubprotocols: string;
-    FValidateUTF8: Boolean;
-    FFragmentedMessages: TIocpWSFragmentedMessages;
-    procedure SetInt(var F: Integer; V: Integer);
-    procedure SetHandshakeTimeout(V: Integer);
-    procedure SetCloseTimeout(V: Integer);
-    procedure SetStopTimeout(V: Integer);
-    procedure SetSendQueueLimit(V: Int64);
-    procedure SetSubprotocols(const V: string);
-    procedure SetFragmentedMessages(V: TIocpWSFragmentedMessages);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    procedure Assign(Source: TPersistent); override;
-  published
-    { milliseconds; 0 = none }
-    property HandshakeTimeout: Integer read FHandshakeTimeout write SetHandshakeTimeout default 10000;
-    { milliseconds to wait for the peer's close frame }
-    property CloseTimeout: Integer read FCloseTimeout write SetCloseTimeout default 5000;
-    { milliseconds Stop waits for close handshakes before aborting }
-    property StopTimeout: Integer read FStopTimeout write SetStopTimeout default 3000;
-    { bytes queued per connection before the slow peer is closed (1008) }
-    property SendQueueLimit: Int64 read FSendQueueLimit write SetSendQueueLimit;
-    { comma list of subprotocols the server speaks, in preference order }
-    property Subprotocols: string read FSubprotocols write SetSubprotocols;
-    property ValidateUTF8: Boolean read FValidateUTF8 write FValidateUTF8 default True;
-    property FragmentedMessages: TIocpWSFragmentedMessages read FFragmentedMessages write SetFragmentedMessages default frgOnlyBuffer;
-  end;
-
-  { permessage-deflate (RFC 7692), as sgc's Extensions.PerMessage_Deflate.
-    Enabled = offer it to clients that ask (browsers always do). Window bits
-    9..15; MemLevel 1..9; CompressionLevel 0..9; MinSize: messages shorter
-    than this go out uncompressed. Unlike sgc, the NoContextTakeOver
-    options default to True: then a connection keeps no zlib memory at all
-    (False: better ratios on small similar messages, at about
-    2^(ServerMaxWindowBits+2) + 2^(MemLevel+9) bytes per connection). }
-  TIocpWSPerMessageDeflateOptions = class(TIocpWSOptionsBase)
-  private
-    FEnabled: Boolean;
-    FServerMaxWindowBits: Integer;
-    FClientMaxWindowBits: Integer;
-    FServerNoContextTakeOver: Boolean;
-    FClientNoContextTakeOver: Boolean;
-    FMemLevel: Integer;
-    FCompressionLevel: Integer;
-    FMinSize: Integer;
-    procedure SetBool(var F: Boolean; V: Boolean);
-    procedure SetInt(var F: Integer; V: Integer);
-    procedure SetEnabled(V: Boolean);
-    procedure SetServerMaxWindowBits(V: Integer);
-    procedure SetClientMaxWindowBits(V: Integer);
-    procedure SetServerNoContextTakeOver(V: Boolean);
-    procedure SetClientNoContextTakeOver(V: Boolean);
-    procedure SetMemLevel(V: Integer);
-    procedure SetCompressionLevel(V: Integer);
-    procedure SetMinSize(V: Integer);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    procedure Assign(Source: TPersistent); override;
-  published
-    property Enabled: Boolean read FEnabled write SetEnabled default False;
-    property ServerMaxWindowBits: Integer read FServerMaxWindowBits write SetServerMaxWindowBits default 15;
-    property ClientMaxWindowBits: Integer read FClientMaxWindowBits write SetClientMaxWindowBits default 15;
-    property ServerNoContextTakeOver: Boolean read FServerNoContextTakeOver write SetServerNoContextTakeOver default True;
-    property ClientNoContextTakeOver: Boolean read FClientNoContextTakeOver write SetClientNoContextTakeOver default True;
-    property MemLevel: Integer read FMemLevel write SetMemLevel default 8;
-    property CompressionLevel: Integer read FCompressionLevel write SetCompressionLevel default 6;
-    property MinSize: Integer read FMinSize write SetMinSize default 64;
-  end;
-
-  { sgc's Extensions: PerMessage_Deflate, and MaxDecompressedSize (bytes; a
-    compressed message inflating past it closes with 1009 before the memory
-    is spent; 0 = MaxMessageSize). }
-  TIocpWSExtensions = class(TIocpWSOptionsBase)
-  private
-    FPerMessageDeflate: TIocpWSPerMessageDeflateOptions;
-    FMaxDecompressedSize: Int64;
-    procedure SetPerMessageDeflate(V: TIocpWSPerMessageDeflateOptions);
-    procedure SetMaxDecompressedSize(V: Int64);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    destructor Destroy; override;
-    procedure Assign(Source: TPersistent); override;
-  published
-    property PerMessage_Deflate: TIocpWSPerMessageDeflateOptions read FPerMessageDeflate write SetPerMessageDeflate;
-    property MaxDecompressedSize: Int64 read FMaxDecompressedSize write SetMaxDecompressedSize default 0;
-  end;
-
-  { HTTP limits (the engine's IWS_OPT_HTTP_*; times in milliseconds). }
-  TIocpWSHTTPOptions = class(TIocpWSOptionsBase)
-  private
-    FMaxBodySize: Int64;
-    FMaxURILength: Integer;
-    FRequestTimeout: Integer;
-    FKeepAliveTimeout: Integer;
-    FResponseTimeout: Integer;
-    FMaxPipelined: Integer;
-    procedure SetMaxBodySize(V: Int64);
-    procedure SetInt(var F: Integer; V: Integer);
-    procedure SetMaxURILength(V: Integer);
-    procedure SetRequestTimeout(V: Integer);
-    procedure SetKeepAliveTimeout(V: Integer);
-    procedure SetResponseTimeout(V: Integer);
-    procedure SetMaxPipelined(V: Integer);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    procedure Assign(Source: TPersistent); override;
-  published
-    { larger request bodies are refused with 413 }
-    property MaxBodySize: Int64 read FMaxBodySize write SetMaxBodySize;
-    { longer request-targets are refused with 414 }
-    property MaxURILength: Integer read FMaxURILength write SetMaxURILength default 8192;
-    { head and body must arrive within it (408); 0 = none }
-    property RequestTimeout: Integer read FRequestTimeout write SetRequestTimeout default 30000;
-    { an idle keep-alive connection is closed after it }
-    property KeepAliveTimeout: Integer read FKeepAliveTimeout write SetKeepAliveTimeout default 15000;
-    { a response not sent within it (a handler queued to a main thread that
-      is busy) is answered 503 by the engine; 0 = none }
-    property ResponseTimeout: Integer read FResponseTimeout write SetResponseTimeout default 60000;
-    property MaxPipelined: Integer read FMaxPipelined write SetMaxPipelined default 16;
-  end;
-
   { The server component. Create it on the main thread, and Free it there
     (Free stops it first). }
-  TIocpWebSocketServer = class(TComponent)
+  TIocpWebSocketServer = class(TIocpWSServerBase)
   private
     FHandle: piws_server;
     FActive: Boolean;
@@ -670,7 +293,7 @@ type
   protected
     { Raise EIocpWs unless the server is active / stopped. }
     procedure CheckActive(const What: string);
-    procedure CheckInactive(const What: string);
+    procedure CheckInactive(const What: string); override;
     procedure Loaded; override;
     { Runs one event handler with exception reporting; Kind is the event. }
     procedure DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
@@ -817,12 +440,36 @@ type
     property HTTPOptions: TIocpWSHTTPOptions read FHTTPOptions write SetHTTPOptions;
   end;
 
-{ UTF-8 <-> string, as the component converts (exposed for tests and for
-  programs that talk to iocpws.lib directly). }
+const
+  { the enumeration values of iocpws.types, for programs that use this
+    unit only }
+  neNoSync = iocpws.types.neNoSync;
+  neAsynchronous = iocpws.types.neAsynchronous;
+  neSynchronous = iocpws.types.neSynchronous;
+  tlsUndefined = iocpws.types.tlsUndefined;
+  tls1_0 = iocpws.types.tls1_0;
+  tls1_1 = iocpws.types.tls1_1;
+  tls1_2 = iocpws.types.tls1_2;
+  tls1_3 = iocpws.types.tls1_3;
+  frgOnlyBuffer = iocpws.types.frgOnlyBuffer;
+  frgOnlyFragmented = iocpws.types.frgOnlyFragmented;
+  frgAll = iocpws.types.frgAll;
+
+{ UTF-8 <-> string (iocpws.types). }
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
 function IocpWsStringToUtf8(const S: string): RawByteString;
 
 implementation
+
+function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
+begin
+  Result := iocpws.types.IocpWsUtf8ToString(P, Len);
+end;
+
+function IocpWsStringToUtf8(const S: string): RawByteString;
+begin
+  Result := iocpws.types.IocpWsStringToUtf8(S);
+end;
 
 const
   EV_CONNECT = 1;
@@ -943,45 +590,6 @@ begin
   Result := TThread.CurrentThread.ThreadID = MainThreadID;
   {$endif}
 end;
-
-{ ---- strings ------------------------------------------------------------ }
-
-function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
-{$ifdef UNICODE}
-var
-  U: UTF8String;
-begin
-  if Len <= 0 then
-    Exit('');
-  SetString(U, P, Len);
-  Result := UTF8ToString(U);
-end;
-{$else}
-begin
-  if Len <= 0 then
-    Exit('');
-  SetString(Result, P, Len);
-  SetCodePage(RawByteString(Result), CP_UTF8, False);
-end;
-{$endif}
-
-function IocpWsStringToUtf8(const S: string): RawByteString;
-{$ifdef UNICODE}
-begin
-  Result := UTF8Encode(S);
-end;
-{$else}
-var
-  cp: Word;
-begin
-  Result := S;
-  cp := StringCodePage(S);
-  if cp = CP_ACP then
-    cp := DefaultSystemCodePage;
-  if (cp <> CP_UTF8) and (cp <> CP_NONE) and (cp <> CP_ACP) and (Result <> '') then
-    SetCodePage(Result, CP_UTF8, True);
-end;
-{$endif}
 
 { ---- thread manager check (FPC on Unix needs cthreads) ------------------ }
 
@@ -1434,78 +1042,6 @@ begin
   end;
 end;
 
-{ ---- HTTP --------------------------------------------------------------- }
-
-constructor TIocpHTTPHeaderList.Create;
-begin
-  inherited Create;
-  NameValueSeparator := ':';
-end;
-
-function TIocpHTTPHeaderList.HeaderName(Index: Integer): string;
-var
-  P: Integer;
-begin
-  Result := Strings[Index];
-  P := Pos(':', Result);
-  if P > 0 then
-    Result := Trim(Copy(Result, 1, P - 1))
-  else
-    Result := Trim(Result);
-end;
-
-function TIocpHTTPHeaderList.HeaderValue(Index: Integer): string;
-var
-  P: Integer;
-begin
-  Result := Strings[Index];
-  P := Pos(':', Result);
-  if P > 0 then
-    Result := Trim(Copy(Result, P + 1, MaxInt))
-  else
-    Result := '';
-end;
-
-function TIocpHTTPHeaderList.IndexOfHeader(const AName: string): Integer;
-begin
-  for Result := 0 to Count - 1 do
-    if SameText(HeaderName(Result), AName) then
-      Exit;
-  Result := -1;
-end;
-
-function TIocpHTTPHeaderList.GetHeaderValue(const AName: string): string;
-var
-  I: Integer;
-begin
-  I := IndexOfHeader(AName);
-  if I >= 0 then
-    Result := HeaderValue(I)
-  else
-    Result := '';
-end;
-
-procedure TIocpHTTPHeaderList.SetHeaderValue(const AName, AValue: string);
-var
-  I: Integer;
-begin
-  I := IndexOfHeader(AName);
-  if AValue = '' then
-  begin
-    if I >= 0 then
-      Delete(I);
-  end
-  else if I >= 0 then
-    Strings[I] := AName + ': ' + AValue
-  else
-    Add(AName + ': ' + AValue);
-end;
-
-procedure TIocpHTTPHeaderList.AddValue(const AName, AValue: string);
-begin
-  Add(AName + ': ' + AValue);
-end;
-
 constructor TIocpHTTPContext.Create;
 begin
   inherited Create;
@@ -1516,341 +1052,6 @@ destructor TIocpHTTPContext.Destroy;
 begin
   FBinding.Free;
   inherited Destroy;
-end;
-
-constructor TIocpHTTPRequestInfo.Create;
-begin
-  inherited Create;
-  FParams := TStringList.Create;
-  FRawHeaders := TIocpHTTPHeaderList.Create;
-  FContentLength := -1;
-end;
-
-destructor TIocpHTTPRequestInfo.Destroy;
-begin
-  FParams.Free;
-  FRawHeaders.Free;
-  FPostStream.Free;
-  inherited Destroy;
-end;
-
-function TIocpHTTPRequestInfo.Header(const AName: string): string;
-begin
-  Result := FRawHeaders.Values[AName];
-end;
-
-function TIocpHTTPRequestInfo.GetContentType: string;
-begin Result := Header('Content-Type'); end;
-function TIocpHTTPRequestInfo.GetContentEncoding: string;
-begin Result := Header('Content-Encoding'); end;
-function TIocpHTTPRequestInfo.GetHost: string;
-begin Result := Header('Host'); end;
-function TIocpHTTPRequestInfo.GetUserAgent: string;
-begin Result := Header('User-Agent'); end;
-function TIocpHTTPRequestInfo.GetAccept: string;
-begin Result := Header('Accept'); end;
-function TIocpHTTPRequestInfo.GetReferer: string;
-begin Result := Header('Referer'); end;
-
-function TIocpHTTPRequestInfo.GetCharSet: string;
-var
-  T: string;
-  P: Integer;
-begin
-  Result := '';
-  T := ContentType;
-  P := Pos('charset=', LowerCase(T));
-  if P = 0 then
-    Exit;
-  Result := Copy(T, P + 8, MaxInt);
-  P := Pos(';', Result);
-  if P > 0 then
-    Result := Copy(Result, 1, P - 1);
-  Result := Trim(Result);
-  if (Length(Result) >= 2) and (Result[1] = '"') then
-    Result := Copy(Result, 2, Length(Result) - 2);
-end;
-
-constructor TIocpHTTPResponseInfo.Create;
-begin
-  inherited Create;
-  FResponseNo := 200;
-  FFreeContentStream := True;
-  FContentLength := -1;
-  FCustomHeaders := TIocpHTTPHeaderList.Create;
-end;
-
-destructor TIocpHTTPResponseInfo.Destroy;
-begin
-  if FFreeContentStream then
-    FContentStream.Free;
-  FCustomHeaders.Free;
-  inherited Destroy;
-end;
-
-procedure TIocpHTTPResponseInfo.SetContentStream(V: TStream);
-begin
-  if (V <> FContentStream) and FFreeContentStream then
-    FContentStream.Free;
-  FContentStream := V;
-end;
-
-procedure TIocpHTTPResponseInfo.Redirect(const AURL: string);
-begin
-  FResponseNo := 302;
-  FLocation := AURL;
-end;
-
-function TIocpHTTPResponseInfo.ServeFile(AContext: TIocpHTTPContext;
-  const AFileName: string): Int64;
-var
-  R: TSearchRec;
-begin
-  Result := 0;
-  if FindFirst(AFileName, faAnyFile, R) = 0 then
-  begin
-    if (R.Attr and faDirectory) = 0 then
-      Result := R.Size;
-    FindClose(R);
-  end;
-  FFileName := AFileName;
-end;
-
-procedure TIocpHTTPResponseInfo.WriteHeader;
-begin
-end;
-
-procedure TIocpHTTPResponseInfo.WriteContent;
-begin
-end;
-
-procedure TIocpHTTPResponseInfo.Apply(H: piws_http_response);
-var
-  I, rc, Status: Integer;
-  CT, Reason, Body: RawByteString;
-  B: TBytes;
-  PR: PAnsiChar;
-
-  procedure Hdr(const AName, AValue: string);
-  var
-    N, V: RawByteString;
-    r: Integer;
-  begin
-    N := IocpWsStringToUtf8(AName);
-    V := IocpWsStringToUtf8(AValue);
-    r := iws_http_add_header(H, PAnsiChar(N), PAnsiChar(V));
-    if r <> IWS_OK then
-      raise EIocpWs.CreateCode(r, Format('iocpws: the response header ' +
-        '"%s: %s" was refused: %s', [AName, AValue, IocpWsErrorText(r)]));
-  end;
-
-  function TextType(const T: string): string;
-  var
-    L: string;
-  begin
-    Result := T;
-    L := LowerCase(T);
-    if (Pos('charset=', L) = 0) and ((Copy(L, 1, 5) = 'text/') or
-      (Pos('json', L) > 0) or (Pos('javascript', L) > 0) or (Pos('xml', L) > 0)) then
-      Result := T + '; charset=utf-8';
-  end;
-
-begin
-  Status := FResponseNo;
-  for I := 0 to FCustomHeaders.Count - 1 do
-    if FCustomHeaders.HeaderName(I) <> '' then
-      Hdr(FCustomHeaders.HeaderName(I), FCustomHeaders.HeaderValue(I));
-  if FLocation <> '' then
-    Hdr('Location', FLocation);
-  if FCacheControl <> '' then
-    Hdr('Cache-Control', FCacheControl);
-  if FContentEncoding <> '' then
-    Hdr('Content-Encoding', FContentEncoding);
-  if FContentDisposition <> '' then
-    Hdr('Content-Disposition', FContentDisposition);
-  rc := IWS_E_FILE;
-  if FFileName <> '' then
-  begin
-    if FContentType <> '' then
-      Hdr('Content-Type', FContentType);
-    Body := IocpWsStringToUtf8(FFileName);
-    rc := iws_http_serve_file(H, PAnsiChar(Body));
-    if (rc <> IWS_OK) and (rc <> IWS_E_FILE) then
-      raise EIocpWs.CreateCode(rc, 'iocpws: ServeFile ' + FFileName + ': ' +
-        IocpWsErrorText(rc));
-    if rc = IWS_E_FILE then
-      Status := 404;
-  end;
-  if rc <> IWS_OK then
-  begin
-    if (FContentStream <> nil) and (FFileName = '') then
-    begin
-      SetLength(B, FContentStream.Size);
-      FContentStream.Position := 0;
-      if Length(B) > 0 then
-        FContentStream.ReadBuffer(B[0], Length(B));
-      if FContentType <> '' then
-        Hdr('Content-Type', FContentType);
-      rc := iws_http_set_body(H, Pointer(B), Length(B));
-    end
-    else
-    begin
-      CT := '';
-      if FFileName <> '' then
-      begin
-        Body := '<HTML><BODY><B>404 Not Found</B></BODY></HTML>';
-        CT := 'text/html; charset=utf-8';
-      end
-      else if (FContentText = '') and (Status >= 400) then
-      begin
-        Body := IocpWsStringToUtf8('<HTML><BODY><B>' + IntToStr(Status) +
-          ' ' + FResponseText + '</B></BODY></HTML>');
-        CT := 'text/html; charset=utf-8';
-      end
-      else
-      begin
-        Body := IocpWsStringToUtf8(FContentText);
-        if FContentType = '' then
-          CT := 'text/html; charset=utf-8'
-        else
-          CT := IocpWsStringToUtf8(TextType(FContentType));
-      end;
-      if (FFileName = '') or (FContentType = '') then
-        if (Body <> '') or (FContentType <> '') then
-          Hdr('Content-Type', IocpWsUtf8ToString(PAnsiChar(CT), Length(CT)));
-      { no body at all (204, 302...): nothing to set; the status alone
-        makes the response }
-      rc := IWS_OK;
-      if Body <> '' then
-        rc := iws_http_set_body(H, PAnsiChar(Body), Length(Body));
-    end;
-    if rc <> IWS_OK then
-      raise EIocpWs.CreateCode(rc, 'iocpws: the response body was refused: ' +
-        IocpWsErrorText(rc));
-  end;
-  PR := nil;
-  if (FResponseText <> '') and (Status = FResponseNo) then
-  begin
-    Reason := IocpWsStringToUtf8(FResponseText);
-    PR := PAnsiChar(Reason);
-  end;
-  rc := iws_http_set_status(H, Status, PR);
-  if rc <> IWS_OK then
-    raise EIocpWs.CreateCode(rc, Format('iocpws: ResponseNo %d was refused: %s',
-      [Status, IocpWsErrorText(rc)]));
-end;
-
-{ Basic credentials: base64 of 'user:password'. }
-function DecodeBase64(const S: string): RawByteString;
-const
-  Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-var
-  I, V, Bits, Acc: Integer;
-begin
-  Result := '';
-  Acc := 0;
-  Bits := 0;
-  for I := 1 to Length(S) do
-  begin
-    if S[I] = '=' then
-      Break;
-    V := Pos(S[I], Alphabet) - 1;
-    if V < 0 then
-      Continue;
-    Acc := ((Acc shl 6) or V) and $FFFFFF;
-    Inc(Bits, 6);
-    if Bits >= 8 then
-    begin
-      Dec(Bits, 8);
-      Result := Result + AnsiChar((Acc shr Bits) and $FF);
-    end;
-  end;
-end;
-
-function Utf8Of(P: PAnsiChar): string;
-begin
-  if P = nil then
-    Result := ''
-  else
-    Result := IocpWsUtf8ToString(P, StrLen(P));
-end;
-
-{ Copies what the handler may read out of the engine's request (valid only
-  during on_http_request). }
-function MakeRequestInfo(request: piws_request;
-  Ctx: TIocpHTTPContext): TIocpHTTPRequestInfo;
-var
-  R: TIocpHTTPRequestInfo;
-  N, I: UInt32;
-  Name, Value: PAnsiChar;
-  Data: PByte;
-  Len: UInt64;
-  A: string;
-  Cred: RawByteString;
-  C: string;
-  P: Integer;
-begin
-  R := TIocpHTTPRequestInfo.Create;
-  try
-    R.FCommand := Utf8Of(iws_request_method(request));
-    R.FDocument := Utf8Of(iws_request_document(request));
-    R.FURI := Utf8Of(iws_request_path(request));
-    R.FQueryParams := Utf8Of(iws_request_query(request));
-    N := iws_request_header_count(request);
-    I := 0;
-    while I < N do
-    begin
-      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-        R.FRawHeaders.Add(Utf8Of(Name) + ': ' + Utf8Of(Value));
-      Inc(I);
-    end;
-    N := iws_request_param_count(request);
-    I := 0;
-    while I < N do
-    begin
-      if iws_request_param_at(request, I, Name, Value) = IWS_OK then
-        R.FParams.Add(Utf8Of(Name) + '=' + Utf8Of(Value));
-      Inc(I);
-    end;
-    Data := nil;
-    Len := 0;
-    if (iws_request_body(request, Data, Len) = IWS_OK) and (Data <> nil) then
-    begin
-      R.FContentLength := Len;
-      R.FPostStream := TMemoryStream.Create;
-      if Len > 0 then
-        R.FPostStream.WriteBuffer(Data^, Len);
-      R.FPostStream.Position := 0;
-      if Pos('application/x-www-form-urlencoded', LowerCase(R.ContentType)) = 1 then
-        R.FFormParams := IocpWsUtf8ToString(PAnsiChar(Data), Len);
-    end;
-    R.FUnparsedParams := R.FQueryParams;
-    if R.FFormParams <> '' then
-    begin
-      if R.FUnparsedParams <> '' then
-        R.FUnparsedParams := R.FUnparsedParams + '&';
-      R.FUnparsedParams := R.FUnparsedParams + R.FFormParams;
-    end;
-    R.FRemoteIP := Ctx.FBinding.FPeerIP;
-    R.FRemotePort := Ctx.FBinding.FPeerPort;
-    A := R.Header('Authorization');
-    if SameText(Copy(A, 1, 6), 'Basic ') then
-    begin
-      Cred := DecodeBase64(Trim(Copy(A, 7, MaxInt)));
-      C := IocpWsUtf8ToString(PAnsiChar(Cred), Length(Cred));
-      P := Pos(':', C);
-      if P > 0 then
-      begin
-        R.FAuthExists := True;
-        R.FAuthUsername := Copy(C, 1, P - 1);
-        R.FAuthPassword := Copy(C, P + 1, MaxInt);
-      end;
-    end;
-  except
-    R.Free;
-    raise;
-  end;
-  Result := R;
 end;
 
 type
@@ -1907,6 +1108,8 @@ var
   WasDeferred: Boolean;
   M: PAnsiChar;
   IsGet: Boolean;
+  A: string;
+  PeerPort: Integer;
   {$ifdef CPUINTEL}
   Saved: TFpuSave;
   {$endif}
@@ -1927,9 +1130,9 @@ begin
     Job.Ctx := TIocpHTTPContext.Create;
     Job.Ctx.FServer := S;
     Job.Ctx.FConnectionId := id;
-    Job.Ctx.FBinding.FPeerIP := PeerText(S, id, Job.Ctx.FBinding.FPeerPort);
-    Job.Ctx.FBinding.FPort := S.ListeningPort;
-    Job.Req := MakeRequestInfo(request, Job.Ctx);
+    A := PeerText(S, id, PeerPort);
+    Job.Ctx.FBinding.SetPeer(A, PeerPort, S.ListeningPort);
+    Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort);
     Job.Resp := TIocpHTTPResponseInfo.Create;
     case S.FNotifyEvents of
       neNoSync:
@@ -2184,295 +1387,6 @@ begin
   Result := Close(aCloseCode, '');
 end;
 
-{ ---- option objects ----------------------------------------------------- }
-
-constructor TIocpWSOptionsBase.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create;
-  FOwner := AOwner;
-end;
-
-procedure TIocpWSOptionsBase.Changing;
-begin
-  if FOwner <> nil then
-    FOwner.CheckInactive('changing an option');
-end;
-
-procedure TIocpWSHeartBeatOptions.SetEnabled(V: Boolean);
-begin Changing; FEnabled := V; end;
-procedure TIocpWSHeartBeatOptions.SetInterval(V: Integer);
-begin Changing; FInterval := V; end;
-procedure TIocpWSHeartBeatOptions.SetTimeout(V: Integer);
-begin Changing; FTimeout := V; end;
-
-procedure TIocpWSHeartBeatOptions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpWSHeartBeatOptions then
-  begin
-    Changing;
-    FEnabled := TIocpWSHeartBeatOptions(Source).FEnabled;
-    FInterval := TIocpWSHeartBeatOptions(Source).FInterval;
-    FTimeout := TIocpWSHeartBeatOptions(Source).FTimeout;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-procedure TIocpWSIOCPOptions.SetIOCPThreads(V: Integer);
-begin Changing; FIOCPThreads := V; end;
-procedure TIocpWSIOCPOptions.SetWorkOpThreads(V: Integer);
-begin Changing; FWorkOpThreads := V; end;
-
-procedure TIocpWSIOCPOptions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpWSIOCPOptions then
-  begin
-    Changing;
-    FIOCPThreads := TIocpWSIOCPOptions(Source).FIOCPThreads;
-    FWorkOpThreads := TIocpWSIOCPOptions(Source).FWorkOpThreads;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSIOHandlerOptions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FIOCP := TIocpWSIOCPOptions.Create(AOwner);
-end;
-
-destructor TIocpWSIOHandlerOptions.Destroy;
-begin
-  FIOCP.Free;
-  inherited Destroy;
-end;
-
-procedure TIocpWSIOHandlerOptions.SetIOCP(V: TIocpWSIOCPOptions);
-begin
-  FIOCP.Assign(V);
-end;
-
-procedure TIocpWSIOHandlerOptions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpWSIOHandlerOptions then
-    FIOCP.Assign(TIocpWSIOHandlerOptions(Source).FIOCP)
-  else
-    inherited Assign(Source);
-end;
-
-procedure TIocpWSSSLOptions.SetStr(var F: string; const V: string);
-begin Changing; F := V; end;
-procedure TIocpWSSSLOptions.SetCertFile(const V: string);
-begin SetStr(FCertFile, V); end;
-procedure TIocpWSSSLOptions.SetKeyFile(const V: string);
-begin SetStr(FKeyFile, V); end;
-procedure TIocpWSSSLOptions.SetRootCertFile(const V: string);
-begin SetStr(FRootCertFile, V); end;
-procedure TIocpWSSSLOptions.SetPassword(const V: string);
-begin SetStr(FPassword, V); end;
-procedure TIocpWSSSLOptions.SetVersion(V: TIocpWSTLSVersions);
-begin Changing; FVersion := V; end;
-procedure TIocpWSSSLOptions.SetPort(V: Integer);
-begin Changing; FPort := V; end;
-
-procedure TIocpWSSSLOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSSSLOptions;
-begin
-  if Source is TIocpWSSSLOptions then
-  begin
-    Changing;
-    O := TIocpWSSSLOptions(Source);
-    FCertFile := O.FCertFile;
-    FKeyFile := O.FKeyFile;
-    FRootCertFile := O.FRootCertFile;
-    FPassword := O.FPassword;
-    FVersion := O.FVersion;
-    FPort := O.FPort;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSPerMessageDeflateOptions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FServerMaxWindowBits := 15;
-  FClientMaxWindowBits := 15;
-  FServerNoContextTakeOver := True;
-  FClientNoContextTakeOver := True;
-  FMemLevel := 8;
-  FCompressionLevel := 6;
-  FMinSize := 64;
-end;
-
-procedure TIocpWSPerMessageDeflateOptions.SetBool(var F: Boolean; V: Boolean);
-begin Changing; F := V; end;
-procedure TIocpWSPerMessageDeflateOptions.SetInt(var F: Integer; V: Integer);
-begin Changing; F := V; end;
-procedure TIocpWSPerMessageDeflateOptions.SetEnabled(V: Boolean);
-begin SetBool(FEnabled, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetServerMaxWindowBits(V: Integer);
-begin SetInt(FServerMaxWindowBits, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetClientMaxWindowBits(V: Integer);
-begin SetInt(FClientMaxWindowBits, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetServerNoContextTakeOver(V: Boolean);
-begin SetBool(FServerNoContextTakeOver, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetClientNoContextTakeOver(V: Boolean);
-begin SetBool(FClientNoContextTakeOver, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetMemLevel(V: Integer);
-begin SetInt(FMemLevel, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetCompressionLevel(V: Integer);
-begin SetInt(FCompressionLevel, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetMinSize(V: Integer);
-begin SetInt(FMinSize, V); end;
-
-procedure TIocpWSPerMessageDeflateOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSPerMessageDeflateOptions;
-begin
-  if Source is TIocpWSPerMessageDeflateOptions then
-  begin
-    Changing;
-    O := TIocpWSPerMessageDeflateOptions(Source);
-    FEnabled := O.FEnabled;
-    FServerMaxWindowBits := O.FServerMaxWindowBits;
-    FClientMaxWindowBits := O.FClientMaxWindowBits;
-    FServerNoContextTakeOver := O.FServerNoContextTakeOver;
-    FClientNoContextTakeOver := O.FClientNoContextTakeOver;
-    FMemLevel := O.FMemLevel;
-    FCompressionLevel := O.FCompressionLevel;
-    FMinSize := O.FMinSize;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSExtensions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FPerMessageDeflate := TIocpWSPerMessageDeflateOptions.Create(AOwner);
-end;
-
-destructor TIocpWSExtensions.Destroy;
-begin
-  FPerMessageDeflate.Free;
-  inherited Destroy;
-end;
-
-procedure TIocpWSExtensions.SetPerMessageDeflate(V: TIocpWSPerMessageDeflateOptions);
-begin FPerMessageDeflate.Assign(V); end;
-procedure TIocpWSExtensions.SetMaxDecompressedSize(V: Int64);
-begin Changing; FMaxDecompressedSize := V; end;
-
-procedure TIocpWSExtensions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpWSExtensions then
-  begin
-    Changing;
-    FPerMessageDeflate.Assign(TIocpWSExtensions(Source).FPerMessageDeflate);
-    FMaxDecompressedSize := TIocpWSExtensions(Source).FMaxDecompressedSize;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSServerOptions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FHandshakeTimeout := 10000;
-  FCloseTimeout := 5000;
-  FStopTimeout := 3000;
-  FSendQueueLimit := 32 * 1024 * 1024;
-  FValidateUTF8 := True;
-end;
-
-procedure TIocpWSServerOptions.SetInt(var F: Integer; V: Integer);
-begin Changing; F := V; end;
-procedure TIocpWSServerOptions.SetHandshakeTimeout(V: Integer);
-begin SetInt(FHandshakeTimeout, V); end;
-procedure TIocpWSServerOptions.SetCloseTimeout(V: Integer);
-begin SetInt(FCloseTimeout, V); end;
-procedure TIocpWSServerOptions.SetStopTimeout(V: Integer);
-begin SetInt(FStopTimeout, V); end;
-procedure TIocpWSServerOptions.SetSendQueueLimit(V: Int64);
-begin Changing; FSendQueueLimit := V; end;
-procedure TIocpWSServerOptions.SetSubprotocols(const V: string);
-begin Changing; FSubprotocols := V; end;
-
-procedure TIocpWSServerOptions.SetFragmentedMessages(V: TIocpWSFragmentedMessages);
-begin
-  if V <> frgOnlyBuffer then
-    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: only ' +
-      'FragmentedMessages = frgOnlyBuffer is supported (the engine joins ' +
-      'fragments into whole messages)');
-  FFragmentedMessages := V;
-end;
-
-procedure TIocpWSServerOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSServerOptions;
-begin
-  if Source is TIocpWSServerOptions then
-  begin
-    Changing;
-    O := TIocpWSServerOptions(Source);
-    FHandshakeTimeout := O.FHandshakeTimeout;
-    FCloseTimeout := O.FCloseTimeout;
-    FStopTimeout := O.FStopTimeout;
-    FSendQueueLimit := O.FSendQueueLimit;
-    FSubprotocols := O.FSubprotocols;
-    FValidateUTF8 := O.FValidateUTF8;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSHTTPOptions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FMaxBodySize := 1024 * 1024;
-  FMaxURILength := 8192;
-  FRequestTimeout := 30000;
-  FKeepAliveTimeout := 15000;
-  FResponseTimeout := 60000;
-  FMaxPipelined := 16;
-end;
-
-procedure TIocpWSHTTPOptions.SetMaxBodySize(V: Int64);
-begin Changing; FMaxBodySize := V; end;
-procedure TIocpWSHTTPOptions.SetInt(var F: Integer; V: Integer);
-begin Changing; F := V; end;
-procedure TIocpWSHTTPOptions.SetMaxURILength(V: Integer);
-begin SetInt(FMaxURILength, V); end;
-procedure TIocpWSHTTPOptions.SetRequestTimeout(V: Integer);
-begin SetInt(FRequestTimeout, V); end;
-procedure TIocpWSHTTPOptions.SetKeepAliveTimeout(V: Integer);
-begin SetInt(FKeepAliveTimeout, V); end;
-procedure TIocpWSHTTPOptions.SetResponseTimeout(V: Integer);
-begin SetInt(FResponseTimeout, V); end;
-procedure TIocpWSHTTPOptions.SetMaxPipelined(V: Integer);
-begin SetInt(FMaxPipelined, V); end;
-
-procedure TIocpWSHTTPOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSHTTPOptions;
-begin
-  if Source is TIocpWSHTTPOptions then
-  begin
-    Changing;
-    O := TIocpWSHTTPOptions(Source);
-    FMaxBodySize := O.FMaxBodySize;
-    FMaxURILength := O.FMaxURILength;
-    FRequestTimeout := O.FRequestTimeout;
-    FKeepAliveTimeout := O.FKeepAliveTimeout;
-    FResponseTimeout := O.FResponseTimeout;
-    FMaxPipelined := O.FMaxPipelined;
-  end
-  else
-    inherited Assign(Source);
-end;
-
 { ---- TIocpWebSocketServer ----------------------------------------------- }
 
 constructor TIocpWebSocketServer.Create(AOwner: TComponent);
@@ -2488,7 +1402,7 @@ begin
   FMaxMessageSize := 16 * 1024 * 1024;
   FNotifyEvents := neAsynchronous;
   FHeartBeat := TIocpWSHeartBeatOptions.Create(Self);
-  FHeartBeat.FInterval := 300;
+  FHeartBeat.Interval := 300;
   FIOHandlerOptions := TIocpWSIOHandlerOptions.Create(Self);
   FOptions := TIocpWSServerOptions.Create(Self);
   FSSLOptions := TIocpWSSSLOptions.Create(Self);

@@ -33,6 +33,7 @@ interface
 
 uses
   SysUtils, Classes, iocpws.lib, iocpws.server;
+{$I iocpws.warnings.inc}
 
 type
   { The server (unit sgcWebSocket in sgc). }

@@ -95,6 +95,8 @@ program iocpws_test;
 uses
   {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
   SysUtils, Classes, Math, iocpws.lib, iocpws.server;
+{ built with -Mdelphiunicode too: Free Pascal's RTL strings are AnsiString }
+{$I iocpws.warnings.inc}
 
 { ------------------------------------------------------------------------ }
 { output, shared by all threads                                             }

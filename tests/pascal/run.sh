@@ -14,6 +14,8 @@
 #   P-selftest-dynamic   the same built with -dIOCPWS_DYNAMIC (+ loader errors)
 #   pascal-no-cthreads   native only: a program without cthreads gets EIocpWs
 #   P-integration        tests/pascal/test_pascal.py (Python websockets client)
+#   P-selftest-unicode,  the self test and the WebSocket tests again with the
+#   P-integration-unicode  program and units built in mode delphiunicode
 # win32 without a working 32-bit Wine: the build still runs; the runtime
 # reports become RESULTS/<name>.skipped with the reason (never "passed").
 # Programs go to build-pascal[-win64|-win32]/ in the repository.
@@ -72,6 +74,8 @@ compile() {
 }
 compile iocpws_test tests/pascal/iocpws_test.dpr
 compile iocpws_test_dynamic tests/pascal/iocpws_test.dpr -dIOCPWS_DYNAMIC
+# the same program and units with string = UnicodeString (Delphi 2009+)
+compile iocpws_test_unicode tests/pascal/iocpws_test.dpr -Mdelphiunicode
 compile echo_server samples/delphi/echo_server.dpr
 compile chat_server samples/delphi/chat_server.dpr
 compile http_server samples/delphi/http_server.dpr
@@ -139,7 +143,8 @@ if [ "$target" = native ]; then
 fi
 
 # ---- runtime ---------------------------------------------------------------
-runtime_reports=("$prefix-selftest" "$prefix-selftest-dynamic" "$prefix-integration")
+runtime_reports=("$prefix-selftest" "$prefix-selftest-dynamic" "$prefix-integration"
+  "$prefix-selftest-unicode" "$prefix-integration-unicode")
 if [ "$target" = win32 ]; then
   wine32=$(bash scripts/install-windows-deps.sh --wine32-status 2>/dev/null)
   if [ "$wine32" != ok ]; then
@@ -186,6 +191,14 @@ run_pytest() {
     --junitxml="$results/$prefix-integration.xml"
 }
 
+# The WebSocket tests (test_pascal.py, less the samples, which are built in
+# mode delphi) against the delphiunicode build.
+run_pytest_unicode() {
+  IWS_PASCAL_SERVER=$1 "$PY" -m pytest -p no:cacheprovider -q \
+    "$ROOT/tests/pascal/test_pascal.py" -k "not test_sample_" \
+    --junitxml="$results/$prefix-integration-unicode.xml"
+}
+
 if [ "$target" = native ]; then
   export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   selftest pascal-selftest "$bin/iocpws_test" selftest || status=1
@@ -193,6 +206,8 @@ if [ "$target" = native ]; then
     --lib "$libdir/libiocpws.so" --fake-abi "$bin/libiocpws_fake_abi.so" || status=1
   selftest pascal-no-cthreads "$bin/no_cthreads" || status=1
   run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" "$bin/http_server" || status=1
+  selftest pascal-selftest-unicode "$bin/iocpws_test_unicode" selftest || status=1
+  run_pytest_unicode "$bin/iocpws_test_unicode" || status=1
   exit $status
 fi
 
@@ -208,6 +223,9 @@ bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/echo_server.exe" "$bin/ec
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/chat_server.exe" "$bin/chat_server-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/http_server.exe" "$bin/http_server-wine" || status=1
 run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" "$bin/http_server-wine" || status=1
+selftest "$prefix-selftest-unicode" "$wine/run-exe.sh" "$bin/iocpws_test_unicode.exe" selftest || status=1
+bash "$wine/make-server-wrapper.sh" "$bin/iocpws_test_unicode.exe" "$bin/iocpws_test_unicode-wine" || status=1
+run_pytest_unicode "$bin/iocpws_test_unicode-wine" || status=1
 if [ -z "${IWS_PASCAL_WINEPREFIX:-}" ]; then
   "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep
