@@ -185,6 +185,10 @@ type
 function IocpWsMakeRequestInfo(request: piws_request; const APeerIP: string;
   APeerPort: Integer): TIocpHTTPRequestInfo;
 
+{ Base64 (as in 'Authorization: Basic ...') to bytes; bad characters are
+  skipped. }
+function IocpWsDecodeBase64(const S: string): RawByteString;
+
 implementation
 
 { ---- header list --------------------------------------------------------------- }
@@ -513,6 +517,11 @@ begin
       Result := Result + AnsiChar((Acc shr Bits) and $FF);
     end;
   end;
+end;
+
+function IocpWsDecodeBase64(const S: string): RawByteString;
+begin
+  Result := DecodeBase64(S);
 end;
 
 function Utf8Of(P: PAnsiChar): string;

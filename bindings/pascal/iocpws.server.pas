@@ -54,7 +54,7 @@ interface
 
 uses
   SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib,
-  iocpws.types, iocpws.options, iocpws.http;
+  iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http;
 {$I iocpws.warnings.inc}
 
 type
@@ -84,6 +84,51 @@ type
   TIocpWSPerMessageDeflateOptions = iocpws.options.TIocpWSPerMessageDeflateOptions;
   TIocpWSExtensions = iocpws.options.TIocpWSExtensions;
   TIocpWSHTTPOptions = iocpws.options.TIocpWSHTTPOptions;
+  TIocpWSIOHandlerType = iocpws.types.TIocpWSIOHandlerType;
+  TIocpWSHeartBeatType = iocpws.types.TIocpWSHeartBeatType;
+  TIocpWSTransport = iocpws.types.TIocpWSTransport;
+  TIocpWSStreaming = iocpws.types.TIocpWSStreaming;
+  TIocpWSOpCode = iocpws.types.TIocpWSOpCode;
+  TIocpWSSpecification = iocpws.types.TIocpWSSpecification;
+  TIocpWSIPVersion = iocpws.types.TIocpWSIPVersion;
+  TIocpIPVersion = iocpws.types.TIocpIPVersion;
+  TIocpWSEPOLLOptions = iocpws.options.TIocpWSEPOLLOptions;
+  TIocpWSOpenSSLOptions = iocpws.options.TIocpWSOpenSSLOptions;
+  TIocpWSAuthenticationOptions = iocpws.options.TIocpWSAuthenticationOptions;
+  TIocpWSSecurityOptions = iocpws.options.TIocpWSSecurityOptions;
+  TIocpWSTCPKeepAliveOptions = iocpws.options.TIocpWSTCPKeepAliveOptions;
+
+  { One entry of Bindings (Indy's TIdSocketHandle): an address and port to
+    listen on. }
+  TIocpWSBinding = class(TCollectionItem)
+  private
+    FIP: string;
+    FPort: Integer;
+    FIPVersion: TIocpIPVersion;
+  public
+    procedure Assign(Source: TPersistent); override;
+    { 'IP:Port' ('[IP]:Port' for IPv6), as Start names it in errors. }
+    function Text: string;
+  published
+    property IP: string read FIP write FIP;
+    property IPVersion: TIocpIPVersion read FIPVersion write FIPVersion default Id_IPv4;
+    property Port: Integer read FPort write FPort default 0;
+  end;
+
+  { The server's Bindings (Indy's TIdSocketHandles): Bindings.Add.IP :=
+    ...; Items[i]; Clear. Forms stream it as 'Bindings = <item ... end>'.
+    Empty = listen on Host and Port. What the engine can listen on today:
+    one address, with one plain port and - with SSL - one TLS port
+    (SSLOptions.Port; an entry with that port is the TLS listener).
+    Any other set makes Start raise EIocpWs naming the entry. }
+  TIocpWSBindings = class(TOwnedCollection)
+  private
+    function GetItem(Index: Integer): TIocpWSBinding;
+    procedure SetItem(Index: Integer; V: TIocpWSBinding);
+  public
+    function Add: TIocpWSBinding;
+    property Items[Index: Integer]: TIocpWSBinding read GetItem write SetItem; default;
+  end;
 
   { One SNI certificate (AddSSLHost). }
   TIocpWsSSLHost = record
@@ -109,17 +154,47 @@ type
     FDisconnected: Boolean;
     FRefs: Integer;
     FIndex: Integer;
+    FHeadersRequest: TIocpHTTPHeaderList;
+    FHeadersResponse: TStringList;
+    FSubscriptions: TStringList;
+    FCloseReason: string;
+    FRecBytes: Int64;
+    FSendBytes: Int64;
+    FLastPing: TDateTime;
+    FLastPong: TDateTime;
+    FLastMsgRcv: TDateTime;
+    FCreatedAt: TDateTime;
+    FStreamText: string;
+    FAuthUser: string;
     procedure AddRef;
     procedure Release;
     function GetProtocol: string;
     function Check(rc: Integer; const What: string): Boolean;
+    function GetSubscriptions: TStringList;
+    function GetLocalIP: string;
+    function GetLocalPort: Integer;
+    function GetRecBytes: Int64;
+    function GetSendBytes: Int64;
+    function GetLastPing: TDateTime;
+    procedure AddSent(N: Int64);
+    function DropTCP: Boolean;
   public
+    constructor Create;
+    destructor Destroy; override;
     { Sends a text message (UTF-8 on the wire). True when queued; False
       when the connection is closing or gone. Raises EIocpWs when the
-      server is stopped or the message is too big. }
-    function WriteData(const aText: string): Boolean; overload;
-    { Sends the rest of aStream (from its Position) as one binary message. }
-    function WriteData(const aStream: TStream): Boolean; overload;
+      server is stopped or the message is too big.
+      sgc's aSize (fragment size) and aStreaming: the engine sends every
+      message whole, so aSize does not split it (the peer receives the same
+      message); aStreaming stmFirst / stmContinue collect the text on this
+      connection and stmLast / stmContinueAndLast send what was collected
+      as one message (stmNone: at once). }
+    function WriteData(const aText: string; const aSize: Integer = 0;
+      const aStreaming: TIocpWSStreaming = stmNone): Boolean; overload;
+    { Sends the rest of aStream (from its Position) as one binary message
+      (aSize, aStreaming: as sgc's; the message goes whole). }
+    function WriteData(const aStream: TStream; const aSize: Integer = 0;
+      const aStreaming: TIocpWSStreaming = stmNone): Boolean; overload;
     { Sends aData as one binary message. }
     function WriteData(const aData: TBytes): Boolean; overload;
     { Sends a ping (aText at most 125 bytes of UTF-8). }
@@ -129,7 +204,8 @@ type
       follows with the code. }
     function Close(aCode: Integer = IWS_CLOSE_NORMAL;
       const aReason: string = ''): Boolean;
-    { Drops the TCP connection at once (OnDisconnect reports 1006). }
+    { Drops the TCP connection at once (OnDisconnect reports 1006); with
+      Options.CleanDisconnect, a close handshake (1000) instead. }
     function Disconnect: Boolean; overload;
     { sgc's Disconnect(CloseCode): a close handshake with that code. }
     function Disconnect(aCloseCode: Integer): Boolean; overload;
@@ -146,6 +222,11 @@ type
     function UnsubscribeAll: Boolean;
     { The channels joined, in join order. }
     function Channels: TIocpWsStringArray;
+    { sgc: True when the connection has joined aChannel. }
+    function Subscribed(const aChannel: string): Boolean;
+    { sgc's DisconnectPeer: drops the TCP connection (as Disconnect;
+      OnDisconnect always follows once, so the argument changes nothing). }
+    procedure DisconnectPeer(aCallOnDisconnectIfClosed: Boolean = False);
 
     { The engine's 64-bit connection id (never reused by this server). }
     property Id: iws_conn_id read FId;
@@ -163,6 +244,36 @@ type
     property CloseCode: Integer read FCloseCode;
     property Disconnected: Boolean read FDisconnected;
     property Server: TIocpWebSocketServer read FServer;
+    { sgc: the handshake's request headers ('Name: value'; Values[Name]). }
+    property HeadersRequest: TIocpHTTPHeaderList read FHeadersRequest;
+    { sgc: the handshake's response headers, as OnHandshake left them (the
+      engine sends its own 101 head: see OnHandshake). }
+    property HeadersResponse: TStringList read FHeadersResponse;
+    { The close reason of the close frame that ended it ('' before). }
+    property CloseReason: string read FCloseReason;
+    { Payload bytes received (whole messages) and sent (queued). }
+    property RecBytes: Int64 read GetRecBytes;
+    property SendBytes: Int64 read GetSendBytes;
+    { When Ping last sent a ping (0 = never). The engine answers and
+      checks pongs itself and does not report them: LastPong stays 0. }
+    property LastPing: TDateTime read GetLastPing;
+    property LastPong: TDateTime read FLastPong;
+    { When the last message arrived / the connection opened. }
+    property LastMsgRcv: TDateTime read FLastMsgRcv;
+    property CreatedAt: TDateTime read FCreatedAt;
+    { The address and port the server listens on (the engine does not
+      report the local end of each connection yet: with SSL on its own
+      port, LocalPort is the plain listener's). }
+    property LocalIP: string read GetLocalIP;
+    property LocalPort: Integer read GetLocalPort;
+    { Always trpRFC6455 / spRFC6455. }
+    function Transport: TIocpWSTransport;
+    function Specification: TIocpWSSpecification;
+    { The user the connection authenticated as (Authentication), else ''. }
+    property AuthUser: string read FAuthUser;
+    { The channels joined (a copy refreshed at each read; sgc's
+      Subscriptions). }
+    property Subscriptions: TStringList read GetSubscriptions;
   end;
 
   TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
@@ -178,6 +289,16 @@ type
     E: Exception) of object;
   TIocpWSHandshakeEvent = procedure(Connection: TIocpWSConnection;
     var Headers: TStringList) of object;
+  { sgc's OnTCPConnect / OnUnknownProtocol: set Accept False to refuse. }
+  TIocpWSAcceptEvent = procedure(Connection: TIocpWSConnection;
+    var Accept: Boolean) of object;
+  TIocpWSAuthenticationEvent = procedure(Connection: TIocpWSConnection;
+    aUser, aPassword: string; var Authenticated: Boolean) of object;
+  TIocpWSFragmentedEvent = procedure(Connection: TIocpWSConnection;
+    const Data: TMemoryStream; const OpCode: TIocpWSOpCode;
+    const Continuation: Boolean) of object;
+  TIocpWSBeforeHeartBeatEvent = procedure(Sender: TObject;
+    const Connection: TIocpWSConnection; var Handled: Boolean) of object;
 
   { Indy's TIdContext for one HTTP request: which connection and peer.
     Lives for one request (keep-alive requests on one connection get one
@@ -213,7 +334,32 @@ type
     FStreamedActive: Boolean;
     FPort: Integer;
     FHost: string;
-    FBindings: TStrings;
+    FBindings: TIocpWSBindings;
+    FAuthentication: TIocpWSAuthenticationOptions;
+    FSecurityOptions: TIocpWSSecurityOptions;
+    FTCPKeepAlive: TIocpWSTCPKeepAliveOptions;
+    FLoadBalancer: TIocpWSLoadBalancerOptions;
+    FThreadPool: Boolean;
+    FThreadPoolOptions: TIocpWSThreadPoolOptions;
+    FFallBack: TIocpWSFallBackOptions;
+    FQueueOptions: TIocpWSQueueOptions;
+    FQueueMessages: Boolean;
+    FSpecifications: TIocpWSSpecifications;
+    FLogFile: TIocpWSLogFile;
+    FThrottle: TIocpWSThrottle;
+    FWatchDog: TIocpWSWatchDogOptions;
+    FHTTP2Options: TIocpWSHTTP2Options;
+    FHTTPUploadFiles: TIocpWSHTTPUploadFiles;
+    FMaxReadBufferSize: Int64;
+    FSessions: TStringList;   { Authentication.Session tokens: token=user }
+    FBoundIP: string;         { the address listened on (LocalIP) }
+    FOnTCPConnect: TIocpWSAcceptEvent;
+    FOnUnknownProtocol: TIocpWSAcceptEvent;
+    FOnAuthentication: TIocpWSAuthenticationEvent;
+    FOnFragmented: TIocpWSFragmentedEvent;
+    FOnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent;
+    FOnLoadBalancerConnect: TIocpWSConnectEvent;
+    FOnLoadBalancerDisconnect: TIocpWSDisconnectEvent;
     FMaxConnections: Integer;
     FRedisURL: string;
     FRedisPrefix: string;
@@ -260,7 +406,23 @@ type
     procedure SetActive(V: Boolean);
     procedure SetPort(V: Integer);
     procedure SetHost(const V: string);
-    procedure SetBindings(V: TStrings);
+    procedure SetBindings(V: TIocpWSBindings);
+    procedure SetOpt(var F; V: TPersistent);
+    procedure SetAuthentication(V: TIocpWSAuthenticationOptions);
+    procedure SetSecurityOptions(V: TIocpWSSecurityOptions);
+    procedure SetTCPKeepAlive(V: TIocpWSTCPKeepAliveOptions);
+    procedure SetLoadBalancer(V: TIocpWSLoadBalancerOptions);
+    procedure SetThreadPoolOptions(V: TIocpWSThreadPoolOptions);
+    procedure SetFallBack(V: TIocpWSFallBackOptions);
+    procedure SetQueueOptions(V: TIocpWSQueueOptions);
+    procedure SetSpecifications(V: TIocpWSSpecifications);
+    procedure SetLogFile(V: TIocpWSLogFile);
+    procedure SetThrottle(V: TIocpWSThrottle);
+    procedure SetWatchDog(V: TIocpWSWatchDogOptions);
+    procedure SetHTTP2Options(V: TIocpWSHTTP2Options);
+    procedure SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
+    function GetVersion: string;
+    procedure CheckSettings;
     procedure SetMaxConnections(V: Integer);
     procedure SetRedisURL(const V: string);
     procedure SetRedisPrefix(const V: string);
@@ -291,6 +453,10 @@ type
     procedure DoPublish(const aChannel: string; Opcode: UInt32; Data: Pointer;
       Len: UInt64; const aProtocol, Exclude, Include: string);
   protected
+    { Adds 'Name = value' lines for settings the engine has no equivalent
+      for, each followed by ': ' and what to do instead (Start reports
+      them). Descendants add their own. }
+    procedure ListNoEquivalent(L: TStrings); virtual;
     { Raise EIocpWs unless the server is active / stopped. }
     procedure CheckActive(const What: string);
     procedure CheckInactive(const What: string); override;
@@ -299,6 +465,8 @@ type
     procedure DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
       const Text: string; Data: TMemoryStream; Code: Integer);
     procedure ReportException(Conn: TIocpWSConnection; E: Exception);
+    { OnError with Text, where NotifyEvents says (nothing without OnError). }
+    procedure ReportError(Conn: TIocpWSConnection; const Text: string);
     { Runs OnCommandGet / OnCommandOther for one request; exceptions (also
       from filling the engine's response) become a 500 response and go to
       OnException / OnError. }
@@ -356,6 +524,10 @@ type
       it short, and do not wait for the main thread while holding it. }
     procedure LockConnections;
     procedure UnlockConnections;
+    { sgc's LockList / UnLockList: the list of open connections
+      (TIocpWSConnection items), held still until UnLockList. }
+    function LockList: TList;
+    procedure UnLockList;
 
     property Count: Integer read GetCount;
     { The Index-th open connection (0..Count-1), nil out of range. }
@@ -368,15 +540,18 @@ type
     property ListeningTLSPort: Integer read GetListeningTLSPort;
     { The engine's handle, for iocpws.lib calls (nil before the first Start). }
     property Handle: piws_server read FHandle;
+    { 'iocpws X.Y.Z' (the library's version; sgc's Version). }
+    property Version: string read GetVersion;
   published
     property Active: Boolean read FActive write SetActive default False;
     { 0 = any free port (see ListeningPort). }
     property Port: Integer read FPort write SetPort default 80;
     { The address to listen on ('0.0.0.0', '::', '127.0.0.1', ...). }
     property Host: string read FHost write SetHost;
-    { sgc/Indy style: at most one line 'IP:Port' ('[::1]:8080' for IPv6);
-      when present it overrides Host and Port. }
-    property Bindings: TStrings read FBindings write SetBindings;
+    { sgc/Indy style: Bindings.Add.IP / .Port; when not empty it overrides
+      Host and Port (see TIocpWSBindings for what the engine can listen
+      on). }
+    property Bindings: TIocpWSBindings read FBindings write SetBindings;
     { 0 = unlimited; over it a new client gets HTTP 503. }
     property MaxConnections: Integer read FMaxConnections write SetMaxConnections default 0;
     { Scale-out: 'redis://host:6379' (also redis://:password@host:port)
@@ -389,7 +564,9 @@ type
     property RedisURL: string read FRedisURL write SetRedisURL;
     { Prefix of the Redis channel names ('' = the engine's 'iws:'). }
     property RedisPrefix: string read FRedisPrefix write SetRedisPrefix;
-    { bytes; inbound messages over it close with 1009. }
+    { bytes; inbound messages over it close with 1009 (sends over it raise
+      EIocpWs). sgc's default, 64 MiB; 0 = no limit (the engine's largest,
+      2 GiB). }
     property MaxMessageSize: Int64 read FMaxMessageSize write SetMaxMessageSize;
     property UseNagle: Boolean read FUseNagle write SetUseNagle default False;
     property HeartBeat: TIocpWSHeartBeatOptions read FHeartBeat write SetHeartBeat;
@@ -411,13 +588,67 @@ type
     property OnError: TIocpWSErrorEvent read FOnError write FOnError;
     { Exceptions raised by your handlers (E is freed afterwards). }
     property OnException: TIocpWSExceptionEvent read FOnException write FOnException;
-    { During the handshake, before OnConnect: Headers holds the request
-      headers as 'Name: Value' lines (read-only; changes are ignored).
+    { sgc's meaning: during the handshake, before OnConnect, Headers holds
+      the response headers ('Name: value' lines: Upgrade, Connection and
+      Sec-WebSocket-Protocol when one is chosen; the engine adds
+      Sec-WebSocket-Accept and Sec-WebSocket-Extensions itself). The request
+      headers are in Connection.HeadersRequest. The engine cannot send
+      extra response headers yet: lines a handler adds are kept in
+      Connection.HeadersResponse and reported through OnError, not sent.
       Runs on the library thread (neNoSync) or synchronised with the main
       thread (both other modes: the request lives only that long). }
     property OnHandshake: TIocpWSHandshakeEvent read FOnHandshake write FOnHandshake;
     property OnStartup: TNotifyEvent read FOnStartup write FOnStartup;
     property OnShutdown: TNotifyEvent read FOnShutdown write FOnShutdown;
+
+    { sgc's Authentication (see TIocpWSAuthenticationOptions). }
+    property Authentication: TIocpWSAuthenticationOptions read FAuthentication write SetAuthentication;
+    { sgc's SecurityOptions (OriginsAllowed). }
+    property SecurityOptions: TIocpWSSecurityOptions read FSecurityOptions write SetSecurityOptions;
+    { sgc's TCPKeepAlive (not available in the engine: see the class). }
+    property TCPKeepAlive: TIocpWSTCPKeepAliveOptions read FTCPKeepAlive write SetTCPKeepAlive;
+    { sgc's options with no equivalent here (iocpws.sgcoptions): they
+      stream, and Start reports each one that is not at its default. }
+    property LoadBalancer: TIocpWSLoadBalancerOptions read FLoadBalancer write SetLoadBalancer;
+    property ThreadPool: Boolean read FThreadPool write FThreadPool default False;
+    property ThreadPoolOptions: TIocpWSThreadPoolOptions read FThreadPoolOptions write SetThreadPoolOptions;
+    property FallBack: TIocpWSFallBackOptions read FFallBack write SetFallBack;
+    property QueueOptions: TIocpWSQueueOptions read FQueueOptions write SetQueueOptions;
+    property QueueMessages: Boolean read FQueueMessages write FQueueMessages default False;
+    property Specifications: TIocpWSSpecifications read FSpecifications write SetSpecifications;
+    property LogFile: TIocpWSLogFile read FLogFile write SetLogFile;
+    property Throttle: TIocpWSThrottle read FThrottle write SetThrottle;
+    property WatchDog: TIocpWSWatchDogOptions read FWatchDog write SetWatchDog;
+    property HTTP2Options: TIocpWSHTTP2Options read FHTTP2Options write SetHTTP2Options;
+    property HTTPUploadFiles: TIocpWSHTTPUploadFiles read FHTTPUploadFiles write SetHTTPUploadFiles;
+    { sgc: the largest read buffer; the engine sizes its own (reported at
+      Start when not 0). }
+    property MaxReadBufferSize: Int64 read FMaxReadBufferSize write FMaxReadBufferSize;
+
+    { sgc: a client connected. Here it runs when its handshake arrived,
+      before OnHandshake (the engine reports no earlier moment); Accept :=
+      False refuses it with HTTP 403. Runs like OnHandshake. }
+    property OnTCPConnect: TIocpWSAcceptEvent read FOnTCPConnect write FOnTCPConnect;
+    { sgc: the client asked only for subprotocols the server does not speak
+      (Options.Subprotocols). Accept starts False; left False the client
+      gets HTTP 400; True accepts it without a subprotocol. Without a
+      handler such clients are accepted without a subprotocol (RFC 6455). }
+    property OnUnknownProtocol: TIocpWSAcceptEvent read FOnUnknownProtocol write FOnUnknownProtocol;
+    { sgc: credentials not found in Authentication.AuthUsers: set
+      Authenticated to accept them. Connection is nil for the Session
+      login request (GET /sgc/req/auth/session/...). }
+    property OnAuthentication: TIocpWSAuthenticationEvent read FOnAuthentication write FOnAuthentication;
+    { sgc: with Options.FragmentedMessages frgOnlyFragmented or frgAll.
+      The engine joins fragments, so each message arrives once, whole, as
+      its final fragment: OpCode opText / opBinary, Continuation False. }
+    property OnFragmented: TIocpWSFragmentedEvent read FOnFragmented write FOnFragmented;
+    { sgc: before each heartbeat ping. The engine pings by itself and
+      reports no ping: a handler is reported at Start and never called. }
+    property OnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent read FOnBeforeHeartBeat write FOnBeforeHeartBeat;
+    { sgc's load balancer events: never fired (no load balancer; a handler
+      is reported at Start). }
+    property OnLoadBalancerConnect: TIocpWSConnectEvent read FOnLoadBalancerConnect write FOnLoadBalancerConnect;
+    property OnLoadBalancerDisconnect: TIocpWSDisconnectEvent read FOnLoadBalancerDisconnect write FOnLoadBalancerDisconnect;
 
     { HTTP on the same port. Requests that are not WebSocket upgrades:
       GET/HEAD of a file under DocumentRoot is answered from it (before any
@@ -477,6 +708,14 @@ const
   EV_BINARY = 3;
   EV_DISCONNECT = 4;
   EV_ERROR = 5;
+  EV_FRAGMENT = 6;
+  { synchronous gates during the handshake (TIocpWsEvent.Kind) }
+  GATE_HANDSHAKE = 0;
+  GATE_TCP = -1;
+  GATE_PROTOCOL = -2;
+  GATE_AUTH = -3;
+  { the engine's largest MaxMessageSize (sgc's 0 = no limit) }
+  IOCPWS_MAX_MESSAGE = Int64(2147483648);
 
 { ---- atomics, FPU ------------------------------------------------------- }
 
@@ -630,6 +869,8 @@ type
     Code: Integer;
     Queued: Boolean;
     Headers: TStringList;
+    Accept: Boolean;
+    User, Password: string;
     destructor Destroy; override;
     procedure Run;
   end;
@@ -658,15 +899,31 @@ begin
   S := Server;
   AtomicInc(S.FRunning);
   try
-    if Kind = 0 then
+    if Kind <= 0 then
     begin
-      { OnHandshake }
+      { the handshake's gates: a handler that raises refuses the client }
       try
-        if Assigned(S.FOnHandshake) then
-          S.FOnHandshake(Conn, Headers);
+        case Kind of
+          GATE_HANDSHAKE:
+            if Assigned(S.FOnHandshake) then
+              S.FOnHandshake(Conn, Headers);
+          GATE_TCP:
+            if Assigned(S.FOnTCPConnect) then
+              S.FOnTCPConnect(Conn, Accept);
+          GATE_PROTOCOL:
+            if Assigned(S.FOnUnknownProtocol) then
+              S.FOnUnknownProtocol(Conn, Accept);
+          GATE_AUTH:
+            if Assigned(S.FOnAuthentication) then
+              S.FOnAuthentication(Conn, User, Password, Accept);
+        end;
       except
         on E: Exception do
+        begin
+          if Kind <> GATE_HANDSHAKE then
+            Accept := False;
           S.ReportException(Conn, E);
+        end;
       end;
     end
     else
@@ -772,16 +1029,244 @@ begin
   end;
 end;
 
+{ Runs one of the handshake's gates where NotifyEvents says (the request
+  lives only during on_connect, so never queued) and returns its Accept. }
+function RunGate(S: TIocpWebSocketServer; Kind: Integer; C: TIocpWSConnection;
+  Headers: TStringList; const User, Password: string; Accept: Boolean): Boolean;
+var
+  Ev: TIocpWsEvent;
+begin
+  Ev := TIocpWsEvent.Create;
+  try
+    Ev.Server := S;
+    Ev.Kind := Kind;
+    Ev.Conn := C;
+    Ev.Headers := Headers;
+    Ev.User := User;
+    Ev.Password := Password;
+    Ev.Accept := Accept;
+    if S.FNotifyEvents = neNoSync then
+      Ev.Run
+    else
+      TThread.Synchronize(nil, Ev.Run);
+    Result := Ev.Accept;
+  finally
+    Ev.Headers := nil;
+    Ev.Free;
+  end;
+end;
+
+{ %XX escapes of a path segment, decoded as UTF-8. }
+function PercentDecode(const S: string): string;
+var
+  U, R: RawByteString;
+  I, V: Integer;
+begin
+  U := IocpWsStringToUtf8(S);
+  R := '';
+  I := 1;
+  while I <= Length(U) do
+  begin
+    if (U[I] = '%') and (I + 2 <= Length(U)) and
+      TryStrToInt('$' + string(Copy(U, I + 1, 2)), V) then
+    begin
+      R := R + AnsiChar(V);
+      Inc(I, 3);
+    end
+    else
+    begin
+      R := R + U[I];
+      Inc(I);
+    end;
+  end;
+  Result := IocpWsUtf8ToString(PAnsiChar(R), Length(R));
+end;
+
+{ Splits '<user>/<password>[/...]' (the rest of an sgc authentication path,
+  query removed) into its two decoded segments. }
+function SplitCredentials(const Rest: string; out U, P: string): Boolean;
+var
+  R: string;
+  K: Integer;
+begin
+  R := Rest;
+  K := Pos('?', R);
+  if K > 0 then
+    R := Copy(R, 1, K - 1);
+  K := Pos('/', R);
+  Result := K > 1;
+  if not Result then
+    Exit;
+  U := PercentDecode(Copy(R, 1, K - 1));
+  R := Copy(R, K + 1, MaxInt);
+  K := Pos('/', R);
+  if K > 0 then
+    R := Copy(R, 1, K - 1);
+  P := PercentDecode(R);
+end;
+
+function StartsWithText(const Prefix, S: string): Boolean;
+begin
+  Result := SameText(Copy(S, 1, Length(Prefix)), Prefix);
+end;
+
+{ Authentication: AuthUsers' 'user=password' lines, else OnAuthentication. }
+function CheckCredentials(S: TIocpWebSocketServer; C: TIocpWSConnection;
+  const U, P: string): Boolean;
+var
+  K: Integer;
+begin
+  K := S.FAuthentication.AuthUsers.IndexOfName(U);
+  Result := (U <> '') and (K >= 0) and
+    (S.FAuthentication.AuthUsers.ValueFromIndex[K] = P);
+  if not Result and Assigned(S.FOnAuthentication) then
+    Result := RunGate(S, GATE_AUTH, C, nil, U, P, False);
+end;
+
+{ sgc's Authentication for a handshake: 0 = go on, else the HTTP status. }
+function Authenticate(S: TIocpWebSocketServer; C: TIocpWSConnection): Integer;
+const
+  URL_PREFIX = '/sgc/auth/url/';
+  SESSION_PREFIX = '/sgc/auth/session/';
+var
+  A, U, P, Tok: string;
+  Cred: RawByteString;
+  K: Integer;
+  Have: Boolean;
+begin
+  Result := 401;
+  Have := False;
+  with S.FAuthentication do
+  begin
+    if URL.Enabled and StartsWithText(URL_PREFIX, C.FURL) then
+      Have := SplitCredentials(Copy(C.FURL, Length(URL_PREFIX) + 1, MaxInt), U, P)
+    else if Session.Enabled and StartsWithText(SESSION_PREFIX, C.FURL) then
+    begin
+      Tok := Copy(C.FURL, Length(SESSION_PREFIX) + 1, MaxInt);
+      K := Pos('?', Tok);
+      if K > 0 then
+        Tok := Copy(Tok, 1, K - 1);
+      U := '';
+      S.Lock;
+      try
+        K := S.FSessions.IndexOfName(Tok);
+        if (Tok <> '') and (K >= 0) then
+        begin
+          U := S.FSessions.ValueFromIndex[K];
+          S.FSessions.Delete(K); { a token opens one connection }
+        end;
+      finally
+        S.Unlock;
+      end;
+      if (K >= 0) and (Tok <> '') then
+      begin
+        C.FAuthUser := U;
+        Result := 0;
+      end;
+      Exit;
+    end;
+    if not Have and Basic.Enabled then
+    begin
+      A := Trim(C.FHeadersRequest.Values['Authorization']);
+      if SameText(Copy(A, 1, 6), 'Basic ') then
+      begin
+        Cred := IocpWsDecodeBase64(Trim(Copy(A, 7, MaxInt)));
+        A := IocpWsUtf8ToString(PAnsiChar(Cred), Length(Cred));
+        K := Pos(':', A);
+        if K > 0 then
+        begin
+          U := Copy(A, 1, K - 1);
+          P := Copy(A, K + 1, MaxInt);
+          Have := True;
+        end;
+      end;
+    end;
+    if Have then
+    begin
+      if CheckCredentials(S, C, U, P) then
+      begin
+        C.FAuthUser := U;
+        Result := 0;
+      end;
+    end
+    else if AllowNonAuth then
+      Result := 0;
+  end;
+end;
+
+{ SecurityOptions.OriginsAllowed: '' = any; a comma list ('*' = any). }
+function OriginAllowed(const List, Origin: string): Boolean;
+var
+  Items: TStringList;
+  I: Integer;
+begin
+  Result := Trim(List) = '';
+  if Result then
+    Exit;
+  Items := TStringList.Create;
+  try
+    Items.StrictDelimiter := True;
+    Items.Delimiter := ',';
+    Items.DelimitedText := List;
+    for I := 0 to Items.Count - 1 do
+      if (Trim(Items[I]) = '*') or
+        ((Origin <> '') and SameText(Trim(Items[I]), Trim(Origin))) then
+        Exit(True);
+  finally
+    Items.Free;
+  end;
+end;
+
+{ The subprotocol the engine answers with: the first of
+  Options.Subprotocols the client offered ('' = none). }
+function ChosenProtocol(S: TIocpWebSocketServer; request: piws_request;
+  out Offered: Boolean): string;
+var
+  Items: TStringList;
+  I: Integer;
+  N, K: UInt32;
+  P: PAnsiChar;
+begin
+  Result := '';
+  N := iws_request_protocol_count(request);
+  Offered := N > 0;
+  if not Offered then
+    Exit;
+  Items := TStringList.Create;
+  try
+    Items.StrictDelimiter := True;
+    Items.Delimiter := ',';
+    Items.DelimitedText := S.FOptions.Subprotocols;
+    for I := 0 to Items.Count - 1 do
+    begin
+      K := 0;
+      while K < N do
+      begin
+        P := iws_request_protocol_at(request, K);
+        if (P <> nil) and (Trim(Items[I]) <> '') and
+          (IocpWsUtf8Z(P) = Trim(Items[I])) then
+          Exit(Trim(Items[I]));
+        Inc(K);
+      end;
+    end;
+  finally
+    Items.Free;
+  end;
+end;
+
 function OnConnectCb(server: piws_server; id: iws_conn_id;
   request: piws_request; user: Pointer): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 var
   S: TIocpWebSocketServer;
   C: TIocpWSConnection;
-  Ev: TIocpWsEvent;
   N, I: UInt32;
   Name, Value: PAnsiChar;
   P: PAnsiChar;
+  Status: Integer;
+  Chosen, Before: string;
+  Offered: Boolean;
+  Hdrs: TStringList;
 begin
   Result := IWS_ACCEPT;
   S := TIocpWebSocketServer(user);
@@ -796,30 +1281,52 @@ begin
     P := iws_request_path(request);
     if P <> nil then
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
-    if Assigned(S.FOnHandshake) then
+    N := iws_request_header_count(request);
+    I := 0;
+    while I < N do
     begin
-      Ev := TIocpWsEvent.Create;
-      try
-        Ev.Server := S;
-        Ev.Conn := C;
-        Ev.Headers := TStringList.Create;
-        N := iws_request_header_count(request);
-        I := 0;
-        while I < N do
-        begin
-          if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-            Ev.Headers.Add(IocpWsUtf8ToString(Name, StrLen(Name)) + ': ' +
-              IocpWsUtf8ToString(Value, StrLen(Value)));
-          Inc(I);
-        end;
-        if S.FNotifyEvents = neNoSync then
-          Ev.Run
-        else
-          TThread.Synchronize(nil, Ev.Run);
-      finally
-        Ev.Headers.Free;
-        Ev.Free;
+      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
+        C.FHeadersRequest.Add(IocpWsUtf8Z(Name) + ': ' + IocpWsUtf8Z(Value));
+      Inc(I);
+    end;
+    Status := 0;
+    if Assigned(S.FOnTCPConnect) and
+      not RunGate(S, GATE_TCP, C, nil, '', '', True) then
+      Status := 403;
+    if (Status = 0) and not OriginAllowed(S.FSecurityOptions.OriginsAllowed,
+      C.FHeadersRequest.Values['Origin']) then
+      Status := 403;
+    if (Status = 0) and S.FAuthentication.Enabled then
+      Status := Authenticate(S, C);
+    Chosen := ChosenProtocol(S, request, Offered);
+    if (Status = 0) and Offered and (Chosen = '') and
+      Assigned(S.FOnUnknownProtocol) and
+      not RunGate(S, GATE_PROTOCOL, C, nil, '', '', False) then
+      Status := 400;
+    if Status = 0 then
+    begin
+      C.FHeadersResponse.Add('Upgrade: websocket');
+      C.FHeadersResponse.Add('Connection: Upgrade');
+      if Chosen <> '' then
+        C.FHeadersResponse.Add('Sec-WebSocket-Protocol: ' + Chosen);
+      if Assigned(S.FOnHandshake) then
+      begin
+        Before := C.FHeadersResponse.Text;
+        Hdrs := C.FHeadersResponse;
+        RunGate(S, GATE_HANDSHAKE, C, Hdrs, '', '', True);
+        if (Hdrs <> C.FHeadersResponse) and (Hdrs <> nil) then
+          C.FHeadersResponse.Assign(Hdrs);
+        if C.FHeadersResponse.Text <> Before then
+          S.ReportError(C, 'iocpws: OnHandshake changed the response ' +
+            'headers; the engine cannot send extra handshake headers yet, ' +
+            'they were not sent (Connection.HeadersResponse keeps them)');
       end;
+    end;
+    if Status <> 0 then
+    begin
+      C.Release; { never in the list: no OnConnect, no OnDisconnect }
+      Result := Status;
+      Exit;
     end;
     iws_conn_set_user_data(server, id, C);
     S.Lock;
@@ -832,7 +1339,8 @@ begin
     { we could not set the connection up: refuse it (no on_disconnect) }
     if C <> nil then
       iws_conn_set_user_data(server, id, nil);
-    C.Free;
+    if C <> nil then
+      C.Release;
     Result := 500;
     Exit;
   end;
@@ -866,6 +1374,25 @@ begin
     S := TIocpWebSocketServer(user);
     C := ConnOf(server, id);
     if C = nil then
+      Exit;
+    S.Lock;
+    C.FRecBytes := C.FRecBytes + Int64(length);
+    C.FLastMsgRcv := Now;
+    S.Unlock;
+    if (S.FOptions.FragmentedMessages <> frgOnlyBuffer) and Assigned(S.FOnFragmented) then
+    begin
+      M := TMemoryStream.Create;
+      try
+        if length > 0 then
+          M.WriteBuffer(data^, length);
+        M.Position := 0;
+      except
+        M.Free;
+        raise;
+      end;
+      Deliver(S, EV_FRAGMENT, C, '', M, opcode);
+    end;
+    if S.FOptions.FragmentedMessages = frgOnlyFragmented then
       Exit;
     if opcode = IWS_OP_TEXT then
     begin
@@ -908,6 +1435,7 @@ begin
       Exit;
     iws_conn_set_user_data(server, id, nil);
     C.FCloseCode := code;
+    C.FCloseReason := IocpWsUtf8ToString(reason, reason_length);
     C.GetProtocol; { cache it while the engine still knows the connection }
     C.FDisconnected := True;
     S.Lock;
@@ -1099,6 +1627,51 @@ begin
   end;
 end;
 
+{ Authentication.Session: GET /sgc/req/auth/session/<user>/<password>
+  answers a token for ws://host/sgc/auth/session/<token> (200, text/plain)
+  or 401. False when the request is not that. }
+function SessionLogin(S: TIocpWebSocketServer; request: piws_request;
+  response: piws_http_response): Boolean;
+const
+  PREFIX = '/sgc/req/auth/session/';
+  MAX_TOKENS = 10000; { unused tokens kept at most (oldest dropped) }
+var
+  Path, U, P, Tok: string;
+  G1, G2: TGUID;
+  B: RawByteString;
+begin
+  Path := IocpWsUtf8Z(iws_request_path(request));
+  Result := StartsWithText(PREFIX, Path);
+  if not Result then
+    Exit;
+  if SplitCredentials(Copy(Path, Length(PREFIX) + 1, MaxInt), U, P) and
+    CheckCredentials(S, nil, U, P) then
+  begin
+    CreateGUID(G1);
+    CreateGUID(G2);
+    Tok := Format('%.8x%.4x%.4x%.2x%.2x%.2x%.2x%.8x%.4x%.4x',
+      [G1.D1, G1.D2, G1.D3, G1.D4[0], G1.D4[1], G1.D4[2], G1.D4[3],
+       G2.D1, G2.D2, G2.D3]);
+    S.Lock;
+    try
+      while S.FSessions.Count >= MAX_TOKENS do
+        S.FSessions.Delete(0);
+      S.FSessions.Add(Tok + '=' + U);
+    finally
+      S.Unlock;
+    end;
+    B := IocpWsStringToUtf8(Tok);
+    iws_http_set_status(response, 200, nil);
+    iws_http_add_header(response, 'Content-Type', 'text/plain; charset=utf-8');
+    iws_http_set_body(response, PAnsiChar(B), Length(B));
+  end
+  else
+  begin
+    iws_http_set_status(response, 401, nil);
+    iws_http_set_body(response, PAnsiChar('Unauthorized'), 12);
+  end;
+end;
+
 procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
   request: piws_request; response: piws_http_response; user: Pointer);
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -1118,6 +1691,9 @@ begin
   Job := nil;
   WasDeferred := False;
   try
+    if S.FAuthentication.Enabled and S.FAuthentication.Session.Enabled and
+      SessionLogin(S, request, response) then
+      Exit;
     M := iws_request_method(request);
     IsGet := (M <> nil) and ((StrComp(M, 'GET') = 0) or
       (StrComp(M, 'HEAD') = 0) or (StrComp(M, 'POST') = 0));
@@ -1233,21 +1809,149 @@ begin
   end;
 end;
 
-function TIocpWSConnection.WriteData(const aText: string): Boolean;
+constructor TIocpWSConnection.Create;
+begin
+  inherited Create;
+  FHeadersRequest := TIocpHTTPHeaderList.Create;
+  FHeadersResponse := TStringList.Create;
+  FSubscriptions := TStringList.Create;
+  FCreatedAt := Now;
+end;
+
+destructor TIocpWSConnection.Destroy;
+begin
+  FHeadersRequest.Free;
+  FHeadersResponse.Free;
+  FSubscriptions.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWSConnection.AddSent(N: Int64);
+begin
+  FServer.Lock;
+  FSendBytes := FSendBytes + N;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetRecBytes: Int64;
+begin
+  FServer.Lock;
+  Result := FRecBytes;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetSendBytes: Int64;
+begin
+  FServer.Lock;
+  Result := FSendBytes;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetLastPing: TDateTime;
+begin
+  FServer.Lock;
+  Result := FLastPing;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetLocalIP: string;
+begin
+  Result := FServer.FBoundIP;
+end;
+
+function TIocpWSConnection.GetLocalPort: Integer;
+begin
+  Result := FServer.ListeningPort;
+end;
+
+function TIocpWSConnection.Transport: TIocpWSTransport;
+begin
+  Result := trpRFC6455;
+end;
+
+function TIocpWSConnection.Specification: TIocpWSSpecification;
+begin
+  Result := spRFC6455;
+end;
+
+function TIocpWSConnection.GetSubscriptions: TStringList;
+var
+  A: TIocpWsStringArray;
+  I: Integer;
+begin
+  A := Channels;
+  FSubscriptions.Clear;
+  for I := 0 to High(A) do
+    FSubscriptions.Add(A[I]);
+  Result := FSubscriptions;
+end;
+
+function TIocpWSConnection.Subscribed(const aChannel: string): Boolean;
+var
+  A: TIocpWsStringArray;
+  I: Integer;
+begin
+  Result := False;
+  A := Channels;
+  for I := 0 to High(A) do
+    if A[I] = aChannel then
+      Exit(True);
+end;
+
+procedure TIocpWSConnection.DisconnectPeer(aCallOnDisconnectIfClosed: Boolean);
+begin
+  if not FDisconnected then
+    DropTCP;
+end;
+
+function TIocpWSConnection.WriteData(const aText: string; const aSize: Integer;
+  const aStreaming: TIocpWSStreaming): Boolean;
 var
   U: RawByteString;
   F: TFpuSave;
   rc: Integer;
+  T: string;
 begin
   FServer.CheckActive('WriteData');
-  U := IocpWsStringToUtf8(aText);
+  case aStreaming of
+    stmFirst, stmContinue:
+      begin
+        { sgc's streaming: collected here, sent whole by stmLast }
+        FServer.Lock;
+        try
+          if aStreaming = stmFirst then
+            FStreamText := aText
+          else
+            FStreamText := FStreamText + aText;
+        finally
+          FServer.Unlock;
+        end;
+        Exit(True);
+      end;
+    stmLast, stmContinueAndLast:
+      begin
+        FServer.Lock;
+        try
+          T := FStreamText + aText;
+          FStreamText := '';
+        finally
+          FServer.Unlock;
+        end;
+      end;
+  else
+    T := aText;
+  end;
+  U := IocpWsStringToUtf8(T);
   F := FpuMask;
   rc := iws_send_text(FServer.FHandle, FId, PAnsiChar(U), System.Length(U));
   FpuRestore(F);
   Result := Check(rc, 'WriteData');
+  if Result then
+    AddSent(System.Length(U));
 end;
 
-function TIocpWSConnection.WriteData(const aStream: TStream): Boolean;
+function TIocpWSConnection.WriteData(const aStream: TStream; const aSize: Integer;
+  const aStreaming: TIocpWSStreaming): Boolean;
 var
   B: TBytes;
 begin
@@ -1269,6 +1973,8 @@ begin
   rc := iws_send_binary(FServer.FHandle, FId, Pointer(aData), System.Length(aData));
   FpuRestore(F);
   Result := Check(rc, 'WriteData');
+  if Result then
+    AddSent(System.Length(aData));
 end;
 
 function TIocpWSConnection.Subscribe(const aChannel: string): Boolean;
@@ -1354,6 +2060,12 @@ begin
   rc := iws_ping(FServer.FHandle, FId, PAnsiChar(U), System.Length(U));
   FpuRestore(F);
   Result := Check(rc, 'Ping');
+  if Result then
+  begin
+    FServer.Lock;
+    FLastPing := Now;
+    FServer.Unlock;
+  end;
 end;
 
 function TIocpWSConnection.Close(aCode: Integer; const aReason: string): Boolean;
@@ -1371,6 +2083,17 @@ begin
 end;
 
 function TIocpWSConnection.Disconnect: Boolean;
+begin
+  if FServer.FOptions.CleanDisconnect then
+  begin
+    FServer.CheckActive('Disconnect');
+    Result := Close(IWS_CLOSE_NORMAL, '');
+  end
+  else
+    Result := DropTCP;
+end;
+
+function TIocpWSConnection.DropTCP: Boolean;
 var
   F: TFpuSave;
   rc: Integer;
@@ -1387,6 +2110,43 @@ begin
   Result := Close(aCloseCode, '');
 end;
 
+{ ---- Bindings ------------------------------------------------------------ }
+
+procedure TIocpWSBinding.Assign(Source: TPersistent);
+begin
+  if Source is TIocpWSBinding then
+  begin
+    FIP := TIocpWSBinding(Source).FIP;
+    FPort := TIocpWSBinding(Source).FPort;
+    FIPVersion := TIocpWSBinding(Source).FIPVersion;
+  end
+  else
+    inherited Assign(Source);
+end;
+
+function TIocpWSBinding.Text: string;
+begin
+  if Pos(':', FIP) > 0 then
+    Result := '[' + FIP + ']:' + IntToStr(FPort)
+  else
+    Result := FIP + ':' + IntToStr(FPort);
+end;
+
+function TIocpWSBindings.GetItem(Index: Integer): TIocpWSBinding;
+begin
+  Result := TIocpWSBinding(inherited GetItem(Index));
+end;
+
+procedure TIocpWSBindings.SetItem(Index: Integer; V: TIocpWSBinding);
+begin
+  inherited SetItem(Index, V);
+end;
+
+function TIocpWSBindings.Add: TIocpWSBinding;
+begin
+  Result := TIocpWSBinding(inherited Add);
+end;
+
 { ---- TIocpWebSocketServer ----------------------------------------------- }
 
 constructor TIocpWebSocketServer.Create(AOwner: TComponent);
@@ -1398,8 +2158,22 @@ begin
   FLockReady := True;
   FPort := 80;
   FHost := '0.0.0.0';
-  FBindings := TStringList.Create;
-  FMaxMessageSize := 16 * 1024 * 1024;
+  FBindings := TIocpWSBindings.Create(Self, TIocpWSBinding);
+  FMaxMessageSize := 64 * 1024 * 1024;
+  FAuthentication := TIocpWSAuthenticationOptions.Create(Self);
+  FSecurityOptions := TIocpWSSecurityOptions.Create(Self);
+  FTCPKeepAlive := TIocpWSTCPKeepAliveOptions.Create(Self);
+  FLoadBalancer := TIocpWSLoadBalancerOptions.Create(Self);
+  FThreadPoolOptions := TIocpWSThreadPoolOptions.Create(Self);
+  FFallBack := TIocpWSFallBackOptions.Create(Self);
+  FQueueOptions := TIocpWSQueueOptions.Create(Self);
+  FSpecifications := TIocpWSSpecifications.Create(Self);
+  FLogFile := TIocpWSLogFile.Create(Self);
+  FThrottle := TIocpWSThrottle.Create(Self);
+  FWatchDog := TIocpWSWatchDogOptions.Create(Self);
+  FHTTP2Options := TIocpWSHTTP2Options.Create(Self);
+  FHTTPUploadFiles := TIocpWSHTTPUploadFiles.Create(Self);
+  FSessions := TStringList.Create;
   FNotifyEvents := neAsynchronous;
   FHeartBeat := TIocpWSHeartBeatOptions.Create(Self);
   FHeartBeat.Interval := 300;
@@ -1453,6 +2227,20 @@ begin
   FIOHandlerOptions.Free;
   FHeartBeat.Free;
   FBindings.Free;
+  FAuthentication.Free;
+  FSecurityOptions.Free;
+  FTCPKeepAlive.Free;
+  FLoadBalancer.Free;
+  FThreadPoolOptions.Free;
+  FFallBack.Free;
+  FQueueOptions.Free;
+  FSpecifications.Free;
+  FLogFile.Free;
+  FThrottle.Free;
+  FWatchDog.Free;
+  FHTTP2Options.Free;
+  FHTTPUploadFiles.Free;
+  FSessions.Free;
   inherited Destroy;
 end;
 
@@ -1545,8 +2333,166 @@ end;
 
 procedure TIocpWebSocketServer.SetHost(const V: string);
 begin CheckInactive('changing an option'); FHost := V; end;
-procedure TIocpWebSocketServer.SetBindings(V: TStrings);
-begin CheckInactive('changing an option'); FBindings.Assign(V); end;
+procedure TIocpWebSocketServer.SetBindings(V: TIocpWSBindings);
+begin
+  FBindings.Assign(V);
+end;
+
+procedure TIocpWebSocketServer.SetOpt(var F; V: TPersistent);
+begin
+  TPersistent(F).Assign(V);
+end;
+
+procedure TIocpWebSocketServer.SetAuthentication(V: TIocpWSAuthenticationOptions);
+begin SetOpt(FAuthentication, V); end;
+procedure TIocpWebSocketServer.SetSecurityOptions(V: TIocpWSSecurityOptions);
+begin SetOpt(FSecurityOptions, V); end;
+procedure TIocpWebSocketServer.SetTCPKeepAlive(V: TIocpWSTCPKeepAliveOptions);
+begin SetOpt(FTCPKeepAlive, V); end;
+procedure TIocpWebSocketServer.SetLoadBalancer(V: TIocpWSLoadBalancerOptions);
+begin SetOpt(FLoadBalancer, V); end;
+procedure TIocpWebSocketServer.SetThreadPoolOptions(V: TIocpWSThreadPoolOptions);
+begin SetOpt(FThreadPoolOptions, V); end;
+procedure TIocpWebSocketServer.SetFallBack(V: TIocpWSFallBackOptions);
+begin SetOpt(FFallBack, V); end;
+procedure TIocpWebSocketServer.SetQueueOptions(V: TIocpWSQueueOptions);
+begin SetOpt(FQueueOptions, V); end;
+procedure TIocpWebSocketServer.SetSpecifications(V: TIocpWSSpecifications);
+begin SetOpt(FSpecifications, V); end;
+procedure TIocpWebSocketServer.SetLogFile(V: TIocpWSLogFile);
+begin SetOpt(FLogFile, V); end;
+procedure TIocpWebSocketServer.SetThrottle(V: TIocpWSThrottle);
+begin SetOpt(FThrottle, V); end;
+procedure TIocpWebSocketServer.SetWatchDog(V: TIocpWSWatchDogOptions);
+begin SetOpt(FWatchDog, V); end;
+procedure TIocpWebSocketServer.SetHTTP2Options(V: TIocpWSHTTP2Options);
+begin SetOpt(FHTTP2Options, V); end;
+procedure TIocpWebSocketServer.SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
+begin SetOpt(FHTTPUploadFiles, V); end;
+
+function TIocpWebSocketServer.GetVersion: string;
+begin
+  Result := 'iocpws ' + IocpWsUtf8Z(iws_version_string);
+end;
+
+function TIocpWebSocketServer.LockList: TList;
+begin
+  Lock;
+  Result := FList;
+end;
+
+procedure TIocpWebSocketServer.UnLockList;
+begin
+  Unlock;
+end;
+
+procedure TIocpWebSocketServer.ReportError(Conn: TIocpWSConnection; const Text: string);
+begin
+  if Assigned(FOnError) then
+    Deliver(Self, EV_ERROR, Conn, Text, nil, 0);
+end;
+
+procedure TIocpWebSocketServer.ListNoEquivalent(L: TStrings);
+
+  procedure Opt(O: TIocpWSOptionsBase; const Path, Advice: string);
+  var
+    T: TStringList;
+    I: Integer;
+  begin
+    T := TStringList.Create;
+    try
+      IocpWsNonDefaults(O, Path, T);
+      for I := 0 to T.Count - 1 do
+        L.Add(T[I] + ': ' + Advice);
+    finally
+      T.Free;
+    end;
+  end;
+
+  procedure Flag(Cond: Boolean; const What, Advice: string);
+  begin
+    if Cond then
+      L.Add(What + ': ' + Advice);
+  end;
+
+begin
+  Opt(FLoadBalancer, 'LoadBalancer', 'iocpws has no sgc load balancer; run ' +
+    'several servers behind any TCP load balancer and share channels with RedisURL');
+  Flag(Assigned(FOnLoadBalancerConnect) or Assigned(FOnLoadBalancerDisconnect),
+    'OnLoadBalancerConnect/OnLoadBalancerDisconnect', 'never fired (no load balancer)');
+  Flag(FThreadPool, 'ThreadPool = True', 'the engine has its own threads: ' +
+    'IOHandlerOptions.IOCP.IOCPThreads and WorkOpThreads');
+  Opt(FThreadPoolOptions, 'ThreadPoolOptions', 'the engine has its own threads: ' +
+    'IOHandlerOptions.IOCP.IOCPThreads and WorkOpThreads');
+  Opt(FFallBack, 'FallBack', 'no Flash or Server-Sent Events fallback: ' +
+    'clients must speak WebSocket (every browser does)');
+  Opt(FQueueOptions, 'QueueOptions', 'no message queues by level: the engine ' +
+    'sends in order and bounds each connection with Options.SendQueueLimit');
+  Flag(FQueueMessages, 'QueueMessages = True', 'no message queue: messages ' +
+    'are sent in order as WriteData is called');
+  Opt(FSpecifications, 'Specifications', 'only RFC 6455 is spoken (no ' +
+    'Hixie-76 drafts, no RFC 8441 over HTTP/2)');
+  Opt(FLogFile, 'LogFile', 'no frame log file: use OnError and the engine''s ' +
+    'log (IWS_OPT_LOG_LEVEL)');
+  Opt(FThrottle, 'Throttle', 'no bandwidth throttle');
+  Opt(FWatchDog, 'WatchDog', 'no automatic restart: restart from OnShutdown ' +
+    'or from the service manager');
+  Opt(FHTTP2Options, 'HTTP2Options', 'HTTP/1.1 only (no HTTP/2)');
+  Opt(FHTTPUploadFiles, 'HTTPUploadFiles', 'uploads are not saved to files: ' +
+    'read ARequestInfo.PostStream in OnCommandGet');
+  Flag(FMaxReadBufferSize <> 0, 'MaxReadBufferSize = ' + IntToStr(FMaxReadBufferSize),
+    'the engine sizes its buffers; MaxMessageSize limits messages');
+  Opt(FTCPKeepAlive, 'TCPKeepAlive', 'the engine sets no TCP keep-alive ' +
+    'option yet: use HeartBeat (Interval, Timeout) to find dead peers');
+  Flag(FHeartBeat.HeartBeatType <> hbtAlways, 'HeartBeat.HeartBeatType = ' +
+    'hbtOnlyIfNoMsgRcvInterval', 'the engine pings every Interval (hbtAlways)');
+  Flag(Assigned(FOnBeforeHeartBeat), 'OnBeforeHeartBeat', 'never called: the ' +
+    'engine sends heartbeat pings itself');
+  Flag(FIOHandlerOptions.IOCP.TimeOut <> 10000, 'IOHandlerOptions.IOCP.TimeOut = ' +
+    IntToStr(FIOHandlerOptions.IOCP.TimeOut), 'no equivalent (the engine ' +
+    'waits for completions without a timeout)');
+  Flag(FIOHandlerOptions.EPOLL.AcceptBatchSize <> 0,
+    'IOHandlerOptions.EPOLL.AcceptBatchSize = ' +
+    IntToStr(FIOHandlerOptions.EPOLL.AcceptBatchSize), 'no equivalent (the ' +
+    'engine accepts until the queue is empty)');
+  Flag(FIOHandlerOptions.EPOLL.WaitTimeoutMS <> 0,
+    'IOHandlerOptions.EPOLL.WaitTimeoutMS = ' +
+    IntToStr(FIOHandlerOptions.EPOLL.WaitTimeoutMS), 'no equivalent');
+  Flag(FOptions.ReadTimeOut <> 10, 'Options.ReadTimeOut = ' +
+    IntToStr(FOptions.ReadTimeOut), 'no socket read timeout: use ' +
+    'HeartBeat.Timeout and HTTPOptions.RequestTimeout');
+  Flag(FOptions.WriteTimeOut <> 0, 'Options.WriteTimeOut = ' +
+    IntToStr(FOptions.WriteTimeOut), 'no socket write timeout: ' +
+    'Options.SendQueueLimit closes peers that do not read');
+  Flag(not FOptions.HTMLFiles or not FOptions.JavascriptFiles,
+    'Options.HTMLFiles / JavascriptFiles = False', 'sgc''s own HTML and ' +
+    'JavaScript files are never served here (serve yours from DocumentRoot)');
+  Flag(FOptions.Software <> '', 'Options.Software', 'the engine sends no ' +
+    'Server header');
+  Opt(FExtensions.DeflateFrame, 'Extensions.DeflateFrame', 'deflate-frame is ' +
+    'not offered: use Extensions.PerMessage_Deflate');
+  Opt(FSSLOptions.OpenSSL_Options, 'SSLOptions.OpenSSL_Options', 'the engine ' +
+    'uses the OpenSSL it was built with (SSLOptions.Version sets the oldest ' +
+    'TLS version)');
+  Flag(not FSecurityOptions.EnforceWebSocketVersion or not FSecurityOptions.ValidateWebSocketKey,
+    'SecurityOptions.EnforceWebSocketVersion / ValidateWebSocketKey = False',
+    'the engine always checks the version (13) and the key');
+  Flag(FAuthentication.Basic.CustomHeaders.Count > 0,
+    'Authentication.Basic.CustomHeaders', 'not sent: the engine cannot add ' +
+    'headers to its 401 answer yet');
+end;
+
+{ Settings the engine cannot honour and that must not be ignored. }
+procedure TIocpWebSocketServer.CheckSettings;
+begin
+  if FSSLOptions.VerifyCertificate or FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate then
+    raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: ' +
+      'SSLOptions.VerifyCertificate: client certificates cannot be verified ' +
+      'by this engine yet; refusing to start rather than accept clients ' +
+      'without checking them (set VerifyCertificate to False and ' +
+      'authenticate clients with Authentication)');
+end;
+
 procedure TIocpWebSocketServer.SetRedisURL(const V: string);
 begin CheckInactive('changing an option'); FRedisURL := V; end;
 
@@ -1706,8 +2652,8 @@ end;
 
 procedure TIocpWebSocketServer.ApplyOptions;
 var
-  Addr, B: string;
-  P, I: Integer;
+  Addr: string;
+  P, I, TLSPort: Integer;
 
   procedure SetI(Opt: Integer; V: Int64; const Name: string);
   var
@@ -1730,6 +2676,51 @@ var
       rc := iws_set_str(FHandle, Opt, PAnsiChar(U));
     if rc <> IWS_OK then
       RaiseCode(rc, 'setting ' + Name);
+  end;
+
+  { Bindings -> the engine's one address, plain port and TLS port; a set
+    it cannot listen on raises, naming the entry. }
+  procedure MapBindings(out Addr: string; out P, TLSPort: Integer);
+  var
+    I: Integer;
+    B: TIocpWSBinding;
+    Why: string;
+
+    procedure Refuse(Item: TIocpWSBinding; const Reason: string);
+    begin
+      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format('iocpws: Bindings[%d] ' +
+        '%s cannot be listened on: %s (the engine listens on one address ' +
+        'with one plain port and, with SSL, one TLS port; several ' +
+        'listeners are not available yet)', [Item.Index, Item.Text, Reason]));
+    end;
+
+  begin
+    Addr := '';
+    P := -1;
+    TLSPort := -1;
+    for I := 0 to FBindings.Count - 1 do
+    begin
+      B := FBindings[I];
+      if (B.Port < 0) or (B.Port > 65535) then
+        Refuse(B, 'the port is not in 0..65535');
+      if I = 0 then
+        Addr := B.IP
+      else if B.IP <> Addr then
+        Refuse(B, 'its address differs from Bindings[0]''s ' + Addr);
+      if FSSL and ((FSSLOptions.Port = 0) or (B.Port = FSSLOptions.Port)) then
+      begin
+        Why := 'a second TLS binding';
+        if TLSPort <> -1 then
+          Refuse(B, Why);
+        TLSPort := B.Port;
+      end
+      else
+      begin
+        if P <> -1 then
+          Refuse(B, 'a second plain binding');
+        P := B.Port;
+      end;
+    end;
   end;
 
   procedure AddHosts;
@@ -1759,28 +2750,19 @@ var
 begin
   Addr := FHost;
   P := FPort;
-  if FBindings.Count > 1 then
-    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format('iocpws: Bindings ' +
-      'has %d entries; the server listens on one address (use Host and Port)',
-      [FBindings.Count]));
-  if FBindings.Count = 1 then
-  begin
-    B := Trim(FBindings[0]);
-    I := LastDelimiter(':', B);
-    if (I = 0) or not TryStrToInt(Copy(B, I + 1, MaxInt), P) then
-      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Bindings entry ''' +
-        B + ''' is not IP:Port');
-    Addr := Copy(B, 1, I - 1);
-    if (Length(Addr) > 1) and (Addr[1] = '[') and (Addr[Length(Addr)] = ']') then
-      Addr := Copy(Addr, 2, Length(Addr) - 2);
-  end;
+  TLSPort := -2; { not chosen by Bindings }
+  if FBindings.Count > 0 then
+    MapBindings(Addr, P, TLSPort);
   if Addr = '' then
     Addr := '0.0.0.0';
+  FBoundIP := Addr;
   SetS(IWS_OPT_BIND_ADDRESS, Addr, 'Host');
   if FSSL then
   begin
     { sgc's mapping (see iocpws.h): SSLOptions.Port 0 = TLS on Port only }
-    if FSSLOptions.Port = 0 then
+    if TLSPort <> -2 then
+      SetI(IWS_OPT_TLS_PORT, TLSPort, 'Bindings')
+    else if FSSLOptions.Port = 0 then
     begin
       SetI(IWS_OPT_TLS_PORT, P, 'Port');
       P := -1;
@@ -1805,10 +2787,30 @@ begin
   else
     SetI(IWS_OPT_TLS_PORT, -1, 'SSL');
   SetI(IWS_OPT_PORT, P, 'Port');
-  SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.IOCP.IOCPThreads, 'IOCPThreads');
-  SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads, 'WorkOpThreads');
+  if FIOHandlerOptions.IOHandlerType = iohEPOLL then
+  begin
+    SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.EPOLL.EPOLLThreads, 'EPOLL.EPOLLThreads');
+    SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.EPOLL.WorkOpThreads, 'EPOLL.WorkOpThreads');
+    SetI(IWS_OPT_ACCEPTS_POSTED, 0, 'IOCP.AcceptExMultiplier');
+  end
+  else
+  begin
+    SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.IOCP.IOCPThreads, 'IOCPThreads');
+    SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads, 'WorkOpThreads');
+    I := FIOHandlerOptions.IOCP.IOCPThreads;
+    if I = 0 then
+      I := TThread.ProcessorCount;
+    if FIOHandlerOptions.IOCP.AcceptExMultiplier < 0 then
+      raise EIocpWs.CreateCode(IWS_E_OPTION_RANGE,
+        'iocpws: IOHandlerOptions.IOCP.AcceptExMultiplier is negative');
+    SetI(IWS_OPT_ACCEPTS_POSTED, Int64(FIOHandlerOptions.IOCP.AcceptExMultiplier) * I,
+      'IOHandlerOptions.IOCP.AcceptExMultiplier');
+  end;
   SetI(IWS_OPT_MAX_CONNECTIONS, FMaxConnections, 'MaxConnections');
-  SetI(IWS_OPT_MAX_MESSAGE_SIZE, FMaxMessageSize, 'MaxMessageSize');
+  if FMaxMessageSize = 0 then
+    SetI(IWS_OPT_MAX_MESSAGE_SIZE, IOCPWS_MAX_MESSAGE, 'MaxMessageSize')
+  else
+    SetI(IWS_OPT_MAX_MESSAGE_SIZE, FMaxMessageSize, 'MaxMessageSize');
   with FExtensions.PerMessage_Deflate do
   begin
     SetI(IWS_OPT_DEFLATE, Ord(Enabled), 'Extensions.PerMessage_Deflate.Enabled');
@@ -1838,7 +2840,12 @@ begin
     SetI(IWS_OPT_HEARTBEAT_INTERVAL_MS, 0, 'HeartBeat.Interval');
     SetI(IWS_OPT_HEARTBEAT_TIMEOUT_MS, 0, 'HeartBeat.Timeout');
   end;
-  SetI(IWS_OPT_HANDSHAKE_TIMEOUT_MS, FOptions.HandshakeTimeout, 'Options.HandshakeTimeout');
+  if (FIOHandlerOptions.IOHandlerType = iohEPOLL) and
+    (FIOHandlerOptions.EPOLL.HandshakeTimeoutMS <> 0) then
+    SetI(IWS_OPT_HANDSHAKE_TIMEOUT_MS, FIOHandlerOptions.EPOLL.HandshakeTimeoutMS,
+      'IOHandlerOptions.EPOLL.HandshakeTimeoutMS')
+  else
+    SetI(IWS_OPT_HANDSHAKE_TIMEOUT_MS, FOptions.HandshakeTimeout, 'Options.HandshakeTimeout');
   SetI(IWS_OPT_CLOSE_TIMEOUT_MS, FOptions.CloseTimeout, 'Options.CloseTimeout');
   SetI(IWS_OPT_STOP_TIMEOUT_MS, FOptions.StopTimeout, 'Options.StopTimeout');
   SetI(IWS_OPT_SEND_QUEUE_LIMIT, FOptions.SendQueueLimit, 'Options.SendQueueLimit');
@@ -1868,8 +2875,9 @@ end;
 
 procedure TIocpWebSocketServer.Start;
 var
-  rc: Integer;
+  rc, I: Integer;
   F: TFpuSave;
+  L: TStringList;
 begin
   if FActive then
     Exit;
@@ -1880,6 +2888,7 @@ begin
       'is still stopping (Stop was called inside an event handler); start ' +
       'it again from OnShutdown or after the handler has returned');
   WaitStopThread;
+  CheckSettings;
   EnsureHandle;
   F := FpuMask;
   try
@@ -1895,6 +2904,15 @@ begin
   if rc <> IWS_OK then
     RaiseCode(rc, 'Start');
   FActive := True;
+  { what the engine has no equivalent for: each setting through OnError }
+  L := TStringList.Create;
+  try
+    ListNoEquivalent(L);
+    for I := 0 to L.Count - 1 do
+      ReportError(nil, 'iocpws: not supported, ignored: ' + L[I]);
+  finally
+    L.Free;
+  end;
   if Assigned(FOnStartup) then
     try
       FOnStartup(Self);
@@ -2267,6 +3285,9 @@ begin
         if Assigned(FOnDisconnect) then FOnDisconnect(Conn, Code);
       EV_ERROR:
         if Assigned(FOnError) then FOnError(Conn, Text);
+      EV_FRAGMENT:
+        if Assigned(FOnFragmented) then
+          FOnFragmented(Conn, Data, TIocpWSOpCode(Code), False);
     end;
   except
     on E: Exception do

@@ -29,6 +29,46 @@ type
     only frgOnlyBuffer (whole messages) is supported. }
   TIocpWSFragmentedMessages = (frgOnlyBuffer, frgOnlyFragmented, frgAll);
 
+  { sgc's IOHandlerOptions.IOHandlerType (TwsIOHandler): all three run this
+    engine (IOCP on Windows, epoll on Linux); they choose which of
+    IOHandlerOptions.IOCP / .EPOLL supplies the thread counts. }
+  TIocpWSIOHandlerType = (iohDefault, iohIOCP, iohEPOLL);
+
+  { sgc's HeartBeat.HeartBeatType (TsgcHeartBeatType). }
+  TIocpWSHeartBeatType = (hbtAlways, hbtOnlyIfNoMsgRcvInterval);
+
+  { sgc's TwsTransport: a connection's transport (always trpRFC6455 here). }
+  TIocpWSTransport = (trpUndefined, trpRFC6455, trpHixie76, trpFlash, trpSSE,
+    trpTCP, trpHTTP, trpRFC8441, trpHTTP2, trpUDP, trpQUIC, trpHTTP3);
+
+  { sgc's TwsStreaming (WriteData's aStreaming). }
+  TIocpWSStreaming = (stmNone, stmFirst, stmContinue, stmLast, stmContinueAndLast);
+
+  { sgc's TOpCode (OnFragmented's OpCode). }
+  TIocpWSOpCode = (opContinuation, opText, opBinary, opClose, opPing, opPong);
+
+  { sgc's TwsSpecification and TwsIPVersion. }
+  TIocpWSSpecification = (spRFC6455, spHixie76, spRFC8441);
+  TIocpWSIPVersion = (ipV4, ipV6);
+
+  { sgc's SSLOptions.OpenSSL_Options enumerations (TwsOpenSSLAPI,
+    TwsOpenSSLLibPath, TwsOpenSSLSymLinks). The engine links its own
+    OpenSSL: values other than the defaults are reported at Start. }
+  TIocpWSOpenSSLAPI = (oslAPI_1_0, oslAPI_1_1, oslAPI_3_0);
+  TIocpWSOpenSSLLibPath = (oslpNone, oslpDefaultFolder, oslpCustomPath);
+  TIocpWSOpenSSLSymLinks = (oslsSymLinksDefault, oslsSymLinksLoadFirst,
+    oslsSymLinksLoad, oslsSymLinksDontLoad);
+
+  { Indy's TIdIPVersion (Bindings[i].IPVersion). }
+  TIocpIPVersion = (Id_IPv4, Id_IPv6);
+
+  { Enumerations of sgc option objects the engine has no equivalent for
+    (iocpws.sgcoptions): sgc's TwsQueueMsgLevels, Th2FragmentedData,
+    TwsPostStreamType. }
+  TIocpWSQueueMsgLevels = (qmNone, qmLevel1, qmLevel2, qmLevel3);
+  TIocpWSH2FragmentedData = (h2fdOnlyBuffer, h2fdOnlyFragmented, h2fdAll);
+  TIocpWSPostStreamType = (pstMemoryStream, pstFileStream);
+
 { UTF-8 <-> string, as the component converts (exposed for tests and for
   programs that talk to iocpws.lib directly). }
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;

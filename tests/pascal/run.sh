@@ -16,6 +16,8 @@
 #   P-integration        tests/pascal/test_pascal.py (Python websockets client)
 #   P-selftest-unicode,  the self test and the WebSocket tests again with the
 #   P-integration-unicode  program and units built in mode delphiunicode
+#   P-forms, P-forms-unicode  sgc forms (tests/pascal/forms/*.dfm) stream
+#                        into the compat classes and back (sgc_forms.dpr)
 # win32 without a working 32-bit Wine: the build still runs; the runtime
 # reports become RESULTS/<name>.skipped with the reason (never "passed").
 # Programs go to build-pascal[-win64|-win32]/ in the repository.
@@ -80,6 +82,10 @@ compile echo_server samples/delphi/echo_server.dpr
 compile chat_server samples/delphi/chat_server.dpr
 compile http_server samples/delphi/http_server.dpr
 compile sgc_compat tests/pascal/sgc_compat.dpr
+compile sgc_server tests/pascal/sgc_server.dpr
+compile sgc_server_unicode tests/pascal/sgc_server.dpr -Mdelphiunicode
+compile sgc_forms tests/pascal/sgc_forms.dpr
+compile sgc_forms_unicode tests/pascal/sgc_forms.dpr -Mdelphiunicode
 [ "$target" = native ] && compile no_cthreads tests/pascal/no_cthreads.dpr
 
 # A stand-in library that exports every iws_ function of the header but
@@ -144,7 +150,7 @@ fi
 
 # ---- runtime ---------------------------------------------------------------
 runtime_reports=("$prefix-selftest" "$prefix-selftest-dynamic" "$prefix-integration"
-  "$prefix-selftest-unicode" "$prefix-integration-unicode")
+  "$prefix-selftest-unicode" "$prefix-integration-unicode" "$prefix-forms" "$prefix-forms-unicode")
 if [ "$target" = win32 ]; then
   wine32=$(bash scripts/install-windows-deps.sh --wine32-status 2>/dev/null)
   if [ "$wine32" != ok ]; then
@@ -187,6 +193,7 @@ PYEOF
 
 run_pytest() {
   IWS_PASCAL_SERVER=$1 IWS_PASCAL_ECHO=$2 IWS_PASCAL_CHAT=$3 IWS_PASCAL_HTTP=$4 \
+    IWS_PASCAL_SGC=$5 IWS_PASCAL_SGC_UNICODE=$6 \
     "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/pascal" \
     --junitxml="$results/$prefix-integration.xml"
 }
@@ -205,8 +212,11 @@ if [ "$target" = native ]; then
   selftest pascal-selftest-dynamic "$bin/iocpws_test_dynamic" selftest \
     --lib "$libdir/libiocpws.so" --fake-abi "$bin/libiocpws_fake_abi.so" || status=1
   selftest pascal-no-cthreads "$bin/no_cthreads" || status=1
-  run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" "$bin/http_server" || status=1
+  run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" "$bin/http_server" \
+    "$bin/sgc_server" "$bin/sgc_server_unicode" || status=1
   selftest pascal-selftest-unicode "$bin/iocpws_test_unicode" selftest || status=1
+  selftest pascal-forms "$bin/sgc_forms" "$ROOT/tests/pascal/forms" || status=1
+  selftest pascal-forms-unicode "$bin/sgc_forms_unicode" "$ROOT/tests/pascal/forms" || status=1
   run_pytest_unicode "$bin/iocpws_test_unicode" || status=1
   exit $status
 fi
@@ -222,8 +232,14 @@ bash "$wine/make-server-wrapper.sh" "$bin/iocpws_test.exe" "$bin/iocpws_test-win
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/echo_server.exe" "$bin/echo_server-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/chat_server.exe" "$bin/chat_server-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/http_server.exe" "$bin/http_server-wine" || status=1
-run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" "$bin/http_server-wine" || status=1
+bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/sgc_server.exe" "$bin/sgc_server-wine" || status=1
+bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/sgc_server_unicode.exe" "$bin/sgc_server_unicode-wine" || status=1
+run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" "$bin/http_server-wine" \
+  "$bin/sgc_server-wine" "$bin/sgc_server_unicode-wine" || status=1
 selftest "$prefix-selftest-unicode" "$wine/run-exe.sh" "$bin/iocpws_test_unicode.exe" selftest || status=1
+forms_dir="Z:$(echo "$ROOT/tests/pascal/forms" | tr / '\\')"
+selftest "$prefix-forms" "$wine/run-exe.sh" "$bin/sgc_forms.exe" "$forms_dir" || status=1
+selftest "$prefix-forms-unicode" "$wine/run-exe.sh" "$bin/sgc_forms_unicode.exe" "$forms_dir" || status=1
 bash "$wine/make-server-wrapper.sh" "$bin/iocpws_test_unicode.exe" "$bin/iocpws_test_unicode-wine" || status=1
 run_pytest_unicode "$bin/iocpws_test_unicode-wine" || status=1
 if [ -z "${IWS_PASCAL_WINEPREFIX:-}" ]; then
