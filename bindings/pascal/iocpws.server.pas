@@ -1375,10 +1375,13 @@ begin
     C := ConnOf(server, id);
     if C = nil then
       Exit;
-    S.Lock;
+    { written by this connection's callback thread only; read anywhere
+      (64-bit CPUs: aligned 8-byte stores are atomic, no lock on the
+      message path) }
+    {$ifndef CPU64} S.Lock; {$endif}
     C.FRecBytes := C.FRecBytes + Int64(length);
     C.FLastMsgRcv := Now;
-    S.Unlock;
+    {$ifndef CPU64} S.Unlock; {$endif}
     if (S.FOptions.FragmentedMessages <> frgOnlyBuffer) and Assigned(S.FOnFragmented) then
     begin
       M := TMemoryStream.Create;
@@ -1828,23 +1831,35 @@ end;
 
 procedure TIocpWSConnection.AddSent(N: Int64);
 begin
+  {$ifdef CPU64}
+  {$ifdef FPC} InterlockedExchangeAdd64(FSendBytes, N); {$else} AtomicIncrement(FSendBytes, N); {$endif}
+  {$else}
   FServer.Lock;
   FSendBytes := FSendBytes + N;
   FServer.Unlock;
+  {$endif}
 end;
 
 function TIocpWSConnection.GetRecBytes: Int64;
 begin
+  {$ifdef CPU64}
+  Result := FRecBytes;
+  {$else}
   FServer.Lock;
   Result := FRecBytes;
   FServer.Unlock;
+  {$endif}
 end;
 
 function TIocpWSConnection.GetSendBytes: Int64;
 begin
+  {$ifdef CPU64}
+  Result := FSendBytes;
+  {$else}
   FServer.Lock;
   Result := FSendBytes;
   FServer.Unlock;
+  {$endif}
 end;
 
 function TIocpWSConnection.GetLastPing: TDateTime;
