@@ -8,7 +8,8 @@
 #   tests/pascal/run.sh win32  DLLDIR RESULTS   DLLDIR holds iocpws.dll (i686)
 #
 # Reports (P = pascal, pascal-win64, pascal-win32), in RESULTS/<name>.xml:
-#   P-build              one case per program compiled (units, tests, samples)
+#   P-build              one case per program compiled (units, tests, samples;
+#                        natively also the Lazarus package, with lazbuild)
 #   pascal-names         native only: iocpws.lib.pas against include/iocpws.h
 #   P-selftest           iocpws_test selftest (layout, versions, bad input...)
 #   P-selftest-dynamic   the same built with -dIOCPWS_DYNAMIC (+ loader errors)
@@ -87,6 +88,28 @@ compile sgc_server_unicode tests/pascal/sgc_server.dpr -Mdelphiunicode
 compile sgc_forms tests/pascal/sgc_forms.dpr
 compile sgc_forms_unicode tests/pascal/sgc_forms.dpr -Mdelphiunicode
 [ "$target" = native ] && compile no_cthreads tests/pascal/no_cthreads.dpr
+
+# The Lazarus package (bindings/pascal/packages/lazarus/iocpws.lpk) built
+# with lazbuild, from a copy (lazbuild writes its unit output next to it).
+lazarus_package() {
+  local log=$out/lazarus-package.log
+  rm -rf "$out/lazarus"
+  mkdir -p "$out/lazarus"
+  cp -r "$B" "$out/lazarus/pascal"
+  if ! command -v lazbuild >/dev/null; then
+    cases+=("lazarus package|1|lazbuild is not installed (Debian package lazarus; scripts/install-deps.sh)")
+    status=1
+  elif (cd "$out/lazarus/pascal/packages/lazarus" &&
+    lazbuild --primary-config-path="$out/lazarus/config" iocpws.lpk) >"$log" 2>&1; then
+    cases+=("lazarus package|0|")
+  else
+    echo "run.sh: the Lazarus package did not build:"
+    grep -E "Error|Fatal" "$log" | head -20
+    cases+=("lazarus package|1|$(tail -30 "$log")")
+    status=1
+  fi
+}
+[ "$target" = native ] && lazarus_package
 
 # A stand-in library that exports every iws_ function of the header but
 # implements ABI 99: the IOCPWS_DYNAMIC loader must refuse it by name.
