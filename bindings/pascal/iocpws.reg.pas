@@ -1,6 +1,6 @@
 { iocpws.reg - design time: puts the servers on the component palette,
-  page 'iocpws', under their iocpws name (TIocpWebSocketServer) and sgc's
-  names (TsgcWebSocketServer, TsgcWebSocketHTTPServer), so that a form
+  page 'iocpws', under their iocpws names (TIocpWebSocketServer,
+  TIocpWebSocketHTTPServer) and sgc's names (TsgcWebSocketServer, TsgcWebSocketHTTPServer), so that a form
   written for sgcWebSockets opens in the IDE after its uses clause changed.
   Used by packages/delphi/iocpws_dt.dpk and packages/lazarus/iocpws.lpk;
   programs never use it. }
@@ -24,7 +24,7 @@ implementation
 procedure Register;
 begin
   RegisterComponents(IOCPWS_PALETTE_PAGE, [TIocpWebSocketServer,
-    TsgcWebSocketServer, TsgcWebSocketHTTPServer]);
+    TIocpWebSocketHTTPServer, TsgcWebSocketServer, TsgcWebSocketHTTPServer]);
 end;
 
 end.

@@ -686,6 +686,11 @@ const
   frgOnlyFragmented = iocpws.types.frgOnlyFragmented;
   frgAll = iocpws.types.frgAll;
 
+type
+  { The same component under an HTTP name (the palette's HTTP + WebSocket
+    server; sgc's TsgcWebSocketHTTPServer derives from it). }
+  TIocpWebSocketHTTPServer = class(TIocpWebSocketServer);
+
 { UTF-8 <-> string (iocpws.types). }
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
 function IocpWsStringToUtf8(const S: string): RawByteString;
@@ -3318,4 +3323,5 @@ initialization
   if HaveThreads then
     IsMultiThread := True;
   RegisterClass(TIocpWebSocketServer);
+  RegisterClass(TIocpWebSocketHTTPServer);
 end.

@@ -48,7 +48,7 @@ type
   { The HTTP + WebSocket server (unit sgcWebSocket in sgc): the same
     component; OnCommandGet, OnCommandOther, DocumentRoot and KeepAlive
     are TIocpWebSocketServer's. }
-  TsgcWebSocketHTTPServer = class(TIocpWebSocketServer)
+  TsgcWebSocketHTTPServer = class(TIocpWebSocketHTTPServer)
   private
     FAutoStartSession: Boolean;
     FSessionState: Boolean;
