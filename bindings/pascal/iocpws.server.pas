@@ -166,6 +166,8 @@ type
     FCreatedAt: TDateTime;
     FStreamText: string;
     FAuthUser: string;
+    FLastSubscription: string;
+    FLastUnSubscription: string;
     procedure AddRef;
     procedure Release;
     function GetProtocol: string;
@@ -178,6 +180,8 @@ type
     function GetLastPing: TDateTime;
     procedure AddSent(N: Int64);
     function DropTCP: Boolean;
+    function GetLastSubscription: string;
+    function GetLastUnSubscription: string;
   public
     constructor Create;
     destructor Destroy; override;
@@ -224,6 +228,9 @@ type
     function Channels: TIocpWsStringArray;
     { sgc: True when the connection has joined aChannel. }
     function Subscribed(const aChannel: string): Boolean;
+    { sgc's DoSubscribe / DoUnSubscribe: a comma list of channels. }
+    procedure DoSubscribe(const aChannels: string);
+    procedure DoUnSubscribe(const aChannels: string);
     { sgc's DisconnectPeer: drops the TCP connection (as Disconnect;
       OnDisconnect always follows once, so the argument changes nothing). }
     procedure DisconnectPeer(aCallOnDisconnectIfClosed: Boolean = False);
@@ -274,6 +281,14 @@ type
     { The channels joined (a copy refreshed at each read; sgc's
       Subscriptions). }
     property Subscriptions: TStringList read GetSubscriptions;
+    { sgc: the last channel DoSubscribe / DoUnSubscribe (or Subscribe /
+      Unsubscribe) named. }
+    property LastSubscription: string read GetLastSubscription;
+    property LastUnSubscription: string read GetLastUnSubscription;
+    { sgc: not Disconnected. }
+    function Active: Boolean;
+    { sgc: ipV6 when the peer's address is IPv6. }
+    function IPVersion: TIocpWSIPVersion;
   end;
 
   TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
@@ -528,6 +543,12 @@ type
       (TIocpWSConnection items), held still until UnLockList. }
     function LockList: TList;
     procedure UnLockList;
+    { sgc's EnterCS / LeaveCS: the same lock as LockList; AssignedCS is
+      always True. QueueClear: there is no message queue (does nothing). }
+    procedure EnterCS;
+    procedure LeaveCS;
+    function AssignedCS: Boolean;
+    procedure QueueClear;
 
     property Count: Integer read GetCount;
     { The Index-th open connection (0..Count-1), nil out of range. }
@@ -1900,9 +1921,14 @@ var
   I: Integer;
 begin
   A := Channels;
-  FSubscriptions.Clear;
-  for I := 0 to High(A) do
-    FSubscriptions.Add(A[I]);
+  FServer.Lock; { the list is shared by every caller }
+  try
+    FSubscriptions.Clear;
+    for I := 0 to High(A) do
+      FSubscriptions.Add(A[I]);
+  finally
+    FServer.Unlock;
+  end;
   Result := FSubscriptions;
 end;
 
@@ -1916,6 +1942,69 @@ begin
   for I := 0 to High(A) do
     if A[I] = aChannel then
       Exit(True);
+end;
+
+procedure TIocpWSConnection.DoSubscribe(const aChannels: string);
+var
+  L: TStringList;
+  I: Integer;
+begin
+  L := TStringList.Create;
+  try
+    L.StrictDelimiter := True;
+    L.Delimiter := ',';
+    L.DelimitedText := aChannels;
+    for I := 0 to L.Count - 1 do
+      if Trim(L[I]) <> '' then
+        Subscribe(Trim(L[I]));
+  finally
+    L.Free;
+  end;
+end;
+
+procedure TIocpWSConnection.DoUnSubscribe(const aChannels: string);
+var
+  L: TStringList;
+  I: Integer;
+begin
+  L := TStringList.Create;
+  try
+    L.StrictDelimiter := True;
+    L.Delimiter := ',';
+    L.DelimitedText := aChannels;
+    for I := 0 to L.Count - 1 do
+      if Trim(L[I]) <> '' then
+        Unsubscribe(Trim(L[I]));
+  finally
+    L.Free;
+  end;
+end;
+
+function TIocpWSConnection.GetLastSubscription: string;
+begin
+  FServer.Lock;
+  Result := FLastSubscription;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetLastUnSubscription: string;
+begin
+  FServer.Lock;
+  Result := FLastUnSubscription;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.Active: Boolean;
+begin
+  Result := not FDisconnected;
+end;
+
+function TIocpWSConnection.IPVersion: TIocpWSIPVersion;
+begin
+  if Pos(':', FIP) > 0 then
+    Result := ipV6
+  else
+    Result := ipV4;
 end;
 
 procedure TIocpWSConnection.DisconnectPeer(aCallOnDisconnectIfClosed: Boolean);
@@ -2008,6 +2097,12 @@ begin
   rc := iws_subscribe(FServer.FHandle, FId, PAnsiChar(U));
   FpuRestore(F);
   Result := Check(rc, 'Subscribe');
+  if Result then
+  begin
+    FServer.Lock; { any thread may subscribe: strings need the lock }
+    FLastSubscription := aChannel;
+    FServer.Unlock;
+  end;
 end;
 
 function TIocpWSConnection.Unsubscribe(const aChannel: string): Boolean;
@@ -2021,6 +2116,12 @@ begin
   rc := iws_unsubscribe(FServer.FHandle, FId, PAnsiChar(U));
   FpuRestore(F);
   Result := Check(rc, 'Unsubscribe');
+  if Result then
+  begin
+    FServer.Lock;
+    FLastUnSubscription := aChannel;
+    FServer.Unlock;
+  end;
 end;
 
 function TIocpWSConnection.UnsubscribeAll: Boolean;
@@ -2404,6 +2505,25 @@ end;
 procedure TIocpWebSocketServer.UnLockList;
 begin
   Unlock;
+end;
+
+procedure TIocpWebSocketServer.EnterCS;
+begin
+  Lock;
+end;
+
+procedure TIocpWebSocketServer.LeaveCS;
+begin
+  Unlock;
+end;
+
+function TIocpWebSocketServer.AssignedCS: Boolean;
+begin
+  Result := True;
+end;
+
+procedure TIocpWebSocketServer.QueueClear;
+begin
 end;
 
 procedure TIocpWebSocketServer.ReportError(Conn: TIocpWSConnection; const Text: string);

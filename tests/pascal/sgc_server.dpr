@@ -159,6 +159,26 @@ begin
     Connection.WriteData(Format('sub %s %d %s', [BoolToStr(Connection.Subscribed(Arg), True),
       Connection.Subscriptions.Count, Connection.Subscriptions.Text]));
   end
+  else if Cmd = 'dosub' then
+  begin
+    Connection.DoSubscribe(Arg);
+    Connection.DoUnSubscribe('b');
+    Connection.WriteData(Format('dosub %s %s %d', [Connection.LastSubscription,
+      Connection.LastUnSubscription, Connection.Subscriptions.Count]));
+  end
+  else if Cmd = 'more' then
+  begin
+    WSServer.EnterCS;
+    WSServer.LeaveCS;
+    WSServer.QueueClear;
+    Connection.WriteData(Format('more %d %d %s %s %s %s %s', [
+      Ord(Connection.Specification), Ord(Connection.IPVersion),
+      BoolToStr(Connection.Active, True),
+      BoolToStr((Connection.CreatedAt > 0) and (Connection.LastMsgRcv >= Connection.CreatedAt), True),
+      BoolToStr(WSServer.AssignedCS, True),
+      BoolToStr(WSServer.ConnectionsByGUID[Connection.Guid] = Connection, True),
+      BoolToStr(WSServer.Connections[0] = Connection, True)]));
+  end
   else if Cmd = 'stream' then
   begin
     { sgc's streaming: three pieces, one message }

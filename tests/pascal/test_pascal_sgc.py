@@ -203,6 +203,10 @@ def test_connection_members(sgc):
             assert await ask(ws, "cmd:ping") == "pinged True"
             assert (await ask(ws, "cmd:sub news")).startswith("sub True 1 news")
             assert await ask(ws, "cmd:stream middle") == "amiddlez"
+            assert await ask(ws, "cmd:dosub a,b,c") == "dosub c b 3"  # news, a, c
+            # Specification spRFC6455, IPVersion ipV4, Active, CreatedAt /
+            # LastMsgRcv, AssignedCS, ConnectionsByGUID, Connections[0]
+            assert await ask(ws, "cmd:more") == "more 0 0 True True True True True"
             reply = await ask(ws, "cmd:list")
             assert reply.startswith("list 1 iocpws ")
             await send(ws, "cmd:close bye now")
