@@ -1082,13 +1082,12 @@ begin
   end;
 end;
 
-{ %XX escapes of a path segment, decoded as UTF-8. }
-function PercentDecode(const S: string): string;
+{ %XX escapes of a path segment (UTF-8 bytes), decoded, as a string. }
+function PercentDecode(const U: RawByteString): string;
 var
-  U, R: RawByteString;
+  R: RawByteString;
   I, V: Integer;
 begin
-  U := IocpWsStringToUtf8(S);
   R := '';
   I := 1;
   while I <= Length(U) do
@@ -1109,13 +1108,15 @@ begin
 end;
 
 { Splits '<user>/<password>[/...]' (the rest of an sgc authentication path,
-  query removed) into its two decoded segments. }
+  query removed) into its two decoded segments. Works on the UTF-8 bytes:
+  in Free Pascal's mode delphi a Copy of converted text would be turned into
+  the system code page. }
 function SplitCredentials(const Rest: string; out U, P: string): Boolean;
 var
-  R: string;
+  R: RawByteString;
   K: Integer;
 begin
-  R := Rest;
+  R := IocpWsStringToUtf8(Rest);
   K := Pos('?', R);
   if K > 0 then
     R := Copy(R, 1, K - 1);
@@ -1196,13 +1197,15 @@ begin
       A := Trim(C.FHeadersRequest.Values['Authorization']);
       if SameText(Copy(A, 1, 6), 'Basic ') then
       begin
+        { split the UTF-8 bytes, then convert each part: in Free Pascal's
+          mode delphi a Copy of the converted text would be turned into the
+          system code page }
         Cred := IocpWsDecodeBase64(Trim(Copy(A, 7, MaxInt)));
-        A := IocpWsUtf8ToString(PAnsiChar(Cred), Length(Cred));
-        K := Pos(':', A);
+        K := Pos(':', Cred);
         if K > 0 then
         begin
-          U := Copy(A, 1, K - 1);
-          P := Copy(A, K + 1, MaxInt);
+          U := IocpWsUtf8ToString(PAnsiChar(Cred), K - 1);
+          P := IocpWsUtf8ToString(PAnsiChar(Cred) + K, Length(Cred) - K);
           Have := True;
         end;
       end;

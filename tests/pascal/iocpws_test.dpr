@@ -1163,6 +1163,10 @@ begin
   {$ifdef FPC}
   { UTF-8 everywhere for the non-Unicode string type (see the README) }
   DefaultSystemCodePage := CP_UTF8;
+  { the event lines are UTF-8 (the tests read them so); Output took the
+    Windows code page at start, which a UnicodeString build would convert
+    to }
+  SetTextCodePage(Output, CP_UTF8);
   {$endif}
   if ParamStr(1) = 'selftest' then
     RunSelfTest
