@@ -106,10 +106,22 @@ var
   OutLock: TRTLCriticalSection;
 
 procedure Say(const S: string);
+{$ifdef UNICODE}
+var
+  U: RawByteString;
+{$endif}
 begin
   EnterCriticalSection(OutLock);
   try
+    {$ifdef UNICODE}
+    { UTF-8 bytes as they are: Output is per thread in Free Pascal, and a
+      library thread's Output converts to the Windows code page }
+    U := UTF8Encode(S);
+    {$ifdef FPC} SetCodePage(U, CP_NONE, False); {$endif}
+    Writeln(U);
+    {$else}
     Writeln(S);
+    {$endif}
     Flush(Output);
   finally
     LeaveCriticalSection(OutLock);
@@ -1163,10 +1175,6 @@ begin
   {$ifdef FPC}
   { UTF-8 everywhere for the non-Unicode string type (see the README) }
   DefaultSystemCodePage := CP_UTF8;
-  { the event lines are UTF-8 (the tests read them so); Output took the
-    Windows code page at start, which a UnicodeString build would convert
-    to }
-  SetTextCodePage(Output, CP_UTF8);
   {$endif}
   if ParamStr(1) = 'selftest' then
     RunSelfTest

@@ -254,6 +254,12 @@ var
   Line: string;
 begin
   InitCriticalSection(OutLock);
+  {$ifdef FPC}
+  { as bindings/pascal/README.md says for mode delphi: UTF-8 as the system
+    code page, so Format and concatenations keep the component's UTF-8
+    text (on Windows the start-up code page would be 1252) }
+  DefaultSystemCodePage := CP_UTF8;
+  {$endif}
   F := TServerForm.Create(nil);
   F.WSServer := TsgcWebSocketServer.Create(F);
   with F.WSServer do
