@@ -204,11 +204,11 @@ for tier in $TIERS; do
       REPORTS+=(win32-exports win32-unit win32-integration)
       windows_tier i686 win32 || note_failure win32 ;;
     pascal)
-      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-indy-reg pascal-integration)
+      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-indy-reg pascal-integration pascal-selftest-unicode pascal-integration-unicode pascal-forms pascal-forms-unicode)
       build build "${LINUX_BUILD[@]}" &&
         bash tests/pascal/run.sh native "$ROOT/build" "$RESULTS" || note_failure pascal ;;
     pascal-win64 | pascal-win32)
-      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-indy-reg" "$tier-integration")
+      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-indy-reg" "$tier-integration" "$tier-selftest-unicode" "$tier-integration-unicode" "$tier-forms" "$tier-forms-unicode")
       arch=x86_64
       [ "$tier" = pascal-win32 ] && arch=i686
       windows_dll "$arch" "${tier#pascal-}" &&

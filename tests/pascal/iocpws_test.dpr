@@ -95,6 +95,8 @@ program iocpws_test;
 uses
   {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
   SysUtils, Classes, Math, iocpws.lib, iocpws.server;
+{ built with -Mdelphiunicode too: Free Pascal's RTL strings are AnsiString }
+{$I iocpws.warnings.inc}
 
 { ------------------------------------------------------------------------ }
 { output, shared by all threads                                             }
@@ -104,10 +106,22 @@ var
   OutLock: TRTLCriticalSection;
 
 procedure Say(const S: string);
+{$ifdef UNICODE}
+var
+  U: RawByteString;
+{$endif}
 begin
   EnterCriticalSection(OutLock);
   try
+    {$ifdef UNICODE}
+    { UTF-8 bytes as they are: Output is per thread in Free Pascal, and a
+      library thread's Output converts to the Windows code page }
+    U := UTF8Encode(S);
+    {$ifdef FPC} SetCodePage(U, CP_NONE, False); {$endif}
+    Writeln(U);
+    {$else}
     Writeln(S);
+    {$endif}
     Flush(Output);
   finally
     LeaveCriticalSection(OutLock);
@@ -215,7 +229,17 @@ end;
 
 procedure TSelfTest.DoTwoBindings;
 begin
-  S2.Bindings.Text := '127.0.0.1:0'#10'127.0.0.2:0';
+  S2.Bindings.Clear;
+  with S2.Bindings.Add do
+  begin
+    IP := '127.0.0.1';
+    Port := 0;
+  end;
+  with S2.Bindings.Add do
+  begin
+    IP := '127.0.0.2';
+    Port := 0;
+  end;
   S2.Start;
 end;
 
@@ -521,7 +545,9 @@ begin
     ExpectRaise(DoBroadcast, IWS_E_BAD_STATE, 'not active', 'Broadcast on a stopped server raises EIocpWs');
     ExpectRaise(DoPing, IWS_E_BAD_STATE, 'not active', 'Ping on a stopped server raises EIocpWs');
     ExpectRaise(DoDisconnectAll, IWS_E_BAD_STATE, 'not active', 'DisconnectAll on a stopped server raises EIocpWs');
-    ExpectRaise(DoFragmented, IWS_E_INVALID_ARG, 'frgOnlyBuffer', 'FragmentedMessages other than frgOnlyBuffer raises');
+    DoFragmented;
+    Check(S.Options.FragmentedMessages = frgAll, 'FragmentedMessages frgAll is accepted');
+    S.Options.FragmentedMessages := frgOnlyBuffer;
     try
       S.Stop;
       Check(not S.Active, 'Stop on a stopped server does nothing');
@@ -574,8 +600,12 @@ begin
     ExpectRaise(DoSecondStart, IWS_E_BIND, 'bind', 'a port in use raises EIocpWs naming bind');
     Check(not S2.Active, 'a failed Start leaves the server stopped');
     S2.Port := 0;
-    ExpectRaise(DoTwoBindings, IWS_E_INVALID_ARG, 'Bindings', 'two Bindings raise EIocpWs');
-    S2.Bindings.Text := '127.0.0.1:0';
+    ExpectRaise(DoTwoBindings, IWS_E_INVALID_ARG, 'Bindings[1] 127.0.0.2:0',
+      'two plain Bindings on two addresses raise EIocpWs naming the second');
+    Check(not S2.Active, 'a refused binding set leaves the server stopped');
+    S2.Bindings.Delete(1);
+    Check((S2.Bindings.Count = 1) and (S2.Bindings[0].IP = '127.0.0.1'),
+      'Bindings: Add, Items[i], Delete');
     S2.Start;
     Check(S2.Active and (S2.ListeningPort > 0), 'Bindings 127.0.0.1:0 listens');
     S2.Stop;
@@ -856,14 +886,16 @@ end;
 procedure TTestServer.OnHandshake(Connection: TIocpWSConnection;
   var Headers: TStringList);
 var
-  I: Integer;
   V: string;
 begin
-  V := '-';
-  for I := 0 to Headers.Count - 1 do
-    if SameText(Copy(Headers[I], 1, 8), 'X-Test: ') then
-      V := Copy(Headers[I], 9, MaxInt);
-  Say(Format('HANDSHAKE %s %d %s %s', [ThreadName, Headers.Count, V, Connection.URL]));
+  { sgc's meaning: Headers are the response's, the request's are in
+    Connection.HeadersRequest }
+  V := Connection.HeadersRequest.Values['X-Test'];
+  if V = '' then
+    V := '-';
+  Say(Format('HANDSHAKE %s %d %s %s %d %s', [ThreadName,
+    Connection.HeadersRequest.Count, V, Connection.URL, Headers.Count,
+    StringReplace(Headers[0], ' ', '', [rfReplaceAll])]));
 end;
 
 const
@@ -1094,6 +1126,10 @@ begin
       begin
         { deflate=on | takeover: sgc's Extensions.PerMessage_Deflate }
         T.Server.Extensions.PerMessage_Deflate.Enabled := True;
+        { on: no context takeover (each message on its own) }
+        T.Server.Extensions.PerMessage_Deflate.ServerNoContextTakeOver := True;
+        T.Server.Extensions.PerMessage_Deflate.ClientNoContextTakeOver := True;
+        T.Server.Extensions.PerMessage_Deflate.MemLevel := 8;
         if Value = 'takeover' then
         begin
           T.Server.Extensions.PerMessage_Deflate.ServerNoContextTakeOver := False;

@@ -80,7 +80,7 @@ def test_notify_events_choose_the_thread(start_server, mode, expected):
 
 
 @pytest.mark.parametrize("mode,expected", [("async", "main"), ("sync", "main"), ("nosync", "other")])
-def test_on_handshake_sees_the_request_headers(start_server, mode, expected):
+def test_on_handshake_sees_the_request_and_response_headers(start_server, mode, expected):
     s = start_server(mode=mode, handshake="on")
 
     async def go():
@@ -88,11 +88,13 @@ def test_on_handshake_sees_the_request_headers(start_server, mode, expected):
             assert await ask(ws, "x") == "x"
 
     run(go())
-    _, m = s.wait_for(r"HANDSHAKE (\w+) (\d+) (.*) (\S+)")
+    _, m = s.wait_for(r"HANDSHAKE (\w+) (\d+) (.*) (\S+) (\d+) (\S+)")
     assert m.group(1) == expected
-    assert int(m.group(2)) >= 5  # Host, Upgrade, Connection, Key, Version...
+    assert int(m.group(2)) >= 5  # HeadersRequest: Host, Upgrade, Connection, Key, Version...
     assert m.group(3) == NON_ASCII
     assert m.group(4) == "/hs"
+    # Headers (sgc): the response's, Upgrade and Connection at least
+    assert int(m.group(5)) >= 2 and m.group(6) == "Upgrade:websocket"
     hs, _ = s.wait_for(r"HANDSHAKE .*")
     conn, _ = s.wait_for(r"CONNECT .*")
     assert hs < conn, "OnHandshake comes before OnConnect"
