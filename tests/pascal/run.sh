@@ -9,7 +9,7 @@
 #
 # Reports (P = pascal, pascal-win64, pascal-win32), in RESULTS/<name>.xml:
 #   P-build              one case per program compiled (units, tests, samples;
-#                        natively also the Lazarus package, with lazbuild)
+#                        natively also the Lazarus packages, with lazbuild)
 #   pascal-names         native only: iocpws.lib.pas against include/iocpws.h
 #   P-selftest           iocpws_test selftest (layout, versions, bad input...)
 #   P-selftest-dynamic   the same built with -dIOCPWS_DYNAMIC (+ loader errors)
@@ -96,27 +96,47 @@ compile sgc_forms tests/pascal/sgc_forms.dpr
 compile sgc_forms_unicode tests/pascal/sgc_forms.dpr -Mdelphiunicode
 [ "$target" = native ] && compile no_cthreads tests/pascal/no_cthreads.dpr
 
-# The Lazarus package (bindings/pascal/packages/lazarus/iocpws.lpk) built
-# with lazbuild, from a copy (lazbuild writes its unit output next to it).
-lazarus_package() {
-  local log=$out/lazarus-package.log
-  rm -rf "$out/lazarus"
-  mkdir -p "$out/lazarus"
-  cp -r "$B" "$out/lazarus/pascal"
+# The Lazarus packages (bindings/pascal/packages/lazarus/iocpws.lpk and
+# iocpws_indy.lpk, which requires it) built with lazbuild, from a copy
+# (lazbuild writes its unit output next to them). A unit may be in only one
+# package of an IDE: iocpws_indy's output must hold its own units and no
+# unit of iocpws (lazbuild compiles with -B whatever source its path finds).
+lazarus_package() { # lazarus_package <case name> <lpk>
+  local name=$1 lpk=$2 log
+  log=$out/lazarus-${lpk%.lpk}.log
   if ! command -v lazbuild >/dev/null; then
-    cases+=("lazarus package|1|lazbuild is not installed (Debian package lazarus; scripts/install-deps.sh)")
+    cases+=("$name|1|lazbuild is not installed (Debian package lazarus; scripts/install-deps.sh)")
     status=1
   elif (cd "$out/lazarus/pascal/packages/lazarus" &&
-    lazbuild --primary-config-path="$out/lazarus/config" iocpws.lpk) >"$log" 2>&1; then
-    cases+=("lazarus package|0|")
+    lazbuild --primary-config-path="$out/lazarus/config" "$lpk") >"$log" 2>&1; then
+    cases+=("$name|0|")
   else
-    echo "run.sh: the Lazarus package did not build:"
+    echo "run.sh: the Lazarus package $lpk did not build:"
     grep -E "Error|Fatal" "$log" | head -20
-    cases+=("lazarus package|1|$(tail -30 "$log")")
+    cases+=("$name|1|$(tail -30 "$log")")
     status=1
   fi
 }
-[ "$target" = native ] && lazarus_package
+lazarus_indy_units() {
+  local dir units
+  dir=$(echo "$out"/lazarus/pascal/packages/lazarus/lib/iocpws_indy/*-*)
+  units=$(cd "$dir" 2>/dev/null && ls -- *.ppu 2>/dev/null | LC_ALL=C sort | tr '\n' ' ')
+  if [ "$units" = "IdHTTPServer_iocp.ppu IdHTTPServer_iocp_reg.ppu iocpws_indy.ppu " ]; then
+    cases+=("lazarus package iocpws_indy holds only its units|0|")
+  else
+    echo "run.sh: the Lazarus package iocpws_indy compiled: ${units:-nothing} (in $dir)"
+    cases+=("lazarus package iocpws_indy holds only its units|1|$dir holds ${units:-nothing}, expected IdHTTPServer_iocp, IdHTTPServer_iocp_reg, iocpws_indy (the units of iocpws come from its package)")
+    status=1
+  fi
+}
+if [ "$target" = native ]; then
+  rm -rf "$out/lazarus"
+  mkdir -p "$out/lazarus"
+  cp -r "$B" "$out/lazarus/pascal"
+  lazarus_package "lazarus package" iocpws.lpk
+  lazarus_package "lazarus package iocpws_indy" iocpws_indy.lpk
+  lazarus_indy_units
+fi
 
 # A stand-in library that exports every iws_ function of the header but
 # implements ABI 99: the IOCPWS_DYNAMIC loader must refuse it by name.
