@@ -21,7 +21,9 @@ DLL).
 
 import asyncio
 import os
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -70,7 +72,7 @@ def server_kinds():
 
 
 from iws_helpers import ask, close, connect, recv, run, url
-from iws_redis import Redis
+from iws_redis import Redis, RespClient
 
 E_UNSUPPORTED = -116
 E_REDIS = -403
@@ -237,6 +239,70 @@ def test_prefix_isolates_applications(cluster, redis):
         await close(wb)
 
     run(main())
+
+
+def test_slow_subscriber_link_dropped_by_redis(cluster, redis):
+    """What the README says about client-output-buffer-limit pubsub: Redis
+    closes a subscriber connection that falls that far behind. One server is
+    frozen (SIGSTOP: its subscriber link reads nothing) while messages flow;
+    Redis drops its link; thawed, it reports IWS_E_REDIS once, links up
+    again, and later messages reach its clients exactly once. The frozen
+    server is a native one (a Wine process is not stopped that way)."""
+    kinds = server_kinds()
+    first = 1 if is_wine_server(kinds[1]) else 0  # servers[1] is native
+    rc = RespClient(redis.port)
+    try:
+        assert rc.command("CONFIG", "SET", "client-output-buffer-limit",
+                          "pubsub 1mb 256kb 1") == "OK"
+        prefix = f"t{os.getpid()}:"
+        a, b = cluster(2, first=first, redis_prefix=prefix)
+
+        def subscriber_links():
+            return sum(" psub=1 " in line
+                       for line in rc.command("CLIENT", "LIST").splitlines())
+
+        async def main():
+            clients, bystanders = await subscribed_clients([a, b], ["news"], 1)
+            ca, cb = clients
+            assert subscriber_links() == 2
+            mark_b = b.mark()
+            os.kill(b.proc.pid, signal.SIGSTOP)
+            try:
+                # Not ours (no "iws1" header: every server ignores them), but
+                # they fill the frozen server's link: 1 MiB per 50 ms.
+                junk = b"x" * 65536
+                deadline = time.monotonic() + 60
+                while subscriber_links() != 1:
+                    assert time.monotonic() < deadline, \
+                        "redis-server never dropped the frozen subscriber"
+                    for _ in range(16):
+                        rc.send("PUBLISH", prefix + "junk", junk)
+                    for _ in range(16):
+                        rc.reply()
+                    await asyncio.sleep(0.05)
+            finally:
+                os.kill(b.proc.pid, signal.SIGCONT)
+            b.wait_for(rf"ERROR 0 {E_REDIS} redis subscriber link .*",
+                       since=mark_b, timeout=20)
+            wait_linked(b, since=mark_b, timeout=20)
+            for ws in bystanders:  # both links up on both servers again
+                deadline = time.monotonic() + 20
+                while "redis_up=1" not in await ask(ws, "cmd:chanstats"):
+                    assert time.monotonic() < deadline, "Redis links not up"
+                    await asyncio.sleep(0.1)
+            assert await ask(bystanders[0], "cmd:publish news after") \
+                == "publish-sent 1"
+            assert await recv(ca) == "after"
+            assert await recv(cb) == "after"
+            await expect_silence(ca, 0.3)
+            await expect_silence(cb, 0.1)
+            for ws in clients + bystanders:
+                await close(ws)
+
+        run(main(), timeout=120)
+    finally:
+        rc.close()
+    assert len(b.matches(rf"ERROR 0 {E_REDIS} redis subscriber .*")) == 1
 
 
 def test_bad_redis_url_fails_start():
