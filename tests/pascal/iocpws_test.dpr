@@ -28,6 +28,8 @@
           sni=HOST|CERT|KEY        AddSSLHost(HOST, CERT, KEY)
           handshake=on             OnHandshake prints
                                    HANDSHAKE <thread> <headers> <X-Test value>
+          redis=URL                RedisURL (channels across servers)
+          redisprefix=P            RedisPrefix
           docroot=DIR              DocumentRoot (as the server sees it)
           keepalive=off            KeepAlive := False
         HTTP (OnCommandGet for GET/HEAD/POST, OnCommandOther for the rest),
@@ -85,6 +87,8 @@
           cmd:chans            reply "chans A,B" (Connection.Channels)
           cmd:pub CH TEXT      Server.Broadcast(TEXT, CH); reply "pub-done"
           cmd:pubx CH TEXT     the same excluding the sender
+          cmd:redis            reply "redis <connected> <out> <in>" (GetStats:
+                               redis_connected, redis_out, redis_in)
         Standard input: "stop", "start" (prints PORT), "quit" (or EOF).
         Exit code 0 when every connect got exactly one disconnect. }
 program iocpws_test;
@@ -763,6 +767,7 @@ var
   Cmd, Arg, Rest: string;
   P: Integer;
   Zero, R: Double;
+  St: iws_stats;
 begin
   if Copy(Text, 1, 4) <> 'cmd:' then
   begin
@@ -845,6 +850,12 @@ begin
     else
       Server.Broadcast(Copy(Arg, P + 1, MaxInt), Copy(Arg, 1, P - 1));
     Connection.WriteData('pub-done');
+  end
+  else if Cmd = 'redis' then
+  begin
+    St := Server.GetStats;
+    Connection.WriteData(Format('redis %d %d %d', [St.redis_connected,
+      St.redis_out, St.redis_in]));
   end
   else if Cmd = 'fdiv' then
   begin
@@ -1085,6 +1096,10 @@ begin
       end
       else if Name = 'docroot' then
         T.Server.DocumentRoot := Value
+      else if Name = 'redis' then
+        T.Server.RedisURL := Value
+      else if Name = 'redisprefix' then
+        T.Server.RedisPrefix := Value
       else if (Name = 'keepalive') and (Value = 'off') then
         T.Server.KeepAlive := False
       else if (Name = 'onexception') and (Value = 'none') then
