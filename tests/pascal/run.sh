@@ -200,6 +200,9 @@ fi
 cp "$libdir/iocpws.dll" "$bin/" || exit 1
 export WINEPREFIX=${IWS_PASCAL_WINEPREFIX:-$results/wineprefix-$prefix}
 wine=$ROOT/tests/wine
+# One wineserver for all of it, started before the first program
+# (tests/wine/wineserver.sh says why).
+bash "$wine/wineserver.sh" start "$bin/iocpws_test.exe" "$results/$prefix-wineserver.log" || exit 1
 selftest "$prefix-selftest" "$wine/run-exe.sh" "$bin/iocpws_test.exe" selftest || status=1
 selftest "$prefix-selftest-dynamic" "$wine/run-exe.sh" "$bin/iocpws_test_dynamic.exe" \
   selftest --lib iocpws.dll --fake-abi iocpws_fake_abi.dll || status=1
@@ -208,8 +211,8 @@ bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/echo_server.exe" "$bin/ec
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/chat_server.exe" "$bin/chat_server-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/http_server.exe" "$bin/http_server-wine" || status=1
 run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" "$bin/http_server-wine" || status=1
+bash "$wine/wineserver.sh" stop
 if [ -z "${IWS_PASCAL_WINEPREFIX:-}" ]; then
-  "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep
 fi
 exit $status
