@@ -99,7 +99,8 @@ else()
   set(IWS_WINE /usr/lib/wine/wine CACHE FILEPATH "32-bit Wine launcher for the tests")
   set(_iws_winearch win32)
 endif()
-# A small sh wrapper: quiet Wine, no Mono/Gecko installers, no winedbg on a
+# A small sh wrapper: quiet Wine (only its "err:" lines, which say why a
+# program died before main), no Mono/Gecko installers, no winedbg on a
 # crash (the exit code says it), one prefix per user and architecture under
 # /tmp unless WINEPREFIX is set (test runners should set one per job). It
 # starts the prefix's wineserver and Wine's own background processes itself,
@@ -116,7 +117,7 @@ then
   echo "iocpws: Wine launcher $w is missing or cannot run on this machine (scripts/install-windows-deps.sh --status says why)" >&2
   exit 127
 fi
-export WINEDEBUG="${WINEDEBUG:--all}"
+export WINEDEBUG="${WINEDEBUG:--all,err+all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=$(printf '\073')winedbg.exe=d}"
 export WINEPREFIX="${WINEPREFIX:-${TMPDIR:-/tmp}/iocpws-wine-$(id -u)-@WINEARCH@}"
 if [ ! -d "$WINEPREFIX" ]

@@ -17,9 +17,11 @@
 # - iocpws.dll: used from the program's directory if it is there; otherwise
 #   from IWS_DLL_DIR (added to WINEPATH) or, when neither has it, the
 #   program fails to start, so this script stops with a message first.
-# - Quiet and headless: WINEDEBUG=-all, no Mono/Gecko installer
-#   (mscoree,mshtml disabled), no winedbg on a crash (the exit code tells),
-#   no display.
+# - Quiet and headless: WINEDEBUG=-all,err+all (Wine's error lines only:
+#   none in a normal run, and the only word on why a program died before
+#   main, e.g. "err:module:..." before an exit status), no Mono/Gecko
+#   installer (mscoree,mshtml disabled), no winedbg on a crash (the exit
+#   code tells), no display.
 set -eu
 
 me=run-exe.sh
@@ -105,7 +107,7 @@ if [ -n "$dll" ] && [ "$(pe_machine "$dll")" != "$machine" ]; then
   exit 2
 fi
 
-export WINEDEBUG="${WINEDEBUG:--all}"
+export WINEDEBUG="${WINEDEBUG:--all,err+all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=;winedbg.exe=d}"
 export WINEPREFIX="${WINEPREFIX:-${TMPDIR:-/tmp}/iocpws-wine-$(id -u)-$arch}"
 unset DISPLAY WAYLAND_DISPLAY
