@@ -81,7 +81,9 @@ case ${1:-} in
       014c) wine=${IWS_WINE32:-/usr/lib/wine/wine} ;;
       *) wine=${IWS_WINE64:-/usr/lib/wine/wine64} ;;
     esac
-    if ! "$wine" wineboot </dev/null >/dev/null 2>>"$log"; then
+    norandom=  # as in run-exe.sh: the brk heap must not cover 0x7ffe0000
+    setarch -R true 2>/dev/null && norandom="setarch -R"
+    if ! $norandom "$wine" wineboot </dev/null >/dev/null 2>>"$log"; then
       echo "$me: wineboot failed in $WINEPREFIX ($log)" >&2
       exit 1
     fi
