@@ -48,13 +48,15 @@ class ServerProcess:
         self.args = args
         self.cond = threading.Condition()
         self._launch()
+        found = None
         try:
-            i, m = self.wait_for(r"PORT (\d+)", timeout=15)
+            found = self.wait_for(r"PORT (\d+)", timeout=15)
         except pytest.fail.Exception:
             with self.cond:
                 ended = bool(self.lines) and self.lines[-1] is None
             if not ended:
                 raise
+        if found is None:
             # Its output ended before PORT. Say how it ended: the exit code
             # and all of stderr (read at once, both may still be on the way;
             # under Wine, Wine's own "err:" lines tell why a program died
@@ -63,6 +65,7 @@ class ServerProcess:
             self._reap()
             pytest.fail("server exited before printing /PORT (\\d+)/\n"
                         + self.describe(), pytrace=False)
+        i, m = found
         self.port = int(m.group(1))
         # A TLS listener is announced just before PORT.
         self.tls_port = None
