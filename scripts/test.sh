@@ -152,12 +152,16 @@ windows_tier() { # windows_tier x86_64|i686 <name>
   fi
   export WINEPREFIX="$RESULTS/wineprefix-$name"
   local status=0
+  # One wineserver for the whole tier, started before the first program
+  # (tests/wine/wineserver.sh says why); the ctest emulator then finds it.
+  bash tests/wine/wineserver.sh start "$ROOT/$dir/ws_test_server.exe" \
+    "$RESULTS/$name-wineserver.log" || return 1
   run_ctest "$dir" "$name-unit" || status=1
   bash tests/wine/make-server-wrapper.sh "$ROOT/$dir/ws_test_server.exe" \
     "$ROOT/$dir/ws_test_server-wine" || return 1
   native_peer || return 1
   IWS_TEST_PEER_SERVER=$PEER run_pytest "$ROOT/$dir/ws_test_server-wine" "$name-integration" || status=1
-  "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+  bash tests/wine/wineserver.sh stop
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep
   unset WINEPREFIX
   return $status
@@ -248,12 +252,13 @@ for tier in $TIERS; do
         export WINEPREFIX="$RESULTS/wineprefix-web-win64"
         bash tests/wine/make-server-wrapper.sh --no-warm-up "$ROOT/build-win64/web_chat_server.exe" \
           "$ROOT/build-win64/web_chat_server-wine" &&
-          bash tests/wine/run-exe.sh --prepare "$ROOT/build-win64/web_chat_server.exe" &&
+          bash tests/wine/wineserver.sh start "$ROOT/build-win64/web_chat_server.exe" \
+            "$RESULTS/web-win64-wineserver.log" &&
           IWS_WEB_SERVER="$ROOT/build-win64/web_chat_server-wine" IWS_WEB_SIGNALS=0 \
             IWS_WEB_ROOT="Z:$(printf '%s' "$ROOT/samples/web" | tr / '\\')" \
             "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/web" \
             --junitxml="$RESULTS/web-win64.xml" || note_failure web-win64
-        "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+        bash tests/wine/wineserver.sh stop
         rm -rf "$WINEPREFIX"
         unset WINEPREFIX
       else

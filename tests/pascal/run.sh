@@ -278,6 +278,9 @@ fi
 cp "$libdir/iocpws.dll" "$bin/" || exit 1
 export WINEPREFIX=${IWS_PASCAL_WINEPREFIX:-$results/wineprefix-$prefix}
 wine=$ROOT/tests/wine
+# One wineserver for all of it, started before the first program
+# (tests/wine/wineserver.sh says why).
+bash "$wine/wineserver.sh" start "$bin/iocpws_test.exe" "$results/$prefix-wineserver.log" || exit 1
 selftest "$prefix-selftest" "$wine/run-exe.sh" "$bin/iocpws_test.exe" selftest || status=1
 selftest "$prefix-selftest-dynamic" "$wine/run-exe.sh" "$bin/iocpws_test_dynamic.exe" \
   selftest --lib iocpws.dll --fake-abi iocpws_fake_abi.dll || status=1
@@ -300,8 +303,8 @@ selftest "$prefix-forms" "$wine/run-exe.sh" "$bin/sgc_forms.exe" "$forms_dir" ||
 selftest "$prefix-forms-unicode" "$wine/run-exe.sh" "$bin/sgc_forms_unicode.exe" "$forms_dir" || status=1
 bash "$wine/make-server-wrapper.sh" "$bin/iocpws_test_unicode.exe" "$bin/iocpws_test_unicode-wine" || status=1
 run_pytest_unicode "$bin/iocpws_test_unicode-wine" || status=1
+bash "$wine/wineserver.sh" stop
 if [ -z "${IWS_PASCAL_WINEPREFIX:-}" ]; then
-  "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep
 fi
 exit $status
