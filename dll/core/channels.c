@@ -137,7 +137,7 @@ int32_t iws__chan_subscribe(iws__conn *c, const char *name, size_t len) {
   iws__chan *ch;
   iws__sub *sub;
   int32_t rc = IWS_OK;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   if (c->chan_gone) {
     rc = IWS_E_NO_CONNECTION;
     goto out;
@@ -192,7 +192,7 @@ int32_t iws__chan_subscribe(iws__conn *c, const char *name, size_t len) {
   c->subs_tail = sub;
   s->sub_count++;
 out:
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   return rc;
 }
 
@@ -200,7 +200,7 @@ int32_t iws__chan_unsubscribe(iws__conn *c, const char *name, size_t len) {
   iws_server *s = c->server;
   iws__sub **pp, *prev = NULL;
   int32_t rc = IWS_OK;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   if (c->chan_gone) {
     rc = IWS_E_NO_CONNECTION;
   } else {
@@ -219,13 +219,13 @@ int32_t iws__chan_unsubscribe(iws__conn *c, const char *name, size_t len) {
       }
     }
   }
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   return rc;
 }
 
 void iws__chan_conn_gone(iws__conn *c) {
   iws_server *s = c->server;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   c->chan_gone = 1;
   while (c->subs) {
     iws__sub *sub = c->subs;
@@ -233,7 +233,7 @@ void iws__chan_conn_gone(iws__conn *c) {
     sub_drop(s, sub);
   }
   c->subs_tail = NULL;
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
 }
 
 char *iws__chan_list(iws__conn *c, size_t *len) {
@@ -241,7 +241,7 @@ char *iws__chan_list(iws__conn *c, size_t *len) {
   iws__sub *sub;
   size_t n = 0;
   char *out, *p;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   for (sub = c->subs; sub; sub = sub->next) n += sub->chan->len + 1;
   out = malloc(n + 1);
   if (out) {
@@ -253,7 +253,7 @@ char *iws__chan_list(iws__conn *c, size_t *len) {
     }
     *p = '\0';
   }
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   if (len) *len = n;
   return out;
 }
@@ -267,7 +267,7 @@ uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
   size_t n = 0, i;
   uint32_t count = 0;
   iws__chan *ch;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   ch = chan_find(s, name, len, h);
   if (ch && ch->count > sizeof(stack) / sizeof(stack[0])) {
     list = malloc(ch->count * sizeof(*list));
@@ -288,7 +288,7 @@ uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
       list[n++] = c;
     }
   }
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   /* Queue outside the lock: a slow receiver meets its queue policy alone. */
   for (i = 0; i < n; i++) {
     if (iws__conn_send_chunk(list[i], chunk, 1) == IWS_OK) count++;

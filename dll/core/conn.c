@@ -170,31 +170,31 @@ void iws__conn_attach_http_timers(iws__conn *c, iws__http_timers *t) {
   iws_server *s = c->server;
   memset(t, 0, sizeof(*t));
   t->conn = c;
-  iws__mutex_lock(&s->timer_lock);
+  iws__lock(&s->timer_lock);
   c->http_timers = t;
-  iws__mutex_unlock(&s->timer_lock);
+  iws__unlock(&s->timer_lock);
 }
 
 static void timer_set(iws__conn *c, int which, uint64_t delay_ms) {
   iws_server *s = c->server;
   iws__tnode *node;
-  iws__mutex_lock(&s->timer_lock);
+  iws__lock(&s->timer_lock);
   /* Once the socket is gone the connection may be freed: it must never
    * enter a list again. */
   node = timer_node(c, which);
   if (!c->timers_dead && node)
     iws__tlist_push(&s->timers[which], node, iws__now_ms() + delay_ms);
-  iws__mutex_unlock(&s->timer_lock);
+  iws__unlock(&s->timer_lock);
 }
 
 static void timer_clear(iws__conn *c, int which) {
   iws_server *s = c->server;
   iws__tnode *node;
-  iws__mutex_lock(&s->timer_lock);
+  iws__lock(&s->timer_lock);
   node = timer_node(c, which);
   if (node) iws__tlist_remove(node);
   if (which == IWS__T_PONG) iws__atomic_store32(&c->awaiting_pong, 0);
-  iws__mutex_unlock(&s->timer_lock);
+  iws__unlock(&s->timer_lock);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -607,14 +607,14 @@ static void maybe_flush_locked(iws__conn *c) {
 }
 
 void iws__core_flush(iws__conn *c) {
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   c->flush_posted = 0;
   flush_locked(c);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 void iws__core_write_done(iws__conn *c, size_t written, int error) {
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   c->writing = 0;
   if (error) {
     if (!c->pending_error) c->pending_error = IWS_E_CONNECTION_LOST;
@@ -629,7 +629,7 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
     }
     flush_locked(c);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 static int can_send_locked(iws__conn *c) {
@@ -701,9 +701,9 @@ static int32_t send_chunk_locked(iws__conn *c, iws__chunk *chunk,
 
 int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
   int32_t rc;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   rc = send_chunk_locked(c, chunk, data_msg);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   return rc;
 }
 
@@ -720,7 +720,7 @@ int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
     iws__file_close(file);
     return IWS_OK;
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (c->state == IWS__CLOSED || c->tcp_closing || !c->sock)
     rc = IWS_E_NO_CONNECTION;
   while (rc == IWS_OK && length) {
@@ -754,7 +754,7 @@ int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
     last->owner = 1;
     tcp_close_locked(c, 1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (rc != IWS_OK && !last) iws__file_close(file);
   return rc;
 }
@@ -798,7 +798,7 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
     chunk = deflate_frame(NULL, 1, &cfg, opcode, data, len);
   } else {
     /* Context takeover: the compressor's order must be the queue's. */
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     rc = can_send_locked(c);
     if (rc == IWS_OK) {
       chunk = deflate_frame(&c->pmd_tx, (int)c->pmd_tx_fresh, &cfg, opcode,
@@ -814,7 +814,7 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
         iws__chunk_unref(chunk);
       }
     }
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return rc;
   }
   if (!chunk) return IWS_E_NOMEM;
@@ -830,11 +830,11 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
   int deflated;
   uint32_t bits;
   /* The receiver may still be in its handshake (pmd being written). */
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   rc = can_send_locked(c);
   deflated = wants_deflate(c, f->opcode, f->len);
   bits = c->pmd.server_bits & 15;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (rc != IWS_OK) return rc;
   slot = deflated ? &f->deflated[bits] : &f->plain;
   if (!*slot) {
@@ -851,13 +851,13 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
       return IWS_E_NOMEM;
     }
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   rc = send_chunk_locked(c, *slot, data_msg);
   /* The client's window now holds this message, which our own compressor
    * never saw: its next message starts from a fresh context. */
   if (rc == IWS_OK && deflated && !c->pmd.server_no_context_takeover)
     c->pmd_tx_fresh = 1;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   return rc;
 }
 
@@ -874,35 +874,35 @@ void iws__shared_frames_free(iws__shared_frames *f) {
 int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
                         uint32_t len) {
   int32_t rc;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   rc = send_close_locked(c, code, reason, len, 0);
   if (rc == IWS_OK) maybe_flush_locked(c);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   return rc;
 }
 
 int32_t iws__conn_disconnect(iws__conn *c) {
   int32_t rc = IWS_OK;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (c->state == IWS__CLOSED || c->tcp_closing) {
     rc = IWS_E_NO_CONNECTION;
   } else {
     iws__atomic_store32(&c->dropped, 1);
     tcp_close_locked(c, 1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   return rc;
 }
 
 void iws__conn_abort(iws__conn *c) {
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   tcp_close_locked(c, 1);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 void iws__conn_stop_gracefully(iws__conn *c) {
   static const char why[] = "server stopping";
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if ((c->state == IWS__OPEN || c->state == IWS__ACCEPTING) &&
       !c->close_sent && !c->tcp_closing) {
     send_close_locked(c, IWS_CLOSE_GOING_AWAY, why, sizeof(why) - 1, 0);
@@ -911,7 +911,7 @@ void iws__conn_stop_gracefully(iws__conn *c) {
     /* Not a WebSocket yet: nobody to say goodbye to. */
     tcp_close_locked(c, 1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1085,7 +1085,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       c->bad_close = 1;
       return;
     }
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     c->close_recv = 1;
     c->close_code_recv =
         arg->status_code ? arg->status_code : IWS_CLOSE_NO_STATUS;
@@ -1095,7 +1095,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       if (rlen) memcpy(c->close_reason, arg->msg + 2, rlen);
       c->close_reason_len = (uint32_t)rlen;
     }
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
   }
 }
 
@@ -1189,11 +1189,11 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
   c->last_input_ms = now;
   note_activity(c);
   if (!c->ws && ws_create(c) != 0) {
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     c->pending_error = IWS_E_NOMEM;
     if (send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
       tcp_close_locked(c, 1);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   c->rx_ptr = data;
@@ -1202,7 +1202,7 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
   r = wslay_event_recv(c->ws);
   c->rx_ptr = NULL;
   c->rx_len = 0;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (c->pmd_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
     /* A compressed message did not inflate (ws_inflated_msg). */
     failed = c->pmd_fail == 1 ? IWS_CLOSE_INVALID_DATA : c->pmd_fail;
@@ -1260,7 +1260,7 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
             c->ws_fed == c->ws_framed && !c->ws_msg_open && !c->close_sent &&
             !c->close_recv && !c->tcp_closing &&
             wslay_event_get_read_enabled(c->ws);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (release) {
     wslay_event_context_free(c->ws);
     c->ws = NULL;
@@ -1289,7 +1289,7 @@ static void refuse(iws__conn *c, int status, const char *why) {
            (unsigned long long)c->id, c->peer_ip, status,
            why ? why : iws__http_reason(status));
   timer_set(c, IWS__T_MAIN, s->rc.close_timeout_ms);
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   ring_clear(c); /* anything on_connect queued goes nowhere */
   c->state = IWS__DRAINING;
   c->finish_after_flush = IWS__FINISH_DRAIN;
@@ -1302,7 +1302,7 @@ static void refuse(iws__conn *c, int status, const char *why) {
   } else {
     tcp_close_locked(c, 1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 /* Runs on_connect and answers. Returns non-zero if the connection is open. */
@@ -1340,23 +1340,23 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
       return 0;
     }
     /* Under the lock: a broadcast on another thread reads it. */
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     c->pmd = pmd;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
   }
   {
     char *path = dup_string(req->target);
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     c->path = path;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
   }
   if (!c->path) {
     refuse(c, 500, "out of memory");
     return 0;
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (c->state == IWS__HANDSHAKE) c->state = IWS__ACCEPTING;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 
   verdict = IWS_ACCEPT;
   if (s->cb.on_connect)
@@ -1388,7 +1388,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
               : NULL;
   if (chunk) memcpy(chunk->data, answer, n);
 
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   c->protocol = protocol;
   c->accepted = 1; /* from here on, on_disconnect is owed */
   if (c->state == IWS__ACCEPTING) c->state = IWS__OPEN;
@@ -1397,7 +1397,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     c->pending_error = IWS_E_NOMEM;
     tcp_close_locked(c, 1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   iws__atomic_add64(&s->st_current, 1);
   iws__atomic_add64_relaxed(&s->st_total, 1);
   timer_clear(c, IWS__T_MAIN);
@@ -1481,11 +1481,11 @@ void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
 /* Input on the strand: handshake, frames, or nothing once we are done. */
 static void process_input(iws__conn *c, const uint8_t *data, size_t len) {
   uint32_t state, accepted, closing;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   state = c->state;
   accepted = c->accepted;
   closing = c->tcp_closing;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (len == 0) return;
   if (state == IWS__HANDSHAKE && !closing)
     handshake_input(c, data, len);
@@ -1501,9 +1501,9 @@ static void strand_run(iws__conn *c, const uint8_t *data, size_t len) {
   iws__tls_strand_conn = c;
   process_input(c, data, len);
   iws__tls_strand_conn = saved;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   flush_locked(c);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 /* The HTTP cycle's turn after a kick (no new bytes). */
@@ -1512,9 +1512,9 @@ static void strand_kick(iws__conn *c) {
   iws__tls_strand_conn = c;
   iws__http_kicked(c);
   iws__tls_strand_conn = saved;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   flush_locked(c);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1535,7 +1535,7 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
     }
     return result;
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (iws__bytes_append(&c->rxq, data, len) != 0) {
     c->pending_error = IWS_E_NOMEM;
     tcp_close_locked(c, 1);
@@ -1547,7 +1547,7 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
     }
   }
   if (c->read_paused) result = IWS__READ_PAUSE;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   return result;
 }
 
@@ -1572,7 +1572,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
    * records reaches the parser in one piece. (I/O threads only.) */
   uint8_t plain[TLS_PLAIN_BUFFER];
   int result = IWS__READ_CONTINUE;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   while (!c->tls_failed && !c->tcp_closing && c->state != IWS__DRAINING &&
          c->state != IWS__CLOSED) {
     size_t got = 0;
@@ -1589,10 +1589,10 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
     if (r == IWS__TLS_DATA) {
       int res;
       flush_locked(c); /* handshake answers, tickets */
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
       res = deliver_input(c, plain, got);
       if (res == IWS__READ_PAUSE) result = res;
-      iws__mutex_lock(&c->lock);
+      iws__lock(&c->lock);
       continue;
     }
     if (r == IWS__TLS_CLOSED) {
@@ -1608,7 +1608,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
                c->tls_error ? c->tls_error : "TLS error");
       tls_fail_locked(c);
       flush_locked(c); /* the alert, then the close */
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
       iws__log(s, IWS_LOG_INFO, "connection %llu from %s: %s",
                (unsigned long long)c->id, c->peer_ip, msg);
       return result;
@@ -1616,7 +1616,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
     break;
   }
   flush_locked(c);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   return result;
 }
 
@@ -1635,7 +1635,7 @@ int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
   iws_server *s = c->server;
   if (len == 0) {
     /* End of stream or error: the peer is gone (or answered our FIN). */
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     if (c->ssl && !c->pending_error && c->state == IWS__OPEN &&
         !c->close_recv && iws__tls_truncated(c))
       c->pending_error = IWS_E_TLS;
@@ -1647,7 +1647,7 @@ int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
                "handshake",
                (unsigned long long)c->id, c->peer_ip);
     tcp_close_locked(c, error != 0);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return IWS__READ_CONTINUE;
   }
   iws__atomic_add64_relaxed(&s->st_bytes_in, (int64_t)len);
@@ -1664,7 +1664,7 @@ static void deliver_disconnect(iws__conn *c) {
   char detail[600];
   uint32_t rlen = 0;
   int owed;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   owed = c->accepted && !c->disconnected;
   c->disconnected = 1;
   error = c->pending_error;
@@ -1682,7 +1682,7 @@ static void deliver_disconnect(iws__conn *c) {
     if (rlen) memcpy(reason, c->close_reason, rlen);
   }
   reason[rlen] = '\0';
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (owed) {
     iws__conn *saved = iws__tls_strand_conn;
     iws__tls_strand_conn = c; /* details stay readable inside the callback */
@@ -1705,15 +1705,15 @@ static void deliver_disconnect(iws__conn *c) {
 void iws__core_closed(iws__conn *c) {
   iws_server *s = c->server;
   int t;
-  iws__mutex_lock(&s->timer_lock);
+  iws__lock(&s->timer_lock);
   for (t = 0; t < IWS__T_COUNT; t++) {
     iws__tnode *node = timer_node(c, t);
     if (node) iws__tlist_remove(node);
   }
   c->awaiting_pong = 0;
   c->timers_dead = 1;
-  iws__mutex_unlock(&s->timer_lock);
-  iws__mutex_lock(&c->lock);
+  iws__unlock(&s->timer_lock);
+  iws__lock(&c->lock);
   c->state = IWS__CLOSED;
   c->tcp_closing = 1;
   c->sock = NULL;
@@ -1726,10 +1726,10 @@ void iws__core_closed(iws__conn *c) {
       c->wqueued = 1;
       iws__worker_push(&s->workers[c->worker], c);
     }
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   deliver_disconnect(c);
 }
 
@@ -1739,7 +1739,7 @@ void iws__core_closed(iws__conn *c) {
 
 void iws__worker_push(iws__worker *w, iws__conn *c) {
   iws__conn_ref(c);
-  iws__mutex_lock(&w->lock);
+  iws__lock(&w->lock);
   c->wnext = NULL;
   if (w->tail)
     w->tail->wnext = c;
@@ -1747,13 +1747,13 @@ void iws__worker_push(iws__worker *w, iws__conn *c) {
     w->head = c;
   w->tail = c;
   iws__cond_signal(&w->cond);
-  iws__mutex_unlock(&w->lock);
+  iws__unlock(&w->lock);
 }
 
 static void worker_run(iws__conn *c) {
   iws__bytes input;
   int closed, kick;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   input = c->rxq;
   memset(&c->rxq, 0, sizeof(c->rxq));
   closed = c->closed_pending;
@@ -1761,20 +1761,20 @@ static void worker_run(iws__conn *c) {
   c->wqueued = 0;
   kick = c->http_kick;
   c->http_kick = 0;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (input.len)
     strand_run(c, input.data, input.len);
   else if (kick && !closed)
     strand_kick(c);
   iws__bytes_free(&input);
   c->http_pause_asked = 0;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (c->read_paused && c->rxq.len < WORKER_RX_LOW && c->sock &&
       !c->tcp_closing && !c->http_hold) {
     c->read_paused = 0;
     iws__be_read_resume(c->sock);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (closed) deliver_disconnect(c);
 }
 
@@ -1782,16 +1782,16 @@ void iws__worker_main(void *arg) {
   iws__worker *w = arg;
   for (;;) {
     iws__conn *c;
-    iws__mutex_lock(&w->lock);
+    iws__lock(&w->lock);
     while (!w->head && !w->stop) iws__cond_wait(&w->cond, &w->lock);
     c = w->head;
     if (!c) {
-      iws__mutex_unlock(&w->lock);
+      iws__unlock(&w->lock);
       break;
     }
     w->head = c->wnext;
     if (!w->head) w->tail = NULL;
-    iws__mutex_unlock(&w->lock);
+    iws__unlock(&w->lock);
     worker_run(c);
     iws__conn_unref(c);
   }
@@ -1814,20 +1814,20 @@ static void on_timer(iws__conn *c, int which) {
     if (ping) {
       if (iws__conn_send_chunk(c, ping, 0) == IWS_OK &&
           s->rc.heartbeat_timeout_ms) {
-        iws__mutex_lock(&s->timer_lock);
+        iws__lock(&s->timer_lock);
         if (!c->timers_dead && !c->timers[IWS__T_PONG].next &&
             c->timers[IWS__T_PING].next) {
           iws__tlist_push(&s->timers[IWS__T_PONG], &c->timers[IWS__T_PONG],
                           iws__now_ms() + s->rc.heartbeat_timeout_ms);
           iws__atomic_store32(&c->awaiting_pong, 1);
         }
-        iws__mutex_unlock(&s->timer_lock);
+        iws__unlock(&s->timer_lock);
       }
       iws__chunk_unref(ping);
     }
     return;
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (!c->tcp_closing && c->state != IWS__CLOSED) {
     if (which == IWS__T_PONG) {
       iws__log(s, IWS_LOG_INFO,
@@ -1845,7 +1845,7 @@ static void on_timer(iws__conn *c, int which) {
     }
     tcp_close_locked(c, 1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 void iws__core_tick(iws_server *s) {
@@ -1855,7 +1855,7 @@ void iws__core_tick(iws_server *s) {
       iws__conn *due[TICK_BATCH];
       size_t n = 0, i;
       uint64_t now = iws__now_ms();
-      iws__mutex_lock(&s->timer_lock);
+      iws__lock(&s->timer_lock);
       while (n < TICK_BATCH) {
         iws__tnode *node = s->timers[which].head.next;
         iws__conn *c;
@@ -1870,7 +1870,7 @@ void iws__core_tick(iws_server *s) {
         iws__conn_ref(c);
         due[n++] = c;
       }
-      iws__mutex_unlock(&s->timer_lock);
+      iws__unlock(&s->timer_lock);
       for (i = 0; i < n; i++) {
         on_timer(due[i], which);
         iws__conn_unref(due[i]);

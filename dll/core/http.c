@@ -135,9 +135,9 @@ static int valid_resp(const iws_http_response *r) {
 static int32_t check_open(iws_http_response *r) {
   uint32_t ready;
   if (!valid_resp(r)) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&r->conn->lock);
+  iws__lock(&r->conn->lock);
   ready = r->ready || r->timed_out;
-  iws__mutex_unlock(&r->conn->lock);
+  iws__unlock(&r->conn->lock);
   return ready ? IWS_E_BAD_STATE : IWS_OK;
 }
 
@@ -220,12 +220,12 @@ IWS_API int32_t IWS_CALL iws_http_set_body(iws_http_response *r,
 IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *r) {
   int32_t rc = IWS_OK;
   if (!valid_resp(r)) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&r->conn->lock);
+  iws__lock(&r->conn->lock);
   if (!r->in_callback || r->deferred)
     rc = IWS_E_BAD_STATE;
   else
     r->deferred = 1;
-  iws__mutex_unlock(&r->conn->lock);
+  iws__unlock(&r->conn->lock);
   return rc;
 }
 
@@ -385,12 +385,12 @@ static void send_response(iws__conn *c, iws_http_response *r,
   iws__file *file = NULL;
   uint64_t foff = 0, flen = 0;
   int close, status = final_status(r), live;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   live = c->state != IWS__CLOSED && !c->tcp_closing && !h->closing &&
          (!h->current || h->current == r);
   if (!live) {
     /* Gone, finished, or another answer (a 408) took the turn. */
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   h->current = r; /* nothing else is queued until this is */
@@ -402,13 +402,13 @@ static void send_response(iws__conn *c, iws_http_response *r,
   if (!chunk) {
     iws__conn_tcp_close_locked(c, 1);
     if (h->current == r) h->current = NULL;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   if (iws__conn_push_locked(c, chunk) != 0) {
     iws__chunk_unref(chunk);
     if (h->current == r) h->current = NULL;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   iws__chunk_unref(chunk); /* the queue holds its own reference */
@@ -424,7 +424,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
     }
     r->file = NULL;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (file) {
     /* Behind the head; without the lock (the send path takes it). */
     int32_t rc = iws__conn_queue_file(c, file, foff, flen);
@@ -434,13 +434,13 @@ static void send_response(iws__conn *c, iws_http_response *r,
       iws__log(s, IWS_LOG_ERROR,
                "connection %llu: cannot send the response's file: %s",
                (unsigned long long)c->id, iws_strerror(rc));
-      iws__mutex_lock(&c->lock);
+      iws__lock(&c->lock);
       h->closing = 1;
       iws__conn_tcp_close_locked(c, 1);
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
     }
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (h->current == r) h->current = NULL;
   if (c->state != IWS__CLOSED && !c->tcp_closing) {
     if (close)
@@ -450,7 +450,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
       iws__conn_timer_set(c, IWS__T_HIDLE, s->rc.http_keepalive_ms);
     if (!from_strand) kick_locked(c);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 /* A response made by the library (refusals, 408, 503 after the response
@@ -479,9 +479,9 @@ static void send_library(iws__conn *c, int status, const char *why,
                          int keep_alive, int from_strand) {
   iws_http_response *r = make_library(c, status, why, keep_alive);
   if (!r) {
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     iws__conn_tcp_close_locked(c, 1);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   send_response(c, r, from_strand);
@@ -502,17 +502,17 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   int32_t rc;
   if (!valid_resp(r)) return IWS_E_INVALID_ARG;
   c = r->conn;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h = c->http;
   if (!r->deferred || r->ready) {
     /* Not deferred: the library still owns it and sends it itself. */
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return IWS_E_BAD_STATE;
   }
   if (r->in_callback) {
     /* Sent before on_http_request returned: the strand sends it then. */
     r->ready = 1;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return IWS_OK;
   }
   if (r->timed_out) {
@@ -525,7 +525,7 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
     iws__conn_timer_clear(c, IWS__T_HRESP);
     rc = IWS_OK;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (rc == IWS_OK) send_response(c, r, 0);
   resp_free(r);
   return rc;
@@ -578,14 +578,14 @@ static void dispatch(iws__conn *c) {
                             : !iws__http_has_token(conn_hdr, "close");
   if (!s->rc.http_keepalive_ms) r->keep_alive = 0;
 
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->dispatching = 1;
   r->in_callback = 1;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   handled = iws__static_try(s, req, r);
   if (!handled && s->cb.on_http_request)
     IWS__IN_CALLBACK(s, s->cb.on_http_request(s, c->id, req, r, s->user));
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->dispatching = 0;
   r->in_callback = 0;
   r->req = NULL;
@@ -594,7 +594,7 @@ static void dispatch(iws__conn *c) {
     if (h->current || h->closing) {
       /* A 408 raced with the end of the request: this one is lost. */
       r->orphan = 1;
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
       return;
     }
     h->current = r;
@@ -602,11 +602,11 @@ static void dispatch(iws__conn *c) {
       r->deadline = iws__now_ms() + s->rc.http_response_timeout_ms;
       iws__conn_timer_set(c, IWS__T_HRESP, s->rc.http_response_timeout_ms);
     }
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   r->ready = 0; /* sent inside the callback, or never deferred */
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   send_response(c, r, 1);
   resp_free(r);
 }
@@ -621,13 +621,13 @@ static int upgrade(iws__conn *c, size_t head_len) {
   uint32_t queued;
   const uint8_t *rest = h->in.data + h->off + head_len;
   size_t rest_len = h->in.len - h->off - head_len;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   /* The 101 goes to the front of the queue (on_connect's own sends wait
    * behind it): earlier responses must be out first. Rare (a client
    * pipelining its upgrade): retried on the next tick. */
   queued = iws__conn_queued_locked(c);
   if (queued) hold_locked(c);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (queued) {
     reset_request(h);
     iws__conn_timer_set(c, IWS__T_HKICK, 1);
@@ -636,13 +636,13 @@ static int upgrade(iws__conn *c, size_t head_len) {
   iws__conn_timer_clear(c, IWS__T_HREQ);
   iws__conn_timer_clear(c, IWS__T_HIDLE);
   iws__conn_timer_clear(c, IWS__T_HKICK);
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->upgraded = 1;
   if (h->counted) {
     h->counted = 0;
     iws__atomic_add64(&s->st_http_current, -1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   req = h->req;
   h->have_req = 0;
   iws__conn_ws_upgrade(c, &req, rest, rest_len);
@@ -669,10 +669,10 @@ static int step(iws__conn *c) {
     if (!avail) return 0;
     if (!h->timing && s->rc.http_request_timeout_ms) {
       h->timing = 1;
-      iws__mutex_lock(&c->lock);
+      iws__lock(&c->lock);
       h->reading = 1;
       iws__conn_timer_set(c, IWS__T_HREQ, s->rc.http_request_timeout_ms);
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
     }
     if (h->scan == 0 && (p[0] == '\r' || p[0] == '\n')) {
       /* RFC 9112 2.2: empty lines before a request are ignored. */
@@ -739,9 +739,9 @@ static int step(iws__conn *c) {
       iws__chunk *chunk = iws__chunk_new(sizeof(cont) - 1);
       if (chunk) {
         memcpy(chunk->data, cont, sizeof(cont) - 1);
-        iws__mutex_lock(&c->lock);
+        iws__lock(&c->lock);
         iws__conn_push_locked(c, chunk);
-        iws__mutex_unlock(&c->lock);
+        iws__unlock(&c->lock);
         iws__chunk_unref(chunk);
       }
     }
@@ -772,10 +772,10 @@ static int step(iws__conn *c) {
   /* A whole request. */
   if (h->timing) {
     h->timing = 0;
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     h->reading = 0; /* a timer already on its way finds nothing to do */
     iws__conn_timer_clear(c, IWS__T_HREQ);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
   }
   dispatch(c);
   reset_request(h);
@@ -796,7 +796,7 @@ static void run(iws__conn *c) {
   int idle, retry = 0;
   for (;;) {
     int blocked;
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     blocked = h->current != NULL || h->closing || h->upgraded ||
               c->tcp_closing || c->state != IWS__HANDSHAKE;
     h->buffered = h->in.len > h->off;
@@ -813,7 +813,7 @@ static void run(iws__conn *c) {
       kick_locked(c);
       blocked = 1;
     }
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     if (blocked || !step(c)) break;
     turn++;
   }
@@ -829,13 +829,13 @@ static void run(iws__conn *c) {
     h->in.len -= h->off;
     h->off = 0;
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->buffered = h->in.len > h->off;
   idle = !h->buffered && !h->current && !h->closing &&
          c->state == IWS__HANDSHAKE && !c->tcp_closing;
   if (idle && c->server->rc.http_keepalive_ms)
     iws__conn_timer_set(c, IWS__T_HIDLE, c->server->rc.http_keepalive_ms);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len) {
@@ -853,10 +853,10 @@ int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len) {
    * takes over, then the keep-alive timeout between requests. */
   iws__conn_timer_clear(c, IWS__T_MAIN);
   iws__conn_attach_http_timers(c, &h->timers);
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   c->http = h;
   h->counted = 1;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   iws__atomic_add64(&s->st_http_current, 1);
   run(c);
   return 0;
@@ -866,9 +866,9 @@ void iws__http_input(iws__conn *c, const uint8_t *data, size_t len) {
   iws__http_conn *h = c->http;
   iws__conn_timer_clear(c, IWS__T_HIDLE);
   if (iws__bytes_append(&h->in, data, len) != 0) {
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     iws__conn_tcp_close_locked(c, 1);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   run(c);
@@ -894,11 +894,11 @@ void iws__http_timer(iws__conn *c, int which) {
           ? make_library(c, 408, "the request took too long", 0)
       : which == IWS__T_HRESP ? make_library(c, 503, "no response in time", 1)
                               : NULL;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h = c->http;
   if (!h || c->state != IWS__HANDSHAKE || c->tcp_closing || h->closing ||
       h->upgraded) {
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     if (lib) resp_free(lib);
     return;
   }
@@ -939,7 +939,7 @@ void iws__http_timer(iws__conn *c, int which) {
   default:
     break;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (action == 1)
     iws__log(s, IWS_LOG_INFO, "connection %llu from %s: HTTP 408",
              (unsigned long long)c->id, c->peer_ip);

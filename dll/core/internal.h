@@ -348,6 +348,7 @@ int iws__text_known_valid(const void *data, size_t len);
 #define IWS__IN_CALLBACK(server, call)                 \
   do {                                                 \
     iws_server *saved_ = iws__tls_callback_server;     \
+    IWS__ASSERT_NO_LOCK();                             \
     iws__tls_callback_server = (server);               \
     call;                                              \
     iws__tls_callback_server = saved_;                 \
@@ -437,6 +438,36 @@ void iws__http_conn_free(iws__conn *c);
 void iws__worker_main(void *arg);
 void iws__worker_push(iws__worker *w, iws__conn *c); /* takes a ref */
 
+/* ---- locks and the log (log.c) ----
+ *
+ * Every lock of the core is taken with iws__lock and released with
+ * iws__unlock: they count the locks this thread holds, so that a line
+ * logged meanwhile waits until the last one is released (on_log may call
+ * the API, which takes these locks), and so that debug builds can check
+ * that no callback runs under a lock of ours. */
+extern IWS_THREAD_LOCAL uint32_t iws__t_locks_held;
+extern IWS_THREAD_LOCAL void *iws__t_held_lines;
+void iws__log_deliver_held(void);
+
+static inline void iws__lock(iws__mutex *m) {
+  iws__mutex_lock(m);
+  iws__t_locks_held++;
+}
+
+static inline void iws__unlock(iws__mutex *m) {
+  iws__mutex_unlock(m);
+  if (--iws__t_locks_held == 0 && iws__t_held_lines) iws__log_deliver_held();
+}
+
+#ifdef NDEBUG
+#define IWS__ASSERT_NO_LOCK() ((void)0)
+#else
+#include <assert.h>
+#define IWS__ASSERT_NO_LOCK() assert(iws__t_locks_held == 0)
+#endif
+
+/* A log line for on_log (IWS_LOG_*), delivered now, or when this thread
+ * releases its last lock. */
 void iws__log(iws_server *s, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

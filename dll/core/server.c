@@ -31,12 +31,12 @@ static int valid_server(const iws_server *s) {
 
 void iws__set_error(iws_server *s, int32_t code, const char *fmt, ...) {
   va_list ap;
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   s->last_error_code = code;
   va_start(ap, fmt);
   vsnprintf(s->last_error, sizeof(s->last_error), fmt, ap);
   va_end(ap);
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
 }
 
 /* Records a failed call's code with the generic text, and returns it. */
@@ -44,27 +44,6 @@ static int32_t fail(iws_server *s, int32_t code) {
   if (code != IWS_OK && valid_server(s))
     iws__set_error(s, code, "%s", iws_strerror(code));
   return code;
-}
-
-static void vlog(iws_server *s, int level, const char *fmt, va_list ap) {
-  char line[512];
-  if (!s->cb.on_log || level > (int)s->opt.ints[IWS_OPT_LOG_LEVEL]) return;
-  vsnprintf(line, sizeof(line), fmt, ap);
-  IWS__IN_CALLBACK(s, s->cb.on_log(s, level, line, s->user));
-}
-
-void iws__log(iws_server *s, int level, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vlog(s, level, fmt, ap);
-  va_end(ap);
-}
-
-void iws__core_log(iws_server *s, int level, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vlog(s, level, fmt, ap);
-  va_end(ap);
 }
 
 void iws__report_server_error(iws_server *s, int32_t code, const char *msg) {
@@ -77,10 +56,10 @@ IWS_API int32_t IWS_CALL iws_last_error(iws_server *s, char *buffer,
                                         uint32_t size) {
   int32_t code;
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   code = s->last_error_code;
   if (buffer && size) snprintf(buffer, size, "%s", s->last_error);
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   return code;
 }
 
@@ -117,34 +96,34 @@ static int table_grow(iws_server *s) {
 
 int32_t iws__table_insert(iws_server *s, iws__conn *c) {
   size_t b;
-  iws__mutex_lock(&s->table_lock);
+  iws__lock(&s->table_lock);
   if (!s->accepting ||
       (s->count >= s->nbuckets && table_grow(s) != 0)) {
-    iws__mutex_unlock(&s->table_lock);
+    iws__unlock(&s->table_lock);
     return IWS_E_BAD_STATE;
   }
   b = bucket_of(s, c->id);
   c->hash_next = s->buckets[b];
   s->buckets[b] = c;
   s->count++;
-  iws__mutex_unlock(&s->table_lock);
+  iws__unlock(&s->table_lock);
   return IWS_OK;
 }
 
 iws__conn *iws__table_find(iws_server *s, iws_conn_id id) {
   iws__conn *c;
-  iws__mutex_lock(&s->table_lock);
+  iws__lock(&s->table_lock);
   c = s->nbuckets ? s->buckets[bucket_of(s, id)] : NULL;
   while (c && c->id != id) c = c->hash_next;
   if (c) iws__conn_ref(c);
-  iws__mutex_unlock(&s->table_lock);
+  iws__unlock(&s->table_lock);
   return c;
 }
 
 void iws__table_remove(iws_server *s, iws__conn *c) {
   iws__conn **pp;
   int found = 0;
-  iws__mutex_lock(&s->table_lock);
+  iws__lock(&s->table_lock);
   pp = &s->buckets[bucket_of(s, c->id)];
   while (*pp) {
     if (*pp == c) {
@@ -156,14 +135,14 @@ void iws__table_remove(iws_server *s, iws__conn *c) {
   }
   if (found) s->count--;
   iws__cond_broadcast(&s->table_cond);
-  iws__mutex_unlock(&s->table_lock);
+  iws__unlock(&s->table_lock);
   if (found) iws__conn_unref(c);
 }
 
 iws__conn **iws__table_snapshot(iws_server *s, size_t *count) {
   iws__conn **list;
   size_t i, n = 0;
-  iws__mutex_lock(&s->table_lock);
+  iws__lock(&s->table_lock);
   list = malloc((s->count ? s->count : 1) * sizeof(*list));
   if (list) {
     for (i = 0; i < s->nbuckets; i++) {
@@ -174,7 +153,7 @@ iws__conn **iws__table_snapshot(iws_server *s, size_t *count) {
       }
     }
   }
-  iws__mutex_unlock(&s->table_lock);
+  iws__unlock(&s->table_lock);
   *count = n;
   return list;
 }
@@ -230,10 +209,10 @@ IWS_API int32_t IWS_CALL iws_set_int(iws_server *s, int32_t option,
                                      int64_t value) {
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return fail(s, rc);
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   rc = s->state == IWS__STOPPED ? iws__options_set_int(&s->opt, option, value)
                                 : IWS_E_BAD_STATE;
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   if (rc == IWS_E_OPTION_RANGE) {
     const iws__opt_int_spec *spec = iws__opt_int_find(option);
     iws__set_error(s, rc, "option %s: %lld is outside %lld..%lld", spec->name,
@@ -248,10 +227,10 @@ IWS_API int32_t IWS_CALL iws_set_str(iws_server *s, int32_t option,
                                      const char *value) {
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return fail(s, rc);
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   rc = s->state == IWS__STOPPED ? iws__options_set_str(&s->opt, option, value)
                                 : IWS_E_BAD_STATE;
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   if (rc == IWS_E_ADDRESS) {
     iws__set_error(s, rc, "'%s' is not an IPv4 or IPv6 address literal",
                    value);
@@ -278,9 +257,9 @@ IWS_API int32_t IWS_CALL iws_get_int(iws_server *s, int32_t option,
     return iws__opt_str_name(option) != NULL
                ? IWS_E_OPTION_TYPE
                : IWS_E_UNKNOWN_OPTION;
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   *value = s->opt.ints[option];
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   return IWS_OK;
 }
 
@@ -302,14 +281,14 @@ IWS_API int32_t IWS_CALL iws_get_str(iws_server *s, int32_t option,
   int32_t rc;
   const char *v;
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   v = iws__options_str(&s->opt, option);
   if (v && option == IWS_OPT_TLS_PASSWORD) v = ""; /* write-only */
   if (v)
     rc = copy_out(v, buffer, size, needed);
   else
     rc = iws__opt_int_find(option) ? IWS_E_OPTION_TYPE : IWS_E_UNKNOWN_OPTION;
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   return rc;
 }
 
@@ -362,10 +341,10 @@ static void stop_workers(iws_server *s, uint32_t count) {
   uint32_t i;
   for (i = 0; i < count; i++) {
     iws__worker *w = &s->workers[i];
-    iws__mutex_lock(&w->lock);
+    iws__lock(&w->lock);
     w->stop = 1;
     iws__cond_signal(&w->cond);
-    iws__mutex_unlock(&w->lock);
+    iws__unlock(&w->lock);
   }
   for (i = 0; i < count; i++) {
     iws__thread_join(s->workers[i].thread);
@@ -404,15 +383,15 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   int64_t plain_port, tls_port;
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return fail(s, rc);
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   if (s->state != IWS__STOPPED) {
-    iws__mutex_unlock(&s->lock);
+    iws__unlock(&s->lock);
     iws__set_error(s, IWS_E_BAD_STATE, "the server is already running");
     return IWS_E_BAD_STATE;
   }
   /* Nobody may configure, and sends are refused, while options resolve. */
   iws__atomic_store32(&s->state, IWS__STARTING);
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
 
   resolve_runcfg(s);
   memset(&cfg, 0, sizeof(cfg));
@@ -449,15 +428,15 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     snprintf(err, sizeof(err), "cannot start %u worker threads",
              (unsigned)s->rc.workers);
   } else if (rc == IWS_OK) {
-    iws__mutex_lock(&s->table_lock);
+    iws__lock(&s->table_lock);
     s->accepting = 1;
-    iws__mutex_unlock(&s->table_lock);
+    iws__unlock(&s->table_lock);
     err[0] = '\0';
     rc = iws__be_start(s, &cfg, &s->be, err, sizeof(err));
     if (rc != IWS_OK) {
-      iws__mutex_lock(&s->table_lock);
+      iws__lock(&s->table_lock);
       s->accepting = 0;
-      iws__mutex_unlock(&s->table_lock);
+      iws__unlock(&s->table_lock);
       stop_workers(s, s->nworkers);
     }
   }
@@ -471,9 +450,9 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
                             (uint64_t)s->opt.ints[IWS_OPT_REDIS_RECONNECT_MAX_MS],
                             err, sizeof(err));
       if (rc != IWS_OK) {
-        iws__mutex_lock(&s->table_lock);
+        iws__lock(&s->table_lock);
         s->accepting = 0;
-        iws__mutex_unlock(&s->table_lock);
+        iws__unlock(&s->table_lock);
         iws__be_stop_accepting(s->be);
         iws__be_stop(s->be);
         s->be = NULL;
@@ -486,7 +465,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     s->tls = NULL;
     iws__static_stop(s);
   }
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   s->port = s->tls_port = 0;
   if (rc == IWS_OK) {
     uint32_t i;
@@ -498,7 +477,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     }
   }
   iws__atomic_store32(&s->state, rc == IWS_OK ? IWS__RUNNING : IWS__STOPPED);
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   if (rc != IWS_OK) {
     iws__set_error(s, rc, "%s", err[0] ? err : iws_strerror(rc));
     iws__log(s, IWS_LOG_ERROR, "start failed: %s",
@@ -522,24 +501,24 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
 IWS_API int32_t IWS_CALL iws_get_port(iws_server *s, uint32_t *port) {
   int32_t rc = IWS_OK;
   if (!valid_server(s) || !port) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   if (s->state == IWS__RUNNING)
     *port = s->opt.ints[IWS_OPT_PORT] >= 0 ? s->port : s->tls_port;
   else
     rc = IWS_E_BAD_STATE;
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   return rc;
 }
 
 IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *s, uint32_t *port) {
   int32_t rc = IWS_OK;
   if (!valid_server(s) || !port) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   if (s->state == IWS__RUNNING && s->opt.ints[IWS_OPT_TLS_PORT] >= 0)
     *port = s->tls_port;
   else
     rc = IWS_E_BAD_STATE;
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   return rc;
 }
 
@@ -577,19 +556,19 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
   size_t i;
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return fail(s, rc);
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   if (s->state != IWS__STOPPED) {
-    iws__mutex_unlock(&s->lock);
+    iws__unlock(&s->lock);
     return fail(s, IWS_E_BAD_STATE);
   }
   if (!host_name) {
     free_hosts(s);
-    iws__mutex_unlock(&s->lock);
+    iws__unlock(&s->lock);
     return IWS_OK;
   }
   if (!cert || !key || !host_name[0] || strlen(host_name) > 253 ||
       !cert[0] || !key[0]) {
-    iws__mutex_unlock(&s->lock);
+    iws__unlock(&s->lock);
     return fail(s, IWS_E_INVALID_ARG);
   }
   memset(&h, 0, sizeof(h));
@@ -599,7 +578,7 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
   h.password = copy_str(password ? password : "");
   if (!h.name || !h.cert || !h.key || !h.password) {
     free_host(&h);
-    iws__mutex_unlock(&s->lock);
+    iws__unlock(&s->lock);
     return fail(s, IWS_E_NOMEM);
   }
   for (i = 0; i < s->tls_host_count; i++) {
@@ -608,19 +587,19 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
     if (!*a && !*b) {
       free_host(&s->tls_hosts[i]);
       s->tls_hosts[i] = h;
-      iws__mutex_unlock(&s->lock);
+      iws__unlock(&s->lock);
       return IWS_OK;
     }
   }
   grown = realloc(s->tls_hosts, (s->tls_host_count + 1) * sizeof(*grown));
   if (!grown) {
     free_host(&h);
-    iws__mutex_unlock(&s->lock);
+    iws__unlock(&s->lock);
     return fail(s, IWS_E_NOMEM);
   }
   s->tls_hosts = grown;
   s->tls_hosts[s->tls_host_count++] = h;
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   return IWS_OK;
 }
 
@@ -628,7 +607,7 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
  * Returns non-zero if it emptied. */
 static int wait_table_empty(iws_server *s, uint64_t deadline) {
   int empty;
-  iws__mutex_lock(&s->table_lock);
+  iws__lock(&s->table_lock);
   while (s->count) {
     uint64_t now = iws__now_ms();
     if (deadline && now >= deadline) break;
@@ -639,7 +618,7 @@ static int wait_table_empty(iws_server *s, uint64_t deadline) {
       iws__cond_wait(&s->table_cond, &s->table_lock);
   }
   empty = s->count == 0;
-  iws__mutex_unlock(&s->table_lock);
+  iws__unlock(&s->table_lock);
   return empty;
 }
 
@@ -649,21 +628,21 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   uint64_t deadline;
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return fail(s, rc);
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   if (s->state != IWS__RUNNING) {
-    iws__mutex_unlock(&s->lock);
+    iws__unlock(&s->lock);
     return IWS_OK;
   }
   iws__atomic_store32(&s->state, IWS__STOPPING);
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
 
   /* 0. No more messages from or to other servers. */
   iws__redis_stop(s->redis);
 
   /* 1. No new connections. */
-  iws__mutex_lock(&s->table_lock);
+  iws__lock(&s->table_lock);
   s->accepting = 0;
-  iws__mutex_unlock(&s->table_lock);
+  iws__unlock(&s->table_lock);
   iws__be_stop_accepting(s->be);
 
   /* 2. Close 1001 to everyone; handshakes in progress are dropped. */
@@ -692,9 +671,9 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   s->tls = NULL;
   iws__static_stop(s);
 
-  iws__mutex_lock(&s->lock);
+  iws__lock(&s->lock);
   iws__atomic_store32(&s->state, IWS__STOPPED);
-  iws__mutex_unlock(&s->lock);
+  iws__unlock(&s->lock);
   iws__log(s, IWS_LOG_INFO, "stopped");
   return IWS_OK;
 }
@@ -873,10 +852,10 @@ static int32_t broadcast(iws_server *s, uint32_t opcode, const void *data,
     for (k = 0; k < exclude_count && !skip; k++) skip = exclude[k] == c->id;
     if (!skip && filter) {
       void *ud;
-      iws__mutex_lock(&c->lock);
+      iws__lock(&c->lock);
       skip = !(c->state == IWS__OPEN && c->accepted);
       ud = c->user_data;
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
       if (!skip) skip = !filter(c->id, ud, context);
     }
     if (!skip && iws__conn_send_shared(c, &frames) == IWS_OK) count++;
@@ -1011,13 +990,13 @@ IWS_API int32_t IWS_CALL iws_conn_channels(iws_server *s, iws_conn_id id,
 static iws__conn *detail_conn(iws_server *s, iws_conn_id id) {
   iws__conn *c = find_conn(s, id);
   if (!c) return NULL;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (c->disconnected && iws__tls_strand_conn != c) {
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     iws__conn_unref(c);
     return NULL;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   return c;
 }
 
@@ -1027,9 +1006,9 @@ IWS_API int32_t IWS_CALL iws_conn_set_user_data(iws_server *s, iws_conn_id id,
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   c->user_data = data;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   iws__conn_unref(c);
   return IWS_OK;
 }
@@ -1041,9 +1020,9 @@ IWS_API int32_t IWS_CALL iws_conn_get_user_data(iws_server *s, iws_conn_id id,
   *data = NULL;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   *data = c->user_data;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   iws__conn_unref(c);
   return IWS_OK;
 }
@@ -1072,11 +1051,11 @@ static int32_t conn_string(iws_server *s, iws_conn_id id, int which,
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   v = which ? c->protocol : c->path;
   if (!v) v = "";
   rc = copy_out(v, buffer, size, needed);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   iws__conn_unref(c);
   return rc;
 }
@@ -1166,10 +1145,10 @@ IWS_API int32_t IWS_CALL iws_get_stats(iws_server *s, iws_stats *out) {
   st.bytes_in = iws__atomic_load64(&s->st_bytes_in);
   st.bytes_out = iws__atomic_load64(&s->st_bytes_out);
   st.bytes_queued = iws__atomic_load64(&s->st_queued);
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   st.channels_current = s->chan_count;
   st.subscriptions_current = s->sub_count;
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   st.publishes = iws__atomic_load64(&s->st_publishes);
   st.redis_out = iws__atomic_load64(&s->st_redis_out);
   st.redis_in = iws__atomic_load64(&s->st_redis_in);
