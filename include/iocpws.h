@@ -318,7 +318,14 @@ typedef struct iws_callbacks {
                                            peer silent this long after a ping
                                            is dropped (on_disconnect 1006)     */
 #define IWS_OPT_SEND_QUEUE_LIMIT 10     /* [32 MiB] bytes queued per
-                                           connection; 0 = unlimited           */
+                                           connection; 0 = unlimited. Also
+                                           (Since 0.6) reading from a
+                                           connection pauses while more than
+                                           this (32 MiB when 0) waits to be
+                                           sent, so replies the library makes
+                                           itself (pongs) never pile up for
+                                           a peer that does not read; it
+                                           resumes below half of it          */
 #define IWS_OPT_SEND_QUEUE_POLICY 11    /* [IWS_QUEUE_CLOSE] or IWS_QUEUE_ERROR */
 #define IWS_OPT_TCP_NODELAY 12          /* [1] 0/1: disable Nagle              */
 #define IWS_OPT_LISTEN_BACKLOG 13       /* [511] 1..65535                      */
@@ -460,6 +467,19 @@ typedef struct iws_callbacks {
                                            unanswered (deferred) one wait
                                            as read-ahead bytes; reading
                                            pauses until it is sent          */
+
+/* Memory for messages still arriving, Since 0.6. A message's buffer grows
+ * with the bytes that arrive, never with what a frame header announces, and
+ * all connections together hold at most this many bytes for messages not
+ * yet complete: a message that would need more is refused with close 1009
+ * and on_error (IWS_E_MESSAGE_TOO_BIG, "the server's memory for incomplete
+ * messages is exhausted"); the others go on. A message that arrives in one
+ * read holds nothing. Set it above IWS_OPT_MAX_MESSAGE_SIZE times the
+ * number of large messages you expect at once. */
+#define IWS_OPT_INCOMPLETE_MESSAGES_LIMIT 56 /* [256 MiB; 64 MiB in 32-bit
+                                           builds] 0..2^40, 0 = unlimited:
+                                           bytes all connections together
+                                           may hold for incomplete messages */
 
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;

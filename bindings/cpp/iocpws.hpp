@@ -285,6 +285,9 @@ struct options {
   uint32_t heartbeat_interval_ms = 0;      ///< 0 = no server pings
   uint32_t heartbeat_timeout_ms = 0;       ///< 0 = no dead-peer check
   uint64_t send_queue_limit = 32u << 20;   ///< bytes per connection; 0 = none
+  /// Bytes all connections together may hold for messages still arriving
+  /// (Since 0.6); past it a message is refused with 1009. 0 = unlimited.
+  uint64_t incomplete_messages_limit = sizeof(void *) >= 8 ? 256u << 20 : 64u << 20;
   queue_policy send_queue_policy = queue_policy::close;
   bool tcp_nodelay = true;                 ///< disable Nagle's algorithm
   uint32_t listen_backlog = 511;
@@ -1183,6 +1186,8 @@ class server {
     set_int(IWS_OPT_SEND_QUEUE_LIMIT,
             static_cast<int64_t>(o.send_queue_limit));
     set_int(IWS_OPT_SEND_QUEUE_POLICY, static_cast<int>(o.send_queue_policy));
+    set_int(IWS_OPT_INCOMPLETE_MESSAGES_LIMIT,
+            static_cast<int64_t>(o.incomplete_messages_limit));
     set_int(IWS_OPT_TCP_NODELAY, o.tcp_nodelay ? 1 : 0);
     set_int(IWS_OPT_LISTEN_BACKLOG, o.listen_backlog);
     set_int(IWS_OPT_CLOSE_TIMEOUT_MS, o.close_timeout_ms);

@@ -24,6 +24,14 @@
  * the next frame boundary; busy connections keep it. */
 #define WS_IDLE_RELEASE_MS 1000
 #define WORKER_RX_LOW (64 * 1024)   /* resume below it */
+/* Reading pauses while more than this waits to be sent when the send-queue
+ * limit is 0 (unlimited): what the library queues by itself (pongs, the
+ * close echo) must stay bounded for a peer that does not read. */
+#define OUTPUT_PAUSE_DEFAULT (32u * 1024u * 1024u)
+/* A reassembly buffer at least this large, once freed, counts towards
+ * giving memory back to the system (iws__mem_trim from the tick). */
+#define RX_TRIM_MIN (128 * 1024)
+#define RX_TRIM_AFTER (16u * 1024u * 1024u)
 
 IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
 IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
@@ -448,6 +456,28 @@ static size_t tls_backlog(const iws__conn *c) {
   return c->tls_out.len - c->tls_out_off + c->tls_pend.len;
 }
 
+/* Reading pauses while more than this waits to be sent (the send-queue
+ * limit), and resumes below half of it: replies the library makes itself
+ * (pongs, the close echo) then stay bounded for a peer that does not read,
+ * like everything the application sends. */
+static uint64_t output_pause_level(const iws__conn *c) {
+  uint64_t limit = c->server->rc.send_queue_limit;
+  return limit ? limit : OUTPUT_PAUSE_DEFAULT;
+}
+
+static int output_over_locked(const iws__conn *c) {
+  return c->queued_bytes + tls_backlog(c) > output_pause_level(c);
+}
+
+/* After output drained: reading goes on if it waited for that. */
+static void output_drained_locked(iws__conn *c) {
+  if (c->out_paused && c->sock && !c->tcp_closing &&
+      c->queued_bytes + tls_backlog(c) <= output_pause_level(c) / 2) {
+    c->out_paused = 0;
+    iws__be_read_resume(c->sock);
+  }
+}
+
 /* A fatal TLS error: nothing more can be encrypted. What is already
  * ciphertext (an alert) still goes out, then the TCP connection closes. */
 static void tls_fail_locked(iws__conn *c) {
@@ -583,6 +613,7 @@ again:
       iws__be_shutdown(c->sock);
     }
   }
+  output_drained_locked(c);
 }
 
 /* Nothing is written now when the strand of this connection runs on this
@@ -628,6 +659,7 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
         ring_consume(c, written);
     }
     flush_locked(c);
+    output_drained_locked(c);
   }
   iws__unlock(&c->lock);
 }
@@ -1028,27 +1060,114 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
 }
 
 /* A compressed message (RSV1): inflated within the limit, then checked. */
+/* Why a message being received failed (conn->rx_fail): ws_feed then closes
+ * the connection with the code and reports the text (rx_failure). */
+enum {
+  RXF_NONE,
+  RXF_TOO_BIG,         /* over IWS_OPT_MAX_MESSAGE_SIZE (1009) */
+  RXF_BUDGET,          /* over IWS_OPT_INCOMPLETE_MESSAGES_LIMIT (1009) */
+  RXF_NOMEM,           /* out of memory (1011, not reported twice) */
+  RXF_INFLATE_TOO_BIG, /* inflates past the maximum (1009) */
+  RXF_INFLATE_CORRUPT, /* not deflate data (1007) */
+  RXF_INFLATE_UTF8     /* inflated text is not UTF-8 (1007) */
+};
+
+static uint32_t rx_failure(uint32_t why, const char **text) {
+  switch (why) {
+  case RXF_TOO_BIG:
+    *text = "message larger than the maximum message size (closed 1009)";
+    return IWS_CLOSE_MESSAGE_TOO_BIG;
+  case RXF_BUDGET:
+    *text = "the server's memory for incomplete messages is exhausted "
+            "(IWS_OPT_INCOMPLETE_MESSAGES_LIMIT; closed 1009)";
+    return IWS_CLOSE_MESSAGE_TOO_BIG;
+  case RXF_INFLATE_TOO_BIG:
+    *text = "compressed message inflates past the maximum size (closed "
+            "1009)";
+    return IWS_CLOSE_MESSAGE_TOO_BIG;
+  case RXF_INFLATE_CORRUPT:
+    *text = "compressed message is not valid deflate data (closed 1007)";
+    return IWS_CLOSE_INVALID_DATA;
+  case RXF_INFLATE_UTF8:
+    *text = "invalid UTF-8 in an inflated text message (closed 1007)";
+    return IWS_CLOSE_INVALID_DATA;
+  default:
+    *text = "out of memory receiving a message (closed 1011)";
+    return IWS_CLOSE_INTERNAL_ERROR;
+  }
+}
+
+/* The message being received fails: nothing more is read, and ws_feed
+ * closes the connection once wslay returns. */
+static void rx_fail(wslay_event_context_ptr ctx, iws__conn *c, uint32_t why) {
+  if (!c->rx_fail) c->rx_fail = why;
+  wslay_event_shutdown_read(ctx);
+}
+
+/* The reassembly buffer goes (its bytes leave the server's budget). */
+static void rx_release(iws__conn *c) {
+  iws_server *s = c->server;
+  size_t cap = c->inbuf.cap;
+  c->rx_direct = NULL;
+  if (!cap) return;
+  iws__bytes_free(&c->inbuf);
+  iws__atomic_add64(&s->rx_held, -(int64_t)cap);
+  if (cap >= RX_TRIM_MIN) iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)cap);
+}
+
+/* Appends a piece of the message being received. The buffer grows with
+ * what arrives (doubling, never past what the frames declared), and each
+ * growth is taken from the server's budget first. Returns 0 or RXF_*. */
+static uint32_t rx_append(iws__conn *c, const uint8_t *data, size_t len) {
+  iws_server *s = c->server;
+  iws__bytes *b = &c->inbuf;
+  if (b->len + len > b->cap) {
+    size_t need = b->len + len, cap = b->cap ? b->cap : 4096, grow;
+    uint8_t *p;
+    while (cap < need) cap *= 2;
+    if (cap > c->rx_msg_size && c->rx_msg_size >= need)
+      cap = (size_t)c->rx_msg_size;
+    grow = cap - b->cap;
+    if (iws__atomic_add64(&s->rx_held, (int64_t)grow) > s->rc.incomplete_limit &&
+        s->rc.incomplete_limit) {
+      iws__atomic_add64(&s->rx_held, -(int64_t)grow);
+      return RXF_BUDGET;
+    }
+    p = realloc(b->data, cap);
+    if (!p) {
+      iws__atomic_add64(&s->rx_held, -(int64_t)grow);
+      return RXF_NOMEM;
+    }
+    b->data = p;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  return RXF_NONE;
+}
+
 static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
-                            const struct wslay_event_on_msg_recv_arg *arg,
+                            const uint8_t *msg, size_t msg_len,
                             uint32_t opcode) {
   iws_server *s = c->server;
   uint8_t *out = NULL;
   size_t out_len = 0;
   int r = iws__pmd_inflate(
       c->pmd.client_no_context_takeover ? NULL : &c->pmd_rx,
-      (int)c->pmd.client_bits, arg->msg, arg->msg_length,
-      s->rc.deflate_max_inflated, &out, &out_len);
+      (int)c->pmd.client_bits, msg, msg_len, s->rc.deflate_max_inflated,
+      &out, &out_len);
   if (r == IWS__PMD_OK && opcode == IWS_OP_TEXT &&
-      !iws__utf8_valid(out, out_len))
-    r = IWS__PMD_CORRUPT + 10; /* invalid UTF-8 */
+      !iws__utf8_valid(out, out_len)) {
+    free(out);
+    rx_fail(ctx, c, RXF_INFLATE_UTF8);
+    return;
+  }
   if (r != IWS__PMD_OK) {
     free(out);
-    c->pmd_fail = r == IWS__PMD_TOO_BIG   ? IWS_CLOSE_MESSAGE_TOO_BIG
-                  : r == IWS__PMD_NOMEM   ? IWS_CLOSE_INTERNAL_ERROR
-                  : r == IWS__PMD_CORRUPT ? 1 /* 1007, bad deflate data */
-                                          : IWS_CLOSE_INVALID_DATA;
-    /* Nothing more is read: the connection fails after this call. */
-    wslay_event_shutdown_read(ctx);
+    rx_fail(ctx, c,
+            r == IWS__PMD_TOO_BIG   ? RXF_INFLATE_TOO_BIG
+            : r == IWS__PMD_NOMEM   ? RXF_NOMEM
+                                    : RXF_INFLATE_CORRUPT);
     return;
   }
   iws__atomic_add64_relaxed(&s->st_msg_in, 1);
@@ -1065,18 +1184,24 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
   (void)ctx;
   if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
     uint32_t opcode = arg->opcode;
+    /* wslay does not buffer data frames (no_buffering): the message is
+     * in place (one piece) or in the reassembly buffer (ws_chunk_cb). */
+    const uint8_t *msg = c->rx_direct ? c->rx_direct : c->inbuf.data;
+    size_t len = c->rx_direct ? (size_t)c->rx_msg_size : c->inbuf.len;
+    if (c->rx_fail) return;
     if (iws__atomic_load32(&c->dropped)) {
       /* The application called iws_disconnect: it wants nothing more. */
+      rx_release(c);
       wslay_event_shutdown_read(ctx);
       return;
     }
     if (wslay_get_rsv1(arg->rsv)) {
-      ws_inflated_msg(ctx, c, arg, opcode);
-      return;
+      ws_inflated_msg(ctx, c, msg, len, opcode);
+    } else {
+      iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+      if (s->cb.on_message) deliver_message(s, c, opcode, msg, (uint64_t)len);
     }
-    iws__atomic_add64_relaxed(&s->st_msg_in, 1);
-    if (s->cb.on_message)
-      deliver_message(s, c, opcode, arg->msg, (uint64_t)arg->msg_length);
+    rx_release(c);
   } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
     size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
     if (arg->msg_length == 1) {
@@ -1110,9 +1235,37 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
                               void *user) {
   iws__conn *c = user;
   uint64_t len = arg->payload_length;
-  (void)ctx;
   c->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
-  if (arg->opcode < 8) c->ws_msg_open = !arg->fin; /* data or continuation */
+  c->rx_frame_data = arg->opcode < 8;
+  if (!c->rx_frame_data) return; /* control frames: wslay buffers them */
+  c->ws_msg_open = !arg->fin; /* data or continuation */
+  c->rx_direct = NULL;
+  if (arg->opcode != WSLAY_CONTINUATION_FRAME) c->rx_msg_size = 0;
+  c->rx_frame_whole = arg->opcode != WSLAY_CONTINUATION_FRAME && arg->fin;
+  /* wslay checks each frame against the maximum; the message's frames
+   * together are checked here, before any of their bytes is kept. */
+  c->rx_msg_size += len;
+  if (c->rx_msg_size > c->server->rc.max_message_size)
+    rx_fail(ctx, c, RXF_TOO_BIG);
+}
+
+/* A piece of a frame's payload. Data frames are not buffered by wslay
+ * (no_buffering): a message that arrives as one piece is delivered where it
+ * lies (wslay's input, still valid in ws_msg_cb); any other is appended to
+ * the reassembly buffer, which grows with the bytes that arrive. */
+static void ws_chunk_cb(wslay_event_context_ptr ctx,
+                        const struct wslay_event_on_frame_recv_chunk_arg *arg,
+                        void *user) {
+  iws__conn *c = user;
+  uint32_t why;
+  if (!c->rx_frame_data || c->rx_fail || !arg->data_length) return;
+  if (c->rx_frame_whole && !c->inbuf.len &&
+      arg->data_length == c->rx_msg_size) {
+    c->rx_direct = arg->data;
+    return;
+  }
+  why = rx_append(c, arg->data, arg->data_length);
+  if (why) rx_fail(ctx, c, why);
 }
 
 static void ws_frame_end_cb(wslay_event_context_ptr ctx, void *user) {
@@ -1130,9 +1283,14 @@ static int ws_create(iws__conn *c) {
   cbs.on_msg_recv_callback = ws_msg_cb;
   cbs.on_frame_recv_start_callback = ws_frame_start_cb;
   cbs.on_frame_recv_end_callback = ws_frame_end_cb;
+  cbs.on_frame_recv_chunk_callback = ws_chunk_cb;
   c->ws_fed = c->ws_framed = c->ws_frame_size = 0;
   c->ws_msg_open = 0;
   if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0) return -1;
+  /* Messages are assembled here, growing with the bytes that arrive:
+   * buffered, wslay would reserve what a frame header announces and pay an
+   * allocation per fragment (ws_chunk_cb). */
+  wslay_event_config_set_no_buffering(c->ws, 1);
   wslay_event_config_set_max_recv_msg_length(c->ws,
                                              c->server->rc.max_message_size);
   /* RSV1 = a compressed message; wslay still refuses it (1002) on control
@@ -1142,20 +1300,7 @@ static int ws_create(iws__conn *c) {
   return 0;
 }
 
-static const char *failure_text(uint32_t code, int inflating) {
-  if (inflating) {
-    switch (code) {
-    case IWS_CLOSE_MESSAGE_TOO_BIG:
-      return "compressed message inflates past the maximum size (closed "
-             "1009)";
-    case IWS_CLOSE_INTERNAL_ERROR:
-      return "out of memory inflating a message (closed 1011)";
-    case IWS_CLOSE_INVALID_DATA:
-      return "invalid UTF-8 in an inflated text message (closed 1007)";
-    default:
-      return "compressed message is not valid deflate data (closed 1007)";
-    }
-  }
+static const char *failure_text(uint32_t code) {
   switch (code) {
   case IWS_CLOSE_INVALID_DATA:
     return "invalid UTF-8 in a text message or close reason (closed 1007)";
@@ -1183,8 +1328,9 @@ static void note_activity(iws__conn *c) {
 /* Feeds WebSocket bytes to wslay and moves what it wants to send (pongs,
  * the close echo, its own failure close) into the send queue. */
 static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
-  int r, release, inflating = 0;
-  uint32_t failed = 0;
+  int r, release;
+  uint32_t failed = 0, why = RXF_NONE;
+  const char *why_text = NULL;
   uint64_t now = iws__now_ms(), quiet = now - c->last_input_ms;
   c->last_input_ms = now;
   note_activity(c);
@@ -1203,13 +1349,13 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
   c->rx_ptr = NULL;
   c->rx_len = 0;
   iws__lock(&c->lock);
-  if (c->pmd_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
-    /* A compressed message did not inflate (ws_inflated_msg). */
-    failed = c->pmd_fail == 1 ? IWS_CLOSE_INVALID_DATA : c->pmd_fail;
-    inflating = c->pmd_fail;
-    c->pmd_fail = 0;
+  if (c->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
+    /* The message being received failed (too big, the server's budget,
+     * memory, or a compressed message that did not inflate). */
+    why = c->rx_fail;
+    failed = rx_failure(why, &why_text);
     wslay_event_shutdown_write(c->ws);
-    if (failed == IWS_CLOSE_INTERNAL_ERROR) c->pending_error = IWS_E_NOMEM;
+    if (why == RXF_NOMEM) c->pending_error = IWS_E_NOMEM;
     if (send_close_locked(c, failed, NULL, 0, 1) != IWS_OK)
       tcp_close_locked(c, 1);
   } else if (r == WSLAY_ERR_NOMEM) {
@@ -1261,18 +1407,21 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
             !c->close_recv && !c->tcp_closing &&
             wslay_event_get_read_enabled(c->ws);
   iws__unlock(&c->lock);
+  if (failed) {
+    c->rx_fail = RXF_NONE;
+    rx_release(c); /* nothing more of that message will come */
+  }
   if (release) {
     wslay_event_context_free(c->ws);
     c->ws = NULL;
     iws__bytes_free(&c->stage);
   }
-  if (failed && !(inflating && failed == IWS_CLOSE_INTERNAL_ERROR))
+  if (failed && why != RXF_NOMEM)
     report_conn_error(c,
                       failed == IWS_CLOSE_MESSAGE_TOO_BIG
                           ? IWS_E_MESSAGE_TOO_BIG
                           : IWS_E_PROTOCOL,
-                      failure_text(inflating ? (uint32_t)inflating : failed,
-                                   inflating != 0));
+                      why_text ? why_text : failure_text(failed));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1533,6 +1682,12 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
       c->http_pause_asked = 0;
       result = IWS__READ_PAUSE;
     }
+    iws__lock(&c->lock);
+    if (output_over_locked(c)) {
+      c->out_paused = 1; /* output_drained_locked resumes */
+      result = IWS__READ_PAUSE;
+    }
+    iws__unlock(&c->lock);
     return result;
   }
   iws__lock(&c->lock);
@@ -1546,7 +1701,8 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
       iws__worker_push(&s->workers[c->worker], c);
     }
   }
-  if (c->read_paused) result = IWS__READ_PAUSE;
+  if (output_over_locked(c)) c->out_paused = 1;
+  if (c->read_paused || c->out_paused) result = IWS__READ_PAUSE;
   iws__unlock(&c->lock);
   return result;
 }
@@ -1621,13 +1777,22 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
 }
 
 int iws__core_resumed(iws__conn *c) {
-  if (c->server->rc.workers || !c->http) return IWS__READ_CONTINUE;
-  strand_kick(c);
-  if (c->http_pause_asked) {
-    c->http_pause_asked = 0;
-    return IWS__READ_PAUSE;
+  int result = IWS__READ_CONTINUE;
+  if (!c->server->rc.workers && c->http) {
+    strand_kick(c);
+    if (c->http_pause_asked) {
+      c->http_pause_asked = 0;
+      result = IWS__READ_PAUSE;
+    }
   }
-  return IWS__READ_CONTINUE;
+  /* Whoever resumed, reading stays paused while output is over the limit
+   * or (worker mode) the worker is behind: each of those resumes again. */
+  iws__lock(&c->lock);
+  if (output_over_locked(c)) c->out_paused = 1;
+  if (c->out_paused || (c->server->rc.workers && c->read_paused))
+    result = IWS__READ_PAUSE;
+  iws__unlock(&c->lock);
+  return result;
 }
 
 int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
@@ -1663,8 +1828,9 @@ static void deliver_disconnect(iws__conn *c) {
   char reason[124];
   char detail[600];
   uint32_t rlen = 0;
-  int owed;
+  int owed, upgraded;
   iws__lock(&c->lock);
+  upgraded = c->accepted;
   owed = c->accepted && !c->disconnected;
   c->disconnected = 1;
   error = c->pending_error;
@@ -1683,6 +1849,9 @@ static void deliver_disconnect(iws__conn *c) {
   }
   reason[rlen] = '\0';
   iws__unlock(&c->lock);
+  /* A message cut off by the close gives its memory back (before the 101,
+   * inbuf held the request head, never counted). */
+  if (upgraded) rx_release(c);
   if (owed) {
     iws__conn *saved = iws__tls_strand_conn;
     iws__tls_strand_conn = c; /* details stay readable inside the callback */
@@ -1850,6 +2019,11 @@ static void on_timer(iws__conn *c, int which) {
 
 void iws__core_tick(iws_server *s) {
   int which;
+  uint64_t freed = iws__atomic_load64(&s->rx_freed);
+  if (freed >= RX_TRIM_AFTER) {
+    iws__atomic_add64(&s->rx_freed, -(int64_t)freed);
+    iws__mem_trim();
+  }
   for (which = 0; which < IWS__T_COUNT; which++) {
     for (;;) {
       iws__conn *due[TICK_BATCH];

@@ -520,6 +520,9 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   } else if (r->orphan || c->state == IWS__CLOSED || c->tcp_closing ||
              h->current != r) {
     rc = IWS_E_NO_CONNECTION;
+    /* Closing but not yet closed: the HTTP state must not keep pointing
+     * at the response freed below (iws__http_closed_locked marks it). */
+    if (h->current == r) h->current = NULL;
   } else {
     /* Alive: the server is too (its table holds the connection). */
     iws__conn_timer_clear(c, IWS__T_HRESP);

@@ -22,7 +22,7 @@ struct ssl_st;
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 55 /* 22..29, 39, 41..49 are holes (unknown) */
+#define IWS__OPT_INT_LAST 56 /* 22..29, 39, 41..49 are holes (unknown) */
 #define IWS__OPT_STR_FIRST 10001
 #define IWS__OPT_STR_LAST 10051 /* 10012..10039, 10042..10049: holes */
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
@@ -172,6 +172,7 @@ struct iws__conn {
   uint8_t bad_close;    /* the peer's close frame had a 1-byte payload */
   uint8_t disconnected; /* on_disconnect delivered */
   uint8_t ring_keep; /* a message was queued: keep the ring from now on */
+  uint8_t out_paused; /* reading waits: too much output waits (conn.c) */
   iws__outseg *ring; /* NULL until needed, and again once the handshake
                         answer is out if nothing else was queued */
   uint32_t ring_cap, ring_head, ring_count;
@@ -189,7 +190,14 @@ struct iws__conn {
   struct iws__http_conn *http; /* set once a plain request arrived */
 
   /* --- strand only (the thread running this connection's callbacks) --- */
-  iws__bytes inbuf; /* handshake bytes */
+  /* Handshake bytes; after the 101, the message being reassembled (wslay
+   * runs without buffering: see ws_chunk_cb). Its capacity counts in the
+   * server's rx_held while it holds a message. */
+  iws__bytes inbuf;
+  uint64_t rx_msg_size;       /* payload declared so far by the open message */
+  const uint8_t *rx_direct;   /* a one-piece message, delivered in place */
+  uint8_t rx_frame_data;      /* the current frame is a data frame */
+  uint8_t rx_frame_whole;     /* ...the first and last of its message */
   struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
   uint64_t ws_fed, ws_framed;      /* bytes given to wslay / in whole frames */
   uint64_t ws_frame_size;          /* header + payload of the current frame */
@@ -220,7 +228,8 @@ struct iws__conn {
   uint32_t pmd_tx_fresh;  /* a shared (broadcast) frame went out since:
                              reset pmd_tx first; under lock */
   iws__zstream *pmd_rx;   /* context-takeover inflater; strand only */
-  uint32_t pmd_fail;      /* close code of a failed inflate; strand only */
+  uint32_t rx_fail;       /* IWS__RXF_*: why the message being received
+                             failed (ws_feed closes); strand only */
 
   /* --- immutable after the handshake --- */
   char *path;
@@ -275,6 +284,7 @@ typedef struct iws__runcfg {
   uint64_t http_max_body, http_max_uri, http_request_timeout_ms,
       http_keepalive_ms, http_response_timeout_ms;
   uint32_t http_max_pipelined;
+  uint64_t incomplete_limit; /* IWS_OPT_INCOMPLETE_MESSAGES_LIMIT; 0 = none */
 } iws__runcfg;
 
 /* Listener tags the core gives the back end (iws__be_listen.tag). */
@@ -329,6 +339,10 @@ struct iws_server {
   volatile uint64_t st_publishes, st_redis_out, st_redis_in;
   volatile uint32_t st_redis_up; /* 1 while both Redis links are up */
   volatile uint64_t st_http_requests, st_http_refused, st_http_current;
+  /* Bytes all connections hold for messages still arriving (bounded by
+   * IWS_OPT_INCOMPLETE_MESSAGES_LIMIT), and large buffers freed since the
+   * tick last gave memory back to the system. */
+  volatile uint64_t rx_held, rx_freed;
 };
 
 /* ---- between server.c and conn.c ---- */

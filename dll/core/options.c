@@ -58,6 +58,9 @@ static const iws__opt_int_spec INT_SPECS[] = {
     {IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, 0, 3600000, 60000,
      "http_response_timeout_ms"},
     {IWS_OPT_HTTP_MAX_PIPELINED, 1, 1024, 16, "http_max_pipelined"},
+    {IWS_OPT_INCOMPLETE_MESSAGES_LIMIT, 0, INT64_C(1) << 40,
+     sizeof(void *) >= 8 ? 256 * MiB : 64 * MiB,
+     "incomplete_messages_limit"},
 };
 
 /* String options: number, default, longest value accepted, name. */

@@ -47,6 +47,10 @@ void iws__thread_join(iws__thread t);
 /* Milliseconds from an arbitrary origin, never going backwards. */
 uint64_t iws__now_ms(void);
 
+/* Gives freed heap memory back to the system where the C library keeps it
+ * (glibc's arenas after large buffers went); elsewhere nothing to do. */
+void iws__mem_trim(void);
+
 /* Number of logical CPUs (at least 1). */
 uint32_t iws__cpu_count(void);
 

@@ -335,6 +335,7 @@ static void resolve_runcfg(iws_server *s) {
   rc->http_response_timeout_ms =
       (uint64_t)o[IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS];
   rc->http_max_pipelined = (uint32_t)o[IWS_OPT_HTTP_MAX_PIPELINED];
+  rc->incomplete_limit = (uint64_t)o[IWS_OPT_INCOMPLETE_MESSAGES_LIMIT];
 }
 
 static void stop_workers(iws_server *s, uint32_t count) {

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "../core/http.h"
 
@@ -76,6 +79,15 @@ uint64_t iws__now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void iws__mem_trim(void) {
+#ifdef __GLIBC__
+  /* glibc raises its mmap threshold after large frees and keeps the memory
+   * of every arena: bursts of large messages otherwise leave the process
+   * holding what it no longer uses. */
+  malloc_trim(0);
+#endif
 }
 
 /* The CPUs this process may run on (taskset, cgroup cpusets), not all the

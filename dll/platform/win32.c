@@ -61,6 +61,10 @@ void iws__thread_join(iws__thread t) {
 
 uint64_t iws__now_ms(void) { return (uint64_t)GetTickCount64(); }
 
+/* The Windows heap gives large blocks back by itself (they are mapped on
+ * their own); the rest is its business. */
+void iws__mem_trim(void) {}
+
 /* The CPUs this process may run on (its affinity mask), as on POSIX. */
 uint32_t iws__cpu_count(void) {
   SYSTEM_INFO si;

@@ -24,10 +24,12 @@
 
 typedef struct pt_proc_info {
   long long rss, fds, threads, cpu_ms;
+  long long commit; /* private memory committed or reserved: VmData on
+                       Linux, PagefileUsage (commit charge) on Windows */
 } pt_proc_info;
 
 static void pt_proc_info_read(pt_proc_info *out) {
-  long long rss = -1, fds = -1, threads = -1, cpu_ms = -1;
+  long long rss = -1, fds = -1, threads = -1, cpu_ms = -1, commit = -1;
 #ifdef _WIN32
   PROCESS_MEMORY_COUNTERS pmc;
   DWORD handles = 0;
@@ -37,6 +39,7 @@ static void pt_proc_info_read(pt_proc_info *out) {
   pmc.cb = sizeof pmc;
   if (GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc))
     rss = (long long)pmc.WorkingSetSize;
+  if (rss >= 0) commit = (long long)pmc.PagefileUsage;
   if (GetProcessHandleCount(GetCurrentProcess(), &handles))
     fds = (long long)handles;
   if (GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel,
@@ -67,9 +70,11 @@ static void pt_proc_info_read(pt_proc_info *out) {
   struct rusage ru;
   DIR *d;
   if (f) {
-    long long size, resident;
-    if (fscanf(f, "%lld %lld", &size, &resident) == 2)
-      rss = resident * (long long)sysconf(_SC_PAGESIZE);
+    long long size, resident, shared, text, lib, data;
+    int got = fscanf(f, "%lld %lld %lld %lld %lld %lld", &size, &resident,
+                     &shared, &text, &lib, &data);
+    if (got >= 2) rss = resident * (long long)sysconf(_SC_PAGESIZE);
+    if (got == 6) commit = data * (long long)sysconf(_SC_PAGESIZE);
     fclose(f);
   }
   if ((d = opendir("/proc/self/fd")) != NULL) {
@@ -95,6 +100,7 @@ static void pt_proc_info_read(pt_proc_info *out) {
   out->fds = fds;
   out->threads = threads;
   out->cpu_ms = cpu_ms;
+  out->commit = commit;
 }
 
 /* Lowers RLIMIT_NOFILE to `value` (POSIX only). 0, or -1 with a message on

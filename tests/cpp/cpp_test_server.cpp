@@ -535,6 +535,8 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   else if (name == "heartbeat_interval_ms") o.heartbeat_interval_ms = u;
   else if (name == "heartbeat_timeout_ms") o.heartbeat_timeout_ms = u;
   else if (name == "send_queue_limit") o.send_queue_limit = static_cast<uint64_t>(v);
+  else if (name == "incomplete_messages_limit")
+    o.incomplete_messages_limit = static_cast<uint64_t>(v);
   else if (name == "send_queue_policy") o.send_queue_policy = static_cast<iocpws::queue_policy>(v);
   else if (name == "tcp_nodelay") o.tcp_nodelay = v != 0;
   else if (name == "listen_backlog") o.listen_backlog = u;
@@ -819,8 +821,8 @@ int main(int argc, char **argv) {
     } else if (line == "proc") {
       pt_proc_info p;
       pt_proc_info_read(&p);
-      emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld", p.rss, p.fds, p.threads,
-           p.cpu_ms);
+      emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld commit=%lld", p.rss, p.fds,
+           p.threads, p.cpu_ms, p.commit);
     } else if ((arg = command_arg(line.c_str(), "sendall")) != nullptr) {
       uint32_t sent = 0;
       int32_t rc = code_of([&]() { sent = g_server->broadcast_text(arg); });

@@ -28,6 +28,11 @@ int fake_feed(iws__sock *sock, const uint8_t *data, size_t len);
 /* The peer leaves (FIN); if the core does not close, it aborts; then the
  * socket is reported closed. Returns -1 if the core never closed it. */
 int fake_finish(iws__sock *sock);
+/* fake_finish in two steps: the core closes the socket (the peer left, or
+ * it aborts), and only later does the back end report it closed; between
+ * them a test can act on a connection that is closing but not closed. */
+int fake_close_hold(iws__sock *sock);
+void fake_close_release(iws__sock *sock);
 
 /* A slow socket: completes the outstanding write with at most `max`
  * bytes, up to `rounds` times (each completion may start the next write). */

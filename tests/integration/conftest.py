@@ -414,3 +414,10 @@ def tls_options(files, **extra):
 def tls_server(start_server, tls_files):
     """A server with plain and TLS listeners (tls_port / port)."""
     return start_server(**tls_options(tls_files))
+
+
+def pytest_configure(config):
+    # `pytest -m hostile`: the attacks of test_hostile_peers.py (and others
+    # marked so), with the server's memory and the sanitizers as the verdict.
+    config.addinivalue_line(
+        "markers", "hostile: an attack a hostile peer can make (issue 16)")

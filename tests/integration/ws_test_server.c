@@ -76,10 +76,12 @@
  *   subscribe ID CH    iws_subscribe from this thread; "SUBSCRIBE_RC <rc>"
  *   closeid ID CODE [REASON]  iws_close from this thread; "CLOSEID_RC <rc>"
  *   proc               prints "PROC rss=<bytes> fds=<n> threads=<n>
- *                      cpu_ms=<n>": resident memory, open descriptors
- *                      (Windows: handles), threads and CPU time used so
- *                      far, for the hostile-client tests and the soak (-1
- *                      where the platform cannot tell)
+ *                      cpu_ms=<n> commit=<bytes>": resident memory, open
+ *                      descriptors (Windows: handles), threads, CPU time
+ *                      used so far and private memory committed (Linux:
+ *                      VmData, reserved or not; Windows: the commit
+ *                      charge), for the hostile-client tests and the soak
+ *                      (-1 where the platform cannot tell)
  *   quit (or EOF)      iws_destroy; prints "BYE connects=.. disconnects=.."
  *                      and exits 0 when every accepted connection was
  *                      disconnected exactly once, 1 otherwise.
@@ -891,6 +893,7 @@ static const option_name k_options[] = {
     {"http_keepalive_timeout_ms", IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS, 0},
     {"http_response_timeout_ms", IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, 0},
     {"http_max_pipelined", IWS_OPT_HTTP_MAX_PIPELINED, 0},
+    {"incomplete_messages_limit", IWS_OPT_INCOMPLETE_MESSAGES_LIMIT, 0},
     {"http_document_root", IWS_OPT_HTTP_DOCUMENT_ROOT, 1},
     {"http_index_file", IWS_OPT_HTTP_INDEX_FILE, 1},
     /* tls_host=NAME,CERT,KEY[,PASSWORD]: iws_tls_add_host */
@@ -1019,8 +1022,8 @@ static int apply_option(const char *spec) {
 static void print_proc(void) {
   pt_proc_info p;
   pt_proc_info_read(&p);
-  emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld", p.rss, p.fds,
-       p.threads, p.cpu_ms);
+  emit("PROC rss=%lld fds=%lld threads=%lld cpu_ms=%lld commit=%lld", p.rss,
+       p.fds, p.threads, p.cpu_ms, p.commit);
 }
 
 static int start_and_report(void) {
