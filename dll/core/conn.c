@@ -33,26 +33,26 @@
 #define RX_TRIM_MIN (128 * 1024)
 #define RX_TRIM_AFTER (16u * 1024u * 1024u)
 
-IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
-IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
-IWS_THREAD_LOCAL const uint8_t *iws__tls_valid_text;
-IWS_THREAD_LOCAL size_t iws__tls_valid_text_len;
+IWS_THREAD_LOCAL iws_server *iws__t_callback_server;
+IWS_THREAD_LOCAL iws__conn *iws__t_strand_conn;
+IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
+IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
 
 /* Whether [data, data+len) lies inside the text being delivered. A slice
  * of valid UTF-8 is valid only if it starts and ends on character
  * boundaries: the bytes at both cuts must not be continuation bytes. */
 int iws__text_known_valid(const void *data, size_t len) {
-  uintptr_t p = (uintptr_t)data, b = (uintptr_t)iws__tls_valid_text;
+  uintptr_t p = (uintptr_t)data, b = (uintptr_t)iws__t_valid_text;
   size_t off;
-  if (!b || p < b || p - b > iws__tls_valid_text_len) return 0;
+  if (!b || p < b || p - b > iws__t_valid_text_len) return 0;
   off = (size_t)(p - b);
-  if (len > iws__tls_valid_text_len - off) return 0;
-  if (len == iws__tls_valid_text_len) return 1; /* the whole message */
-  if (off < iws__tls_valid_text_len &&
-      (iws__tls_valid_text[off] & 0xC0) == 0x80)
+  if (len > iws__t_valid_text_len - off) return 0;
+  if (len == iws__t_valid_text_len) return 1; /* the whole message */
+  if (off < iws__t_valid_text_len &&
+      (iws__t_valid_text[off] & 0xC0) == 0x80)
     return 0;
-  if (off + len < iws__tls_valid_text_len &&
-      (iws__tls_valid_text[off + len] & 0xC0) == 0x80)
+  if (off + len < iws__t_valid_text_len &&
+      (iws__t_valid_text[off + len] & 0xC0) == 0x80)
     return 0;
   return 1;
 }
@@ -60,45 +60,23 @@ int iws__text_known_valid(const void *data, size_t len) {
 /* on_message with a text message known valid (see iws__text_known_valid). */
 static void deliver_message(iws_server *s, iws__conn *c, uint32_t opcode,
                             const uint8_t *data, uint64_t len) {
-  const uint8_t *saved = iws__tls_valid_text;
-  size_t saved_len = iws__tls_valid_text_len;
+  const uint8_t *saved = iws__t_valid_text;
+  size_t saved_len = iws__t_valid_text_len;
   if (opcode == IWS_OP_TEXT) {
-    iws__tls_valid_text = data;
-    iws__tls_valid_text_len = (size_t)len;
+    iws__t_valid_text = data;
+    iws__t_valid_text_len = (size_t)len;
   } else {
-    iws__tls_valid_text = NULL;
-    iws__tls_valid_text_len = 0;
+    iws__t_valid_text = NULL;
+    iws__t_valid_text_len = 0;
   }
   IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, opcode, data, len, s->user));
-  iws__tls_valid_text = saved;
-  iws__tls_valid_text_len = saved_len;
+  iws__t_valid_text = saved;
+  iws__t_valid_text_len = saved_len;
 }
 
 /* ------------------------------------------------------------------------ */
 /* small helpers                                                             */
 /* ------------------------------------------------------------------------ */
-
-int iws__bytes_append(iws__bytes *b, const void *data, size_t len) {
-  if (len == 0) return 0;
-  if (b->len + len > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    uint8_t *p;
-    while (cap < b->len + len) cap *= 2;
-    p = realloc(b->data, cap);
-    if (!p) return -1;
-    b->data = p;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  return 0;
-}
-
-void iws__bytes_free(iws__bytes *b) {
-  free(b->data);
-  b->data = NULL;
-  b->len = b->cap = 0;
-}
 
 void iws__conn_ref(iws__conn *c) { iws__atomic_add32(&c->refs, 1); }
 
@@ -252,7 +230,7 @@ typedef struct frame_encoder {
   size_t offset; /* where the sink writes next in target */
 } frame_encoder;
 
-static iws__tls_key *volatile encoder_key;
+static iws__tlocal_key *volatile encoder_key;
 
 static void encoder_free(void *p) {
   frame_encoder *e = p;
@@ -272,16 +250,10 @@ static ssize_t encoder_send(const uint8_t *data, size_t len, int flags,
 }
 
 static frame_encoder *encoder_get(void) {
-  iws__tls_key *key = iws__atomic_load_ptr((void *volatile *)&encoder_key);
+  iws__tlocal_key *key = iws__tlocal_key_once(&encoder_key, encoder_free);
   frame_encoder *e;
-  if (!key) {
-    iws__tls_key *fresh = iws__tls_key_create(encoder_free);
-    if (!fresh) return NULL;
-    if (!iws__atomic_cas_ptr((void *volatile *)&encoder_key, NULL, fresh))
-      iws__tls_key_delete(fresh);
-    key = iws__atomic_load_ptr((void *volatile *)&encoder_key);
-  }
-  e = iws__tls_get(key);
+  if (!key) return NULL;
+  e = iws__tlocal_get(key);
   if (!e) {
     struct wslay_frame_callbacks cbs;
     e = calloc(1, sizeof(*e));
@@ -292,7 +264,7 @@ static frame_encoder *encoder_get(void) {
       free(e);
       return NULL;
     }
-    iws__tls_set(key, e);
+    iws__tlocal_set(key, e);
   }
   return e;
 }
@@ -331,7 +303,7 @@ iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
     /* Cannot happen with a sink that takes everything; never ship a
      * half-built frame if it does, and let the next call start from a
      * fresh encoder (wslay's state may be mid-frame). */
-    iws__tls_set(encoder_key, NULL);
+    iws__tlocal_set(encoder_key, NULL);
     encoder_free(e);
     iws__chunk_unref(c);
     return NULL;
@@ -461,7 +433,7 @@ static size_t tls_backlog(const iws__conn *c) {
  * (pongs, the close echo) then stay bounded for a peer that does not read,
  * like everything the application sends. */
 static uint64_t output_pause_level(const iws__conn *c) {
-  uint64_t limit = c->server->rc.send_queue_limit;
+  uint64_t limit = c->server->cfg.send_queue_limit;
   return limit ? limit : OUTPUT_PAUSE_DEFAULT;
 }
 
@@ -627,7 +599,7 @@ static void maybe_flush_locked(iws__conn *c) {
   /* Inside on_connect (ACCEPTING) the 101 answer is not queued yet: what
    * another thread sends now must wait behind it. The strand flushes when
    * on_connect has returned (strand_run), 101 first. */
-  if (iws__tls_strand_conn == c || c->state == IWS__ACCEPTING) return;
+  if (iws__t_strand_conn == c || c->state == IWS__ACCEPTING) return;
   if (c->flush_posted) return;
   if (!c->writing && !c->tcp_closing && c->sock &&
       iws__be_post_flush(c->sock) == 0) {
@@ -696,7 +668,7 @@ static int32_t send_close_locked(iws__conn *c, uint32_t code,
     if (len) memcpy(c->close_reason, reason ? reason : "", len);
     c->close_reason_len = (uint32_t)len;
   }
-  timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
+  timer_set(c, IWS__T_MAIN, c->server->cfg.close_timeout_ms);
   return IWS_OK;
 }
 
@@ -704,10 +676,10 @@ static int32_t send_chunk_locked(iws__conn *c, iws__chunk *chunk,
                                  int data_msg) {
   iws_server *s = c->server;
   int32_t rc = can_send_locked(c);
-  if (rc == IWS_OK && data_msg && s->rc.send_queue_limit &&
+  if (rc == IWS_OK && data_msg && s->cfg.send_queue_limit &&
       c->queued_bytes + tls_backlog(c) + chunk->len >
-          s->rc.send_queue_limit) {
-    if (s->rc.send_queue_policy == IWS_QUEUE_ERROR) {
+          s->cfg.send_queue_limit) {
+    if (s->cfg.send_queue_policy == IWS_QUEUE_ERROR) {
       rc = IWS_E_QUEUE_FULL;
     } else {
       static const char why[] = "send queue limit exceeded";
@@ -795,7 +767,7 @@ int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
 
 static int wants_deflate(const iws__conn *c, uint32_t opcode, size_t len) {
   return c->pmd.enabled && (opcode == IWS_OP_TEXT || opcode == IWS_OP_BINARY) &&
-         len >= c->server->rc.deflate_threshold;
+         len >= c->server->cfg.deflate_threshold;
 }
 
 /* A compressed frame, or NULL (out of memory). Without context takeover the
@@ -819,7 +791,7 @@ static iws__chunk *deflate_frame(iws__zstream **stream, int fresh,
 
 int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
                                const void *data, size_t len) {
-  iws__pmd_deflate_cfg cfg = c->server->rc.pmd_deflate;
+  iws__pmd_deflate_cfg cfg = c->server->cfg.pmd_deflate;
   iws__chunk *chunk;
   int32_t rc;
   cfg.window_bits = (int)c->pmd.server_bits;
@@ -872,7 +844,7 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
   if (!*slot) {
     if (deflated) {
       /* A fresh stream: any receiver with this window can read it. */
-      iws__pmd_deflate_cfg cfg = c->server->rc.pmd_deflate;
+      iws__pmd_deflate_cfg cfg = c->server->cfg.pmd_deflate;
       cfg.window_bits = (int)bits;
       *slot = deflate_frame(NULL, 1, &cfg, f->opcode, f->data, f->len);
     } else {
@@ -972,7 +944,7 @@ int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk) {
 void iws__conn_http_finish_locked(iws__conn *c) {
   c->state = IWS__DRAINING;
   c->finish_after_flush = IWS__FINISH_DRAIN;
-  timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
+  timer_set(c, IWS__T_MAIN, c->server->cfg.close_timeout_ms);
   maybe_flush_locked(c);
 }
 
@@ -1002,7 +974,7 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   c->sock = sock;
   c->state = IWS__HANDSHAKE;
   c->id = iws__atomic_add64(&s->next_id, 1);
-  c->worker = s->rc.workers ? (uint32_t)(c->id % s->rc.workers) : 0;
+  c->worker = s->cfg.workers ? (uint32_t)(c->id % s->cfg.workers) : 0;
   snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
   c->peer_port = peer_port;
   if (tag == IWS__LISTEN_TLS && (!s->tls || iws__tls_conn_init(s->tls, c))) {
@@ -1019,10 +991,10 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   }
   /* A TLS connection gets its TLS handshake time first, then the HTTP
    * upgrade time once the TLS handshake is done. */
-  if (c->ssl ? s->rc.tls_handshake_timeout_ms : s->rc.handshake_timeout_ms)
+  if (c->ssl ? s->cfg.tls_handshake_timeout_ms : s->cfg.handshake_timeout_ms)
     timer_set(c, IWS__T_MAIN,
-              c->ssl ? s->rc.tls_handshake_timeout_ms
-                     : s->rc.handshake_timeout_ms);
+              c->ssl ? s->cfg.tls_handshake_timeout_ms
+                     : s->cfg.handshake_timeout_ms);
   iws__log(s, IWS_LOG_DEBUG, "connection %llu from %s port %u%s",
            (unsigned long long)c->id, c->peer_ip, (unsigned)peer_port,
            c->ssl ? " (TLS)" : "");
@@ -1128,8 +1100,8 @@ static uint32_t rx_append(iws__conn *c, const uint8_t *data, size_t len) {
     if (cap > c->rx_msg_size && c->rx_msg_size >= need)
       cap = (size_t)c->rx_msg_size;
     grow = cap - b->cap;
-    if (iws__atomic_add64(&s->rx_held, (int64_t)grow) > s->rc.incomplete_limit &&
-        s->rc.incomplete_limit) {
+    if (iws__atomic_add64(&s->rx_held, (int64_t)grow) > s->cfg.incomplete_limit &&
+        s->cfg.incomplete_limit) {
       iws__atomic_add64(&s->rx_held, -(int64_t)grow);
       return RXF_BUDGET;
     }
@@ -1154,7 +1126,7 @@ static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
   size_t out_len = 0;
   int r = iws__pmd_inflate(
       c->pmd.client_no_context_takeover ? NULL : &c->pmd_rx,
-      (int)c->pmd.client_bits, msg, msg_len, s->rc.deflate_max_inflated,
+      (int)c->pmd.client_bits, msg, msg_len, s->cfg.deflate_max_inflated,
       &out, &out_len);
   if (r == IWS__PMD_OK && opcode == IWS_OP_TEXT &&
       !iws__utf8_valid(out, out_len)) {
@@ -1245,7 +1217,7 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
   /* wslay checks each frame against the maximum; the message's frames
    * together are checked here, before any of their bytes is kept. */
   c->rx_msg_size += len;
-  if (c->rx_msg_size > c->server->rc.max_message_size)
+  if (c->rx_msg_size > c->server->cfg.max_message_size)
     rx_fail(ctx, c, RXF_TOO_BIG);
 }
 
@@ -1292,7 +1264,7 @@ static int ws_create(iws__conn *c) {
    * allocation per fragment (ws_chunk_cb). */
   wslay_event_config_set_no_buffering(c->ws, 1);
   wslay_event_config_set_max_recv_msg_length(c->ws,
-                                             c->server->rc.max_message_size);
+                                             c->server->cfg.max_message_size);
   /* RSV1 = a compressed message; wslay still refuses it (1002) on control
    * and continuation frames. */
   if (c->pmd.enabled)
@@ -1390,7 +1362,7 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
       c->close_sent = 1;
       c->close_code_sent = wslay_event_get_status_code_sent(c->ws);
       c->finish_after_flush = IWS__FINISH_CLOSE;
-      timer_set(c, IWS__T_MAIN, c->server->rc.close_timeout_ms);
+      timer_set(c, IWS__T_MAIN, c->server->cfg.close_timeout_ms);
       if (!c->close_recv) {
         /* wslay failed the connection (1002, 1007 or 1009). */
         failed = c->close_code_sent;
@@ -1437,7 +1409,7 @@ static void refuse(iws__conn *c, int status, const char *why) {
   iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
            (unsigned long long)c->id, c->peer_ip, status,
            why ? why : iws__http_reason(status));
-  timer_set(c, IWS__T_MAIN, s->rc.close_timeout_ms);
+  timer_set(c, IWS__T_MAIN, s->cfg.close_timeout_ms);
   iws__lock(&c->lock);
   ring_clear(c); /* anything on_connect queued goes nowhere */
   c->state = IWS__DRAINING;
@@ -1470,13 +1442,13 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     refuse(c, status, why);
     return 0;
   }
-  if (s->rc.max_connections &&
-      iws__atomic_load64(&s->st_current) >= s->rc.max_connections) {
+  if (s->cfg.max_connections &&
+      iws__atomic_load64(&s->st_current) >= s->cfg.max_connections) {
     refuse(c, 503, "too many connections");
     return 0;
   }
-  req->selected = iws__ws_pick_protocol(req, s->rc.subprotocols);
-  if (s->rc.deflate) {
+  req->selected = iws__ws_pick_protocol(req, s->cfg.subprotocols);
+  if (s->cfg.deflate) {
     const char *values[IWS__MAX_HEADERS];
     size_t count = 0;
     uint32_t i;
@@ -1484,7 +1456,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     for (i = 0; i < req->header_count; i++)
       if (iws__http_header_is(&req->headers[i], "Sec-WebSocket-Extensions"))
         values[count++] = req->headers[i].value;
-    if (iws__pmd_negotiate(values, count, &s->rc.pmd, &pmd) != 0) {
+    if (iws__pmd_negotiate(values, count, &s->cfg.pmd, &pmd) != 0) {
       refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
       return 0;
     }
@@ -1550,8 +1522,8 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   iws__atomic_add64(&s->st_current, 1);
   iws__atomic_add64_relaxed(&s->st_total, 1);
   timer_clear(c, IWS__T_MAIN);
-  if (s->rc.heartbeat_interval_ms)
-    timer_set(c, IWS__T_PING, s->rc.heartbeat_interval_ms);
+  if (s->cfg.heartbeat_interval_ms)
+    timer_set(c, IWS__T_PING, s->cfg.heartbeat_interval_ms);
   return 1;
 }
 
@@ -1567,8 +1539,8 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   }
   /* Never buffer more than the limit: the limit is checked before any
    * allocation grows past it. */
-  if (old + take > s->rc.max_handshake_size)
-    take = (size_t)s->rc.max_handshake_size - old;
+  if (old + take > s->cfg.max_handshake_size)
+    take = (size_t)s->cfg.max_handshake_size - old;
   if (iws__bytes_append(&c->inbuf, data, take) != 0) {
     refuse(c, 500, "out of memory");
     return;
@@ -1586,9 +1558,9 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
   if (!end) {
     if (iws__http_early_status(c->inbuf.data, c->inbuf.len,
-                               s->rc.http_max_uri))
+                               s->cfg.http_max_uri))
       refuse(c, 414, "the request-target is longer than allowed");
-    else if (c->inbuf.len >= s->rc.max_handshake_size)
+    else if (c->inbuf.len >= s->cfg.max_handshake_size)
       refuse(c, 431, "the handshake request is larger than allowed");
     return;
   }
@@ -1646,10 +1618,10 @@ static void process_input(iws__conn *c, const uint8_t *data, size_t len) {
 }
 
 static void strand_run(iws__conn *c, const uint8_t *data, size_t len) {
-  iws__conn *saved = iws__tls_strand_conn;
-  iws__tls_strand_conn = c;
+  iws__conn *saved = iws__t_strand_conn;
+  iws__t_strand_conn = c;
   process_input(c, data, len);
-  iws__tls_strand_conn = saved;
+  iws__t_strand_conn = saved;
   iws__lock(&c->lock);
   flush_locked(c);
   iws__unlock(&c->lock);
@@ -1657,10 +1629,10 @@ static void strand_run(iws__conn *c, const uint8_t *data, size_t len) {
 
 /* The HTTP cycle's turn after a kick (no new bytes). */
 static void strand_kick(iws__conn *c) {
-  iws__conn *saved = iws__tls_strand_conn;
-  iws__tls_strand_conn = c;
+  iws__conn *saved = iws__t_strand_conn;
+  iws__t_strand_conn = c;
   iws__http_kicked(c);
-  iws__tls_strand_conn = saved;
+  iws__t_strand_conn = saved;
   iws__lock(&c->lock);
   flush_locked(c);
   iws__unlock(&c->lock);
@@ -1674,7 +1646,7 @@ static void strand_kick(iws__conn *c) {
 static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
   iws_server *s = c->server;
   int result = IWS__READ_CONTINUE;
-  if (!s->rc.workers) {
+  if (!s->cfg.workers) {
     strand_run(c, data, len);
     if (c->http_pause_asked) {
       /* The HTTP cycle holds further requests until a response is sent
@@ -1696,10 +1668,7 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
     tcp_close_locked(c, 1);
   } else {
     if (c->rxq.len >= WORKER_RX_HIGH) c->read_paused = 1;
-    if (!c->wqueued) {
-      c->wqueued = 1;
-      iws__worker_push(&s->workers[c->worker], c);
-    }
+    iws__worker_wake_locked(c);
   }
   if (output_over_locked(c)) c->out_paused = 1;
   if (c->read_paused || c->out_paused) result = IWS__READ_PAUSE;
@@ -1711,8 +1680,8 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
 static void tls_ready_locked(iws__conn *c) {
   iws_server *s = c->server;
   char desc[128];
-  if (s->rc.handshake_timeout_ms)
-    timer_set(c, IWS__T_MAIN, s->rc.handshake_timeout_ms);
+  if (s->cfg.handshake_timeout_ms)
+    timer_set(c, IWS__T_MAIN, s->cfg.handshake_timeout_ms);
   else
     timer_clear(c, IWS__T_MAIN);
   iws__log(s, IWS_LOG_DEBUG, "connection %llu: TLS handshake done (%s)",
@@ -1778,7 +1747,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
 
 int iws__core_resumed(iws__conn *c) {
   int result = IWS__READ_CONTINUE;
-  if (!c->server->rc.workers && c->http) {
+  if (!c->server->cfg.workers && c->http) {
     strand_kick(c);
     if (c->http_pause_asked) {
       c->http_pause_asked = 0;
@@ -1789,7 +1758,7 @@ int iws__core_resumed(iws__conn *c) {
    * or (worker mode) the worker is behind: each of those resumes again. */
   iws__lock(&c->lock);
   if (output_over_locked(c)) c->out_paused = 1;
-  if (c->out_paused || (c->server->rc.workers && c->read_paused))
+  if (c->out_paused || (c->server->cfg.workers && c->read_paused))
     result = IWS__READ_PAUSE;
   iws__unlock(&c->lock);
   return result;
@@ -1853,8 +1822,8 @@ static void deliver_disconnect(iws__conn *c) {
    * inbuf held the request head, never counted). */
   if (upgraded) rx_release(c);
   if (owed) {
-    iws__conn *saved = iws__tls_strand_conn;
-    iws__tls_strand_conn = c; /* details stay readable inside the callback */
+    iws__conn *saved = iws__t_strand_conn;
+    iws__t_strand_conn = c; /* details stay readable inside the callback */
     if (error && error != IWS_E_PROTOCOL)
       report_conn_error(c, error, detail);
     iws__log(s, IWS_LOG_DEBUG, "connection %llu closed with %u",
@@ -1862,7 +1831,7 @@ static void deliver_disconnect(iws__conn *c) {
     if (s->cb.on_disconnect)
       IWS__IN_CALLBACK(s, s->cb.on_disconnect(s, c->id, code, reason, rlen,
                                          s->user));
-    iws__tls_strand_conn = saved;
+    iws__t_strand_conn = saved;
     iws__atomic_add64(&s->st_current, -1);
   }
   /* Subscriptions end with the connection, while the table still holds it
@@ -1889,12 +1858,9 @@ void iws__core_closed(iws__conn *c) {
   c->writing = 0;
   ring_clear(c);
   if (c->http) iws__http_closed_locked(c);
-  if (s->rc.workers) {
+  if (s->cfg.workers) {
     c->closed_pending = 1;
-    if (!c->wqueued) {
-      c->wqueued = 1;
-      iws__worker_push(&s->workers[c->worker], c);
-    }
+    iws__worker_wake_locked(c);
     iws__unlock(&c->lock);
     return;
   }
@@ -1906,7 +1872,7 @@ void iws__core_closed(iws__conn *c) {
 /* workers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-void iws__worker_push(iws__worker *w, iws__conn *c) {
+static void worker_push(iws__worker *w, iws__conn *c) {
   iws__conn_ref(c);
   iws__lock(&w->lock);
   c->wnext = NULL;
@@ -1917,6 +1883,12 @@ void iws__worker_push(iws__worker *w, iws__conn *c) {
   w->tail = c;
   iws__cond_signal(&w->cond);
   iws__unlock(&w->lock);
+}
+
+void iws__worker_wake_locked(iws__conn *c) {
+  if (c->wqueued) return;
+  c->wqueued = 1;
+  worker_push(&c->server->workers[c->worker], c);
 }
 
 static void worker_run(iws__conn *c) {
@@ -1982,12 +1954,12 @@ static void on_timer(iws__conn *c, int which) {
     iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
     if (ping) {
       if (iws__conn_send_chunk(c, ping, 0) == IWS_OK &&
-          s->rc.heartbeat_timeout_ms) {
+          s->cfg.heartbeat_timeout_ms) {
         iws__lock(&s->timer_lock);
         if (!c->timers_dead && !c->timers[IWS__T_PONG].next &&
             c->timers[IWS__T_PING].next) {
           iws__tlist_push(&s->timers[IWS__T_PONG], &c->timers[IWS__T_PONG],
-                          iws__now_ms() + s->rc.heartbeat_timeout_ms);
+                          iws__now_ms() + s->cfg.heartbeat_timeout_ms);
           iws__atomic_store32(&c->awaiting_pong, 1);
         }
         iws__unlock(&s->timer_lock);
@@ -2037,7 +2009,7 @@ void iws__core_tick(iws_server *s) {
         c = timer_owner(node, which);
         if (which == IWS__T_PING)
           iws__tlist_push(&s->timers[which], node,
-                          now + s->rc.heartbeat_interval_ms);
+                          now + s->cfg.heartbeat_interval_ms);
         else
           iws__tlist_remove(node);
         if (which == IWS__T_PONG) c->awaiting_pong = 0;

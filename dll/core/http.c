@@ -35,6 +35,7 @@
 
 #include "http.h"
 #include "http_parse.h"
+#include "ascii.h"
 #include "internal.h"
 
 #define RESP_MAGIC 0x69776872u /* "iwhr" */
@@ -141,18 +142,6 @@ static int32_t check_open(iws_http_response *r) {
   return ready ? IWS_E_BAD_STATE : IWS_OK;
 }
 
-static int ieq(const char *a, const char *b) {
-  while (*a && *b) {
-    int x = (unsigned char)*a, y = (unsigned char)*b;
-    if (x >= 'A' && x <= 'Z') x += 32;
-    if (y >= 'A' && y <= 'Z') y += 32;
-    if (x != y) return 0;
-    a++;
-    b++;
-  }
-  return *a == *b;
-}
-
 IWS_API int32_t IWS_CALL iws_http_set_status(iws_http_response *r,
                                              int32_t status,
                                              const char *reason) {
@@ -182,9 +171,9 @@ IWS_API int32_t IWS_CALL iws_http_add_header(iws_http_response *r,
   if (rc != IWS_OK) return rc;
   if (!iws__http_valid_name(name) || !iws__http_valid_value(value))
     return IWS_E_INVALID_ARG;
-  if (ieq(name, "Content-Length") || ieq(name, "Transfer-Encoding"))
+  if (iws__ieq(name, "Content-Length") || iws__ieq(name, "Transfer-Encoding"))
     return IWS_E_INVALID_ARG;
-  if (ieq(name, "Connection")) {
+  if (iws__ieq(name, "Connection")) {
     /* The library writes Connection itself; "close" is remembered. */
     if (iws__http_has_token(value, "close")) r->user_close = 1;
     return IWS_OK;
@@ -197,9 +186,9 @@ IWS_API int32_t IWS_CALL iws_http_add_header(iws_http_response *r,
       iws__bytes_append(&r->headers, value, vl) != 0 ||
       iws__bytes_append(&r->headers, "\r\n", 2) != 0)
     return IWS_E_NOMEM;
-  if (ieq(name, "Content-Type")) r->has_ctype = 1;
-  if (ieq(name, "Date")) r->has_date = 1;
-  if (ieq(name, "Server")) r->has_server = 1;
+  if (iws__ieq(name, "Content-Type")) r->has_ctype = 1;
+  if (iws__ieq(name, "Date")) r->has_date = 1;
+  if (iws__ieq(name, "Server")) r->has_server = 1;
   return IWS_OK;
 }
 
@@ -233,8 +222,6 @@ iws_request *iws__http_response_request(iws_http_response *r) {
   return valid_resp(r) ? r->req : NULL;
 }
 
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
 int iws__http_response_has_header(iws_http_response *r, const char *name) {
   size_t i = 0, n;
   if (!valid_resp(r) || !name) return 0;
@@ -244,7 +231,7 @@ int iws__http_response_has_header(iws_http_response *r, const char *name) {
     const uint8_t *line = r->headers.data + i;
     size_t k;
     for (k = 0; k < n && i + k < r->headers.len; k++)
-      if (lower(line[k]) != lower((unsigned char)name[k])) break;
+      if (iws__lower(line[k]) != iws__lower((unsigned char)name[k])) break;
     if (k == n && i + n < r->headers.len && line[n] == ':') return 1;
     while (i < r->headers.len && r->headers.data[i] != '\n') i++;
     i++;
@@ -356,12 +343,9 @@ static void kick_locked(iws__conn *c) {
   if (!c->http_hold) return;
   c->http_hold = 0;
   if (!c->sock || c->tcp_closing) return;
-  if (c->server->rc.workers) {
+  if (c->server->cfg.workers) {
     c->http_kick = 1;
-    if (!c->wqueued) {
-      c->wqueued = 1;
-      iws__worker_push(&c->server->workers[c->worker], c);
-    }
+    iws__worker_wake_locked(c);
   } else {
     iws__be_read_resume(c->sock);
   }
@@ -371,7 +355,7 @@ static void kick_locked(iws__conn *c) {
 static void hold_locked(iws__conn *c) {
   c->http_hold = 1;
   c->http_pause_asked = 1;
-  if (c->server->rc.workers) c->read_paused = 1;
+  if (c->server->cfg.workers) c->read_paused = 1;
 }
 
 /* Queues the response `r` (which is h->current, or about to be). Takes
@@ -445,9 +429,9 @@ static void send_response(iws__conn *c, iws_http_response *r,
   if (c->state != IWS__CLOSED && !c->tcp_closing) {
     if (close)
       iws__conn_http_finish_locked(c);
-    else if (!from_strand && !h->buffered && s->rc.http_keepalive_ms)
+    else if (!from_strand && !h->buffered && s->cfg.http_keepalive_ms)
       /* (the strand arms it itself once its buffer is empty: run) */
-      iws__conn_timer_set(c, IWS__T_HIDLE, s->rc.http_keepalive_ms);
+      iws__conn_timer_set(c, IWS__T_HIDLE, s->cfg.http_keepalive_ms);
     if (!from_strand) kick_locked(c);
   }
   iws__unlock(&c->lock);
@@ -579,7 +563,7 @@ static void dispatch(iws__conn *c) {
   r->http10 = req->version_minor == 0;
   r->keep_alive = r->http10 ? iws__http_has_token(conn_hdr, "keep-alive")
                             : !iws__http_has_token(conn_hdr, "close");
-  if (!s->rc.http_keepalive_ms) r->keep_alive = 0;
+  if (!s->cfg.http_keepalive_ms) r->keep_alive = 0;
 
   iws__lock(&c->lock);
   h->dispatching = 1;
@@ -601,9 +585,9 @@ static void dispatch(iws__conn *c) {
       return;
     }
     h->current = r;
-    if (s->rc.http_response_timeout_ms) {
-      r->deadline = iws__now_ms() + s->rc.http_response_timeout_ms;
-      iws__conn_timer_set(c, IWS__T_HRESP, s->rc.http_response_timeout_ms);
+    if (s->cfg.http_response_timeout_ms) {
+      r->deadline = iws__now_ms() + s->cfg.http_response_timeout_ms;
+      iws__conn_timer_set(c, IWS__T_HRESP, s->cfg.http_response_timeout_ms);
     }
     iws__unlock(&c->lock);
     return;
@@ -670,11 +654,11 @@ static int step(iws__conn *c) {
     uint64_t length;
     const char *expect;
     if (!avail) return 0;
-    if (!h->timing && s->rc.http_request_timeout_ms) {
+    if (!h->timing && s->cfg.http_request_timeout_ms) {
       h->timing = 1;
       iws__lock(&c->lock);
       h->reading = 1;
-      iws__conn_timer_set(c, IWS__T_HREQ, s->rc.http_request_timeout_ms);
+      iws__conn_timer_set(c, IWS__T_HREQ, s->cfg.http_request_timeout_ms);
       iws__unlock(&c->lock);
     }
     if (h->scan == 0 && (p[0] == '\r' || p[0] == '\n')) {
@@ -683,9 +667,9 @@ static int step(iws__conn *c) {
       return 1;
     }
     end = iws__http_head_end(p, avail, h->scan);
-    if (!end || end > s->rc.max_handshake_size) {
-      status = iws__http_early_status(p, avail, s->rc.http_max_uri);
-      if (!status && (end || avail >= s->rc.max_handshake_size)) status = 431;
+    if (!end || end > s->cfg.max_handshake_size) {
+      status = iws__http_early_status(p, avail, s->cfg.http_max_uri);
+      if (!status && (end || avail >= s->cfg.max_handshake_size)) status = 431;
       if (status) {
         refuse(c, status,
                status == 414 ? "request-target too long"
@@ -707,7 +691,7 @@ static int step(iws__conn *c) {
       refuse(c, 505, "only HTTP/1.x is served");
       return 0;
     }
-    if (strlen(h->req.target) > s->rc.http_max_uri) {
+    if (strlen(h->req.target) > s->cfg.http_max_uri) {
       refuse(c, 414, "request-target too long");
       return 0;
     }
@@ -719,7 +703,7 @@ static int step(iws__conn *c) {
       refuse(c, 400, "no Host header");
       return 0;
     }
-    status = iws__http_framing(&h->req, s->rc.http_max_body, &mode, &length);
+    status = iws__http_framing(&h->req, s->cfg.http_max_body, &mode, &length);
     if (status) {
       refuse(c, status,
              status == 413   ? "request body larger than allowed"
@@ -737,7 +721,7 @@ static int step(iws__conn *c) {
     h->body_left = length;
     expect = iws__http_header(&h->req, "Expect");
     if (expect && mode != IWS__BODY_NONE && !avail &&
-        h->req.version_minor >= 1 && ieq(expect, "100-continue")) {
+        h->req.version_minor >= 1 && iws__ieq(expect, "100-continue")) {
       static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
       iws__chunk *chunk = iws__chunk_new(sizeof(cont) - 1);
       if (chunk) {
@@ -762,7 +746,7 @@ static int step(iws__conn *c) {
   } else if (h->phase == PH_CHUNKED) {
     size_t used = 0;
     int r = iws__chunked_feed(&h->ch, p, avail, &used, &h->body,
-                              s->rc.http_max_body);
+                              s->cfg.http_max_body);
     h->off += used;
     if (r == IWS__CHUNKED_MORE) return 0;
     if (r != IWS__CHUNKED_DONE) {
@@ -809,7 +793,7 @@ static void run(iws__conn *c) {
       hold_locked(c);
       blocked = retry = 1;
     }
-    if (!blocked && h->buffered && turn >= c->server->rc.http_max_pipelined) {
+    if (!blocked && h->buffered && turn >= c->server->cfg.http_max_pipelined) {
       /* Enough for one turn: yield the thread to other connections and
        * come back (reading pauses and resumes at once). */
       hold_locked(c);
@@ -836,8 +820,8 @@ static void run(iws__conn *c) {
   h->buffered = h->in.len > h->off;
   idle = !h->buffered && !h->current && !h->closing &&
          c->state == IWS__HANDSHAKE && !c->tcp_closing;
-  if (idle && c->server->rc.http_keepalive_ms)
-    iws__conn_timer_set(c, IWS__T_HIDLE, c->server->rc.http_keepalive_ms);
+  if (idle && c->server->cfg.http_keepalive_ms)
+    iws__conn_timer_set(c, IWS__T_HIDLE, c->server->cfg.http_keepalive_ms);
   iws__unlock(&c->lock);
 }
 

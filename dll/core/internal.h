@@ -296,7 +296,7 @@ struct iws_server {
   iws_callbacks cb;
   void *user;
   iws__options opt;
-  iws__runcfg rc;
+  iws__runcfg cfg; /* the run configuration (options resolved at start) */
 
   iws__mutex lock; /* last error, start/stop transitions */
   volatile uint32_t state; /* written under lock, read atomically */
@@ -348,24 +348,24 @@ struct iws_server {
 /* ---- between server.c and conn.c ---- */
 
 /* The server whose callback is running on this thread (NULL outside). */
-extern IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
+extern IWS_THREAD_LOCAL iws_server *iws__t_callback_server;
 /* The connection whose strand runs on this thread (sends are deferred). */
-extern IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
+extern IWS_THREAD_LOCAL iws__conn *iws__t_strand_conn;
 /* The text message on_message is being given on this thread, already
  * checked as UTF-8: echoing it (or part of it) needs no second check. */
-extern IWS_THREAD_LOCAL const uint8_t *iws__tls_valid_text;
-extern IWS_THREAD_LOCAL size_t iws__tls_valid_text_len;
+extern IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
+extern IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
 int iws__text_known_valid(const void *data, size_t len);
 
 /* Runs a user callback with the thread marked as inside one of this
  * server's callbacks, so that iws_stop & co. refuse to wait for themselves. */
 #define IWS__IN_CALLBACK(server, call)                 \
   do {                                                 \
-    iws_server *saved_ = iws__tls_callback_server;     \
+    iws_server *saved_ = iws__t_callback_server;     \
     IWS__ASSERT_NO_LOCK();                             \
-    iws__tls_callback_server = (server);               \
+    iws__t_callback_server = (server);               \
     call;                                              \
-    iws__tls_callback_server = saved_;                 \
+    iws__t_callback_server = saved_;                 \
   } while (0)
 
 void iws__conn_ref(iws__conn *c);
@@ -450,7 +450,9 @@ void iws__http_closed_locked(iws__conn *c);
 void iws__http_conn_free(iws__conn *c);
 
 void iws__worker_main(void *arg);
-void iws__worker_push(iws__worker *w, iws__conn *c); /* takes a ref */
+/* Under c->lock: queues c for its worker thread (which then runs its rx
+ * queue, HTTP kick or close) unless it is queued already. */
+void iws__worker_wake_locked(iws__conn *c);
 
 /* ---- locks and the log (log.c) ----
  *

@@ -56,11 +56,11 @@ uint32_t iws__cpu_count(void);
 
 /* A thread-local slot with a destructor run at thread exit (for per-thread
  * caches the library creates lazily on threads it does not own). */
-typedef struct iws__tls_key iws__tls_key;
-iws__tls_key *iws__tls_key_create(void (*destructor)(void *));
-void iws__tls_key_delete(iws__tls_key *key);
-void *iws__tls_get(iws__tls_key *key);
-void iws__tls_set(iws__tls_key *key, void *value);
+typedef struct iws__tlocal_key iws__tlocal_key;
+iws__tlocal_key *iws__tlocal_key_create(void (*destructor)(void *));
+void iws__tlocal_key_delete(iws__tlocal_key *key);
+void *iws__tlocal_get(iws__tlocal_key *key);
+void iws__tlocal_set(iws__tlocal_key *key, void *value);
 
 /* Files, for static file serving (Since 0.5; http.h has iws__file_open and
  * iws__file_close). Paths are UTF-8. */
@@ -152,5 +152,20 @@ static inline void *iws__atomic_load_ptr(void *volatile *p) {
   return __atomic_load_n(p, __ATOMIC_SEQ_CST);
 }
 #endif
+
+/* The key in *slot, created on first use by whichever thread comes first
+ * (the others delete theirs); NULL out of memory. */
+static inline iws__tlocal_key *iws__tlocal_key_once(
+    iws__tlocal_key *volatile *slot, void (*destructor)(void *)) {
+  iws__tlocal_key *key = iws__atomic_load_ptr((void *volatile *)slot);
+  if (!key) {
+    iws__tlocal_key *fresh = iws__tlocal_key_create(destructor);
+    if (!fresh) return NULL;
+    if (!iws__atomic_cas_ptr((void *volatile *)slot, NULL, fresh))
+      iws__tlocal_key_delete(fresh);
+    key = iws__atomic_load_ptr((void *volatile *)slot);
+  }
+  return key;
+}
 
 #endif /* IWS_PLATFORM_H */

@@ -201,7 +201,7 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
 
 static int32_t check_owner_call(iws_server *s) {
   if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  if (iws__tls_callback_server == s) return IWS_E_IN_CALLBACK;
+  if (iws__t_callback_server == s) return IWS_E_IN_CALLBACK;
   return IWS_OK;
 }
 
@@ -294,48 +294,48 @@ IWS_API int32_t IWS_CALL iws_get_str(iws_server *s, int32_t option,
 
 static void resolve_runcfg(iws_server *s) {
   const int64_t *o = s->opt.ints;
-  iws__runcfg *rc = &s->rc;
-  rc->io_threads = o[IWS_OPT_IO_THREADS] ? (uint32_t)o[IWS_OPT_IO_THREADS]
+  iws__runcfg *cfg = &s->cfg;
+  cfg->io_threads = o[IWS_OPT_IO_THREADS] ? (uint32_t)o[IWS_OPT_IO_THREADS]
                                          : iws__cpu_count();
-  rc->workers = (uint32_t)o[IWS_OPT_WORKER_THREADS];
-  rc->max_connections = (uint64_t)o[IWS_OPT_MAX_CONNECTIONS];
-  rc->max_message_size = (uint64_t)o[IWS_OPT_MAX_MESSAGE_SIZE];
-  rc->max_handshake_size = (uint64_t)o[IWS_OPT_MAX_HANDSHAKE_SIZE];
-  rc->handshake_timeout_ms = (uint64_t)o[IWS_OPT_HANDSHAKE_TIMEOUT_MS];
-  rc->heartbeat_interval_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_INTERVAL_MS];
-  rc->heartbeat_timeout_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_TIMEOUT_MS];
-  rc->send_queue_limit = (uint64_t)o[IWS_OPT_SEND_QUEUE_LIMIT];
-  rc->send_queue_policy = (uint32_t)o[IWS_OPT_SEND_QUEUE_POLICY];
-  rc->close_timeout_ms = (uint64_t)o[IWS_OPT_CLOSE_TIMEOUT_MS];
-  rc->stop_timeout_ms = (uint64_t)o[IWS_OPT_STOP_TIMEOUT_MS];
-  rc->log_level = (uint32_t)o[IWS_OPT_LOG_LEVEL];
-  rc->subprotocols = iws__options_str(&s->opt, IWS_OPT_SUBPROTOCOLS);
-  rc->tls_handshake_timeout_ms =
+  cfg->workers = (uint32_t)o[IWS_OPT_WORKER_THREADS];
+  cfg->max_connections = (uint64_t)o[IWS_OPT_MAX_CONNECTIONS];
+  cfg->max_message_size = (uint64_t)o[IWS_OPT_MAX_MESSAGE_SIZE];
+  cfg->max_handshake_size = (uint64_t)o[IWS_OPT_MAX_HANDSHAKE_SIZE];
+  cfg->handshake_timeout_ms = (uint64_t)o[IWS_OPT_HANDSHAKE_TIMEOUT_MS];
+  cfg->heartbeat_interval_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_INTERVAL_MS];
+  cfg->heartbeat_timeout_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_TIMEOUT_MS];
+  cfg->send_queue_limit = (uint64_t)o[IWS_OPT_SEND_QUEUE_LIMIT];
+  cfg->send_queue_policy = (uint32_t)o[IWS_OPT_SEND_QUEUE_POLICY];
+  cfg->close_timeout_ms = (uint64_t)o[IWS_OPT_CLOSE_TIMEOUT_MS];
+  cfg->stop_timeout_ms = (uint64_t)o[IWS_OPT_STOP_TIMEOUT_MS];
+  cfg->log_level = (uint32_t)o[IWS_OPT_LOG_LEVEL];
+  cfg->subprotocols = iws__options_str(&s->opt, IWS_OPT_SUBPROTOCOLS);
+  cfg->tls_handshake_timeout_ms =
       (uint64_t)o[IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS];
-  rc->deflate = (uint32_t)o[IWS_OPT_DEFLATE];
-  rc->pmd.server_max_window_bits =
+  cfg->deflate = (uint32_t)o[IWS_OPT_DEFLATE];
+  cfg->pmd.server_max_window_bits =
       (uint32_t)o[IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS];
-  rc->pmd.client_max_window_bits =
+  cfg->pmd.client_max_window_bits =
       (uint32_t)o[IWS_OPT_DEFLATE_CLIENT_MAX_WINDOW_BITS];
-  rc->pmd.server_no_context_takeover =
+  cfg->pmd.server_no_context_takeover =
       (uint32_t)o[IWS_OPT_DEFLATE_SERVER_NO_CONTEXT_TAKEOVER];
-  rc->pmd.client_no_context_takeover =
+  cfg->pmd.client_no_context_takeover =
       (uint32_t)o[IWS_OPT_DEFLATE_CLIENT_NO_CONTEXT_TAKEOVER];
-  rc->pmd_deflate.window_bits = (int)rc->pmd.server_max_window_bits;
-  rc->pmd_deflate.mem_level = (int)o[IWS_OPT_DEFLATE_MEM_LEVEL];
-  rc->pmd_deflate.level = (int)o[IWS_OPT_DEFLATE_LEVEL];
-  rc->deflate_threshold = (uint64_t)o[IWS_OPT_DEFLATE_THRESHOLD];
-  rc->deflate_max_inflated = o[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE]
+  cfg->pmd_deflate.window_bits = (int)cfg->pmd.server_max_window_bits;
+  cfg->pmd_deflate.mem_level = (int)o[IWS_OPT_DEFLATE_MEM_LEVEL];
+  cfg->pmd_deflate.level = (int)o[IWS_OPT_DEFLATE_LEVEL];
+  cfg->deflate_threshold = (uint64_t)o[IWS_OPT_DEFLATE_THRESHOLD];
+  cfg->deflate_max_inflated = o[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE]
                                  ? (uint64_t)o[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE]
-                                 : rc->max_message_size;
-  rc->http_max_body = (uint64_t)o[IWS_OPT_HTTP_MAX_BODY_SIZE];
-  rc->http_max_uri = (uint64_t)o[IWS_OPT_HTTP_MAX_URI_LENGTH];
-  rc->http_request_timeout_ms = (uint64_t)o[IWS_OPT_HTTP_REQUEST_TIMEOUT_MS];
-  rc->http_keepalive_ms = (uint64_t)o[IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS];
-  rc->http_response_timeout_ms =
+                                 : cfg->max_message_size;
+  cfg->http_max_body = (uint64_t)o[IWS_OPT_HTTP_MAX_BODY_SIZE];
+  cfg->http_max_uri = (uint64_t)o[IWS_OPT_HTTP_MAX_URI_LENGTH];
+  cfg->http_request_timeout_ms = (uint64_t)o[IWS_OPT_HTTP_REQUEST_TIMEOUT_MS];
+  cfg->http_keepalive_ms = (uint64_t)o[IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS];
+  cfg->http_response_timeout_ms =
       (uint64_t)o[IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS];
-  rc->http_max_pipelined = (uint32_t)o[IWS_OPT_HTTP_MAX_PIPELINED];
-  rc->incomplete_limit = (uint64_t)o[IWS_OPT_INCOMPLETE_MESSAGES_LIMIT];
+  cfg->http_max_pipelined = (uint32_t)o[IWS_OPT_HTTP_MAX_PIPELINED];
+  cfg->incomplete_limit = (uint64_t)o[IWS_OPT_INCOMPLETE_MESSAGES_LIMIT];
 }
 
 static void stop_workers(iws_server *s, uint32_t count) {
@@ -359,10 +359,10 @@ static void stop_workers(iws_server *s, uint32_t count) {
 
 static int32_t start_workers(iws_server *s) {
   uint32_t i;
-  if (!s->rc.workers) return IWS_OK;
-  s->workers = calloc(s->rc.workers, sizeof(iws__worker));
+  if (!s->cfg.workers) return IWS_OK;
+  s->workers = calloc(s->cfg.workers, sizeof(iws__worker));
   if (!s->workers) return IWS_E_NOMEM;
-  for (i = 0; i < s->rc.workers; i++) {
+  for (i = 0; i < s->cfg.workers; i++) {
     iws__worker *w = &s->workers[i];
     w->server = s;
     iws__mutex_init(&w->lock);
@@ -407,7 +407,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     cfg.listen[cfg.nlisten].port = (uint32_t)tls_port;
     cfg.listen[cfg.nlisten++].tag = IWS__LISTEN_TLS;
   }
-  cfg.io_threads = s->rc.io_threads;
+  cfg.io_threads = s->cfg.io_threads;
   cfg.backlog = (uint32_t)s->opt.ints[IWS_OPT_LISTEN_BACKLOG];
   cfg.ipv6_only = (uint32_t)s->opt.ints[IWS_OPT_IPV6_ONLY];
   cfg.tcp_nodelay = (uint32_t)s->opt.ints[IWS_OPT_TCP_NODELAY];
@@ -427,7 +427,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   if (rc == IWS_OK) rc = iws__static_start(s, err, sizeof(err));
   if (rc == IWS_OK && (rc = start_workers(s)) != IWS_OK) {
     snprintf(err, sizeof(err), "cannot start %u worker threads",
-             (unsigned)s->rc.workers);
+             (unsigned)s->cfg.workers);
   } else if (rc == IWS_OK) {
     iws__lock(&s->table_lock);
     s->accepting = 1;
@@ -489,13 +489,13 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     iws__log(s, IWS_LOG_INFO,
              "listening on %s port %u (%s, %u I/O threads, %u workers)",
              cfg.bind_address, (unsigned)s->port, iws__be_name(),
-             (unsigned)s->rc.io_threads, (unsigned)s->rc.workers);
+             (unsigned)s->cfg.io_threads, (unsigned)s->cfg.workers);
   if (tls_port >= 0)
     iws__log(s, IWS_LOG_INFO,
              "listening for TLS on %s port %u (%s, %u I/O threads, %u "
              "workers)",
              cfg.bind_address, (unsigned)s->tls_port, iws__be_name(),
-             (unsigned)s->rc.io_threads, (unsigned)s->rc.workers);
+             (unsigned)s->cfg.io_threads, (unsigned)s->cfg.workers);
   return IWS_OK;
 }
 
@@ -652,8 +652,8 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   release_snapshot(list, n);
 
   /* 3. Give the close handshakes their time, then abort the rest. */
-  deadline = iws__now_ms() + s->rc.stop_timeout_ms;
-  if (!wait_table_empty(s, s->rc.stop_timeout_ms ? deadline : 1)) {
+  deadline = iws__now_ms() + s->cfg.stop_timeout_ms;
+  if (!wait_table_empty(s, s->cfg.stop_timeout_ms ? deadline : 1)) {
     list = iws__table_snapshot(s, &n);
     iws__log(s, IWS_LOG_INFO, "stop: aborting %u connections",
              (unsigned)n);
@@ -717,13 +717,13 @@ static iws__conn *find_conn(iws_server *s, iws_conn_id id);
  * (it lives at least as long as its callback): *own says so. */
 static iws__conn *find_conn_for_send(iws_server *s, iws_conn_id id,
                                      int *own) {
-  iws__conn *c = iws__tls_strand_conn;
+  iws__conn *c = iws__t_strand_conn;
   *own = c && c->server == s && c->id == id;
   return *own ? c : iws__table_find(s, id);
 }
 
 static iws__conn *find_conn(iws_server *s, iws_conn_id id) {
-  iws__conn *c = iws__tls_strand_conn;
+  iws__conn *c = iws__t_strand_conn;
   if (c && c->server == s && c->id == id) {
     iws__conn_ref(c);
     return c;
@@ -740,7 +740,7 @@ static int32_t check_message(iws_server *s, uint32_t opcode, const void *data,
     return IWS_E_INVALID_ARG;
   }
   if (!running(s)) return IWS_E_BAD_STATE;
-  if (length > s->rc.max_message_size || length > (uint64_t)SIZE_MAX / 2)
+  if (length > s->cfg.max_message_size || length > (uint64_t)SIZE_MAX / 2)
     return IWS_E_MESSAGE_TOO_BIG;
   if (opcode == IWS_OP_TEXT && !iws__text_known_valid(data, (size_t)length) &&
       !iws__utf8_valid(data, (size_t)length))
@@ -992,7 +992,7 @@ static iws__conn *detail_conn(iws_server *s, iws_conn_id id) {
   iws__conn *c = find_conn(s, id);
   if (!c) return NULL;
   iws__lock(&c->lock);
-  if (c->disconnected && iws__tls_strand_conn != c) {
+  if (c->disconnected && iws__t_strand_conn != c) {
     iws__unlock(&c->lock);
     iws__conn_unref(c);
     return NULL;

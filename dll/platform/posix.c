@@ -104,12 +104,12 @@ uint32_t iws__cpu_count(void) {
   return n > 0 ? (uint32_t)n : 1u;
 }
 
-struct iws__tls_key {
+struct iws__tlocal_key {
   pthread_key_t key;
 };
 
-iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
-  iws__tls_key *k = malloc(sizeof(*k));
+iws__tlocal_key *iws__tlocal_key_create(void (*destructor)(void *)) {
+  iws__tlocal_key *k = malloc(sizeof(*k));
   if (!k) return NULL;
   if (pthread_key_create(&k->key, destructor) != 0) {
     free(k);
@@ -118,14 +118,14 @@ iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
   return k;
 }
 
-void iws__tls_key_delete(iws__tls_key *key) {
+void iws__tlocal_key_delete(iws__tlocal_key *key) {
   if (!key) return;
   pthread_key_delete(key->key);
   free(key);
 }
 
-void *iws__tls_get(iws__tls_key *key) { return pthread_getspecific(key->key); }
-void iws__tls_set(iws__tls_key *key, void *value) {
+void *iws__tlocal_get(iws__tlocal_key *key) { return pthread_getspecific(key->key); }
+void iws__tlocal_set(iws__tlocal_key *key, void *value) {
   pthread_setspecific(key->key, value);
 }
 

@@ -25,7 +25,7 @@ mkdir -p "$OUT/obj" "$RESULTS"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/backend -Itests/fuzz $SAN"
-CORE="dll/core/server.c dll/core/log.c dll/core/conn.c dll/core/handshake.c dll/core/options.c
+CORE="dll/core/server.c dll/core/log.c dll/core/bytes.c dll/core/conn.c dll/core/handshake.c dll/core/options.c
       dll/core/utf8.c dll/core/errors.c dll/core/layout.c dll/core/tls.c
       dll/core/deflate.c dll/core/channels.c dll/core/static.c dll/core/redis_none.c
       dll/core/http.c dll/core/http_parse.c
