@@ -584,7 +584,8 @@ def proc_fds(server):
     mark = server.mark()
     server.command("proc")
     _, m = server.wait_for(
-        r"PROC rss=(-?\d+) fds=(-?\d+) threads=(-?\d+) cpu_ms=(-?\d+)",
+        r"PROC rss=(-?\d+) fds=(-?\d+) threads=(-?\d+) cpu_ms=(-?\d+)"
+        r"(?: commit=-?\d+)?",
         since=mark)
     return int(m.group(2))
 
