@@ -25,3 +25,10 @@ void iws__bytes_free(iws__bytes *b) {
   b->data = NULL;
   b->len = b->cap = 0;
 }
+
+char *iws__strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = malloc(n);
+  if (p) memcpy(p, s, n);
+  return p;
+}

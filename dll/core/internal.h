@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "../backend/backend.h"
-#include "deflate.h"
-#include "channels.h"
-#include "handshake.h"
+#include "../ws/deflate.h"
+#include "../pubsub/channels.h"
+#include "../ws/handshake.h"
 #include "iocpws.h"
-#include "platform.h"
+#include "../platform/platform.h"
 #include "tls.h"
 
 struct wslay_event_context;
@@ -291,6 +291,10 @@ typedef struct iws__runcfg {
 #define IWS__LISTEN_PLAIN 0u
 #define IWS__LISTEN_TLS 1u
 
+/* Once this many bytes of large reassembly buffers were freed (rx_freed),
+ * the tick gives memory back to the system (iws__mem_trim). */
+#define IWS__RX_TRIM_AFTER (16u * 1024u * 1024u)
+
 struct iws_server {
   uint32_t magic;
   iws_callbacks cb;
@@ -378,6 +382,8 @@ iws__conn *iws__table_find(iws_server *s, iws_conn_id id);
 void iws__table_remove(iws_server *s, iws__conn *c);
 /* References to every connection in the table (caller unrefs and frees). */
 iws__conn **iws__table_snapshot(iws_server *s, size_t *count);
+/* Drops a snapshot's references and frees it. */
+void iws__table_release_snapshot(iws__conn **list, size_t n);
 
 /* Queues a data or ping frame; returns IWS_OK or an IWS_E_* code. `data_msg`
  * = counts against the send-queue limit. */
@@ -405,13 +411,46 @@ int32_t iws__conn_disconnect(iws__conn *c);
 void iws__conn_stop_gracefully(iws__conn *c);
 void iws__conn_abort(iws__conn *c);
 
-/* Channel delivery to this server's subscribers (server.c). */
+/* Channel delivery to this server's subscribers, compressed like a
+ * broadcast (pubsub/channels.c). */
 int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
                            uint32_t opcode, const void *data, size_t dlen,
                            const iws_conn_id *exclude, uint32_t exclude_count,
                            uint32_t *sent);
 /* Reports a server-wide error to on_error (id 0) and the log. */
 void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
+
+/* ---- the connection layer (core/conn.c, timer.c, worker.c), for the
+ * protocols above it; *_locked: the caller holds c->lock ---- */
+
+/* Queues a chunk (its reference is taken over) at the back, or at the
+ * front (the handshake answer). 0, or -1 out of memory. */
+int iws__conn_ring_push_locked(iws__conn *c, iws__chunk *chunk, int front);
+void iws__conn_ring_clear_locked(iws__conn *c);
+/* Writes what is queued unless a write is already with the back end. */
+void iws__conn_flush_locked(iws__conn *c);
+/* The same, unless the strand runs on this thread (it flushes when done)
+ * or the I/O thread can be asked to flush soon. */
+void iws__conn_maybe_flush_locked(iws__conn *c);
+/* IWS_OK if data may be queued now, else the IWS_E_* code why not. */
+int iws__conn_can_send_locked(iws__conn *c);
+int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
+                                    int data_msg);
+/* Queues our close frame. fail = we are failing the connection: do not
+ * wait for the peer's answer. */
+int32_t iws__conn_send_close_locked(iws__conn *c, uint32_t code,
+                                    const char *reason, size_t len, int fail);
+/* The 124-byte buffer of the peer's close reason, made on first use. */
+char *iws__conn_close_reason_buf(iws__conn *c);
+/* on_error (id = c's) and the log; no lock held. */
+void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg);
+/* on_disconnect (if owed), then the connection leaves the table. Strand. */
+void iws__conn_deliver_disconnect(iws__conn *c);
+/* Under the server's timer_lock: the node of timer `which`, or NULL for
+ * an HTTP timer of a connection without HTTP state. */
+iws__tnode *iws__conn_timer_node(iws__conn *c, int which);
+/* A copy of a NUL-terminated string (malloc), NULL out of memory. */
+char *iws__strdup(const char *s);
 
 /* ---- between conn.c and http.c (plain HTTP, Since 0.5) ---- */
 
@@ -456,8 +495,20 @@ void iws__worker_wake_locked(iws__conn *c);
 
 /* ---- locks and the log (log.c) ----
  *
- * Every lock of the core is taken with iws__lock and released with
- * iws__unlock: they count the locks this thread holds, so that a line
+ * The lock order (the one place it is written):
+ *
+ *   1. iws_server.lock       (last error, start/stop) may take: the back
+ *                            end's locks (iws__be_port & co.)
+ *   2. iws__conn.lock        (one connection; never two at once) may take:
+ *                            the server's timer_lock, its worker's lock
+ *                            (iws__worker_wake_locked), the back end's
+ *                            locks (iws__be_close, _post_flush, _read_resume)
+ *   3. leaves, which take no other lock of ours: table_lock, timer_lock,
+ *      chan_lock, iws__worker.lock, the Redis link's lock, the back end's.
+ *
+ * No callback runs under any of them (the application may call the API,
+ * which takes them). Every lock of the core is taken with iws__lock and
+ * released with iws__unlock: they count the locks this thread holds, so that a line
  * logged meanwhile waits until the last one is released (on_log may call
  * the API, which takes these locks), and so that debug builds can check
  * that no callback runs under a lock of ours. */

@@ -1,6 +1,8 @@
 /* posix.c - platform.h on POSIX threads. */
 #define _GNU_SOURCE
-#include "../core/platform.h"
+#include "platform.h"
+
+#include "iocpws.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +18,6 @@
 #include <malloc.h>
 #endif
 
-#include "../core/http.h"
 
 void iws__mutex_init(iws__mutex *m) { pthread_mutex_init(m, NULL); }
 void iws__mutex_destroy(iws__mutex *m) { pthread_mutex_destroy(m); }

@@ -1,12 +1,13 @@
 /* win32.c - platform.h on Windows (Vista and later: SRW locks, condition
  * variables, fiber-local storage with destructors). */
-#include "../core/platform.h"
+#include "platform.h"
+
+#include "iocpws.h"
 
 #include <process.h>
 #include <string.h>
 #include <stdlib.h>
 
-#include "../core/http.h"
 
 void iws__mutex_init(iws__mutex *m) { InitializeSRWLock(m); }
 void iws__mutex_destroy(iws__mutex *m) { (void)m; }

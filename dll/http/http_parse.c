@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ascii.h"
+#include "../core/ascii.h"
 
 static int hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -23,8 +23,8 @@
 
 #include "http.h"
 #include "http_parse.h"
-#include "ascii.h"
-#include "internal.h"
+#include "../core/ascii.h"
+#include "../core/internal.h"
 #include "static.h"
 
 #define PATH_BUF 4096

@@ -40,7 +40,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 #define QUEUE_MAX_MSGS 100000
 #define QUEUE_MAX_BYTES (64u * 1024 * 1024)

@@ -35,8 +35,8 @@
 
 #include "http.h"
 #include "http_parse.h"
-#include "ascii.h"
-#include "internal.h"
+#include "../core/ascii.h"
+#include "../core/internal.h"
 
 #define RESP_MAGIC 0x69776872u /* "iwhr" */
 #define REASON_MAX 256
@@ -962,53 +962,4 @@ void iws__http_conn_free(iws__conn *c) {
   iws__bytes_free(&h->in);
   free(h);
   c->http = NULL;
-}
-
-/* ------------------------------------------------------------------------ */
-/* the request's HTTP accessors                                              */
-/* ------------------------------------------------------------------------ */
-
-IWS_API const char *IWS_CALL iws_request_method(const iws_request *r) {
-  return r ? r->method : NULL;
-}
-
-IWS_API const char *IWS_CALL iws_request_document(const iws_request *r) {
-  return r ? r->document : NULL;
-}
-
-IWS_API const char *IWS_CALL iws_request_query(const iws_request *r) {
-  if (!r) return NULL;
-  return r->query ? r->query : "";
-}
-
-IWS_API uint32_t IWS_CALL iws_request_param_count(const iws_request *r) {
-  return r ? r->param_count : 0;
-}
-
-IWS_API int32_t IWS_CALL iws_request_param_at(const iws_request *r,
-                                              uint32_t index,
-                                              const char **name,
-                                              const char **value) {
-  if (!r || index >= r->param_count) return IWS_E_INVALID_ARG;
-  if (name) *name = r->params[index].name;
-  if (value) *value = r->params[index].value;
-  return IWS_OK;
-}
-
-IWS_API const char *IWS_CALL iws_request_param(const iws_request *r,
-                                               const char *name) {
-  uint32_t i;
-  if (!r || !name) return NULL;
-  for (i = 0; i < r->param_count; i++)
-    if (strcmp(r->params[i].name, name) == 0) return r->params[i].value;
-  return NULL;
-}
-
-IWS_API int32_t IWS_CALL iws_request_body(const iws_request *r,
-                                          const uint8_t **data,
-                                          uint64_t *length) {
-  if (!r || !data || !length) return IWS_E_INVALID_ARG;
-  *data = r->body_len ? r->body : NULL;
-  *length = r->body_len;
-  return IWS_OK;
 }

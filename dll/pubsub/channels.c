@@ -14,7 +14,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 struct iws__sub {
   iws__conn *conn;
@@ -258,9 +258,10 @@ char *iws__chan_list(iws__conn *c, size_t *len) {
   return out;
 }
 
-uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
-                           iws__chunk *chunk, const iws_conn_id *exclude,
-                           uint32_t exclude_count) {
+static uint32_t chan_deliver(iws_server *s, const char *name, size_t len,
+                             iws__shared_frames *frames,
+                             const iws_conn_id *exclude,
+                             uint32_t exclude_count) {
   uint64_t h = hash_name(name, len);
   iws__conn *stack[64];
   iws__conn **list = stack;
@@ -291,9 +292,27 @@ uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
   iws__unlock(&s->chan_lock);
   /* Queue outside the lock: a slow receiver meets its queue policy alone. */
   for (i = 0; i < n; i++) {
-    if (iws__conn_send_chunk(list[i], chunk, 1) == IWS_OK) count++;
+    if (iws__conn_send_shared(list[i], frames) == IWS_OK) count++;
     iws__conn_unref(list[i]);
   }
   if (list != stack) free(list);
   return count;
+}
+
+/* Delivers a message to this server's subscribers through the frames a
+ * broadcast uses: one frame shared by every receiver, one compressed frame
+ * per window size for those that negotiated permessage-deflate. Used by
+ * iws_publish and by the Redis subscriber thread. */
+int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
+                           uint32_t opcode, const void *data, size_t dlen,
+                           const iws_conn_id *exclude, uint32_t exclude_count,
+                           uint32_t *sent) {
+  iws__shared_frames frames;
+  memset(&frames, 0, sizeof(frames));
+  frames.opcode = opcode;
+  frames.data = data;
+  frames.len = dlen;
+  *sent = chan_deliver(s, channel, len, &frames, exclude, exclude_count);
+  iws__shared_frames_free(&frames);
+  return frames.failed && !*sent ? IWS_E_NOMEM : IWS_OK;
 }

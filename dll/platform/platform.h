@@ -62,9 +62,16 @@ void iws__tlocal_key_delete(iws__tlocal_key *key);
 void *iws__tlocal_get(iws__tlocal_key *key);
 void iws__tlocal_set(iws__tlocal_key *key, void *value);
 
-/* Files, for static file serving (Since 0.5; http.h has iws__file_open and
- * iws__file_close). Paths are UTF-8. */
+/* Files, for static file serving (Since 0.5). Paths are UTF-8. An open,
+ * read-only regular file: */
 typedef struct iws__file iws__file;
+
+/* Opens a regular file (UTF-8 path). Returns 0 and fills *out, *size and
+ * *mtime (seconds since 1970, UTC); or IWS_E_FILE (missing, unreadable,
+ * a directory or device). */
+int32_t iws__file_open(const char *path, iws__file **out, uint64_t *size,
+                       int64_t *mtime);
+void iws__file_close(iws__file *file);
 /* Reads up to len bytes at offset (positional: no shared file pointer).
  * Returns 0 with *got (0 = end of file), or -1. */
 int iws__file_read(iws__file *f, uint64_t offset, void *buf, size_t len,

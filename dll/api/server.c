@@ -1,15 +1,16 @@
 /*
- * server.c - the exported API: life cycle, options, sending, broadcast,
- * connection details, statistics, and the connection table.
- * Arguments are checked here; connection mechanics live in conn.c and the
- * I/O in the back end.
+ * server.c - the exported API: versions, errors, the life cycle (create,
+ * options, start, stop, destroy) and statistics. Arguments are checked
+ * here (and in calls.c); connection mechanics live in core/, the I/O in
+ * the back end.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
-#include "static.h"
+#include "../core/internal.h"
+#include "api.h"
+#include "../http/static.h"
 
 /* ------------------------------------------------------------------------ */
 /* versions                                                                  */
@@ -25,10 +26,6 @@ IWS_API uint32_t IWS_CALL iws_abi_version(void) { return IWS_ABI_VERSION; }
 /* errors and logs                                                           */
 /* ------------------------------------------------------------------------ */
 
-static int valid_server(const iws_server *s) {
-  return s != NULL && s->magic == IWS__MAGIC;
-}
-
 void iws__set_error(iws_server *s, int32_t code, const char *fmt, ...) {
   va_list ap;
   iws__lock(&s->lock);
@@ -40,8 +37,8 @@ void iws__set_error(iws_server *s, int32_t code, const char *fmt, ...) {
 }
 
 /* Records a failed call's code with the generic text, and returns it. */
-static int32_t fail(iws_server *s, int32_t code) {
-  if (code != IWS_OK && valid_server(s))
+int32_t iws__api_fail(iws_server *s, int32_t code) {
+  if (code != IWS_OK && iws__api_valid_server(s))
     iws__set_error(s, code, "%s", iws_strerror(code));
   return code;
 }
@@ -55,113 +52,12 @@ void iws__report_server_error(iws_server *s, int32_t code, const char *msg) {
 IWS_API int32_t IWS_CALL iws_last_error(iws_server *s, char *buffer,
                                         uint32_t size) {
   int32_t code;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (!iws__api_valid_server(s)) return IWS_E_INVALID_ARG;
   iws__lock(&s->lock);
   code = s->last_error_code;
   if (buffer && size) snprintf(buffer, size, "%s", s->last_error);
   iws__unlock(&s->lock);
   return code;
-}
-
-/* ------------------------------------------------------------------------ */
-/* the connection table                                                      */
-/* ------------------------------------------------------------------------ */
-
-static size_t bucket_of(const iws_server *s, iws_conn_id id) {
-  /* Fibonacci hashing spreads sequential ids. */
-  return (size_t)((id * 11400714819323198485ull) >> 20) & (s->nbuckets - 1);
-}
-
-static int table_grow(iws_server *s) {
-  size_t n = s->nbuckets ? s->nbuckets * 2 : 1024, i;
-  iws__conn **fresh = calloc(n, sizeof(*fresh));
-  iws__conn **old = s->buckets;
-  size_t oldn = s->nbuckets;
-  if (!fresh) return -1;
-  s->buckets = fresh;
-  s->nbuckets = n;
-  for (i = 0; i < oldn; i++) {
-    iws__conn *c = old[i];
-    while (c) {
-      iws__conn *next = c->hash_next;
-      size_t b = bucket_of(s, c->id);
-      c->hash_next = fresh[b];
-      fresh[b] = c;
-      c = next;
-    }
-  }
-  free(old);
-  return 0;
-}
-
-int32_t iws__table_insert(iws_server *s, iws__conn *c) {
-  size_t b;
-  iws__lock(&s->table_lock);
-  if (!s->accepting ||
-      (s->count >= s->nbuckets && table_grow(s) != 0)) {
-    iws__unlock(&s->table_lock);
-    return IWS_E_BAD_STATE;
-  }
-  b = bucket_of(s, c->id);
-  c->hash_next = s->buckets[b];
-  s->buckets[b] = c;
-  s->count++;
-  iws__unlock(&s->table_lock);
-  return IWS_OK;
-}
-
-iws__conn *iws__table_find(iws_server *s, iws_conn_id id) {
-  iws__conn *c;
-  iws__lock(&s->table_lock);
-  c = s->nbuckets ? s->buckets[bucket_of(s, id)] : NULL;
-  while (c && c->id != id) c = c->hash_next;
-  if (c) iws__conn_ref(c);
-  iws__unlock(&s->table_lock);
-  return c;
-}
-
-void iws__table_remove(iws_server *s, iws__conn *c) {
-  iws__conn **pp;
-  int found = 0;
-  iws__lock(&s->table_lock);
-  pp = &s->buckets[bucket_of(s, c->id)];
-  while (*pp) {
-    if (*pp == c) {
-      *pp = c->hash_next;
-      found = 1;
-      break;
-    }
-    pp = &(*pp)->hash_next;
-  }
-  if (found) s->count--;
-  iws__cond_broadcast(&s->table_cond);
-  iws__unlock(&s->table_lock);
-  if (found) iws__conn_unref(c);
-}
-
-iws__conn **iws__table_snapshot(iws_server *s, size_t *count) {
-  iws__conn **list;
-  size_t i, n = 0;
-  iws__lock(&s->table_lock);
-  list = malloc((s->count ? s->count : 1) * sizeof(*list));
-  if (list) {
-    for (i = 0; i < s->nbuckets; i++) {
-      iws__conn *c;
-      for (c = s->buckets[i]; c; c = c->hash_next) {
-        iws__conn_ref(c);
-        list[n++] = c;
-      }
-    }
-  }
-  iws__unlock(&s->table_lock);
-  *count = n;
-  return list;
-}
-
-static void release_snapshot(iws__conn **list, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) iws__conn_unref(list[i]);
-  free(list);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -200,7 +96,7 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
 }
 
 static int32_t check_owner_call(iws_server *s) {
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (!iws__api_valid_server(s)) return IWS_E_INVALID_ARG;
   if (iws__t_callback_server == s) return IWS_E_IN_CALLBACK;
   return IWS_OK;
 }
@@ -208,7 +104,7 @@ static int32_t check_owner_call(iws_server *s) {
 IWS_API int32_t IWS_CALL iws_set_int(iws_server *s, int32_t option,
                                      int64_t value) {
   int32_t rc = check_owner_call(s);
-  if (rc != IWS_OK) return fail(s, rc);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws__lock(&s->lock);
   rc = s->state == IWS__STOPPED ? iws__options_set_int(&s->opt, option, value)
                                 : IWS_E_BAD_STATE;
@@ -220,13 +116,13 @@ IWS_API int32_t IWS_CALL iws_set_int(iws_server *s, int32_t option,
                    (long long)spec->max);
     return rc;
   }
-  return fail(s, rc);
+  return iws__api_fail(s, rc);
 }
 
 IWS_API int32_t IWS_CALL iws_set_str(iws_server *s, int32_t option,
                                      const char *value) {
   int32_t rc = check_owner_call(s);
-  if (rc != IWS_OK) return fail(s, rc);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws__lock(&s->lock);
   rc = s->state == IWS__STOPPED ? iws__options_set_str(&s->opt, option, value)
                                 : IWS_E_BAD_STATE;
@@ -247,12 +143,12 @@ IWS_API int32_t IWS_CALL iws_set_str(iws_server *s, int32_t option,
                    (unsigned long)iws__opt_str_max(option));
     return rc;
   }
-  return fail(s, rc);
+  return iws__api_fail(s, rc);
 }
 
 IWS_API int32_t IWS_CALL iws_get_int(iws_server *s, int32_t option,
                                      int64_t *value) {
-  if (!valid_server(s) || !value) return IWS_E_INVALID_ARG;
+  if (!iws__api_valid_server(s) || !value) return IWS_E_INVALID_ARG;
   if (!iws__opt_int_find(option))
     return iws__opt_str_name(option) != NULL
                ? IWS_E_OPTION_TYPE
@@ -263,7 +159,7 @@ IWS_API int32_t IWS_CALL iws_get_int(iws_server *s, int32_t option,
   return IWS_OK;
 }
 
-static int32_t copy_out(const char *text, char *buffer, uint32_t size,
+int32_t iws__api_copy_out(const char *text, char *buffer, uint32_t size,
                         uint32_t *needed) {
   size_t n = strlen(text) + 1;
   if (needed) *needed = (uint32_t)n;
@@ -280,12 +176,12 @@ IWS_API int32_t IWS_CALL iws_get_str(iws_server *s, int32_t option,
                                      uint32_t *needed) {
   int32_t rc;
   const char *v;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
+  if (!iws__api_valid_server(s)) return IWS_E_INVALID_ARG;
   iws__lock(&s->lock);
   v = iws__options_str(&s->opt, option);
   if (v && option == IWS_OPT_TLS_PASSWORD) v = ""; /* write-only */
   if (v)
-    rc = copy_out(v, buffer, size, needed);
+    rc = iws__api_copy_out(v, buffer, size, needed);
   else
     rc = iws__opt_int_find(option) ? IWS_E_OPTION_TYPE : IWS_E_UNKNOWN_OPTION;
   iws__unlock(&s->lock);
@@ -383,7 +279,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   char err[600];
   int64_t plain_port, tls_port;
   int32_t rc = check_owner_call(s);
-  if (rc != IWS_OK) return fail(s, rc);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws__lock(&s->lock);
   if (s->state != IWS__STOPPED) {
     iws__unlock(&s->lock);
@@ -501,7 +397,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
 
 IWS_API int32_t IWS_CALL iws_get_port(iws_server *s, uint32_t *port) {
   int32_t rc = IWS_OK;
-  if (!valid_server(s) || !port) return IWS_E_INVALID_ARG;
+  if (!iws__api_valid_server(s) || !port) return IWS_E_INVALID_ARG;
   iws__lock(&s->lock);
   if (s->state == IWS__RUNNING)
     *port = s->opt.ints[IWS_OPT_PORT] >= 0 ? s->port : s->tls_port;
@@ -513,7 +409,7 @@ IWS_API int32_t IWS_CALL iws_get_port(iws_server *s, uint32_t *port) {
 
 IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *s, uint32_t *port) {
   int32_t rc = IWS_OK;
-  if (!valid_server(s) || !port) return IWS_E_INVALID_ARG;
+  if (!iws__api_valid_server(s) || !port) return IWS_E_INVALID_ARG;
   iws__lock(&s->lock);
   if (s->state == IWS__RUNNING && s->opt.ints[IWS_OPT_TLS_PORT] >= 0)
     *port = s->tls_port;
@@ -556,11 +452,11 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
   iws__tls_host h, *grown;
   size_t i;
   int32_t rc = check_owner_call(s);
-  if (rc != IWS_OK) return fail(s, rc);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws__lock(&s->lock);
   if (s->state != IWS__STOPPED) {
     iws__unlock(&s->lock);
-    return fail(s, IWS_E_BAD_STATE);
+    return iws__api_fail(s, IWS_E_BAD_STATE);
   }
   if (!host_name) {
     free_hosts(s);
@@ -570,7 +466,7 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
   if (!cert || !key || !host_name[0] || strlen(host_name) > 253 ||
       !cert[0] || !key[0]) {
     iws__unlock(&s->lock);
-    return fail(s, IWS_E_INVALID_ARG);
+    return iws__api_fail(s, IWS_E_INVALID_ARG);
   }
   memset(&h, 0, sizeof(h));
   h.name = copy_str(host_name);
@@ -580,7 +476,7 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
   if (!h.name || !h.cert || !h.key || !h.password) {
     free_host(&h);
     iws__unlock(&s->lock);
-    return fail(s, IWS_E_NOMEM);
+    return iws__api_fail(s, IWS_E_NOMEM);
   }
   for (i = 0; i < s->tls_host_count; i++) {
     const char *a = s->tls_hosts[i].name, *b = host_name;
@@ -596,7 +492,7 @@ IWS_API int32_t IWS_CALL iws_tls_add_host(iws_server *s, const char *host_name,
   if (!grown) {
     free_host(&h);
     iws__unlock(&s->lock);
-    return fail(s, IWS_E_NOMEM);
+    return iws__api_fail(s, IWS_E_NOMEM);
   }
   s->tls_hosts = grown;
   s->tls_hosts[s->tls_host_count++] = h;
@@ -628,7 +524,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   size_t n, i;
   uint64_t deadline;
   int32_t rc = check_owner_call(s);
-  if (rc != IWS_OK) return fail(s, rc);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws__lock(&s->lock);
   if (s->state != IWS__RUNNING) {
     iws__unlock(&s->lock);
@@ -649,7 +545,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   /* 2. Close 1001 to everyone; handshakes in progress are dropped. */
   list = iws__table_snapshot(s, &n);
   for (i = 0; list && i < n; i++) iws__conn_stop_gracefully(list[i]);
-  release_snapshot(list, n);
+  iws__table_release_snapshot(list, n);
 
   /* 3. Give the close handshakes their time, then abort the rest. */
   deadline = iws__now_ms() + s->cfg.stop_timeout_ms;
@@ -658,7 +554,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
     iws__log(s, IWS_LOG_INFO, "stop: aborting %u connections",
              (unsigned)n);
     for (i = 0; list && i < n; i++) iws__conn_abort(list[i]);
-    release_snapshot(list, n);
+    iws__table_release_snapshot(list, n);
     /* Every socket is closing now; the back end reports each one and the
      * on_disconnects follow, so this wait ends. */
     wait_table_empty(s, 0);
@@ -683,7 +579,7 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   int32_t rc;
   if (s == NULL) return IWS_OK;
   rc = check_owner_call(s);
-  if (rc != IWS_OK) return fail(s, rc);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws_stop(s);
   s->magic = 0;
   iws__options_free(&s->opt);
@@ -701,439 +597,13 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* sending                                                                   */
-/* ------------------------------------------------------------------------ */
-
-/* Sends are allowed while running and while stopping (the goodbyes). */
-static int running(iws_server *s) {
-  uint32_t state = iws__atomic_load32(&s->state);
-  return state == IWS__RUNNING || state == IWS__STOPPING;
-}
-
-/* The connection for an id: the strand's own without a table lookup. */
-static iws__conn *find_conn(iws_server *s, iws_conn_id id);
-
-/* For iws_send: the strand's own connection without a reference either
- * (it lives at least as long as its callback): *own says so. */
-static iws__conn *find_conn_for_send(iws_server *s, iws_conn_id id,
-                                     int *own) {
-  iws__conn *c = iws__t_strand_conn;
-  *own = c && c->server == s && c->id == id;
-  return *own ? c : iws__table_find(s, id);
-}
-
-static iws__conn *find_conn(iws_server *s, iws_conn_id id) {
-  iws__conn *c = iws__t_strand_conn;
-  if (c && c->server == s && c->id == id) {
-    iws__conn_ref(c);
-    return c;
-  }
-  return iws__table_find(s, id);
-}
-
-static int32_t check_message(iws_server *s, uint32_t opcode, const void *data,
-                             uint64_t length) {
-  if (!data && length) return IWS_E_INVALID_ARG;
-  if (opcode == IWS_OP_PING) {
-    if (length > 125) return IWS_E_TOO_LONG;
-  } else if (opcode != IWS_OP_TEXT && opcode != IWS_OP_BINARY) {
-    return IWS_E_INVALID_ARG;
-  }
-  if (!running(s)) return IWS_E_BAD_STATE;
-  if (length > s->cfg.max_message_size || length > (uint64_t)SIZE_MAX / 2)
-    return IWS_E_MESSAGE_TOO_BIG;
-  if (opcode == IWS_OP_TEXT && !iws__text_known_valid(data, (size_t)length) &&
-      !iws__utf8_valid(data, (size_t)length))
-    return IWS_E_INVALID_UTF8;
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_send(iws_server *s, iws_conn_id id,
-                                  uint32_t opcode, const void *data,
-                                  uint64_t length) {
-  iws__conn *c;
-  int32_t rc;
-  int own;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  if (opcode == IWS_OP_PING) return fail(s, IWS_E_INVALID_ARG);
-  rc = check_message(s, opcode, data, length);
-  if (rc != IWS_OK) return fail(s, rc);
-  c = find_conn_for_send(s, id, &own);
-  if (!c) return fail(s, IWS_E_NO_CONNECTION);
-  rc = iws__conn_send_message(c, opcode, data, (size_t)length);
-  if (!own) iws__conn_unref(c);
-  return fail(s, rc);
-}
-
-IWS_API int32_t IWS_CALL iws_send_text(iws_server *s, iws_conn_id id,
-                                       const char *text, uint64_t length) {
-  return iws_send(s, id, IWS_OP_TEXT, text, length);
-}
-
-IWS_API int32_t IWS_CALL iws_send_binary(iws_server *s, iws_conn_id id,
-                                         const void *data, uint64_t length) {
-  return iws_send(s, id, IWS_OP_BINARY, data, length);
-}
-
-IWS_API int32_t IWS_CALL iws_ping(iws_server *s, iws_conn_id id,
-                                  const void *data, uint32_t length) {
-  iws__conn *c;
-  iws__chunk *chunk;
-  int32_t rc;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  rc = check_message(s, IWS_OP_PING, data, length);
-  if (rc != IWS_OK) return fail(s, rc);
-  c = find_conn(s, id);
-  if (!c) return fail(s, IWS_E_NO_CONNECTION);
-  chunk = iws__frame_encode(IWS_OP_PING, data, length);
-  rc = chunk ? iws__conn_send_chunk(c, chunk, 0) : IWS_E_NOMEM;
-  iws__chunk_unref(chunk);
-  iws__conn_unref(c);
-  return fail(s, rc);
-}
-
-IWS_API int32_t IWS_CALL iws_close(iws_server *s, iws_conn_id id,
-                                   uint32_t code, const char *reason,
-                                   uint32_t reason_length) {
-  iws__conn *c;
-  int32_t rc;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  if (code == 0) code = IWS_CLOSE_NORMAL;
-  if (!iws__close_code_sendable(code)) return fail(s, IWS_E_CLOSE_CODE);
-  if (!reason && reason_length) return fail(s, IWS_E_INVALID_ARG);
-  if (reason_length > 123) return fail(s, IWS_E_TOO_LONG);
-  if (reason_length && !iws__utf8_valid((const uint8_t *)reason, reason_length))
-    return fail(s, IWS_E_INVALID_UTF8);
-  if (!running(s)) return fail(s, IWS_E_BAD_STATE);
-  c = find_conn(s, id);
-  if (!c) return fail(s, IWS_E_NO_CONNECTION);
-  rc = iws__conn_close(c, code, reason, reason_length);
-  iws__conn_unref(c);
-  return fail(s, rc);
-}
-
-IWS_API int32_t IWS_CALL iws_disconnect(iws_server *s, iws_conn_id id) {
-  iws__conn *c;
-  int32_t rc;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  if (!running(s)) return fail(s, IWS_E_BAD_STATE);
-  c = find_conn(s, id);
-  if (!c) return fail(s, IWS_E_NO_CONNECTION);
-  rc = iws__conn_disconnect(c);
-  iws__conn_unref(c);
-  return fail(s, rc);
-}
-
-static int32_t broadcast(iws_server *s, uint32_t opcode, const void *data,
-                         uint64_t length, const iws_conn_id *exclude,
-                         uint32_t exclude_count, iws_filter_fn filter,
-                         void *context, uint32_t *sent) {
-  iws__conn **list;
-  iws__shared_frames frames;
-  size_t n, i;
-  uint32_t count = 0;
-  int32_t rc;
-  if (sent) *sent = 0;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  if (!exclude && exclude_count) return fail(s, IWS_E_INVALID_ARG);
-  rc = check_message(s, opcode, data, length);
-  if (rc != IWS_OK) return fail(s, rc);
-  /* One frame for everybody (one per compressed variant): each queue holds
-   * a reference to it. */
-  memset(&frames, 0, sizeof(frames));
-  frames.opcode = opcode;
-  frames.data = data;
-  frames.len = (size_t)length;
-  list = iws__table_snapshot(s, &n);
-  if (!list) return fail(s, IWS_E_NOMEM);
-  for (i = 0; i < n; i++) {
-    iws__conn *c = list[i];
-    uint32_t k;
-    int skip = 0;
-    for (k = 0; k < exclude_count && !skip; k++) skip = exclude[k] == c->id;
-    if (!skip && filter) {
-      void *ud;
-      iws__lock(&c->lock);
-      skip = !(c->state == IWS__OPEN && c->accepted);
-      ud = c->user_data;
-      iws__unlock(&c->lock);
-      if (!skip) skip = !filter(c->id, ud, context);
-    }
-    if (!skip && iws__conn_send_shared(c, &frames) == IWS_OK) count++;
-  }
-  release_snapshot(list, n);
-  iws__shared_frames_free(&frames);
-  if (frames.failed && !count) return fail(s, IWS_E_NOMEM);
-  if (sent) *sent = count;
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_broadcast(iws_server *s, uint32_t opcode,
-                                       const void *data, uint64_t length,
-                                       const iws_conn_id *exclude,
-                                       uint32_t exclude_count,
-                                       uint32_t *sent) {
-  return broadcast(s, opcode, data, length, exclude, exclude_count, NULL,
-                   NULL, sent);
-}
-
-IWS_API int32_t IWS_CALL iws_broadcast_filter(iws_server *s, uint32_t opcode,
-                                              const void *data,
-                                              uint64_t length,
-                                              iws_filter_fn filter,
-                                              void *context, uint32_t *sent) {
-  return broadcast(s, opcode, data, length, NULL, 0, filter, context, sent);
-}
-
-/* ------------------------------------------------------------------------ */
-/* channels (channels.c holds the map, redis.c the link between servers)     */
-/* ------------------------------------------------------------------------ */
-
-static iws__conn *detail_conn(iws_server *s, iws_conn_id id);
-
-IWS_API int32_t IWS_CALL iws_subscribe(iws_server *s, iws_conn_id id,
-                                       const char *channel) {
-  iws__conn *c;
-  size_t len = 0;
-  int32_t rc;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  rc = iws__channel_name_check(channel, &len);
-  if (rc != IWS_OK) return fail(s, rc);
-  c = detail_conn(s, id);
-  if (!c) return fail(s, IWS_E_NO_CONNECTION);
-  rc = iws__chan_subscribe(c, channel, len);
-  iws__conn_unref(c);
-  return fail(s, rc);
-}
-
-IWS_API int32_t IWS_CALL iws_unsubscribe(iws_server *s, iws_conn_id id,
-                                         const char *channel) {
-  iws__conn *c;
-  size_t len = 0;
-  int32_t rc;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  if (channel) {
-    rc = iws__channel_name_check(channel, &len);
-    if (rc != IWS_OK) return fail(s, rc);
-  }
-  c = detail_conn(s, id);
-  if (!c) return fail(s, IWS_E_NO_CONNECTION);
-  rc = iws__chan_unsubscribe(c, channel, len);
-  iws__conn_unref(c);
-  return fail(s, rc);
-}
-
-/* Delivers a message to this server's subscribers: one frame, shared. Used
- * by iws_publish and by the Redis subscriber thread. */
-int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
-                           uint32_t opcode, const void *data, size_t dlen,
-                           const iws_conn_id *exclude, uint32_t exclude_count,
-                           uint32_t *sent) {
-  iws__chunk *chunk = iws__frame_encode(opcode, data, dlen);
-  if (!chunk) return IWS_E_NOMEM;
-  *sent = iws__chan_deliver(s, channel, len, chunk, exclude, exclude_count);
-  iws__chunk_unref(chunk);
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_publish(iws_server *s, const char *channel,
-                                     uint32_t opcode, const void *data,
-                                     uint64_t length,
-                                     const iws_conn_id *exclude,
-                                     uint32_t exclude_count, uint32_t *sent) {
-  size_t len = 0;
-  uint32_t count = 0;
-  int32_t rc;
-  iws__redis *r;
-  if (sent) *sent = 0;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  rc = iws__channel_name_check(channel, &len);
-  if (rc != IWS_OK) return fail(s, rc);
-  if (!exclude && exclude_count) return fail(s, IWS_E_INVALID_ARG);
-  if (opcode != IWS_OP_TEXT && opcode != IWS_OP_BINARY)
-    return fail(s, IWS_E_INVALID_ARG);
-  rc = check_message(s, opcode, data, length);
-  if (rc != IWS_OK) return fail(s, rc);
-  rc = iws__publish_local(s, channel, len, opcode, data, (size_t)length,
-                          exclude, exclude_count, &count);
-  if (rc != IWS_OK) return fail(s, rc);
-  /* s->redis changes only at iws_start; a stopped link drops the message. */
-  r = (iws__redis *)iws__atomic_load_ptr((void *volatile *)&s->redis);
-  if (r) iws__redis_publish(r, channel, len, opcode, data, (size_t)length);
-  iws__atomic_add64_relaxed(&s->st_publishes, 1);
-  if (sent) *sent = count;
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_conn_channels(iws_server *s, iws_conn_id id,
-                                           char *buffer, uint32_t size,
-                                           uint32_t *needed) {
-  iws__conn *c;
-  char *list;
-  int32_t rc;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  c = detail_conn(s, id);
-  if (!c) return IWS_E_NO_CONNECTION;
-  list = iws__chan_list(c, NULL);
-  iws__conn_unref(c);
-  if (!list) return IWS_E_NOMEM;
-  rc = copy_out(list, buffer, size, needed);
-  free(list);
-  return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* connection details                                                        */
-/* ------------------------------------------------------------------------ */
-
-/* Finds a connection whose details may be read: known and not yet past its
- * on_disconnect. */
-static iws__conn *detail_conn(iws_server *s, iws_conn_id id) {
-  iws__conn *c = find_conn(s, id);
-  if (!c) return NULL;
-  iws__lock(&c->lock);
-  if (c->disconnected && iws__t_strand_conn != c) {
-    iws__unlock(&c->lock);
-    iws__conn_unref(c);
-    return NULL;
-  }
-  iws__unlock(&c->lock);
-  return c;
-}
-
-IWS_API int32_t IWS_CALL iws_conn_set_user_data(iws_server *s, iws_conn_id id,
-                                                void *data) {
-  iws__conn *c;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  c = detail_conn(s, id);
-  if (!c) return IWS_E_NO_CONNECTION;
-  iws__lock(&c->lock);
-  c->user_data = data;
-  iws__unlock(&c->lock);
-  iws__conn_unref(c);
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_conn_get_user_data(iws_server *s, iws_conn_id id,
-                                                void **data) {
-  iws__conn *c;
-  if (!valid_server(s) || !data) return IWS_E_INVALID_ARG;
-  *data = NULL;
-  c = detail_conn(s, id);
-  if (!c) return IWS_E_NO_CONNECTION;
-  iws__lock(&c->lock);
-  *data = c->user_data;
-  iws__unlock(&c->lock);
-  iws__conn_unref(c);
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *s, iws_conn_id id,
-                                       char *buffer, uint32_t size,
-                                       uint32_t *port) {
-  iws__conn *c;
-  int32_t rc;
-  if (!valid_server(s) || !buffer) return IWS_E_INVALID_ARG;
-  c = detail_conn(s, id);
-  if (!c) return IWS_E_NO_CONNECTION;
-  rc = copy_out(c->peer_ip, buffer, size, NULL);
-  if (port) *port = c->peer_port;
-  iws__conn_unref(c);
-  return rc;
-}
-
-/* path and protocol are set on the strand before on_connect's caller can
- * know the id, and never change afterwards. */
-static int32_t conn_string(iws_server *s, iws_conn_id id, int which,
-                           char *buffer, uint32_t size, uint32_t *needed) {
-  iws__conn *c;
-  const char *v;
-  int32_t rc;
-  if (!valid_server(s)) return IWS_E_INVALID_ARG;
-  c = detail_conn(s, id);
-  if (!c) return IWS_E_NO_CONNECTION;
-  iws__lock(&c->lock);
-  v = which ? c->protocol : c->path;
-  if (!v) v = "";
-  rc = copy_out(v, buffer, size, needed);
-  iws__unlock(&c->lock);
-  iws__conn_unref(c);
-  return rc;
-}
-
-IWS_API int32_t IWS_CALL iws_conn_path(iws_server *s, iws_conn_id id,
-                                       char *buffer, uint32_t size,
-                                       uint32_t *needed) {
-  return conn_string(s, id, 0, buffer, size, needed);
-}
-
-IWS_API int32_t IWS_CALL iws_conn_protocol(iws_server *s, iws_conn_id id,
-                                           char *buffer, uint32_t size,
-                                           uint32_t *needed) {
-  return conn_string(s, id, 1, buffer, size, needed);
-}
-
-/* ------------------------------------------------------------------------ */
-/* the handshake request                                                     */
-/* ------------------------------------------------------------------------ */
-
-IWS_API const char *IWS_CALL iws_request_path(const iws_request *r) {
-  return r ? r->target : NULL;
-}
-
-IWS_API const char *IWS_CALL iws_request_header(const iws_request *r,
-                                                const char *name) {
-  return (r && name) ? iws__http_header(r, name) : NULL;
-}
-
-IWS_API uint32_t IWS_CALL iws_request_header_count(const iws_request *r) {
-  return r ? r->header_count : 0;
-}
-
-IWS_API int32_t IWS_CALL iws_request_header_at(const iws_request *r,
-                                               uint32_t index,
-                                               const char **name,
-                                               const char **value) {
-  if (!r || index >= r->header_count) return IWS_E_INVALID_ARG;
-  if (name) *name = r->headers[index].name;
-  if (value) *value = r->headers[index].value;
-  return IWS_OK;
-}
-
-IWS_API uint32_t IWS_CALL iws_request_protocol_count(const iws_request *r) {
-  return r ? r->protocol_count : 0;
-}
-
-IWS_API const char *IWS_CALL iws_request_protocol_at(const iws_request *r,
-                                                     uint32_t index) {
-  return (r && index < r->protocol_count) ? r->protocols[index] : NULL;
-}
-
-IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *r,
-                                                     const char *protocol) {
-  uint32_t i;
-  if (!r) return IWS_E_INVALID_ARG;
-  if (!protocol) {
-    r->selected = NULL;
-    return IWS_OK;
-  }
-  for (i = 0; i < r->protocol_count; i++) {
-    if (strcmp(r->protocols[i], protocol) == 0) {
-      r->selected = r->protocols[i];
-      return IWS_OK;
-    }
-  }
-  return IWS_E_INVALID_ARG;
-}
-
-/* ------------------------------------------------------------------------ */
 /* statistics                                                                */
 /* ------------------------------------------------------------------------ */
 
 IWS_API int32_t IWS_CALL iws_get_stats(iws_server *s, iws_stats *out) {
   iws_stats st;
   uint32_t size;
-  if (!valid_server(s) || !out) return IWS_E_INVALID_ARG;
+  if (!iws__api_valid_server(s) || !out) return IWS_E_INVALID_ARG;
   size = out->struct_size;
   if (size < 2 * sizeof(uint32_t)) return IWS_E_STRUCT_SIZE;
   memset(&st, 0, sizeof(st));
@@ -1160,3 +630,4 @@ IWS_API int32_t IWS_CALL iws_get_stats(iws_server *s, iws_stats *out) {
   memcpy(out, &st, size < sizeof(st) ? size : sizeof(st));
   return IWS_OK;
 }
+

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "platform.h"
+#include "../platform/platform.h"
 
 /* ------------------------------------------------------------------------ */
 /* negotiation (pure)                                                        */
