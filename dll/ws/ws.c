@@ -146,7 +146,8 @@ void iws__ws_rx_release(iws__conn *c) {
 }
 
 /* Appends a piece of the message being received. The buffer grows with
- * what arrives (doubling, never past what the frames declared), and each
+ * what arrives (doubling, never past the message's size once its last
+ * frame has begun, nor past the maximum message size), and each
  * growth is taken from the server's budget first. Returns 0 or RXF_*. */
 static uint32_t rx_append(iws__conn *c, const uint8_t *data, size_t len) {
   iws_server *s = c->server;
@@ -155,8 +156,12 @@ static uint32_t rx_append(iws__conn *c, const uint8_t *data, size_t len) {
     size_t need = b->len + len, cap = b->cap ? b->cap : 4096, grow;
     uint8_t *p;
     while (cap < need) cap *= 2;
-    if (cap > c->rx_msg_size && c->rx_msg_size >= need)
+    /* In the message's last frame its size is known: no more than that.
+     * Before, frames keep coming: doubling keeps appends linear. */
+    if (!c->ws_msg_open && cap > c->rx_msg_size && c->rx_msg_size >= need)
       cap = (size_t)c->rx_msg_size;
+    else if (cap > s->cfg.max_message_size && s->cfg.max_message_size >= need)
+      cap = (size_t)s->cfg.max_message_size;
     grow = cap - b->cap;
     if (iws__atomic_add64(&s->rx_held, (int64_t)grow) > s->cfg.incomplete_limit &&
         s->cfg.incomplete_limit) {
