@@ -47,8 +47,9 @@
 #   tsan              ThreadSanitizer build (IWS_SANITIZE=thread): unit
 #                     test_api and test_lifecycle, then the thread-heavy
 #                     integration tests (load, faults, hostile clients, TLS,
-#                     worker-thread echo, HTTP) against its ws_test_server; any
-#                     report fails the test (exit code 66 at quit)
+#                     worker-thread echo, HTTP, on_log calling the API) against
+#                     its ws_test_server; any report fails the test (exit
+#                     code 66 at quit)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -245,6 +246,7 @@ for tier in $TIERS; do
           "$ROOT/tests/integration/test_load.py" "$ROOT/tests/integration/test_faults.py" \
           "$ROOT/tests/integration/test_hostile.py" "$ROOT/tests/integration/test_tls.py" \
           "$ROOT/tests/integration/test_hostile_peers.py" \
+          "$ROOT/tests/integration/test_log_calls.py" \
           "$ROOT/tests/integration/test_echo.py::test_echo_sizes" \
           "$ROOT/tests/integration/test_http.py" \
           --junitxml="$RESULTS/tsan-integration.xml" || note_failure tsan-integration
