@@ -160,6 +160,9 @@ static void ring_consume(iws__conn *c, size_t n) {
       return;
     }
     n -= left;
+    if (seg->chunk->len >= IWS__RX_TRIM_MIN && seg->chunk->data)
+      /* A large frame went out (its last reference, usually). */
+      iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)seg->chunk->len);
     iws__chunk_unref(seg->chunk);
     c->ring_head = (c->ring_head + 1) % c->ring_cap;
     c->ring_count--;

@@ -291,9 +291,12 @@ typedef struct iws__runcfg {
 #define IWS__LISTEN_PLAIN 0u
 #define IWS__LISTEN_TLS 1u
 
-/* Once this many bytes of large reassembly buffers were freed (rx_freed),
- * the tick gives memory back to the system (iws__mem_trim). */
-#define IWS__RX_TRIM_AFTER (16u * 1024u * 1024u)
+/* A reassembly buffer or a sent frame at least this large, once freed,
+ * counts in rx_freed towards giving memory back to the system; the tick
+ * trims (iws__mem_trim) at most once a second while rx_freed is not zero,
+ * at once past IWS__RX_TRIM_AFTER. */
+#define IWS__RX_TRIM_MIN (128 * 1024)
+#define IWS__RX_TRIM_AFTER (64u * 1024u * 1024u)
 
 struct iws_server {
   uint32_t magic;
@@ -344,9 +347,10 @@ struct iws_server {
   volatile uint32_t st_redis_up; /* 1 while both Redis links are up */
   volatile uint64_t st_http_requests, st_http_refused, st_http_current;
   /* Bytes all connections hold for messages still arriving (bounded by
-   * IWS_OPT_INCOMPLETE_MESSAGES_LIMIT), and large buffers freed since the
-   * tick last gave memory back to the system. */
+   * IWS_OPT_INCOMPLETE_MESSAGES_LIMIT), and large buffers (reassembly,
+   * frames sent) freed since the tick last gave memory back. */
   volatile uint64_t rx_held, rx_freed;
+  uint64_t last_trim_ms; /* tick thread only */
 };
 
 /* ---- between server.c and conn.c ---- */

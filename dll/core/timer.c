@@ -9,6 +9,8 @@
 #include "../ws/ws.h"
 #include "internal.h"
 
+#define RX_TRIM_INTERVAL_MS 1000
+
 /* ------------------------------------------------------------------------ */
 /* timers                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -137,9 +139,13 @@ static void on_timer(iws__conn *c, int which) {
 
 void iws__core_tick(iws_server *s) {
   int which;
-  uint64_t freed = iws__atomic_load64(&s->rx_freed);
-  if (freed >= IWS__RX_TRIM_AFTER) {
+  uint64_t freed = iws__atomic_load64(&s->rx_freed), at = iws__now_ms();
+  /* Large buffers went: give the memory back, at most once a second (a
+   * trim walks the heap), or at once after a lot. */
+  if (freed >= IWS__RX_TRIM_AFTER ||
+      (freed && at - s->last_trim_ms >= RX_TRIM_INTERVAL_MS)) {
     iws__atomic_add64(&s->rx_freed, -(int64_t)freed);
+    s->last_trim_ms = at;
     iws__mem_trim();
   }
   for (which = 0; which < IWS__T_COUNT; which++) {

@@ -16,9 +16,6 @@
 /* A connection quiet this long gives its wslay context (~8.7 KiB) back at
  * the next frame boundary; busy connections keep it. */
 #define WS_IDLE_RELEASE_MS 1000
-/* A reassembly buffer at least this large, once freed, counts towards
- * giving memory back to the system (IWS__RX_TRIM_AFTER, timer.c). */
-#define RX_TRIM_MIN (128 * 1024)
 
 IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
 IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
@@ -142,7 +139,7 @@ void iws__ws_rx_release(iws__conn *c) {
   if (!cap) return;
   iws__bytes_free(&c->inbuf);
   iws__atomic_add64(&s->rx_held, -(int64_t)cap);
-  if (cap >= RX_TRIM_MIN) iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)cap);
+  if (cap >= IWS__RX_TRIM_MIN) iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)cap);
 }
 
 /* Appends a piece of the message being received. The buffer grows with

@@ -33,8 +33,7 @@ def proc_figures(server):
     mark = server.mark()
     server.command("proc")
     _, m = server.wait_for(
-        r"PROC rss=(-?\d+) fds=(-?\d+) threads=(-?\d+) cpu_ms=(-?\d+)"
-        r"(?: commit=-?\d+)?",
+        r"PROC rss=(-?\d+) fds=(-?\d+) threads=(-?\d+) cpu_ms=(-?\d+)(?: commit=-?\d+)?",
         since=mark)
     return tuple(int(g) for g in m.groups())
 

@@ -263,6 +263,7 @@ def test_memory_returns_after_bursts_of_large_messages(start_server):
     rss1 = None
     while time.monotonic() < deadline:
         rss1, _ = figures(server)
+        print(f"RSS {(rss1 - rss0) // MIB} MiB above the start")
         if rss1 - rss0 < 48 * MIB:
             break
         time.sleep(0.5)

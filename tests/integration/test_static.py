@@ -584,8 +584,7 @@ def proc_fds(server):
     mark = server.mark()
     server.command("proc")
     _, m = server.wait_for(
-        r"PROC rss=(-?\d+) fds=(-?\d+) threads=(-?\d+) cpu_ms=(-?\d+)"
-        r"(?: commit=-?\d+)?",
+        r"PROC rss=(-?\d+) fds=(-?\d+) threads=(-?\d+) cpu_ms=(-?\d+)(?: commit=-?\d+)?",
         since=mark)
     return int(m.group(2))
 
