@@ -867,7 +867,9 @@ IWS_API int32_t IWS_CALL iws_conn_protocol(iws_server *server, iws_conn_id id,
 /* Strings returned are NUL-terminated and valid until the callback that
  * received the request returns. */
 
-/* The request-target, e.g. "/chat?room=1" (not decoded). */
+/* The request-target, e.g. "/chat?room=1" (not decoded). An absolute-form
+ * target ("http://host/chat?room=1", Since 0.6) reads as its path
+ * ("/chat?room=1"), and the Host header then as its authority ("host"). */
 IWS_API const char *IWS_CALL iws_request_path(const iws_request *request);
 
 /* The value of header `name` (case-insensitive), or NULL if absent. A header
@@ -955,11 +957,13 @@ IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
  * IWS_OPT_HTTP_MAX_BODY_SIZE; "Expect: 100-continue" is answered
  * "100 Continue" before the body is read (or 413 at once). HEAD gets GET's
  * headers (Content-Length included) without the body. Empty lines before
- * a request line are ignored.
+ * a request line are ignored. "OPTIONS *" is answered by the library
+ * (Since 0.6: 204 with Allow) and never reaches on_http_request.
  *
  * Requests the library refuses before any callback, then closes the
  * connection (after the responses before it): 400 malformed (also: no Host
- * in HTTP/1.1, Content-Length together with Transfer-Encoding, differing
+ * in HTTP/1.1, several Host lines or an invalid one (Since 0.6),
+ * Content-Length together with Transfer-Encoding, differing
  * or malformed lengths, Transfer-Encoding in HTTP/1.0, a bad chunk), 408
  * head and body not in within IWS_OPT_HTTP_REQUEST_TIMEOUT_MS, 413 body
  * too large, 414 target longer than IWS_OPT_HTTP_MAX_URI_LENGTH (seen
@@ -1088,6 +1092,39 @@ typedef struct iws_stats {
 /* Fills *stats. Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_STRUCT_SIZE
  * (struct_size smaller than the first two fields). */
 IWS_API int32_t IWS_CALL iws_get_stats(iws_server *server, iws_stats *stats);
+
+/* ------------------------------------------------------------------------ */
+/* Components (Since 0.6)                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* What iws_component_version reports: the engine itself and each library
+ * linked into it. Numbers are fixed forever; new ones are appended. */
+#define IWS_COMPONENT_ENGINE 0  /* "iocpws": IWS_VERSION_STRING             */
+#define IWS_COMPONENT_OPENSSL 1 /* "OpenSSL": the libcrypto/libssl in use,
+                                   "3.0.17" (in the Windows DLL: the one
+                                   linked into it)                         */
+#define IWS_COMPONENT_ZLIB 2    /* "zlib": zlibVersion(), "1.2.13"          */
+#define IWS_COMPONENT_WSLAY 3   /* "wslay": the version built with          */
+#define IWS_COMPONENT_HIREDIS 4 /* "hiredis": the version built with; only
+                                   in builds with Redis (IWS_OPT_REDIS_URL) */
+
+/* The name and version of one component of this library, to log what a
+ * program runs on or to tell which OpenSSL a shipped DLL carries (the
+ * THIRD-PARTY-NOTICES file lists their licenses).
+ *
+ * component: an IWS_COMPONENT_* number; to list them all, count up from 0
+ * until IWS_E_INVALID_ARG. name and version may each be NULL; otherwise they
+ * receive static UTF-8 strings, valid as long as the library is loaded
+ * (never freed by anyone), "" where there is nothing to report - never NULL.
+ *
+ * Returns IWS_OK (both set); IWS_E_UNSUPPORTED: a component this build does
+ * not contain (the name is set, the version is ""; e.g. hiredis in a
+ * library built without Redis); IWS_E_INVALID_ARG: a number this library
+ * does not know (both ""). Any thread, also inside callbacks; no server
+ * needed. Since 0.6. */
+IWS_API int32_t IWS_CALL iws_component_version(uint32_t component,
+                                               const char **name,
+                                               const char **version);
 
 #ifdef __cplusplus
 }

@@ -208,7 +208,8 @@ apt_update() { # retries: a mirror in the middle of a sync can fail one index
 
 # 1. Packages for the cross build and the 64-bit runtime tier.
 PACKAGES=(mingw-w64 libz-mingw-w64-dev wine wine64 cmake ninja-build dpkg-dev make perl python3 xz-utils ca-certificates
-  fpc fpc-source) # fpc, fpc-source: scripts/build-fpc-windows.sh (Pascal for Windows)
+  fpc fpc-source # fpc, fpc-source: scripts/build-fpc-windows.sh (Pascal for Windows)
+  llvm lld unzip) # llvm-dlltool: the MSVC import library; lld-link, unzip: the package tier
 missing=()
 for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

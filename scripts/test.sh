@@ -33,6 +33,14 @@
 #                     library and through the loader; without 32-bit Wine
 #                     the cpp-win32 runtime part prints SKIPPED (its build
 #                     and import checks still run).
+#   package           the packages as a user gets them (tests/package/run.sh):
+#                     scripts/package.sh builds the .deb, .tar.gz and win64
+#                     zip; a C and a C++ program build and run against an
+#                     install prefix with find_package and pkg-config, and
+#                     through add_subdirectory; against the .tar.gz; against
+#                     the .deb (dpkg -i, then dpkg -r); the zip's contents,
+#                     its MSVC import library (lld-link) and its echo sample
+#                     under Wine with Python websockets
 #   web               the browser sample: build/web_chat_server serves
 #                     samples/web and its chat WebSocket on one port, and
 #                     headless Chromium (Debian's chromium, driven by
@@ -47,13 +55,14 @@
 #   tsan              ThreadSanitizer build (IWS_SANITIZE=thread): unit
 #                     test_api and test_lifecycle, then the thread-heavy
 #                     integration tests (load, faults, hostile clients, TLS,
-#                     worker-thread echo, HTTP, on_log calling the API) against
-#                     its ws_test_server; any report fails the test (exit
-#                     code 66 at quit)
+#                     worker-thread echo, HTTP, heartbeat and the other
+#                     features, on_log calling the API) against its
+#                     ws_test_server; any report fails the test (exit code
+#                     66 at quit)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 web web-win64 fuzz tsan"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 package web web-win64 fuzz tsan"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -196,11 +205,11 @@ for tier in $TIERS; do
       REPORTS+=(win32-exports win32-unit win32-integration)
       windows_tier i686 win32 || note_failure win32 ;;
     pascal)
-      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-integration)
+      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-indy-reg pascal-integration)
       build build "${LINUX_BUILD[@]}" &&
         bash tests/pascal/run.sh native "$ROOT/build" "$RESULTS" || note_failure pascal ;;
     pascal-win64 | pascal-win32)
-      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-integration")
+      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-indy-reg" "$tier-integration")
       arch=x86_64
       [ "$tier" = pascal-win32 ] && arch=i686
       windows_dll "$arch" "${tier#pascal-}" &&
@@ -213,6 +222,11 @@ for tier in $TIERS; do
       REPORTS+=($(bash tests/cpp/run.sh --reports "$tier"))
       if [ "$tier" = cpp-win64 ]; then arch=x86_64; else arch=i686; fi
       cpp_windows_tier "$arch" "${tier#cpp-}" || note_failure "$tier" ;;
+    package)
+      REPORTS+=(package)
+      { bash scripts/install-windows-deps.sh >"$RESULTS/package-install.log" 2>&1 ||
+          { tail -20 "$RESULTS/package-install.log"; false; }; } &&
+        bash tests/package/run.sh "$RESULTS" || note_failure package ;;
     web)
       REPORTS+=(web)
       build build "${LINUX_BUILD[@]}" &&
@@ -248,6 +262,7 @@ for tier in $TIERS; do
           "$ROOT/tests/integration/test_hostile_peers.py" \
           "$ROOT/tests/integration/test_log_calls.py" \
           "$ROOT/tests/integration/test_echo.py::test_echo_sizes" \
+          "$ROOT/tests/integration/test_features.py" \
           "$ROOT/tests/integration/test_http.py" \
           --junitxml="$RESULTS/tsan-integration.xml" || note_failure tsan-integration
       else

@@ -300,7 +300,12 @@ again:
         /* All written: the buffer goes (an idle connection keeps none). */
         iws__bytes_free(&c->tls_out);
         c->tls_out_off = 0;
-        if (!c->tls_pend.len && c->ring_count) tls_refill_locked(c);
+        /* Inside on_connect (ACCEPTING) what is queued waits behind the
+         * 101, which is not queued yet: only TLS's own records go (a
+         * record from the client must not flush a welcome ahead of it). */
+        if (!c->tls_pend.len && c->ring_count &&
+            c->state != IWS__ACCEPTING)
+          tls_refill_locked(c);
         if (!c->tls_pend.len || c->tcp_closing) break;
         c->tls_out = c->tls_pend;
         memset(&c->tls_pend, 0, sizeof(c->tls_pend));
@@ -309,7 +314,7 @@ again:
       iov[0].len = c->tls_out.len - c->tls_out_off;
       n = 1;
     } else {
-      if (!c->ring_count) break;
+      if (!c->ring_count || c->state == IWS__ACCEPTING) break; /* idem */
       for (i = 0; i < c->ring_count && n < IWS__IOV_MAX; i++) {
         iws__outseg *seg = &c->ring[(c->ring_head + i) % c->ring_cap];
         if (!seg->chunk->data) break; /* a file: on its own, below */
@@ -869,7 +874,7 @@ void iws__core_closed(iws__conn *c) {
     iws__tnode *node = iws__conn_timer_node(c, t);
     if (node) iws__tlist_remove(node);
   }
-  c->awaiting_pong = 0;
+  iws__atomic_store32(&c->awaiting_pong, 0); /* note_activity reads it */
   c->timers_dead = 1;
   iws__unlock(&s->timer_lock);
   iws__lock(&c->lock);

@@ -241,7 +241,7 @@ struct iws__conn {
   /* --- under the server's timer_lock --- */
   iws__tnode timers[IWS__T_HTTP_FIRST];
   iws__http_timers *http_timers; /* under the server's timer_lock */
-  volatile uint32_t awaiting_pong;
+  volatile uint32_t awaiting_pong; /* also read without it: atomic only */
   uint32_t timers_dead; /* socket gone: never enter a list again */
 
   /* --- under the server's chan_lock --- */

@@ -164,7 +164,7 @@ void iws__core_tick(iws_server *s) {
                           now + s->cfg.heartbeat_interval_ms);
         else
           iws__tlist_remove(node);
-        if (which == IWS__T_PONG) c->awaiting_pong = 0;
+        if (which == IWS__T_PONG) iws__atomic_store32(&c->awaiting_pong, 0);
         iws__conn_ref(c);
         due[n++] = c;
       }

@@ -540,6 +540,9 @@ static void dispatch(iws__conn *c) {
   const char *conn_hdr = iws__http_header(req, "Connection");
   int status, handled = 0;
   static const uint8_t empty[1] = {0};
+  /* RFC 9110 9.3.7: OPTIONS * asks about the server, not a resource. */
+  int options_star =
+      strcmp(req->method, "OPTIONS") == 0 && strcmp(req->target, "*") == 0;
 
   if (iws__bytes_append(&h->body, empty, 1) != 0) {
     refuse(c, 500, "out of memory");
@@ -548,7 +551,7 @@ static void dispatch(iws__conn *c) {
   h->body.len--; /* a NUL behind the body, not counted */
   req->body = h->body.data;
   req->body_len = h->body.len;
-  status = iws__http_decode(req, h->body.data, h->body.len);
+  status = options_star ? 0 : iws__http_decode(req, h->body.data, h->body.len);
   if (status) {
     refuse(c, status, status == 400 ? "malformed request-target" : NULL);
     return;
@@ -564,6 +567,16 @@ static void dispatch(iws__conn *c) {
   r->keep_alive = r->http10 ? iws__http_has_token(conn_hdr, "keep-alive")
                             : !iws__http_has_token(conn_hdr, "close");
   if (!s->cfg.http_keepalive_ms) r->keep_alive = 0;
+  if (options_star) {
+    /* Answered by the library (the callback never sees "*"): 204 with
+     * the methods the request cycle passes on. */
+    iws_http_set_status(r, 204, NULL);
+    iws_http_add_header(r, "Allow",
+                        "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+    send_response(c, r, 1);
+    resp_free(r);
+    return;
+  }
 
   iws__lock(&c->lock);
   h->dispatching = 1;
@@ -699,8 +712,8 @@ static int step(iws__conn *c) {
       upgrade(c, end);
       return 0;
     }
-    if (h->req.version_minor >= 1 && !iws__http_header(&h->req, "Host")) {
-      refuse(c, 400, "no Host header");
+    if (iws__http_host_status(&h->req) != 0) {
+      refuse(c, 400, "missing, repeated or invalid Host header");
       return 0;
     }
     status = iws__http_framing(&h->req, s->cfg.http_max_body, &mode, &length);

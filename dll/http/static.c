@@ -511,12 +511,18 @@ int iws__static_try(iws_server *s, iws_request *req,
   if (r == IWS__RESOLVE_NOT_FOUND) return 0;
   if (r == RESOLVE_REFUSED) return not_found(resp), 1;
   if (r == IWS__RESOLVE_REDIRECT) {
-    /* The raw path (still encoded) plus '/', and the query. */
+    /* The raw path (still encoded) plus '/', and the query. Never a
+     * Location that a browser reads as another host: "//evil.com/" is
+     * protocol-relative, so leading slashes collapse into one (the
+     * document is the same: empty segments are skipped), and "/\"
+     * (read as "//" by browsers) is refused. */
     const char *query = iws_request_query(req);
-    size_t pl = raw ? (q = strchr(raw, '?')) ? (size_t)(q - raw) : strlen(raw)
-                    : 0;
+    size_t pl;
     char *loc;
     if (!raw) return 0;
+    while (raw[0] == '/' && raw[1] == '/') raw++;
+    if (raw[1] == '\\') return not_found(resp), 1;
+    pl = (q = strchr(raw, '?')) ? (size_t)(q - raw) : strlen(raw);
     loc = malloc(pl + 2 + (query ? strlen(query) + 1 : 0));
     if (!loc) return 0;
     memcpy(loc, raw, pl);

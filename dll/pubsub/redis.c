@@ -597,3 +597,12 @@ void iws__redis_stop(iws__redis *r) {
   r->threads = 0;
   iws__atomic_store32(&r->server->st_redis_up, 0);
 }
+
+#define IWS__STR2(x) #x
+#define IWS__STR(x) IWS__STR2(x)
+const char *iws__redis_client_version(void) {
+  /* hiredis has no run-time version call: the headers built against (the
+   * shared library's soname pins major.minor). */
+  return IWS__STR(HIREDIS_MAJOR) "." IWS__STR(HIREDIS_MINOR) "." IWS__STR(
+      HIREDIS_PATCH);
+}

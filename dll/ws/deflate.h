@@ -47,7 +47,10 @@ int iws__pmd_negotiate(const char *const *values, size_t count,
 
 /* The Sec-WebSocket-Extensions value answering an accepted offer, e.g.
  * "permessage-deflate; server_no_context_takeover; client_max_window_bits=12"
- * into out[size]. Returns its length, or 0 if it does not fit. */
+ * into out[size]. Returns its length, or 0 if it does not fit. Every answer
+ * fits IWS__PMD_RESPONSE_SIZE (the longest, both flags and two two-digit
+ * sizes, is 128 characters plus the NUL). */
+#define IWS__PMD_RESPONSE_SIZE 160
 size_t iws__pmd_response(const iws__pmd_params *p, char *out, size_t size);
 
 /* ---- streams ---- */

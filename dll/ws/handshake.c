@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,41 @@ static int parse_header_line(char *line, iws_request *req) {
   return 0;
 }
 
+/* RFC 9112 3.2.2: a server accepts the absolute-form. An http or https
+ * target becomes origin-form (its path, "/" when it has none) and its
+ * authority replaces the Host header's value (a sole Host header; with
+ * none or several, iws__http_host_status refuses). The authority moves
+ * two bytes left, into the scheme, to make room for its NUL and a '/'.
+ * Other targets are left for the callers to judge. Returns 0 or 400. */
+static int absolute_form(iws_request *req) {
+  char *t = (char *)req->target, *a, *e, *authority;
+  uint32_t i, hosts = 0, host = 0;
+  if (iws__ieqn(t, "http://", 7))
+    a = t + 7;
+  else if (iws__ieqn(t, "https://", 8))
+    a = t + 8;
+  else
+    return 0;
+  e = a + strcspn(a, "/?#");
+  if (e == a || *e == '#') return 400; /* empty host, a fragment */
+  memmove(a - 2, a, (size_t)(e - a));
+  authority = a - 2;
+  e[-2] = '\0';
+  if (*e == '/') {
+    req->target = e;
+  } else {
+    e[-1] = '/'; /* "http://h" is "/", "http://h?q" is "/?q" */
+    req->target = e - 1;
+  }
+  for (i = 0; i < req->header_count; i++)
+    if (iws__ieq(req->headers[i].name, "Host")) {
+      hosts++;
+      host = i;
+    }
+  if (hosts == 1) req->headers[host].value = authority;
+  return 0;
+}
+
 int iws__http_parse(const char *head, size_t len, iws_request *req) {
   char *cursor, *end, *line;
   int rc;
@@ -126,7 +162,63 @@ int iws__http_parse(const char *head, size_t len, iws_request *req) {
       return rc;
     }
   }
+  if ((rc = absolute_form(req)) != 0) {
+    iws__http_request_free(req);
+    return rc;
+  }
   return 0;
+}
+
+/* RFC 3986 host [":" port]: an IP literal in brackets or a reg-name
+ * (unreserved, sub-delims, percent escapes); the port is digits. */
+static int valid_host(const char *v) {
+  static const char extra[] = "-._~!$&'()*+,;=";
+  const char *p = v;
+  int bracket = *p == '[';
+  if (bracket) p++;
+  for (; *p && *p != (bracket ? ']' : ':'); p++) {
+    int c = (unsigned char)*p;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || strchr(extra, c) != NULL ||
+        (bracket && c == ':'))
+      continue;
+    if (c == '%' && isxdigit((unsigned char)p[1]) &&
+        isxdigit((unsigned char)p[2])) {
+      p += 2;
+      continue;
+    }
+    return 0;
+  }
+  if (bracket) {
+    if (*p != ']' || p == v + 1) return 0;
+    p++;
+  }
+  if (*p == ':')
+    for (p++; *p >= '0' && *p <= '9'; p++) {
+    }
+  return *p == '\0';
+}
+
+int iws__http_host_status(const iws_request *req) {
+  uint32_t i, n = 0;
+  const char *v = NULL;
+  for (i = 0; i < req->header_count; i++)
+    if (iws__ieq(req->headers[i].name, "Host")) {
+      n++;
+      v = req->headers[i].value;
+    }
+  if (n > 1) return 400;
+  if (n == 0)
+    return req->version_major == 1 && req->version_minor == 0 ? 0 : 400;
+  return valid_host(v) ? 0 : 400;
+}
+
+/* How many header lines carry `name`. */
+static uint32_t header_count(const iws_request *req, const char *name) {
+  uint32_t i, n = 0;
+  for (i = 0; i < req->header_count; i++)
+    if (iws__ieq(req->headers[i].name, name)) n++;
+  return n;
 }
 
 int iws__http_header_is(const iws__header *h, const char *name) {
@@ -213,8 +305,8 @@ int iws__ws_validate(iws_request *req, const char **why) {
     *why = "the request-target must be an absolute path";
     return 400;
   }
-  if (!iws__http_header(req, "Host")) {
-    *why = "the Host header is missing";
+  if (iws__http_host_status(req) != 0) {
+    *why = "the Host header is missing, repeated or invalid";
     return 400;
   }
   if (!iws__http_has_token(iws__http_header(req, "Upgrade"), "websocket")) {
@@ -223,6 +315,11 @@ int iws__ws_validate(iws_request *req, const char **why) {
   }
   if (!iws__http_has_token(iws__http_header(req, "Connection"), "upgrade")) {
     *why = "the Connection header does not contain 'upgrade'";
+    return 400;
+  }
+  if (header_count(req, "Sec-WebSocket-Version") > 1 ||
+      header_count(req, "Sec-WebSocket-Key") > 1) {
+    *why = "Sec-WebSocket-Key or Sec-WebSocket-Version is repeated";
     return 400;
   }
   v = iws__http_header(req, "Sec-WebSocket-Version");

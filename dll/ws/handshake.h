@@ -50,11 +50,19 @@ size_t iws__http_head_end(const uint8_t *buf, size_t len, size_t from);
 
 /* Parses a complete head (as delimited by iws__http_head_end) into *req.
  * Returns 0, or the HTTP status to refuse with (400 malformed, 431 too many
- * headers, 500 out of memory). On failure *req needs no cleanup. */
+ * headers, 500 out of memory). On failure *req needs no cleanup. An
+ * absolute-form target ("http://host/path?q", http or https, RFC 9112
+ * 3.2.2) is accepted: req->target becomes "/path?q" and a sole Host
+ * header's value becomes "host" (the target's authority). */
 int iws__http_parse(const char *head, size_t len, iws_request *req);
 
 /* Frees what iws__http_parse allocated. */
 void iws__http_request_free(iws_request *req);
+
+/* RFC 9112 3.2: 400 if the request has several Host header lines, none
+ * (HTTP/1.1 and later; HTTP/1.0 may omit it), or a value that is not
+ * host[:port]; else 0. */
+int iws__http_host_status(const iws_request *req);
 
 /* First value of a header (case-insensitive name), or NULL. */
 const char *iws__http_header(const iws_request *req, const char *name);
@@ -68,8 +76,9 @@ int iws__http_has_token(const char *value, const char *token);
 
 /* Checks the parsed request against RFC 6455 4.2.1 and fills req->key and
  * req->protocols. Returns 0, or the HTTP status to refuse with:
- * 405 (not GET), 505 (HTTP before 1.1), 400 (no Host, no Connection: upgrade,
- * bad key, bad target, missing version), 426 (no Upgrade: websocket, or a
+ * 405 (not GET), 505 (HTTP before 1.1), 400 (a missing, repeated or invalid
+ * Host, no Connection: upgrade, bad key, bad target, missing version, a
+ * repeated key or version), 426 (no Upgrade: websocket, or a
  * version other than 13). *why receives a static English explanation. */
 int iws__ws_validate(iws_request *req, const char **why);
 

@@ -484,7 +484,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   const char *why = NULL;
   int status = iws__ws_validate(req, &why);
   char answer[640];
-  char extensions[128];
+  char extensions[IWS__PMD_RESPONSE_SIZE];
   size_t n;
   iws__chunk *chunk;
   char *protocol;
@@ -512,6 +512,11 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
       refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
       return 0;
     }
+    /* The answer is made now, before anything can be sent compressed: if
+     * it could not be said, the connection must not compress either. */
+    if (pmd.enabled &&
+        !iws__pmd_response(&pmd, extensions, sizeof(extensions)))
+      memset(&pmd, 0, sizeof(pmd));
     /* Under the lock: a broadcast on another thread reads it. */
     iws__lock(&c->lock);
     c->pmd = pmd;
@@ -549,13 +554,9 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   /* No subprotocol: NULL, read as "" (one allocation less per connection). */
   protocol = req->selected && req->selected[0] ? iws__strdup(req->selected)
                                                : NULL;
-  n = iws__ws_response_101(
-      req->key, req->selected,
-      c->pmd.enabled && iws__pmd_response(&c->pmd, extensions,
-                                          sizeof(extensions))
-          ? extensions
-          : NULL,
-      answer, sizeof(answer));
+  n = iws__ws_response_101(req->key, req->selected,
+                           c->pmd.enabled ? extensions : NULL, answer,
+                           sizeof(answer));
   chunk = ((protocol || !req->selected || !req->selected[0]) && n)
               ? iws__chunk_new(n)
               : NULL;
@@ -589,6 +590,18 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
     iws__http_input(c, data, len);
     return;
   }
+  if (old == 0) {
+    /* RFC 9112 2.2: empty lines before a request line are ignored. They
+     * are skipped in the input itself, before the limit below cuts it:
+     * the request behind them is never lost (however many there are; the
+     * handshake timeout bounds how long a client may send them). */
+    while (len && (data[0] == '\r' || data[0] == '\n')) {
+      data++;
+      len--;
+    }
+    if (!len) return;
+    take = len;
+  }
   /* Never buffer more than the limit: the limit is checked before any
    * allocation grows past it. */
   if (old + take > s->cfg.max_handshake_size)
@@ -596,16 +609,6 @@ static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
   if (iws__bytes_append(&c->inbuf, data, take) != 0) {
     refuse(c, 500, "out of memory");
     return;
-  }
-  if (old == 0 && (c->inbuf.data[0] == '\r' || c->inbuf.data[0] == '\n')) {
-    /* RFC 9112 2.2: empty lines before a request line are ignored. */
-    size_t skip = 0;
-    while (skip < c->inbuf.len &&
-           (c->inbuf.data[skip] == '\r' || c->inbuf.data[skip] == '\n'))
-      skip++;
-    memmove(c->inbuf.data, c->inbuf.data + skip, c->inbuf.len - skip);
-    c->inbuf.len -= skip;
-    if (!c->inbuf.len) return;
   }
   end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
   if (!end) {

@@ -103,7 +103,14 @@ HTTP = {
     "upgrade_after": b"GET /e HTTP/1.1\r\nHost: h\r\n\r\n" + UPGRADE + frame(1, b"hi") + close(),
     "upgrade_behind_deferred": b"GET /d HTTP/1.1\r\nHost: h\r\n\r\n" + UPGRADE + frame(1, b"hi"),
     "long_target": b"GET /" + b"a" * 300 + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    # issue 16: absolute-form, OPTIONS *, Host rules, empty lines first
+    "absolute": b"GET http://h:81/x?a=1 HTTP/1.1\r\nHost: h\r\n\r\nGET HTTP://h HTTP/1.1\r\nHost: h\r\n\r\n",
+    "options_star": b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\nGET /e HTTP/1.1\r\nHost: h\r\n\r\n",
+    "two_hosts": b"GET /e HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n",
+    "bad_host": b"GET /e HTTP/1.1\r\nHost: [::1\r\n\r\n",
 }
+write("conn", "blank_lines_first", b"\x00" + b"\r\n" * 5000 + UPGRADE + frame(1, b"hi"))
+write("conn", "blank_lines_first_http", b"\x00" + b"\r\n" * 5000 + HTTP["get"])
 for name, data in HTTP.items():
     write("conn", "http_" + name, b"\x00" + data)
     write("conn", "http_" + name + "_3b", b"\x43" + data)  # tiny limits, 3-byte reads
@@ -122,6 +129,14 @@ HS = {
     "bad_key": UPGRADE.replace(b"dGhlIHNhbXBsZSBub25jZQ==", b"short"),
     "empty_values": b"GET / HTTP/1.1\r\nHost:\r\nUpgrade:\r\n\r\n",
     "absolute": UPGRADE.replace(b"/chat", b"http://x/chat?a=b"),
+    "absolute_bare": UPGRADE.replace(b"/chat", b"https://[::1]:9"),
+    "absolute_userinfo": UPGRADE.replace(b"/chat", b"http://u@x/chat"),
+    "two_keys": UPGRADE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"),
+    "two_versions": UPGRADE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+    "two_hosts": UPGRADE.replace(b"Host: x\r\n", b"Host: x\r\nHost: y\r\n"),
+    "deflate_longest": UPGRADE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate; "
+                                     b"server_no_context_takeover; client_no_context_takeover; "
+                                     b"server_max_window_bits=12; client_max_window_bits=12\r\n\r\n"),
     "many_headers": b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(120)) + b"\r\n",
     "deflate_offer": UPGRADE.replace(b"\r\n\r\n", b"\r\nSec-WebSocket-Extensions: permessage-deflate; "
                                    b"client_max_window_bits; server_max_window_bits=10, "

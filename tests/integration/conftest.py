@@ -19,6 +19,14 @@ import pytest
 SERVER_ENV = "IWS_TEST_SERVER"
 
 
+def pytest_configure(config):
+    # Attacks as a hostile client would make them (floods, records during
+    # on_connect, open redirects, smuggling-shaped heads): `-m hostile`
+    # runs them alone; they also run with everything else.
+    config.addinivalue_line(
+        "markers", "hostile: an attack-shaped test (a hostile client)")
+
+
 def server_binary():
     path = os.environ.get(SERVER_ENV)
     if not path:
@@ -415,9 +423,3 @@ def tls_server(start_server, tls_files):
     """A server with plain and TLS listeners (tls_port / port)."""
     return start_server(**tls_options(tls_files))
 
-
-def pytest_configure(config):
-    # `pytest -m hostile`: the attacks of test_hostile_peers.py (and others
-    # marked so), with the server's memory and the sanitizers as the verdict.
-    config.addinivalue_line(
-        "markers", "hostile: an attack a hostile peer can make (issue 16)")

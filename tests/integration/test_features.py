@@ -76,6 +76,24 @@ def test_heartbeat_pong_keeps_raw_client(start_server):
     assert server.disconnect_code(cid) == 1006  # the socket just closed
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_heartbeat_timeout_while_a_callback_sleeps(start_server, workers):
+    """The heartbeat's timer fires on the tick thread while on_message of
+    the same connection sleeps (the strand read awaiting_pong just before):
+    the silent peer is still dropped, and under TSan the flag's accesses
+    from the tick, strand and close paths do not race (the tsan tier runs
+    the heartbeat tests)."""
+    server = start_server(heartbeat_interval_ms=100, heartbeat_timeout_ms=200,
+                          worker_threads=workers)
+    with RawClient(server.port) as c:
+        c.handshake()
+        cid = c.conn_id()
+        c.send_text("cmd:sleep 1500")
+        # neither reads nor answers pings from now on
+        assert server.disconnect_code(cid, timeout=15) == 1006
+    server.wait_for(rf"ERROR {cid} -?\d+ .*")
+
+
 def test_sendto_closed_and_open_ids(server):
     async def main():
         async with connect(url(server)) as a, connect(url(server)) as b:

@@ -288,3 +288,51 @@ def test_subprotocol_raw_response_header(start_server):
     with RawClient(server.port) as c:
         response = c.handshake(protocols=["superchat", "chat"])
         assert response.header("sec-websocket-protocol") == "chat"
+
+
+@pytest.mark.hostile
+def test_many_empty_lines_before_the_upgrade(server):
+    """12 KB of empty lines, then the upgrade, in one send: the lines are
+    skipped (RFC 9112 2.2) and the request behind them is answered."""
+    request, key = handshake_request(server.port, path="/after-blank")
+    with RawClient(server.port) as c:
+        c.send(b"\r\n" * 6000 + request)
+        response = c.read_http_response(timeout=5)
+        assert response.status_line.startswith("HTTP/1.1 101 "), response
+        assert response.header("sec-websocket-accept") == accept_for(key)
+    server.wait_for(r"CONNECT \d+ /after-blank - 127\.0\.0\.1")
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize(
+    "extra",
+    [["Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="],
+     ["Sec-WebSocket-Version: 13"],
+     ["Host: other"],
+     ["Host: a b"]],
+    ids=["two-keys", "two-versions", "two-hosts", "bad-host"],
+)
+def test_repeated_handshake_headers_are_400(server, extra):
+    """RFC 6455 4.2.1 / RFC 9112 3.2: one key, one version, one valid
+    Host."""
+    request, _ = handshake_request(server.port, path="/dup", extra=extra)
+    if extra == ["Host: a b"]:
+        request = request.replace(b"Host: 127.0.0.1:%d\r\n" % server.port, b"")
+    refused(server, request, {400})
+    assert not server.matches(r"CONNECT \d+ /dup .*")
+
+
+def test_absolute_form_upgrade(server):
+    """RFC 6455 4.1 allows an absolute http(s) URI as the Request-URI: the
+    path is taken from it."""
+    request, key = handshake_request(
+        server.port, path=f"http://127.0.0.1:{server.port}/absolute?x=1")
+    with RawClient(server.port) as c:
+        c.send(request)
+        response = c.read_http_response()
+        assert response.status_line.startswith("HTTP/1.1 101 "), response
+        assert response.header("sec-websocket-accept") == accept_for(key)
+        c.send_text("cmd:info")
+        info = c.recv_message().payload.decode()
+        assert info.startswith("info /absolute?x=1 "), info
+    server.wait_for(r"CONNECT \d+ /absolute\?x=1 - 127\.0\.0\.1")

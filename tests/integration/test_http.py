@@ -245,6 +245,24 @@ def test_empty_lines_before_a_request(server):
         assert read_response(c).status == 200
 
 
+@pytest.mark.hostile
+@pytest.mark.parametrize("split", [False, True])
+def test_many_empty_lines_before_the_first_request(server, split):
+    """More empty lines than the head limit (8 KiB) before the first
+    request: they are skipped, and what follows them in the same read (or
+    the next one) is served, not dropped."""
+    junk = b"\r\n" * 6000
+    with RawClient(server.port) as c:
+        if split:
+            c.send(junk)
+            time.sleep(0.2)
+            c.send(get(server.port, "/conn"))
+        else:
+            c.send(junk + get(server.port, "/conn"))
+        r = read_response(c, timeout=5)
+        assert r.status == 200 and r.body.startswith(b"conn "), r
+
+
 def test_keep_alive_timeout(start_server):
     server = start_server(http_keepalive_timeout_ms=400)
     with RawClient(server.port) as c:
@@ -425,7 +443,7 @@ def refused(port, data, status):
         b"GET /echo HTTP/1.1\r\nHost : x\r\n\r\n",
         b"GET echo HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"GET http://x/echo HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET ftp://x/echo HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /a%00b HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /a%zzb HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /echo?a=%00 HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -434,10 +452,62 @@ def refused(port, data, status):
     ids=["cl-and-te", "two-lengths", "length-list", "length-text", "length-negative",
          "length-plus", "length-huge", "chunk-size", "chunk-crlf", "te-in-1.0",
          "no-host", "obs-fold", "space-before-colon", "relative-target",
-         "asterisk", "absolute-form", "encoded-nul", "bad-escape", "nul-param", "bad-version"],
+         "asterisk", "other-scheme", "encoded-nul", "bad-escape", "nul-param", "bad-version"],
 )
 def test_400_malformed(server, head):
     refused(server.port, head, 400)
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize(
+    "host",
+    [b"Host: a\r\nHost: a\r\n", b"Host: a\r\nhost: b\r\n",
+     b"Host: a b\r\n", b"Host: a/b\r\n", b"Host: user@a\r\n",
+     b"Host: a:80x\r\n", b"Host: [::1\r\n"],
+    ids=["twice", "two-values", "space", "slash", "userinfo", "bad-port",
+         "open-bracket"],
+)
+@pytest.mark.parametrize("version", [b"1.1", b"1.0"])
+def test_400_repeated_or_invalid_host(server, host, version):
+    """RFC 9112 3.2: several Host lines or an invalid value get 400 (also
+    in HTTP/1.0, which may omit the header)."""
+    refused(server.port,
+            b"GET /echo HTTP/" + version + b"\r\n" + host + b"\r\n", 400)
+
+
+def test_absolute_form_target(server):
+    """RFC 9112 3.2.2: a server must accept the absolute-form; the path is
+    taken from it and its authority is the Host."""
+    with RawClient(server.port) as c:
+        c.send(b"GET http://example.com:81/echo?a=1 HTTP/1.1\r\n"
+               b"Host: example.com:81\r\n\r\n")
+        r = read_response(c)
+        assert r.status == 200, r
+        body = json.loads(r.body)
+        assert body["document"] == "/echo" and body["query"] == "a=1", body
+        assert body["host"] == "example.com:81", body
+        # the host comes from the target, whatever the header said
+        c.send(b"GET HTTPS://target.test/echo HTTP/1.1\r\n"
+               b"Host: header.test\r\n\r\n")
+        body = json.loads(read_response(c).body)
+        assert body["document"] == "/echo" and body["host"] == "target.test"
+        # no path: "/"
+        c.send(b"GET http://h HTTP/1.1\r\nHost: h\r\n\r\n")
+        assert read_response(c).status == 404  # "/" is not a route
+
+
+def test_options_asterisk(server):
+    """OPTIONS * (RFC 9110 9.3.7) is answered by the library: 204 with
+    Allow; the connection stays open."""
+    with RawClient(server.port) as c:
+        c.send(b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+        r = read_response(c)
+        assert r.status == 204, r
+        assert "OPTIONS" in r.header("allow") and "GET" in r.header("allow")
+        assert r.body == b""
+        c.send(get(server.port, "/conn"))
+        assert read_response(c).status == 200
+    assert not server.matches(r"HTTP_REQUEST .*\*.*")
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,7 @@ def tree(tmp_path_factory):
     root = base / "root"
     (root / "sub").mkdir(parents=True)
     (root / "empty").mkdir()
+    (root / "evil.com").mkdir()  # the open-redirect test's directory
     (base / "outside").mkdir()
     (base / "outside" / "secret.txt").write_bytes(b"TOP SECRET\n")
     for name, (content, _) in FILES.items():
@@ -449,6 +450,26 @@ def test_directory_index_and_redirect(web):
     # a directory without an index: not found
     assert get(web, "/empty/")[0] == 404
     assert raw_get(web, "/empty")[0] == 301
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize("target", ["//evil.com", "///evil.com",
+                                    "//evil.com?x=1", "/%2Fevil.com",
+                                    "/\\evil.com", "/%5Cevil.com"])
+def test_no_open_redirect(web, target):
+    """A directory asked without its '/' is redirected, but never to a
+    Location a browser reads as another host ("//evil.com/" is
+    protocol-relative; browsers read "/\\" as "//" too)."""
+    status, h, _ = raw_get(web, target)
+    location = h.get("location", "")
+    assert not location.startswith(("//", "/\\")), (status, location)
+    if status == 301:
+        assert location.startswith("/"), location
+        # and it still names the directory
+        status2, _, _ = raw_get(web, location)
+        assert status2 in (200, 404), (location, status2)
+    else:
+        assert status == 404, (status, h)
 
 
 def test_no_index_file(start_server, tree):

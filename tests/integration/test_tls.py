@@ -573,3 +573,46 @@ def test_upgrade_timeout_starts_after_the_tls_handshake(start_server,
     assert data == b"" and 0.2 < took < 5, (data, took)
     server.wait_for(r"LOG 3 connection \d+ from 127\.0\.0\.1: handshake "
                     r"timeout")
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize("transport", ["tls", "plain"])
+def test_welcome_from_on_connect_follows_the_101(start_server, tls_files,
+                                                 transport):
+    """on_connect runs on a worker thread and sends a welcome message; the
+    client sends a record (a ping) while on_connect still runs. The I/O
+    thread that reads the record must not write the welcome ahead of the
+    101: the client reads the handshake answer first, then the frames."""
+    server = start_server(**tls_options(tls_files, worker_threads=1))
+    if transport == "tls":
+        sock = tls_socket(server, tls_files)
+        port = server.tls_port
+    else:
+        sock = socket.create_connection(("127.0.0.1", server.port), 10)
+        port = server.port
+    c = RawClient.over(sock, port)
+    try:
+        request, key = handshake_request(port, path="/welcome/1500")
+        c.send(request)
+        server.wait_for(r"WELCOMED \d+ 0")
+        # on_connect sleeps now: this arrives while it runs (its own TLS
+        # record on the TLS port).
+        c.send(frame(0x9, b"early"))
+        response = c.read_http_response()
+        # The very first bytes are the status line (a frame written ahead
+        # of it would sit in front of "HTTP/1.1").
+        assert response.status_line.startswith("HTTP/1.1 101 "), \
+            response.status_line
+        assert response.header("sec-websocket-accept") == \
+            iws_helpers.accept_for(key)
+        got = {}
+        for _ in range(2):
+            f = c.recv_frame()
+            got[f.opcode] = f.payload
+        assert got == {0x1: b"welcome", 0xA: b"early"}, got
+        c.send(frame(0x8, iws_helpers.close_payload(1000)))
+        c.expect_close(reply=False)
+    finally:
+        sock.close()
+    _, m = server.wait_for(r"CONNECT (\d+) /welcome/1500 - 127\.0\.0\.1")
+    server.disconnect_code(m.group(1))

@@ -27,6 +27,8 @@
  *   TLS_PORT <n>                         printed before PORT when a TLS
  *                                        listener runs (tls_port >= 0)
  *   CONNECT <id> <path> <proto|-> <ip>   a handshake reached on_connect
+ *   WELCOMED <id> <rc>                   /welcome/MS: on_connect sent
+ *                                        "welcome" (rc), then sleeps MS ms
  *   REJECT <id> <status>                 on_connect refused it (/reject/NNN)
  *   DISCONNECT <id> <code>               on_disconnect
  *   DOUBLE_DISCONNECT <id>               on_disconnect twice for one id (bug)
@@ -53,6 +55,8 @@
  *   cmd:sendto ID             send "sendto-from <id>" to ID; reply
  *                             "sendto-rc <rc>"
  *   cmd:ping                  iws_ping(id, "hb"); reply "ping-rc <rc>"
+ *   cmd:sleep MS              sleeps MS milliseconds inside on_message (a
+ *                             slow callback), then replies "slept"
  *   cmd:subscribe CH          iws_subscribe(id, CH); reply "subscribe-rc <rc>"
  *   cmd:unsubscribe [CH]      iws_unsubscribe(id, CH or NULL = all);
  *                             reply "unsubscribe-rc <rc>"
@@ -364,6 +368,9 @@ static void run_command(iws_conn_id id, const char *cmd) {
     int n = snprintf(buf, sizeof buf, "sendto-from %" PRIu64, id);
     int32_t rc = iws_send_text(g_server, to, buf, (uint64_t)n);
     replyf(id, "sendto-rc %d", (int)rc);
+  } else if ((arg = command_arg(cmd, "sleep")) != NULL) {
+    pt_sleep_ms((unsigned)strtoul(arg, NULL, 10));
+    reply(id, "slept");
   } else if ((arg = command_arg(cmd, "ping")) != NULL) {
     int32_t rc = iws_ping(g_server, id, "hb", 2);
     replyf(id, "ping-rc %d", (int)rc);
@@ -460,6 +467,14 @@ static int32_t IWS_CALLBACK on_connect(iws_server *server, iws_conn_id id,
   }
 
   emit("CONNECT %" PRIu64 " %s %s %s", id, path, chosen ? chosen : "-", ip);
+
+  if (strncmp(path, "/welcome/", 9) == 0) {
+    /* A slow on_connect that greets: sends "welcome" (which must reach
+     * the client after the 101), prints WELCOMED, sleeps MS, accepts. */
+    int32_t wrc = iws_send_text(server, id, "welcome", 7);
+    emit("WELCOMED %" PRIu64 " %d", id, (int)wrc);
+    pt_sleep_ms((unsigned)strtoul(path + 9, NULL, 10));
+  }
 
   if (strncmp(path, "/reject/", 8) == 0) {
     int status = atoi(path + 8);

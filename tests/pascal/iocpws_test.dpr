@@ -248,6 +248,43 @@ begin
   IocpWsLoad(FakeAbiPath);
 end;
 
+{ iws_component_version and its wrappers (Since 0.6). }
+procedure ComponentChecks;
+var
+  Name, Version: PAnsiChar;
+  rc: Int32;
+  V: string;
+begin
+  rc := iws_component_version(IWS_COMPONENT_ENGINE, Name, Version);
+  Check((rc = IWS_OK) and (string(Name) = 'iocpws') and
+    (string(Version) = IWS_HEADER_VERSION_STRING),
+    'iws_component_version(ENGINE) is iocpws ' + IWS_HEADER_VERSION_STRING,
+    Format('rc %d: %s %s', [rc, string(Name), string(Version)]));
+  V := IocpWsComponentVersion(IWS_COMPONENT_OPENSSL);
+  Check(Copy(V, 1, 2) = '3.', 'IocpWsComponentVersion(OPENSSL) is OpenSSL 3', V);
+  Check(IocpWsComponentVersion(IWS_COMPONENT_ZLIB) <> '',
+    'IocpWsComponentVersion(ZLIB) is set');
+  Check(IocpWsComponentVersion(IWS_COMPONENT_WSLAY) <> '',
+    'IocpWsComponentVersion(WSLAY) is set');
+  rc := iws_component_version(IWS_COMPONENT_HIREDIS + 1, Name, Version);
+  Check((rc = IWS_E_INVALID_ARG) and (Name <> nil) and (Name^ = #0),
+    'iws_component_version(unknown) is IWS_E_INVALID_ARG with empty strings',
+    IntToStr(rc));
+  try
+    IocpWsComponentVersion(IWS_COMPONENT_HIREDIS + 1);
+    Check(False, 'IocpWsComponentVersion(unknown) raises', 'no exception');
+  except
+    on E: EIocpWs do
+      Check(E.Code = IWS_E_INVALID_ARG, 'IocpWsComponentVersion(unknown) raises',
+        E.Message);
+  end;
+  V := IocpWsVersions;
+  Check((Pos('iocpws ' + IWS_HEADER_VERSION_STRING + ', OpenSSL 3.', V) = 1) and
+    (Pos(', zlib ', V) > 0) and (Pos(', wslay ', V) > 0),
+    'IocpWsVersions lists the components', V);
+  Say('# ' + V);
+end;
+
 procedure LayoutChecks;
 var
   Cb: iws_callbacks;
@@ -454,6 +491,7 @@ begin
   end;
   Check(Pos('IWS_E_BIND', IocpWsErrorText(IWS_E_BIND)) = 1, 'IocpWsErrorText names the code',
     IocpWsErrorText(IWS_E_BIND));
+  ComponentChecks;
 
   LayoutChecks;
   HttpChecks;

@@ -13,6 +13,7 @@
 #   P-selftest           iocpws_test selftest (layout, versions, bad input...)
 #   P-selftest-dynamic   the same built with -dIOCPWS_DYNAMIC (+ loader errors)
 #   pascal-no-cthreads   native only: a program without cthreads gets EIocpWs
+#   P-indy-reg           IdHTTPServer_iocp_reg registers TIdHTTPServer
 #   P-integration        tests/pascal/test_pascal.py (Python websockets client)
 # win32 without a working 32-bit Wine: the build still runs; the runtime
 # reports become RESULTS/<name>.skipped with the reason (never "passed").
@@ -76,6 +77,12 @@ compile echo_server samples/delphi/echo_server.dpr
 compile chat_server samples/delphi/chat_server.dpr
 compile http_server samples/delphi/http_server.dpr
 compile sgc_compat tests/pascal/sgc_compat.dpr
+# the Indy drop-in: the test server in both string modes, the sample, and
+# the design-time registration unit
+compile indy_compat tests/pascal/indy_compat.dpr -Mdelphi
+compile indy_compat_unicode tests/pascal/indy_compat.dpr -Mdelphiunicode
+compile indy_http_server samples/delphi/indy_http_server.dpr
+compile indy_reg tests/pascal/indy_reg.dpr
 [ "$target" = native ] && compile no_cthreads tests/pascal/no_cthreads.dpr
 
 # A stand-in library that exports every iws_ function of the header but
@@ -139,7 +146,7 @@ if [ "$target" = native ]; then
 fi
 
 # ---- runtime ---------------------------------------------------------------
-runtime_reports=("$prefix-selftest" "$prefix-selftest-dynamic" "$prefix-integration")
+runtime_reports=("$prefix-selftest" "$prefix-selftest-dynamic" "$prefix-indy-reg" "$prefix-integration")
 if [ "$target" = win32 ]; then
   wine32=$(bash scripts/install-windows-deps.sh --wine32-status 2>/dev/null)
   if [ "$wine32" != ok ]; then
@@ -182,6 +189,7 @@ PYEOF
 
 run_pytest() {
   IWS_PASCAL_SERVER=$1 IWS_PASCAL_ECHO=$2 IWS_PASCAL_CHAT=$3 IWS_PASCAL_HTTP=$4 \
+    IWS_PASCAL_INDY=$5 IWS_PASCAL_INDY_U=$6 IWS_PASCAL_INDY_SAMPLE=$7 \
     "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/pascal" \
     --junitxml="$results/$prefix-integration.xml"
 }
@@ -192,7 +200,9 @@ if [ "$target" = native ]; then
   selftest pascal-selftest-dynamic "$bin/iocpws_test_dynamic" selftest \
     --lib "$libdir/libiocpws.so" --fake-abi "$bin/libiocpws_fake_abi.so" || status=1
   selftest pascal-no-cthreads "$bin/no_cthreads" || status=1
-  run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" "$bin/http_server" || status=1
+  selftest pascal-indy-reg "$bin/indy_reg" || status=1
+  run_pytest "$bin/iocpws_test" "$bin/echo_server" "$bin/chat_server" "$bin/http_server" \
+    "$bin/indy_compat" "$bin/indy_compat_unicode" "$bin/indy_http_server" || status=1
   exit $status
 fi
 
@@ -207,7 +217,12 @@ bash "$wine/make-server-wrapper.sh" "$bin/iocpws_test.exe" "$bin/iocpws_test-win
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/echo_server.exe" "$bin/echo_server-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/chat_server.exe" "$bin/chat_server-wine" || status=1
 bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/http_server.exe" "$bin/http_server-wine" || status=1
-run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" "$bin/http_server-wine" || status=1
+for p in indy_compat indy_compat_unicode indy_http_server; do
+  bash "$wine/make-server-wrapper.sh" --no-warm-up "$bin/$p.exe" "$bin/$p-wine" || status=1
+done
+selftest "$prefix-indy-reg" "$wine/run-exe.sh" "$bin/indy_reg.exe" || status=1
+run_pytest "$bin/iocpws_test-wine" "$bin/echo_server-wine" "$bin/chat_server-wine" "$bin/http_server-wine" \
+  "$bin/indy_compat-wine" "$bin/indy_compat_unicode-wine" "$bin/indy_http_server-wine" || status=1
 if [ -z "${IWS_PASCAL_WINEPREFIX:-}" ]; then
   "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep

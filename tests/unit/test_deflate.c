@@ -45,6 +45,26 @@ static void plain_offer_gets_the_defaults(void **state) {
   assert_false(p.client_no_context_takeover);
 }
 
+/* The longest answer (both flags, two two-digit window sizes) is 128
+ * characters: it fits the buffer the handshake uses. */
+static void longest_answer_fits(void **state) {
+  iws__pmd_params p;
+  char a[200], small[IWS__PMD_RESPONSE_SIZE];
+  iws__pmd_config cfg = DEFAULTS;
+  (void)state;
+  assert_int_equal(offer("permessage-deflate; server_no_context_takeover; "
+                         "client_no_context_takeover; "
+                         "server_max_window_bits=12; "
+                         "client_max_window_bits=12",
+                         &cfg, &p, a),
+                   0);
+  assert_int_equal(strlen(a), 128);
+  assert_int_equal(iws__pmd_response(&p, small, sizeof(small)), 128);
+  assert_string_equal(small, a);
+  /* One byte short: 0, never a cut answer. */
+  assert_int_equal(iws__pmd_response(&p, small, 128), 0);
+}
+
 static void browser_offer(void **state) {
   iws__pmd_params p;
   char a[200];
@@ -282,6 +302,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(plain_offer_gets_the_defaults),
       cmocka_unit_test(browser_offer),
+      cmocka_unit_test(longest_answer_fits),
       cmocka_unit_test(every_parameter),
       cmocka_unit_test(declined_offers_fall_back),
       cmocka_unit_test(unparseable_headers_are_400),

@@ -114,7 +114,83 @@ static void refusals_have_the_right_status(void **state) {
               "Connection: Upgrade\r\n"
               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"),
       400); /* no version */
-  assert_int_equal(verdict("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+  /* absolute-form is accepted (RFC 9112 3.2.2): this one lacks Upgrade */
+  assert_int_equal(verdict("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), 426);
+  /* other forms are not request-targets of a WebSocket */
+  assert_int_equal(verdict("GET * HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+  assert_int_equal(verdict("GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+}
+
+#define UPGRADE_HEAD(target, extra)                                   \
+  "GET " target " HTTP/1.1\r\n" extra "Upgrade: websocket\r\n"       \
+  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" \
+  "Sec-WebSocket-Version: 13\r\n\r\n"
+
+/* RFC 9112 3.2: exactly one valid Host; RFC 6455 4.2.1: one key and one
+ * version. */
+static void host_key_and_version_rules(void **state) {
+  static const char *const good_hosts[] = {
+      "a", "example.com:8080", "127.0.0.1", "[::1]:80", "[fe80::1]",
+      "xn--bcher-kva.example", "a%41b", "h:", ""};
+  static const char *const bad_hosts[] = {
+      "a b", "a/b", "user@a", "a:80x", "[::1", "[]", "a?b", "a#b",
+      "a%4", "::1", "a\\b"};
+  char head[512];
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(good_hosts) / sizeof(good_hosts[0]); i++) {
+    snprintf(head, sizeof(head), UPGRADE_HEAD("/", "Host: %s\r\n"),
+             good_hosts[i]);
+    if (verdict(head) != 0) fail_msg("refused Host: %s", good_hosts[i]);
+  }
+  for (i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
+    snprintf(head, sizeof(head), UPGRADE_HEAD("/", "Host: %s\r\n"),
+             bad_hosts[i]);
+    if (verdict(head) != 400) fail_msg("accepted Host: %s", bad_hosts[i]);
+  }
+  assert_int_equal(verdict(UPGRADE_HEAD("/", "Host: a\r\nHost: a\r\n")), 400);
+  assert_int_equal(verdict(UPGRADE_HEAD("/", "Host: a\r\nhost: b\r\n")), 400);
+  assert_int_equal(
+      verdict(UPGRADE_HEAD("/", "Host: a\r\nSec-WebSocket-Key: "
+                                "dGhlIHNhbXBsZSBub25jZQ==\r\n")),
+      400);
+  assert_int_equal(
+      verdict(UPGRADE_HEAD("/", "Host: a\r\nSec-WebSocket-Version: 13\r\n")),
+      400);
+  assert_int_equal(verdict(UPGRADE_HEAD("/", "Host: a\r\n")), 0);
+}
+
+/* RFC 9112 3.2.2: the absolute-form becomes origin-form, its authority
+ * the Host. */
+static void absolute_form_targets(void **state) {
+  static const char *const cases[][3] = {
+      /* target, path, host */
+      {"http://example.com/chat?x=1", "/chat?x=1", "example.com"},
+      {"HTTPS://h:8443/a/b", "/a/b", "h:8443"},
+      {"http://h", "/", "h"},
+      {"http://h?q=2", "/?q=2", "h"},
+      {"http://[::1]:9/", "/", "[::1]:9"},
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char head[512];
+    iws_request req;
+    const char *why = NULL;
+    snprintf(head, sizeof(head), UPGRADE_HEAD("%s", "Host: other\r\n"),
+             cases[i][0]);
+    assert_int_equal(parse(head, &req), 0);
+    assert_string_equal(req.target, cases[i][1]);
+    assert_string_equal(iws__http_header(&req, "Host"), cases[i][2]);
+    assert_int_equal(iws__ws_validate(&req, &why), 0);
+    iws__http_request_free(&req);
+  }
+  /* an empty authority, a fragment, userinfo */
+  assert_int_equal(verdict(UPGRADE_HEAD("http:///x", "Host: a\r\n")), 400);
+  assert_int_equal(verdict(UPGRADE_HEAD("http://a#f", "Host: a\r\n")), 400);
+  assert_int_equal(verdict(UPGRADE_HEAD("http://u@a/x", "Host: a\r\n")), 400);
+  /* still one Host line needed in HTTP/1.1 */
+  assert_int_equal(verdict(UPGRADE_HEAD("http://a/x", "")), 400);
 }
 
 static void bad_keys_are_refused(void **state) {
@@ -237,6 +313,8 @@ int main(void) {
       cmocka_unit_test(tokens_are_case_insensitive_comma_lists),
       cmocka_unit_test(accept_key_matches_rfc_example),
       cmocka_unit_test(refusals_have_the_right_status),
+      cmocka_unit_test(host_key_and_version_rules),
+      cmocka_unit_test(absolute_form_targets),
       cmocka_unit_test(bad_keys_are_refused),
       cmocka_unit_test(malformed_heads_are_400),
       cmocka_unit_test(too_many_headers_is_431),

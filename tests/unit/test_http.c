@@ -198,9 +198,33 @@ static void decoded_target_and_params(void **state) {
   iws__http_request_free(&req);
 }
 
+/* RFC 9112 3.2.2: absolute-form decodes like its path. */
+static void absolute_form_is_decoded(void **state) {
+  iws_request req;
+  (void)state;
+  assert_int_equal(parse("GET http://h:81/p%61th?a=1 HTTP/1.1\r\nHost: x\r\n"
+                         "\r\n",
+                         &req),
+                   0);
+  assert_int_equal(iws__http_decode(&req, NULL, 0), 0);
+  assert_string_equal(req.document, "/path");
+  assert_string_equal(req.query, "a=1");
+  assert_string_equal(iws__http_header(&req, "Host"), "h:81");
+  assert_int_equal(iws__http_host_status(&req), 0);
+  iws__http_request_free(&req);
+  /* HTTP/1.0 may omit Host, never repeat it */
+  assert_int_equal(parse("GET / HTTP/1.0\r\n\r\n", &req), 0);
+  assert_int_equal(iws__http_host_status(&req), 0);
+  iws__http_request_free(&req);
+  assert_int_equal(parse("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", &req),
+                   0);
+  assert_int_equal(iws__http_host_status(&req), 400);
+  iws__http_request_free(&req);
+}
+
 static void refused_targets(void **state) {
-  static const char *bad[] = {"*", "http://h/x", "x/y", "/a%00", "/a%zz",
-                              "/a?x=%00"};
+  static const char *bad[] = {"*", "ftp://h/x", "x/y", "/a%00", "/a%zz",
+                              "/a?x=%00", "http://h/a%00"};
   size_t i;
   (void)state;
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -355,6 +379,7 @@ int main(void) {
       cmocka_unit_test(pct_decoding),
       cmocka_unit_test(decoded_target_and_params),
       cmocka_unit_test(refused_targets),
+      cmocka_unit_test(absolute_form_is_decoded),
       cmocka_unit_test(body_framing),
       cmocka_unit_test(framing_http_1_0),
       cmocka_unit_test(upgrade_and_early_status),

@@ -1,0 +1,476 @@
+"""The Indy drop-in (bindings/pascal/IdHTTPServer_iocp.pas): a TIdHTTPServer
+loaded from a form as Delphi's IDE writes it, built in {$mode delphi}
+(IWS_PASCAL_INDY) and {$mode delphiunicode} (IWS_PASCAL_INDY_U), driven by
+curl, Python's http.client and the websockets client; and
+samples/delphi/indy_http_server (IWS_PASCAL_INDY_SAMPLE), an Indy program
+whose uses clause is the only change.
+
+Every member the drop-in promises is used by tests/pascal/indy_compat.dpr;
+these tests check what each one did on the wire."""
+
+import http.client
+import re
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import ServerProcess, program
+from iws_helpers import ask, connect, recv, run, url
+
+BUILDS = ["IWS_PASCAL_INDY", "IWS_PASCAL_INDY_U"]
+CURL = shutil.which("curl")
+
+
+def as_seen_by(prog, path):
+    """A file path as the server sees it: through drive Z: under Wine."""
+    with open(prog, "rb") as f:
+        wine = b"run-exe.sh" in f.read(4096)
+    return "Z:" + path.replace("/", "\\") if wine else path
+
+
+@pytest.fixture(params=BUILDS, ids=["delphi", "delphiunicode"])
+def indy(request, tmp_path):
+    """Factory: indy(**options) -> ServerProcess of indy_compat; at teardown
+    quit must give exit code 0 (every OnConnect got its OnDisconnect,
+    AContext.Data was the handler's object in every event)."""
+    servers = []
+    served = tmp_path / "served.txt"
+    served.write_bytes(b"file body 0123456789")
+
+    def start(**options):
+        options.setdefault("file", as_seen_by(program(request.param), str(served)))
+        s = ServerProcess(program(request.param), options)
+        servers.append(s)
+        return s
+
+    start.path = program(request.param)
+    yield start
+    problems = []
+    for s in servers:
+        code = s.quit()
+        if code != 0:
+            problems.append(f"indy_compat exit code {code!r}\n" + s.describe())
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def fetch(s, method, path, body=None, headers=None, conn=None):
+    c = conn or http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r, r.read()
+    finally:
+        if conn is None:
+            c.close()
+
+
+def curl(*args):
+    assert CURL, "curl is not installed"
+    p = subprocess.run([CURL, "-s", "-S", "-i", "--max-time", "30", *args],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    head, _, body = p.stdout.partition(b"\r\n\r\n")
+    while body.startswith(b"HTTP/"):  # curl -i shows every response of an exchange
+        head, _, body = body.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers.setdefault(k.strip().lower(), []).append(v.strip())
+    return status, headers, body
+
+
+def lines(data):
+    return data.decode("utf-8").splitlines()
+
+
+def test_request_info_members(indy):
+    s = indy()
+    r, data = fetch(s, "GET", "/info?a=1&b=x%20y&c=%C3%A9",
+                    headers={"X-Custom": "hi", "Cookie": "c1=v1; c2=\"v2\"",
+                             "Referer": "http://ref/", "User-Agent": "ua/1",
+                             "Accept": "text/plain", "Accept-Charset": "utf-8",
+                             "Accept-Encoding": "identity", "Accept-Language": "fr",
+                             "Range": "bytes=5-9", "Connection": "keep-alive"})
+    assert r.status == 200
+    assert r.getheader("Server") == "IndyCompat/1.0"  # ServerSoftware from the form
+    got = lines(data)
+    for want in ["cmd=GET", "type=2", "is_get=1", "doc=/info", "uri=/info",
+                 "query=a=1&b=x%20y&c=%C3%A9", "form=", "unparsed=a=1&b=x%20y&c=%C3%A9",
+                 "raw=GET /info?a=1&b=x%20y&c=%C3%A9 HTTP/1.1", "version=HTTP/1.1",
+                 "v11=1", f"host=127.0.0.1:{s.port}", "ua=ua/1", "referer=http://ref/",
+                 "accept=text/plain", "accept_charset=utf-8", "accept_encoding=identity",
+                 "accept_language=fr", "connection=keep-alive", "range=bytes=5-9",
+                 "ranges=1", "range0=5-9", "remote=127.0.0.1", f"local=127.0.0.1:{s.port}",
+                 "thread=other", "x_custom=hi", "cookie:c1=v1", "cookie:c2=v2",
+                 "p:a=1", "p:b=x y", "p:c=é", "auth=0   "]:
+        assert want in got, (want, got)
+    assert any(re.fullmatch(r"peer=127\.0\.0\.1:\d+", l) for l in got)
+
+
+def test_post_form_fills_form_params_and_params(indy):
+    s = indy()
+    body = "x=1&y=h%C3%A9+l%C3%A0"
+    r, data = fetch(s, "POST", "/info?q=0", body=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    got = lines(data)
+    assert r.status == 200
+    assert "cmd=POST" in got and "type=3" in got
+    assert f"form={body}" in got and f"unparsed={body}&q=0" in got
+    assert ["p:x=1", "p:y=hé là", "p:q=0"] == [l for l in got if l.startswith("p:")]
+    assert "charset=utf-8" in got and f"clen={len(body)}" in got
+    assert "post_stream=TMemoryStream 21" in got
+
+
+def test_post_stream_created_by_on_create_post_stream(indy):
+    s = indy()
+    r, data = fetch(s, "POST", "/post", body=b"hello world",
+                    headers={"X-Own-Stream": "1", "Content-Type": "text/plain",
+                             "Content-Encoding": "identity"})
+    assert r.status == 200 and data == b"TTestPostStream 11 hello world"
+    s.wait_for(r"DONE_POST_STREAM TTestPostStream 11")
+    r, data = fetch(s, "POST", "/post", body=b"abc")
+    assert data == b"TMemoryStream 3 abc"
+    s.wait_for(r"DONE_POST_STREAM TMemoryStream 3")
+
+
+def test_blocking_handler_while_50_others_are_answered(indy):
+    s = indy()
+    result = {}
+
+    def slow():
+        t0 = time.monotonic()
+        result["r"] = fetch(s, "GET", "/sleep")
+        result["t"] = time.monotonic() - t0
+
+    t = threading.Thread(target=slow)
+    t0 = time.monotonic()
+    t.start()
+    time.sleep(0.2)
+    for i in range(50):
+        r, data = fetch(s, "GET", "/fast")
+        assert r.status == 200 and data == b"fast"
+    fast_done = time.monotonic() - t0
+    assert t.is_alive(), "the 50 requests took longer than the 2 s handler"
+    t.join(30)
+    r, data = result["r"]
+    assert r.status == 200 and data == b"slept other"
+    assert result["t"] >= 1.9 and fast_done < result["t"]
+
+
+def test_basic_auth_challenge_with_curl(indy):
+    s = indy()
+    status, h, body = curl(f"http://127.0.0.1:{s.port}/auth")
+    assert status == 401
+    assert h["www-authenticate"] == ['Basic realm="iocpws test"']
+    assert b"401 Unauthorized" in body
+    status, h, body = curl("-u", "alice:secret", f"http://127.0.0.1:{s.port}/auth")
+    assert status == 200 and body == b"welcome alice"
+    status, h, body = curl("-u", "alice:wrong", f"http://127.0.0.1:{s.port}/auth")
+    assert status == 401
+    # curl answers the challenge itself with --anyauth
+    status, h, body = curl("--anyauth", "-u", "alice:secret", f"http://127.0.0.1:{s.port}/auth")
+    assert status == 200 and body == b"welcome alice"
+    # a scheme the server does not know: 401 asking for Basic (Indy)
+    status, h, body = curl("-H", "Authorization: Weird abc", f"http://127.0.0.1:{s.port}/info")
+    assert status == 401 and h["www-authenticate"] == ["Basic"]
+    # OnParseAuthentication handles one
+    status, h, body = curl("-H", "Authorization: Token abc", f"http://127.0.0.1:{s.port}/info")
+    assert status == 200 and "auth=1 Token token:abc " in lines(body)
+    status, h, body = curl("-u", "bob:p:w", f"http://127.0.0.1:{s.port}/info")
+    assert "auth=1 Basic bob p:w" in lines(body)
+
+
+def test_sessions_across_requests_and_expiry(indy):
+    s = indy(sessiontimeout=1500)
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    r, data = fetch(s, "GET", "/session", conn=c)
+    cookie = r.getheader("Set-Cookie")
+    m = re.fullmatch(r"IDHTTPSESSIONID=([0-9A-F]{64}); Path=/", cookie)
+    assert m, cookie
+    sid = m.group(1)
+    assert data.decode() == f"n=1 id={sid} same=1"
+    s.wait_for(rf"CREATE_SESSION \d+")
+    s.wait_for(rf"SESSION_START {sid}")
+    # the cookie brings the session back, also on another connection
+    r, data = fetch(s, "GET", "/session", headers={"Cookie": f"IDHTTPSESSIONID={sid}"})
+    assert r.getheader("Set-Cookie") is None
+    assert data.decode() == f"n=2 id={sid} same=1"
+    r, data = fetch(s, "GET", "/sessions", headers={"Cookie": f"IDHTTPSESSIONID={sid}"})
+    assert data == b"1"  # SessionList
+    # SessionTimeOut: ended by the cleaner, OnSessionEnd sees its content
+    s.wait_for(rf"SESSION_END {sid} 2", timeout=10)
+    r, data = fetch(s, "GET", "/session", headers={"Cookie": f"IDHTTPSESSIONID={sid}"})
+    s.wait_for(rf"INVALID_SESSION {sid}")
+    new = re.fullmatch(r"IDHTTPSESSIONID=([0-9A-F]{64}); Path=/", r.getheader("Set-Cookie"))
+    assert new and new.group(1) != sid
+    assert data.decode().startswith("n=1 ")
+    # CloseSession: ended now, the cookie expired in the browser
+    r, data = fetch(s, "GET", "/logout", headers={"Cookie": f"IDHTTPSESSIONID={new.group(1)}"})
+    assert data == b"bye"
+    assert re.fullmatch(r"IDHTTPSESSIONID=; Expires=\w{3}, \d\d-\w{3}-\d{4} \d\d:\d\d:\d\d GMT",
+                        r.getheader("Set-Cookie")), r.getheader("Set-Cookie")
+    s.wait_for(rf"SESSION_END {new.group(1)} 1")
+    c.close()
+
+
+def test_response_info_members(indy):
+    s = indy()
+    r, data = fetch(s, "GET", "/resp")
+    assert (r.status, r.reason) == (201, "Made It")
+    assert data == b'{"ok": true}'
+    h = {k.lower(): v for k, v in r.getheaders() if k.lower() != "set-cookie"}
+    assert h["content-type"] == "application/json; charset=utf-8"
+    assert h["x-one"] == "1" and h["x-two"] == "two"
+    assert h["cache-control"] == "no-store" and h["etag"] == '"v1"'
+    assert h["pragma"] == "no-cache" and h["location"] == "/resp/1"
+    assert h["server"] == "Custom/2"
+    assert h["content-disposition"] == 'inline; filename="r.json"'
+    assert h["content-encoding"] == "identity" and h["content-language"] == "en"
+    assert re.fullmatch(r"\w{3}, 0[12] Jan 2030 \d\d:\d\d:00 GMT", h["expires"])
+    assert re.fullmatch(r"\w{3}, 0[34] Mar 2020 \d\d:\d\d:00 GMT", h["last-modified"])
+    assert re.fullmatch(r"\w{3}, 0[56] May 2025 \d\d:\d\d:00 GMT", h["date"])
+    cookies = [v for k, v in r.getheaders() if k.lower() == "set-cookie"]
+    assert "plain=p" in cookies
+    full = [c for c in cookies if c.startswith("full=")]
+    assert len(full) == 1 and re.fullmatch(
+        r"full=v; Path=/p; Domain=example\.com; Secure; HttpOnly; Max-Age=60; "
+        r"Expires=\w{3}, 0[78]-Jul-2031 \d\d:\d\d:00 GMT; SameSite=Strict", full[0]), full
+    s.wait_for(r"RESP 2030-01-02 2020-03-04 Custom/2 201 IdHTTPServer1")
+
+
+def test_redirect_stream_file_write_and_defaults(indy):
+    s = indy()
+    r, data = fetch(s, "GET", "/redirect")
+    assert r.status == 302 and r.getheader("Location") == "/info?from=redirect"
+    r, data = fetch(s, "GET", "/stream")
+    assert data == b"from a stream" and r.getheader("Content-Type") == "text/plain"
+    r, data = fetch(s, "GET", "/file")
+    assert r.status == 200 and data == b"file body 0123456789"
+    assert r.getheader("Content-Type") == "text/plain"  # ServeFile: MIMETable, as Indy
+    assert r.getheader("Content-Disposition") == "attachment"
+    etag = r.getheader("ETag")
+    r, data = fetch(s, "GET", "/smartfile", headers={"Range": "bytes=5-8"})
+    assert r.status == 206 and data == b"body"
+    assert r.getheader("Content-Range") == "bytes 5-8/20"
+    r, data = fetch(s, "GET", "/smartfile", headers={"Range": "bytes=-4"})
+    assert r.status == 206 and data == b"6789"
+    r, data = fetch(s, "GET", "/smartfile", headers={"Range": "bytes=100-"})
+    assert r.status == 416 and r.getheader("Content-Range") == "bytes */20"
+    r, data = fetch(s, "GET", "/smartfile", headers={"If-None-Match": etag})
+    assert r.status == 304 and data == b""
+    lm = r.getheader("ETag")
+    r, data = fetch(s, "GET", "/smartfile",
+                    headers={"If-Modified-Since": "Sat, 01 Jan 2100 00:00:00 GMT"})
+    assert r.status == 304 and lm == etag
+    r, data = fetch(s, "GET", "/smartfile",
+                    headers={"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"})
+    assert r.status == 200 and data == b"file body 0123456789"
+    r, data = fetch(s, "GET", "/mime?f=a.PNG")
+    assert data == b"image/png"
+    r, data = fetch(s, "GET", "/write")
+    assert data == b"head;01;raw;line\r\nagain refused"
+    r, data = fetch(s, "GET", "/rewrite")
+    assert data == b"/rewritten"
+    r, data = fetch(s, "GET", "/default")
+    assert r.status == 200 and data == b"<HTML><BODY><B>200 OK</B></BODY></HTML>"
+    r, data = fetch(s, "GET", "/nocontent")
+    assert r.status == 204 and data == b""
+    r, data = fetch(s, "GET", "/nothing")
+    assert r.status == 404 and b"404 Not Found" in data
+    r, data = fetch(s, "HEAD", "/info")
+    assert r.status == 200 and data == b"" and int(r.getheader("Content-Length")) > 100
+
+
+def test_command_other_error_and_blocked_headers(indy):
+    s = indy()
+    for method, ctype in [("DELETE", 4), ("PUT", 5), ("OPTIONS", 7), ("PATCH", 8)]:
+        r, data = fetch(s, method, "/thing", body=b"" if method in ("PUT", "PATCH") else None)
+        assert data.decode() == f"other {method} {ctype} /thing other", data
+        assert r.status == (201 if method == "PUT" else 200)
+    r, data = fetch(s, "GET", "/error")
+    assert r.status == 500 and data == b"handled: boom"
+    s.wait_for(r"COMMAND_ERROR boom")
+    r, data = fetch(s, "GET", "/info", headers={"X-Block": "yes"})
+    assert (r.status, r.reason, data) == (418, "Blocked Here", b"blocked yes")
+
+
+def test_keep_alive_context_and_connection_events(indy):
+    s = indy()
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    peers = set()
+    for n in (1, 2, 3):
+        r, data = fetch(s, "GET", "/info", conn=c)
+        got = lines(data)
+        assert f"requests={n}" in got  # AContext.Data lives as long as the connection
+        peers.add([l for l in got if l.startswith("peer=")][0])
+    port = int(peers.pop().rsplit(":", 1)[1])
+    assert not peers
+    r, data = fetch(s, "GET", "/close", conn=c)
+    assert r.getheader("Connection") == "close" and data == b"closing"
+    c.close()
+    s.wait_for(rf"CONTEXT_CREATED {port}")
+    s.wait_for(rf"CONNECT {port} other")
+    s.wait_for(rf"DISCONNECT {port} 4 other", timeout=10)
+    assert len(s.matches(rf"CONNECT {port} other")) == 1
+
+
+def test_keep_alive_off_closes_after_each_response(indy):
+    s = indy(ka=0)
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    r, data = fetch(s, "GET", "/info", conn=c)
+    assert r.getheader("Connection") == "close"
+    assert "requests=1" in lines(data)
+    c.close()
+
+
+def test_stop_with_requests_in_flight(indy):
+    s = indy()
+    result = {}
+
+    def slow():
+        try:
+            result["r"] = fetch(s, "GET", "/sleep")
+        except Exception as e:  # noqa: BLE001 - reported below
+            result["e"] = e
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.5)
+    mark = s.mark()
+    s.command("stop")
+    time.sleep(0.3)
+    # while stopping: new requests are refused with 503
+    r, data = fetch(s, "GET", "/fast")
+    assert r.status == 503
+    _, m = s.wait_for(r"STOPPED (\d+) 0", since=mark, timeout=20)
+    t.join(30)
+    assert "e" not in result, result.get("e")
+    r, data = result["r"]
+    assert r.status == 200 and data == b"slept other"  # the handler's answer went out
+    assert 1000 <= int(m.group(1)) <= 5000
+    with pytest.raises(OSError):
+        fetch(s, "GET", "/fast")
+    s.command("start")
+    _, m = s.wait_for(r"PORT (\d+)", since=mark)
+    s.port = int(m.group(1))
+    r, data = fetch(s, "GET", "/fast")
+    assert data == b"fast"
+
+
+def test_terminate_wait_time_bounds_stop(indy):
+    s = indy(terminatewait=300)
+    result = {}
+
+    def slow():
+        try:
+            result["r"] = fetch(s, "GET", "/sleep")
+        except Exception as e:  # noqa: BLE001
+            result["e"] = e
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.5)
+    s.command("stop")
+    _, m = s.wait_for(r"STOP_TIMEOUT (\d+) EIdTerminateThreadTimeout", timeout=20)
+    assert int(m.group(1)) < 1500
+    t.join(30)
+    assert "e" in result  # the connection was closed under the handler
+    s.wait_for(r"DISCONNECT \d+ 1 other", timeout=10)  # once the late handler ended
+
+
+def test_bindings_the_engine_cannot_honour_refuse_to_start(indy):
+    p = subprocess.run([indy.path, "--opt", "bindings=two"], capture_output=True, text=True,
+                       timeout=60, input="")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert re.search(r"START_FAILED EIdIocpUnsupported .*one address and port", p.stdout), p.stdout
+
+
+def test_dual_stack_binding(indy):
+    s = indy(dual=1)
+    r, data = fetch(s, "GET", "/fast")
+    assert data == b"fast"
+    try:
+        c = http.client.HTTPConnection("::1", s.port, timeout=10)
+        c.request("GET", "/fast")
+        assert c.getresponse().read() == b"fast"
+        c.close()
+    except OSError as e:
+        pytest.fail(f"IPv6 loopback: {e}")
+
+
+def test_websocket_on_the_same_component(indy):
+    s = indy()
+
+    async def go():
+        async with connect(url(s, "/ws?room=7")) as ws:
+            assert await ask(ws, "héllo") == "echo: héllo"
+            await ws.send(b"\x00\x01\xff")
+            assert await recv(ws) == b"\x00\x01\xff"
+            await ws.send("broadcast")
+            assert await recv(ws) == "to all"
+            await ws.send("raise")
+            await ws.send("close")
+            try:
+                await recv(ws)
+            except Exception:  # noqa: BLE001 - the close ends recv
+                pass
+            await ws.wait_closed()
+            assert ws.close_code == 4001
+        try:
+            async with connect(url(s, "/other")):
+                pass
+        except Exception as e:  # noqa: BLE001
+            return str(e)
+        return "accepted"
+
+    refused = run(go())
+    assert "403" in refused
+    s.wait_for(r"WS_CONNECT /ws 7 1")
+    s.wait_for(r"WS_CONNECT /other  0")
+    s.wait_for(r"EXCEPTION Exception ws boom")
+    s.wait_for(r"WS_DISCONNECT 4001")
+
+
+def test_sample_indy_http_server():
+    s = ServerProcess(program("IWS_PASCAL_INDY_SAMPLE"), {"_args": ["0"]})
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        r, data = fetch(s, "GET", "/", conn=c)
+        assert r.status == 200 and b"Visit 1 of this session" in data
+        cookie = r.getheader("Set-Cookie").split(";")[0]
+        r, data = fetch(s, "GET", "/", headers={"Cookie": cookie}, conn=c)
+        assert b"Visit 2 of this session" in data
+        r, data = fetch(s, "GET", "/hello?name=Ann")
+        assert data == b"Hello, Ann!"
+        status, h, body = curl(f"http://127.0.0.1:{s.port}/admin")
+        assert status == 401 and h["www-authenticate"] == ['Basic realm="Sample"']
+        status, h, body = curl("-u", "admin:admin", f"http://127.0.0.1:{s.port}/admin")
+        assert status == 200 and body == b"Welcome, administrator."
+        status, h, body = curl("-d", "note=hi", f"http://127.0.0.1:{s.port}/notes")
+        assert body == b"hi\n" or body == b"hi\r\n"
+        status, h, body = curl("-X", "DELETE", f"http://127.0.0.1:{s.port}/notes")
+        assert status == 204
+        c.close()
+    finally:
+        code = s.quit()
+    assert code == 0, s.describe()
+
+
+def test_indy_default_session_timeout_zero(indy):
+    """SessionTimeOut 0 (Indy's default): a session is stale at once; the
+    cleaner ends it only after the request that made it is done."""
+    s = indy(sessiontimeout=0)
+    ids = set()
+    for i in range(30):
+        r, data = fetch(s, "GET", "/session")
+        text = data.decode()
+        assert r.status == 200 and text.startswith("n=1 id=") and text.endswith(" same=1"), text
+        ids.add(text.split()[1][3:])
+    assert len(ids) == 30
+    s.wait_count(r"SESSION_END [0-9A-F]{64} 1", 30, timeout=10)
