@@ -353,7 +353,7 @@ struct iws_server {
   uint64_t last_trim_ms; /* tick thread only */
 };
 
-/* ---- between server.c and conn.c ---- */
+/* ---- between api/ and core/ ---- */
 
 /* The server whose callback is running on this thread (NULL outside). */
 extern IWS_THREAD_LOCAL iws_server *iws__t_callback_server;
@@ -456,9 +456,9 @@ iws__tnode *iws__conn_timer_node(iws__conn *c, int which);
 /* A copy of a NUL-terminated string (malloc), NULL out of memory. */
 char *iws__strdup(const char *s);
 
-/* ---- between conn.c and http.c (plain HTTP, Since 0.5) ---- */
+/* ---- between core/, ws/ and http/ (plain HTTP, Since 0.5) ---- */
 
-/* conn.c, for http.c */
+/* core/ (conn.c, timer.c), for http.c */
 void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms);
 void iws__conn_timer_clear(iws__conn *c, int which);
 /* Gives the connection its HTTP timers' nodes (kept in http.c's state,
@@ -474,12 +474,13 @@ int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk);
 void iws__conn_http_finish_locked(iws__conn *c);
 void iws__conn_tcp_close_locked(iws__conn *c, int abortive);
 uint32_t iws__conn_queued_locked(const iws__conn *c); /* ring entries */
-/* Strand: the request is a WebSocket upgrade after plain requests; runs
- * the usual handshake (on_connect, 101 or refusal), then feeds `rest`. */
+/* ws/ws.c, for http.c. Strand: the request is a WebSocket upgrade after
+ * plain requests; runs the usual handshake (on_connect, 101 or refusal),
+ * then feeds `rest`. */
 void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
                           const uint8_t *rest, size_t rest_len);
 
-/* http.c, for conn.c (strand unless said otherwise) */
+/* http.c, for core/ and ws/ws.c (strand unless said otherwise) */
 /* The first request on the connection is plain HTTP: takes c->inbuf and
  * `extra` (bytes behind it). Returns 0, or -1 out of memory. */
 int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len);
