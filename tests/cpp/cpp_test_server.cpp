@@ -225,6 +225,9 @@ void run_command(const iocpws::connection &c, const std::string &line) {
     int32_t rc = srv.connection_by_id(to).try_send_text(
         "sendto-from " + std::to_string(c.id()));
     reply(c, "sendto-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "sleep")) != nullptr) {
+    pt::sleep_ms(static_cast<unsigned>(std::strtoul(arg, nullptr, 10)));
+    reply(c, "slept");
   } else if ((arg = command_arg(cmd, "ping")) != nullptr) {
     int32_t rc = code_of([&]() { c.ping("hb"); });
     reply(c, "ping-rc " + std::to_string(rc));
@@ -348,6 +351,13 @@ int on_connect(const iocpws::connection &c, iocpws::request &req) {
   }
   emit("CONNECT %" PRIu64 " %s %s %s", c.id(), path.c_str(),
        chosen.empty() ? "-" : chosen.c_str(), ip.c_str());
+  if (path.compare(0, 9, "/welcome/") == 0) {
+    // A slow on_connect that greets (as ws_test_server): "welcome" must
+    // reach the client after the 101.
+    int32_t wrc = c.try_send_text("welcome");
+    emit("WELCOMED %" PRIu64 " %d", c.id(), static_cast<int>(wrc));
+    pt::sleep_ms(static_cast<unsigned>(std::strtoul(path.c_str() + 9, nullptr, 10)));
+  }
   if (path.compare(0, 8, "/reject/") == 0) {
     int status = std::atoi(path.c_str() + 8);
     emit("REJECT %" PRIu64 " %d", c.id(), status);
