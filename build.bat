@@ -5,7 +5,7 @@ rem Prerequisites (see README.md, "Building on Windows"):
 rem   - Visual Studio 2019 or later with "Desktop development with C++"
 rem     (MSVC, CMake; run this from any prompt: vswhere finds them)
 rem   - vcpkg, with VCPKG_ROOT set (git clone https://github.com/microsoft/vcpkg
-rem     and bootstrap-vcpkg.bat); vcpkg.json lists openssl, wslay, zlib, cmocka and
+rem     and bootstrap-vcpkg.bat); vcpkg.json lists openssl, wslay, zlib, hiredis, cmocka and
 rem     the static triplets link them into the one DLL.
 rem
 rem Output: bin\win32\iocpws.dll (+ .lib) and bin\win64\iocpws.dll (+ .lib).

@@ -4,9 +4,17 @@
 #   OpenSSL 3.0 (libcrypto.a, libssl.a)   source package openssl
 #   wslay       (libwslay.a)              aria2's bundled deps/wslay
 #   cmocka      (libcmocka.a)             source package cmocka
+#   hiredis     (libhiredis.a)            source package hiredis if it has
+#                                         Winsock support (sockcompat.c, hiredis
+#                                         >= 1.0), else the copy that Debian's
+#                                         redis source bundles (deps/hiredis;
+#                                         bookworm: hiredis 0.14.1 has none,
+#                                         redis 7.0.15 bundles hiredis 1.0.3)
 # into a cache outside the repository, keyed by versions:
-#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-wslay<v>-cmocka<v>/{include,lib}
+#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-wslay<v>-cmocka<v>-hiredis<v>/{include,lib}
 # A prefix with a completion stamp is reused as it is (a run takes seconds).
+# A prefix of the previous recipe (the same name without -hiredis<v>: OpenSSL,
+# wslay and cmocka built exactly as now) is copied and only hiredis is added.
 #
 #   scripts/build-windows-deps.sh [x86_64|i686|all]    (default: all)
 #   scripts/build-windows-deps.sh --print-prefix x86_64|i686
@@ -20,12 +28,14 @@
 #   IWS_DEPS_CACHE            cache root (default ~/.cache/iocpws-deps)
 #   IWS_OPENSSL_DEB_VERSION   e.g. 3.0.17-1~deb12u2 (default: the newest that downloads)
 #   IWS_ARIA2_DEB_VERSION, IWS_CMOCKA_DEB_VERSION   likewise
+#   IWS_HIREDIS_DEB_VERSION, IWS_REDIS_DEB_VERSION  likewise (hiredis' sources)
 #   IWS_DEPS_JOBS             make -j (default: nproc)
 #   IWS_DEPS_REBUILD=1        ignore an existing stamp and rebuild
 #
 # Linking notes for users of the prefix: libcrypto.a needs -lws2_32 -lgdi32
 # -lcrypt32 (and -ladvapi32 -luser32, in the default mingw link line);
-# libwslay.a needs -lws2_32 (it uses htons/ntohs from winsock2).
+# libwslay.a needs -lws2_32 (it uses htons/ntohs from winsock2); libhiredis.a
+# needs -lws2_32 (after it on the link line).
 
 set -euo pipefail
 export LC_ALL=C
@@ -40,7 +50,11 @@ JOBS=${IWS_DEPS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # PEM, the EVP API and the engine API stay.
 OPENSSL_OPTIONS=${IWS_OPENSSL_OPTIONS:-"-O2 no-cms no-cmp no-ts no-srp no-ct no-comp no-idea no-seed no-whirlpool no-mdc2 no-sm2 no-sm3 no-sm4 no-gost"}
 # Bump when the way the prefix is built changes: older prefixes are rebuilt.
-RECIPE=2
+# 3: hiredis added. BASE_RECIPE: the recipe whose OpenSSL, wslay and cmocka
+# are built exactly as in this one (such a prefix is copied, not rebuilt).
+RECIPE=3
+BASE_RECIPE=2
+OPENSSL_WINPREFIX="C:/Program Files/OpenSSL"
 STAMP=.iws-deps-complete
 
 log() { echo "build-windows-deps: $*" >&2; }
@@ -56,8 +70,8 @@ triplet() {
 
 key() { echo "$1" | tr '~:+' '__p'; } # a version as a path component
 
-stamp_ok() {
-  [ -f "$1/$STAMP" ] && grep -qx "recipe=$RECIPE" "$1/$STAMP" &&
+stamp_ok() { # stamp_ok DIR [RECIPE]
+  [ -f "$1/$STAMP" ] && grep -qx "recipe=${2:-$RECIPE}" "$1/$STAMP" &&
     grep -qxF "openssl_options=$OPENSSL_OPTIONS" "$1/$STAMP"
 }
 
@@ -68,12 +82,16 @@ find_prefix() {
   [ -n "${IWS_OPENSSL_DEB_VERSION:-}" ] && o=$(key "$IWS_OPENSSL_DEB_VERSION")
   [ -n "${IWS_CMOCKA_DEB_VERSION:-}" ] && c=$(key "$IWS_CMOCKA_DEB_VERSION")
   # shellcheck disable=SC2206 # the version parts are glob patterns
-  local candidates=("$CACHE"/$arch-openssl$o-wslay*-cmocka$c)
+  local candidates=("$CACHE"/$arch-openssl$o-wslay*-cmocka$c-hiredis*)
   for d in "${candidates[@]}"; do
     case "$d" in *.partial) continue ;; esac
     stamp_ok "$d" || continue
     if [ -n "${IWS_ARIA2_DEB_VERSION:-}" ] &&
       ! grep -qx "aria2=$IWS_ARIA2_DEB_VERSION" "$d/$STAMP"; then continue; fi
+    if [ -n "${IWS_HIREDIS_DEB_VERSION:-}" ] &&
+      ! grep -qx "hiredis_deb=$IWS_HIREDIS_DEB_VERSION" "$d/$STAMP"; then continue; fi
+    if [ -n "${IWS_REDIS_DEB_VERSION:-}" ] &&
+      ! grep -qx "redis_deb=$IWS_REDIS_DEB_VERSION" "$d/$STAMP"; then continue; fi
     if [ -z "$best" ] || [ "$d/$STAMP" -nt "$best/$STAMP" ]; then best=$d; fi
   done
   [ -n "$best" ] && echo "$best"
@@ -139,7 +157,7 @@ build_openssl() { # build_openssl SRCDIR ARCH PREFIX WORK
   # Windows directories that only administrators can write, not a path of
   # this machine (which Windows would resolve as C:\root\...). Configure
   # rejects non-POSIX paths, so they are set as make variables.
-  local winprefix="C:/Program Files/OpenSSL"
+  local winprefix=$OPENSSL_WINPREFIX
   # shellcheck disable=SC2086 # OPENSSL_OPTIONS is a list of words
   (
     cd "$b" &&
@@ -157,7 +175,6 @@ build_openssl() { # build_openssl SRCDIR ARCH PREFIX WORK
   fi
   rm -f "$prefix"/lib/*.dll.a
   rm -rf "${prefix:?}/bin"
-  echo "$winprefix" >"$work/openssl-winprefix"
 }
 
 build_wslay() { # build_wslay SRCDIR(aria2) ARCH PREFIX WORK
@@ -232,6 +249,60 @@ build_cmocka() { # build_cmocka SRCDIR ARCH PREFIX WORK
   cp "$src"/include/cmocka.h "$src"/include/cmocka_pbc.h "$prefix/include/"
 }
 
+# hiredis 1.x: its own source list (CMakeLists.txt: hiredis_sources), with
+# the Winsock layer (sockcompat.c) that mingw builds use. No TLS (ssl.c):
+# the Linux build's hiredis (Debian's 0.14.1) has none, so the DLL has none.
+build_hiredis() { # build_hiredis SRCDIR ARCH PREFIX WORK
+  local src=$1 arch=$2 prefix=$3 work=$4 t f
+  t=$(triplet "$arch")
+  [ -f "$src/sockcompat.c" ] || die "hiredis in $src has no sockcompat.c (no Winsock support)"
+  local b=$work/hiredis
+  mkdir -p "$b"
+  : >"$work/hiredis.log"
+  for f in alloc async dict hiredis net read sds sockcompat; do
+    # _WIN32_WINNT: the DLL's API level (Windows 7; WSAPoll, inet_ntop).
+    "$t-gcc" -O2 -Wall -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN -I"$src" \
+      -c "$src/$f.c" -o "$b/$f.o" >>"$work/hiredis.log" 2>&1 ||
+      { cat "$work/hiredis.log" >&2; die "hiredis: $f.c failed to compile ($arch)"; }
+  done
+  rm -f "$b/libhiredis.a"
+  "$t-ar" rcs "$b/libhiredis.a" "$b"/*.o
+  local sym missing="" syms
+  syms=$("$t-nm" -g --defined-only "$b/libhiredis.a")
+  for sym in redisConnectWithTimeout redisSetTimeout redisCommand redisAppendCommand \
+    redisGetReply redisBufferRead redisReaderGetReply freeReplyObject redisFree \
+    win32_connect win32_poll; do
+    grep -qE " T _?$sym\$" <<<"$syms" || missing+=" $sym"
+  done
+  [ -z "$missing" ] || die "libhiredis.a ($arch) lacks:$missing"
+  mkdir -p "$prefix/include/hiredis/adapters" "$prefix/lib/pkgconfig"
+  # The headers its Makefile installs, and sockcompat.h (net.h needs it).
+  cp "$src/hiredis.h" "$src/async.h" "$src/read.h" "$src/sds.h" "$src/alloc.h" \
+    "$src/sockcompat.h" "$prefix/include/hiredis/"
+  cp "$src"/adapters/*.h "$prefix/include/hiredis/adapters/"
+  cp "$src/COPYING" "$prefix/include/hiredis/COPYING"
+  cp "$b/libhiredis.a" "$prefix/lib/"
+  cat >"$prefix/lib/pkgconfig/hiredis.pc" <<EOF
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: hiredis
+Description: Minimalistic C client library for Redis (static, mingw-w64)
+Version: $(hiredis_version "$src")
+Libs: -L\${libdir} -lhiredis -lws2_32
+Cflags: -I\${includedir}
+EOF
+}
+
+hiredis_version() { # MAJOR.MINOR.PATCH from a source tree's hiredis.h
+  local h=$1/hiredis.h part v=""
+  for part in MAJOR MINOR PATCH; do
+    v+=${v:+.}$(sed -n "s/^#define HIREDIS_$part \([0-9]*\).*/\1/p" "$h")
+  done
+  echo "$v"
+}
+
 build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   local arch=$1 t
   t=$(triplet "$arch")
@@ -251,21 +322,35 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   ossl=$(fetch_source openssl "${IWS_OPENSSL_DEB_VERSION:-}")
   aria=$(fetch_source aria2 "${IWS_ARIA2_DEB_VERSION:-}")
   cmk=$(fetch_source cmocka "${IWS_CMOCKA_DEB_VERSION:-}")
+  # hiredis: Debian's own package when it can do Winsock, else the copy in
+  # Debian's redis source (the one redis-cli is built with).
+  local hdeb hsrc vh hfrom rdeb=""
+  hdeb=$(fetch_source hiredis "${IWS_HIREDIS_DEB_VERSION:-}")
+  if [ -f "$hdeb/sockcompat.c" ]; then
+    hsrc=$hdeb
+    hfrom="hiredis $(deb_version "$hdeb")"
+  else
+    rdeb=$(fetch_source redis "${IWS_REDIS_DEB_VERSION:-}")
+    hsrc=$rdeb/deps/hiredis
+    hfrom="redis $(deb_version "$rdeb") deps/hiredis (hiredis $(deb_version "$hdeb") has no Winsock support)"
+  fi
   local vo va vc vw
   vo=$(deb_version "$ossl")
   va=$(deb_version "$aria")
   vc=$(deb_version "$cmk")
+  vh=$(hiredis_version "$hsrc")
   vw=$(sed -n 's/^AC_INIT(\[wslay\], *\[\([^]]*\)\].*/\1/p' "$aria/deps/wslay/configure.ac")
   [ -n "$vw" ] || vw=unknown
-  local prefix
-  prefix=$CACHE/$arch-openssl$(key "$vo")-wslay$(key "$vw")-cmocka$(key "$vc")
+  local base prefix
+  base=$CACHE/$arch-openssl$(key "$vo")-wslay$(key "$vw")-cmocka$(key "$vc")
+  prefix=$base-hiredis$(key "$vh")
   if [ "${IWS_DEPS_REBUILD:-0}" != 1 ] && stamp_ok "$prefix"; then
     log "$arch: up to date ($prefix)"
     echo "PREFIX $prefix"
     return 0
   fi
 
-  log "$arch: building OpenSSL $vo, wslay $vw (aria2 $va), cmocka $vc -> $prefix"
+  log "$arch: building OpenSSL $vo, wslay $vw (aria2 $va), cmocka $vc, hiredis $vh ($hfrom) -> $prefix"
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/iocpws-deps-$arch.XXXXXX")
   WORK_DIRS+=("$work")
@@ -274,23 +359,35 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   local stage=$prefix.partial
   rm -rf "$stage"
   mkdir -p "$stage"
-  local t1=$SECONDS
-  build_openssl "$ossl" "$arch" "$stage" "$work"
-  log "$arch: OpenSSL done ($((SECONDS - t1)) s)"
+  local t1=$SECONDS pc
+  if [ "${IWS_DEPS_REBUILD:-0}" != 1 ] && stamp_ok "$base" "$BASE_RECIPE" &&
+    grep -qx "aria2=$va" "$base/$STAMP"; then
+    # The same OpenSSL, wslay and cmocka, built the same way: copied.
+    log "$arch: OpenSSL, wslay and cmocka copied from $base"
+    cp -a "$base/." "$stage/"
+    rm -f "$stage/$STAMP" "$stage/BUILDINFO"
+    for pc in "$stage"/lib/pkgconfig/*.pc; do
+      sed -i "s|$base|$stage|g" "$pc"
+    done
+  else
+    build_openssl "$ossl" "$arch" "$stage" "$work"
+    log "$arch: OpenSSL done ($((SECONDS - t1)) s)"
+    t1=$SECONDS
+    build_wslay "$aria" "$arch" "$stage" "$work"
+    log "$arch: wslay done ($((SECONDS - t1)) s)"
+    t1=$SECONDS
+    build_cmocka "$cmk" "$arch" "$stage" "$work"
+    log "$arch: cmocka done ($((SECONDS - t1)) s)"
+  fi
   t1=$SECONDS
-  build_wslay "$aria" "$arch" "$stage" "$work"
-  log "$arch: wslay done ($((SECONDS - t1)) s)"
-  t1=$SECONDS
-  build_cmocka "$cmk" "$arch" "$stage" "$work"
-  log "$arch: cmocka done ($((SECONDS - t1)) s)"
+  build_hiredis "$hsrc" "$arch" "$stage" "$work"
+  log "$arch: hiredis done ($((SECONDS - t1)) s)"
 
   # Point the pkg-config files at the final location.
-  local pc
   for pc in "$stage"/lib/pkgconfig/*.pc; do
     sed -i "s|$stage|$prefix|g" "$pc"
   done
-  local winprefix
-  winprefix=$(cat "$work/openssl-winprefix")
+  local winprefix=$OPENSSL_WINPREFIX
   cp "$work"/*.log "$stage/" 2>/dev/null || true
   {
     echo "arch=$arch"
@@ -300,13 +397,16 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
     echo "aria2=$va"
     echo "wslay=$vw"
     echo "cmocka=$vc"
+    echo "hiredis=$vh from $hfrom"
     echo "compiler=$("$t-gcc" --version | head -1)"
-    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32; wslay needs -lws2_32"
+    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32; wslay and hiredis need -lws2_32"
   } >"$stage/BUILDINFO"
   {
     echo "recipe=$RECIPE"
     echo "openssl_options=$OPENSSL_OPTIONS"
     echo "aria2=$va"
+    echo "hiredis_deb=$(deb_version "$hdeb")"
+    [ -z "$rdeb" ] || echo "redis_deb=$(deb_version "$rdeb")"
     date -u +%Y-%m-%dT%H:%M:%SZ
   } >"$stage/$STAMP"
   rm -rf "$prefix"
@@ -323,7 +423,7 @@ case "${1:-all}" in
     triplet "$arch" >/dev/null
     find_prefix "$arch" || { log "no completed prefix for $arch under $CACHE; run $0 $arch"; exit 1; }
     exit 0 ;;
-  -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,37p' "$0"; exit 0 ;;
   all) ARCHES="x86_64 i686" ;;
   x86_64 | i686) ARCHES=$1 ;;
   *) die "usage: $0 [x86_64|i686|all] | --print-prefix ARCH" ;;

@@ -11,9 +11,11 @@
 #                     and Node ws (pytest)
 #   asan-unit         the unit tests built with ASan + UBSan (+ leaks)
 #   asan-integration  the integration tests against that build
-#   win64, win32      iocpws.dll cross-built with mingw-w64: exports and
-#                     dependencies checked, then the unit tests and the same
-#                     integration tests run under Wine (the IOCP back end).
+#   win64, win32      iocpws.dll cross-built with mingw-w64 (with hiredis):
+#                     exports and dependencies checked, then the unit tests
+#                     and the same integration tests run under Wine (the IOCP
+#                     back end); the Redis tests mix Wine-hosted servers with
+#                     the native build/ws_test_server (built for it).
 #                     Without 32-bit Wine the win32 runtime part prints
 #                     SKIPPED with the reason (never counted as passed); its
 #                     build and export check still run.
@@ -126,7 +128,14 @@ windows_dll() { # windows_dll x86_64|i686 <name>: build-<name>/iocpws.dll
   prefix=$(bash scripts/build-windows-deps.sh --print-prefix "$arch") || return 1
   build "$dir" -DCMAKE_BUILD_TYPE=Release -DIWS_BUILD_TESTS=ON \
     -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
-    -DIWS_DEPS_PREFIX="$prefix"
+    -DIWS_DEPS_PREFIX="$prefix" -DIWS_WITH_REDIS=ON
+}
+
+# The native ws_test_server, peer of the Wine-hosted servers in the Redis
+# tests' mixed clusters (IWS_TEST_PEER_SERVER, tests/integration/test_redis.py).
+native_peer() { # native_peer: sets PEER
+  build build "${LINUX_BUILD[@]}" || return 1
+  PEER=$ROOT/build/ws_test_server
 }
 
 windows_tier() { # windows_tier x86_64|i686 <name>
@@ -147,7 +156,8 @@ windows_tier() { # windows_tier x86_64|i686 <name>
   run_ctest "$dir" "$name-unit" || status=1
   bash tests/wine/make-server-wrapper.sh "$ROOT/$dir/ws_test_server.exe" \
     "$ROOT/$dir/ws_test_server-wine" || return 1
-  run_pytest "$ROOT/$dir/ws_test_server-wine" "$name-integration" || status=1
+  native_peer || return 1
+  IWS_TEST_PEER_SERVER=$PEER run_pytest "$ROOT/$dir/ws_test_server-wine" "$name-integration" || status=1
   "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep
   unset WINEPREFIX
@@ -163,8 +173,9 @@ cpp_windows_tier() { # cpp_windows_tier x86_64|i686 <name>: tests/cpp/run.sh win
   prefix=$(bash scripts/build-windows-deps.sh --print-prefix "$arch") || return 1
   build "$dir" -DCMAKE_BUILD_TYPE=Release -DIWS_BUILD_TESTS=ON \
     -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
-    -DIWS_DEPS_PREFIX="$prefix" || return 1
-  bash tests/cpp/run.sh windows "$arch" "$ROOT/$dir" "$RESULTS"
+    -DIWS_DEPS_PREFIX="$prefix" -DIWS_WITH_REDIS=ON || return 1
+  native_peer || return 1
+  IWS_TEST_PEER_SERVER=$PEER bash tests/cpp/run.sh windows "$arch" "$ROOT/$dir" "$RESULTS"
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=66}
@@ -205,11 +216,11 @@ for tier in $TIERS; do
       REPORTS+=(win32-exports win32-unit win32-integration)
       windows_tier i686 win32 || note_failure win32 ;;
     pascal)
-      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-indy-reg pascal-integration)
+      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-indy-reg pascal-integration pascal-selftest-unicode pascal-integration-unicode pascal-forms pascal-forms-unicode)
       build build "${LINUX_BUILD[@]}" &&
         bash tests/pascal/run.sh native "$ROOT/build" "$RESULTS" || note_failure pascal ;;
     pascal-win64 | pascal-win32)
-      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-indy-reg" "$tier-integration")
+      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-indy-reg" "$tier-integration" "$tier-selftest-unicode" "$tier-integration-unicode" "$tier-forms" "$tier-forms-unicode")
       arch=x86_64
       [ "$tier" = pascal-win32 ] && arch=i686
       windows_dll "$arch" "${tier#pascal-}" &&

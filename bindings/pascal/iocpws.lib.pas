@@ -29,6 +29,7 @@ interface
 
 uses
   SysUtils;
+{$I iocpws.warnings.inc}
 
 const
   { The file the imports refer to. }

@@ -32,7 +32,9 @@
 #     cpp-winNN-clients tests/integration + tests/cpp against the linked
 #                       cpp_test_server.exe; tests/cpp + echo, close and
 #                       Node tests against cpp_test_server_dyn.exe (Linux
-#                       clients, Wine-hosted server on 127.0.0.1)
+#                       clients, Wine-hosted server on 127.0.0.1); the Redis
+#                       tests need IWS_TEST_PEER_SERVER (scripts/test.sh
+#                       passes the native build/ws_test_server)
 #   Without 32-bit Wine, cpp-win32-checks and cpp-win32-clients print SKIPPED
 #   with the reason (never counted as passed); the build and imports still run.
 set -uo pipefail

@@ -290,7 +290,9 @@ def start_server():
     servers = []
 
     def start(**options):
-        binary = server_binary()
+        # _program: a server program other than IWS_TEST_SERVER (the mixed
+        # Wine + native clusters of test_redis.py)
+        binary = options.pop("_program", None) or server_binary()
         server = ServerProcess(binary, options)
         servers.append(server)
         return server
