@@ -255,19 +255,35 @@ static uint64_t next_backoff(iws__redis *r, uint64_t b) {
   return b > r->backoff_max_ms ? r->backoff_max_ms : b;
 }
 
+static void free_msgs(redis_msg *m) {
+  while (m) {
+    redis_msg *next = m->next;
+    free(m);
+    m = next;
+  }
+}
+
 /* The publisher link is gone (why NULL: hiredis' own reason): mark it down,
  * free it, report once, wait out the backoff. Returns non-zero when the
  * thread should end (the server is stopping). */
 static int publisher_lost(iws__redis *r, redisContext **ctx, const char *why,
                           int *reported, uint64_t *backoff) {
   char err[256];
+  redis_msg *stale;
   snprintf(err, sizeof(err), "%s",
            why ? why
                : ((*ctx)->errstr[0] ? (*ctx)->errstr : "connection lost"));
   iws__lock(&r->lock);
   r->pub_up = 0;
   update_up(r);
+  /* What was queued for the lost link went to local subscribers only, as
+   * everything published during the outage does: sent after the reconnect
+   * it would reach other servers late, behind the outage. */
+  stale = r->head;
+  r->head = r->tail = NULL;
+  r->qcount = r->qbytes = 0;
   iws__unlock(&r->lock);
+  free_msgs(stale);
   redisFree(*ctx);
   *ctx = NULL;
   if (stopping(r)) return 1;
@@ -417,14 +433,6 @@ static void sub_main(void *arg) {
 }
 
 /* ---- the publisher ---- */
-
-static void free_msgs(redis_msg *m) {
-  while (m) {
-    redis_msg *next = m->next;
-    free(m);
-    m = next;
-  }
-}
 
 static void pub_main(void *arg) {
   iws__redis *r = arg;
