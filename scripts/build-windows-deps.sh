@@ -2,10 +2,10 @@
 # Cross-builds the Windows DLL's dependencies with mingw-w64, as static
 # libraries, from Debian's source packages:
 #   OpenSSL 3.0 (libcrypto.a, libssl.a)   source package openssl
-#   wslay       (libwslay.a)              aria2's bundled deps/wslay
 #   cmocka      (libcmocka.a)             source package cmocka
 # into a cache outside the repository, keyed by versions:
-#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-wslay<v>-cmocka<v>/{include,lib}
+#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-cmocka<v>/{include,lib}
+# (wslay is not among them: it is built from dll/third_party/wslay by CMake.)
 # A prefix with a completion stamp is reused as it is (a run takes seconds).
 #
 #   scripts/build-windows-deps.sh [x86_64|i686|all]    (default: all)
@@ -19,13 +19,12 @@
 # Optional environment:
 #   IWS_DEPS_CACHE            cache root (default ~/.cache/iocpws-deps)
 #   IWS_OPENSSL_DEB_VERSION   e.g. 3.0.17-1~deb12u2 (default: the newest that downloads)
-#   IWS_ARIA2_DEB_VERSION, IWS_CMOCKA_DEB_VERSION   likewise
+#   IWS_CMOCKA_DEB_VERSION    likewise
 #   IWS_DEPS_JOBS             make -j (default: nproc)
 #   IWS_DEPS_REBUILD=1        ignore an existing stamp and rebuild
 #
 # Linking notes for users of the prefix: libcrypto.a needs -lws2_32 -lgdi32
-# -lcrypt32 (and -ladvapi32 -luser32, in the default mingw link line);
-# libwslay.a needs -lws2_32 (it uses htons/ntohs from winsock2).
+# -lcrypt32 (and -ladvapi32 -luser32, in the default mingw link line).
 
 set -euo pipefail
 export LC_ALL=C
@@ -40,7 +39,7 @@ JOBS=${IWS_DEPS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # PEM, the EVP API and the engine API stay.
 OPENSSL_OPTIONS=${IWS_OPENSSL_OPTIONS:-"-O2 no-cms no-cmp no-ts no-srp no-ct no-comp no-idea no-seed no-whirlpool no-mdc2 no-sm2 no-sm3 no-sm4 no-gost"}
 # Bump when the way the prefix is built changes: older prefixes are rebuilt.
-RECIPE=2
+RECIPE=4 # 4: no wslay (built from dll/third_party/wslay since then)
 STAMP=.iws-deps-complete
 
 log() { echo "build-windows-deps: $*" >&2; }
@@ -68,12 +67,10 @@ find_prefix() {
   [ -n "${IWS_OPENSSL_DEB_VERSION:-}" ] && o=$(key "$IWS_OPENSSL_DEB_VERSION")
   [ -n "${IWS_CMOCKA_DEB_VERSION:-}" ] && c=$(key "$IWS_CMOCKA_DEB_VERSION")
   # shellcheck disable=SC2206 # the version parts are glob patterns
-  local candidates=("$CACHE"/$arch-openssl$o-wslay*-cmocka$c)
+  local candidates=("$CACHE"/$arch-openssl$o-cmocka$c)
   for d in "${candidates[@]}"; do
     case "$d" in *.partial) continue ;; esac
     stamp_ok "$d" || continue
-    if [ -n "${IWS_ARIA2_DEB_VERSION:-}" ] &&
-      ! grep -qx "aria2=$IWS_ARIA2_DEB_VERSION" "$d/$STAMP"; then continue; fi
     if [ -z "$best" ] || [ "$d/$STAMP" -nt "$best/$STAMP" ]; then best=$d; fi
   done
   [ -n "$best" ] && echo "$best"
@@ -160,58 +157,6 @@ build_openssl() { # build_openssl SRCDIR ARCH PREFIX WORK
   echo "$winprefix" >"$work/openssl-winprefix"
 }
 
-build_wslay() { # build_wslay SRCDIR(aria2) ARCH PREFIX WORK
-  local w=$1/deps/wslay arch=$2 prefix=$3 work=$4
-  local t
-  t=$(triplet "$arch")
-  [ -f "$w/lib/wslay_event.c" ] || die "no deps/wslay in aria2's source"
-  local b=$work/wslay
-  mkdir -p "$b/include/wslay"
-  cp "$w/lib/includes/wslay/wslay.h" "$b/include/wslay/"
-  if [ -f "$w/lib/includes/wslay/wslayver.h" ]; then
-    cp "$w/lib/includes/wslay/wslayver.h" "$b/include/wslay/"
-  else # generate it from configure.ac's version
-    local v
-    v=$(sed -n 's/^AC_INIT(\[wslay\], *\[\([^]]*\)\].*/\1/p' "$w/configure.ac")
-    sed "s/@PACKAGE_VERSION@/$v/" "$w/lib/includes/wslay/wslayver.h.in" >"$b/include/wslay/wslayver.h"
-  fi
-  # What wslay's configure decides for mingw: winsock2.h for htons/ntohs
-  # (no arpa/inet.h, no netinet/in.h), little endian, ws2_32 at link time.
-  local f
-  : >"$work/wslay.log"
-  for f in wslay_event wslay_frame wslay_net wslay_queue; do
-    "$t-gcc" -O2 -Wall -DHAVE_WINSOCK2_H -I"$b/include" -I"$w/lib" \
-      -c "$w/lib/$f.c" -o "$b/$f.o" >>"$work/wslay.log" 2>&1 ||
-      { cat "$work/wslay.log" >&2; die "wslay: $f.c failed to compile ($arch)"; }
-  done
-  rm -f "$b/libwslay.a"
-  "$t-ar" rcs "$b/libwslay.a" "$b"/wslay_*.o
-  local sym missing="" syms
-  syms=$("$t-nm" -g --defined-only "$b/libwslay.a")
-  for sym in wslay_event_context_server_init wslay_event_recv wslay_event_send \
-    wslay_event_write wslay_event_queue_msg wslay_frame_recv wslay_byteswap64; do
-    # i686 symbols carry a leading underscore.
-    grep -qE " T _?$sym\$" <<<"$syms" || missing+=" $sym"
-  done
-  [ -z "$missing" ] || die "libwslay.a ($arch) lacks:$missing"
-  mkdir -p "$prefix/include/wslay" "$prefix/lib/pkgconfig"
-  cp "$b/include/wslay/"*.h "$prefix/include/wslay/"
-  cp "$b/libwslay.a" "$prefix/lib/"
-  local ver
-  ver=$(sed -n 's/^#define WSLAY_VERSION "\(.*\)"/\1/p' "$b/include/wslay/wslayver.h")
-  cat >"$prefix/lib/pkgconfig/libwslay.pc" <<EOF
-prefix=$prefix
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-
-Name: wslay
-Description: The WebSocket library in C (static, mingw-w64)
-Version: $ver
-Libs: -L\${libdir} -lwslay -lws2_32
-Cflags: -I\${includedir}
-EOF
-}
-
 build_cmocka() { # build_cmocka SRCDIR ARCH PREFIX WORK
   local src=$1 arch=$2 prefix=$3 work=$4
   local b=$work/cmocka
@@ -247,25 +192,21 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   fi
 
   local t0=$SECONDS
-  local ossl aria cmk
+  local ossl cmk
   ossl=$(fetch_source openssl "${IWS_OPENSSL_DEB_VERSION:-}")
-  aria=$(fetch_source aria2 "${IWS_ARIA2_DEB_VERSION:-}")
   cmk=$(fetch_source cmocka "${IWS_CMOCKA_DEB_VERSION:-}")
-  local vo va vc vw
+  local vo vc
   vo=$(deb_version "$ossl")
-  va=$(deb_version "$aria")
   vc=$(deb_version "$cmk")
-  vw=$(sed -n 's/^AC_INIT(\[wslay\], *\[\([^]]*\)\].*/\1/p' "$aria/deps/wslay/configure.ac")
-  [ -n "$vw" ] || vw=unknown
   local prefix
-  prefix=$CACHE/$arch-openssl$(key "$vo")-wslay$(key "$vw")-cmocka$(key "$vc")
+  prefix=$CACHE/$arch-openssl$(key "$vo")-cmocka$(key "$vc")
   if [ "${IWS_DEPS_REBUILD:-0}" != 1 ] && stamp_ok "$prefix"; then
     log "$arch: up to date ($prefix)"
     echo "PREFIX $prefix"
     return 0
   fi
 
-  log "$arch: building OpenSSL $vo, wslay $vw (aria2 $va), cmocka $vc -> $prefix"
+  log "$arch: building OpenSSL $vo, cmocka $vc -> $prefix"
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/iocpws-deps-$arch.XXXXXX")
   WORK_DIRS+=("$work")
@@ -277,9 +218,6 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   local t1=$SECONDS
   build_openssl "$ossl" "$arch" "$stage" "$work"
   log "$arch: OpenSSL done ($((SECONDS - t1)) s)"
-  t1=$SECONDS
-  build_wslay "$aria" "$arch" "$stage" "$work"
-  log "$arch: wslay done ($((SECONDS - t1)) s)"
   t1=$SECONDS
   build_cmocka "$cmk" "$arch" "$stage" "$work"
   log "$arch: cmocka done ($((SECONDS - t1)) s)"
@@ -297,16 +235,13 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
     echo "triplet=$t"
     echo "openssl=$vo"
     echo "openssl_dirs=OPENSSLDIR C:/Program Files/Common Files/SSL, ENGINESDIR/MODULESDIR under $winprefix/lib"
-    echo "aria2=$va"
-    echo "wslay=$vw"
     echo "cmocka=$vc"
     echo "compiler=$("$t-gcc" --version | head -1)"
-    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32; wslay needs -lws2_32"
+    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32"
   } >"$stage/BUILDINFO"
   {
     echo "recipe=$RECIPE"
     echo "openssl_options=$OPENSSL_OPTIONS"
-    echo "aria2=$va"
     date -u +%Y-%m-%dT%H:%M:%SZ
   } >"$stage/$STAMP"
   rm -rf "$prefix"

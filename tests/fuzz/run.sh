@@ -24,21 +24,32 @@ CC=${IWS_FUZZ_CC:-clang}
 mkdir -p "$OUT/obj" "$RESULTS"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/backend -Itests/fuzz $SAN"
+# wslay: the in-tree copy, configured as its CMakeLists.txt does for Linux.
+WSLAY=dll/third_party/wslay
+WSLAY_VERSION=$(sed -n 's/^set(WSLAY_VERSION_STRING \([^)]*\))/\1/p' $WSLAY/CMakeLists.txt)
+mkdir -p "$OUT/wslay-gen/wslay"
+sed "s/@PACKAGE_VERSION@/$WSLAY_VERSION/" $WSLAY/lib/includes/wslay/wslayver.h.in >"$OUT/wslay-gen/wslay/wslayver.h.new"
+cmp -s "$OUT/wslay-gen/wslay/wslayver.h.new" "$OUT/wslay-gen/wslay/wslayver.h" ||
+  mv "$OUT/wslay-gen/wslay/wslayver.h.new" "$OUT/wslay-gen/wslay/wslayver.h"
+WSLAY_INC="-I$WSLAY/lib/includes -I$OUT/wslay-gen"
+WSLAY_DEFS="-DHAVE_ARPA_INET_H -DHAVE_NETINET_IN_H"
+CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/backend -Itests/fuzz $WSLAY_INC $SAN"
 CORE="dll/core/server.c dll/core/conn.c dll/core/handshake.c dll/core/options.c
       dll/core/utf8.c dll/core/errors.c dll/core/layout.c dll/core/tls.c
       dll/core/deflate.c dll/core/channels.c dll/core/static.c dll/core/redis_none.c
       dll/core/http.c dll/core/http_parse.c
-      dll/platform/posix.c tests/fuzz/fake_backend.c"
-LIBS="-lwslay -lssl -lcrypto -lz -lpthread"
+      dll/platform/posix.c tests/fuzz/fake_backend.c
+      $WSLAY/lib/wslay_event.c $WSLAY/lib/wslay_frame.c $WSLAY/lib/wslay_net.c
+      $WSLAY/lib/wslay_queue.c"
+LIBS="-lssl -lcrypto -lz -lpthread"
 
 echo "fuzz: building with $($CC --version | head -1)"
 objs=()
 for src in $CORE; do
   obj=$OUT/obj/$(basename "$src" .c).o
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] ||
-     [ -n "$(find dll/core include tests/fuzz dll/backend/backend.h -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
-    $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 1
+     [ -n "$(find dll/core include tests/fuzz dll/backend/backend.h $WSLAY/lib -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
+    $CC $CFLAGS $WSLAY_DEFS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 1
   fi
   objs+=("$obj")
 done
