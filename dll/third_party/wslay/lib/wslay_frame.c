@@ -414,9 +414,29 @@ ssize_t wslay_frame_recv(wslay_frame_context_ptr ctx,
                     ? ctx->ibuflimit
                     : ctx->ibufmark + rempayloadlen;
     if (ctx->imask) {
-      for (; ctx->ibufmark != readlimit; ++ctx->ibufmark, ++ctx->ipayloadoff) {
-        ctx->ibufmark[0] ^= ctx->imaskkey[ctx->ipayloadoff % 4];
+      /* Unmask 8 bytes at a time: the key rotated to the current payload
+         offset, repeated twice in memory order, so byte order does not
+         matter; memcpy keeps the accesses free of alignment and aliasing
+         assumptions. */
+      uint8_t *p = ctx->ibufmark;
+      size_t n = (size_t)(readlimit - p);
+      size_t i = 0, k;
+      uint8_t key[8];
+      uint64_t keyword, word;
+      for (k = 0; k < 8; ++k) {
+        key[k] = ctx->imaskkey[(ctx->ipayloadoff + k) % 4];
       }
+      memcpy(&keyword, key, 8);
+      for (; n - i >= 8; i += 8) {
+        memcpy(&word, p + i, 8);
+        word ^= keyword;
+        memcpy(p + i, &word, 8);
+      }
+      for (; i < n; ++i) {
+        p[i] ^= key[i % 4];
+      }
+      ctx->ibufmark = readlimit;
+      ctx->ipayloadoff += n;
     } else {
       ctx->ibufmark = readlimit;
       ctx->ipayloadoff += (uint64_t)(readlimit - readmark);
