@@ -27,8 +27,16 @@ foreach(name IN LISTS wanted)
   endif()
 endforeach()
 file(WRITE "${OUT_DEF}" "LIBRARY iocpws.dll\nEXPORTS\n${decorated}")
+# The same bytes every build, wherever it is (scripts/package.sh): a fixed
+# temp prefix (dlltool's default holds its process id, which ends up in the
+# member names), no time stamps, and the library named without its
+# directory (dlltool makes symbol names from the path it is given).
+get_filename_component(implib_dir "${IMPLIB}" DIRECTORY)
+get_filename_component(implib_name "${IMPLIB}" NAME)
 execute_process(COMMAND "${DLLTOOL}" -k -d "${OUT_DEF}" -D iocpws.dll
-                        -l "${IMPLIB}" RESULT_VARIABLE rc)
+                        -t iocpws_implib --deterministic-libraries
+                        -l "${implib_name}"
+                WORKING_DIRECTORY "${implib_dir}" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dlltool failed to write ${IMPLIB}")
 endif()

@@ -99,7 +99,8 @@ else()
   set(IWS_WINE /usr/lib/wine/wine CACHE FILEPATH "32-bit Wine launcher for the tests")
   set(_iws_winearch win32)
 endif()
-# A small sh wrapper: quiet Wine, no Mono/Gecko installers, no winedbg on a
+# A small sh wrapper: quiet Wine (only its "err:" lines, which say why a
+# program died before main), no Mono/Gecko installers, no winedbg on a
 # crash (the exit code says it), one prefix per user and architecture under
 # /tmp unless WINEPREFIX is set (test runners should set one per job). It
 # starts the prefix's wineserver and Wine's own background processes itself,
@@ -108,7 +109,9 @@ endif()
 # inherit ctest's output pipe and ctest would wait for them to exit (3 s or
 # more per test); this way a test starts in ~0.2 s once the prefix is up. No
 # ';' may appear in it (it would split the CMake list): hence the line
-# breaks, and the ';' WINEDLLOVERRIDES needs is made at run time.
+# breaks, and the ';' WINEDLLOVERRIDES needs is made at run time. Wine runs
+# under setarch -R (no address-space randomisation), as in
+# tests/wine/run-exe.sh, which says why.
 set(_iws_wrapper [=[
 w=@IWS_WINE@
 if ! "$w" --version >/dev/null 2>&1
@@ -116,7 +119,7 @@ then
   echo "iocpws: Wine launcher $w is missing or cannot run on this machine (scripts/install-windows-deps.sh --status says why)" >&2
   exit 127
 fi
-export WINEDEBUG="${WINEDEBUG:--all}"
+export WINEDEBUG="${WINEDEBUG:--all,err+all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=$(printf '\073')winedbg.exe=d}"
 export WINEPREFIX="${WINEPREFIX:-${TMPDIR:-/tmp}/iocpws-wine-$(id -u)-@WINEARCH@}"
 if [ ! -d "$WINEPREFIX" ]
@@ -124,18 +127,23 @@ then
   export WINEARCH=@WINEARCH@
 fi
 unset DISPLAY WAYLAND_DISPLAY
+r=
+if setarch -R true 2>/dev/null
+then
+  r="setarch -R"
+fi
 for s in /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver32 "$(command -v wineserver)"
 do
   if [ -n "$s" ] && [ -x "$s" ]
   then
     if "$s" -p"${IWS_WINESERVER_PERSIST:-30}" </dev/null >/dev/null 2>&1
     then
-      "$w" wineboot </dev/null >/dev/null 2>&1 || :
+      $r "$w" wineboot </dev/null >/dev/null 2>&1 || :
     fi
     break
   fi
 done
-exec "$w" "$@"
+exec $r "$w" "$@"
 ]=])
 string(REPLACE "@IWS_WINE@" "${IWS_WINE}" _iws_wrapper "${_iws_wrapper}")
 string(REPLACE "@WINEARCH@" "${_iws_winearch}" _iws_wrapper "${_iws_wrapper}")

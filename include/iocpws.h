@@ -1090,6 +1090,39 @@ typedef struct iws_stats {
  * (struct_size smaller than the first two fields). */
 IWS_API int32_t IWS_CALL iws_get_stats(iws_server *server, iws_stats *stats);
 
+/* ------------------------------------------------------------------------ */
+/* Components (Since 0.6)                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* What iws_component_version reports: the engine itself and each library
+ * linked into it. Numbers are fixed forever; new ones are appended. */
+#define IWS_COMPONENT_ENGINE 0  /* "iocpws": IWS_VERSION_STRING             */
+#define IWS_COMPONENT_OPENSSL 1 /* "OpenSSL": the libcrypto/libssl in use,
+                                   "3.0.17" (in the Windows DLL: the one
+                                   linked into it)                         */
+#define IWS_COMPONENT_ZLIB 2    /* "zlib": zlibVersion(), "1.2.13"          */
+#define IWS_COMPONENT_WSLAY 3   /* "wslay": the version built with          */
+#define IWS_COMPONENT_HIREDIS 4 /* "hiredis": the version built with; only
+                                   in builds with Redis (IWS_OPT_REDIS_URL) */
+
+/* The name and version of one component of this library, to log what a
+ * program runs on or to tell which OpenSSL a shipped DLL carries (the
+ * THIRD-PARTY-NOTICES file lists their licenses).
+ *
+ * component: an IWS_COMPONENT_* number; to list them all, count up from 0
+ * until IWS_E_INVALID_ARG. name and version may each be NULL; otherwise they
+ * receive static UTF-8 strings, valid as long as the library is loaded
+ * (never freed by anyone), "" where there is nothing to report - never NULL.
+ *
+ * Returns IWS_OK (both set); IWS_E_UNSUPPORTED: a component this build does
+ * not contain (the name is set, the version is ""; e.g. hiredis in a
+ * library built without Redis); IWS_E_INVALID_ARG: a number this library
+ * does not know (both ""). Any thread, also inside callbacks; no server
+ * needed. Since 0.6. */
+IWS_API int32_t IWS_CALL iws_component_version(uint32_t component,
+                                               const char **name,
+                                               const char **version);
+
 #ifdef __cplusplus
 }
 #endif

@@ -169,7 +169,9 @@ extern "C" {
     (iws_http_response * response, const char *path))                          \
   X(int32_t, http_defer, (iws_http_response * response))                       \
   X(int32_t, http_send, (iws_http_response * response))                        \
-  X(int32_t, get_stats, (iws_server * server, iws_stats *stats))
+  X(int32_t, get_stats, (iws_server * server, iws_stats *stats))               \
+  X(int32_t, component_version,                                                \
+    (uint32_t component, const char **name, const char **version))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or
  * the dlopen handle), then one pointer per function. Owned by the caller;

@@ -3,10 +3,19 @@
 # libraries, from Debian's source packages:
 #   OpenSSL 3.0 (libcrypto.a, libssl.a)   source package openssl
 #   cmocka      (libcmocka.a)             source package cmocka
+#   hiredis     (libhiredis.a)            source package hiredis if it has
+#                                         Winsock support (sockcompat.c, hiredis
+#                                         >= 1.0), else the copy that Debian's
+#                                         redis source bundles (deps/hiredis;
+#                                         bookworm: hiredis 0.14.1 has none,
+#                                         redis 7.0.15 bundles hiredis 1.0.3)
 # into a cache outside the repository, keyed by versions:
-#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-cmocka<v>/{include,lib}
-# (wslay is not among them: it is built from dll/third_party/wslay by CMake.)
+#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-cmocka<v>-hiredis<v>/{include,lib}
+# (wslay is not among them: CMake builds it from dll/third_party/wslay.)
 # A prefix with a completion stamp is reused as it is (a run takes seconds).
+# A prefix of an earlier recipe with the same OpenSSL and cmocka versions,
+# built exactly as now (recipes 2 and 3, which also had wslay in their
+# names and files), is copied without wslay and only hiredis is added.
 #
 #   scripts/build-windows-deps.sh [x86_64|i686|all]    (default: all)
 #   scripts/build-windows-deps.sh --print-prefix x86_64|i686
@@ -20,11 +29,13 @@
 #   IWS_DEPS_CACHE            cache root (default ~/.cache/iocpws-deps)
 #   IWS_OPENSSL_DEB_VERSION   e.g. 3.0.17-1~deb12u2 (default: the newest that downloads)
 #   IWS_CMOCKA_DEB_VERSION    likewise
+#   IWS_HIREDIS_DEB_VERSION, IWS_REDIS_DEB_VERSION  likewise (hiredis' sources)
 #   IWS_DEPS_JOBS             make -j (default: nproc)
 #   IWS_DEPS_REBUILD=1        ignore an existing stamp and rebuild
 #
 # Linking notes for users of the prefix: libcrypto.a needs -lws2_32 -lgdi32
-# -lcrypt32 (and -ladvapi32 -luser32, in the default mingw link line).
+# -lcrypt32 (and -ladvapi32 -luser32, in the default mingw link line);
+# libhiredis.a needs -lws2_32 (after it on the link line).
 
 set -euo pipefail
 export LC_ALL=C
@@ -39,7 +50,12 @@ JOBS=${IWS_DEPS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # PEM, the EVP API and the engine API stay.
 OPENSSL_OPTIONS=${IWS_OPENSSL_OPTIONS:-"-O2 no-cms no-cmp no-ts no-srp no-ct no-comp no-idea no-seed no-whirlpool no-mdc2 no-sm2 no-sm3 no-sm4 no-gost"}
 # Bump when the way the prefix is built changes: older prefixes are rebuilt.
-RECIPE=4 # 4: no wslay (built from dll/third_party/wslay since then)
+# 3: hiredis added. 4: wslay no longer here (dll/third_party/wslay).
+# BASE_RECIPES: the recipes whose OpenSSL and cmocka are built exactly as in
+# this one (such a prefix is copied, not rebuilt).
+RECIPE=4
+BASE_RECIPES="2 3"
+OPENSSL_WINPREFIX="C:/Program Files/OpenSSL"
 STAMP=.iws-deps-complete
 
 log() { echo "build-windows-deps: $*" >&2; }
@@ -55,8 +71,8 @@ triplet() {
 
 key() { echo "$1" | tr '~:+' '__p'; } # a version as a path component
 
-stamp_ok() {
-  [ -f "$1/$STAMP" ] && grep -qx "recipe=$RECIPE" "$1/$STAMP" &&
+stamp_ok() { # stamp_ok DIR [RECIPE]
+  [ -f "$1/$STAMP" ] && grep -qx "recipe=${2:-$RECIPE}" "$1/$STAMP" &&
     grep -qxF "openssl_options=$OPENSSL_OPTIONS" "$1/$STAMP"
 }
 
@@ -67,10 +83,14 @@ find_prefix() {
   [ -n "${IWS_OPENSSL_DEB_VERSION:-}" ] && o=$(key "$IWS_OPENSSL_DEB_VERSION")
   [ -n "${IWS_CMOCKA_DEB_VERSION:-}" ] && c=$(key "$IWS_CMOCKA_DEB_VERSION")
   # shellcheck disable=SC2206 # the version parts are glob patterns
-  local candidates=("$CACHE"/$arch-openssl$o-cmocka$c)
+  local candidates=("$CACHE"/$arch-openssl$o-cmocka$c-hiredis*)
   for d in "${candidates[@]}"; do
     case "$d" in *.partial) continue ;; esac
     stamp_ok "$d" || continue
+    if [ -n "${IWS_HIREDIS_DEB_VERSION:-}" ] &&
+      ! grep -qx "hiredis_deb=$IWS_HIREDIS_DEB_VERSION" "$d/$STAMP"; then continue; fi
+    if [ -n "${IWS_REDIS_DEB_VERSION:-}" ] &&
+      ! grep -qx "redis_deb=$IWS_REDIS_DEB_VERSION" "$d/$STAMP"; then continue; fi
     if [ -z "$best" ] || [ "$d/$STAMP" -nt "$best/$STAMP" ]; then best=$d; fi
   done
   [ -n "$best" ] && echo "$best"
@@ -136,7 +156,7 @@ build_openssl() { # build_openssl SRCDIR ARCH PREFIX WORK
   # Windows directories that only administrators can write, not a path of
   # this machine (which Windows would resolve as C:\root\...). Configure
   # rejects non-POSIX paths, so they are set as make variables.
-  local winprefix="C:/Program Files/OpenSSL"
+  local winprefix=$OPENSSL_WINPREFIX
   # shellcheck disable=SC2086 # OPENSSL_OPTIONS is a list of words
   (
     cd "$b" &&
@@ -154,7 +174,6 @@ build_openssl() { # build_openssl SRCDIR ARCH PREFIX WORK
   fi
   rm -f "$prefix"/lib/*.dll.a
   rm -rf "${prefix:?}/bin"
-  echo "$winprefix" >"$work/openssl-winprefix"
 }
 
 build_cmocka() { # build_cmocka SRCDIR ARCH PREFIX WORK
@@ -177,6 +196,60 @@ build_cmocka() { # build_cmocka SRCDIR ARCH PREFIX WORK
   cp "$src"/include/cmocka.h "$src"/include/cmocka_pbc.h "$prefix/include/"
 }
 
+# hiredis 1.x: its own source list (CMakeLists.txt: hiredis_sources), with
+# the Winsock layer (sockcompat.c) that mingw builds use. No TLS (ssl.c):
+# the Linux build's hiredis (Debian's 0.14.1) has none, so the DLL has none.
+build_hiredis() { # build_hiredis SRCDIR ARCH PREFIX WORK
+  local src=$1 arch=$2 prefix=$3 work=$4 t f
+  t=$(triplet "$arch")
+  [ -f "$src/sockcompat.c" ] || die "hiredis in $src has no sockcompat.c (no Winsock support)"
+  local b=$work/hiredis
+  mkdir -p "$b"
+  : >"$work/hiredis.log"
+  for f in alloc async dict hiredis net read sds sockcompat; do
+    # _WIN32_WINNT: the DLL's API level (Windows 7; WSAPoll, inet_ntop).
+    "$t-gcc" -O2 -Wall -D_WIN32_WINNT=0x0601 -DWIN32_LEAN_AND_MEAN -I"$src" \
+      -c "$src/$f.c" -o "$b/$f.o" >>"$work/hiredis.log" 2>&1 ||
+      { cat "$work/hiredis.log" >&2; die "hiredis: $f.c failed to compile ($arch)"; }
+  done
+  rm -f "$b/libhiredis.a"
+  "$t-ar" rcs "$b/libhiredis.a" "$b"/*.o
+  local sym missing="" syms
+  syms=$("$t-nm" -g --defined-only "$b/libhiredis.a")
+  for sym in redisConnectWithTimeout redisSetTimeout redisCommand redisAppendCommand \
+    redisGetReply redisBufferRead redisReaderGetReply freeReplyObject redisFree \
+    win32_connect win32_poll; do
+    grep -qE " T _?$sym\$" <<<"$syms" || missing+=" $sym"
+  done
+  [ -z "$missing" ] || die "libhiredis.a ($arch) lacks:$missing"
+  mkdir -p "$prefix/include/hiredis/adapters" "$prefix/lib/pkgconfig"
+  # The headers its Makefile installs, and sockcompat.h (net.h needs it).
+  cp "$src/hiredis.h" "$src/async.h" "$src/read.h" "$src/sds.h" "$src/alloc.h" \
+    "$src/sockcompat.h" "$prefix/include/hiredis/"
+  cp "$src"/adapters/*.h "$prefix/include/hiredis/adapters/"
+  cp "$src/COPYING" "$prefix/include/hiredis/COPYING"
+  cp "$b/libhiredis.a" "$prefix/lib/"
+  cat >"$prefix/lib/pkgconfig/hiredis.pc" <<EOF
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: hiredis
+Description: Minimalistic C client library for Redis (static, mingw-w64)
+Version: $(hiredis_version "$src")
+Libs: -L\${libdir} -lhiredis -lws2_32
+Cflags: -I\${includedir}
+EOF
+}
+
+hiredis_version() { # MAJOR.MINOR.PATCH from a source tree's hiredis.h
+  local h=$1/hiredis.h part v=""
+  for part in MAJOR MINOR PATCH; do
+    v+=${v:+.}$(sed -n "s/^#define HIREDIS_$part \([0-9]*\).*/\1/p" "$h")
+  done
+  echo "$v"
+}
+
 build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   local arch=$1 t
   t=$(triplet "$arch")
@@ -195,18 +268,31 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   local ossl cmk
   ossl=$(fetch_source openssl "${IWS_OPENSSL_DEB_VERSION:-}")
   cmk=$(fetch_source cmocka "${IWS_CMOCKA_DEB_VERSION:-}")
+  # hiredis: Debian's own package when it can do Winsock, else the copy in
+  # Debian's redis source (the one redis-cli is built with).
+  local hdeb hsrc vh hfrom rdeb=""
+  hdeb=$(fetch_source hiredis "${IWS_HIREDIS_DEB_VERSION:-}")
+  if [ -f "$hdeb/sockcompat.c" ]; then
+    hsrc=$hdeb
+    hfrom="hiredis $(deb_version "$hdeb")"
+  else
+    rdeb=$(fetch_source redis "${IWS_REDIS_DEB_VERSION:-}")
+    hsrc=$rdeb/deps/hiredis
+    hfrom="redis $(deb_version "$rdeb") deps/hiredis (hiredis $(deb_version "$hdeb") has no Winsock support)"
+  fi
   local vo vc
   vo=$(deb_version "$ossl")
   vc=$(deb_version "$cmk")
+  vh=$(hiredis_version "$hsrc")
   local prefix
-  prefix=$CACHE/$arch-openssl$(key "$vo")-cmocka$(key "$vc")
+  prefix=$CACHE/$arch-openssl$(key "$vo")-cmocka$(key "$vc")-hiredis$(key "$vh")
   if [ "${IWS_DEPS_REBUILD:-0}" != 1 ] && stamp_ok "$prefix"; then
     log "$arch: up to date ($prefix)"
     echo "PREFIX $prefix"
     return 0
   fi
 
-  log "$arch: building OpenSSL $vo, cmocka $vc -> $prefix"
+  log "$arch: building OpenSSL $vo, cmocka $vc, hiredis $vh ($hfrom) -> $prefix"
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/iocpws-deps-$arch.XXXXXX")
   WORK_DIRS+=("$work")
@@ -215,20 +301,44 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   local stage=$prefix.partial
   rm -rf "$stage"
   mkdir -p "$stage"
-  local t1=$SECONDS
-  build_openssl "$ossl" "$arch" "$stage" "$work"
-  log "$arch: OpenSSL done ($((SECONDS - t1)) s)"
+  local t1=$SECONDS pc base="" d r
+  if [ "${IWS_DEPS_REBUILD:-0}" != 1 ]; then
+    # An earlier recipe's prefix with this OpenSSL and cmocka (its name had
+    # -wslay<v>- in it; recipe 3's also -hiredis<v>).
+    for d in "$CACHE/$arch-openssl$(key "$vo")"-wslay*-cmocka"$(key "$vc")"{,-hiredis*}; do
+      case "$d" in *.partial) continue ;; esac
+      for r in $BASE_RECIPES; do
+        if stamp_ok "$d" "$r"; then base=$d; break 2; fi
+      done
+    done
+  fi
+  if [ -n "$base" ]; then
+    # The same OpenSSL and cmocka, built the same way: copied, without wslay
+    # and without an earlier hiredis (built again below).
+    log "$arch: OpenSSL and cmocka copied from $base"
+    cp -a "$base/." "$stage/"
+    rm -rf "$stage/$STAMP" "$stage/BUILDINFO" "$stage/include/wslay" "$stage/include/hiredis" \
+      "$stage"/lib/libwslay.a "$stage"/lib/libhiredis*.a "$stage"/lib/pkgconfig/libwslay.pc \
+      "$stage"/lib/pkgconfig/hiredis*.pc "$stage"/wslay.log "$stage"/hiredis.log
+    for pc in "$stage"/lib/pkgconfig/*.pc; do
+      sed -i "s|$base|$stage|g" "$pc"
+    done
+  else
+    build_openssl "$ossl" "$arch" "$stage" "$work"
+    log "$arch: OpenSSL done ($((SECONDS - t1)) s)"
+    t1=$SECONDS
+    build_cmocka "$cmk" "$arch" "$stage" "$work"
+    log "$arch: cmocka done ($((SECONDS - t1)) s)"
+  fi
   t1=$SECONDS
-  build_cmocka "$cmk" "$arch" "$stage" "$work"
-  log "$arch: cmocka done ($((SECONDS - t1)) s)"
+  build_hiredis "$hsrc" "$arch" "$stage" "$work"
+  log "$arch: hiredis done ($((SECONDS - t1)) s)"
 
   # Point the pkg-config files at the final location.
-  local pc
   for pc in "$stage"/lib/pkgconfig/*.pc; do
     sed -i "s|$stage|$prefix|g" "$pc"
   done
-  local winprefix
-  winprefix=$(cat "$work/openssl-winprefix")
+  local winprefix=$OPENSSL_WINPREFIX
   cp "$work"/*.log "$stage/" 2>/dev/null || true
   {
     echo "arch=$arch"
@@ -236,12 +346,15 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
     echo "openssl=$vo"
     echo "openssl_dirs=OPENSSLDIR C:/Program Files/Common Files/SSL, ENGINESDIR/MODULESDIR under $winprefix/lib"
     echo "cmocka=$vc"
+    echo "hiredis=$vh from $hfrom"
     echo "compiler=$("$t-gcc" --version | head -1)"
-    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32"
+    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32; hiredis needs -lws2_32"
   } >"$stage/BUILDINFO"
   {
     echo "recipe=$RECIPE"
     echo "openssl_options=$OPENSSL_OPTIONS"
+    echo "hiredis_deb=$(deb_version "$hdeb")"
+    [ -z "$rdeb" ] || echo "redis_deb=$(deb_version "$rdeb")"
     date -u +%Y-%m-%dT%H:%M:%SZ
   } >"$stage/$STAMP"
   rm -rf "$prefix"
@@ -258,7 +371,7 @@ case "${1:-all}" in
     triplet "$arch" >/dev/null
     find_prefix "$arch" || { log "no completed prefix for $arch under $CACHE; run $0 $arch"; exit 1; }
     exit 0 ;;
-  -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,38p' "$0"; exit 0 ;;
   all) ARCHES="x86_64 i686" ;;
   x86_64 | i686) ARCHES=$1 ;;
   *) die "usage: $0 [x86_64|i686|all] | --print-prefix ARCH" ;;

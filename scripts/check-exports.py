@@ -5,7 +5,7 @@
   under its undecorated name, and nothing else is (also on Win32, where
   __stdcall names would otherwise be decorated: _iws_start@4);
 - dll/iocpws.def lists exactly the same names;
-- the DLL imports only Windows system DLLs (OpenSSL and wslay are linked in
+- the DLL imports only Windows system DLLs (OpenSSL, wslay, zlib and hiredis are linked in
   statically; no mingw runtime DLL).
 
 usage: check-exports.py <objdump> <iocpws.dll>

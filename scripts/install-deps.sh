@@ -18,6 +18,7 @@ PACKAGES=(
   procps
   curl
   fpc
+  lazarus
   chromium
 )
 

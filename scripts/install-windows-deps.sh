@@ -130,12 +130,19 @@ iws_wine_env() { # iws_wine_env x86_64|i686 [PREFIX]: export a headless Wine set
   unset DISPLAY WAYLAND_DISPLAY
 }
 
+# Wine without address-space randomisation: Debian's wine64 (no preloader)
+# otherwise fails about one start in 7900 with "failed to map the shared
+# user data" (scripts/README-windows.md, "Wine start-up").
+iws_norandom() { # iws_norandom CMD...: CMD under setarch -R when possible
+  if setarch -R true 2>/dev/null; then setarch -R "$@"; else "$@"; fi
+}
+
 iws_wine_run() { # iws_wine_run PROG.exe [ARGS...] (after iws_wine_env)
-  "${IWS_WINE:?call iws_wine_env first}" "$@"
+  iws_norandom "${IWS_WINE:?call iws_wine_env first}" "$@"
 }
 
 iws_wine_start() { # create/boot the prefix and keep wineserver warm
-  "${IWS_WINE:?call iws_wine_env first}" wineboot --init >/dev/null 2>&1 || true
+  iws_norandom "${IWS_WINE:?call iws_wine_env first}" wineboot --init >/dev/null 2>&1 || true
   local ws
   if ws=$(iws_wineserver); then "$ws" -p >/dev/null 2>&1 || true; fi
 }
@@ -208,7 +215,8 @@ apt_update() { # retries: a mirror in the middle of a sync can fail one index
 
 # 1. Packages for the cross build and the 64-bit runtime tier.
 PACKAGES=(mingw-w64 libz-mingw-w64-dev wine wine64 cmake ninja-build dpkg-dev make perl python3 xz-utils ca-certificates
-  fpc fpc-source) # fpc, fpc-source: scripts/build-fpc-windows.sh (Pascal for Windows)
+  fpc fpc-source # fpc, fpc-source: scripts/build-fpc-windows.sh (Pascal for Windows)
+  llvm lld unzip) # llvm-dlltool: the MSVC import library; lld-link, unzip: the package tier
 missing=()
 for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

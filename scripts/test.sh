@@ -11,9 +11,11 @@
 #                     and Node ws (pytest)
 #   asan-unit         the unit tests built with ASan + UBSan (+ leaks)
 #   asan-integration  the integration tests against that build
-#   win64, win32      iocpws.dll cross-built with mingw-w64: exports and
-#                     dependencies checked, then the unit tests and the same
-#                     integration tests run under Wine (the IOCP back end).
+#   win64, win32      iocpws.dll cross-built with mingw-w64 (with hiredis):
+#                     exports and dependencies checked, then the unit tests
+#                     and the same integration tests run under Wine (the IOCP
+#                     back end); the Redis tests mix Wine-hosted servers with
+#                     the native build/ws_test_server (built for it).
 #                     Without 32-bit Wine the win32 runtime part prints
 #                     SKIPPED with the reason (never counted as passed); its
 #                     build and export check still run.
@@ -33,6 +35,14 @@
 #                     library and through the loader; without 32-bit Wine
 #                     the cpp-win32 runtime part prints SKIPPED (its build
 #                     and import checks still run).
+#   package           the packages as a user gets them (tests/package/run.sh):
+#                     scripts/package.sh builds the .deb, .tar.gz and win64
+#                     zip; a C and a C++ program build and run against an
+#                     install prefix with find_package and pkg-config, and
+#                     through add_subdirectory; against the .tar.gz; against
+#                     the .deb (dpkg -i, then dpkg -r); the zip's contents,
+#                     its MSVC import library (lld-link) and its echo sample
+#                     under Wine with Python websockets
 #   web               the browser sample: build/web_chat_server serves
 #                     samples/web and its chat WebSocket on one port, and
 #                     headless Chromium (Debian's chromium, driven by
@@ -53,7 +63,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 web web-win64 fuzz tsan"}
+TIERS=${IWS_TIERS:-"unit integration asan-unit asan-integration win64 win32 pascal pascal-win64 pascal-win32 cpp cpp-win64 cpp-win32 package web web-win64 fuzz tsan"}
 RESULTS=$ROOT/build-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
@@ -117,7 +127,14 @@ windows_dll() { # windows_dll x86_64|i686 <name>: build-<name>/iocpws.dll
   prefix=$(bash scripts/build-windows-deps.sh --print-prefix "$arch") || return 1
   build "$dir" -DCMAKE_BUILD_TYPE=Release -DIWS_BUILD_TESTS=ON \
     -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
-    -DIWS_DEPS_PREFIX="$prefix"
+    -DIWS_DEPS_PREFIX="$prefix" -DIWS_WITH_REDIS=ON
+}
+
+# The native ws_test_server, peer of the Wine-hosted servers in the Redis
+# tests' mixed clusters (IWS_TEST_PEER_SERVER, tests/integration/test_redis.py).
+native_peer() { # native_peer: sets PEER
+  build build "${LINUX_BUILD[@]}" || return 1
+  PEER=$ROOT/build/ws_test_server
 }
 
 windows_tier() { # windows_tier x86_64|i686 <name>
@@ -135,11 +152,16 @@ windows_tier() { # windows_tier x86_64|i686 <name>
   fi
   export WINEPREFIX="$RESULTS/wineprefix-$name"
   local status=0
+  # One wineserver for the whole tier, started before the first program
+  # (tests/wine/wineserver.sh says why); the ctest emulator then finds it.
+  bash tests/wine/wineserver.sh start "$ROOT/$dir/ws_test_server.exe" \
+    "$RESULTS/$name-wineserver.log" || return 1
   run_ctest "$dir" "$name-unit" || status=1
   bash tests/wine/make-server-wrapper.sh "$ROOT/$dir/ws_test_server.exe" \
     "$ROOT/$dir/ws_test_server-wine" || return 1
-  run_pytest "$ROOT/$dir/ws_test_server-wine" "$name-integration" || status=1
-  "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+  native_peer || return 1
+  IWS_TEST_PEER_SERVER=$PEER run_pytest "$ROOT/$dir/ws_test_server-wine" "$name-integration" || status=1
+  bash tests/wine/wineserver.sh stop
   rm -rf "$WINEPREFIX" # ~1 GB: create, never keep
   unset WINEPREFIX
   return $status
@@ -154,8 +176,9 @@ cpp_windows_tier() { # cpp_windows_tier x86_64|i686 <name>: tests/cpp/run.sh win
   prefix=$(bash scripts/build-windows-deps.sh --print-prefix "$arch") || return 1
   build "$dir" -DCMAKE_BUILD_TYPE=Release -DIWS_BUILD_TESTS=ON \
     -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw-$arch.cmake" \
-    -DIWS_DEPS_PREFIX="$prefix" || return 1
-  bash tests/cpp/run.sh windows "$arch" "$ROOT/$dir" "$RESULTS"
+    -DIWS_DEPS_PREFIX="$prefix" -DIWS_WITH_REDIS=ON || return 1
+  native_peer || return 1
+  IWS_TEST_PEER_SERVER=$PEER bash tests/cpp/run.sh windows "$arch" "$ROOT/$dir" "$RESULTS"
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=66}
@@ -196,11 +219,11 @@ for tier in $TIERS; do
       REPORTS+=(win32-exports win32-unit win32-integration)
       windows_tier i686 win32 || note_failure win32 ;;
     pascal)
-      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-indy-reg pascal-integration)
+      REPORTS+=(pascal-build pascal-names pascal-selftest pascal-selftest-dynamic pascal-no-cthreads pascal-indy-reg pascal-integration pascal-selftest-unicode pascal-integration-unicode pascal-forms pascal-forms-unicode)
       build build "${LINUX_BUILD[@]}" &&
         bash tests/pascal/run.sh native "$ROOT/build" "$RESULTS" || note_failure pascal ;;
     pascal-win64 | pascal-win32)
-      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-indy-reg" "$tier-integration")
+      REPORTS+=("$tier-build" "$tier-selftest" "$tier-selftest-dynamic" "$tier-indy-reg" "$tier-integration" "$tier-selftest-unicode" "$tier-integration-unicode" "$tier-forms" "$tier-forms-unicode")
       arch=x86_64
       [ "$tier" = pascal-win32 ] && arch=i686
       windows_dll "$arch" "${tier#pascal-}" &&
@@ -213,6 +236,11 @@ for tier in $TIERS; do
       REPORTS+=($(bash tests/cpp/run.sh --reports "$tier"))
       if [ "$tier" = cpp-win64 ]; then arch=x86_64; else arch=i686; fi
       cpp_windows_tier "$arch" "${tier#cpp-}" || note_failure "$tier" ;;
+    package)
+      REPORTS+=(package)
+      { bash scripts/install-windows-deps.sh >"$RESULTS/package-install.log" 2>&1 ||
+          { tail -20 "$RESULTS/package-install.log"; false; }; } &&
+        bash tests/package/run.sh "$RESULTS" || note_failure package ;;
     web)
       REPORTS+=(web)
       build build "${LINUX_BUILD[@]}" &&
@@ -224,12 +252,13 @@ for tier in $TIERS; do
         export WINEPREFIX="$RESULTS/wineprefix-web-win64"
         bash tests/wine/make-server-wrapper.sh --no-warm-up "$ROOT/build-win64/web_chat_server.exe" \
           "$ROOT/build-win64/web_chat_server-wine" &&
-          bash tests/wine/run-exe.sh --prepare "$ROOT/build-win64/web_chat_server.exe" &&
+          bash tests/wine/wineserver.sh start "$ROOT/build-win64/web_chat_server.exe" \
+            "$RESULTS/web-win64-wineserver.log" &&
           IWS_WEB_SERVER="$ROOT/build-win64/web_chat_server-wine" IWS_WEB_SIGNALS=0 \
             IWS_WEB_ROOT="Z:$(printf '%s' "$ROOT/samples/web" | tr / '\\')" \
             "$PY" -m pytest -p no:cacheprovider -q "$ROOT/tests/web" \
             --junitxml="$RESULTS/web-win64.xml" || note_failure web-win64
-        "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+        bash tests/wine/wineserver.sh stop
         rm -rf "$WINEPREFIX"
         unset WINEPREFIX
       else

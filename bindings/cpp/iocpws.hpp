@@ -401,6 +401,40 @@ inline std::string version() { return IOCPWS_C_(version_string)(); }
 /// The library's version as X*1000000 + Y*1000 + Z. Any thread.
 inline uint32_t version_number() { return IOCPWS_C_(version)(); }
 
+/// One part of the library: the engine itself or a library linked into it
+/// (iws_component_version). Since 0.6.
+struct component {
+  uint32_t id;          ///< IWS_COMPONENT_* (IWS_COMPONENT_OPENSSL, ...)
+  std::string name;     ///< "iocpws", "OpenSSL", "zlib", "wslay", "hiredis"
+  std::string version;  ///< "3.0.17"; "" when this build lacks it
+};
+
+/// The version of one component (IWS_COMPONENT_OPENSSL etc.), "" when this
+/// build does not contain it (hiredis without Redis). Throws error
+/// (IWS_E_INVALID_ARG) for a number the library does not know. Any thread.
+inline std::string component_version(uint32_t id) {
+  const char *name = nullptr;
+  const char *ver = nullptr;
+  int32_t rc = IOCPWS_C_(component_version)(id, &name, &ver);
+  if (rc == IWS_E_UNSUPPORTED) return std::string();
+  check(rc);
+  return ver;
+}
+
+/// Every component the library knows, engine first, in IWS_COMPONENT_*
+/// order; those this build lacks have an empty version. Any thread.
+inline std::vector<component> components() {
+  std::vector<component> all;
+  for (uint32_t id = 0;; ++id) {
+    const char *name = nullptr;
+    const char *ver = nullptr;
+    int32_t rc = IOCPWS_C_(component_version)(id, &name, &ver);
+    if (rc != IWS_OK && rc != IWS_E_UNSUPPORTED) break;
+    all.push_back(component{id, name, ver});
+  }
+  return all;
+}
+
 /// The sentence for a status code ("unknown error" for unknown codes).
 inline std::string strerror(int32_t code) { return IOCPWS_C_(strerror)(code); }
 

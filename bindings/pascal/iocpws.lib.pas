@@ -29,6 +29,7 @@ interface
 
 uses
   SysUtils;
+{$I iocpws.warnings.inc}
 
 const
   { The file the imports refer to. }
@@ -119,6 +120,13 @@ const
 
   IWS_QUEUE_CLOSE = 0;
   IWS_QUEUE_ERROR = 1;
+
+  { Components for iws_component_version (Since 0.6) }
+  IWS_COMPONENT_ENGINE = 0;
+  IWS_COMPONENT_OPENSSL = 1;
+  IWS_COMPONENT_ZLIB = 2;
+  IWS_COMPONENT_WSLAY = 3;
+  IWS_COMPONENT_HIREDIS = 4;
 
   { TLS versions for IWS_OPT_TLS_MIN_VERSION (Since 0.3) }
   IWS_TLS_1_2 = 12;
@@ -441,6 +449,14 @@ function iws_http_send(response: piws_http_response): Int32;
 function iws_get_stats(server: piws_server; stats: piws_stats): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
+{ ---- components (Since 0.6) ---------------------------------------------- }
+{ name and version receive static strings ('' when there is nothing to
+  report); IWS_E_UNSUPPORTED for a component this build lacks,
+  IWS_E_INVALID_ARG for an unknown number. }
+function iws_component_version(component: UInt32; out name: PAnsiChar;
+  out version: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+
 { ---- loading and version ------------------------------------------------- }
 
 { The library file used by IOCPWS_DYNAMIC (a name the OS searches for, or a
@@ -464,6 +480,18 @@ procedure IocpWsCheckVersion;
 { The text of a status code: 'IWS_E_BIND: bind failed' (never raises; a
   library that cannot be loaded gives the number only). }
 function IocpWsErrorText(Code: Integer): string;
+
+{ The version of one part of the library (iws_component_version):
+  IWS_COMPONENT_ENGINE, IWS_COMPONENT_OPENSSL ('3.0.17'), IWS_COMPONENT_ZLIB,
+  IWS_COMPONENT_WSLAY, IWS_COMPONENT_HIREDIS; '' when this build does not
+  contain it. Raises EIocpWs (IWS_E_INVALID_ARG) for a number the library
+  does not know. Any thread. Since 0.6. }
+function IocpWsComponentVersion(Component: UInt32): string;
+
+{ Every component of the library with its version, for a log line or an
+  About box: 'iocpws 0.6.0, OpenSSL 3.0.17, zlib 1.2.13, wslay 1.1.1'
+  (components this build lacks are left out). Any thread. Since 0.6. }
+function IocpWsVersions: string;
 
 implementation
 
@@ -530,6 +558,7 @@ function iws_request_protocol_count; external IOCPWS_LIB name 'iws_request_proto
 function iws_request_protocol_at; external IOCPWS_LIB name 'iws_request_protocol_at';
 function iws_request_select_protocol; external IOCPWS_LIB name 'iws_request_select_protocol';
 function iws_get_stats; external IOCPWS_LIB name 'iws_get_stats';
+function iws_component_version; external IOCPWS_LIB name 'iws_component_version';
 function iws_request_method; external IOCPWS_LIB name 'iws_request_method';
 function iws_request_document; external IOCPWS_LIB name 'iws_request_document';
 function iws_request_query; external IOCPWS_LIB name 'iws_request_query';
@@ -616,10 +645,11 @@ type
     http_serve_file: function(response: piws_http_response; path: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_defer: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_send: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    component_version: function(component: UInt32; out name: PAnsiChar; out version: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 56;
+  IOCPWS_ENTRY_COUNT = 57;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -639,7 +669,8 @@ const
     'iws_request_param_count', 'iws_request_param_at', 'iws_request_param',
     'iws_request_body',
     'iws_http_set_status', 'iws_http_add_header', 'iws_http_set_body',
-    'iws_http_serve_file', 'iws_http_defer', 'iws_http_send');
+    'iws_http_serve_file', 'iws_http_defer', 'iws_http_send',
+    'iws_component_version');
 
 var
   Api: TIocpWsApi;
@@ -894,6 +925,9 @@ function iws_http_defer(response: piws_http_response): Int32;
 begin Need; Result := Api.http_defer(response); end;
 function iws_http_send(response: piws_http_response): Int32;
 begin Need; Result := Api.http_send(response); end;
+function iws_component_version(component: UInt32; out name: PAnsiChar;
+  out version: PAnsiChar): Int32;
+begin Need; Result := Api.component_version(component, name, version); end;
 
 {$endif IOCPWS_DYNAMIC}
 
@@ -906,6 +940,42 @@ begin
     raise EIocpWsLibrary.CreateCode(IWS_E_ABI_MISMATCH, Format(
       'iocpws: the library implements ABI %d, these bindings need ABI %d',
       [Abi, IWS_HEADER_ABI_VERSION]));
+end;
+
+function IocpWsComponentVersion(Component: UInt32): string;
+var
+  Name, Version: PAnsiChar;
+  rc: Int32;
+begin
+  rc := iws_component_version(Component, Name, Version);
+  if rc = IWS_E_UNSUPPORTED then
+    Result := ''
+  else if rc <> IWS_OK then
+    raise EIocpWs.CreateCode(rc, Format('iocpws: component %d: %s',
+      [Component, IocpWsErrorText(rc)]))
+  else
+    Result := string(UTF8String(Version));
+end;
+
+function IocpWsVersions: string;
+var
+  Name, Version: PAnsiChar;
+  I: UInt32;
+  rc: Int32;
+begin
+  Result := '';
+  I := 0;
+  repeat
+    rc := iws_component_version(I, Name, Version);
+    if rc = IWS_OK then
+    begin
+      if Result <> '' then
+        Result := Result + ', ';
+      Result := Result + string(UTF8String(Name)) + ' ' +
+        string(UTF8String(Version));
+    end;
+    Inc(I);
+  until (rc <> IWS_OK) and (rc <> IWS_E_UNSUPPORTED);
 end;
 
 function IocpWsErrorText(Code: Integer): string;

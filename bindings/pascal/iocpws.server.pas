@@ -53,7 +53,9 @@ unit iocpws.server;
 interface
 
 uses
-  SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib;
+  SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib,
+  iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http;
+{$I iocpws.warnings.inc}
 
 type
   EIocpWs = iocpws.lib.EIocpWs;
@@ -61,28 +63,77 @@ type
 
   TIocpWebSocketServer = class;
   TIocpHTTPContext = class;
-  TIocpHTTPRequestInfo = class;
-  TIocpHTTPResponseInfo = class;
 
-  { A list of connection ids. }
-  TIocpWsIdArray = array of iws_conn_id;
-  TIocpWsStringArray = array of string;
+  { Declared in iocpws.types / iocpws.options / iocpws.http, repeated here
+    so that programs using only this unit keep compiling. }
+  TIocpWsIdArray = iocpws.types.TIocpWsIdArray;
+  TIocpWsStringArray = iocpws.types.TIocpWsStringArray;
+  TIocpWSNotifyEvents = iocpws.types.TIocpWSNotifyEvents;
+  TIocpWSTLSVersions = iocpws.types.TIocpWSTLSVersions;
+  TIocpWSFragmentedMessages = iocpws.types.TIocpWSFragmentedMessages;
+  TIocpHTTPHeaderList = iocpws.http.TIocpHTTPHeaderList;
+  TIocpHTTPBinding = iocpws.http.TIocpHTTPBinding;
+  TIocpHTTPRequestInfo = iocpws.http.TIocpHTTPRequestInfo;
+  TIocpHTTPResponseInfo = iocpws.http.TIocpHTTPResponseInfo;
+  TIocpWSOptionsBase = iocpws.options.TIocpWSOptionsBase;
+  TIocpWSHeartBeatOptions = iocpws.options.TIocpWSHeartBeatOptions;
+  TIocpWSIOCPOptions = iocpws.options.TIocpWSIOCPOptions;
+  TIocpWSIOHandlerOptions = iocpws.options.TIocpWSIOHandlerOptions;
+  TIocpWSSSLOptions = iocpws.options.TIocpWSSSLOptions;
+  TIocpWSServerOptions = iocpws.options.TIocpWSServerOptions;
+  TIocpWSPerMessageDeflateOptions = iocpws.options.TIocpWSPerMessageDeflateOptions;
+  TIocpWSExtensions = iocpws.options.TIocpWSExtensions;
+  TIocpWSHTTPOptions = iocpws.options.TIocpWSHTTPOptions;
+  TIocpWSIOHandlerType = iocpws.types.TIocpWSIOHandlerType;
+  TIocpWSHeartBeatType = iocpws.types.TIocpWSHeartBeatType;
+  TIocpWSTransport = iocpws.types.TIocpWSTransport;
+  TIocpWSStreaming = iocpws.types.TIocpWSStreaming;
+  TIocpWSOpCode = iocpws.types.TIocpWSOpCode;
+  TIocpWSSpecification = iocpws.types.TIocpWSSpecification;
+  TIocpWSIPVersion = iocpws.types.TIocpWSIPVersion;
+  TIocpIPVersion = iocpws.types.TIocpIPVersion;
+  TIocpWSEPOLLOptions = iocpws.options.TIocpWSEPOLLOptions;
+  TIocpWSOpenSSLOptions = iocpws.options.TIocpWSOpenSSLOptions;
+  TIocpWSAuthenticationOptions = iocpws.options.TIocpWSAuthenticationOptions;
+  TIocpWSSecurityOptions = iocpws.options.TIocpWSSecurityOptions;
+  TIocpWSTCPKeepAliveOptions = iocpws.options.TIocpWSTCPKeepAliveOptions;
+
+  { One entry of Bindings (Indy's TIdSocketHandle): an address and port to
+    listen on. }
+  TIocpWSBinding = class(TCollectionItem)
+  private
+    FIP: string;
+    FPort: Integer;
+    FIPVersion: TIocpIPVersion;
+  public
+    procedure Assign(Source: TPersistent); override;
+    { 'IP:Port' ('[IP]:Port' for IPv6), as Start names it in errors. }
+    function Text: string;
+  published
+    property IP: string read FIP write FIP;
+    property IPVersion: TIocpIPVersion read FIPVersion write FIPVersion default Id_IPv4;
+    property Port: Integer read FPort write FPort default 0;
+  end;
+
+  { The server's Bindings (Indy's TIdSocketHandles): Bindings.Add.IP :=
+    ...; Items[i]; Clear. Forms stream it as 'Bindings = <item ... end>'.
+    Empty = listen on Host and Port. What the engine can listen on today:
+    one address, with one plain port and - with SSL - one TLS port
+    (SSLOptions.Port; an entry with that port is the TLS listener).
+    Any other set makes Start raise EIocpWs naming the entry. }
+  TIocpWSBindings = class(TOwnedCollection)
+  private
+    function GetItem(Index: Integer): TIocpWSBinding;
+    procedure SetItem(Index: Integer; V: TIocpWSBinding);
+  public
+    function Add: TIocpWSBinding;
+    property Items[Index: Integer]: TIocpWSBinding read GetItem write SetItem; default;
+  end;
 
   { One SNI certificate (AddSSLHost). }
   TIocpWsSSLHost = record
     HostName, CertFile, KeyFile, Password: string;
   end;
-
-  { Where event handlers run; see the unit comment. }
-  TIocpWSNotifyEvents = (neNoSync, neAsynchronous, neSynchronous);
-
-  { TLS versions (sgc's SSLOptions.Version). tls1_0/tls1_1 are not offered
-    by the engine: choosing them raises EIocpWs at Start. }
-  TIocpWSTLSVersions = (tlsUndefined, tls1_0, tls1_1, tls1_2, tls1_3);
-
-  { How sgc delivers fragmented messages. The engine joins fragments, so
-    only frgOnlyBuffer (whole messages) is supported. }
-  TIocpWSFragmentedMessages = (frgOnlyBuffer, frgOnlyFragmented, frgAll);
 
   { One WebSocket connection. Created by the server when a client has
     finished the handshake; valid until its OnDisconnect handler returned
@@ -103,17 +154,51 @@ type
     FDisconnected: Boolean;
     FRefs: Integer;
     FIndex: Integer;
+    FHeadersRequest: TIocpHTTPHeaderList;
+    FHeadersResponse: TStringList;
+    FSubscriptions: TStringList;
+    FCloseReason: string;
+    FRecBytes: Int64;
+    FSendBytes: Int64;
+    FLastPing: TDateTime;
+    FLastPong: TDateTime;
+    FLastMsgRcv: TDateTime;
+    FCreatedAt: TDateTime;
+    FStreamText: string;
+    FAuthUser: string;
+    FLastSubscription: string;
+    FLastUnSubscription: string;
     procedure AddRef;
     procedure Release;
     function GetProtocol: string;
     function Check(rc: Integer; const What: string): Boolean;
+    function GetSubscriptions: TStringList;
+    function GetLocalIP: string;
+    function GetLocalPort: Integer;
+    function GetRecBytes: Int64;
+    function GetSendBytes: Int64;
+    function GetLastPing: TDateTime;
+    procedure AddSent(N: Int64);
+    function DropTCP: Boolean;
+    function GetLastSubscription: string;
+    function GetLastUnSubscription: string;
   public
+    constructor Create;
+    destructor Destroy; override;
     { Sends a text message (UTF-8 on the wire). True when queued; False
       when the connection is closing or gone. Raises EIocpWs when the
-      server is stopped or the message is too big. }
-    function WriteData(const aText: string): Boolean; overload;
-    { Sends the rest of aStream (from its Position) as one binary message. }
-    function WriteData(const aStream: TStream): Boolean; overload;
+      server is stopped or the message is too big.
+      sgc's aSize (fragment size) and aStreaming: the engine sends every
+      message whole, so aSize does not split it (the peer receives the same
+      message); aStreaming stmFirst / stmContinue collect the text on this
+      connection and stmLast / stmContinueAndLast send what was collected
+      as one message (stmNone: at once). }
+    function WriteData(const aText: string; const aSize: Integer = 0;
+      const aStreaming: TIocpWSStreaming = stmNone): Boolean; overload;
+    { Sends the rest of aStream (from its Position) as one binary message
+      (aSize, aStreaming: as sgc's; the message goes whole). }
+    function WriteData(const aStream: TStream; const aSize: Integer = 0;
+      const aStreaming: TIocpWSStreaming = stmNone): Boolean; overload;
     { Sends aData as one binary message. }
     function WriteData(const aData: TBytes): Boolean; overload;
     { Sends a ping (aText at most 125 bytes of UTF-8). }
@@ -123,7 +208,8 @@ type
       follows with the code. }
     function Close(aCode: Integer = IWS_CLOSE_NORMAL;
       const aReason: string = ''): Boolean;
-    { Drops the TCP connection at once (OnDisconnect reports 1006). }
+    { Drops the TCP connection at once (OnDisconnect reports 1006); with
+      Options.CleanDisconnect, a close handshake (1000) instead. }
     function Disconnect: Boolean; overload;
     { sgc's Disconnect(CloseCode): a close handshake with that code. }
     function Disconnect(aCloseCode: Integer): Boolean; overload;
@@ -140,6 +226,14 @@ type
     function UnsubscribeAll: Boolean;
     { The channels joined, in join order. }
     function Channels: TIocpWsStringArray;
+    { sgc: True when the connection has joined aChannel. }
+    function Subscribed(const aChannel: string): Boolean;
+    { sgc's DoSubscribe / DoUnSubscribe: a comma list of channels. }
+    procedure DoSubscribe(const aChannels: string);
+    procedure DoUnSubscribe(const aChannels: string);
+    { sgc's DisconnectPeer: drops the TCP connection (as Disconnect;
+      OnDisconnect always follows once, so the argument changes nothing). }
+    procedure DisconnectPeer(aCallOnDisconnectIfClosed: Boolean = False);
 
     { The engine's 64-bit connection id (never reused by this server). }
     property Id: iws_conn_id read FId;
@@ -157,6 +251,44 @@ type
     property CloseCode: Integer read FCloseCode;
     property Disconnected: Boolean read FDisconnected;
     property Server: TIocpWebSocketServer read FServer;
+    { sgc: the handshake's request headers ('Name: value'; Values[Name]). }
+    property HeadersRequest: TIocpHTTPHeaderList read FHeadersRequest;
+    { sgc: the handshake's response headers, as OnHandshake left them (the
+      engine sends its own 101 head: see OnHandshake). }
+    property HeadersResponse: TStringList read FHeadersResponse;
+    { The close reason of the close frame that ended it ('' before). }
+    property CloseReason: string read FCloseReason;
+    { Payload bytes received (whole messages) and sent (queued). }
+    property RecBytes: Int64 read GetRecBytes;
+    property SendBytes: Int64 read GetSendBytes;
+    { When Ping last sent a ping (0 = never). The engine answers and
+      checks pongs itself and does not report them: LastPong stays 0. }
+    property LastPing: TDateTime read GetLastPing;
+    property LastPong: TDateTime read FLastPong;
+    { When the last message arrived / the connection opened. }
+    property LastMsgRcv: TDateTime read FLastMsgRcv;
+    property CreatedAt: TDateTime read FCreatedAt;
+    { The address and port the server listens on (the engine does not
+      report the local end of each connection yet: with SSL on its own
+      port, LocalPort is the plain listener's). }
+    property LocalIP: string read GetLocalIP;
+    property LocalPort: Integer read GetLocalPort;
+    { Always trpRFC6455 / spRFC6455. }
+    function Transport: TIocpWSTransport;
+    function Specification: TIocpWSSpecification;
+    { The user the connection authenticated as (Authentication), else ''. }
+    property AuthUser: string read FAuthUser;
+    { The channels joined (a copy refreshed at each read; sgc's
+      Subscriptions). }
+    property Subscriptions: TStringList read GetSubscriptions;
+    { sgc: the last channel DoSubscribe / DoUnSubscribe (or Subscribe /
+      Unsubscribe) named. }
+    property LastSubscription: string read GetLastSubscription;
+    property LastUnSubscription: string read GetLastUnSubscription;
+    { sgc: not Disconnected. }
+    function Active: Boolean;
+    { sgc: ipV6 when the peer's address is IPv6. }
+    function IPVersion: TIocpWSIPVersion;
   end;
 
   TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
@@ -172,39 +304,16 @@ type
     E: Exception) of object;
   TIocpWSHandshakeEvent = procedure(Connection: TIocpWSConnection;
     var Headers: TStringList) of object;
-
-  { ---- HTTP on the same port (Indy's TIdHTTPServer shapes) ------------- }
-
-  { HTTP header lines 'Name: value' (Indy's TIdHeaderList): Values[Name]
-    finds a header by name without regard to case and trims the value;
-    assigning Values[Name] replaces (or, with '', removes) the first line of
-    that name; AddValue adds one more line (Set-Cookie). }
-  TIocpHTTPHeaderList = class(TStringList)
-  private
-    function IndexOfHeader(const AName: string): Integer;
-    function GetHeaderValue(const AName: string): string;
-    procedure SetHeaderValue(const AName, AValue: string);
-  public
-    constructor Create;
-    procedure AddValue(const AName, AValue: string);
-    { The header names of the lines, in order. }
-    function HeaderName(Index: Integer): string;
-    function HeaderValue(Index: Integer): string;
-    property Values[const AName: string]: string read GetHeaderValue write SetHeaderValue;
-  end;
-
-  { Indy's AContext.Binding: the peer's address. }
-  TIocpHTTPBinding = class
-  private
-    FPeerIP: string;
-    FPeerPort: Integer;
-    FPort: Integer;
-  public
-    property PeerIP: string read FPeerIP;
-    property PeerPort: Integer read FPeerPort;
-    { The port the server listens on. }
-    property Port: Integer read FPort;
-  end;
+  { sgc's OnTCPConnect / OnUnknownProtocol: set Accept False to refuse. }
+  TIocpWSAcceptEvent = procedure(Connection: TIocpWSConnection;
+    var Accept: Boolean) of object;
+  TIocpWSAuthenticationEvent = procedure(Connection: TIocpWSConnection;
+    aUser, aPassword: string; var Authenticated: Boolean) of object;
+  TIocpWSFragmentedEvent = procedure(Connection: TIocpWSConnection;
+    const Data: TMemoryStream; const OpCode: TIocpWSOpCode;
+    const Continuation: Boolean) of object;
+  TIocpWSBeforeHeartBeatEvent = procedure(Sender: TObject;
+    const Connection: TIocpWSConnection; var Handled: Boolean) of object;
 
   { Indy's TIdContext for one HTTP request: which connection and peer.
     Lives for one request (keep-alive requests on one connection get one
@@ -226,371 +335,46 @@ type
     property Data: TObject read FData write FData;
   end;
 
-  { Indy's TIdHTTPRequestInfo: a copy of the request, valid while the
-    handler runs (also on the main thread: nothing refers to the engine). }
-  TIocpHTTPRequestInfo = class
-  private
-    FCommand: string;
-    FDocument: string;
-    FURI: string;
-    FQueryParams: string;
-    FFormParams: string;
-    FUnparsedParams: string;
-    FParams: TStringList;
-    FRawHeaders: TIocpHTTPHeaderList;
-    FPostStream: TMemoryStream;
-    FRemoteIP: string;
-    FRemotePort: Integer;
-    FContentLength: Int64;
-    FAuthExists: Boolean;
-    FAuthUsername: string;
-    FAuthPassword: string;
-    function Header(const AName: string): string;
-    function GetContentType: string;
-    function GetContentEncoding: string;
-    function GetHost: string;
-    function GetUserAgent: string;
-    function GetAccept: string;
-    function GetReferer: string;
-    function GetCharSet: string;
-  public
-    constructor Create;
-    destructor Destroy; override;
-    { The method as sent: 'GET', 'POST', 'PUT', ... }
-    property Command: string read FCommand;
-    { The path, percent-decoded: '/a b' for '/a%20b?x=1'. }
-    property Document: string read FDocument;
-    { The request-target as sent, not decoded: '/a%20b?x=1'. }
-    property URI: string read FURI;
-    { The query as sent (not decoded), '' if none. }
-    property QueryParams: string read FQueryParams;
-    { An application/x-www-form-urlencoded body as sent, else ''. }
-    property FormParams: string read FFormParams;
-    { QueryParams, then '&' and FormParams when both exist. }
-    property UnparsedParams: string read FUnparsedParams;
-    { Decoded 'name=value' lines: the query's, then the form body's. }
-    property Params: TStringList read FParams;
-    { Every request header as 'Name: value' (Values['Name'] works). }
-    property RawHeaders: TIocpHTTPHeaderList read FRawHeaders;
-    { The body (Position 0); nil when the request has none. Owned by the
-      request. }
-    property PostStream: TMemoryStream read FPostStream;
-    property ContentType: string read GetContentType;
-    { The media type's charset parameter ('' if none). }
-    property CharSet: string read GetCharSet;
-    { The body's length (-1 when the request has no body). }
-    property ContentLength: Int64 read FContentLength;
-    property ContentEncoding: string read GetContentEncoding;
-    property Host: string read GetHost;
-    property UserAgent: string read GetUserAgent;
-    property Accept: string read GetAccept;
-    property Referer: string read GetReferer;
-    property RemoteIP: string read FRemoteIP;
-    property RemotePort: Integer read FRemotePort;
-    { Authorization: Basic credentials, decoded (AuthExists False
-      otherwise). }
-    property AuthExists: Boolean read FAuthExists;
-    property AuthUsername: string read FAuthUsername;
-    property AuthPassword: string read FAuthPassword;
-  end;
-
-  { Indy's TIdHTTPResponseInfo: what the handler fills. Sent after the
-    handler returns (nothing is written before: WriteHeader and
-    WriteContent do nothing). ResponseNo defaults to 200. The body is, in
-    this order of preference: ServeFile's file, ContentStream (all of it,
-    from position 0), ContentText (sent as UTF-8). A response with no body
-    and a status of 400 or more gets Indy's small HTML page. ContentType
-    defaults to 'text/html' ('; charset=utf-8' is added to text types for
-    ContentText). CustomHeaders lines are sent as they are (Content-Length
-    and Transfer-Encoding are the engine's: setting them fails the response
-    with 500). }
-  TIocpHTTPResponseInfo = class
-  private
-    FResponseNo: Integer;
-    FResponseText: string;
-    FContentType: string;
-    FCharSet: string;
-    FContentText: string;
-    FContentStream: TStream;
-    FFreeContentStream: Boolean;
-    FContentLength: Int64;
-    FContentEncoding: string;
-    FContentDisposition: string;
-    FCacheControl: string;
-    FLocation: string;
-    FCustomHeaders: TIocpHTTPHeaderList;
-    FFileName: string;
-    procedure SetContentStream(V: TStream);
-  protected
-    { Fills the engine's response (raises EIocpWs on a refused header). }
-    procedure Apply(H: piws_http_response);
-  public
-    constructor Create;
-    destructor Destroy; override;
-    { 302 to AURL (Indy's Redirect). }
-    procedure Redirect(const AURL: string);
-    { Answers with the file (sendfile/TransmitFile, Range, If-Modified-
-      Since, Content-Type from the extension unless ContentType is set).
-      Returns its size, or 0 when it is missing (then the response is 404,
-      as Indy's). AContext may be nil. }
-    function ServeFile(AContext: TIocpHTTPContext; const AFileName: string): Int64;
-    { Indy compatibility: the server writes the response after the
-      handler, so these do nothing. }
-    procedure WriteHeader;
-    procedure WriteContent;
-    property ResponseNo: Integer read FResponseNo write FResponseNo;
-    { The reason phrase ('' = the standard one for ResponseNo). }
-    property ResponseText: string read FResponseText write FResponseText;
-    property ContentType: string read FContentType write FContentType;
-    { Informational: ContentText always goes out as UTF-8. }
-    property CharSet: string read FCharSet write FCharSet;
-    property ContentText: string read FContentText write FContentText;
-    { Freed by the response when FreeContentStream (the default). }
-    property ContentStream: TStream read FContentStream write SetContentStream;
-    property FreeContentStream: Boolean read FFreeContentStream write FFreeContentStream;
-    { Informational: the engine writes Content-Length from the body. }
-    property ContentLength: Int64 read FContentLength write FContentLength;
-    property ContentEncoding: string read FContentEncoding write FContentEncoding;
-    property ContentDisposition: string read FContentDisposition write FContentDisposition;
-    property CacheControl: string read FCacheControl write FCacheControl;
-    property Location: string read FLocation write FLocation;
-    property CustomHeaders: TIocpHTTPHeaderList read FCustomHeaders;
-  end;
-
   { TIdHTTPServer.OnCommandGet / OnCommandOther. }
   TIocpHTTPCommandEvent = procedure(AContext: TIocpHTTPContext;
     ARequestInfo: TIocpHTTPRequestInfo;
     AResponseInfo: TIocpHTTPResponseInfo) of object;
 
-  { Option objects: set them while the server is stopped. }
-  TIocpWSOptionsBase = class(TPersistent)
-  protected
-    FOwner: TIocpWebSocketServer;
-    procedure Changing;
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-  end;
-
-  { Server pings: every Interval seconds; a peer silent for Timeout seconds
-    after a ping is dropped (OnDisconnect 1006); Timeout 0 = no check. }
-  TIocpWSHeartBeatOptions = class(TIocpWSOptionsBase)
-  private
-    FEnabled: Boolean;
-    FInterval: Integer;
-    FTimeout: Integer;
-    procedure SetEnabled(V: Boolean);
-    procedure SetInterval(V: Integer);
-    procedure SetTimeout(V: Integer);
-  public
-    procedure Assign(Source: TPersistent); override;
-  published
-    property Enabled: Boolean read FEnabled write SetEnabled default False;
-    property Interval: Integer read FInterval write SetInterval default 300;
-    property Timeout: Integer read FTimeout write SetTimeout default 0;
-  end;
-
-  { IOCPThreads: I/O threads (0 = CPU count). WorkOpThreads: 0 = handlers
-    on the I/O threads; N = each connection pinned to one of N threads. }
-  TIocpWSIOCPOptions = class(TIocpWSOptionsBase)
-  private
-    FIOCPThreads: Integer;
-    FWorkOpThreads: Integer;
-    procedure SetIOCPThreads(V: Integer);
-    procedure SetWorkOpThreads(V: Integer);
-  public
-    procedure Assign(Source: TPersistent); override;
-  published
-    property IOCPThreads: Integer read FIOCPThreads write SetIOCPThreads default 0;
-    property WorkOpThreads: Integer read FWorkOpThreads write SetWorkOpThreads default 0;
-  end;
-
-  TIocpWSIOHandlerOptions = class(TIocpWSOptionsBase)
-  private
-    FIOCP: TIocpWSIOCPOptions;
-    procedure SetIOCP(V: TIocpWSIOCPOptions);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    destructor Destroy; override;
-    procedure Assign(Source: TPersistent); override;
-  published
-    { Used on every platform (the epoll back end reads the same values). }
-    property IOCP: TIocpWSIOCPOptions read FIOCP write SetIOCP;
-  end;
-
-  { TLS (wss://) when the server's SSL is True, as sgc's SSLOptions:
-    PEM files for the certificate (optionally followed by its chain), its
-    private key (Password if encrypted) and the CA / intermediate
-    certificates sent after it (RootCertFile). Port 0 = TLS on the server's
-    Port, with no plain listener; another Port = TLS there, and plain ws://
-    on the server's Port too. Version = the oldest version accepted
-    (tlsUndefined = TLS 1.2). Errors (a missing file, a wrong password, a key
-    that does not match) raise EIocpWs (Code IWS_E_TLS_CONFIG) at Start with
-    OpenSSL's reason. }
-  TIocpWSSSLOptions = class(TIocpWSOptionsBase)
-  private
-    FCertFile: string;
-    FKeyFile: string;
-    FRootCertFile: string;
-    FPassword: string;
-    FVersion: TIocpWSTLSVersions;
-    FPort: Integer;
-    procedure SetStr(var F: string; const V: string);
-    procedure SetCertFile(const V: string);
-    procedure SetKeyFile(const V: string);
-    procedure SetRootCertFile(const V: string);
-    procedure SetPassword(const V: string);
-    procedure SetVersion(V: TIocpWSTLSVersions);
-    procedure SetPort(V: Integer);
-  public
-    procedure Assign(Source: TPersistent); override;
-  published
-    property CertFile: string read FCertFile write SetCertFile;
-    property KeyFile: string read FKeyFile write SetKeyFile;
-    property RootCertFile: string read FRootCertFile write SetRootCertFile;
-    property Password: string read FPassword write SetPassword;
-    property Version: TIocpWSTLSVersions read FVersion write SetVersion default tlsUndefined;
-    property Port: Integer read FPort write SetPort default 0;
-  end;
-
-  { Engine limits and timeouts. ValidateUTF8 and FragmentedMessages exist
-    for sgc forms: the engine always validates UTF-8 and joins fragments. }
-  TIocpWSServerOptions = class(TIocpWSOptionsBase)
-  private
-    FHandshakeTimeout: Integer;
-    FCloseTimeout: Integer;
-    FStopTimeout: Integer;
-    FSendQueueLimit: Int64;
-    FSubprotocols: string;
-    FValidateUTF8: Boolean;
-    FFragmentedMessages: TIocpWSFragmentedMessages;
-    procedure SetInt(var F: Integer; V: Integer);
-    procedure SetHandshakeTimeout(V: Integer);
-    procedure SetCloseTimeout(V: Integer);
-    procedure SetStopTimeout(V: Integer);
-    procedure SetSendQueueLimit(V: Int64);
-    procedure SetSubprotocols(const V: string);
-    procedure SetFragmentedMessages(V: TIocpWSFragmentedMessages);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    procedure Assign(Source: TPersistent); override;
-  published
-    { milliseconds; 0 = none }
-    property HandshakeTimeout: Integer read FHandshakeTimeout write SetHandshakeTimeout default 10000;
-    { milliseconds to wait for the peer's close frame }
-    property CloseTimeout: Integer read FCloseTimeout write SetCloseTimeout default 5000;
-    { milliseconds Stop waits for close handshakes before aborting }
-    property StopTimeout: Integer read FStopTimeout write SetStopTimeout default 3000;
-    { bytes queued per connection before the slow peer is closed (1008) }
-    property SendQueueLimit: Int64 read FSendQueueLimit write SetSendQueueLimit;
-    { comma list of subprotocols the server speaks, in preference order }
-    property Subprotocols: string read FSubprotocols write SetSubprotocols;
-    property ValidateUTF8: Boolean read FValidateUTF8 write FValidateUTF8 default True;
-    property FragmentedMessages: TIocpWSFragmentedMessages read FFragmentedMessages write SetFragmentedMessages default frgOnlyBuffer;
-  end;
-
-  { permessage-deflate (RFC 7692), as sgc's Extensions.PerMessage_Deflate.
-    Enabled = offer it to clients that ask (browsers always do). Window bits
-    9..15; MemLevel 1..9; CompressionLevel 0..9; MinSize: messages shorter
-    than this go out uncompressed. Unlike sgc, the NoContextTakeOver
-    options default to True: then a connection keeps no zlib memory at all
-    (False: better ratios on small similar messages, at about
-    2^(ServerMaxWindowBits+2) + 2^(MemLevel+9) bytes per connection). }
-  TIocpWSPerMessageDeflateOptions = class(TIocpWSOptionsBase)
-  private
-    FEnabled: Boolean;
-    FServerMaxWindowBits: Integer;
-    FClientMaxWindowBits: Integer;
-    FServerNoContextTakeOver: Boolean;
-    FClientNoContextTakeOver: Boolean;
-    FMemLevel: Integer;
-    FCompressionLevel: Integer;
-    FMinSize: Integer;
-    procedure SetBool(var F: Boolean; V: Boolean);
-    procedure SetInt(var F: Integer; V: Integer);
-    procedure SetEnabled(V: Boolean);
-    procedure SetServerMaxWindowBits(V: Integer);
-    procedure SetClientMaxWindowBits(V: Integer);
-    procedure SetServerNoContextTakeOver(V: Boolean);
-    procedure SetClientNoContextTakeOver(V: Boolean);
-    procedure SetMemLevel(V: Integer);
-    procedure SetCompressionLevel(V: Integer);
-    procedure SetMinSize(V: Integer);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    procedure Assign(Source: TPersistent); override;
-  published
-    property Enabled: Boolean read FEnabled write SetEnabled default False;
-    property ServerMaxWindowBits: Integer read FServerMaxWindowBits write SetServerMaxWindowBits default 15;
-    property ClientMaxWindowBits: Integer read FClientMaxWindowBits write SetClientMaxWindowBits default 15;
-    property ServerNoContextTakeOver: Boolean read FServerNoContextTakeOver write SetServerNoContextTakeOver default True;
-    property ClientNoContextTakeOver: Boolean read FClientNoContextTakeOver write SetClientNoContextTakeOver default True;
-    property MemLevel: Integer read FMemLevel write SetMemLevel default 8;
-    property CompressionLevel: Integer read FCompressionLevel write SetCompressionLevel default 6;
-    property MinSize: Integer read FMinSize write SetMinSize default 64;
-  end;
-
-  { sgc's Extensions: PerMessage_Deflate, and MaxDecompressedSize (bytes; a
-    compressed message inflating past it closes with 1009 before the memory
-    is spent; 0 = MaxMessageSize). }
-  TIocpWSExtensions = class(TIocpWSOptionsBase)
-  private
-    FPerMessageDeflate: TIocpWSPerMessageDeflateOptions;
-    FMaxDecompressedSize: Int64;
-    procedure SetPerMessageDeflate(V: TIocpWSPerMessageDeflateOptions);
-    procedure SetMaxDecompressedSize(V: Int64);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    destructor Destroy; override;
-    procedure Assign(Source: TPersistent); override;
-  published
-    property PerMessage_Deflate: TIocpWSPerMessageDeflateOptions read FPerMessageDeflate write SetPerMessageDeflate;
-    property MaxDecompressedSize: Int64 read FMaxDecompressedSize write SetMaxDecompressedSize default 0;
-  end;
-
-  { HTTP limits (the engine's IWS_OPT_HTTP_*; times in milliseconds). }
-  TIocpWSHTTPOptions = class(TIocpWSOptionsBase)
-  private
-    FMaxBodySize: Int64;
-    FMaxURILength: Integer;
-    FRequestTimeout: Integer;
-    FKeepAliveTimeout: Integer;
-    FResponseTimeout: Integer;
-    FMaxPipelined: Integer;
-    procedure SetMaxBodySize(V: Int64);
-    procedure SetInt(var F: Integer; V: Integer);
-    procedure SetMaxURILength(V: Integer);
-    procedure SetRequestTimeout(V: Integer);
-    procedure SetKeepAliveTimeout(V: Integer);
-    procedure SetResponseTimeout(V: Integer);
-    procedure SetMaxPipelined(V: Integer);
-  public
-    constructor Create(AOwner: TIocpWebSocketServer);
-    procedure Assign(Source: TPersistent); override;
-  published
-    { larger request bodies are refused with 413 }
-    property MaxBodySize: Int64 read FMaxBodySize write SetMaxBodySize;
-    { longer request-targets are refused with 414 }
-    property MaxURILength: Integer read FMaxURILength write SetMaxURILength default 8192;
-    { head and body must arrive within it (408); 0 = none }
-    property RequestTimeout: Integer read FRequestTimeout write SetRequestTimeout default 30000;
-    { an idle keep-alive connection is closed after it }
-    property KeepAliveTimeout: Integer read FKeepAliveTimeout write SetKeepAliveTimeout default 15000;
-    { a response not sent within it (a handler queued to a main thread that
-      is busy) is answered 503 by the engine; 0 = none }
-    property ResponseTimeout: Integer read FResponseTimeout write SetResponseTimeout default 60000;
-    property MaxPipelined: Integer read FMaxPipelined write SetMaxPipelined default 16;
-  end;
-
   { The server component. Create it on the main thread, and Free it there
     (Free stops it first). }
-  TIocpWebSocketServer = class(TComponent)
+  TIocpWebSocketServer = class(TIocpWSServerBase)
   private
     FHandle: piws_server;
     FActive: Boolean;
     FStreamedActive: Boolean;
     FPort: Integer;
     FHost: string;
-    FBindings: TStrings;
+    FBindings: TIocpWSBindings;
+    FAuthentication: TIocpWSAuthenticationOptions;
+    FSecurityOptions: TIocpWSSecurityOptions;
+    FTCPKeepAlive: TIocpWSTCPKeepAliveOptions;
+    FLoadBalancer: TIocpWSLoadBalancerOptions;
+    FThreadPool: Boolean;
+    FThreadPoolOptions: TIocpWSThreadPoolOptions;
+    FFallBack: TIocpWSFallBackOptions;
+    FQueueOptions: TIocpWSQueueOptions;
+    FQueueMessages: Boolean;
+    FSpecifications: TIocpWSSpecifications;
+    FLogFile: TIocpWSLogFile;
+    FThrottle: TIocpWSThrottle;
+    FWatchDog: TIocpWSWatchDogOptions;
+    FHTTP2Options: TIocpWSHTTP2Options;
+    FHTTPUploadFiles: TIocpWSHTTPUploadFiles;
+    FMaxReadBufferSize: Int64;
+    FSessions: TStringList;   { Authentication.Session tokens: token=user }
+    FBoundIP: string;         { the address listened on (LocalIP) }
+    FOnTCPConnect: TIocpWSAcceptEvent;
+    FOnUnknownProtocol: TIocpWSAcceptEvent;
+    FOnAuthentication: TIocpWSAuthenticationEvent;
+    FOnFragmented: TIocpWSFragmentedEvent;
+    FOnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent;
+    FOnLoadBalancerConnect: TIocpWSConnectEvent;
+    FOnLoadBalancerDisconnect: TIocpWSDisconnectEvent;
     FMaxConnections: Integer;
     FRedisURL: string;
     FRedisPrefix: string;
@@ -637,7 +421,23 @@ type
     procedure SetActive(V: Boolean);
     procedure SetPort(V: Integer);
     procedure SetHost(const V: string);
-    procedure SetBindings(V: TStrings);
+    procedure SetBindings(V: TIocpWSBindings);
+    procedure SetOpt(var F; V: TPersistent);
+    procedure SetAuthentication(V: TIocpWSAuthenticationOptions);
+    procedure SetSecurityOptions(V: TIocpWSSecurityOptions);
+    procedure SetTCPKeepAlive(V: TIocpWSTCPKeepAliveOptions);
+    procedure SetLoadBalancer(V: TIocpWSLoadBalancerOptions);
+    procedure SetThreadPoolOptions(V: TIocpWSThreadPoolOptions);
+    procedure SetFallBack(V: TIocpWSFallBackOptions);
+    procedure SetQueueOptions(V: TIocpWSQueueOptions);
+    procedure SetSpecifications(V: TIocpWSSpecifications);
+    procedure SetLogFile(V: TIocpWSLogFile);
+    procedure SetThrottle(V: TIocpWSThrottle);
+    procedure SetWatchDog(V: TIocpWSWatchDogOptions);
+    procedure SetHTTP2Options(V: TIocpWSHTTP2Options);
+    procedure SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
+    function GetVersion: string;
+    procedure CheckSettings;
     procedure SetMaxConnections(V: Integer);
     procedure SetRedisURL(const V: string);
     procedure SetRedisPrefix(const V: string);
@@ -668,14 +468,20 @@ type
     procedure DoPublish(const aChannel: string; Opcode: UInt32; Data: Pointer;
       Len: UInt64; const aProtocol, Exclude, Include: string);
   protected
+    { Adds 'Name = value' lines for settings the engine has no equivalent
+      for, each followed by ': ' and what to do instead (Start reports
+      them). Descendants add their own. }
+    procedure ListNoEquivalent(L: TStrings); virtual;
     { Raise EIocpWs unless the server is active / stopped. }
     procedure CheckActive(const What: string);
-    procedure CheckInactive(const What: string);
+    procedure CheckInactive(const What: string); override;
     procedure Loaded; override;
     { Runs one event handler with exception reporting; Kind is the event. }
     procedure DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
       const Text: string; Data: TMemoryStream; Code: Integer);
     procedure ReportException(Conn: TIocpWSConnection; E: Exception);
+    { OnError with Text, where NotifyEvents says (nothing without OnError). }
+    procedure ReportError(Conn: TIocpWSConnection; const Text: string);
     { Runs OnCommandGet / OnCommandOther for one request; exceptions (also
       from filling the engine's response) become a 500 response and go to
       OnException / OnError. }
@@ -733,6 +539,16 @@ type
       it short, and do not wait for the main thread while holding it. }
     procedure LockConnections;
     procedure UnlockConnections;
+    { sgc's LockList / UnLockList: the list of open connections
+      (TIocpWSConnection items), held still until UnLockList. }
+    function LockList: TList;
+    procedure UnLockList;
+    { sgc's EnterCS / LeaveCS: the same lock as LockList; AssignedCS is
+      always True. QueueClear: there is no message queue (does nothing). }
+    procedure EnterCS;
+    procedure LeaveCS;
+    function AssignedCS: Boolean;
+    procedure QueueClear;
 
     property Count: Integer read GetCount;
     { The Index-th open connection (0..Count-1), nil out of range. }
@@ -745,15 +561,18 @@ type
     property ListeningTLSPort: Integer read GetListeningTLSPort;
     { The engine's handle, for iocpws.lib calls (nil before the first Start). }
     property Handle: piws_server read FHandle;
+    { 'iocpws X.Y.Z' (the library's version; sgc's Version). }
+    property Version: string read GetVersion;
   published
     property Active: Boolean read FActive write SetActive default False;
     { 0 = any free port (see ListeningPort). }
     property Port: Integer read FPort write SetPort default 80;
     { The address to listen on ('0.0.0.0', '::', '127.0.0.1', ...). }
     property Host: string read FHost write SetHost;
-    { sgc/Indy style: at most one line 'IP:Port' ('[::1]:8080' for IPv6);
-      when present it overrides Host and Port. }
-    property Bindings: TStrings read FBindings write SetBindings;
+    { sgc/Indy style: Bindings.Add.IP / .Port; when not empty it overrides
+      Host and Port (see TIocpWSBindings for what the engine can listen
+      on). }
+    property Bindings: TIocpWSBindings read FBindings write SetBindings;
     { 0 = unlimited; over it a new client gets HTTP 503. }
     property MaxConnections: Integer read FMaxConnections write SetMaxConnections default 0;
     { Scale-out: 'redis://host:6379' (also redis://:password@host:port)
@@ -766,7 +585,9 @@ type
     property RedisURL: string read FRedisURL write SetRedisURL;
     { Prefix of the Redis channel names ('' = the engine's 'iws:'). }
     property RedisPrefix: string read FRedisPrefix write SetRedisPrefix;
-    { bytes; inbound messages over it close with 1009. }
+    { bytes; inbound messages over it close with 1009 (sends over it raise
+      EIocpWs). sgc's default, 64 MiB; 0 = no limit (the engine's largest,
+      2 GiB). }
     property MaxMessageSize: Int64 read FMaxMessageSize write SetMaxMessageSize;
     property UseNagle: Boolean read FUseNagle write SetUseNagle default False;
     property HeartBeat: TIocpWSHeartBeatOptions read FHeartBeat write SetHeartBeat;
@@ -788,13 +609,67 @@ type
     property OnError: TIocpWSErrorEvent read FOnError write FOnError;
     { Exceptions raised by your handlers (E is freed afterwards). }
     property OnException: TIocpWSExceptionEvent read FOnException write FOnException;
-    { During the handshake, before OnConnect: Headers holds the request
-      headers as 'Name: Value' lines (read-only; changes are ignored).
+    { sgc's meaning: during the handshake, before OnConnect, Headers holds
+      the response headers ('Name: value' lines: Upgrade, Connection and
+      Sec-WebSocket-Protocol when one is chosen; the engine adds
+      Sec-WebSocket-Accept and Sec-WebSocket-Extensions itself). The request
+      headers are in Connection.HeadersRequest. The engine cannot send
+      extra response headers yet: lines a handler adds are kept in
+      Connection.HeadersResponse and reported through OnError, not sent.
       Runs on the library thread (neNoSync) or synchronised with the main
       thread (both other modes: the request lives only that long). }
     property OnHandshake: TIocpWSHandshakeEvent read FOnHandshake write FOnHandshake;
     property OnStartup: TNotifyEvent read FOnStartup write FOnStartup;
     property OnShutdown: TNotifyEvent read FOnShutdown write FOnShutdown;
+
+    { sgc's Authentication (see TIocpWSAuthenticationOptions). }
+    property Authentication: TIocpWSAuthenticationOptions read FAuthentication write SetAuthentication;
+    { sgc's SecurityOptions (OriginsAllowed). }
+    property SecurityOptions: TIocpWSSecurityOptions read FSecurityOptions write SetSecurityOptions;
+    { sgc's TCPKeepAlive (not available in the engine: see the class). }
+    property TCPKeepAlive: TIocpWSTCPKeepAliveOptions read FTCPKeepAlive write SetTCPKeepAlive;
+    { sgc's options with no equivalent here (iocpws.sgcoptions): they
+      stream, and Start reports each one that is not at its default. }
+    property LoadBalancer: TIocpWSLoadBalancerOptions read FLoadBalancer write SetLoadBalancer;
+    property ThreadPool: Boolean read FThreadPool write FThreadPool default False;
+    property ThreadPoolOptions: TIocpWSThreadPoolOptions read FThreadPoolOptions write SetThreadPoolOptions;
+    property FallBack: TIocpWSFallBackOptions read FFallBack write SetFallBack;
+    property QueueOptions: TIocpWSQueueOptions read FQueueOptions write SetQueueOptions;
+    property QueueMessages: Boolean read FQueueMessages write FQueueMessages default False;
+    property Specifications: TIocpWSSpecifications read FSpecifications write SetSpecifications;
+    property LogFile: TIocpWSLogFile read FLogFile write SetLogFile;
+    property Throttle: TIocpWSThrottle read FThrottle write SetThrottle;
+    property WatchDog: TIocpWSWatchDogOptions read FWatchDog write SetWatchDog;
+    property HTTP2Options: TIocpWSHTTP2Options read FHTTP2Options write SetHTTP2Options;
+    property HTTPUploadFiles: TIocpWSHTTPUploadFiles read FHTTPUploadFiles write SetHTTPUploadFiles;
+    { sgc: the largest read buffer; the engine sizes its own (reported at
+      Start when not 0). }
+    property MaxReadBufferSize: Int64 read FMaxReadBufferSize write FMaxReadBufferSize;
+
+    { sgc: a client connected. Here it runs when its handshake arrived,
+      before OnHandshake (the engine reports no earlier moment); Accept :=
+      False refuses it with HTTP 403. Runs like OnHandshake. }
+    property OnTCPConnect: TIocpWSAcceptEvent read FOnTCPConnect write FOnTCPConnect;
+    { sgc: the client asked only for subprotocols the server does not speak
+      (Options.Subprotocols). Accept starts False; left False the client
+      gets HTTP 400; True accepts it without a subprotocol. Without a
+      handler such clients are accepted without a subprotocol (RFC 6455). }
+    property OnUnknownProtocol: TIocpWSAcceptEvent read FOnUnknownProtocol write FOnUnknownProtocol;
+    { sgc: credentials not found in Authentication.AuthUsers: set
+      Authenticated to accept them. Connection is nil for the Session
+      login request (GET /sgc/req/auth/session/...). }
+    property OnAuthentication: TIocpWSAuthenticationEvent read FOnAuthentication write FOnAuthentication;
+    { sgc: with Options.FragmentedMessages frgOnlyFragmented or frgAll.
+      The engine joins fragments, so each message arrives once, whole, as
+      its final fragment: OpCode opText / opBinary, Continuation False. }
+    property OnFragmented: TIocpWSFragmentedEvent read FOnFragmented write FOnFragmented;
+    { sgc: before each heartbeat ping. The engine pings by itself and
+      reports no ping: a handler is reported at Start and never called. }
+    property OnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent read FOnBeforeHeartBeat write FOnBeforeHeartBeat;
+    { sgc's load balancer events: never fired (no load balancer; a handler
+      is reported at Start). }
+    property OnLoadBalancerConnect: TIocpWSConnectEvent read FOnLoadBalancerConnect write FOnLoadBalancerConnect;
+    property OnLoadBalancerDisconnect: TIocpWSDisconnectEvent read FOnLoadBalancerDisconnect write FOnLoadBalancerDisconnect;
 
     { HTTP on the same port. Requests that are not WebSocket upgrades:
       GET/HEAD of a file under DocumentRoot is answered from it (before any
@@ -817,12 +692,41 @@ type
     property HTTPOptions: TIocpWSHTTPOptions read FHTTPOptions write SetHTTPOptions;
   end;
 
-{ UTF-8 <-> string, as the component converts (exposed for tests and for
-  programs that talk to iocpws.lib directly). }
+const
+  { the enumeration values of iocpws.types, for programs that use this
+    unit only }
+  neNoSync = iocpws.types.neNoSync;
+  neAsynchronous = iocpws.types.neAsynchronous;
+  neSynchronous = iocpws.types.neSynchronous;
+  tlsUndefined = iocpws.types.tlsUndefined;
+  tls1_0 = iocpws.types.tls1_0;
+  tls1_1 = iocpws.types.tls1_1;
+  tls1_2 = iocpws.types.tls1_2;
+  tls1_3 = iocpws.types.tls1_3;
+  frgOnlyBuffer = iocpws.types.frgOnlyBuffer;
+  frgOnlyFragmented = iocpws.types.frgOnlyFragmented;
+  frgAll = iocpws.types.frgAll;
+
+type
+  { The same component under an HTTP name (the palette's HTTP + WebSocket
+    server; sgc's TsgcWebSocketHTTPServer derives from it). }
+  TIocpWebSocketHTTPServer = class(TIocpWebSocketServer);
+
+{ UTF-8 <-> string (iocpws.types). }
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
 function IocpWsStringToUtf8(const S: string): RawByteString;
 
 implementation
+
+function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
+begin
+  Result := iocpws.types.IocpWsUtf8ToString(P, Len);
+end;
+
+function IocpWsStringToUtf8(const S: string): RawByteString;
+begin
+  Result := iocpws.types.IocpWsStringToUtf8(S);
+end;
 
 const
   EV_CONNECT = 1;
@@ -830,6 +734,14 @@ const
   EV_BINARY = 3;
   EV_DISCONNECT = 4;
   EV_ERROR = 5;
+  EV_FRAGMENT = 6;
+  { synchronous gates during the handshake (TIocpWsEvent.Kind) }
+  GATE_HANDSHAKE = 0;
+  GATE_TCP = -1;
+  GATE_PROTOCOL = -2;
+  GATE_AUTH = -3;
+  { the engine's largest MaxMessageSize (sgc's 0 = no limit) }
+  IOCPWS_MAX_MESSAGE = Int64(2147483648);
 
 { ---- atomics, FPU ------------------------------------------------------- }
 
@@ -944,45 +856,6 @@ begin
   {$endif}
 end;
 
-{ ---- strings ------------------------------------------------------------ }
-
-function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
-{$ifdef UNICODE}
-var
-  U: UTF8String;
-begin
-  if Len <= 0 then
-    Exit('');
-  SetString(U, P, Len);
-  Result := UTF8ToString(U);
-end;
-{$else}
-begin
-  if Len <= 0 then
-    Exit('');
-  SetString(Result, P, Len);
-  SetCodePage(RawByteString(Result), CP_UTF8, False);
-end;
-{$endif}
-
-function IocpWsStringToUtf8(const S: string): RawByteString;
-{$ifdef UNICODE}
-begin
-  Result := UTF8Encode(S);
-end;
-{$else}
-var
-  cp: Word;
-begin
-  Result := S;
-  cp := StringCodePage(S);
-  if cp = CP_ACP then
-    cp := DefaultSystemCodePage;
-  if (cp <> CP_UTF8) and (cp <> CP_NONE) and (cp <> CP_ACP) and (Result <> '') then
-    SetCodePage(Result, CP_UTF8, True);
-end;
-{$endif}
-
 { ---- thread manager check (FPC on Unix needs cthreads) ------------------ }
 
 function HaveThreads: Boolean;
@@ -1022,6 +895,8 @@ type
     Code: Integer;
     Queued: Boolean;
     Headers: TStringList;
+    Accept: Boolean;
+    User, Password: string;
     destructor Destroy; override;
     procedure Run;
   end;
@@ -1050,15 +925,31 @@ begin
   S := Server;
   AtomicInc(S.FRunning);
   try
-    if Kind = 0 then
+    if Kind <= 0 then
     begin
-      { OnHandshake }
+      { the handshake's gates: a handler that raises refuses the client }
       try
-        if Assigned(S.FOnHandshake) then
-          S.FOnHandshake(Conn, Headers);
+        case Kind of
+          GATE_HANDSHAKE:
+            if Assigned(S.FOnHandshake) then
+              S.FOnHandshake(Conn, Headers);
+          GATE_TCP:
+            if Assigned(S.FOnTCPConnect) then
+              S.FOnTCPConnect(Conn, Accept);
+          GATE_PROTOCOL:
+            if Assigned(S.FOnUnknownProtocol) then
+              S.FOnUnknownProtocol(Conn, Accept);
+          GATE_AUTH:
+            if Assigned(S.FOnAuthentication) then
+              S.FOnAuthentication(Conn, User, Password, Accept);
+        end;
       except
         on E: Exception do
+        begin
+          if Kind <> GATE_HANDSHAKE then
+            Accept := False;
           S.ReportException(Conn, E);
+        end;
       end;
     end
     else
@@ -1164,16 +1055,247 @@ begin
   end;
 end;
 
+{ Runs one of the handshake's gates where NotifyEvents says (the request
+  lives only during on_connect, so never queued) and returns its Accept. }
+function RunGate(S: TIocpWebSocketServer; Kind: Integer; C: TIocpWSConnection;
+  Headers: TStringList; const User, Password: string; Accept: Boolean): Boolean;
+var
+  Ev: TIocpWsEvent;
+begin
+  Ev := TIocpWsEvent.Create;
+  try
+    Ev.Server := S;
+    Ev.Kind := Kind;
+    Ev.Conn := C;
+    Ev.Headers := Headers;
+    Ev.User := User;
+    Ev.Password := Password;
+    Ev.Accept := Accept;
+    if S.FNotifyEvents = neNoSync then
+      Ev.Run
+    else
+      TThread.Synchronize(nil, Ev.Run);
+    Result := Ev.Accept;
+  finally
+    Ev.Headers := nil;
+    Ev.Free;
+  end;
+end;
+
+{ %XX escapes of a path segment (UTF-8 bytes), decoded, as a string. }
+function PercentDecode(const U: RawByteString): string;
+var
+  R: RawByteString;
+  I, V: Integer;
+begin
+  R := '';
+  I := 1;
+  while I <= Length(U) do
+  begin
+    if (U[I] = '%') and (I + 2 <= Length(U)) and
+      TryStrToInt('$' + string(Copy(U, I + 1, 2)), V) then
+    begin
+      R := R + AnsiChar(V);
+      Inc(I, 3);
+    end
+    else
+    begin
+      R := R + U[I];
+      Inc(I);
+    end;
+  end;
+  Result := IocpWsUtf8ToString(PAnsiChar(R), Length(R));
+end;
+
+{ Splits '<user>/<password>[/...]' (the rest of an sgc authentication path,
+  query removed) into its two decoded segments. Works on the UTF-8 bytes:
+  in Free Pascal's mode delphi a Copy of converted text would be turned into
+  the system code page. }
+function SplitCredentials(const Rest: string; out U, P: string): Boolean;
+var
+  R: RawByteString;
+  K: Integer;
+begin
+  R := IocpWsStringToUtf8(Rest);
+  K := Pos('?', R);
+  if K > 0 then
+    R := Copy(R, 1, K - 1);
+  K := Pos('/', R);
+  Result := K > 1;
+  if not Result then
+    Exit;
+  U := PercentDecode(Copy(R, 1, K - 1));
+  R := Copy(R, K + 1, MaxInt);
+  K := Pos('/', R);
+  if K > 0 then
+    R := Copy(R, 1, K - 1);
+  P := PercentDecode(R);
+end;
+
+function StartsWithText(const Prefix, S: string): Boolean;
+begin
+  Result := SameText(Copy(S, 1, Length(Prefix)), Prefix);
+end;
+
+{ Authentication: AuthUsers' 'user=password' lines, else OnAuthentication. }
+function CheckCredentials(S: TIocpWebSocketServer; C: TIocpWSConnection;
+  const U, P: string): Boolean;
+var
+  K: Integer;
+begin
+  K := S.FAuthentication.AuthUsers.IndexOfName(U);
+  Result := (U <> '') and (K >= 0) and
+    (S.FAuthentication.AuthUsers.ValueFromIndex[K] = P);
+  if not Result and Assigned(S.FOnAuthentication) then
+    Result := RunGate(S, GATE_AUTH, C, nil, U, P, False);
+end;
+
+{ sgc's Authentication for a handshake: 0 = go on, else the HTTP status. }
+function Authenticate(S: TIocpWebSocketServer; C: TIocpWSConnection): Integer;
+const
+  URL_PREFIX = '/sgc/auth/url/';
+  SESSION_PREFIX = '/sgc/auth/session/';
+var
+  A, U, P, Tok: string;
+  Cred: RawByteString;
+  K: Integer;
+  Have: Boolean;
+begin
+  Result := 401;
+  Have := False;
+  with S.FAuthentication do
+  begin
+    if URL.Enabled and StartsWithText(URL_PREFIX, C.FURL) then
+      Have := SplitCredentials(Copy(C.FURL, Length(URL_PREFIX) + 1, MaxInt), U, P)
+    else if Session.Enabled and StartsWithText(SESSION_PREFIX, C.FURL) then
+    begin
+      Tok := Copy(C.FURL, Length(SESSION_PREFIX) + 1, MaxInt);
+      K := Pos('?', Tok);
+      if K > 0 then
+        Tok := Copy(Tok, 1, K - 1);
+      U := '';
+      S.Lock;
+      try
+        K := S.FSessions.IndexOfName(Tok);
+        if (Tok <> '') and (K >= 0) then
+        begin
+          U := S.FSessions.ValueFromIndex[K];
+          S.FSessions.Delete(K); { a token opens one connection }
+        end;
+      finally
+        S.Unlock;
+      end;
+      if (K >= 0) and (Tok <> '') then
+      begin
+        C.FAuthUser := U;
+        Result := 0;
+      end;
+      Exit;
+    end;
+    if not Have and Basic.Enabled then
+    begin
+      A := Trim(C.FHeadersRequest.Values['Authorization']);
+      if SameText(Copy(A, 1, 6), 'Basic ') then
+      begin
+        { split the UTF-8 bytes, then convert each part: in Free Pascal's
+          mode delphi a Copy of the converted text would be turned into the
+          system code page }
+        Cred := IocpWsDecodeBase64(Trim(Copy(A, 7, MaxInt)));
+        K := Pos(':', Cred);
+        if K > 0 then
+        begin
+          U := IocpWsUtf8ToString(PAnsiChar(Cred), K - 1);
+          P := IocpWsUtf8ToString(PAnsiChar(Cred) + K, Length(Cred) - K);
+          Have := True;
+        end;
+      end;
+    end;
+    if Have then
+    begin
+      if CheckCredentials(S, C, U, P) then
+      begin
+        C.FAuthUser := U;
+        Result := 0;
+      end;
+    end
+    else if AllowNonAuth then
+      Result := 0;
+  end;
+end;
+
+{ SecurityOptions.OriginsAllowed: '' = any; a comma list ('*' = any). }
+function OriginAllowed(const List, Origin: string): Boolean;
+var
+  Items: TStringList;
+  I: Integer;
+begin
+  Result := Trim(List) = '';
+  if Result then
+    Exit;
+  Items := TStringList.Create;
+  try
+    Items.StrictDelimiter := True;
+    Items.Delimiter := ',';
+    Items.DelimitedText := List;
+    for I := 0 to Items.Count - 1 do
+      if (Trim(Items[I]) = '*') or
+        ((Origin <> '') and SameText(Trim(Items[I]), Trim(Origin))) then
+        Exit(True);
+  finally
+    Items.Free;
+  end;
+end;
+
+{ The subprotocol the engine answers with: the first of
+  Options.Subprotocols the client offered ('' = none). }
+function ChosenProtocol(S: TIocpWebSocketServer; request: piws_request;
+  out Offered: Boolean): string;
+var
+  Items: TStringList;
+  I: Integer;
+  N, K: UInt32;
+  P: PAnsiChar;
+begin
+  Result := '';
+  N := iws_request_protocol_count(request);
+  Offered := N > 0;
+  if not Offered then
+    Exit;
+  Items := TStringList.Create;
+  try
+    Items.StrictDelimiter := True;
+    Items.Delimiter := ',';
+    Items.DelimitedText := S.FOptions.Subprotocols;
+    for I := 0 to Items.Count - 1 do
+    begin
+      K := 0;
+      while K < N do
+      begin
+        P := iws_request_protocol_at(request, K);
+        if (P <> nil) and (Trim(Items[I]) <> '') and
+          (IocpWsUtf8Z(P) = Trim(Items[I])) then
+          Exit(Trim(Items[I]));
+        Inc(K);
+      end;
+    end;
+  finally
+    Items.Free;
+  end;
+end;
+
 function OnConnectCb(server: piws_server; id: iws_conn_id;
   request: piws_request; user: Pointer): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 var
   S: TIocpWebSocketServer;
   C: TIocpWSConnection;
-  Ev: TIocpWsEvent;
   N, I: UInt32;
   Name, Value: PAnsiChar;
   P: PAnsiChar;
+  Status: Integer;
+  Chosen, Before: string;
+  Offered: Boolean;
+  Hdrs: TStringList;
 begin
   Result := IWS_ACCEPT;
   S := TIocpWebSocketServer(user);
@@ -1188,30 +1310,52 @@ begin
     P := iws_request_path(request);
     if P <> nil then
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
-    if Assigned(S.FOnHandshake) then
+    N := iws_request_header_count(request);
+    I := 0;
+    while I < N do
     begin
-      Ev := TIocpWsEvent.Create;
-      try
-        Ev.Server := S;
-        Ev.Conn := C;
-        Ev.Headers := TStringList.Create;
-        N := iws_request_header_count(request);
-        I := 0;
-        while I < N do
-        begin
-          if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-            Ev.Headers.Add(IocpWsUtf8ToString(Name, StrLen(Name)) + ': ' +
-              IocpWsUtf8ToString(Value, StrLen(Value)));
-          Inc(I);
-        end;
-        if S.FNotifyEvents = neNoSync then
-          Ev.Run
-        else
-          TThread.Synchronize(nil, Ev.Run);
-      finally
-        Ev.Headers.Free;
-        Ev.Free;
+      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
+        C.FHeadersRequest.Add(IocpWsUtf8Z(Name) + ': ' + IocpWsUtf8Z(Value));
+      Inc(I);
+    end;
+    Status := 0;
+    if Assigned(S.FOnTCPConnect) and
+      not RunGate(S, GATE_TCP, C, nil, '', '', True) then
+      Status := 403;
+    if (Status = 0) and not OriginAllowed(S.FSecurityOptions.OriginsAllowed,
+      C.FHeadersRequest.Values['Origin']) then
+      Status := 403;
+    if (Status = 0) and S.FAuthentication.Enabled then
+      Status := Authenticate(S, C);
+    Chosen := ChosenProtocol(S, request, Offered);
+    if (Status = 0) and Offered and (Chosen = '') and
+      Assigned(S.FOnUnknownProtocol) and
+      not RunGate(S, GATE_PROTOCOL, C, nil, '', '', False) then
+      Status := 400;
+    if Status = 0 then
+    begin
+      C.FHeadersResponse.Add('Upgrade: websocket');
+      C.FHeadersResponse.Add('Connection: Upgrade');
+      if Chosen <> '' then
+        C.FHeadersResponse.Add('Sec-WebSocket-Protocol: ' + Chosen);
+      if Assigned(S.FOnHandshake) then
+      begin
+        Before := C.FHeadersResponse.Text;
+        Hdrs := C.FHeadersResponse;
+        RunGate(S, GATE_HANDSHAKE, C, Hdrs, '', '', True);
+        if (Hdrs <> C.FHeadersResponse) and (Hdrs <> nil) then
+          C.FHeadersResponse.Assign(Hdrs);
+        if C.FHeadersResponse.Text <> Before then
+          S.ReportError(C, 'iocpws: OnHandshake changed the response ' +
+            'headers; the engine cannot send extra handshake headers yet, ' +
+            'they were not sent (Connection.HeadersResponse keeps them)');
       end;
+    end;
+    if Status <> 0 then
+    begin
+      C.Release; { never in the list: no OnConnect, no OnDisconnect }
+      Result := Status;
+      Exit;
     end;
     iws_conn_set_user_data(server, id, C);
     S.Lock;
@@ -1224,7 +1368,8 @@ begin
     { we could not set the connection up: refuse it (no on_disconnect) }
     if C <> nil then
       iws_conn_set_user_data(server, id, nil);
-    C.Free;
+    if C <> nil then
+      C.Release;
     Result := 500;
     Exit;
   end;
@@ -1258,6 +1403,28 @@ begin
     S := TIocpWebSocketServer(user);
     C := ConnOf(server, id);
     if C = nil then
+      Exit;
+    { written by this connection's callback thread only; read anywhere
+      (64-bit CPUs: aligned 8-byte stores are atomic, no lock on the
+      message path) }
+    {$ifndef CPU64} S.Lock; {$endif}
+    C.FRecBytes := C.FRecBytes + Int64(length);
+    C.FLastMsgRcv := Now;
+    {$ifndef CPU64} S.Unlock; {$endif}
+    if (S.FOptions.FragmentedMessages <> frgOnlyBuffer) and Assigned(S.FOnFragmented) then
+    begin
+      M := TMemoryStream.Create;
+      try
+        if length > 0 then
+          M.WriteBuffer(data^, length);
+        M.Position := 0;
+      except
+        M.Free;
+        raise;
+      end;
+      Deliver(S, EV_FRAGMENT, C, '', M, opcode);
+    end;
+    if S.FOptions.FragmentedMessages = frgOnlyFragmented then
       Exit;
     if opcode = IWS_OP_TEXT then
     begin
@@ -1300,6 +1467,7 @@ begin
       Exit;
     iws_conn_set_user_data(server, id, nil);
     C.FCloseCode := code;
+    C.FCloseReason := IocpWsUtf8ToString(reason, reason_length);
     C.GetProtocol; { cache it while the engine still knows the connection }
     C.FDisconnected := True;
     S.Lock;
@@ -1434,78 +1602,6 @@ begin
   end;
 end;
 
-{ ---- HTTP --------------------------------------------------------------- }
-
-constructor TIocpHTTPHeaderList.Create;
-begin
-  inherited Create;
-  NameValueSeparator := ':';
-end;
-
-function TIocpHTTPHeaderList.HeaderName(Index: Integer): string;
-var
-  P: Integer;
-begin
-  Result := Strings[Index];
-  P := Pos(':', Result);
-  if P > 0 then
-    Result := Trim(Copy(Result, 1, P - 1))
-  else
-    Result := Trim(Result);
-end;
-
-function TIocpHTTPHeaderList.HeaderValue(Index: Integer): string;
-var
-  P: Integer;
-begin
-  Result := Strings[Index];
-  P := Pos(':', Result);
-  if P > 0 then
-    Result := Trim(Copy(Result, P + 1, MaxInt))
-  else
-    Result := '';
-end;
-
-function TIocpHTTPHeaderList.IndexOfHeader(const AName: string): Integer;
-begin
-  for Result := 0 to Count - 1 do
-    if SameText(HeaderName(Result), AName) then
-      Exit;
-  Result := -1;
-end;
-
-function TIocpHTTPHeaderList.GetHeaderValue(const AName: string): string;
-var
-  I: Integer;
-begin
-  I := IndexOfHeader(AName);
-  if I >= 0 then
-    Result := HeaderValue(I)
-  else
-    Result := '';
-end;
-
-procedure TIocpHTTPHeaderList.SetHeaderValue(const AName, AValue: string);
-var
-  I: Integer;
-begin
-  I := IndexOfHeader(AName);
-  if AValue = '' then
-  begin
-    if I >= 0 then
-      Delete(I);
-  end
-  else if I >= 0 then
-    Strings[I] := AName + ': ' + AValue
-  else
-    Add(AName + ': ' + AValue);
-end;
-
-procedure TIocpHTTPHeaderList.AddValue(const AName, AValue: string);
-begin
-  Add(AName + ': ' + AValue);
-end;
-
 constructor TIocpHTTPContext.Create;
 begin
   inherited Create;
@@ -1516,341 +1612,6 @@ destructor TIocpHTTPContext.Destroy;
 begin
   FBinding.Free;
   inherited Destroy;
-end;
-
-constructor TIocpHTTPRequestInfo.Create;
-begin
-  inherited Create;
-  FParams := TStringList.Create;
-  FRawHeaders := TIocpHTTPHeaderList.Create;
-  FContentLength := -1;
-end;
-
-destructor TIocpHTTPRequestInfo.Destroy;
-begin
-  FParams.Free;
-  FRawHeaders.Free;
-  FPostStream.Free;
-  inherited Destroy;
-end;
-
-function TIocpHTTPRequestInfo.Header(const AName: string): string;
-begin
-  Result := FRawHeaders.Values[AName];
-end;
-
-function TIocpHTTPRequestInfo.GetContentType: string;
-begin Result := Header('Content-Type'); end;
-function TIocpHTTPRequestInfo.GetContentEncoding: string;
-begin Result := Header('Content-Encoding'); end;
-function TIocpHTTPRequestInfo.GetHost: string;
-begin Result := Header('Host'); end;
-function TIocpHTTPRequestInfo.GetUserAgent: string;
-begin Result := Header('User-Agent'); end;
-function TIocpHTTPRequestInfo.GetAccept: string;
-begin Result := Header('Accept'); end;
-function TIocpHTTPRequestInfo.GetReferer: string;
-begin Result := Header('Referer'); end;
-
-function TIocpHTTPRequestInfo.GetCharSet: string;
-var
-  T: string;
-  P: Integer;
-begin
-  Result := '';
-  T := ContentType;
-  P := Pos('charset=', LowerCase(T));
-  if P = 0 then
-    Exit;
-  Result := Copy(T, P + 8, MaxInt);
-  P := Pos(';', Result);
-  if P > 0 then
-    Result := Copy(Result, 1, P - 1);
-  Result := Trim(Result);
-  if (Length(Result) >= 2) and (Result[1] = '"') then
-    Result := Copy(Result, 2, Length(Result) - 2);
-end;
-
-constructor TIocpHTTPResponseInfo.Create;
-begin
-  inherited Create;
-  FResponseNo := 200;
-  FFreeContentStream := True;
-  FContentLength := -1;
-  FCustomHeaders := TIocpHTTPHeaderList.Create;
-end;
-
-destructor TIocpHTTPResponseInfo.Destroy;
-begin
-  if FFreeContentStream then
-    FContentStream.Free;
-  FCustomHeaders.Free;
-  inherited Destroy;
-end;
-
-procedure TIocpHTTPResponseInfo.SetContentStream(V: TStream);
-begin
-  if (V <> FContentStream) and FFreeContentStream then
-    FContentStream.Free;
-  FContentStream := V;
-end;
-
-procedure TIocpHTTPResponseInfo.Redirect(const AURL: string);
-begin
-  FResponseNo := 302;
-  FLocation := AURL;
-end;
-
-function TIocpHTTPResponseInfo.ServeFile(AContext: TIocpHTTPContext;
-  const AFileName: string): Int64;
-var
-  R: TSearchRec;
-begin
-  Result := 0;
-  if FindFirst(AFileName, faAnyFile, R) = 0 then
-  begin
-    if (R.Attr and faDirectory) = 0 then
-      Result := R.Size;
-    FindClose(R);
-  end;
-  FFileName := AFileName;
-end;
-
-procedure TIocpHTTPResponseInfo.WriteHeader;
-begin
-end;
-
-procedure TIocpHTTPResponseInfo.WriteContent;
-begin
-end;
-
-procedure TIocpHTTPResponseInfo.Apply(H: piws_http_response);
-var
-  I, rc, Status: Integer;
-  CT, Reason, Body: RawByteString;
-  B: TBytes;
-  PR: PAnsiChar;
-
-  procedure Hdr(const AName, AValue: string);
-  var
-    N, V: RawByteString;
-    r: Integer;
-  begin
-    N := IocpWsStringToUtf8(AName);
-    V := IocpWsStringToUtf8(AValue);
-    r := iws_http_add_header(H, PAnsiChar(N), PAnsiChar(V));
-    if r <> IWS_OK then
-      raise EIocpWs.CreateCode(r, Format('iocpws: the response header ' +
-        '"%s: %s" was refused: %s', [AName, AValue, IocpWsErrorText(r)]));
-  end;
-
-  function TextType(const T: string): string;
-  var
-    L: string;
-  begin
-    Result := T;
-    L := LowerCase(T);
-    if (Pos('charset=', L) = 0) and ((Copy(L, 1, 5) = 'text/') or
-      (Pos('json', L) > 0) or (Pos('javascript', L) > 0) or (Pos('xml', L) > 0)) then
-      Result := T + '; charset=utf-8';
-  end;
-
-begin
-  Status := FResponseNo;
-  for I := 0 to FCustomHeaders.Count - 1 do
-    if FCustomHeaders.HeaderName(I) <> '' then
-      Hdr(FCustomHeaders.HeaderName(I), FCustomHeaders.HeaderValue(I));
-  if FLocation <> '' then
-    Hdr('Location', FLocation);
-  if FCacheControl <> '' then
-    Hdr('Cache-Control', FCacheControl);
-  if FContentEncoding <> '' then
-    Hdr('Content-Encoding', FContentEncoding);
-  if FContentDisposition <> '' then
-    Hdr('Content-Disposition', FContentDisposition);
-  rc := IWS_E_FILE;
-  if FFileName <> '' then
-  begin
-    if FContentType <> '' then
-      Hdr('Content-Type', FContentType);
-    Body := IocpWsStringToUtf8(FFileName);
-    rc := iws_http_serve_file(H, PAnsiChar(Body));
-    if (rc <> IWS_OK) and (rc <> IWS_E_FILE) then
-      raise EIocpWs.CreateCode(rc, 'iocpws: ServeFile ' + FFileName + ': ' +
-        IocpWsErrorText(rc));
-    if rc = IWS_E_FILE then
-      Status := 404;
-  end;
-  if rc <> IWS_OK then
-  begin
-    if (FContentStream <> nil) and (FFileName = '') then
-    begin
-      SetLength(B, FContentStream.Size);
-      FContentStream.Position := 0;
-      if Length(B) > 0 then
-        FContentStream.ReadBuffer(B[0], Length(B));
-      if FContentType <> '' then
-        Hdr('Content-Type', FContentType);
-      rc := iws_http_set_body(H, Pointer(B), Length(B));
-    end
-    else
-    begin
-      CT := '';
-      if FFileName <> '' then
-      begin
-        Body := '<HTML><BODY><B>404 Not Found</B></BODY></HTML>';
-        CT := 'text/html; charset=utf-8';
-      end
-      else if (FContentText = '') and (Status >= 400) then
-      begin
-        Body := IocpWsStringToUtf8('<HTML><BODY><B>' + IntToStr(Status) +
-          ' ' + FResponseText + '</B></BODY></HTML>');
-        CT := 'text/html; charset=utf-8';
-      end
-      else
-      begin
-        Body := IocpWsStringToUtf8(FContentText);
-        if FContentType = '' then
-          CT := 'text/html; charset=utf-8'
-        else
-          CT := IocpWsStringToUtf8(TextType(FContentType));
-      end;
-      if (FFileName = '') or (FContentType = '') then
-        if (Body <> '') or (FContentType <> '') then
-          Hdr('Content-Type', IocpWsUtf8ToString(PAnsiChar(CT), Length(CT)));
-      { no body at all (204, 302...): nothing to set; the status alone
-        makes the response }
-      rc := IWS_OK;
-      if Body <> '' then
-        rc := iws_http_set_body(H, PAnsiChar(Body), Length(Body));
-    end;
-    if rc <> IWS_OK then
-      raise EIocpWs.CreateCode(rc, 'iocpws: the response body was refused: ' +
-        IocpWsErrorText(rc));
-  end;
-  PR := nil;
-  if (FResponseText <> '') and (Status = FResponseNo) then
-  begin
-    Reason := IocpWsStringToUtf8(FResponseText);
-    PR := PAnsiChar(Reason);
-  end;
-  rc := iws_http_set_status(H, Status, PR);
-  if rc <> IWS_OK then
-    raise EIocpWs.CreateCode(rc, Format('iocpws: ResponseNo %d was refused: %s',
-      [Status, IocpWsErrorText(rc)]));
-end;
-
-{ Basic credentials: base64 of 'user:password'. }
-function DecodeBase64(const S: string): RawByteString;
-const
-  Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-var
-  I, V, Bits, Acc: Integer;
-begin
-  Result := '';
-  Acc := 0;
-  Bits := 0;
-  for I := 1 to Length(S) do
-  begin
-    if S[I] = '=' then
-      Break;
-    V := Pos(S[I], Alphabet) - 1;
-    if V < 0 then
-      Continue;
-    Acc := ((Acc shl 6) or V) and $FFFFFF;
-    Inc(Bits, 6);
-    if Bits >= 8 then
-    begin
-      Dec(Bits, 8);
-      Result := Result + AnsiChar((Acc shr Bits) and $FF);
-    end;
-  end;
-end;
-
-function Utf8Of(P: PAnsiChar): string;
-begin
-  if P = nil then
-    Result := ''
-  else
-    Result := IocpWsUtf8ToString(P, StrLen(P));
-end;
-
-{ Copies what the handler may read out of the engine's request (valid only
-  during on_http_request). }
-function MakeRequestInfo(request: piws_request;
-  Ctx: TIocpHTTPContext): TIocpHTTPRequestInfo;
-var
-  R: TIocpHTTPRequestInfo;
-  N, I: UInt32;
-  Name, Value: PAnsiChar;
-  Data: PByte;
-  Len: UInt64;
-  A: string;
-  Cred: RawByteString;
-  C: string;
-  P: Integer;
-begin
-  R := TIocpHTTPRequestInfo.Create;
-  try
-    R.FCommand := Utf8Of(iws_request_method(request));
-    R.FDocument := Utf8Of(iws_request_document(request));
-    R.FURI := Utf8Of(iws_request_path(request));
-    R.FQueryParams := Utf8Of(iws_request_query(request));
-    N := iws_request_header_count(request);
-    I := 0;
-    while I < N do
-    begin
-      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-        R.FRawHeaders.Add(Utf8Of(Name) + ': ' + Utf8Of(Value));
-      Inc(I);
-    end;
-    N := iws_request_param_count(request);
-    I := 0;
-    while I < N do
-    begin
-      if iws_request_param_at(request, I, Name, Value) = IWS_OK then
-        R.FParams.Add(Utf8Of(Name) + '=' + Utf8Of(Value));
-      Inc(I);
-    end;
-    Data := nil;
-    Len := 0;
-    if (iws_request_body(request, Data, Len) = IWS_OK) and (Data <> nil) then
-    begin
-      R.FContentLength := Len;
-      R.FPostStream := TMemoryStream.Create;
-      if Len > 0 then
-        R.FPostStream.WriteBuffer(Data^, Len);
-      R.FPostStream.Position := 0;
-      if Pos('application/x-www-form-urlencoded', LowerCase(R.ContentType)) = 1 then
-        R.FFormParams := IocpWsUtf8ToString(PAnsiChar(Data), Len);
-    end;
-    R.FUnparsedParams := R.FQueryParams;
-    if R.FFormParams <> '' then
-    begin
-      if R.FUnparsedParams <> '' then
-        R.FUnparsedParams := R.FUnparsedParams + '&';
-      R.FUnparsedParams := R.FUnparsedParams + R.FFormParams;
-    end;
-    R.FRemoteIP := Ctx.FBinding.FPeerIP;
-    R.FRemotePort := Ctx.FBinding.FPeerPort;
-    A := R.Header('Authorization');
-    if SameText(Copy(A, 1, 6), 'Basic ') then
-    begin
-      Cred := DecodeBase64(Trim(Copy(A, 7, MaxInt)));
-      C := IocpWsUtf8ToString(PAnsiChar(Cred), Length(Cred));
-      P := Pos(':', C);
-      if P > 0 then
-      begin
-        R.FAuthExists := True;
-        R.FAuthUsername := Copy(C, 1, P - 1);
-        R.FAuthPassword := Copy(C, P + 1, MaxInt);
-      end;
-    end;
-  except
-    R.Free;
-    raise;
-  end;
-  Result := R;
 end;
 
 type
@@ -1898,6 +1659,51 @@ begin
   end;
 end;
 
+{ Authentication.Session: GET /sgc/req/auth/session/<user>/<password>
+  answers a token for ws://host/sgc/auth/session/<token> (200, text/plain)
+  or 401. False when the request is not that. }
+function SessionLogin(S: TIocpWebSocketServer; request: piws_request;
+  response: piws_http_response): Boolean;
+const
+  PREFIX = '/sgc/req/auth/session/';
+  MAX_TOKENS = 10000; { unused tokens kept at most (oldest dropped) }
+var
+  Path, U, P, Tok: string;
+  G1, G2: TGUID;
+  B: RawByteString;
+begin
+  Path := IocpWsUtf8Z(iws_request_path(request));
+  Result := StartsWithText(PREFIX, Path);
+  if not Result then
+    Exit;
+  if SplitCredentials(Copy(Path, Length(PREFIX) + 1, MaxInt), U, P) and
+    CheckCredentials(S, nil, U, P) then
+  begin
+    CreateGUID(G1);
+    CreateGUID(G2);
+    Tok := Format('%.8x%.4x%.4x%.2x%.2x%.2x%.2x%.8x%.4x%.4x',
+      [G1.D1, G1.D2, G1.D3, G1.D4[0], G1.D4[1], G1.D4[2], G1.D4[3],
+       G2.D1, G2.D2, G2.D3]);
+    S.Lock;
+    try
+      while S.FSessions.Count >= MAX_TOKENS do
+        S.FSessions.Delete(0);
+      S.FSessions.Add(Tok + '=' + U);
+    finally
+      S.Unlock;
+    end;
+    B := IocpWsStringToUtf8(Tok);
+    iws_http_set_status(response, 200, nil);
+    iws_http_add_header(response, 'Content-Type', 'text/plain; charset=utf-8');
+    iws_http_set_body(response, PAnsiChar(B), Length(B));
+  end
+  else
+  begin
+    iws_http_set_status(response, 401, nil);
+    iws_http_set_body(response, PAnsiChar('Unauthorized'), 12);
+  end;
+end;
+
 procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
   request: piws_request; response: piws_http_response; user: Pointer);
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -1907,6 +1713,8 @@ var
   WasDeferred: Boolean;
   M: PAnsiChar;
   IsGet: Boolean;
+  A: string;
+  PeerPort: Integer;
   {$ifdef CPUINTEL}
   Saved: TFpuSave;
   {$endif}
@@ -1915,6 +1723,9 @@ begin
   Job := nil;
   WasDeferred := False;
   try
+    if S.FAuthentication.Enabled and S.FAuthentication.Session.Enabled and
+      SessionLogin(S, request, response) then
+      Exit;
     M := iws_request_method(request);
     IsGet := (M <> nil) and ((StrComp(M, 'GET') = 0) or
       (StrComp(M, 'HEAD') = 0) or (StrComp(M, 'POST') = 0));
@@ -1927,9 +1738,9 @@ begin
     Job.Ctx := TIocpHTTPContext.Create;
     Job.Ctx.FServer := S;
     Job.Ctx.FConnectionId := id;
-    Job.Ctx.FBinding.FPeerIP := PeerText(S, id, Job.Ctx.FBinding.FPeerPort);
-    Job.Ctx.FBinding.FPort := S.ListeningPort;
-    Job.Req := MakeRequestInfo(request, Job.Ctx);
+    A := PeerText(S, id, PeerPort);
+    Job.Ctx.FBinding.SetPeer(A, PeerPort, S.ListeningPort);
+    Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort);
     Job.Resp := TIocpHTTPResponseInfo.Create;
     case S.FNotifyEvents of
       neNoSync:
@@ -2030,21 +1841,229 @@ begin
   end;
 end;
 
-function TIocpWSConnection.WriteData(const aText: string): Boolean;
+constructor TIocpWSConnection.Create;
+begin
+  inherited Create;
+  FHeadersRequest := TIocpHTTPHeaderList.Create;
+  FHeadersResponse := TStringList.Create;
+  FSubscriptions := TStringList.Create;
+  FCreatedAt := Now;
+end;
+
+destructor TIocpWSConnection.Destroy;
+begin
+  FHeadersRequest.Free;
+  FHeadersResponse.Free;
+  FSubscriptions.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWSConnection.AddSent(N: Int64);
+begin
+  {$ifdef CPU64}
+  {$ifdef FPC} InterlockedExchangeAdd64(FSendBytes, N); {$else} AtomicIncrement(FSendBytes, N); {$endif}
+  {$else}
+  FServer.Lock;
+  FSendBytes := FSendBytes + N;
+  FServer.Unlock;
+  {$endif}
+end;
+
+function TIocpWSConnection.GetRecBytes: Int64;
+begin
+  {$ifdef CPU64}
+  Result := FRecBytes;
+  {$else}
+  FServer.Lock;
+  Result := FRecBytes;
+  FServer.Unlock;
+  {$endif}
+end;
+
+function TIocpWSConnection.GetSendBytes: Int64;
+begin
+  {$ifdef CPU64}
+  Result := FSendBytes;
+  {$else}
+  FServer.Lock;
+  Result := FSendBytes;
+  FServer.Unlock;
+  {$endif}
+end;
+
+function TIocpWSConnection.GetLastPing: TDateTime;
+begin
+  FServer.Lock;
+  Result := FLastPing;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetLocalIP: string;
+begin
+  Result := FServer.FBoundIP;
+end;
+
+function TIocpWSConnection.GetLocalPort: Integer;
+begin
+  Result := FServer.ListeningPort;
+end;
+
+function TIocpWSConnection.Transport: TIocpWSTransport;
+begin
+  Result := trpRFC6455;
+end;
+
+function TIocpWSConnection.Specification: TIocpWSSpecification;
+begin
+  Result := spRFC6455;
+end;
+
+function TIocpWSConnection.GetSubscriptions: TStringList;
+var
+  A: TIocpWsStringArray;
+  I: Integer;
+begin
+  A := Channels;
+  FServer.Lock; { the list is shared by every caller }
+  try
+    FSubscriptions.Clear;
+    for I := 0 to High(A) do
+      FSubscriptions.Add(A[I]);
+  finally
+    FServer.Unlock;
+  end;
+  Result := FSubscriptions;
+end;
+
+function TIocpWSConnection.Subscribed(const aChannel: string): Boolean;
+var
+  A: TIocpWsStringArray;
+  I: Integer;
+begin
+  Result := False;
+  A := Channels;
+  for I := 0 to High(A) do
+    if A[I] = aChannel then
+      Exit(True);
+end;
+
+procedure TIocpWSConnection.DoSubscribe(const aChannels: string);
+var
+  L: TStringList;
+  I: Integer;
+begin
+  L := TStringList.Create;
+  try
+    L.StrictDelimiter := True;
+    L.Delimiter := ',';
+    L.DelimitedText := aChannels;
+    for I := 0 to L.Count - 1 do
+      if Trim(L[I]) <> '' then
+        Subscribe(Trim(L[I]));
+  finally
+    L.Free;
+  end;
+end;
+
+procedure TIocpWSConnection.DoUnSubscribe(const aChannels: string);
+var
+  L: TStringList;
+  I: Integer;
+begin
+  L := TStringList.Create;
+  try
+    L.StrictDelimiter := True;
+    L.Delimiter := ',';
+    L.DelimitedText := aChannels;
+    for I := 0 to L.Count - 1 do
+      if Trim(L[I]) <> '' then
+        Unsubscribe(Trim(L[I]));
+  finally
+    L.Free;
+  end;
+end;
+
+function TIocpWSConnection.GetLastSubscription: string;
+begin
+  FServer.Lock;
+  Result := FLastSubscription;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetLastUnSubscription: string;
+begin
+  FServer.Lock;
+  Result := FLastUnSubscription;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.Active: Boolean;
+begin
+  Result := not FDisconnected;
+end;
+
+function TIocpWSConnection.IPVersion: TIocpWSIPVersion;
+begin
+  if Pos(':', FIP) > 0 then
+    Result := ipV6
+  else
+    Result := ipV4;
+end;
+
+procedure TIocpWSConnection.DisconnectPeer(aCallOnDisconnectIfClosed: Boolean);
+begin
+  if not FDisconnected then
+    DropTCP;
+end;
+
+function TIocpWSConnection.WriteData(const aText: string; const aSize: Integer;
+  const aStreaming: TIocpWSStreaming): Boolean;
 var
   U: RawByteString;
   F: TFpuSave;
   rc: Integer;
+  T: string;
 begin
   FServer.CheckActive('WriteData');
-  U := IocpWsStringToUtf8(aText);
+  case aStreaming of
+    stmFirst, stmContinue:
+      begin
+        { sgc's streaming: collected here, sent whole by stmLast }
+        FServer.Lock;
+        try
+          if aStreaming = stmFirst then
+            FStreamText := aText
+          else
+            FStreamText := FStreamText + aText;
+        finally
+          FServer.Unlock;
+        end;
+        Exit(True);
+      end;
+    stmLast, stmContinueAndLast:
+      begin
+        FServer.Lock;
+        try
+          T := FStreamText + aText;
+          FStreamText := '';
+        finally
+          FServer.Unlock;
+        end;
+      end;
+  else
+    T := aText;
+  end;
+  U := IocpWsStringToUtf8(T);
   F := FpuMask;
   rc := iws_send_text(FServer.FHandle, FId, PAnsiChar(U), System.Length(U));
   FpuRestore(F);
   Result := Check(rc, 'WriteData');
+  if Result then
+    AddSent(System.Length(U));
 end;
 
-function TIocpWSConnection.WriteData(const aStream: TStream): Boolean;
+function TIocpWSConnection.WriteData(const aStream: TStream; const aSize: Integer;
+  const aStreaming: TIocpWSStreaming): Boolean;
 var
   B: TBytes;
 begin
@@ -2066,6 +2085,8 @@ begin
   rc := iws_send_binary(FServer.FHandle, FId, Pointer(aData), System.Length(aData));
   FpuRestore(F);
   Result := Check(rc, 'WriteData');
+  if Result then
+    AddSent(System.Length(aData));
 end;
 
 function TIocpWSConnection.Subscribe(const aChannel: string): Boolean;
@@ -2079,6 +2100,12 @@ begin
   rc := iws_subscribe(FServer.FHandle, FId, PAnsiChar(U));
   FpuRestore(F);
   Result := Check(rc, 'Subscribe');
+  if Result then
+  begin
+    FServer.Lock; { any thread may subscribe: strings need the lock }
+    FLastSubscription := aChannel;
+    FServer.Unlock;
+  end;
 end;
 
 function TIocpWSConnection.Unsubscribe(const aChannel: string): Boolean;
@@ -2092,6 +2119,12 @@ begin
   rc := iws_unsubscribe(FServer.FHandle, FId, PAnsiChar(U));
   FpuRestore(F);
   Result := Check(rc, 'Unsubscribe');
+  if Result then
+  begin
+    FServer.Lock;
+    FLastUnSubscription := aChannel;
+    FServer.Unlock;
+  end;
 end;
 
 function TIocpWSConnection.UnsubscribeAll: Boolean;
@@ -2151,6 +2184,12 @@ begin
   rc := iws_ping(FServer.FHandle, FId, PAnsiChar(U), System.Length(U));
   FpuRestore(F);
   Result := Check(rc, 'Ping');
+  if Result then
+  begin
+    FServer.Lock;
+    FLastPing := Now;
+    FServer.Unlock;
+  end;
 end;
 
 function TIocpWSConnection.Close(aCode: Integer; const aReason: string): Boolean;
@@ -2168,6 +2207,17 @@ begin
 end;
 
 function TIocpWSConnection.Disconnect: Boolean;
+begin
+  if FServer.FOptions.CleanDisconnect then
+  begin
+    FServer.CheckActive('Disconnect');
+    Result := Close(IWS_CLOSE_NORMAL, '');
+  end
+  else
+    Result := DropTCP;
+end;
+
+function TIocpWSConnection.DropTCP: Boolean;
 var
   F: TFpuSave;
   rc: Integer;
@@ -2184,293 +2234,41 @@ begin
   Result := Close(aCloseCode, '');
 end;
 
-{ ---- option objects ----------------------------------------------------- }
+{ ---- Bindings ------------------------------------------------------------ }
 
-constructor TIocpWSOptionsBase.Create(AOwner: TIocpWebSocketServer);
+procedure TIocpWSBinding.Assign(Source: TPersistent);
 begin
-  inherited Create;
-  FOwner := AOwner;
-end;
-
-procedure TIocpWSOptionsBase.Changing;
-begin
-  if FOwner <> nil then
-    FOwner.CheckInactive('changing an option');
-end;
-
-procedure TIocpWSHeartBeatOptions.SetEnabled(V: Boolean);
-begin Changing; FEnabled := V; end;
-procedure TIocpWSHeartBeatOptions.SetInterval(V: Integer);
-begin Changing; FInterval := V; end;
-procedure TIocpWSHeartBeatOptions.SetTimeout(V: Integer);
-begin Changing; FTimeout := V; end;
-
-procedure TIocpWSHeartBeatOptions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpWSHeartBeatOptions then
+  if Source is TIocpWSBinding then
   begin
-    Changing;
-    FEnabled := TIocpWSHeartBeatOptions(Source).FEnabled;
-    FInterval := TIocpWSHeartBeatOptions(Source).FInterval;
-    FTimeout := TIocpWSHeartBeatOptions(Source).FTimeout;
+    FIP := TIocpWSBinding(Source).FIP;
+    FPort := TIocpWSBinding(Source).FPort;
+    FIPVersion := TIocpWSBinding(Source).FIPVersion;
   end
   else
     inherited Assign(Source);
 end;
 
-procedure TIocpWSIOCPOptions.SetIOCPThreads(V: Integer);
-begin Changing; FIOCPThreads := V; end;
-procedure TIocpWSIOCPOptions.SetWorkOpThreads(V: Integer);
-begin Changing; FWorkOpThreads := V; end;
-
-procedure TIocpWSIOCPOptions.Assign(Source: TPersistent);
+function TIocpWSBinding.Text: string;
 begin
-  if Source is TIocpWSIOCPOptions then
-  begin
-    Changing;
-    FIOCPThreads := TIocpWSIOCPOptions(Source).FIOCPThreads;
-    FWorkOpThreads := TIocpWSIOCPOptions(Source).FWorkOpThreads;
-  end
+  if Pos(':', FIP) > 0 then
+    Result := '[' + FIP + ']:' + IntToStr(FPort)
   else
-    inherited Assign(Source);
+    Result := FIP + ':' + IntToStr(FPort);
 end;
 
-constructor TIocpWSIOHandlerOptions.Create(AOwner: TIocpWebSocketServer);
+function TIocpWSBindings.GetItem(Index: Integer): TIocpWSBinding;
 begin
-  inherited Create(AOwner);
-  FIOCP := TIocpWSIOCPOptions.Create(AOwner);
+  Result := TIocpWSBinding(inherited GetItem(Index));
 end;
 
-destructor TIocpWSIOHandlerOptions.Destroy;
+procedure TIocpWSBindings.SetItem(Index: Integer; V: TIocpWSBinding);
 begin
-  FIOCP.Free;
-  inherited Destroy;
+  inherited SetItem(Index, V);
 end;
 
-procedure TIocpWSIOHandlerOptions.SetIOCP(V: TIocpWSIOCPOptions);
+function TIocpWSBindings.Add: TIocpWSBinding;
 begin
-  FIOCP.Assign(V);
-end;
-
-procedure TIocpWSIOHandlerOptions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpWSIOHandlerOptions then
-    FIOCP.Assign(TIocpWSIOHandlerOptions(Source).FIOCP)
-  else
-    inherited Assign(Source);
-end;
-
-procedure TIocpWSSSLOptions.SetStr(var F: string; const V: string);
-begin Changing; F := V; end;
-procedure TIocpWSSSLOptions.SetCertFile(const V: string);
-begin SetStr(FCertFile, V); end;
-procedure TIocpWSSSLOptions.SetKeyFile(const V: string);
-begin SetStr(FKeyFile, V); end;
-procedure TIocpWSSSLOptions.SetRootCertFile(const V: string);
-begin SetStr(FRootCertFile, V); end;
-procedure TIocpWSSSLOptions.SetPassword(const V: string);
-begin SetStr(FPassword, V); end;
-procedure TIocpWSSSLOptions.SetVersion(V: TIocpWSTLSVersions);
-begin Changing; FVersion := V; end;
-procedure TIocpWSSSLOptions.SetPort(V: Integer);
-begin Changing; FPort := V; end;
-
-procedure TIocpWSSSLOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSSSLOptions;
-begin
-  if Source is TIocpWSSSLOptions then
-  begin
-    Changing;
-    O := TIocpWSSSLOptions(Source);
-    FCertFile := O.FCertFile;
-    FKeyFile := O.FKeyFile;
-    FRootCertFile := O.FRootCertFile;
-    FPassword := O.FPassword;
-    FVersion := O.FVersion;
-    FPort := O.FPort;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSPerMessageDeflateOptions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FServerMaxWindowBits := 15;
-  FClientMaxWindowBits := 15;
-  FServerNoContextTakeOver := True;
-  FClientNoContextTakeOver := True;
-  FMemLevel := 8;
-  FCompressionLevel := 6;
-  FMinSize := 64;
-end;
-
-procedure TIocpWSPerMessageDeflateOptions.SetBool(var F: Boolean; V: Boolean);
-begin Changing; F := V; end;
-procedure TIocpWSPerMessageDeflateOptions.SetInt(var F: Integer; V: Integer);
-begin Changing; F := V; end;
-procedure TIocpWSPerMessageDeflateOptions.SetEnabled(V: Boolean);
-begin SetBool(FEnabled, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetServerMaxWindowBits(V: Integer);
-begin SetInt(FServerMaxWindowBits, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetClientMaxWindowBits(V: Integer);
-begin SetInt(FClientMaxWindowBits, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetServerNoContextTakeOver(V: Boolean);
-begin SetBool(FServerNoContextTakeOver, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetClientNoContextTakeOver(V: Boolean);
-begin SetBool(FClientNoContextTakeOver, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetMemLevel(V: Integer);
-begin SetInt(FMemLevel, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetCompressionLevel(V: Integer);
-begin SetInt(FCompressionLevel, V); end;
-procedure TIocpWSPerMessageDeflateOptions.SetMinSize(V: Integer);
-begin SetInt(FMinSize, V); end;
-
-procedure TIocpWSPerMessageDeflateOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSPerMessageDeflateOptions;
-begin
-  if Source is TIocpWSPerMessageDeflateOptions then
-  begin
-    Changing;
-    O := TIocpWSPerMessageDeflateOptions(Source);
-    FEnabled := O.FEnabled;
-    FServerMaxWindowBits := O.FServerMaxWindowBits;
-    FClientMaxWindowBits := O.FClientMaxWindowBits;
-    FServerNoContextTakeOver := O.FServerNoContextTakeOver;
-    FClientNoContextTakeOver := O.FClientNoContextTakeOver;
-    FMemLevel := O.FMemLevel;
-    FCompressionLevel := O.FCompressionLevel;
-    FMinSize := O.FMinSize;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSExtensions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FPerMessageDeflate := TIocpWSPerMessageDeflateOptions.Create(AOwner);
-end;
-
-destructor TIocpWSExtensions.Destroy;
-begin
-  FPerMessageDeflate.Free;
-  inherited Destroy;
-end;
-
-procedure TIocpWSExtensions.SetPerMessageDeflate(V: TIocpWSPerMessageDeflateOptions);
-begin FPerMessageDeflate.Assign(V); end;
-procedure TIocpWSExtensions.SetMaxDecompressedSize(V: Int64);
-begin Changing; FMaxDecompressedSize := V; end;
-
-procedure TIocpWSExtensions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpWSExtensions then
-  begin
-    Changing;
-    FPerMessageDeflate.Assign(TIocpWSExtensions(Source).FPerMessageDeflate);
-    FMaxDecompressedSize := TIocpWSExtensions(Source).FMaxDecompressedSize;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSServerOptions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FHandshakeTimeout := 10000;
-  FCloseTimeout := 5000;
-  FStopTimeout := 3000;
-  FSendQueueLimit := 32 * 1024 * 1024;
-  FValidateUTF8 := True;
-end;
-
-procedure TIocpWSServerOptions.SetInt(var F: Integer; V: Integer);
-begin Changing; F := V; end;
-procedure TIocpWSServerOptions.SetHandshakeTimeout(V: Integer);
-begin SetInt(FHandshakeTimeout, V); end;
-procedure TIocpWSServerOptions.SetCloseTimeout(V: Integer);
-begin SetInt(FCloseTimeout, V); end;
-procedure TIocpWSServerOptions.SetStopTimeout(V: Integer);
-begin SetInt(FStopTimeout, V); end;
-procedure TIocpWSServerOptions.SetSendQueueLimit(V: Int64);
-begin Changing; FSendQueueLimit := V; end;
-procedure TIocpWSServerOptions.SetSubprotocols(const V: string);
-begin Changing; FSubprotocols := V; end;
-
-procedure TIocpWSServerOptions.SetFragmentedMessages(V: TIocpWSFragmentedMessages);
-begin
-  if V <> frgOnlyBuffer then
-    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: only ' +
-      'FragmentedMessages = frgOnlyBuffer is supported (the engine joins ' +
-      'fragments into whole messages)');
-  FFragmentedMessages := V;
-end;
-
-procedure TIocpWSServerOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSServerOptions;
-begin
-  if Source is TIocpWSServerOptions then
-  begin
-    Changing;
-    O := TIocpWSServerOptions(Source);
-    FHandshakeTimeout := O.FHandshakeTimeout;
-    FCloseTimeout := O.FCloseTimeout;
-    FStopTimeout := O.FStopTimeout;
-    FSendQueueLimit := O.FSendQueueLimit;
-    FSubprotocols := O.FSubprotocols;
-    FValidateUTF8 := O.FValidateUTF8;
-  end
-  else
-    inherited Assign(Source);
-end;
-
-constructor TIocpWSHTTPOptions.Create(AOwner: TIocpWebSocketServer);
-begin
-  inherited Create(AOwner);
-  FMaxBodySize := 1024 * 1024;
-  FMaxURILength := 8192;
-  FRequestTimeout := 30000;
-  FKeepAliveTimeout := 15000;
-  FResponseTimeout := 60000;
-  FMaxPipelined := 16;
-end;
-
-procedure TIocpWSHTTPOptions.SetMaxBodySize(V: Int64);
-begin Changing; FMaxBodySize := V; end;
-procedure TIocpWSHTTPOptions.SetInt(var F: Integer; V: Integer);
-begin Changing; F := V; end;
-procedure TIocpWSHTTPOptions.SetMaxURILength(V: Integer);
-begin SetInt(FMaxURILength, V); end;
-procedure TIocpWSHTTPOptions.SetRequestTimeout(V: Integer);
-begin SetInt(FRequestTimeout, V); end;
-procedure TIocpWSHTTPOptions.SetKeepAliveTimeout(V: Integer);
-begin SetInt(FKeepAliveTimeout, V); end;
-procedure TIocpWSHTTPOptions.SetResponseTimeout(V: Integer);
-begin SetInt(FResponseTimeout, V); end;
-procedure TIocpWSHTTPOptions.SetMaxPipelined(V: Integer);
-begin SetInt(FMaxPipelined, V); end;
-
-procedure TIocpWSHTTPOptions.Assign(Source: TPersistent);
-var
-  O: TIocpWSHTTPOptions;
-begin
-  if Source is TIocpWSHTTPOptions then
-  begin
-    Changing;
-    O := TIocpWSHTTPOptions(Source);
-    FMaxBodySize := O.FMaxBodySize;
-    FMaxURILength := O.FMaxURILength;
-    FRequestTimeout := O.FRequestTimeout;
-    FKeepAliveTimeout := O.FKeepAliveTimeout;
-    FResponseTimeout := O.FResponseTimeout;
-    FMaxPipelined := O.FMaxPipelined;
-  end
-  else
-    inherited Assign(Source);
+  Result := TIocpWSBinding(inherited Add);
 end;
 
 { ---- TIocpWebSocketServer ----------------------------------------------- }
@@ -2484,11 +2282,25 @@ begin
   FLockReady := True;
   FPort := 80;
   FHost := '0.0.0.0';
-  FBindings := TStringList.Create;
-  FMaxMessageSize := 16 * 1024 * 1024;
+  FBindings := TIocpWSBindings.Create(Self, TIocpWSBinding);
+  FMaxMessageSize := 64 * 1024 * 1024;
+  FAuthentication := TIocpWSAuthenticationOptions.Create(Self);
+  FSecurityOptions := TIocpWSSecurityOptions.Create(Self);
+  FTCPKeepAlive := TIocpWSTCPKeepAliveOptions.Create(Self);
+  FLoadBalancer := TIocpWSLoadBalancerOptions.Create(Self);
+  FThreadPoolOptions := TIocpWSThreadPoolOptions.Create(Self);
+  FFallBack := TIocpWSFallBackOptions.Create(Self);
+  FQueueOptions := TIocpWSQueueOptions.Create(Self);
+  FSpecifications := TIocpWSSpecifications.Create(Self);
+  FLogFile := TIocpWSLogFile.Create(Self);
+  FThrottle := TIocpWSThrottle.Create(Self);
+  FWatchDog := TIocpWSWatchDogOptions.Create(Self);
+  FHTTP2Options := TIocpWSHTTP2Options.Create(Self);
+  FHTTPUploadFiles := TIocpWSHTTPUploadFiles.Create(Self);
+  FSessions := TStringList.Create;
   FNotifyEvents := neAsynchronous;
   FHeartBeat := TIocpWSHeartBeatOptions.Create(Self);
-  FHeartBeat.FInterval := 300;
+  FHeartBeat.Interval := 300;
   FIOHandlerOptions := TIocpWSIOHandlerOptions.Create(Self);
   FOptions := TIocpWSServerOptions.Create(Self);
   FSSLOptions := TIocpWSSSLOptions.Create(Self);
@@ -2539,6 +2351,20 @@ begin
   FIOHandlerOptions.Free;
   FHeartBeat.Free;
   FBindings.Free;
+  FAuthentication.Free;
+  FSecurityOptions.Free;
+  FTCPKeepAlive.Free;
+  FLoadBalancer.Free;
+  FThreadPoolOptions.Free;
+  FFallBack.Free;
+  FQueueOptions.Free;
+  FSpecifications.Free;
+  FLogFile.Free;
+  FThrottle.Free;
+  FWatchDog.Free;
+  FHTTP2Options.Free;
+  FHTTPUploadFiles.Free;
+  FSessions.Free;
   inherited Destroy;
 end;
 
@@ -2631,8 +2457,185 @@ end;
 
 procedure TIocpWebSocketServer.SetHost(const V: string);
 begin CheckInactive('changing an option'); FHost := V; end;
-procedure TIocpWebSocketServer.SetBindings(V: TStrings);
-begin CheckInactive('changing an option'); FBindings.Assign(V); end;
+procedure TIocpWebSocketServer.SetBindings(V: TIocpWSBindings);
+begin
+  FBindings.Assign(V);
+end;
+
+procedure TIocpWebSocketServer.SetOpt(var F; V: TPersistent);
+begin
+  TPersistent(F).Assign(V);
+end;
+
+procedure TIocpWebSocketServer.SetAuthentication(V: TIocpWSAuthenticationOptions);
+begin SetOpt(FAuthentication, V); end;
+procedure TIocpWebSocketServer.SetSecurityOptions(V: TIocpWSSecurityOptions);
+begin SetOpt(FSecurityOptions, V); end;
+procedure TIocpWebSocketServer.SetTCPKeepAlive(V: TIocpWSTCPKeepAliveOptions);
+begin SetOpt(FTCPKeepAlive, V); end;
+procedure TIocpWebSocketServer.SetLoadBalancer(V: TIocpWSLoadBalancerOptions);
+begin SetOpt(FLoadBalancer, V); end;
+procedure TIocpWebSocketServer.SetThreadPoolOptions(V: TIocpWSThreadPoolOptions);
+begin SetOpt(FThreadPoolOptions, V); end;
+procedure TIocpWebSocketServer.SetFallBack(V: TIocpWSFallBackOptions);
+begin SetOpt(FFallBack, V); end;
+procedure TIocpWebSocketServer.SetQueueOptions(V: TIocpWSQueueOptions);
+begin SetOpt(FQueueOptions, V); end;
+procedure TIocpWebSocketServer.SetSpecifications(V: TIocpWSSpecifications);
+begin SetOpt(FSpecifications, V); end;
+procedure TIocpWebSocketServer.SetLogFile(V: TIocpWSLogFile);
+begin SetOpt(FLogFile, V); end;
+procedure TIocpWebSocketServer.SetThrottle(V: TIocpWSThrottle);
+begin SetOpt(FThrottle, V); end;
+procedure TIocpWebSocketServer.SetWatchDog(V: TIocpWSWatchDogOptions);
+begin SetOpt(FWatchDog, V); end;
+procedure TIocpWebSocketServer.SetHTTP2Options(V: TIocpWSHTTP2Options);
+begin SetOpt(FHTTP2Options, V); end;
+procedure TIocpWebSocketServer.SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
+begin SetOpt(FHTTPUploadFiles, V); end;
+
+function TIocpWebSocketServer.GetVersion: string;
+begin
+  Result := 'iocpws ' + IocpWsUtf8Z(iws_version_string);
+end;
+
+function TIocpWebSocketServer.LockList: TList;
+begin
+  Lock;
+  Result := FList;
+end;
+
+procedure TIocpWebSocketServer.UnLockList;
+begin
+  Unlock;
+end;
+
+procedure TIocpWebSocketServer.EnterCS;
+begin
+  Lock;
+end;
+
+procedure TIocpWebSocketServer.LeaveCS;
+begin
+  Unlock;
+end;
+
+function TIocpWebSocketServer.AssignedCS: Boolean;
+begin
+  Result := True;
+end;
+
+procedure TIocpWebSocketServer.QueueClear;
+begin
+end;
+
+procedure TIocpWebSocketServer.ReportError(Conn: TIocpWSConnection; const Text: string);
+begin
+  if Assigned(FOnError) then
+    Deliver(Self, EV_ERROR, Conn, Text, nil, 0);
+end;
+
+procedure TIocpWebSocketServer.ListNoEquivalent(L: TStrings);
+
+  procedure Opt(O: TIocpWSOptionsBase; const Path, Advice: string);
+  var
+    T: TStringList;
+    I: Integer;
+  begin
+    T := TStringList.Create;
+    try
+      IocpWsNonDefaults(O, Path, T);
+      for I := 0 to T.Count - 1 do
+        L.Add(T[I] + ': ' + Advice);
+    finally
+      T.Free;
+    end;
+  end;
+
+  procedure Flag(Cond: Boolean; const What, Advice: string);
+  begin
+    if Cond then
+      L.Add(What + ': ' + Advice);
+  end;
+
+begin
+  Opt(FLoadBalancer, 'LoadBalancer', 'iocpws has no sgc load balancer; run ' +
+    'several servers behind any TCP load balancer and share channels with RedisURL');
+  Flag(Assigned(FOnLoadBalancerConnect) or Assigned(FOnLoadBalancerDisconnect),
+    'OnLoadBalancerConnect/OnLoadBalancerDisconnect', 'never fired (no load balancer)');
+  Flag(FThreadPool, 'ThreadPool = True', 'the engine has its own threads: ' +
+    'IOHandlerOptions.IOCP.IOCPThreads and WorkOpThreads');
+  Opt(FThreadPoolOptions, 'ThreadPoolOptions', 'the engine has its own threads: ' +
+    'IOHandlerOptions.IOCP.IOCPThreads and WorkOpThreads');
+  Opt(FFallBack, 'FallBack', 'no Flash or Server-Sent Events fallback: ' +
+    'clients must speak WebSocket (every browser does)');
+  Opt(FQueueOptions, 'QueueOptions', 'no message queues by level: the engine ' +
+    'sends in order and bounds each connection with Options.SendQueueLimit');
+  Flag(FQueueMessages, 'QueueMessages = True', 'no message queue: messages ' +
+    'are sent in order as WriteData is called');
+  Opt(FSpecifications, 'Specifications', 'only RFC 6455 is spoken (no ' +
+    'Hixie-76 drafts, no RFC 8441 over HTTP/2)');
+  Opt(FLogFile, 'LogFile', 'no frame log file: use OnError and the engine''s ' +
+    'log (IWS_OPT_LOG_LEVEL)');
+  Opt(FThrottle, 'Throttle', 'no bandwidth throttle');
+  Opt(FWatchDog, 'WatchDog', 'no automatic restart: restart from OnShutdown ' +
+    'or from the service manager');
+  Opt(FHTTP2Options, 'HTTP2Options', 'HTTP/1.1 only (no HTTP/2)');
+  Opt(FHTTPUploadFiles, 'HTTPUploadFiles', 'uploads are not saved to files: ' +
+    'read ARequestInfo.PostStream in OnCommandGet');
+  Flag(FMaxReadBufferSize <> 0, 'MaxReadBufferSize = ' + IntToStr(FMaxReadBufferSize),
+    'the engine sizes its buffers; MaxMessageSize limits messages');
+  Opt(FTCPKeepAlive, 'TCPKeepAlive', 'the engine sets no TCP keep-alive ' +
+    'option yet: use HeartBeat (Interval, Timeout) to find dead peers');
+  Flag(FHeartBeat.HeartBeatType <> hbtAlways, 'HeartBeat.HeartBeatType = ' +
+    'hbtOnlyIfNoMsgRcvInterval', 'the engine pings every Interval (hbtAlways)');
+  Flag(Assigned(FOnBeforeHeartBeat), 'OnBeforeHeartBeat', 'never called: the ' +
+    'engine sends heartbeat pings itself');
+  Flag(FIOHandlerOptions.IOCP.TimeOut <> 10000, 'IOHandlerOptions.IOCP.TimeOut = ' +
+    IntToStr(FIOHandlerOptions.IOCP.TimeOut), 'no equivalent (the engine ' +
+    'waits for completions without a timeout)');
+  Flag(FIOHandlerOptions.EPOLL.AcceptBatchSize <> 0,
+    'IOHandlerOptions.EPOLL.AcceptBatchSize = ' +
+    IntToStr(FIOHandlerOptions.EPOLL.AcceptBatchSize), 'no equivalent (the ' +
+    'engine accepts until the queue is empty)');
+  Flag(FIOHandlerOptions.EPOLL.WaitTimeoutMS <> 0,
+    'IOHandlerOptions.EPOLL.WaitTimeoutMS = ' +
+    IntToStr(FIOHandlerOptions.EPOLL.WaitTimeoutMS), 'no equivalent');
+  Flag(FOptions.ReadTimeOut <> 10, 'Options.ReadTimeOut = ' +
+    IntToStr(FOptions.ReadTimeOut), 'no socket read timeout: use ' +
+    'HeartBeat.Timeout and HTTPOptions.RequestTimeout');
+  Flag(FOptions.WriteTimeOut <> 0, 'Options.WriteTimeOut = ' +
+    IntToStr(FOptions.WriteTimeOut), 'no socket write timeout: ' +
+    'Options.SendQueueLimit closes peers that do not read');
+  Flag(not FOptions.HTMLFiles or not FOptions.JavascriptFiles,
+    'Options.HTMLFiles / JavascriptFiles = False', 'sgc''s own HTML and ' +
+    'JavaScript files are never served here (serve yours from DocumentRoot)');
+  Flag(FOptions.Software <> '', 'Options.Software', 'the engine sends no ' +
+    'Server header');
+  Opt(FExtensions.DeflateFrame, 'Extensions.DeflateFrame', 'deflate-frame is ' +
+    'not offered: use Extensions.PerMessage_Deflate');
+  Opt(FSSLOptions.OpenSSL_Options, 'SSLOptions.OpenSSL_Options', 'the engine ' +
+    'uses the OpenSSL it was built with (SSLOptions.Version sets the oldest ' +
+    'TLS version)');
+  Flag(not FSecurityOptions.EnforceWebSocketVersion or not FSecurityOptions.ValidateWebSocketKey,
+    'SecurityOptions.EnforceWebSocketVersion / ValidateWebSocketKey = False',
+    'the engine always checks the version (13) and the key');
+  Flag(FAuthentication.Basic.CustomHeaders.Count > 0,
+    'Authentication.Basic.CustomHeaders', 'not sent: the engine cannot add ' +
+    'headers to its 401 answer yet');
+end;
+
+{ Settings the engine cannot honour and that must not be ignored. }
+procedure TIocpWebSocketServer.CheckSettings;
+begin
+  if FSSLOptions.VerifyCertificate or FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate then
+    raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: ' +
+      'SSLOptions.VerifyCertificate: client certificates cannot be verified ' +
+      'by this engine yet; refusing to start rather than accept clients ' +
+      'without checking them (set VerifyCertificate to False and ' +
+      'authenticate clients with Authentication)');
+end;
+
 procedure TIocpWebSocketServer.SetRedisURL(const V: string);
 begin CheckInactive('changing an option'); FRedisURL := V; end;
 
@@ -2792,8 +2795,8 @@ end;
 
 procedure TIocpWebSocketServer.ApplyOptions;
 var
-  Addr, B: string;
-  P, I: Integer;
+  Addr: string;
+  P, I, TLSPort: Integer;
 
   procedure SetI(Opt: Integer; V: Int64; const Name: string);
   var
@@ -2816,6 +2819,51 @@ var
       rc := iws_set_str(FHandle, Opt, PAnsiChar(U));
     if rc <> IWS_OK then
       RaiseCode(rc, 'setting ' + Name);
+  end;
+
+  { Bindings -> the engine's one address, plain port and TLS port; a set
+    it cannot listen on raises, naming the entry. }
+  procedure MapBindings(out Addr: string; out P, TLSPort: Integer);
+  var
+    I: Integer;
+    B: TIocpWSBinding;
+    Why: string;
+
+    procedure Refuse(Item: TIocpWSBinding; const Reason: string);
+    begin
+      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format('iocpws: Bindings[%d] ' +
+        '%s cannot be listened on: %s (the engine listens on one address ' +
+        'with one plain port and, with SSL, one TLS port; several ' +
+        'listeners are not available yet)', [Item.Index, Item.Text, Reason]));
+    end;
+
+  begin
+    Addr := '';
+    P := -1;
+    TLSPort := -1;
+    for I := 0 to FBindings.Count - 1 do
+    begin
+      B := FBindings[I];
+      if (B.Port < 0) or (B.Port > 65535) then
+        Refuse(B, 'the port is not in 0..65535');
+      if I = 0 then
+        Addr := B.IP
+      else if B.IP <> Addr then
+        Refuse(B, 'its address differs from Bindings[0]''s ' + Addr);
+      if FSSL and ((FSSLOptions.Port = 0) or (B.Port = FSSLOptions.Port)) then
+      begin
+        Why := 'a second TLS binding';
+        if TLSPort <> -1 then
+          Refuse(B, Why);
+        TLSPort := B.Port;
+      end
+      else
+      begin
+        if P <> -1 then
+          Refuse(B, 'a second plain binding');
+        P := B.Port;
+      end;
+    end;
   end;
 
   procedure AddHosts;
@@ -2845,28 +2893,19 @@ var
 begin
   Addr := FHost;
   P := FPort;
-  if FBindings.Count > 1 then
-    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format('iocpws: Bindings ' +
-      'has %d entries; the server listens on one address (use Host and Port)',
-      [FBindings.Count]));
-  if FBindings.Count = 1 then
-  begin
-    B := Trim(FBindings[0]);
-    I := LastDelimiter(':', B);
-    if (I = 0) or not TryStrToInt(Copy(B, I + 1, MaxInt), P) then
-      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Bindings entry ''' +
-        B + ''' is not IP:Port');
-    Addr := Copy(B, 1, I - 1);
-    if (Length(Addr) > 1) and (Addr[1] = '[') and (Addr[Length(Addr)] = ']') then
-      Addr := Copy(Addr, 2, Length(Addr) - 2);
-  end;
+  TLSPort := -2; { not chosen by Bindings }
+  if FBindings.Count > 0 then
+    MapBindings(Addr, P, TLSPort);
   if Addr = '' then
     Addr := '0.0.0.0';
+  FBoundIP := Addr;
   SetS(IWS_OPT_BIND_ADDRESS, Addr, 'Host');
   if FSSL then
   begin
     { sgc's mapping (see iocpws.h): SSLOptions.Port 0 = TLS on Port only }
-    if FSSLOptions.Port = 0 then
+    if TLSPort <> -2 then
+      SetI(IWS_OPT_TLS_PORT, TLSPort, 'Bindings')
+    else if FSSLOptions.Port = 0 then
     begin
       SetI(IWS_OPT_TLS_PORT, P, 'Port');
       P := -1;
@@ -2891,10 +2930,30 @@ begin
   else
     SetI(IWS_OPT_TLS_PORT, -1, 'SSL');
   SetI(IWS_OPT_PORT, P, 'Port');
-  SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.IOCP.IOCPThreads, 'IOCPThreads');
-  SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads, 'WorkOpThreads');
+  if FIOHandlerOptions.IOHandlerType = iohEPOLL then
+  begin
+    SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.EPOLL.EPOLLThreads, 'EPOLL.EPOLLThreads');
+    SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.EPOLL.WorkOpThreads, 'EPOLL.WorkOpThreads');
+    SetI(IWS_OPT_ACCEPTS_POSTED, 0, 'IOCP.AcceptExMultiplier');
+  end
+  else
+  begin
+    SetI(IWS_OPT_IO_THREADS, FIOHandlerOptions.IOCP.IOCPThreads, 'IOCPThreads');
+    SetI(IWS_OPT_WORKER_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads, 'WorkOpThreads');
+    I := FIOHandlerOptions.IOCP.IOCPThreads;
+    if I = 0 then
+      I := TThread.ProcessorCount;
+    if FIOHandlerOptions.IOCP.AcceptExMultiplier < 0 then
+      raise EIocpWs.CreateCode(IWS_E_OPTION_RANGE,
+        'iocpws: IOHandlerOptions.IOCP.AcceptExMultiplier is negative');
+    SetI(IWS_OPT_ACCEPTS_POSTED, Int64(FIOHandlerOptions.IOCP.AcceptExMultiplier) * I,
+      'IOHandlerOptions.IOCP.AcceptExMultiplier');
+  end;
   SetI(IWS_OPT_MAX_CONNECTIONS, FMaxConnections, 'MaxConnections');
-  SetI(IWS_OPT_MAX_MESSAGE_SIZE, FMaxMessageSize, 'MaxMessageSize');
+  if FMaxMessageSize = 0 then
+    SetI(IWS_OPT_MAX_MESSAGE_SIZE, IOCPWS_MAX_MESSAGE, 'MaxMessageSize')
+  else
+    SetI(IWS_OPT_MAX_MESSAGE_SIZE, FMaxMessageSize, 'MaxMessageSize');
   with FExtensions.PerMessage_Deflate do
   begin
     SetI(IWS_OPT_DEFLATE, Ord(Enabled), 'Extensions.PerMessage_Deflate.Enabled');
@@ -2924,7 +2983,12 @@ begin
     SetI(IWS_OPT_HEARTBEAT_INTERVAL_MS, 0, 'HeartBeat.Interval');
     SetI(IWS_OPT_HEARTBEAT_TIMEOUT_MS, 0, 'HeartBeat.Timeout');
   end;
-  SetI(IWS_OPT_HANDSHAKE_TIMEOUT_MS, FOptions.HandshakeTimeout, 'Options.HandshakeTimeout');
+  if (FIOHandlerOptions.IOHandlerType = iohEPOLL) and
+    (FIOHandlerOptions.EPOLL.HandshakeTimeoutMS <> 0) then
+    SetI(IWS_OPT_HANDSHAKE_TIMEOUT_MS, FIOHandlerOptions.EPOLL.HandshakeTimeoutMS,
+      'IOHandlerOptions.EPOLL.HandshakeTimeoutMS')
+  else
+    SetI(IWS_OPT_HANDSHAKE_TIMEOUT_MS, FOptions.HandshakeTimeout, 'Options.HandshakeTimeout');
   SetI(IWS_OPT_CLOSE_TIMEOUT_MS, FOptions.CloseTimeout, 'Options.CloseTimeout');
   SetI(IWS_OPT_STOP_TIMEOUT_MS, FOptions.StopTimeout, 'Options.StopTimeout');
   SetI(IWS_OPT_SEND_QUEUE_LIMIT, FOptions.SendQueueLimit, 'Options.SendQueueLimit');
@@ -2954,8 +3018,9 @@ end;
 
 procedure TIocpWebSocketServer.Start;
 var
-  rc: Integer;
+  rc, I: Integer;
   F: TFpuSave;
+  L: TStringList;
 begin
   if FActive then
     Exit;
@@ -2966,6 +3031,7 @@ begin
       'is still stopping (Stop was called inside an event handler); start ' +
       'it again from OnShutdown or after the handler has returned');
   WaitStopThread;
+  CheckSettings;
   EnsureHandle;
   F := FpuMask;
   try
@@ -2981,6 +3047,15 @@ begin
   if rc <> IWS_OK then
     RaiseCode(rc, 'Start');
   FActive := True;
+  { what the engine has no equivalent for: each setting through OnError }
+  L := TStringList.Create;
+  try
+    ListNoEquivalent(L);
+    for I := 0 to L.Count - 1 do
+      ReportError(nil, 'iocpws: not supported, ignored: ' + L[I]);
+  finally
+    L.Free;
+  end;
   if Assigned(FOnStartup) then
     try
       FOnStartup(Self);
@@ -3353,6 +3428,9 @@ begin
         if Assigned(FOnDisconnect) then FOnDisconnect(Conn, Code);
       EV_ERROR:
         if Assigned(FOnError) then FOnError(Conn, Text);
+      EV_FRAGMENT:
+        if Assigned(FOnFragmented) then
+          FOnFragmented(Conn, Data, TIocpWSOpCode(Code), False);
     end;
   except
     on E: Exception do
@@ -3368,4 +3446,5 @@ initialization
   if HaveThreads then
     IsMultiThread := True;
   RegisterClass(TIocpWebSocketServer);
+  RegisterClass(TIocpWebSocketHTTPServer);
 end.

@@ -10,8 +10,13 @@
   TsgcWebSocketServer is a subclass (not an alias) of TIocpWebSocketServer so
   that its ClassName is 'TsgcWebSocketServer' and forms (.dfm/.lfm) that
   stream it keep loading; everything else is an alias of the iocpws type.
-  What iocpws does not have (Authentication, sgc's protocols...) is not
-  declared, so the compiler names what a program must change.
+  Every member of sgc's server, connection and option classes that sgc
+  documents is declared with sgc's name, type and default; what the engine
+  has no equivalent for (load balancer, Flash/SSE fallback, HTTP/2, ...)
+  streams, and Start reports each such setting that is not at its default
+  through OnError, with what to do instead (bindings/pascal/README.md has
+  the list). sgc's own subprotocol components (TsgcWSPServer_*) are not
+  provided.
 
   HTTP (sgc's TsgcWebSocketHTTPServer, Indy's TIdHTTPServer events): the
   handler types keep Indy's names - TIdContext, TIdHTTPRequestInfo,
@@ -32,7 +37,9 @@ unit sgcWebSocket_iocp;
 interface
 
 uses
-  SysUtils, Classes, iocpws.lib, iocpws.server;
+  SysUtils, Classes, iocpws.lib, iocpws.types, iocpws.options,
+  iocpws.sgcoptions, iocpws.server;
+{$I iocpws.warnings.inc}
 
 type
   { The server (unit sgcWebSocket in sgc). }
@@ -41,7 +48,20 @@ type
   { The HTTP + WebSocket server (unit sgcWebSocket in sgc): the same
     component; OnCommandGet, OnCommandOther, DocumentRoot and KeepAlive
     are TIocpWebSocketServer's. }
-  TsgcWebSocketHTTPServer = class(TIocpWebSocketServer);
+  TsgcWebSocketHTTPServer = class(TIocpWebSocketHTTPServer)
+  private
+    FAutoStartSession: Boolean;
+    FSessionState: Boolean;
+    FSessionTimeOut: Integer;
+  protected
+    procedure ListNoEquivalent(L: TStrings); override;
+  published
+    { Indy's HTTP sessions (TIdHTTPServer): not available; True / a time
+      out is reported at Start. }
+    property AutoStartSession: Boolean read FAutoStartSession write FAutoStartSession default False;
+    property SessionState: Boolean read FSessionState write FSessionState default False;
+    property SessionTimeOut: Integer read FSessionTimeOut write FSessionTimeOut default 0;
+  end;
 
   { Indy's names for the HTTP handler's parameters. }
   TIdContext = TIocpHTTPContext;
@@ -61,7 +81,13 @@ type
   TsgcWSDisconnectEvent = TIocpWSDisconnectEvent;
   TsgcWSErrorEvent = TIocpWSErrorEvent;
   TsgcWSExceptionEvent = TIocpWSExceptionEvent;
+  TsgcExceptionEvent = TIocpWSExceptionEvent;
   TsgcWSHandshakeEvent = TIocpWSHandshakeEvent;
+  TsgcWSOnTCPConnect = TIocpWSAcceptEvent;
+  TsgcWSUnknownProtocolEvent = TIocpWSAcceptEvent;
+  TsgcWSAuthenticationEvent = TIocpWSAuthenticationEvent;
+  TsgcWSFragmentedEvent = TIocpWSFragmentedEvent;
+  TsgcWSOnBeforeHeartBeatEvent = TIocpWSBeforeHeartBeatEvent;
 
   { Option and enumeration types (unit sgcWebSocket_Types in sgc). }
   TwsNotifyEvent = TIocpWSNotifyEvents;
@@ -74,6 +100,52 @@ type
   TsgcWSExtensions = TIocpWSExtensions;
   TsgcWSPerMessage_Deflate = TIocpWSPerMessageDeflateOptions;
   TwsTLSVersions = TIocpWSTLSVersions;
+  TwsIOHandler = TIocpWSIOHandlerType;
+  TsgcHeartBeatType = TIocpWSHeartBeatType;
+  TwsTransport = TIocpWSTransport;
+  TwsStreaming = TIocpWSStreaming;
+  TOpCode = TIocpWSOpCode;
+  TwsSpecification = TIocpWSSpecification;
+  TwsIPVersion = TIocpWSIPVersion;
+  TwsOpenSSLAPI = TIocpWSOpenSSLAPI;
+  TwsOpenSSLLibPath = TIocpWSOpenSSLLibPath;
+  TwsOpenSSLSymLinks = TIocpWSOpenSSLSymLinks;
+  TwsQueueMsgLevels = TIocpWSQueueMsgLevels;
+  Th2FragmentedData = TIocpWSH2FragmentedData;
+  TwsPostStreamType = TIocpWSPostStreamType;
+  TsgcWSIOHandler_Options_Base = TIocpWSOptionsBase;
+  TsgcWSIOHandler_IOCP_Options = TIocpWSIOCPOptions;
+  TsgcWSIOHandler_EPOLL_Options = TIocpWSEPOLLOptions;
+  TsgcWSExtension_PerMessage_Deflate = TIocpWSPerMessageDeflateOptions;
+  TsgcWSExtension_DeflateFrame = TIocpWSDeflateFrameOptions;
+  TsgcWSAuthenticationServer_Options = TIocpWSAuthenticationOptions;
+  TsgcWSAuthenticationServer_URL = TIocpWSAuthURLOptions;
+  TsgcWSAuthenticationServer_Session = TIocpWSAuthSessionOptions;
+  TsgcWSAuthenticationServer_Basic = TIocpWSAuthBasicOptions;
+  TsgcWSSecurity_Options = TIocpWSSecurityOptions;
+  TsgcTCPKeepAlive = TIocpWSTCPKeepAliveOptions;
+  TsgcOpenSSLServer_Options = TIocpWSOpenSSLOptions;
+  TsgcSSL_Verify_Certificate_Options = TIocpWSVerifyCertificateOptions;
+  TsgcWSLoadBalancerServer_Options = TIocpWSLoadBalancerOptions;
+  TsgcWSThreadPool_Options = TIocpWSThreadPoolOptions;
+  TsgcWSFallBack_Options = TIocpWSFallBackOptions;
+  TsgcWSFallBack_Flash = TIocpWSFallBackFlash;
+  TsgcWSFallBack_SSE = TIocpWSFallBackSSE;
+  TsgcWSQueueServer_Options = TIocpWSQueueOptions;
+  TsgcWSQueue = TIocpWSQueue;
+  TsgcWSSpecifications = TIocpWSSpecifications;
+  TsgcWSDrafts = TIocpWSDrafts;
+  TsgcWSLogFile = TIocpWSLogFile;
+  TsgcWSThrottle = TIocpWSThrottle;
+  TsgcWSWatchDogServer_Options = TIocpWSWatchDogOptions;
+  TsgcWSWatchDogMonitorServer_Options = TIocpWSWatchDogMonitor;
+  TsgcWSHTTP2Server_Options = TIocpWSHTTP2Options;
+  TsgcHTTPUploadFilesServer = TIocpWSHTTPUploadFiles;
+
+  { Indy's names for Bindings (sgc's Bindings is a TIdSocketHandles). }
+  TIdSocketHandles = TIocpWSBindings;
+  TIdSocketHandle = TIocpWSBinding;
+  TIdIPVersion = TIocpIPVersion;
 
   EsgcWebSocketException = EIocpWs;
 
@@ -91,8 +163,70 @@ const
   tls1_1 = iocpws.server.tls1_1;
   tls1_2 = iocpws.server.tls1_2;
   tls1_3 = iocpws.server.tls1_3;
+  iohDefault = iocpws.types.iohDefault;
+  iohIOCP = iocpws.types.iohIOCP;
+  iohEPOLL = iocpws.types.iohEPOLL;
+  hbtAlways = iocpws.types.hbtAlways;
+  hbtOnlyIfNoMsgRcvInterval = iocpws.types.hbtOnlyIfNoMsgRcvInterval;
+  trpUndefined = iocpws.types.trpUndefined;
+  trpRFC6455 = iocpws.types.trpRFC6455;
+  trpHixie76 = iocpws.types.trpHixie76;
+  trpFlash = iocpws.types.trpFlash;
+  trpSSE = iocpws.types.trpSSE;
+  trpTCP = iocpws.types.trpTCP;
+  trpHTTP = iocpws.types.trpHTTP;
+  trpRFC8441 = iocpws.types.trpRFC8441;
+  trpHTTP2 = iocpws.types.trpHTTP2;
+  trpUDP = iocpws.types.trpUDP;
+  trpQUIC = iocpws.types.trpQUIC;
+  trpHTTP3 = iocpws.types.trpHTTP3;
+  stmNone = iocpws.types.stmNone;
+  stmFirst = iocpws.types.stmFirst;
+  stmContinue = iocpws.types.stmContinue;
+  stmLast = iocpws.types.stmLast;
+  stmContinueAndLast = iocpws.types.stmContinueAndLast;
+  opContinuation = iocpws.types.opContinuation;
+  opText = iocpws.types.opText;
+  opBinary = iocpws.types.opBinary;
+  opClose = iocpws.types.opClose;
+  opPing = iocpws.types.opPing;
+  opPong = iocpws.types.opPong;
+  spRFC6455 = iocpws.types.spRFC6455;
+  spHixie76 = iocpws.types.spHixie76;
+  spRFC8441 = iocpws.types.spRFC8441;
+  ipV4 = iocpws.types.ipV4;
+  ipV6 = iocpws.types.ipV6;
+  oslAPI_1_0 = iocpws.types.oslAPI_1_0;
+  oslAPI_1_1 = iocpws.types.oslAPI_1_1;
+  oslAPI_3_0 = iocpws.types.oslAPI_3_0;
+  oslpNone = iocpws.types.oslpNone;
+  oslpDefaultFolder = iocpws.types.oslpDefaultFolder;
+  oslpCustomPath = iocpws.types.oslpCustomPath;
+  oslsSymLinksDefault = iocpws.types.oslsSymLinksDefault;
+  oslsSymLinksLoadFirst = iocpws.types.oslsSymLinksLoadFirst;
+  oslsSymLinksLoad = iocpws.types.oslsSymLinksLoad;
+  oslsSymLinksDontLoad = iocpws.types.oslsSymLinksDontLoad;
+  qmNone = iocpws.types.qmNone;
+  qmLevel1 = iocpws.types.qmLevel1;
+  qmLevel2 = iocpws.types.qmLevel2;
+  qmLevel3 = iocpws.types.qmLevel3;
+  h2fdOnlyBuffer = iocpws.types.h2fdOnlyBuffer;
+  h2fdOnlyFragmented = iocpws.types.h2fdOnlyFragmented;
+  h2fdAll = iocpws.types.h2fdAll;
+  pstMemoryStream = iocpws.types.pstMemoryStream;
+  pstFileStream = iocpws.types.pstFileStream;
+  Id_IPv4 = iocpws.types.Id_IPv4;
+  Id_IPv6 = iocpws.types.Id_IPv6;
 
 implementation
+
+procedure TsgcWebSocketHTTPServer.ListNoEquivalent(L: TStrings);
+begin
+  inherited ListNoEquivalent(L);
+  if FAutoStartSession or FSessionState or (FSessionTimeOut <> 0) then
+    L.Add('AutoStartSession / SessionState / SessionTimeOut: no HTTP ' +
+      'sessions (keep your own session table keyed by a cookie)');
+end;
 
 initialization
   RegisterClass(TsgcWebSocketServer);

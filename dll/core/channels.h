@@ -62,5 +62,8 @@ void iws__redis_stop(iws__redis *r);
  * a publish racing with iws_stop never touches freed memory). NULL is
  * fine. */
 void iws__redis_free(iws__redis *r);
+/* The hiredis version built against ("1.1.0"), NULL without hiredis
+ * (iws_component_version). */
+const char *iws__redis_client_version(void);
 
 #endif /* IWS_CHANNELS_H */

@@ -26,6 +26,17 @@
  * Locks: r->lock guards the queue, the flags and the subscriber's context
  * pointer (so iws_stop can shut its socket down); it is a leaf, never held
  * while calling into Redis, channels or user callbacks.
+ *
+ * Stopping: iws_stop shuts the subscriber's socket down, which ends its read
+ * at once on Linux. Winsock's shutdown does not end a blocking recv, so the
+ * subscriber never blocks in one: it waits for its socket to become
+ * readable for at most SUB_WAIT_MS at a time (poll, select on Windows),
+ * looks at the stop flag, and reads only what is there (redisBufferRead,
+ * then hiredis' reader). The publisher's reads end within its 5 s timeout.
+ *
+ * Windows: hiredis' own Winsock layer (sockcompat.c, hiredis >= 1.0; the
+ * DLL links it statically, see scripts/build-windows-deps.sh); the link
+ * holds a WSAStartup reference of its own while it exists.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,12 +44,13 @@
 #ifdef _WIN32
 #include <winsock2.h>
 #else
-#include <fcntl.h>
+#include <errno.h>
+#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #endif
 
 #include <hiredis/hiredis.h>
+#include <openssl/rand.h>
 
 #include "internal.h"
 
@@ -46,6 +58,7 @@
 #define QUEUE_MAX_BYTES (64u * 1024 * 1024)
 #define CONNECT_TIMEOUT_MS 2000
 #define PING_IDLE_MS 1000 /* an idle publisher link checks itself */
+#define SUB_WAIT_MS 250   /* the subscriber looks at the stop flag this often */
 #define HEADER_LEN (5 + 16 + 1 + 1 + 1) /* "iws1 " id " " op "\n" */
 
 typedef struct redis_msg {
@@ -77,6 +90,9 @@ struct iws__redis {
   uint64_t dropped;
   int threads; /* how many were started */
   iws__thread pub_thread, sub_thread;
+#ifdef _WIN32
+  int wsa_started;
+#endif
 };
 
 int iws__redis_available(void) { return 1; }
@@ -150,19 +166,12 @@ static int parse_url(iws__redis *r, const char *url, char *err, size_t errlen) {
   return r->host ? 0 : -1;
 }
 
+/* The instance id: OpenSSL's CSPRNG on every platform (the ids of servers
+ * started at the same moment, under Wine or not, must differ); the clock
+ * and the address only matter if it ever fails. */
 static void random_id(iws__redis *r) {
   uint64_t v = 0;
-#ifndef _WIN32
-  int fd = open("/dev/urandom", O_RDONLY);
-  if (fd >= 0) {
-    if (read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) v = 0;
-    close(fd);
-  }
-  v ^= (uint64_t)getpid() << 32;
-#else
-  v ^= (uint64_t)GetCurrentProcessId() << 32;
-  v ^= (uint64_t)GetTickCount64();
-#endif
+  if (RAND_bytes((unsigned char *)&v, (int)sizeof(v)) != 1) v = 0;
   v ^= iws__now_ms() * 0x9E3779B97F4A7C15ull;
   v ^= (uint64_t)(uintptr_t)r;
   snprintf(r->id_hex, sizeof(r->id_hex), "%016llx", (unsigned long long)v);
@@ -271,6 +280,29 @@ static int publisher_lost(iws__redis *r, redisContext **ctx, const char *why,
 
 /* ---- the subscriber ---- */
 
+/* Waits at most ms for the subscriber's socket to have something to read
+ * (data, the end of the stream or an error: the read that follows says
+ * which). Returns non-zero when there is. */
+static int wait_readable(redisContext *ctx, int ms) {
+#ifdef _WIN32
+  fd_set set;
+  struct timeval tv;
+  FD_ZERO(&set);
+  FD_SET((SOCKET)ctx->fd, &set);
+  tv.tv_sec = ms / 1000;
+  tv.tv_usec = (ms % 1000) * 1000;
+  return select(0, &set, NULL, NULL, &tv) != 0; /* -1: let the read fail */
+#else
+  struct pollfd p;
+  int n;
+  p.fd = ctx->fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  n = poll(&p, 1, ms);
+  return n > 0 || (n < 0 && errno != EINTR);
+#endif
+}
+
 static void deliver(iws__redis *r, const char *chan, size_t chan_len,
                     const char *msg, size_t len) {
   uint32_t opcode, sent = 0;
@@ -342,10 +374,22 @@ static void sub_main(void *arg) {
     backoff = 100;
     for (;;) {
       void *reply = NULL;
-      if (redisGetReply(ctx, &reply) != REDIS_OK) {
-        snprintf(err, sizeof(err), "%s", ctx->errstr[0] ? ctx->errstr
-                                                       : "connection lost");
+      if (redisReaderGetReply(ctx->reader, &reply) != REDIS_OK) {
+        snprintf(err, sizeof(err), "protocol error: %s", ctx->reader->errstr);
         break;
+      }
+      if (!reply) { /* nothing complete yet: read more, or stop */
+        if (stopping(r)) {
+          snprintf(err, sizeof(err), "stopping");
+          break;
+        }
+        if (!wait_readable(ctx, SUB_WAIT_MS)) continue;
+        if (redisBufferRead(ctx) != REDIS_OK) {
+          snprintf(err, sizeof(err), "%s",
+                   ctx->errstr[0] ? ctx->errstr : "connection lost");
+          break;
+        }
+        continue;
       }
       rep = reply;
       if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 4 &&
@@ -477,6 +521,9 @@ void iws__redis_free(iws__redis *r) {
   free(r->pattern);
   iws__cond_destroy(&r->cond);
   iws__mutex_destroy(&r->lock);
+#ifdef _WIN32
+  if (r->wsa_started) WSACleanup();
+#endif
   free(r);
 }
 
@@ -509,6 +556,17 @@ int32_t iws__redis_start(iws_server *s, const char *url, const char *prefix,
   *p++ = '*';
   *p = '\0';
   random_id(r);
+#ifdef _WIN32
+  {
+    WSADATA wsa;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+      iws__redis_free(r);
+      snprintf(err, errlen, "WSAStartup failed for the Redis link");
+      return IWS_E_SYSTEM;
+    }
+    r->wsa_started = 1;
+  }
+#endif
   if (iws__thread_create(&r->sub_thread, sub_main, r) != 0) {
     iws__redis_free(r);
     snprintf(err, errlen, "cannot start the Redis threads");
@@ -596,4 +654,13 @@ void iws__redis_stop(iws__redis *r) {
   if (r->threads >= 2) iws__thread_join(r->pub_thread);
   r->threads = 0;
   iws__atomic_store32(&r->server->st_redis_up, 0);
+}
+
+#define IWS__STR2(x) #x
+#define IWS__STR(x) IWS__STR2(x)
+const char *iws__redis_client_version(void) {
+  /* hiredis has no run-time version call: the headers built against (the
+   * shared library's soname pins major.minor). */
+  return IWS__STR(HIREDIS_MAJOR) "." IWS__STR(HIREDIS_MINOR) "." IWS__STR(
+      HIREDIS_PATCH);
 }

@@ -29,3 +29,5 @@ void iws__redis_publish(iws__redis *r, const char *name, size_t len,
 
 void iws__redis_stop(iws__redis *r) { (void)r; }
 void iws__redis_free(iws__redis *r) { (void)r; }
+
+const char *iws__redis_client_version(void) { return NULL; }

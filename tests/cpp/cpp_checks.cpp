@@ -187,6 +187,27 @@ void versions_match_header() {
             "abi_version");
 }
 
+void components_are_listed() {
+  std::vector<iocpws::component> all = iocpws::components();
+  expect_eq(all.size(), static_cast<size_t>(IWS_COMPONENT_HIREDIS + 1),
+            "components().size()");
+  expect_eq(all[0].name, std::string("iocpws"), "engine name");
+  expect_eq(all[0].version, std::string(IWS_VERSION_STRING), "engine version");
+  expect_eq(all[IWS_COMPONENT_OPENSSL].name, std::string("OpenSSL"), "OpenSSL name");
+  expect(all[IWS_COMPONENT_OPENSSL].version.compare(0, 2, "3.") == 0,
+         "OpenSSL 3: " + all[IWS_COMPONENT_OPENSSL].version);
+  for (size_t i = 0; i < all.size(); ++i) {
+    expect_eq(all[i].id, static_cast<uint32_t>(i), "component id");
+    expect_eq(iocpws::component_version(all[i].id), all[i].version,
+              "component_version(" + all[i].name + ")");
+    if (all[i].id != IWS_COMPONENT_HIREDIS)
+      expect(!all[i].version.empty(), all[i].name + " has a version");
+  }
+  expect_error(IWS_E_INVALID_ARG,
+               []() { iocpws::component_version(IWS_COMPONENT_HIREDIS + 1); },
+               "component_version(unknown)");
+}
+
 void code_names_match_library() {
   for (int32_t c = -600; c <= 0; ++c) {
     std::string mine = iocpws::detail::code_name(c);
@@ -599,6 +620,7 @@ int main() {
 #endif
   run("versions_match_header", versions_match_header);
   run("code_names_match_library", code_names_match_library);
+  run("components_are_listed", components_are_listed);
   run("check_throws_with_code", check_throws_with_code);
   run("option_defaults_mirror_library", option_defaults_mirror_library);
   run("options_are_applied", options_are_applied);

@@ -32,7 +32,9 @@
 #     cpp-winNN-clients tests/integration + tests/cpp against the linked
 #                       cpp_test_server.exe; tests/cpp + echo, close and
 #                       Node tests against cpp_test_server_dyn.exe (Linux
-#                       clients, Wine-hosted server on 127.0.0.1)
+#                       clients, Wine-hosted server on 127.0.0.1); the Redis
+#                       tests need IWS_TEST_PEER_SERVER (scripts/test.sh
+#                       passes the native build/ws_test_server)
 #   Without 32-bit Wine, cpp-win32-checks and cpp-win32-clients print SKIPPED
 #   with the reason (never counted as passed); the build and imports still run.
 set -uo pipefail
@@ -67,14 +69,6 @@ checks() { # checks REPORT PREFIX PROGRAM...
   shift 2
   out=$("$@" 2>&1)
   status=$?
-  if [ $status -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^\(PASS\|FAIL\) '; then
-    # Not one check ran: the program did not start (seen once under Wine on
-    # a loaded machine: exit 1, no output). Say so, and try once more; a
-    # second silent failure is reported as a failed case.
-    echo "run.sh: $* exited $status before any check ran; running it again"
-    out=$("$@" 2>&1)
-    status=$?
-  fi
   echo "$out" | grep -v '^PASS ' | head -20
   printf '%s\n' "$out" | $JUNIT lines "$report" "$prefix" "$status"
 }
@@ -257,17 +251,11 @@ windows() {
   export WINEPREFIX=${WINEPREFIX:-$results/wineprefix-cpp-$name}
   local run_exe=$ROOT/tests/wine/run-exe.sh
   "$run_exe" --prepare "$dir/cpp_checks.exe" || return 1
-  # One wineserver for the whole tier (until -k below), and Wine's own
-  # background processes (services.exe, winedevice.exe, ...) started now,
-  # detached from every output: started by a test program instead, they
-  # would inherit its stdout pipe and keep the reader (a $(...) here, the
-  # fixture's pump thread) waiting; with a server that lingers only 3 s they
-  # would be started again and again (seen: ~2.5 s per test on win32).
-  local wine=/usr/lib/wine/wine64
-  [ "$arch" = i686 ] && wine=/usr/lib/wine/wine
-  "${IWS_WINESERVER:-wineserver}" -p </dev/null >/dev/null 2>&1 || true
-  WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=;winedbg.exe=d' \
-    "$wine" wineboot </dev/null >/dev/null 2>&1 || true
+  # One wineserver for the whole tier, ready and with the prefix booted
+  # before the first program, its messages in the results (until "stop"
+  # below): tests/wine/wineserver.sh says why.
+  bash "$ROOT/tests/wine/wineserver.sh" start "$dir/cpp_checks.exe" \
+    "$results/cpp-$name-wineserver.log" || return 1
   # -- in-process checks under Wine
   for exe in cpp_checks cpp_checks_dyn loader_check; do
     if [ -f "$dir/$exe.exe" ]; then
@@ -301,7 +289,7 @@ windows() {
   else
     $JUNIT case "$r" wrappers 1 "make-server-wrapper.sh failed"
   fi
-  "${IWS_WINESERVER:-wineserver}" -k >/dev/null 2>&1 || true
+  bash "$ROOT/tests/wine/wineserver.sh" stop
   case $WINEPREFIX in "$results"/*) rm -rf "$WINEPREFIX" ;; esac # ~1 GB
   return 0
 }

@@ -10,7 +10,6 @@ import os
 import shutil
 import re
 import subprocess
-import sys
 import threading
 import time
 
@@ -56,24 +55,25 @@ class ServerProcess:
             args += ["--opt", f"{name}={value}"]
         self.args = args
         self.cond = threading.Condition()
-        for attempt in (1, 2):
-            self._launch()
-            try:
-                i, m = self.wait_for(r"PORT (\d+)", timeout=15)
-                break
-            except pytest.fail.Exception:
-                with self.cond:
-                    never_started = self.lines == [None]
-                if attempt == 2 or not never_started:
-                    raise
-                # Its output ended before a single line: the process never
-                # reached main (seen once under Wine, with no stderr and
-                # no exit code). That is the host, not the library: start
-                # it once more, and say so.
-                self._reap()
-                sys.stderr.write(
-                    "conftest: the server ended its output before printing "
-                    "anything; starting it a second time\n")
+        self._launch()
+        found = None
+        try:
+            found = self.wait_for(r"PORT (\d+)", timeout=15)
+        except pytest.fail.Exception:
+            with self.cond:
+                ended = bool(self.lines) and self.lines[-1] is None
+            if not ended:
+                raise
+        if found is None:
+            # Its output ended before PORT. Say how it ended: the exit code
+            # and all of stderr (read at once, both may still be on the way;
+            # under Wine, Wine's own "err:" lines tell why a program died
+            # before main). Never started again: see scripts/README-windows.md
+            # ("Wine start-up").
+            self._reap()
+            pytest.fail("server exited before printing /PORT (\\d+)/\n"
+                        + self.describe(), pytrace=False)
+        i, m = found
         self.port = int(m.group(1))
         # A TLS listener is announced just before PORT.
         self.tls_port = None
@@ -108,12 +108,16 @@ class ServerProcess:
         self._err.start()
 
     def _reap(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
+        """Waits for the exit code (killing the process after 10 s) and
+        for the end of both outputs."""
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            pass
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
         self._out.join(timeout=5)
         self._err.join(timeout=5)
 
@@ -290,7 +294,9 @@ def start_server():
     servers = []
 
     def start(**options):
-        binary = server_binary()
+        # _program: a server program other than IWS_TEST_SERVER (the mixed
+        # Wine + native clusters of test_redis.py)
+        binary = options.pop("_program", None) or server_binary()
         server = ServerProcess(binary, options)
         servers.append(server)
         return server

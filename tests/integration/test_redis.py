@@ -1,32 +1,35 @@
-"""Channels across servers through a real redis-server (Linux only).
+"""Channels across servers through a real redis-server.
 
 Each test starts its own redis-server on a free loopback port with no
-persistence, then two or three ws_test_server instances on their own ports
-sharing it, with clients on each. A message published on any server must
-reach every subscriber on every server exactly once; when Redis dies,
-publishing degrades to local delivery with IWS_E_REDIS reports, and the
-servers reconnect when it is back.
+persistence, then two or three test servers on their own ports sharing it,
+with clients on each. A message published on any server must reach every
+subscriber on every server exactly once; when Redis dies, publishing
+degrades to local delivery with IWS_E_REDIS reports, and the servers
+reconnect when it is back.
 
-The Windows tiers run these files under Wine against an iocpws.dll that is
-usually built without hiredis: there the tests skip once the library
-refuses redis_url with IWS_E_UNSUPPORTED. On Linux nothing is skipped: a
-missing redis-server or a library without Redis fails (scripts/install-deps.sh
-installs libhiredis-dev and redis-server).
+Mixed clusters: IWS_TEST_PEER_SERVER names a second server program, and the
+servers of a cluster alternate between IWS_TEST_SERVER and it. The Windows
+tiers run these tests against the DLL under Wine with the native Linux
+ws_test_server as the peer (a Wine process and a Linux one share the
+loopback and the Redis), so "some servers under Wine, some native" is what
+every Redis test checks there; under Wine the peer is required. Nothing here
+skips: a missing redis-server, a missing peer under Wine, or a library
+built without Redis fails (scripts/install-deps.sh installs redis-server
+and libhiredis-dev; scripts/build-windows-deps.sh builds hiredis for the
+DLL).
 """
 
 import asyncio
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 
 import pytest
 
 
 SERVER_ENV = "IWS_TEST_SERVER"
+PEER_ENV = "IWS_TEST_PEER_SERVER"
 
 
 def server_binary():
@@ -46,95 +49,56 @@ def is_wine_server(path):
             return b"run-exe.sh" in f.read(4096)
     except OSError:
         return False
+
+
+def server_kinds():
+    """[IWS_TEST_SERVER, the peer]: the programs a cluster alternates."""
+    main = server_binary()
+    peer = os.environ.get(PEER_ENV)
+    if not peer:
+        if is_wine_server(main):
+            pytest.fail(f"{PEER_ENV} must name a native (Linux) ws_test_server "
+                        "when the servers run under Wine (scripts/test.sh sets "
+                        "it to build/ws_test_server)", pytrace=False)
+        return [main, main]
+    if not os.access(peer, os.X_OK):
+        pytest.fail(f"{PEER_ENV}={peer!r} is not an executable file",
+                    pytrace=False)
+    peer = os.path.abspath(peer)
+    if is_wine_server(main) == is_wine_server(peer):
+        pytest.fail(f"{PEER_ENV} must be of the other kind than {SERVER_ENV} "
+                    "(one under Wine, one native)", pytrace=False)
+    return [main, peer]
+
+
 from iws_helpers import ask, close, connect, recv, run, url
+from iws_redis import Redis, RespClient
 
 E_UNSUPPORTED = -116
 E_REDIS = -403
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Redis:
-    """A throwaway redis-server on 127.0.0.1 (no RDB, no AOF)."""
-
-    def __init__(self, tmpdir):
-        self.exe = shutil.which("redis-server")
-        if self.exe is None:
-            pytest.fail("redis-server is not installed (Debian package "
-                        "redis-server; scripts/install-deps.sh)", pytrace=False)
-        self.dir = str(tmpdir)
-        self.port = free_port()
-        self.proc = None
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.dir,
-             "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                pytest.fail(f"redis-server exited: {self.proc.stderr.read()!r}",
-                            pytrace=False)
-            time.sleep(0.05)
-        pytest.fail("redis-server did not answer PING", pytrace=False)
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}"
-
-
 @pytest.fixture
 def redis(tmp_path):
-    if is_wine_server(server_binary()) or not sys.platform.startswith("linux"):
-        probe_windows_build()
     r = Redis(tmp_path)
     yield r
-    if r.proc.poll() is None:
-        r.proc.terminate()
-        r.proc.wait(10)
-
-
-def probe_windows_build():
-    """Under Wine: skip when the DLL has no Redis (the usual case), else the
-    tests run against a redis-server of this machine, if any."""
-    proc = subprocess.run([server_binary(), "--opt", "redis_url=redis://127.0.0.1:1",
-                           "--opt", "port=0"], input="quit\n", text=True,
-                          capture_output=True, timeout=60)
-    out = proc.stdout + proc.stderr
-    if f"refused: {E_UNSUPPORTED}" in out or "IWS_E_UNSUPPORTED" in out:
-        pytest.skip("this iocpws library was built without Redis "
-                    "(IWS_E_UNSUPPORTED)")
+    r.stop()
 
 
 @pytest.fixture
 def cluster(start_server, redis):
-    """cluster(n, **options) -> n servers sharing `redis`, all linked up."""
+    """cluster(n, first=0, **options) -> n servers sharing `redis`, all
+    linked up; server k runs server_kinds()[(first + k) % 2]."""
+    kinds = server_kinds()
 
-    def make(n, **options):
+    def make(n, first=0, **options):
         opts = dict(redis_url=redis.url, redis_prefix=f"t{os.getpid()}:",
                     log_level=3, redis_reconnect_max_ms=400)
         opts.update(options)
         servers = []
-        for _ in range(n):
-            servers.append(start_server(**opts))
+        for k in range(n):
+            servers.append(start_server(_program=kinds[(first + k) % 2],
+                                        **opts))
         for s in servers:
             wait_linked(s)
         return servers
@@ -259,9 +223,10 @@ def test_redis_killed_and_restarted(cluster, redis):
         assert len(s.matches(rf"ERROR 0 {E_REDIS} redis subscriber .*")) == 1
 
 
-def test_prefix_isolates_applications(cluster, start_server, redis):
+def test_prefix_isolates_applications(cluster, redis):
+    # one server of each kind (under Wine and native, where there are two)
     (a,) = cluster(1, redis_prefix="app1:")
-    (b,) = cluster(1, redis_prefix="app2:")
+    (b,) = cluster(1, first=1, redis_prefix="app2:")
 
     async def main():
         wa = await connect(url(a))
@@ -276,9 +241,71 @@ def test_prefix_isolates_applications(cluster, start_server, redis):
     run(main())
 
 
+def test_slow_subscriber_link_dropped_by_redis(cluster, redis):
+    """What the README says about client-output-buffer-limit pubsub: Redis
+    closes a subscriber connection that falls that far behind. One server is
+    frozen (SIGSTOP: its subscriber link reads nothing) while messages flow;
+    Redis drops its link; thawed, it reports IWS_E_REDIS once, links up
+    again, and later messages reach its clients exactly once. The frozen
+    server is a native one (a Wine process is not stopped that way)."""
+    kinds = server_kinds()
+    first = 1 if is_wine_server(kinds[1]) else 0  # servers[1] is native
+    rc = RespClient(redis.port)
+    try:
+        assert rc.command("CONFIG", "SET", "client-output-buffer-limit",
+                          "pubsub 1mb 256kb 1") == "OK"
+        prefix = f"t{os.getpid()}:"
+        a, b = cluster(2, first=first, redis_prefix=prefix)
+
+        def subscriber_links():
+            return sum(" psub=1 " in line
+                       for line in rc.command("CLIENT", "LIST").splitlines())
+
+        async def main():
+            clients, bystanders = await subscribed_clients([a, b], ["news"], 1)
+            ca, cb = clients
+            assert subscriber_links() == 2
+            mark_b = b.mark()
+            os.kill(b.proc.pid, signal.SIGSTOP)
+            try:
+                # Not ours (no "iws1" header: every server ignores them), but
+                # they fill the frozen server's link: 1 MiB per 50 ms.
+                junk = b"x" * 65536
+                deadline = time.monotonic() + 60
+                while subscriber_links() != 1:
+                    assert time.monotonic() < deadline, \
+                        "redis-server never dropped the frozen subscriber"
+                    for _ in range(16):
+                        rc.send("PUBLISH", prefix + "junk", junk)
+                    for _ in range(16):
+                        rc.reply()
+                    await asyncio.sleep(0.05)
+            finally:
+                os.kill(b.proc.pid, signal.SIGCONT)
+            b.wait_for(rf"ERROR 0 {E_REDIS} redis subscriber link .*",
+                       since=mark_b, timeout=20)
+            wait_linked(b, since=mark_b, timeout=20)
+            for ws in bystanders:  # both links up on both servers again
+                deadline = time.monotonic() + 20
+                while "redis_up=1" not in await ask(ws, "cmd:chanstats"):
+                    assert time.monotonic() < deadline, "Redis links not up"
+                    await asyncio.sleep(0.1)
+            assert await ask(bystanders[0], "cmd:publish news after") \
+                == "publish-sent 1"
+            assert await recv(ca) == "after"
+            assert await recv(cb) == "after"
+            await expect_silence(ca, 0.3)
+            await expect_silence(cb, 0.1)
+            for ws in clients + bystanders:
+                await close(ws)
+
+        run(main(), timeout=120)
+    finally:
+        rc.close()
+    assert len(b.matches(rf"ERROR 0 {E_REDIS} redis subscriber .*")) == 1
+
+
 def test_bad_redis_url_fails_start():
-    if is_wine_server(server_binary()):
-        probe_windows_build()
     proc = subprocess.run([server_binary(), "--opt", "redis_url=http://nope"],
                           input="quit\n", text=True, capture_output=True,
                           timeout=60)
@@ -287,15 +314,14 @@ def test_bad_redis_url_fails_start():
     assert "PORT" not in proc.stdout.split()
 
 
-def test_library_has_redis_on_linux():
-    """Linux builds come with hiredis (scripts/install-deps.sh): a library
-    without it must fail here rather than skip the tests above."""
-    if is_wine_server(server_binary()) or not sys.platform.startswith("linux"):
-        pytest.skip("the Windows DLL may be built without Redis")
+def test_library_has_redis():
+    """Linux builds come with hiredis (scripts/install-deps.sh), and so does
+    the Windows DLL (scripts/build-windows-deps.sh): a library without it
+    fails here."""
     proc = subprocess.run([server_binary(), "--opt", "redis_url=redis://127.0.0.1:1",
                            "--opt", "log_level=0"], input="quit\n", text=True,
                           capture_output=True, timeout=60)
     assert "IWS_E_UNSUPPORTED" not in proc.stderr + proc.stdout and \
         f"refused: {E_UNSUPPORTED}" not in proc.stderr, \
-        "this libiocpws.so was built without hiredis (IWS_WITH_REDIS=OFF)"
+        "this library was built without hiredis (IWS_WITH_REDIS=OFF)"
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -9,6 +9,8 @@ environment (a missing one fails the tests that need it, never skips them):
   IWS_PASCAL_ECHO     samples/delphi/echo_server, built
   IWS_PASCAL_CHAT     samples/delphi/chat_server, built
   IWS_PASCAL_HTTP     samples/delphi/http_server, built
+  IWS_PASCAL_SGC      tests/pascal/sgc_server.dpr built in mode delphi
+  IWS_PASCAL_SGC_UNICODE  the same built in mode delphiunicode
 
 The process handling (PORT line, event lines, quit, exit code) is the
 integration tier's ServerProcess, loaded from tests/integration/conftest.py.
@@ -83,5 +85,28 @@ def start_server():
         )
         if code != 0 or anomalies:
             problems.append(f"iocpws_test exit code {code!r}\n" + server.describe())
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(params=["IWS_PASCAL_SGC", "IWS_PASCAL_SGC_UNICODE"])
+def sgc(request):
+    """Factory: sgc(**options) -> ServerProcess of sgc_server, once per
+    build (mode delphi, mode delphiunicode). At teardown each server gets
+    "quit" and must exit with 0."""
+    servers = []
+    binary = program(request.param)
+
+    def start(**options):
+        server = ServerProcess(binary, options)
+        servers.append(server)
+        return server
+
+    yield start
+    problems = []
+    for server in servers:
+        code = server.quit()
+        if code != 0:
+            problems.append(f"sgc_server exit code {code!r}\n" + server.describe())
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)

@@ -28,6 +28,8 @@
           sni=HOST|CERT|KEY        AddSSLHost(HOST, CERT, KEY)
           handshake=on             OnHandshake prints
                                    HANDSHAKE <thread> <headers> <X-Test value>
+          redis=URL                RedisURL (channels across servers)
+          redisprefix=P            RedisPrefix
           docroot=DIR              DocumentRoot (as the server sees it)
           keepalive=off            KeepAlive := False
         HTTP (OnCommandGet for GET/HEAD/POST, OnCommandOther for the rest),
@@ -85,6 +87,8 @@
           cmd:chans            reply "chans A,B" (Connection.Channels)
           cmd:pub CH TEXT      Server.Broadcast(TEXT, CH); reply "pub-done"
           cmd:pubx CH TEXT     the same excluding the sender
+          cmd:redis            reply "redis <connected> <out> <in>" (GetStats:
+                               redis_connected, redis_out, redis_in)
         Standard input: "stop", "start" (prints PORT), "quit" (or EOF).
         Exit code 0 when every connect got exactly one disconnect. }
 program iocpws_test;
@@ -95,6 +99,8 @@ program iocpws_test;
 uses
   {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
   SysUtils, Classes, Math, iocpws.lib, iocpws.server;
+{ built with -Mdelphiunicode too: Free Pascal's RTL strings are AnsiString }
+{$I iocpws.warnings.inc}
 
 { ------------------------------------------------------------------------ }
 { output, shared by all threads                                             }
@@ -104,10 +110,22 @@ var
   OutLock: TRTLCriticalSection;
 
 procedure Say(const S: string);
+{$ifdef UNICODE}
+var
+  U: RawByteString;
+{$endif}
 begin
   EnterCriticalSection(OutLock);
   try
+    {$ifdef UNICODE}
+    { UTF-8 bytes as they are: Output is per thread in Free Pascal, and a
+      library thread's Output converts to the Windows code page }
+    U := UTF8Encode(S);
+    {$ifdef FPC} SetCodePage(U, CP_NONE, False); {$endif}
+    Writeln(U);
+    {$else}
     Writeln(S);
+    {$endif}
     Flush(Output);
   finally
     LeaveCriticalSection(OutLock);
@@ -215,7 +233,17 @@ end;
 
 procedure TSelfTest.DoTwoBindings;
 begin
-  S2.Bindings.Text := '127.0.0.1:0'#10'127.0.0.2:0';
+  S2.Bindings.Clear;
+  with S2.Bindings.Add do
+  begin
+    IP := '127.0.0.1';
+    Port := 0;
+  end;
+  with S2.Bindings.Add do
+  begin
+    IP := '127.0.0.2';
+    Port := 0;
+  end;
   S2.Start;
 end;
 
@@ -246,6 +274,43 @@ end;
 procedure TSelfTest.DoLoadFakeAbi;
 begin
   IocpWsLoad(FakeAbiPath);
+end;
+
+{ iws_component_version and its wrappers (Since 0.6). }
+procedure ComponentChecks;
+var
+  Name, Version: PAnsiChar;
+  rc: Int32;
+  V: string;
+begin
+  rc := iws_component_version(IWS_COMPONENT_ENGINE, Name, Version);
+  Check((rc = IWS_OK) and (string(Name) = 'iocpws') and
+    (string(Version) = IWS_HEADER_VERSION_STRING),
+    'iws_component_version(ENGINE) is iocpws ' + IWS_HEADER_VERSION_STRING,
+    Format('rc %d: %s %s', [rc, string(Name), string(Version)]));
+  V := IocpWsComponentVersion(IWS_COMPONENT_OPENSSL);
+  Check(Copy(V, 1, 2) = '3.', 'IocpWsComponentVersion(OPENSSL) is OpenSSL 3', V);
+  Check(IocpWsComponentVersion(IWS_COMPONENT_ZLIB) <> '',
+    'IocpWsComponentVersion(ZLIB) is set');
+  Check(IocpWsComponentVersion(IWS_COMPONENT_WSLAY) <> '',
+    'IocpWsComponentVersion(WSLAY) is set');
+  rc := iws_component_version(IWS_COMPONENT_HIREDIS + 1, Name, Version);
+  Check((rc = IWS_E_INVALID_ARG) and (Name <> nil) and (Name^ = #0),
+    'iws_component_version(unknown) is IWS_E_INVALID_ARG with empty strings',
+    IntToStr(rc));
+  try
+    IocpWsComponentVersion(IWS_COMPONENT_HIREDIS + 1);
+    Check(False, 'IocpWsComponentVersion(unknown) raises', 'no exception');
+  except
+    on E: EIocpWs do
+      Check(E.Code = IWS_E_INVALID_ARG, 'IocpWsComponentVersion(unknown) raises',
+        E.Message);
+  end;
+  V := IocpWsVersions;
+  Check((Pos('iocpws ' + IWS_HEADER_VERSION_STRING + ', OpenSSL 3.', V) = 1) and
+    (Pos(', zlib ', V) > 0) and (Pos(', wslay ', V) > 0),
+    'IocpWsVersions lists the components', V);
+  Say('# ' + V);
 end;
 
 procedure LayoutChecks;
@@ -454,6 +519,7 @@ begin
   end;
   Check(Pos('IWS_E_BIND', IocpWsErrorText(IWS_E_BIND)) = 1, 'IocpWsErrorText names the code',
     IocpWsErrorText(IWS_E_BIND));
+  ComponentChecks;
 
   LayoutChecks;
   HttpChecks;
@@ -483,7 +549,9 @@ begin
     ExpectRaise(DoBroadcast, IWS_E_BAD_STATE, 'not active', 'Broadcast on a stopped server raises EIocpWs');
     ExpectRaise(DoPing, IWS_E_BAD_STATE, 'not active', 'Ping on a stopped server raises EIocpWs');
     ExpectRaise(DoDisconnectAll, IWS_E_BAD_STATE, 'not active', 'DisconnectAll on a stopped server raises EIocpWs');
-    ExpectRaise(DoFragmented, IWS_E_INVALID_ARG, 'frgOnlyBuffer', 'FragmentedMessages other than frgOnlyBuffer raises');
+    DoFragmented;
+    Check(S.Options.FragmentedMessages = frgAll, 'FragmentedMessages frgAll is accepted');
+    S.Options.FragmentedMessages := frgOnlyBuffer;
     try
       S.Stop;
       Check(not S.Active, 'Stop on a stopped server does nothing');
@@ -536,8 +604,12 @@ begin
     ExpectRaise(DoSecondStart, IWS_E_BIND, 'bind', 'a port in use raises EIocpWs naming bind');
     Check(not S2.Active, 'a failed Start leaves the server stopped');
     S2.Port := 0;
-    ExpectRaise(DoTwoBindings, IWS_E_INVALID_ARG, 'Bindings', 'two Bindings raise EIocpWs');
-    S2.Bindings.Text := '127.0.0.1:0';
+    ExpectRaise(DoTwoBindings, IWS_E_INVALID_ARG, 'Bindings[1] 127.0.0.2:0',
+      'two plain Bindings on two addresses raise EIocpWs naming the second');
+    Check(not S2.Active, 'a refused binding set leaves the server stopped');
+    S2.Bindings.Delete(1);
+    Check((S2.Bindings.Count = 1) and (S2.Bindings[0].IP = '127.0.0.1'),
+      'Bindings: Add, Items[i], Delete');
     S2.Start;
     Check(S2.Active and (S2.ListeningPort > 0), 'Bindings 127.0.0.1:0 listens');
     S2.Stop;
@@ -695,6 +767,7 @@ var
   Cmd, Arg, Rest: string;
   P: Integer;
   Zero, R: Double;
+  St: iws_stats;
 begin
   if Copy(Text, 1, 4) <> 'cmd:' then
   begin
@@ -778,6 +851,12 @@ begin
       Server.Broadcast(Copy(Arg, P + 1, MaxInt), Copy(Arg, 1, P - 1));
     Connection.WriteData('pub-done');
   end
+  else if Cmd = 'redis' then
+  begin
+    St := Server.GetStats;
+    Connection.WriteData(Format('redis %d %d %d', [St.redis_connected,
+      St.redis_out, St.redis_in]));
+  end
   else if Cmd = 'fdiv' then
   begin
     Zero := StrToFloat('0');
@@ -818,14 +897,16 @@ end;
 procedure TTestServer.OnHandshake(Connection: TIocpWSConnection;
   var Headers: TStringList);
 var
-  I: Integer;
   V: string;
 begin
-  V := '-';
-  for I := 0 to Headers.Count - 1 do
-    if SameText(Copy(Headers[I], 1, 8), 'X-Test: ') then
-      V := Copy(Headers[I], 9, MaxInt);
-  Say(Format('HANDSHAKE %s %d %s %s', [ThreadName, Headers.Count, V, Connection.URL]));
+  { sgc's meaning: Headers are the response's, the request's are in
+    Connection.HeadersRequest }
+  V := Connection.HeadersRequest.Values['X-Test'];
+  if V = '' then
+    V := '-';
+  Say(Format('HANDSHAKE %s %d %s %s %d %s', [ThreadName,
+    Connection.HeadersRequest.Count, V, Connection.URL, Headers.Count,
+    StringReplace(Headers[0], ' ', '', [rfReplaceAll])]));
 end;
 
 const
@@ -1015,6 +1096,10 @@ begin
       end
       else if Name = 'docroot' then
         T.Server.DocumentRoot := Value
+      else if Name = 'redis' then
+        T.Server.RedisURL := Value
+      else if Name = 'redisprefix' then
+        T.Server.RedisPrefix := Value
       else if (Name = 'keepalive') and (Value = 'off') then
         T.Server.KeepAlive := False
       else if (Name = 'onexception') and (Value = 'none') then
@@ -1056,6 +1141,10 @@ begin
       begin
         { deflate=on | takeover: sgc's Extensions.PerMessage_Deflate }
         T.Server.Extensions.PerMessage_Deflate.Enabled := True;
+        { on: no context takeover (each message on its own) }
+        T.Server.Extensions.PerMessage_Deflate.ServerNoContextTakeOver := True;
+        T.Server.Extensions.PerMessage_Deflate.ClientNoContextTakeOver := True;
+        T.Server.Extensions.PerMessage_Deflate.MemLevel := 8;
         if Value = 'takeover' then
         begin
           T.Server.Extensions.PerMessage_Deflate.ServerNoContextTakeOver := False;

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from iws_helpers import MIB, OP_PING, RawClient, ask, close, connect, recv, run, send, url
+from iws_redis import Redis
 import websockets
 
 MODES = ["async", "sync", "nosync"]
@@ -80,7 +81,7 @@ def test_notify_events_choose_the_thread(start_server, mode, expected):
 
 
 @pytest.mark.parametrize("mode,expected", [("async", "main"), ("sync", "main"), ("nosync", "other")])
-def test_on_handshake_sees_the_request_headers(start_server, mode, expected):
+def test_on_handshake_sees_the_request_and_response_headers(start_server, mode, expected):
     s = start_server(mode=mode, handshake="on")
 
     async def go():
@@ -88,11 +89,13 @@ def test_on_handshake_sees_the_request_headers(start_server, mode, expected):
             assert await ask(ws, "x") == "x"
 
     run(go())
-    _, m = s.wait_for(r"HANDSHAKE (\w+) (\d+) (.*) (\S+)")
+    _, m = s.wait_for(r"HANDSHAKE (\w+) (\d+) (.*) (\S+) (\d+) (\S+)")
     assert m.group(1) == expected
-    assert int(m.group(2)) >= 5  # Host, Upgrade, Connection, Key, Version...
+    assert int(m.group(2)) >= 5  # HeadersRequest: Host, Upgrade, Connection, Key, Version...
     assert m.group(3) == NON_ASCII
     assert m.group(4) == "/hs"
+    # Headers (sgc): the response's, Upgrade and Connection at least
+    assert int(m.group(5)) >= 2 and m.group(6) == "Upgrade:websocket"
     hs, _ = s.wait_for(r"HANDSHAKE .*")
     conn, _ = s.wait_for(r"CONNECT .*")
     assert hs < conn, "OnHandshake comes before OnConnect"
@@ -598,3 +601,77 @@ def test_sample_chat_server():
     finally:
         assert sample.stop() == 0
     assert any("left (code 1000)" in line for line in sample.lines), sample.lines
+
+
+# --------------------------------------------------------------------------
+# RedisURL / RedisPrefix: channels across servers (under Wine in the
+# pascal-win64/pascal-win32 tiers: iocpws.dll's statically linked hiredis)
+# --------------------------------------------------------------------------
+
+
+async def wait_redis_up(ws, timeout=20):
+    """cmd:redis until GetStats.redis_connected is 1 (both links up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = await ask(ws, "cmd:redis")
+        if reply.startswith("redis 1 "):
+            return reply
+        assert time.monotonic() < deadline, f"Redis links not up: {reply}"
+        await asyncio.sleep(0.1)
+
+
+async def expect_silence(ws, wait=0.5):
+    try:
+        got = await asyncio.wait_for(ws.recv(), wait)
+    except asyncio.TimeoutError:
+        return
+    raise AssertionError(f"unexpected message {got!r}")
+
+
+def test_redis_url_links_servers_exactly_once(start_server, tmp_path):
+    redis = Redis(tmp_path)
+    prefix = f"p{os.getpid()}:"
+    try:
+        a = start_server(redis=redis.url, redisprefix=prefix)
+        b = start_server(redis=redis.url, redisprefix=prefix)
+        other = start_server(redis=redis.url, redisprefix="other:")
+
+        async def go():
+            wa, wb, wo = [await connect(url(s)) for s in (a, b, other)]
+            for ws in (wa, wb, wo):
+                await wait_redis_up(ws)
+                assert await ask(ws, "cmd:sub news") == "sub True"
+            # Broadcast(aMessage, aChannel) on either server reaches the
+            # subscribers of both, each once, and not another prefix's
+            for k in range(5):
+                assert await ask(wa, f"cmd:pubx news from-a-{k}") == "pub-done"
+                assert await recv(wb) == f"from-a-{k}"
+            assert await ask(wb, f"cmd:pubx news {NON_ASCII}") == "pub-done"
+            assert await recv(wa) == NON_ASCII
+            for ws in (wa, wb, wo):
+                await expect_silence(ws)
+            stats = await ask(wa, "cmd:redis")
+            assert stats.split()[2:] == ["5", "1"], stats  # out 5, in 1
+
+            # Redis goes away: OnError says so (once per link), local
+            # subscribers still get messages; back, and linked again
+            mark_a, mark_b = a.mark(), b.mark()
+            redis.kill()
+            a.wait_for(r"ERROR 0 redis subscriber link .*", since=mark_a, timeout=15)
+            b.wait_for(r"ERROR 0 redis subscriber link .*", since=mark_b, timeout=15)
+            # (the sender is a subscriber too: its copy comes before the reply)
+            await send(wa, "cmd:pub news local")
+            assert [await recv(wa), await recv(wa)] == ["local", "pub-done"]
+            redis.start()
+            for ws in (wa, wb):
+                await wait_redis_up(ws)
+            assert await ask(wb, "cmd:pubx news again") == "pub-done"
+            assert await recv(wa) == "again"
+            await expect_silence(wa)
+            await expect_silence(wo, 0.1)
+            for ws in (wa, wb, wo):
+                await close(ws)
+
+        run(go(), timeout=120)
+    finally:
+        redis.stop()

@@ -17,9 +17,12 @@
 # - iocpws.dll: used from the program's directory if it is there; otherwise
 #   from IWS_DLL_DIR (added to WINEPATH) or, when neither has it, the
 #   program fails to start, so this script stops with a message first.
-# - Quiet and headless: WINEDEBUG=-all, no Mono/Gecko installer
-#   (mscoree,mshtml disabled), no winedbg on a crash (the exit code tells),
-#   no display.
+# - Started with setarch -R (no address-space randomisation: see below).
+# - Quiet and headless: WINEDEBUG=-all,err+all (Wine's error lines only:
+#   none in a normal run, and the only word on why a program died before
+#   main, e.g. "err:module:..." before an exit status), no Mono/Gecko
+#   installer (mscoree,mshtml disabled), no winedbg on a crash (the exit
+#   code tells), no display.
 set -eu
 
 me=run-exe.sh
@@ -105,7 +108,18 @@ if [ -n "$dll" ] && [ "$(pe_machine "$dll")" != "$machine" ]; then
   exit 2
 fi
 
-export WINEDEBUG="${WINEDEBUG:--all}"
+export WINEDEBUG="${WINEDEBUG:--all,err+all}"
+# Without address-space randomisation (setarch -R). Debian's wine64 has no
+# preloader: it is a fixed-address program (0x7d000000) whose brk heap the
+# kernel starts anywhere in the next 1 GiB. About once in 7700 starts
+# (132 KiB of heap in 1 GiB) that heap covers 0x7ffe0000, where Wine must
+# map Windows' shared user data, and the program exits 1 before main:
+# "err:virtual:virtual_alloc_first_teb wine: failed to map the shared user
+# data: c0000018". See scripts/README-windows.md ("Wine start-up").
+norandom=
+if command -v setarch >/dev/null 2>&1 && setarch -R true 2>/dev/null; then
+  norandom="setarch -R"
+fi
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=;winedbg.exe=d}"
 export WINEPREFIX="${WINEPREFIX:-${TMPDIR:-/tmp}/iocpws-wine-$(id -u)-$arch}"
 unset DISPLAY WAYLAND_DISPLAY
@@ -118,7 +132,7 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   lock=$WINEPREFIX.creating
   if mkdir "$lock" 2>/dev/null; then
     trap 'rmdir "$lock" 2>/dev/null || true' EXIT
-    WINEARCH=$arch "$wine" wineboot.exe -u >/dev/null 2>&1 || true
+    WINEARCH=$arch $norandom "$wine" wineboot.exe -u >/dev/null 2>&1 || true
     # wineboot returns before the prefix is written; wait for the server.
     WINEPREFIX=$WINEPREFIX /usr/lib/wine/wineserver -w 2>/dev/null || true
     rmdir "$lock" 2>/dev/null || true
@@ -137,4 +151,4 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
 fi
 
 [ $prepare -eq 1 ] && exit 0
-exec "$wine" "$exe_abs" "$@"
+exec $norandom "$wine" "$exe_abs" "$@"

@@ -1,0 +1,275 @@
+{ sgc_forms - forms (.dfm text) holding sgc's servers, written as sgc's IDE
+  writes them (every published property, Bindings = <> or with items),
+  loaded through sgcWebSocket_iocp with ObjectTextToBinary + TReader:
+
+    sgc_forms <dir>    reads <dir>/sgc_server.dfm and sgc_http_server.dfm
+
+  For each: no reader error (no unknown property, no unknown value, every
+  event bound to its handler), the values arrived, and the form written back
+  by our component (WriteComponent + ObjectBinaryToText) loads again and
+  writes the same text. Prints "ok - ..." / "not ok - ...: why" and
+  "N passed, N failed"; exit code 0 when nothing failed. }
+program sgc_forms;
+
+{$I iocpws.defines.inc}
+{$ifdef MSWINDOWS} {$APPTYPE CONSOLE} {$endif}
+
+uses
+  {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
+  SysUtils, Classes, sgcWebSocket_iocp;
+{$I iocpws.warnings.inc}
+
+type
+  { The data module of the form files: its published methods are the
+    handlers the forms name. }
+  TServerModule = class(TDataModule)
+  published
+    procedure WSServerStartup(Sender: TObject);
+    procedure WSServerShutdown(Sender: TObject);
+    procedure WSServerConnect(Connection: TsgcWSConnection);
+    procedure WSServerMessage(Connection: TsgcWSConnection; const Text: string);
+    procedure WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream);
+    procedure WSServerDisconnect(Connection: TsgcWSConnection; Code: Integer);
+    procedure WSServerError(Connection: TsgcWSConnection; const Error: string);
+    procedure WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList);
+    procedure WSServerException(Connection: TsgcWSConnection; E: Exception);
+    procedure WSServerTCPConnect(Connection: TsgcWSConnection; var Accept: Boolean);
+    procedure WSServerFragmented(Connection: TsgcWSConnection;
+      const Data: TMemoryStream; const OpCode: TOpCode; const Continuation: Boolean);
+    procedure WSServerUnknownProtocol(Connection: TsgcWSConnection; var Accept: Boolean);
+    procedure WSServerBeforeHeartBeat(Sender: TObject;
+      const Connection: TsgcWSConnection; var Handled: Boolean);
+    procedure WSServerAuthentication(Connection: TsgcWSConnection;
+      aUser, aPassword: string; var Authenticated: Boolean);
+    procedure WSServerCommandGet(AContext: TIdContext;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+  end;
+
+  TErrors = class
+    List: TStringList;
+    { Free Pascal 3.2: TReaderError passes an AnsiString }
+    procedure ReaderError(Reader: TReader; const Message: {$ifdef FPC} AnsiString {$else} string {$endif};
+      var Handled: Boolean);
+  end;
+
+procedure TServerModule.WSServerStartup(Sender: TObject); begin end;
+procedure TServerModule.WSServerShutdown(Sender: TObject); begin end;
+procedure TServerModule.WSServerConnect(Connection: TsgcWSConnection); begin end;
+procedure TServerModule.WSServerMessage(Connection: TsgcWSConnection; const Text: string); begin end;
+procedure TServerModule.WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream); begin end;
+procedure TServerModule.WSServerDisconnect(Connection: TsgcWSConnection; Code: Integer); begin end;
+procedure TServerModule.WSServerError(Connection: TsgcWSConnection; const Error: string); begin end;
+procedure TServerModule.WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList); begin end;
+procedure TServerModule.WSServerException(Connection: TsgcWSConnection; E: Exception); begin end;
+procedure TServerModule.WSServerTCPConnect(Connection: TsgcWSConnection; var Accept: Boolean); begin end;
+procedure TServerModule.WSServerFragmented(Connection: TsgcWSConnection;
+  const Data: TMemoryStream; const OpCode: TOpCode; const Continuation: Boolean); begin end;
+procedure TServerModule.WSServerUnknownProtocol(Connection: TsgcWSConnection; var Accept: Boolean); begin end;
+procedure TServerModule.WSServerBeforeHeartBeat(Sender: TObject;
+  const Connection: TsgcWSConnection; var Handled: Boolean); begin end;
+procedure TServerModule.WSServerAuthentication(Connection: TsgcWSConnection;
+  aUser, aPassword: string; var Authenticated: Boolean); begin end;
+procedure TServerModule.WSServerCommandGet(AContext: TIdContext;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo); begin end;
+
+procedure TErrors.ReaderError(Reader: TReader;
+  const Message: {$ifdef FPC} AnsiString {$else} string {$endif}; var Handled: Boolean);
+begin
+  List.Add(Message);
+  Handled := True; { go on: count them all }
+end;
+
+var
+  Passed, Failed: Integer;
+
+procedure Check(Cond: Boolean; const What: string; const Why: string = '');
+begin
+  if Cond then
+  begin
+    WriteLn('ok - ', What);
+    Inc(Passed);
+  end
+  else
+  begin
+    WriteLn('not ok - ', What, ': ', Why);
+    Inc(Failed);
+  end;
+end;
+
+{ Reads form text into a new module; Errors gets the reader's complaints. }
+{ Form text <-> the UTF-8 bytes the streaming functions read and write. }
+function ToBytes(const Text: string): TMemoryStream;
+var
+  U: RawByteString;
+begin
+  {$ifdef UNICODE} U := UTF8Encode(Text); {$else} U := Text; {$endif}
+  Result := TMemoryStream.Create;
+  if Length(U) > 0 then
+    Result.WriteBuffer(U[1], Length(U));
+  Result.Position := 0;
+end;
+
+function FromBytes(M: TMemoryStream): string;
+var
+  U: RawByteString;
+begin
+  SetString(U, PAnsiChar(M.Memory), M.Size);
+  {$ifdef UNICODE} Result := UTF8ToString(U); {$else} Result := U; {$endif}
+end;
+
+function LoadForm(const Text: string; Errors: TStringList): TServerModule;
+var
+  Src, Bin: TMemoryStream;
+  R: TReader;
+  E: TErrors;
+begin
+  Result := TServerModule.CreateNew(nil);
+  Src := ToBytes(Text);
+  Bin := TMemoryStream.Create;
+  E := TErrors.Create;
+  try
+    E.List := Errors;
+    ObjectTextToBinary(Src, Bin);
+    Bin.Position := 0;
+    R := TReader.Create(Bin, 4096);
+    try
+      R.OnError := E.ReaderError;
+      R.ReadRootComponent(Result);
+    finally
+      R.Free;
+    end;
+  finally
+    E.Free;
+    Bin.Free;
+    Src.Free;
+  end;
+end;
+
+{ The module as our components write it, as text. }
+function SaveForm(M: TComponent): string;
+var
+  Bin, Txt: TMemoryStream;
+begin
+  Bin := TMemoryStream.Create;
+  Txt := TMemoryStream.Create;
+  try
+    Bin.WriteComponent(M);
+    Bin.Position := 0;
+    ObjectBinaryToText(Bin, Txt);
+    Result := FromBytes(Txt);
+  finally
+    Txt.Free;
+    Bin.Free;
+  end;
+end;
+
+function ReadFile(const Name: string): string;
+var
+  L: TStringList;
+begin
+  L := TStringList.Create;
+  try
+    L.LoadFromFile(Name);
+    Result := L.Text;
+  finally
+    L.Free;
+  end;
+end;
+
+procedure RoundTrip(const Name: string; M: TServerModule);
+var
+  T1, T2: string;
+  M2: TServerModule;
+  Errors: TStringList;
+begin
+  T1 := SaveForm(M);
+  Errors := TStringList.Create;
+  M2 := nil;
+  try
+    M2 := LoadForm(T1, Errors);
+    Check(Errors.Count = 0, Name + ': the form our component writes loads back',
+      Errors.Text);
+    T2 := SaveForm(M2);
+    Check(T1 = T2, Name + ': and writes the same text again', T1 + #10'---'#10 + T2);
+  finally
+    M2.Free;
+    Errors.Free;
+  end;
+end;
+
+var
+  Dir: string;
+  Errors: TStringList;
+  M: TServerModule;
+  S: TsgcWebSocketServer;
+  H: TsgcWebSocketHTTPServer;
+begin
+  Dir := IncludeTrailingPathDelimiter(ParamStr(1));
+  Errors := TStringList.Create;
+  try
+    { ---- TsgcWebSocketServer, Bindings = <> ---- }
+    M := LoadForm(ReadFile(Dir + 'sgc_server.dfm'), Errors);
+    try
+      Check(Errors.Count = 0, 'sgc_server.dfm loads with no reader error', Errors.Text);
+      S := M.FindComponent('WSServer') as TsgcWebSocketServer;
+      Check(S <> nil, 'sgc_server.dfm: WSServer is a TsgcWebSocketServer');
+      if S <> nil then
+      begin
+        Check(S.Port = 5414, 'Port streamed');
+        Check(S.Bindings.Count = 0, 'Bindings = <> streamed (empty)');
+        Check(S.Authentication.Enabled and (S.Authentication.AuthUsers.Count = 2) and
+          (S.Authentication.AuthUsers.Values['admin'] = 'secret'),
+          'Authentication.Enabled / AuthUsers streamed');
+        Check(S.IOHandlerOptions.IOHandlerType = iohIOCP, 'IOHandlerOptions.IOHandlerType streamed');
+        Check(S.SecurityOptions.OriginsAllowed = 'http://localhost', 'SecurityOptions.OriginsAllowed streamed');
+        Check(S.NotifyEvents = neNoSync, 'NotifyEvents streamed');
+        Check(S.MaxMessageSize = 67108864, 'MaxMessageSize streamed');
+        Check(Assigned(S.OnConnect) and Assigned(S.OnAuthentication) and
+          Assigned(S.OnTCPConnect) and Assigned(S.OnFragmented) and
+          Assigned(S.OnUnknownProtocol) and Assigned(S.OnBeforeHeartBeat),
+          'events bound to the module''s handlers');
+      end;
+      RoundTrip('sgc_server.dfm', M);
+    finally
+      M.Free;
+    end;
+
+    { ---- TsgcWebSocketHTTPServer, Bindings with items ---- }
+    Errors.Clear;
+    M := LoadForm(ReadFile(Dir + 'sgc_http_server.dfm'), Errors);
+    try
+      Check(Errors.Count = 0, 'sgc_http_server.dfm loads with no reader error', Errors.Text);
+      H := M.FindComponent('WSServer') as TsgcWebSocketHTTPServer;
+      Check(H <> nil, 'sgc_http_server.dfm: WSServer is a TsgcWebSocketHTTPServer');
+      if H <> nil then
+      begin
+        Check((H.Bindings.Count = 2) and (H.Bindings[0].IP = '127.0.0.1') and
+          (H.Bindings[0].Port = 8080) and (H.Bindings.Items[1].Port = 8443),
+          'Bindings = <item ... end> streamed');
+        Check(H.SSL and (H.SSLOptions.Port = 8443) and (H.SSLOptions.Version = tls1_3),
+          'SSL / SSLOptions streamed');
+        Check(H.Options.FragmentedMessages = frgAll, 'Options.FragmentedMessages streamed');
+        Check(not H.KeepAlive and (H.MaxConnections = 100), 'KeepAlive / MaxConnections streamed');
+        Check(Assigned(H.OnCommandGet), 'OnCommandGet bound');
+      end;
+      RoundTrip('sgc_http_server.dfm', M);
+    finally
+      M.Free;
+    end;
+
+    { ---- a form with something unknown is reported, not skipped ---- }
+    Errors.Clear;
+    M := LoadForm('object ServerModule: TServerModule'#10 +
+      '  object WSServer: TsgcWebSocketServer'#10 +
+      '    NoSuchProperty = 1'#10 +
+      '  end'#10 + 'end'#10, Errors);
+    M.Free;
+    Check(Errors.Count = 1, 'an unknown property is a reader error (the check can fail)',
+      Errors.Text);
+  finally
+    Errors.Free;
+  end;
+  WriteLn(Format('%d passed, %d failed', [Passed, Failed]));
+  if Failed > 0 then
+    Halt(1);
+end.

@@ -1,0 +1,398 @@
+{ sgc_server - an sgcWebSockets server program, written as sgc's
+  documentation shows, built against sgcWebSocket_iocp (the uses clause is
+  the only change), for tests/pascal/test_pascal_sgc.py. Built twice by
+  tests/pascal/run.sh: mode delphi and mode delphiunicode.
+
+  sgc_server [name=value ...]      prints one line per event on stdout:
+    STARTUP / PORT <port> / TLSPORT <port> / START_FAILED <message>
+    TCPCONNECT <ip> <url>            (OnTCPConnect; url containing
+                                     'refuse-tcp' is refused)
+    AUTH <user> <password>           (OnAuthentication: user 'event' with
+                                     password 'ok' is accepted)
+    UNKNOWN <url>                    (OnUnknownProtocol: accepted when the
+                                     url contains 'accept')
+    HANDSHAKE <request headers> <response headers>
+    CONNECT <guid> <url> <transport> <local port> <auth user>
+    MESSAGE <text> / BINARY <size> / FRAGMENT <opcode> <size> <continuation>
+    DISCONNECT <code> <reason> <recbytes> <sendbytes>
+    ERROR <text>
+  Options (each as --opt name=value): auth=basic|url|session|all|nonauth, origins=<list>,
+  protocols=<list>, unknown=on, handshake=add, fragments=all|only,
+  noequiv=on (sgc settings with no equivalent: reported at Start),
+  verifycert=on, bindings=<ip:port,...>, epoll=<threads>, cleandisconnect=on,
+  maxmsg=<bytes>.
+  Messages to the server ('cmd:...') make it answer: see OnMessage. }
+program sgc_server;
+
+{$I iocpws.defines.inc}
+{$ifdef FPC} {$codepage utf8} {$endif}
+{$ifdef MSWINDOWS} {$APPTYPE CONSOLE} {$endif}
+
+uses
+  {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
+  SysUtils, Classes, sgcWebSocket_iocp;
+{$I iocpws.warnings.inc}
+
+type
+  TServerForm = class(TComponent)
+  public
+    WSServer: TsgcWebSocketServer;
+    procedure WSServerStartup(Sender: TObject);
+    procedure WSServerTCPConnect(Connection: TsgcWSConnection; var Accept: Boolean);
+    procedure WSServerAuthentication(Connection: TsgcWSConnection;
+      aUser, aPassword: string; var Authenticated: Boolean);
+    procedure WSServerUnknownProtocol(Connection: TsgcWSConnection; var Accept: Boolean);
+    procedure WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList);
+    procedure WSServerConnect(Connection: TsgcWSConnection);
+    procedure WSServerMessage(Connection: TsgcWSConnection; const Text: string);
+    procedure WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream);
+    procedure WSServerFragmented(Connection: TsgcWSConnection;
+      const Data: TMemoryStream; const OpCode: TOpCode; const Continuation: Boolean);
+    procedure WSServerDisconnect(Connection: TsgcWSConnection; Code: Integer);
+    procedure WSServerError(Connection: TsgcWSConnection; const Error: string);
+    procedure WSServerException(Connection: TsgcWSConnection; E: Exception);
+    procedure WSServerBeforeHeartBeat(Sender: TObject;
+      const Connection: TsgcWSConnection; var Handled: Boolean);
+  end;
+
+var
+  OutLock: TRTLCriticalSection;
+  HandshakeAdd: Boolean;
+
+{ one line, UTF-8, flushed }
+procedure Say(const S: string);
+var
+  U: RawByteString;
+begin
+  EnterCriticalSection(OutLock);
+  try
+    { mode delphi: text from the component is UTF-8 already }
+    {$ifdef UNICODE} U := UTF8Encode(S); {$else} U := S; {$endif}
+    {$ifdef FPC} SetCodePage(U, CP_NONE, False); {$endif}
+    WriteLn(U);
+    Flush(Output);
+  finally
+    LeaveCriticalSection(OutLock);
+  end;
+end;
+
+procedure TServerForm.WSServerStartup(Sender: TObject);
+begin
+  Say('STARTUP');
+end;
+
+procedure TServerForm.WSServerTCPConnect(Connection: TsgcWSConnection; var Accept: Boolean);
+begin
+  Say('TCPCONNECT ' + Connection.IP + ' ' + Connection.URL);
+  if Pos('refuse-tcp', Connection.URL) > 0 then
+    Accept := False;
+end;
+
+procedure TServerForm.WSServerAuthentication(Connection: TsgcWSConnection;
+  aUser, aPassword: string; var Authenticated: Boolean);
+begin
+  Say('AUTH ' + aUser + ' ' + aPassword);
+  Authenticated := (aUser = 'event') and (aPassword = 'ok');
+end;
+
+procedure TServerForm.WSServerUnknownProtocol(Connection: TsgcWSConnection; var Accept: Boolean);
+begin
+  Say('UNKNOWN ' + Connection.URL);
+  Accept := Pos('accept', Connection.URL) > 0;
+end;
+
+procedure TServerForm.WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList);
+begin
+  Say(Format('HANDSHAKE %d %d', [Connection.HeadersRequest.Count, Headers.Count]));
+  if HandshakeAdd then
+    Headers.Add('X-Extra: 1');
+end;
+
+procedure TServerForm.WSServerConnect(Connection: TsgcWSConnection);
+var
+  U: string;
+begin
+  U := Connection.AuthUser;
+  if U = '' then
+    U := '-';
+  Say(Format('CONNECT %s %s %d %d %s', [Connection.Guid, Connection.URL,
+    Ord(Connection.Transport), Connection.LocalPort, U]));
+end;
+
+procedure TServerForm.WSServerMessage(Connection: TsgcWSConnection; const Text: string);
+var
+  L: TList;
+  N, I: Integer;
+  Cmd, Arg: string;
+begin
+  Say('MESSAGE ' + Text);
+  if Copy(Text, 1, 4) <> 'cmd:' then
+  begin
+    Connection.WriteData(Text);
+    Exit;
+  end;
+  Cmd := Copy(Text, 5, MaxInt);
+  Arg := '';
+  I := Pos(' ', Cmd);
+  if I > 0 then
+  begin
+    Arg := Copy(Cmd, I + 1, MaxInt);
+    Cmd := Copy(Cmd, 1, I - 1);
+  end;
+  if Cmd = 'info' then
+    Connection.WriteData(Format('info %s|%s|%d|%d|%d|%s|%s|%s|%d|%d', [
+      Connection.HeadersRequest.Values['Host'],
+      Connection.HeadersResponse[0],
+      Connection.RecBytes, Connection.SendBytes,
+      Ord(Connection.Transport), Connection.LocalIP,
+      BoolToStr(Connection.LastPing <> 0, True),
+      BoolToStr(Connection.LastPong <> 0, True),
+      Connection.LocalPort, WSServer.Count]))
+  else if Cmd = 'ping' then
+  begin
+    Connection.Ping('p');
+    Connection.WriteData('pinged ' + BoolToStr(Connection.LastPing <> 0, True));
+  end
+  else if Cmd = 'sub' then
+  begin
+    Connection.Subscribe(Arg);
+    Connection.WriteData(Format('sub %s %d %s', [BoolToStr(Connection.Subscribed(Arg), True),
+      Connection.Subscriptions.Count, Connection.Subscriptions.Text]));
+  end
+  else if Cmd = 'dosub' then
+  begin
+    Connection.DoSubscribe(Arg);
+    Connection.DoUnSubscribe('b');
+    Connection.WriteData(Format('dosub %s %s %d', [Connection.LastSubscription,
+      Connection.LastUnSubscription, Connection.Subscriptions.Count]));
+  end
+  else if Cmd = 'more' then
+  begin
+    WSServer.EnterCS;
+    WSServer.LeaveCS;
+    WSServer.QueueClear;
+    Connection.WriteData(Format('more %d %d %s %s %s %s %s', [
+      Ord(Connection.Specification), Ord(Connection.IPVersion),
+      BoolToStr(Connection.Active, True),
+      BoolToStr((Connection.CreatedAt > 0) and (Connection.LastMsgRcv >= Connection.CreatedAt), True),
+      BoolToStr(WSServer.AssignedCS, True),
+      BoolToStr(WSServer.ConnectionsByGUID[Connection.Guid] = Connection, True),
+      BoolToStr(WSServer.Connections[0] = Connection, True)]));
+  end
+  else if Cmd = 'stream' then
+  begin
+    { sgc's streaming: three pieces, one message }
+    Connection.WriteData('a', 0, stmFirst);
+    Connection.WriteData(Arg, 0, stmContinue);
+    Connection.WriteData('z', 1, stmLast);
+  end
+  else if Cmd = 'list' then
+  begin
+    L := WSServer.LockList;
+    try
+      N := L.Count;
+      for I := 0 to L.Count - 1 do
+        if TsgcWSConnection(L[I]).Guid = '' then
+          N := -1;
+    finally
+      WSServer.UnLockList;
+    end;
+    Connection.WriteData('list ' + IntToStr(N) + ' ' + WSServer.Version);
+  end
+  else if Cmd = 'close' then
+    Connection.Close(4001, Arg)
+  else if Cmd = 'disconnect' then
+    Connection.Disconnect
+  else if Cmd = 'peer' then
+    Connection.DisconnectPeer;
+end;
+
+procedure TServerForm.WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream);
+begin
+  Say('BINARY ' + IntToStr(Data.Size));
+  Connection.WriteData(Data);
+end;
+
+procedure TServerForm.WSServerFragmented(Connection: TsgcWSConnection;
+  const Data: TMemoryStream; const OpCode: TOpCode; const Continuation: Boolean);
+begin
+  Say(Format('FRAGMENT %d %d %s', [Ord(OpCode), Data.Size, BoolToStr(Continuation, True)]));
+end;
+
+procedure TServerForm.WSServerDisconnect(Connection: TsgcWSConnection; Code: Integer);
+var
+  R: string;
+begin
+  R := Connection.CloseReason;
+  if R = '' then
+    R := '-';
+  Say(Format('DISCONNECT %d %s %d %d', [Code, R, Connection.RecBytes, Connection.SendBytes]));
+end;
+
+procedure TServerForm.WSServerError(Connection: TsgcWSConnection; const Error: string);
+begin
+  Say('ERROR ' + Error);
+end;
+
+procedure TServerForm.WSServerException(Connection: TsgcWSConnection; E: Exception);
+begin
+  Say('EXCEPTION ' + E.ClassName + ' ' + E.Message);
+end;
+
+procedure TServerForm.WSServerBeforeHeartBeat(Sender: TObject;
+  const Connection: TsgcWSConnection; var Handled: Boolean);
+begin
+  Handled := False;
+end;
+
+var
+  F: TServerForm;
+  I, K: Integer;
+  Opt, OptName, OptValue: string;
+  Parts: TStringList;
+  Quit: Boolean;
+  Line: string;
+begin
+  InitCriticalSection(OutLock);
+  {$ifdef FPC}
+  { as bindings/pascal/README.md says for mode delphi: UTF-8 as the system
+    code page, so Format and concatenations keep the component's UTF-8
+    text (on Windows the start-up code page would be 1252) }
+  DefaultSystemCodePage := CP_UTF8;
+  {$endif}
+  F := TServerForm.Create(nil);
+  F.WSServer := TsgcWebSocketServer.Create(F);
+  with F.WSServer do
+  begin
+    Port := 0;
+    Host := '127.0.0.1';
+    NotifyEvents := neNoSync;
+    OnStartup := F.WSServerStartup;
+    OnConnect := F.WSServerConnect;
+    OnMessage := F.WSServerMessage;
+    OnBinary := F.WSServerBinary;
+    OnDisconnect := F.WSServerDisconnect;
+    OnError := F.WSServerError;
+    OnException := F.WSServerException;
+    OnTCPConnect := F.WSServerTCPConnect;
+    OnAuthentication := F.WSServerAuthentication;
+    OnHandshake := F.WSServerHandshake;
+    OnFragmented := F.WSServerFragmented;
+    IOHandlerOptions.IOHandlerType := iohIOCP;
+    IOHandlerOptions.IOCP.IOCPThreads := 2;
+    IOHandlerOptions.IOCP.WorkOpThreads := 0;
+    IOHandlerOptions.IOCP.AcceptExMultiplier := 2;
+    HeartBeat.HeartBeatType := hbtAlways;
+    Options.ValidateUTF8 := True;
+    Options.RaiseDisconnectExceptions := True;
+    Extensions.PerMessage_Deflate.Enabled := False;
+  end;
+  for I := 1 to ParamCount do
+  begin
+    Opt := ParamStr(I);
+    if Opt = '--opt' then
+      Continue;
+    OptName := Copy(Opt, 1, Pos('=', Opt) - 1);
+    OptValue := Copy(Opt, Pos('=', Opt) + 1, MaxInt);
+    with F.WSServer do
+      if OptName = 'auth' then
+      begin
+        Authentication.Enabled := True;
+        Authentication.AuthUsers.Add('user=pass');
+        Authentication.AuthUsers.Add('ünï=pässwörd');
+        Authentication.Basic.Enabled := (OptValue = 'basic') or (OptValue = 'all') or (OptValue = 'nonauth');
+        Authentication.URL.Enabled := (OptValue = 'url') or (OptValue = 'all') or (OptValue = 'nonauth');
+        Authentication.Session.Enabled := (OptValue = 'session') or (OptValue = 'all') or (OptValue = 'nonauth');
+        Authentication.AllowNonAuth := OptValue = 'nonauth';
+      end
+      else if OptName = 'origins' then
+        SecurityOptions.OriginsAllowed := OptValue
+      else if OptName = 'protocols' then
+        Options.Subprotocols := OptValue
+      else if OptName = 'unknown' then
+        OnUnknownProtocol := F.WSServerUnknownProtocol
+      else if OptName = 'handshake' then
+        HandshakeAdd := True
+      else if OptName = 'fragments' then
+      begin
+        if OptValue = 'only' then
+          Options.FragmentedMessages := frgOnlyFragmented
+        else
+          Options.FragmentedMessages := frgAll;
+      end
+      else if OptName = 'noequiv' then
+      begin
+        LoadBalancer.Enabled := True;
+        FallBack.ServerSentEvents.Enabled := True;
+        TCPKeepAlive.Enabled := True;
+        TCPKeepAlive.Time := 5000;
+        TCPKeepAlive.Interval := 500;
+        HeartBeat.HeartBeatType := hbtOnlyIfNoMsgRcvInterval;
+        OnBeforeHeartBeat := F.WSServerBeforeHeartBeat;
+        Options.ReadTimeOut := 5;
+        Options.WriteTimeOut := 7;
+        Options.HTMLFiles := False;
+        Options.JavascriptFiles := False;
+        Specifications.Drafts.Hixie76 := True;
+        SSLOptions.OpenSSL_Options.APIVersion := oslAPI_3_0;
+        IOHandlerOptions.IOCP.TimeOut := 500;
+        ThreadPool := True;
+      end
+      else if OptName = 'verifycert' then
+      begin
+        SSLOptions.VerifyCertificate := True;
+        SSLOptions.VerifyDepth := 2;
+      end
+      else if OptName = 'bindings' then
+      begin
+        Parts := TStringList.Create;
+        try
+          Parts.Delimiter := ',';
+          Parts.StrictDelimiter := True;
+          Parts.DelimitedText := OptValue;
+          Bindings.Clear;
+          for K := 0 to Parts.Count - 1 do
+            with Bindings.Add do
+            begin
+              IP := Copy(Parts[K], 1, Pos(':', Parts[K]) - 1);
+              Port := StrToInt(Copy(Parts[K], Pos(':', Parts[K]) + 1, MaxInt));
+            end;
+        finally
+          Parts.Free;
+        end;
+      end
+      else if OptName = 'epoll' then
+      begin
+        IOHandlerOptions.IOHandlerType := iohEPOLL;
+        IOHandlerOptions.EPOLL.EPOLLThreads := StrToInt(OptValue);
+        IOHandlerOptions.EPOLL.WorkOpThreads := 1;
+        IOHandlerOptions.EPOLL.HandshakeTimeoutMS := 5000;
+      end
+      else if OptName = 'cleandisconnect' then
+        Options.CleanDisconnect := True
+      else if OptName = 'maxmsg' then
+        MaxMessageSize := StrToInt64(OptValue);
+  end;
+  try
+    F.WSServer.Active := True;
+    Say('PORT ' + IntToStr(F.WSServer.ListeningPort));
+  except
+    on E: Exception do
+    begin
+      Say('START_FAILED ' + E.Message);
+      Say('PORT 0');
+    end;
+  end;
+  { until stdin says quit (or closes) }
+  Quit := False;
+  while not Quit do
+  begin
+    if Eof(Input) then
+      Break;
+    ReadLn(Line);
+    Quit := Line = 'quit';
+  end;
+  F.WSServer.Active := False;
+  F.Free;
+  Say('BYE');
+end.

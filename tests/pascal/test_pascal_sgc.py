@@ -1,0 +1,300 @@
+"""sgcWebSockets programs on iocpws: tests/pascal/sgc_server.dpr (sgc's
+names only, through sgcWebSocket_iocp) driven by real clients - Python
+websockets for WebSocket, urllib (an HTTP client, as curl) for the session
+login. Every test runs against the mode delphi build (IWS_PASCAL_SGC) and
+the mode delphiunicode build (IWS_PASCAL_SGC_UNICODE) of the program."""
+
+import asyncio
+import base64
+import os
+import urllib.error
+import urllib.request
+
+import pytest
+import websockets
+
+from iws_helpers import MIB, ask, close, connect, recv, run, send, url
+
+def basic(user, password):
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+async def refused_status(u, **kwargs):
+    """The HTTP status a refused handshake got (fails if it was accepted)."""
+    try:
+        async with connect(u, **kwargs):
+            pass
+    except websockets.exceptions.InvalidStatusCode as e:
+        return e.status_code
+    pytest.fail(f"{u} was accepted")
+
+
+def connects(s):
+    return [m.group(1) for m in s.matches(r"CONNECT (\S+) .*")]
+
+
+def test_basic_authentication(sgc):
+    s = sgc(auth="basic")
+
+    async def go():
+        assert await refused_status(url(s, "/x")) == 401  # no credentials
+        assert await refused_status(url(s, "/x"), extra_headers=basic("user", "nope")) == 401
+        async with connect(url(s, "/x"), extra_headers=basic("user", "pass")) as ws:
+            assert await ask(ws, "hi") == "hi"
+        async with connect(url(s, "/y"), extra_headers=basic("ünï", "pässwörd")) as ws:
+            assert await ask(ws, "é") == "é"
+        # not in AuthUsers: OnAuthentication decides
+        async with connect(url(s, "/z"), extra_headers=basic("event", "ok")) as ws:
+            assert await ask(ws, "x") == "x"
+        assert await refused_status(url(s, "/x"), extra_headers=basic("event", "no")) == 401
+
+    run(go())
+    s.wait_count(r"DISCONNECT .*", 3)
+    users = [m.group(1) for m in s.matches(r"CONNECT \S+ \S+ \d+ \d+ (.*)")]
+    assert users == ["user", "ünï", "event"]  # refused clients never reach OnConnect
+    assert len(s.matches(r"DISCONNECT .*")) == 3
+    # OnAuthentication: for what AuthUsers did not accept
+    assert [m.group(1) for m in s.matches(r"AUTH (\S+) .*")] == ["user", "event", "event"]
+
+
+def test_url_authentication(sgc):
+    s = sgc(auth="url")
+
+    async def go():
+        async with connect(url(s, "/sgc/auth/url/user/pass")) as ws:
+            assert await ask(ws, "a") == "a"
+        async with connect(url(s, "/sgc/auth/url/%C3%BCn%C3%AF/p%C3%A4ssw%C3%B6rd")) as ws:
+            assert await ask(ws, "b") == "b"
+        assert await refused_status(url(s, "/sgc/auth/url/user/wrong")) == 401
+        assert await refused_status(url(s, "/plain")) == 401
+        # Basic is not enabled: its header is not looked at
+        assert await refused_status(url(s, "/x"), extra_headers=basic("user", "pass")) == 401
+
+    run(go())
+    s.wait_count(r"DISCONNECT .*", 2)
+    assert len(connects(s)) == 2
+
+
+def test_session_authentication(sgc):
+    s = sgc(auth="session")
+    base = f"http://127.0.0.1:{s.port}/sgc/req/auth/session"
+    token = urllib.request.urlopen(f"{base}/user/pass", timeout=10).read().decode()
+    assert len(token) == 40
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(f"{base}/user/bad", timeout=10)
+    assert e.value.code == 401
+
+    async def go():
+        async with connect(url(s, f"/sgc/auth/session/{token}")) as ws:
+            assert await ask(ws, "in") == "in"
+        # a token opens one connection
+        assert await refused_status(url(s, f"/sgc/auth/session/{token}")) == 401
+        assert await refused_status(url(s, "/sgc/auth/session/0123")) == 401
+
+    run(go())
+    s.wait_for(r"DISCONNECT .*")
+    assert s.matches(r"CONNECT \S+ \S+ \d+ \d+ user")
+
+
+def test_allow_non_auth(sgc):
+    s = sgc(auth="nonauth")
+
+    async def go():
+        async with connect(url(s, "/anyone")) as ws:  # no credentials: allowed
+            assert await ask(ws, "x") == "x"
+        # credentials that are wrong are still refused
+        assert await refused_status(url(s, "/sgc/auth/url/user/bad")) == 401
+
+    run(go())
+    s.wait_for(r"DISCONNECT .*")
+
+
+def test_tcp_connect_refusal(sgc):
+    s = sgc()
+
+    async def go():
+        assert await refused_status(url(s, "/refuse-tcp")) == 403
+        async with connect(url(s, "/fine")) as ws:
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+    s.wait_for(r"DISCONNECT .*")
+    assert len(s.matches(r"TCPCONNECT .*")) == 2
+    assert len(connects(s)) == 1
+
+
+def test_origins_allowed(sgc):
+    s = sgc(origins="http://good.example, https://good.example")
+
+    async def go():
+        async with connect(url(s), origin="https://good.example") as ws:
+            assert await ask(ws, "x") == "x"
+        assert await refused_status(url(s), origin="http://evil.example") == 403
+        assert await refused_status(url(s)) == 403  # no Origin header
+
+    run(go())
+    s.wait_for(r"DISCONNECT .*")
+    assert len(connects(s)) == 1
+
+
+def test_unknown_protocol(sgc):
+    s = sgc(protocols="chat", unknown="on")
+
+    async def go():
+        async with connect(url(s, "/p"), subprotocols=["chat"]) as ws:
+            assert ws.subprotocol == "chat"
+        assert await refused_status(url(s, "/no"), subprotocols=["other"]) == 400
+        async with connect(url(s, "/accept"), subprotocols=["other"]) as ws:
+            assert ws.subprotocol is None
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+    s.wait_count(r"DISCONNECT .*", 2)
+    assert [m.group(1) for m in s.matches(r"UNKNOWN (\S+)")] == ["/no", "/accept"]
+
+
+def test_handshake_response_headers(sgc):
+    s = sgc(handshake="add")
+
+    async def go():
+        async with connect(url(s), extra_headers={"X-A": "1"}) as ws:
+            assert await ask(ws, "x") == "x"
+            assert "X-Extra" not in ws.response_headers
+
+    run(go())
+    _, m = s.wait_for(r"HANDSHAKE (\d+) (\d+)")
+    assert int(m.group(1)) >= 6 and int(m.group(2)) >= 2
+    s.wait_for(r"ERROR iocpws: OnHandshake changed the response headers.*")
+
+
+@pytest.mark.parametrize("mode", ["all", "only"])
+def test_fragmented_messages(sgc, mode):
+    s = sgc(fragments=mode)
+
+    async def go():
+        async with connect(url(s)) as ws:
+            await ws.send(["frag", "mented"])  # three frames on the wire
+            await ws.send([b"\x01\x02", b"\x03"])
+            if mode == "all":
+                assert await recv(ws) == "fragmented"
+                assert await recv(ws) == b"\x01\x02\x03"
+
+    run(go())
+    frags = s.wait_count(r"FRAGMENT (\d+) (\d+) (\w+)", 2)
+    assert [(m.group(1), m.group(2), m.group(3)) for m in frags] == [
+        ("1", "10", "False"), ("2", "3", "False")]
+    s.wait_for(r"DISCONNECT .*")
+    assert bool(s.matches(r"MESSAGE fragmented")) == (mode == "all")
+    assert bool(s.matches(r"BINARY 3")) == (mode == "all")
+
+
+def test_connection_members(sgc):
+    s = sgc()
+
+    async def go():
+        async with connect(url(s, "/m")) as ws:
+            info = (await ask(ws, "cmd:info")).split("|")
+            assert info[0] == f"info 127.0.0.1:{s.port}"  # HeadersRequest Host
+            assert info[1] == "Upgrade: websocket"  # HeadersResponse
+            assert info[2] == "8"  # RecBytes: 'cmd:info'
+            assert info[4] == "1"  # Transport = trpRFC6455
+            assert info[5] == "127.0.0.1" and info[8] == str(s.port)  # LocalIP/LocalPort
+            assert info[6] == "False" and info[7] == "False"  # LastPing, LastPong
+            assert await ask(ws, "cmd:ping") == "pinged True"
+            assert (await ask(ws, "cmd:sub news")).startswith("sub True 1 news")
+            assert await ask(ws, "cmd:stream middle") == "amiddlez"
+            assert await ask(ws, "cmd:dosub a,b,c") == "dosub c b 3"  # news, a, c
+            # Specification spRFC6455, IPVersion ipV4, Active, CreatedAt /
+            # LastMsgRcv, AssignedCS, ConnectionsByGUID, Connections[0]
+            assert await ask(ws, "cmd:more") == "more 0 0 True True True True True"
+            reply = await ask(ws, "cmd:list")
+            assert reply.startswith("list 1 iocpws ")
+            await send(ws, "cmd:close bye now")
+            await asyncio.wait_for(ws.wait_closed(), 10)
+            assert ws.close_code == 4001
+
+    run(go())
+    _, m = s.wait_for(r"DISCONNECT (\d+) (.*) (\d+) (\d+)")
+    assert m.group(1) == "4001" and m.group(2) == "bye now"
+    assert int(m.group(3)) > 30 and int(m.group(4)) > 30  # RecBytes, SendBytes
+
+
+@pytest.mark.parametrize("clean,expected", [("", 1006), ("on", 1000)])
+def test_disconnect_and_clean_disconnect(sgc, clean, expected):
+    s = sgc(cleandisconnect=clean) if clean else sgc()
+
+    async def go():
+        async with connect(url(s)) as ws:
+            await send(ws, "cmd:disconnect")
+            await asyncio.wait_for(ws.wait_closed(), 10)
+        async with connect(url(s)) as ws:
+            await send(ws, "cmd:peer")  # DisconnectPeer: always the socket
+            await asyncio.wait_for(ws.wait_closed(), 10)
+
+    run(go())
+    codes = [int(m.group(1)) for m in s.wait_count(r"DISCONNECT (\d+) .*", 2)]
+    assert codes == [expected, 1006]
+
+
+def test_no_equivalent_is_reported_at_start(sgc):
+    quiet = sgc()
+    assert not quiet.matches(r"ERROR .*")  # sgc's defaults: nothing to say
+    s = sgc(noequiv="on")
+    reported = [m.group(1) for m in s.matches(r"ERROR iocpws: not supported, ignored: (\S+) .*")]
+    for name in ["LoadBalancer.Enabled", "ThreadPool", "FallBack.ServerSentEvents.Enabled",
+                 "Specifications.Drafts.Hixie76", "TCPKeepAlive.Enabled", "TCPKeepAlive.Time",
+                 "TCPKeepAlive.Interval", "HeartBeat.HeartBeatType", "OnBeforeHeartBeat:",
+                 "IOHandlerOptions.IOCP.TimeOut", "Options.ReadTimeOut", "Options.WriteTimeOut",
+                 "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion"]:
+        assert name in reported, (name, reported)
+    startup, _ = s.wait_for(r"STARTUP")
+    last_error = max(i for i, line in enumerate(s.snapshot()) if line.startswith("ERROR"))
+    assert last_error < startup  # reported by Start itself
+
+    async def go():  # and it still serves
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+
+
+def test_verify_certificate_refuses_to_start(sgc):
+    s = sgc(verifycert="on")
+    _, m = s.wait_for(r"START_FAILED (.*)")
+    assert "VerifyCertificate" in m.group(1) and "client certificates" in m.group(1)
+    assert s.port == 0
+
+
+def test_bindings(sgc):
+    s = sgc(bindings="127.0.0.1:0")
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+    two = sgc(bindings="127.0.0.1:0,127.0.0.2:0")
+    _, m = two.wait_for(r"START_FAILED (.*)")
+    assert "Bindings[1] 127.0.0.2:0" in m.group(1)
+
+
+def test_epoll_handler_type_and_max_message_size(sgc):
+    s = sgc(epoll="2", maxmsg="1000")
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "x" * 1000) == "x" * 1000
+            await send(ws, "y" * 1001)
+            await asyncio.wait_for(ws.wait_closed(), 10)
+            assert ws.close_code == 1009
+
+    run(go())
+    unlimited = sgc(maxmsg="0")  # sgc: 0 = no limit (beyond the 16 MiB engine default)
+
+    async def big():
+        async with connect(url(unlimited), max_size=None) as ws:
+            blob = b"z" * (17 * MIB)
+            await send(ws, blob, timeout=60)
+            assert await recv(ws, timeout=60) == blob
+
+    run(big(), timeout=120)
