@@ -244,7 +244,10 @@ typedef void(IWS_CALLBACK *iws_on_error_fn)(iws_server *server, iws_conn_id id,
 
 /* A log line at `level` (IWS_LOG_*) or more important than
  * IWS_OPT_LOG_LEVEL. May be called from any library thread, concurrently:
- * make it thread-safe. message is NUL-terminated. */
+ * make it thread-safe. message is NUL-terminated. Like every callback it
+ * may call the API (iws_broadcast, iws_conn_peer...): it never runs while
+ * the library holds a lock (a line made under one is delivered once the
+ * lock is released, in order). */
 typedef void(IWS_CALLBACK *iws_on_log_fn)(iws_server *server, int32_t level,
                                           const char *message, void *user);
 

@@ -40,6 +40,9 @@ RULES = [
      "mingw-w64-runtime"),
     # GCC's runtime (Runtime Library Exception: no notice).
     (r"^libgcc(_eh|_s)?(\.so(\.\d+)?|\.a)$|^crt(begin|end)S?\.o$|^libstdc\+\+", None),
+    # GCC's sanitizer runtimes, linked only into the test builds (asan,
+    # tsan tiers), never into a shipped artefact.
+    (r"^lib(asan|ubsan|tsan|lsan)(\.so(\.\d+)?|\.a)$", None),
     # glibc and the Linux loader.
     (r"^(libc|libm|libdl|libpthread|librt)(\.so(\.[\d.]+)?|_nonshared\.a)$"
      r"|^ld-linux[-\w.]*\.so(\.\d+)?$|^(crt1|Scrt1|crti|crtn)\.o$|^libmvec", None),

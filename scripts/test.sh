@@ -58,8 +58,9 @@
 #                     test_api and test_lifecycle, then the thread-heavy
 #                     integration tests (load, faults, hostile clients, TLS,
 #                     worker-thread echo, HTTP, heartbeat and the other
-#                     features) against its ws_test_server; any
-#                     report fails the test (exit code 66 at quit)
+#                     features, on_log calling the API) against its
+#                     ws_test_server; any report fails the test (exit code
+#                     66 at quit)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -275,6 +276,7 @@ for tier in $TIERS; do
           "$ROOT/tests/integration/test_load.py" "$ROOT/tests/integration/test_faults.py" \
           "$ROOT/tests/integration/test_hostile.py" "$ROOT/tests/integration/test_tls.py" \
           "$ROOT/tests/integration/test_hostile_peers.py" \
+          "$ROOT/tests/integration/test_log_calls.py" \
           "$ROOT/tests/integration/test_echo.py::test_echo_sizes" \
           "$ROOT/tests/integration/test_features.py" \
           "$ROOT/tests/integration/test_http.py" \

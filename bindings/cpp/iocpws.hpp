@@ -629,17 +629,13 @@ class connection {
   conn_id id_;
 };
 
-/// The handshake request, handed to on_connect and valid only during it
-/// (copy what you keep). Its methods run on the on_connect thread.
-class request {
+/// What request and http_request share: the request-target and the
+/// headers of the request they wrap. Valid only during the callback that
+/// received the request, like them.
+class basic_request {
  public:
-  /// Wraps the library's request (the trampoline makes these).
-  explicit request(iws_request *native) noexcept : r_(native) {}
-  /// The request-target, e.g. "/chat?room=1".
-  std::string path() const {
-    const char *p = IOCPWS_C_(request_path)(r_);
-    return p ? p : "";
-  }
+  /// The request-target as sent, not decoded, e.g. "/chat?room=1".
+  std::string path() const { return str(IOCPWS_C_(request_path)(r_)); }
   /// True when the client sent header `name` (case-insensitive).
   bool has_header(const std::string &name) const {
     return IOCPWS_C_(request_header)(r_, name.c_str()) != nullptr;
@@ -658,11 +654,23 @@ class request {
       const char *name = nullptr;
       const char *value = nullptr;
       if (IOCPWS_C_(request_header_at)(r_, i, &name, &value) == IWS_OK)
-        all.push_back(std::make_pair(std::string(name ? name : ""),
-                                     std::string(value ? value : "")));
+        all.push_back(std::make_pair(str(name), str(value)));
     }
     return all;
   }
+
+ protected:
+  explicit basic_request(const iws_request *native) noexcept : r_(native) {}
+  static std::string str(const char *p) { return p ? p : ""; }
+  const iws_request *r_;
+};
+
+/// The handshake request, handed to on_connect and valid only during it
+/// (copy what you keep). Its methods run on the on_connect thread.
+class request : public basic_request {
+ public:
+  /// Wraps the library's request (the trampoline makes these).
+  explicit request(iws_request *native) noexcept : basic_request(native) {}
   /// The subprotocols the client offered, in its order.
   std::vector<std::string> protocols() const {
     std::vector<std::string> all;
@@ -678,14 +686,14 @@ class request {
   void select_protocol(const std::string &protocol) {
     impl::check_call(
         IOCPWS_C_(request_select_protocol)(
-            r_, protocol.empty() ? nullptr : protocol.c_str()),
+            native_handle(), protocol.empty() ? nullptr : protocol.c_str()),
         "iws_request_select_protocol");
   }
   /// The library's request, for iws_request_* calls this wrapper lacks.
-  iws_request *native_handle() const noexcept { return r_; }
-
- private:
-  iws_request *r_;
+  iws_request *native_handle() const noexcept {
+    // made from a non-const request (the constructor), so writable
+    return const_cast<iws_request *>(r_);
+  }
 };
 
 /// A plain HTTP request (not a WebSocket upgrade), handed to
@@ -693,18 +701,18 @@ class request {
 /// that answers later with http_response::defer copies what it needs
 /// first). Indy's TIdHTTPRequestInfo: method() = Command, document() =
 /// Document, query() = UnparsedParams, params() = Params. Since 0.5.
-class http_request {
+/// path(), has_header(), header() and headers() come from basic_request.
+class http_request : public basic_request {
  public:
   /// Wraps the library's request (the trampoline makes these).
-  explicit http_request(const iws_request *native) noexcept : r_(native) {}
+  explicit http_request(const iws_request *native) noexcept
+      : basic_request(native) {}
   /// The method as sent ("GET", "POST", ...; case-sensitive).
   std::string method() const { return str(IOCPWS_C_(request_method)(r_)); }
   /// The path, percent-decoded ("/a b" for "/a%20b?x=1").
   std::string document() const {
     return str(IOCPWS_C_(request_document)(r_));
   }
-  /// The request-target as sent, not decoded ("/a%20b?x=1").
-  std::string path() const { return str(IOCPWS_C_(request_path)(r_)); }
   /// The query after '?', not decoded ("" if none).
   std::string query() const { return str(IOCPWS_C_(request_query)(r_)); }
   /// The decoded parameters: the query's, then an
@@ -730,28 +738,6 @@ class http_request {
     const char *v = IOCPWS_C_(request_param)(r_, name.c_str());
     return v ? v : fallback;
   }
-  /// True when the client sent header `name` (case-insensitive).
-  bool has_header(const std::string &name) const {
-    return IOCPWS_C_(request_header)(r_, name.c_str()) != nullptr;
-  }
-  /// The header's (first) value, or fallback.
-  std::string header(const std::string &name,
-                     const std::string &fallback = std::string()) const {
-    const char *v = IOCPWS_C_(request_header)(r_, name.c_str());
-    return v ? v : fallback;
-  }
-  /// Every header as (name, value), in the order received.
-  std::vector<std::pair<std::string, std::string> > headers() const {
-    std::vector<std::pair<std::string, std::string> > all;
-    uint32_t n = IOCPWS_C_(request_header_count)(r_);
-    for (uint32_t i = 0; i < n; ++i) {
-      const char *name = nullptr;
-      const char *value = nullptr;
-      if (IOCPWS_C_(request_header_at)(r_, i, &name, &value) == IWS_OK)
-        all.push_back(std::make_pair(str(name), str(value)));
-    }
-    return all;
-  }
   /// The body's bytes (chunked bodies joined; nullptr when empty) and size.
   const uint8_t *body_data() const noexcept {
     const uint8_t *d = nullptr;
@@ -776,10 +762,6 @@ class http_request {
   }
   /// The library's request, for iws_request_* calls this wrapper lacks.
   const iws_request *native_handle() const noexcept { return r_; }
-
- private:
-  static std::string str(const char *p) { return p ? p : ""; }
-  const iws_request *r_;
 };
 
 /// What http_response and deferred_response share: the calls that fill the

@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "../backend/backend.h"
-#include "deflate.h"
-#include "channels.h"
-#include "handshake.h"
+#include "../ws/deflate.h"
+#include "../pubsub/channels.h"
+#include "../ws/handshake.h"
 #include "iocpws.h"
-#include "platform.h"
+#include "../platform/platform.h"
 #include "tls.h"
 
 struct wslay_event_context;
@@ -291,12 +291,19 @@ typedef struct iws__runcfg {
 #define IWS__LISTEN_PLAIN 0u
 #define IWS__LISTEN_TLS 1u
 
+/* A reassembly buffer or a sent frame at least this large, once freed,
+ * counts in rx_freed towards giving memory back to the system; the tick
+ * trims (iws__mem_trim) at most once a second while rx_freed is not zero,
+ * at once past IWS__RX_TRIM_AFTER. */
+#define IWS__RX_TRIM_MIN (128 * 1024)
+#define IWS__RX_TRIM_AFTER (64u * 1024u * 1024u)
+
 struct iws_server {
   uint32_t magic;
   iws_callbacks cb;
   void *user;
   iws__options opt;
-  iws__runcfg rc;
+  iws__runcfg cfg; /* the run configuration (options resolved at start) */
 
   iws__mutex lock; /* last error, start/stop transitions */
   volatile uint32_t state; /* written under lock, read atomically */
@@ -346,26 +353,27 @@ struct iws_server {
   uint64_t last_trim_ms; /* tick thread only */
 };
 
-/* ---- between server.c and conn.c ---- */
+/* ---- between api/ and core/ ---- */
 
 /* The server whose callback is running on this thread (NULL outside). */
-extern IWS_THREAD_LOCAL iws_server *iws__tls_callback_server;
+extern IWS_THREAD_LOCAL iws_server *iws__t_callback_server;
 /* The connection whose strand runs on this thread (sends are deferred). */
-extern IWS_THREAD_LOCAL iws__conn *iws__tls_strand_conn;
+extern IWS_THREAD_LOCAL iws__conn *iws__t_strand_conn;
 /* The text message on_message is being given on this thread, already
  * checked as UTF-8: echoing it (or part of it) needs no second check. */
-extern IWS_THREAD_LOCAL const uint8_t *iws__tls_valid_text;
-extern IWS_THREAD_LOCAL size_t iws__tls_valid_text_len;
+extern IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
+extern IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
 int iws__text_known_valid(const void *data, size_t len);
 
 /* Runs a user callback with the thread marked as inside one of this
  * server's callbacks, so that iws_stop & co. refuse to wait for themselves. */
 #define IWS__IN_CALLBACK(server, call)                 \
   do {                                                 \
-    iws_server *saved_ = iws__tls_callback_server;     \
-    iws__tls_callback_server = (server);               \
+    iws_server *saved_ = iws__t_callback_server;     \
+    IWS__ASSERT_NO_LOCK();                             \
+    iws__t_callback_server = (server);               \
     call;                                              \
-    iws__tls_callback_server = saved_;                 \
+    iws__t_callback_server = saved_;                 \
   } while (0)
 
 void iws__conn_ref(iws__conn *c);
@@ -378,6 +386,8 @@ iws__conn *iws__table_find(iws_server *s, iws_conn_id id);
 void iws__table_remove(iws_server *s, iws__conn *c);
 /* References to every connection in the table (caller unrefs and frees). */
 iws__conn **iws__table_snapshot(iws_server *s, size_t *count);
+/* Drops a snapshot's references and frees it. */
+void iws__table_release_snapshot(iws__conn **list, size_t n);
 
 /* Queues a data or ping frame; returns IWS_OK or an IWS_E_* code. `data_msg`
  * = counts against the send-queue limit. */
@@ -405,7 +415,8 @@ int32_t iws__conn_disconnect(iws__conn *c);
 void iws__conn_stop_gracefully(iws__conn *c);
 void iws__conn_abort(iws__conn *c);
 
-/* Channel delivery to this server's subscribers (server.c). */
+/* Channel delivery to this server's subscribers, compressed like a
+ * broadcast (pubsub/channels.c). */
 int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
                            uint32_t opcode, const void *data, size_t dlen,
                            const iws_conn_id *exclude, uint32_t exclude_count,
@@ -413,9 +424,41 @@ int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
 /* Reports a server-wide error to on_error (id 0) and the log. */
 void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
 
-/* ---- between conn.c and http.c (plain HTTP, Since 0.5) ---- */
+/* ---- the connection layer (core/conn.c, timer.c, worker.c), for the
+ * protocols above it; *_locked: the caller holds c->lock ---- */
 
-/* conn.c, for http.c */
+/* Queues a chunk (its reference is taken over) at the back, or at the
+ * front (the handshake answer). 0, or -1 out of memory. */
+int iws__conn_ring_push_locked(iws__conn *c, iws__chunk *chunk, int front);
+void iws__conn_ring_clear_locked(iws__conn *c);
+/* Writes what is queued unless a write is already with the back end. */
+void iws__conn_flush_locked(iws__conn *c);
+/* The same, unless the strand runs on this thread (it flushes when done)
+ * or the I/O thread can be asked to flush soon. */
+void iws__conn_maybe_flush_locked(iws__conn *c);
+/* IWS_OK if data may be queued now, else the IWS_E_* code why not. */
+int iws__conn_can_send_locked(iws__conn *c);
+int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
+                                    int data_msg);
+/* Queues our close frame. fail = we are failing the connection: do not
+ * wait for the peer's answer. */
+int32_t iws__conn_send_close_locked(iws__conn *c, uint32_t code,
+                                    const char *reason, size_t len, int fail);
+/* The 124-byte buffer of the peer's close reason, made on first use. */
+char *iws__conn_close_reason_buf(iws__conn *c);
+/* on_error (id = c's) and the log; no lock held. */
+void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg);
+/* on_disconnect (if owed), then the connection leaves the table. Strand. */
+void iws__conn_deliver_disconnect(iws__conn *c);
+/* Under the server's timer_lock: the node of timer `which`, or NULL for
+ * an HTTP timer of a connection without HTTP state. */
+iws__tnode *iws__conn_timer_node(iws__conn *c, int which);
+/* A copy of a NUL-terminated string (malloc), NULL out of memory. */
+char *iws__strdup(const char *s);
+
+/* ---- between core/, ws/ and http/ (plain HTTP, Since 0.5) ---- */
+
+/* core/ (conn.c, timer.c), for http.c */
 void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms);
 void iws__conn_timer_clear(iws__conn *c, int which);
 /* Gives the connection its HTTP timers' nodes (kept in http.c's state,
@@ -431,12 +474,13 @@ int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk);
 void iws__conn_http_finish_locked(iws__conn *c);
 void iws__conn_tcp_close_locked(iws__conn *c, int abortive);
 uint32_t iws__conn_queued_locked(const iws__conn *c); /* ring entries */
-/* Strand: the request is a WebSocket upgrade after plain requests; runs
- * the usual handshake (on_connect, 101 or refusal), then feeds `rest`. */
+/* ws/ws.c, for http.c. Strand: the request is a WebSocket upgrade after
+ * plain requests; runs the usual handshake (on_connect, 101 or refusal),
+ * then feeds `rest`. */
 void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
                           const uint8_t *rest, size_t rest_len);
 
-/* http.c, for conn.c (strand unless said otherwise) */
+/* http.c, for core/ and ws/ws.c (strand unless said otherwise) */
 /* The first request on the connection is plain HTTP: takes c->inbuf and
  * `extra` (bytes behind it). Returns 0, or -1 out of memory. */
 int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len);
@@ -450,8 +494,52 @@ void iws__http_closed_locked(iws__conn *c);
 void iws__http_conn_free(iws__conn *c);
 
 void iws__worker_main(void *arg);
-void iws__worker_push(iws__worker *w, iws__conn *c); /* takes a ref */
+/* Under c->lock: queues c for its worker thread (which then runs its rx
+ * queue, HTTP kick or close) unless it is queued already. */
+void iws__worker_wake_locked(iws__conn *c);
 
+/* ---- locks and the log (log.c) ----
+ *
+ * The lock order (the one place it is written):
+ *
+ *   1. iws_server.lock       (last error, start/stop) may take: the back
+ *                            end's locks (iws__be_port & co.)
+ *   2. iws__conn.lock        (one connection; never two at once) may take:
+ *                            the server's timer_lock, its worker's lock
+ *                            (iws__worker_wake_locked), the back end's
+ *                            locks (iws__be_close, _post_flush, _read_resume)
+ *   3. leaves, which take no other lock of ours: table_lock, timer_lock,
+ *      chan_lock, iws__worker.lock, the Redis link's lock, the back end's.
+ *
+ * No callback runs under any of them (the application may call the API,
+ * which takes them). Every lock of the core is taken with iws__lock and
+ * released with iws__unlock: they count the locks this thread holds, so that a line
+ * logged meanwhile waits until the last one is released (on_log may call
+ * the API, which takes these locks), and so that debug builds can check
+ * that no callback runs under a lock of ours. */
+extern IWS_THREAD_LOCAL uint32_t iws__t_locks_held;
+extern IWS_THREAD_LOCAL void *iws__t_held_lines;
+void iws__log_deliver_held(void);
+
+static inline void iws__lock(iws__mutex *m) {
+  iws__mutex_lock(m);
+  iws__t_locks_held++;
+}
+
+static inline void iws__unlock(iws__mutex *m) {
+  iws__mutex_unlock(m);
+  if (--iws__t_locks_held == 0 && iws__t_held_lines) iws__log_deliver_held();
+}
+
+#ifdef NDEBUG
+#define IWS__ASSERT_NO_LOCK() ((void)0)
+#else
+#include <assert.h>
+#define IWS__ASSERT_NO_LOCK() assert(iws__t_locks_held == 0)
+#endif
+
+/* A log line for on_log (IWS_LOG_*), delivered now, or when this thread
+ * releases its last lock. */
 void iws__log(iws_server *s, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -1,6 +1,8 @@
 /* posix.c - platform.h on POSIX threads. */
 #define _GNU_SOURCE
-#include "../core/platform.h"
+#include "platform.h"
+
+#include "iocpws.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +18,6 @@
 #include <malloc.h>
 #endif
 
-#include "../core/http.h"
 
 void iws__mutex_init(iws__mutex *m) { pthread_mutex_init(m, NULL); }
 void iws__mutex_destroy(iws__mutex *m) { pthread_mutex_destroy(m); }
@@ -104,12 +105,12 @@ uint32_t iws__cpu_count(void) {
   return n > 0 ? (uint32_t)n : 1u;
 }
 
-struct iws__tls_key {
+struct iws__tlocal_key {
   pthread_key_t key;
 };
 
-iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
-  iws__tls_key *k = malloc(sizeof(*k));
+iws__tlocal_key *iws__tlocal_key_create(void (*destructor)(void *)) {
+  iws__tlocal_key *k = malloc(sizeof(*k));
   if (!k) return NULL;
   if (pthread_key_create(&k->key, destructor) != 0) {
     free(k);
@@ -118,14 +119,14 @@ iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
   return k;
 }
 
-void iws__tls_key_delete(iws__tls_key *key) {
+void iws__tlocal_key_delete(iws__tlocal_key *key) {
   if (!key) return;
   pthread_key_delete(key->key);
   free(key);
 }
 
-void *iws__tls_get(iws__tls_key *key) { return pthread_getspecific(key->key); }
-void iws__tls_set(iws__tls_key *key, void *value) {
+void *iws__tlocal_get(iws__tlocal_key *key) { return pthread_getspecific(key->key); }
+void iws__tlocal_set(iws__tlocal_key *key, void *value) {
   pthread_setspecific(key->key, value);
 }
 

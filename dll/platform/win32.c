@@ -1,12 +1,13 @@
 /* win32.c - platform.h on Windows (Vista and later: SRW locks, condition
  * variables, fiber-local storage with destructors). */
-#include "../core/platform.h"
+#include "platform.h"
+
+#include "iocpws.h"
 
 #include <process.h>
 #include <string.h>
 #include <stdlib.h>
 
-#include "../core/http.h"
 
 void iws__mutex_init(iws__mutex *m) { InitializeSRWLock(m); }
 void iws__mutex_destroy(iws__mutex *m) { (void)m; }
@@ -81,7 +82,7 @@ uint32_t iws__cpu_count(void) {
 /* Fiber-local storage: unlike TlsAlloc it runs a destructor when a thread
  * exits, which frees the per-thread caches on threads the DLL does not own
  * (a Delphi application's own threads that send). */
-struct iws__tls_key {
+struct iws__tlocal_key {
   DWORD index;
   int slot;
 };
@@ -112,8 +113,8 @@ static PFLS_CALLBACK_FUNCTION const fls_trampolines[FLS_SLOTS] = {
     fls_trampoline0, fls_trampoline1, fls_trampoline2, fls_trampoline3,
     fls_trampoline4, fls_trampoline5, fls_trampoline6, fls_trampoline7};
 
-iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
-  iws__tls_key *k = malloc(sizeof(*k));
+iws__tlocal_key *iws__tlocal_key_create(void (*destructor)(void *)) {
+  iws__tlocal_key *k = malloc(sizeof(*k));
   int i;
   if (!k) return NULL;
   for (i = 0; i < FLS_SLOTS; i++)
@@ -134,7 +135,7 @@ iws__tls_key *iws__tls_key_create(void (*destructor)(void *)) {
   return k;
 }
 
-void iws__tls_key_delete(iws__tls_key *key) {
+void iws__tlocal_key_delete(iws__tlocal_key *key) {
   if (!key) return;
   FlsFree(key->index); /* runs the destructor for values still set */
   fls_destructors[key->slot] = NULL;
@@ -142,8 +143,8 @@ void iws__tls_key_delete(iws__tls_key *key) {
   free(key);
 }
 
-void *iws__tls_get(iws__tls_key *key) { return FlsGetValue(key->index); }
-void iws__tls_set(iws__tls_key *key, void *value) {
+void *iws__tlocal_get(iws__tlocal_key *key) { return FlsGetValue(key->index); }
+void iws__tlocal_set(iws__tlocal_key *key, void *value) {
   FlsSetValue(key->index, value);
 }
 

@@ -39,6 +39,11 @@ static_assert(std::is_nothrow_move_constructible<iocpws::server>::value &&
               "server moves without throwing");
 static_assert(std::is_base_of<std::runtime_error, iocpws::error>::value,
               "error is a runtime_error");
+// The handshake's and plain HTTP's requests share one base for their
+// common accessors (path, header, has_header, headers).
+static_assert(std::is_base_of<iocpws::basic_request, iocpws::request>::value &&
+                  std::is_base_of<iocpws::basic_request, iocpws::http_request>::value,
+              "request and http_request derive from basic_request");
 static_assert(std::is_trivially_copyable<iocpws::connection>::value,
               "connection is a plain value");
 static_assert(!std::is_copy_constructible<iocpws::deferred_response>::value &&

@@ -31,6 +31,9 @@
 //                         response's destructor, "EXCEPTION <id> after defer"
 //   /cpp/request          text/plain lines: method, document, path, query,
 //                         has_param(a), param(a), header(x-test), body size
+//   --log-calls           on_log calls the wrapper back for lines naming a
+//                         connection (peer(), path(), broadcast_text("log")),
+//                         "LOGCALL <id> <rc> <rc> <rc>", as ws_test_server
 //   LIBRARY <path>        printed first by the run-time-loader build
 //   BYE ... orphaned=1    at quit after cmd:destroy (exit 0 if no anomaly)
 #include "iocpws.hpp"
@@ -222,6 +225,9 @@ void run_command(const iocpws::connection &c, const std::string &line) {
     int32_t rc = srv.connection_by_id(to).try_send_text(
         "sendto-from " + std::to_string(c.id()));
     reply(c, "sendto-rc " + std::to_string(rc));
+  } else if ((arg = command_arg(cmd, "sleep")) != nullptr) {
+    pt::sleep_ms(static_cast<unsigned>(std::strtoul(arg, nullptr, 10)));
+    reply(c, "slept");
   } else if ((arg = command_arg(cmd, "ping")) != nullptr) {
     int32_t rc = code_of([&]() { c.ping("hb"); });
     reply(c, "ping-rc " + std::to_string(rc));
@@ -345,6 +351,13 @@ int on_connect(const iocpws::connection &c, iocpws::request &req) {
   }
   emit("CONNECT %" PRIu64 " %s %s %s", c.id(), path.c_str(),
        chosen.empty() ? "-" : chosen.c_str(), ip.c_str());
+  if (path.compare(0, 9, "/welcome/") == 0) {
+    // A slow on_connect that greets (as ws_test_server): "welcome" must
+    // reach the client after the 101.
+    int32_t wrc = c.try_send_text("welcome");
+    emit("WELCOMED %" PRIu64 " %d", c.id(), static_cast<int>(wrc));
+    pt::sleep_ms(static_cast<unsigned>(std::strtoul(path.c_str() + 9, nullptr, 10)));
+  }
   if (path.compare(0, 8, "/reject/") == 0) {
     int status = std::atoi(path.c_str() + 8);
     emit("REJECT %" PRIu64 " %d", c.id(), status);
@@ -748,9 +761,13 @@ bool start_and_report() {
 int main(int argc, char **argv) {
   pt::stdio_setup();
   iocpws::options opts;
+  bool log_calls = false;
   for (int i = 1; i < argc; i++) {
     std::string spec;
-    if (std::strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
+    if (std::strcmp(argv[i], "--log-calls") == 0) {
+      log_calls = true;
+      continue;
+    } else if (std::strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
       if (pt_set_nofile("cpp_test_server", argv[++i]) != 0) return 2;
       continue;
     } else if (std::strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
@@ -761,7 +778,7 @@ int main(int argc, char **argv) {
       opts.http.document_root = argv[++i];  // static files
       continue;
     } else {
-      std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--docroot DIR] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
+      std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--docroot DIR] [--log-calls] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
       return 2;
     }
     if (!apply_option(opts, spec)) return 2;
@@ -796,8 +813,19 @@ int main(int argc, char **argv) {
           emit("EXCEPTION %" PRIu64 " non-std", c.id());
         }
       })
-      .on_log([](int level, const std::string &text) {
+      .on_log([log_calls](int level, const std::string &text) {
         emit("LOG %d %s", level, one_line(text).c_str());
+        std::string::size_type at = text.find("connection ");
+        if (!log_calls || at == std::string::npos) return;
+        const iocpws::conn_id id = std::strtoull(text.c_str() + at + 11, nullptr, 10);
+        if (id == 0) return;
+        // The API from inside on_log, as the header allows: the library
+        // holds no lock around it.
+        int32_t a = code_of([&]() { g_server->connection_by_id(id).peer(); });
+        int32_t b = code_of([&]() { g_server->connection_by_id(id).path(); });
+        int32_t c = code_of([&]() { g_server->broadcast_text("log"); });
+        emit("LOGCALL %" PRIu64 " %d %d %d", id, static_cast<int>(a), static_cast<int>(b),
+             static_cast<int>(c));
       });
 
   if (!start_and_report()) return 3;

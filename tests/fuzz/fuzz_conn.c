@@ -1,6 +1,6 @@
 /*
  * fuzz_conn.c - libFuzzer target for the whole inbound byte path of a plain
- * connection (dll/core/conn.c and wslay): upgrade, frames, fragmentation,
+ * connection (dll/core/conn.c, dll/ws/ws.c and wslay): upgrade, frames, fragmentation,
  * control frames, UTF-8 and close rules, sends from inside callbacks.
  *
  * Input: byte 0 is the mode: bit 7 set = a valid upgrade request is sent

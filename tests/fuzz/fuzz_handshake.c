@@ -1,6 +1,6 @@
 /*
  * fuzz_handshake.c - libFuzzer target for the HTTP upgrade parser
- * (dll/core/handshake.c): the input is what a client sent before its first
+ * (dll/ws/handshake.c): the input is what a client sent before its first
  * frame. Finds the end of the head (fed in two parts, as two reads would
  * bring it), parses it, validates it as an RFC 6455 upgrade, picks a
  * subprotocol and writes both possible answers.

@@ -1,6 +1,6 @@
 /*
  * fuzz_options.c - libFuzzer target for option validation
- * (dll/core/options.c) and the start-time checks that read options
+ * (dll/api/options.c) and the start-time checks that read options
  * (resolving threads and timeouts, TLS configuration), on the fake back end.
  *
  * Input: records of [1 byte kind][2 bytes option][8 bytes value or a

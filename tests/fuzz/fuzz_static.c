@@ -1,6 +1,6 @@
 /*
  * fuzz_static.c - libFuzzer target for the static-file parsers
- * (dll/core/static.c): Range headers against a size, HTTP dates in their
+ * (dll/http/static.c): Range headers against a size, HTTP dates in their
  * three forms, and document paths. Properties checked, not just "no
  * crash": a satisfiable range lies inside the file; a date that parses
  * and can be formatted parses back to the same instant; a document that

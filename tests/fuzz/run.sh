@@ -34,11 +34,12 @@ cmp -s "$OUT/wslay-gen/wslay/wslayver.h.new" "$OUT/wslay-gen/wslay/wslayver.h" |
   mv "$OUT/wslay-gen/wslay/wslayver.h.new" "$OUT/wslay-gen/wslay/wslayver.h"
 WSLAY_INC="-I$WSLAY/lib/includes -I$OUT/wslay-gen"
 WSLAY_DEFS="-DHAVE_ARPA_INET_H -DHAVE_NETINET_IN_H"
-CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/backend -Itests/fuzz $WSLAY_INC $SAN"
-CORE="dll/core/server.c dll/core/conn.c dll/core/handshake.c dll/core/options.c
-      dll/core/utf8.c dll/core/errors.c dll/core/layout.c dll/core/tls.c
-      dll/core/deflate.c dll/core/channels.c dll/core/static.c dll/core/redis_none.c
-      dll/core/http.c dll/core/http_parse.c
+CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/ws -Idll/http -Idll/backend -Itests/fuzz $WSLAY_INC $SAN"
+CORE="dll/api/server.c dll/api/calls.c dll/api/options.c dll/api/errors.c dll/api/layout.c
+      dll/pubsub/channels.c dll/pubsub/redis_none.c
+      dll/http/http.c dll/http/http_parse.c dll/http/static.c dll/http/request.c
+      dll/ws/handshake.c dll/ws/deflate.c dll/ws/utf8.c dll/ws/ws.c dll/ws/frame.c
+      dll/core/conn.c dll/core/timer.c dll/core/worker.c dll/core/table.c dll/core/tls.c dll/core/log.c dll/core/bytes.c
       dll/platform/posix.c tests/fuzz/fake_backend.c
       $WSLAY/lib/wslay_event.c $WSLAY/lib/wslay_frame.c $WSLAY/lib/wslay_net.c
       $WSLAY/lib/wslay_queue.c"
@@ -49,7 +50,7 @@ objs=()
 for src in $CORE; do
   obj=$OUT/obj/$(basename "$src" .c).o
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] ||
-     [ -n "$(find dll/core include tests/fuzz dll/backend/backend.h $WSLAY/lib -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
+     [ -n "$(find dll include tests/fuzz -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
     $CC $CFLAGS $WSLAY_DEFS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 1
   fi
   objs+=("$obj")

@@ -500,3 +500,29 @@ def test_broadcast_many_compressed_receivers(start_server):
             await close(ws)
 
     run(main(), timeout=120)
+
+
+def test_publish_is_compressed_like_a_broadcast(start_server):
+    """A channel publish reaches a subscriber that negotiated
+    permessage-deflate compressed (RSV1), as a broadcast does, and one
+    without it in plain text; both decode to the message."""
+    server = deflate_server(start_server, deflate_threshold=100)
+    big = compressible(5000)
+    with RawClient(server.port) as deflating, RawClient(server.port) as plain:
+        deflate_handshake(deflating)
+        plain.handshake()
+        for c in (deflating, plain):
+            c.send_frame(OP_TEXT, b"cmd:subscribe news")
+            f = c.recv_message()
+            if f.rsv == RSV1:
+                assert inflate_message(f.payload) == b"subscribe-rc 0"
+            else:
+                assert f.payload == b"subscribe-rc 0"
+        server.command(f"publish news {big}")
+        server.wait_for(r"PUBLISH 2 rc=0")
+        f = deflating.recv_message()
+        assert f.rsv == RSV1 and f.opcode == OP_TEXT, f
+        assert len(f.payload) < len(big) // 10
+        assert inflate_message(f.payload) == big.encode()
+        f = plain.recv_message()
+        assert f.rsv == 0 and f.payload == big.encode(), f

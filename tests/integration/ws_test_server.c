@@ -1,7 +1,8 @@
 /*
  * ws_test_server - the server the integration tests drive with real clients.
  *
- * Usage: ws_test_server [--nofile N] [--docroot DIR] [--opt NAME=VALUE]...
+ * Usage: ws_test_server [--nofile N] [--docroot DIR] [--log-calls]
+ *                       [--opt NAME=VALUE]...
  *
  * --docroot DIR  sets IWS_OPT_HTTP_DOCUMENT_ROOT (static files); the HTTP
  *              limits are options too: --opt http_max_body_size=N etc.
@@ -10,6 +11,12 @@
  *
  * --nofile N   (POSIX only) lowers RLIMIT_NOFILE to N before starting, for
  *              the descriptor-exhaustion test; elsewhere it exits with 2.
+ *
+ * --log-calls  on_log calls the API back, as the header allows: for a line
+ *              naming "connection <id>", iws_conn_peer and iws_conn_path on
+ *              that id, then iws_broadcast of "log" to everyone, and prints
+ *              "LOGCALL <id> <peer rc> <path rc> <broadcast rc>" (a lock of
+ *              the library held around on_log would deadlock here).
  *
  * It creates an iocpws server with every callback, applies the options,
  * starts it and prints "PORT <n>". Every event is printed as one line on
@@ -559,13 +566,27 @@ static void IWS_CALLBACK on_error(iws_server *server, iws_conn_id id,
        one_line(message, message ? strlen(message) : 0, line, sizeof line));
 }
 
+static int g_log_calls; /* --log-calls */
+
 static void IWS_CALLBACK on_log(iws_server *server, int32_t level,
                                 const char *message, void *user) {
   char line[512];
-  (void)server;
+  const char *at;
   (void)user;
   emit("LOG %d %s", (int)level,
        one_line(message, message ? strlen(message) : 0, line, sizeof line));
+  if (g_log_calls && message &&
+      (at = strstr(message, "connection ")) != NULL) {
+    iws_conn_id id = strtoull(at + 11, NULL, 10);
+    char peer[IWS_ADDRESS_SIZE], path[256];
+    uint32_t port = 0, needed = 0, sent = 0;
+    int32_t a, b, c;
+    if (id == 0) return;
+    a = iws_conn_peer(server, id, peer, sizeof peer, &port);
+    b = iws_conn_path(server, id, path, sizeof path, &needed);
+    c = iws_broadcast(server, IWS_OP_TEXT, "log", 3, NULL, 0, &sent);
+    emit("LOGCALL %" PRIu64 " %d %d %d", id, (int)a, (int)b, (int)c);
+  }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1085,6 +1106,9 @@ int main(int argc, char **argv) {
         return 2;
       }
       continue;
+    } else if (strcmp(argv[i], "--log-calls") == 0) {
+      g_log_calls = 1;
+      continue;
     } else if (strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
       spec = argv[++i];
     } else if (strncmp(argv[i], "--opt=", 6) == 0) {
@@ -1101,7 +1125,7 @@ int main(int argc, char **argv) {
       continue;
     } else {
       fprintf(stderr,
-              "usage: ws_test_server [--nofile N] [--docroot DIR] "
+              "usage: ws_test_server [--nofile N] [--docroot DIR] [--log-calls] "
               "[--opt NAME=VALUE]...\n"
               "unexpected argument '%s'\n",
               argv[i]);

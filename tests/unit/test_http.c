@@ -1,4 +1,4 @@
-/* Unit tests: the pure parts of plain HTTP (dll/core/http_parse.c) -
+/* Unit tests: the pure parts of plain HTTP (dll/http/http_parse.c) -
  * chunked decoding at every split point, percent-decoding, the decoded
  * target and parameters, body framing (the request-smuggling defences),
  * header validation and dates. */

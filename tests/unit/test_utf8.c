@@ -188,8 +188,8 @@ static void delivered_text_slices(void **state) {
   size_t n = sizeof(msg) - 1, off, len;
   (void)state;
   assert_false(iws__text_known_valid(msg, n)); /* nothing delivered */
-  iws__tls_valid_text = msg;
-  iws__tls_valid_text_len = n;
+  iws__t_valid_text = msg;
+  iws__t_valid_text_len = n;
   for (off = 0; off <= n; off++)
     for (len = 0; off + len <= n; len++) {
       int known = iws__text_known_valid(msg + off, len);
@@ -201,8 +201,8 @@ static void delivered_text_slices(void **state) {
   assert_false(iws__text_known_valid(msg + 2, 1));  /* its first byte */
   assert_false(iws__text_known_valid(msg, n + 1));  /* past the end */
   assert_false(iws__text_known_valid(msg + n + 1, 0));
-  iws__tls_valid_text = NULL;
-  iws__tls_valid_text_len = 0;
+  iws__t_valid_text = NULL;
+  iws__t_valid_text_len = 0;
   assert_false(iws__text_known_valid(msg, n));
 }
 

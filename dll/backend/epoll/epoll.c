@@ -27,7 +27,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../../core/platform.h"
+#include "../../platform/platform.h"
 #include "../backend.h"
 #include "../sockaddr.h"
 

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/platform.h"
+#include "../../platform/platform.h"
 #include "../backend.h"
 #include "../sockaddr.h"
 

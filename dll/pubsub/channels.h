@@ -20,7 +20,6 @@ typedef struct iws__conn iws__conn;
 typedef struct iws__chan iws__chan;
 typedef struct iws__sub iws__sub;
 typedef struct iws__redis iws__redis;
-struct iws__chunk;
 
 #define IWS__CHANNEL_MAX 255
 
@@ -36,10 +35,7 @@ int32_t iws__chan_unsubscribe(iws__conn *c, const char *name, size_t len);
 void iws__chan_conn_gone(iws__conn *c);
 /* "a\nb\n" in join order; malloc'd, NULL on OOM. */
 char *iws__chan_list(iws__conn *c, size_t *len);
-/* Queues a frame to the local subscribers; returns how many took it. */
-uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
-                           struct iws__chunk *chunk, const iws_conn_id *exclude,
-                           uint32_t exclude_count);
+
 
 /* ---- Redis (redis.c; stubs when built without hiredis) ---- */
 

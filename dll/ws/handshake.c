@@ -8,27 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/ascii.h"
+
 static const char WS_GUID[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-
-static int ieq(const char *a, const char *b) {
-  while (*a && *b) {
-    if (lower((unsigned char)*a) != lower((unsigned char)*b)) return 0;
-    a++;
-    b++;
-  }
-  return *a == *b;
-}
-
-static int ieqn(const char *a, const char *b, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) {
-    if (lower((unsigned char)a[i]) != lower((unsigned char)b[i])) return 0;
-    if (!a[i]) return 1;
-  }
-  return 1;
-}
 
 /* RFC 7230 tchar. */
 static int is_tchar(int c) {
@@ -121,9 +103,9 @@ static int parse_header_line(char *line, iws_request *req) {
 static int absolute_form(iws_request *req) {
   char *t = (char *)req->target, *a, *e, *authority;
   uint32_t i, hosts = 0, host = 0;
-  if (ieqn(t, "http://", 7))
+  if (iws__ieqn(t, "http://", 7))
     a = t + 7;
-  else if (ieqn(t, "https://", 8))
+  else if (iws__ieqn(t, "https://", 8))
     a = t + 8;
   else
     return 0;
@@ -139,7 +121,7 @@ static int absolute_form(iws_request *req) {
     req->target = e - 1;
   }
   for (i = 0; i < req->header_count; i++)
-    if (ieq(req->headers[i].name, "Host")) {
+    if (iws__ieq(req->headers[i].name, "Host")) {
       hosts++;
       host = i;
     }
@@ -221,7 +203,7 @@ int iws__http_host_status(const iws_request *req) {
   uint32_t i, n = 0;
   const char *v = NULL;
   for (i = 0; i < req->header_count; i++)
-    if (ieq(req->headers[i].name, "Host")) {
+    if (iws__ieq(req->headers[i].name, "Host")) {
       n++;
       v = req->headers[i].value;
     }
@@ -235,18 +217,18 @@ int iws__http_host_status(const iws_request *req) {
 static uint32_t header_count(const iws_request *req, const char *name) {
   uint32_t i, n = 0;
   for (i = 0; i < req->header_count; i++)
-    if (ieq(req->headers[i].name, name)) n++;
+    if (iws__ieq(req->headers[i].name, name)) n++;
   return n;
 }
 
 int iws__http_header_is(const iws__header *h, const char *name) {
-  return ieq(h->name, name);
+  return iws__ieq(h->name, name);
 }
 
 const char *iws__http_header(const iws_request *req, const char *name) {
   uint32_t i;
   for (i = 0; i < req->header_count; i++)
-    if (ieq(req->headers[i].name, name)) return req->headers[i].value;
+    if (iws__ieq(req->headers[i].name, name)) return req->headers[i].value;
   return NULL;
 }
 
@@ -261,7 +243,7 @@ int iws__http_has_token(const char *value, const char *token) {
     while (*p && *p != ',') p++;
     stop = p;
     while (stop > start && is_ows((unsigned char)stop[-1])) stop--;
-    if ((size_t)(stop - start) == tlen && ieqn(start, token, tlen)) return 1;
+    if ((size_t)(stop - start) == tlen && iws__ieqn(start, token, tlen)) return 1;
   }
   return 0;
 }
@@ -287,7 +269,7 @@ static int collect_protocols(iws_request *req) {
   uint32_t i;
   for (i = 0; i < req->header_count; i++) {
     char *p;
-    if (!ieq(req->headers[i].name, "Sec-WebSocket-Protocol")) continue;
+    if (!iws__ieq(req->headers[i].name, "Sec-WebSocket-Protocol")) continue;
     p = (char *)req->headers[i].value;
     while (*p) {
       char *start, *stop, *q;

@@ -8,7 +8,7 @@
 #include <wslay/wslay.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 /* wslay.h includes wslayver.h, which defines WSLAY_VERSION. */
 #ifndef WSLAY_VERSION

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "iocpws.h"
-#include "platform.h"
+#include "../platform/platform.h"
 
 typedef struct iws__conn iws__conn;
 
@@ -27,19 +27,9 @@ typedef struct iws__conn iws__conn;
 int iws__static_try(iws_server *server, iws_request *request,
                     iws_http_response *response);
 
-/* ---- files: the platform (open/read/close) and the connection's send
- * path (sendfile / TransmitFile through the back end; read and encrypted
- * on TLS connections). Implemented with the static-file work. ---- */
-
-/* An open, read-only regular file. */
-typedef struct iws__file iws__file;
-
-/* Opens a regular file (UTF-8 path). Returns 0 and fills *out, *size and
- * *mtime (seconds since 1970, UTC); or IWS_E_FILE (missing, unreadable,
- * a directory or device). */
-int32_t iws__file_open(const char *path, iws__file **out, uint64_t *size,
-                       int64_t *mtime);
-void iws__file_close(iws__file *file);
+/* ---- files: the connection's send path (sendfile / TransmitFile through
+ * the back end; read and encrypted on TLS connections). Opening, reading
+ * and closing files is the platform's (platform.h). ---- */
 
 /* Queues `length` bytes of `file` from `offset` behind whatever the
  * connection has queued (e.g. the response head). The connection takes

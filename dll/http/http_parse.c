@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+#include "../core/ascii.h"
 
 static int hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
+  c = iws__lower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -236,7 +236,7 @@ static int is_form(const iws_request *req) {
   size_t i, n = sizeof(form) - 1;
   if (!ct) return 0;
   for (i = 0; i < n; i++)
-    if (lower((unsigned char)ct[i]) != form[i]) return 0;
+    if (iws__lower((unsigned char)ct[i]) != form[i]) return 0;
   return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
 }
 
@@ -282,14 +282,6 @@ int iws__http_decode(iws_request *req, const uint8_t *body,
 /* framing                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static int ieq(const char *a, const char *b) {
-  while (*a && *b && lower((unsigned char)*a) == lower((unsigned char)*b)) {
-    a++;
-    b++;
-  }
-  return *a == *b;
-}
-
 /* Parses one comma-separated Content-Length list into *len, checking that
  * every member equals *len once set. */
 static int parse_lengths(const char *v, int *have, uint64_t *len) {
@@ -324,9 +316,9 @@ int iws__http_framing(const iws_request *req, uint64_t max_body, int *mode,
   *length = 0;
   for (i = 0; i < req->header_count; i++) {
     const iws__header *h = &req->headers[i];
-    if (ieq(h->name, "Content-Length")) {
+    if (iws__ieq(h->name, "Content-Length")) {
       if (parse_lengths(h->value, &have_len, &len) != 0) return 400;
-    } else if (ieq(h->name, "Transfer-Encoding")) {
+    } else if (iws__ieq(h->name, "Transfer-Encoding")) {
       /* Every coding, across every header line, in order. */
       const char *p = h->value;
       while (*p) {
@@ -339,10 +331,10 @@ int iws__http_framing(const iws_request *req, uint64_t max_body, int *mode,
         n = (size_t)(p - start);
         while (n && (start[n - 1] == ' ' || start[n - 1] == '\t')) n--;
         te_count++;
-        chunked_last = n == 7 && lower(start[0]) == 'c' &&
-                       lower(start[1]) == 'h' && lower(start[2]) == 'u' &&
-                       lower(start[3]) == 'n' && lower(start[4]) == 'k' &&
-                       lower(start[5]) == 'e' && lower(start[6]) == 'd';
+        chunked_last = n == 7 && iws__lower(start[0]) == 'c' &&
+                       iws__lower(start[1]) == 'h' && iws__lower(start[2]) == 'u' &&
+                       iws__lower(start[3]) == 'n' && iws__lower(start[4]) == 'k' &&
+                       iws__lower(start[5]) == 'e' && iws__lower(start[6]) == 'd';
         if (!chunked_last) te_count += 1000; /* another coding */
       }
       if (!te_count) return 400; /* an empty Transfer-Encoding */
@@ -369,7 +361,7 @@ int iws__http_framing(const iws_request *req, uint64_t max_body, int *mode,
 int iws__http_wants_upgrade(const iws_request *req) {
   uint32_t i;
   for (i = 0; i < req->header_count; i++)
-    if (ieq(req->headers[i].name, "Upgrade") &&
+    if (iws__ieq(req->headers[i].name, "Upgrade") &&
         iws__http_has_token(req->headers[i].value, "websocket"))
       return 1;
   return 0;

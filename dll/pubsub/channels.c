@@ -14,7 +14,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 struct iws__sub {
   iws__conn *conn;
@@ -137,7 +137,7 @@ int32_t iws__chan_subscribe(iws__conn *c, const char *name, size_t len) {
   iws__chan *ch;
   iws__sub *sub;
   int32_t rc = IWS_OK;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   if (c->chan_gone) {
     rc = IWS_E_NO_CONNECTION;
     goto out;
@@ -192,7 +192,7 @@ int32_t iws__chan_subscribe(iws__conn *c, const char *name, size_t len) {
   c->subs_tail = sub;
   s->sub_count++;
 out:
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   return rc;
 }
 
@@ -200,7 +200,7 @@ int32_t iws__chan_unsubscribe(iws__conn *c, const char *name, size_t len) {
   iws_server *s = c->server;
   iws__sub **pp, *prev = NULL;
   int32_t rc = IWS_OK;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   if (c->chan_gone) {
     rc = IWS_E_NO_CONNECTION;
   } else {
@@ -219,13 +219,13 @@ int32_t iws__chan_unsubscribe(iws__conn *c, const char *name, size_t len) {
       }
     }
   }
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   return rc;
 }
 
 void iws__chan_conn_gone(iws__conn *c) {
   iws_server *s = c->server;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   c->chan_gone = 1;
   while (c->subs) {
     iws__sub *sub = c->subs;
@@ -233,7 +233,7 @@ void iws__chan_conn_gone(iws__conn *c) {
     sub_drop(s, sub);
   }
   c->subs_tail = NULL;
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
 }
 
 char *iws__chan_list(iws__conn *c, size_t *len) {
@@ -241,7 +241,7 @@ char *iws__chan_list(iws__conn *c, size_t *len) {
   iws__sub *sub;
   size_t n = 0;
   char *out, *p;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   for (sub = c->subs; sub; sub = sub->next) n += sub->chan->len + 1;
   out = malloc(n + 1);
   if (out) {
@@ -253,21 +253,22 @@ char *iws__chan_list(iws__conn *c, size_t *len) {
     }
     *p = '\0';
   }
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   if (len) *len = n;
   return out;
 }
 
-uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
-                           iws__chunk *chunk, const iws_conn_id *exclude,
-                           uint32_t exclude_count) {
+static uint32_t chan_deliver(iws_server *s, const char *name, size_t len,
+                             iws__shared_frames *frames,
+                             const iws_conn_id *exclude,
+                             uint32_t exclude_count) {
   uint64_t h = hash_name(name, len);
   iws__conn *stack[64];
   iws__conn **list = stack;
   size_t n = 0, i;
   uint32_t count = 0;
   iws__chan *ch;
-  iws__mutex_lock(&s->chan_lock);
+  iws__lock(&s->chan_lock);
   ch = chan_find(s, name, len, h);
   if (ch && ch->count > sizeof(stack) / sizeof(stack[0])) {
     list = malloc(ch->count * sizeof(*list));
@@ -288,12 +289,30 @@ uint32_t iws__chan_deliver(iws_server *s, const char *name, size_t len,
       list[n++] = c;
     }
   }
-  iws__mutex_unlock(&s->chan_lock);
+  iws__unlock(&s->chan_lock);
   /* Queue outside the lock: a slow receiver meets its queue policy alone. */
   for (i = 0; i < n; i++) {
-    if (iws__conn_send_chunk(list[i], chunk, 1) == IWS_OK) count++;
+    if (iws__conn_send_shared(list[i], frames) == IWS_OK) count++;
     iws__conn_unref(list[i]);
   }
   if (list != stack) free(list);
   return count;
+}
+
+/* Delivers a message to this server's subscribers through the frames a
+ * broadcast uses: one frame shared by every receiver, one compressed frame
+ * per window size for those that negotiated permessage-deflate. Used by
+ * iws_publish and by the Redis subscriber thread. */
+int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
+                           uint32_t opcode, const void *data, size_t dlen,
+                           const iws_conn_id *exclude, uint32_t exclude_count,
+                           uint32_t *sent) {
+  iws__shared_frames frames;
+  memset(&frames, 0, sizeof(frames));
+  frames.opcode = opcode;
+  frames.data = data;
+  frames.len = dlen;
+  *sent = chan_deliver(s, channel, len, &frames, exclude, exclude_count);
+  iws__shared_frames_free(&frames);
+  return frames.failed && !*sent ? IWS_E_NOMEM : IWS_OK;
 }

@@ -52,7 +52,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 #define QUEUE_MAX_MSGS 100000
 #define QUEUE_MAX_BYTES (64u * 1024 * 1024)
@@ -186,22 +186,22 @@ static void update_up(iws__redis *r) {
 static int nap(iws__redis *r, uint64_t ms) {
   uint64_t deadline = iws__now_ms() + ms;
   int stop;
-  iws__mutex_lock(&r->lock);
+  iws__lock(&r->lock);
   while (!r->stop) {
     uint64_t now = iws__now_ms();
     if (now >= deadline) break;
     iws__cond_timedwait(&r->cond, &r->lock, (uint32_t)(deadline - now));
   }
   stop = r->stop;
-  iws__mutex_unlock(&r->lock);
+  iws__unlock(&r->lock);
   return stop;
 }
 
 static int stopping(iws__redis *r) {
   int stop;
-  iws__mutex_lock(&r->lock);
+  iws__lock(&r->lock);
   stop = r->stop;
-  iws__mutex_unlock(&r->lock);
+  iws__unlock(&r->lock);
   return stop;
 }
 
@@ -255,19 +255,35 @@ static uint64_t next_backoff(iws__redis *r, uint64_t b) {
   return b > r->backoff_max_ms ? r->backoff_max_ms : b;
 }
 
+static void free_msgs(redis_msg *m) {
+  while (m) {
+    redis_msg *next = m->next;
+    free(m);
+    m = next;
+  }
+}
+
 /* The publisher link is gone (why NULL: hiredis' own reason): mark it down,
  * free it, report once, wait out the backoff. Returns non-zero when the
  * thread should end (the server is stopping). */
 static int publisher_lost(iws__redis *r, redisContext **ctx, const char *why,
                           int *reported, uint64_t *backoff) {
   char err[256];
+  redis_msg *stale;
   snprintf(err, sizeof(err), "%s",
            why ? why
                : ((*ctx)->errstr[0] ? (*ctx)->errstr : "connection lost"));
-  iws__mutex_lock(&r->lock);
+  iws__lock(&r->lock);
   r->pub_up = 0;
   update_up(r);
-  iws__mutex_unlock(&r->lock);
+  /* What was queued for the lost link went to local subscribers only, as
+   * everything published during the outage does: sent after the reconnect
+   * it would reach other servers late, behind the outage. */
+  stale = r->head;
+  r->head = r->tail = NULL;
+  r->qcount = r->qbytes = 0;
+  iws__unlock(&r->lock);
+  free_msgs(stale);
   redisFree(*ctx);
   *ctx = NULL;
   if (stopping(r)) return 1;
@@ -357,16 +373,16 @@ static void sub_main(void *arg) {
       backoff = next_backoff(r, backoff);
       continue;
     }
-    iws__mutex_lock(&r->lock);
+    iws__lock(&r->lock);
     if (r->stop) {
-      iws__mutex_unlock(&r->lock);
+      iws__unlock(&r->lock);
       redisFree(ctx);
       break;
     }
     r->sub_ctx = ctx;
     r->sub_up = 1;
     update_up(r);
-    iws__mutex_unlock(&r->lock);
+    iws__unlock(&r->lock);
     iws__log(r->server, IWS_LOG_INFO,
              "redis subscriber link to %s:%d up (PSUBSCRIBE %s, instance %s)",
              r->host, r->port, r->pattern, r->id_hex);
@@ -401,13 +417,13 @@ static void sub_main(void *arg) {
                 rep->element[3]->str, rep->element[3]->len);
       if (rep) freeReplyObject(rep);
     }
-    iws__mutex_lock(&r->lock);
+    iws__lock(&r->lock);
     r->sub_ctx = NULL;
     r->sub_up = 0;
     r->pub_reset = 1; /* its socket is most likely dead too */
     iws__cond_broadcast(&r->cond);
     update_up(r);
-    iws__mutex_unlock(&r->lock);
+    iws__unlock(&r->lock);
     redisFree(ctx);
     if (stopping(r)) break;
     report_down(r, "subscriber", err, &reported);
@@ -417,14 +433,6 @@ static void sub_main(void *arg) {
 }
 
 /* ---- the publisher ---- */
-
-static void free_msgs(redis_msg *m) {
-  while (m) {
-    redis_msg *next = m->next;
-    free(m);
-    m = next;
-  }
-}
 
 static void pub_main(void *arg) {
   iws__redis *r = arg;
@@ -448,20 +456,20 @@ static void pub_main(void *arg) {
         struct timeval tv = {5, 0}; /* a Redis that hangs counts as lost */
         redisSetTimeout(ctx, tv);
       }
-      iws__mutex_lock(&r->lock);
+      iws__lock(&r->lock);
       r->pub_up = 1;
       update_up(r);
-      iws__mutex_unlock(&r->lock);
+      iws__unlock(&r->lock);
       iws__log(r->server, IWS_LOG_INFO, "redis publisher link to %s:%d up",
                r->host, r->port);
       reported = 0;
       backoff = 100;
     }
-    iws__mutex_lock(&r->lock);
+    iws__lock(&r->lock);
     if (!r->stop && !r->head && !r->pub_reset)
       iws__cond_timedwait(&r->cond, &r->lock, PING_IDLE_MS);
     if (r->stop) {
-      iws__mutex_unlock(&r->lock);
+      iws__unlock(&r->lock);
       break;
     }
     if (r->pub_reset || !r->head) {
@@ -470,7 +478,7 @@ static void pub_main(void *arg) {
       int reset = r->pub_reset;
       redisReply *rep;
       r->pub_reset = 0;
-      iws__mutex_unlock(&r->lock);
+      iws__unlock(&r->lock);
       rep = reset ? NULL : redisCommand(ctx, "PING");
       if (rep) {
         freeReplyObject(rep);
@@ -485,7 +493,7 @@ static void pub_main(void *arg) {
     batch = r->head;
     r->head = r->tail = NULL;
     r->qcount = r->qbytes = 0;
-    iws__mutex_unlock(&r->lock);
+    iws__unlock(&r->lock);
     /* Pipelined: append every command, then read every reply. */
     for (m = batch; m; m = m->next, n++)
       redisAppendCommand(ctx, "PUBLISH %b %b", m->chan, m->chan_len, m->data,
@@ -500,10 +508,10 @@ static void pub_main(void *arg) {
     if (i < n && publisher_lost(r, &ctx, NULL, &reported, &backoff)) break;
   }
   if (ctx) redisFree(ctx);
-  iws__mutex_lock(&r->lock);
+  iws__lock(&r->lock);
   r->pub_up = 0;
   update_up(r);
-  iws__mutex_unlock(&r->lock);
+  iws__unlock(&r->lock);
 }
 
 /* ---- the interface ---- */
@@ -588,14 +596,14 @@ void iws__redis_publish(iws__redis *r, const char *name, size_t len,
                         uint32_t opcode, const void *data, size_t dlen) {
   redis_msg *m;
   size_t chan_len = r->prefix_len + len;
-  iws__mutex_lock(&r->lock);
+  iws__lock(&r->lock);
   if (r->stop || !r->pub_up) {
-    iws__mutex_unlock(&r->lock); /* outage: delivered locally only */
+    iws__unlock(&r->lock); /* outage: delivered locally only */
     return;
   }
   if (r->qcount >= QUEUE_MAX_MSGS || r->qbytes + dlen > QUEUE_MAX_BYTES) {
     r->dropped++;
-    iws__mutex_unlock(&r->lock);
+    iws__unlock(&r->lock);
     if ((r->dropped & (r->dropped - 1)) == 0) /* 1, 2, 4, ...: not a flood */
       iws__log(r->server, IWS_LOG_WARN,
                "redis: the publish queue is full; %llu messages went to "
@@ -603,7 +611,7 @@ void iws__redis_publish(iws__redis *r, const char *name, size_t len,
                (unsigned long long)r->dropped);
     return;
   }
-  iws__mutex_unlock(&r->lock);
+  iws__unlock(&r->lock);
   m = malloc(sizeof(*m) + chan_len + HEADER_LEN + dlen);
   if (!m) return;
   m->next = NULL;
@@ -619,9 +627,9 @@ void iws__redis_publish(iws__redis *r, const char *name, size_t len,
   m->data[22] = opcode == IWS_OP_BINARY ? '2' : '1';
   m->data[23] = '\n';
   if (dlen) memcpy(m->data + HEADER_LEN, data, dlen);
-  iws__mutex_lock(&r->lock);
+  iws__lock(&r->lock);
   if (r->stop) {
-    iws__mutex_unlock(&r->lock);
+    iws__unlock(&r->lock);
     free(m);
     return;
   }
@@ -633,12 +641,12 @@ void iws__redis_publish(iws__redis *r, const char *name, size_t len,
   r->qcount++;
   r->qbytes += dlen;
   iws__cond_signal(&r->cond);
-  iws__mutex_unlock(&r->lock);
+  iws__unlock(&r->lock);
 }
 
 void iws__redis_stop(iws__redis *r) {
   if (!r) return;
-  iws__mutex_lock(&r->lock);
+  iws__lock(&r->lock);
   r->stop = 1;
   if (r->sub_ctx) {
     /* Wakes the subscriber from its blocking read. */
@@ -649,7 +657,7 @@ void iws__redis_stop(iws__redis *r) {
 #endif
   }
   iws__cond_broadcast(&r->cond);
-  iws__mutex_unlock(&r->lock);
+  iws__unlock(&r->lock);
   if (r->threads >= 1) iws__thread_join(r->sub_thread);
   if (r->threads >= 2) iws__thread_join(r->pub_thread);
   r->threads = 0;

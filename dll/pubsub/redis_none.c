@@ -3,7 +3,7 @@
  * channels stay inside each server. */
 #include <stdio.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 int iws__redis_available(void) { return 0; }
 

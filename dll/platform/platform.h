@@ -56,15 +56,22 @@ uint32_t iws__cpu_count(void);
 
 /* A thread-local slot with a destructor run at thread exit (for per-thread
  * caches the library creates lazily on threads it does not own). */
-typedef struct iws__tls_key iws__tls_key;
-iws__tls_key *iws__tls_key_create(void (*destructor)(void *));
-void iws__tls_key_delete(iws__tls_key *key);
-void *iws__tls_get(iws__tls_key *key);
-void iws__tls_set(iws__tls_key *key, void *value);
+typedef struct iws__tlocal_key iws__tlocal_key;
+iws__tlocal_key *iws__tlocal_key_create(void (*destructor)(void *));
+void iws__tlocal_key_delete(iws__tlocal_key *key);
+void *iws__tlocal_get(iws__tlocal_key *key);
+void iws__tlocal_set(iws__tlocal_key *key, void *value);
 
-/* Files, for static file serving (Since 0.5; http.h has iws__file_open and
- * iws__file_close). Paths are UTF-8. */
+/* Files, for static file serving (Since 0.5). Paths are UTF-8. An open,
+ * read-only regular file: */
 typedef struct iws__file iws__file;
+
+/* Opens a regular file (UTF-8 path). Returns 0 and fills *out, *size and
+ * *mtime (seconds since 1970, UTC); or IWS_E_FILE (missing, unreadable,
+ * a directory or device). */
+int32_t iws__file_open(const char *path, iws__file **out, uint64_t *size,
+                       int64_t *mtime);
+void iws__file_close(iws__file *file);
 /* Reads up to len bytes at offset (positional: no shared file pointer).
  * Returns 0 with *got (0 = end of file), or -1. */
 int iws__file_read(iws__file *f, uint64_t offset, void *buf, size_t len,
@@ -152,5 +159,20 @@ static inline void *iws__atomic_load_ptr(void *volatile *p) {
   return __atomic_load_n(p, __ATOMIC_SEQ_CST);
 }
 #endif
+
+/* The key in *slot, created on first use by whichever thread comes first
+ * (the others delete theirs); NULL out of memory. */
+static inline iws__tlocal_key *iws__tlocal_key_once(
+    iws__tlocal_key *volatile *slot, void (*destructor)(void *)) {
+  iws__tlocal_key *key = iws__atomic_load_ptr((void *volatile *)slot);
+  if (!key) {
+    iws__tlocal_key *fresh = iws__tlocal_key_create(destructor);
+    if (!fresh) return NULL;
+    if (!iws__atomic_cas_ptr((void *volatile *)slot, NULL, fresh))
+      iws__tlocal_key_delete(fresh);
+    key = iws__atomic_load_ptr((void *volatile *)slot);
+  }
+  return key;
+}
 
 #endif /* IWS_PLATFORM_H */

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 typedef struct layout_entry {
   const char *struct_name;

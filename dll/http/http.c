@@ -35,7 +35,8 @@
 
 #include "http.h"
 #include "http_parse.h"
-#include "internal.h"
+#include "../core/ascii.h"
+#include "../core/internal.h"
 
 #define RESP_MAGIC 0x69776872u /* "iwhr" */
 #define REASON_MAX 256
@@ -135,22 +136,10 @@ static int valid_resp(const iws_http_response *r) {
 static int32_t check_open(iws_http_response *r) {
   uint32_t ready;
   if (!valid_resp(r)) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&r->conn->lock);
+  iws__lock(&r->conn->lock);
   ready = r->ready || r->timed_out;
-  iws__mutex_unlock(&r->conn->lock);
+  iws__unlock(&r->conn->lock);
   return ready ? IWS_E_BAD_STATE : IWS_OK;
-}
-
-static int ieq(const char *a, const char *b) {
-  while (*a && *b) {
-    int x = (unsigned char)*a, y = (unsigned char)*b;
-    if (x >= 'A' && x <= 'Z') x += 32;
-    if (y >= 'A' && y <= 'Z') y += 32;
-    if (x != y) return 0;
-    a++;
-    b++;
-  }
-  return *a == *b;
 }
 
 IWS_API int32_t IWS_CALL iws_http_set_status(iws_http_response *r,
@@ -182,9 +171,9 @@ IWS_API int32_t IWS_CALL iws_http_add_header(iws_http_response *r,
   if (rc != IWS_OK) return rc;
   if (!iws__http_valid_name(name) || !iws__http_valid_value(value))
     return IWS_E_INVALID_ARG;
-  if (ieq(name, "Content-Length") || ieq(name, "Transfer-Encoding"))
+  if (iws__ieq(name, "Content-Length") || iws__ieq(name, "Transfer-Encoding"))
     return IWS_E_INVALID_ARG;
-  if (ieq(name, "Connection")) {
+  if (iws__ieq(name, "Connection")) {
     /* The library writes Connection itself; "close" is remembered. */
     if (iws__http_has_token(value, "close")) r->user_close = 1;
     return IWS_OK;
@@ -197,9 +186,9 @@ IWS_API int32_t IWS_CALL iws_http_add_header(iws_http_response *r,
       iws__bytes_append(&r->headers, value, vl) != 0 ||
       iws__bytes_append(&r->headers, "\r\n", 2) != 0)
     return IWS_E_NOMEM;
-  if (ieq(name, "Content-Type")) r->has_ctype = 1;
-  if (ieq(name, "Date")) r->has_date = 1;
-  if (ieq(name, "Server")) r->has_server = 1;
+  if (iws__ieq(name, "Content-Type")) r->has_ctype = 1;
+  if (iws__ieq(name, "Date")) r->has_date = 1;
+  if (iws__ieq(name, "Server")) r->has_server = 1;
   return IWS_OK;
 }
 
@@ -220,20 +209,18 @@ IWS_API int32_t IWS_CALL iws_http_set_body(iws_http_response *r,
 IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *r) {
   int32_t rc = IWS_OK;
   if (!valid_resp(r)) return IWS_E_INVALID_ARG;
-  iws__mutex_lock(&r->conn->lock);
+  iws__lock(&r->conn->lock);
   if (!r->in_callback || r->deferred)
     rc = IWS_E_BAD_STATE;
   else
     r->deferred = 1;
-  iws__mutex_unlock(&r->conn->lock);
+  iws__unlock(&r->conn->lock);
   return rc;
 }
 
 iws_request *iws__http_response_request(iws_http_response *r) {
   return valid_resp(r) ? r->req : NULL;
 }
-
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 int iws__http_response_has_header(iws_http_response *r, const char *name) {
   size_t i = 0, n;
@@ -244,7 +231,7 @@ int iws__http_response_has_header(iws_http_response *r, const char *name) {
     const uint8_t *line = r->headers.data + i;
     size_t k;
     for (k = 0; k < n && i + k < r->headers.len; k++)
-      if (lower(line[k]) != lower((unsigned char)name[k])) break;
+      if (iws__lower(line[k]) != iws__lower((unsigned char)name[k])) break;
     if (k == n && i + n < r->headers.len && line[n] == ':') return 1;
     while (i < r->headers.len && r->headers.data[i] != '\n') i++;
     i++;
@@ -356,12 +343,9 @@ static void kick_locked(iws__conn *c) {
   if (!c->http_hold) return;
   c->http_hold = 0;
   if (!c->sock || c->tcp_closing) return;
-  if (c->server->rc.workers) {
+  if (c->server->cfg.workers) {
     c->http_kick = 1;
-    if (!c->wqueued) {
-      c->wqueued = 1;
-      iws__worker_push(&c->server->workers[c->worker], c);
-    }
+    iws__worker_wake_locked(c);
   } else {
     iws__be_read_resume(c->sock);
   }
@@ -371,7 +355,7 @@ static void kick_locked(iws__conn *c) {
 static void hold_locked(iws__conn *c) {
   c->http_hold = 1;
   c->http_pause_asked = 1;
-  if (c->server->rc.workers) c->read_paused = 1;
+  if (c->server->cfg.workers) c->read_paused = 1;
 }
 
 /* Queues the response `r` (which is h->current, or about to be). Takes
@@ -385,12 +369,12 @@ static void send_response(iws__conn *c, iws_http_response *r,
   iws__file *file = NULL;
   uint64_t foff = 0, flen = 0;
   int close, status = final_status(r), live;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   live = c->state != IWS__CLOSED && !c->tcp_closing && !h->closing &&
          (!h->current || h->current == r);
   if (!live) {
     /* Gone, finished, or another answer (a 408) took the turn. */
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   h->current = r; /* nothing else is queued until this is */
@@ -402,13 +386,13 @@ static void send_response(iws__conn *c, iws_http_response *r,
   if (!chunk) {
     iws__conn_tcp_close_locked(c, 1);
     if (h->current == r) h->current = NULL;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   if (iws__conn_push_locked(c, chunk) != 0) {
     iws__chunk_unref(chunk);
     if (h->current == r) h->current = NULL;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   iws__chunk_unref(chunk); /* the queue holds its own reference */
@@ -424,7 +408,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
     }
     r->file = NULL;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (file) {
     /* Behind the head; without the lock (the send path takes it). */
     int32_t rc = iws__conn_queue_file(c, file, foff, flen);
@@ -434,23 +418,23 @@ static void send_response(iws__conn *c, iws_http_response *r,
       iws__log(s, IWS_LOG_ERROR,
                "connection %llu: cannot send the response's file: %s",
                (unsigned long long)c->id, iws_strerror(rc));
-      iws__mutex_lock(&c->lock);
+      iws__lock(&c->lock);
       h->closing = 1;
       iws__conn_tcp_close_locked(c, 1);
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
     }
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   if (h->current == r) h->current = NULL;
   if (c->state != IWS__CLOSED && !c->tcp_closing) {
     if (close)
       iws__conn_http_finish_locked(c);
-    else if (!from_strand && !h->buffered && s->rc.http_keepalive_ms)
+    else if (!from_strand && !h->buffered && s->cfg.http_keepalive_ms)
       /* (the strand arms it itself once its buffer is empty: run) */
-      iws__conn_timer_set(c, IWS__T_HIDLE, s->rc.http_keepalive_ms);
+      iws__conn_timer_set(c, IWS__T_HIDLE, s->cfg.http_keepalive_ms);
     if (!from_strand) kick_locked(c);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
 }
 
 /* A response made by the library (refusals, 408, 503 after the response
@@ -479,9 +463,9 @@ static void send_library(iws__conn *c, int status, const char *why,
                          int keep_alive, int from_strand) {
   iws_http_response *r = make_library(c, status, why, keep_alive);
   if (!r) {
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     iws__conn_tcp_close_locked(c, 1);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   send_response(c, r, from_strand);
@@ -502,17 +486,17 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   int32_t rc;
   if (!valid_resp(r)) return IWS_E_INVALID_ARG;
   c = r->conn;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h = c->http;
   if (!r->deferred || r->ready) {
     /* Not deferred: the library still owns it and sends it itself. */
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return IWS_E_BAD_STATE;
   }
   if (r->in_callback) {
     /* Sent before on_http_request returned: the strand sends it then. */
     r->ready = 1;
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return IWS_OK;
   }
   if (r->timed_out) {
@@ -528,7 +512,7 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
     iws__conn_timer_clear(c, IWS__T_HRESP);
     rc = IWS_OK;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (rc == IWS_OK) send_response(c, r, 0);
   resp_free(r);
   return rc;
@@ -582,7 +566,7 @@ static void dispatch(iws__conn *c) {
   r->http10 = req->version_minor == 0;
   r->keep_alive = r->http10 ? iws__http_has_token(conn_hdr, "keep-alive")
                             : !iws__http_has_token(conn_hdr, "close");
-  if (!s->rc.http_keepalive_ms) r->keep_alive = 0;
+  if (!s->cfg.http_keepalive_ms) r->keep_alive = 0;
   if (options_star) {
     /* Answered by the library (the callback never sees "*"): 204 with
      * the methods the request cycle passes on. */
@@ -594,14 +578,14 @@ static void dispatch(iws__conn *c) {
     return;
   }
 
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->dispatching = 1;
   r->in_callback = 1;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   handled = iws__static_try(s, req, r);
   if (!handled && s->cb.on_http_request)
     IWS__IN_CALLBACK(s, s->cb.on_http_request(s, c->id, req, r, s->user));
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->dispatching = 0;
   r->in_callback = 0;
   r->req = NULL;
@@ -610,19 +594,19 @@ static void dispatch(iws__conn *c) {
     if (h->current || h->closing) {
       /* A 408 raced with the end of the request: this one is lost. */
       r->orphan = 1;
-      iws__mutex_unlock(&c->lock);
+      iws__unlock(&c->lock);
       return;
     }
     h->current = r;
-    if (s->rc.http_response_timeout_ms) {
-      r->deadline = iws__now_ms() + s->rc.http_response_timeout_ms;
-      iws__conn_timer_set(c, IWS__T_HRESP, s->rc.http_response_timeout_ms);
+    if (s->cfg.http_response_timeout_ms) {
+      r->deadline = iws__now_ms() + s->cfg.http_response_timeout_ms;
+      iws__conn_timer_set(c, IWS__T_HRESP, s->cfg.http_response_timeout_ms);
     }
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   r->ready = 0; /* sent inside the callback, or never deferred */
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   send_response(c, r, 1);
   resp_free(r);
 }
@@ -637,13 +621,13 @@ static int upgrade(iws__conn *c, size_t head_len) {
   uint32_t queued;
   const uint8_t *rest = h->in.data + h->off + head_len;
   size_t rest_len = h->in.len - h->off - head_len;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   /* The 101 goes to the front of the queue (on_connect's own sends wait
    * behind it): earlier responses must be out first. Rare (a client
    * pipelining its upgrade): retried on the next tick. */
   queued = iws__conn_queued_locked(c);
   if (queued) hold_locked(c);
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (queued) {
     reset_request(h);
     iws__conn_timer_set(c, IWS__T_HKICK, 1);
@@ -652,13 +636,13 @@ static int upgrade(iws__conn *c, size_t head_len) {
   iws__conn_timer_clear(c, IWS__T_HREQ);
   iws__conn_timer_clear(c, IWS__T_HIDLE);
   iws__conn_timer_clear(c, IWS__T_HKICK);
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->upgraded = 1;
   if (h->counted) {
     h->counted = 0;
     iws__atomic_add64(&s->st_http_current, -1);
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   req = h->req;
   h->have_req = 0;
   iws__conn_ws_upgrade(c, &req, rest, rest_len);
@@ -683,12 +667,12 @@ static int step(iws__conn *c) {
     uint64_t length;
     const char *expect;
     if (!avail) return 0;
-    if (!h->timing && s->rc.http_request_timeout_ms) {
+    if (!h->timing && s->cfg.http_request_timeout_ms) {
       h->timing = 1;
-      iws__mutex_lock(&c->lock);
+      iws__lock(&c->lock);
       h->reading = 1;
-      iws__conn_timer_set(c, IWS__T_HREQ, s->rc.http_request_timeout_ms);
-      iws__mutex_unlock(&c->lock);
+      iws__conn_timer_set(c, IWS__T_HREQ, s->cfg.http_request_timeout_ms);
+      iws__unlock(&c->lock);
     }
     if (h->scan == 0 && (p[0] == '\r' || p[0] == '\n')) {
       /* RFC 9112 2.2: empty lines before a request are ignored. */
@@ -696,9 +680,9 @@ static int step(iws__conn *c) {
       return 1;
     }
     end = iws__http_head_end(p, avail, h->scan);
-    if (!end || end > s->rc.max_handshake_size) {
-      status = iws__http_early_status(p, avail, s->rc.http_max_uri);
-      if (!status && (end || avail >= s->rc.max_handshake_size)) status = 431;
+    if (!end || end > s->cfg.max_handshake_size) {
+      status = iws__http_early_status(p, avail, s->cfg.http_max_uri);
+      if (!status && (end || avail >= s->cfg.max_handshake_size)) status = 431;
       if (status) {
         refuse(c, status,
                status == 414 ? "request-target too long"
@@ -720,7 +704,7 @@ static int step(iws__conn *c) {
       refuse(c, 505, "only HTTP/1.x is served");
       return 0;
     }
-    if (strlen(h->req.target) > s->rc.http_max_uri) {
+    if (strlen(h->req.target) > s->cfg.http_max_uri) {
       refuse(c, 414, "request-target too long");
       return 0;
     }
@@ -732,7 +716,7 @@ static int step(iws__conn *c) {
       refuse(c, 400, "missing, repeated or invalid Host header");
       return 0;
     }
-    status = iws__http_framing(&h->req, s->rc.http_max_body, &mode, &length);
+    status = iws__http_framing(&h->req, s->cfg.http_max_body, &mode, &length);
     if (status) {
       refuse(c, status,
              status == 413   ? "request body larger than allowed"
@@ -750,14 +734,14 @@ static int step(iws__conn *c) {
     h->body_left = length;
     expect = iws__http_header(&h->req, "Expect");
     if (expect && mode != IWS__BODY_NONE && !avail &&
-        h->req.version_minor >= 1 && ieq(expect, "100-continue")) {
+        h->req.version_minor >= 1 && iws__ieq(expect, "100-continue")) {
       static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
       iws__chunk *chunk = iws__chunk_new(sizeof(cont) - 1);
       if (chunk) {
         memcpy(chunk->data, cont, sizeof(cont) - 1);
-        iws__mutex_lock(&c->lock);
+        iws__lock(&c->lock);
         iws__conn_push_locked(c, chunk);
-        iws__mutex_unlock(&c->lock);
+        iws__unlock(&c->lock);
         iws__chunk_unref(chunk);
       }
     }
@@ -775,7 +759,7 @@ static int step(iws__conn *c) {
   } else if (h->phase == PH_CHUNKED) {
     size_t used = 0;
     int r = iws__chunked_feed(&h->ch, p, avail, &used, &h->body,
-                              s->rc.http_max_body);
+                              s->cfg.http_max_body);
     h->off += used;
     if (r == IWS__CHUNKED_MORE) return 0;
     if (r != IWS__CHUNKED_DONE) {
@@ -788,10 +772,10 @@ static int step(iws__conn *c) {
   /* A whole request. */
   if (h->timing) {
     h->timing = 0;
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     h->reading = 0; /* a timer already on its way finds nothing to do */
     iws__conn_timer_clear(c, IWS__T_HREQ);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
   }
   dispatch(c);
   reset_request(h);
@@ -812,7 +796,7 @@ static void run(iws__conn *c) {
   int idle, retry = 0;
   for (;;) {
     int blocked;
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     blocked = h->current != NULL || h->closing || h->upgraded ||
               c->tcp_closing || c->state != IWS__HANDSHAKE;
     h->buffered = h->in.len > h->off;
@@ -822,14 +806,14 @@ static void run(iws__conn *c) {
       hold_locked(c);
       blocked = retry = 1;
     }
-    if (!blocked && h->buffered && turn >= c->server->rc.http_max_pipelined) {
+    if (!blocked && h->buffered && turn >= c->server->cfg.http_max_pipelined) {
       /* Enough for one turn: yield the thread to other connections and
        * come back (reading pauses and resumes at once). */
       hold_locked(c);
       kick_locked(c);
       blocked = 1;
     }
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     if (blocked || !step(c)) break;
     turn++;
   }
@@ -845,13 +829,13 @@ static void run(iws__conn *c) {
     h->in.len -= h->off;
     h->off = 0;
   }
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h->buffered = h->in.len > h->off;
   idle = !h->buffered && !h->current && !h->closing &&
          c->state == IWS__HANDSHAKE && !c->tcp_closing;
-  if (idle && c->server->rc.http_keepalive_ms)
-    iws__conn_timer_set(c, IWS__T_HIDLE, c->server->rc.http_keepalive_ms);
-  iws__mutex_unlock(&c->lock);
+  if (idle && c->server->cfg.http_keepalive_ms)
+    iws__conn_timer_set(c, IWS__T_HIDLE, c->server->cfg.http_keepalive_ms);
+  iws__unlock(&c->lock);
 }
 
 int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len) {
@@ -869,10 +853,10 @@ int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len) {
    * takes over, then the keep-alive timeout between requests. */
   iws__conn_timer_clear(c, IWS__T_MAIN);
   iws__conn_attach_http_timers(c, &h->timers);
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   c->http = h;
   h->counted = 1;
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   iws__atomic_add64(&s->st_http_current, 1);
   run(c);
   return 0;
@@ -882,9 +866,9 @@ void iws__http_input(iws__conn *c, const uint8_t *data, size_t len) {
   iws__http_conn *h = c->http;
   iws__conn_timer_clear(c, IWS__T_HIDLE);
   if (iws__bytes_append(&h->in, data, len) != 0) {
-    iws__mutex_lock(&c->lock);
+    iws__lock(&c->lock);
     iws__conn_tcp_close_locked(c, 1);
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     return;
   }
   run(c);
@@ -910,11 +894,11 @@ void iws__http_timer(iws__conn *c, int which) {
           ? make_library(c, 408, "the request took too long", 0)
       : which == IWS__T_HRESP ? make_library(c, 503, "no response in time", 1)
                               : NULL;
-  iws__mutex_lock(&c->lock);
+  iws__lock(&c->lock);
   h = c->http;
   if (!h || c->state != IWS__HANDSHAKE || c->tcp_closing || h->closing ||
       h->upgraded) {
-    iws__mutex_unlock(&c->lock);
+    iws__unlock(&c->lock);
     if (lib) resp_free(lib);
     return;
   }
@@ -955,7 +939,7 @@ void iws__http_timer(iws__conn *c, int which) {
   default:
     break;
   }
-  iws__mutex_unlock(&c->lock);
+  iws__unlock(&c->lock);
   if (action == 1)
     iws__log(s, IWS_LOG_INFO, "connection %llu from %s: HTTP 408",
              (unsigned long long)c->id, c->peer_ip);
@@ -991,53 +975,4 @@ void iws__http_conn_free(iws__conn *c) {
   iws__bytes_free(&h->in);
   free(h);
   c->http = NULL;
-}
-
-/* ------------------------------------------------------------------------ */
-/* the request's HTTP accessors                                              */
-/* ------------------------------------------------------------------------ */
-
-IWS_API const char *IWS_CALL iws_request_method(const iws_request *r) {
-  return r ? r->method : NULL;
-}
-
-IWS_API const char *IWS_CALL iws_request_document(const iws_request *r) {
-  return r ? r->document : NULL;
-}
-
-IWS_API const char *IWS_CALL iws_request_query(const iws_request *r) {
-  if (!r) return NULL;
-  return r->query ? r->query : "";
-}
-
-IWS_API uint32_t IWS_CALL iws_request_param_count(const iws_request *r) {
-  return r ? r->param_count : 0;
-}
-
-IWS_API int32_t IWS_CALL iws_request_param_at(const iws_request *r,
-                                              uint32_t index,
-                                              const char **name,
-                                              const char **value) {
-  if (!r || index >= r->param_count) return IWS_E_INVALID_ARG;
-  if (name) *name = r->params[index].name;
-  if (value) *value = r->params[index].value;
-  return IWS_OK;
-}
-
-IWS_API const char *IWS_CALL iws_request_param(const iws_request *r,
-                                               const char *name) {
-  uint32_t i;
-  if (!r || !name) return NULL;
-  for (i = 0; i < r->param_count; i++)
-    if (strcmp(r->params[i].name, name) == 0) return r->params[i].value;
-  return NULL;
-}
-
-IWS_API int32_t IWS_CALL iws_request_body(const iws_request *r,
-                                          const uint8_t **data,
-                                          uint64_t *length) {
-  if (!r || !data || !length) return IWS_E_INVALID_ARG;
-  *data = r->body_len ? r->body : NULL;
-  *length = r->body_len;
-  return IWS_OK;
 }

@@ -1,7 +1,7 @@
 /* options.c - option numbers, ranges, defaults and validation. */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 #define MiB (1024 * 1024)
 

@@ -1,5 +1,5 @@
 /* errors.c - status code names and messages, from one table. */
-#include "internal.h"
+#include "../core/internal.h"
 
 /* X(code, name, message) */
 #define IWS__ERRORS(X)                                                       \

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "platform.h"
+#include "../platform/platform.h"
 
 /* ------------------------------------------------------------------------ */
 /* negotiation (pure)                                                        */
@@ -275,7 +275,7 @@ typedef struct thread_streams {
   iws__zstream *inf;
 } thread_streams;
 
-static iws__tls_key *volatile streams_key;
+static iws__tlocal_key *volatile streams_key;
 
 static void thread_streams_free(void *p) {
   thread_streams *t = p;
@@ -287,20 +287,14 @@ static void thread_streams_free(void *p) {
 }
 
 static thread_streams *thread_streams_get(void) {
-  iws__tls_key *key = iws__atomic_load_ptr((void *volatile *)&streams_key);
+  iws__tlocal_key *key = iws__tlocal_key_once(&streams_key, thread_streams_free);
   thread_streams *t;
-  if (!key) {
-    iws__tls_key *fresh = iws__tls_key_create(thread_streams_free);
-    if (!fresh) return NULL;
-    if (!iws__atomic_cas_ptr((void *volatile *)&streams_key, NULL, fresh))
-      iws__tls_key_delete(fresh);
-    key = iws__atomic_load_ptr((void *volatile *)&streams_key);
-  }
-  t = iws__tls_get(key);
+  if (!key) return NULL;
+  t = iws__tlocal_get(key);
   if (!t) {
     t = calloc(1, sizeof(*t));
     if (!t) return NULL;
-    iws__tls_set(key, t);
+    iws__tlocal_set(key, t);
   }
   return t;
 }

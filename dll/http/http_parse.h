@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "handshake.h"
-#include "internal.h"
+#include "../ws/handshake.h"
+#include "../core/internal.h"
 
 /* ---- chunked transfer coding (RFC 9112 7.1) ---- */
 

@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include "http.h"
-#include "internal.h"
+#include "http_parse.h"
+#include "../core/ascii.h"
+#include "../core/internal.h"
 #include "static.h"
 
 #define PATH_BUF 4096
@@ -74,16 +76,6 @@ static const mime_entry MIME[] = {
     {"webmanifest", "application/manifest+json"},
 };
 
-static int lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
-
-static int ieq(const char *a, const char *b) {
-  while (*a && *b && lower((unsigned char)*a) == lower((unsigned char)*b)) {
-    a++;
-    b++;
-  }
-  return *a == '\0' && *b == '\0';
-}
-
 const char *iws__mime_type(const char *path) {
   const char *dot = NULL, *p;
   size_t i;
@@ -94,7 +86,7 @@ const char *iws__mime_type(const char *path) {
   }
   if (dot && dot[1])
     for (i = 0; i < sizeof(MIME) / sizeof(MIME[0]); i++)
-      if (ieq(dot + 1, MIME[i].ext)) return MIME[i].type;
+      if (iws__ieq(dot + 1, MIME[i].ext)) return MIME[i].type;
   return "application/octet-stream";
 }
 
@@ -121,46 +113,13 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-  int64_t era, doe, yoe, doy, mp;
-  z += 719468;
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  doe = z - era * 146097;
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
 #define MAX_HTTP_TIME INT64_C(253402300799) /* 9999-12-31 23:59:59 */
 
 int iws__http_date_format(int64_t t, char *out) {
-  int64_t days, y;
-  int m, d, secs;
+  char buf[32];
   if (t < 0 || t > MAX_HTTP_TIME) return -1;
-  days = t / 86400;
-  secs = (int)(t % 86400);
-  civil_from_days(days, &y, &m, &d);
-  /* "Sun, 06 Nov 1994 08:49:37 GMT", field by field */
-  memcpy(out, WDAY[(days + 4) % 7], 3);
-  memcpy(out + 3, ", 00 ", 5);
-  out[5] = (char)('0' + d / 10);
-  out[6] = (char)('0' + d % 10);
-  memcpy(out + 8, MONTH[m - 1], 3);
-  out[11] = ' ';
-  out[12] = (char)('0' + y / 1000);
-  out[13] = (char)('0' + y / 100 % 10);
-  out[14] = (char)('0' + y / 10 % 10);
-  out[15] = (char)('0' + y % 10);
-  memcpy(out + 16, " 00:00:00 GMT", 14); /* with the NUL */
-  out[17] = (char)('0' + secs / 36000);
-  out[18] = (char)('0' + secs / 3600 % 10);
-  out[20] = (char)('0' + secs / 60 % 60 / 10);
-  out[21] = (char)('0' + secs / 60 % 10);
-  out[23] = (char)('0' + secs % 60 / 10);
-  out[24] = (char)('0' + secs % 10);
+  iws__http_date(t, buf);
+  memcpy(out, buf, 30); /* 29 characters and the NUL */
   return 0;
 }
 
@@ -277,8 +236,8 @@ int iws__range_parse(const char *h, uint64_t size, uint64_t *first,
   size_t na, nb;
   if (!h) return IWS__RANGE_FULL;
   while (*p == ' ' || *p == '\t') p++;
-  if (!(lower(p[0]) == 'b' && lower(p[1]) == 'y' && lower(p[2]) == 't' &&
-        lower(p[3]) == 'e' && lower(p[4]) == 's' && p[5] == '='))
+  if (!(iws__lower(p[0]) == 'b' && iws__lower(p[1]) == 'y' && iws__lower(p[2]) == 't' &&
+        iws__lower(p[3]) == 'e' && iws__lower(p[4]) == 's' && p[5] == '='))
     return IWS__RANGE_FULL; /* another unit: ignored */
   p += 6;
   if (strchr(p, ',')) return IWS__RANGE_FULL; /* several: all of it, 200 */

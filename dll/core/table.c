@@ -1,0 +1,109 @@
+/*
+ * table.c - the connection table: every connection from accept until after
+ * its on_disconnect, by id (ids are never reused), under table_lock.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------------------ */
+/* the connection table                                                      */
+/* ------------------------------------------------------------------------ */
+
+static size_t bucket_of(const iws_server *s, iws_conn_id id) {
+  /* Fibonacci hashing spreads sequential ids. */
+  return (size_t)((id * 11400714819323198485ull) >> 20) & (s->nbuckets - 1);
+}
+
+static int table_grow(iws_server *s) {
+  size_t n = s->nbuckets ? s->nbuckets * 2 : 1024, i;
+  iws__conn **fresh = calloc(n, sizeof(*fresh));
+  iws__conn **old = s->buckets;
+  size_t oldn = s->nbuckets;
+  if (!fresh) return -1;
+  s->buckets = fresh;
+  s->nbuckets = n;
+  for (i = 0; i < oldn; i++) {
+    iws__conn *c = old[i];
+    while (c) {
+      iws__conn *next = c->hash_next;
+      size_t b = bucket_of(s, c->id);
+      c->hash_next = fresh[b];
+      fresh[b] = c;
+      c = next;
+    }
+  }
+  free(old);
+  return 0;
+}
+
+int32_t iws__table_insert(iws_server *s, iws__conn *c) {
+  size_t b;
+  iws__lock(&s->table_lock);
+  if (!s->accepting ||
+      (s->count >= s->nbuckets && table_grow(s) != 0)) {
+    iws__unlock(&s->table_lock);
+    return IWS_E_BAD_STATE;
+  }
+  b = bucket_of(s, c->id);
+  c->hash_next = s->buckets[b];
+  s->buckets[b] = c;
+  s->count++;
+  iws__unlock(&s->table_lock);
+  return IWS_OK;
+}
+
+iws__conn *iws__table_find(iws_server *s, iws_conn_id id) {
+  iws__conn *c;
+  iws__lock(&s->table_lock);
+  c = s->nbuckets ? s->buckets[bucket_of(s, id)] : NULL;
+  while (c && c->id != id) c = c->hash_next;
+  if (c) iws__conn_ref(c);
+  iws__unlock(&s->table_lock);
+  return c;
+}
+
+void iws__table_remove(iws_server *s, iws__conn *c) {
+  iws__conn **pp;
+  int found = 0;
+  iws__lock(&s->table_lock);
+  pp = &s->buckets[bucket_of(s, c->id)];
+  while (*pp) {
+    if (*pp == c) {
+      *pp = c->hash_next;
+      found = 1;
+      break;
+    }
+    pp = &(*pp)->hash_next;
+  }
+  if (found) s->count--;
+  iws__cond_broadcast(&s->table_cond);
+  iws__unlock(&s->table_lock);
+  if (found) iws__conn_unref(c);
+}
+
+iws__conn **iws__table_snapshot(iws_server *s, size_t *count) {
+  iws__conn **list;
+  size_t i, n = 0;
+  iws__lock(&s->table_lock);
+  list = malloc((s->count ? s->count : 1) * sizeof(*list));
+  if (list) {
+    for (i = 0; i < s->nbuckets; i++) {
+      iws__conn *c;
+      for (c = s->buckets[i]; c; c = c->hash_next) {
+        iws__conn_ref(c);
+        list[n++] = c;
+      }
+    }
+  }
+  iws__unlock(&s->table_lock);
+  *count = n;
+  return list;
+}
+
+void iws__table_release_snapshot(iws__conn **list, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) iws__conn_unref(list[i]);
+  free(list);
+}
+

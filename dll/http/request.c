@@ -1,0 +1,112 @@
+/*
+ * request.c - iws_request's accessors: the request-target, headers and
+ * subprotocols every request has (the handshake's and plain HTTP's), and
+ * plain HTTP's method, document, query, parameters and body.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/internal.h"
+#include "http_parse.h"
+
+/* ------------------------------------------------------------------------ */
+/* the handshake request                                                     */
+/* ------------------------------------------------------------------------ */
+
+IWS_API const char *IWS_CALL iws_request_path(const iws_request *r) {
+  return r ? r->target : NULL;
+}
+
+IWS_API const char *IWS_CALL iws_request_header(const iws_request *r,
+                                                const char *name) {
+  return (r && name) ? iws__http_header(r, name) : NULL;
+}
+
+IWS_API uint32_t IWS_CALL iws_request_header_count(const iws_request *r) {
+  return r ? r->header_count : 0;
+}
+
+IWS_API int32_t IWS_CALL iws_request_header_at(const iws_request *r,
+                                               uint32_t index,
+                                               const char **name,
+                                               const char **value) {
+  if (!r || index >= r->header_count) return IWS_E_INVALID_ARG;
+  if (name) *name = r->headers[index].name;
+  if (value) *value = r->headers[index].value;
+  return IWS_OK;
+}
+
+IWS_API uint32_t IWS_CALL iws_request_protocol_count(const iws_request *r) {
+  return r ? r->protocol_count : 0;
+}
+
+IWS_API const char *IWS_CALL iws_request_protocol_at(const iws_request *r,
+                                                     uint32_t index) {
+  return (r && index < r->protocol_count) ? r->protocols[index] : NULL;
+}
+
+IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *r,
+                                                     const char *protocol) {
+  uint32_t i;
+  if (!r) return IWS_E_INVALID_ARG;
+  if (!protocol) {
+    r->selected = NULL;
+    return IWS_OK;
+  }
+  for (i = 0; i < r->protocol_count; i++) {
+    if (strcmp(r->protocols[i], protocol) == 0) {
+      r->selected = r->protocols[i];
+      return IWS_OK;
+    }
+  }
+  return IWS_E_INVALID_ARG;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the request's HTTP accessors                                              */
+/* ------------------------------------------------------------------------ */
+
+IWS_API const char *IWS_CALL iws_request_method(const iws_request *r) {
+  return r ? r->method : NULL;
+}
+
+IWS_API const char *IWS_CALL iws_request_document(const iws_request *r) {
+  return r ? r->document : NULL;
+}
+
+IWS_API const char *IWS_CALL iws_request_query(const iws_request *r) {
+  if (!r) return NULL;
+  return r->query ? r->query : "";
+}
+
+IWS_API uint32_t IWS_CALL iws_request_param_count(const iws_request *r) {
+  return r ? r->param_count : 0;
+}
+
+IWS_API int32_t IWS_CALL iws_request_param_at(const iws_request *r,
+                                              uint32_t index,
+                                              const char **name,
+                                              const char **value) {
+  if (!r || index >= r->param_count) return IWS_E_INVALID_ARG;
+  if (name) *name = r->params[index].name;
+  if (value) *value = r->params[index].value;
+  return IWS_OK;
+}
+
+IWS_API const char *IWS_CALL iws_request_param(const iws_request *r,
+                                               const char *name) {
+  uint32_t i;
+  if (!r || !name) return NULL;
+  for (i = 0; i < r->param_count; i++)
+    if (strcmp(r->params[i].name, name) == 0) return r->params[i].value;
+  return NULL;
+}
+
+IWS_API int32_t IWS_CALL iws_request_body(const iws_request *r,
+                                          const uint8_t **data,
+                                          uint64_t *length) {
+  if (!r || !data || !length) return IWS_E_INVALID_ARG;
+  *data = r->body_len ? r->body : NULL;
+  *length = r->body_len;
+  return IWS_OK;
+}

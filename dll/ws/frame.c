@@ -1,0 +1,227 @@
+/*
+ * frame.c - server frames: encoded once with wslay's frame layer (a chunk
+ * any number of connections can share), compressed for permessage-deflate,
+ * and queued on a connection (one message, or a broadcast's shared frame).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wslay/wslay.h>
+
+#include "../core/internal.h"
+
+/* wslay's frame encoder writes through a callback; each thread keeps one
+ * encoder whose sink appends to the chunk being built. */
+typedef struct frame_encoder {
+  wslay_frame_context_ptr ctx;
+  iws__chunk *target;
+  size_t offset; /* where the sink writes next in target */
+} frame_encoder;
+
+static iws__tlocal_key *volatile encoder_key;
+
+static void encoder_free(void *p) {
+  frame_encoder *e = p;
+  if (!e) return;
+  wslay_frame_context_free(e->ctx);
+  free(e);
+}
+
+static ssize_t encoder_send(const uint8_t *data, size_t len, int flags,
+                            void *user) {
+  frame_encoder *e = user;
+  (void)flags;
+  if (e->offset + len > e->target->len) return WSLAY_ERR_INVALID_ARGUMENT;
+  memcpy(e->target->data + e->offset, data, len);
+  e->offset += len;
+  return (ssize_t)len;
+}
+
+static frame_encoder *encoder_get(void) {
+  iws__tlocal_key *key = iws__tlocal_key_once(&encoder_key, encoder_free);
+  frame_encoder *e;
+  if (!key) return NULL;
+  e = iws__tlocal_get(key);
+  if (!e) {
+    struct wslay_frame_callbacks cbs;
+    e = calloc(1, sizeof(*e));
+    if (!e) return NULL;
+    memset(&cbs, 0, sizeof(cbs));
+    cbs.send_callback = encoder_send;
+    if (wslay_frame_context_init(&e->ctx, &cbs, e) != 0) {
+      free(e);
+      return NULL;
+    }
+    iws__tlocal_set(key, e);
+  }
+  return e;
+}
+
+static size_t header_size(size_t len) {
+  return len <= 125 ? 2 : len <= 65535 ? 4 : 10;
+}
+
+iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
+                              size_t len) {
+  return iws__frame_encode_rsv(opcode, 0, payload, len);
+}
+
+iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
+                                  const void *payload, size_t len) {
+  frame_encoder *e = encoder_get();
+  struct wslay_frame_iocb iocb;
+  iws__chunk *c;
+  ssize_t r;
+  if (!e) return NULL;
+  c = iws__chunk_new(header_size(len) + len);
+  if (!c) return NULL;
+  memset(&iocb, 0, sizeof(iocb));
+  iocb.fin = 1;
+  iocb.rsv = rsv1 ? WSLAY_RSV1_BIT : WSLAY_RSV_NONE;
+  iocb.opcode = (uint8_t)opcode;
+  iocb.mask = 0;
+  iocb.payload_length = len;
+  iocb.data = payload;
+  iocb.data_length = len;
+  e->target = c;
+  e->offset = 0;
+  r = wslay_frame_send(e->ctx, &iocb);
+  e->target = NULL;
+  if (r < 0 || (size_t)r != len || e->offset != c->len) {
+    /* Cannot happen with a sink that takes everything; never ship a
+     * half-built frame if it does, and let the next call start from a
+     * fresh encoder (wslay's state may be mid-frame). */
+    iws__tlocal_set(encoder_key, NULL);
+    encoder_free(e);
+    iws__chunk_unref(c);
+    return NULL;
+  }
+  return c;
+}
+
+iws__chunk *iws__frame_close(uint32_t code, const char *reason, size_t len) {
+  uint8_t payload[125];
+  if (code == 0) return iws__frame_encode(8, NULL, 0);
+  if (len > 123) len = 123;
+  payload[0] = (uint8_t)(code >> 8);
+  payload[1] = (uint8_t)(code & 0xff);
+  if (len) memcpy(payload + 2, reason, len);
+  return iws__frame_encode(8, payload, len + 2);
+}
+
+int iws__close_code_sendable(uint32_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+         (code >= 3000 && code <= 4999);
+}
+
+/* permessage-deflate on the way out ------------------------------------- */
+
+static int wants_deflate(const iws__conn *c, uint32_t opcode, size_t len) {
+  return c->pmd.enabled && (opcode == IWS_OP_TEXT || opcode == IWS_OP_BINARY) &&
+         len >= c->server->cfg.deflate_threshold;
+}
+
+/* A compressed frame, or NULL (out of memory). Without context takeover the
+ * thread's stream is used; when the result is no smaller, the message goes
+ * out uncompressed (the receiver's context is not involved either way). */
+static iws__chunk *deflate_frame(iws__zstream **stream, int fresh,
+                                 const iws__pmd_deflate_cfg *cfg,
+                                 uint32_t opcode, const void *data,
+                                 size_t len) {
+  size_t zlen = 0;
+  uint8_t *z = iws__pmd_compress(stream, fresh, cfg, data, len, &zlen);
+  iws__chunk *chunk;
+  if (!z) return NULL;
+  if (!stream && zlen >= len)
+    chunk = iws__frame_encode(opcode, data, len);
+  else
+    chunk = iws__frame_encode_rsv(opcode, 1, z, zlen);
+  free(z);
+  return chunk;
+}
+
+int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
+                               const void *data, size_t len) {
+  iws__pmd_deflate_cfg cfg = c->server->cfg.pmd_deflate;
+  iws__chunk *chunk;
+  int32_t rc;
+  cfg.window_bits = (int)c->pmd.server_bits;
+  if (!wants_deflate(c, opcode, len)) {
+    chunk = iws__frame_encode(opcode, data, len);
+  } else if (c->pmd.server_no_context_takeover) {
+    /* Each message on its own: compressed outside the lock, any thread. */
+    chunk = deflate_frame(NULL, 1, &cfg, opcode, data, len);
+  } else {
+    /* Context takeover: the compressor's order must be the queue's. */
+    iws__lock(&c->lock);
+    rc = iws__conn_can_send_locked(c);
+    if (rc == IWS_OK) {
+      chunk = deflate_frame(&c->pmd_tx, (int)c->pmd_tx_fresh, &cfg, opcode,
+                            data, len);
+      c->pmd_tx_fresh = 0;
+      if (!chunk) {
+        rc = IWS_E_NOMEM;
+      } else {
+        rc = iws__conn_send_chunk_locked(c, chunk, 1);
+        /* Not sent: the client never sees it, so the next message must not
+         * refer to it. */
+        if (rc != IWS_OK) c->pmd_tx_fresh = 1;
+        iws__chunk_unref(chunk);
+      }
+    }
+    iws__unlock(&c->lock);
+    return rc;
+  }
+  if (!chunk) return IWS_E_NOMEM;
+  rc = iws__conn_send_chunk(c, chunk, 1);
+  iws__chunk_unref(chunk);
+  return rc;
+}
+
+int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
+  iws__chunk **slot;
+  int32_t rc;
+  int data_msg = f->opcode != IWS_OP_PING;
+  int deflated;
+  uint32_t bits;
+  /* The receiver may still be in its handshake (pmd being written). */
+  iws__lock(&c->lock);
+  rc = iws__conn_can_send_locked(c);
+  deflated = wants_deflate(c, f->opcode, f->len);
+  bits = c->pmd.server_bits & 15;
+  iws__unlock(&c->lock);
+  if (rc != IWS_OK) return rc;
+  slot = deflated ? &f->deflated[bits] : &f->plain;
+  if (!*slot) {
+    if (deflated) {
+      /* A fresh stream: any receiver with this window can read it. */
+      iws__pmd_deflate_cfg cfg = c->server->cfg.pmd_deflate;
+      cfg.window_bits = (int)bits;
+      *slot = deflate_frame(NULL, 1, &cfg, f->opcode, f->data, f->len);
+    } else {
+      *slot = iws__frame_encode(f->opcode, f->data, f->len);
+    }
+    if (!*slot) {
+      f->failed = 1;
+      return IWS_E_NOMEM;
+    }
+  }
+  iws__lock(&c->lock);
+  rc = iws__conn_send_chunk_locked(c, *slot, data_msg);
+  /* The client's window now holds this message, which our own compressor
+   * never saw: its next message starts from a fresh context. */
+  if (rc == IWS_OK && deflated && !c->pmd.server_no_context_takeover)
+    c->pmd_tx_fresh = 1;
+  iws__unlock(&c->lock);
+  return rc;
+}
+
+void iws__shared_frames_free(iws__shared_frames *f) {
+  int i;
+  iws__chunk_unref(f->plain);
+  f->plain = NULL;
+  for (i = 0; i < 16; i++) {
+    iws__chunk_unref(f->deflated[i]);
+    f->deflated[i] = NULL;
+  }
+}
+

@@ -1,0 +1,695 @@
+/*
+ * ws.c - a connection's input on its strand: the opening handshake (and
+ * on_connect), then WebSocket frames through wslay: messages, limits,
+ * permessage-deflate on the way in, the close handshake.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <wslay/wslay.h>
+
+#include "../core/internal.h"
+#include "../http/http.h"
+#include "../http/http_parse.h"
+#include "ws.h"
+
+/* A connection quiet this long gives its wslay context (~8.7 KiB) back at
+ * the next frame boundary; busy connections keep it. */
+#define WS_IDLE_RELEASE_MS 1000
+
+IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
+IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
+
+/* Whether [data, data+len) lies inside the text being delivered. A slice
+ * of valid UTF-8 is valid only if it starts and ends on character
+ * boundaries: the bytes at both cuts must not be continuation bytes. */
+int iws__text_known_valid(const void *data, size_t len) {
+  uintptr_t p = (uintptr_t)data, b = (uintptr_t)iws__t_valid_text;
+  size_t off;
+  if (!b || p < b || p - b > iws__t_valid_text_len) return 0;
+  off = (size_t)(p - b);
+  if (len > iws__t_valid_text_len - off) return 0;
+  if (len == iws__t_valid_text_len) return 1; /* the whole message */
+  if (off < iws__t_valid_text_len &&
+      (iws__t_valid_text[off] & 0xC0) == 0x80)
+    return 0;
+  if (off + len < iws__t_valid_text_len &&
+      (iws__t_valid_text[off + len] & 0xC0) == 0x80)
+    return 0;
+  return 1;
+}
+
+/* on_message with a text message known valid (see iws__text_known_valid). */
+static void deliver_message(iws_server *s, iws__conn *c, uint32_t opcode,
+                            const uint8_t *data, uint64_t len) {
+  const uint8_t *saved = iws__t_valid_text;
+  size_t saved_len = iws__t_valid_text_len;
+  if (opcode == IWS_OP_TEXT) {
+    iws__t_valid_text = data;
+    iws__t_valid_text_len = (size_t)len;
+  } else {
+    iws__t_valid_text = NULL;
+    iws__t_valid_text_len = 0;
+  }
+  IWS__IN_CALLBACK(s, s->cb.on_message(s, c->id, opcode, data, len, s->user));
+  iws__t_valid_text = saved;
+  iws__t_valid_text_len = saved_len;
+}
+
+/* ------------------------------------------------------------------------ */
+/* the WebSocket side (strand only)                                          */
+/* ------------------------------------------------------------------------ */
+
+static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf,
+                          size_t len, int flags, void *user) {
+  iws__conn *c = user;
+  size_t n = c->rx_len < len ? c->rx_len : len;
+  (void)flags;
+  if (n == 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    return -1;
+  }
+  memcpy(buf, c->rx_ptr, n);
+  c->rx_ptr += n;
+  c->rx_len -= n;
+  return (ssize_t)n;
+}
+
+static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
+                          size_t len, int flags, void *user) {
+  iws__conn *c = user;
+  (void)flags;
+  if (iws__bytes_append(&c->stage, data, len) != 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    return -1;
+  }
+  return (ssize_t)len;
+}
+
+/* A compressed message (RSV1): inflated within the limit, then checked. */
+/* Why a message being received failed (conn->rx_fail): ws_feed then closes
+ * the connection with the code and reports the text (rx_failure). */
+enum {
+  RXF_NONE,
+  RXF_TOO_BIG,         /* over IWS_OPT_MAX_MESSAGE_SIZE (1009) */
+  RXF_BUDGET,          /* over IWS_OPT_INCOMPLETE_MESSAGES_LIMIT (1009) */
+  RXF_NOMEM,           /* out of memory (1011, not reported twice) */
+  RXF_INFLATE_TOO_BIG, /* inflates past the maximum (1009) */
+  RXF_INFLATE_CORRUPT, /* not deflate data (1007) */
+  RXF_INFLATE_UTF8     /* inflated text is not UTF-8 (1007) */
+};
+
+static uint32_t rx_failure(uint32_t why, const char **text) {
+  switch (why) {
+  case RXF_TOO_BIG:
+    *text = "message larger than the maximum message size (closed 1009)";
+    return IWS_CLOSE_MESSAGE_TOO_BIG;
+  case RXF_BUDGET:
+    *text = "the server's memory for incomplete messages is exhausted "
+            "(IWS_OPT_INCOMPLETE_MESSAGES_LIMIT; closed 1009)";
+    return IWS_CLOSE_MESSAGE_TOO_BIG;
+  case RXF_INFLATE_TOO_BIG:
+    *text = "compressed message inflates past the maximum size (closed "
+            "1009)";
+    return IWS_CLOSE_MESSAGE_TOO_BIG;
+  case RXF_INFLATE_CORRUPT:
+    *text = "compressed message is not valid deflate data (closed 1007)";
+    return IWS_CLOSE_INVALID_DATA;
+  case RXF_INFLATE_UTF8:
+    *text = "invalid UTF-8 in an inflated text message (closed 1007)";
+    return IWS_CLOSE_INVALID_DATA;
+  default:
+    *text = "out of memory receiving a message (closed 1011)";
+    return IWS_CLOSE_INTERNAL_ERROR;
+  }
+}
+
+/* The message being received fails: nothing more is read, and ws_feed
+ * closes the connection once wslay returns. */
+static void rx_fail(wslay_event_context_ptr ctx, iws__conn *c, uint32_t why) {
+  if (!c->rx_fail) c->rx_fail = why;
+  wslay_event_shutdown_read(ctx);
+}
+
+/* The reassembly buffer goes (its bytes leave the server's budget). */
+void iws__ws_rx_release(iws__conn *c) {
+  iws_server *s = c->server;
+  size_t cap = c->inbuf.cap;
+  c->rx_direct = NULL;
+  if (!cap) return;
+  iws__bytes_free(&c->inbuf);
+  iws__atomic_add64(&s->rx_held, -(int64_t)cap);
+  if (cap >= IWS__RX_TRIM_MIN) iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)cap);
+}
+
+/* Appends a piece of the message being received. The buffer grows with
+ * what arrives (doubling, never past the message's size once its last
+ * frame has begun, nor past the maximum message size), and each
+ * growth is taken from the server's budget first. Returns 0 or RXF_*. */
+static uint32_t rx_append(iws__conn *c, const uint8_t *data, size_t len) {
+  iws_server *s = c->server;
+  iws__bytes *b = &c->inbuf;
+  if (b->len + len > b->cap) {
+    size_t need = b->len + len, cap = b->cap ? b->cap : 4096, grow;
+    uint8_t *p;
+    while (cap < need) cap *= 2;
+    /* In the message's last frame its size is known: no more than that.
+     * Before, frames keep coming: doubling keeps appends linear. */
+    if (!c->ws_msg_open && cap > c->rx_msg_size && c->rx_msg_size >= need)
+      cap = (size_t)c->rx_msg_size;
+    else if (cap > s->cfg.max_message_size && s->cfg.max_message_size >= need)
+      cap = (size_t)s->cfg.max_message_size;
+    grow = cap - b->cap;
+    if (iws__atomic_add64(&s->rx_held, (int64_t)grow) > s->cfg.incomplete_limit &&
+        s->cfg.incomplete_limit) {
+      iws__atomic_add64(&s->rx_held, -(int64_t)grow);
+      return RXF_BUDGET;
+    }
+    p = realloc(b->data, cap);
+    if (!p) {
+      iws__atomic_add64(&s->rx_held, -(int64_t)grow);
+      return RXF_NOMEM;
+    }
+    b->data = p;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  return RXF_NONE;
+}
+
+static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
+                            const uint8_t *msg, size_t msg_len,
+                            uint32_t opcode) {
+  iws_server *s = c->server;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  int r = iws__pmd_inflate(
+      c->pmd.client_no_context_takeover ? NULL : &c->pmd_rx,
+      (int)c->pmd.client_bits, msg, msg_len, s->cfg.deflate_max_inflated,
+      &out, &out_len);
+  if (r == IWS__PMD_OK && opcode == IWS_OP_TEXT &&
+      !iws__utf8_valid(out, out_len)) {
+    free(out);
+    rx_fail(ctx, c, RXF_INFLATE_UTF8);
+    return;
+  }
+  if (r != IWS__PMD_OK) {
+    free(out);
+    rx_fail(ctx, c,
+            r == IWS__PMD_TOO_BIG   ? RXF_INFLATE_TOO_BIG
+            : r == IWS__PMD_NOMEM   ? RXF_NOMEM
+                                    : RXF_INFLATE_CORRUPT);
+    return;
+  }
+  iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+  if (s->cb.on_message)
+    deliver_message(s, c, opcode, out, (uint64_t)out_len);
+  free(out);
+}
+
+static void ws_msg_cb(wslay_event_context_ptr ctx,
+                      const struct wslay_event_on_msg_recv_arg *arg,
+                      void *user) {
+  iws__conn *c = user;
+  iws_server *s = c->server;
+  (void)ctx;
+  if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
+    uint32_t opcode = arg->opcode;
+    /* wslay does not buffer data frames (no_buffering): the message is
+     * in place (one piece) or in the reassembly buffer (ws_chunk_cb). */
+    const uint8_t *msg = c->rx_direct ? c->rx_direct : c->inbuf.data;
+    size_t len = c->rx_direct ? (size_t)c->rx_msg_size : c->inbuf.len;
+    if (c->rx_fail) return;
+    if (iws__atomic_load32(&c->dropped)) {
+      /* The application called iws_disconnect: it wants nothing more. */
+      iws__ws_rx_release(c);
+      wslay_event_shutdown_read(ctx);
+      return;
+    }
+    if (wslay_get_rsv1(arg->rsv)) {
+      ws_inflated_msg(ctx, c, msg, len, opcode);
+    } else {
+      iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+      if (s->cb.on_message) deliver_message(s, c, opcode, msg, (uint64_t)len);
+    }
+    iws__ws_rx_release(c);
+  } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
+    size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
+    if (arg->msg_length == 1) {
+      /* A close payload is empty or starts with a 2-byte code (RFC 6455
+       * 5.5.1); wslay reads one byte as "no code". */
+      c->bad_close = 1;
+      return;
+    }
+    iws__lock(&c->lock);
+    c->close_recv = 1;
+    c->close_code_recv =
+        arg->status_code ? arg->status_code : IWS_CLOSE_NO_STATUS;
+    if (!c->we_initiated) {
+      if (rlen > 123) rlen = 123;
+      if (rlen && !iws__conn_close_reason_buf(c)) rlen = 0;
+      if (rlen) memcpy(c->close_reason, arg->msg + 2, rlen);
+      c->close_reason_len = (uint32_t)rlen;
+    }
+    iws__unlock(&c->lock);
+  }
+}
+
+/* Frame boundaries, to know when wslay holds no partial frame: the header
+ * size is computed from the payload length with the minimal length encoding
+ * (RFC 6455 5.2) plus the 4-byte mask of client frames. A peer using a
+ * longer encoding makes the counts differ for good: its context is then
+ * simply never released (the safe way round). */
+static void ws_frame_start_cb(wslay_event_context_ptr ctx,
+                              const struct wslay_event_on_frame_recv_start_arg
+                                  *arg,
+                              void *user) {
+  iws__conn *c = user;
+  uint64_t len = arg->payload_length;
+  c->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
+  c->rx_frame_data = arg->opcode < 8;
+  if (!c->rx_frame_data) return; /* control frames: wslay buffers them */
+  c->ws_msg_open = !arg->fin; /* data or continuation */
+  c->rx_direct = NULL;
+  if (arg->opcode != WSLAY_CONTINUATION_FRAME) c->rx_msg_size = 0;
+  c->rx_frame_whole = arg->opcode != WSLAY_CONTINUATION_FRAME && arg->fin;
+  /* wslay checks each frame against the maximum; the message's frames
+   * together are checked here, before any of their bytes is kept. */
+  c->rx_msg_size += len;
+  if (c->rx_msg_size > c->server->cfg.max_message_size)
+    rx_fail(ctx, c, RXF_TOO_BIG);
+}
+
+/* A piece of a frame's payload. Data frames are not buffered by wslay
+ * (no_buffering): a message that arrives as one piece is delivered where it
+ * lies (wslay's input, still valid in ws_msg_cb); any other is appended to
+ * the reassembly buffer, which grows with the bytes that arrive. */
+static void ws_chunk_cb(wslay_event_context_ptr ctx,
+                        const struct wslay_event_on_frame_recv_chunk_arg *arg,
+                        void *user) {
+  iws__conn *c = user;
+  uint32_t why;
+  if (!c->rx_frame_data || c->rx_fail || !arg->data_length) return;
+  if (c->rx_frame_whole && !c->inbuf.len &&
+      arg->data_length == c->rx_msg_size) {
+    c->rx_direct = arg->data;
+    return;
+  }
+  why = rx_append(c, arg->data, arg->data_length);
+  if (why) rx_fail(ctx, c, why);
+}
+
+static void ws_frame_end_cb(wslay_event_context_ptr ctx, void *user) {
+  iws__conn *c = user;
+  (void)ctx;
+  c->ws_framed += c->ws_frame_size;
+  c->ws_frame_size = 0;
+}
+
+static int ws_create(iws__conn *c) {
+  struct wslay_event_callbacks cbs;
+  memset(&cbs, 0, sizeof(cbs));
+  cbs.recv_callback = ws_recv_cb;
+  cbs.send_callback = ws_send_cb;
+  cbs.on_msg_recv_callback = ws_msg_cb;
+  cbs.on_frame_recv_start_callback = ws_frame_start_cb;
+  cbs.on_frame_recv_end_callback = ws_frame_end_cb;
+  cbs.on_frame_recv_chunk_callback = ws_chunk_cb;
+  c->ws_fed = c->ws_framed = c->ws_frame_size = 0;
+  c->ws_msg_open = 0;
+  if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0) return -1;
+  /* Messages are assembled here, growing with the bytes that arrive:
+   * buffered, wslay would reserve what a frame header announces and pay an
+   * allocation per fragment (ws_chunk_cb). */
+  wslay_event_config_set_no_buffering(c->ws, 1);
+  wslay_event_config_set_max_recv_msg_length(c->ws,
+                                             c->server->cfg.max_message_size);
+  /* RSV1 = a compressed message; wslay still refuses it (1002) on control
+   * and continuation frames. */
+  if (c->pmd.enabled)
+    wslay_event_config_set_allowed_rsv_bits(c->ws, WSLAY_RSV1_BIT);
+  return 0;
+}
+
+static const char *failure_text(uint32_t code) {
+  switch (code) {
+  case IWS_CLOSE_INVALID_DATA:
+    return "invalid UTF-8 in a text message or close reason (closed 1007)";
+  case IWS_CLOSE_MESSAGE_TOO_BIG:
+    return "message larger than the maximum message size (closed 1009)";
+  case IWS_CLOSE_INTERNAL_ERROR:
+    return "internal error (closed 1011)";
+  default:
+    return "protocol violation by the peer (closed 1002)";
+  }
+}
+
+static void note_activity(iws__conn *c) {
+  if (iws__atomic_load32(&c->awaiting_pong)) iws__conn_timer_clear(c, IWS__T_PONG);
+}
+
+/* Feeds WebSocket bytes to wslay and moves what it wants to send (pongs,
+ * the close echo, its own failure close) into the send queue. */
+static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
+  int r, release;
+  uint32_t failed = 0, why = RXF_NONE;
+  const char *why_text = NULL;
+  uint64_t now = iws__now_ms(), quiet = now - c->last_input_ms;
+  c->last_input_ms = now;
+  note_activity(c);
+  if (!c->ws && ws_create(c) != 0) {
+    iws__lock(&c->lock);
+    c->pending_error = IWS_E_NOMEM;
+    if (iws__conn_send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
+      iws__conn_tcp_close_locked(c, 1);
+    iws__unlock(&c->lock);
+    return;
+  }
+  c->rx_ptr = data;
+  c->rx_len = len;
+  c->ws_fed += len;
+  r = wslay_event_recv(c->ws);
+  c->rx_ptr = NULL;
+  c->rx_len = 0;
+  iws__lock(&c->lock);
+  if (c->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
+    /* The message being received failed (too big, the server's budget,
+     * memory, or a compressed message that did not inflate). */
+    why = c->rx_fail;
+    failed = rx_failure(why, &why_text);
+    wslay_event_shutdown_write(c->ws);
+    if (why == RXF_NOMEM) c->pending_error = IWS_E_NOMEM;
+    if (iws__conn_send_close_locked(c, failed, NULL, 0, 1) != IWS_OK)
+      iws__conn_tcp_close_locked(c, 1);
+  } else if (r == WSLAY_ERR_NOMEM) {
+    c->pending_error = IWS_E_NOMEM;
+    if (iws__conn_send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
+      iws__conn_tcp_close_locked(c, 1);
+  } else if (r != 0 || c->bad_close) {
+    /* The frame layer refused the bytes (bad control frame, bad length...)
+     * or the close payload was malformed: wslay queued a close without a
+     * code; send the RFC's 1002 instead. */
+    c->bad_close = 0;
+    wslay_event_shutdown_write(c->ws);
+    failed = IWS_CLOSE_PROTOCOL_ERROR;
+    if (iws__conn_send_close_locked(c, IWS_CLOSE_PROTOCOL_ERROR, NULL, 0, 1) != IWS_OK)
+      iws__conn_tcp_close_locked(c, 1);
+  } else if (c->close_sent || c->tcp_closing) {
+    /* We already said goodbye: nothing more from wslay (no pong, no second
+     * close frame). */
+    wslay_event_shutdown_write(c->ws);
+    if (c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
+  } else {
+    wslay_event_send(c->ws);
+    if (c->stage.len) {
+      iws__chunk *chunk = iws__chunk_new(c->stage.len);
+      if (chunk) {
+        memcpy(chunk->data, c->stage.data, c->stage.len);
+        if (iws__conn_ring_push_locked(c, chunk, 0) != 0) iws__chunk_unref(chunk);
+      }
+      c->stage.len = 0;
+    }
+    if (wslay_event_get_close_sent(c->ws)) {
+      c->close_sent = 1;
+      c->close_code_sent = wslay_event_get_status_code_sent(c->ws);
+      c->finish_after_flush = IWS__FINISH_CLOSE;
+      iws__conn_timer_set(c, IWS__T_MAIN, c->server->cfg.close_timeout_ms);
+      if (!c->close_recv) {
+        /* wslay failed the connection (1002, 1007 or 1009). */
+        failed = c->close_code_sent;
+        c->fail_code = failed;
+      }
+    }
+  }
+  if (c->stage.cap > 4096) iws__bytes_free(&c->stage);
+  /* Give the wslay context back while idle: only at a frame boundary with
+   * no fragmented message and no close under way, so that no state is
+   * lost; it is made again by the next bytes. */
+  release = r == 0 && !failed && quiet >= WS_IDLE_RELEASE_MS &&
+            c->ws_fed == c->ws_framed && !c->ws_msg_open && !c->close_sent &&
+            !c->close_recv && !c->tcp_closing &&
+            wslay_event_get_read_enabled(c->ws);
+  iws__unlock(&c->lock);
+  if (failed) {
+    c->rx_fail = RXF_NONE;
+    iws__ws_rx_release(c); /* nothing more of that message will come */
+  }
+  if (release) {
+    wslay_event_context_free(c->ws);
+    c->ws = NULL;
+    iws__bytes_free(&c->stage);
+  }
+  if (failed && why != RXF_NOMEM)
+    iws__conn_report_error(c,
+                      failed == IWS_CLOSE_MESSAGE_TOO_BIG
+                          ? IWS_E_MESSAGE_TOO_BIG
+                          : IWS_E_PROTOCOL,
+                      why_text ? why_text : failure_text(failed));
+}
+
+/* ------------------------------------------------------------------------ */
+/* the opening handshake (strand only)                                       */
+/* ------------------------------------------------------------------------ */
+
+static void refuse(iws__conn *c, int status, const char *why) {
+  iws_server *s = c->server;
+  char text[512];
+  size_t n = iws__http_refusal(status, why, text, sizeof(text));
+  iws__chunk *chunk = n ? iws__chunk_new(n) : NULL;
+  iws__atomic_add64_relaxed(&s->st_refused, 1);
+  iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
+           (unsigned long long)c->id, c->peer_ip, status,
+           why ? why : iws__http_reason(status));
+  iws__conn_timer_set(c, IWS__T_MAIN, s->cfg.close_timeout_ms);
+  iws__lock(&c->lock);
+  iws__conn_ring_clear_locked(c); /* anything on_connect queued goes nowhere */
+  c->state = IWS__DRAINING;
+  c->finish_after_flush = IWS__FINISH_DRAIN;
+  if (chunk) {
+    memcpy(chunk->data, text, n);
+    if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
+      iws__chunk_unref(chunk);
+      iws__conn_tcp_close_locked(c, 1);
+    }
+  } else {
+    iws__conn_tcp_close_locked(c, 1);
+  }
+  iws__unlock(&c->lock);
+}
+
+/* Runs on_connect and answers. Returns non-zero if the connection is open. */
+static int complete_handshake(iws__conn *c, iws_request *req) {
+  iws_server *s = c->server;
+  const char *why = NULL;
+  int status = iws__ws_validate(req, &why);
+  char answer[640];
+  char extensions[IWS__PMD_RESPONSE_SIZE];
+  size_t n;
+  iws__chunk *chunk;
+  char *protocol;
+  int32_t verdict;
+
+  if (status) {
+    refuse(c, status, why);
+    return 0;
+  }
+  if (s->cfg.max_connections &&
+      iws__atomic_load64(&s->st_current) >= s->cfg.max_connections) {
+    refuse(c, 503, "too many connections");
+    return 0;
+  }
+  req->selected = iws__ws_pick_protocol(req, s->cfg.subprotocols);
+  if (s->cfg.deflate) {
+    const char *values[IWS__MAX_HEADERS];
+    size_t count = 0;
+    uint32_t i;
+    iws__pmd_params pmd;
+    for (i = 0; i < req->header_count; i++)
+      if (iws__http_header_is(&req->headers[i], "Sec-WebSocket-Extensions"))
+        values[count++] = req->headers[i].value;
+    if (iws__pmd_negotiate(values, count, &s->cfg.pmd, &pmd) != 0) {
+      refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
+      return 0;
+    }
+    /* The answer is made now, before anything can be sent compressed: if
+     * it could not be said, the connection must not compress either. */
+    if (pmd.enabled &&
+        !iws__pmd_response(&pmd, extensions, sizeof(extensions)))
+      memset(&pmd, 0, sizeof(pmd));
+    /* Under the lock: a broadcast on another thread reads it. */
+    iws__lock(&c->lock);
+    c->pmd = pmd;
+    iws__unlock(&c->lock);
+  }
+  {
+    char *path = iws__strdup(req->target);
+    iws__lock(&c->lock);
+    c->path = path;
+    iws__unlock(&c->lock);
+  }
+  if (!c->path) {
+    refuse(c, 500, "out of memory");
+    return 0;
+  }
+  iws__lock(&c->lock);
+  if (c->state == IWS__HANDSHAKE) c->state = IWS__ACCEPTING;
+  iws__unlock(&c->lock);
+
+  verdict = IWS_ACCEPT;
+  if (s->cb.on_connect)
+    IWS__IN_CALLBACK(s, verdict = s->cb.on_connect(s, c->id, req, s->user));
+  if (verdict != IWS_ACCEPT) {
+    if (verdict < 400 || verdict > 599) {
+      iws__log(s, IWS_LOG_ERROR,
+               "on_connect returned %ld, which is neither IWS_ACCEPT nor an "
+               "HTTP status 400..599: refusing with 500",
+               (long)verdict);
+      verdict = 500;
+    }
+    refuse(c, verdict, "refused by the application");
+    return 0;
+  }
+
+  /* No subprotocol: NULL, read as "" (one allocation less per connection). */
+  protocol = req->selected && req->selected[0] ? iws__strdup(req->selected)
+                                               : NULL;
+  n = iws__ws_response_101(req->key, req->selected,
+                           c->pmd.enabled ? extensions : NULL, answer,
+                           sizeof(answer));
+  chunk = ((protocol || !req->selected || !req->selected[0]) && n)
+              ? iws__chunk_new(n)
+              : NULL;
+  if (chunk) memcpy(chunk->data, answer, n);
+
+  iws__lock(&c->lock);
+  c->protocol = protocol;
+  c->accepted = 1; /* from here on, on_disconnect is owed */
+  if (c->state == IWS__ACCEPTING) c->state = IWS__OPEN;
+  if (!chunk || iws__conn_ring_push_locked(c, chunk, 1) != 0) {
+    iws__chunk_unref(chunk);
+    c->pending_error = IWS_E_NOMEM;
+    iws__conn_tcp_close_locked(c, 1);
+  }
+  iws__unlock(&c->lock);
+  iws__atomic_add64(&s->st_current, 1);
+  iws__atomic_add64_relaxed(&s->st_total, 1);
+  iws__conn_timer_clear(c, IWS__T_MAIN);
+  if (s->cfg.heartbeat_interval_ms)
+    iws__conn_timer_set(c, IWS__T_PING, s->cfg.heartbeat_interval_ms);
+  return 1;
+}
+
+static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
+  iws_server *s = c->server;
+  size_t old = c->inbuf.len, take = len, end;
+  iws_request req;
+  int status;
+  if (c->http) {
+    /* Plain HTTP since an earlier request (http.c). */
+    iws__http_input(c, data, len);
+    return;
+  }
+  if (old == 0) {
+    /* RFC 9112 2.2: empty lines before a request line are ignored. They
+     * are skipped in the input itself, before the limit below cuts it:
+     * the request behind them is never lost (however many there are; the
+     * handshake timeout bounds how long a client may send them). */
+    while (len && (data[0] == '\r' || data[0] == '\n')) {
+      data++;
+      len--;
+    }
+    if (!len) return;
+    take = len;
+  }
+  /* Never buffer more than the limit: the limit is checked before any
+   * allocation grows past it. */
+  if (old + take > s->cfg.max_handshake_size)
+    take = (size_t)s->cfg.max_handshake_size - old;
+  if (iws__bytes_append(&c->inbuf, data, take) != 0) {
+    refuse(c, 500, "out of memory");
+    return;
+  }
+  end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
+  if (!end) {
+    if (iws__http_early_status(c->inbuf.data, c->inbuf.len,
+                               s->cfg.http_max_uri))
+      refuse(c, 414, "the request-target is longer than allowed");
+    else if (c->inbuf.len >= s->cfg.max_handshake_size)
+      refuse(c, 431, "the handshake request is larger than allowed");
+    return;
+  }
+  status = iws__http_parse((const char *)c->inbuf.data, end, &req);
+  if (status) {
+    refuse(c, status, status == 431 ? "too many header lines"
+                                    : "malformed HTTP request");
+    iws__bytes_free(&c->inbuf);
+    return;
+  }
+  if (!iws__http_wants_upgrade(&req)) {
+    /* Not a WebSocket: plain HTTP from here on (http.c parses again). */
+    iws__http_request_free(&req);
+    if (iws__http_begin(c, data + take, len - take) != 0) {
+      refuse(c, 500, "out of memory");
+      iws__bytes_free(&c->inbuf);
+    }
+    return;
+  }
+  if (complete_handshake(c, &req)) {
+    /* Frames the client sent right behind its request. */
+    size_t extra = c->inbuf.len - end;
+    iws__bytes rest = c->inbuf;
+    memset(&c->inbuf, 0, sizeof(c->inbuf));
+    if (extra) ws_feed(c, rest.data + end, extra);
+    iws__bytes_free(&rest);
+    if (take < len) ws_feed(c, data + take, len - take);
+  } else {
+    iws__bytes_free(&c->inbuf);
+  }
+  iws__http_request_free(&req);
+}
+
+void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
+                          const uint8_t *rest, size_t rest_len) {
+  if (complete_handshake(c, req) && rest_len) ws_feed(c, rest, rest_len);
+}
+
+/* Input on the strand: handshake, frames, or nothing once we are done. */
+static void process_input(iws__conn *c, const uint8_t *data, size_t len) {
+  uint32_t state, accepted, closing;
+  iws__lock(&c->lock);
+  state = c->state;
+  accepted = c->accepted;
+  closing = c->tcp_closing;
+  iws__unlock(&c->lock);
+  if (len == 0) return;
+  if (state == IWS__HANDSHAKE && !closing)
+    handshake_input(c, data, len);
+  else if (accepted && state != IWS__DRAINING &&
+           (!c->ws || wslay_event_get_read_enabled(c->ws)))
+    /* Also after the socket closed (worker mode): messages that arrived
+     * before the FIN are still delivered, before on_disconnect. */
+    ws_feed(c, data, len);
+}
+
+void iws__strand_run(iws__conn *c, const uint8_t *data, size_t len) {
+  iws__conn *saved = iws__t_strand_conn;
+  iws__t_strand_conn = c;
+  process_input(c, data, len);
+  iws__t_strand_conn = saved;
+  iws__lock(&c->lock);
+  iws__conn_flush_locked(c);
+  iws__unlock(&c->lock);
+}
+
+/* The HTTP cycle's turn after a kick (no new bytes). */
+void iws__strand_kick(iws__conn *c) {
+  iws__conn *saved = iws__t_strand_conn;
+  iws__t_strand_conn = c;
+  iws__http_kicked(c);
+  iws__t_strand_conn = saved;
+  iws__lock(&c->lock);
+  iws__conn_flush_locked(c);
+  iws__unlock(&c->lock);
+}
+
