@@ -5,8 +5,9 @@ rem Prerequisites (see README.md, "Building on Windows"):
 rem   - Visual Studio 2019 or later with "Desktop development with C++"
 rem     (MSVC, CMake; run this from any prompt: vswhere finds them)
 rem   - vcpkg, with VCPKG_ROOT set (git clone https://github.com/microsoft/vcpkg
-rem     and bootstrap-vcpkg.bat); vcpkg.json lists openssl, wslay, zlib, hiredis, cmocka and
-rem     the static triplets link them into the one DLL.
+rem     and bootstrap-vcpkg.bat); vcpkg.json lists openssl, zlib, hiredis, cmocka
+rem     and the static triplets link them into the one DLL (wslay is built from
+rem     dll\third_party\wslay).
 rem
 rem Output: bin\win32\iocpws.dll (+ .lib) and bin\win64\iocpws.dll (+ .lib).
 rem The tests run on Linux (scripts/test.sh), the Windows DLL under Wine.

@@ -48,7 +48,7 @@ else()
   set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
   set(CPACK_DEBIAN_PACKAGE_SECTION libs)
   set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON) # libssl3, libwslay1, zlib1g, libhiredis...
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON) # libssl3, zlib1g, libhiredis...
   set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
   set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
       "libiocpws.so, the headers (C, C++ binding, run-time loader), CMake and\n pkg-config files, the Pascal units and the sample sources.")

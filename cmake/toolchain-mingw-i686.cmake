@@ -2,7 +2,7 @@
 # tests run through 32-bit Wine (/usr/lib/wine/wine, package wine32:i386).
 #
 #   scripts/install-windows-deps.sh        # once, as root (tries wine32)
-#   scripts/build-windows-deps.sh i686     # static OpenSSL, wslay, cmocka
+#   scripts/build-windows-deps.sh i686     # static OpenSSL, cmocka
 #   cmake -S . -B build-win32 -G Ninja \
 #     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-i686.cmake \
 #     -DIWS_DEPS_PREFIX=$(scripts/build-windows-deps.sh --print-prefix i686)

@@ -2,7 +2,7 @@
 # tests run through Wine (ctest uses CMAKE_CROSSCOMPILING_EMULATOR).
 #
 #   scripts/install-windows-deps.sh        # once, as root
-#   scripts/build-windows-deps.sh x86_64   # static OpenSSL, wslay, cmocka
+#   scripts/build-windows-deps.sh x86_64   # static OpenSSL, cmocka
 #   cmake -S . -B build-win64 -G Ninja \
 #     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-x86_64.cmake \
 #     -DIWS_DEPS_PREFIX=$(scripts/build-windows-deps.sh --print-prefix x86_64)

@@ -2,7 +2,6 @@
 # Cross-builds the Windows DLL's dependencies with mingw-w64, as static
 # libraries, from Debian's source packages:
 #   OpenSSL 3.0 (libcrypto.a, libssl.a)   source package openssl
-#   wslay       (libwslay.a)              aria2's bundled deps/wslay
 #   cmocka      (libcmocka.a)             source package cmocka
 #   hiredis     (libhiredis.a)            source package hiredis if it has
 #                                         Winsock support (sockcompat.c, hiredis
@@ -11,10 +10,12 @@
 #                                         bookworm: hiredis 0.14.1 has none,
 #                                         redis 7.0.15 bundles hiredis 1.0.3)
 # into a cache outside the repository, keyed by versions:
-#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-wslay<v>-cmocka<v>-hiredis<v>/{include,lib}
+#   ${IWS_DEPS_CACHE:-$HOME/.cache/iocpws-deps}/<arch>-openssl<v>-cmocka<v>-hiredis<v>/{include,lib}
+# (wslay is not among them: CMake builds it from dll/third_party/wslay.)
 # A prefix with a completion stamp is reused as it is (a run takes seconds).
-# A prefix of the previous recipe (the same name without -hiredis<v>: OpenSSL,
-# wslay and cmocka built exactly as now) is copied and only hiredis is added.
+# A prefix of an earlier recipe with the same OpenSSL and cmocka versions,
+# built exactly as now (recipes 2 and 3, which also had wslay in their
+# names and files), is copied without wslay and only hiredis is added.
 #
 #   scripts/build-windows-deps.sh [x86_64|i686|all]    (default: all)
 #   scripts/build-windows-deps.sh --print-prefix x86_64|i686
@@ -27,15 +28,14 @@
 # Optional environment:
 #   IWS_DEPS_CACHE            cache root (default ~/.cache/iocpws-deps)
 #   IWS_OPENSSL_DEB_VERSION   e.g. 3.0.17-1~deb12u2 (default: the newest that downloads)
-#   IWS_ARIA2_DEB_VERSION, IWS_CMOCKA_DEB_VERSION   likewise
+#   IWS_CMOCKA_DEB_VERSION    likewise
 #   IWS_HIREDIS_DEB_VERSION, IWS_REDIS_DEB_VERSION  likewise (hiredis' sources)
 #   IWS_DEPS_JOBS             make -j (default: nproc)
 #   IWS_DEPS_REBUILD=1        ignore an existing stamp and rebuild
 #
 # Linking notes for users of the prefix: libcrypto.a needs -lws2_32 -lgdi32
 # -lcrypt32 (and -ladvapi32 -luser32, in the default mingw link line);
-# libwslay.a needs -lws2_32 (it uses htons/ntohs from winsock2); libhiredis.a
-# needs -lws2_32 (after it on the link line).
+# libhiredis.a needs -lws2_32 (after it on the link line).
 
 set -euo pipefail
 export LC_ALL=C
@@ -50,10 +50,11 @@ JOBS=${IWS_DEPS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # PEM, the EVP API and the engine API stay.
 OPENSSL_OPTIONS=${IWS_OPENSSL_OPTIONS:-"-O2 no-cms no-cmp no-ts no-srp no-ct no-comp no-idea no-seed no-whirlpool no-mdc2 no-sm2 no-sm3 no-sm4 no-gost"}
 # Bump when the way the prefix is built changes: older prefixes are rebuilt.
-# 3: hiredis added. BASE_RECIPE: the recipe whose OpenSSL, wslay and cmocka
-# are built exactly as in this one (such a prefix is copied, not rebuilt).
-RECIPE=3
-BASE_RECIPE=2
+# 3: hiredis added. 4: wslay no longer here (dll/third_party/wslay).
+# BASE_RECIPES: the recipes whose OpenSSL and cmocka are built exactly as in
+# this one (such a prefix is copied, not rebuilt).
+RECIPE=4
+BASE_RECIPES="2 3"
 OPENSSL_WINPREFIX="C:/Program Files/OpenSSL"
 STAMP=.iws-deps-complete
 
@@ -82,12 +83,10 @@ find_prefix() {
   [ -n "${IWS_OPENSSL_DEB_VERSION:-}" ] && o=$(key "$IWS_OPENSSL_DEB_VERSION")
   [ -n "${IWS_CMOCKA_DEB_VERSION:-}" ] && c=$(key "$IWS_CMOCKA_DEB_VERSION")
   # shellcheck disable=SC2206 # the version parts are glob patterns
-  local candidates=("$CACHE"/$arch-openssl$o-wslay*-cmocka$c-hiredis*)
+  local candidates=("$CACHE"/$arch-openssl$o-cmocka$c-hiredis*)
   for d in "${candidates[@]}"; do
     case "$d" in *.partial) continue ;; esac
     stamp_ok "$d" || continue
-    if [ -n "${IWS_ARIA2_DEB_VERSION:-}" ] &&
-      ! grep -qx "aria2=$IWS_ARIA2_DEB_VERSION" "$d/$STAMP"; then continue; fi
     if [ -n "${IWS_HIREDIS_DEB_VERSION:-}" ] &&
       ! grep -qx "hiredis_deb=$IWS_HIREDIS_DEB_VERSION" "$d/$STAMP"; then continue; fi
     if [ -n "${IWS_REDIS_DEB_VERSION:-}" ] &&
@@ -175,58 +174,6 @@ build_openssl() { # build_openssl SRCDIR ARCH PREFIX WORK
   fi
   rm -f "$prefix"/lib/*.dll.a
   rm -rf "${prefix:?}/bin"
-}
-
-build_wslay() { # build_wslay SRCDIR(aria2) ARCH PREFIX WORK
-  local w=$1/deps/wslay arch=$2 prefix=$3 work=$4
-  local t
-  t=$(triplet "$arch")
-  [ -f "$w/lib/wslay_event.c" ] || die "no deps/wslay in aria2's source"
-  local b=$work/wslay
-  mkdir -p "$b/include/wslay"
-  cp "$w/lib/includes/wslay/wslay.h" "$b/include/wslay/"
-  if [ -f "$w/lib/includes/wslay/wslayver.h" ]; then
-    cp "$w/lib/includes/wslay/wslayver.h" "$b/include/wslay/"
-  else # generate it from configure.ac's version
-    local v
-    v=$(sed -n 's/^AC_INIT(\[wslay\], *\[\([^]]*\)\].*/\1/p' "$w/configure.ac")
-    sed "s/@PACKAGE_VERSION@/$v/" "$w/lib/includes/wslay/wslayver.h.in" >"$b/include/wslay/wslayver.h"
-  fi
-  # What wslay's configure decides for mingw: winsock2.h for htons/ntohs
-  # (no arpa/inet.h, no netinet/in.h), little endian, ws2_32 at link time.
-  local f
-  : >"$work/wslay.log"
-  for f in wslay_event wslay_frame wslay_net wslay_queue; do
-    "$t-gcc" -O2 -Wall -DHAVE_WINSOCK2_H -I"$b/include" -I"$w/lib" \
-      -c "$w/lib/$f.c" -o "$b/$f.o" >>"$work/wslay.log" 2>&1 ||
-      { cat "$work/wslay.log" >&2; die "wslay: $f.c failed to compile ($arch)"; }
-  done
-  rm -f "$b/libwslay.a"
-  "$t-ar" rcs "$b/libwslay.a" "$b"/wslay_*.o
-  local sym missing="" syms
-  syms=$("$t-nm" -g --defined-only "$b/libwslay.a")
-  for sym in wslay_event_context_server_init wslay_event_recv wslay_event_send \
-    wslay_event_write wslay_event_queue_msg wslay_frame_recv wslay_byteswap64; do
-    # i686 symbols carry a leading underscore.
-    grep -qE " T _?$sym\$" <<<"$syms" || missing+=" $sym"
-  done
-  [ -z "$missing" ] || die "libwslay.a ($arch) lacks:$missing"
-  mkdir -p "$prefix/include/wslay" "$prefix/lib/pkgconfig"
-  cp "$b/include/wslay/"*.h "$prefix/include/wslay/"
-  cp "$b/libwslay.a" "$prefix/lib/"
-  local ver
-  ver=$(sed -n 's/^#define WSLAY_VERSION "\(.*\)"/\1/p' "$b/include/wslay/wslayver.h")
-  cat >"$prefix/lib/pkgconfig/libwslay.pc" <<EOF
-prefix=$prefix
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-
-Name: wslay
-Description: The WebSocket library in C (static, mingw-w64)
-Version: $ver
-Libs: -L\${libdir} -lwslay -lws2_32
-Cflags: -I\${includedir}
-EOF
 }
 
 build_cmocka() { # build_cmocka SRCDIR ARCH PREFIX WORK
@@ -318,9 +265,8 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   fi
 
   local t0=$SECONDS
-  local ossl aria cmk
+  local ossl cmk
   ossl=$(fetch_source openssl "${IWS_OPENSSL_DEB_VERSION:-}")
-  aria=$(fetch_source aria2 "${IWS_ARIA2_DEB_VERSION:-}")
   cmk=$(fetch_source cmocka "${IWS_CMOCKA_DEB_VERSION:-}")
   # hiredis: Debian's own package when it can do Winsock, else the copy in
   # Debian's redis source (the one redis-cli is built with).
@@ -334,23 +280,19 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
     hsrc=$rdeb/deps/hiredis
     hfrom="redis $(deb_version "$rdeb") deps/hiredis (hiredis $(deb_version "$hdeb") has no Winsock support)"
   fi
-  local vo va vc vw
+  local vo vc
   vo=$(deb_version "$ossl")
-  va=$(deb_version "$aria")
   vc=$(deb_version "$cmk")
   vh=$(hiredis_version "$hsrc")
-  vw=$(sed -n 's/^AC_INIT(\[wslay\], *\[\([^]]*\)\].*/\1/p' "$aria/deps/wslay/configure.ac")
-  [ -n "$vw" ] || vw=unknown
-  local base prefix
-  base=$CACHE/$arch-openssl$(key "$vo")-wslay$(key "$vw")-cmocka$(key "$vc")
-  prefix=$base-hiredis$(key "$vh")
+  local prefix
+  prefix=$CACHE/$arch-openssl$(key "$vo")-cmocka$(key "$vc")-hiredis$(key "$vh")
   if [ "${IWS_DEPS_REBUILD:-0}" != 1 ] && stamp_ok "$prefix"; then
     log "$arch: up to date ($prefix)"
     echo "PREFIX $prefix"
     return 0
   fi
 
-  log "$arch: building OpenSSL $vo, wslay $vw (aria2 $va), cmocka $vc, hiredis $vh ($hfrom) -> $prefix"
+  log "$arch: building OpenSSL $vo, cmocka $vc, hiredis $vh ($hfrom) -> $prefix"
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/iocpws-deps-$arch.XXXXXX")
   WORK_DIRS+=("$work")
@@ -359,22 +301,31 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
   local stage=$prefix.partial
   rm -rf "$stage"
   mkdir -p "$stage"
-  local t1=$SECONDS pc
-  if [ "${IWS_DEPS_REBUILD:-0}" != 1 ] && stamp_ok "$base" "$BASE_RECIPE" &&
-    grep -qx "aria2=$va" "$base/$STAMP"; then
-    # The same OpenSSL, wslay and cmocka, built the same way: copied.
-    log "$arch: OpenSSL, wslay and cmocka copied from $base"
+  local t1=$SECONDS pc base="" d r
+  if [ "${IWS_DEPS_REBUILD:-0}" != 1 ]; then
+    # An earlier recipe's prefix with this OpenSSL and cmocka (its name had
+    # -wslay<v>- in it; recipe 3's also -hiredis<v>).
+    for d in "$CACHE/$arch-openssl$(key "$vo")"-wslay*-cmocka"$(key "$vc")"{,-hiredis*}; do
+      case "$d" in *.partial) continue ;; esac
+      for r in $BASE_RECIPES; do
+        if stamp_ok "$d" "$r"; then base=$d; break 2; fi
+      done
+    done
+  fi
+  if [ -n "$base" ]; then
+    # The same OpenSSL and cmocka, built the same way: copied, without wslay
+    # and without an earlier hiredis (built again below).
+    log "$arch: OpenSSL and cmocka copied from $base"
     cp -a "$base/." "$stage/"
-    rm -f "$stage/$STAMP" "$stage/BUILDINFO"
+    rm -rf "$stage/$STAMP" "$stage/BUILDINFO" "$stage/include/wslay" "$stage/include/hiredis" \
+      "$stage"/lib/libwslay.a "$stage"/lib/libhiredis*.a "$stage"/lib/pkgconfig/libwslay.pc \
+      "$stage"/lib/pkgconfig/hiredis*.pc "$stage"/wslay.log "$stage"/hiredis.log
     for pc in "$stage"/lib/pkgconfig/*.pc; do
       sed -i "s|$base|$stage|g" "$pc"
     done
   else
     build_openssl "$ossl" "$arch" "$stage" "$work"
     log "$arch: OpenSSL done ($((SECONDS - t1)) s)"
-    t1=$SECONDS
-    build_wslay "$aria" "$arch" "$stage" "$work"
-    log "$arch: wslay done ($((SECONDS - t1)) s)"
     t1=$SECONDS
     build_cmocka "$cmk" "$arch" "$stage" "$work"
     log "$arch: cmocka done ($((SECONDS - t1)) s)"
@@ -394,17 +345,14 @@ build_arch() { # build_arch ARCH -> prints "PREFIX <path>" last
     echo "triplet=$t"
     echo "openssl=$vo"
     echo "openssl_dirs=OPENSSLDIR C:/Program Files/Common Files/SSL, ENGINESDIR/MODULESDIR under $winprefix/lib"
-    echo "aria2=$va"
-    echo "wslay=$vw"
     echo "cmocka=$vc"
     echo "hiredis=$vh from $hfrom"
     echo "compiler=$("$t-gcc" --version | head -1)"
-    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32; wslay and hiredis need -lws2_32"
+    echo "libs: crypto+ssl need -lws2_32 -lgdi32 -lcrypt32; hiredis needs -lws2_32"
   } >"$stage/BUILDINFO"
   {
     echo "recipe=$RECIPE"
     echo "openssl_options=$OPENSSL_OPTIONS"
-    echo "aria2=$va"
     echo "hiredis_deb=$(deb_version "$hdeb")"
     [ -z "$rdeb" ] || echo "redis_deb=$(deb_version "$rdeb")"
     date -u +%Y-%m-%dT%H:%M:%SZ
@@ -423,7 +371,7 @@ case "${1:-all}" in
     triplet "$arch" >/dev/null
     find_prefix "$arch" || { log "no completed prefix for $arch under $CACHE; run $0 $arch"; exit 1; }
     exit 0 ;;
-  -h | --help) sed -n '2,37p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,38p' "$0"; exit 0 ;;
   all) ARCHES="x86_64 i686" ;;
   x86_64 | i686) ARCHES=$1 ;;
   *) die "usage: $0 [x86_64|i686|all] | --print-prefix ARCH" ;;

@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PACKAGES=(
   build-essential cmake pkg-config ninja-build
-  libssl-dev openssl libwslay-dev libcmocka-dev zlib1g-dev libhiredis-dev redis-server
+  libssl-dev openssl libcunit1-dev libcmocka-dev zlib1g-dev libhiredis-dev redis-server
   clang libclang-rt-14-dev
   python3 python3-websockets python3-pytest python3-pytest-timeout
   nodejs npm

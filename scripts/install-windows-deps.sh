@@ -230,7 +230,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   }
 fi
 
-# 2. deb-src entries (apt-get source for OpenSSL, aria2's wslay, cmocka).
+# 2. deb-src entries (apt-get source for OpenSSL and cmocka).
 has_deb_src() {
   local t
   # shellcheck disable=SC2016 # $(CREATED_BY) is apt's syntax, not the shell's

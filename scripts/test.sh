@@ -285,7 +285,7 @@ for tier in $TIERS; do
         note_failure tsan
       fi ;;
     fuzz)
-      REPORTS+=(fuzz-handshake fuzz-conn fuzz-tls fuzz-options fuzz-static)
+      REPORTS+=(fuzz-handshake fuzz-conn fuzz-tls fuzz-options fuzz-static fuzz-wslay_diff)
       bash tests/fuzz/run.sh "${IWS_FUZZ_SECONDS:-20}" "$RESULTS" || note_failure fuzz ;;
     *)
       note_failure "unknown tier '$tier'" ;;

@@ -2,10 +2,13 @@
 # tests/bench/run.sh - the performance benchmark: iocpws (tests/bench/
 # bench_server.c: plain ws://, TLS wss:// as "iocpws-tls", I/O and worker
 # thread variants, fan-out), a minimal libwebsockets echo server
-# (lws_echo.c) and Node's ws (node_ws_echo.js), all driven by loadgen.c.
+# (lws_echo.c), Node's ws (node_ws_echo.js) and uWebSockets' EchoServer
+# example as "uws" when a binary of it is there (IWS_UWS_ECHO; see
+# tests/bench/README.md: it is built outside the repository, never by this
+# script), all driven by loadgen.c.
 #
 # usage: tests/bench/run.sh <builddir> [--quick]
-#                           [--only iocpws|iocpws-tls|lws|node|deflate]
+#                           [--only iocpws|iocpws-tls|lws|node|uws|deflate]
 #                           [--binary] [--threads T]
 #
 #   <builddir>     where CMake put libiocpws.so; bench_server, loadgen and
@@ -15,7 +18,8 @@
 #   --only NAME    run only one server group (iocpws includes its thread
 #                  variants and fan-out), or only the permessage-deflate
 #                  memory figure (deflate)
-#   --binary       send binary messages instead of text (no UTF-8 validation)
+#   --binary       send binary messages instead of text (no UTF-8 validation;
+#                  the "16 KiB binary" rows are binary in both modes)
 #   --threads T    loadgen worker threads (all pinned to the loadgen CPU)
 #
 # The server runs pinned to CPU 0 and loadgen to CPU 1 (taskset). Every case
@@ -27,7 +31,7 @@
 set -u
 
 usage() {
-    sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -49,7 +53,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-case $ONLY in '' | iocpws | iocpws-tls | lws | node | deflate) ;; *) echo "run.sh: --only iocpws|iocpws-tls|lws|node|deflate" >&2; exit 2 ;; esac
+case $ONLY in '' | iocpws | iocpws-tls | lws | node | uws | deflate) ;; *) echo "run.sh: --only iocpws|iocpws-tls|lws|node|uws|deflate" >&2; exit 2 ;; esac
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -161,6 +165,25 @@ if want node; then
         SRV_CMD[node_ws]="node $HERE/node_ws_echo.js"
     else
         log "run.sh: no node or no tests/node_modules/ws (cd tests && npm ci); skipping node_ws"
+        MISSING=1
+    fi
+fi
+if want uws; then
+    # uWebSockets' EchoServer, plain (no TLS), built by hand outside the
+    # repository (never committed, never built or downloaded here). The
+    # binary takes the port as its only argument, listens on 127.0.0.1 and
+    # prints "listening on port N". Default: the newest
+    # ~/.cache/iocpws-bench/uws-*/EchoServer (one directory per commit).
+    UWS=${IWS_UWS_ECHO:-}
+    if [ -z "$UWS" ]; then
+        UWS=$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/iocpws-bench/uws-*/EchoServer 2>/dev/null | head -n 1)
+    fi
+    if [ -n "$UWS" ] && [ -x "$UWS" ]; then
+        SERVERS+=(uws)
+        SRV_CMD[uws]=$UWS
+        log "run.sh: uws is $UWS"
+    else
+        log "run.sh: no uWebSockets EchoServer binary (IWS_UWS_ECHO, or ~/.cache/iocpws-bench/uws-<commit>/EchoServer): skipping uws; tests/bench/README.md says what the binary must be"
         MISSING=1
     fi
 fi
@@ -298,8 +321,10 @@ echo_cases() { # echo_cases SERVER [LABEL-SUFFIX SERVER-ARGS]
     for c in $CONNS_LIST; do
         CASES+=("$s|echo $c conns × 20 B$sfx|--conns $c --size 20|$sargs")
         CASES+=("$s|echo $c conns × 16 KiB$sfx|--conns $c --size 16384|$sargs")
+        [ -n "$BINARY" ] || CASES+=("$s|echo $c conns × 16 KiB binary$sfx|--conns $c --size 16384 --binary|$sargs")
     done
     CASES+=("$s|pipelined 16 × 100 conns × 20 B$sfx|--conns 100 --size 20 --pipeline 16|$sargs")
+    CASES+=("$s|pipelined 16 × 100 conns × 16 KiB$sfx|--conns 100 --size 16384 --pipeline 16|$sargs")
 }
 idle_cases() {
     local n

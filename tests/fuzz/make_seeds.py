@@ -156,3 +156,25 @@ write("options", "ints", rec(0, 1, 0) + rec(0, 2, 300) + rec(0, 5, -1) + rec(3, 
 write("options", "strings", rec(2, 10001, b"::1") + rec(2, 10002, b"a,b") + rec(4 | (3 << 3), 10002, 0)[:3] + rec(5, 10001, 0)[:3])
 write("options", "tls", rec(0, 19, 0) + rec(2, 10007, b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n") + rec(6, 0, 0)[:3] + rec(7 | (5 << 3), 0, 0)[:3])
 write("options", "edges", rec(0x20, 6, 255) + rec(0x21, 10, 0x80) + rec(0, 9999, 1) + rec(2, 19999, b"x") + rec(0, 0xFFFF, 0))
+
+# wslay_diff: byte 0 = configuration (bit 0 no_buffering, bit 1 RSV1 allowed,
+# bits 2-3 max message length default/64/1000/70000), byte 1 = read size - 1,
+# then client frames straight into wslay (no upgrade).
+WSLAY = {
+    "text": b"\x00\xff" + frame(1, b"hello"),
+    "text_1b": b"\x00\x00" + frame(1, b"hello world"),
+    "binary_16k_nobuf": b"\x01\x3f" + frame(2, bytes(range(256)) * 64),
+    "binary_70k": b"\x00\xff" + frame(2, bytes(range(251)) * 280),
+    "fragmented_utf8": b"\x00\x06" + frame(1, "héllo ".encode(), fin=False) + frame(0, "wörld ✓".encode()),
+    "bad_utf8": b"\x00\xff" + frame(1, b"ab\xc3\x28cd"),
+    "ping_close": b"\x00\xff" + frame(9, b"p") + close(1000, b"bye"),
+    "unmasked": b"\x00\xff" + bytes([0x81, 1]) + b"x",
+    "rsv1_allowed": b"\x02\xff" + frame(1, b"deflated?", rsv=0x40),
+    "rsv1_refused": b"\x00\xff" + frame(1, b"deflated?", rsv=0x40),
+    "too_big_64": b"\x04\xff" + frame(2, b"z" * 100),
+    "len16": b"\x00\x80" + frame(1, b"a" * 300),
+    "close_bad_code": b"\x00\xff" + close(1005),
+    "interleaved_ping": b"\x00\x04" + frame(1, b"part1", fin=False) + frame(9) + frame(0, b"part2"),
+}
+for name, data in WSLAY.items():
+    write("wslay_diff", name, data)

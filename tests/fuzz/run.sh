@@ -2,7 +2,8 @@
 # tests/fuzz/run.sh - builds the libFuzzer targets (clang,
 # -fsanitize=fuzzer,address,undefined) against the core and the fake back
 # end, replays every corpus file (regressions included), then fuzzes each
-# target for a bounded time.
+# target for a bounded time. fuzz_wslay_diff links a second, pristine copy
+# of wslay (see build_wslay_pristine below) beside the in-tree one.
 #
 #   tests/fuzz/run.sh [seconds-per-target] [results-dir]    default 20 s
 #   IWS_FUZZ_TARGETS="conn tls" tests/fuzz/run.sh 600      long run, two targets
@@ -19,19 +20,30 @@ ROOT=$PWD
 SECS=${1:-20}
 RESULTS=${2:-$ROOT/build-fuzz/results}
 OUT=$ROOT/build-fuzz
-TARGETS=${IWS_FUZZ_TARGETS:-"handshake conn tls options static"}
+TARGETS=${IWS_FUZZ_TARGETS:-"handshake conn tls options static wslay_diff"}
 CC=${IWS_FUZZ_CC:-clang}
 mkdir -p "$OUT/obj" "$RESULTS"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/ws -Idll/http -Idll/backend -Itests/fuzz $SAN"
+# wslay: the in-tree copy, configured as its CMakeLists.txt does for Linux.
+WSLAY=dll/third_party/wslay
+WSLAY_VERSION=$(sed -n 's/^set(WSLAY_VERSION_STRING \([^)]*\))/\1/p' $WSLAY/CMakeLists.txt)
+mkdir -p "$OUT/wslay-gen/wslay"
+sed "s/@PACKAGE_VERSION@/$WSLAY_VERSION/" $WSLAY/lib/includes/wslay/wslayver.h.in >"$OUT/wslay-gen/wslay/wslayver.h.new"
+cmp -s "$OUT/wslay-gen/wslay/wslayver.h.new" "$OUT/wslay-gen/wslay/wslayver.h" ||
+  mv "$OUT/wslay-gen/wslay/wslayver.h.new" "$OUT/wslay-gen/wslay/wslayver.h"
+WSLAY_INC="-I$WSLAY/lib/includes -I$OUT/wslay-gen"
+WSLAY_DEFS="-DHAVE_ARPA_INET_H -DHAVE_NETINET_IN_H"
+CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/ws -Idll/http -Idll/backend -Itests/fuzz $WSLAY_INC $SAN"
 CORE="dll/api/server.c dll/api/calls.c dll/api/options.c dll/api/errors.c dll/api/layout.c
       dll/pubsub/channels.c dll/pubsub/redis_none.c
       dll/http/http.c dll/http/http_parse.c dll/http/static.c dll/http/request.c
       dll/ws/handshake.c dll/ws/deflate.c dll/ws/utf8.c dll/ws/ws.c dll/ws/frame.c
       dll/core/conn.c dll/core/timer.c dll/core/worker.c dll/core/table.c dll/core/tls.c dll/core/log.c dll/core/bytes.c
-      dll/platform/posix.c tests/fuzz/fake_backend.c"
-LIBS="-lwslay -lssl -lcrypto -lz -lpthread"
+      dll/platform/posix.c tests/fuzz/fake_backend.c
+      $WSLAY/lib/wslay_event.c $WSLAY/lib/wslay_frame.c $WSLAY/lib/wslay_net.c
+      $WSLAY/lib/wslay_queue.c"
+LIBS="-lssl -lcrypto -lz -lpthread"
 
 echo "fuzz: building with $($CC --version | head -1)"
 objs=()
@@ -39,10 +51,46 @@ for src in $CORE; do
   obj=$OUT/obj/$(basename "$src" .c).o
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] ||
      [ -n "$(find dll include tests/fuzz -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
-    $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 1
+    $CC $CFLAGS $WSLAY_DEFS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 1
   fi
   objs+=("$obj")
 done
+
+# fuzz_wslay_diff: the same upstream commit without the local patches, as a
+# second copy in the same program. It is made from the in-tree files with
+# $WSLAY/patches/*.patch reverse-applied, newest first, and every file must
+# then have the git blob id that $WSLAY/upstream-blobs.txt records: so the
+# "pristine" side is upstream's code, and the patches describe exactly what
+# differs. Its wslay_* symbols are renamed pristine_wslay_* (ld -r, objcopy).
+build_wslay_pristine() {
+  local p=$OUT/wslay-pristine f h
+  rm -rf "$p" && mkdir -p "$p/obj" && cp -r $WSLAY/lib "$p/" || return 1
+  for f in $(ls -r $WSLAY/patches/*.patch 2>/dev/null); do
+    (cd "$p" && patch -R -p1 -s --no-backup-if-mismatch <"$ROOT/$f") ||
+      { echo "fuzz: $f does not reverse-apply to the in-tree wslay"; return 1; }
+  done
+  while read -r h f; do
+    case "$f" in lib/*) ;; *) continue ;; esac
+    [ "$(git hash-object "$p/$f")" = "$h" ] ||
+      { echo "fuzz: pristine $f is not upstream's blob $h (patches/ out of date?)"; return 1; }
+  done <$WSLAY/upstream-blobs.txt
+  local pobjs=()
+  for f in "$p"/lib/wslay_*.c; do
+    $CC -I"$p/lib/includes" $CFLAGS $WSLAY_DEFS -fsanitize=fuzzer-no-link \
+      -c "$f" -o "$p/obj/$(basename "$f" .c).o" || return 1
+    pobjs+=("$p/obj/$(basename "$f" .c).o")
+  done
+  $CC -I"$p/lib/includes" $CFLAGS -fsanitize=fuzzer-no-link -DIWSDIFF_RUN=iwsdiff_run_pristine \
+    -c tests/fuzz/wslay_diff_driver.c -o "$p/obj/driver.o" || return 1
+  ld -r "$p/obj/driver.o" "${pobjs[@]}" -o "$p/pristine.o" || return 1
+  nm -g --defined-only "$p/pristine.o" | awk '$3 ~ /^wslay_/ {print $3, "pristine_" $3}' >"$p/rename.txt"
+  [ -s "$p/rename.txt" ] || { echo "fuzz: no wslay_ symbols in the pristine object"; return 1; }
+  objcopy --redefine-syms="$p/rename.txt" "$p/pristine.o" || return 1
+  $CC $CFLAGS -fsanitize=fuzzer-no-link -DIWSDIFF_RUN=iwsdiff_run_patched \
+    -c tests/fuzz/wslay_diff_driver.c -o "$OUT/obj/wslay_diff_driver.o" || return 1
+  EXTRA_wslay_diff="$OUT/obj/wslay_diff_driver.o $p/pristine.o"
+}
+EXTRA_wslay_diff=""
 
 junit() { # junit <target> <status> <logfile>
   python3 - "$RESULTS/fuzz-$1.xml" "fuzz-$1" "$2" "$3" <<'PYEOF'
@@ -64,7 +112,14 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for t in $TARGETS; do
   bin=$OUT/fuzz_$t
   log=$RESULTS/fuzz-$t.log
-  $CC $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_$t.c "${objs[@]}" $LIBS -o "$bin" >"$log" 2>&1 ||
+  extra=""
+  if [ "$t" = wslay_diff ]; then
+    build_wslay_pristine >"$log" 2>&1 ||
+      { cat "$log"; junit "$t" 1 "$log"; failed=$((failed + 1)); continue; }
+    extra=$EXTRA_wslay_diff
+  fi
+  # shellcheck disable=SC2086 # extra is a list of object files
+  $CC $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_$t.c "${objs[@]}" $extra $LIBS -o "$bin" >>"$log" 2>&1 ||
     { cat "$log"; junit "$t" 1 "$log"; failed=$((failed + 1)); continue; }
   seeds=$ROOT/tests/fuzz/corpus/$t
   work=$OUT/corpus/$t
