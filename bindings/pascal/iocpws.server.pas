@@ -314,6 +314,39 @@ type
     const Continuation: Boolean) of object;
   TIocpWSBeforeHeartBeatEvent = procedure(Sender: TObject;
     const Connection: TIocpWSConnection; var Handled: Boolean) of object;
+  { sgc's OnUnknownAuthentication: an Authorization scheme sgc does not
+    know (AuthType 'Bearer', AuthData the token...). }
+  TIocpWSUnknownAuthenticationEvent = procedure(Connection: TIocpWSConnection;
+    AuthType, AuthData: string; var aUser, aPassword: string;
+    var Authenticated: Boolean) of object;
+  { sgc's OnSSLALPNSelect: choose one of the protocols a TLS client offers. }
+  TIocpWSSSLALPNSelectEvent = procedure(Sender: TObject; aProtocols: TStringList;
+    var aProtocol: string) of object;
+  { Indy's TIdX509 (a client certificate) in sgc's OnSSLVerifyPeer: the
+    engine never hands one out (no client certificates yet). }
+  TIocpWSX509 = class(TObject);
+  TIocpWSSSLVerifyPeerEvent = procedure(Sender: TObject; Certificate: TIocpWSX509;
+    AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean) of object;
+  { sgc's OnSSLGetHandler / OnSSLAfterCreateHandler hand out Indy's TLS
+    handler object; sgc's reference gives no signature and the engine has
+    no such object: declared with TObject. }
+  TIocpWSSSLGetHandlerEvent = procedure(Sender: TObject;
+    var aSSLHandler: TObject) of object;
+  TIocpWSSSLAfterCreateHandlerEvent = procedure(Sender: TObject;
+    aSSLHandler: TObject) of object;
+  { sgc's HTTPUploadFiles events (multipart uploads saved to files). }
+  TIocpWSHTTPUploadBeforeSaveFileEvent = procedure(Sender: TObject;
+    var aFileName, aFilePath: string) of object;
+  TIocpWSHTTPUploadAfterSaveFileEvent = procedure(Sender: TObject;
+    const aFileName, aFilePath: string) of object;
+  TIocpWSHTTPUploadReadInputEvent = procedure(Sender: TObject;
+    const aName, aValue: string) of object;
+  TIocpWSHTTPBeforeCreatePostStreamEvent = procedure(Sender: TObject;
+    const Connection: TIocpWSConnection; const aHeaders: TStrings;
+    var Accept: Boolean) of object;
+  { sgc's OnLoadBalancerError }
+  TIocpWSLoadBalancerErrorEvent = procedure(Sender: TObject;
+    const Error: string) of object;
 
   { Indy's TIdContext for one HTTP request: which connection and peer.
     Lives for one request (keep-alive requests on one connection get one
@@ -366,6 +399,21 @@ type
     FHTTP2Options: TIocpWSHTTP2Options;
     FHTTPUploadFiles: TIocpWSHTTPUploadFiles;
     FMaxReadBufferSize: Int64;
+    FFirewall: TIocpWSFirewall;
+    FRateLimiter: TIocpWSRateLimiter;
+    FAPIKeyManager: TIocpWSAPIKeyManager;
+    FOptimizations: TIocpWSOptimizationOptions;
+    FClientLoadBalancer: TIocpWSLoadBalancerClient;
+    FOnUnknownAuthentication: TIocpWSUnknownAuthenticationEvent;
+    FOnSSLGetHandler: TIocpWSSSLGetHandlerEvent;
+    FOnSSLAfterCreateHandler: TIocpWSSSLAfterCreateHandlerEvent;
+    FOnSSLALPNSelect: TIocpWSSSLALPNSelectEvent;
+    FOnSSLVerifyPeer: TIocpWSSSLVerifyPeerEvent;
+    FOnHTTPUploadBeforeSaveFile: TIocpWSHTTPUploadBeforeSaveFileEvent;
+    FOnHTTPUploadAfterSaveFile: TIocpWSHTTPUploadAfterSaveFileEvent;
+    FOnHTTPUploadReadInput: TIocpWSHTTPUploadReadInputEvent;
+    FOnHTTPUploadBeforeCreatePostStream: TIocpWSHTTPBeforeCreatePostStreamEvent;
+    FOnLoadBalancerError: TIocpWSLoadBalancerErrorEvent;
     FSessions: TStringList;   { Authentication.Session tokens: token=user }
     FBoundIP: string;         { the address listened on (LocalIP) }
     FOnTCPConnect: TIocpWSAcceptEvent;
@@ -436,6 +484,10 @@ type
     procedure SetWatchDog(V: TIocpWSWatchDogOptions);
     procedure SetHTTP2Options(V: TIocpWSHTTP2Options);
     procedure SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
+    procedure SetFirewall(V: TIocpWSFirewall);
+    procedure SetRateLimiter(V: TIocpWSRateLimiter);
+    procedure SetAPIKeyManager(V: TIocpWSAPIKeyManager);
+    procedure SetOptimizations(V: TIocpWSOptimizationOptions);
     function GetVersion: string;
     procedure CheckSettings;
     procedure SetMaxConnections(V: Integer);
@@ -476,6 +528,9 @@ type
     procedure CheckActive(const What: string);
     procedure CheckInactive(const What: string); override;
     procedure Loaded; override;
+    { Clears Firewall, RateLimiter, APIKeyManager and Authentication's
+      token components when the component they name is freed. }
+    procedure Notification(AComponent: TComponent; Operation: TOperation); override;
     { Runs one event handler with exception reporting; Kind is the event. }
     procedure DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
       const Text: string; Data: TMemoryStream; Code: Integer);
@@ -563,6 +618,9 @@ type
     property Handle: piws_server read FHandle;
     { 'iocpws X.Y.Z' (the library's version; sgc's Version). }
     property Version: string read GetVersion;
+    { sgc's ClientLoadBalancer (the link to sgc's load balancer server):
+      there is none; Active True is reported at Start. }
+    property ClientLoadBalancer: TIocpWSLoadBalancerClient read FClientLoadBalancer;
   published
     property Active: Boolean read FActive write SetActive default False;
     { 0 = any free port (see ListeningPort). }
@@ -645,6 +703,19 @@ type
     { sgc: the largest read buffer; the engine sizes its own (reported at
       Start when not 0). }
     property MaxReadBufferSize: Int64 read FMaxReadBufferSize write FMaxReadBufferSize;
+    { sgc's security components (iocpws.sgcoptions): the engine has none of
+      them. One assigned and Enabled makes Start raise EIocpWs
+      (IWS_E_UNSUPPORTED) - a server must not run believing it is
+      protected; assigned but not Enabled, Start reports it. What the
+      engine has instead: MaxConnections, Options.SendQueueLimit,
+      MaxMessageSize, SecurityOptions.OriginsAllowed, Authentication and
+      OnTCPConnect (refuse by IP). }
+    property Firewall: TIocpWSFirewall read FFirewall write SetFirewall;
+    property RateLimiter: TIocpWSRateLimiter read FRateLimiter write SetRateLimiter;
+    property APIKeyManager: TIocpWSAPIKeyManager read FAPIKeyManager write SetAPIKeyManager;
+    { sgc's connection-list tuning: the engine's connection table needs
+      none (reported at Start when not at its defaults). }
+    property Optimizations: TIocpWSOptimizationOptions read FOptimizations write SetOptimizations;
 
     { sgc: a client connected. Here it runs when its handshake arrived,
       before OnHandshake (the engine reports no earlier moment); Accept :=
@@ -670,6 +741,26 @@ type
       is reported at Start). }
     property OnLoadBalancerConnect: TIocpWSConnectEvent read FOnLoadBalancerConnect write FOnLoadBalancerConnect;
     property OnLoadBalancerDisconnect: TIocpWSDisconnectEvent read FOnLoadBalancerDisconnect write FOnLoadBalancerDisconnect;
+    property OnLoadBalancerError: TIocpWSLoadBalancerErrorEvent read FOnLoadBalancerError write FOnLoadBalancerError;
+    { sgc: an Authorization scheme other than Basic. Never called: the
+      engine knows Basic only, and a client bringing another scheme is
+      treated as bringing no credentials (401 unless AllowNonAuth); a
+      handler is reported at Start. }
+    property OnUnknownAuthentication: TIocpWSUnknownAuthenticationEvent read FOnUnknownAuthentication write FOnUnknownAuthentication;
+    { sgc's TLS events: never called - TLS is the engine's OpenSSL on memory
+      BIOs, with no Indy handler and no client certificates; a handler is
+      reported at Start (client certificates: SSLOptions.VerifyCertificate
+      makes Start raise). }
+    property OnSSLGetHandler: TIocpWSSSLGetHandlerEvent read FOnSSLGetHandler write FOnSSLGetHandler;
+    property OnSSLAfterCreateHandler: TIocpWSSSLAfterCreateHandlerEvent read FOnSSLAfterCreateHandler write FOnSSLAfterCreateHandler;
+    property OnSSLALPNSelect: TIocpWSSSLALPNSelectEvent read FOnSSLALPNSelect write FOnSSLALPNSelect;
+    property OnSSLVerifyPeer: TIocpWSSSLVerifyPeerEvent read FOnSSLVerifyPeer write FOnSSLVerifyPeer;
+    { sgc's HTTPUploadFiles events: never called (uploads are not saved to
+      files: read ARequestInfo.PostStream); a handler is reported at Start. }
+    property OnHTTPUploadBeforeSaveFile: TIocpWSHTTPUploadBeforeSaveFileEvent read FOnHTTPUploadBeforeSaveFile write FOnHTTPUploadBeforeSaveFile;
+    property OnHTTPUploadAfterSaveFile: TIocpWSHTTPUploadAfterSaveFileEvent read FOnHTTPUploadAfterSaveFile write FOnHTTPUploadAfterSaveFile;
+    property OnHTTPUploadReadInput: TIocpWSHTTPUploadReadInputEvent read FOnHTTPUploadReadInput write FOnHTTPUploadReadInput;
+    property OnHTTPUploadBeforeCreatePostStream: TIocpWSHTTPBeforeCreatePostStreamEvent read FOnHTTPUploadBeforeCreatePostStream write FOnHTTPUploadBeforeCreatePostStream;
 
     { HTTP on the same port. Requests that are not WebSocket upgrades:
       GET/HEAD of a file under DocumentRoot is answered from it (before any
@@ -2297,6 +2388,8 @@ begin
   FWatchDog := TIocpWSWatchDogOptions.Create(Self);
   FHTTP2Options := TIocpWSHTTP2Options.Create(Self);
   FHTTPUploadFiles := TIocpWSHTTPUploadFiles.Create(Self);
+  FOptimizations := TIocpWSOptimizationOptions.Create(Self);
+  FClientLoadBalancer := TIocpWSLoadBalancerClient.Create(Self);
   FSessions := TStringList.Create;
   FNotifyEvents := neAsynchronous;
   FHeartBeat := TIocpWSHeartBeatOptions.Create(Self);
@@ -2364,6 +2457,8 @@ begin
   FWatchDog.Free;
   FHTTP2Options.Free;
   FHTTPUploadFiles.Free;
+  FOptimizations.Free;
+  FClientLoadBalancer.Free;
   FSessions.Free;
   inherited Destroy;
 end;
@@ -2493,6 +2588,54 @@ procedure TIocpWebSocketServer.SetHTTP2Options(V: TIocpWSHTTP2Options);
 begin SetOpt(FHTTP2Options, V); end;
 procedure TIocpWebSocketServer.SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
 begin SetOpt(FHTTPUploadFiles, V); end;
+procedure TIocpWebSocketServer.SetOptimizations(V: TIocpWSOptimizationOptions);
+begin SetOpt(FOptimizations, V); end;
+
+procedure TIocpWebSocketServer.SetFirewall(V: TIocpWSFirewall);
+begin
+  CheckInactive('changing an option');
+  if FFirewall <> nil then
+    FFirewall.RemoveFreeNotification(Self);
+  FFirewall := V;
+  if V <> nil then
+    V.FreeNotification(Self);
+end;
+
+procedure TIocpWebSocketServer.SetRateLimiter(V: TIocpWSRateLimiter);
+begin
+  CheckInactive('changing an option');
+  if FRateLimiter <> nil then
+    FRateLimiter.RemoveFreeNotification(Self);
+  FRateLimiter := V;
+  if V <> nil then
+    V.FreeNotification(Self);
+end;
+
+procedure TIocpWebSocketServer.SetAPIKeyManager(V: TIocpWSAPIKeyManager);
+begin
+  CheckInactive('changing an option');
+  if FAPIKeyManager <> nil then
+    FAPIKeyManager.RemoveFreeNotification(Self);
+  FAPIKeyManager := V;
+  if V <> nil then
+    V.FreeNotification(Self);
+end;
+
+procedure TIocpWebSocketServer.Notification(AComponent: TComponent;
+  Operation: TOperation);
+begin
+  inherited Notification(AComponent, Operation);
+  if Operation <> opRemove then
+    Exit;
+  if AComponent = FFirewall then
+    FFirewall := nil;
+  if AComponent = FRateLimiter then
+    FRateLimiter := nil;
+  if AComponent = FAPIKeyManager then
+    FAPIKeyManager := nil;
+  if FAuthentication <> nil then
+    FAuthentication.ComponentRemoved(AComponent);
+end;
 
 function TIocpWebSocketServer.GetVersion: string;
 begin
@@ -2535,7 +2678,20 @@ begin
     Deliver(Self, EV_ERROR, Conn, Text, nil, 0);
 end;
 
+function CompName(C: TComponent): string;
+begin
+  if C = nil then
+    Result := 'nil'
+  else if C.Name <> '' then
+    Result := C.Name
+  else
+    Result := C.ClassName;
+end;
+
 procedure TIocpWebSocketServer.ListNoEquivalent(L: TStrings);
+var
+  T: TStringList;
+  I: Integer;
 
   procedure Opt(O: TIocpWSOptionsBase; const Path, Advice: string);
   var
@@ -2623,11 +2779,88 @@ begin
   Flag(FAuthentication.Basic.CustomHeaders.Count > 0,
     'Authentication.Basic.CustomHeaders', 'not sent: the engine cannot add ' +
     'headers to its 401 answer yet');
+  { assigned but not enabled (enabled ones stop Start: CheckSettings) }
+  Flag(Assigned(FFirewall), 'Firewall = ' + CompName(FFirewall) + ' (Enabled = ' +
+    'False)', 'the engine has no sgc firewall; refuse clients in ' +
+    'OnTCPConnect, bound them with MaxConnections and Options.SendQueueLimit');
+  Flag(Assigned(FRateLimiter), 'RateLimiter = ' + CompName(FRateLimiter) +
+    ' (Enabled = False)', 'the engine has no sgc rate limiter');
+  Flag(Assigned(FAPIKeyManager), 'APIKeyManager = ' + CompName(FAPIKeyManager) +
+    ' (Enabled = False)', 'the engine has no sgc API key manager; check ' +
+    'keys in OnAuthentication');
+  if not FAuthentication.Enabled then
+  begin
+    T := TStringList.Create;
+    try
+      FAuthentication.ListTokenComponents(T);
+      for I := 0 to T.Count - 1 do
+        L.Add(T[I] + ' (Authentication.Enabled = False): no JWT, OAuth2 or ' +
+          'WebAuthn validation in the engine');
+    finally
+      T.Free;
+    end;
+  end;
+  Opt(FOptimizations, 'Optimizations', 'none needed: the engine finds ' +
+    'connections by id in constant time and frees them itself');
+  Opt(FClientLoadBalancer, 'ClientLoadBalancer', 'iocpws has no sgc load ' +
+    'balancer; share channels between servers with RedisURL');
+  Flag(Assigned(FOnLoadBalancerError), 'OnLoadBalancerError', 'never fired ' +
+    '(no load balancer)');
+  Flag(Assigned(FOnUnknownAuthentication), 'OnUnknownAuthentication', 'never ' +
+    'called: only Basic credentials are read; a client with another ' +
+    'Authorization scheme counts as bringing none (401 unless AllowNonAuth)');
+  Flag(Assigned(FOnSSLGetHandler) or Assigned(FOnSSLAfterCreateHandler),
+    'OnSSLGetHandler / OnSSLAfterCreateHandler', 'never called: TLS is the ' +
+    'engine''s OpenSSL (SSLOptions), there is no Indy handler');
+  Flag(Assigned(FOnSSLALPNSelect), 'OnSSLALPNSelect', 'never called: the ' +
+    'engine offers no ALPN (HTTP/1.1 only)');
+  Flag(Assigned(FOnSSLVerifyPeer), 'OnSSLVerifyPeer', 'never called: no ' +
+    'client certificates (SSLOptions.VerifyCertificate refuses to start)');
+  Flag(Assigned(FOnHTTPUploadBeforeSaveFile) or Assigned(FOnHTTPUploadAfterSaveFile) or
+    Assigned(FOnHTTPUploadReadInput) or Assigned(FOnHTTPUploadBeforeCreatePostStream),
+    'OnHTTPUpload* events', 'never called: uploads are not saved to files; ' +
+    'read ARequestInfo.PostStream in OnCommandGet');
 end;
 
 { Settings the engine cannot honour and that must not be ignored. }
 procedure TIocpWebSocketServer.CheckSettings;
+
+  procedure Refuse(const What, Instead: string);
+  begin
+    raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: ' + What +
+      ': the engine has no equivalent; refusing to start rather than run ' +
+      'unprotected (' + Instead + ')');
+  end;
+
+var
+  T: TStringList;
 begin
+  if (FFirewall <> nil) and FFirewall.Enabled then
+    Refuse('Firewall = ' + CompName(FFirewall) + ' (Enabled)', 'set Firewall ' +
+      'to nil or its Enabled to False; refuse clients by IP in OnTCPConnect, ' +
+      'bound them with MaxConnections, MaxMessageSize and ' +
+      'Options.SendQueueLimit, check origins with SecurityOptions.OriginsAllowed');
+  if (FRateLimiter <> nil) and FRateLimiter.Enabled then
+    Refuse('RateLimiter = ' + CompName(FRateLimiter) + ' (Enabled)', 'set ' +
+      'RateLimiter to nil or its Enabled to False; count requests in your ' +
+      'handlers, bound connections with MaxConnections');
+  if (FAPIKeyManager <> nil) and FAPIKeyManager.Enabled then
+    Refuse('APIKeyManager = ' + CompName(FAPIKeyManager) + ' (Enabled)', 'set ' +
+      'APIKeyManager to nil or its Enabled to False; check keys in ' +
+      'OnAuthentication (Authentication.Basic / URL)');
+  if FAuthentication.Enabled then
+  begin
+    T := TStringList.Create;
+    try
+      FAuthentication.ListTokenComponents(T);
+      if T.Count > 0 then
+        Refuse(T[0], 'JWT, OAuth2 and WebAuthn tokens are not validated by ' +
+          'the engine: clear it, and check credentials in OnAuthentication ' +
+          '(Authentication.Basic / URL / Session)');
+    finally
+      T.Free;
+    end;
+  end;
   if FSSLOptions.VerifyCertificate or FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate then
     raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: ' +
       'SSLOptions.VerifyCertificate: client certificates cannot be verified ' +

@@ -15,8 +15,11 @@
   has no equivalent for (load balancer, Flash/SSE fallback, HTTP/2, ...)
   streams, and Start reports each such setting that is not at its default
   through OnError, with what to do instead (bindings/pascal/README.md has
-  the list). sgc's own subprotocol components (TsgcWSPServer_*) are not
-  provided.
+  the list). The security components (TsgcWebSocketFirewall,
+  TsgcWSRateLimiter, TsgcWSAPIKeyManager, the JWT / OAuth2 / WebAuthn
+  servers) exist so that forms holding them load; a server that is to rely
+  on one refuses to start. sgc's own subprotocol components
+  (TsgcWSPServer_*) are not provided.
 
   HTTP (sgc's TsgcWebSocketHTTPServer, Indy's TIdHTTPServer events): the
   handler types keep Indy's names - TIdContext, TIdHTTPRequestInfo,
@@ -142,6 +145,93 @@ type
   TsgcWSHTTP2Server_Options = TIocpWSHTTP2Options;
   TsgcHTTPUploadFilesServer = TIocpWSHTTPUploadFiles;
 
+  { sgc's security components and what they hold (iocpws.sgcoptions): they
+    stream and compile; enabled and assigned to a server, Start raises
+    EIocpWs (the engine has no equivalent); their methods raise EIocpWs. }
+  TsgcWebSocketFirewall = class(TIocpWSFirewall);
+  TsgcWSRateLimiter = class(TIocpWSRateLimiter);
+  TsgcWSAPIKeyManager = class(TIocpWSAPIKeyManager);
+  { the token / passkey components Authentication.JWT / OAuth / WebAuthn
+    name (their own members are not declared) }
+  TsgcHTTP_JWT_Server = class(TIocpWSJWTServer);
+  TsgcHTTP_OAuth2_Server = class(TIocpWSOAuth2Server);
+  TsgcHTTP_OAuth2_Server_Provider = class(TIocpWSOAuth2ServerProvider);
+  TsgcWSAPIServer_WebAuthn = class(TIocpWSWebAuthnServer);
+  TsgcFirewallAction = TIocpWSFirewallAction;
+  TsgcFirewallGeoIPMode = TIocpWSFirewallGeoIPMode;
+  TsgcRateLimitStrategy = TIocpWSRateLimitStrategy;
+  TsgcAPIKeyStorageType = TIocpWSAPIKeyStorageType;
+  TsgcAPIKeyHashAlgorithm = TIocpWSAPIKeyHashAlgorithm;
+  TsgcFirewallOnFiltered = TIocpWSFirewallOnFiltered;
+  TsgcFirewallOnResolveCountry = TIocpWSFirewallOnResolveCountry;
+  TsgcFirewallOnThreatScoreChanged = TIocpWSFirewallOnThreatScoreChanged;
+  TsgcRateLimitOnThrottled = TIocpWSRateLimitOnThrottled;
+  TsgcRateLimitOnQuotaExceeded = TIocpWSRateLimitOnQuotaExceeded;
+  TsgcRateLimitOnStateChange = TIocpWSRateLimitOnStateChange;
+  TsgcAPIKeyOnKeyValidated = TIocpWSAPIKeyOnKeyValidated;
+  TsgcAPIKeyOnKeyRevoked = TIocpWSAPIKeyOnKeyRevoked;
+  TsgcAPIKeyOnKeyRotated = TIocpWSAPIKeyOnKeyRotated;
+  TsgcAPIKeyOnKeyExpired = TIocpWSAPIKeyOnKeyExpired;
+  TsgcAPIKeyOnValidation = TIocpWSAPIKeyOnValidation;
+  TsgcFirewallIPList = TIocpWSFirewallIPList;
+  TsgcFirewallBruteForce = TIocpWSFirewallBruteForce;
+  TsgcFirewallSQLInjection = TIocpWSFirewallSQLInjection;
+  TsgcFirewallXSS = TIocpWSFirewallXSS;
+  TsgcFirewallRateLimit = TIocpWSFirewallRateLimit;
+  TsgcFirewallFloodProtection = TIocpWSFirewallFloodProtection;
+  TsgcFirewallPayloadLimit = TIocpWSFirewallPayloadLimit;
+  TsgcFirewallPathTraversal = TIocpWSFirewallPathTraversal;
+  TsgcFirewallCommandInjection = TIocpWSFirewallCommandInjection;
+  TsgcFirewallThreatScore = TIocpWSFirewallThreatScore;
+  TsgcFirewallBanEscalation = TIocpWSFirewallBanEscalation;
+  TsgcFirewallGeoIP = TIocpWSFirewallGeoIP;
+  TsgcFirewallWebSocketProtection = TIocpWSFirewallWebSocketProtection;
+  TsgcFirewallRules = TIocpWSFirewallRules;
+  TsgcFirewallBotDatacenter = TIocpWSFirewallBotDatacenter;
+  TsgcFirewallBotReverseDNS = TIocpWSFirewallBotReverseDNS;
+  TsgcFirewallBotDNSBL = TIocpWSFirewallBotDNSBL;
+  TsgcFirewallBotDetection = TIocpWSFirewallBotDetection;
+  TsgcFirewallStats = TIocpWSFirewallStats;
+  TsgcWSFirewall = TIocpWSFirewall;
+  TsgcRateLimitTokenBucket = TIocpWSRateLimitTokenBucket;
+  TsgcRateLimitSlidingWindow = TIocpWSRateLimitSlidingWindow;
+  TsgcRateLimitFixedWindow = TIocpWSRateLimitFixedWindow;
+  TsgcRateLimitRule = TIocpWSRateLimitRule;
+  TsgcRateLimitRuleList = TIocpWSRateLimitRuleList;
+  TsgcRateLimitQuotaList = TIocpWSRateLimitQuotaList;
+  TsgcRateLimitBurst = TIocpWSRateLimitBurst;
+  TsgcRateLimitResponse = TIocpWSRateLimitResponse;
+  TsgcRateLimitStats = TIocpWSRateLimitStats;
+  TsgcAPIKeyStats = TIocpWSAPIKeyStats;
+  TsgcAPIKeyGeneration = TIocpWSAPIKeyGeneration;
+  TsgcAPIKeyStorage = TIocpWSAPIKeyStorage;
+  TsgcAPIKeyHashing = TIocpWSAPIKeyHashing;
+  TsgcAPIKeyScopeList = TIocpWSAPIKeyScopeList;
+  TsgcAPIKeyRotation = TIocpWSAPIKeyRotation;
+  TsgcAPIKeyExpiration = TIocpWSAPIKeyExpiration;
+  TsgcAPIKeyRateLimit = TIocpWSAPIKeyRateLimit;
+  TsgcAPIKeyAudit = TIocpWSAPIKeyAudit;
+  TsgcAPIKeyValidation = TIocpWSAPIKeyValidation;
+  TsgcWSConnections_Options = TIocpWSConnectionsOptions;
+  TsgcWSChannels_Options = TIocpWSChannelsOptions;
+  TsgcWSConnectionsFree_Options = TIocpWSConnectionsFreeOptions;
+  TsgcWSOptimization_Options = TIocpWSOptimizationOptions;
+  TsgcWSLoadBalancerClient = TIocpWSLoadBalancerClient;
+  TsgcWSAuthenticationServer_JWT = TIocpWSAuthJWTOptions;
+  TsgcWSAuthenticationServer_OAuth = TIocpWSAuthOAuthOptions;
+  TsgcWSAuthenticationServer_WebAuthn = TIocpWSAuthWebAuthnOptions;
+  TsgcWSUnknownAuthenticationEvent = TIocpWSUnknownAuthenticationEvent;
+  TsgcWSOnSSLGetHandler = TIocpWSSSLGetHandlerEvent;
+  TsgcWSOnSSLAfterCreateHandler = TIocpWSSSLAfterCreateHandlerEvent;
+  TsgcWSOnSSLALPNSelect = TIocpWSSSLALPNSelectEvent;
+  TsgcOnSSLVerifyPeer = TIocpWSSSLVerifyPeerEvent;
+  TIdX509 = TIocpWSX509;
+  TsgcWSHTTPUploadBeforeSaveFileEvent = TIocpWSHTTPUploadBeforeSaveFileEvent;
+  TsgcWSHTTPUploadAfterSaveFileEvent = TIocpWSHTTPUploadAfterSaveFileEvent;
+  TsgcWSHTTPUploadReadInputEvent = TIocpWSHTTPUploadReadInputEvent;
+  TsgcWSHTTPBeforeCreatePostStream = TIocpWSHTTPBeforeCreatePostStreamEvent;
+  TsgcWSLoadBalancerErrorEvent = TIocpWSLoadBalancerErrorEvent;
+
   { Indy's names for Bindings (sgc's Bindings is a TIdSocketHandles). }
   TIdSocketHandles = TIocpWSBindings;
   TIdSocketHandle = TIocpWSBinding;
@@ -217,6 +307,20 @@ const
   pstFileStream = iocpws.types.pstFileStream;
   Id_IPv4 = iocpws.types.Id_IPv4;
   Id_IPv6 = iocpws.types.Id_IPv6;
+  faDeny = iocpws.sgcoptions.faDeny;
+  faAllow = iocpws.sgcoptions.faAllow;
+  faLog = iocpws.sgcoptions.faLog;
+  gmBlockList = iocpws.sgcoptions.gmBlockList;
+  gmAllowList = iocpws.sgcoptions.gmAllowList;
+  rlsTokenBucket = iocpws.sgcoptions.rlsTokenBucket;
+  rlsSliding = iocpws.sgcoptions.rlsSliding;
+  rlsFixed = iocpws.sgcoptions.rlsFixed;
+  kstMemory = iocpws.sgcoptions.kstMemory;
+  kstFile = iocpws.sgcoptions.kstFile;
+  kstCustom = iocpws.sgcoptions.kstCustom;
+  khaSHA256 = iocpws.sgcoptions.khaSHA256;
+  khaSHA512 = iocpws.sgcoptions.khaSHA512;
+  khaBcrypt = iocpws.sgcoptions.khaBcrypt;
 
 implementation
 
@@ -231,4 +335,7 @@ end;
 initialization
   RegisterClass(TsgcWebSocketServer);
   RegisterClass(TsgcWebSocketHTTPServer);
+  RegisterClasses([TsgcWebSocketFirewall, TsgcWSRateLimiter, TsgcWSAPIKeyManager,
+    TsgcHTTP_JWT_Server, TsgcHTTP_OAuth2_Server, TsgcHTTP_OAuth2_Server_Provider,
+    TsgcWSAPIServer_WebAuthn]);
 end.

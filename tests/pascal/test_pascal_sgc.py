@@ -245,7 +245,11 @@ def test_no_equivalent_is_reported_at_start(sgc):
                  "Specifications.Drafts.Hixie76", "TCPKeepAlive.Enabled", "TCPKeepAlive.Time",
                  "TCPKeepAlive.Interval", "HeartBeat.HeartBeatType", "OnBeforeHeartBeat:",
                  "IOHandlerOptions.IOCP.TimeOut", "Options.ReadTimeOut", "Options.WriteTimeOut",
-                 "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion"]:
+                 "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion",
+                 "Optimizations.Connections.Enabled", "Optimizations.ConnectionsFree.Interval",
+                 "ClientLoadBalancer.Active", "OnUnknownAuthentication:", "OnSSLALPNSelect:",
+                 "OnSSLVerifyPeer:", "OnHTTPUpload*", "OnLoadBalancerError:",
+                 "Firewall"]:
         assert name in reported, (name, reported)
     startup, _ = s.wait_for(r"STARTUP")
     last_error = max(i for i, line in enumerate(s.snapshot()) if line.startswith("ERROR"))
@@ -263,6 +267,31 @@ def test_verify_certificate_refuses_to_start(sgc):
     _, m = s.wait_for(r"START_FAILED (.*)")
     assert "VerifyCertificate" in m.group(1) and "client certificates" in m.group(1)
     assert s.port == 0
+
+
+@pytest.mark.parametrize("component, named", [
+    ("firewall", "Firewall"), ("ratelimiter", "RateLimiter"), ("apikey", "APIKeyManager"),
+    ("jwt", "Authentication.JWT.JWT"), ("oauth2", "Authentication.OAuth.OAuth2")])
+def test_security_components_refuse_to_start(sgc, component, named):
+    """sgc's Firewall, RateLimiter, APIKeyManager and JWT/OAuth2
+    authentication have no equivalent in the engine: enabled, Start refuses
+    (never a server that believes it is protected)."""
+    s = sgc(secure=component)
+    _, m = s.wait_for(r"START_FAILED (.*)")
+    assert m.group(1).startswith("iocpws: " + named), m.group(1)
+    assert "refusing to start" in m.group(1)
+    assert s.port == 0
+
+
+def test_freed_security_component_is_forgotten(sgc):
+    s = sgc(secure="freed")  # assigned, freed: no dangling reference, it starts
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+    assert not s.matches(r"ERROR .*")
 
 
 def test_bindings(sgc):
