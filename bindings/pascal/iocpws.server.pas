@@ -54,7 +54,7 @@ interface
 
 uses
   SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib,
-  iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http;
+  iocpws.common, iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http;
 {$I iocpws.warnings.inc}
 
 type
@@ -938,13 +938,9 @@ begin
   {$endif}
 end;
 
-function OnMainThread: Boolean;
+function OnMainThread: Boolean; {$ifdef HASINLINE} inline; {$endif}
 begin
-  {$ifdef FPC}
-  Result := GetCurrentThreadId = MainThreadID;
-  {$else}
-  Result := TThread.CurrentThread.ThreadID = MainThreadID;
-  {$endif}
+  Result := IocpWsOnMainThread;
 end;
 
 { ---- thread manager check (FPC on Unix needs cthreads) ------------------ }
@@ -1175,27 +1171,8 @@ end;
 
 { %XX escapes of a path segment (UTF-8 bytes), decoded, as a string. }
 function PercentDecode(const U: RawByteString): string;
-var
-  R: RawByteString;
-  I, V: Integer;
 begin
-  R := '';
-  I := 1;
-  while I <= Length(U) do
-  begin
-    if (U[I] = '%') and (I + 2 <= Length(U)) and
-      TryStrToInt('$' + string(Copy(U, I + 1, 2)), V) then
-    begin
-      R := R + AnsiChar(V);
-      Inc(I, 3);
-    end
-    else
-    begin
-      R := R + U[I];
-      Inc(I);
-    end;
-  end;
-  Result := IocpWsUtf8ToString(PAnsiChar(R), Length(R));
+  Result := IocpWsPercentDecode(U, False);
 end;
 
 { Splits '<user>/<password>[/...]' (the rest of an sgc authentication path,
@@ -1380,8 +1357,6 @@ function OnConnectCb(server: piws_server; id: iws_conn_id;
 var
   S: TIocpWebSocketServer;
   C: TIocpWSConnection;
-  N, I: UInt32;
-  Name, Value: PAnsiChar;
   P: PAnsiChar;
   Status: Integer;
   Chosen, Before: string;
@@ -1401,14 +1376,7 @@ begin
     P := iws_request_path(request);
     if P <> nil then
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
-    N := iws_request_header_count(request);
-    I := 0;
-    while I < N do
-    begin
-      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-        C.FHeadersRequest.Add(IocpWsUtf8Z(Name) + ': ' + IocpWsUtf8Z(Value));
-      Inc(I);
-    end;
+    IocpWsReadHeaders(request, C.FHeadersRequest);
     Status := 0;
     if Assigned(S.FOnTCPConnect) and
       not RunGate(S, GATE_TCP, C, nil, '', '', True) then
