@@ -223,16 +223,19 @@ def test_connection_members(sgc):
 def test_disconnect_and_clean_disconnect(sgc, clean, expected):
     s = sgc(cleandisconnect=clean) if clean else sgc()
 
-    async def go():
+    async def close_by(command):
         async with connect(url(s)) as ws:
-            await send(ws, "cmd:disconnect")
-            await asyncio.wait_for(ws.wait_closed(), 10)
-        async with connect(url(s)) as ws:
-            await send(ws, "cmd:peer")  # DisconnectPeer: always the socket
+            await send(ws, command)
             await asyncio.wait_for(ws.wait_closed(), 10)
 
-    run(go())
+    # One connection at a time: the client sees the socket closed before the
+    # server's OnDisconnect has necessarily run, and two connections'
+    # OnDisconnect (on different I/O threads) come in no promised order.
+    run(close_by("cmd:disconnect"))
+    first = [int(m.group(1)) for m in s.wait_count(r"DISCONNECT (\d+) .*", 1)]
+    run(close_by("cmd:peer"))  # DisconnectPeer: always the socket
     codes = [int(m.group(1)) for m in s.wait_count(r"DISCONNECT (\d+) .*", 2)]
+    assert first == [expected]
     assert codes == [expected, 1006]
 
 
