@@ -542,6 +542,10 @@ type
   to report the settings that have no equivalent. }
 procedure IocpWsNonDefaults(Obj: TIocpWSOptionsBase; const Path: string; L: TStrings);
 
+{ Sets the component reference F (a TComponent field) to V, so that Owner
+  hears of V's destruction (Owner's Notification then clears F). }
+procedure IocpWsSetComponentRef(Owner: TComponent; var F; V: TComponent);
+
 implementation
 
 { ---- option objects ----------------------------------------------------- }
@@ -813,14 +817,11 @@ begin
     FWebAuthn.FWebAuthn := nil;
 end;
 
-{ A component reference: the server hears of its destruction
-  (TIocpWebSocketServer.Notification clears it). }
-procedure IocpWsSetComponentRef(Owner: TIocpWSServerBase; var F: TComponent;
-  V: TComponent);
+procedure IocpWsSetComponentRef(Owner: TComponent; var F; V: TComponent);
 begin
-  if (F <> nil) and (Owner <> nil) then
-    F.RemoveFreeNotification(Owner);
-  F := V;
+  if (TComponent(F) <> nil) and (Owner <> nil) then
+    TComponent(F).RemoveFreeNotification(Owner);
+  TComponent(F) := V;
   if (V <> nil) and (Owner <> nil) then
     V.FreeNotification(Owner);
 end;

@@ -2562,31 +2562,19 @@ begin SetOpt(FOptimizations, V); end;
 procedure TIocpWebSocketServer.SetFirewall(V: TIocpWSFirewall);
 begin
   CheckInactive('changing an option');
-  if FFirewall <> nil then
-    FFirewall.RemoveFreeNotification(Self);
-  FFirewall := V;
-  if V <> nil then
-    V.FreeNotification(Self);
+  IocpWsSetComponentRef(Self, FFirewall, V);
 end;
 
 procedure TIocpWebSocketServer.SetRateLimiter(V: TIocpWSRateLimiter);
 begin
   CheckInactive('changing an option');
-  if FRateLimiter <> nil then
-    FRateLimiter.RemoveFreeNotification(Self);
-  FRateLimiter := V;
-  if V <> nil then
-    V.FreeNotification(Self);
+  IocpWsSetComponentRef(Self, FRateLimiter, V);
 end;
 
 procedure TIocpWebSocketServer.SetAPIKeyManager(V: TIocpWSAPIKeyManager);
 begin
   CheckInactive('changing an option');
-  if FAPIKeyManager <> nil then
-    FAPIKeyManager.RemoveFreeNotification(Self);
-  FAPIKeyManager := V;
-  if V <> nil then
-    V.FreeNotification(Self);
+  IocpWsSetComponentRef(Self, FAPIKeyManager, V);
 end;
 
 procedure TIocpWebSocketServer.Notification(AComponent: TComponent;

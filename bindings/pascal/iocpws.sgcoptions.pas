@@ -311,6 +311,25 @@ type
   TIocpWSAPIKeyOnKeyRotated = procedure(Sender: TObject; const aOldKey, aNewKey: string) of object;
   TIocpWSAPIKeyOnKeyExpired = procedure(Sender: TObject; const aKey: string) of object;
   TIocpWSAPIKeyOnValidation = procedure(Sender: TObject; const aKey: string; var Allow: Boolean; var Reason: string) of object;
+  { What sgc's Firewall, RateLimiter and APIKeyManager share: Enabled,
+    Version and the per-connection checks a server calls. The engine has
+    none of them: the methods raise EIocpWs (IWS_E_UNSUPPORTED); a server
+    they are assigned to refuses to start while Enabled. }
+  TIocpWSSecurityComponent = class(TComponent)
+  private
+    FEnabled: Boolean;
+    function GetVersion: string;
+  public
+    function IsConnectionAllowed(const aIP: string): Boolean;
+    function IsMessageAllowed(const aIP: string; const aMessage: string = ''): Boolean;
+    procedure RegisterConnection(const aIP: string);
+    procedure UnregisterConnection(const aIP: string);
+    { 'iocpws <version> (not available)' }
+    property Version: string read GetVersion;
+  published
+    property Enabled: Boolean read FEnabled write FEnabled default False;
+  end;
+
   { sgc's TsgcFirewallIPList }
   TIocpWSFirewallIPList = class(TIocpWSOptionsBase)
   private
@@ -612,9 +631,8 @@ type
   end;
 
   { sgc's TsgcWSFirewall }
-  TIocpWSFirewall = class(TComponent)
+  TIocpWSFirewall = class(TIocpWSSecurityComponent)
   private
-    FEnabled: Boolean;
     FBlacklist: TIocpWSFirewallIPList;
     FWhitelist: TIocpWSFirewallIPList;
     FBruteForce: TIocpWSFirewallBruteForce;
@@ -651,14 +669,9 @@ type
     procedure SetWebSocketProtection(V: TIocpWSFirewallWebSocketProtection);
     procedure SetCustomRules(V: TIocpWSFirewallRules);
     procedure SetBotDetection(V: TIocpWSFirewallBotDetection);
-    function GetVersion: string;
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
-    function IsConnectionAllowed(const aIP: string): Boolean;
-    function IsMessageAllowed(const aIP: string; const aMessage: string): Boolean;
-    procedure RegisterConnection(const aIP: string);
-    procedure UnregisterConnection(const aIP: string);
     procedure RegisterFailedAttempt(const aIP: string);
     procedure BanIP(const aIP: string; aDurationSec: Integer = 0);
     procedure UnbanIP(const aIP: string);
@@ -677,11 +690,8 @@ type
     function GetThreatScore(const aIP: string): Integer;
     procedure ResetThreatScore(const aIP: string);
     function GetTopThreats(aCount: Integer): TStringList;
-    { the engine has no equivalent: 'iocpws <version> (not available)' }
-    property Version: string read GetVersion;
     property Stats: TIocpWSFirewallStats read FStats;
   published
-    property Enabled: Boolean read FEnabled write FEnabled default False;
     property Blacklist: TIocpWSFirewallIPList read FBlacklist write SetBlacklist;
     property Whitelist: TIocpWSFirewallIPList read FWhitelist write SetWhitelist;
     property BruteForce: TIocpWSFirewallBruteForce read FBruteForce write SetBruteForce;
@@ -834,9 +844,8 @@ type
   end;
 
   { sgc's TsgcWSRateLimiter }
-  TIocpWSRateLimiter = class(TComponent)
+  TIocpWSRateLimiter = class(TIocpWSSecurityComponent)
   private
-    FEnabled: Boolean;
     FStorageFile: string;
     FTokenBucket: TIocpWSRateLimitTokenBucket;
     FSlidingWindow: TIocpWSRateLimitSlidingWindow;
@@ -862,7 +871,6 @@ type
     procedure SetQuotas(V: TIocpWSRateLimitQuotaList);
     procedure SetBurstProtection(V: TIocpWSRateLimitBurst);
     procedure SetResponse(V: TIocpWSRateLimitResponse);
-    function GetVersion: string;
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -875,15 +883,8 @@ type
     procedure LoadStateFromFile(const aFileName: string);
     procedure SaveStateToStream(aStream: TStream);
     procedure LoadStateFromStream(aStream: TStream);
-    function IsConnectionAllowed(const aIP: string): Boolean;
-    function IsMessageAllowed(const aIP: string; const aMessage: string = ''): Boolean;
-    procedure RegisterConnection(const aIP: string);
-    procedure UnregisterConnection(const aIP: string);
-    { the engine has no equivalent: 'iocpws <version> (not available)' }
-    property Version: string read GetVersion;
     property Stats: TIocpWSRateLimitStats read FStats;
   published
-    property Enabled: Boolean read FEnabled write FEnabled default False;
     property StorageFile: string read FStorageFile write FStorageFile;
     property TokenBucket: TIocpWSRateLimitTokenBucket read FTokenBucket write SetTokenBucket;
     property SlidingWindow: TIocpWSRateLimitSlidingWindow read FSlidingWindow write SetSlidingWindow;
@@ -1062,10 +1063,9 @@ type
   end;
 
   { sgc's TsgcWSAPIKeyManager }
-  TIocpWSAPIKeyManager = class(TComponent)
+  TIocpWSAPIKeyManager = class(TIocpWSSecurityComponent)
   private
     FStats: TIocpWSAPIKeyStats;
-    FEnabled: Boolean;
     FGeneration: TIocpWSAPIKeyGeneration;
     FStorage: TIocpWSAPIKeyStorage;
     FHashing: TIocpWSAPIKeyHashing;
@@ -1089,7 +1089,6 @@ type
     procedure SetRateLimit(V: TIocpWSAPIKeyRateLimit);
     procedure SetAudit(V: TIocpWSAPIKeyAudit);
     procedure SetValidation(V: TIocpWSAPIKeyValidation);
-    function GetVersion: string;
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -1110,18 +1109,11 @@ type
     procedure ImportKeys(aStream: TStream);
     procedure PurgeExpired;
     function Count: Integer;
-    function IsConnectionAllowed(const aIP: string): Boolean;
-    function IsMessageAllowed(const aIP: string; const aMessage: string = ''): Boolean;
-    procedure RegisterConnection(const aIP: string);
-    procedure UnregisterConnection(const aIP: string);
     function IsRequestAuthorized(const aHeaders: string; const aQueryString: string = ''; const aIP: string = ''; const aRequiredScope: string = ''): Boolean;
     function ExtractKeyFromHeaders(const aHeaders: string): string;
     function ExtractKeyFromQuery(const aQueryString: string): string;
-    { the engine has no equivalent: 'iocpws <version> (not available)' }
-    property Version: string read GetVersion;
     property Stats: TIocpWSAPIKeyStats read FStats;
   published
-    property Enabled: Boolean read FEnabled write FEnabled default False;
     property Generation: TIocpWSAPIKeyGeneration read FGeneration write SetGeneration;
     property Storage: TIocpWSAPIKeyStorage read FStorage write SetStorage;
     property Hashing: TIocpWSAPIKeyHashing read FHashing write SetHashing;
@@ -1188,8 +1180,6 @@ type
     property Channels: TIocpWSChannelsOptions read FChannels write SetChannels;
     property ConnectionsFree: TIocpWSConnectionsFreeOptions read FConnectionsFree write SetConnectionsFree;
   end;
-
-
   { sgc's TsgcWSLoadBalancerClient (the server's ClientLoadBalancer, its
     link to sgc's load balancer server): the scalar members. The engine
     has no sgc load balancer: Active True is reported at Start. }
@@ -1257,6 +1247,34 @@ end;
 function UnavailableVersion: string;
 begin
   Result := 'iocpws ' + IWS_HEADER_VERSION_STRING + ' (not available)';
+end;
+
+function TIocpWSSecurityComponent.GetVersion: string;
+begin
+  Result := UnavailableVersion;
+end;
+
+function TIocpWSSecurityComponent.IsConnectionAllowed(const aIP: string): Boolean;
+begin
+  Result := False;
+  Unavailable(Self, 'IsConnectionAllowed');
+end;
+
+function TIocpWSSecurityComponent.IsMessageAllowed(const aIP: string;
+  const aMessage: string): Boolean;
+begin
+  Result := False;
+  Unavailable(Self, 'IsMessageAllowed');
+end;
+
+procedure TIocpWSSecurityComponent.RegisterConnection(const aIP: string);
+begin
+  Unavailable(Self, 'RegisterConnection');
+end;
+
+procedure TIocpWSSecurityComponent.UnregisterConnection(const aIP: string);
+begin
+  Unavailable(Self, 'UnregisterConnection');
 end;
 
 constructor TIocpWSFirewallIPList.Create(AOwner: TIocpWSServerBase);
@@ -1557,28 +1575,6 @@ begin
   FBotDetection.Assign(V);
 end;
 
-function TIocpWSFirewall.IsConnectionAllowed(const aIP: string): Boolean;
-begin
-  Result := False;
-  Unavailable(Self, 'IsConnectionAllowed');
-end;
-
-function TIocpWSFirewall.IsMessageAllowed(const aIP: string; const aMessage: string): Boolean;
-begin
-  Result := False;
-  Unavailable(Self, 'IsMessageAllowed');
-end;
-
-procedure TIocpWSFirewall.RegisterConnection(const aIP: string);
-begin
-  Unavailable(Self, 'RegisterConnection');
-end;
-
-procedure TIocpWSFirewall.UnregisterConnection(const aIP: string);
-begin
-  Unavailable(Self, 'UnregisterConnection');
-end;
-
 procedure TIocpWSFirewall.RegisterFailedAttempt(const aIP: string);
 begin
   Unavailable(Self, 'RegisterFailedAttempt');
@@ -1674,11 +1670,6 @@ function TIocpWSFirewall.GetTopThreats(aCount: Integer): TStringList;
 begin
   Result := nil;
   Unavailable(Self, 'GetTopThreats');
-end;
-
-function TIocpWSFirewall.GetVersion: string;
-begin
-  Result := UnavailableVersion;
 end;
 
 constructor TIocpWSRateLimitRuleList.Create(AOwner: TIocpWSServerBase);
@@ -1843,33 +1834,6 @@ end;
 procedure TIocpWSRateLimiter.LoadStateFromStream(aStream: TStream);
 begin
   Unavailable(Self, 'LoadStateFromStream');
-end;
-
-function TIocpWSRateLimiter.IsConnectionAllowed(const aIP: string): Boolean;
-begin
-  Result := False;
-  Unavailable(Self, 'IsConnectionAllowed');
-end;
-
-function TIocpWSRateLimiter.IsMessageAllowed(const aIP: string; const aMessage: string): Boolean;
-begin
-  Result := False;
-  Unavailable(Self, 'IsMessageAllowed');
-end;
-
-procedure TIocpWSRateLimiter.RegisterConnection(const aIP: string);
-begin
-  Unavailable(Self, 'RegisterConnection');
-end;
-
-procedure TIocpWSRateLimiter.UnregisterConnection(const aIP: string);
-begin
-  Unavailable(Self, 'UnregisterConnection');
-end;
-
-function TIocpWSRateLimiter.GetVersion: string;
-begin
-  Result := UnavailableVersion;
 end;
 
 constructor TIocpWSAPIKeyScopeList.Create(AOwner: TIocpWSServerBase);
@@ -2075,28 +2039,6 @@ begin
   Unavailable(Self, 'Count');
 end;
 
-function TIocpWSAPIKeyManager.IsConnectionAllowed(const aIP: string): Boolean;
-begin
-  Result := False;
-  Unavailable(Self, 'IsConnectionAllowed');
-end;
-
-function TIocpWSAPIKeyManager.IsMessageAllowed(const aIP: string; const aMessage: string): Boolean;
-begin
-  Result := False;
-  Unavailable(Self, 'IsMessageAllowed');
-end;
-
-procedure TIocpWSAPIKeyManager.RegisterConnection(const aIP: string);
-begin
-  Unavailable(Self, 'RegisterConnection');
-end;
-
-procedure TIocpWSAPIKeyManager.UnregisterConnection(const aIP: string);
-begin
-  Unavailable(Self, 'UnregisterConnection');
-end;
-
 function TIocpWSAPIKeyManager.IsRequestAuthorized(const aHeaders: string; const aQueryString: string; const aIP: string; const aRequiredScope: string): Boolean;
 begin
   Result := False;
@@ -2113,11 +2055,6 @@ function TIocpWSAPIKeyManager.ExtractKeyFromQuery(const aQueryString: string): s
 begin
   Result := '';
   Unavailable(Self, 'ExtractKeyFromQuery');
-end;
-
-function TIocpWSAPIKeyManager.GetVersion: string;
-begin
-  Result := UnavailableVersion;
 end;
 
 constructor TIocpWSOptimizationOptions.Create(AOwner: TIocpWSServerBase);
@@ -2150,7 +2087,6 @@ procedure TIocpWSOptimizationOptions.SetConnectionsFree(V: TIocpWSConnectionsFre
 begin
   FConnectionsFree.Assign(V);
 end;
-
 
 
 procedure TIocpWSLoadBalancerOptions.SetBindings(V: TStringList);
