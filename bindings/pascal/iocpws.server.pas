@@ -63,6 +63,7 @@ type
 
   TIocpWebSocketServer = class;
   TIocpHTTPContext = class;
+  TIocpWSServerGroups = class;
 
   { Declared in iocpws.types / iocpws.options / iocpws.http, repeated here
     so that programs using only this unit keep compiling. }
@@ -373,6 +374,95 @@ type
     ARequestInfo: TIocpHTTPRequestInfo;
     AResponseInfo: TIocpHTTPResponseInfo) of object;
 
+  { sgc's TsgcThreadListType (Groups.ListType: kept, no effect) }
+  TIocpWSThreadListType = (tdlThreadDictionary, tdlOnlyThread, tdlOnlyDictionary);
+
+  { sgc's TsgcWSServerGroupItem: one named group, holding connections by
+    GUID (a connection that is gone is skipped, and leaves the group at
+    its OnDisconnect). }
+  TIocpWSServerGroupItem = class
+  private
+    FGroups: TIocpWSServerGroups;
+    FID: string;
+    FOrder: Int64;
+    FGuids: TStringList;  { sorted, no duplicates }
+  public
+    constructor Create(AGroups: TIocpWSServerGroups; const AID: string);
+    destructor Destroy; override;
+    { Adds the connection; False when it is nil or already in the group. }
+    function Add(const aConnection: TIocpWSConnection): Boolean;
+    { Removes it; False when it was not in the group. }
+    function Remove(const aConnection: TIocpWSConnection): Boolean;
+    { Sends aMessage to the group's connections (from any thread). }
+    procedure BroadCast(const aMessage: string);
+    { How many connections the group holds (iocpws). }
+    function Count: Integer;
+    property ID: string read FID;
+    { Sort key for TIocpWSServerGroups.SortByOrder. }
+    property Order: Int64 read FOrder write FOrder;
+  end;
+
+  { sgc's TsgcWSServerGroups (Server.Groups): groups by name, each a set of
+    connections; BroadCast sends to every group whose name matches a mask
+    ('*' any run, '?' one character, any case). Thread-safe: the methods
+    take the groups' own lock, and BroadCast sends outside it. An empty
+    group is deleted, so groups cannot outgrow the connections in them.
+    sgc's OnClientAdded / OnClientRemoved and the list internals (AddKey,
+    GetValue, RemoveItem...) are not declared: sgc's reference gives no
+    signature for them. }
+  TIocpWSServerGroups = class
+  private
+    FServer: TIocpWebSocketServer;
+    FLock: {$ifdef FPC} TRTLCriticalSection {$else} TCriticalSection {$endif};
+    FList: TStringList;   { sorted: name -> TIocpWSServerGroupItem }
+    FOwnObjects: Boolean;
+    FDuplicates: TDuplicates;
+    FListType: TIocpWSThreadListType;
+    FItems: TList;        { the groups in Item[] order (added, or sorted) }
+    function GetGroup(const aName: string): TIocpWSServerGroupItem;
+    function GetItem(Index: Integer): TIocpWSServerGroupItem;
+    function GetCount: Integer;
+    function GetIsEmpty: Boolean;
+    procedure Enter;
+    procedure Leave;
+    { deletes the group at Index if it holds nobody (under the lock) }
+    procedure DropIfEmpty(Index: Integer);
+    { the server, at a connection's OnDisconnect }
+    procedure ConnectionGone(const aGuid: string);
+  public
+    constructor Create(AServer: TIocpWebSocketServer);
+    destructor Destroy; override;
+    { Puts the connection in the group aGroupName (created if needed);
+      False when it is nil or already there. }
+    function Add(const aGroupName: string; const aConnection: TIocpWSConnection): Boolean;
+    { Takes the connection out of every group. }
+    procedure Remove(const aConnection: TIocpWSConnection);
+    { Sends aMessage once to every connection of the groups whose name
+      matches aGroupMask. }
+    procedure BroadCast(const aGroupMask, aMessage: string);
+    { Orders Item[] (and LockList) by each group's Order; groups added
+      later go to the end. }
+    procedure SortByOrder(aAscending: Boolean = True);
+    { Deletes the group named aID; False when there is none. }
+    function DeleteItem(const aID: string): Boolean;
+    { The group named aID, nil if none. }
+    function GetItemByID(const aID: string): TIocpWSServerGroupItem;
+    { Deletes every group. }
+    procedure Clear;
+    { The groups, held still until UnlockList (keep it short). }
+    function LockList: TList;
+    procedure UnlockList;
+    property Group[const aName: string]: TIocpWSServerGroupItem read GetGroup;
+    property Item[Index: Integer]: TIocpWSServerGroupItem read GetItem;
+    property Count: Integer read GetCount;
+    property IsEmpty: Boolean read GetIsEmpty;
+    { sgc's list settings: kept, no effect (a group always owns its entry
+      and holds a connection once). }
+    property OwnObjects: Boolean read FOwnObjects write FOwnObjects;
+    property Duplicates: TDuplicates read FDuplicates write FDuplicates;
+    property ListType: TIocpWSThreadListType read FListType write FListType;
+  end;
+
   { The server component. Create it on the main thread, and Free it there
     (Free stops it first). }
   TIocpWebSocketServer = class(TIocpWSServerBase)
@@ -399,6 +489,7 @@ type
     FHTTP2Options: TIocpWSHTTP2Options;
     FHTTPUploadFiles: TIocpWSHTTPUploadFiles;
     FMaxReadBufferSize: Int64;
+    FGroups: TIocpWSServerGroups;
     FFirewall: TIocpWSFirewall;
     FRateLimiter: TIocpWSRateLimiter;
     FAPIKeyManager: TIocpWSAPIKeyManager;
@@ -618,6 +709,10 @@ type
     property Handle: piws_server read FHandle;
     { 'iocpws X.Y.Z' (the library's version; sgc's Version). }
     property Version: string read GetVersion;
+    { sgc's Groups: named groups of connections for BroadCast (see
+      TIocpWSServerGroups); a connection leaves every group when it
+      disconnects. }
+    property Groups: TIocpWSServerGroups read FGroups;
     { sgc's ClientLoadBalancer (the link to sgc's load balancer server):
       there is none; Active True is reported at Start. }
     property ClientLoadBalancer: TIocpWSLoadBalancerClient read FClientLoadBalancer;
@@ -802,6 +897,7 @@ type
   { The same component under an HTTP name (the palette's HTTP + WebSocket
     server; sgc's TsgcWebSocketHTTPServer derives from it). }
   TIocpWebSocketHTTPServer = class(TIocpWebSocketServer);
+
 
 { UTF-8 <-> string (iocpws.types). }
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
@@ -1544,6 +1640,7 @@ begin
     finally
       S.Unlock;
     end;
+    S.FGroups.ConnectionGone(C.FGuid);
     try
       if Assigned(S.FOnDisconnect) then
         Deliver(S, EV_DISCONNECT, C, '', nil, code);
@@ -2357,6 +2454,7 @@ begin
   FHTTP2Options := TIocpWSHTTP2Options.Create(Self);
   FHTTPUploadFiles := TIocpWSHTTPUploadFiles.Create(Self);
   FOptimizations := TIocpWSOptimizationOptions.Create(Self);
+  FGroups := TIocpWSServerGroups.Create(Self);
   FClientLoadBalancer := TIocpWSLoadBalancerClient.Create(Self);
   FSessions := TStringList.Create;
   FNotifyEvents := neAsynchronous;
@@ -2426,6 +2524,7 @@ begin
   FHTTP2Options.Free;
   FHTTPUploadFiles.Free;
   FOptimizations.Free;
+  FGroups.Free;
   FClientLoadBalancer.Free;
   FSessions.Free;
   inherited Destroy;
@@ -2776,6 +2875,376 @@ begin
     Assigned(FOnHTTPUploadReadInput) or Assigned(FOnHTTPUploadBeforeCreatePostStream),
     'OnHTTPUpload* events', 'never called: uploads are not saved to files; ' +
     'read ARequestInfo.PostStream in OnCommandGet');
+end;
+
+{ ---- Groups (sgc's TsgcWSServerGroups) ----------------------------------- }
+
+{ '*' any run, '?' one character; any case. }
+function MaskMatches(const Mask, S: string): Boolean;
+var
+  M, T: string;
+  I, J, StarI, StarJ: Integer;
+begin
+  M := LowerCase(Mask);
+  T := LowerCase(S);
+  I := 1;
+  J := 1;
+  StarI := 0;
+  StarJ := 0;
+  while J <= Length(T) do
+  begin
+    if (I <= Length(M)) and ((M[I] = '?') or (M[I] = T[J])) then
+    begin
+      Inc(I);
+      Inc(J);
+    end
+    else if (I <= Length(M)) and (M[I] = '*') then
+    begin
+      StarI := I;
+      StarJ := J;
+      Inc(I);
+    end
+    else if StarI > 0 then
+    begin
+      I := StarI + 1;
+      Inc(StarJ);
+      J := StarJ;
+    end
+    else
+      Exit(False);
+  end;
+  while (I <= Length(M)) and (M[I] = '*') do
+    Inc(I);
+  Result := I > Length(M);
+end;
+
+constructor TIocpWSServerGroupItem.Create(AGroups: TIocpWSServerGroups; const AID: string);
+begin
+  inherited Create;
+  FGroups := AGroups;
+  FID := AID;
+  FGuids := TStringList.Create;
+  FGuids.Sorted := True;
+  FGuids.Duplicates := dupIgnore;
+end;
+
+destructor TIocpWSServerGroupItem.Destroy;
+begin
+  FGuids.Free;
+  inherited Destroy;
+end;
+
+function TIocpWSServerGroupItem.Add(const aConnection: TIocpWSConnection): Boolean;
+var
+  K: Integer;
+begin
+  Result := False;
+  if (aConnection = nil) or aConnection.FDisconnected then
+    Exit;
+  FGroups.Enter;
+  try
+    Result := not FGuids.Find(aConnection.FGuid, K);
+    if Result then
+      FGuids.Add(aConnection.FGuid);
+  finally
+    FGroups.Leave;
+  end;
+end;
+
+function TIocpWSServerGroupItem.Remove(const aConnection: TIocpWSConnection): Boolean;
+var
+  K: Integer;
+begin
+  Result := False;
+  if aConnection = nil then
+    Exit;
+  FGroups.Enter;
+  try
+    Result := FGuids.Find(aConnection.FGuid, K);
+    if Result then
+      FGuids.Delete(K);
+  finally
+    FGroups.Leave;
+  end;
+end;
+
+function TIocpWSServerGroupItem.Count: Integer;
+begin
+  FGroups.Enter;
+  try
+    Result := FGuids.Count;
+  finally
+    FGroups.Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroupItem.BroadCast(const aMessage: string);
+var
+  Include: string;
+begin
+  FGroups.Enter;
+  try
+    FGuids.Delimiter := ',';
+    FGuids.StrictDelimiter := True;
+    Include := FGuids.DelimitedText;
+  finally
+    FGroups.Leave;
+  end;
+  if Include <> '' then { '' would mean everyone }
+    FGroups.FServer.Broadcast(aMessage, '', '', '', Include);
+end;
+
+constructor TIocpWSServerGroups.Create(AServer: TIocpWebSocketServer);
+begin
+  inherited Create;
+  FServer := AServer;
+  FList := TStringList.Create;
+  FList.Sorted := True;
+  FList.CaseSensitive := False;
+  FItems := TList.Create;
+  FOwnObjects := True;
+  FDuplicates := dupIgnore;
+  {$ifdef FPC} InitCriticalSection(FLock); {$else} FLock := TCriticalSection.Create; {$endif}
+end;
+
+destructor TIocpWSServerGroups.Destroy;
+begin
+  Clear;
+  FList.Free;
+  FItems.Free;
+  {$ifdef FPC} DoneCriticalSection(FLock); {$else} FLock.Free; {$endif}
+  inherited Destroy;
+end;
+
+procedure TIocpWSServerGroups.Enter;
+begin
+  {$ifdef FPC} EnterCriticalSection(FLock); {$else} FLock.Enter; {$endif}
+end;
+
+procedure TIocpWSServerGroups.Leave;
+begin
+  {$ifdef FPC} LeaveCriticalSection(FLock); {$else} FLock.Leave; {$endif}
+end;
+
+procedure TIocpWSServerGroups.DropIfEmpty(Index: Integer);
+var
+  G: TIocpWSServerGroupItem;
+begin
+  G := TIocpWSServerGroupItem(FList.Objects[Index]);
+  if G.FGuids.Count = 0 then
+  begin
+    FList.Delete(Index);
+    FItems.Remove(G);
+    G.Free;
+  end;
+end;
+
+function TIocpWSServerGroups.Add(const aGroupName: string;
+  const aConnection: TIocpWSConnection): Boolean;
+var
+  K: Integer;
+  G: TIocpWSServerGroupItem;
+begin
+  Result := False;
+  if (aConnection = nil) or aConnection.FDisconnected then
+    Exit;
+  Enter;
+  try
+    if FList.Find(aGroupName, K) then
+      G := TIocpWSServerGroupItem(FList.Objects[K])
+    else
+    begin
+      G := TIocpWSServerGroupItem.Create(Self, aGroupName);
+      FList.AddObject(aGroupName, G);
+      FItems.Add(G);
+    end;
+    Result := not G.FGuids.Find(aConnection.FGuid, K);
+    if Result then
+      G.FGuids.Add(aConnection.FGuid);
+  finally
+    Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroups.ConnectionGone(const aGuid: string);
+var
+  I, K: Integer;
+begin
+  Enter;
+  try
+    for I := FList.Count - 1 downto 0 do
+      if TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Find(aGuid, K) then
+      begin
+        TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Delete(K);
+        DropIfEmpty(I);
+      end;
+  finally
+    Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroups.Remove(const aConnection: TIocpWSConnection);
+begin
+  if aConnection <> nil then
+    ConnectionGone(aConnection.FGuid);
+end;
+
+procedure TIocpWSServerGroups.BroadCast(const aGroupMask, aMessage: string);
+var
+  All: TStringList;
+  I, J: Integer;
+  G: TIocpWSServerGroupItem;
+  Include: string;
+begin
+  All := TStringList.Create;
+  try
+    All.Sorted := True;
+    All.Duplicates := dupIgnore; { a connection in two groups gets it once }
+    Enter;
+    try
+      for I := 0 to FList.Count - 1 do
+        if MaskMatches(aGroupMask, FList[I]) then
+        begin
+          G := TIocpWSServerGroupItem(FList.Objects[I]);
+          for J := 0 to G.FGuids.Count - 1 do
+            All.Add(G.FGuids[J]);
+        end;
+    finally
+      Leave;
+    end;
+    All.Delimiter := ',';
+    All.StrictDelimiter := True;
+    Include := All.DelimitedText;
+  finally
+    All.Free;
+  end;
+  if Include <> '' then { '' would mean everyone }
+    FServer.Broadcast(aMessage, '', '', '', Include);
+end;
+
+function CompareGroupOrder(A, B: Pointer): Integer;
+var
+  X, Y: Int64;
+begin
+  X := TIocpWSServerGroupItem(A).FOrder;
+  Y := TIocpWSServerGroupItem(B).FOrder;
+  if X < Y then
+    Result := -1
+  else if X > Y then
+    Result := 1
+  else
+    Result := 0;
+end;
+
+function CompareGroupOrderDesc(A, B: Pointer): Integer;
+begin
+  Result := -CompareGroupOrder(A, B);
+end;
+
+procedure TIocpWSServerGroups.SortByOrder(aAscending: Boolean);
+begin
+  Enter;
+  try
+    if aAscending then
+      FItems.Sort(CompareGroupOrder)
+    else
+      FItems.Sort(CompareGroupOrderDesc);
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.DeleteItem(const aID: string): Boolean;
+var
+  K: Integer;
+  G: TIocpWSServerGroupItem;
+begin
+  Enter;
+  try
+    Result := FList.Find(aID, K);
+    if Result then
+    begin
+      G := TIocpWSServerGroupItem(FList.Objects[K]);
+      FList.Delete(K);
+      FItems.Remove(G);
+      G.Free;
+    end;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetItemByID(const aID: string): TIocpWSServerGroupItem;
+var
+  K: Integer;
+begin
+  Enter;
+  try
+    if FList.Find(aID, K) then
+      Result := TIocpWSServerGroupItem(FList.Objects[K])
+    else
+      Result := nil;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetGroup(const aName: string): TIocpWSServerGroupItem;
+begin
+  Result := GetItemByID(aName);
+end;
+
+function TIocpWSServerGroups.GetItem(Index: Integer): TIocpWSServerGroupItem;
+begin
+  Enter;
+  try
+    Result := nil;
+    if (Index >= 0) and (Index < FItems.Count) then
+      Result := TIocpWSServerGroupItem(FItems[Index]);
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetCount: Integer;
+begin
+  Enter;
+  try
+    Result := FList.Count;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetIsEmpty: Boolean;
+begin
+  Result := GetCount = 0;
+end;
+
+procedure TIocpWSServerGroups.Clear;
+var
+  I: Integer;
+begin
+  Enter;
+  try
+    for I := 0 to FList.Count - 1 do
+      FList.Objects[I].Free;
+    FList.Clear;
+    FItems.Clear;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.LockList: TList;
+begin
+  Enter;
+  Result := FItems;
+end;
+
+procedure TIocpWSServerGroups.UnlockList;
+begin
+  Leave;
 end;
 
 { Settings the engine cannot honour and that must not be ignored. }

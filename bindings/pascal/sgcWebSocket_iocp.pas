@@ -217,6 +217,9 @@ type
   TsgcWSConnectionsFree_Options = TIocpWSConnectionsFreeOptions;
   TsgcWSOptimization_Options = TIocpWSOptimizationOptions;
   TsgcWSLoadBalancerClient = TIocpWSLoadBalancerClient;
+  TsgcWSServerGroups = TIocpWSServerGroups;
+  TsgcWSServerGroupItem = TIocpWSServerGroupItem;
+  TsgcThreadListType = TIocpWSThreadListType;
   TsgcWSAuthenticationServer_JWT = TIocpWSAuthJWTOptions;
   TsgcWSAuthenticationServer_OAuth = TIocpWSAuthOAuthOptions;
   TsgcWSAuthenticationServer_WebAuthn = TIocpWSAuthWebAuthnOptions;
@@ -321,6 +324,9 @@ const
   khaSHA256 = iocpws.sgcoptions.khaSHA256;
   khaSHA512 = iocpws.sgcoptions.khaSHA512;
   khaBcrypt = iocpws.sgcoptions.khaBcrypt;
+  tdlThreadDictionary = iocpws.server.tdlThreadDictionary;
+  tdlOnlyThread = iocpws.server.tdlOnlyThread;
+  tdlOnlyDictionary = iocpws.server.tdlOnlyDictionary;
 
 implementation
 

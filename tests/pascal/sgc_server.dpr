@@ -176,6 +176,7 @@ var
   L: TList;
   N, I: Integer;
   Cmd, Arg: string;
+  Grp: TsgcWSServerGroups;
 begin
   Say('MESSAGE ' + Text);
   if Copy(Text, 1, 4) <> 'cmd:' then
@@ -200,6 +201,25 @@ begin
       BoolToStr(Connection.LastPing <> 0, True),
       BoolToStr(Connection.LastPong <> 0, True),
       Connection.LocalPort, WSServer.Count]))
+  else if Cmd = 'join' then
+    { sgc's Groups: 'cmd:join room.1' }
+    Connection.WriteData(Format('join %s %d', [BoolToStr(WSServer.Groups.Add(Arg, Connection), True),
+      WSServer.Groups.Group[Arg].Count]))
+  else if Cmd = 'leave' then
+  begin
+    WSServer.Groups.Remove(Connection);
+    Connection.WriteData(Format('leave %d', [WSServer.Groups.Count]));
+  end
+  else if Cmd = 'groupcast' then
+    { 'cmd:groupcast room.* text': every group matching the mask }
+    WSServer.Groups.BroadCast(Copy(Arg, 1, Pos(' ', Arg) - 1), Copy(Arg, Pos(' ', Arg) + 1, MaxInt))
+  else if Cmd = 'groups' then
+  begin
+    { sgc's type names for them, from sgcWebSocket_iocp }
+    Grp := WSServer.Groups;
+    if Grp.ListType = tdlThreadDictionary then
+      Connection.WriteData(Format('groups %d %s', [Grp.Count, BoolToStr(Grp.IsEmpty, True)]));
+  end
   else if Cmd = 'ping' then
   begin
     Connection.Ping('p');

@@ -297,6 +297,38 @@ def test_freed_security_component_is_forgotten(sgc):
     assert not s.matches(r"ERROR .*")
 
 
+def test_groups(sgc):
+    """sgc's Server.Groups: Add, BroadCast by mask, Remove; a connection
+    leaves its groups when it disconnects (empty groups are deleted)."""
+    s = sgc()
+
+    async def go():
+        async with connect(url(s)) as a, connect(url(s)) as b, connect(url(s)) as c:
+            assert await ask(a, "cmd:join room.1") == "join True 1"
+            assert await ask(a, "cmd:join room.1") == "join False 1"  # once per group
+            assert await ask(b, "cmd:join room.2") == "join True 1"
+            assert await ask(b, "cmd:join ROOM.1") == "join True 2"  # names: any case
+            assert await ask(c, "cmd:join lobby") == "join True 1"
+            assert await ask(c, "cmd:groups") == "groups 3 False"
+            await send(c, "cmd:groupcast room.* hello rooms")
+            assert await recv(a) == "hello rooms"
+            assert await recv(b) == "hello rooms"  # in two groups: once
+            await send(a, "cmd:groupcast r?om.2 only two")
+            assert await recv(b) == "only two"
+            await send(a, "cmd:groupcast nomatch* nobody")  # nobody: not everybody
+            assert await ask(c, "cmd:leave") == "leave 2"  # lobby is gone
+            assert await ask(a, "x") == "x"  # a got nothing in between
+            assert await ask(b, "y") == "y"
+
+    async def after():
+        async with connect(url(s)) as d:  # a, b, c disconnected: no group left
+            assert await ask(d, "cmd:groups") == "groups 0 True"
+
+    run(go())
+    s.wait_count(r"DISCONNECT .*", 3)  # they leave their groups before OnDisconnect
+    run(after())
+
+
 def test_bindings(sgc):
     s = sgc(bindings="127.0.0.1:0")
 
