@@ -48,6 +48,15 @@ type
   { The server (unit sgcWebSocket in sgc). }
   TsgcWebSocketServer = class(TIocpWebSocketServer);
 
+  { sgc's HTTP server events the engine never fires (see
+    TsgcWebSocketHTTPServer). }
+  TsgcWSOnAfterForwardHTTP = procedure(Connection: TIocpWSConnection;
+    ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo;
+    E: Exception) of object;
+  TsgcWSOnBeforeHttp2AsyncRequest = procedure(Sender: TObject;
+    Connection: TIocpWSConnection; const ARequestInfo: TIocpHTTPRequestInfo;
+    var Async: Boolean) of object;
+
   { The HTTP + WebSocket server (unit sgcWebSocket in sgc): the same
     component; OnCommandGet, OnCommandOther, DocumentRoot and KeepAlive
     are TIocpWebSocketServer's. }
@@ -56,9 +65,39 @@ type
     FAutoStartSession: Boolean;
     FSessionState: Boolean;
     FSessionTimeOut: Integer;
+    FCharset: string;
+    FMaxRequestBodySize: Int64;
+    FParseParams: Boolean;
+    FReadEmptySource: Integer;
+    FReadStartSSL: Integer;
+    FStrictRequestParsing: Boolean;
+    FOnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP;
+    FOnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest;
+    procedure SetMaxRequestBodySize(V: Int64);
   protected
     procedure ListNoEquivalent(L: TStrings); override;
+  public
+    constructor Create(AOwner: TComponent); override;
   published
+    { sgc's default charset of text responses: ContentText always goes out
+      as UTF-8 here (another value is reported at Start). }
+    property Charset: string read FCharset write FCharset;
+    { The largest request body: when not 0 it sets HTTPOptions.MaxBodySize
+      (a larger body is answered 413 by the engine); 0 leaves
+      HTTPOptions.MaxBodySize (1 MiB) as it is. }
+    property MaxRequestBodySize: Int64 read FMaxRequestBodySize write SetMaxRequestBodySize;
+    { Params are always parsed (query and form body): False is reported. }
+    property ParseParams: Boolean read FParseParams write FParseParams default True;
+    { Indy's socket read tuning: no equivalent (reported when not 0). }
+    property ReadEmptySource: Integer read FReadEmptySource write FReadEmptySource default 0;
+    property ReadStartSSL: Integer read FReadStartSSL write FReadStartSSL default 0;
+    { no equivalent switch: the engine's own request parser applies
+      (True is reported). }
+    property StrictRequestParsing: Boolean read FStrictRequestParsing write FStrictRequestParsing default False;
+    { sgc's HTTP forwarding and HTTP/2 events: never fired (no forwarding,
+      HTTP/1.1 only); a handler is reported at Start. }
+    property OnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP read FOnAfterForwardHTTP write FOnAfterForwardHTTP;
+    property OnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest read FOnHTTP2BeforeAsyncRequest write FOnHTTP2BeforeAsyncRequest;
     { Indy's HTTP sessions (TIdHTTPServer): not available; True / a time
       out is reported at Start. }
     property AutoStartSession: Boolean read FAutoStartSession write FAutoStartSession default False;
@@ -330,9 +369,36 @@ const
 
 implementation
 
+constructor TsgcWebSocketHTTPServer.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FParseParams := True;
+end;
+
+procedure TsgcWebSocketHTTPServer.SetMaxRequestBodySize(V: Int64);
+begin
+  CheckInactive('changing an option');
+  FMaxRequestBodySize := V;
+  if V > 0 then
+    HTTPOptions.MaxBodySize := V;
+end;
+
 procedure TsgcWebSocketHTTPServer.ListNoEquivalent(L: TStrings);
 begin
   inherited ListNoEquivalent(L);
+  if (FCharset <> '') and not SameText(FCharset, 'utf-8') then
+    L.Add('Charset = ' + FCharset + ': ContentText is always sent as UTF-8');
+  if not FParseParams then
+    L.Add('ParseParams = False: Params are always parsed (query and form body)');
+  if (FReadEmptySource <> 0) or (FReadStartSSL <> 0) then
+    L.Add('ReadEmptySource / ReadStartSSL: no equivalent (the engine reads ' +
+      'the sockets itself)');
+  if FStrictRequestParsing then
+    L.Add('StrictRequestParsing = True: no equivalent switch (the engine''s ' +
+      'own request parser applies)');
+  if Assigned(FOnAfterForwardHTTP) or Assigned(FOnHTTP2BeforeAsyncRequest) then
+    L.Add('OnAfterForwardHTTP / OnHTTP2BeforeAsyncRequest: never called (no ' +
+      'HTTP forwarding, HTTP/1.1 only)');
   if FAutoStartSession or FSessionState or (FSessionTimeOut <> 0) then
     L.Add('AutoStartSession / SessionState / SessionTimeOut: no HTTP ' +
       'sessions (keep your own session table keyed by a cookie)');

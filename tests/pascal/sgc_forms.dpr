@@ -298,6 +298,41 @@ begin
     'the server''s other sgc events bound');
 end;
 
+{ Start reported this setting through OnError (Reported). }
+function ReportedHas(const Prefix: string): Boolean;
+var
+  I: Integer;
+begin
+  for I := 0 to Reported.Count - 1 do
+    if Pos('iocpws: not supported, ignored: ' + Prefix, Reported[I]) = 1 then
+      Exit(True);
+  Result := False;
+end;
+
+{ TsgcWebSocketHTTPServer's own settings with no equivalent are reported. }
+procedure HTTPStartChecks(M: TServerModule; H: TsgcWebSocketHTTPServer);
+begin
+  Reported := TStringList.Create;
+  try
+    H.OnError := M.WSServerError;
+    H.NotifyEvents := neNoSync;
+    H.SSL := False;
+    H.Bindings.Clear;
+    H.Port := 0;
+    H.DocumentRoot := '';
+    H.ParseParams := False;
+    H.StrictRequestParsing := True;
+    H.Charset := 'iso-8859-1';
+    H.Active := True;
+    Check(ReportedHas('ParseParams = False') and ReportedHas('StrictRequestParsing = True') and
+      ReportedHas('Charset = iso-8859-1'), 'TsgcWebSocketHTTPServer reports ParseParams, ' +
+      'StrictRequestParsing, Charset at Start', Reported.Text);
+    H.Active := False;
+  finally
+    FreeAndNil(Reported);
+  end;
+end;
+
 { Start refuses while a security component is enabled, one by one; then
   runs, reporting what is wired but off. }
 procedure StartChecks(S: TsgcWebSocketServer);
@@ -314,16 +349,6 @@ procedure StartChecks(S: TsgcWebSocketServer);
         else
           Result := 'wrong code: ' + E.Message;
     end;
-  end;
-
-  function ReportedHas(const Prefix: string): Boolean;
-  var
-    I: Integer;
-  begin
-    for I := 0 to Reported.Count - 1 do
-      if Pos('iocpws: not supported, ignored: ' + Prefix, Reported[I]) = 1 then
-        Exit(True);
-    Result := False;
   end;
 
 var
@@ -428,9 +453,14 @@ begin
           'SSL / SSLOptions streamed');
         Check(H.Options.FragmentedMessages = frgAll, 'Options.FragmentedMessages streamed');
         Check(not H.KeepAlive and (H.MaxConnections = 100), 'KeepAlive / MaxConnections streamed');
+        Check((H.Charset = 'utf-8') and (H.MaxRequestBodySize = 2097152) and
+          (H.HTTPOptions.MaxBodySize = 2097152) and H.ParseParams,
+          'Charset / MaxRequestBodySize (sets HTTPOptions.MaxBodySize) / ParseParams streamed');
         Check(Assigned(H.OnCommandGet), 'OnCommandGet bound');
       end;
       RoundTrip('sgc_http_server.dfm', M);
+      if H <> nil then
+        HTTPStartChecks(M, H);
     finally
       M.Free;
     end;
