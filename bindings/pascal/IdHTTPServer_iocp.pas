@@ -950,7 +950,12 @@ implementation
 
 uses
   {$if defined(FPC) and not defined(OSWINDOWS)} BaseUnix, {$ifend}
-  DateUtils;
+  DateUtils, iocpws.common;
+{ again: Free Pascal forgets a unit's warn settings while it compiles the
+  units it uses (iocpws.warnings.inc) }
+{$if defined(FPC) and defined(IDIOCP_UNICODE)}
+  {$warn 4104 off} {$warn 4105 off} {$warn 4106 off} {$warn 4107 off} {$warn 4108 off}
+{$ifend}
 
 {$ifdef OSWINDOWS}
 { declared here rather than through unit Windows, whose FindClose and
@@ -971,48 +976,26 @@ function GetFileAttributesExW(lpFileName: PWideChar; fInfoLevelId: Integer;
 
 { ---- strings --------------------------------------------------------------- }
 
-function U8(const S: string): RawByteString;
+{ the UTF-8 conversions and the main-thread test are iocpws.common's, shared
+  with the iocpws server }
+function U8(const S: string): RawByteString; {$ifdef HASINLINE} inline; {$endif}
 begin
-  {$ifdef IDIOCP_UNICODE}
-  Result := UTF8Encode(S);
-  {$else}
-  Result := S;
-  if (Result <> '') and (StringCodePage(S) <> CP_UTF8) and
-    (StringCodePage(S) <> CP_NONE) and (DefaultSystemCodePage <> CP_UTF8) then
-    SetCodePage(Result, CP_UTF8, True);
-  {$endif}
+  Result := IocpWsStringToUtf8(S);
 end;
 
-function FromU8(P: PAnsiChar; Len: NativeInt): string;
-var
-  R: RawByteString;
+function FromU8(P: PAnsiChar; Len: NativeInt): string; {$ifdef HASINLINE} inline; {$endif}
 begin
-  if (P = nil) or (Len <= 0) then
-    Exit('');
-  SetString(R, P, Len);
-  {$ifdef IDIOCP_UNICODE}
-  Result := UTF8ToString(R);
-  {$else}
-  SetCodePage(R, CP_UTF8, False);
-  Result := R;
-  {$endif}
+  Result := IocpWsUtf8ToString(P, Len);
 end;
 
-function FromZ(P: PAnsiChar): string;
+function FromZ(P: PAnsiChar): string; {$ifdef HASINLINE} inline; {$endif}
 begin
-  if P = nil then
-    Result := ''
-  else
-    Result := FromU8(P, StrLen(P));
+  Result := IocpWsUtf8Z(P);
 end;
 
-function OnMainThread: Boolean;
+function OnMainThread: Boolean; {$ifdef HASINLINE} inline; {$endif}
 begin
-  {$if defined(FPC) or defined(MSWINDOWS)}
-  Result := GetCurrentThreadId = MainThreadID;
-  {$else}
-  Result := TThread.Current.ThreadID = MainThreadID;
-  {$ifend}
+  Result := IocpWsOnMainThread;
 end;
 
 function HexId(Id: iws_conn_id): string;
@@ -1078,49 +1061,10 @@ begin
   Result := GMTStr(Value, '-');
 end;
 
-function HexVal(C: AnsiChar): Integer;
-begin
-  case C of
-    '0'..'9': Result := Ord(C) - Ord('0');
-    'a'..'f': Result := Ord(C) - Ord('a') + 10;
-    'A'..'F': Result := Ord(C) - Ord('A') + 10;
-  else
-    Result := -1;
-  end;
-end;
-
 { %XX and (APlus) '+' decoded; the bytes are UTF-8; a bad escape stays. }
 function PercentDecode(const ASrc: string; APlus: Boolean): string;
-var
-  S, R: RawByteString;
-  I, N, H1, H2: Integer;
 begin
-  S := U8(ASrc);
-  SetLength(R, Length(S));
-  N := 0;
-  I := 1;
-  while I <= Length(S) do
-  begin
-    Inc(N);
-    if (S[I] = '%') and (I + 2 <= Length(S)) then
-    begin
-      H1 := HexVal(S[I + 1]);
-      H2 := HexVal(S[I + 2]);
-      if (H1 >= 0) and (H2 >= 0) then
-      begin
-        R[N] := AnsiChar(H1 * 16 + H2);
-        Inc(I, 3);
-        Continue;
-      end;
-    end;
-    if APlus and (S[I] = '+') then
-      R[N] := ' '
-    else
-      R[N] := S[I];
-    Inc(I);
-  end;
-  SetLength(R, N);
-  Result := FromU8(PAnsiChar(R), Length(R));
+  Result := IocpWsPercentDecode(U8(ASrc), APlus);
 end;
 
 function TIdURI_URLDecode(const ASrc: string): string;
@@ -1128,30 +1072,9 @@ begin
   Result := PercentDecode(ASrc, True);
 end;
 
-function Base64Decode(const S: string): RawByteString;
-const
-  Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-var
-  I, V, Bits, Acc: Integer;
+function Base64Decode(const S: string): RawByteString; {$ifdef HASINLINE} inline; {$endif}
 begin
-  Result := '';
-  Acc := 0;
-  Bits := 0;
-  for I := 1 to Length(S) do
-  begin
-    if S[I] = '=' then
-      Break;
-    V := Pos(S[I], Alphabet) - 1;
-    if V < 0 then
-      Continue;
-    Acc := ((Acc shl 6) or V) and $FFFFFF;
-    Inc(Bits, 6);
-    if Bits >= 8 then
-    begin
-      Dec(Bits, 8);
-      Result := Result + AnsiChar((Acc shr Bits) and $FF);
-    end;
-  end;
+  Result := IocpWsDecodeBase64(S);
 end;
 
 { a session id: 32 random bytes as hex (the OS's random source) }
@@ -1181,34 +1104,13 @@ begin
 end;
 
 function TIdHeaderList.IndexOfName(const AName: string): Integer;
-var
-  I, P: Integer;
 begin
-  for I := 0 to Count - 1 do
-  begin
-    P := Pos(':', Strings[I]);
-    if (P > 0) and SameText(Trim(Copy(Strings[I], 1, P - 1)), AName) then
-      Exit(I);
-  end;
-  Result := -1;
+  Result := IocpWsIndexOfHeader(Self, AName);
 end;
 
 function TIdHeaderList.GetNameAndValue(AIndex: Integer; out VName, VValue: string): Boolean;
-var
-  P: Integer;
 begin
-  P := Pos(':', Strings[AIndex]);
-  Result := P > 0;
-  if Result then
-  begin
-    VName := Trim(Copy(Strings[AIndex], 1, P - 1));
-    VValue := Trim(Copy(Strings[AIndex], P + 1, MaxInt));
-  end
-  else
-  begin
-    VName := '';
-    VValue := '';
-  end;
+  Result := IocpWsSplitHeader(Strings[AIndex], VName, VValue);
 end;
 
 function TIdHeaderList.GetHeaderValue(const AName: string): string;
@@ -3052,19 +2954,9 @@ end;
 
 { ---- engine callbacks ------------------------------------------------------------ }
 
-procedure HeadersOf(request: piws_request; L: TIdHeaderList);
-var
-  N, I: UInt32;
-  Name, Value: PAnsiChar;
+procedure HeadersOf(request: piws_request; L: TIdHeaderList); {$ifdef HASINLINE} inline; {$endif}
 begin
-  N := iws_request_header_count(request);
-  I := 0;
-  while I < N do
-  begin
-    if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-      L.Add(FromZ(Name) + ': ' + FromZ(Value));
-    Inc(I);
-  end;
+  IocpWsReadHeaders(request, L);
 end;
 
 procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;

@@ -9,7 +9,7 @@ unit iocpws.http;
 interface
 
 uses
-  SysUtils, Classes, iocpws.lib, iocpws.types;
+  SysUtils, Classes, iocpws.lib, iocpws.common, iocpws.types;
 {$I iocpws.warnings.inc}
 
 type
@@ -185,10 +185,6 @@ type
 function IocpWsMakeRequestInfo(request: piws_request; const APeerIP: string;
   APeerPort: Integer): TIocpHTTPRequestInfo;
 
-{ Base64 (as in 'Authorization: Basic ...') to bytes; bad characters are
-  skipped. }
-function IocpWsDecodeBase64(const S: string): RawByteString;
-
 implementation
 
 { ---- header list --------------------------------------------------------------- }
@@ -213,14 +209,9 @@ end;
 
 function TIocpHTTPHeaderList.HeaderValue(Index: Integer): string;
 var
-  P: Integer;
+  N: string;
 begin
-  Result := Strings[Index];
-  P := Pos(':', Result);
-  if P > 0 then
-    Result := Trim(Copy(Result, P + 1, MaxInt))
-  else
-    Result := '';
+  IocpWsSplitHeader(Strings[Index], N, Result);
 end;
 
 function TIocpHTTPHeaderList.IndexOfHeader(const AName: string): Integer;
@@ -492,43 +483,6 @@ begin
       [Status, IocpWsErrorText(rc)]));
 end;
 
-{ Basic credentials: base64 of 'user:password'. }
-function DecodeBase64(const S: string): RawByteString;
-const
-  Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-var
-  I, V, Bits, Acc: Integer;
-begin
-  Result := '';
-  Acc := 0;
-  Bits := 0;
-  for I := 1 to Length(S) do
-  begin
-    if S[I] = '=' then
-      Break;
-    V := Pos(S[I], Alphabet) - 1;
-    if V < 0 then
-      Continue;
-    Acc := ((Acc shl 6) or V) and $FFFFFF;
-    Inc(Bits, 6);
-    if Bits >= 8 then
-    begin
-      Dec(Bits, 8);
-      Result := Result + AnsiChar((Acc shr Bits) and $FF);
-    end;
-  end;
-end;
-
-function IocpWsDecodeBase64(const S: string): RawByteString;
-begin
-  Result := DecodeBase64(S);
-end;
-
-function Utf8Of(P: PAnsiChar): string;
-begin
-  Result := IocpWsUtf8Z(P);
-end;
-
 { Copies what the handler may read out of the engine's request (valid only
   during on_http_request). }
 function IocpWsMakeRequestInfo(request: piws_request; const APeerIP: string;
@@ -546,24 +500,17 @@ var
 begin
   R := TIocpHTTPRequestInfo.Create;
   try
-    R.FCommand := Utf8Of(iws_request_method(request));
-    R.FDocument := Utf8Of(iws_request_document(request));
-    R.FURI := Utf8Of(iws_request_path(request));
-    R.FQueryParams := Utf8Of(iws_request_query(request));
-    N := iws_request_header_count(request);
-    I := 0;
-    while I < N do
-    begin
-      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-        R.FRawHeaders.Add(Utf8Of(Name) + ': ' + Utf8Of(Value));
-      Inc(I);
-    end;
+    R.FCommand := IocpWsUtf8Z(iws_request_method(request));
+    R.FDocument := IocpWsUtf8Z(iws_request_document(request));
+    R.FURI := IocpWsUtf8Z(iws_request_path(request));
+    R.FQueryParams := IocpWsUtf8Z(iws_request_query(request));
+    IocpWsReadHeaders(request, R.FRawHeaders);
     N := iws_request_param_count(request);
     I := 0;
     while I < N do
     begin
       if iws_request_param_at(request, I, Name, Value) = IWS_OK then
-        R.FParams.Add(Utf8Of(Name) + '=' + Utf8Of(Value));
+        R.FParams.Add(IocpWsUtf8Z(Name) + '=' + IocpWsUtf8Z(Value));
       Inc(I);
     end;
     Data := nil;
@@ -590,7 +537,7 @@ begin
     A := R.Header('Authorization');
     if SameText(Copy(A, 1, 6), 'Basic ') then
     begin
-      Cred := DecodeBase64(Trim(Copy(A, 7, MaxInt)));
+      Cred := IocpWsDecodeBase64(Trim(Copy(A, 7, MaxInt)));
       C := IocpWsUtf8ToString(PAnsiChar(Cred), Length(Cred));
       P := Pos(':', C);
       if P > 0 then

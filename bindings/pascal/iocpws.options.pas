@@ -418,6 +418,43 @@ type
     property CustomHeaders: TStringList read FCustomHeaders write SetCustomHeaders;
   end;
 
+  { sgc's Authentication.JWT, .OAuth and .WebAuthn: each names a component
+    of sgc's (TsgcHTTP_JWT_Server, TsgcHTTP_OAuth2_Server,
+    TsgcHTTP_OAuth2_Server_Provider, TsgcWSAPIServer_WebAuthn; declared in
+    sgcWebSocket_iocp so that forms holding them load) that validates
+    tokens or passkeys. The engine has none of them: with
+    Authentication.Enabled, one assigned makes Start raise EIocpWs
+    (IWS_E_UNSUPPORTED) rather than accept clients without the check;
+    with Authentication disabled sgc does not consult them either, and
+    Start only reports them. The references are cleared when the
+    component is freed. }
+  TIocpWSAuthJWTOptions = class(TIocpWSOptionsBase)
+  private
+    FJWT: TComponent;
+    procedure SetJWT(V: TComponent);
+  published
+    property JWT: TComponent read FJWT write SetJWT;
+  end;
+
+  TIocpWSAuthOAuthOptions = class(TIocpWSOptionsBase)
+  private
+    FOAuth2: TComponent;
+    FOAuth2Provider: TComponent;
+    procedure SetOAuth2(V: TComponent);
+    procedure SetOAuth2Provider(V: TComponent);
+  published
+    property OAuth2: TComponent read FOAuth2 write SetOAuth2;
+    property OAuth2Provider: TComponent read FOAuth2Provider write SetOAuth2Provider;
+  end;
+
+  TIocpWSAuthWebAuthnOptions = class(TIocpWSOptionsBase)
+  private
+    FWebAuthn: TComponent;
+    procedure SetWebAuthn(V: TComponent);
+  published
+    property WebAuthn: TComponent read FWebAuthn write SetWebAuthn;
+  end;
+
   { sgc's Authentication (TsgcWSAuthenticationServer_Options). With Enabled,
     a WebSocket client must bring credentials by one of the enabled ways
     (URL, Session, Basic); they are good when AuthUsers has the line
@@ -432,7 +469,13 @@ type
     FURL: TIocpWSAuthURLOptions;
     FSession: TIocpWSAuthSessionOptions;
     FBasic: TIocpWSAuthBasicOptions;
+    FJWT: TIocpWSAuthJWTOptions;
+    FOAuth: TIocpWSAuthOAuthOptions;
+    FWebAuthn: TIocpWSAuthWebAuthnOptions;
     procedure SetAuthUsers(V: TStringList);
+    procedure SetJWT(V: TIocpWSAuthJWTOptions);
+    procedure SetOAuth(V: TIocpWSAuthOAuthOptions);
+    procedure SetWebAuthn(V: TIocpWSAuthWebAuthnOptions);
     procedure UsersChanging(Sender: TObject);
     procedure SetURL(V: TIocpWSAuthURLOptions);
     procedure SetSession(V: TIocpWSAuthSessionOptions);
@@ -447,6 +490,15 @@ type
     property URL: TIocpWSAuthURLOptions read FURL write SetURL;
     property Session: TIocpWSAuthSessionOptions read FSession write SetSession;
     property Basic: TIocpWSAuthBasicOptions read FBasic write SetBasic;
+    property JWT: TIocpWSAuthJWTOptions read FJWT write SetJWT;
+    property OAuth: TIocpWSAuthOAuthOptions read FOAuth write SetOAuth;
+    property WebAuthn: TIocpWSAuthWebAuthnOptions read FWebAuthn write SetWebAuthn;
+  public
+    { The assigned token components (JWT.JWT, OAuth.OAuth2,
+      OAuth.OAuth2Provider, WebAuthn.WebAuthn) as 'Path = Name' lines. }
+    procedure ListTokenComponents(L: TStrings);
+    { Clears every reference to AComponent (the server's Notification). }
+    procedure ComponentRemoved(AComponent: TComponent);
   end;
 
   { sgc's SecurityOptions. OriginsAllowed: '' = any origin; else a comma
@@ -490,6 +542,10 @@ type
   to report the settings that have no equivalent. }
 procedure IocpWsNonDefaults(Obj: TIocpWSOptionsBase; const Path: string; L: TStrings);
 
+{ Sets the component reference F (a TComponent field) to V, so that Owner
+  hears of V's destruction (Owner's Notification then clears F). }
+procedure IocpWsSetComponentRef(Owner: TComponent; var F; V: TComponent);
+
 implementation
 
 { ---- option objects ----------------------------------------------------- }
@@ -516,7 +572,13 @@ begin
       begin
         SO := GetObjectProp(Source, P);
         DO_ := GetObjectProp(Self, P);
-        if (SO is TPersistent) and (DO_ is TPersistent) then
+        if (SO is TComponent) or (DO_ is TComponent) then
+        begin
+          { a reference to another component: copy the reference }
+          if P^.SetProc <> nil then
+            SetObjectProp(Self, P, SO);
+        end
+        else if (SO is TPersistent) and (DO_ is TPersistent) then
           TPersistent(DO_).Assign(TPersistent(SO));
       end
       else if P^.SetProc <> nil then
@@ -549,7 +611,15 @@ var
         begin
           OA := GetObjectProp(A, P);
           OB := GetObjectProp(B, P);
-          if (OA is TStrings) and (OB is TStrings) then
+          if (OA is TComponent) or (OB is TComponent) then
+          begin
+            if OA <> OB then
+              if OA = nil then
+                L.Add(Name + ' = nil')
+              else
+                L.Add(Name + ' = ' + TComponent(OA).Name);
+          end
+          else if (OA is TStrings) and (OB is TStrings) then
           begin
             if TStrings(OA).Text <> TStrings(OB).Text then
               L.Add(Name + ' = (' + IntToStr(TStrings(OA).Count) + ' lines)');
@@ -688,6 +758,9 @@ begin
   FURL := TIocpWSAuthURLOptions.Create(AOwner);
   FSession := TIocpWSAuthSessionOptions.Create(AOwner);
   FBasic := TIocpWSAuthBasicOptions.Create(AOwner);
+  FJWT := TIocpWSAuthJWTOptions.Create(AOwner);
+  FOAuth := TIocpWSAuthOAuthOptions.Create(AOwner);
+  FWebAuthn := TIocpWSAuthWebAuthnOptions.Create(AOwner);
 end;
 
 destructor TIocpWSAuthenticationOptions.Destroy;
@@ -696,7 +769,85 @@ begin
   FURL.Free;
   FSession.Free;
   FBasic.Free;
+  FJWT.Free;
+  FOAuth.Free;
+  FWebAuthn.Free;
   inherited Destroy;
+end;
+
+procedure TIocpWSAuthenticationOptions.SetJWT(V: TIocpWSAuthJWTOptions);
+begin
+  FJWT.Assign(V);
+end;
+
+procedure TIocpWSAuthenticationOptions.SetOAuth(V: TIocpWSAuthOAuthOptions);
+begin
+  FOAuth.Assign(V);
+end;
+
+procedure TIocpWSAuthenticationOptions.SetWebAuthn(V: TIocpWSAuthWebAuthnOptions);
+begin
+  FWebAuthn.Assign(V);
+end;
+
+procedure TIocpWSAuthenticationOptions.ListTokenComponents(L: TStrings);
+
+  procedure Add(C: TComponent; const Path: string);
+  begin
+    if C <> nil then
+      L.Add('Authentication.' + Path + ' = ' + C.Name + ' (' + C.ClassName + ')');
+  end;
+
+begin
+  Add(FJWT.JWT, 'JWT.JWT');
+  Add(FOAuth.OAuth2, 'OAuth.OAuth2');
+  Add(FOAuth.OAuth2Provider, 'OAuth.OAuth2Provider');
+  Add(FWebAuthn.WebAuthn, 'WebAuthn.WebAuthn');
+end;
+
+procedure TIocpWSAuthenticationOptions.ComponentRemoved(AComponent: TComponent);
+begin
+  if FJWT.FJWT = AComponent then
+    FJWT.FJWT := nil;
+  if FOAuth.FOAuth2 = AComponent then
+    FOAuth.FOAuth2 := nil;
+  if FOAuth.FOAuth2Provider = AComponent then
+    FOAuth.FOAuth2Provider := nil;
+  if FWebAuthn.FWebAuthn = AComponent then
+    FWebAuthn.FWebAuthn := nil;
+end;
+
+procedure IocpWsSetComponentRef(Owner: TComponent; var F; V: TComponent);
+begin
+  if (TComponent(F) <> nil) and (Owner <> nil) then
+    TComponent(F).RemoveFreeNotification(Owner);
+  TComponent(F) := V;
+  if (V <> nil) and (Owner <> nil) then
+    V.FreeNotification(Owner);
+end;
+
+procedure TIocpWSAuthJWTOptions.SetJWT(V: TComponent);
+begin
+  Changing;
+  IocpWsSetComponentRef(FOwner, FJWT, V);
+end;
+
+procedure TIocpWSAuthOAuthOptions.SetOAuth2(V: TComponent);
+begin
+  Changing;
+  IocpWsSetComponentRef(FOwner, FOAuth2, V);
+end;
+
+procedure TIocpWSAuthOAuthOptions.SetOAuth2Provider(V: TComponent);
+begin
+  Changing;
+  IocpWsSetComponentRef(FOwner, FOAuth2Provider, V);
+end;
+
+procedure TIocpWSAuthWebAuthnOptions.SetWebAuthn(V: TComponent);
+begin
+  Changing;
+  IocpWsSetComponentRef(FOwner, FWebAuthn, V);
 end;
 
 procedure TIocpWSAuthenticationOptions.SetAuthUsers(V: TStringList);

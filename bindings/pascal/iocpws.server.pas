@@ -54,7 +54,7 @@ interface
 
 uses
   SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib,
-  iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http;
+  iocpws.common, iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http;
 {$I iocpws.warnings.inc}
 
 type
@@ -63,6 +63,7 @@ type
 
   TIocpWebSocketServer = class;
   TIocpHTTPContext = class;
+  TIocpWSServerGroups = class;
 
   { Declared in iocpws.types / iocpws.options / iocpws.http, repeated here
     so that programs using only this unit keep compiling. }
@@ -314,6 +315,39 @@ type
     const Continuation: Boolean) of object;
   TIocpWSBeforeHeartBeatEvent = procedure(Sender: TObject;
     const Connection: TIocpWSConnection; var Handled: Boolean) of object;
+  { sgc's OnUnknownAuthentication: an Authorization scheme sgc does not
+    know (AuthType 'Bearer', AuthData the token...). }
+  TIocpWSUnknownAuthenticationEvent = procedure(Connection: TIocpWSConnection;
+    AuthType, AuthData: string; var aUser, aPassword: string;
+    var Authenticated: Boolean) of object;
+  { sgc's OnSSLALPNSelect: choose one of the protocols a TLS client offers. }
+  TIocpWSSSLALPNSelectEvent = procedure(Sender: TObject; aProtocols: TStringList;
+    var aProtocol: string) of object;
+  { Indy's TIdX509 (a client certificate) in sgc's OnSSLVerifyPeer: the
+    engine never hands one out (no client certificates yet). }
+  TIocpWSX509 = class(TObject);
+  TIocpWSSSLVerifyPeerEvent = procedure(Sender: TObject; Certificate: TIocpWSX509;
+    AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean) of object;
+  { sgc's OnSSLGetHandler / OnSSLAfterCreateHandler hand out Indy's TLS
+    handler object; sgc's reference gives no signature and the engine has
+    no such object: declared with TObject. }
+  TIocpWSSSLGetHandlerEvent = procedure(Sender: TObject;
+    var aSSLHandler: TObject) of object;
+  TIocpWSSSLAfterCreateHandlerEvent = procedure(Sender: TObject;
+    aSSLHandler: TObject) of object;
+  { sgc's HTTPUploadFiles events (multipart uploads saved to files). }
+  TIocpWSHTTPUploadBeforeSaveFileEvent = procedure(Sender: TObject;
+    var aFileName, aFilePath: string) of object;
+  TIocpWSHTTPUploadAfterSaveFileEvent = procedure(Sender: TObject;
+    const aFileName, aFilePath: string) of object;
+  TIocpWSHTTPUploadReadInputEvent = procedure(Sender: TObject;
+    const aName, aValue: string) of object;
+  TIocpWSHTTPBeforeCreatePostStreamEvent = procedure(Sender: TObject;
+    const Connection: TIocpWSConnection; const aHeaders: TStrings;
+    var Accept: Boolean) of object;
+  { sgc's OnLoadBalancerError }
+  TIocpWSLoadBalancerErrorEvent = procedure(Sender: TObject;
+    const Error: string) of object;
 
   { Indy's TIdContext for one HTTP request: which connection and peer.
     Lives for one request (keep-alive requests on one connection get one
@@ -339,6 +373,95 @@ type
   TIocpHTTPCommandEvent = procedure(AContext: TIocpHTTPContext;
     ARequestInfo: TIocpHTTPRequestInfo;
     AResponseInfo: TIocpHTTPResponseInfo) of object;
+
+  { sgc's TsgcThreadListType (Groups.ListType: kept, no effect) }
+  TIocpWSThreadListType = (tdlThreadDictionary, tdlOnlyThread, tdlOnlyDictionary);
+
+  { sgc's TsgcWSServerGroupItem: one named group, holding connections by
+    GUID (a connection that is gone is skipped, and leaves the group at
+    its OnDisconnect). }
+  TIocpWSServerGroupItem = class
+  private
+    FGroups: TIocpWSServerGroups;
+    FID: string;
+    FOrder: Int64;
+    FGuids: TStringList;  { sorted, no duplicates }
+  public
+    constructor Create(AGroups: TIocpWSServerGroups; const AID: string);
+    destructor Destroy; override;
+    { Adds the connection; False when it is nil or already in the group. }
+    function Add(const aConnection: TIocpWSConnection): Boolean;
+    { Removes it; False when it was not in the group. }
+    function Remove(const aConnection: TIocpWSConnection): Boolean;
+    { Sends aMessage to the group's connections (from any thread). }
+    procedure BroadCast(const aMessage: string);
+    { How many connections the group holds (iocpws). }
+    function Count: Integer;
+    property ID: string read FID;
+    { Sort key for TIocpWSServerGroups.SortByOrder. }
+    property Order: Int64 read FOrder write FOrder;
+  end;
+
+  { sgc's TsgcWSServerGroups (Server.Groups): groups by name, each a set of
+    connections; BroadCast sends to every group whose name matches a mask
+    ('*' any run, '?' one character, any case). Thread-safe: the methods
+    take the groups' own lock, and BroadCast sends outside it. An empty
+    group is deleted, so groups cannot outgrow the connections in them.
+    sgc's OnClientAdded / OnClientRemoved and the list internals (AddKey,
+    GetValue, RemoveItem...) are not declared: sgc's reference gives no
+    signature for them. }
+  TIocpWSServerGroups = class
+  private
+    FServer: TIocpWebSocketServer;
+    FLock: {$ifdef FPC} TRTLCriticalSection {$else} TCriticalSection {$endif};
+    FList: TStringList;   { sorted: name -> TIocpWSServerGroupItem }
+    FOwnObjects: Boolean;
+    FDuplicates: TDuplicates;
+    FListType: TIocpWSThreadListType;
+    FItems: TList;        { the groups in Item[] order (added, or sorted) }
+    function GetGroup(const aName: string): TIocpWSServerGroupItem;
+    function GetItem(Index: Integer): TIocpWSServerGroupItem;
+    function GetCount: Integer;
+    function GetIsEmpty: Boolean;
+    procedure Enter;
+    procedure Leave;
+    { deletes the group at Index if it holds nobody (under the lock) }
+    procedure DropIfEmpty(Index: Integer);
+    { the server, at a connection's OnDisconnect }
+    procedure ConnectionGone(const aGuid: string);
+  public
+    constructor Create(AServer: TIocpWebSocketServer);
+    destructor Destroy; override;
+    { Puts the connection in the group aGroupName (created if needed);
+      False when it is nil or already there. }
+    function Add(const aGroupName: string; const aConnection: TIocpWSConnection): Boolean;
+    { Takes the connection out of every group. }
+    procedure Remove(const aConnection: TIocpWSConnection);
+    { Sends aMessage once to every connection of the groups whose name
+      matches aGroupMask. }
+    procedure BroadCast(const aGroupMask, aMessage: string);
+    { Orders Item[] (and LockList) by each group's Order; groups added
+      later go to the end. }
+    procedure SortByOrder(aAscending: Boolean = True);
+    { Deletes the group named aID; False when there is none. }
+    function DeleteItem(const aID: string): Boolean;
+    { The group named aID, nil if none. }
+    function GetItemByID(const aID: string): TIocpWSServerGroupItem;
+    { Deletes every group. }
+    procedure Clear;
+    { The groups, held still until UnlockList (keep it short). }
+    function LockList: TList;
+    procedure UnlockList;
+    property Group[const aName: string]: TIocpWSServerGroupItem read GetGroup;
+    property Item[Index: Integer]: TIocpWSServerGroupItem read GetItem;
+    property Count: Integer read GetCount;
+    property IsEmpty: Boolean read GetIsEmpty;
+    { sgc's list settings: kept, no effect (a group always owns its entry
+      and holds a connection once). }
+    property OwnObjects: Boolean read FOwnObjects write FOwnObjects;
+    property Duplicates: TDuplicates read FDuplicates write FDuplicates;
+    property ListType: TIocpWSThreadListType read FListType write FListType;
+  end;
 
   { The server component. Create it on the main thread, and Free it there
     (Free stops it first). }
@@ -366,6 +489,22 @@ type
     FHTTP2Options: TIocpWSHTTP2Options;
     FHTTPUploadFiles: TIocpWSHTTPUploadFiles;
     FMaxReadBufferSize: Int64;
+    FGroups: TIocpWSServerGroups;
+    FFirewall: TIocpWSFirewall;
+    FRateLimiter: TIocpWSRateLimiter;
+    FAPIKeyManager: TIocpWSAPIKeyManager;
+    FOptimizations: TIocpWSOptimizationOptions;
+    FClientLoadBalancer: TIocpWSLoadBalancerClient;
+    FOnUnknownAuthentication: TIocpWSUnknownAuthenticationEvent;
+    FOnSSLGetHandler: TIocpWSSSLGetHandlerEvent;
+    FOnSSLAfterCreateHandler: TIocpWSSSLAfterCreateHandlerEvent;
+    FOnSSLALPNSelect: TIocpWSSSLALPNSelectEvent;
+    FOnSSLVerifyPeer: TIocpWSSSLVerifyPeerEvent;
+    FOnHTTPUploadBeforeSaveFile: TIocpWSHTTPUploadBeforeSaveFileEvent;
+    FOnHTTPUploadAfterSaveFile: TIocpWSHTTPUploadAfterSaveFileEvent;
+    FOnHTTPUploadReadInput: TIocpWSHTTPUploadReadInputEvent;
+    FOnHTTPUploadBeforeCreatePostStream: TIocpWSHTTPBeforeCreatePostStreamEvent;
+    FOnLoadBalancerError: TIocpWSLoadBalancerErrorEvent;
     FSessions: TStringList;   { Authentication.Session tokens: token=user }
     FBoundIP: string;         { the address listened on (LocalIP) }
     FOnTCPConnect: TIocpWSAcceptEvent;
@@ -436,6 +575,10 @@ type
     procedure SetWatchDog(V: TIocpWSWatchDogOptions);
     procedure SetHTTP2Options(V: TIocpWSHTTP2Options);
     procedure SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
+    procedure SetFirewall(V: TIocpWSFirewall);
+    procedure SetRateLimiter(V: TIocpWSRateLimiter);
+    procedure SetAPIKeyManager(V: TIocpWSAPIKeyManager);
+    procedure SetOptimizations(V: TIocpWSOptimizationOptions);
     function GetVersion: string;
     procedure CheckSettings;
     procedure SetMaxConnections(V: Integer);
@@ -476,6 +619,9 @@ type
     procedure CheckActive(const What: string);
     procedure CheckInactive(const What: string); override;
     procedure Loaded; override;
+    { Clears Firewall, RateLimiter, APIKeyManager and Authentication's
+      token components when the component they name is freed. }
+    procedure Notification(AComponent: TComponent; Operation: TOperation); override;
     { Runs one event handler with exception reporting; Kind is the event. }
     procedure DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
       const Text: string; Data: TMemoryStream; Code: Integer);
@@ -563,6 +709,13 @@ type
     property Handle: piws_server read FHandle;
     { 'iocpws X.Y.Z' (the library's version; sgc's Version). }
     property Version: string read GetVersion;
+    { sgc's Groups: named groups of connections for BroadCast (see
+      TIocpWSServerGroups); a connection leaves every group when it
+      disconnects. }
+    property Groups: TIocpWSServerGroups read FGroups;
+    { sgc's ClientLoadBalancer (the link to sgc's load balancer server):
+      there is none; Active True is reported at Start. }
+    property ClientLoadBalancer: TIocpWSLoadBalancerClient read FClientLoadBalancer;
   published
     property Active: Boolean read FActive write SetActive default False;
     { 0 = any free port (see ListeningPort). }
@@ -645,6 +798,19 @@ type
     { sgc: the largest read buffer; the engine sizes its own (reported at
       Start when not 0). }
     property MaxReadBufferSize: Int64 read FMaxReadBufferSize write FMaxReadBufferSize;
+    { sgc's security components (iocpws.sgcoptions): the engine has none of
+      them. One assigned and Enabled makes Start raise EIocpWs
+      (IWS_E_UNSUPPORTED) - a server must not run believing it is
+      protected; assigned but not Enabled, Start reports it. What the
+      engine has instead: MaxConnections, Options.SendQueueLimit,
+      MaxMessageSize, SecurityOptions.OriginsAllowed, Authentication and
+      OnTCPConnect (refuse by IP). }
+    property Firewall: TIocpWSFirewall read FFirewall write SetFirewall;
+    property RateLimiter: TIocpWSRateLimiter read FRateLimiter write SetRateLimiter;
+    property APIKeyManager: TIocpWSAPIKeyManager read FAPIKeyManager write SetAPIKeyManager;
+    { sgc's connection-list tuning: the engine's connection table needs
+      none (reported at Start when not at its defaults). }
+    property Optimizations: TIocpWSOptimizationOptions read FOptimizations write SetOptimizations;
 
     { sgc: a client connected. Here it runs when its handshake arrived,
       before OnHandshake (the engine reports no earlier moment); Accept :=
@@ -670,6 +836,26 @@ type
       is reported at Start). }
     property OnLoadBalancerConnect: TIocpWSConnectEvent read FOnLoadBalancerConnect write FOnLoadBalancerConnect;
     property OnLoadBalancerDisconnect: TIocpWSDisconnectEvent read FOnLoadBalancerDisconnect write FOnLoadBalancerDisconnect;
+    property OnLoadBalancerError: TIocpWSLoadBalancerErrorEvent read FOnLoadBalancerError write FOnLoadBalancerError;
+    { sgc: an Authorization scheme other than Basic. Never called: the
+      engine knows Basic only, and a client bringing another scheme is
+      treated as bringing no credentials (401 unless AllowNonAuth); a
+      handler is reported at Start. }
+    property OnUnknownAuthentication: TIocpWSUnknownAuthenticationEvent read FOnUnknownAuthentication write FOnUnknownAuthentication;
+    { sgc's TLS events: never called - TLS is the engine's OpenSSL on memory
+      BIOs, with no Indy handler and no client certificates; a handler is
+      reported at Start (client certificates: SSLOptions.VerifyCertificate
+      makes Start raise). }
+    property OnSSLGetHandler: TIocpWSSSLGetHandlerEvent read FOnSSLGetHandler write FOnSSLGetHandler;
+    property OnSSLAfterCreateHandler: TIocpWSSSLAfterCreateHandlerEvent read FOnSSLAfterCreateHandler write FOnSSLAfterCreateHandler;
+    property OnSSLALPNSelect: TIocpWSSSLALPNSelectEvent read FOnSSLALPNSelect write FOnSSLALPNSelect;
+    property OnSSLVerifyPeer: TIocpWSSSLVerifyPeerEvent read FOnSSLVerifyPeer write FOnSSLVerifyPeer;
+    { sgc's HTTPUploadFiles events: never called (uploads are not saved to
+      files: read ARequestInfo.PostStream); a handler is reported at Start. }
+    property OnHTTPUploadBeforeSaveFile: TIocpWSHTTPUploadBeforeSaveFileEvent read FOnHTTPUploadBeforeSaveFile write FOnHTTPUploadBeforeSaveFile;
+    property OnHTTPUploadAfterSaveFile: TIocpWSHTTPUploadAfterSaveFileEvent read FOnHTTPUploadAfterSaveFile write FOnHTTPUploadAfterSaveFile;
+    property OnHTTPUploadReadInput: TIocpWSHTTPUploadReadInputEvent read FOnHTTPUploadReadInput write FOnHTTPUploadReadInput;
+    property OnHTTPUploadBeforeCreatePostStream: TIocpWSHTTPBeforeCreatePostStreamEvent read FOnHTTPUploadBeforeCreatePostStream write FOnHTTPUploadBeforeCreatePostStream;
 
     { HTTP on the same port. Requests that are not WebSocket upgrades:
       GET/HEAD of a file under DocumentRoot is answered from it (before any
@@ -711,6 +897,7 @@ type
   { The same component under an HTTP name (the palette's HTTP + WebSocket
     server; sgc's TsgcWebSocketHTTPServer derives from it). }
   TIocpWebSocketHTTPServer = class(TIocpWebSocketServer);
+
 
 { UTF-8 <-> string (iocpws.types). }
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
@@ -847,13 +1034,9 @@ begin
   {$endif}
 end;
 
-function OnMainThread: Boolean;
+function OnMainThread: Boolean; {$ifdef HASINLINE} inline; {$endif}
 begin
-  {$ifdef FPC}
-  Result := GetCurrentThreadId = MainThreadID;
-  {$else}
-  Result := TThread.CurrentThread.ThreadID = MainThreadID;
-  {$endif}
+  Result := IocpWsOnMainThread;
 end;
 
 { ---- thread manager check (FPC on Unix needs cthreads) ------------------ }
@@ -1084,27 +1267,8 @@ end;
 
 { %XX escapes of a path segment (UTF-8 bytes), decoded, as a string. }
 function PercentDecode(const U: RawByteString): string;
-var
-  R: RawByteString;
-  I, V: Integer;
 begin
-  R := '';
-  I := 1;
-  while I <= Length(U) do
-  begin
-    if (U[I] = '%') and (I + 2 <= Length(U)) and
-      TryStrToInt('$' + string(Copy(U, I + 1, 2)), V) then
-    begin
-      R := R + AnsiChar(V);
-      Inc(I, 3);
-    end
-    else
-    begin
-      R := R + U[I];
-      Inc(I);
-    end;
-  end;
-  Result := IocpWsUtf8ToString(PAnsiChar(R), Length(R));
+  Result := IocpWsPercentDecode(U, False);
 end;
 
 { Splits '<user>/<password>[/...]' (the rest of an sgc authentication path,
@@ -1289,8 +1453,6 @@ function OnConnectCb(server: piws_server; id: iws_conn_id;
 var
   S: TIocpWebSocketServer;
   C: TIocpWSConnection;
-  N, I: UInt32;
-  Name, Value: PAnsiChar;
   P: PAnsiChar;
   Status: Integer;
   Chosen, Before: string;
@@ -1310,14 +1472,7 @@ begin
     P := iws_request_path(request);
     if P <> nil then
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
-    N := iws_request_header_count(request);
-    I := 0;
-    while I < N do
-    begin
-      if iws_request_header_at(request, I, Name, Value) = IWS_OK then
-        C.FHeadersRequest.Add(IocpWsUtf8Z(Name) + ': ' + IocpWsUtf8Z(Value));
-      Inc(I);
-    end;
+    IocpWsReadHeaders(request, C.FHeadersRequest);
     Status := 0;
     if Assigned(S.FOnTCPConnect) and
       not RunGate(S, GATE_TCP, C, nil, '', '', True) then
@@ -1485,6 +1640,7 @@ begin
     finally
       S.Unlock;
     end;
+    S.FGroups.ConnectionGone(C.FGuid);
     try
       if Assigned(S.FOnDisconnect) then
         Deliver(S, EV_DISCONNECT, C, '', nil, code);
@@ -2297,6 +2453,9 @@ begin
   FWatchDog := TIocpWSWatchDogOptions.Create(Self);
   FHTTP2Options := TIocpWSHTTP2Options.Create(Self);
   FHTTPUploadFiles := TIocpWSHTTPUploadFiles.Create(Self);
+  FOptimizations := TIocpWSOptimizationOptions.Create(Self);
+  FGroups := TIocpWSServerGroups.Create(Self);
+  FClientLoadBalancer := TIocpWSLoadBalancerClient.Create(Self);
   FSessions := TStringList.Create;
   FNotifyEvents := neAsynchronous;
   FHeartBeat := TIocpWSHeartBeatOptions.Create(Self);
@@ -2364,6 +2523,9 @@ begin
   FWatchDog.Free;
   FHTTP2Options.Free;
   FHTTPUploadFiles.Free;
+  FOptimizations.Free;
+  FGroups.Free;
+  FClientLoadBalancer.Free;
   FSessions.Free;
   inherited Destroy;
 end;
@@ -2493,6 +2655,42 @@ procedure TIocpWebSocketServer.SetHTTP2Options(V: TIocpWSHTTP2Options);
 begin SetOpt(FHTTP2Options, V); end;
 procedure TIocpWebSocketServer.SetHTTPUploadFiles(V: TIocpWSHTTPUploadFiles);
 begin SetOpt(FHTTPUploadFiles, V); end;
+procedure TIocpWebSocketServer.SetOptimizations(V: TIocpWSOptimizationOptions);
+begin SetOpt(FOptimizations, V); end;
+
+procedure TIocpWebSocketServer.SetFirewall(V: TIocpWSFirewall);
+begin
+  CheckInactive('changing an option');
+  IocpWsSetComponentRef(Self, FFirewall, V);
+end;
+
+procedure TIocpWebSocketServer.SetRateLimiter(V: TIocpWSRateLimiter);
+begin
+  CheckInactive('changing an option');
+  IocpWsSetComponentRef(Self, FRateLimiter, V);
+end;
+
+procedure TIocpWebSocketServer.SetAPIKeyManager(V: TIocpWSAPIKeyManager);
+begin
+  CheckInactive('changing an option');
+  IocpWsSetComponentRef(Self, FAPIKeyManager, V);
+end;
+
+procedure TIocpWebSocketServer.Notification(AComponent: TComponent;
+  Operation: TOperation);
+begin
+  inherited Notification(AComponent, Operation);
+  if Operation <> opRemove then
+    Exit;
+  if AComponent = FFirewall then
+    FFirewall := nil;
+  if AComponent = FRateLimiter then
+    FRateLimiter := nil;
+  if AComponent = FAPIKeyManager then
+    FAPIKeyManager := nil;
+  if FAuthentication <> nil then
+    FAuthentication.ComponentRemoved(AComponent);
+end;
 
 function TIocpWebSocketServer.GetVersion: string;
 begin
@@ -2535,7 +2733,20 @@ begin
     Deliver(Self, EV_ERROR, Conn, Text, nil, 0);
 end;
 
+function CompName(C: TComponent): string;
+begin
+  if C = nil then
+    Result := 'nil'
+  else if C.Name <> '' then
+    Result := C.Name
+  else
+    Result := C.ClassName;
+end;
+
 procedure TIocpWebSocketServer.ListNoEquivalent(L: TStrings);
+var
+  T: TStringList;
+  I: Integer;
 
   procedure Opt(O: TIocpWSOptionsBase; const Path, Advice: string);
   var
@@ -2623,11 +2834,458 @@ begin
   Flag(FAuthentication.Basic.CustomHeaders.Count > 0,
     'Authentication.Basic.CustomHeaders', 'not sent: the engine cannot add ' +
     'headers to its 401 answer yet');
+  { assigned but not enabled (enabled ones stop Start: CheckSettings) }
+  Flag(Assigned(FFirewall), 'Firewall = ' + CompName(FFirewall) + ' (Enabled = ' +
+    'False)', 'the engine has no sgc firewall; refuse clients in ' +
+    'OnTCPConnect, bound them with MaxConnections and Options.SendQueueLimit');
+  Flag(Assigned(FRateLimiter), 'RateLimiter = ' + CompName(FRateLimiter) +
+    ' (Enabled = False)', 'the engine has no sgc rate limiter');
+  Flag(Assigned(FAPIKeyManager), 'APIKeyManager = ' + CompName(FAPIKeyManager) +
+    ' (Enabled = False)', 'the engine has no sgc API key manager; check ' +
+    'keys in OnAuthentication');
+  if not FAuthentication.Enabled then
+  begin
+    T := TStringList.Create;
+    try
+      FAuthentication.ListTokenComponents(T);
+      for I := 0 to T.Count - 1 do
+        L.Add(T[I] + ' (Authentication.Enabled = False): no JWT, OAuth2 or ' +
+          'WebAuthn validation in the engine');
+    finally
+      T.Free;
+    end;
+  end;
+  Opt(FOptimizations, 'Optimizations', 'none needed: the engine finds ' +
+    'connections by id in constant time and frees them itself');
+  Opt(FClientLoadBalancer, 'ClientLoadBalancer', 'iocpws has no sgc load ' +
+    'balancer; share channels between servers with RedisURL');
+  Flag(Assigned(FOnLoadBalancerError), 'OnLoadBalancerError', 'never fired ' +
+    '(no load balancer)');
+  Flag(Assigned(FOnUnknownAuthentication), 'OnUnknownAuthentication', 'never ' +
+    'called: only Basic credentials are read; a client with another ' +
+    'Authorization scheme counts as bringing none (401 unless AllowNonAuth)');
+  Flag(Assigned(FOnSSLGetHandler) or Assigned(FOnSSLAfterCreateHandler),
+    'OnSSLGetHandler / OnSSLAfterCreateHandler', 'never called: TLS is the ' +
+    'engine''s OpenSSL (SSLOptions), there is no Indy handler');
+  Flag(Assigned(FOnSSLALPNSelect), 'OnSSLALPNSelect', 'never called: the ' +
+    'engine offers no ALPN (HTTP/1.1 only)');
+  Flag(Assigned(FOnSSLVerifyPeer), 'OnSSLVerifyPeer', 'never called: no ' +
+    'client certificates (SSLOptions.VerifyCertificate refuses to start)');
+  Flag(Assigned(FOnHTTPUploadBeforeSaveFile) or Assigned(FOnHTTPUploadAfterSaveFile) or
+    Assigned(FOnHTTPUploadReadInput) or Assigned(FOnHTTPUploadBeforeCreatePostStream),
+    'OnHTTPUpload* events', 'never called: uploads are not saved to files; ' +
+    'read ARequestInfo.PostStream in OnCommandGet');
+end;
+
+{ ---- Groups (sgc's TsgcWSServerGroups) ----------------------------------- }
+
+{ '*' any run, '?' one character; any case. }
+function MaskMatches(const Mask, S: string): Boolean;
+var
+  M, T: string;
+  I, J, StarI, StarJ: Integer;
+begin
+  M := LowerCase(Mask);
+  T := LowerCase(S);
+  I := 1;
+  J := 1;
+  StarI := 0;
+  StarJ := 0;
+  while J <= Length(T) do
+  begin
+    if (I <= Length(M)) and ((M[I] = '?') or (M[I] = T[J])) then
+    begin
+      Inc(I);
+      Inc(J);
+    end
+    else if (I <= Length(M)) and (M[I] = '*') then
+    begin
+      StarI := I;
+      StarJ := J;
+      Inc(I);
+    end
+    else if StarI > 0 then
+    begin
+      I := StarI + 1;
+      Inc(StarJ);
+      J := StarJ;
+    end
+    else
+      Exit(False);
+  end;
+  while (I <= Length(M)) and (M[I] = '*') do
+    Inc(I);
+  Result := I > Length(M);
+end;
+
+constructor TIocpWSServerGroupItem.Create(AGroups: TIocpWSServerGroups; const AID: string);
+begin
+  inherited Create;
+  FGroups := AGroups;
+  FID := AID;
+  FGuids := TStringList.Create;
+  FGuids.Sorted := True;
+  FGuids.Duplicates := dupIgnore;
+end;
+
+destructor TIocpWSServerGroupItem.Destroy;
+begin
+  FGuids.Free;
+  inherited Destroy;
+end;
+
+function TIocpWSServerGroupItem.Add(const aConnection: TIocpWSConnection): Boolean;
+var
+  K: Integer;
+begin
+  Result := False;
+  if (aConnection = nil) or aConnection.FDisconnected then
+    Exit;
+  FGroups.Enter;
+  try
+    Result := not FGuids.Find(aConnection.FGuid, K);
+    if Result then
+      FGuids.Add(aConnection.FGuid);
+  finally
+    FGroups.Leave;
+  end;
+end;
+
+function TIocpWSServerGroupItem.Remove(const aConnection: TIocpWSConnection): Boolean;
+var
+  K: Integer;
+begin
+  Result := False;
+  if aConnection = nil then
+    Exit;
+  FGroups.Enter;
+  try
+    Result := FGuids.Find(aConnection.FGuid, K);
+    if Result then
+      FGuids.Delete(K);
+  finally
+    FGroups.Leave;
+  end;
+end;
+
+function TIocpWSServerGroupItem.Count: Integer;
+begin
+  FGroups.Enter;
+  try
+    Result := FGuids.Count;
+  finally
+    FGroups.Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroupItem.BroadCast(const aMessage: string);
+var
+  Include: string;
+begin
+  FGroups.Enter;
+  try
+    FGuids.Delimiter := ',';
+    FGuids.StrictDelimiter := True;
+    Include := FGuids.DelimitedText;
+  finally
+    FGroups.Leave;
+  end;
+  if Include <> '' then { '' would mean everyone }
+    FGroups.FServer.Broadcast(aMessage, '', '', '', Include);
+end;
+
+constructor TIocpWSServerGroups.Create(AServer: TIocpWebSocketServer);
+begin
+  inherited Create;
+  FServer := AServer;
+  FList := TStringList.Create;
+  FList.Sorted := True;
+  FList.CaseSensitive := False;
+  FItems := TList.Create;
+  FOwnObjects := True;
+  FDuplicates := dupIgnore;
+  {$ifdef FPC} InitCriticalSection(FLock); {$else} FLock := TCriticalSection.Create; {$endif}
+end;
+
+destructor TIocpWSServerGroups.Destroy;
+begin
+  Clear;
+  FList.Free;
+  FItems.Free;
+  {$ifdef FPC} DoneCriticalSection(FLock); {$else} FLock.Free; {$endif}
+  inherited Destroy;
+end;
+
+procedure TIocpWSServerGroups.Enter;
+begin
+  {$ifdef FPC} EnterCriticalSection(FLock); {$else} FLock.Enter; {$endif}
+end;
+
+procedure TIocpWSServerGroups.Leave;
+begin
+  {$ifdef FPC} LeaveCriticalSection(FLock); {$else} FLock.Leave; {$endif}
+end;
+
+procedure TIocpWSServerGroups.DropIfEmpty(Index: Integer);
+var
+  G: TIocpWSServerGroupItem;
+begin
+  G := TIocpWSServerGroupItem(FList.Objects[Index]);
+  if G.FGuids.Count = 0 then
+  begin
+    FList.Delete(Index);
+    FItems.Remove(G);
+    G.Free;
+  end;
+end;
+
+function TIocpWSServerGroups.Add(const aGroupName: string;
+  const aConnection: TIocpWSConnection): Boolean;
+var
+  K: Integer;
+  G: TIocpWSServerGroupItem;
+begin
+  Result := False;
+  if (aConnection = nil) or aConnection.FDisconnected then
+    Exit;
+  Enter;
+  try
+    if FList.Find(aGroupName, K) then
+      G := TIocpWSServerGroupItem(FList.Objects[K])
+    else
+    begin
+      G := TIocpWSServerGroupItem.Create(Self, aGroupName);
+      FList.AddObject(aGroupName, G);
+      FItems.Add(G);
+    end;
+    Result := not G.FGuids.Find(aConnection.FGuid, K);
+    if Result then
+      G.FGuids.Add(aConnection.FGuid);
+  finally
+    Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroups.ConnectionGone(const aGuid: string);
+var
+  I, K: Integer;
+begin
+  Enter;
+  try
+    for I := FList.Count - 1 downto 0 do
+      if TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Find(aGuid, K) then
+      begin
+        TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Delete(K);
+        DropIfEmpty(I);
+      end;
+  finally
+    Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroups.Remove(const aConnection: TIocpWSConnection);
+begin
+  if aConnection <> nil then
+    ConnectionGone(aConnection.FGuid);
+end;
+
+procedure TIocpWSServerGroups.BroadCast(const aGroupMask, aMessage: string);
+var
+  All: TStringList;
+  I, J: Integer;
+  G: TIocpWSServerGroupItem;
+  Include: string;
+begin
+  All := TStringList.Create;
+  try
+    All.Sorted := True;
+    All.Duplicates := dupIgnore; { a connection in two groups gets it once }
+    Enter;
+    try
+      for I := 0 to FList.Count - 1 do
+        if MaskMatches(aGroupMask, FList[I]) then
+        begin
+          G := TIocpWSServerGroupItem(FList.Objects[I]);
+          for J := 0 to G.FGuids.Count - 1 do
+            All.Add(G.FGuids[J]);
+        end;
+    finally
+      Leave;
+    end;
+    All.Delimiter := ',';
+    All.StrictDelimiter := True;
+    Include := All.DelimitedText;
+  finally
+    All.Free;
+  end;
+  if Include <> '' then { '' would mean everyone }
+    FServer.Broadcast(aMessage, '', '', '', Include);
+end;
+
+function CompareGroupOrder(A, B: Pointer): Integer;
+var
+  X, Y: Int64;
+begin
+  X := TIocpWSServerGroupItem(A).FOrder;
+  Y := TIocpWSServerGroupItem(B).FOrder;
+  if X < Y then
+    Result := -1
+  else if X > Y then
+    Result := 1
+  else
+    Result := 0;
+end;
+
+function CompareGroupOrderDesc(A, B: Pointer): Integer;
+begin
+  Result := -CompareGroupOrder(A, B);
+end;
+
+procedure TIocpWSServerGroups.SortByOrder(aAscending: Boolean);
+begin
+  Enter;
+  try
+    if aAscending then
+      FItems.Sort(CompareGroupOrder)
+    else
+      FItems.Sort(CompareGroupOrderDesc);
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.DeleteItem(const aID: string): Boolean;
+var
+  K: Integer;
+  G: TIocpWSServerGroupItem;
+begin
+  Enter;
+  try
+    Result := FList.Find(aID, K);
+    if Result then
+    begin
+      G := TIocpWSServerGroupItem(FList.Objects[K]);
+      FList.Delete(K);
+      FItems.Remove(G);
+      G.Free;
+    end;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetItemByID(const aID: string): TIocpWSServerGroupItem;
+var
+  K: Integer;
+begin
+  Enter;
+  try
+    if FList.Find(aID, K) then
+      Result := TIocpWSServerGroupItem(FList.Objects[K])
+    else
+      Result := nil;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetGroup(const aName: string): TIocpWSServerGroupItem;
+begin
+  Result := GetItemByID(aName);
+end;
+
+function TIocpWSServerGroups.GetItem(Index: Integer): TIocpWSServerGroupItem;
+begin
+  Enter;
+  try
+    Result := nil;
+    if (Index >= 0) and (Index < FItems.Count) then
+      Result := TIocpWSServerGroupItem(FItems[Index]);
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetCount: Integer;
+begin
+  Enter;
+  try
+    Result := FList.Count;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetIsEmpty: Boolean;
+begin
+  Result := GetCount = 0;
+end;
+
+procedure TIocpWSServerGroups.Clear;
+var
+  I: Integer;
+begin
+  Enter;
+  try
+    for I := 0 to FList.Count - 1 do
+      FList.Objects[I].Free;
+    FList.Clear;
+    FItems.Clear;
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.LockList: TList;
+begin
+  Enter;
+  Result := FItems;
+end;
+
+procedure TIocpWSServerGroups.UnlockList;
+begin
+  Leave;
 end;
 
 { Settings the engine cannot honour and that must not be ignored. }
 procedure TIocpWebSocketServer.CheckSettings;
+
+  procedure Refuse(const What, Instead: string);
+  begin
+    raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: ' + What +
+      ': the engine has no equivalent; refusing to start rather than run ' +
+      'unprotected (' + Instead + ')');
+  end;
+
+var
+  T: TStringList;
 begin
+  if (FFirewall <> nil) and FFirewall.Enabled then
+    Refuse('Firewall = ' + CompName(FFirewall) + ' (Enabled)', 'set Firewall ' +
+      'to nil or its Enabled to False; refuse clients by IP in OnTCPConnect, ' +
+      'bound them with MaxConnections, MaxMessageSize and ' +
+      'Options.SendQueueLimit, check origins with SecurityOptions.OriginsAllowed');
+  if (FRateLimiter <> nil) and FRateLimiter.Enabled then
+    Refuse('RateLimiter = ' + CompName(FRateLimiter) + ' (Enabled)', 'set ' +
+      'RateLimiter to nil or its Enabled to False; count requests in your ' +
+      'handlers, bound connections with MaxConnections');
+  if (FAPIKeyManager <> nil) and FAPIKeyManager.Enabled then
+    Refuse('APIKeyManager = ' + CompName(FAPIKeyManager) + ' (Enabled)', 'set ' +
+      'APIKeyManager to nil or its Enabled to False; check keys in ' +
+      'OnAuthentication (Authentication.Basic / URL)');
+  if FAuthentication.Enabled then
+  begin
+    T := TStringList.Create;
+    try
+      FAuthentication.ListTokenComponents(T);
+      if T.Count > 0 then
+        Refuse(T[0], 'JWT, OAuth2 and WebAuthn tokens are not validated by ' +
+          'the engine: clear it, and check credentials in OnAuthentication ' +
+          '(Authentication.Basic / URL / Session)');
+    finally
+      T.Free;
+    end;
+  end;
   if FSSLOptions.VerifyCertificate or FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate then
     raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: ' +
       'SSLOptions.VerifyCertificate: client certificates cannot be verified ' +

@@ -10,7 +10,7 @@ interface
 
 uses
   {$if defined(IOCPWS_FPC_UNICODE) and defined(UNIX)} cwstring, {$ifend}
-  SysUtils, Classes, iocpws.lib;
+  SysUtils, Classes, iocpws.lib, iocpws.common;
 {$I iocpws.warnings.inc}
 
 type
@@ -70,7 +70,8 @@ type
   TIocpWSPostStreamType = (pstMemoryStream, pstFileStream);
 
 { UTF-8 <-> string, as the component converts (exposed for tests and for
-  programs that talk to iocpws.lib directly). }
+  programs that talk to iocpws.lib directly; iocpws.common has the code,
+  which IdHTTPServer_iocp shares). }
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
 function IocpWsStringToUtf8(const S: string): RawByteString;
 { A NUL-terminated UTF-8 string ('' for nil). }
@@ -81,48 +82,18 @@ implementation
 { ---- strings ------------------------------------------------------------ }
 
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
-{$ifdef UNICODE}
-var
-  U: UTF8String;
 begin
-  if Len <= 0 then
-    Exit('');
-  SetString(U, P, Len);
-  Result := UTF8ToString(U);
+  Result := iocpws.common.IocpWsUtf8ToString(P, Len);
 end;
-{$else}
-begin
-  if Len <= 0 then
-    Exit('');
-  SetString(Result, P, Len);
-  SetCodePage(RawByteString(Result), CP_UTF8, False);
-end;
-{$endif}
 
 function IocpWsStringToUtf8(const S: string): RawByteString;
-{$ifdef UNICODE}
 begin
-  Result := UTF8Encode(S);
+  Result := iocpws.common.IocpWsStringToUtf8(S);
 end;
-{$else}
-var
-  cp: Word;
-begin
-  Result := S;
-  cp := StringCodePage(S);
-  if cp = CP_ACP then
-    cp := DefaultSystemCodePage;
-  if (cp <> CP_UTF8) and (cp <> CP_NONE) and (cp <> CP_ACP) and (Result <> '') then
-    SetCodePage(Result, CP_UTF8, True);
-end;
-{$endif}
 
 function IocpWsUtf8Z(P: PAnsiChar): string;
 begin
-  if P = nil then
-    Result := ''
-  else
-    Result := IocpWsUtf8ToString(P, StrLen(P));
+  Result := iocpws.common.IocpWsUtf8Z(P);
 end;
 
 {$ifdef IOCPWS_FPC_UNICODE}

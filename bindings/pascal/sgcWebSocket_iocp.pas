@@ -15,8 +15,11 @@
   has no equivalent for (load balancer, Flash/SSE fallback, HTTP/2, ...)
   streams, and Start reports each such setting that is not at its default
   through OnError, with what to do instead (bindings/pascal/README.md has
-  the list). sgc's own subprotocol components (TsgcWSPServer_*) are not
-  provided.
+  the list). The security components (TsgcWebSocketFirewall,
+  TsgcWSRateLimiter, TsgcWSAPIKeyManager, the JWT / OAuth2 / WebAuthn
+  servers) exist so that forms holding them load; a server that is to rely
+  on one refuses to start. sgc's own subprotocol components
+  (TsgcWSPServer_*) are not provided.
 
   HTTP (sgc's TsgcWebSocketHTTPServer, Indy's TIdHTTPServer events): the
   handler types keep Indy's names - TIdContext, TIdHTTPRequestInfo,
@@ -45,6 +48,15 @@ type
   { The server (unit sgcWebSocket in sgc). }
   TsgcWebSocketServer = class(TIocpWebSocketServer);
 
+  { sgc's HTTP server events the engine never fires (see
+    TsgcWebSocketHTTPServer). }
+  TsgcWSOnAfterForwardHTTP = procedure(Connection: TIocpWSConnection;
+    ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo;
+    E: Exception) of object;
+  TsgcWSOnBeforeHttp2AsyncRequest = procedure(Sender: TObject;
+    Connection: TIocpWSConnection; const ARequestInfo: TIocpHTTPRequestInfo;
+    var Async: Boolean) of object;
+
   { The HTTP + WebSocket server (unit sgcWebSocket in sgc): the same
     component; OnCommandGet, OnCommandOther, DocumentRoot and KeepAlive
     are TIocpWebSocketServer's. }
@@ -53,9 +65,39 @@ type
     FAutoStartSession: Boolean;
     FSessionState: Boolean;
     FSessionTimeOut: Integer;
+    FCharset: string;
+    FMaxRequestBodySize: Int64;
+    FParseParams: Boolean;
+    FReadEmptySource: Integer;
+    FReadStartSSL: Integer;
+    FStrictRequestParsing: Boolean;
+    FOnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP;
+    FOnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest;
+    procedure SetMaxRequestBodySize(V: Int64);
   protected
     procedure ListNoEquivalent(L: TStrings); override;
+  public
+    constructor Create(AOwner: TComponent); override;
   published
+    { sgc's default charset of text responses: ContentText always goes out
+      as UTF-8 here (another value is reported at Start). }
+    property Charset: string read FCharset write FCharset;
+    { The largest request body: when not 0 it sets HTTPOptions.MaxBodySize
+      (a larger body is answered 413 by the engine); 0 leaves
+      HTTPOptions.MaxBodySize (1 MiB) as it is. }
+    property MaxRequestBodySize: Int64 read FMaxRequestBodySize write SetMaxRequestBodySize;
+    { Params are always parsed (query and form body): False is reported. }
+    property ParseParams: Boolean read FParseParams write FParseParams default True;
+    { Indy's socket read tuning: no equivalent (reported when not 0). }
+    property ReadEmptySource: Integer read FReadEmptySource write FReadEmptySource default 0;
+    property ReadStartSSL: Integer read FReadStartSSL write FReadStartSSL default 0;
+    { no equivalent switch: the engine's own request parser applies
+      (True is reported). }
+    property StrictRequestParsing: Boolean read FStrictRequestParsing write FStrictRequestParsing default False;
+    { sgc's HTTP forwarding and HTTP/2 events: never fired (no forwarding,
+      HTTP/1.1 only); a handler is reported at Start. }
+    property OnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP read FOnAfterForwardHTTP write FOnAfterForwardHTTP;
+    property OnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest read FOnHTTP2BeforeAsyncRequest write FOnHTTP2BeforeAsyncRequest;
     { Indy's HTTP sessions (TIdHTTPServer): not available; True / a time
       out is reported at Start. }
     property AutoStartSession: Boolean read FAutoStartSession write FAutoStartSession default False;
@@ -142,6 +184,96 @@ type
   TsgcWSHTTP2Server_Options = TIocpWSHTTP2Options;
   TsgcHTTPUploadFilesServer = TIocpWSHTTPUploadFiles;
 
+  { sgc's security components and what they hold (iocpws.sgcoptions): they
+    stream and compile; enabled and assigned to a server, Start raises
+    EIocpWs (the engine has no equivalent); their methods raise EIocpWs. }
+  TsgcWebSocketFirewall = class(TIocpWSFirewall);
+  TsgcWSRateLimiter = class(TIocpWSRateLimiter);
+  TsgcWSAPIKeyManager = class(TIocpWSAPIKeyManager);
+  { the token / passkey components Authentication.JWT / OAuth / WebAuthn
+    name (their own members are not declared) }
+  TsgcHTTP_JWT_Server = class(TIocpWSJWTServer);
+  TsgcHTTP_OAuth2_Server = class(TIocpWSOAuth2Server);
+  TsgcHTTP_OAuth2_Server_Provider = class(TIocpWSOAuth2ServerProvider);
+  TsgcWSAPIServer_WebAuthn = class(TIocpWSWebAuthnServer);
+  TsgcFirewallAction = TIocpWSFirewallAction;
+  TsgcFirewallGeoIPMode = TIocpWSFirewallGeoIPMode;
+  TsgcRateLimitStrategy = TIocpWSRateLimitStrategy;
+  TsgcAPIKeyStorageType = TIocpWSAPIKeyStorageType;
+  TsgcAPIKeyHashAlgorithm = TIocpWSAPIKeyHashAlgorithm;
+  TsgcFirewallOnFiltered = TIocpWSFirewallOnFiltered;
+  TsgcFirewallOnResolveCountry = TIocpWSFirewallOnResolveCountry;
+  TsgcFirewallOnThreatScoreChanged = TIocpWSFirewallOnThreatScoreChanged;
+  TsgcRateLimitOnThrottled = TIocpWSRateLimitOnThrottled;
+  TsgcRateLimitOnQuotaExceeded = TIocpWSRateLimitOnQuotaExceeded;
+  TsgcRateLimitOnStateChange = TIocpWSRateLimitOnStateChange;
+  TsgcAPIKeyOnKeyValidated = TIocpWSAPIKeyOnKeyValidated;
+  TsgcAPIKeyOnKeyRevoked = TIocpWSAPIKeyOnKeyRevoked;
+  TsgcAPIKeyOnKeyRotated = TIocpWSAPIKeyOnKeyRotated;
+  TsgcAPIKeyOnKeyExpired = TIocpWSAPIKeyOnKeyExpired;
+  TsgcAPIKeyOnValidation = TIocpWSAPIKeyOnValidation;
+  TsgcFirewallIPList = TIocpWSFirewallIPList;
+  TsgcFirewallBruteForce = TIocpWSFirewallBruteForce;
+  TsgcFirewallSQLInjection = TIocpWSFirewallSQLInjection;
+  TsgcFirewallXSS = TIocpWSFirewallXSS;
+  TsgcFirewallRateLimit = TIocpWSFirewallRateLimit;
+  TsgcFirewallFloodProtection = TIocpWSFirewallFloodProtection;
+  TsgcFirewallPayloadLimit = TIocpWSFirewallPayloadLimit;
+  TsgcFirewallPathTraversal = TIocpWSFirewallPathTraversal;
+  TsgcFirewallCommandInjection = TIocpWSFirewallCommandInjection;
+  TsgcFirewallThreatScore = TIocpWSFirewallThreatScore;
+  TsgcFirewallBanEscalation = TIocpWSFirewallBanEscalation;
+  TsgcFirewallGeoIP = TIocpWSFirewallGeoIP;
+  TsgcFirewallWebSocketProtection = TIocpWSFirewallWebSocketProtection;
+  TsgcFirewallRules = TIocpWSFirewallRules;
+  TsgcFirewallBotDatacenter = TIocpWSFirewallBotDatacenter;
+  TsgcFirewallBotReverseDNS = TIocpWSFirewallBotReverseDNS;
+  TsgcFirewallBotDNSBL = TIocpWSFirewallBotDNSBL;
+  TsgcFirewallBotDetection = TIocpWSFirewallBotDetection;
+  TsgcFirewallStats = TIocpWSFirewallStats;
+  TsgcWSFirewall = TIocpWSFirewall;
+  TsgcRateLimitTokenBucket = TIocpWSRateLimitTokenBucket;
+  TsgcRateLimitSlidingWindow = TIocpWSRateLimitSlidingWindow;
+  TsgcRateLimitFixedWindow = TIocpWSRateLimitFixedWindow;
+  TsgcRateLimitRule = TIocpWSRateLimitRule;
+  TsgcRateLimitRuleList = TIocpWSRateLimitRuleList;
+  TsgcRateLimitQuotaList = TIocpWSRateLimitQuotaList;
+  TsgcRateLimitBurst = TIocpWSRateLimitBurst;
+  TsgcRateLimitResponse = TIocpWSRateLimitResponse;
+  TsgcRateLimitStats = TIocpWSRateLimitStats;
+  TsgcAPIKeyStats = TIocpWSAPIKeyStats;
+  TsgcAPIKeyGeneration = TIocpWSAPIKeyGeneration;
+  TsgcAPIKeyStorage = TIocpWSAPIKeyStorage;
+  TsgcAPIKeyHashing = TIocpWSAPIKeyHashing;
+  TsgcAPIKeyScopeList = TIocpWSAPIKeyScopeList;
+  TsgcAPIKeyRotation = TIocpWSAPIKeyRotation;
+  TsgcAPIKeyExpiration = TIocpWSAPIKeyExpiration;
+  TsgcAPIKeyRateLimit = TIocpWSAPIKeyRateLimit;
+  TsgcAPIKeyAudit = TIocpWSAPIKeyAudit;
+  TsgcAPIKeyValidation = TIocpWSAPIKeyValidation;
+  TsgcWSConnections_Options = TIocpWSConnectionsOptions;
+  TsgcWSChannels_Options = TIocpWSChannelsOptions;
+  TsgcWSConnectionsFree_Options = TIocpWSConnectionsFreeOptions;
+  TsgcWSOptimization_Options = TIocpWSOptimizationOptions;
+  TsgcWSLoadBalancerClient = TIocpWSLoadBalancerClient;
+  TsgcWSServerGroups = TIocpWSServerGroups;
+  TsgcWSServerGroupItem = TIocpWSServerGroupItem;
+  TsgcThreadListType = TIocpWSThreadListType;
+  TsgcWSAuthenticationServer_JWT = TIocpWSAuthJWTOptions;
+  TsgcWSAuthenticationServer_OAuth = TIocpWSAuthOAuthOptions;
+  TsgcWSAuthenticationServer_WebAuthn = TIocpWSAuthWebAuthnOptions;
+  TsgcWSUnknownAuthenticationEvent = TIocpWSUnknownAuthenticationEvent;
+  TsgcWSOnSSLGetHandler = TIocpWSSSLGetHandlerEvent;
+  TsgcWSOnSSLAfterCreateHandler = TIocpWSSSLAfterCreateHandlerEvent;
+  TsgcWSOnSSLALPNSelect = TIocpWSSSLALPNSelectEvent;
+  TsgcOnSSLVerifyPeer = TIocpWSSSLVerifyPeerEvent;
+  TIdX509 = TIocpWSX509;
+  TsgcWSHTTPUploadBeforeSaveFileEvent = TIocpWSHTTPUploadBeforeSaveFileEvent;
+  TsgcWSHTTPUploadAfterSaveFileEvent = TIocpWSHTTPUploadAfterSaveFileEvent;
+  TsgcWSHTTPUploadReadInputEvent = TIocpWSHTTPUploadReadInputEvent;
+  TsgcWSHTTPBeforeCreatePostStream = TIocpWSHTTPBeforeCreatePostStreamEvent;
+  TsgcWSLoadBalancerErrorEvent = TIocpWSLoadBalancerErrorEvent;
+
   { Indy's names for Bindings (sgc's Bindings is a TIdSocketHandles). }
   TIdSocketHandles = TIocpWSBindings;
   TIdSocketHandle = TIocpWSBinding;
@@ -217,12 +349,56 @@ const
   pstFileStream = iocpws.types.pstFileStream;
   Id_IPv4 = iocpws.types.Id_IPv4;
   Id_IPv6 = iocpws.types.Id_IPv6;
+  faDeny = iocpws.sgcoptions.faDeny;
+  faAllow = iocpws.sgcoptions.faAllow;
+  faLog = iocpws.sgcoptions.faLog;
+  gmBlockList = iocpws.sgcoptions.gmBlockList;
+  gmAllowList = iocpws.sgcoptions.gmAllowList;
+  rlsTokenBucket = iocpws.sgcoptions.rlsTokenBucket;
+  rlsSliding = iocpws.sgcoptions.rlsSliding;
+  rlsFixed = iocpws.sgcoptions.rlsFixed;
+  kstMemory = iocpws.sgcoptions.kstMemory;
+  kstFile = iocpws.sgcoptions.kstFile;
+  kstCustom = iocpws.sgcoptions.kstCustom;
+  khaSHA256 = iocpws.sgcoptions.khaSHA256;
+  khaSHA512 = iocpws.sgcoptions.khaSHA512;
+  khaBcrypt = iocpws.sgcoptions.khaBcrypt;
+  tdlThreadDictionary = iocpws.server.tdlThreadDictionary;
+  tdlOnlyThread = iocpws.server.tdlOnlyThread;
+  tdlOnlyDictionary = iocpws.server.tdlOnlyDictionary;
 
 implementation
+
+constructor TsgcWebSocketHTTPServer.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FParseParams := True;
+end;
+
+procedure TsgcWebSocketHTTPServer.SetMaxRequestBodySize(V: Int64);
+begin
+  CheckInactive('changing an option');
+  FMaxRequestBodySize := V;
+  if V > 0 then
+    HTTPOptions.MaxBodySize := V;
+end;
 
 procedure TsgcWebSocketHTTPServer.ListNoEquivalent(L: TStrings);
 begin
   inherited ListNoEquivalent(L);
+  if (FCharset <> '') and not SameText(FCharset, 'utf-8') then
+    L.Add('Charset = ' + FCharset + ': ContentText is always sent as UTF-8');
+  if not FParseParams then
+    L.Add('ParseParams = False: Params are always parsed (query and form body)');
+  if (FReadEmptySource <> 0) or (FReadStartSSL <> 0) then
+    L.Add('ReadEmptySource / ReadStartSSL: no equivalent (the engine reads ' +
+      'the sockets itself)');
+  if FStrictRequestParsing then
+    L.Add('StrictRequestParsing = True: no equivalent switch (the engine''s ' +
+      'own request parser applies)');
+  if Assigned(FOnAfterForwardHTTP) or Assigned(FOnHTTP2BeforeAsyncRequest) then
+    L.Add('OnAfterForwardHTTP / OnHTTP2BeforeAsyncRequest: never called (no ' +
+      'HTTP forwarding, HTTP/1.1 only)');
   if FAutoStartSession or FSessionState or (FSessionTimeOut <> 0) then
     L.Add('AutoStartSession / SessionState / SessionTimeOut: no HTTP ' +
       'sessions (keep your own session table keyed by a cookie)');
@@ -231,4 +407,7 @@ end;
 initialization
   RegisterClass(TsgcWebSocketServer);
   RegisterClass(TsgcWebSocketHTTPServer);
+  RegisterClasses([TsgcWebSocketFirewall, TsgcWSRateLimiter, TsgcWSAPIKeyManager,
+    TsgcHTTP_JWT_Server, TsgcHTTP_OAuth2_Server, TsgcHTTP_OAuth2_Server_Provider,
+    TsgcWSAPIServer_WebAuthn]);
 end.

@@ -121,6 +121,41 @@ begin
     ARequestInfo.UnparsedParams + ARequestInfo.QueryParams + ARequestInfo.URI;
 end;
 
+{ sgc's security components, wired as sgc's Firewall demo does
+  (04.WebSocket_Other_Samples/13.Firewall): with Enabled, Start refuses. }
+procedure WireFirewall(WSServer: TsgcWebSocketServer);
+var
+  Firewall: TsgcWebSocketFirewall;
+  Limiter: TsgcWSRateLimiter;
+  Keys: TsgcWSAPIKeyManager;
+begin
+  Firewall := TsgcWebSocketFirewall.Create(WSServer.Owner);
+  Firewall.Blacklist.Enabled := True;
+  Firewall.Blacklist.IPs.Add('10.0.0.1');
+  Firewall.BruteForce.Enabled := True;
+  Firewall.BruteForce.MaxAttempts := 5;
+  Firewall.BruteForce.BanDurationSec := 300;
+  Firewall.SQLInjection.Action := faDeny;
+  Firewall.FloodProtection.MaxMessagesPerSec := 100;
+  Firewall.GeoIP.Mode := gmBlockList;
+  Firewall.Enabled := True;
+  WSServer.Firewall := Firewall;
+  Limiter := TsgcWSRateLimiter.Create(WSServer.Owner);
+  Limiter.PerIP.Strategy := rlsTokenBucket;
+  Limiter.TokenBucket.Capacity := 10;
+  WSServer.RateLimiter := Limiter;
+  Keys := TsgcWSAPIKeyManager.Create(WSServer.Owner);
+  Keys.Hashing.Algorithm := khaSHA256;
+  Keys.Storage.StorageType := kstMemory;
+  WSServer.APIKeyManager := Keys;
+  WSServer.Authentication.JWT.JWT := TsgcHTTP_JWT_Server.Create(WSServer.Owner);
+  WSServer.Optimizations.Connections.Enabled := True;
+  WSServer.Optimizations.Connections.CacheSize := 100;
+  if WSServer.ClientLoadBalancer.Active then
+    Writeln('load balancer');
+  Writeln(Firewall.Version);
+end;
+
 var
   F: TForm1;
   H: TsgcWebSocketHTTPServer;
@@ -157,6 +192,15 @@ begin
     Active := True;
     Writeln(ClassName, ' listening on ', ListeningPort, ', ', Count, ' connections');
     Active := False;
+  end;
+  WireFirewall(F.WSServer);
+  try
+    F.WSServer.Active := True;
+    Writeln('not ok: started with an enabled Firewall');
+    Halt(1);
+  except
+    on E: EsgcWebSocketException do
+      Writeln(E.Message);
   end;
   H := TsgcWebSocketHTTPServer.Create(F);
   H.Port := 0;

@@ -16,7 +16,7 @@ program sgc_forms;
 
 uses
   {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
-  SysUtils, Classes, sgcWebSocket_iocp;
+  SysUtils, Classes, iocpws.lib, sgcWebSocket_iocp;
 {$I iocpws.warnings.inc}
 
 type
@@ -43,6 +43,30 @@ type
       aUser, aPassword: string; var Authenticated: Boolean);
     procedure WSServerCommandGet(AContext: TIdContext;
       ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+    { sgc_security.dfm: the server's other events and the security
+      components' events, with sgc's types }
+    procedure WSServerUnknownAuthentication(Connection: TsgcWSConnection;
+      AuthType, AuthData: string; var aUser, aPassword: string;
+      var Authenticated: Boolean);
+    procedure WSServerSSLALPNSelect(Sender: TObject; aProtocols: TStringList;
+      var aProtocol: string);
+    procedure WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
+      AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean);
+    procedure WSServerHTTPUploadBeforeSaveFile(Sender: TObject;
+      var aFileName, aFilePath: string);
+    procedure WSServerHTTPUploadAfterSaveFile(Sender: TObject;
+      const aFileName, aFilePath: string);
+    procedure WSServerLoadBalancerError(Sender: TObject; const Error: string);
+    procedure FirewallFiltered(Sender: TObject; const aIP: string;
+      const aReason: string; var Allow: Boolean);
+    procedure FirewallResolveCountry(Sender: TObject; const aIP: string;
+      var aCountryCode: string);
+    procedure FirewallThreatScoreChanged(Sender: TObject; const aIP: string;
+      aOldScore, aNewScore: Integer);
+    procedure RateLimiterThrottled(Sender: TObject; const aKey, aReason: string;
+      var Allow: Boolean);
+    procedure APIKeyValidation(Sender: TObject; const aKey: string;
+      var Allow: Boolean; var Reason: string);
   end;
 
   TErrors = class
@@ -58,7 +82,14 @@ procedure TServerModule.WSServerConnect(Connection: TsgcWSConnection); begin end
 procedure TServerModule.WSServerMessage(Connection: TsgcWSConnection; const Text: string); begin end;
 procedure TServerModule.WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream); begin end;
 procedure TServerModule.WSServerDisconnect(Connection: TsgcWSConnection; Code: Integer); begin end;
-procedure TServerModule.WSServerError(Connection: TsgcWSConnection; const Error: string); begin end;
+var
+  Reported: TStringList; { what OnError said (sgc_security.dfm) }
+
+procedure TServerModule.WSServerError(Connection: TsgcWSConnection; const Error: string);
+begin
+  if Reported <> nil then
+    Reported.Add(Error);
+end;
 procedure TServerModule.WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList); begin end;
 procedure TServerModule.WSServerException(Connection: TsgcWSConnection; E: Exception); begin end;
 procedure TServerModule.WSServerTCPConnect(Connection: TsgcWSConnection; var Accept: Boolean); begin end;
@@ -71,6 +102,29 @@ procedure TServerModule.WSServerAuthentication(Connection: TsgcWSConnection;
   aUser, aPassword: string; var Authenticated: Boolean); begin end;
 procedure TServerModule.WSServerCommandGet(AContext: TIdContext;
   ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo); begin end;
+
+procedure TServerModule.WSServerUnknownAuthentication(Connection: TsgcWSConnection;
+  AuthType, AuthData: string; var aUser, aPassword: string;
+  var Authenticated: Boolean); begin end;
+procedure TServerModule.WSServerSSLALPNSelect(Sender: TObject; aProtocols: TStringList;
+  var aProtocol: string); begin end;
+procedure TServerModule.WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
+  AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean); begin end;
+procedure TServerModule.WSServerHTTPUploadBeforeSaveFile(Sender: TObject;
+  var aFileName, aFilePath: string); begin end;
+procedure TServerModule.WSServerHTTPUploadAfterSaveFile(Sender: TObject;
+  const aFileName, aFilePath: string); begin end;
+procedure TServerModule.WSServerLoadBalancerError(Sender: TObject; const Error: string); begin end;
+procedure TServerModule.FirewallFiltered(Sender: TObject; const aIP: string;
+  const aReason: string; var Allow: Boolean); begin end;
+procedure TServerModule.FirewallResolveCountry(Sender: TObject; const aIP: string;
+  var aCountryCode: string); begin end;
+procedure TServerModule.FirewallThreatScoreChanged(Sender: TObject; const aIP: string;
+  aOldScore, aNewScore: Integer); begin end;
+procedure TServerModule.RateLimiterThrottled(Sender: TObject; const aKey, aReason: string;
+  var Allow: Boolean); begin end;
+procedure TServerModule.APIKeyValidation(Sender: TObject; const aKey: string;
+  var Allow: Boolean; var Reason: string); begin end;
 
 procedure TErrors.ReaderError(Reader: TReader;
   const Message: {$ifdef FPC} AnsiString {$else} string {$endif}; var Handled: Boolean);
@@ -197,6 +251,155 @@ begin
   end;
 end;
 
+{ sgc_security.dfm's values arrived, references resolved }
+procedure SecurityChecks(M: TServerModule; S: TsgcWebSocketServer);
+var
+  FW: TsgcWebSocketFirewall;
+  RL: TsgcWSRateLimiter;
+  AK: TsgcWSAPIKeyManager;
+begin
+  FW := M.FindComponent('sgcWebSocketFirewall1') as TsgcWebSocketFirewall;
+  RL := M.FindComponent('sgcWSRateLimiter1') as TsgcWSRateLimiter;
+  AK := M.FindComponent('sgcWSAPIKeyManager1') as TsgcWSAPIKeyManager;
+  Check((FW <> nil) and (S.Firewall = FW), 'Firewall = sgcWebSocketFirewall1 resolved');
+  Check((RL <> nil) and (S.RateLimiter = RL), 'RateLimiter = sgcWSRateLimiter1 resolved');
+  Check((AK <> nil) and (S.APIKeyManager = AK), 'APIKeyManager = sgcWSAPIKeyManager1 resolved');
+  Check((S.Authentication.JWT.JWT = M.FindComponent('sgcHTTP_JWT_Server1')) and
+    (S.Authentication.JWT.JWT is TsgcHTTP_JWT_Server) and
+    (S.Authentication.OAuth.OAuth2 is TsgcHTTP_OAuth2_Server) and
+    (S.Authentication.OAuth.OAuth2Provider = nil) and
+    (S.Authentication.WebAuthn.WebAuthn is TsgcWSAPIServer_WebAuthn),
+    'Authentication.JWT / OAuth / WebAuthn resolved');
+  if FW <> nil then
+    Check(FW.Enabled and FW.Blacklist.Enabled and (FW.Blacklist.IPs.Count = 2) and
+      (FW.BruteForce.MaxAttempts = 5) and (FW.XSS.Action = faLog) and
+      (FW.GeoIP.Mode = gmAllowList) and (FW.GeoIP.DatabaseFile = 'geo.csv') and
+      (FW.ThreatScore.WeightSQLInjection = 40) and
+      (FW.BotDetection.DNSBL.Zones.Count = 1) and (FW.BotDetection.DNSTimeoutMS = 2000) and
+      (FW.CustomRules.Rules.Count = 0) and Assigned(FW.OnFiltered) and
+      Assigned(FW.OnResolveCountry) and Assigned(FW.OnThreatScoreChanged),
+      'Firewall members streamed');
+  if RL <> nil then
+    Check(RL.Enabled and (RL.StorageFile = 'limits.dat') and (RL.TokenBucket.Capacity = 20) and
+      (RL.PerIP.Strategy = rlsSliding) and (RL.PerAPIKey.Strategy = rlsFixed) and
+      (RL.Response.StatusCode = 429) and (RL.Response.Message = 'Too Many Requests') and
+      RL.Response.RetryAfterHeader and Assigned(RL.OnThrottled),
+      'RateLimiter members streamed');
+  if AK <> nil then
+    Check(AK.Enabled and (AK.Generation.KeyPrefix = 'sk_') and (AK.Storage.StorageType = kstFile) and
+      (AK.Hashing.Algorithm = khaSHA512) and (AK.Validation.HeaderName = 'X-API-Key') and
+      (AK.Validation.IPAllowlist.Count = 1) and AK.Validation.FailClosed and
+      Assigned(AK.OnValidation), 'APIKeyManager members streamed');
+  Check(S.Optimizations.Connections.Enabled and (S.Optimizations.Connections.CacheSize = 100) and
+    (S.Optimizations.ConnectionsFree.Interval = 60), 'Optimizations streamed');
+  Check(Assigned(S.OnUnknownAuthentication) and Assigned(S.OnSSLALPNSelect) and
+    Assigned(S.OnSSLVerifyPeer) and Assigned(S.OnHTTPUploadBeforeSaveFile) and
+    Assigned(S.OnHTTPUploadAfterSaveFile) and Assigned(S.OnLoadBalancerError),
+    'the server''s other sgc events bound');
+end;
+
+{ Start reported this setting through OnError (Reported). }
+function ReportedHas(const Prefix: string): Boolean;
+var
+  I: Integer;
+begin
+  for I := 0 to Reported.Count - 1 do
+    if Pos('iocpws: not supported, ignored: ' + Prefix, Reported[I]) = 1 then
+      Exit(True);
+  Result := False;
+end;
+
+{ TsgcWebSocketHTTPServer's own settings with no equivalent are reported. }
+procedure HTTPStartChecks(M: TServerModule; H: TsgcWebSocketHTTPServer);
+begin
+  Reported := TStringList.Create;
+  try
+    H.OnError := M.WSServerError;
+    H.NotifyEvents := neNoSync;
+    H.SSL := False;
+    H.Bindings.Clear;
+    H.Port := 0;
+    H.DocumentRoot := '';
+    H.ParseParams := False;
+    H.StrictRequestParsing := True;
+    H.Charset := 'iso-8859-1';
+    H.Active := True;
+    Check(ReportedHas('ParseParams = False') and ReportedHas('StrictRequestParsing = True') and
+      ReportedHas('Charset = iso-8859-1'), 'TsgcWebSocketHTTPServer reports ParseParams, ' +
+      'StrictRequestParsing, Charset at Start', Reported.Text);
+    H.Active := False;
+  finally
+    FreeAndNil(Reported);
+  end;
+end;
+
+{ Start refuses while a security component is enabled, one by one; then
+  runs, reporting what is wired but off. }
+procedure StartChecks(S: TsgcWebSocketServer);
+
+  function StartError: string;
+  begin
+    Result := '';
+    try
+      S.Active := True;
+    except
+      on E: EIocpWs do
+        if E.Code = IWS_E_UNSUPPORTED then
+          Result := E.Message
+        else
+          Result := 'wrong code: ' + E.Message;
+    end;
+  end;
+
+var
+  E: string;
+begin
+  S.Port := 0;
+  E := StartError;
+  Check(Pos('iocpws: Firewall = sgcWebSocketFirewall1 (Enabled)', E) = 1,
+    'an enabled Firewall makes Start raise', E);
+  Check(not S.Active, 'and the server is not running');
+  S.Firewall.Enabled := False;
+  E := StartError;
+  Check(Pos('iocpws: RateLimiter = sgcWSRateLimiter1 (Enabled)', E) = 1,
+    'an enabled RateLimiter makes Start raise', E);
+  S.RateLimiter.Enabled := False;
+  E := StartError;
+  Check(Pos('iocpws: APIKeyManager = sgcWSAPIKeyManager1 (Enabled)', E) = 1,
+    'an enabled APIKeyManager makes Start raise', E);
+  S.APIKeyManager.Enabled := False;
+  E := StartError;
+  Check(Pos('iocpws: Authentication.JWT.JWT = sgcHTTP_JWT_Server1', E) = 1,
+    'Authentication.JWT.JWT with Authentication.Enabled makes Start raise', E);
+  S.Authentication.JWT.JWT := nil;
+  E := StartError;
+  Check(Pos('iocpws: Authentication.OAuth.OAuth2 = sgcHTTP_OAuth2_Server1', E) = 1,
+    'Authentication.OAuth.OAuth2 makes Start raise', E);
+  S.Authentication.OAuth.OAuth2 := nil;
+  E := StartError;
+  Check(Pos('iocpws: Authentication.WebAuthn.WebAuthn = sgcWSAPIServer_WebAuthn1', E) = 1,
+    'Authentication.WebAuthn.WebAuthn makes Start raise', E);
+  S.Authentication.Enabled := False; { sgc then consults none of them }
+  Reported := TStringList.Create;
+  try
+    E := StartError;
+    Check((E = '') and S.Active, 'with each switched off the server starts', E);
+    Check(ReportedHas('Firewall = sgcWebSocketFirewall1 (Enabled = False)') and
+      ReportedHas('RateLimiter = sgcWSRateLimiter1 (Enabled = False)') and
+      ReportedHas('APIKeyManager = sgcWSAPIKeyManager1 (Enabled = False)') and
+      ReportedHas('Authentication.WebAuthn.WebAuthn = sgcWSAPIServer_WebAuthn1'),
+      'and Start reports what is wired but off', Reported.Text);
+    Check(ReportedHas('Optimizations.Connections.CacheSize = 100') and
+      ReportedHas('OnUnknownAuthentication') and ReportedHas('OnSSLALPNSelect') and
+      ReportedHas('OnSSLVerifyPeer') and ReportedHas('OnHTTPUpload* events') and
+      ReportedHas('OnLoadBalancerError'), 'and the other settings it has no equivalent for',
+      Reported.Text);
+    S.Active := False;
+  finally
+    FreeAndNil(Reported);
+  end;
+end;
+
 var
   Dir: string;
   Errors: TStringList;
@@ -250,9 +453,31 @@ begin
           'SSL / SSLOptions streamed');
         Check(H.Options.FragmentedMessages = frgAll, 'Options.FragmentedMessages streamed');
         Check(not H.KeepAlive and (H.MaxConnections = 100), 'KeepAlive / MaxConnections streamed');
+        Check((H.Charset = 'utf-8') and (H.MaxRequestBodySize = 2097152) and
+          (H.HTTPOptions.MaxBodySize = 2097152) and H.ParseParams,
+          'Charset / MaxRequestBodySize (sets HTTPOptions.MaxBodySize) / ParseParams streamed');
         Check(Assigned(H.OnCommandGet), 'OnCommandGet bound');
       end;
       RoundTrip('sgc_http_server.dfm', M);
+      if H <> nil then
+        HTTPStartChecks(M, H);
+    finally
+      M.Free;
+    end;
+
+    { ---- sgc's security components, wired to the server ---- }
+    Errors.Clear;
+    M := LoadForm(ReadFile(Dir + 'sgc_security.dfm'), Errors);
+    try
+      Check(Errors.Count = 0, 'sgc_security.dfm loads with no reader error', Errors.Text);
+      S := M.FindComponent('WSServer') as TsgcWebSocketServer;
+      Check(S <> nil, 'sgc_security.dfm: WSServer is a TsgcWebSocketServer');
+      if S <> nil then
+      begin
+        SecurityChecks(M, S);
+        RoundTrip('sgc_security.dfm', M);
+        StartChecks(S);
+      end;
     finally
       M.Free;
     end;

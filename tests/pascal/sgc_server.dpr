@@ -20,7 +20,9 @@
   protocols=<list>, unknown=on, handshake=add, fragments=all|only,
   noequiv=on (sgc settings with no equivalent: reported at Start),
   verifycert=on, bindings=<ip:port,...>, epoll=<threads>, cleandisconnect=on,
-  maxmsg=<bytes>.
+  maxmsg=<bytes>, secure=firewall|ratelimiter|apikey|jwt|oauth2|freed (sgc's
+  security components: enabled, Start must refuse; freed: the server
+  forgets them).
   Messages to the server ('cmd:...') make it answer: see OnMessage. }
 program sgc_server;
 
@@ -53,7 +55,57 @@ type
     procedure WSServerException(Connection: TsgcWSConnection; E: Exception);
     procedure WSServerBeforeHeartBeat(Sender: TObject;
       const Connection: TsgcWSConnection; var Handled: Boolean);
+    { sgc's events the engine never fires (declared with sgc's types, so
+      that they compile; reported at Start with noequiv=on) }
+    procedure WSServerUnknownAuthentication(Connection: TsgcWSConnection;
+      AuthType, AuthData: string; var aUser, aPassword: string;
+      var Authenticated: Boolean);
+    procedure WSServerSSLALPNSelect(Sender: TObject; aProtocols: TStringList;
+      var aProtocol: string);
+    procedure WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
+      AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean);
+    procedure WSServerHTTPUploadReadInput(Sender: TObject; const aName, aValue: string);
+    procedure WSServerHTTPUploadBeforeCreatePostStream(Sender: TObject;
+      const Connection: TsgcWSConnection; const aHeaders: TStrings; var Accept: Boolean);
+    procedure WSServerLoadBalancerError(Sender: TObject; const Error: string);
+    procedure FirewallFiltered(Sender: TObject; const aIP: string;
+      const aReason: string; var Allow: Boolean);
   end;
+
+procedure TServerForm.WSServerUnknownAuthentication(Connection: TsgcWSConnection;
+  AuthType, AuthData: string; var aUser, aPassword: string; var Authenticated: Boolean);
+begin
+  Authenticated := False;
+end;
+
+procedure TServerForm.WSServerSSLALPNSelect(Sender: TObject; aProtocols: TStringList;
+  var aProtocol: string);
+begin
+end;
+
+procedure TServerForm.WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
+  AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean);
+begin
+  Accept := AOk;
+end;
+
+procedure TServerForm.WSServerHTTPUploadReadInput(Sender: TObject; const aName, aValue: string);
+begin
+end;
+
+procedure TServerForm.WSServerHTTPUploadBeforeCreatePostStream(Sender: TObject;
+  const Connection: TsgcWSConnection; const aHeaders: TStrings; var Accept: Boolean);
+begin
+end;
+
+procedure TServerForm.WSServerLoadBalancerError(Sender: TObject; const Error: string);
+begin
+end;
+
+procedure TServerForm.FirewallFiltered(Sender: TObject; const aIP: string;
+  const aReason: string; var Allow: Boolean);
+begin
+end;
 
 var
   OutLock: TRTLCriticalSection;
@@ -124,6 +176,7 @@ var
   L: TList;
   N, I: Integer;
   Cmd, Arg: string;
+  Grp: TsgcWSServerGroups;
 begin
   Say('MESSAGE ' + Text);
   if Copy(Text, 1, 4) <> 'cmd:' then
@@ -148,6 +201,25 @@ begin
       BoolToStr(Connection.LastPing <> 0, True),
       BoolToStr(Connection.LastPong <> 0, True),
       Connection.LocalPort, WSServer.Count]))
+  else if Cmd = 'join' then
+    { sgc's Groups: 'cmd:join room.1' }
+    Connection.WriteData(Format('join %s %d', [BoolToStr(WSServer.Groups.Add(Arg, Connection), True),
+      WSServer.Groups.Group[Arg].Count]))
+  else if Cmd = 'leave' then
+  begin
+    WSServer.Groups.Remove(Connection);
+    Connection.WriteData(Format('leave %d', [WSServer.Groups.Count]));
+  end
+  else if Cmd = 'groupcast' then
+    { 'cmd:groupcast room.* text': every group matching the mask }
+    WSServer.Groups.BroadCast(Copy(Arg, 1, Pos(' ', Arg) - 1), Copy(Arg, Pos(' ', Arg) + 1, MaxInt))
+  else if Cmd = 'groups' then
+  begin
+    { sgc's type names for them, from sgcWebSocket_iocp }
+    Grp := WSServer.Groups;
+    if Grp.ListType = tdlThreadDictionary then
+      Connection.WriteData(Format('groups %d %s', [Grp.Count, BoolToStr(Grp.IsEmpty, True)]));
+  end
   else if Cmd = 'ping' then
   begin
     Connection.Ping('p');
@@ -337,6 +409,69 @@ begin
         SSLOptions.OpenSSL_Options.APIVersion := oslAPI_3_0;
         IOHandlerOptions.IOCP.TimeOut := 500;
         ThreadPool := True;
+        Optimizations.Connections.Enabled := True;
+        Optimizations.ConnectionsFree.Interval := 60;
+        ClientLoadBalancer.Active := True;
+        OnUnknownAuthentication := F.WSServerUnknownAuthentication;
+        OnSSLALPNSelect := F.WSServerSSLALPNSelect;
+        OnSSLVerifyPeer := F.WSServerSSLVerifyPeer;
+        OnHTTPUploadReadInput := F.WSServerHTTPUploadReadInput;
+        OnHTTPUploadBeforeCreatePostStream := F.WSServerHTTPUploadBeforeCreatePostStream;
+        OnLoadBalancerError := F.WSServerLoadBalancerError;
+        { a firewall wired but switched off: reported, the server runs }
+        Firewall := TsgcWebSocketFirewall.Create(F);
+        Firewall.Name := 'sgcWebSocketFirewall1';
+        Firewall.Blacklist.IPs.Add('10.0.0.1');
+        Firewall.OnFiltered := F.FirewallFiltered;
+      end
+      else if OptName = 'secure' then
+      begin
+        { sgc's security components, enabled: Start must refuse }
+        if OptValue = 'firewall' then
+        begin
+          Firewall := TsgcWebSocketFirewall.Create(F);
+          Firewall.Enabled := True;
+          Firewall.BruteForce.Enabled := True;
+          Firewall.BruteForce.MaxAttempts := 5;
+        end
+        else if OptValue = 'ratelimiter' then
+        begin
+          RateLimiter := TsgcWSRateLimiter.Create(F);
+          RateLimiter.Enabled := True;
+          RateLimiter.PerIP.MaxRequests := 10;
+          RateLimiter.PerIP.Strategy := rlsSliding;
+        end
+        else if OptValue = 'apikey' then
+        begin
+          APIKeyManager := TsgcWSAPIKeyManager.Create(F);
+          APIKeyManager.Enabled := True;
+          APIKeyManager.Validation.HeaderName := 'X-API-Key';
+          APIKeyManager.Storage.StorageType := kstMemory;
+        end
+        else if OptValue = 'jwt' then
+        begin
+          Authentication.Enabled := True;
+          Authentication.AllowNonAuth := True;
+          Authentication.JWT.JWT := TsgcHTTP_JWT_Server.Create(F);
+        end
+        else if OptValue = 'oauth2' then
+        begin
+          Authentication.Enabled := True;
+          Authentication.OAuth.OAuth2 := TsgcHTTP_OAuth2_Server.Create(F);
+        end
+        else if OptValue = 'freed' then
+        begin
+          { a component freed after it was assigned leaves no reference }
+          Firewall := TsgcWebSocketFirewall.Create(F);
+          Firewall.Enabled := True;
+          Firewall.Free;
+          Authentication.Enabled := True;
+          Authentication.AllowNonAuth := True;
+          Authentication.JWT.JWT := TsgcHTTP_JWT_Server.Create(F);
+          Authentication.JWT.JWT.Free;
+          if (Firewall <> nil) or (Authentication.JWT.JWT <> nil) then
+            Say('ERROR a freed component is still referenced');
+        end;
       end
       else if OptName = 'verifycert' then
       begin

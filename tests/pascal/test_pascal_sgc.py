@@ -223,16 +223,19 @@ def test_connection_members(sgc):
 def test_disconnect_and_clean_disconnect(sgc, clean, expected):
     s = sgc(cleandisconnect=clean) if clean else sgc()
 
-    async def go():
+    async def close_by(command):
         async with connect(url(s)) as ws:
-            await send(ws, "cmd:disconnect")
-            await asyncio.wait_for(ws.wait_closed(), 10)
-        async with connect(url(s)) as ws:
-            await send(ws, "cmd:peer")  # DisconnectPeer: always the socket
+            await send(ws, command)
             await asyncio.wait_for(ws.wait_closed(), 10)
 
-    run(go())
+    # One connection at a time: the client sees the socket closed before the
+    # server's OnDisconnect has necessarily run, and two connections'
+    # OnDisconnect (on different I/O threads) come in no promised order.
+    run(close_by("cmd:disconnect"))
+    first = [int(m.group(1)) for m in s.wait_count(r"DISCONNECT (\d+) .*", 1)]
+    run(close_by("cmd:peer"))  # DisconnectPeer: always the socket
     codes = [int(m.group(1)) for m in s.wait_count(r"DISCONNECT (\d+) .*", 2)]
+    assert first == [expected]
     assert codes == [expected, 1006]
 
 
@@ -245,7 +248,11 @@ def test_no_equivalent_is_reported_at_start(sgc):
                  "Specifications.Drafts.Hixie76", "TCPKeepAlive.Enabled", "TCPKeepAlive.Time",
                  "TCPKeepAlive.Interval", "HeartBeat.HeartBeatType", "OnBeforeHeartBeat:",
                  "IOHandlerOptions.IOCP.TimeOut", "Options.ReadTimeOut", "Options.WriteTimeOut",
-                 "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion"]:
+                 "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion",
+                 "Optimizations.Connections.Enabled", "Optimizations.ConnectionsFree.Interval",
+                 "ClientLoadBalancer.Active", "OnUnknownAuthentication:", "OnSSLALPNSelect:",
+                 "OnSSLVerifyPeer:", "OnHTTPUpload*", "OnLoadBalancerError:",
+                 "Firewall"]:
         assert name in reported, (name, reported)
     startup, _ = s.wait_for(r"STARTUP")
     last_error = max(i for i, line in enumerate(s.snapshot()) if line.startswith("ERROR"))
@@ -263,6 +270,63 @@ def test_verify_certificate_refuses_to_start(sgc):
     _, m = s.wait_for(r"START_FAILED (.*)")
     assert "VerifyCertificate" in m.group(1) and "client certificates" in m.group(1)
     assert s.port == 0
+
+
+@pytest.mark.parametrize("component, named", [
+    ("firewall", "Firewall"), ("ratelimiter", "RateLimiter"), ("apikey", "APIKeyManager"),
+    ("jwt", "Authentication.JWT.JWT"), ("oauth2", "Authentication.OAuth.OAuth2")])
+def test_security_components_refuse_to_start(sgc, component, named):
+    """sgc's Firewall, RateLimiter, APIKeyManager and JWT/OAuth2
+    authentication have no equivalent in the engine: enabled, Start refuses
+    (never a server that believes it is protected)."""
+    s = sgc(secure=component)
+    _, m = s.wait_for(r"START_FAILED (.*)")
+    assert m.group(1).startswith("iocpws: " + named), m.group(1)
+    assert "refusing to start" in m.group(1)
+    assert s.port == 0
+
+
+def test_freed_security_component_is_forgotten(sgc):
+    s = sgc(secure="freed")  # assigned, freed: no dangling reference, it starts
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+    assert not s.matches(r"ERROR .*")
+
+
+def test_groups(sgc):
+    """sgc's Server.Groups: Add, BroadCast by mask, Remove; a connection
+    leaves its groups when it disconnects (empty groups are deleted)."""
+    s = sgc()
+
+    async def go():
+        async with connect(url(s)) as a, connect(url(s)) as b, connect(url(s)) as c:
+            assert await ask(a, "cmd:join room.1") == "join True 1"
+            assert await ask(a, "cmd:join room.1") == "join False 1"  # once per group
+            assert await ask(b, "cmd:join room.2") == "join True 1"
+            assert await ask(b, "cmd:join ROOM.1") == "join True 2"  # names: any case
+            assert await ask(c, "cmd:join lobby") == "join True 1"
+            assert await ask(c, "cmd:groups") == "groups 3 False"
+            await send(c, "cmd:groupcast room.* hello rooms")
+            assert await recv(a) == "hello rooms"
+            assert await recv(b) == "hello rooms"  # in two groups: once
+            await send(a, "cmd:groupcast r?om.2 only two")
+            assert await recv(b) == "only two"
+            await send(a, "cmd:groupcast nomatch* nobody")  # nobody: not everybody
+            assert await ask(c, "cmd:leave") == "leave 2"  # lobby is gone
+            assert await ask(a, "x") == "x"  # a got nothing in between
+            assert await ask(b, "y") == "y"
+
+    async def after():
+        async with connect(url(s)) as d:  # a, b, c disconnected: no group left
+            assert await ask(d, "cmd:groups") == "groups 0 True"
+
+    run(go())
+    s.wait_count(r"DISCONNECT .*", 3)  # they leave their groups before OnDisconnect
+    run(after())
 
 
 def test_bindings(sgc):

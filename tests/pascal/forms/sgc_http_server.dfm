@@ -32,6 +32,10 @@ object ServerModule: TServerModule
     KeepAlive = False
     MaxConnections = 100
     SessionState = False
+    Charset = 'utf-8'
+    MaxRequestBodySize = 2097152
+    ParseParams = True
+    StrictRequestParsing = False
     SessionTimeOut = 0
     SSL = True
     SSLOptions.CertFile = 'sgc.pem'

@@ -1,0 +1,225 @@
+{ iocpws.common - the helpers both components need: the iocpws server
+  (iocpws.types, iocpws.http, iocpws.server) and Indy's TIdHTTPServer on
+  the engine (IdHTTPServer_iocp): UTF-8 <-> string, the main-thread test,
+  %XX and base64 decoding, an engine request's headers, and the header-line
+  helpers of Indy's TIdHeaderList. One copy of each, so that a fix reaches
+  both.
+
+  Free of side effects: no initialization section and no code-page unit
+  (iocpws.types, which the iocpws server uses, is the one that sets
+  DefaultSystemCodePage in mode delphiunicode; IdHTTPServer_iocp leaves it
+  to the program, as its README section says). }
+unit iocpws.common;
+
+{$I iocpws.defines.inc}
+
+interface
+
+uses
+  SysUtils, Classes, iocpws.lib;
+{$I iocpws.warnings.inc}
+
+{ UTF-8 <-> string: Delphi 2009+ and FPC mode delphiunicode convert; FPC
+  mode delphi keeps the UTF-8 bytes, tagged CP_UTF8 (text from the program
+  in another code page is converted to UTF-8). }
+function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
+function IocpWsStringToUtf8(const S: string): RawByteString;
+{ A NUL-terminated UTF-8 string ('' for nil). }
+function IocpWsUtf8Z(P: PAnsiChar): string;
+
+{ True on the program's main thread (cheap: no TThread.CurrentThread, which
+  would create a TExternalThread for an engine thread). }
+function IocpWsOnMainThread: Boolean;
+
+{ %XX escapes decoded (and, with APlus, '+' as a space), the bytes taken as
+  UTF-8; an escape that is not two hex digits stays as it is. }
+function IocpWsPercentDecode(const S: RawByteString; APlus: Boolean): string;
+
+{ Base64 (as in 'Authorization: Basic ...') to bytes; characters outside
+  the alphabet are skipped, '=' ends it. }
+function IocpWsDecodeBase64(const S: string): RawByteString;
+
+{ Adds each header of an engine request (valid only during its callback)
+  to L as a 'Name: value' line. }
+procedure IocpWsReadHeaders(request: piws_request; L: TStrings);
+
+{ A 'Name: value' line's parts, trimmed (False, '' and '' without a ':'). }
+function IocpWsSplitHeader(const Line: string; out AName, AValue: string): Boolean;
+{ The index of the first line of L named AName (any case), or -1. }
+function IocpWsIndexOfHeader(L: TStrings; const AName: string): Integer;
+
+implementation
+
+{ ---- strings ------------------------------------------------------------ }
+
+function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
+{$ifdef UNICODE}
+var
+  U: UTF8String;
+begin
+  if (P = nil) or (Len <= 0) then
+    Exit('');
+  SetString(U, P, Len);
+  Result := UTF8ToString(U);
+end;
+{$else}
+begin
+  if (P = nil) or (Len <= 0) then
+    Exit('');
+  SetString(Result, P, Len);
+  SetCodePage(RawByteString(Result), CP_UTF8, False);
+end;
+{$endif}
+
+function IocpWsStringToUtf8(const S: string): RawByteString;
+{$ifdef UNICODE}
+begin
+  Result := UTF8Encode(S);
+end;
+{$else}
+var
+  cp: Word;
+begin
+  Result := S;
+  cp := StringCodePage(S);
+  if cp = CP_ACP then
+    cp := DefaultSystemCodePage;
+  if (cp <> CP_UTF8) and (cp <> CP_NONE) and (cp <> CP_ACP) and (Result <> '') then
+    SetCodePage(Result, CP_UTF8, True);
+end;
+{$endif}
+
+function IocpWsUtf8Z(P: PAnsiChar): string;
+begin
+  if P = nil then
+    Result := ''
+  else
+    Result := IocpWsUtf8ToString(P, StrLen(P));
+end;
+
+function IocpWsOnMainThread: Boolean;
+begin
+  {$if defined(FPC) or defined(MSWINDOWS)}
+  Result := GetCurrentThreadId = MainThreadID;
+  {$else}
+  Result := TThread.Current.ThreadID = MainThreadID;
+  {$ifend}
+end;
+
+{ ---- decoding ----------------------------------------------------------- }
+
+function HexVal(C: AnsiChar): Integer;
+begin
+  case C of
+    '0'..'9': Result := Ord(C) - Ord('0');
+    'a'..'f': Result := Ord(C) - Ord('a') + 10;
+    'A'..'F': Result := Ord(C) - Ord('A') + 10;
+  else
+    Result := -1;
+  end;
+end;
+
+function IocpWsPercentDecode(const S: RawByteString; APlus: Boolean): string;
+var
+  R: RawByteString;
+  I, N, H1, H2: Integer;
+begin
+  SetLength(R, Length(S));
+  N := 0;
+  I := 1;
+  while I <= Length(S) do
+  begin
+    Inc(N);
+    if (S[I] = '%') and (I + 2 <= Length(S)) then
+    begin
+      H1 := HexVal(S[I + 1]);
+      H2 := HexVal(S[I + 2]);
+      if (H1 >= 0) and (H2 >= 0) then
+      begin
+        R[N] := AnsiChar(H1 * 16 + H2);
+        Inc(I, 3);
+        Continue;
+      end;
+    end;
+    if APlus and (S[I] = '+') then
+      R[N] := ' '
+    else
+      R[N] := S[I];
+    Inc(I);
+  end;
+  SetLength(R, N);
+  Result := IocpWsUtf8ToString(PAnsiChar(R), Length(R));
+end;
+
+function IocpWsDecodeBase64(const S: string): RawByteString;
+const
+  Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+var
+  I, V, Bits, Acc: Integer;
+begin
+  Result := '';
+  Acc := 0;
+  Bits := 0;
+  for I := 1 to Length(S) do
+  begin
+    if S[I] = '=' then
+      Break;
+    V := Pos(S[I], Alphabet) - 1;
+    if V < 0 then
+      Continue;
+    Acc := ((Acc shl 6) or V) and $FFFFFF;
+    Inc(Bits, 6);
+    if Bits >= 8 then
+    begin
+      Dec(Bits, 8);
+      Result := Result + AnsiChar((Acc shr Bits) and $FF);
+    end;
+  end;
+end;
+
+{ ---- headers ------------------------------------------------------------ }
+
+procedure IocpWsReadHeaders(request: piws_request; L: TStrings);
+var
+  N, I: UInt32;
+  Name, Value: PAnsiChar;
+begin
+  N := iws_request_header_count(request);
+  I := 0;
+  while I < N do
+  begin
+    if iws_request_header_at(request, I, Name, Value) = IWS_OK then
+      L.Add(IocpWsUtf8Z(Name) + ': ' + IocpWsUtf8Z(Value));
+    Inc(I);
+  end;
+end;
+
+function IocpWsSplitHeader(const Line: string; out AName, AValue: string): Boolean;
+var
+  P: Integer;
+begin
+  P := Pos(':', Line);
+  Result := P > 0;
+  if Result then
+  begin
+    AName := Trim(Copy(Line, 1, P - 1));
+    AValue := Trim(Copy(Line, P + 1, MaxInt));
+  end
+  else
+  begin
+    AName := '';
+    AValue := '';
+  end;
+end;
+
+function IocpWsIndexOfHeader(L: TStrings; const AName: string): Integer;
+var
+  N, V: string;
+begin
+  for Result := 0 to L.Count - 1 do
+    if IocpWsSplitHeader(L[Result], N, V) and SameText(N, AName) then
+      Exit;
+  Result := -1;
+end;
+
+end.
