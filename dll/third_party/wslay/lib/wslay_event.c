@@ -578,6 +578,22 @@ int wslay_event_recv(wslay_event_context_ptr ctx) {
         }
         for (; i < iocb.data_length; ++i) {
           uint32_t codep;
+          if (ctx->imsg->utf8state == UTF8_ACCEPT && iocb.data[i] < 0x80) {
+            /* Between characters, ASCII leaves the DFA in UTF8_ACCEPT:
+               skip it 8 bytes at a time (memcpy: no alignment
+               assumptions), then decode from the first word that has a
+               byte >= 0x80, or the tail, as before. */
+            uint64_t word;
+            for (; iocb.data_length - i >= 8; i += 8) {
+              memcpy(&word, iocb.data + i, 8);
+              if (word & 0x8080808080808080ull) {
+                break;
+              }
+            }
+            if (i == iocb.data_length) {
+              break;
+            }
+          }
           if (decode(&ctx->imsg->utf8state, &codep, iocb.data[i]) ==
               UTF8_REJECT) {
             if ((r = wslay_event_queue_close_wrapper(
