@@ -584,6 +584,18 @@ int wslay_event_recv(wslay_event_context_ptr ctx) {
                assumptions), then decode from the first word that has a
                byte >= 0x80, or the tail, as before. */
             uint64_t word;
+#ifdef WSLAY_HAVE_SSE2
+            /* 32 bytes a step while no byte has its top bit set */
+            for (; iocb.data_length - i >= 32; i += 32) {
+              __m128i a = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i));
+              __m128i b = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i + 16));
+              if (_mm_movemask_epi8(_mm_or_si128(a, b))) {
+                break;
+              }
+            }
+#endif /* WSLAY_HAVE_SSE2 */
             for (; iocb.data_length - i >= 8; i += 8) {
               memcpy(&word, iocb.data + i, 8);
               if (word & 0x8080808080808080ull) {
