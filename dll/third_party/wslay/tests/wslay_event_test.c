@@ -25,6 +25,7 @@
 #include "wslay_event_test.h"
 
 #include <assert.h>
+#include <string.h>
 
 #include <CUnit/CUnit.h>
 
@@ -693,9 +694,27 @@ void test_wslay_event_recv_utf8(void) {
   const char too_high[] = "01234567\xf4\x90\x80\x80"
                           "0123456789abcdef";
   const char ends_in_seq[] = "0123456789abcdef\xe2\x82";
+  /* The boundaries of RFC 3629's table, each inside non-ASCII text */
+  static const char *const valid_seqs[] = {
+      "\xc2\x80",         "\xdf\xbf",         "\xe0\xa0\x80",
+      "\xe0\xbf\xbf",     "\xe1\x80\x80",     "\xec\xbf\xbf",
+      "\xed\x80\x80",     "\xed\x9f\xbf",     "\xee\x80\x80",
+      "\xef\xbf\xbf",     "\xf0\x90\x80\x80", "\xf0\xbf\xbf\xbf",
+      "\xf1\x80\x80\x80", "\xf3\xbf\xbf\xbf", "\xf4\x80\x80\x80",
+      "\xf4\x8f\xbf\xbf"};
+  static const char *const invalid_seqs[] = {
+      "\x80",             "\xbf",             "\xc0\x80",
+      "\xc1\xbf",         "\xc2\x7f",         "\xc2\xc0",
+      "\xe0\x9f\xbf",     "\xe0\xa0\x7f",     "\xe1\x80\xc0",
+      "\xed\xa0\x80",     "\xed\xbf\xbf",     "\xef\xbf\x7f",
+      "\xf0\x8f\xbf\xbf", "\xf0\x90\x80\xc0", "\xf4\x90\x80\x80",
+      "\xf5\x80\x80\x80", "\xff",             "\xfe"};
+  /* two-byte and three-byte text around the sequence under test */
+  const char cyr[] = "\xd0\xbf\xd1\x80\xd0\xb8\xe4\xb8\x96";
+  uint8_t text[64];
   uint8_t long_ascii[200];
   size_t pieces[] = {0, 1, 3, 7, 9, 16};
-  size_t k;
+  size_t k, j;
   memset(long_ascii, 'a', sizeof(long_ascii));
   for (k = 0; k < sizeof(pieces) / sizeof(pieces[0]); ++k) {
     size_t p = pieces[k];
@@ -719,6 +738,20 @@ void test_wslay_event_recv_utf8(void) {
     long_ascii[sizeof(long_ascii) - 1] = 0x80u;
     CU_ASSERT(0 == utf8_recv_text(long_ascii, sizeof(long_ascii), p));
     long_ascii[sizeof(long_ascii) - 1] = 'a';
+    for (j = 0; j < sizeof(valid_seqs) / sizeof(valid_seqs[0]); ++j) {
+      size_t n = strlen(valid_seqs[j]), c = sizeof(cyr) - 1;
+      memcpy(text, cyr, c);
+      memcpy(text + c, valid_seqs[j], n);
+      memcpy(text + c + n, cyr, c);
+      CU_ASSERT(1 == utf8_recv_text(text, 2 * c + n, p));
+    }
+    for (j = 0; j < sizeof(invalid_seqs) / sizeof(invalid_seqs[0]); ++j) {
+      size_t n = strlen(invalid_seqs[j]), c = sizeof(cyr) - 1;
+      memcpy(text, cyr, c);
+      memcpy(text + c, invalid_seqs[j], n);
+      memcpy(text + c + n, cyr, c);
+      CU_ASSERT(0 == utf8_recv_text(text, 2 * c + n, p));
+    }
   }
 }
 
