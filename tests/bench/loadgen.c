@@ -77,6 +77,7 @@ static struct {
     double warmup;
     int pipeline;
     int binary;
+    int utf8; /* text that is mostly non-ASCII */
     int threads;
     long server_pid;
     int idle;
@@ -906,6 +907,8 @@ static void usage(FILE *f)
         "  --warmup S        seconds of load before measuring (default 1)\n"
         "  --pipeline K      messages in flight per connection (default 1 = closed loop)\n"
         "  --binary          send binary messages (default text)\n"
+        "  --utf8            text that is mostly non-ASCII UTF-8 (Cyrillic and CJK,\n"
+        "                    1 byte in 25 ASCII; default: ASCII letters)\n"
         "  --threads T       worker threads, connections split among them (default 1)\n"
         "  --server-pid PID  server process, for RSS and CPU from /proc\n"
         "  --idle            only connect, handshake, wait, and report server RSS\n"
@@ -969,7 +972,7 @@ static void parse_args(int argc, char **argv)
 {
     enum { OPT_HOST = 1, OPT_PORT, OPT_PATH, OPT_CONNS, OPT_SIZE, OPT_SECONDS, OPT_WARMUP, OPT_PIPE,
            OPT_BINARY, OPT_THREADS, OPT_PID, OPT_IDLE, OPT_BASE, OPT_VERIFY, OPT_RAMP, OPT_CTIMEOUT,
-           OPT_TLS, OPT_FANOUT, OPT_HELP };
+           OPT_TLS, OPT_FANOUT, OPT_UTF8, OPT_HELP };
     static const struct option lo[] = {
         {"host", required_argument, 0, OPT_HOST},
         {"port", required_argument, 0, OPT_PORT},
@@ -980,6 +983,7 @@ static void parse_args(int argc, char **argv)
         {"warmup", required_argument, 0, OPT_WARMUP},
         {"pipeline", required_argument, 0, OPT_PIPE},
         {"binary", no_argument, 0, OPT_BINARY},
+        {"utf8", no_argument, 0, OPT_UTF8},
         {"threads", required_argument, 0, OPT_THREADS},
         {"server-pid", required_argument, 0, OPT_PID},
         {"idle", no_argument, 0, OPT_IDLE},
@@ -1004,6 +1008,7 @@ static void parse_args(int argc, char **argv)
         case OPT_WARMUP: opt.warmup = parse_double(optarg, "warmup"); break;
         case OPT_PIPE: opt.pipeline = (int)parse_long(optarg, "pipeline", 1, 65536); break;
         case OPT_BINARY: opt.binary = 1; break;
+        case OPT_UTF8: opt.utf8 = 1; break;
         case OPT_THREADS: opt.threads = (int)parse_long(optarg, "threads", 1, 256); break;
         case OPT_PID: opt.server_pid = parse_long(optarg, "server pid", 1, LONG_MAX); break;
         case OPT_IDLE: opt.idle = 1; break;
@@ -1066,6 +1071,16 @@ static void build_frames(void)
         die("out of memory");
     for (size_t i = 0; i < opt.size; i++)
         g_payload[i] = opt.binary ? (unsigned char)(i * 31 + 7) : (unsigned char)('a' + i % 26);
+    if (opt.utf8 && !opt.binary) {
+        /* whole units of 9 Cyrillic letters (2 bytes), 2 CJK characters
+         * (3 bytes) and a space, then spaces up to the size */
+        static const char unit[] = "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"
+                                   "\xd0\xbc\xd0\xb8\xd1\x80\xe4\xb8\x96\xe7\x95\x8c ";
+        size_t u = sizeof(unit) - 1, i = 0;
+        for (; i + u <= opt.size; i += u)
+            memcpy(g_payload + i, unit, u);
+        memset(g_payload + i, ' ', opt.size - i);
+    }
 
     size_t hl = 2 + (opt.size < 126 ? 0 : opt.size < 65536 ? 2 : 8) + 4;
     g_frame_len = hl + opt.size;
@@ -1250,10 +1265,10 @@ int main(int argc, char **argv)
     }
     printf("RESULT conns=%d size=%zu pipeline=%d msgs=%llu msg_per_s=%.0f p50_us=%.1f "
            "p99_us=%.1f server_rss_kib=%ld server_cpu_us_per_msg=%.2f client_cpu_pct=%.0f "
-           "window_s=%.2f threads=%d binary=%d\n",
+           "window_s=%.2f threads=%d binary=%d utf8=%d\n",
            opt.conns, opt.size, opt.pipeline, (unsigned long long)msgs, (double)msgs / win,
            hist_percentile(&all, 50) / 1e3, hist_percentile(&all, 99) / 1e3, rss, srv_us,
-           (cc1 - cc0) / win * 100.0, win, T, opt.binary);
+           (cc1 - cc0) / win * 100.0, win, T, opt.binary, opt.utf8 && !opt.binary);
     fflush(stdout);
     /* sockets are closed by process exit */
     _exit(0);

@@ -322,6 +322,7 @@ echo_cases() { # echo_cases SERVER [LABEL-SUFFIX SERVER-ARGS]
         CASES+=("$s|echo $c conns × 20 B$sfx|--conns $c --size 20|$sargs")
         CASES+=("$s|echo $c conns × 16 KiB$sfx|--conns $c --size 16384|$sargs")
         [ -n "$BINARY" ] || CASES+=("$s|echo $c conns × 16 KiB binary$sfx|--conns $c --size 16384 --binary|$sargs")
+        [ -n "$BINARY" ] || CASES+=("$s|echo $c conns × 16 KiB non-ASCII text$sfx|--conns $c --size 16384 --utf8|$sargs")
     done
     CASES+=("$s|pipelined 16 × 100 conns × 20 B$sfx|--conns 100 --size 20 --pipeline 16|$sargs")
     CASES+=("$s|pipelined 16 × 100 conns × 16 KiB$sfx|--conns 100 --size 16384 --pipeline 16|$sargs")

@@ -175,6 +175,13 @@ WSLAY = {
     "len16": b"\x00\x80" + frame(1, b"a" * 300),
     "close_bad_code": b"\x00\xff" + close(1005),
     "interleaved_ping": b"\x00\x04" + frame(1, b"part1", fin=False) + frame(9) + frame(0, b"part2"),
+    # the UTF-8 fast paths: long ASCII runs, whole non-ASCII sequences of
+    # every length, sequences cut by the 7-byte reads, then ill-formed ones
+    "utf8_mixed_7b": b"\x00\x06" + frame(1, ("a" * 40 + "приветмир世界 𝄞" * 20 + "b" * 40).encode()),
+    "utf8_mixed_nobuf": b"\x01\xff" + frame(1, ("приветмир世界 " * 30 + "z" * 70).encode()),
+    "utf8_bad_after_ascii": b"\x00\xff" + frame(1, b"a" * 40 + b"\xc3" + b"a" * 20 + b"\xa9"),
+    "utf8_surrogate": b"\x00\xff" + frame(1, "миру".encode() + b"\xed\xa0\x80" + "世界".encode()),
+    "utf8_above_max": b"\x00\x10" + frame(1, "миру".encode() + b"\xf4\x90\x80\x80" + b"tail"),
 }
 for name, data in WSLAY.items():
     write("wslay_diff", name, data)

@@ -59,18 +59,19 @@ done
 # fuzz_wslay_diff: the same upstream commit without the local patches, as a
 # second copy in the same program. It is made from the in-tree files with
 # $WSLAY/patches/*.patch reverse-applied, newest first, and every file must
+# (lib/ and tests/: a patch may bring its own test for wslay's suite)
 # then have the git blob id that $WSLAY/upstream-blobs.txt records: so the
 # "pristine" side is upstream's code, and the patches describe exactly what
 # differs. Its wslay_* symbols are renamed pristine_wslay_* (ld -r, objcopy).
 build_wslay_pristine() {
   local p=$OUT/wslay-pristine f h
-  rm -rf "$p" && mkdir -p "$p/obj" && cp -r $WSLAY/lib "$p/" || return 1
+  rm -rf "$p" && mkdir -p "$p/obj" && cp -r $WSLAY/lib $WSLAY/tests "$p/" || return 1
   for f in $(ls -r $WSLAY/patches/*.patch 2>/dev/null); do
     (cd "$p" && patch -R -p1 -s --no-backup-if-mismatch <"$ROOT/$f") ||
       { echo "fuzz: $f does not reverse-apply to the in-tree wslay"; return 1; }
   done
   while read -r h f; do
-    case "$f" in lib/*) ;; *) continue ;; esac
+    case "$f" in lib/* | tests/*) ;; *) continue ;; esac
     [ "$(git hash-object "$p/$f")" = "$h" ] ||
       { echo "fuzz: pristine $f is not upstream's blob $h (patches/ out of date?)"; return 1; }
   done <$WSLAY/upstream-blobs.txt

@@ -99,6 +99,44 @@ static uint32_t decode(uint32_t *state, uint32_t *codep, uint32_t byte) {
 
 /* End of utf8 dfa */
 
+/* The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p (RFC
+   3629: no overlongs, no surrogates, nothing above U+10FFFF) when all of
+   it is among the len bytes there; 0 when it is ill-formed or cut short,
+   for the DFA to decide byte by byte. Taken from UTF8_ACCEPT, such a
+   sequence leads the DFA back to UTF8_ACCEPT. */
+static size_t utf8_seq_length(const uint8_t *p, size_t len) {
+  uint8_t c = p[0], lo = 0x80u, hi = 0xbfu;
+  size_t n, k;
+  if (c >= 0xc2u && c <= 0xdfu) {
+    n = 2;
+  } else if (c >= 0xe0u && c <= 0xefu) {
+    n = 3;
+    if (c == 0xe0u) {
+      lo = 0xa0u; /* no overlongs */
+    } else if (c == 0xedu) {
+      hi = 0x9fu; /* no surrogates */
+    }
+  } else if (c >= 0xf0u && c <= 0xf4u) {
+    n = 4;
+    if (c == 0xf0u) {
+      lo = 0x90u; /* no overlongs */
+    } else if (c == 0xf4u) {
+      hi = 0x8fu; /* nothing above U+10FFFF */
+    }
+  } else {
+    return 0;
+  }
+  if (len < n || p[1] < lo || p[1] > hi) {
+    return 0;
+  }
+  for (k = 2; k < n; ++k) {
+    if ((p[k] & 0xc0u) != 0x80u) {
+      return 0;
+    }
+  }
+  return n;
+}
+
 static ssize_t wslay_event_frame_recv_callback(uint8_t *buf, size_t len,
                                                int flags, void *user_data) {
   struct wslay_event_frame_user_data *e =
@@ -578,6 +616,43 @@ int wslay_event_recv(wslay_event_context_ptr ctx) {
         }
         for (; i < iocb.data_length; ++i) {
           uint32_t codep;
+          if (ctx->imsg->utf8state == UTF8_ACCEPT && iocb.data[i] < 0x80) {
+            /* Between characters, ASCII leaves the DFA in UTF8_ACCEPT:
+               skip it 8 bytes at a time (memcpy: no alignment
+               assumptions), then decode from the first word that has a
+               byte >= 0x80, or the tail, as before. */
+            uint64_t word;
+#ifdef WSLAY_HAVE_SSE2
+            /* 32 bytes a step while no byte has its top bit set */
+            for (; iocb.data_length - i >= 32; i += 32) {
+              __m128i a = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i));
+              __m128i b = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i + 16));
+              if (_mm_movemask_epi8(_mm_or_si128(a, b))) {
+                break;
+              }
+            }
+#endif /* WSLAY_HAVE_SSE2 */
+            for (; iocb.data_length - i >= 8; i += 8) {
+              memcpy(&word, iocb.data + i, 8);
+              if (word & 0x8080808080808080ull) {
+                break;
+              }
+            }
+            if (i == iocb.data_length) {
+              break;
+            }
+          } else if (ctx->imsg->utf8state == UTF8_ACCEPT) {
+            /* A whole, well-formed sequence at once; anything else (cut
+               by the end of the chunk, ill-formed) goes through the DFA */
+            size_t seqlen =
+                utf8_seq_length(iocb.data + i, iocb.data_length - i);
+            if (seqlen) {
+              i += seqlen - 1;
+              continue;
+            }
+          }
           if (decode(&ctx->imsg->utf8state, &codep, iocb.data[i]) ==
               UTF8_REJECT) {
             if ((r = wslay_event_queue_close_wrapper(

@@ -25,6 +25,7 @@
 #include "wslay_event_test.h"
 
 #include <assert.h>
+#include <string.h>
 
 #include <CUnit/CUnit.h>
 
@@ -584,6 +585,174 @@ void test_wslay_event_recv_text_frame_with_rsv1(void) {
   /* Close frame must be queued */
   CU_ASSERT(wslay_event_want_write(ctx));
   wslay_event_context_free(ctx);
+}
+
+struct utf8_result {
+  size_t msg_count;
+  size_t msg_length;
+};
+
+static void utf8_on_msg_recv_callback(wslay_event_context_ptr ctx,
+                                      const struct wslay_event_on_msg_recv_arg *arg,
+                                      void *user_data) {
+  struct utf8_result *res =
+      (struct utf8_result *)((struct my_user_data *)user_data)->acc;
+  (void)ctx;
+  if (arg->opcode == WSLAY_TEXT_FRAME) {
+    ++res->msg_count;
+    res->msg_length = arg->msg_length;
+  }
+}
+
+/* A server receives one masked text frame carrying payload, read piece
+   bytes at a time (0: all at once); returns 1 if it was delivered as a
+   message, 0 if wslay answered with close 1007 instead. */
+static int utf8_recv_text(const uint8_t *payload, size_t len, size_t piece) {
+  wslay_event_context_ptr ctx;
+  struct wslay_event_callbacks callbacks;
+  struct my_user_data ud;
+  struct scripted_data_feed df;
+  struct accumulator acc;
+  struct utf8_result res;
+  uint8_t frame[512];
+  const uint8_t mask[4] = {0x37u, 0xfau, 0x21u, 0x3du};
+  size_t hdlen, total, i;
+  int delivered;
+  assert(len <= 256);
+  frame[0] = 0x81u;
+  if (len < 126) {
+    frame[1] = 0x80u | (uint8_t)len;
+    hdlen = 2;
+  } else {
+    frame[1] = 0x80u | 126;
+    frame[2] = (uint8_t)(len >> 8);
+    frame[3] = (uint8_t)len;
+    hdlen = 4;
+  }
+  memcpy(frame + hdlen, mask, 4);
+  hdlen += 4;
+  for (i = 0; i < len; ++i) {
+    frame[hdlen + i] = payload[i] ^ mask[i % 4];
+  }
+  total = hdlen + len;
+  scripted_data_feed_init(&df, frame, total);
+  if (piece) {
+    for (i = 0; i * piece < total; ++i) {
+      df.feedseq[i] = total - i * piece < piece ? total - i * piece : piece;
+    }
+  }
+  memset(&res, 0, sizeof(res));
+  memset(&acc, 0, sizeof(acc));
+  memset(&callbacks, 0, sizeof(callbacks));
+  callbacks.recv_callback = scripted_recv_callback;
+  callbacks.on_msg_recv_callback = utf8_on_msg_recv_callback;
+  ud.df = &df;
+  ud.acc = (struct accumulator *)(void *)&res;
+  wslay_event_context_server_init(&ctx, &callbacks, &ud);
+  /* Each call reads until wslay wants more than one read gave it */
+  while (df.datamark != df.datalimit && wslay_event_get_read_enabled(ctx)) {
+    CU_ASSERT(0 == wslay_event_recv(ctx));
+  }
+  delivered = res.msg_count == 1 && res.msg_length == len &&
+              !wslay_event_want_write(ctx);
+  if (!delivered) {
+    /* The close frame wslay queued: code 1007, no message delivered */
+    const uint8_t ans[] = {0x88u, 0x02u, 0x03u, 0xefu};
+    CU_ASSERT(0 == res.msg_count);
+    callbacks.send_callback = accumulator_send_callback;
+    wslay_event_config_set_callbacks(ctx, &callbacks);
+    ud.acc = &acc;
+    CU_ASSERT(0 == wslay_event_send(ctx));
+    CU_ASSERT(sizeof(ans) == acc.length);
+    CU_ASSERT(0 == memcmp(ans, acc.buf, sizeof(ans)));
+  }
+  wslay_event_context_free(ctx);
+  return delivered;
+}
+
+void test_wslay_event_recv_utf8(void) {
+  /* ASCII runs longer than 8 bytes around every sequence length */
+  const char mixed[] = "0123456789abcdefghij\xc3\xa9"
+                       "0123456789abcdefghij\xe2\x82\xac"
+                       "0123456789abcdefg\xf0\x9d\x84\x9e"
+                       "0123456789";
+  /* A sequence cut short by ASCII: the bytes after the lead byte must
+     not be skipped as ASCII */
+  const char cut[] = "01234567\xc3"
+                     "0123456789abcdef";
+  const char cut_resumed[] = "01234567\xc3"
+                             "0123456789abcdef\xa9"
+                             "0123";
+  const char cut3[] = "0123456789abcdef\xe2\x82"
+                      "0123456789abcdef";
+  const char bad_byte[] = "0123456789abcdefg\xff"
+                          "0123456789";
+  const char overlong[] = "0123456789abcdef\xc0\x80"
+                          "01234567";
+  const char surrogate[] = "0123456789abcdef\xed\xa0\x80"
+                           "01234567";
+  const char too_high[] = "01234567\xf4\x90\x80\x80"
+                          "0123456789abcdef";
+  const char ends_in_seq[] = "0123456789abcdef\xe2\x82";
+  /* The boundaries of RFC 3629's table, each inside non-ASCII text */
+  static const char *const valid_seqs[] = {
+      "\xc2\x80",         "\xdf\xbf",         "\xe0\xa0\x80",
+      "\xe0\xbf\xbf",     "\xe1\x80\x80",     "\xec\xbf\xbf",
+      "\xed\x80\x80",     "\xed\x9f\xbf",     "\xee\x80\x80",
+      "\xef\xbf\xbf",     "\xf0\x90\x80\x80", "\xf0\xbf\xbf\xbf",
+      "\xf1\x80\x80\x80", "\xf3\xbf\xbf\xbf", "\xf4\x80\x80\x80",
+      "\xf4\x8f\xbf\xbf"};
+  static const char *const invalid_seqs[] = {
+      "\x80",             "\xbf",             "\xc0\x80",
+      "\xc1\xbf",         "\xc2\x7f",         "\xc2\xc0",
+      "\xe0\x9f\xbf",     "\xe0\xa0\x7f",     "\xe1\x80\xc0",
+      "\xed\xa0\x80",     "\xed\xbf\xbf",     "\xef\xbf\x7f",
+      "\xf0\x8f\xbf\xbf", "\xf0\x90\x80\xc0", "\xf4\x90\x80\x80",
+      "\xf5\x80\x80\x80", "\xff",             "\xfe"};
+  /* two-byte and three-byte text around the sequence under test */
+  const char cyr[] = "\xd0\xbf\xd1\x80\xd0\xb8\xe4\xb8\x96";
+  uint8_t text[64];
+  uint8_t long_ascii[200];
+  size_t pieces[] = {0, 1, 3, 7, 9, 16};
+  size_t k, j;
+  memset(long_ascii, 'a', sizeof(long_ascii));
+  for (k = 0; k < sizeof(pieces) / sizeof(pieces[0]); ++k) {
+    size_t p = pieces[k];
+    CU_ASSERT(1 == utf8_recv_text(long_ascii, sizeof(long_ascii), p));
+    CU_ASSERT(1 == utf8_recv_text((const uint8_t *)mixed, sizeof(mixed) - 1, p));
+    CU_ASSERT(0 == utf8_recv_text((const uint8_t *)cut, sizeof(cut) - 1, p));
+    CU_ASSERT(0 == utf8_recv_text((const uint8_t *)cut_resumed,
+                                  sizeof(cut_resumed) - 1, p));
+    CU_ASSERT(0 == utf8_recv_text((const uint8_t *)cut3, sizeof(cut3) - 1, p));
+    CU_ASSERT(0 ==
+              utf8_recv_text((const uint8_t *)bad_byte, sizeof(bad_byte) - 1, p));
+    CU_ASSERT(0 ==
+              utf8_recv_text((const uint8_t *)overlong, sizeof(overlong) - 1, p));
+    CU_ASSERT(0 == utf8_recv_text((const uint8_t *)surrogate,
+                                  sizeof(surrogate) - 1, p));
+    CU_ASSERT(0 ==
+              utf8_recv_text((const uint8_t *)too_high, sizeof(too_high) - 1, p));
+    CU_ASSERT(0 == utf8_recv_text((const uint8_t *)ends_in_seq,
+                                  sizeof(ends_in_seq) - 1, p));
+    /* One byte >= 0x80 at the end of a long ASCII run */
+    long_ascii[sizeof(long_ascii) - 1] = 0x80u;
+    CU_ASSERT(0 == utf8_recv_text(long_ascii, sizeof(long_ascii), p));
+    long_ascii[sizeof(long_ascii) - 1] = 'a';
+    for (j = 0; j < sizeof(valid_seqs) / sizeof(valid_seqs[0]); ++j) {
+      size_t n = strlen(valid_seqs[j]), c = sizeof(cyr) - 1;
+      memcpy(text, cyr, c);
+      memcpy(text + c, valid_seqs[j], n);
+      memcpy(text + c + n, cyr, c);
+      CU_ASSERT(1 == utf8_recv_text(text, 2 * c + n, p));
+    }
+    for (j = 0; j < sizeof(invalid_seqs) / sizeof(invalid_seqs[0]); ++j) {
+      size_t n = strlen(invalid_seqs[j]), c = sizeof(cyr) - 1;
+      memcpy(text, cyr, c);
+      memcpy(text + c, invalid_seqs[j], n);
+      memcpy(text + c + n, cyr, c);
+      CU_ASSERT(0 == utf8_recv_text(text, 2 * c + n, p));
+    }
+  }
 }
 
 void test_wslay_event_frame_too_big(void) {
