@@ -621,6 +621,29 @@ static void dispatch(iws__conn *c) {
   resp_free(r);
 }
 
+/* For ws/ (iws__ws_answer_fn): a refused upgrade's answer, written like
+ * every other (build), with the handshake's header lines. The connection
+ * speaks WebSocket already (its HTTP state is gone): the answer replaces
+ * whatever on_connect queued, and the connection finishes. */
+static void answer_refused_upgrade(iws__conn *c, int status, const char *why,
+                                   const char *headers, size_t headers_len) {
+  iws_http_response *r = make_library(c, status, why, 0);
+  iws__chunk *chunk = NULL;
+  if (r && (!headers_len ||
+            iws__bytes_append(&r->headers, headers, headers_len) == 0))
+    chunk = build(r, 1);
+  iws__lock(&c->lock);
+  iws__conn_ring_clear_locked(c); /* anything on_connect queued goes nowhere */
+  if (chunk && iws__conn_ring_push_locked(c, chunk, 0) == 0) {
+    iws__conn_http_finish_locked(c);
+  } else {
+    iws__chunk_unref(chunk);
+    iws__conn_tcp_close_locked(c, 1);
+  }
+  iws__unlock(&c->lock);
+  if (r) resp_free(r);
+}
+
 /* Strand: the parsed head asks for a WebSocket. Returns 1 if the
  * connection left HTTP (or waits for its output to drain: 0 then, with a
  * retry armed). */
@@ -656,7 +679,8 @@ static int upgrade(iws__conn *c, size_t head_len) {
   iws__unlock(&c->lock);
   rq = h->rq;
   in = h->in;
-  iws__ws_upgrade(c, &rq->req, in.data + rest_off, in.len - rest_off);
+  iws__ws_upgrade(c, &rq->req, in.data + rest_off, in.len - rest_off,
+                  answer_refused_upgrade);
   rq_free(rq);
   iws__bytes_free(&in);
   return 1;

@@ -455,34 +455,23 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
 /* the opening handshake (strand only)                                       */
 /* ------------------------------------------------------------------------ */
 
-static void refuse(iws__conn *c, int status, const char *why) {
+/* Refuses the handshake: the answer is written by the HTTP response
+ * writer (`answer`, from http/: one writer for every answer), with the
+ * header lines the status needs; then the connection finishes. */
+static void refuse(iws__conn *c, iws__ws_answer_fn answer, int status,
+                   const char *why) {
   iws_server *s = c->server;
-  char text[512];
-  size_t n = iws__http_refusal(status, why, text, sizeof(text));
-  iws__chunk *chunk = n ? iws__chunk_new(n) : NULL;
+  const char *headers = iws__ws_refusal_headers(status);
   iws__atomic_add64_relaxed(&s->st_refused, 1);
   iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
            (unsigned long long)c->id, c->peer_ip, status,
            why ? why : iws__http_reason(status));
-  iws__conn_timer_set(c, IWS__T_MAIN, s->cfg.close_timeout_ms);
-  iws__lock(&c->lock);
-  iws__conn_ring_clear_locked(c); /* anything on_connect queued goes nowhere */
-  c->state = IWS__DRAINING;
-  c->finish_after_flush = IWS__FINISH_DRAIN;
-  if (chunk) {
-    memcpy(chunk->data, text, n);
-    if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
-      iws__chunk_unref(chunk);
-      iws__conn_tcp_close_locked(c, 1);
-    }
-  } else {
-    iws__conn_tcp_close_locked(c, 1);
-  }
-  iws__unlock(&c->lock);
+  answer(c, status, why, headers, strlen(headers));
 }
 
 /* Runs on_connect and answers. Returns non-zero if the connection is open. */
-static int complete_handshake(iws__conn *c, iws_request *req) {
+static int complete_handshake(iws__conn *c, iws_request *req,
+                              iws__ws_answer_fn refusal) {
   iws_server *s = c->server;
   const char *why = NULL;
   int status = iws__ws_validate(req, &why);
@@ -494,12 +483,12 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   int32_t verdict;
 
   if (status) {
-    refuse(c, status, why);
+    refuse(c, refusal, status, why);
     return 0;
   }
   if (s->cfg.max_connections &&
       iws__atomic_load64(&s->st_current) >= s->cfg.max_connections) {
-    refuse(c, 503, "too many connections");
+    refuse(c, refusal, 503, "too many connections");
     return 0;
   }
   req->selected = iws__ws_pick_protocol(req, s->cfg.subprotocols);
@@ -512,7 +501,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
       if (iws__http_header_is(&req->headers[i], "Sec-WebSocket-Extensions"))
         values[count++] = req->headers[i].value;
     if (iws__pmd_negotiate(values, count, &s->cfg.pmd, &pmd) != 0) {
-      refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
+      refuse(c, refusal, 400, "malformed Sec-WebSocket-Extensions header");
       return 0;
     }
     /* The answer is made now, before anything can be sent compressed: if
@@ -532,7 +521,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     iws__unlock(&c->lock);
   }
   if (!c->path) {
-    refuse(c, 500, "out of memory");
+    refuse(c, refusal, 500, "out of memory");
     return 0;
   }
   iws__lock(&c->lock);
@@ -550,7 +539,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
                (long)verdict);
       verdict = 500;
     }
-    refuse(c, verdict, "refused by the application");
+    refuse(c, refusal, verdict, "refused by the application");
     return 0;
   }
 
@@ -584,9 +573,10 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
 }
 
 void iws__ws_upgrade(iws__conn *c, iws_request *req, const uint8_t *rest,
-                     size_t rest_len) {
+                     size_t rest_len, iws__ws_answer_fn answer) {
   iws__conn_set_proto(c, &iws__ws_proto);
-  if (complete_handshake(c, req) && rest_len) ws_feed(c, rest, rest_len);
+  if (complete_handshake(c, req, answer) && rest_len)
+    ws_feed(c, rest, rest_len);
 }
 
 /* Input on the strand: frames, or nothing once we are done. */

@@ -44,11 +44,22 @@ static inline iws__ws_state *iws__ws(iws__conn *c) {
 
 extern const iws__proto iws__ws_proto;
 
+/* How a refused handshake is answered: http/'s response writer (the one
+ * that writes every HTTP answer), handed down with the upgrade. It queues
+ * the answer `status` (`why`: the body's detail, may be NULL) with the
+ * header lines `headers` ("Name: value\r\n" each, `headers_len` bytes;
+ * the place for headers a refusal carries, e.g. WWW-Authenticate on 401)
+ * in place of anything on_connect queued, then finishes the connection
+ * (FIN once written). Strand, no lock held. */
+typedef void (*iws__ws_answer_fn)(iws__conn *c, int status, const char *why,
+                                  const char *headers, size_t headers_len);
+
 /* Strand, for http/: the request `req` asks for a WebSocket and the
  * connection has released its HTTP state. Installs the WebSocket protocol,
- * runs the opening handshake (checks, on_connect, then the 101 or a
- * refusal), then feeds `rest` (bytes the client sent behind its request). */
+ * runs the opening handshake (checks, on_connect, then the 101, or a
+ * refusal written through `answer`), then feeds `rest` (bytes the client
+ * sent behind its request). */
 void iws__ws_upgrade(iws__conn *c, iws_request *req, const uint8_t *rest,
-                     size_t rest_len);
+                     size_t rest_len, iws__ws_answer_fn answer);
 
 #endif /* IWS_WS_H */
