@@ -1,7 +1,9 @@
 /*
  * http.c - plain HTTP/1.1 on the WebSocket ports (Since 0.5): the request
- * cycle of a connection (reading heads and bodies, keep-alive, pipelining,
- * limits and timeouts) and the response object (iws_http_*).
+ * cycle of every connection from its first byte (reading heads and bodies,
+ * keep-alive, pipelining, limits and timeouts, iws_http_send), and the
+ * hand-off of an upgrade to ws/. The response object and the writer are
+ * response.c's.
  *
  * The cycle runs on the connection's strand, like the WebSocket side.
  * Requests are answered strictly one after the other: the next request is
@@ -35,47 +37,17 @@
 
 #include "http.h"
 #include "http_parse.h"
+#include "response.h"
 #include "../core/ascii.h"
 #include "../core/internal.h"
 #include "../ws/ws.h"
 
-#define RESP_MAGIC 0x69776872u /* "iwhr" */
-#define REASON_MAX 256
-#define HEADERS_MAX (64 * 1024) /* response header bytes set by the caller */
 /* Output not yet written above which no further request is answered (a
  * client that pipelines without reading gets no unbounded queue): reading
  * waits, and the strand looks again every tick until it has drained. */
 #define OUTPUT_HIGH (1024 * 1024)
 
 enum { PH_HEAD, PH_BODY, PH_CHUNKED };
-
-struct iws_http_response {
-  uint32_t magic;
-  iws__conn *conn; /* referenced while the response lives */
-  iws_request *req; /* during the callback only */
-  int32_t status;   /* 0 = not set */
-  char *reason;
-  iws__bytes headers; /* "Name: value\r\n" lines from iws_http_add_header */
-  iws__bytes body;
-  uint32_t has_body;
-  iws__file *file;
-  uint64_t file_off, file_len;
-  uint32_t head_only;  /* HEAD: GET's headers, no body */
-  uint32_t http10;     /* the request was HTTP/1.0 */
-  uint32_t keep_alive; /* the request allows another one after it */
-  uint32_t user_close; /* the caller added Connection: close */
-  uint32_t has_ctype, has_date, has_server;
-  uint32_t refused; /* answered by the library before any callback */
-  uint32_t first;   /* ...to the connection's first request: counted as a
-                       refused handshake (iws_stats.handshakes_refused) */
-  /* under conn->lock */
-  uint32_t in_callback; /* on_http_request has not returned yet */
-  uint32_t deferred;    /* iws_http_defer was called */
-  uint32_t ready;       /* sent (or handed to the library to send) */
-  uint32_t timed_out;   /* the library answered 503 in its place */
-  uint32_t orphan;      /* the connection went away */
-  uint64_t deadline;    /* response timeout (deferred responses) */
-};
 
 /* The request being read (its head parsed, its body arriving): made for
  * each request, so that an idle connection does not carry it. */
@@ -121,246 +93,6 @@ static int is_http_locked(const iws__conn *c) {
   return c->proto == &iws__http_proto;
 }
 
-/* ------------------------------------------------------------------------ */
-/* responses                                                                 */
-/* ------------------------------------------------------------------------ */
-
-static iws_http_response *resp_new(iws__conn *c) {
-  iws_http_response *r = calloc(1, sizeof(*r));
-  if (!r) return NULL;
-  r->magic = RESP_MAGIC;
-  r->conn = c;
-  iws__conn_ref(c);
-  return r;
-}
-
-static void resp_clear_body(iws_http_response *r) {
-  iws__bytes_free(&r->body);
-  r->has_body = 0;
-  if (r->file) iws__file_close(r->file);
-  r->file = NULL;
-  r->file_off = r->file_len = 0;
-}
-
-static void resp_free(iws_http_response *r) {
-  iws__conn *c = r->conn;
-  resp_clear_body(r);
-  iws__bytes_free(&r->headers);
-  free(r->reason);
-  r->magic = 0;
-  free(r);
-  iws__conn_unref(c);
-}
-
-static int valid_resp(const iws_http_response *r) {
-  return r && r->magic == RESP_MAGIC;
-}
-
-/* Not yet handed to the library for sending. */
-static int32_t check_open(iws_http_response *r) {
-  uint32_t ready;
-  if (!valid_resp(r)) return IWS_E_INVALID_ARG;
-  iws__lock(&r->conn->lock);
-  ready = r->ready || r->timed_out;
-  iws__unlock(&r->conn->lock);
-  return ready ? IWS_E_BAD_STATE : IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_http_set_status(iws_http_response *r,
-                                             int32_t status,
-                                             const char *reason) {
-  int32_t rc = check_open(r);
-  char *copy = NULL;
-  if (rc != IWS_OK) return rc;
-  if (status < 100 || status > 599 || status == 101) return IWS_E_INVALID_ARG;
-  if (reason) {
-    size_t n = strlen(reason);
-    if (n > REASON_MAX || !iws__http_valid_value(reason))
-      return IWS_E_INVALID_ARG;
-    copy = malloc(n + 1);
-    if (!copy) return IWS_E_NOMEM;
-    memcpy(copy, reason, n + 1);
-  }
-  free(r->reason);
-  r->reason = copy;
-  r->status = status;
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_http_add_header(iws_http_response *r,
-                                             const char *name,
-                                             const char *value) {
-  int32_t rc = check_open(r);
-  size_t nl, vl;
-  if (rc != IWS_OK) return rc;
-  if (!iws__http_valid_name(name) || !iws__http_valid_value(value))
-    return IWS_E_INVALID_ARG;
-  if (iws__ieq(name, "Content-Length") || iws__ieq(name, "Transfer-Encoding"))
-    return IWS_E_INVALID_ARG;
-  if (iws__ieq(name, "Connection")) {
-    /* The library writes Connection itself; "close" is remembered. */
-    if (iws__http_has_token(value, "close")) r->user_close = 1;
-    return IWS_OK;
-  }
-  nl = strlen(name);
-  vl = strlen(value);
-  if (r->headers.len + nl + vl + 4 > HEADERS_MAX) return IWS_E_INVALID_ARG;
-  if (iws__bytes_append(&r->headers, name, nl) != 0 ||
-      iws__bytes_append(&r->headers, ": ", 2) != 0 ||
-      iws__bytes_append(&r->headers, value, vl) != 0 ||
-      iws__bytes_append(&r->headers, "\r\n", 2) != 0)
-    return IWS_E_NOMEM;
-  if (iws__ieq(name, "Content-Type")) r->has_ctype = 1;
-  if (iws__ieq(name, "Date")) r->has_date = 1;
-  if (iws__ieq(name, "Server")) r->has_server = 1;
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_http_set_body(iws_http_response *r,
-                                           const void *data,
-                                           uint64_t length) {
-  int32_t rc = check_open(r);
-  if (rc != IWS_OK) return rc;
-  if (!data && length) return IWS_E_INVALID_ARG;
-  if (length > (uint64_t)SIZE_MAX / 2) return IWS_E_NOMEM;
-  resp_clear_body(r);
-  if (length && iws__bytes_append(&r->body, data, (size_t)length) != 0)
-    return IWS_E_NOMEM;
-  r->has_body = 1;
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *r) {
-  int32_t rc = IWS_OK;
-  if (!valid_resp(r)) return IWS_E_INVALID_ARG;
-  iws__lock(&r->conn->lock);
-  if (!r->in_callback || r->deferred)
-    rc = IWS_E_BAD_STATE;
-  else
-    r->deferred = 1;
-  iws__unlock(&r->conn->lock);
-  return rc;
-}
-
-iws_request *iws__http_response_request(iws_http_response *r) {
-  return valid_resp(r) ? r->req : NULL;
-}
-
-int iws__http_response_has_header(iws_http_response *r, const char *name) {
-  size_t i = 0, n;
-  if (!valid_resp(r) || !name) return 0;
-  n = strlen(name);
-  /* r->headers holds "Name: value\r\n" lines */
-  while (i < r->headers.len) {
-    const uint8_t *line = r->headers.data + i;
-    size_t k;
-    for (k = 0; k < n && i + k < r->headers.len; k++)
-      if (iws__lower(line[k]) != iws__lower((unsigned char)name[k])) break;
-    if (k == n && i + n < r->headers.len && line[n] == ':') return 1;
-    while (i < r->headers.len && r->headers.data[i] != '\n') i++;
-    i++;
-  }
-  return 0;
-}
-
-int32_t iws__http_response_set_file(iws_http_response *r, iws__file *file,
-                                    uint64_t offset, uint64_t length,
-                                    int32_t status) {
-  if (!valid_resp(r) || !file) {
-    if (file) iws__file_close(file);
-    return IWS_E_INVALID_ARG;
-  }
-  resp_clear_body(r);
-  r->file = file;
-  r->file_off = offset;
-  r->file_len = length;
-  r->status = status;
-  return IWS_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* the wire                                                                  */
-/* ------------------------------------------------------------------------ */
-
-static int no_body_status(int status) {
-  return status < 200 || status == 204 || status == 304;
-}
-
-static int final_status(const iws_http_response *r) {
-  if (r->status) return r->status;
-  return (r->has_body || r->file) ? 200 : 404;
-}
-
-/* The head (and body, unless it is a file or must not be sent). */
-static iws__chunk *build(iws_http_response *r, int close) {
-  int status = final_status(r);
-  const char *reason = r->reason ? r->reason : iws__http_reason(status);
-  int no_body = no_body_status(status);
-  uint64_t blen = r->file ? r->file_len : r->body.len;
-  int send_body = !no_body && !r->head_only && !r->file && r->body.len;
-  char line[REASON_MAX + 64]; /* the status line fits whole */
-  char date[32];
-  iws__bytes out;
-  iws__chunk *chunk;
-  int n;
-  memset(&out, 0, sizeof(out));
-  if (!r->has_body && !r->file && !r->status) {
-    /* Untouched: 404 with a short text. */
-    static const char text[] = "Not Found\n";
-    r->status = 404;
-    r->has_body = 1;
-    iws__bytes_append(&r->body, text, sizeof(text) - 1);
-    blen = r->body.len;
-    send_body = !r->head_only;
-    if (!r->has_ctype) {
-      static const char ct[] = "Content-Type: text/plain; charset=utf-8\r\n";
-      iws__bytes_append(&r->headers, ct, sizeof(ct) - 1);
-      r->has_ctype = 1;
-    }
-  }
-  n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status,
-               reason && *reason ? reason : "Unknown");
-  if (n > 0 && (size_t)n >= sizeof(line)) n = (int)sizeof(line) - 1;
-  if (iws__bytes_append(&out, line, (size_t)n) != 0) goto oom;
-  if (!r->has_date) {
-    iws__http_date((int64_t)time(NULL), date);
-    n = snprintf(line, sizeof(line), "Date: %s\r\n", date);
-    if (iws__bytes_append(&out, line, (size_t)n) != 0) goto oom;
-  }
-  if (!r->has_server &&
-      iws__bytes_append(&out, "Server: iocpws\r\n", 16) != 0)
-    goto oom;
-  if (r->headers.len &&
-      iws__bytes_append(&out, r->headers.data, r->headers.len) != 0)
-    goto oom;
-  if (!no_body) {
-    if (!r->has_ctype && (r->has_body || r->file) && blen &&
-        iws__bytes_append(&out,
-                          "Content-Type: text/html; charset=utf-8\r\n",
-                          40) != 0)
-      goto oom;
-    n = snprintf(line, sizeof(line), "Content-Length: %llu\r\n",
-                 (unsigned long long)blen);
-    if (iws__bytes_append(&out, line, (size_t)n) != 0) goto oom;
-  }
-  if (close) {
-    if (iws__bytes_append(&out, "Connection: close\r\n", 19) != 0) goto oom;
-  } else if (r->http10) {
-    if (iws__bytes_append(&out, "Connection: keep-alive\r\n", 24) != 0)
-      goto oom;
-  }
-  if (iws__bytes_append(&out, "\r\n", 2) != 0) goto oom;
-  if (send_body && iws__bytes_append(&out, r->body.data, r->body.len) != 0)
-    goto oom;
-  chunk = iws__chunk_new(out.len);
-  if (chunk) memcpy(chunk->data, out.data, out.len);
-  iws__bytes_free(&out);
-  return chunk;
-oom:
-  iws__bytes_free(&out);
-  return NULL;
-}
-
 /* Queues the response `r` (which is h->current, or about to be). Takes
  * and releases c->lock. from_strand: the strand continues by itself (no
  * kick). */
@@ -371,7 +103,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
   iws__chunk *chunk;
   iws__file *file = NULL;
   uint64_t foff = 0, flen = 0;
-  int close, status = final_status(r), live;
+  int close, status = iws__resp_status(r), live;
   iws__lock(&c->lock);
   live = is_http_locked(c) && c->state != IWS__CLOSED && !c->tcp_closing &&
          !h->closing && (!h->current || h->current == r);
@@ -385,7 +117,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
   close = !r->keep_alive || r->user_close ||
           iws__atomic_load32(&s->state) != IWS__RUNNING;
   if (close) h->closing = 1;
-  chunk = build(r, close);
+  chunk = iws__resp_write(r, close);
   if (!chunk) {
     iws__conn_tcp_close_locked(c, 1);
     if (h->current == r) h->current = NULL;
@@ -406,7 +138,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
     if (r->refused) iws__atomic_add64_relaxed(&s->st_http_refused, 1);
   }
   if (r->file) {
-    if (!r->head_only && !no_body_status(status) && r->file_len) {
+    if (!r->head_only && !iws__http_no_body_status(status) && r->file_len) {
       file = r->file;
       foff = r->file_off;
       flen = r->file_len;
@@ -444,35 +176,13 @@ static void send_response(iws__conn *c, iws_http_response *r,
   iws__unlock(&c->lock);
 }
 
-/* A response made by the library (refusals, 408, 503 after the response
- * timeout). NULL: out of memory. */
-static iws_http_response *make_library(iws__conn *c, int status,
-                                       const char *why, int keep_alive) {
-  iws_http_response *r = resp_new(c);
-  char text[300];
-  int n;
-  if (!r) return NULL;
-  r->status = status;
-  r->keep_alive = (uint32_t)keep_alive;
-  r->refused = status >= 400 && status != 503;
-  n = snprintf(text, sizeof(text), "%d %s%s%s\n", status,
-               iws__http_reason(status), why ? ": " : "", why ? why : "");
-  if (n > 0) {
-    if ((size_t)n >= sizeof(text)) n = (int)sizeof(text) - 1;
-    iws__bytes_append(&r->body, text, (size_t)n);
-  }
-  r->has_body = 1;
-  iws_http_add_header(r, "Content-Type", "text/plain; charset=utf-8");
-  return r;
-}
-
 /* Strand: refuses the request being read, then closes. */
 static void refuse(iws__conn *c, int status, const char *why) {
   iws_http_response *r;
   iws__log(c->server, IWS_LOG_INFO, "connection %llu from %s: HTTP %d %s",
            (unsigned long long)c->id, c->peer_ip, status,
            why ? why : iws__http_reason(status));
-  r = make_library(c, status, why, 0);
+  r = iws__resp_library(c, status, why, 0);
   if (!r) {
     iws__lock(&c->lock);
     iws__conn_tcp_close_locked(c, 1);
@@ -481,14 +191,14 @@ static void refuse(iws__conn *c, int status, const char *why) {
   }
   r->first = !H(c)->past_first;
   send_response(c, r, 1);
-  resp_free(r);
+  iws__resp_free(r);
 }
 
 IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   iws__conn *c;
   iws__http_conn *h;
   int32_t rc;
-  if (!valid_resp(r)) return IWS_E_INVALID_ARG;
+  if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
   c = r->conn;
   iws__lock(&c->lock);
   h = H(c);
@@ -518,7 +228,7 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   }
   iws__unlock(&c->lock);
   if (rc == IWS_OK) send_response(c, r, 0);
-  resp_free(r);
+  iws__resp_free(r);
   return rc;
 }
 
@@ -566,7 +276,7 @@ static void dispatch(iws__conn *c) {
     refuse(c, status, status == 400 ? "malformed request-target" : NULL);
     return;
   }
-  r = resp_new(c);
+  r = iws__resp_new(c);
   if (!r) {
     refuse(c, 500, "out of memory");
     return;
@@ -584,7 +294,7 @@ static void dispatch(iws__conn *c) {
     iws_http_add_header(r, "Allow",
                         "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
     send_response(c, r, 1);
-    resp_free(r);
+    iws__resp_free(r);
     return;
   }
 
@@ -618,7 +328,7 @@ static void dispatch(iws__conn *c) {
   r->ready = 0; /* sent inside the callback, or never deferred */
   iws__unlock(&c->lock);
   send_response(c, r, 1);
-  resp_free(r);
+  iws__resp_free(r);
 }
 
 /* For ws/ (iws__ws_answer_fn): a refused upgrade's answer, written like
@@ -627,11 +337,11 @@ static void dispatch(iws__conn *c) {
  * whatever on_connect queued, and the connection finishes. */
 static void answer_refused_upgrade(iws__conn *c, int status, const char *why,
                                    const char *headers, size_t headers_len) {
-  iws_http_response *r = make_library(c, status, why, 0);
+  iws_http_response *r = iws__resp_library(c, status, why, 0);
   iws__chunk *chunk = NULL;
   if (r && (!headers_len ||
             iws__bytes_append(&r->headers, headers, headers_len) == 0))
-    chunk = build(r, 1);
+    chunk = iws__resp_write(r, 1);
   iws__lock(&c->lock);
   iws__conn_ring_clear_locked(c); /* anything on_connect queued goes nowhere */
   if (chunk && iws__conn_ring_push_locked(c, chunk, 0) == 0) {
@@ -641,7 +351,7 @@ static void answer_refused_upgrade(iws__conn *c, int status, const char *why,
     iws__conn_tcp_close_locked(c, 1);
   }
   iws__unlock(&c->lock);
-  if (r) resp_free(r);
+  if (r) iws__resp_free(r);
 }
 
 /* Strand: the parsed head asks for a WebSocket. Returns 1 if the
@@ -940,15 +650,15 @@ static void http_timer(iws__conn *c, int which) {
    * that nothing overtakes it. */
   iws_http_response *lib =
       which == IWS__T_HREQ
-          ? make_library(c, 408, "the request took too long", 0)
-      : which == IWS__T_HRESP ? make_library(c, 503, "no response in time", 1)
+          ? iws__resp_library(c, 408, "the request took too long", 0)
+      : which == IWS__T_HRESP ? iws__resp_library(c, 503, "no response in time", 1)
                               : NULL;
   iws__lock(&c->lock);
   h = H(c);
   if (!is_http_locked(c) || c->state != IWS__HANDSHAKE || c->tcp_closing ||
       h->closing) {
     iws__unlock(&c->lock);
-    if (lib) resp_free(lib);
+    if (lib) iws__resp_free(lib);
     return;
   }
   switch (which) {
@@ -998,7 +708,7 @@ static void http_timer(iws__conn *c, int which) {
              "answered 503",
              (unsigned long long)c->id);
   if (action) send_response(c, lib, 0);
-  if (lib) resp_free(lib);
+  if (lib) iws__resp_free(lib);
 }
 
 /* Under c->lock, any thread: the socket is gone. */
