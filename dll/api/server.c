@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
 #include "api.h"
 #include "../http/http.h"
 #include "../http/static.h"

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "core.h"
 
 #define WORKER_RX_HIGH (256 * 1024) /* pause reading above this backlog
                                        (worker.c resumes below a quarter) */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 
 #define WORKER_RX_LOW (64 * 1024) /* reading resumes below this backlog */
 

@@ -39,7 +39,7 @@
 #include "http_parse.h"
 #include "response.h"
 #include "../core/ascii.h"
-#include "../core/internal.h"
+#include "../core/core.h"
 #include "../ws/ws.h"
 
 /* Output not yet written above which no further request is answered (a

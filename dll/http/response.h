@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
 
 struct iws_http_response {
   uint32_t magic;

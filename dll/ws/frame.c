@@ -7,7 +7,8 @@
 #include <string.h>
 #include <wslay/wslay.h>
 
-#include "../core/internal.h"
+#include "deflate.h"
+#include "frame.h"
 
 /* wslay's frame encoder writes through a callback; each thread keeps one
  * encoder whose sink appends to the chunk being built. */

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <wslay/wslay.h>
 
-#include "../http/http.h"
-#include "../http/http_parse.h"
 #include "ws.h"
 
 #define WS(c) iws__ws(c)

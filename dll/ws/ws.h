@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
+#include "deflate.h"
+#include "frame.h"
+#include "handshake.h"
 
 struct wslay_event_context;
 

@@ -1,24 +1,61 @@
 /*
- * internal.h - the core's private structures: server, connection, shared
- * frame chunks, timers and worker queues. Not part of the ABI.
+ * core.h - the core layer (dll/core/) for the layers above it: server,
+ * connection, shared frame chunks, timers, worker queues, the protocol
+ * table, locks and the log. Not part of the ABI. It includes only what is
+ * below the core (the back end, the platform) and the public header;
+ * each layer above has its own header (ws/ws.h, ws/frame.h, http/http.h,
+ * pubsub/channels.h, api/api.h) that includes what it needs.
  */
-#ifndef IWS_INTERNAL_H
-#define IWS_INTERNAL_H
+#ifndef IWS_CORE_H
+#define IWS_CORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "../backend/backend.h"
-#include "../ws/deflate.h"
-#include "../pubsub/channels.h"
-#include "../ws/handshake.h"
 #include "iocpws.h"
 #include "../platform/platform.h"
 #include "tls.h"
 
-struct wslay_event_context;
 struct ssl_st;
+typedef struct iws__conn iws__conn;
+/* The layers above keep these behind pointers in the core's structures
+ * (pubsub/channels.h, ws/deflate.h define them). */
+typedef struct iws__chan iws__chan;
+typedef struct iws__sub iws__sub;
+typedef struct iws__redis iws__redis;
+typedef struct iws__zstream iws__zstream;
+
+/* ---- permessage-deflate parameters: plain data the core stores for ws/
+ * (a connection's negotiated parameters, the server's run configuration);
+ * what they mean and the functions over them are ws/deflate.h's ---- */
+
+/* What the server is willing to do (from the options). */
+typedef struct iws__pmd_config {
+  uint32_t server_max_window_bits; /* 9..15: our compressor's window */
+  uint32_t client_max_window_bits; /* 9..15: asked of clients that allow it */
+  uint32_t server_no_context_takeover; /* 1 = we never keep a context */
+  uint32_t client_no_context_takeover; /* 1 = we ask clients not to */
+} iws__pmd_config;
+
+/* What one connection negotiated. */
+typedef struct iws__pmd_params {
+  uint32_t enabled;
+  uint32_t server_bits; /* window our compressor uses */
+  uint32_t client_bits; /* window the client may use (our inflater's) */
+  uint32_t server_no_context_takeover;
+  uint32_t client_no_context_takeover;
+  /* for the answer: which parameters to name */
+  uint32_t say_server_bits, say_client_bits;
+} iws__pmd_params;
+
+/* Compression settings for one message. */
+typedef struct iws__pmd_deflate_cfg {
+  int window_bits; /* 9..15 */
+  int mem_level;   /* 1..9 */
+  int level;       /* 0..9 */
+} iws__pmd_deflate_cfg;
 
 /* ---- options ---- */
 
@@ -63,25 +100,6 @@ typedef struct iws__chunk {
 
 iws__chunk *iws__chunk_new(size_t len);
 void iws__chunk_unref(iws__chunk *c);
-/* Encodes one unfragmented server frame (unmasked) with wslay. NULL on OOM. */
-iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
-                              size_t len);
-/* The same with RSV1 set (a permessage-deflate message) when `rsv1`. */
-iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
-                                  const void *payload, size_t len);
-/* Encodes a close frame (code 0 = empty payload). */
-iws__chunk *iws__frame_close(uint32_t code, const char *reason, size_t len);
-
-int iws__utf8_valid(const uint8_t *s, size_t len);
-/* Streaming check: feed chunks in order, starting from IWS__UTF8_ACCEPT;
- * the text so far is valid and complete when the result is ACCEPT, valid
- * but cut inside a sequence for any other value but REJECT. */
-#define IWS__UTF8_ACCEPT 0u
-#define IWS__UTF8_REJECT 1u
-uint32_t iws__utf8_feed(uint32_t state, const uint8_t *s, size_t len);
-/* Non-zero if an application may send this close code. */
-int iws__close_code_sendable(uint32_t code);
-
 /* ---- timers: FIFO lists (every list has one duration, so appending keeps
  * them sorted by deadline) ---- */
 
@@ -389,12 +407,6 @@ struct iws_server {
 extern IWS_THREAD_LOCAL iws_server *iws__t_callback_server;
 /* The connection whose strand runs on this thread (sends are deferred). */
 extern IWS_THREAD_LOCAL iws__conn *iws__t_strand_conn;
-/* The text message on_message is being given on this thread, already
- * checked as UTF-8: echoing it (or part of it) needs no second check. */
-extern IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
-extern IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
-int iws__text_known_valid(const void *data, size_t len);
-
 /* Runs a user callback with the thread marked as inside one of this
  * server's callbacks, so that iws_stop & co. refuse to wait for themselves. */
 #define IWS__IN_CALLBACK(server, call)                 \
@@ -419,38 +431,11 @@ iws__conn **iws__table_snapshot(iws_server *s, size_t *count);
 /* Drops a snapshot's references and frees it. */
 void iws__table_release_snapshot(iws__conn **list, size_t n);
 
-/* Queues a data or ping frame; returns IWS_OK or an IWS_E_* code. `data_msg`
- * = counts against the send-queue limit. */
-int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg);
-/* Sends one data message (text or binary), compressed when the connection
- * negotiated permessage-deflate and the message is long enough. */
-int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
-                               const void *data, size_t len);
-/* Broadcast: frames shared by several receivers, made on demand. */
-typedef struct iws__shared_frames {
-  uint32_t opcode;
-  const void *data;
-  size_t len;
-  iws__chunk *plain;
-  iws__chunk *deflated[16]; /* by server window bits */
-  int failed;               /* out of memory making one */
-} iws__shared_frames;
-/* Queues the right shared frame for c; IWS_OK or an IWS_E_* code. */
-int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f);
-void iws__shared_frames_free(iws__shared_frames *f);
-int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
-                        uint32_t len);
 int32_t iws__conn_disconnect(iws__conn *c);
 /* iws_stop: close 1001 for open connections, abort handshakes. */
 void iws__conn_stop_gracefully(iws__conn *c);
 void iws__conn_abort(iws__conn *c);
 
-/* Channel delivery to this server's subscribers, compressed like a
- * broadcast (pubsub/channels.c). */
-int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
-                           uint32_t opcode, const void *data, size_t dlen,
-                           const iws_conn_id *exclude, uint32_t exclude_count,
-                           uint32_t *sent);
 /* Reports a server-wide error to on_error (id 0) and the log. */
 void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
 
@@ -466,14 +451,6 @@ void iws__conn_flush_locked(iws__conn *c);
 /* The same, unless the strand runs on this thread (it flushes when done)
  * or the I/O thread can be asked to flush soon. */
 void iws__conn_maybe_flush_locked(iws__conn *c);
-/* IWS_OK if data may be queued now, else the IWS_E_* code why not. */
-int iws__conn_can_send_locked(iws__conn *c);
-int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
-                                    int data_msg);
-/* Queues our close frame. fail = we are failing the connection: do not
- * wait for the peer's answer. */
-int32_t iws__conn_send_close_locked(iws__conn *c, uint32_t code,
-                                    const char *reason, size_t len, int fail);
 /* The 124-byte buffer of the peer's close reason, made on first use. */
 char *iws__conn_close_reason_buf(iws__conn *c);
 /* on_error (id = c's) and the log; no lock held. */
@@ -534,7 +511,8 @@ void iws__worker_wake_locked(iws__conn *c);
  *                            end's locks (iws__be_port & co.)
  *   2. iws__conn.lock        (one connection; never two at once) may take:
  *                            the server's timer_lock, its worker's lock
- *                            (iws__worker_wake_locked), the back end's
+ *                            (iws__worker_wake_locked, iws__conn_kick_locked),
+ *                            the back end's
  *                            locks (iws__be_close, _post_flush, _read_resume)
  *   3. leaves, which take no other lock of ours: table_lock, timer_lock,
  *      chan_lock, iws__worker.lock, the Redis link's lock, the back end's.
@@ -583,4 +561,4 @@ void iws__tlist_init(iws__tlist *l);
 void iws__tlist_push(iws__tlist *l, iws__tnode *n, uint64_t deadline);
 void iws__tlist_remove(iws__tnode *n);
 
-#endif /* IWS_INTERNAL_H */
+#endif /* IWS_CORE_H */
