@@ -1,7 +1,9 @@
 /*
- * ws.c - a connection's input on its strand: the opening handshake (and
- * on_connect), then WebSocket frames through wslay: messages, limits,
- * permessage-deflate on the way in, the close handshake.
+ * ws.c - the WebSocket protocol (iws__ws_proto): the opening handshake
+ * of a request http/ hands over (RFC 6455 checks, on_connect, the 101 or a
+ * refusal through http/'s writer), then WebSocket frames through wslay on
+ * the connection's strand: messages, limits, permessage-deflate on the way
+ * in, the close handshake, the heartbeat, and on_disconnect.
  */
 #include <stdarg.h>
 #include <stdio.h>
