@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
 #include "http_parse.h"
 
 /* ------------------------------------------------------------------------ */
