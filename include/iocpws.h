@@ -700,7 +700,7 @@ IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *server, uint32_t *port);
  * without added listeners, the plain listener is 0 and the TLS one follows
  * it (it is 0 with IWS_OPT_PORT = -1). iws_conn_listener tells which one
  * accepted a connection. */
-#define IWS_LISTEN_TLS 1u       /* iws_add_listener flags: TLS (wss://,
+#define IWS_LISTEN_TLS 1        /* iws_add_listener flags: TLS (wss://,
                                    https://) on this listener             */
 #define IWS_LISTENERS_MAX 64    /* listeners per server                   */
 

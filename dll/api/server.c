@@ -466,7 +466,7 @@ IWS_API int32_t IWS_CALL iws_add_listener(iws_server *s, const char *address,
   iws__listener l, *grown;
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return iws__api_fail(s, rc);
-  if (port > 65535 || (flags & ~IWS_LISTEN_TLS) != 0) {
+  if (port > 65535 || (flags & ~(uint32_t)IWS_LISTEN_TLS) != 0) {
     iws__set_error(s, IWS_E_INVALID_ARG,
                    port > 65535 ? "listener port %u is over 65535"
                                 : "unknown listener flags 0x%x",
