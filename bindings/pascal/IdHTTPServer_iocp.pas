@@ -40,8 +40,8 @@
   What differs from Indy, and why, is listed in bindings/pascal/README.md
   ("Indy drop-in"): the engine reads the whole request body before the
   handler runs, sends a response only when the handler returns (WriteHeader
-  and IOHandler.Write collect it), has one listening address and port, and
-  reports connections (OnConnect/OnDisconnect) at their first request and
+  and IOHandler.Write collect it), sets TLS with the engine's options rather
+  than an SSL IOHandler, and reports connections (OnConnect/OnDisconnect) at their first request and
   within a second of their end. }
 unit IdHTTPServer_iocp;
 
@@ -847,6 +847,9 @@ type
     property Handle: piws_server read FHandle;
   published
     property Active: Boolean read FActive write SetActive default False;
+    { Every Binding listens (several addresses and ports, IPv4 and IPv6,
+      up to 64); empty = DefaultPort on 0.0.0.0. After Active := True each
+      Binding's Port is the port it got (useful with Port 0). }
     property Bindings: TIdSocketHandles read FBindings write SetBindings;
     property DefaultPort: TIdPort read GetDefaultPort write SetDefaultPort default IdPORT_HTTP;
     { Indy's server IOHandler (SSL), Intercept and Scheduler: streamed from
