@@ -341,7 +341,8 @@ typedef struct iws_callbacks {
 
 /* TLS (wss://), Since 0.3. A server has a plain listener (IWS_OPT_PORT) and
  * optionally a TLS listener (IWS_OPT_TLS_PORT) on the same bind address,
- * side by side; set IWS_OPT_PORT to -1 for TLS only. TLS needs a
+ * side by side; set IWS_OPT_PORT to -1 for TLS only (Since 0.6, any set of
+ * plain and TLS listeners: iws_add_listener). TLS needs a
  * certificate and its private key (IWS_OPT_TLS_CERT_FILE/_KEY_FILE, or the
  * _PEM options for PEM text held in memory; a PEM option wins over the file
  * option of the same kind). Everything is checked at iws_start, which fails
