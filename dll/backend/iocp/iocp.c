@@ -92,6 +92,10 @@ typedef struct listener {
   uint32_t port, tag;
   int family;          /* AF_INET or AF_INET6: accepted sockets are alike */
   const char *address; /* valid during iws__be_start only */
+  /* Extension functions are the socket's provider's: asked per listener
+   * (an IPv6 one may have another provider than an IPv4 one). */
+  LPFN_ACCEPTEX accept_ex;
+  LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
 } listener;
 
 struct iws__be {
@@ -100,8 +104,6 @@ struct iws__be {
   HANDLE port;
   listener listeners[IWS__LISTEN_MAX];
   uint32_t nlisten;
-  LPFN_ACCEPTEX accept_ex;
-  LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
   LPFN_TRANSMITFILE transmit_file;
   uint32_t nthreads;
   io_thread *threads;
@@ -321,14 +323,14 @@ int iws__be_post_flush(iws__sock *s) {
 static int post_accept_locked(iws__be *be, accept_op *op) {
   DWORD bytes = 0;
   DWORD addrlen = sizeof(SOCKADDR_STORAGE) + 16;
+  const listener *ln = &be->listeners[op->li];
   if (be->accept_stopping) return -1;
-  op->s = WSASocketW(be->listeners[op->li].family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+  op->s = WSASocketW(ln->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
                      WSA_FLAG_OVERLAPPED);
   if (op->s == INVALID_SOCKET) goto retry;
   memset(&op->op.ov, 0, sizeof(op->op.ov));
   op->op.type = OP_ACCEPT;
-  if (!be->accept_ex(be->listeners[op->li].s, op->s, op->addresses, 0,
-                     addrlen, addrlen,
+  if (!ln->accept_ex(ln->s, op->s, op->addresses, 0, addrlen, addrlen,
                      &bytes, &op->op.ov) &&
       WSAGetLastError() != ERROR_IO_PENDING) {
     closesocket(op->s);
@@ -388,8 +390,9 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   setsockopt(s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
              (const char *)&be->listeners[op->li].s,
              sizeof(be->listeners[op->li].s));
-  be->get_sockaddrs(op->addresses, 0, addrlen, addrlen, &local, &local_len,
-                    &remote, &remote_len);
+  be->listeners[op->li].get_sockaddrs(op->addresses, 0, addrlen, addrlen,
+                                      &local, &local_len, &remote,
+                                      &remote_len);
   iws__sockaddr_format(remote, ip, sizeof(ip), &port);
   repost_accept(be, op); /* keep the queue full before handling this one */
 
@@ -535,18 +538,25 @@ static int load_extensions(iws__be *be, char *err, size_t errlen) {
   GUID accept_guid = WSAID_ACCEPTEX, addrs_guid = WSAID_GETACCEPTEXSOCKADDRS;
   GUID transmit_guid = WSAID_TRANSMITFILE;
   DWORD bytes = 0;
+  uint32_t i;
+  for (i = 0; i < be->nlisten; i++) {
+    listener *ln = &be->listeners[i];
+    if (WSAIoctl(ln->s, SIO_GET_EXTENSION_FUNCTION_POINTER, &accept_guid,
+                 sizeof(accept_guid), &ln->accept_ex, sizeof(ln->accept_ex),
+                 &bytes, NULL, NULL) != 0 ||
+        WSAIoctl(ln->s, SIO_GET_EXTENSION_FUNCTION_POINTER, &addrs_guid,
+                 sizeof(addrs_guid), &ln->get_sockaddrs,
+                 sizeof(ln->get_sockaddrs), &bytes, NULL, NULL) != 0) {
+      snprintf(err, errlen,
+               "listener %u: AcceptEx is not available (error %d)",
+               (unsigned)i, WSAGetLastError());
+      return IWS_E_SYSTEM;
+    }
+  }
   if (WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
-               &accept_guid, sizeof(accept_guid), &be->accept_ex,
-               sizeof(be->accept_ex), &bytes, NULL, NULL) != 0 ||
-      WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
-               &addrs_guid,
-               sizeof(addrs_guid), &be->get_sockaddrs,
-               sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0 ||
-      WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
                &transmit_guid, sizeof(transmit_guid), &be->transmit_file,
                sizeof(be->transmit_file), &bytes, NULL, NULL) != 0) {
-    snprintf(err, errlen,
-             "AcceptEx or TransmitFile is not available (error %d)",
+    snprintf(err, errlen, "TransmitFile is not available (error %d)",
              WSAGetLastError());
     return IWS_E_SYSTEM;
   }
