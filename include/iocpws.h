@@ -341,7 +341,8 @@ typedef struct iws_callbacks {
 
 /* TLS (wss://), Since 0.3. A server has a plain listener (IWS_OPT_PORT) and
  * optionally a TLS listener (IWS_OPT_TLS_PORT) on the same bind address,
- * side by side; set IWS_OPT_PORT to -1 for TLS only. TLS needs a
+ * side by side; set IWS_OPT_PORT to -1 for TLS only (Since 0.6, any set of
+ * plain and TLS listeners: iws_add_listener). TLS needs a
  * certificate and its private key (IWS_OPT_TLS_CERT_FILE/_KEY_FILE, or the
  * _PEM options for PEM text held in memory; a PEM option wins over the file
  * option of the same kind). Everything is checked at iws_start, which fails
@@ -373,6 +374,39 @@ typedef struct iws_callbacks {
                                            TLS handshake by then is dropped;
                                            IWS_OPT_HANDSHAKE_TIMEOUT_MS then
                                            covers the HTTP upgrade            */
+
+/* Client certificates, Since 0.6. With IWS_OPT_TLS_VERIFY_CLIENT set, the
+ * server asks every TLS client for a certificate and verifies it against
+ * the CAs in IWS_OPT_TLS_CLIENT_CA_FILE / _PEM (one of them is then
+ * required: IWS_E_TLS_CONFIG at iws_start otherwise), with at most
+ * IWS_OPT_TLS_VERIFY_DEPTH intermediate certificates between the client's
+ * certificate and a trusted CA. A certificate that does not verify
+ * (unknown issuer, expired, not yet valid, chain too long, not meant for
+ * clients) fails the TLS handshake: the client gets a TLS alert, the
+ * application never hears of it (no on_connect, no on_http_request) and
+ * on_log (IWS_LOG_INFO) says why. iws_conn_peer_cert reads the verified
+ * certificate of a connection. Every TLS listener and every SNI host
+ * (iws_tls_add_host) verifies alike.
+ *
+ * For sgcWebSockets' SSLOptions and Indy's SSL IOHandler, the bindings map:
+ *   VerifyCertificate = True                 IWS_TLS_VERIFY_REQUEST, or
+ *     with VerifyCertificate_Options.FailIfNoCertificate (Indy:
+ *     sslvrfFailIfNoPeerCert)                IWS_TLS_VERIFY_REQUIRE
+ *   VerifyDepth (> 0)                        IWS_OPT_TLS_VERIFY_DEPTH
+ *   RootCertFile                             IWS_OPT_TLS_CLIENT_CA_FILE
+ *                                            too, when verifying           */
+#define IWS_TLS_VERIFY_NONE 0    /* no client certificate asked for        */
+#define IWS_TLS_VERIFY_REQUEST 1 /* asked for; a client may send none (the
+                                    connection goes on, without one), but
+                                    one it sends must verify              */
+#define IWS_TLS_VERIFY_REQUIRE 2 /* a client without a certificate that
+                                    verifies is refused in the handshake  */
+#define IWS_OPT_TLS_VERIFY_CLIENT 22    /* [IWS_TLS_VERIFY_NONE] 0..2        */
+#define IWS_OPT_TLS_VERIFY_DEPTH 23     /* [9] 0..100: most intermediate CA
+                                           certificates allowed between the
+                                           client's and a trusted CA (0 = the
+                                           client's certificate must be
+                                           issued by a trusted CA itself)    */
 
 /* permessage-deflate (RFC 7692), Since: 0.4. Off by default. When on, a
  * client that offers permessage-deflate (every browser, Python websockets,
@@ -507,6 +541,14 @@ typedef struct iws_callbacks {
                                        "ECDHE+AESGCM:ECDHE+CHACHA20"         */
 #define IWS_OPT_TLS_CIPHERSUITES 10011 /* [""] TLS 1.3 suites ("" = default),
                                        e.g. "TLS_AES_128_GCM_SHA256"         */
+/* Since 0.6: client certificates (see IWS_OPT_TLS_VERIFY_CLIENT). */
+#define IWS_OPT_TLS_CLIENT_CA_FILE 10012 /* [""] PEM: the CA certificates
+                                       trusted to issue client certificates
+                                       (their names are also sent to the
+                                       client as the acceptable issuers)     */
+#define IWS_OPT_TLS_CLIENT_CA_PEM 10013 /* [""] like _CLIENT_CA_FILE, PEM in
+                                       memory (both may be given: all their
+                                       CAs are trusted)                      */
 /* Redis, Since 0.4 (see "Channels" below). */
 #define IWS_OPT_REDIS_URL 10040    /* [""] "" = channels stay inside this
                                       server; else redis://[[user]:password@]
@@ -639,6 +681,66 @@ IWS_API int32_t IWS_CALL iws_get_port(iws_server *server, uint32_t *port);
  * TLS listener). Any thread. Since 0.3. (iws_get_port gives the plain
  * listener's port, or the TLS port when IWS_OPT_PORT is -1.) */
 IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *server, uint32_t *port);
+
+/* Listeners, Since 0.6. By default a server listens on IWS_OPT_BIND_ADDRESS
+ * with a plain listener on IWS_OPT_PORT and, if IWS_OPT_TLS_PORT is not -1,
+ * a TLS listener beside it. To listen on several addresses and ports
+ * instead (Indy's and sgcWebSockets' Bindings), add each listener with
+ * iws_add_listener before iws_start: once at least one was added, the
+ * server listens on exactly the added ones, and IWS_OPT_PORT,
+ * IWS_OPT_TLS_PORT and IWS_OPT_BIND_ADDRESS (except as the default
+ * address) are not used. Every listener serves WebSocket and HTTP alike;
+ * a TLS one uses the server's TLS options (IWS_OPT_TLS_*, the SNI hosts).
+ * Addresses may mix IPv4 and IPv6 ("::" with IWS_OPT_IPV6_ONLY 0 listens
+ * on both families). If one listener cannot be opened (IWS_E_ADDRESS,
+ * IWS_E_BIND: port in use or address not on this machine, IWS_E_LISTEN),
+ * iws_start fails, iws_last_error and on_log name the listener (its index,
+ * address and port), and none of them is left listening.
+ *
+ * Listener numbers (index) are the order of iws_add_listener (0 first);
+ * without added listeners, the plain listener is 0 and the TLS one follows
+ * it (it is 0 with IWS_OPT_PORT = -1). iws_conn_listener tells which one
+ * accepted a connection. */
+#define IWS_LISTEN_TLS 1        /* iws_add_listener flags: TLS (wss://,
+                                   https://) on this listener             */
+#define IWS_LISTENERS_MAX 64    /* listeners per server                   */
+
+/* Adds a listener. address: an IPv4 or IPv6 literal ("127.0.0.1", "::1",
+ * "0.0.0.0", "::"), or NULL / "" for IWS_OPT_BIND_ADDRESS's value at
+ * iws_start. port: 0..65535, 0 = any free port (iws_get_listener tells
+ * which). flags: 0 (plain) or IWS_LISTEN_TLS. The address is copied; the
+ * same address and port given twice fails at iws_start (IWS_E_BIND). The
+ * server must be stopped; listeners stay for every later iws_start until
+ * iws_clear_listeners. Returns IWS_OK; IWS_E_INVALID_ARG (NULL server,
+ * port over 65535, unknown flags); IWS_E_ADDRESS (not an IP literal);
+ * IWS_E_OPTION_RANGE (IWS_LISTENERS_MAX reached); IWS_E_BAD_STATE
+ * (running); IWS_E_IN_CALLBACK; IWS_E_NOMEM. Owner thread. Since 0.6. */
+IWS_API int32_t IWS_CALL iws_add_listener(iws_server *server,
+                                          const char *address, uint32_t port,
+                                          uint32_t flags);
+
+/* Removes every listener added with iws_add_listener (the server goes back
+ * to IWS_OPT_PORT / IWS_OPT_TLS_PORT). The server must be stopped. Returns
+ * IWS_OK; IWS_E_INVALID_ARG; IWS_E_BAD_STATE (running); IWS_E_IN_CALLBACK.
+ * Owner thread. Since 0.6. */
+IWS_API int32_t IWS_CALL iws_clear_listeners(iws_server *server);
+
+/* The number of sockets the running server listens on (the added
+ * listeners, or the 1 or 2 of the options). Returns IWS_OK;
+ * IWS_E_INVALID_ARG; IWS_E_BAD_STATE (not running). Any thread. Since
+ * 0.6. */
+IWS_API int32_t IWS_CALL iws_get_listener_count(iws_server *server,
+                                                uint32_t *count);
+
+/* Listener `index` of the running server: the port it is bound to (the
+ * one chosen by the system for port 0) into *port, and its flags
+ * (IWS_LISTEN_TLS or 0) into *flags (may be NULL). Returns IWS_OK;
+ * IWS_E_INVALID_ARG (NULL server or port, index not below the count);
+ * IWS_E_BAD_STATE (not running). Any thread. Since 0.6. iws_get_port gives
+ * the first plain listener's port (the first TLS one's if none is plain),
+ * iws_get_tls_port the first TLS listener's. */
+IWS_API int32_t IWS_CALL iws_get_listener(iws_server *server, uint32_t index,
+                                          uint32_t *port, uint32_t *flags);
 
 /* Adds a certificate for one host name, chosen by the client's SNI (server
  * name indication); clients naming another host, or none, get the main
@@ -860,6 +962,30 @@ IWS_API int32_t IWS_CALL iws_conn_path(iws_server *server, iws_conn_id id,
 IWS_API int32_t IWS_CALL iws_conn_protocol(iws_server *server, iws_conn_id id,
                                            char *buffer, uint32_t size,
                                            uint32_t *needed);
+
+/* The listener that accepted the connection (its index: see "Listeners"),
+ * into *index. Since 0.6. */
+IWS_API int32_t IWS_CALL iws_conn_listener(iws_server *server, iws_conn_id id,
+                                           uint32_t *index);
+
+/* What iws_conn_peer_cert reads (Since 0.6). */
+#define IWS_CERT_SUBJECT 0 /* the subject, RFC 2253 ("CN=alice,O=Example") */
+#define IWS_CERT_ISSUER 1  /* the issuer, RFC 2253                        */
+#define IWS_CERT_PEM 2     /* the whole certificate, PEM text             */
+
+/* The client certificate of a TLS connection, verified as
+ * IWS_OPT_TLS_VERIFY_CLIENT asks (never one that failed verification),
+ * NUL-terminated, into buffer[size]; *needed (may be NULL) receives the
+ * size required. `what`: IWS_CERT_SUBJECT, IWS_CERT_ISSUER or IWS_CERT_PEM.
+ * The text is "" when there is none: a plain connection, a client that
+ * sent none (IWS_TLS_VERIFY_REQUEST), verification off, or the TLS
+ * handshake not finished yet (it is finished in on_connect and
+ * on_http_request). Returns the common returns above, and
+ * IWS_E_INVALID_ARG also for an unknown `what`. Since 0.6. */
+IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *server,
+                                            iws_conn_id id, uint32_t what,
+                                            char *buffer, uint32_t size,
+                                            uint32_t *needed);
 
 /* ------------------------------------------------------------------------ */
 /* The request (inside on_connect or on_http_request only)                   */

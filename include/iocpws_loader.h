@@ -171,7 +171,18 @@ extern "C" {
   X(int32_t, http_send, (iws_http_response * response))                        \
   X(int32_t, get_stats, (iws_server * server, iws_stats *stats))               \
   X(int32_t, component_version,                                                \
-    (uint32_t component, const char **name, const char **version))
+    (uint32_t component, const char **name, const char **version))            \
+  X(int32_t, add_listener,                                                     \
+    (iws_server * server, const char *address, uint32_t port, uint32_t flags)) \
+  X(int32_t, clear_listeners, (iws_server * server))                           \
+  X(int32_t, get_listener_count, (iws_server * server, uint32_t *count))       \
+  X(int32_t, get_listener,                                                     \
+    (iws_server * server, uint32_t index, uint32_t *port, uint32_t *flags))    \
+  X(int32_t, conn_listener,                                                    \
+    (iws_server * server, iws_conn_id id, uint32_t *index))                    \
+  X(int32_t, conn_peer_cert,                                                   \
+    (iws_server * server, iws_conn_id id, uint32_t what, char *buffer,         \
+     uint32_t size, uint32_t *needed))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or
  * the dlopen handle), then one pointer per function. Owned by the caller;

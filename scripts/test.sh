@@ -56,7 +56,7 @@
 #                     IWS_FUZZ_SECONDS (default 20) seconds
 #   tsan              ThreadSanitizer build (IWS_SANITIZE=thread): unit
 #                     test_api and test_lifecycle, then the thread-heavy
-#                     integration tests (load, faults, hostile clients, TLS,
+#                     integration tests (load, faults, hostile clients, TLS, listeners,
 #                     worker-thread echo, HTTP, heartbeat and the other
 #                     features, on_log calling the API) against its
 #                     ws_test_server; any report fails the test (exit code
@@ -275,6 +275,7 @@ for tier in $TIERS; do
           IWS_SANITIZER=thread "$PY" -m pytest -p no:cacheprovider -q \
           "$ROOT/tests/integration/test_load.py" "$ROOT/tests/integration/test_faults.py" \
           "$ROOT/tests/integration/test_hostile.py" "$ROOT/tests/integration/test_tls.py" \
+          "$ROOT/tests/integration/test_listeners.py" \
           "$ROOT/tests/integration/test_hostile_peers.py" \
           "$ROOT/tests/integration/test_log_calls.py" \
           "$ROOT/tests/integration/test_echo.py::test_echo_sizes" \

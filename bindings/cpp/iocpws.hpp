@@ -102,6 +102,20 @@ enum class tls_version : int {
   v1_3 = IWS_TLS_1_3   ///< TLS 1.3 only
 };
 
+/// Client certificates (options::tls_verify_client, Since 0.6).
+enum class tls_verify : int {
+  none = IWS_TLS_VERIFY_NONE,        ///< not asked for (the default)
+  request = IWS_TLS_VERIFY_REQUEST,  ///< asked for; one sent must verify
+  require = IWS_TLS_VERIFY_REQUIRE   ///< no verified certificate: refused
+};
+
+/// What connection::peer_cert reads (Since 0.6).
+enum class cert_part : uint32_t {
+  subject = IWS_CERT_SUBJECT,  ///< RFC 2253, "CN=alice,O=Example"
+  issuer = IWS_CERT_ISSUER,    ///< RFC 2253
+  pem = IWS_CERT_PEM           ///< the whole certificate, PEM text
+};
+
 /// What to do with a peer whose send queue is over options::send_queue_limit.
 enum class queue_policy : int {
   close = IWS_QUEUE_CLOSE,  ///< close it with 1008 (the send throws IWS_E_CLOSING)
@@ -315,6 +329,16 @@ struct options {
   std::string tls_ca_pem;      ///< like tls_ca_file, the PEM text itself
   std::string tls_ciphers;     ///< OpenSSL cipher list, TLS 1.2 ("" = default)
   std::string tls_ciphersuites;  ///< TLS 1.3 suites ("" = OpenSSL's default)
+  /// Client certificates (Since 0.6): asked for and verified against
+  /// tls_client_ca_file / tls_client_ca_pem (one is then needed), with at
+  /// most tls_verify_depth intermediate CAs; a certificate that does not
+  /// verify fails the TLS handshake. connection::peer_cert() reads it.
+  /// sgc: VerifyCertificate -> request, with FailIfNoCertificate ->
+  /// require; VerifyDepth -> tls_verify_depth.
+  tls_verify tls_verify_client = tls_verify::none;
+  uint32_t tls_verify_depth = 9;
+  std::string tls_client_ca_file;  ///< PEM file: CAs of client certificates
+  std::string tls_client_ca_pem;   ///< the same, PEM text in memory
   /// permessage-deflate (Since 0.4).
   deflate_options deflate;
   /// Channels across servers (Since 0.4): "" = this server only, else
@@ -581,6 +605,34 @@ class connection {
   /// The negotiated subprotocol ("" if none).
   std::string protocol() const {
     return fetch(IOCPWS_C_(conn_protocol), "iws_conn_protocol");
+  }
+
+  /// The index of the listener that accepted the connection (the order of
+  /// server::add_listener; without it 0 = port, then tls_port). Since 0.6.
+  uint32_t listener() const {
+    uint32_t index = 0;
+    impl::check_call(IOCPWS_C_(conn_listener)(server_, id_, &index),
+                     "iws_conn_listener");
+    return index;
+  }
+
+  /// The verified client certificate (options::tls_verify_client): its
+  /// subject, issuer or PEM text; "" on a plain connection, when the client
+  /// sent none, or when verification is off. Since 0.6.
+  std::string peer_cert(cert_part part = cert_part::subject) const {
+    uint32_t what = static_cast<uint32_t>(part), needed = 0;
+    char small[256];
+    int32_t rc = IOCPWS_C_(conn_peer_cert)(server_, id_, what, small,
+                                           sizeof small, &needed);
+    if (rc == IWS_OK) return small;
+    if (rc != IWS_E_BUFFER_TOO_SMALL)
+      impl::check_call(rc, "iws_conn_peer_cert");
+    std::vector<char> big(needed > 0 ? needed : 1);
+    impl::check_call(IOCPWS_C_(conn_peer_cert)(
+                         server_, id_, what, &big[0],
+                         static_cast<uint32_t>(big.size()), &needed),
+                     "iws_conn_peer_cert");
+    return std::string(&big[0]);
   }
 
   /// Attaches a pointer of yours to the connection (nullptr clears it). The
@@ -1243,6 +1295,10 @@ class server {
     set_str(IWS_OPT_TLS_CA_PEM, o.tls_ca_pem);
     set_str(IWS_OPT_TLS_CIPHERS, o.tls_ciphers);
     set_str(IWS_OPT_TLS_CIPHERSUITES, o.tls_ciphersuites);
+    set_int(IWS_OPT_TLS_VERIFY_CLIENT, static_cast<int>(o.tls_verify_client));
+    set_int(IWS_OPT_TLS_VERIFY_DEPTH, o.tls_verify_depth);
+    set_str(IWS_OPT_TLS_CLIENT_CA_FILE, o.tls_client_ca_file);
+    set_str(IWS_OPT_TLS_CLIENT_CA_PEM, o.tls_client_ca_pem);
     set_int(IWS_OPT_REDIS_RECONNECT_MAX_MS, o.redis_reconnect_max_ms);
     set_str(IWS_OPT_REDIS_PREFIX, o.redis_prefix);
     set_str(IWS_OPT_REDIS_URL, o.redis_url);
@@ -1321,6 +1377,32 @@ class server {
     check(IOCPWS_C_(tls_add_host)(handle(), nullptr, nullptr, nullptr,
                                   nullptr),
           "iws_tls_add_host");
+  }
+
+  /// Adds a listener (Since 0.6; Indy's and sgc's Bindings). Once one was
+  /// added the server listens on exactly the added ones, and options::port,
+  /// tls_port and bind_address (except as the address of one added with
+  /// address "") are not used. address: an IPv4 or IPv6 literal, "" =
+  /// options::bind_address; port: 0 = any free port (listener_port()); tls:
+  /// a TLS listener with the server's tls_* options. Listeners outlive
+  /// configure() and stop(), like add_tls_host; their index (the order
+  /// added) is connection::listener(). A listener that cannot be opened
+  /// makes start() throw IWS_E_BIND (or IWS_E_ADDRESS, IWS_E_LISTEN) naming
+  /// it, with none left listening. Throws error: IWS_E_ADDRESS (not an IP
+  /// literal), IWS_E_INVALID_ARG (port over 65535), IWS_E_OPTION_RANGE (64
+  /// listeners already), IWS_E_BAD_STATE (running), IWS_E_IN_CALLBACK,
+  /// IWS_E_NOMEM. Owner thread.
+  void add_listener(const std::string &address, uint32_t port,
+                    bool tls = false) {
+    check(IOCPWS_C_(add_listener)(handle(),
+                                  address.empty() ? nullptr : address.c_str(),
+                                  port, tls ? IWS_LISTEN_TLS : 0),
+          "iws_add_listener");
+  }
+  /// Removes every add_listener entry (back to port / tls_port). Throws
+  /// error with IWS_E_BAD_STATE while running. Owner thread. Since 0.6.
+  void clear_listeners() {
+    check(IOCPWS_C_(clear_listeners)(handle()), "iws_clear_listeners");
   }
 
   /// The handlers. Set them while the server is stopped (they run on
@@ -1443,6 +1525,34 @@ class server {
     uint32_t p = 0;
     check(IOCPWS_C_(get_tls_port)(handle(), &p), "iws_get_tls_port");
     return static_cast<uint16_t>(p);
+  }
+
+  /// The number of sockets listened on (the add_listener ones, or the 1 or
+  /// 2 of port / tls_port). Throws error with IWS_E_BAD_STATE when not
+  /// running. Any thread. Since 0.6.
+  uint32_t listener_count() const {
+    uint32_t n = 0;
+    check(IOCPWS_C_(get_listener_count)(handle(), &n), "iws_get_listener_count");
+    return n;
+  }
+
+  /// The port listener `index` is bound to (the one the system chose for
+  /// port 0). Throws error: IWS_E_BAD_STATE (not running),
+  /// IWS_E_INVALID_ARG (index not below listener_count()). Any thread.
+  /// Since 0.6.
+  uint16_t listener_port(uint32_t index) const {
+    uint32_t p = 0;
+    check(IOCPWS_C_(get_listener)(handle(), index, &p, nullptr),
+          "iws_get_listener");
+    return static_cast<uint16_t>(p);
+  }
+
+  /// Whether listener `index` speaks TLS; throws like listener_port.
+  bool listener_is_tls(uint32_t index) const {
+    uint32_t p = 0, flags = 0;
+    check(IOCPWS_C_(get_listener)(handle(), index, &p, &flags),
+          "iws_get_listener");
+    return (flags & IWS_LISTEN_TLS) != 0;
   }
 
   /// The connection with this id (not checked: calls on a gone id throw

@@ -40,8 +40,8 @@
   What differs from Indy, and why, is listed in bindings/pascal/README.md
   ("Indy drop-in"): the engine reads the whole request body before the
   handler runs, sends a response only when the handler returns (WriteHeader
-  and IOHandler.Write collect it), has one listening address and port, and
-  reports connections (OnConnect/OnDisconnect) at their first request and
+  and IOHandler.Write collect it), sets TLS with the engine's options rather
+  than an SSL IOHandler, and reports connections (OnConnect/OnDisconnect) at their first request and
   within a second of their end. }
 unit IdHTTPServer_iocp;
 
@@ -774,6 +774,7 @@ type
     FHousekeeper: TThread;
     FBoundIP: string;
     FBoundPort: Integer;
+    FMulti: Boolean;                  { one engine listener per Binding }
     FLastPurge: TDateTime;
     function GetDefaultPort: TIdPort;
     procedure SetDefaultPort(const AValue: TIdPort);
@@ -846,6 +847,9 @@ type
     property Handle: piws_server read FHandle;
   published
     property Active: Boolean read FActive write SetActive default False;
+    { Every Binding listens (several addresses and ports, IPv4 and IPv6,
+      up to 64); empty = DefaultPort on 0.0.0.0. After Active := True each
+      Binding's Port is the port it got (useful with Port 0). }
     property Bindings: TIdSocketHandles read FBindings write SetBindings;
     property DefaultPort: TIdPort read GetDefaultPort write SetDefaultPort default IdPORT_HTTP;
     { Indy's server IOHandler (SSL), Intercept and Scheduler: streamed from
@@ -1307,6 +1311,19 @@ begin
   begin
     FIP := AServer.FBoundIP;
     FPort := AServer.FBoundPort;
+    { several Bindings: the one whose listener accepted the connection }
+    if AServer.FMulti and (iws_conn_listener(AServer.FHandle, AId, P) = IWS_OK) and
+      (Integer(P) < AServer.FBindings.Count) then
+    begin
+      FIP := AServer.FBindings[P].IP;
+      FPort := AServer.FBindings[P].Port;
+      FIPVersion := AServer.FBindings[P].IPVersion;
+      if FIP = '' then
+        if FIPVersion = Id_IPv6 then
+          FIP := '::'
+        else
+          FIP := '0.0.0.0';
+    end;
     if Pos(':', FIP) > 0 then
       FIPVersion := Id_IPv6;
     P := 0;
@@ -3432,16 +3449,14 @@ begin
       if Dual then
         Addr := '::';
     end;
-    if (N > 2) or ((N = 2) and not Dual) then
-    begin
-      Addr := '';
-      for I := 0 to N - 1 do
-        Addr := Addr + Format(' %s:%d', [FBindings[I].IP, FBindings[I].Port]);
-      raise EIdIocpUnsupported.Create('TIdHTTPServer: the iocpws engine listens on one ' +
-        'address and port (or one port on both 0.0.0.0 and ::); these Bindings ask for' +
-        Addr + '. Run one server per address, or bind 0.0.0.0');
-    end;
+    { several addresses or ports: one engine listener per Binding }
+    FMulti := (N > 2) or ((N = 2) and not Dual);
   end;
+  if N = 0 then
+    FMulti := False;
+  if FMulti and (N > IWS_LISTENERS_MAX) then
+    raise EIdIocpUnsupported.CreateFmt('TIdHTTPServer: %d Bindings; the iocpws ' +
+      'engine listens on at most %d', [N, IWS_LISTENERS_MAX]);
   for I := 0 to N - 1 do
     if Assigned(FOnBeforeBind) then
       FOnBeforeBind(FBindings[I]);
@@ -3477,6 +3492,29 @@ begin
       RaiseEngine(rc, 'binding ' + Addr);
     if Dual then
       iws_set_int(FHandle, IWS_OPT_IPV6_ONLY, 0);
+    if FMulti then
+    begin
+      { as Indy: every Binding its own socket of its own family, so '::'
+        and '0.0.0.0' on one port are two listeners }
+      iws_set_int(FHandle, IWS_OPT_IPV6_ONLY, 1);
+      for I := 0 to N - 1 do
+      begin
+        B := FBindings[I];
+        if B.IP <> '' then
+          A := U8(B.IP)
+        else if B.IPVersion = Id_IPv6 then
+          A := '::'
+        else
+          A := '0.0.0.0';
+        rc := iws_add_listener(FHandle, PAnsiChar(A), UInt32(B.Port), 0);
+        if rc <> IWS_OK then
+          RaiseEngine(rc, Format('Bindings[%d] %s:%d', [I, B.IP, B.Port]));
+      end;
+      Addr := '';
+      for I := 0 to N - 1 do
+        Addr := Addr + Format(' %s:%d', [FBindings[I].IP, FBindings[I].Port]);
+      Addr := Trim(Addr);
+    end;
     rc := iws_set_int(FHandle, IWS_OPT_PORT, Port);
     if rc = IWS_OK then
       rc := iws_set_int(FHandle, IWS_OPT_MAX_CONNECTIONS, FMaxConnections);
@@ -3522,13 +3560,24 @@ begin
     iws_get_port(FHandle, P);
     FBoundIP := Addr;
     FBoundPort := P;
-    if FBindings.Count = 0 then
+    if FMulti then
     begin
-      B := FBindings.Add;
-      B.IP := '0.0.0.0';
+      { each Binding gets the port its listener was bound to }
+      FBoundIP := FBindings[0].IP;
+      for I := 0 to FBindings.Count - 1 do
+        if iws_get_listener(FHandle, UInt32(I), P, nil) = IWS_OK then
+          FBindings[I].FPort := P;
+    end
+    else
+    begin
+      if FBindings.Count = 0 then
+      begin
+        B := FBindings.Add;
+        B.IP := '0.0.0.0';
+      end;
+      for I := 0 to FBindings.Count - 1 do
+        FBindings[I].FPort := P;
     end;
-    for I := 0 to FBindings.Count - 1 do
-      FBindings[I].FPort := P;
   except
     iws_destroy(FHandle);
     FHandle := nil;

@@ -132,6 +132,20 @@ const
   IWS_TLS_1_2 = 12;
   IWS_TLS_1_3 = 13;
 
+  { Client certificates for IWS_OPT_TLS_VERIFY_CLIENT (Since 0.6) }
+  IWS_TLS_VERIFY_NONE = 0;
+  IWS_TLS_VERIFY_REQUEST = 1;
+  IWS_TLS_VERIFY_REQUIRE = 2;
+
+  { Listeners (iws_add_listener, Since 0.6) }
+  IWS_LISTEN_TLS = 1;
+  IWS_LISTENERS_MAX = 64;
+
+  { What iws_conn_peer_cert reads (Since 0.6) }
+  IWS_CERT_SUBJECT = 0;
+  IWS_CERT_ISSUER = 1;
+  IWS_CERT_PEM = 2;
+
   { ---- options ----------------------------------------------------------- }
   IWS_OPT_PORT = 1;
   IWS_OPT_IO_THREADS = 2;
@@ -155,6 +169,9 @@ const
   IWS_OPT_TLS_PORT = 19;
   IWS_OPT_TLS_MIN_VERSION = 20;
   IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS = 21;
+  { client certificates, Since 0.6 }
+  IWS_OPT_TLS_VERIFY_CLIENT = 22;
+  IWS_OPT_TLS_VERIFY_DEPTH = 23;
   { permessage-deflate (RFC 7692), Since 0.4 }
   IWS_OPT_DEFLATE = 30;
   IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS = 31;
@@ -189,6 +206,9 @@ const
   IWS_OPT_TLS_CA_PEM = 10009;
   IWS_OPT_TLS_CIPHERS = 10010;
   IWS_OPT_TLS_CIPHERSUITES = 10011;
+  { client certificates, Since 0.6 }
+  IWS_OPT_TLS_CLIENT_CA_FILE = 10012;
+  IWS_OPT_TLS_CLIENT_CA_PEM = 10013;
   { Since 0.4 }
   IWS_OPT_REDIS_URL = 10040;
   IWS_OPT_REDIS_PREFIX = 10041;
@@ -457,6 +477,25 @@ function iws_component_version(component: UInt32; out name: PAnsiChar;
   out version: PAnsiChar): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
+{ ---- listeners and client certificates (Since 0.6) ------------------------ }
+{ address nil or '' = IWS_OPT_BIND_ADDRESS; flags 0 or IWS_LISTEN_TLS. }
+function iws_add_listener(server: piws_server; address: PAnsiChar;
+  port: UInt32; flags: UInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_clear_listeners(server: piws_server): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_get_listener_count(server: piws_server; out count: UInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_get_listener(server: piws_server; index: UInt32;
+  out port: UInt32; flags: PUInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_conn_listener(server: piws_server; id: iws_conn_id;
+  out index: UInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_conn_peer_cert(server: piws_server; id: iws_conn_id;
+  what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+
 { ---- loading and version ------------------------------------------------- }
 
 { The library file used by IOCPWS_DYNAMIC (a name the OS searches for, or a
@@ -559,6 +598,12 @@ function iws_request_protocol_at; external IOCPWS_LIB name 'iws_request_protocol
 function iws_request_select_protocol; external IOCPWS_LIB name 'iws_request_select_protocol';
 function iws_get_stats; external IOCPWS_LIB name 'iws_get_stats';
 function iws_component_version; external IOCPWS_LIB name 'iws_component_version';
+function iws_add_listener; external IOCPWS_LIB name 'iws_add_listener';
+function iws_clear_listeners; external IOCPWS_LIB name 'iws_clear_listeners';
+function iws_get_listener_count; external IOCPWS_LIB name 'iws_get_listener_count';
+function iws_get_listener; external IOCPWS_LIB name 'iws_get_listener';
+function iws_conn_listener; external IOCPWS_LIB name 'iws_conn_listener';
+function iws_conn_peer_cert; external IOCPWS_LIB name 'iws_conn_peer_cert';
 function iws_request_method; external IOCPWS_LIB name 'iws_request_method';
 function iws_request_document; external IOCPWS_LIB name 'iws_request_document';
 function iws_request_query; external IOCPWS_LIB name 'iws_request_query';
@@ -646,10 +691,16 @@ type
     http_defer: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_send: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     component_version: function(component: UInt32; out name: PAnsiChar; out version: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    add_listener: function(server: piws_server; address: PAnsiChar; port: UInt32; flags: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    clear_listeners: function(server: piws_server): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    get_listener_count: function(server: piws_server; out count: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    get_listener: function(server: piws_server; index: UInt32; out port: UInt32; flags: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_listener: function(server: piws_server; id: iws_conn_id; out index: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_peer_cert: function(server: piws_server; id: iws_conn_id; what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 57;
+  IOCPWS_ENTRY_COUNT = 63;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -670,7 +721,9 @@ const
     'iws_request_body',
     'iws_http_set_status', 'iws_http_add_header', 'iws_http_set_body',
     'iws_http_serve_file', 'iws_http_defer', 'iws_http_send',
-    'iws_component_version');
+    'iws_component_version',
+    'iws_add_listener', 'iws_clear_listeners', 'iws_get_listener_count',
+    'iws_get_listener', 'iws_conn_listener', 'iws_conn_peer_cert');
 
 var
   Api: TIocpWsApi;
@@ -928,6 +981,22 @@ begin Need; Result := Api.http_send(response); end;
 function iws_component_version(component: UInt32; out name: PAnsiChar;
   out version: PAnsiChar): Int32;
 begin Need; Result := Api.component_version(component, name, version); end;
+function iws_add_listener(server: piws_server; address: PAnsiChar;
+  port: UInt32; flags: UInt32): Int32;
+begin Need; Result := Api.add_listener(server, address, port, flags); end;
+function iws_clear_listeners(server: piws_server): Int32;
+begin Need; Result := Api.clear_listeners(server); end;
+function iws_get_listener_count(server: piws_server; out count: UInt32): Int32;
+begin Need; Result := Api.get_listener_count(server, count); end;
+function iws_get_listener(server: piws_server; index: UInt32;
+  out port: UInt32; flags: PUInt32): Int32;
+begin Need; Result := Api.get_listener(server, index, port, flags); end;
+function iws_conn_listener(server: piws_server; id: iws_conn_id;
+  out index: UInt32): Int32;
+begin Need; Result := Api.conn_listener(server, id, index); end;
+function iws_conn_peer_cert(server: piws_server; id: iws_conn_id;
+  what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
+begin Need; Result := Api.conn_peer_cert(server, id, what, buffer, size, needed); end;
 
 {$endif IOCPWS_DYNAMIC}
 

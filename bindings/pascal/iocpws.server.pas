@@ -118,10 +118,14 @@ type
 
   { The server's Bindings (Indy's TIdSocketHandles): Bindings.Add.IP :=
     ...; Items[i]; Clear. Forms stream it as 'Bindings = <item ... end>'.
-    Empty = listen on Host and Port. What the engine can listen on today:
-    one address, with one plain port and - with SSL - one TLS port
-    (SSLOptions.Port; an entry with that port is the TLS listener).
-    Any other set makes Start raise EIocpWs naming the entry. }
+    Empty = listen on Host and Port. Otherwise the server listens on every
+    entry (IPv4 and IPv6 addresses, any number of ports up to 64; IP ''
+    = Host, by default 0.0.0.0); with SSL, an entry whose Port is SSLOptions.Port - every
+    entry when SSLOptions.Port is 0 - is a TLS listener, the others are
+    plain. An entry that cannot be listened on (port in use, address not
+    on this machine) makes Start raise EIocpWs naming it, with nothing
+    left listening. Connection.ListenerIndex tells which entry accepted a
+    client. }
   TIocpWSBindings = class(TOwnedCollection)
   private
     function GetItem(Index: Integer): TIocpWSBinding;
@@ -290,6 +294,18 @@ type
     function Active: Boolean;
     { sgc: ipV6 when the peer's address is IPv6. }
     function IPVersion: TIocpWSIPVersion;
+    { Which listener accepted the connection: with Bindings, the index of
+      its entry (Bindings[ListenerIndex]); without, 0 for Port and 1 for
+      the TLS port beside it (0 when TLS is on Port alone). -1 once the
+      connection is gone. }
+    function ListenerIndex: Integer;
+    { The client certificate verified with SSLOptions.VerifyCertificate
+      (Indy's PeerCert.Subject / Issuer, RFC 2253 form, e.g.
+      'CN=alice,O=Example'; the PEM text): '' on a plain connection, when
+      the client sent none, or when verification is off. }
+    function ClientCertificateSubject: string;
+    function ClientCertificateIssuer: string;
+    function ClientCertificatePEM: string;
   end;
 
   TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
@@ -705,6 +721,13 @@ type
     property ListeningPort: Integer read GetListeningPort;
     { The TLS listener's port; 0 if stopped or without SSL. }
     property ListeningTLSPort: Integer read GetListeningTLSPort;
+    { The sockets listened on while active: with Bindings, one per entry
+      (ListenerPort(I) is the port Bindings[I] got, useful with Port 0),
+      else Port and the TLS port beside it. ListenerPort is 0 if stopped
+      or out of range; ListenerIsTLS says whether it speaks TLS. }
+    function ListenerCount: Integer;
+    function ListenerPort(Index: Integer): Integer;
+    function ListenerIsTLS(Index: Integer): Boolean;
     { The engine's handle, for iocpws.lib calls (nil before the first Start). }
     property Handle: piws_server read FHandle;
     { 'iocpws X.Y.Z' (the library's version; sgc's Version). }
@@ -2054,6 +2077,50 @@ begin
   FServer.Unlock;
 end;
 
+function TIocpWSConnection.ListenerIndex: Integer;
+var
+  Index: UInt32;
+begin
+  Result := -1;
+  if (FServer.FHandle <> nil) and
+    (iws_conn_listener(FServer.FHandle, FId, Index) = IWS_OK) then
+    Result := Integer(Index);
+end;
+
+function ConnCert(C: TIocpWSConnection; What: UInt32): string;
+var
+  Buf: array of AnsiChar;
+  Needed: UInt32;
+  rc: Integer;
+begin
+  Result := '';
+  if C.FServer.FHandle = nil then
+    Exit;
+  Needed := 0;
+  rc := iws_conn_peer_cert(C.FServer.FHandle, C.FId, What, nil, 0, @Needed);
+  if (rc <> IWS_E_BUFFER_TOO_SMALL) or (Needed <= 1) then
+    Exit;
+  SetLength(Buf, Needed + 1);
+  if iws_conn_peer_cert(C.FServer.FHandle, C.FId, What, @Buf[0],
+    Needed + 1, nil) = IWS_OK then
+    Result := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+end;
+
+function TIocpWSConnection.ClientCertificateSubject: string;
+begin
+  Result := ConnCert(Self, IWS_CERT_SUBJECT);
+end;
+
+function TIocpWSConnection.ClientCertificateIssuer: string;
+begin
+  Result := ConnCert(Self, IWS_CERT_ISSUER);
+end;
+
+function TIocpWSConnection.ClientCertificatePEM: string;
+begin
+  Result := ConnCert(Self, IWS_CERT_PEM);
+end;
+
 function TIocpWSConnection.GetLocalIP: string;
 begin
   Result := FServer.FBoundIP;
@@ -3286,12 +3353,17 @@ begin
       T.Free;
     end;
   end;
-  if FSSLOptions.VerifyCertificate or FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate then
-    raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: ' +
-      'SSLOptions.VerifyCertificate: client certificates cannot be verified ' +
-      'by this engine yet; refusing to start rather than accept clients ' +
-      'without checking them (set VerifyCertificate to False and ' +
-      'authenticate clients with Authentication)');
+  { Client certificates are verified against RootCertFile: without it,
+    refuse to start rather than accept clients without checking them. }
+  if FSSL and (FSSLOptions.VerifyCertificate or
+    FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate) and
+    (FSSLOptions.RootCertFile = '') then
+    raise EIocpWs.CreateCode(IWS_E_TLS_CONFIG, 'iocpws: ' +
+      'SSLOptions.VerifyCertificate needs SSLOptions.RootCertFile: the CA ' +
+      'certificate(s) that issue the client certificates');
+  if (FSSLOptions.VerifyDepth < 0) or (FSSLOptions.VerifyDepth > 100) then
+    raise EIocpWs.CreateCode(IWS_E_OPTION_RANGE, 'iocpws: ' +
+      'SSLOptions.VerifyDepth must be 0..100');
 end;
 
 procedure TIocpWebSocketServer.SetRedisURL(const V: string);
@@ -3370,6 +3442,35 @@ begin
   Result := 0;
   if FActive and (FHandle <> nil) and (iws_get_port(FHandle, P) = IWS_OK) then
     Result := P;
+end;
+
+function TIocpWebSocketServer.ListenerCount: Integer;
+var
+  N: UInt32;
+begin
+  Result := 0;
+  if FActive and (FHandle <> nil) and (iws_get_listener_count(FHandle, N) = IWS_OK) then
+    Result := N;
+end;
+
+function TIocpWebSocketServer.ListenerPort(Index: Integer): Integer;
+var
+  P: UInt32;
+begin
+  Result := 0;
+  if FActive and (FHandle <> nil) and (Index >= 0) and
+    (iws_get_listener(FHandle, UInt32(Index), P, nil) = IWS_OK) then
+    Result := P;
+end;
+
+function TIocpWebSocketServer.ListenerIsTLS(Index: Integer): Boolean;
+var
+  P, F: UInt32;
+begin
+  F := 0;
+  Result := FActive and (FHandle <> nil) and (Index >= 0) and
+    (iws_get_listener(FHandle, UInt32(Index), P, @F) = IWS_OK) and
+    (F and IWS_LISTEN_TLS <> 0);
 end;
 
 function TIocpWebSocketServer.GetListeningTLSPort: Integer;
@@ -3479,48 +3580,36 @@ var
       RaiseCode(rc, 'setting ' + Name);
   end;
 
-  { Bindings -> the engine's one address, plain port and TLS port; a set
-    it cannot listen on raises, naming the entry. }
-  procedure MapBindings(out Addr: string; out P, TLSPort: Integer);
+  { Bindings -> one engine listener per entry (iws_add_listener), in
+    order, so that Connection.ListenerIndex is the entry's index. }
+  procedure AddListeners;
   var
-    I: Integer;
+    I, rc: Integer;
     B: TIocpWSBinding;
-    Why: string;
-
-    procedure Refuse(Item: TIocpWSBinding; const Reason: string);
-    begin
-      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format('iocpws: Bindings[%d] ' +
-        '%s cannot be listened on: %s (the engine listens on one address ' +
-        'with one plain port and, with SSL, one TLS port; several ' +
-        'listeners are not available yet)', [Item.Index, Item.Text, Reason]));
-    end;
-
+    Flags: UInt32;
+    U: RawByteString;
+    A: PAnsiChar;
   begin
-    Addr := '';
-    P := -1;
-    TLSPort := -1;
+    if FBindings.Count > IWS_LISTENERS_MAX then
+      raise EIocpWs.CreateCode(IWS_E_OPTION_RANGE, Format('iocpws: %d ' +
+        'Bindings; the engine listens on at most %d',
+        [FBindings.Count, IWS_LISTENERS_MAX]));
     for I := 0 to FBindings.Count - 1 do
     begin
       B := FBindings[I];
       if (B.Port < 0) or (B.Port > 65535) then
-        Refuse(B, 'the port is not in 0..65535');
-      if I = 0 then
-        Addr := B.IP
-      else if B.IP <> Addr then
-        Refuse(B, 'its address differs from Bindings[0]''s ' + Addr);
+        raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format('iocpws: ' +
+          'Bindings[%d] %s: the port is not in 0..65535', [I, B.Text]));
+      Flags := 0;
       if FSSL and ((FSSLOptions.Port = 0) or (B.Port = FSSLOptions.Port)) then
-      begin
-        Why := 'a second TLS binding';
-        if TLSPort <> -1 then
-          Refuse(B, Why);
-        TLSPort := B.Port;
-      end
-      else
-      begin
-        if P <> -1 then
-          Refuse(B, 'a second plain binding');
-        P := B.Port;
-      end;
+        Flags := IWS_LISTEN_TLS;
+      U := IocpWsStringToUtf8(B.IP);
+      A := nil;
+      if U <> '' then
+        A := PAnsiChar(U);
+      rc := iws_add_listener(FHandle, A, UInt32(B.Port), Flags);
+      if rc <> IWS_OK then
+        RaiseCode(rc, Format('Bindings[%d] %s', [I, B.Text]));
     end;
   end;
 
@@ -3552,8 +3641,18 @@ begin
   Addr := FHost;
   P := FPort;
   TLSPort := -2; { not chosen by Bindings }
+  I := iws_clear_listeners(FHandle);
+  if I <> IWS_OK then
+    RaiseCode(I, 'Bindings');
   if FBindings.Count > 0 then
-    MapBindings(Addr, P, TLSPort);
+  begin
+    { The engine listens on the added listeners alone: the port options
+      are not used. Host stays the address of an entry with IP ''. }
+    AddListeners;
+    if FBindings[0].IP <> '' then
+      Addr := FBindings[0].IP;
+    TLSPort := -1;
+  end;
   if Addr = '' then
     Addr := '0.0.0.0';
   FBoundIP := Addr;
@@ -3583,6 +3682,23 @@ begin
     SetS(IWS_OPT_TLS_KEY_FILE, FSSLOptions.KeyFile, 'SSLOptions.KeyFile');
     SetS(IWS_OPT_TLS_CA_FILE, FSSLOptions.RootCertFile, 'SSLOptions.RootCertFile');
     SetS(IWS_OPT_TLS_PASSWORD, FSSLOptions.Password, 'SSLOptions.Password');
+    { Client certificates (sgc's VerifyCertificate, VerifyDepth,
+      VerifyCertificate_Options.FailIfNoCertificate), against RootCertFile. }
+    if FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate then
+      SetI(IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_REQUIRE, 'SSLOptions.VerifyCertificate')
+    else if FSSLOptions.VerifyCertificate then
+      SetI(IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_REQUEST, 'SSLOptions.VerifyCertificate')
+    else
+      SetI(IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_NONE, 'SSLOptions.VerifyCertificate');
+    if FSSLOptions.VerifyDepth > 0 then
+      SetI(IWS_OPT_TLS_VERIFY_DEPTH, FSSLOptions.VerifyDepth, 'SSLOptions.VerifyDepth')
+    else
+      SetI(IWS_OPT_TLS_VERIFY_DEPTH, 9, 'SSLOptions.VerifyDepth');
+    if FSSLOptions.VerifyCertificate or
+      FSSLOptions.VerifyCertificate_Options.FailIfNoCertificate then
+      SetS(IWS_OPT_TLS_CLIENT_CA_FILE, FSSLOptions.RootCertFile, 'SSLOptions.RootCertFile')
+    else
+      SetS(IWS_OPT_TLS_CLIENT_CA_FILE, '', 'SSLOptions.RootCertFile');
     AddHosts;
   end
   else

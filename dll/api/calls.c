@@ -339,6 +339,38 @@ IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *s, iws_conn_id id,
   return rc;
 }
 
+IWS_API int32_t IWS_CALL iws_conn_listener(iws_server *s, iws_conn_id id,
+                                           uint32_t *index) {
+  iws__conn *c;
+  if (!iws__api_valid_server(s) || !index) return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  *index = c->listener; /* set at accept, never changed */
+  iws__conn_unref(c);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
+                                            uint32_t what, char *buffer,
+                                            uint32_t size, uint32_t *needed) {
+  iws__conn *c;
+  char *text = NULL;
+  int32_t rc;
+  if (!iws__api_valid_server(s) || what > IWS_CERT_PEM)
+    return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  /* Every call on the SSL is made under conn->lock (tls.h). */
+  iws__lock(&c->lock);
+  rc = iws__tls_peer_cert(c, what, &text);
+  iws__unlock(&c->lock);
+  iws__conn_unref(c);
+  if (rc != IWS_OK) return rc;
+  rc = iws__api_copy_out(text ? text : "", buffer, size, needed);
+  free(text);
+  return rc;
+}
+
 /* path and protocol are set on the strand before on_connect's caller can
  * know the id, and never change afterwards. */
 static int32_t conn_string(iws_server *s, iws_conn_id id, int which,

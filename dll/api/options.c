@@ -33,6 +33,9 @@ static const iws__opt_int_spec INT_SPECS[] = {
      "tls_min_version"},
     {IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, 0, 3600000, 10000,
      "tls_handshake_timeout_ms"},
+    {IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_NONE, IWS_TLS_VERIFY_REQUIRE,
+     IWS_TLS_VERIFY_NONE, "tls_verify_client"},
+    {IWS_OPT_TLS_VERIFY_DEPTH, 0, 100, 9, "tls_verify_depth"},
     {IWS_OPT_DEFLATE, 0, 1, 0, "deflate"},
     {IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS, 9, 15, 15,
      "deflate_server_max_window_bits"},
@@ -87,7 +90,9 @@ static const str_spec STR_SPECS[IWS__OPT_STR_COUNT] = {
     {IWS_OPT_TLS_CA_PEM, "", PEM_MAX_LEN, "tls_ca_pem"},
     {IWS_OPT_TLS_CIPHERS, "", 4096, "tls_ciphers"},
     {IWS_OPT_TLS_CIPHERSUITES, "", 4096, "tls_ciphersuites"},
-    /* 10012..10039: holes (id 0 = unknown) */
+    {IWS_OPT_TLS_CLIENT_CA_FILE, "", PATH_MAX_LEN, "tls_client_ca_file"},
+    {IWS_OPT_TLS_CLIENT_CA_PEM, "", PEM_MAX_LEN, "tls_client_ca_pem"},
+    /* 10014..10039: holes (id 0 = unknown) */
     [IWS_OPT_REDIS_URL - IWS__OPT_STR_FIRST] = {IWS_OPT_REDIS_URL, "", 2048,
                                                 "redis_url"},
     [IWS_OPT_REDIS_PREFIX - IWS__OPT_STR_FIRST] = {IWS_OPT_REDIS_PREFIX,
@@ -152,7 +157,7 @@ int32_t iws__options_set_int(iws__options *o, int32_t id, int64_t value) {
 
 /* An IPv4 or IPv6 literal, checked without the socket API so that the core
  * stays free of OS headers. Full parsing happens at bind time. */
-static int plausible_address(const char *v) {
+int iws__plausible_address(const char *v) {
   size_t n = strlen(v), i, colons = 0, dots = 0;
   if (n == 0 || n > 45) return 0;
   for (i = 0; i < n; i++) {
@@ -177,7 +182,7 @@ int32_t iws__options_set_str(iws__options *o, int32_t id, const char *value) {
   if (!spec)
     return iws__opt_int_find(id) ? IWS_E_OPTION_TYPE : IWS_E_UNKNOWN_OPTION;
   slot = &o->strs[id - IWS__OPT_STR_FIRST];
-  if (id == IWS_OPT_BIND_ADDRESS && value && !plausible_address(value))
+  if (id == IWS_OPT_BIND_ADDRESS && value && !iws__plausible_address(value))
     return IWS_E_ADDRESS;
   if (value && strlen(value) > spec->max_len) return IWS_E_OPTION_RANGE;
   if (id == IWS_OPT_REDIS_URL && value && value[0] && !iws__redis_available())

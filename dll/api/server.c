@@ -279,10 +279,47 @@ static int32_t start_workers(iws_server *s) {
   return IWS_OK;
 }
 
+/* The listening sockets of this start: the added listeners, or the
+ * options' one or two. Returns non-zero if one of them is TLS. */
+static int listen_config(iws_server *s, iws__be_config *cfg) {
+  const char *bind = iws__options_str(&s->opt, IWS_OPT_BIND_ADDRESS);
+  int64_t plain_port = s->opt.ints[IWS_OPT_PORT];
+  int64_t tls_port = s->opt.ints[IWS_OPT_TLS_PORT];
+  int any_tls = 0;
+  uint32_t i;
+  cfg->nlisten = 0;
+  if (s->listener_count) {
+    for (i = 0; i < s->listener_count && i < IWS__LISTEN_MAX; i++) {
+      const iws__listener *l = &s->listeners[i];
+      int tls = (l->flags & IWS_LISTEN_TLS) != 0;
+      cfg->listen[i].address = l->address ? l->address : bind;
+      cfg->listen[i].port = l->port;
+      cfg->listen[i].tag = IWS__LISTEN_TAG(i, tls);
+      any_tls |= tls;
+    }
+    cfg->nlisten = i;
+    return any_tls;
+  }
+  if (plain_port >= 0) {
+    cfg->listen[cfg->nlisten].address = bind;
+    cfg->listen[cfg->nlisten].port = (uint32_t)plain_port;
+    cfg->listen[cfg->nlisten].tag = IWS__LISTEN_TAG(cfg->nlisten, 0);
+    cfg->nlisten++;
+  }
+  if (tls_port >= 0) {
+    cfg->listen[cfg->nlisten].address = bind;
+    cfg->listen[cfg->nlisten].port = (uint32_t)tls_port;
+    cfg->listen[cfg->nlisten].tag = IWS__LISTEN_TAG(cfg->nlisten, 1);
+    cfg->nlisten++;
+    any_tls = 1;
+  }
+  return any_tls;
+}
+
 IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   iws__be_config cfg;
   char err[600];
-  int64_t plain_port, tls_port;
+  int any_tls;
   int32_t rc = check_owner_call(s);
   if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws__lock(&s->lock);
@@ -297,17 +334,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
 
   resolve_runcfg(s);
   memset(&cfg, 0, sizeof(cfg));
-  cfg.bind_address = iws__options_str(&s->opt, IWS_OPT_BIND_ADDRESS);
-  plain_port = s->opt.ints[IWS_OPT_PORT];
-  tls_port = s->opt.ints[IWS_OPT_TLS_PORT];
-  if (plain_port >= 0) {
-    cfg.listen[cfg.nlisten].port = (uint32_t)plain_port;
-    cfg.listen[cfg.nlisten++].tag = IWS__LISTEN_PLAIN;
-  }
-  if (tls_port >= 0) {
-    cfg.listen[cfg.nlisten].port = (uint32_t)tls_port;
-    cfg.listen[cfg.nlisten++].tag = IWS__LISTEN_TLS;
-  }
+  any_tls = listen_config(s, &cfg);
   cfg.io_threads = s->cfg.io_threads;
   cfg.backlog = (uint32_t)s->opt.ints[IWS_OPT_LISTEN_BACKLOG];
   cfg.ipv6_only = (uint32_t)s->opt.ints[IWS_OPT_IPV6_ONLY];
@@ -321,7 +348,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
     snprintf(err, sizeof(err),
              "nothing to listen on: IWS_OPT_PORT and IWS_OPT_TLS_PORT are "
              "both -1");
-  } else if (tls_port >= 0) {
+  } else if (any_tls) {
     /* Every TLS configuration error shows here, with OpenSSL's reason. */
     rc = iws__tls_start(s, &s->tls, err, sizeof(err));
   }
@@ -369,14 +396,19 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   }
   iws__lock(&s->lock);
   s->port = s->tls_port = 0;
+  s->run_nlisten = 0;
   if (rc == IWS_OK) {
     uint32_t i;
+    int have_plain = 0, have_tls = 0;
     for (i = 0; i < cfg.nlisten; i++) {
-      if (cfg.listen[i].tag == IWS__LISTEN_TLS)
-        s->tls_port = iws__be_port(s->be, i);
-      else
-        s->port = iws__be_port(s->be, i);
+      uint32_t port = iws__be_port(s->be, i);
+      int tls = (cfg.listen[i].tag & IWS__LISTEN_TLS) != 0;
+      s->run_port[i] = port;
+      s->run_flags[i] = tls ? IWS_LISTEN_TLS : 0;
+      if (tls && !have_tls++) s->tls_port = port;
+      if (!tls && !have_plain++) s->port = port;
     }
+    s->run_nlisten = cfg.nlisten;
   }
   iws__atomic_store32(&s->state, rc == IWS_OK ? IWS__RUNNING : IWS__STOPPED);
   iws__unlock(&s->lock);
@@ -386,17 +418,17 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
              err[0] ? err : iws_strerror(rc));
     return rc;
   }
-  if (plain_port >= 0)
-    iws__log(s, IWS_LOG_INFO,
-             "listening on %s port %u (%s, %u I/O threads, %u workers)",
-             cfg.bind_address, (unsigned)s->port, iws__be_name(),
-             (unsigned)s->cfg.io_threads, (unsigned)s->cfg.workers);
-  if (tls_port >= 0)
-    iws__log(s, IWS_LOG_INFO,
-             "listening for TLS on %s port %u (%s, %u I/O threads, %u "
-             "workers)",
-             cfg.bind_address, (unsigned)s->tls_port, iws__be_name(),
-             (unsigned)s->cfg.io_threads, (unsigned)s->cfg.workers);
+  {
+    uint32_t i;
+    for (i = 0; i < cfg.nlisten; i++)
+      iws__log(s, IWS_LOG_INFO,
+               "listening%s on %s port %u (listener %u; %s, %u I/O threads, "
+               "%u workers)",
+               (cfg.listen[i].tag & IWS__LISTEN_TLS) ? " for TLS" : "",
+               cfg.listen[i].address, (unsigned)s->run_port[i], (unsigned)i,
+               iws__be_name(), (unsigned)s->cfg.io_threads,
+               (unsigned)s->cfg.workers);
+  }
   return IWS_OK;
 }
 
@@ -405,7 +437,7 @@ IWS_API int32_t IWS_CALL iws_get_port(iws_server *s, uint32_t *port) {
   if (!iws__api_valid_server(s) || !port) return IWS_E_INVALID_ARG;
   iws__lock(&s->lock);
   if (s->state == IWS__RUNNING)
-    *port = s->opt.ints[IWS_OPT_PORT] >= 0 ? s->port : s->tls_port;
+    *port = s->port ? s->port : s->tls_port;
   else
     rc = IWS_E_BAD_STATE;
   iws__unlock(&s->lock);
@@ -416,10 +448,115 @@ IWS_API int32_t IWS_CALL iws_get_tls_port(iws_server *s, uint32_t *port) {
   int32_t rc = IWS_OK;
   if (!iws__api_valid_server(s) || !port) return IWS_E_INVALID_ARG;
   iws__lock(&s->lock);
-  if (s->state == IWS__RUNNING && s->opt.ints[IWS_OPT_TLS_PORT] >= 0)
+  if (s->state == IWS__RUNNING && s->tls_port)
     *port = s->tls_port;
   else
     rc = IWS_E_BAD_STATE;
+  iws__unlock(&s->lock);
+  return rc;
+}
+
+/* ---- listeners ---- */
+
+static void free_listeners(iws_server *s) {
+  uint32_t i;
+  for (i = 0; i < s->listener_count; i++) free(s->listeners[i].address);
+  free(s->listeners);
+  s->listeners = NULL;
+  s->listener_count = 0;
+}
+
+IWS_API int32_t IWS_CALL iws_add_listener(iws_server *s, const char *address,
+                                          uint32_t port, uint32_t flags) {
+  iws__listener l, *grown;
+  int32_t rc = check_owner_call(s);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
+  if (port > 65535 || (flags & ~(uint32_t)IWS_LISTEN_TLS) != 0) {
+    iws__set_error(s, IWS_E_INVALID_ARG,
+                   port > 65535 ? "listener port %u is over 65535"
+                                : "unknown listener flags 0x%x",
+                   port > 65535 ? (unsigned)port : (unsigned)flags);
+    return IWS_E_INVALID_ARG;
+  }
+  if (address && address[0] && !iws__plausible_address(address)) {
+    iws__set_error(s, IWS_E_ADDRESS,
+                   "listener address is not an IPv4 or IPv6 literal");
+    return IWS_E_ADDRESS;
+  }
+  iws__lock(&s->lock);
+  if (s->state != IWS__STOPPED) {
+    iws__unlock(&s->lock);
+    return iws__api_fail(s, IWS_E_BAD_STATE);
+  }
+  if (s->listener_count >= IWS_LISTENERS_MAX) {
+    iws__unlock(&s->lock);
+    iws__set_error(s, IWS_E_OPTION_RANGE, "already %u listeners (the most)",
+                   (unsigned)IWS_LISTENERS_MAX);
+    return IWS_E_OPTION_RANGE;
+  }
+  memset(&l, 0, sizeof(l));
+  l.port = port;
+  l.flags = flags;
+  if (address && address[0]) {
+    size_t n = strlen(address) + 1;
+    l.address = malloc(n);
+    if (!l.address) {
+      iws__unlock(&s->lock);
+      return iws__api_fail(s, IWS_E_NOMEM);
+    }
+    memcpy(l.address, address, n);
+  }
+  grown = realloc(s->listeners, (s->listener_count + 1) * sizeof(*grown));
+  if (!grown) {
+    free(l.address);
+    iws__unlock(&s->lock);
+    return iws__api_fail(s, IWS_E_NOMEM);
+  }
+  s->listeners = grown;
+  s->listeners[s->listener_count++] = l;
+  iws__unlock(&s->lock);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_clear_listeners(iws_server *s) {
+  int32_t rc = check_owner_call(s);
+  if (rc != IWS_OK) return iws__api_fail(s, rc);
+  iws__lock(&s->lock);
+  if (s->state != IWS__STOPPED) {
+    iws__unlock(&s->lock);
+    return iws__api_fail(s, IWS_E_BAD_STATE);
+  }
+  free_listeners(s);
+  iws__unlock(&s->lock);
+  return IWS_OK;
+}
+
+IWS_API int32_t IWS_CALL iws_get_listener_count(iws_server *s,
+                                                uint32_t *count) {
+  int32_t rc = IWS_OK;
+  if (!iws__api_valid_server(s) || !count) return IWS_E_INVALID_ARG;
+  iws__lock(&s->lock);
+  if (s->state == IWS__RUNNING)
+    *count = s->run_nlisten;
+  else
+    rc = IWS_E_BAD_STATE;
+  iws__unlock(&s->lock);
+  return rc;
+}
+
+IWS_API int32_t IWS_CALL iws_get_listener(iws_server *s, uint32_t index,
+                                          uint32_t *port, uint32_t *flags) {
+  int32_t rc = IWS_OK;
+  if (!iws__api_valid_server(s) || !port) return IWS_E_INVALID_ARG;
+  iws__lock(&s->lock);
+  if (s->state != IWS__RUNNING) {
+    rc = IWS_E_BAD_STATE;
+  } else if (index >= s->run_nlisten) {
+    rc = IWS_E_INVALID_ARG;
+  } else {
+    *port = s->run_port[index];
+    if (flags) *flags = s->run_flags[index];
+  }
   iws__unlock(&s->lock);
   return rc;
 }
@@ -589,6 +726,7 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   s->magic = 0;
   iws__options_free(&s->opt);
   free_hosts(s);
+  free_listeners(s);
   iws__redis_free(s->redis);
   s->redis = NULL;
   iws__channels_free(s);

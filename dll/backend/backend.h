@@ -48,17 +48,18 @@ typedef struct iws__sock iws__sock; /* one per accepted socket */
 typedef struct iws__conn iws__conn; /* the core's connection */
 
 /* One listening socket. The back end passes `tag` to iws__core_accept for
- * every socket accepted on it (the core uses it to tell plain from TLS
- * listeners; the back end attaches no meaning to it). */
+ * every socket accepted on it (the core uses it to tell the listeners
+ * apart: which one, plain or TLS; the back end attaches no meaning to it).
+ * Listeners may mix IPv4 and IPv6 addresses. */
 typedef struct iws__be_listen {
-  uint32_t port; /* 0 = any free port */
+  const char *address; /* IPv4 or IPv6 literal; valid during iws__be_start */
+  uint32_t port;       /* 0 = any free port */
   uint32_t tag;
 } iws__be_listen;
-#define IWS__LISTEN_MAX 2
+#define IWS__LISTEN_MAX IWS_LISTENERS_MAX
 
 typedef struct iws__be_config {
-  const char *bind_address; /* IPv4 or IPv6 literal, for every listener */
-  uint32_t nlisten;         /* 1..IWS__LISTEN_MAX */
+  uint32_t nlisten; /* 1..IWS__LISTEN_MAX */
   iws__be_listen listen[IWS__LISTEN_MAX];
   uint32_t io_threads; /* resolved: >= 1 */
   uint32_t backlog;
@@ -82,7 +83,8 @@ typedef struct iws__be_config {
 const char *iws__be_name(void);
 
 /* Binds, listens and starts the I/O threads. On failure returns an IWS_E_*
- * code with a sentence in err[errlen]. */
+ * code with a sentence in err[errlen] that names the listener that failed
+ * (its index, address and port), and nothing is left listening. */
 int iws__be_start(iws_server *server, const iws__be_config *config,
                   iws__be **out, char *err, size_t errlen);
 

@@ -581,7 +581,8 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   c->worker = s->cfg.workers ? (uint32_t)(c->id % s->cfg.workers) : 0;
   snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
   c->peer_port = peer_port;
-  if (tag == IWS__LISTEN_TLS && (!s->tls || iws__tls_conn_init(s->tls, c))) {
+  c->listener = IWS__LISTEN_INDEX(tag);
+  if ((tag & IWS__LISTEN_TLS) && (!s->tls || iws__tls_conn_init(s->tls, c))) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory for TLS");
     iws__mutex_destroy(&c->lock);
     free(c);

@@ -59,9 +59,9 @@ typedef struct iws__pmd_deflate_cfg {
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 56 /* 22..29, 39, 41..49 are holes (unknown) */
+#define IWS__OPT_INT_LAST 56 /* 24..29, 39, 41..49 are holes (unknown) */
 #define IWS__OPT_STR_FIRST 10001
-#define IWS__OPT_STR_LAST 10051 /* 10012..10039, 10042..10049: holes */
+#define IWS__OPT_STR_LAST 10051 /* 10014..10039, 10042..10049: holes */
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
 
 typedef struct iws__opt_int_spec {
@@ -84,6 +84,8 @@ int32_t iws__options_set_int(iws__options *o, int32_t id, int64_t value);
 int32_t iws__options_set_str(iws__options *o, int32_t id, const char *value);
 /* The value of a string option (its default when unset), NULL if unknown. */
 const char *iws__options_str(const iws__options *o, int32_t id);
+/* Non-zero if v looks like an IPv4 or IPv6 literal (bind time parses). */
+int iws__plausible_address(const char *v);
 /* A string option's name and longest accepted value (for messages). */
 const char *iws__opt_str_name(int32_t id);
 size_t iws__opt_str_max(int32_t id);
@@ -273,6 +275,7 @@ struct iws__conn {
   char *protocol;
   char peer_ip[IWS_ADDRESS_SIZE];
   uint32_t peer_port;
+  uint32_t listener; /* index of the listener that accepted it */
   uint32_t worker;
 
   /* --- under the server's timer_lock --- */
@@ -330,9 +333,18 @@ typedef struct iws__runcfg {
   uint64_t incomplete_limit; /* IWS_OPT_INCOMPLETE_MESSAGES_LIMIT; 0 = none */
 } iws__runcfg;
 
-/* Listener tags the core gives the back end (iws__be_listen.tag). */
+/* Listener tags the core gives the back end (iws__be_listen.tag): the
+ * listener's index, shifted, with IWS__LISTEN_TLS in bit 0. */
 #define IWS__LISTEN_PLAIN 0u
 #define IWS__LISTEN_TLS 1u
+#define IWS__LISTEN_TAG(index, tls) (((uint32_t)(index) << 1) | ((tls) ? 1u : 0u))
+#define IWS__LISTEN_INDEX(tag) ((uint32_t)(tag) >> 1)
+
+/* A listener added with iws_add_listener (kept while stopped). */
+typedef struct iws__listener {
+  char *address; /* NULL = IWS_OPT_BIND_ADDRESS at start */
+  uint32_t port, flags;
+} iws__listener;
 
 /* A reassembly buffer or a sent frame at least this large, once freed,
  * counts in rx_freed towards giving memory back to the system; the tick
@@ -355,6 +367,11 @@ struct iws_server {
   iws__be *be;
   uint32_t port;       /* plain listener's port (0 if none) */
   uint32_t tls_port;   /* TLS listener's port (0 if none) */
+  iws__listener *listeners; /* iws_add_listener entries (stopped only) */
+  uint32_t listener_count;
+  /* while running: every listening socket's bound port and flags */
+  uint32_t run_nlisten;
+  uint32_t run_port[IWS_LISTENERS_MAX], run_flags[IWS_LISTENERS_MAX];
   iws__tls_ctx *tls;   /* while running with a TLS listener */
   iws__tls_host *tls_hosts; /* iws_tls_add_host entries (stopped only) */
   size_t tls_host_count;

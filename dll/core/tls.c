@@ -269,6 +269,82 @@ typedef struct cert_spec {
 } cert_spec;
 
 static const char *source_name(const char *pem, const char *file, char *buf,
+                               size_t size, const char *kind);
+
+/* Trusts every certificate in `in` for client certificates and names it
+ * as an acceptable issuer to the client. Returns the number added (0: none
+ * in it, or an error: OpenSSL's reason is queued). */
+static int load_client_cas(SSL_CTX *ctx, BIO *in) {
+  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+  X509 *x;
+  int n = 0;
+  while ((x = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL) {
+    if (X509_STORE_add_cert(store, x) != 1 ||
+        SSL_CTX_add_client_CA(ctx, x) != 1) {
+      X509_free(x);
+      return 0;
+    }
+    X509_free(x);
+    n++;
+  }
+  /* The loop ends on "no start line" at the end of the input. */
+  if (n && ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE)
+    ERR_clear_error();
+  return n;
+}
+
+/* IWS_OPT_TLS_VERIFY_CLIENT and its CAs, on one context. */
+static int32_t set_client_verify(iws_server *s, SSL_CTX *ctx,
+                                 const char *what, char *err,
+                                 size_t errlen) {
+  const iws__options *o = &s->opt;
+  int64_t mode = o->ints[IWS_OPT_TLS_VERIFY_CLIENT];
+  const char *ca_file = iws__options_str(o, IWS_OPT_TLS_CLIENT_CA_FILE);
+  const char *ca_pem = iws__options_str(o, IWS_OPT_TLS_CLIENT_CA_PEM);
+  char name[320];
+  BIO *in;
+  int ok;
+  if (mode == IWS_TLS_VERIFY_NONE) return IWS_OK;
+  if (!ca_file[0] && !ca_pem[0])
+    return config_error(err, errlen,
+                        "TLS %s: IWS_OPT_TLS_VERIFY_CLIENT needs the CAs that "
+                        "issue client certificates (IWS_OPT_TLS_CLIENT_CA_FILE "
+                        "or IWS_OPT_TLS_CLIENT_CA_PEM)",
+                        what);
+  if (ca_file[0]) {
+    in = BIO_new_file(ca_file, "r");
+    ok = in && load_client_cas(ctx, in) > 0;
+    BIO_free(in);
+    if (!ok)
+      return config_error(err, errlen, "TLS %s: %s%s", what,
+                          source_name("", ca_file, name, sizeof(name),
+                                      "client CA"),
+                          ERR_peek_error() ? "" : ": no certificate in it");
+  }
+  if (ca_pem[0]) {
+    in = BIO_new_mem_buf(ca_pem, -1);
+    ok = in && load_client_cas(ctx, in) > 0;
+    BIO_free(in);
+    if (!ok)
+      return config_error(err, errlen, "TLS %s: %s%s", what,
+                          source_name(ca_pem, "", name, sizeof(name),
+                                      "client CA"),
+                          ERR_peek_error() ? "" : ": no certificate in it");
+  }
+  SSL_CTX_set_verify(ctx,
+                     SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE |
+                         (mode == IWS_TLS_VERIFY_REQUIRE
+                              ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                              : 0),
+                     NULL);
+  SSL_CTX_set_verify_depth(ctx, (int)o->ints[IWS_OPT_TLS_VERIFY_DEPTH]);
+  /* Resumed sessions carry the verified client: OpenSSL insists on an id
+   * context once peers are verified. */
+  SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"iocpws", 6);
+  return IWS_OK;
+}
+
+static const char *source_name(const char *pem, const char *file, char *buf,
                                size_t size, const char *kind) {
   if (pem && pem[0])
     snprintf(buf, size, "%s (PEM in memory)", kind);
@@ -361,6 +437,13 @@ static int32_t new_ctx(iws_server *s, iws__tls_ctx *t, const cert_spec *cs,
                         "TLS %s: the private key does not match the "
                         "certificate",
                         cs->what);
+  }
+  {
+    int32_t rc = set_client_verify(s, ctx, cs->what, err, errlen);
+    if (rc != IWS_OK) {
+      SSL_CTX_free(ctx);
+      return rc;
+    }
   }
   SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
   SSL_CTX_set_tlsext_servername_arg(ctx, t);
@@ -525,6 +608,17 @@ int iws__tls_decrypt(iws__conn *c, uint8_t *out, size_t cap,
   case SSL_ERROR_ZERO_RETURN:
     return IWS__TLS_CLOSED;
   default:
+    if (!c->tls_ready && SSL_get_verify_result(c->ssl) != X509_V_OK) {
+      char why[200];
+      snprintf(why, sizeof(why),
+               "TLS handshake failed: the client certificate does not "
+               "verify (%s)",
+               X509_verify_cert_error_string(
+                   SSL_get_verify_result(c->ssl)));
+      ERR_clear_error();
+      set_failure(c, why);
+      return IWS__TLS_FAILED;
+    }
     set_failure(c, c->tls_ready ? "TLS error" : "TLS handshake failed");
     if (!c->tls_error || !strchr(c->tls_error, ':')) {
       /* No reason queued (SSL_ERROR_SYSCALL): say so. */
@@ -561,6 +655,47 @@ void iws__tls_close_notify(iws__conn *c) {
 }
 
 int iws__tls_handshake_done(iws__conn *c) { return c->tls_ready != 0; }
+
+int32_t iws__tls_peer_cert(iws__conn *c, uint32_t what, char **out) {
+  X509 *x;
+  BIO *mem;
+  BUF_MEM *bm = NULL;
+  int ok = 0;
+  *out = NULL;
+  if (!c->ssl || !c->tls_ready || c->tls_failed) return IWS_OK;
+  x = SSL_get0_peer_certificate(c->ssl);
+  if (!x || SSL_get_verify_result(c->ssl) != X509_V_OK) return IWS_OK;
+  /* No verification asked for: a certificate the client sent anyway was
+   * not checked, so it is not reported. */
+  if (SSL_get_verify_mode(c->ssl) == SSL_VERIFY_NONE) return IWS_OK;
+  mem = BIO_new(BIO_s_mem());
+  if (!mem) return IWS_E_NOMEM;
+  switch (what) {
+  case IWS_CERT_SUBJECT:
+  case IWS_CERT_ISSUER:
+    ok = X509_NAME_print_ex(mem,
+                            what == IWS_CERT_SUBJECT
+                                ? X509_get_subject_name(x)
+                                : X509_get_issuer_name(x),
+                            0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0;
+    break;
+  default:
+    ok = PEM_write_bio_X509(mem, x) == 1;
+    break;
+  }
+  BIO_get_mem_ptr(mem, &bm);
+  if (ok && bm) {
+    *out = malloc(bm->length + 1);
+    if (*out) {
+      memcpy(*out, bm->data, bm->length);
+      (*out)[bm->length] = '\0';
+    }
+  }
+  BIO_free(mem);
+  ERR_clear_error();
+  if (!ok) return IWS_OK; /* nothing to show */
+  return *out ? IWS_OK : IWS_E_NOMEM;
+}
 
 int iws__tls_truncated(iws__conn *c) {
   if (c->tls_failed || !SSL_has_pending(c->ssl)) return 0;

@@ -59,6 +59,10 @@ void iws__tls_close_notify(struct iws__conn *c);
 /* At the end of the stream: non-zero (and c->tls_error set) if OpenSSL
  * holds part of a record, i.e. the peer's data was cut off. */
 int iws__tls_truncated(struct iws__conn *c);
+/* The verified client certificate's subject, issuer or PEM (what: an
+ * IWS_CERT_* value) as a malloc'd string into *out, or NULL when there is
+ * none. IWS_OK or IWS_E_NOMEM. Under conn->lock. */
+int32_t iws__tls_peer_cert(struct iws__conn *c, uint32_t what, char **out);
 /* Non-zero once the TLS handshake finished. */
 int iws__tls_handshake_done(struct iws__conn *c);
 /* The negotiated protocol ("TLSv1.3") and cipher, for logs. */

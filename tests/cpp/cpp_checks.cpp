@@ -244,14 +244,14 @@ void option_defaults_mirror_library() {
   iws_server *raw = nullptr;
   iocpws::check(C_(create)(IWS_ABI_VERSION, nullptr, nullptr, &raw));
   for (int32_t opt = 1; opt <= IWS_OPT_DEFLATE_MAX_INFLATED_SIZE; ++opt) {
-    if (opt > IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS && opt < IWS_OPT_DEFLATE) continue;  // numbers not in use
+    if (opt > IWS_OPT_TLS_VERIFY_DEPTH && opt < IWS_OPT_DEFLATE) continue;  // numbers not in use
     int64_t lib = -1;
     iocpws::check(C_(get_int)(raw, opt, &lib));
     std::ostringstream name;
     name << "option " << opt;
     expect_eq(s.get_int(opt), lib, name.str());
   }
-  for (int32_t opt = IWS_OPT_BIND_ADDRESS; opt <= IWS_OPT_TLS_CIPHERSUITES; ++opt) {
+  for (int32_t opt = IWS_OPT_BIND_ADDRESS; opt <= IWS_OPT_TLS_CLIENT_CA_PEM; ++opt) {
     char a[256], b[256];
     iocpws::check(C_(get_str)(raw, opt, a, sizeof a, nullptr));
     iocpws::check(C_(get_str)(s.native_handle(), opt, b, sizeof b, nullptr));
@@ -344,6 +344,51 @@ void tls_options_are_applied() {
   o = local();
   o.tls_port = 70000;
   expect_error(IWS_E_OPTION_RANGE, [&]() { iocpws::server bad(o); }, "tls_port 70000");
+}
+
+void client_certificate_options_are_applied() {
+  iocpws::options o = local();
+  o.tls_verify_client = iocpws::tls_verify::require;
+  o.tls_verify_depth = 3;
+  o.tls_client_ca_file = "client-ca.pem";
+  o.tls_client_ca_pem = "-----BEGIN CERTIFICATE----- client";
+  iocpws::server s(o);
+  expect_eq(s.get_int(IWS_OPT_TLS_VERIFY_CLIENT), IWS_TLS_VERIFY_REQUIRE, "tls_verify_client");
+  expect_eq(s.get_int(IWS_OPT_TLS_VERIFY_DEPTH), 3, "tls_verify_depth");
+  expect_eq(s.get_str(IWS_OPT_TLS_CLIENT_CA_FILE), o.tls_client_ca_file, "tls_client_ca_file");
+  expect_eq(s.get_str(IWS_OPT_TLS_CLIENT_CA_PEM), o.tls_client_ca_pem, "tls_client_ca_pem");
+  o = local();
+  o.tls_verify_depth = 101;
+  expect_error(IWS_E_OPTION_RANGE, [&]() { iocpws::server bad(o); }, "tls_verify_depth 101");
+  // (start() without the CAs: tests/integration/test_listeners.py, which
+  // has certificates.)
+}
+
+void listeners_are_checked() {
+  iocpws::server s(local());
+  expect_error(IWS_E_ADDRESS, [&]() { s.add_listener("localhost", 0); }, "not an IP literal");
+  expect_error(IWS_E_INVALID_ARG, [&]() { s.add_listener("127.0.0.1", 70000); }, "port 70000");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.listener_count(); }, "listener_count stopped");
+  for (int i = 0; i < IWS_LISTENERS_MAX; ++i) s.add_listener("127.0.0.1", 0);
+  expect_error(IWS_E_OPTION_RANGE, [&]() { s.add_listener("127.0.0.1", 0); }, "65th listener");
+  s.clear_listeners();
+  s.add_listener("127.0.0.1", 0);
+  s.add_listener("", 0, false);
+  s.start();
+  expect_eq(s.listener_count(), 2u, "two listeners");
+  expect(s.listener_port(0) != 0 && s.listener_port(1) != 0 &&
+             s.listener_port(0) != s.listener_port(1),
+         "each listener has its own port");
+  expect(!s.listener_is_tls(1), "plain listener");
+  expect_eq(s.port(), s.listener_port(0), "port() is the first plain listener");
+  expect_error(IWS_E_INVALID_ARG, [&]() { s.listener_port(2); }, "listener 2 of 2");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.add_listener("127.0.0.1", 0); }, "add while running");
+  expect_error(IWS_E_BAD_STATE, [&]() { s.clear_listeners(); }, "clear while running");
+  s.stop();
+  s.clear_listeners();
+  s.start();
+  expect_eq(s.listener_count(), 1u, "back to the port option");
+  s.stop();
 }
 
 void tls_errors() {
@@ -631,6 +676,8 @@ int main() {
   run("options_are_applied", options_are_applied);
   run("tls_options_are_applied", tls_options_are_applied);
   run("tls_errors", tls_errors);
+  run("client_certificate_options_are_applied", client_certificate_options_are_applied);
+  run("listeners_are_checked", listeners_are_checked);
   run("bad_options_throw_with_detail", bad_options_throw_with_detail);
   run("moved_from_server", moved_from_server);
   run("life_cycle_rules", life_cycle_rules);

@@ -49,6 +49,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cpp_portable.hpp"
@@ -57,6 +58,7 @@
 namespace {
 
 std::unique_ptr<iocpws::server> g_server;
+std::vector<std::pair<bool, std::string> > g_listen_args;  // --listen[-tls]
 pt::mutex g_out_lock;
 std::atomic<uint64_t> g_connects(0);
 std::atomic<uint64_t> g_disconnects(0);
@@ -220,6 +222,19 @@ void run_command(const iocpws::connection &c, const std::string &line) {
     }
   } else if ((arg = command_arg(cmd, "id")) != nullptr) {
     reply(c, "id " + std::to_string(c.id()));
+  } else if ((arg = command_arg(cmd, "listener")) != nullptr) {
+    try {
+      reply(c, "listener " + std::to_string(c.listener()));
+    } catch (const iocpws::error &e) {
+      reply(c, "listener-rc " + std::to_string(e.code()));
+    }
+  } else if ((arg = command_arg(cmd, "cert")) != nullptr) {
+    unsigned long what = std::strtoul(arg, nullptr, 10);
+    try {
+      reply(c, "cert 0 " + c.peer_cert(static_cast<iocpws::cert_part>(what)));
+    } catch (const iocpws::error &e) {
+      reply(c, "cert " + std::to_string(e.code()) + " ");
+    }
   } else if ((arg = command_arg(cmd, "sendto")) != nullptr) {
     iocpws::conn_id to = std::strtoull(arg, nullptr, 10);
     int32_t rc = srv.connection_by_id(to).try_send_text(
@@ -502,6 +517,7 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
                      : name == "tls_password"     ? &o.tls_password
                      : name == "tls_ciphers"      ? &o.tls_ciphers
                      : name == "tls_ciphersuites" ? &o.tls_ciphersuites
+                     : name == "tls_client_ca_file" ? &o.tls_client_ca_file
                                                   : nullptr;
   if (str != nullptr) {
     *str = value;
@@ -511,6 +527,7 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   std::string *pem = name == "tls_cert_pem"  ? &o.tls_cert_pem
                      : name == "tls_key_pem" ? &o.tls_key_pem
                      : name == "tls_ca_pem"  ? &o.tls_ca_pem
+                     : name == "tls_client_ca_pem" ? &o.tls_client_ca_pem
                                              : nullptr;
   if (pem != nullptr) {
     if (!read_file(value, *pem)) {
@@ -539,6 +556,8 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   else if (name == "tls_port") o.tls_port = static_cast<int32_t>(v);
   else if (name == "tls_min_version") o.tls_min_version = static_cast<iocpws::tls_version>(v);
   else if (name == "tls_handshake_timeout_ms") o.tls_handshake_timeout_ms = u;
+  else if (name == "tls_verify_client") o.tls_verify_client = static_cast<iocpws::tls_verify>(v);
+  else if (name == "tls_verify_depth") o.tls_verify_depth = u;
   else if (name == "io_threads") o.io_threads = u;
   else if (name == "worker_threads") o.worker_threads = u;
   else if (name == "max_connections") o.max_connections = static_cast<uint64_t>(v);
@@ -636,6 +655,9 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
   const std::string doc = req.document();
   if (doc == "/echo") {
     http_echo(c, req, res);
+  } else if (doc == "/whoami") {
+    res.body("listener=" + std::to_string(c.listener()) +
+             " subject=" + c.peer_cert(iocpws::cert_part::subject));
   } else if (doc.compare(0, 8, "/status/") == 0) {
     long status = std::strtol(doc.c_str() + 8, nullptr, 10);
     std::string body = "status " + std::to_string(status);
@@ -746,6 +768,10 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
 bool start_and_report() {
   try {
     g_server->start();
+    for (uint32_t i = 0; i < g_server->listener_count(); i++)
+      emit("LISTENER %u %u %s", static_cast<unsigned>(i),
+           static_cast<unsigned>(g_server->listener_port(i)),
+           g_server->listener_is_tls(i) ? "tls" : "plain");
     if (g_server->get_int(IWS_OPT_TLS_PORT) >= 0)
       emit("TLS_PORT %u", static_cast<unsigned>(g_server->tls_port()));
     emit("PORT %u", static_cast<unsigned>(g_server->port()));
@@ -754,6 +780,16 @@ bool start_and_report() {
     emit("START_FAILED rc=%d %s: %s", static_cast<int>(e.code()), e.name(), e.what());
     return false;
   }
+}
+
+// "ADDR/PORT" (ADDR may be empty) -> server::add_listener's status.
+int32_t add_listener_spec(const std::string &v, bool tls) {
+  std::size_t slash = v.rfind('/');
+  if (slash == std::string::npos) return IWS_E_INVALID_ARG;
+  unsigned long port = std::strtoul(v.c_str() + slash + 1, nullptr, 10);
+  return code_of([&]() {
+    g_server->add_listener(v.substr(0, slash), static_cast<uint32_t>(port), tls);
+  });
 }
 
 }  // namespace
@@ -777,6 +813,14 @@ int main(int argc, char **argv) {
     } else if (std::strcmp(argv[i], "--docroot") == 0 && i + 1 < argc) {
       opts.http.document_root = argv[++i];  // static files
       continue;
+    } else if ((std::strcmp(argv[i], "--listen") == 0 ||
+                std::strcmp(argv[i], "--listen-tls") == 0) &&
+               i + 1 < argc) {
+      // added once the server exists (see below)
+      g_listen_args.push_back(std::make_pair(std::strcmp(argv[i], "--listen-tls") == 0,
+                                             std::string(argv[i + 1])));
+      i++;
+      continue;
     } else {
       std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--docroot DIR] [--log-calls] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
       return 2;
@@ -792,6 +836,14 @@ int main(int argc, char **argv) {
 #endif
     g_server.reset(new iocpws::server(opts));
     for (std::size_t i = 0; i < g_tls_hosts.size(); i++) add_host(*g_server, g_tls_hosts[i]);
+    for (std::size_t i = 0; i < g_listen_args.size(); i++) {
+      int32_t rc = add_listener_spec(g_listen_args[i].second, g_listen_args[i].first);
+      if (rc != IWS_OK) {
+        std::fprintf(stderr, "cpp_test_server: --listen %s refused: %d\n",
+                     g_listen_args[i].second.c_str(), static_cast<int>(rc));
+        return 2;
+      }
+    }
   } catch (const iocpws::error &e) {
     std::fprintf(stderr, "cpp_test_server: %s (%s)\n", e.what(), e.name());
     return 2;
@@ -846,6 +898,12 @@ int main(int argc, char **argv) {
            g_connects.load(), g_disconnects.load());
     } else if (line == "start") {
       start_and_report();
+    } else if ((arg = command_arg(line.c_str(), "addlistener")) != nullptr) {
+      bool tls = std::strncmp(arg, "tls ", 4) == 0;
+      emit("ADDLISTENER_RC %d", static_cast<int>(add_listener_spec(tls ? arg + 4 : arg, tls)));
+    } else if (line == "clearlisteners") {
+      emit("CLEARLISTENERS_RC %d",
+           static_cast<int>(code_of([]() { g_server->clear_listeners(); })));
     } else if (line == "proc") {
       pt_proc_info p;
       pt_proc_info_read(&p);

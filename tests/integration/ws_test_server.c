@@ -12,6 +12,13 @@
  * --nofile N   (POSIX only) lowers RLIMIT_NOFILE to N before starting, for
  *              the descriptor-exhaustion test; elsewhere it exits with 2.
  *
+ * --listen ADDR/PORT, --listen-tls ADDR/PORT
+ *              iws_add_listener (ADDR may be empty: the bind option); at
+ *              start, every listener is printed as "LISTENER <i> <port>
+ *              <plain|tls>" before PORT.
+ *
+ * GET /whoami  answers "listener=<i> subject=<client certificate subject>".
+ *
  * --log-calls  on_log calls the API back, as the header allows: for a line
  *              naming "connection <id>", iws_conn_peer and iws_conn_path on
  *              that id, then iws_broadcast of "log" to everyone, and prints
@@ -52,6 +59,9 @@
  *   cmd:stats                 reply "stats current=.. total=.. in=.. out=.."
  *   cmd:info                  reply "info <path> <proto|-> <ip> <port>"
  *   cmd:id                    reply "id <id>"
+ *   cmd:listener              reply "listener <index>" (iws_conn_listener)
+ *   cmd:cert WHAT             reply "cert <rc> <text>": iws_conn_peer_cert
+ *                             with WHAT 0 (subject), 1 (issuer), 2 (PEM)
  *   cmd:sendto ID             send "sendto-from <id>" to ID; reply
  *                             "sendto-rc <rc>"
  *   cmd:ping                  iws_ping(id, "hb"); reply "ping-rc <rc>"
@@ -79,6 +89,8 @@
  *                      "PUBLISHN <N> rc=.." (the first failure's rc)
  *   subscribe ID CH    iws_subscribe from this thread; "SUBSCRIBE_RC <rc>"
  *   closeid ID CODE [REASON]  iws_close from this thread; "CLOSEID_RC <rc>"
+ *   addlistener [tls] ADDR/PORT  iws_add_listener; "ADDLISTENER_RC <rc>"
+ *   clearlisteners     iws_clear_listeners; "CLEARLISTENERS_RC <rc>"
  *   proc               prints "PROC rss=<bytes> fds=<n> threads=<n>
  *                      cpu_ms=<n> commit=<bytes>": resident memory, open
  *                      descriptors (Windows: handles), threads, CPU time
@@ -362,6 +374,22 @@ static void run_command(iws_conn_id id, const char *cmd) {
              (unsigned)port);
   } else if ((arg = command_arg(cmd, "id")) != NULL) {
     replyf(id, "id %" PRIu64, id);
+  } else if ((arg = command_arg(cmd, "listener")) != NULL) {
+    uint32_t index = 0;
+    int32_t rc = iws_conn_listener(g_server, id, &index);
+    if (rc != IWS_OK)
+      replyf(id, "listener-rc %d", (int)rc);
+    else
+      replyf(id, "listener %u", (unsigned)index);
+  } else if ((arg = command_arg(cmd, "cert")) != NULL) {
+    char text[8192];
+    uint32_t needed = 0;
+    int32_t rc = iws_conn_peer_cert(g_server, id, (uint32_t)strtoul(arg, NULL, 10),
+                                    text, sizeof text, &needed);
+    char out[8300];
+    if (rc != IWS_OK) text[0] = '\0';
+    snprintf(out, sizeof out, "cert %d %s", (int)rc, text);
+    reply(id, out);
   } else if ((arg = command_arg(cmd, "sendto")) != NULL) {
     iws_conn_id to = (iws_conn_id)strtoull(arg, NULL, 10);
     char buf[64];
@@ -749,6 +777,17 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
   (void)user;
   if (strcmp(doc, "/echo") == 0) {
     http_echo(id, req, res);
+  } else if (strcmp(doc, "/whoami") == 0) {
+    char subject[1024];
+    uint32_t index = 99;
+    int32_t rc1 = iws_conn_listener(server, id, &index);
+    int32_t rc2 = iws_conn_peer_cert(server, id, IWS_CERT_SUBJECT, subject,
+                                     sizeof subject, NULL);
+    if (rc2 != IWS_OK) snprintf(subject, sizeof subject, "rc%d", (int)rc2);
+    n = snprintf(body, sizeof body, "listener=%u subject=%s",
+                 rc1 == IWS_OK ? (unsigned)index : 99u, subject);
+    if (n >= (int)sizeof body) n = (int)sizeof body - 1;
+    iws_http_set_body(res, body, (uint64_t)n);
   } else if (strncmp(doc, "/status/", 8) == 0) {
     long status = strtol(doc + 8, NULL, 10);
     n = snprintf(body, sizeof body, "status %ld", status);
@@ -875,6 +914,10 @@ static const option_name k_options[] = {
     {"tls_port", IWS_OPT_TLS_PORT, 0},
     {"tls_min_version", IWS_OPT_TLS_MIN_VERSION, 0},
     {"tls_handshake_timeout_ms", IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, 0},
+    {"tls_verify_client", IWS_OPT_TLS_VERIFY_CLIENT, 0},
+    {"tls_verify_depth", IWS_OPT_TLS_VERIFY_DEPTH, 0},
+    {"tls_client_ca_file", IWS_OPT_TLS_CLIENT_CA_FILE, 1},
+    {"tls_client_ca_pem", IWS_OPT_TLS_CLIENT_CA_PEM, 1}, /* a file to read */
     {"deflate", IWS_OPT_DEFLATE, 0},
     {"deflate_server_max_window_bits", IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS,
      0},
@@ -965,6 +1008,19 @@ static void print_last_error(const char *what, int32_t rc) {
   emit("%s rc=%d %s: %s", what, (int)rc, iws_error_name(rc), detail);
 }
 
+/* "ADDR/PORT" (ADDR may be empty) -> iws_add_listener's result. */
+static int32_t add_listener_spec(const char *v, int tls) {
+  const char *slash = strrchr(v, '/');
+  char addr[128];
+  size_t n = slash ? (size_t)(slash - v) : 0;
+  if (!slash || n >= sizeof addr) return IWS_E_INVALID_ARG;
+  memcpy(addr, v, n);
+  addr[n] = '\0';
+  return iws_add_listener(g_server, addr,
+                          (uint32_t)strtoul(slash + 1, NULL, 10),
+                          tls ? IWS_LISTEN_TLS : 0);
+}
+
 /* Applies "NAME=VALUE"; returns 0 on success. */
 static int apply_option(const char *spec) {
   const char *eq = strchr(spec, '=');
@@ -985,7 +1041,8 @@ static int apply_option(const char *spec) {
       rc = add_host(value);
     } else if (o->is_string && (o->option == IWS_OPT_TLS_CERT_PEM ||
                                 o->option == IWS_OPT_TLS_KEY_PEM ||
-                                o->option == IWS_OPT_TLS_CA_PEM)) {
+                                o->option == IWS_OPT_TLS_CA_PEM ||
+                                o->option == IWS_OPT_TLS_CLIENT_CA_PEM)) {
       /* The test passes a file; the library gets its text in memory. */
       char *text = read_file(value);
       if (text == NULL) {
@@ -1048,6 +1105,21 @@ static int start_and_report(void) {
   if (rc != IWS_OK) {
     print_last_error("START_FAILED", rc);
     return -1;
+  }
+  uint32_t count = 0, li;
+  if (iws_get_listener_count(g_server, &count) != IWS_OK) {
+    print_last_error("GET_LISTENER_COUNT_FAILED", IWS_E_BAD_STATE);
+    return -1;
+  }
+  for (li = 0; li < count; li++) {
+    uint32_t flags = 0;
+    rc = iws_get_listener(g_server, li, &port, &flags);
+    if (rc != IWS_OK) {
+      print_last_error("GET_LISTENER_FAILED", rc);
+      return -1;
+    }
+    emit("LISTENER %u %u %s", (unsigned)li, (unsigned)port,
+         (flags & IWS_LISTEN_TLS) ? "tls" : "plain");
   }
   if (iws_get_int(g_server, IWS_OPT_TLS_PORT, &tls_port) == IWS_OK &&
       tls_port >= 0) {
@@ -1113,6 +1185,19 @@ int main(int argc, char **argv) {
       spec = argv[++i];
     } else if (strncmp(argv[i], "--opt=", 6) == 0) {
       spec = argv[i] + 6;
+    } else if ((strcmp(argv[i], "--listen") == 0 ||
+                strcmp(argv[i], "--listen-tls") == 0) &&
+               i + 1 < argc) {
+      int tls = strcmp(argv[i], "--listen-tls") == 0;
+      const char *v = argv[++i];
+      int32_t r = add_listener_spec(v, tls);
+      if (r != IWS_OK) {
+        fprintf(stderr, "ws_test_server: --listen %s refused: %d %s\n", v,
+                (int)r, iws_error_name(r));
+        iws_destroy(g_server);
+        return 2;
+      }
+      continue;
     } else if (strcmp(argv[i], "--docroot") == 0 && i + 1 < argc) {
       /* static files (IWS_OPT_HTTP_DOCUMENT_ROOT) */
       int32_t r = iws_set_str(g_server, IWS_OPT_HTTP_DOCUMENT_ROOT, argv[++i]);
@@ -1154,6 +1239,11 @@ int main(int argc, char **argv) {
            (uint64_t)atomic_load(&g_disconnects));
     } else if (strcmp(line, "start") == 0) {
       start_and_report();
+    } else if ((arg = command_arg(line, "addlistener")) != NULL) {
+      int tls = strncmp(arg, "tls ", 4) == 0;
+      emit("ADDLISTENER_RC %d", (int)add_listener_spec(tls ? arg + 4 : arg, tls));
+    } else if (strcmp(line, "clearlisteners") == 0) {
+      emit("CLEARLISTENERS_RC %d", (int)iws_clear_listeners(g_server));
     } else if (strcmp(line, "proc") == 0) {
       print_proc();
     } else if ((arg = command_arg(line, "sendall")) != NULL) {

@@ -16,8 +16,10 @@
     terminatewait=ms    TerminateWaitTime (default the form's 5000)
     pool=n              ThreadPoolSize (default 0)
     file=path           the file /file and /smartfile serve
-    bindings=two        two Bindings the engine cannot honour: Active must
-                        raise (prints START_FAILED class message, exit 3)
+    bindings=two        a second Binding (127.0.0.2, any port): both listen,
+                        each printed as "BINDING <i> <ip> <port>"
+    bindings=busy       a second Binding on the first one's port: Active
+                        must raise (prints START_FAILED class message, exit 3)
     dual=1              0.0.0.0 and :: on one port (honoured)
   Exit code 0 when every OnConnect got its OnDisconnect. }
 program indy_compat;
@@ -629,6 +631,7 @@ var
   R: TStdinReader;
   Line: string;
   Quit: Boolean;
+  BI: Integer;
   T0: TDateTime;
   B: TIdSocketHandle;
 begin
@@ -671,8 +674,15 @@ begin
     if Opt('bindings', '') = 'two' then
     begin
       B := Bindings.Add;
+      B.IP := '127.0.0.2';
+      B.Port := 0;
+    end;
+    if Opt('bindings', '') = 'busy' then
+    begin
+      Bindings[0].Port := 28411;
+      B := Bindings.Add;
       B.IP := '127.0.0.1';
-      B.Port := 1;
+      B.Port := 28411;
     end;
     if Opt('dual', '') = '1' then
     begin
@@ -700,6 +710,9 @@ begin
       Halt(3);
     end;
   end;
+  for BI := 0 to Form.IdHTTPServer1.Bindings.Count - 1 do
+    Say(Format('BINDING %d %s %d', [BI, Form.IdHTTPServer1.Bindings[BI].IP,
+      Form.IdHTTPServer1.Bindings[BI].Port]));
   Say('PORT ' + IntToStr(Form.IdHTTPServer1.Bindings[0].Port));
   Quit := False;
   while not Quit do

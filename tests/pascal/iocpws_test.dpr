@@ -231,6 +231,7 @@ begin
   S2.Start;
 end;
 
+{ Bindings[1] on the port S listens on: Start must fail naming it. }
 procedure TSelfTest.DoTwoBindings;
 begin
   S2.Bindings.Clear;
@@ -241,8 +242,8 @@ begin
   end;
   with S2.Bindings.Add do
   begin
-    IP := '127.0.0.2';
-    Port := 0;
+    IP := '127.0.0.1';
+    Port := S.ListeningPort;
   end;
   S2.Start;
 end;
@@ -604,9 +605,18 @@ begin
     ExpectRaise(DoSecondStart, IWS_E_BIND, 'bind', 'a port in use raises EIocpWs naming bind');
     Check(not S2.Active, 'a failed Start leaves the server stopped');
     S2.Port := 0;
-    ExpectRaise(DoTwoBindings, IWS_E_INVALID_ARG, 'Bindings[1] 127.0.0.2:0',
-      'two plain Bindings on two addresses raise EIocpWs naming the second');
+    ExpectRaise(DoTwoBindings, IWS_E_BIND, 'listener 1: bind 127.0.0.1 port',
+      'a Binding on a port in use raises EIocpWs naming it');
     Check(not S2.Active, 'a refused binding set leaves the server stopped');
+    S2.Bindings[1].IP := '127.0.0.2';
+    S2.Bindings[1].Port := 0;
+    S2.Start;
+    Check(S2.Active and (S2.ListenerCount = 2) and (S2.ListenerPort(0) > 0) and
+      (S2.ListenerPort(1) > 0) and not S2.ListenerIsTLS(1) and
+      (S2.ListeningPort = S2.ListenerPort(0)),
+      'two Bindings on two addresses both listen');
+    S2.Stop;
+    Check(S2.ListenerCount = 0, 'no listener once stopped');
     S2.Bindings.Delete(1);
     Check((S2.Bindings.Count = 1) and (S2.Bindings[0].IP = '127.0.0.1'),
       'Bindings: Add, Items[i], Delete');

@@ -220,6 +220,9 @@ begin
     if Grp.ListType = tdlThreadDictionary then
       Connection.WriteData(Format('groups %d %s', [Grp.Count, BoolToStr(Grp.IsEmpty, True)]));
   end
+  else if Cmd = 'whoami' then
+    Connection.WriteData(Format('whoami %d %s|%s', [Connection.ListenerIndex,
+      Connection.ClientCertificateSubject, Connection.ClientCertificateIssuer]))
   else if Cmd = 'ping' then
   begin
     Connection.Ping('p');
@@ -319,7 +322,7 @@ end;
 
 var
   F: TServerForm;
-  I, K: Integer;
+  I, J, K: Integer;
   Opt, OptName, OptValue: string;
   Parts: TStringList;
   Quit: Boolean;
@@ -478,6 +481,19 @@ begin
         SSLOptions.VerifyCertificate := True;
         SSLOptions.VerifyDepth := 2;
       end
+      else if OptName = 'failifnocert' then
+        SSLOptions.VerifyCertificate_Options.FailIfNoCertificate := True
+      else if OptName = 'ssl' then
+      begin
+        SSL := True;
+        SSLOptions.Port := StrToInt(OptValue);
+      end
+      else if OptName = 'cert' then
+        SSLOptions.CertFile := OptValue
+      else if OptName = 'key' then
+        SSLOptions.KeyFile := OptValue
+      else if OptName = 'ca' then
+        SSLOptions.RootCertFile := OptValue
       else if OptName = 'bindings' then
       begin
         Parts := TStringList.Create;
@@ -489,8 +505,12 @@ begin
           for K := 0 to Parts.Count - 1 do
             with Bindings.Add do
             begin
-              IP := Copy(Parts[K], 1, Pos(':', Parts[K]) - 1);
-              Port := StrToInt(Copy(Parts[K], Pos(':', Parts[K]) + 1, MaxInt));
+              { IP:Port, or [IPv6]:Port }
+              J := LastDelimiter(':', Parts[K]);
+              IP := Copy(Parts[K], 1, J - 1);
+              if (IP <> '') and (IP[1] = '[') then
+                IP := Copy(IP, 2, Length(IP) - 2);
+              Port := StrToInt(Copy(Parts[K], J + 1, MaxInt));
             end;
         finally
           Parts.Free;
@@ -510,6 +530,11 @@ begin
   end;
   try
     F.WSServer.Active := True;
+    for K := 0 to F.WSServer.ListenerCount - 1 do
+      if F.WSServer.ListenerIsTLS(K) then
+        Say(Format('LISTENER %d %d tls', [K, F.WSServer.ListenerPort(K)]))
+      else
+        Say(Format('LISTENER %d %d plain', [K, F.WSServer.ListenerPort(K)]));
     Say('PORT ' + IntToStr(F.WSServer.ListeningPort));
   except
     on E: Exception do

@@ -384,11 +384,31 @@ def test_terminate_wait_time_bounds_stop(indy):
     s.wait_for(r"DISCONNECT \d+ 1 other", timeout=10)  # once the late handler ended
 
 
-def test_bindings_the_engine_cannot_honour_refuse_to_start(indy):
-    p = subprocess.run([indy.path, "--opt", "bindings=two"], capture_output=True, text=True,
+def test_several_bindings_listen(indy):
+    """Bindings on two addresses: each listens (its Port is the one it got),
+    and a request sees the Binding it came through (AContext.Binding)."""
+    s = indy(bindings="two")
+    found = {int(m.group(1)): (m.group(2), int(m.group(3)))
+             for m in s.matches(r"BINDING (\d+) (\S+) (\d+)")}
+    assert found[0] == ("127.0.0.1", s.port) and found[1][0] == "127.0.0.2"
+    assert found[1][1] not in (0, s.port)
+    for ip, port in found.values():
+        c = http.client.HTTPConnection(ip, port, timeout=30)
+        try:
+            c.request("GET", "/info")
+            got = lines(c.getresponse().read())
+        finally:
+            c.close()
+        assert f"local={ip}:{port}" in got, (ip, port, got)
+
+
+def test_a_binding_that_cannot_listen_refuses_to_start(indy):
+    """Two Bindings on one address and port: Active := True raises, naming
+    the second, and nothing is left listening."""
+    p = subprocess.run([indy.path, "--opt", "bindings=busy"], capture_output=True, text=True,
                        timeout=60, input="")
     assert p.returncode == 3, p.stdout + p.stderr
-    assert re.search(r"START_FAILED EIdIocpUnsupported .*one address and port", p.stdout), p.stdout
+    assert re.search(r"START_FAILED \S+ .*listener 1: bind 127.0.0.1 port 28411", p.stdout), p.stdout
 
 
 def test_dual_stack_binding(indy):

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 import websockets
 
+from conftest import server_path
 from iws_helpers import MIB, ask, close, connect, recv, run, send, url
 
 def basic(user, password):
@@ -265,10 +266,18 @@ def test_no_equivalent_is_reported_at_start(sgc):
     run(go())
 
 
-def test_verify_certificate_refuses_to_start(sgc):
-    s = sgc(verifycert="on")
+def listeners(s):
+    return {int(m.group(1)): (int(m.group(2)), m.group(3))
+            for m in s.matches(r"LISTENER (\d+) (\d+) (plain|tls)")}
+
+
+def test_verify_certificate_needs_root_cert_file(sgc, tls_files):
+    """VerifyCertificate without the CA to verify against: Start refuses
+    rather than accept clients unchecked."""
+    s = sgc(ssl="0", cert=server_path(tls_files.server),
+            key=server_path(tls_files.server_key), verifycert="on")
     _, m = s.wait_for(r"START_FAILED (.*)")
-    assert "VerifyCertificate" in m.group(1) and "client certificates" in m.group(1)
+    assert "VerifyCertificate" in m.group(1) and "RootCertFile" in m.group(1)
     assert s.port == 0
 
 
@@ -329,7 +338,53 @@ def test_groups(sgc):
     run(after())
 
 
-def test_bindings(sgc):
+@pytest.fixture(scope="module")
+def client_certs(tls_files):
+    """Client certificates (tests/integration/iws_client_certs.py) and a
+    RootCertFile holding the server's intermediate (its chain) and the
+    client CA (trusted for clients)."""
+    from iws_client_certs import ClientCerts
+    certs = ClientCerts(tls_files)
+    certs.root_cert_file = tls_files.path("sgc-root-cert-file.pem")
+    with open(certs.root_cert_file, "w") as out:
+        for part in (tls_files.inter, certs.ca):
+            with open(part) as f:
+                out.write(f.read())
+    return certs
+
+
+def test_verify_certificate(sgc, tls_files, client_certs):
+    """SSLOptions.VerifyCertificate with
+    VerifyCertificate_Options.FailIfNoCertificate: only clients with a
+    certificate from RootCertFile's CAs get in; the connection reports
+    the certificate. Without FailIfNoCertificate a client may come
+    without one."""
+    base = dict(ssl="0", cert=server_path(tls_files.server),
+                key=server_path(tls_files.server_key),
+                ca=server_path(client_certs.root_cert_file), verifycert="on")
+    s = sgc(failifnocert="on", **base)
+    u = f"wss://127.0.0.1:{s.port}/"
+
+    async def whoami(ctx):
+        async with connect(u, ssl=ctx) as ws:
+            return await ask(ws, "cmd:whoami")
+
+    assert run(whoami(client_certs.context("alice"))) == (
+        "whoami 0 CN=alice,O=iocpws test|CN=iocpws client CA")
+    for who in (None, "mallory"):
+        with pytest.raises((OSError, EOFError, websockets.exceptions.WebSocketException)):
+            run(whoami(client_certs.context(who)))
+    assert len(connects(s)) == 1  # the refused never reached OnConnect
+    optional = sgc(**base)
+    u = f"wss://127.0.0.1:{optional.port}/"
+    assert run(whoami(client_certs.context())) == "whoami 0 |"
+    assert run(whoami(client_certs.context("alice"))).startswith("whoami 0 CN=alice")
+
+
+def test_bindings(sgc, tls_files):
+    """Every entry of Bindings listens; with SSL, the entry on
+    SSLOptions.Port is TLS and the others plain; Connection.ListenerIndex
+    names the entry."""
     s = sgc(bindings="127.0.0.1:0")
 
     async def go():
@@ -337,9 +392,40 @@ def test_bindings(sgc):
             assert await ask(ws, "x") == "x"
 
     run(go())
-    two = sgc(bindings="127.0.0.1:0,127.0.0.2:0")
-    _, m = two.wait_for(r"START_FAILED (.*)")
-    assert "Bindings[1] 127.0.0.2:0" in m.group(1)
+    two = sgc(bindings="127.0.0.1:0,127.0.0.2:0,[::1]:0")
+    found = listeners(two)
+    assert [found[i][1] for i in range(3)] == ["plain"] * 3
+    hosts = ["127.0.0.1", "127.0.0.2", "[::1]"]
+
+    async def whoami(u, **kw):
+        async with connect(u, **kw) as ws:
+            return await ask(ws, "cmd:whoami")
+
+    for i, host in enumerate(hosts):
+        assert run(whoami(f"ws://{host}:{found[i][0]}/")) == f"whoami {i} |"
+    # A busy port: Start raises naming the listener; nothing stays open.
+    busy = sgc(bindings=f"127.0.0.1:0,127.0.0.1:{found[0][0]}")
+    _, m = busy.wait_for(r"START_FAILED (.*)")
+    assert f"listener 1: bind 127.0.0.1 port {found[0][0]}" in m.group(1), m.group(1)
+    # Plain and TLS side by side (SSLOptions.Port picks the TLS entry).
+    tls_port = _free_port()
+    mixed = sgc(bindings=f"127.0.0.1:0,127.0.0.1:{tls_port}", ssl=str(tls_port),
+                cert=server_path(tls_files.server),
+                key=server_path(tls_files.server_key),
+                ca=server_path(tls_files.inter))
+    found = listeners(mixed)
+    assert found[1] == (tls_port, "tls") and found[0][1] == "plain"
+    import ssl as _ssl
+    ctx = _ssl.create_default_context(cafile=tls_files.root)
+    assert run(whoami(f"wss://127.0.0.1:{tls_port}/", ssl=ctx)) == "whoami 1 |"
+    assert run(whoami(f"ws://127.0.0.1:{found[0][0]}/")) == "whoami 0 |"
+
+
+def _free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_epoll_handler_type_and_max_message_size(sgc):

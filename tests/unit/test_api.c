@@ -426,6 +426,92 @@ static void refused_and_accepted_connections(void **state) {
   sock_close(fd2);
 }
 
+/* Several listeners (0.6): argument checks, two sockets with their own
+ * ports, the listener of each connection, a start that fails on a busy
+ * port naming the listener. On the IOCP back end too (win64/win32 tiers). */
+static void listeners_through_the_api(void **state) {
+  iws_server *s = make_server(), *other;
+  uint32_t n = 0, port0 = 0, port1 = 0, flags = 9, index = 9, needed = 0;
+  char head[1024], text[64], detail[600];
+  sock_t fd0, fd1;
+  iws_conn_id id0, id1;
+  (void)state;
+  assert_int_equal(iws_add_listener(NULL, "127.0.0.1", 0, 0), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_add_listener(s, "localhost", 0, 0), IWS_E_ADDRESS);
+  assert_int_equal(iws_add_listener(s, "127.0.0.1", 65536, 0), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_add_listener(s, "127.0.0.1", 0, 2), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_clear_listeners(NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_listener_count(s, &n), IWS_E_BAD_STATE);
+  assert_int_equal(iws_get_listener_count(s, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_listener(s, 0, &port0, NULL), IWS_E_BAD_STATE);
+  assert_int_equal(iws_conn_listener(s, 1, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_listener(s, 1, &index), IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_conn_peer_cert(s, 1, 3, text, sizeof(text), NULL),
+                   IWS_E_INVALID_ARG);
+  /* 64 at most. */
+  for (n = 0; n < IWS_LISTENERS_MAX; n++)
+    assert_int_equal(iws_add_listener(s, "127.0.0.1", 0, 0), IWS_OK);
+  assert_int_equal(iws_add_listener(s, "127.0.0.1", 0, 0), IWS_E_OPTION_RANGE);
+  assert_int_equal(iws_clear_listeners(s), IWS_OK);
+  /* Two: "" is IWS_OPT_BIND_ADDRESS (127.0.0.1 here). */
+  assert_int_equal(iws_add_listener(s, "127.0.0.1", 0, 0), IWS_OK);
+  assert_int_equal(iws_add_listener(s, "", 0, 0), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_listener_count(s, &n), IWS_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(iws_get_listener(s, 0, &port0, &flags), IWS_OK);
+  assert_int_equal(flags, 0);
+  assert_int_equal(iws_get_listener(s, 1, &port1, NULL), IWS_OK);
+  assert_true(port0 > 0 && port1 > 0 && port0 != port1);
+  assert_int_equal(iws_get_listener(s, 2, &port1, NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_get_port(s, &n), IWS_OK);
+  assert_int_equal(n, port0);
+  assert_int_equal(iws_get_tls_port(s, &n), IWS_E_BAD_STATE); /* none */
+  assert_int_equal(iws_add_listener(s, "127.0.0.1", 0, 0), IWS_E_BAD_STATE);
+  assert_int_equal(iws_clear_listeners(s), IWS_E_BAD_STATE);
+  fd1 = connect_to(port1);
+  upgrade(fd1, "/one", head, sizeof(head));
+  assert_non_null(strstr(head, "101 Switching Protocols"));
+  id1 = rec.last_id;
+  fd0 = connect_to(port0);
+  upgrade(fd0, "/zero", head, sizeof(head));
+  assert_non_null(strstr(head, "101 Switching Protocols"));
+  id0 = rec.last_id;
+  assert_int_equal(iws_conn_listener(s, id0, &index), IWS_OK);
+  assert_int_equal(index, 0);
+  assert_int_equal(iws_conn_listener(s, id1, &index), IWS_OK);
+  assert_int_equal(index, 1);
+  /* A plain connection has no certificate: "". */
+  strcpy(text, "x");
+  assert_int_equal(iws_conn_peer_cert(s, id1, IWS_CERT_SUBJECT, text,
+                                      sizeof(text), &needed),
+                   IWS_OK);
+  assert_string_equal(text, "");
+  assert_int_equal(needed, 1);
+
+  /* A second server on listener 1's port: fails naming listener 1. */
+  assert_int_equal(iws_create(IWS_ABI_VERSION, NULL, NULL, &other), IWS_OK);
+  assert_int_equal(iws_add_listener(other, "127.0.0.1", 0, 0), IWS_OK);
+  assert_int_equal(iws_add_listener(other, "127.0.0.1", port1, 0), IWS_OK);
+  assert_int_equal(iws_start(other), IWS_E_BIND);
+  assert_int_equal(iws_last_error(other, detail, sizeof(detail)), IWS_E_BIND);
+  snprintf(head, sizeof(head), "listener 1: bind 127.0.0.1 port %u",
+           (unsigned)port1);
+  assert_non_null(strstr(detail, head));
+  assert_int_equal(iws_get_listener_count(other, &n), IWS_E_BAD_STATE);
+  assert_int_equal(iws_destroy(other), IWS_OK);
+
+  sock_close(fd0);
+  sock_close(fd1);
+  assert_int_equal(iws_stop(s), IWS_OK);
+  /* Cleared: back to IWS_OPT_PORT alone. */
+  assert_int_equal(iws_clear_listeners(s), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_listener_count(s, &n), IWS_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+}
+
 /* A send from another thread while on_connect runs (a Delphi OnConnect
  * queued to the main thread does exactly that) waits for the 101 answer:
  * the client must see the handshake response first, then the frame. */
@@ -821,6 +907,7 @@ int main(void) {
       cmocka_unit_test(http_calls_check_their_arguments),
       cmocka_unit_test(deferred_response_outlives_stop_and_destroy),
       cmocka_unit_test(callbacks_of_0_4_have_no_http_handler),
+      cmocka_unit_test(listeners_through_the_api),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {

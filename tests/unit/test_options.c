@@ -37,13 +37,23 @@ static void defaults(void **state) {
   assert_int_equal(o.ints[IWS_OPT_DEFLATE_LEVEL], 6);
   assert_int_equal(o.ints[IWS_OPT_DEFLATE_THRESHOLD], 64);
   assert_int_equal(o.ints[IWS_OPT_DEFLATE_MAX_INFLATED_SIZE], 0);
+  /* client certificates (0.6): not asked for; depth 9 when they are. */
+  assert_int_equal(o.ints[IWS_OPT_TLS_VERIFY_CLIENT], IWS_TLS_VERIFY_NONE);
+  assert_int_equal(o.ints[IWS_OPT_TLS_VERIFY_DEPTH], 9);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_VERIFY_CLIENT, 3),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_VERIFY_DEPTH, 101),
+                   IWS_E_OPTION_RANGE);
+  assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_VERIFY_CLIENT,
+                                        IWS_TLS_VERIFY_REQUIRE),
+                   IWS_OK);
   iws__options_free(&o);
 }
 
-/* Integer option numbers with no option in this tree: 22..29 are reserved
+/* Integer option numbers with no option in this tree: 24..29 are reserved
  * for work landing beside permessage-deflate (30..38). */
 static int unused_number(int32_t id) {
-  return (id >= 22 && id <= 29) || id == 39 || (id >= 41 && id <= 49);
+  return (id >= 24 && id <= 29) || id == 39 || (id >= 41 && id <= 49);
 }
 
 static void every_option_number_is_known(void **state) {
@@ -62,7 +72,7 @@ static void every_option_number_is_known(void **state) {
   assert_null(iws__opt_int_find(IWS__OPT_INT_LAST + 1));
   assert_null(iws__opt_int_find(IWS_OPT_BIND_ADDRESS));
   for (id = IWS__OPT_STR_FIRST; id <= IWS__OPT_STR_LAST; id++) {
-    if ((id > IWS_OPT_TLS_CIPHERSUITES && id < IWS_OPT_REDIS_URL) ||
+    if ((id > IWS_OPT_TLS_CLIENT_CA_PEM && id < IWS_OPT_REDIS_URL) ||
         (id > IWS_OPT_REDIS_PREFIX && id < IWS_OPT_HTTP_DOCUMENT_ROOT))
       assert_null(iws__opt_str_name(id)); /* holes */
     else
@@ -75,6 +85,11 @@ static void every_option_number_is_known(void **state) {
   assert_int_equal(IWS_OPT_TLS_HANDSHAKE_TIMEOUT_MS, 21);
   assert_int_equal(IWS_OPT_TLS_CERT_FILE, 10003);
   assert_int_equal(IWS_OPT_TLS_CIPHERSUITES, 10011);
+  /* client certificates (0.6) */
+  assert_int_equal(IWS_OPT_TLS_VERIFY_CLIENT, 22);
+  assert_int_equal(IWS_OPT_TLS_VERIFY_DEPTH, 23);
+  assert_int_equal(IWS_OPT_TLS_CLIENT_CA_FILE, 10012);
+  assert_int_equal(IWS_OPT_TLS_CLIENT_CA_PEM, 10013);
   /* permessage-deflate (0.4) */
   assert_int_equal(IWS_OPT_DEFLATE, 30);
   assert_int_equal(IWS_OPT_DEFLATE_SERVER_MAX_WINDOW_BITS, 31);
@@ -184,7 +199,7 @@ static void tls_strings(void **state) {
   int32_t id;
   (void)state;
   iws__options_init(&o);
-  for (id = IWS_OPT_TLS_CERT_FILE; id <= IWS_OPT_TLS_CIPHERSUITES; id++) {
+  for (id = IWS_OPT_TLS_CERT_FILE; id <= IWS_OPT_TLS_CLIENT_CA_PEM; id++) {
     assert_int_equal(iws__options_set_str(&o, id, "x"), IWS_OK);
     assert_string_equal(iws__options_str(&o, id), "x");
     assert_int_equal(iws__options_set_str(&o, id, NULL), IWS_OK);

@@ -77,6 +77,7 @@ struct loop {
 typedef struct listener {
   int fd;
   uint32_t port, tag;
+  const char *address; /* valid during iws__be_start only */
 } listener;
 
 struct iws__be {
@@ -95,11 +96,14 @@ struct iws__be {
 /* Tag for the wake-up fd in epoll_event.data.ptr. */
 static char wake_tag;
 
+/* The listener `tag` points at, or NULL: one range check, as every event
+ * of every socket asks (there may be up to IWS__LISTEN_MAX listeners). */
 static listener *as_listener(iws__be *be, void *tag) {
-  uint32_t i;
-  for (i = 0; i < be->nlisten; i++)
-    if (tag == (void *)&be->listeners[i]) return &be->listeners[i];
-  return NULL;
+  uintptr_t off = (uintptr_t)tag - (uintptr_t)&be->listeners[0];
+  if (off >= (uintptr_t)be->nlisten * sizeof(listener) ||
+      off % sizeof(listener) != 0)
+    return NULL;
+  return &be->listeners[off / sizeof(listener)];
 }
 
 const char *iws__be_name(void) { return "epoll"; }
@@ -461,18 +465,25 @@ static void loop_main(void *arg) {
 
 /* ---- start / stop ---- */
 
-static int bind_listener(iws__be *be, listener *ln, char *err,
-                         size_t errlen) {
+static int bind_listener(iws__be *be, listener *ln, uint32_t index,
+                         char *err, size_t errlen) {
   const iws__be_config *c = &be->config;
   struct sockaddr_storage ss;
   socklen_t sslen;
   int fd, one = 1, len, rc;
-  rc = iws__sockaddr_parse(c->bind_address, ln->port, &ss, &len, err, errlen);
-  if (rc != IWS_OK) return rc;
+  char why[300];
+  rc = iws__sockaddr_parse(ln->address, ln->port, &ss, &len, why,
+                           sizeof(why));
+  if (rc != IWS_OK) {
+    snprintf(err, errlen, "listener %u: %s", (unsigned)index, why);
+    return rc;
+  }
   sslen = (socklen_t)len;
   fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    snprintf(err, errlen, "socket: %s", strerror(errno));
+    snprintf(err, errlen, "listener %u (%s port %u): socket: %s",
+             (unsigned)index, ln->address, (unsigned)ln->port,
+             strerror(errno));
     return IWS_E_SYSTEM;
   }
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -481,13 +492,16 @@ static int bind_listener(iws__be *be, listener *ln, char *err,
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
   }
   if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
-    snprintf(err, errlen, "bind %s port %u: %s", c->bind_address,
-             (unsigned)ln->port, strerror(errno));
+    snprintf(err, errlen, "listener %u: bind %s port %u: %s",
+             (unsigned)index, ln->address, (unsigned)ln->port,
+             strerror(errno));
     close(fd);
     return IWS_E_BIND;
   }
   if (listen(fd, (int)c->backlog) != 0) {
-    snprintf(err, errlen, "listen: %s", strerror(errno));
+    snprintf(err, errlen, "listener %u (%s port %u): listen: %s",
+             (unsigned)index, ln->address, (unsigned)ln->port,
+             strerror(errno));
     close(fd);
     return IWS_E_LISTEN;
   }
@@ -542,12 +556,13 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
     be->listeners[i].fd = -1;
     be->listeners[i].port = config->listen[i].port;
     be->listeners[i].tag = config->listen[i].tag;
+    be->listeners[i].address = config->listen[i].address;
   }
   be->nloops = config->io_threads ? config->io_threads : 1;
   iws__mutex_init(&be->lock);
   iws__cond_init(&be->cond);
   for (i = 0; i < be->nlisten; i++) {
-    rc = bind_listener(be, &be->listeners[i], err, errlen);
+    rc = bind_listener(be, &be->listeners[i], i, err, errlen);
     if (rc != IWS_OK) goto fail_listen;
   }
   be->listening = 1;

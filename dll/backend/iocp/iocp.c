@@ -90,6 +90,12 @@ typedef struct io_thread {
 typedef struct listener {
   SOCKET s;
   uint32_t port, tag;
+  int family;          /* AF_INET or AF_INET6: accepted sockets are alike */
+  const char *address; /* valid during iws__be_start only */
+  /* Extension functions are the socket's provider's: asked per listener
+   * (an IPv6 one may have another provider than an IPv4 one). */
+  LPFN_ACCEPTEX accept_ex;
+  LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
 } listener;
 
 struct iws__be {
@@ -98,9 +104,6 @@ struct iws__be {
   HANDLE port;
   listener listeners[IWS__LISTEN_MAX];
   uint32_t nlisten;
-  int family;
-  LPFN_ACCEPTEX accept_ex;
-  LPFN_GETACCEPTEXSOCKADDRS get_sockaddrs;
   LPFN_TRANSMITFILE transmit_file;
   uint32_t nthreads;
   io_thread *threads;
@@ -320,14 +323,14 @@ int iws__be_post_flush(iws__sock *s) {
 static int post_accept_locked(iws__be *be, accept_op *op) {
   DWORD bytes = 0;
   DWORD addrlen = sizeof(SOCKADDR_STORAGE) + 16;
+  const listener *ln = &be->listeners[op->li];
   if (be->accept_stopping) return -1;
-  op->s = WSASocketW(be->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+  op->s = WSASocketW(ln->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
                      WSA_FLAG_OVERLAPPED);
   if (op->s == INVALID_SOCKET) goto retry;
   memset(&op->op.ov, 0, sizeof(op->op.ov));
   op->op.type = OP_ACCEPT;
-  if (!be->accept_ex(be->listeners[op->li].s, op->s, op->addresses, 0,
-                     addrlen, addrlen,
+  if (!ln->accept_ex(ln->s, op->s, op->addresses, 0, addrlen, addrlen,
                      &bytes, &op->op.ov) &&
       WSAGetLastError() != ERROR_IO_PENDING) {
     closesocket(op->s);
@@ -387,8 +390,9 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   setsockopt(s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
              (const char *)&be->listeners[op->li].s,
              sizeof(be->listeners[op->li].s));
-  be->get_sockaddrs(op->addresses, 0, addrlen, addrlen, &local, &local_len,
-                    &remote, &remote_len);
+  be->listeners[op->li].get_sockaddrs(op->addresses, 0, addrlen, addrlen,
+                                      &local, &local_len, &remote,
+                                      &remote_len);
   iws__sockaddr_format(remote, ip, sizeof(ip), &port);
   repost_accept(be, op); /* keep the queue full before handling this one */
 
@@ -534,56 +538,72 @@ static int load_extensions(iws__be *be, char *err, size_t errlen) {
   GUID accept_guid = WSAID_ACCEPTEX, addrs_guid = WSAID_GETACCEPTEXSOCKADDRS;
   GUID transmit_guid = WSAID_TRANSMITFILE;
   DWORD bytes = 0;
+  uint32_t i;
+  for (i = 0; i < be->nlisten; i++) {
+    listener *ln = &be->listeners[i];
+    if (WSAIoctl(ln->s, SIO_GET_EXTENSION_FUNCTION_POINTER, &accept_guid,
+                 sizeof(accept_guid), &ln->accept_ex, sizeof(ln->accept_ex),
+                 &bytes, NULL, NULL) != 0 ||
+        WSAIoctl(ln->s, SIO_GET_EXTENSION_FUNCTION_POINTER, &addrs_guid,
+                 sizeof(addrs_guid), &ln->get_sockaddrs,
+                 sizeof(ln->get_sockaddrs), &bytes, NULL, NULL) != 0) {
+      snprintf(err, errlen,
+               "listener %u: AcceptEx is not available (error %d)",
+               (unsigned)i, WSAGetLastError());
+      return IWS_E_SYSTEM;
+    }
+  }
   if (WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
-               &accept_guid, sizeof(accept_guid), &be->accept_ex,
-               sizeof(be->accept_ex), &bytes, NULL, NULL) != 0 ||
-      WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
-               &addrs_guid,
-               sizeof(addrs_guid), &be->get_sockaddrs,
-               sizeof(be->get_sockaddrs), &bytes, NULL, NULL) != 0 ||
-      WSAIoctl(be->listeners[0].s, SIO_GET_EXTENSION_FUNCTION_POINTER,
                &transmit_guid, sizeof(transmit_guid), &be->transmit_file,
                sizeof(be->transmit_file), &bytes, NULL, NULL) != 0) {
-    snprintf(err, errlen,
-             "AcceptEx or TransmitFile is not available (error %d)",
+    snprintf(err, errlen, "TransmitFile is not available (error %d)",
              WSAGetLastError());
     return IWS_E_SYSTEM;
   }
   return IWS_OK;
 }
 
-static int bind_listener(iws__be *be, listener *ln, char *err,
-                         size_t errlen) {
+static int bind_listener(iws__be *be, listener *ln, uint32_t index,
+                         char *err, size_t errlen) {
   const iws__be_config *c = &be->config;
   SOCKADDR_STORAGE ss;
   int sslen, rc;
   BOOL exclusive = TRUE;
-  rc = iws__sockaddr_parse(c->bind_address, ln->port, &ss, &sslen, err,
-                           errlen);
-  if (rc != IWS_OK) return rc;
-  be->family = ss.ss_family;
-  ln->s = WSASocketW(be->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+  char why[300];
+  rc = iws__sockaddr_parse(ln->address, ln->port, &ss, &sslen, why,
+                           sizeof(why));
+  if (rc != IWS_OK) {
+    snprintf(err, errlen, "listener %u: %s", (unsigned)index, why);
+    return rc;
+  }
+  ln->family = ss.ss_family;
+  ln->s = WSASocketW(ln->family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
                      WSA_FLAG_OVERLAPPED);
   if (ln->s == INVALID_SOCKET) {
-    snprintf(err, errlen, "socket: error %d", WSAGetLastError());
+    snprintf(err, errlen, "listener %u (%s port %u): socket: error %d",
+             (unsigned)index, ln->address, (unsigned)ln->port,
+             WSAGetLastError());
     return IWS_E_SYSTEM;
   }
   /* Another process must not be able to steal the port (Windows' SO_REUSEADDR
    * would allow it); SO_EXCLUSIVEADDRUSE is the safe choice for servers. */
   setsockopt(ln->s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&exclusive,
              sizeof(exclusive));
-  if (be->family == AF_INET6) {
+  if (ln->family == AF_INET6) {
     DWORD v6only = c->ipv6_only ? 1 : 0;
     setsockopt(ln->s, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&v6only,
                sizeof(v6only));
   }
   if (bind(ln->s, (struct sockaddr *)&ss, sslen) != 0) {
-    snprintf(err, errlen, "bind %s port %u: error %d", c->bind_address,
-             (unsigned)ln->port, WSAGetLastError());
+    snprintf(err, errlen, "listener %u: bind %s port %u: error %d",
+             (unsigned)index, ln->address, (unsigned)ln->port,
+             WSAGetLastError());
     return IWS_E_BIND;
   }
   if (listen(ln->s, (int)c->backlog) != 0) {
-    snprintf(err, errlen, "listen: error %d", WSAGetLastError());
+    snprintf(err, errlen, "listener %u (%s port %u): listen: error %d",
+             (unsigned)index, ln->address, (unsigned)ln->port,
+             WSAGetLastError());
     return IWS_E_LISTEN;
   }
   sslen = sizeof(ss);
@@ -642,6 +662,7 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
     be->listeners[i].s = INVALID_SOCKET;
     be->listeners[i].port = config->listen[i].port;
     be->listeners[i].tag = config->listen[i].tag;
+    be->listeners[i].address = config->listen[i].address;
   }
   be->nthreads = config->io_threads ? config->io_threads : 1;
   iws__mutex_init(&be->lock);
@@ -661,7 +682,7 @@ int iws__be_start(iws_server *server, const iws__be_config *config,
     return IWS_E_SYSTEM;
   }
   for (i = 0; i < be->nlisten; i++) {
-    rc = bind_listener(be, &be->listeners[i], err, errlen);
+    rc = bind_listener(be, &be->listeners[i], i, err, errlen);
     if (rc != IWS_OK) {
       free_be(be);
       return rc;
