@@ -481,6 +481,25 @@ typedef struct iws_callbacks {
                                            bytes all connections together
                                            may hold for incomplete messages */
 
+/* TCP keep-alive on every accepted socket, Since 0.6 (sgc's TCPKeepAlive:
+ * Enabled, Time, Interval; Indy's SetKeepAliveValues). With it on, the
+ * system probes a connection that was silent for _TIME_MS every
+ * _INTERVAL_MS, and drops it after 10 unanswered probes (Windows' fixed
+ * count; set to 10 on Linux too): the next read fails and on_disconnect
+ * fires with 1006. It finds dead peers below WebSocket, also for HTTP
+ * connections; a heartbeat (IWS_OPT_HEARTBEAT_*) is finer-grained.
+ * Windows: SIO_KEEPALIVE_VALS (milliseconds); Linux: SO_KEEPALIVE,
+ * TCP_KEEPIDLE and TCP_KEEPINTVL (seconds: the times are rounded up to
+ * whole seconds). A socket option the system refuses is logged (warning)
+ * and the connection goes on without it. */
+#define IWS_OPT_TCP_KEEPALIVE 57        /* [0] 0/1: probe idle connections   */
+#define IWS_OPT_TCP_KEEPALIVE_TIME_MS 58 /* [7200000] 1..32767000: silence
+                                           before the first probe (sgc's
+                                           TCPKeepAlive.Time)                */
+#define IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS 59 /* [1000] 1..32767000: between
+                                           unanswered probes (sgc's
+                                           TCPKeepAlive.Interval)            */
+
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;
                                       "::" listens on IPv6 and IPv4            */

@@ -65,6 +65,10 @@ typedef struct iws__be_config {
   uint32_t ipv6_only;
   uint32_t tcp_nodelay;
   uint32_t accepts_posted; /* IOCP only */
+  /* Since 0.6: TCP keep-alive on accepted sockets (IWS_OPT_TCP_KEEPALIVE*) */
+  uint32_t keepalive;
+  uint32_t keepalive_time_ms;
+  uint32_t keepalive_interval_ms;
 } iws__be_config;
 
 /* iws__be_write: the back end took the list and will call

@@ -22,7 +22,7 @@ struct ssl_st;
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 56 /* 22..29, 39, 41..49 are holes (unknown) */
+#define IWS__OPT_INT_LAST 59 /* 22..29, 39, 41..49 are holes (unknown) */
 #define IWS__OPT_STR_FIRST 10001
 #define IWS__OPT_STR_LAST 10051 /* 10012..10039, 10042..10049: holes */
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)

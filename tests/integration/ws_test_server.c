@@ -909,6 +909,9 @@ static const option_name k_options[] = {
     {"http_response_timeout_ms", IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, 0},
     {"http_max_pipelined", IWS_OPT_HTTP_MAX_PIPELINED, 0},
     {"incomplete_messages_limit", IWS_OPT_INCOMPLETE_MESSAGES_LIMIT, 0},
+    {"tcp_keepalive", IWS_OPT_TCP_KEEPALIVE, 0},
+    {"tcp_keepalive_time_ms", IWS_OPT_TCP_KEEPALIVE_TIME_MS, 0},
+    {"tcp_keepalive_interval_ms", IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, 0},
     {"http_document_root", IWS_OPT_HTTP_DOCUMENT_ROOT, 1},
     {"http_index_file", IWS_OPT_HTTP_INDEX_FILE, 1},
     /* tls_host=NAME,CERT,KEY[,PASSWORD]: iws_tls_add_host */

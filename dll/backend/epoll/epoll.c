@@ -151,6 +151,20 @@ static int listener_add(loop *l) {
   return 0;
 }
 
+/* IWS_OPT_TCP_KEEPALIVE*: Linux counts in seconds (rounded up) and takes
+ * the probe count separately (10, Windows' fixed count). */
+static void set_keepalive(iws__be *be, int fd) {
+  int on = 1, idle, intvl, cnt = 10;
+  idle = (int)((be->config.keepalive_time_ms + 999) / 1000);
+  intvl = (int)((be->config.keepalive_interval_ms + 999) / 1000);
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) != 0)
+    iws__core_log(be->server, IWS_LOG_WARN,
+                  "accept: cannot set TCP keep-alive: %s", strerror(errno));
+}
+
 static void on_accept(loop *l, listener *ln) {
   iws__be *be = l->be;
   int i;
@@ -182,6 +196,7 @@ static void on_accept(loop *l, listener *ln) {
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
+    if (be->config.keepalive) set_keepalive(be, fd);
     s = calloc(1, sizeof(*s));
     if (!s) {
       iws__core_log(be->server, IWS_LOG_ERROR, "accept: out of memory");

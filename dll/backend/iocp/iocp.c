@@ -24,6 +24,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <mswsock.h>
+#include <mstcpip.h> /* SIO_KEEPALIVE_VALS */
 #include <windows.h>
 
 #include <stdio.h>
@@ -365,6 +366,21 @@ static void repost_accept(iws__be *be, accept_op *op) {
   iws__mutex_unlock(&be->lock);
 }
 
+/* IWS_OPT_TCP_KEEPALIVE*: one ioctl sets on/off, time and interval (ms);
+ * the probe count is Windows' own (10). */
+static void set_keepalive(iws__be *be, SOCKET s) {
+  struct tcp_keepalive ka;
+  DWORD got = 0;
+  ka.onoff = 1;
+  ka.keepalivetime = be->config.keepalive_time_ms;
+  ka.keepaliveinterval = be->config.keepalive_interval_ms;
+  if (WSAIoctl(s, SIO_KEEPALIVE_VALS, &ka, sizeof(ka), NULL, 0, &got, NULL,
+               NULL) != 0)
+    iws__core_log(be->server, IWS_LOG_WARN,
+                  "accept: cannot set TCP keep-alive (error %d)",
+                  WSAGetLastError());
+}
+
 static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   iws__be *be = t->be;
   SOCKET s = op->s;
@@ -416,6 +432,7 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
     BOOL one = TRUE;
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
   }
+  if (be->config.keepalive) set_keepalive(be, s);
   sock->conn = iws__core_accept(be->server, sock, ip, port, tag);
   if (!sock->conn) {
     closesocket(s);

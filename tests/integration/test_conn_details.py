@@ -1,0 +1,82 @@
+"""Per-connection socket details (Since 0.6): TCP keep-alive on accepted
+sockets, each connection's local address, the last pong, and headers
+on_connect adds to its answer.
+
+Keep-alive cannot be read back from outside the server process with
+getsockopt, so it is checked where the kernel shows it: the timer column
+of /proc/net/tcp for the server's end of the connection ("02" = the
+keep-alive timer, then the clock ticks until it fires). Under Wine the
+IOCP back end's SIO_KEEPALIVE_VALS lands on the same Linux socket, so the
+same check covers both back ends."""
+
+import os
+import time
+
+from iws_helpers import RawClient
+
+TICK = os.sysconf("SC_CLK_TCK")  # /proc/net/tcp counts timers in these
+
+
+def server_end_timers(port):
+    """(timer kind, seconds until it fires) of every ESTABLISHED socket
+    whose local port is `port` (the server's ends of its connections)."""
+    found = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, timer = fields[1], fields[3], fields[5]
+            if state != "01" or int(local.rsplit(":", 1)[1], 16) != port:
+                continue
+            kind, when = timer.split(":")
+            found.append((int(kind, 16), int(when, 16) / TICK))
+    return found
+
+
+def one_timer(port):
+    timers = server_end_timers(port)
+    assert len(timers) == 1, f"expected one server-side socket on {port}: {timers}"
+    return timers[0]
+
+
+def test_keepalive_off_by_default(start_server):
+    server = start_server()
+    with RawClient(server.port) as c:
+        c.handshake()
+        c.conn_id()  # the answer was acknowledged: no retransmit timer left
+        time.sleep(0.3)
+        kind, _ = one_timer(server.port)
+        assert kind != 2, "keep-alive timer armed although the option is off"
+
+
+def test_keepalive_time_applies_to_accepted_socket(start_server):
+    server = start_server(tcp_keepalive=1, tcp_keepalive_time_ms=5000,
+                          tcp_keepalive_interval_ms=1000)
+    with RawClient(server.port) as c:
+        c.handshake()
+        c.conn_id()
+        time.sleep(0.3)
+        kind, left = one_timer(server.port)
+        assert kind == 2, f"no keep-alive timer on the server's socket ({kind})"
+        assert 2.0 < left <= 5.0, f"first probe in {left} s, 5 s of silence asked"
+
+
+def test_keepalive_interval_after_first_probe(start_server):
+    # The first probe goes after 1 s of silence; the client's kernel answers
+    # it, and the next one is due an interval (20 s) after that probe: the
+    # timer then reads more than the 1 s idle time could give.
+    server = start_server(tcp_keepalive=1, tcp_keepalive_time_ms=1000,
+                          tcp_keepalive_interval_ms=20000)
+    with RawClient(server.port) as c:
+        c.handshake()
+        c.conn_id()
+        time.sleep(2.5)
+        kind, left = one_timer(server.port)
+        assert kind == 2, f"no keep-alive timer on the server's socket ({kind})"
+        assert 10.0 < left <= 20.0, f"next probe in {left} s, 20 s interval asked"
+        # the answered probes keep the connection
+        assert c.conn_id() > 0
