@@ -869,6 +869,23 @@ IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *server, iws_conn_id id,
                                        char *buffer, uint32_t size,
                                        uint32_t *port);
 
+/* Since 0.6. The local end of the connection: the server address the
+ * client reached, as text like iws_conn_peer (on a listener bound to
+ * "0.0.0.0" or "::", the interface's own address: "127.0.0.2", "::1"),
+ * and the server port into *port (may be NULL): sgc's LocalIP/LocalPort,
+ * Indy's Binding.IP/Port. Works on HTTP connections too. */
+IWS_API int32_t IWS_CALL iws_conn_local(iws_server *server, iws_conn_id id,
+                                        char *buffer, uint32_t size,
+                                        uint32_t *port);
+
+/* Since 0.6. When the last pong frame from the peer arrived: *unix_ms
+ * receives milliseconds since 1970-01-01 UTC (wall clock), or 0 if none
+ * came yet (sgc's LastPong). Every pong counts: answers to iws_ping, to the
+ * heartbeat's pings, and unsolicited ones. Returns IWS_OK;
+ * IWS_E_INVALID_ARG (NULL server or unix_ms); IWS_E_NO_CONNECTION. */
+IWS_API int32_t IWS_CALL iws_conn_last_pong(iws_server *server,
+                                            iws_conn_id id, uint64_t *unix_ms);
+
 /* The request-target of the handshake ("/chat?room=1"), NUL-terminated,
  * into buffer[size]; *needed (may be NULL) receives the size required. */
 IWS_API int32_t IWS_CALL iws_conn_path(iws_server *server, iws_conn_id id,

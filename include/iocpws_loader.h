@@ -171,7 +171,12 @@ extern "C" {
   X(int32_t, http_send, (iws_http_response * response))                        \
   X(int32_t, get_stats, (iws_server * server, iws_stats *stats))               \
   X(int32_t, component_version,                                                \
-    (uint32_t component, const char **name, const char **version))
+    (uint32_t component, const char **name, const char **version))            \
+  X(int32_t, conn_local,                                                       \
+    (iws_server * server, iws_conn_id id, char *buffer, uint32_t size,         \
+     uint32_t *port))                                                          \
+  X(int32_t, conn_last_pong,                                                   \
+    (iws_server * server, iws_conn_id id, uint64_t *unix_ms))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or
  * the dlopen handle), then one pointer per function. Owned by the caller;

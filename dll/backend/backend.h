@@ -133,6 +133,13 @@ void iws__be_read_resume(iws__sock *sock);
  * 0, or -1 if it could not be posted (the core then writes itself). */
 int iws__be_post_flush(iws__sock *sock);
 
+/* The local end of an accepted socket (the address the client reached,
+ * e.g. 127.0.0.2 on a listener bound to 0.0.0.0) as text, and its port.
+ * Called by the core inside iws__core_accept. Sets ip to "" and *port to 0
+ * if the system cannot tell. Since 0.6. */
+void iws__be_local_address(iws__sock *sock, char *ip, size_t iplen,
+                           uint32_t *port);
+
 /* ---- core hooks, called by the back end's threads ---- */
 
 /* A new socket from the listener with `tag`. Returns the core's connection,

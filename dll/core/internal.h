@@ -236,12 +236,17 @@ struct iws__conn {
   char *protocol;
   char peer_ip[IWS_ADDRESS_SIZE];
   uint32_t peer_port;
+  char local_ip[IWS_ADDRESS_SIZE]; /* Since 0.6: iws_conn_local */
+  uint32_t local_port;
   uint32_t worker;
 
   /* --- under the server's timer_lock --- */
   iws__tnode timers[IWS__T_HTTP_FIRST];
   iws__http_timers *http_timers; /* under the server's timer_lock */
   volatile uint32_t awaiting_pong; /* also read without it: atomic only */
+  volatile uint64_t last_pong_ms; /* wall clock of the last pong (0 = none):
+                                     written on the strand, read anywhere,
+                                     atomic only */
   uint32_t timers_dead; /* socket gone: never enter a list again */
 
   /* --- under the server's chan_lock --- */

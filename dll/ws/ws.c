@@ -234,6 +234,9 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       if (s->cb.on_message) deliver_message(s, c, opcode, msg, (uint64_t)len);
     }
     iws__ws_rx_release(c);
+  } else if (arg->opcode == WSLAY_PONG) {
+    /* Any pong counts: an answer to our ping or an unsolicited one. */
+    iws__atomic_store64(&c->last_pong_ms, iws__wall_ms());
   } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
     size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
     if (arg->msg_length == 1) {

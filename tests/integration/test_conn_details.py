@@ -12,7 +12,7 @@ same check covers both back ends."""
 import os
 import time
 
-from iws_helpers import RawClient
+from iws_helpers import OP_PING, OP_PONG, RawClient
 
 TICK = os.sysconf("SC_CLK_TCK")  # /proc/net/tcp counts timers in these
 
@@ -80,3 +80,74 @@ def test_keepalive_interval_after_first_probe(start_server):
         assert 10.0 < left <= 20.0, f"next probe in {left} s, 20 s interval asked"
         # the answered probes keep the connection
         assert c.conn_id() > 0
+
+
+# --------------------------------------------------------------------------
+# iws_conn_local
+# --------------------------------------------------------------------------
+
+
+def local_of(client):
+    client.send_text("cmd:local")
+    words = client.recv_message().payload.decode().split()
+    assert words[0] == "local" and words[3] == "0", words
+    return words[1], int(words[2])
+
+
+def test_local_address_is_the_one_the_client_reached(start_server):
+    server = start_server()  # bound to 0.0.0.0
+    with RawClient(server.port, host="127.0.0.1") as a, \
+            RawClient(server.port, host="127.0.0.2") as b:
+        a.handshake()
+        b.handshake()
+        assert local_of(a) == ("127.0.0.1", server.port)
+        assert local_of(b) == ("127.0.0.2", server.port)
+
+
+def test_local_address_ipv6(start_server):
+    server = start_server(bind="::")
+    with RawClient(server.port, host="::1") as a, \
+            RawClient(server.port, host="127.0.0.3") as b:
+        a.handshake()
+        b.handshake()
+        assert local_of(a) == ("::1", server.port)
+        # IPv4-mapped addresses read as IPv4, as iws_conn_peer shows them
+        assert local_of(b) == ("127.0.0.3", server.port)
+
+
+# --------------------------------------------------------------------------
+# iws_conn_last_pong
+# --------------------------------------------------------------------------
+
+
+def last_pong(client):
+    client.send_text("cmd:lastpong")
+    words = client.recv_message().payload.decode().split()
+    assert words[0] == "lastpong" and words[2] == "0", words
+    return int(words[1])
+
+
+def test_last_pong_counts_answers_and_unsolicited_pongs(start_server):
+    server = start_server()
+    with RawClient(server.port) as c:
+        c.handshake()
+        assert last_pong(c) == 0, "no pong sent yet"
+        before = int(time.time() * 1000)
+        c.send_frame(OP_PONG, b"unsolicited")
+        first = last_pong(c)
+        after = int(time.time() * 1000)
+        assert before - 1000 <= first <= after + 1000, (before, first, after)
+        time.sleep(0.05)
+        # an answer to the server's ping
+        c.send_text("cmd:ping")
+        ping = None
+        while ping is None:
+            f = c.recv_frame()
+            assert f is not None
+            if f.opcode == OP_PING:
+                ping = f
+        assert c.recv_message().payload == b"ping-rc 0"
+        assert last_pong(c) == first, "a ping alone is not a pong"
+        c.send_frame(OP_PONG, ping.payload)
+        second = last_pong(c)
+        assert second > first, (first, second)

@@ -52,6 +52,9 @@
  *   cmd:stats                 reply "stats current=.. total=.. in=.. out=.."
  *   cmd:info                  reply "info <path> <proto|-> <ip> <port>"
  *   cmd:id                    reply "id <id>"
+ *   cmd:local                 reply "local <ip|-> <port> <rc>" (iws_conn_local)
+ *   cmd:lastpong              reply "lastpong <unix ms> <rc>"
+ *                             (iws_conn_last_pong)
  *   cmd:sendto ID             send "sendto-from <id>" to ID; reply
  *                             "sendto-rc <rc>"
  *   cmd:ping                  iws_ping(id, "hb"); reply "ping-rc <rc>"
@@ -360,6 +363,16 @@ static void run_command(iws_conn_id id, const char *cmd) {
     else
       replyf(id, "info %s %s %s %u", path, proto[0] ? proto : "-", ip,
              (unsigned)port);
+  } else if ((arg = command_arg(cmd, "local")) != NULL) {
+    char ip[IWS_ADDRESS_SIZE];
+    uint32_t port = 0;
+    int32_t rc = iws_conn_local(g_server, id, ip, sizeof ip, &port);
+    replyf(id, "local %s %u %d", rc == IWS_OK ? ip : "-", (unsigned)port,
+           (int)rc);
+  } else if ((arg = command_arg(cmd, "lastpong")) != NULL) {
+    uint64_t ms = 1;
+    int32_t rc = iws_conn_last_pong(g_server, id, &ms);
+    replyf(id, "lastpong %" PRIu64 " %d", ms, (int)rc);
   } else if ((arg = command_arg(cmd, "id")) != NULL) {
     replyf(id, "id %" PRIu64, id);
   } else if ((arg = command_arg(cmd, "sendto")) != NULL) {

@@ -338,6 +338,16 @@ int64_t iws__be_write_file(iws__sock *s, iws__file *file, uint64_t offset,
   return IWS__BE_ERROR;
 }
 
+void iws__be_local_address(iws__sock *s, char *ip, size_t iplen,
+                           uint32_t *port) {
+  struct sockaddr_storage ss;
+  socklen_t sslen = sizeof(ss);
+  ip[0] = '\0';
+  *port = 0;
+  if (getsockname(s->fd, (struct sockaddr *)&ss, &sslen) == 0)
+    iws__sockaddr_format((const struct sockaddr *)&ss, ip, iplen, port);
+}
+
 void iws__be_shutdown(iws__sock *s) { shutdown(s->fd, SHUT_WR); }
 
 void iws__be_close(iws__sock *s, int abortive) {
