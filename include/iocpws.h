@@ -932,6 +932,26 @@ IWS_API const char *IWS_CALL iws_request_protocol_at(
 IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
                                                      const char *protocol);
 
+/* Since 0.6. Inside on_connect only: adds a header line to the answer the
+ * client gets, whether on_connect accepts (the 101) or refuses (its HTTP
+ * status): sgc's OnHandshake response headers, "WWW-Authenticate: Basic
+ * realm=..." on a 401, Set-Cookie on the 101. Several calls with one name
+ * send several lines, in call order, after the status line. name must be
+ * a token (RFC 9110); value must not hold CR, LF, NUL or another control
+ * character but TAB; at most 8 KiB of added headers in all. The lines the
+ * library writes itself are refused: Upgrade, Connection,
+ * Sec-WebSocket-Accept, Sec-WebSocket-Protocol (choose with
+ * iws_request_select_protocol), Sec-WebSocket-Extensions, Content-Length,
+ * Transfer-Encoding. Refusals the library makes before on_connect (400,
+ * 503 ...) carry none. Call it on on_connect's thread, or from code
+ * on_connect waits for. Returns IWS_OK; IWS_E_INVALID_ARG (NULL, a bad or
+ * reserved name, a bad value, over 8 KiB); IWS_E_BAD_STATE (not inside
+ * on_connect, e.g. in on_http_request: use iws_http_add_header there);
+ * IWS_E_NOMEM. */
+IWS_API int32_t IWS_CALL iws_request_add_response_header(iws_request *request,
+                                                         const char *name,
+                                                         const char *value);
+
 /* Since 0.5. The method, e.g. "GET", "POST" (as sent: methods are case-
  * sensitive). */
 IWS_API const char *IWS_CALL iws_request_method(const iws_request *request);

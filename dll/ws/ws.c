@@ -455,11 +455,31 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
 /* the opening handshake (strand only)                                       */
 /* ------------------------------------------------------------------------ */
 
-static void refuse(iws__conn *c, int status, const char *why) {
+/* An answer (101 or refusal) as a chunk, with the header lines on_connect
+ * added (req may be NULL) right after its status line. NULL if out of
+ * memory or n is 0. */
+static iws__chunk *answer_chunk(const char *text, size_t n,
+                                const iws_request *req) {
+  size_t extra = req ? req->answer_len : 0, head;
+  const char *eol;
+  iws__chunk *chunk;
+  if (!n) return NULL;
+  chunk = iws__chunk_new(n + extra);
+  if (!chunk) return NULL;
+  eol = strstr(text, "\r\n"); /* text is NUL-terminated; the status line */
+  head = eol ? (size_t)(eol - text) + 2 : n;
+  memcpy(chunk->data, text, head);
+  if (extra) memcpy(chunk->data + head, req->answer, extra);
+  memcpy(chunk->data + head + extra, text + head, n - head);
+  return chunk;
+}
+
+static void refuse_answer(iws__conn *c, int status, const char *why,
+                          const iws_request *req) {
   iws_server *s = c->server;
   char text[512];
   size_t n = iws__http_refusal(status, why, text, sizeof(text));
-  iws__chunk *chunk = n ? iws__chunk_new(n) : NULL;
+  iws__chunk *chunk = answer_chunk(text, n, req);
   iws__atomic_add64_relaxed(&s->st_refused, 1);
   iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
            (unsigned long long)c->id, c->peer_ip, status,
@@ -470,7 +490,6 @@ static void refuse(iws__conn *c, int status, const char *why) {
   c->state = IWS__DRAINING;
   c->finish_after_flush = IWS__FINISH_DRAIN;
   if (chunk) {
-    memcpy(chunk->data, text, n);
     if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
       iws__chunk_unref(chunk);
       iws__conn_tcp_close_locked(c, 1);
@@ -479,6 +498,10 @@ static void refuse(iws__conn *c, int status, const char *why) {
     iws__conn_tcp_close_locked(c, 1);
   }
   iws__unlock(&c->lock);
+}
+
+static void refuse(iws__conn *c, int status, const char *why) {
+  refuse_answer(c, status, why, NULL);
 }
 
 /* Runs on_connect and answers. Returns non-zero if the connection is open. */
@@ -540,8 +563,10 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   iws__unlock(&c->lock);
 
   verdict = IWS_ACCEPT;
+  req->answering = 1; /* iws_request_add_response_header works meanwhile */
   if (s->cb.on_connect)
     IWS__IN_CALLBACK(s, verdict = s->cb.on_connect(s, c->id, req, s->user));
+  req->answering = 0;
   if (verdict != IWS_ACCEPT) {
     if (verdict < 400 || verdict > 599) {
       iws__log(s, IWS_LOG_ERROR,
@@ -550,7 +575,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
                (long)verdict);
       verdict = 500;
     }
-    refuse(c, verdict, "refused by the application");
+    refuse_answer(c, verdict, "refused by the application", req);
     return 0;
   }
 
@@ -560,10 +585,9 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   n = iws__ws_response_101(req->key, req->selected,
                            c->pmd.enabled ? extensions : NULL, answer,
                            sizeof(answer));
-  chunk = ((protocol || !req->selected || !req->selected[0]) && n)
-              ? iws__chunk_new(n)
+  chunk = (protocol || !req->selected || !req->selected[0])
+              ? answer_chunk(answer, n, req)
               : NULL;
-  if (chunk) memcpy(chunk->data, answer, n);
 
   iws__lock(&c->lock);
   c->protocol = protocol;

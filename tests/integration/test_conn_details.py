@@ -151,3 +151,71 @@ def test_last_pong_counts_answers_and_unsolicited_pongs(start_server):
         c.send_frame(OP_PONG, ping.payload)
         second = last_pong(c)
         assert second > first, (first, second)
+
+
+# --------------------------------------------------------------------------
+# iws_request_add_response_header
+# --------------------------------------------------------------------------
+
+ADDED_OK = "0 0 0 0 -100 -100 -100"  # four added; CR LF, Upgrade, "" refused
+
+
+def test_headers_added_to_the_101(start_server):
+    server = start_server()
+    with RawClient(server.port) as c:
+        response = c.handshake("/hdr/welcome-headers")
+        _, line = server.wait_for(r"ADDHDR \d+ .*")
+        assert line.group(0).split(" ", 2)[2] == ADDED_OK, line.group(0)
+        assert response.headers.get("x-iws-test") == ["one", "two"], response
+        assert response.header("set-cookie") == "sid=42; Path=/; HttpOnly"
+        assert response.header("www-authenticate") == 'Basic realm="iocpws"'
+        assert response.header("x-injected") is None, "CR LF went through"
+        assert response.header("x-bad") is None
+        # the library's own lines are still there once
+        assert response.headers.get("upgrade") == ["websocket"], response
+        # and the connection works
+        assert c.conn_id() > 0
+
+
+def test_headers_added_to_a_refusal(start_server):
+    server = start_server()
+    with RawClient(server.port) as c:
+        request = (
+            f"GET /hdr/reject/401 HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        c.send(request.encode())
+        response = c.read_http_response()
+        assert response.status == 401, response
+        assert response.header("www-authenticate") == 'Basic realm="iocpws"'
+        assert response.headers.get("x-iws-test") == ["one", "two"], response
+        assert response.header("connection") == "close"
+        assert len(response.headers.get("content-length", [])) == 1
+    server.wait_for(r"REJECT \d+ 401")
+
+
+def test_curl_sees_the_basic_challenge(start_server):
+    import subprocess
+    server = start_server()
+    out = subprocess.run(
+        ["curl", "-s", "-i", "--max-time", "10",
+         "-H", "Upgrade: websocket", "-H", "Connection: Upgrade",
+         "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+         "-H", "Sec-WebSocket-Version: 13",
+         f"http://127.0.0.1:{server.port}/hdr/reject/401"],
+        capture_output=True, text=True, timeout=30)
+    assert out.stdout.startswith("HTTP/1.1 401"), out.stdout
+    assert 'WWW-Authenticate: Basic realm="iocpws"' in out.stdout, out.stdout
+
+
+def test_add_response_header_outside_on_connect(start_server):
+    import http.client
+    server = start_server()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/answerheader")
+    response = conn.getresponse()
+    assert response.read() == b"rc=-101"  # IWS_E_BAD_STATE
+    assert response.getheader("X-A") is None
+    conn.close()

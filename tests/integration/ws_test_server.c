@@ -30,6 +30,8 @@
  *   WELCOMED <id> <rc>                   /welcome/MS: on_connect sent
  *                                        "welcome" (rc), then sleeps MS ms
  *   REJECT <id> <status>                 on_connect refused it (/reject/NNN)
+ *   ADDHDR <id> <rc>...                  /hdr/...: on_connect added headers
+ *                                        to its answer (see on_connect)
  *   DISCONNECT <id> <code>               on_disconnect
  *   DOUBLE_DISCONNECT <id>               on_disconnect twice for one id (bug)
  *   UNKNOWN_DISCONNECT <id>              on_disconnect for an id never accepted
@@ -489,6 +491,26 @@ static int32_t IWS_CALLBACK on_connect(iws_server *server, iws_conn_id id,
     pt_sleep_ms((unsigned)strtoul(path + 9, NULL, 10));
   }
 
+  if (strncmp(path, "/hdr/", 5) == 0) {
+    /* Headers on the answer (0.6): two lines of one name, a cookie, a
+     * Basic challenge; then a CR LF value, a reserved name and an empty
+     * name, which must be refused. The rest of the path goes on as usual
+     * ("/hdr/reject/401"). */
+    int32_t a = iws_request_add_response_header(request, "X-Iws-Test", "one");
+    int32_t b = iws_request_add_response_header(request, "X-Iws-Test", "two");
+    int32_t c = iws_request_add_response_header(request, "Set-Cookie",
+                                                "sid=42; Path=/; HttpOnly");
+    int32_t d = iws_request_add_response_header(
+        request, "WWW-Authenticate", "Basic realm=\"iocpws\"");
+    int32_t e = iws_request_add_response_header(request, "X-Bad",
+                                                "a\r\nX-Injected: 1");
+    int32_t f = iws_request_add_response_header(request, "Upgrade", "h2c");
+    int32_t g = iws_request_add_response_header(request, "", "x");
+    emit("ADDHDR %" PRIu64 " %d %d %d %d %d %d %d", id, (int)a, (int)b,
+         (int)c, (int)d, (int)e, (int)f, (int)g);
+    path += 4;
+  }
+
   if (strncmp(path, "/reject/", 8) == 0) {
     int status = atoi(path + 8);
     emit("REJECT %" PRIu64 " %d", id, status);
@@ -823,6 +845,11 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
     iws_http_set_body(res, "closing", 7);
   } else if (strcmp(doc, "/conn") == 0) {
     n = snprintf(body, sizeof body, "conn %" PRIu64, id);
+    iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/answerheader") == 0) {
+    /* iws_request_add_response_header is on_connect's only */
+    n = snprintf(body, sizeof body, "rc=%d",
+                 (int)iws_request_add_response_header(req, "X-A", "b"));
     iws_http_set_body(res, body, (uint64_t)n);
   } else if (strcmp(doc, "/untouched") == 0) {
     /* the library answers 404 */
