@@ -1403,8 +1403,20 @@ begin
   FConnection.FSocket.FBinding := TIdSocketHandle.Create(nil);
   with FConnection.FSocket.FBinding do
   begin
-    FIP := AServer.FBoundIP;
-    FPort := AServer.FBoundPort;
+    { the local end the client reached (iws_conn_local); the address
+      listened on if the engine cannot tell }
+    P := 0;
+    if (iws_conn_local(AServer.FHandle, AId, @Buf[0], SizeOf(Buf), @P) = IWS_OK)
+      and (Buf[0] <> #0) then
+    begin
+      FIP := string(AnsiString(PAnsiChar(@Buf[0])));
+      FPort := P;
+    end
+    else
+    begin
+      FIP := AServer.FBoundIP;
+      FPort := AServer.FBoundPort;
+    end;
     if Pos(':', FIP) > 0 then
       FIPVersion := Id_IPv6;
     P := 0;

@@ -176,6 +176,9 @@ const
   IWS_OPT_HTTP_MAX_PIPELINED = 55;
   { Since 0.6 }
   IWS_OPT_INCOMPLETE_MESSAGES_LIMIT = 56;
+  IWS_OPT_TCP_KEEPALIVE = 57;
+  IWS_OPT_TCP_KEEPALIVE_TIME_MS = 58;
+  IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS = 59;
 
   IWS_OPT_BIND_ADDRESS = 10001;
   IWS_OPT_SUBPROTOCOLS = 10002;
@@ -457,6 +460,21 @@ function iws_component_version(component: UInt32; out name: PAnsiChar;
   out version: PAnsiChar): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
+{ ---- per-connection details and the handshake answer (Since 0.6) -------- }
+{ The local end of a connection (the address the client reached), like
+  iws_conn_peer. }
+function iws_conn_local(server: piws_server; id: iws_conn_id;
+  buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ When the last pong arrived, in ms since 1970 UTC; 0 = none yet. }
+function iws_conn_last_pong(server: piws_server; id: iws_conn_id;
+  out unix_ms: UInt64): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Inside on_connect only: a header line for its answer (101 or refusal). }
+function iws_request_add_response_header(request: piws_request; name,
+  value: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+
 { ---- loading and version ------------------------------------------------- }
 
 { The library file used by IOCPWS_DYNAMIC (a name the OS searches for, or a
@@ -572,6 +590,9 @@ function iws_http_set_body; external IOCPWS_LIB name 'iws_http_set_body';
 function iws_http_serve_file; external IOCPWS_LIB name 'iws_http_serve_file';
 function iws_http_defer; external IOCPWS_LIB name 'iws_http_defer';
 function iws_http_send; external IOCPWS_LIB name 'iws_http_send';
+function iws_conn_local; external IOCPWS_LIB name 'iws_conn_local';
+function iws_conn_last_pong; external IOCPWS_LIB name 'iws_conn_last_pong';
+function iws_request_add_response_header; external IOCPWS_LIB name 'iws_request_add_response_header';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -646,10 +667,13 @@ type
     http_defer: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_send: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     component_version: function(component: UInt32; out name: PAnsiChar; out version: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_local: function(server: piws_server; id: iws_conn_id; buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_last_pong: function(server: piws_server; id: iws_conn_id; out unix_ms: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_add_response_header: function(request: piws_request; name, value: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 57;
+  IOCPWS_ENTRY_COUNT = 60;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -670,7 +694,8 @@ const
     'iws_request_body',
     'iws_http_set_status', 'iws_http_add_header', 'iws_http_set_body',
     'iws_http_serve_file', 'iws_http_defer', 'iws_http_send',
-    'iws_component_version');
+    'iws_component_version',
+    'iws_conn_local', 'iws_conn_last_pong', 'iws_request_add_response_header');
 
 var
   Api: TIocpWsApi;
@@ -928,6 +953,15 @@ begin Need; Result := Api.http_send(response); end;
 function iws_component_version(component: UInt32; out name: PAnsiChar;
   out version: PAnsiChar): Int32;
 begin Need; Result := Api.component_version(component, name, version); end;
+function iws_conn_local(server: piws_server; id: iws_conn_id;
+  buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32;
+begin Need; Result := Api.conn_local(server, id, buffer, size, port); end;
+function iws_conn_last_pong(server: piws_server; id: iws_conn_id;
+  out unix_ms: UInt64): Int32;
+begin Need; Result := Api.conn_last_pong(server, id, unix_ms); end;
+function iws_request_add_response_header(request: piws_request; name,
+  value: PAnsiChar): Int32;
+begin Need; Result := Api.request_add_response_header(request, name, value); end;
 
 {$endif IOCPWS_DYNAMIC}
 
