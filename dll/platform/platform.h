@@ -107,7 +107,13 @@ static __inline uint64_t iws__atomic_load64(volatile uint64_t *p) {
   return (uint64_t)_InterlockedCompareExchange64((volatile long long *)p, 0, 0);
 }
 static __inline void iws__atomic_store64(volatile uint64_t *p, uint64_t v) {
-  _InterlockedExchange64((volatile long long *)p, (long long)v);
+  /* a compare-exchange loop: _InterlockedExchange64 is no intrinsic in
+   * 32-bit MSVC builds, _InterlockedCompareExchange64 is */
+  long long old;
+  do {
+    old = _InterlockedCompareExchange64((volatile long long *)p, 0, 0);
+  } while (_InterlockedCompareExchange64((volatile long long *)p, (long long)v,
+                                         old) != old);
 }
 static __inline uint32_t iws__atomic_add32(volatile uint32_t *p, int32_t v) {
   return (uint32_t)_InterlockedExchangeAdd((volatile long *)p, v) + v;
