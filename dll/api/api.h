@@ -5,7 +5,10 @@
 #ifndef IWS_API_H
 #define IWS_API_H
 
-#include "../core/internal.h"
+#include "../core/core.h"
+#include "../http/http.h"
+#include "../pubsub/channels.h"
+#include "../ws/ws.h"
 
 /* A server handle the caller may use (not NULL, not destroyed). */
 static inline int iws__api_valid_server(const iws_server *s) {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
 #include "api.h"
 
 /* ------------------------------------------------------------------------ */

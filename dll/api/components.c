@@ -8,7 +8,8 @@
 #include <wslay/wslay.h>
 #include <zlib.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
+#include "../pubsub/channels.h"
 
 /* wslay.h includes wslayver.h, which defines WSLAY_VERSION. */
 #ifndef WSLAY_VERSION

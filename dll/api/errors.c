@@ -1,5 +1,5 @@
 /* errors.c - status code names and messages, from one table. */
-#include "../core/internal.h"
+#include "../core/core.h"
 
 /* X(code, name, message) */
 #define IWS__ERRORS(X)                                                       \

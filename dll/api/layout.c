@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
 
 typedef struct layout_entry {
   const char *struct_name;

@@ -1,7 +1,8 @@
 /* options.c - option numbers, ranges, defaults and validation. */
 #include <stdlib.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
+#include "../pubsub/channels.h"
 
 #define MiB (1024 * 1024)
 

@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../core/internal.h"
+#include "../core/core.h"
 #include "api.h"
+#include "../http/http.h"
 #include "../http/static.h"
 
 /* ------------------------------------------------------------------------ */
@@ -78,6 +79,10 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
   s = calloc(1, sizeof(*s));
   if (!s) return IWS_E_NOMEM;
   s->magic = IWS__MAGIC;
+  /* The core's hooks upward: connections start as HTTP, and their
+   * channel subscriptions end with them. */
+  s->first_proto = &iws__http_proto;
+  s->conn_gone = iws__chan_conn_gone;
   /* Copy only what the caller's version of the struct has; later entries
    * stay NULL. */
   if (callbacks) memcpy(&s->cb, callbacks, callbacks->struct_size);

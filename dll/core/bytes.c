@@ -1,8 +1,8 @@
-/* bytes.c - a growable byte buffer (iws__bytes, internal.h). */
+/* bytes.c - a growable byte buffer (iws__bytes, core.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 
 int iws__bytes_append(iws__bytes *b, const void *data, size_t len) {
   if (len == 0) return 0;

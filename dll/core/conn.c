@@ -14,12 +14,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <wslay/wslay.h>
 
-#include "../http/http.h"
-#include "../http/http_parse.h"
-#include "../ws/ws.h"
-#include "internal.h"
+#include "core.h"
 
 #define WORKER_RX_HIGH (256 * 1024) /* pause reading above this backlog
                                        (worker.c resumes below a quarter) */
@@ -42,15 +38,10 @@ void iws__conn_unref(iws__conn *c) {
   if (iws__atomic_add32(&c->refs, -1) != 0) return;
   iws__conn_ring_clear_locked(c);
   free(c->ring);
-  if (c->ws) wslay_event_context_free(c->ws);
-  iws__pmd_stream_free(c->pmd_tx);
-  iws__pmd_stream_free(c->pmd_rx);
+  if (c->proto && c->proto->free) c->proto->free(c);
   iws__tls_conn_free(c);
-  iws__bytes_free(&c->inbuf);
-  iws__bytes_free(&c->stage);
   iws__bytes_free(&c->rxq);
   free(c->close_reason);
-  iws__http_conn_free(c);
   free(c->path);
   free(c->protocol);
   iws__mutex_destroy(&c->lock);
@@ -414,81 +405,6 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
   iws__unlock(&c->lock);
 }
 
-int iws__conn_can_send_locked(iws__conn *c) {
-  if (c->state == IWS__CLOSED || c->tcp_closing) return IWS_E_NO_CONNECTION;
-  if (c->state != IWS__OPEN && c->state != IWS__ACCEPTING)
-    return c->state == IWS__DRAINING ? IWS_E_CLOSING : IWS_E_NO_CONNECTION;
-  if (c->close_sent) return IWS_E_CLOSING;
-  return IWS_OK;
-}
-
-/* Queues our close frame (under lock). fail = we are failing the
- * connection: do not wait for the peer's answer. */
-int32_t iws__conn_send_close_locked(iws__conn *c, uint32_t code,
-                                 const char *reason, size_t len, int fail) {
-  iws__chunk *chunk;
-  int rc = iws__conn_can_send_locked(c);
-  if (rc != IWS_OK) return rc;
-  chunk = iws__frame_close(code, reason, len);
-  if (!chunk || iws__conn_ring_push_locked(c, chunk, 0) != 0) {
-    iws__chunk_unref(chunk);
-    iws__conn_tcp_close_locked(c, 1);
-    return IWS_E_NOMEM;
-  }
-  c->close_sent = 1;
-  c->close_code_sent = code ? code : IWS_CLOSE_NO_STATUS;
-  if (!c->close_recv) c->we_initiated = 1;
-  if (fail) c->fail_code = code;
-  if (fail || c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
-  if (len > 123) len = 123;
-  if (c->we_initiated && !c->close_recv) {
-    if (len && !iws__conn_close_reason_buf(c)) len = 0;
-    if (len) memcpy(c->close_reason, reason ? reason : "", len);
-    c->close_reason_len = (uint32_t)len;
-  }
-  iws__conn_timer_set(c, IWS__T_MAIN, c->server->cfg.close_timeout_ms);
-  return IWS_OK;
-}
-
-int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
-                                 int data_msg) {
-  iws_server *s = c->server;
-  int32_t rc = iws__conn_can_send_locked(c);
-  if (rc == IWS_OK && data_msg && s->cfg.send_queue_limit &&
-      c->queued_bytes + tls_backlog(c) + chunk->len >
-          s->cfg.send_queue_limit) {
-    if (s->cfg.send_queue_policy == IWS_QUEUE_ERROR) {
-      rc = IWS_E_QUEUE_FULL;
-    } else {
-      static const char why[] = "send queue limit exceeded";
-      c->pending_error = IWS_E_QUEUE_FULL;
-      iws__conn_send_close_locked(c, IWS_CLOSE_POLICY_VIOLATION, why, sizeof(why) - 1,
-                        1);
-      iws__conn_maybe_flush_locked(c);
-      rc = IWS_E_CLOSING;
-    }
-  }
-  if (rc == IWS_OK) {
-    iws__atomic_add32(&chunk->refs, 1);
-    if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
-      iws__atomic_add32(&chunk->refs, -1);
-      rc = IWS_E_NOMEM;
-    } else {
-      if (data_msg) iws__atomic_add64_relaxed(&s->st_msg_out, 1);
-      iws__conn_maybe_flush_locked(c);
-    }
-  }
-  return rc;
-}
-
-int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
-  int32_t rc;
-  iws__lock(&c->lock);
-  rc = iws__conn_send_chunk_locked(c, chunk, data_msg);
-  iws__unlock(&c->lock);
-  return rc;
-}
-
 /* Static files: segments of an open file behind what is queued (http.h). */
 int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
                              uint64_t length) {
@@ -541,16 +457,6 @@ int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
   return rc;
 }
 
-int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
-                        uint32_t len) {
-  int32_t rc;
-  iws__lock(&c->lock);
-  rc = iws__conn_send_close_locked(c, code, reason, len, 0);
-  if (rc == IWS_OK) iws__conn_maybe_flush_locked(c);
-  iws__unlock(&c->lock);
-  return rc;
-}
-
 int32_t iws__conn_disconnect(iws__conn *c) {
   int32_t rc = IWS_OK;
   iws__lock(&c->lock);
@@ -570,22 +476,15 @@ void iws__conn_abort(iws__conn *c) {
   iws__unlock(&c->lock);
 }
 
+/* iws_stop: each protocol ends its connections its own way. */
 void iws__conn_stop_gracefully(iws__conn *c) {
-  static const char why[] = "server stopping";
   iws__lock(&c->lock);
-  if ((c->state == IWS__OPEN || c->state == IWS__ACCEPTING) &&
-      !c->close_sent && !c->tcp_closing) {
-    iws__conn_send_close_locked(c, IWS_CLOSE_GOING_AWAY, why, sizeof(why) - 1, 0);
-    iws__conn_maybe_flush_locked(c);
-  } else if (c->state == IWS__HANDSHAKE) {
-    /* Not a WebSocket yet: nobody to say goodbye to. */
-    iws__conn_tcp_close_locked(c, 1);
-  }
+  c->proto->stop_locked(c);
   iws__unlock(&c->lock);
 }
 
 /* ------------------------------------------------------------------------ */
-/* for http.c                                                                */
+/* for the protocols                                                         */
 /* ------------------------------------------------------------------------ */
 
 int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk) {
@@ -608,6 +507,56 @@ void iws__conn_http_finish_locked(iws__conn *c) {
 
 uint32_t iws__conn_queued_locked(const iws__conn *c) { return c->ring_count; }
 
+uint64_t iws__conn_backlog_locked(const iws__conn *c) {
+  return c->queued_bytes + tls_backlog(c);
+}
+
+void iws__conn_hold_locked(iws__conn *c) {
+  c->read_hold = 1;
+  c->pause_asked = 1;
+  if (c->server->cfg.workers) c->read_paused = 1;
+}
+
+void iws__conn_kick_locked(iws__conn *c) {
+  if (!c->read_hold) return;
+  c->read_hold = 0;
+  if (!c->sock || c->tcp_closing) return;
+  if (c->server->cfg.workers) {
+    c->wkick = 1;
+    iws__worker_wake_locked(c);
+  } else {
+    iws__be_read_resume(c->sock);
+  }
+}
+
+void iws__conn_set_proto(iws__conn *c, const iws__proto *p) {
+  iws__lock(&c->lock);
+  c->proto = p;
+  memset(&c->proto_area, 0, sizeof(c->proto_area));
+  iws__unlock(&c->lock);
+}
+
+void iws__strand_run(iws__conn *c, const uint8_t *data, size_t len) {
+  iws__conn *saved = iws__t_strand_conn;
+  iws__t_strand_conn = c;
+  if (len) c->proto->input(c, data, len);
+  iws__t_strand_conn = saved;
+  iws__lock(&c->lock);
+  iws__conn_flush_locked(c);
+  iws__unlock(&c->lock);
+}
+
+void iws__strand_kick(iws__conn *c) {
+  iws__conn *saved = iws__t_strand_conn;
+  if (!c->proto->resumed) return;
+  iws__t_strand_conn = c;
+  c->proto->resumed(c);
+  iws__t_strand_conn = saved;
+  iws__lock(&c->lock);
+  iws__conn_flush_locked(c);
+  iws__unlock(&c->lock);
+}
+
 /* ------------------------------------------------------------------------ */
 /* accept                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -626,6 +575,7 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   c->refs = 1; /* the table's reference, dropped after on_disconnect */
   c->server = s;
   c->sock = sock;
+  c->proto = s->first_proto;
   c->state = IWS__HANDSHAKE;
   c->id = iws__atomic_add64(&s->next_id, 1);
   c->worker = s->cfg.workers ? (uint32_t)(c->id % s->cfg.workers) : 0;
@@ -666,10 +616,10 @@ static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
   int result = IWS__READ_CONTINUE;
   if (!s->cfg.workers) {
     iws__strand_run(c, data, len);
-    if (c->http_pause_asked) {
-      /* The HTTP cycle holds further requests until a response is sent
-       * (http.c kicks reading again, then iws__core_resumed runs). */
-      c->http_pause_asked = 0;
+    if (c->pause_asked) {
+      /* The protocol holds further input (HTTP: until a response is
+       * sent); it kicks reading again, then iws__core_resumed runs. */
+      c->pause_asked = 0;
       result = IWS__READ_PAUSE;
     }
     iws__lock(&c->lock);
@@ -765,10 +715,10 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
 
 int iws__core_resumed(iws__conn *c) {
   int result = IWS__READ_CONTINUE;
-  if (!c->server->cfg.workers && c->http) {
+  if (!c->server->cfg.workers) {
     iws__strand_kick(c);
-    if (c->http_pause_asked) {
-      c->http_pause_asked = 0;
+    if (c->pause_asked) {
+      c->pause_asked = 0;
       result = IWS__READ_PAUSE;
     }
   }
@@ -816,54 +766,18 @@ void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg) {
     IWS__IN_CALLBACK(s, s->cb.on_error(s, c->id, code, msg, s->user));
 }
 
-/* on_disconnect (if owed), then the connection leaves the table. Strand. */
+/* The protocol's end (on_disconnect, if owed), then what else ends with
+ * the connection (the server's hook: its subscriptions, while the table
+ * still holds it; channels.c relies on that), then it leaves the table.
+ * Strand. */
 void iws__conn_deliver_disconnect(iws__conn *c) {
   iws_server *s = c->server;
-  uint32_t code;
-  int32_t error;
-  char reason[124];
-  char detail[600];
-  uint32_t rlen = 0;
-  int owed, upgraded;
+  const iws__proto *p;
   iws__lock(&c->lock);
-  upgraded = c->accepted;
-  owed = c->accepted && !c->disconnected;
-  c->disconnected = 1;
-  error = c->pending_error;
-  snprintf(detail, sizeof(detail), "%s",
-           error == IWS_E_TLS && c->tls_error ? c->tls_error
-                                              : iws_strerror(error));
-  if (c->fail_code)
-    code = c->fail_code;
-  else if (c->close_recv)
-    code = c->we_initiated ? c->close_code_sent : c->close_code_recv;
-  else
-    code = IWS_CLOSE_ABNORMAL;
-  if (!c->fail_code && c->close_recv) {
-    rlen = c->close_reason_len;
-    if (rlen) memcpy(reason, c->close_reason, rlen);
-  }
-  reason[rlen] = '\0';
+  p = c->proto;
   iws__unlock(&c->lock);
-  /* A message cut off by the close gives its memory back (before the 101,
-   * inbuf held the request head, never counted). */
-  if (upgraded) iws__ws_rx_release(c);
-  if (owed) {
-    iws__conn *saved = iws__t_strand_conn;
-    iws__t_strand_conn = c; /* details stay readable inside the callback */
-    if (error && error != IWS_E_PROTOCOL)
-      iws__conn_report_error(c, error, detail);
-    iws__log(s, IWS_LOG_DEBUG, "connection %llu closed with %u",
-             (unsigned long long)c->id, (unsigned)code);
-    if (s->cb.on_disconnect)
-      IWS__IN_CALLBACK(s, s->cb.on_disconnect(s, c->id, code, reason, rlen,
-                                         s->user));
-    iws__t_strand_conn = saved;
-    iws__atomic_add64(&s->st_current, -1);
-  }
-  /* Subscriptions end with the connection, while the table still holds it
-   * (channels.c relies on that). */
-  iws__chan_conn_gone(c);
+  if (p->gone) p->gone(c);
+  if (s->conn_gone) s->conn_gone(c);
   iws__table_remove(s, c);
 }
 
@@ -871,10 +785,7 @@ void iws__core_closed(iws__conn *c) {
   iws_server *s = c->server;
   int t;
   iws__lock(&s->timer_lock);
-  for (t = 0; t < IWS__T_COUNT; t++) {
-    iws__tnode *node = iws__conn_timer_node(c, t);
-    if (node) iws__tlist_remove(node);
-  }
+  for (t = 0; t < IWS__T_SLOTS; t++) iws__tlist_remove(&c->timers[t]);
   iws__atomic_store32(&c->awaiting_pong, 0); /* note_activity reads it */
   c->timers_dead = 1;
   iws__unlock(&s->timer_lock);
@@ -884,7 +795,8 @@ void iws__core_closed(iws__conn *c) {
   c->sock = NULL;
   c->writing = 0;
   iws__conn_ring_clear_locked(c);
-  if (c->http) iws__http_closed_locked(c);
+  c->read_hold = 0;
+  if (c->proto->closed_locked) c->proto->closed_locked(c);
   if (s->cfg.workers) {
     c->closed_pending = 1;
     iws__worker_wake_locked(c);

@@ -4,7 +4,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "core.h"
 
 /* ------------------------------------------------------------------------ */
 /* the connection table                                                      */

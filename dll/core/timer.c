@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../ws/ws.h"
-#include "internal.h"
+#include "core.h"
 
 #define RX_TRIM_INTERVAL_MS 1000
 
@@ -35,33 +34,15 @@ void iws__tlist_remove(iws__tnode *n) {
   n->prev = n->next = NULL;
 }
 
-/* Under the timer lock: the node of timer `which`, or NULL for an HTTP
- * timer of a connection that has no HTTP state. */
+/* Under the timer lock: the node of timer `which` (its slot). */
 iws__tnode *iws__conn_timer_node(iws__conn *c, int which) {
-  if (which < IWS__T_HTTP_FIRST) return &c->timers[which];
-  return c->http_timers ? &c->http_timers->node[which - IWS__T_HTTP_FIRST]
-                        : NULL;
+  return &c->timers[iws__t_slot(which)];
 }
 
 /* The connection a due node belongs to (list `which`). */
 static iws__conn *timer_owner(iws__tnode *node, int which) {
-  if (which < IWS__T_HTTP_FIRST)
-    return (iws__conn *)((char *)node - offsetof(iws__conn, timers[0]) -
-                         (size_t)which * sizeof(iws__tnode));
-  return ((iws__http_timers *)((char *)node -
-                               offsetof(iws__http_timers, node[0]) -
-                               (size_t)(which - IWS__T_HTTP_FIRST) *
-                                   sizeof(iws__tnode)))
-      ->conn;
-}
-
-void iws__conn_attach_http_timers(iws__conn *c, iws__http_timers *t) {
-  iws_server *s = c->server;
-  memset(t, 0, sizeof(*t));
-  t->conn = c;
-  iws__lock(&s->timer_lock);
-  c->http_timers = t;
-  iws__unlock(&s->timer_lock);
+  return (iws__conn *)((char *)node - offsetof(iws__conn, timers[0]) -
+                       (size_t)iws__t_slot(which) * sizeof(iws__tnode));
 }
 
 void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms) {
@@ -71,8 +52,10 @@ void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms) {
   /* Once the socket is gone the connection may be freed: it must never
    * enter a list again. */
   node = iws__conn_timer_node(c, which);
-  if (!c->timers_dead && node)
+  if (!c->timers_dead) {
     iws__tlist_push(&s->timers[which], node, iws__now_ms() + delay_ms);
+    c->timer_kind[iws__t_slot(which)] = (uint8_t)which;
+  }
   iws__unlock(&s->timer_lock);
 }
 
@@ -81,9 +64,29 @@ void iws__conn_timer_clear(iws__conn *c, int which) {
   iws__tnode *node;
   iws__lock(&s->timer_lock);
   node = iws__conn_timer_node(c, which);
-  if (node) iws__tlist_remove(node);
+  /* A slot's neighbour may be the one armed: leave it. */
+  if (c->timer_kind[iws__t_slot(which)] == which) iws__tlist_remove(node);
   if (which == IWS__T_PONG) iws__atomic_store32(&c->awaiting_pong, 0);
   iws__unlock(&s->timer_lock);
+}
+
+int iws__conn_timer_arm_once(iws__conn *c, int which, uint64_t delay_ms,
+                             int while_armed, volatile uint32_t *flag) {
+  iws_server *s = c->server;
+  iws__tnode *node, *other;
+  int armed = 0;
+  iws__lock(&s->timer_lock);
+  node = iws__conn_timer_node(c, which);
+  other = iws__conn_timer_node(c, while_armed);
+  if (!c->timers_dead && !node->next && other->next &&
+      c->timer_kind[iws__t_slot(while_armed)] == while_armed) {
+    iws__tlist_push(&s->timers[which], node, iws__now_ms() + delay_ms);
+    c->timer_kind[iws__t_slot(which)] = (uint8_t)which;
+    if (flag) iws__atomic_store32(flag, 1);
+    armed = 1;
+  }
+  iws__unlock(&s->timer_lock);
+  return armed;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -92,38 +95,20 @@ void iws__conn_timer_clear(iws__conn *c, int which) {
 
 #define TICK_BATCH 256
 
+/* IWS__T_MAIN is the core's (handshake, TLS handshake, close timeouts);
+ * every other timer is its protocol's. */
 static void on_timer(iws__conn *c, int which) {
   iws_server *s = c->server;
-  if (which >= IWS__T_HTTP_FIRST) {
-    iws__http_timer(c, which);
-    return;
-  }
-  if (which == IWS__T_PING) {
-    iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
-    if (ping) {
-      if (iws__conn_send_chunk(c, ping, 0) == IWS_OK &&
-          s->cfg.heartbeat_timeout_ms) {
-        iws__lock(&s->timer_lock);
-        if (!c->timers_dead && !c->timers[IWS__T_PONG].next &&
-            c->timers[IWS__T_PING].next) {
-          iws__tlist_push(&s->timers[IWS__T_PONG], &c->timers[IWS__T_PONG],
-                          iws__now_ms() + s->cfg.heartbeat_timeout_ms);
-          iws__atomic_store32(&c->awaiting_pong, 1);
-        }
-        iws__unlock(&s->timer_lock);
-      }
-      iws__chunk_unref(ping);
-    }
-    return;
-  }
+  const iws__proto *p;
   iws__lock(&c->lock);
+  p = c->proto;
+  if (which != IWS__T_MAIN) {
+    iws__unlock(&c->lock);
+    if (p->timer) p->timer(c, which);
+    return;
+  }
   if (!c->tcp_closing && c->state != IWS__CLOSED) {
-    if (which == IWS__T_PONG) {
-      iws__log(s, IWS_LOG_INFO,
-               "connection %llu: no answer to the heartbeat; dropping it",
-               (unsigned long long)c->id);
-      c->pending_error = IWS_E_TIMEOUT;
-    } else if (c->state == IWS__HANDSHAKE || c->state == IWS__ACCEPTING) {
+    if (c->state == IWS__HANDSHAKE || c->state == IWS__ACCEPTING) {
       iws__log(s, IWS_LOG_INFO,
                "connection %llu from %s: %s timeout",
                (unsigned long long)c->id, c->peer_ip,

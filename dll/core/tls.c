@@ -16,7 +16,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "internal.h"
+#include "core.h"
 
 struct iws__tls_ctx {
   SSL_CTX *ctx;      /* the default certificate */

@@ -1,13 +1,11 @@
 /*
  * worker.c - worker threads (IWS_OPT_WORKER_THREADS > 0): each connection
- * is pinned to one, which runs its input, its HTTP cycle and its end.
+ * is pinned to one, which runs its input, its protocol's kicks and its end.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../http/http.h"
-#include "../ws/ws.h"
-#include "internal.h"
+#include "core.h"
 
 #define WORKER_RX_LOW (64 * 1024) /* reading resumes below this backlog */
 
@@ -43,18 +41,18 @@ static void worker_run(iws__conn *c) {
   closed = c->closed_pending;
   c->closed_pending = 0;
   c->wqueued = 0;
-  kick = c->http_kick;
-  c->http_kick = 0;
+  kick = c->wkick;
+  c->wkick = 0;
   iws__unlock(&c->lock);
   if (input.len)
     iws__strand_run(c, input.data, input.len);
   else if (kick && !closed)
     iws__strand_kick(c);
   iws__bytes_free(&input);
-  c->http_pause_asked = 0;
+  c->pause_asked = 0;
   iws__lock(&c->lock);
   if (c->read_paused && c->rxq.len < WORKER_RX_LOW && c->sock &&
-      !c->tcp_closing && !c->http_hold) {
+      !c->tcp_closing && !c->read_hold) {
     c->read_paused = 0;
     iws__be_read_resume(c->sock);
   }

@@ -16,6 +16,14 @@
 #include "../platform/platform.h"
 
 typedef struct iws__conn iws__conn;
+struct iws__proto;
+
+/* ---- http.c, for api/ ---- */
+
+/* The protocol every connection starts with (iws_server.first_proto): the
+ * request cycle from the first byte; a request for a WebSocket hands the
+ * connection to ws/ (iws__ws_upgrade). */
+extern const struct iws__proto iws__http_proto;
 
 /* ---- static.c, called by http.c ---- */
 

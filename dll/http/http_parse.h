@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "../ws/handshake.h"
-#include "../core/internal.h"
+#include "../core/core.h"
 
 /* ---- chunked transfer coding (RFC 9112 7.1) ---- */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../core/ascii.h"
-#include "../core/internal.h"
+#include "../core/core.h"
 #include "http_parse.h"
 
 /* ------------------------------------------------------------------------ */

@@ -24,7 +24,7 @@
 #include "http.h"
 #include "http_parse.h"
 #include "../core/ascii.h"
-#include "../core/internal.h"
+#include "../core/core.h"
 #include "static.h"
 
 #define PATH_BUF 4096

@@ -14,7 +14,8 @@
  */
 #include <stdlib.h>
 
-#include "../core/internal.h"
+#include "channels.h"
+#include "../ws/frame.h"
 
 struct iws__sub {
   iws__conn *conn;

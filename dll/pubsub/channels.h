@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "iocpws.h"
+#include "../core/core.h"
 
 typedef struct iws__conn iws__conn;
 typedef struct iws__chan iws__chan;
@@ -61,5 +62,12 @@ void iws__redis_free(iws__redis *r);
 /* The hiredis version built against ("1.1.0"), NULL without hiredis
  * (iws_component_version). */
 const char *iws__redis_client_version(void);
+
+/* Channel delivery to this server's subscribers, compressed like a
+ * broadcast (pubsub/channels.c). */
+int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
+                           uint32_t opcode, const void *data, size_t dlen,
+                           const iws_conn_id *exclude, uint32_t exclude_count,
+                           uint32_t *sent);
 
 #endif /* IWS_CHANNELS_H */

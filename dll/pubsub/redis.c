@@ -52,7 +52,9 @@
 #include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
-#include "../core/internal.h"
+#include "channels.h"
+#include "../core/core.h"
+#include "../ws/frame.h"
 
 #define QUEUE_MAX_MSGS 100000
 #define QUEUE_MAX_BYTES (64u * 1024 * 1024)

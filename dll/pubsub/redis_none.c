@@ -3,7 +3,7 @@
  * channels stay inside each server. */
 #include <stdio.h>
 
-#include "../core/internal.h"
+#include "channels.h"
 
 int iws__redis_available(void) { return 0; }
 

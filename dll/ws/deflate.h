@@ -16,24 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What the server is willing to do (from the options). */
-typedef struct iws__pmd_config {
-  uint32_t server_max_window_bits; /* 9..15: our compressor's window */
-  uint32_t client_max_window_bits; /* 9..15: asked of clients that allow it */
-  uint32_t server_no_context_takeover; /* 1 = we never keep a context */
-  uint32_t client_no_context_takeover; /* 1 = we ask clients not to */
-} iws__pmd_config;
+/* iws__pmd_config, _params, _deflate_cfg: plain data the core stores */
+#include "../core/core.h"
 
-/* What one connection negotiated. */
-typedef struct iws__pmd_params {
-  uint32_t enabled;
-  uint32_t server_bits; /* window our compressor uses */
-  uint32_t client_bits; /* window the client may use (our inflater's) */
-  uint32_t server_no_context_takeover;
-  uint32_t client_no_context_takeover;
-  /* for the answer: which parameters to name */
-  uint32_t say_server_bits, say_client_bits;
-} iws__pmd_params;
+
 
 /* Negotiates from the request's Sec-WebSocket-Extensions header values
  * (values[0..count), each a comma-separated extension list). Offers of
@@ -55,14 +41,8 @@ size_t iws__pmd_response(const iws__pmd_params *p, char *out, size_t size);
 
 /* ---- streams ---- */
 
-typedef struct iws__zstream iws__zstream; /* a z_stream and its settings */
+/* iws__zstream (core.h: a z_stream and its settings) */
 
-/* Compression settings for one message. */
-typedef struct iws__pmd_deflate_cfg {
-  int window_bits; /* 9..15 */
-  int mem_level;   /* 1..9 */
-  int level;       /* 0..9 */
-} iws__pmd_deflate_cfg;
 
 /* Compresses data[0..len) as one message (RFC 7692 7.2.1: the trailing
  * 00 00 ff ff removed). *stream: a connection's stream when context takeover

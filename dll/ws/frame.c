@@ -7,7 +7,8 @@
 #include <string.h>
 #include <wslay/wslay.h>
 
-#include "../core/internal.h"
+#include "deflate.h"
+#include "frame.h"
 
 /* wslay's frame encoder writes through a callback; each thread keeps one
  * encoder whose sink appends to the chunk being built. */
@@ -225,3 +226,91 @@ void iws__shared_frames_free(iws__shared_frames *f) {
   }
 }
 
+/* ------------------------------------------------------------------------ */
+/* sending on an open connection (any thread)                                */
+/* ------------------------------------------------------------------------ */
+
+int iws__conn_can_send_locked(iws__conn *c) {
+  if (c->state == IWS__CLOSED || c->tcp_closing) return IWS_E_NO_CONNECTION;
+  if (c->state != IWS__OPEN && c->state != IWS__ACCEPTING)
+    return c->state == IWS__DRAINING ? IWS_E_CLOSING : IWS_E_NO_CONNECTION;
+  if (c->close_sent) return IWS_E_CLOSING;
+  return IWS_OK;
+}
+
+/* Queues our close frame (under lock). fail = we are failing the
+ * connection: do not wait for the peer's answer. */
+int32_t iws__conn_send_close_locked(iws__conn *c, uint32_t code,
+                                 const char *reason, size_t len, int fail) {
+  iws__chunk *chunk;
+  int rc = iws__conn_can_send_locked(c);
+  if (rc != IWS_OK) return rc;
+  chunk = iws__frame_close(code, reason, len);
+  if (!chunk || iws__conn_ring_push_locked(c, chunk, 0) != 0) {
+    iws__chunk_unref(chunk);
+    iws__conn_tcp_close_locked(c, 1);
+    return IWS_E_NOMEM;
+  }
+  c->close_sent = 1;
+  c->close_code_sent = code ? code : IWS_CLOSE_NO_STATUS;
+  if (!c->close_recv) c->we_initiated = 1;
+  if (fail) c->fail_code = code;
+  if (fail || c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
+  if (len > 123) len = 123;
+  if (c->we_initiated && !c->close_recv) {
+    if (len && !iws__conn_close_reason_buf(c)) len = 0;
+    if (len) memcpy(c->close_reason, reason ? reason : "", len);
+    c->close_reason_len = (uint32_t)len;
+  }
+  iws__conn_timer_set(c, IWS__T_MAIN, c->server->cfg.close_timeout_ms);
+  return IWS_OK;
+}
+
+int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
+                                 int data_msg) {
+  iws_server *s = c->server;
+  int32_t rc = iws__conn_can_send_locked(c);
+  if (rc == IWS_OK && data_msg && s->cfg.send_queue_limit &&
+      iws__conn_backlog_locked(c) + chunk->len >
+          s->cfg.send_queue_limit) {
+    if (s->cfg.send_queue_policy == IWS_QUEUE_ERROR) {
+      rc = IWS_E_QUEUE_FULL;
+    } else {
+      static const char why[] = "send queue limit exceeded";
+      c->pending_error = IWS_E_QUEUE_FULL;
+      iws__conn_send_close_locked(c, IWS_CLOSE_POLICY_VIOLATION, why, sizeof(why) - 1,
+                        1);
+      iws__conn_maybe_flush_locked(c);
+      rc = IWS_E_CLOSING;
+    }
+  }
+  if (rc == IWS_OK) {
+    iws__atomic_add32(&chunk->refs, 1);
+    if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
+      iws__atomic_add32(&chunk->refs, -1);
+      rc = IWS_E_NOMEM;
+    } else {
+      if (data_msg) iws__atomic_add64_relaxed(&s->st_msg_out, 1);
+      iws__conn_maybe_flush_locked(c);
+    }
+  }
+  return rc;
+}
+
+int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
+  int32_t rc;
+  iws__lock(&c->lock);
+  rc = iws__conn_send_chunk_locked(c, chunk, data_msg);
+  iws__unlock(&c->lock);
+  return rc;
+}
+
+int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
+                        uint32_t len) {
+  int32_t rc;
+  iws__lock(&c->lock);
+  rc = iws__conn_send_close_locked(c, code, reason, len, 0);
+  if (rc == IWS_OK) iws__conn_maybe_flush_locked(c);
+  iws__unlock(&c->lock);
+  return rc;
+}

@@ -455,24 +455,8 @@ const char *iws__http_reason(int status) {
   }
 }
 
-size_t iws__http_refusal(int status, const char *detail, char *out,
-                         size_t size) {
-  const char *reason = iws__http_reason(status);
-  const char *extra = "";
-  int n;
-  if (status == 426)
-    extra = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";
-  else if (status == 405)
-    extra = "Allow: GET\r\n";
-  if (!detail) detail = reason;
-  n = snprintf(out, size,
-               "HTTP/1.1 %d %s\r\n"
-               "Connection: close\r\n"
-               "Content-Type: text/plain; charset=utf-8\r\n"
-               "Content-Length: %u\r\n"
-               "%s"
-               "\r\n"
-               "%s\n",
-               status, reason, (unsigned)(strlen(detail) + 1), extra, detail);
-  return (n > 0 && (size_t)n < size) ? (size_t)n : 0;
+const char *iws__ws_refusal_headers(int status) {
+  if (status == 426) return "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";
+  if (status == 405) return "Allow: GET\r\n";
+  return "";
 }

@@ -104,11 +104,11 @@ const char *iws__ws_pick_protocol(const iws_request *req,
 size_t iws__ws_response_101(const char *key, const char *protocol,
                             const char *extensions, char *out, size_t size);
 
-/* Writes a complete HTTP refusal (status line, Connection: close, the headers
- * the status needs such as Sec-WebSocket-Version for 426, a short text body)
- * into out[size]; returns its length, or 0 if it does not fit. */
-size_t iws__http_refusal(int status, const char *detail, char *out,
-                         size_t size);
+/* The header lines ("Name: value\r\n") a refused handshake's answer
+ * carries for its status besides what the HTTP response writer puts in
+ * every answer: 426 says which version and protocol (RFC 6455 4.2.2),
+ * 405 which method. "" for any other status. */
+const char *iws__ws_refusal_headers(int status);
 
 /* The reason phrase of an HTTP status ("Bad Request"). */
 const char *iws__http_reason(int status);

@@ -9,7 +9,7 @@
  * sequence cut by a chunk boundary is carried in the state: how many
  * continuation bytes are still owed, and the range the next one must fall
  * in (only the first continuation has a narrower range). */
-#include "../core/internal.h"
+#include "frame.h"
 
 #define ST(need, lo, hi) \
   (((uint32_t)(need) << 16) | ((uint32_t)(lo) << 8) | (uint32_t)(hi))

@@ -1,17 +1,20 @@
 /*
- * ws.c - a connection's input on its strand: the opening handshake (and
- * on_connect), then WebSocket frames through wslay: messages, limits,
- * permessage-deflate on the way in, the close handshake.
+ * ws.c - the WebSocket protocol (iws__ws_proto): the opening handshake
+ * of a request http/ hands over (RFC 6455 checks, on_connect, the 101 or a
+ * refusal through http/'s writer), then WebSocket frames through wslay on
+ * the connection's strand: messages, limits, permessage-deflate on the way
+ * in, the close handshake, the heartbeat, and on_disconnect.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <wslay/wslay.h>
 
-#include "../core/internal.h"
-#include "../http/http.h"
-#include "../http/http_parse.h"
 #include "ws.h"
+
+#define WS(c) iws__ws(c)
+_Static_assert(sizeof(iws__ws_state) <= IWS__PROTO_AREA,
+               "the WebSocket state fits the protocol area");
 
 /* A connection quiet this long gives its wslay context (~8.7 KiB) back at
  * the next frame boundary; busy connections keep it. */
@@ -63,15 +66,15 @@ static void deliver_message(iws_server *s, iws__conn *c, uint32_t opcode,
 static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf,
                           size_t len, int flags, void *user) {
   iws__conn *c = user;
-  size_t n = c->rx_len < len ? c->rx_len : len;
+  size_t n = WS(c)->rx_len < len ? WS(c)->rx_len : len;
   (void)flags;
   if (n == 0) {
     wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
     return -1;
   }
-  memcpy(buf, c->rx_ptr, n);
-  c->rx_ptr += n;
-  c->rx_len -= n;
+  memcpy(buf, WS(c)->rx_ptr, n);
+  WS(c)->rx_ptr += n;
+  WS(c)->rx_len -= n;
   return (ssize_t)n;
 }
 
@@ -79,7 +82,7 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
                           size_t len, int flags, void *user) {
   iws__conn *c = user;
   (void)flags;
-  if (iws__bytes_append(&c->stage, data, len) != 0) {
+  if (iws__bytes_append(&WS(c)->stage, data, len) != 0) {
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     return -1;
   }
@@ -127,17 +130,17 @@ static uint32_t rx_failure(uint32_t why, const char **text) {
 /* The message being received fails: nothing more is read, and ws_feed
  * closes the connection once wslay returns. */
 static void rx_fail(wslay_event_context_ptr ctx, iws__conn *c, uint32_t why) {
-  if (!c->rx_fail) c->rx_fail = why;
+  if (!WS(c)->rx_fail) WS(c)->rx_fail = why;
   wslay_event_shutdown_read(ctx);
 }
 
 /* The reassembly buffer goes (its bytes leave the server's budget). */
-void iws__ws_rx_release(iws__conn *c) {
+static void ws_rx_release(iws__conn *c) {
   iws_server *s = c->server;
-  size_t cap = c->inbuf.cap;
-  c->rx_direct = NULL;
+  size_t cap = WS(c)->inbuf.cap;
+  WS(c)->rx_direct = NULL;
   if (!cap) return;
-  iws__bytes_free(&c->inbuf);
+  iws__bytes_free(&WS(c)->inbuf);
   iws__atomic_add64(&s->rx_held, -(int64_t)cap);
   if (cap >= IWS__RX_TRIM_MIN) iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)cap);
 }
@@ -148,15 +151,15 @@ void iws__ws_rx_release(iws__conn *c) {
  * growth is taken from the server's budget first. Returns 0 or RXF_*. */
 static uint32_t rx_append(iws__conn *c, const uint8_t *data, size_t len) {
   iws_server *s = c->server;
-  iws__bytes *b = &c->inbuf;
+  iws__bytes *b = &WS(c)->inbuf;
   if (b->len + len > b->cap) {
     size_t need = b->len + len, cap = b->cap ? b->cap : 4096, grow;
     uint8_t *p;
     while (cap < need) cap *= 2;
     /* In the message's last frame its size is known: no more than that.
      * Before, frames keep coming: doubling keeps appends linear. */
-    if (!c->ws_msg_open && cap > c->rx_msg_size && c->rx_msg_size >= need)
-      cap = (size_t)c->rx_msg_size;
+    if (!WS(c)->ws_msg_open && cap > WS(c)->rx_msg_size && WS(c)->rx_msg_size >= need)
+      cap = (size_t)WS(c)->rx_msg_size;
     else if (cap > s->cfg.max_message_size && s->cfg.max_message_size >= need)
       cap = (size_t)s->cfg.max_message_size;
     grow = cap - b->cap;
@@ -185,7 +188,7 @@ static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
   uint8_t *out = NULL;
   size_t out_len = 0;
   int r = iws__pmd_inflate(
-      c->pmd.client_no_context_takeover ? NULL : &c->pmd_rx,
+      c->pmd.client_no_context_takeover ? NULL : &WS(c)->pmd_rx,
       (int)c->pmd.client_bits, msg, msg_len, s->cfg.deflate_max_inflated,
       &out, &out_len);
   if (r == IWS__PMD_OK && opcode == IWS_OP_TEXT &&
@@ -218,12 +221,12 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     uint32_t opcode = arg->opcode;
     /* wslay does not buffer data frames (no_buffering): the message is
      * in place (one piece) or in the reassembly buffer (ws_chunk_cb). */
-    const uint8_t *msg = c->rx_direct ? c->rx_direct : c->inbuf.data;
-    size_t len = c->rx_direct ? (size_t)c->rx_msg_size : c->inbuf.len;
-    if (c->rx_fail) return;
+    const uint8_t *msg = WS(c)->rx_direct ? WS(c)->rx_direct : WS(c)->inbuf.data;
+    size_t len = WS(c)->rx_direct ? (size_t)WS(c)->rx_msg_size : WS(c)->inbuf.len;
+    if (WS(c)->rx_fail) return;
     if (iws__atomic_load32(&c->dropped)) {
       /* The application called iws_disconnect: it wants nothing more. */
-      iws__ws_rx_release(c);
+      ws_rx_release(c);
       wslay_event_shutdown_read(ctx);
       return;
     }
@@ -233,7 +236,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       iws__atomic_add64_relaxed(&s->st_msg_in, 1);
       if (s->cb.on_message) deliver_message(s, c, opcode, msg, (uint64_t)len);
     }
-    iws__ws_rx_release(c);
+    ws_rx_release(c);
   } else if (arg->opcode == WSLAY_PONG) {
     /* Any pong counts: an answer to our ping or an unsolicited one. */
     iws__atomic_store64(&c->last_pong_ms, iws__wall_ms());
@@ -270,17 +273,17 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
                               void *user) {
   iws__conn *c = user;
   uint64_t len = arg->payload_length;
-  c->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
-  c->rx_frame_data = arg->opcode < 8;
-  if (!c->rx_frame_data) return; /* control frames: wslay buffers them */
-  c->ws_msg_open = !arg->fin; /* data or continuation */
-  c->rx_direct = NULL;
-  if (arg->opcode != WSLAY_CONTINUATION_FRAME) c->rx_msg_size = 0;
-  c->rx_frame_whole = arg->opcode != WSLAY_CONTINUATION_FRAME && arg->fin;
+  WS(c)->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
+  WS(c)->rx_frame_data = arg->opcode < 8;
+  if (!WS(c)->rx_frame_data) return; /* control frames: wslay buffers them */
+  WS(c)->ws_msg_open = !arg->fin; /* data or continuation */
+  WS(c)->rx_direct = NULL;
+  if (arg->opcode != WSLAY_CONTINUATION_FRAME) WS(c)->rx_msg_size = 0;
+  WS(c)->rx_frame_whole = arg->opcode != WSLAY_CONTINUATION_FRAME && arg->fin;
   /* wslay checks each frame against the maximum; the message's frames
    * together are checked here, before any of their bytes is kept. */
-  c->rx_msg_size += len;
-  if (c->rx_msg_size > c->server->cfg.max_message_size)
+  WS(c)->rx_msg_size += len;
+  if (WS(c)->rx_msg_size > c->server->cfg.max_message_size)
     rx_fail(ctx, c, RXF_TOO_BIG);
 }
 
@@ -293,10 +296,10 @@ static void ws_chunk_cb(wslay_event_context_ptr ctx,
                         void *user) {
   iws__conn *c = user;
   uint32_t why;
-  if (!c->rx_frame_data || c->rx_fail || !arg->data_length) return;
-  if (c->rx_frame_whole && !c->inbuf.len &&
-      arg->data_length == c->rx_msg_size) {
-    c->rx_direct = arg->data;
+  if (!WS(c)->rx_frame_data || WS(c)->rx_fail || !arg->data_length) return;
+  if (WS(c)->rx_frame_whole && !WS(c)->inbuf.len &&
+      arg->data_length == WS(c)->rx_msg_size) {
+    WS(c)->rx_direct = arg->data;
     return;
   }
   why = rx_append(c, arg->data, arg->data_length);
@@ -306,8 +309,8 @@ static void ws_chunk_cb(wslay_event_context_ptr ctx,
 static void ws_frame_end_cb(wslay_event_context_ptr ctx, void *user) {
   iws__conn *c = user;
   (void)ctx;
-  c->ws_framed += c->ws_frame_size;
-  c->ws_frame_size = 0;
+  WS(c)->ws_framed += WS(c)->ws_frame_size;
+  WS(c)->ws_frame_size = 0;
 }
 
 static int ws_create(iws__conn *c) {
@@ -319,19 +322,19 @@ static int ws_create(iws__conn *c) {
   cbs.on_frame_recv_start_callback = ws_frame_start_cb;
   cbs.on_frame_recv_end_callback = ws_frame_end_cb;
   cbs.on_frame_recv_chunk_callback = ws_chunk_cb;
-  c->ws_fed = c->ws_framed = c->ws_frame_size = 0;
-  c->ws_msg_open = 0;
-  if (wslay_event_context_server_init(&c->ws, &cbs, c) != 0) return -1;
+  WS(c)->ws_fed = WS(c)->ws_framed = WS(c)->ws_frame_size = 0;
+  WS(c)->ws_msg_open = 0;
+  if (wslay_event_context_server_init(&WS(c)->ws, &cbs, c) != 0) return -1;
   /* Messages are assembled here, growing with the bytes that arrive:
    * buffered, wslay would reserve what a frame header announces and pay an
    * allocation per fragment (ws_chunk_cb). */
-  wslay_event_config_set_no_buffering(c->ws, 1);
-  wslay_event_config_set_max_recv_msg_length(c->ws,
+  wslay_event_config_set_no_buffering(WS(c)->ws, 1);
+  wslay_event_config_set_max_recv_msg_length(WS(c)->ws,
                                              c->server->cfg.max_message_size);
   /* RSV1 = a compressed message; wslay still refuses it (1002) on control
    * and continuation frames. */
   if (c->pmd.enabled)
-    wslay_event_config_set_allowed_rsv_bits(c->ws, WSLAY_RSV1_BIT);
+    wslay_event_config_set_allowed_rsv_bits(WS(c)->ws, WSLAY_RSV1_BIT);
   return 0;
 }
 
@@ -358,10 +361,10 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
   int r, release;
   uint32_t failed = 0, why = RXF_NONE;
   const char *why_text = NULL;
-  uint64_t now = iws__now_ms(), quiet = now - c->last_input_ms;
-  c->last_input_ms = now;
+  uint64_t now = iws__now_ms(), quiet = now - WS(c)->last_input_ms;
+  WS(c)->last_input_ms = now;
   note_activity(c);
-  if (!c->ws && ws_create(c) != 0) {
+  if (!WS(c)->ws && ws_create(c) != 0) {
     iws__lock(&c->lock);
     c->pending_error = IWS_E_NOMEM;
     if (iws__conn_send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
@@ -369,19 +372,19 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
     iws__unlock(&c->lock);
     return;
   }
-  c->rx_ptr = data;
-  c->rx_len = len;
-  c->ws_fed += len;
-  r = wslay_event_recv(c->ws);
-  c->rx_ptr = NULL;
-  c->rx_len = 0;
+  WS(c)->rx_ptr = data;
+  WS(c)->rx_len = len;
+  WS(c)->ws_fed += len;
+  r = wslay_event_recv(WS(c)->ws);
+  WS(c)->rx_ptr = NULL;
+  WS(c)->rx_len = 0;
   iws__lock(&c->lock);
-  if (c->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
+  if (WS(c)->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
     /* The message being received failed (too big, the server's budget,
      * memory, or a compressed message that did not inflate). */
-    why = c->rx_fail;
+    why = WS(c)->rx_fail;
     failed = rx_failure(why, &why_text);
-    wslay_event_shutdown_write(c->ws);
+    wslay_event_shutdown_write(WS(c)->ws);
     if (why == RXF_NOMEM) c->pending_error = IWS_E_NOMEM;
     if (iws__conn_send_close_locked(c, failed, NULL, 0, 1) != IWS_OK)
       iws__conn_tcp_close_locked(c, 1);
@@ -394,28 +397,28 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
      * or the close payload was malformed: wslay queued a close without a
      * code; send the RFC's 1002 instead. */
     c->bad_close = 0;
-    wslay_event_shutdown_write(c->ws);
+    wslay_event_shutdown_write(WS(c)->ws);
     failed = IWS_CLOSE_PROTOCOL_ERROR;
     if (iws__conn_send_close_locked(c, IWS_CLOSE_PROTOCOL_ERROR, NULL, 0, 1) != IWS_OK)
       iws__conn_tcp_close_locked(c, 1);
   } else if (c->close_sent || c->tcp_closing) {
     /* We already said goodbye: nothing more from wslay (no pong, no second
      * close frame). */
-    wslay_event_shutdown_write(c->ws);
+    wslay_event_shutdown_write(WS(c)->ws);
     if (c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
   } else {
-    wslay_event_send(c->ws);
-    if (c->stage.len) {
-      iws__chunk *chunk = iws__chunk_new(c->stage.len);
+    wslay_event_send(WS(c)->ws);
+    if (WS(c)->stage.len) {
+      iws__chunk *chunk = iws__chunk_new(WS(c)->stage.len);
       if (chunk) {
-        memcpy(chunk->data, c->stage.data, c->stage.len);
+        memcpy(chunk->data, WS(c)->stage.data, WS(c)->stage.len);
         if (iws__conn_ring_push_locked(c, chunk, 0) != 0) iws__chunk_unref(chunk);
       }
-      c->stage.len = 0;
+      WS(c)->stage.len = 0;
     }
-    if (wslay_event_get_close_sent(c->ws)) {
+    if (wslay_event_get_close_sent(WS(c)->ws)) {
       c->close_sent = 1;
-      c->close_code_sent = wslay_event_get_status_code_sent(c->ws);
+      c->close_code_sent = wslay_event_get_status_code_sent(WS(c)->ws);
       c->finish_after_flush = IWS__FINISH_CLOSE;
       iws__conn_timer_set(c, IWS__T_MAIN, c->server->cfg.close_timeout_ms);
       if (!c->close_recv) {
@@ -425,23 +428,23 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
       }
     }
   }
-  if (c->stage.cap > 4096) iws__bytes_free(&c->stage);
+  if (WS(c)->stage.cap > 4096) iws__bytes_free(&WS(c)->stage);
   /* Give the wslay context back while idle: only at a frame boundary with
    * no fragmented message and no close under way, so that no state is
    * lost; it is made again by the next bytes. */
   release = r == 0 && !failed && quiet >= WS_IDLE_RELEASE_MS &&
-            c->ws_fed == c->ws_framed && !c->ws_msg_open && !c->close_sent &&
+            WS(c)->ws_fed == WS(c)->ws_framed && !WS(c)->ws_msg_open && !c->close_sent &&
             !c->close_recv && !c->tcp_closing &&
-            wslay_event_get_read_enabled(c->ws);
+            wslay_event_get_read_enabled(WS(c)->ws);
   iws__unlock(&c->lock);
   if (failed) {
-    c->rx_fail = RXF_NONE;
-    iws__ws_rx_release(c); /* nothing more of that message will come */
+    WS(c)->rx_fail = RXF_NONE;
+    ws_rx_release(c); /* nothing more of that message will come */
   }
   if (release) {
-    wslay_event_context_free(c->ws);
-    c->ws = NULL;
-    iws__bytes_free(&c->stage);
+    wslay_event_context_free(WS(c)->ws);
+    WS(c)->ws = NULL;
+    iws__bytes_free(&WS(c)->stage);
   }
   if (failed && why != RXF_NOMEM)
     iws__conn_report_error(c,
@@ -455,12 +458,12 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
 /* the opening handshake (strand only)                                       */
 /* ------------------------------------------------------------------------ */
 
-/* An answer (101 or refusal) as a chunk, with the header lines on_connect
- * added (req may be NULL) right after its status line. NULL if out of
- * memory or n is 0. */
+/* The 101 as a chunk, with the header lines on_connect added
+ * (iws_request_add_response_header) right after its status line. NULL if
+ * out of memory or n is 0. */
 static iws__chunk *answer_chunk(const char *text, size_t n,
                                 const iws_request *req) {
-  size_t extra = req ? req->answer_len : 0, head;
+  size_t extra = req->answer_len, head;
   const char *eol;
   iws__chunk *chunk;
   if (!n) return NULL;
@@ -474,38 +477,43 @@ static iws__chunk *answer_chunk(const char *text, size_t n,
   return chunk;
 }
 
-static void refuse_answer(iws__conn *c, int status, const char *why,
-                          const iws_request *req) {
+/* Refuses the handshake: the answer is written by the HTTP response
+ * writer (`answer`, from http/: one writer for every answer), with the
+ * header lines the status needs and, for on_connect's own refusal, the
+ * ones it added (req; NULL for the library's refusals); then the
+ * connection finishes. */
+static void refuse_answer(iws__conn *c, iws__ws_answer_fn answer, int status,
+                          const char *why, const iws_request *req) {
   iws_server *s = c->server;
-  char text[512];
-  size_t n = iws__http_refusal(status, why, text, sizeof(text));
-  iws__chunk *chunk = answer_chunk(text, n, req);
+  const char *headers = iws__ws_refusal_headers(status);
+  size_t hlen = strlen(headers);
   iws__atomic_add64_relaxed(&s->st_refused, 1);
   iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
            (unsigned long long)c->id, c->peer_ip, status,
            why ? why : iws__http_reason(status));
-  iws__conn_timer_set(c, IWS__T_MAIN, s->cfg.close_timeout_ms);
-  iws__lock(&c->lock);
-  iws__conn_ring_clear_locked(c); /* anything on_connect queued goes nowhere */
-  c->state = IWS__DRAINING;
-  c->finish_after_flush = IWS__FINISH_DRAIN;
-  if (chunk) {
-    if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
-      iws__chunk_unref(chunk);
-      iws__conn_tcp_close_locked(c, 1);
+  if (req && req->answer_len) {
+    /* the status's own lines, then on_connect's */
+    char *all = malloc(hlen + req->answer_len);
+    if (all) {
+      memcpy(all, headers, hlen);
+      memcpy(all + hlen, req->answer, req->answer_len);
+      answer(c, status, why, all, hlen + req->answer_len);
+      free(all);
+      return;
     }
-  } else {
-    iws__conn_tcp_close_locked(c, 1);
+    /* out of memory: the status on_connect chose, without its lines */
   }
-  iws__unlock(&c->lock);
+  answer(c, status, why, headers, hlen);
 }
 
-static void refuse(iws__conn *c, int status, const char *why) {
-  refuse_answer(c, status, why, NULL);
+static void refuse(iws__conn *c, iws__ws_answer_fn answer, int status,
+                   const char *why) {
+  refuse_answer(c, answer, status, why, NULL);
 }
 
 /* Runs on_connect and answers. Returns non-zero if the connection is open. */
-static int complete_handshake(iws__conn *c, iws_request *req) {
+static int complete_handshake(iws__conn *c, iws_request *req,
+                              iws__ws_answer_fn refusal) {
   iws_server *s = c->server;
   const char *why = NULL;
   int status = iws__ws_validate(req, &why);
@@ -517,12 +525,12 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   int32_t verdict;
 
   if (status) {
-    refuse(c, status, why);
+    refuse(c, refusal, status, why);
     return 0;
   }
   if (s->cfg.max_connections &&
       iws__atomic_load64(&s->st_current) >= s->cfg.max_connections) {
-    refuse(c, 503, "too many connections");
+    refuse(c, refusal, 503, "too many connections");
     return 0;
   }
   req->selected = iws__ws_pick_protocol(req, s->cfg.subprotocols);
@@ -535,7 +543,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
       if (iws__http_header_is(&req->headers[i], "Sec-WebSocket-Extensions"))
         values[count++] = req->headers[i].value;
     if (iws__pmd_negotiate(values, count, &s->cfg.pmd, &pmd) != 0) {
-      refuse(c, 400, "malformed Sec-WebSocket-Extensions header");
+      refuse(c, refusal, 400, "malformed Sec-WebSocket-Extensions header");
       return 0;
     }
     /* The answer is made now, before anything can be sent compressed: if
@@ -555,7 +563,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
     iws__unlock(&c->lock);
   }
   if (!c->path) {
-    refuse(c, 500, "out of memory");
+    refuse(c, refusal, 500, "out of memory");
     return 0;
   }
   iws__lock(&c->lock);
@@ -575,7 +583,7 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
                (long)verdict);
       verdict = 500;
     }
-    refuse_answer(c, verdict, "refused by the application", req);
+    refuse_answer(c, refusal, verdict, "refused by the application", req);
     return 0;
   }
 
@@ -607,116 +615,122 @@ static int complete_handshake(iws__conn *c, iws_request *req) {
   return 1;
 }
 
-static void handshake_input(iws__conn *c, const uint8_t *data, size_t len) {
-  iws_server *s = c->server;
-  size_t old = c->inbuf.len, take = len, end;
-  iws_request req;
-  int status;
-  if (c->http) {
-    /* Plain HTTP since an earlier request (http.c). */
-    iws__http_input(c, data, len);
-    return;
-  }
-  if (old == 0) {
-    /* RFC 9112 2.2: empty lines before a request line are ignored. They
-     * are skipped in the input itself, before the limit below cuts it:
-     * the request behind them is never lost (however many there are; the
-     * handshake timeout bounds how long a client may send them). */
-    while (len && (data[0] == '\r' || data[0] == '\n')) {
-      data++;
-      len--;
-    }
-    if (!len) return;
-    take = len;
-  }
-  /* Never buffer more than the limit: the limit is checked before any
-   * allocation grows past it. */
-  if (old + take > s->cfg.max_handshake_size)
-    take = (size_t)s->cfg.max_handshake_size - old;
-  if (iws__bytes_append(&c->inbuf, data, take) != 0) {
-    refuse(c, 500, "out of memory");
-    return;
-  }
-  end = iws__http_head_end(c->inbuf.data, c->inbuf.len, old);
-  if (!end) {
-    if (iws__http_early_status(c->inbuf.data, c->inbuf.len,
-                               s->cfg.http_max_uri))
-      refuse(c, 414, "the request-target is longer than allowed");
-    else if (c->inbuf.len >= s->cfg.max_handshake_size)
-      refuse(c, 431, "the handshake request is larger than allowed");
-    return;
-  }
-  status = iws__http_parse((const char *)c->inbuf.data, end, &req);
-  if (status) {
-    refuse(c, status, status == 431 ? "too many header lines"
-                                    : "malformed HTTP request");
-    iws__bytes_free(&c->inbuf);
-    return;
-  }
-  if (!iws__http_wants_upgrade(&req)) {
-    /* Not a WebSocket: plain HTTP from here on (http.c parses again). */
-    iws__http_request_free(&req);
-    if (iws__http_begin(c, data + take, len - take) != 0) {
-      refuse(c, 500, "out of memory");
-      iws__bytes_free(&c->inbuf);
-    }
-    return;
-  }
-  if (complete_handshake(c, &req)) {
-    /* Frames the client sent right behind its request. */
-    size_t extra = c->inbuf.len - end;
-    iws__bytes rest = c->inbuf;
-    memset(&c->inbuf, 0, sizeof(c->inbuf));
-    if (extra) ws_feed(c, rest.data + end, extra);
-    iws__bytes_free(&rest);
-    if (take < len) ws_feed(c, data + take, len - take);
-  } else {
-    iws__bytes_free(&c->inbuf);
-  }
-  iws__http_request_free(&req);
+void iws__ws_upgrade(iws__conn *c, iws_request *req, const uint8_t *rest,
+                     size_t rest_len, iws__ws_answer_fn answer) {
+  iws__conn_set_proto(c, &iws__ws_proto);
+  if (complete_handshake(c, req, answer) && rest_len)
+    ws_feed(c, rest, rest_len);
 }
 
-void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
-                          const uint8_t *rest, size_t rest_len) {
-  if (complete_handshake(c, req) && rest_len) ws_feed(c, rest, rest_len);
-}
-
-/* Input on the strand: handshake, frames, or nothing once we are done. */
-static void process_input(iws__conn *c, const uint8_t *data, size_t len) {
-  uint32_t state, accepted, closing;
+/* Input on the strand: frames, or nothing once we are done. */
+static void ws_input(iws__conn *c, const uint8_t *data, size_t len) {
+  uint32_t state, accepted;
   iws__lock(&c->lock);
   state = c->state;
   accepted = c->accepted;
-  closing = c->tcp_closing;
   iws__unlock(&c->lock);
-  if (len == 0) return;
-  if (state == IWS__HANDSHAKE && !closing)
-    handshake_input(c, data, len);
-  else if (accepted && state != IWS__DRAINING &&
-           (!c->ws || wslay_event_get_read_enabled(c->ws)))
+  if (accepted && state != IWS__DRAINING &&
+      (!WS(c)->ws || wslay_event_get_read_enabled(WS(c)->ws)))
     /* Also after the socket closed (worker mode): messages that arrived
      * before the FIN are still delivered, before on_disconnect. */
     ws_feed(c, data, len);
 }
 
-void iws__strand_run(iws__conn *c, const uint8_t *data, size_t len) {
-  iws__conn *saved = iws__t_strand_conn;
-  iws__t_strand_conn = c;
-  process_input(c, data, len);
-  iws__t_strand_conn = saved;
+/* The heartbeat (tick thread): a ping every interval, and the connection
+ * goes when no answer (or any input) came within the timeout. */
+static void ws_timer(iws__conn *c, int which) {
+  iws_server *s = c->server;
+  if (which == IWS__T_PING) {
+    iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
+    if (ping) {
+      if (iws__conn_send_chunk(c, ping, 0) == IWS_OK &&
+          s->cfg.heartbeat_timeout_ms)
+        iws__conn_timer_arm_once(c, IWS__T_PONG, s->cfg.heartbeat_timeout_ms,
+                                 IWS__T_PING, &c->awaiting_pong);
+      iws__chunk_unref(ping);
+    }
+    return;
+  }
+  if (which != IWS__T_PONG) return; /* an HTTP timer from before the 101 */
   iws__lock(&c->lock);
-  iws__conn_flush_locked(c);
+  if (!c->tcp_closing && c->state != IWS__CLOSED) {
+    iws__log(s, IWS_LOG_INFO,
+             "connection %llu: no answer to the heartbeat; dropping it",
+             (unsigned long long)c->id);
+    c->pending_error = IWS_E_TIMEOUT;
+    iws__conn_tcp_close_locked(c, 1);
+  }
   iws__unlock(&c->lock);
 }
 
-/* The HTTP cycle's turn after a kick (no new bytes). */
-void iws__strand_kick(iws__conn *c) {
-  iws__conn *saved = iws__t_strand_conn;
-  iws__t_strand_conn = c;
-  iws__http_kicked(c);
-  iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
-  iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
+/* iws_stop: close 1001 for open connections, abort a handshake. */
+static void ws_stop_locked(iws__conn *c) {
+  static const char why[] = "server stopping";
+  if ((c->state == IWS__OPEN || c->state == IWS__ACCEPTING) &&
+      !c->close_sent && !c->tcp_closing) {
+    iws__conn_send_close_locked(c, IWS_CLOSE_GOING_AWAY, why, sizeof(why) - 1,
+                                0);
+    iws__conn_maybe_flush_locked(c);
+  } else if (c->state == IWS__HANDSHAKE) {
+    iws__conn_tcp_close_locked(c, 1);
+  }
 }
 
+/* Strand: the connection ends: on_disconnect, if owed. */
+static void ws_gone(iws__conn *c) {
+  iws_server *s = c->server;
+  uint32_t code;
+  int32_t error;
+  char reason[124];
+  char detail[600];
+  uint32_t rlen = 0;
+  int owed, upgraded;
+  iws__lock(&c->lock);
+  upgraded = c->accepted;
+  owed = c->accepted && !c->disconnected;
+  c->disconnected = 1;
+  error = c->pending_error;
+  snprintf(detail, sizeof(detail), "%s",
+           error == IWS_E_TLS && c->tls_error ? c->tls_error
+                                              : iws_strerror(error));
+  if (c->fail_code)
+    code = c->fail_code;
+  else if (c->close_recv)
+    code = c->we_initiated ? c->close_code_sent : c->close_code_recv;
+  else
+    code = IWS_CLOSE_ABNORMAL;
+  if (!c->fail_code && c->close_recv) {
+    rlen = c->close_reason_len;
+    if (rlen) memcpy(reason, c->close_reason, rlen);
+  }
+  reason[rlen] = '\0';
+  iws__unlock(&c->lock);
+  /* A message cut off by the close gives its memory back. */
+  if (upgraded) ws_rx_release(c);
+  if (owed) {
+    iws__conn *saved = iws__t_strand_conn;
+    iws__t_strand_conn = c; /* details stay readable inside the callback */
+    if (error && error != IWS_E_PROTOCOL)
+      iws__conn_report_error(c, error, detail);
+    iws__log(s, IWS_LOG_DEBUG, "connection %llu closed with %u",
+             (unsigned long long)c->id, (unsigned)code);
+    if (s->cb.on_disconnect)
+      IWS__IN_CALLBACK(s, s->cb.on_disconnect(s, c->id, code, reason, rlen,
+                                         s->user));
+    iws__t_strand_conn = saved;
+    iws__atomic_add64(&s->st_current, -1);
+  }
+}
+
+static void ws_free(iws__conn *c) {
+  iws__ws_state *w = WS(c);
+  if (w->ws) wslay_event_context_free(w->ws);
+  iws__pmd_stream_free(w->pmd_rx);
+  iws__pmd_stream_free(c->pmd_tx);
+  iws__bytes_free(&w->inbuf);
+  iws__bytes_free(&w->stage);
+}
+
+const iws__proto iws__ws_proto = {
+    "websocket", ws_input, NULL,     ws_timer, NULL, ws_stop_locked,
+    ws_gone,     ws_free};

@@ -1,8 +1,7 @@
 /*
- * ws.h - what the connection layer calls in ws/ws.c: a connection's input
- * on its strand (the opening handshake, then WebSocket frames), and the
- * release of a message being reassembled. (These become the connection's
- * protocol table; see README, "Architecture".)
+ * ws.h - a connection after its 101 (ws/ws.c): the WebSocket protocol
+ * table the upgrade installs, and the state it keeps in the connection's
+ * protocol area.
  */
 #ifndef IWS_WS_H
 #define IWS_WS_H
@@ -10,14 +9,60 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct iws__conn;
+#include "../core/core.h"
+#include "deflate.h"
+#include "frame.h"
+#include "handshake.h"
 
-/* Runs input on the connection's strand (this thread), then flushes. */
-void iws__strand_run(struct iws__conn *c, const uint8_t *data, size_t len);
-/* The HTTP cycle's turn after a kick (no new bytes), then a flush. */
-void iws__strand_kick(struct iws__conn *c);
-/* The message being reassembled is dropped (its bytes leave the server's
- * budget). Strand. */
-void iws__ws_rx_release(struct iws__conn *c);
+struct wslay_event_context;
+
+/* The WebSocket side of a connection, strand only: the message being
+ * reassembled and the wslay context (made on demand, given back while
+ * idle). Lives in the connection's proto_area. */
+typedef struct iws__ws_state {
+  /* After the 101, the message being reassembled (wslay runs without
+   * buffering: see ws_chunk_cb). Its capacity counts in the server's
+   * rx_held while it holds a message. */
+  iws__bytes inbuf;
+  uint64_t rx_msg_size;       /* payload declared so far by the open message */
+  const uint8_t *rx_direct;   /* a one-piece message, delivered in place */
+  struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
+  uint64_t ws_fed, ws_framed;      /* bytes given to wslay / in whole frames */
+  uint64_t ws_frame_size;          /* header + payload of the current frame */
+  uint64_t last_input_ms;
+  const uint8_t *rx_ptr;
+  size_t rx_len;
+  iws__bytes stage; /* frames wslay produced (pongs, close echo) */
+  iws__zstream *pmd_rx; /* context-takeover inflater */
+  uint8_t rx_frame_data;  /* the current frame is a data frame */
+  uint8_t rx_frame_whole; /* ...the first and last of its message */
+  uint8_t ws_msg_open;    /* a fragmented message is in progress */
+  uint8_t rx_fail;        /* RXF_*: why the message being received failed
+                             (ws_feed closes) */
+} iws__ws_state;
+
+static inline iws__ws_state *iws__ws(iws__conn *c) {
+  return (iws__ws_state *)(void *)c->proto_area.bytes;
+}
+
+extern const iws__proto iws__ws_proto;
+
+/* How a refused handshake is answered: http/'s response writer (the one
+ * that writes every HTTP answer), handed down with the upgrade. It queues
+ * the answer `status` (`why`: the body's detail, may be NULL) with the
+ * header lines `headers` ("Name: value\r\n" each, `headers_len` bytes;
+ * the place for headers a refusal carries, e.g. WWW-Authenticate on 401)
+ * in place of anything on_connect queued, then finishes the connection
+ * (FIN once written). Strand, no lock held. */
+typedef void (*iws__ws_answer_fn)(iws__conn *c, int status, const char *why,
+                                  const char *headers, size_t headers_len);
+
+/* Strand, for http/: the request `req` asks for a WebSocket and the
+ * connection has released its HTTP state. Installs the WebSocket protocol,
+ * runs the opening handshake (checks, on_connect, then the 101, or a
+ * refusal written through `answer`), then feeds `rest` (bytes the client
+ * sent behind its request). */
+void iws__ws_upgrade(iws__conn *c, iws_request *req, const uint8_t *rest,
+                     size_t rest_len, iws__ws_answer_fn answer);
 
 #endif /* IWS_WS_H */

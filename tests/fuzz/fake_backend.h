@@ -4,7 +4,8 @@
 #define IWS_FAKE_BACKEND_H
 
 #include "backend.h"
-#include "internal.h"
+#include "core.h"
+#include "ws.h" /* every layer a fake-backend test drives */
 
 struct iws__sock {
   iws__conn *conn;

@@ -416,6 +416,52 @@ def test_expect_100_continue_too_large(start_server):
 # --------------------------------------------------------------------------
 
 
+def answer_to(port, bad, after_keep_alive):
+    """The bytes (Date blanked) the server answers `bad` with, up to its
+    close: as a connection's first request, or after a plain request was
+    answered on the same (kept-alive) connection."""
+    with RawClient(port) as c:
+        if after_keep_alive:
+            c.send(get(port, "/conn"))
+            r = read_response(c)
+            assert r.status == 200 and r.body.startswith(b"conn "), r
+        c.send(bad)
+        raw = c.wait_eof(10)
+    return re.sub(rb"\r\nDate: [^\r]*\r\n", b"\r\nDate: -\r\n", raw)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"GET /echo HTTP/1.1\r\nHost x\r\n\r\n",  # malformed header line
+        b"GET /echo HTTP/1.1\r\n\r\n",  # no Host
+        b"GET /echo HTTP/2.0\r\nHost: x\r\n\r\n",
+        b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",  # 414
+        # WebSocket upgrades the handshake refuses: no key (400), an old
+        # version (426, with the headers it needs), not GET (405)
+        handshake_request(1, path="/echo", key=False)[0],
+        handshake_request(1, path="/echo", version="8")[0],
+        handshake_request(1, path="/echo", method="POST")[0],
+        # refused by on_connect (the test server's /reject/403), after it
+        # sent a welcome that must not go out
+        handshake_request(1, path="/reject/403")[0],
+    ],
+    ids=["bad-header", "no-host", "http2", "uri-too-long", "no-key",
+         "version-8", "post-upgrade", "on-connect-403"],
+)
+def test_same_refusal_first_and_on_keep_alive(server, bad):
+    """One response writer answers every refusal: the same bad request gets
+    the same bytes as a connection's first request and after a request
+    answered on the same connection."""
+    first = answer_to(server.port, bad, False)
+    later = answer_to(server.port, bad, True)
+    assert re.match(rb"HTTP/1\.1 [45]\d\d ", first), first[:200]
+    assert b"\r\nConnection: close\r\n" in first, first[:400]
+    assert first == later, (first[:400], later[:400])
+    if b"Sec-WebSocket-Version: 8" in bad:
+        assert b"\r\nSec-WebSocket-Version: 13\r\n" in first, first[:400]
+
+
 def refused(port, data, status):
     with RawClient(port) as c:
         c.send(data)

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "fake_backend.h"
+#include "ws.h" /* the WebSocket state of a connection */
 
 static const char upgrade[] =
     "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
@@ -206,8 +207,8 @@ static void one_byte_fragments_cost_their_size(void **state) {
     n += frame(buf + n, i == LEN - 1, i == 0 ? 2 : 0, msg + i, 1, 1);
     if (i == LEN / 2) {
       /* Half-way: the buffer holds about what arrived, rounded up. */
-      assert_true(c->inbuf.cap <= 2 * (i + 1) + 4096);
-      assert_true(iws__atomic_load64(&s->rx_held) == c->inbuf.cap);
+      assert_true(iws__ws(c)->inbuf.cap <= 2 * (i + 1) + 4096);
+      assert_true(iws__atomic_load64(&s->rx_held) == iws__ws(c)->inbuf.cap);
     }
   }
   fake_feed(&sock, buf, n);

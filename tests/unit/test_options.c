@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core.h"
 
 static void defaults(void **state) {
   iws__options o;

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "http.h"
-#include "internal.h"
+#include "core.h"
 #include "static.h"
 
 #ifdef _WIN32

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core.h"
+#include "frame.h"
 
 static int valid(const char *s, size_t n) {
   return iws__utf8_valid((const uint8_t *)s, n);

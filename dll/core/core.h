@@ -1,24 +1,61 @@
 /*
- * internal.h - the core's private structures: server, connection, shared
- * frame chunks, timers and worker queues. Not part of the ABI.
+ * core.h - the core layer (dll/core/) for the layers above it: server,
+ * connection, shared frame chunks, timers, worker queues, the protocol
+ * table, locks and the log. Not part of the ABI. It includes only what is
+ * below the core (the back end, the platform) and the public header;
+ * each layer above has its own header (ws/ws.h, ws/frame.h, http/http.h,
+ * pubsub/channels.h, api/api.h) that includes what it needs.
  */
-#ifndef IWS_INTERNAL_H
-#define IWS_INTERNAL_H
+#ifndef IWS_CORE_H
+#define IWS_CORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "../backend/backend.h"
-#include "../ws/deflate.h"
-#include "../pubsub/channels.h"
-#include "../ws/handshake.h"
 #include "iocpws.h"
 #include "../platform/platform.h"
 #include "tls.h"
 
-struct wslay_event_context;
 struct ssl_st;
+typedef struct iws__conn iws__conn;
+/* The layers above keep these behind pointers in the core's structures
+ * (pubsub/channels.h, ws/deflate.h define them). */
+typedef struct iws__chan iws__chan;
+typedef struct iws__sub iws__sub;
+typedef struct iws__redis iws__redis;
+typedef struct iws__zstream iws__zstream;
+
+/* ---- permessage-deflate parameters: plain data the core stores for ws/
+ * (a connection's negotiated parameters, the server's run configuration);
+ * what they mean and the functions over them are ws/deflate.h's ---- */
+
+/* What the server is willing to do (from the options). */
+typedef struct iws__pmd_config {
+  uint32_t server_max_window_bits; /* 9..15: our compressor's window */
+  uint32_t client_max_window_bits; /* 9..15: asked of clients that allow it */
+  uint32_t server_no_context_takeover; /* 1 = we never keep a context */
+  uint32_t client_no_context_takeover; /* 1 = we ask clients not to */
+} iws__pmd_config;
+
+/* What one connection negotiated. */
+typedef struct iws__pmd_params {
+  uint32_t enabled;
+  uint32_t server_bits; /* window our compressor uses */
+  uint32_t client_bits; /* window the client may use (our inflater's) */
+  uint32_t server_no_context_takeover;
+  uint32_t client_no_context_takeover;
+  /* for the answer: which parameters to name */
+  uint32_t say_server_bits, say_client_bits;
+} iws__pmd_params;
+
+/* Compression settings for one message. */
+typedef struct iws__pmd_deflate_cfg {
+  int window_bits; /* 9..15 */
+  int mem_level;   /* 1..9 */
+  int level;       /* 0..9 */
+} iws__pmd_deflate_cfg;
 
 /* ---- options ---- */
 
@@ -63,25 +100,6 @@ typedef struct iws__chunk {
 
 iws__chunk *iws__chunk_new(size_t len);
 void iws__chunk_unref(iws__chunk *c);
-/* Encodes one unfragmented server frame (unmasked) with wslay. NULL on OOM. */
-iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
-                              size_t len);
-/* The same with RSV1 set (a permessage-deflate message) when `rsv1`. */
-iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
-                                  const void *payload, size_t len);
-/* Encodes a close frame (code 0 = empty payload). */
-iws__chunk *iws__frame_close(uint32_t code, const char *reason, size_t len);
-
-int iws__utf8_valid(const uint8_t *s, size_t len);
-/* Streaming check: feed chunks in order, starting from IWS__UTF8_ACCEPT;
- * the text so far is valid and complete when the result is ACCEPT, valid
- * but cut inside a sequence for any other value but REJECT. */
-#define IWS__UTF8_ACCEPT 0u
-#define IWS__UTF8_REJECT 1u
-uint32_t iws__utf8_feed(uint32_t state, const uint8_t *s, size_t len);
-/* Non-zero if an application may send this close code. */
-int iws__close_code_sendable(uint32_t code);
-
 /* ---- timers: FIFO lists (every list has one duration, so appending keeps
  * them sorted by deadline) ---- */
 
@@ -95,27 +113,29 @@ typedef struct iws__tlist {
 } iws__tlist;
 
 enum {
-  IWS__T_MAIN,
-  IWS__T_PING,
-  IWS__T_PONG,
-  /* plain HTTP (http.c) */
+  IWS__T_MAIN, /* the core's: handshake, TLS handshake and close timeouts */
+  /* WebSocket (ws/) */
+  IWS__T_PING, /* heartbeat: periodic */
+  IWS__T_PONG, /* heartbeat: the answer is due */
+  /* plain HTTP (http/) */
   IWS__T_HREQ,  /* the request being read: IWS_OPT_HTTP_REQUEST_TIMEOUT_MS */
   IWS__T_HIDLE, /* keep-alive idle: IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS */
   IWS__T_HRESP, /* a deferred response: IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS */
   IWS__T_HKICK, /* a next-tick retry (an upgrade waits for the output) */
   IWS__T_COUNT
 };
-#define IWS__T_HTTP_FIRST IWS__T_HREQ
-#define IWS__T_HTTP_COUNT (IWS__T_COUNT - IWS__T_HTTP_FIRST)
-
-/* The HTTP timers' nodes live with a connection's HTTP state (allocated
- * once a plain request arrives, freed with the connection), so that a
- * WebSocket connection does not carry them: 96 bytes of every idle
- * connection. */
-typedef struct iws__http_timers {
-  struct iws__conn *conn;
-  iws__tnode node[IWS__T_HTTP_COUNT];
-} iws__http_timers;
+/* A connection has IWS__T_SLOTS timer nodes, not one per list: a protocol's
+ * timers share slots (iws__t_slot), and a connection speaks one protocol at
+ * a time, so an idle connection pays for 4 nodes, not 7. Timers sharing a
+ * slot are never armed together (HREQ: a request is being read; HIDLE:
+ * nothing is; HRESP: a deferred response, nothing is read meanwhile;
+ * HKICK: a retry while no response is outstanding); each slot remembers
+ * which list it is in, so that clearing one never clears its neighbour. */
+#define IWS__T_SLOTS 4
+static inline int iws__t_slot(int which) {
+  static const unsigned char slot[IWS__T_COUNT] = {0, 1, 2, 1, 2, 3, 3};
+  return slot[which];
+}
 
 /* ---- connections ---- */
 
@@ -146,12 +166,49 @@ typedef struct iws__bytes {
 int iws__bytes_append(iws__bytes *b, const void *data, size_t len);
 void iws__bytes_free(iws__bytes *b);
 
+/* ---- the protocol table ----
+ *
+ * What a connection's bytes mean is its protocol's business: HTTP sets the
+ * table at accept (through the server's hook, iws_server.first_proto), and
+ * WebSocket replaces it at the upgrade. The core calls only through it. A
+ * protocol keeps its state in the connection's proto_area (libuv's
+ * "subclass by embedding"): no allocation of its own per connection.
+ * `proto` is written on the strand under c->lock; other threads read it
+ * under c->lock. */
+typedef struct iws__proto {
+  const char *name;
+  /* Strand, no lock: plaintext from the peer (len > 0). */
+  void (*input)(iws__conn *c, const uint8_t *data, size_t len);
+  /* Strand, no lock: reading was resumed or the strand kicked
+   * (iws__conn_kick_locked) with no new bytes. NULL: nothing to do. */
+  void (*resumed)(iws__conn *c);
+  /* Tick thread, no lock: the protocol's timer `which` (not IWS__T_MAIN,
+   * the core's) fired. It may find the connection moved on: re-check under
+   * c->lock. */
+  void (*timer)(iws__conn *c, int which);
+  /* Under c->lock, any thread: the socket is gone. NULL: nothing. */
+  void (*closed_locked)(iws__conn *c);
+  /* Under c->lock: iws_stop ends the connection as its protocol says. */
+  void (*stop_locked)(iws__conn *c);
+  /* Strand, no lock: the connection ends (on_disconnect if owed), before
+   * it leaves the table. NULL: nothing. */
+  void (*gone)(iws__conn *c);
+  /* The last reference went: free what the protocol state holds. */
+  void (*free)(iws__conn *c);
+} iws__proto;
+
+/* Room for the protocol state: the largest, WebSocket's, exactly on
+ * x86_64 (136 bytes; HTTP's is 64). ws.c and http.c check that theirs
+ * fits (_Static_assert). */
+#define IWS__PROTO_AREA 136
+
 struct iws__conn {
   iws_conn_id id;
   iws_server *server;
   iws__mutex lock;
   volatile uint32_t refs;
   iws__conn *hash_next; /* server table chain, under table_lock */
+  const iws__proto *proto; /* see above */
 
   /* --- under lock --- */
   iws__sock *sock;  /* NULL once closed */
@@ -173,6 +230,12 @@ struct iws__conn {
   uint8_t disconnected; /* on_disconnect delivered */
   uint8_t ring_keep; /* a message was queued: keep the ring from now on */
   uint8_t out_paused; /* reading waits: too much output waits (conn.c) */
+  /* Reading held by the protocol until it kicks (iws__conn_hold_locked,
+   * iws__conn_kick_locked); worker mode: the worker should run the
+   * protocol's `resumed`. */
+  uint8_t read_hold, wkick;
+  uint8_t pause_asked; /* strand only: pause reading after this input */
+  uint8_t timer_kind[IWS__T_SLOTS]; /* the list each slot is in; timer_lock */
   iws__outseg *ring; /* NULL until needed, and again once the handshake
                         answer is out if nothing else was queued */
   uint32_t ring_cap, ring_head, ring_count;
@@ -184,29 +247,6 @@ struct iws__conn {
   iws__bytes rxq;
   uint8_t read_paused, wqueued, closed_pending;
   iws__conn *wnext;
-  /* plain HTTP (http.c): reading held until a response is sent; worker
-   * mode: the worker should run the HTTP request cycle */
-  uint32_t http_hold, http_kick;
-  struct iws__http_conn *http; /* set once a plain request arrived */
-
-  /* --- strand only (the thread running this connection's callbacks) --- */
-  /* Handshake bytes; after the 101, the message being reassembled (wslay
-   * runs without buffering: see ws_chunk_cb). Its capacity counts in the
-   * server's rx_held while it holds a message. */
-  iws__bytes inbuf;
-  uint64_t rx_msg_size;       /* payload declared so far by the open message */
-  const uint8_t *rx_direct;   /* a one-piece message, delivered in place */
-  uint8_t rx_frame_data;      /* the current frame is a data frame */
-  uint8_t rx_frame_whole;     /* ...the first and last of its message */
-  struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
-  uint64_t ws_fed, ws_framed;      /* bytes given to wslay / in whole frames */
-  uint64_t ws_frame_size;          /* header + payload of the current frame */
-  uint32_t ws_msg_open;            /* a fragmented message is in progress */
-  uint64_t last_input_ms;
-  const uint8_t *rx_ptr;
-  size_t rx_len;
-  uint32_t http_pause_asked; /* the HTTP cycle wants reading paused */
-  iws__bytes stage; /* frames wslay produced (pongs, close echo) */
 
   /* --- TLS (NULL ssl: a plain connection); under lock --- */
   struct ssl_st *ssl;
@@ -222,14 +262,11 @@ struct iws__conn {
   uint8_t tls_reneg;   /* the client tried to renegotiate */
   char *tls_error;      /* the reason of tls_failed, for on_error */
 
-  /* --- permessage-deflate --- */
+  /* --- permessage-deflate, sending side (the API sends) --- */
   iws__pmd_params pmd;    /* negotiated; immutable after the handshake */
   iws__zstream *pmd_tx;   /* context-takeover compressor; under lock */
   uint32_t pmd_tx_fresh;  /* a shared (broadcast) frame went out since:
                              reset pmd_tx first; under lock */
-  iws__zstream *pmd_rx;   /* context-takeover inflater; strand only */
-  uint32_t rx_fail;       /* IWS__RXF_*: why the message being received
-                             failed (ws_feed closes); strand only */
 
   /* --- immutable after the handshake --- */
   char *path;
@@ -241,8 +278,7 @@ struct iws__conn {
   uint32_t worker;
 
   /* --- under the server's timer_lock --- */
-  iws__tnode timers[IWS__T_HTTP_FIRST];
-  iws__http_timers *http_timers; /* under the server's timer_lock */
+  iws__tnode timers[IWS__T_SLOTS]; /* by iws__t_slot */
   volatile uint32_t awaiting_pong; /* also read without it: atomic only */
   volatile uint64_t last_pong_ms; /* wall clock of the last pong (0 = none):
                                      written on the strand, read anywhere,
@@ -252,6 +288,13 @@ struct iws__conn {
   /* --- under the server's chan_lock --- */
   iws__sub *subs, *subs_tail; /* this connection's channels, join order */
   uint32_t chan_gone;         /* past on_disconnect: no new subscriptions */
+
+  /* --- the protocol's state (strand, or as the protocol says) --- */
+  union {
+    uint64_t align_u64;
+    void *align_ptr;
+    unsigned char bytes[IWS__PROTO_AREA];
+  } proto_area;
 };
 
 /* ---- workers ---- */
@@ -341,6 +384,12 @@ struct iws_server {
   size_t chan_nbuckets, chan_count, sub_count;
   iws__redis *redis; /* while running with IWS_OPT_REDIS_URL set */
 
+  /* The hooks to the layers above the core, set by api/ at iws_create:
+   * the protocol a new connection starts with (HTTP), and what ends with
+   * a connection besides it (its channel subscriptions). */
+  const iws__proto *first_proto;
+  void (*conn_gone)(iws__conn *c);
+
   /* static files (static.c): the document root's canonical path while
    * running, NULL if none */
   char *static_root;
@@ -364,12 +413,6 @@ struct iws_server {
 extern IWS_THREAD_LOCAL iws_server *iws__t_callback_server;
 /* The connection whose strand runs on this thread (sends are deferred). */
 extern IWS_THREAD_LOCAL iws__conn *iws__t_strand_conn;
-/* The text message on_message is being given on this thread, already
- * checked as UTF-8: echoing it (or part of it) needs no second check. */
-extern IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
-extern IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
-int iws__text_known_valid(const void *data, size_t len);
-
 /* Runs a user callback with the thread marked as inside one of this
  * server's callbacks, so that iws_stop & co. refuse to wait for themselves. */
 #define IWS__IN_CALLBACK(server, call)                 \
@@ -394,38 +437,11 @@ iws__conn **iws__table_snapshot(iws_server *s, size_t *count);
 /* Drops a snapshot's references and frees it. */
 void iws__table_release_snapshot(iws__conn **list, size_t n);
 
-/* Queues a data or ping frame; returns IWS_OK or an IWS_E_* code. `data_msg`
- * = counts against the send-queue limit. */
-int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg);
-/* Sends one data message (text or binary), compressed when the connection
- * negotiated permessage-deflate and the message is long enough. */
-int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
-                               const void *data, size_t len);
-/* Broadcast: frames shared by several receivers, made on demand. */
-typedef struct iws__shared_frames {
-  uint32_t opcode;
-  const void *data;
-  size_t len;
-  iws__chunk *plain;
-  iws__chunk *deflated[16]; /* by server window bits */
-  int failed;               /* out of memory making one */
-} iws__shared_frames;
-/* Queues the right shared frame for c; IWS_OK or an IWS_E_* code. */
-int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f);
-void iws__shared_frames_free(iws__shared_frames *f);
-int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
-                        uint32_t len);
 int32_t iws__conn_disconnect(iws__conn *c);
 /* iws_stop: close 1001 for open connections, abort handshakes. */
 void iws__conn_stop_gracefully(iws__conn *c);
 void iws__conn_abort(iws__conn *c);
 
-/* Channel delivery to this server's subscribers, compressed like a
- * broadcast (pubsub/channels.c). */
-int32_t iws__publish_local(iws_server *s, const char *channel, size_t len,
-                           uint32_t opcode, const void *data, size_t dlen,
-                           const iws_conn_id *exclude, uint32_t exclude_count,
-                           uint32_t *sent);
 /* Reports a server-wide error to on_error (id 0) and the log. */
 void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
 
@@ -441,35 +457,26 @@ void iws__conn_flush_locked(iws__conn *c);
 /* The same, unless the strand runs on this thread (it flushes when done)
  * or the I/O thread can be asked to flush soon. */
 void iws__conn_maybe_flush_locked(iws__conn *c);
-/* IWS_OK if data may be queued now, else the IWS_E_* code why not. */
-int iws__conn_can_send_locked(iws__conn *c);
-int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
-                                    int data_msg);
-/* Queues our close frame. fail = we are failing the connection: do not
- * wait for the peer's answer. */
-int32_t iws__conn_send_close_locked(iws__conn *c, uint32_t code,
-                                    const char *reason, size_t len, int fail);
 /* The 124-byte buffer of the peer's close reason, made on first use. */
 char *iws__conn_close_reason_buf(iws__conn *c);
 /* on_error (id = c's) and the log; no lock held. */
 void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg);
 /* on_disconnect (if owed), then the connection leaves the table. Strand. */
 void iws__conn_deliver_disconnect(iws__conn *c);
-/* Under the server's timer_lock: the node of timer `which`, or NULL for
- * an HTTP timer of a connection without HTTP state. */
+/* Under the server's timer_lock: the node of timer `which` (its slot). */
 iws__tnode *iws__conn_timer_node(iws__conn *c, int which);
+/* Arms timer `which` unless it is armed already, only while timer
+ * `while_armed` is, and sets *flag to 1 with it (under the timer lock, so
+ * that a clear of `which` cannot slip between). Returns 1 if armed. */
+int iws__conn_timer_arm_once(iws__conn *c, int which, uint64_t delay_ms,
+                             int while_armed, volatile uint32_t *flag);
 /* A copy of a NUL-terminated string (malloc), NULL out of memory. */
 char *iws__strdup(const char *s);
 
-/* ---- between core/, ws/ and http/ (plain HTTP, Since 0.5) ---- */
+/* ---- the connection layer for the protocols (Since 0.5) ---- */
 
-/* core/ (conn.c, timer.c), for http.c */
 void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms);
 void iws__conn_timer_clear(iws__conn *c, int which);
-/* Gives the connection its HTTP timers' nodes (kept in http.c's state,
- * which lives as long as the connection). Any thread holding c->lock or
- * none. */
-void iws__conn_attach_http_timers(iws__conn *c, iws__http_timers *t);
 /* Under c->lock: queues bytes (the chunk's reference is taken) and writes
  * them unless the strand runs on this thread. 0, or -1 (out of memory:
  * the connection is aborted). */
@@ -479,28 +486,27 @@ int iws__conn_push_locked(iws__conn *c, iws__chunk *chunk);
 void iws__conn_http_finish_locked(iws__conn *c);
 void iws__conn_tcp_close_locked(iws__conn *c, int abortive);
 uint32_t iws__conn_queued_locked(const iws__conn *c); /* ring entries */
-/* ws/ws.c, for http.c. Strand: the request is a WebSocket upgrade after
- * plain requests; runs the usual handshake (on_connect, 101 or refusal),
- * then feeds `rest`. */
-void iws__conn_ws_upgrade(iws__conn *c, iws_request *req,
-                          const uint8_t *rest, size_t rest_len);
-
-/* http.c, for core/ and ws/ws.c (strand unless said otherwise) */
-/* The first request on the connection is plain HTTP: takes c->inbuf and
- * `extra` (bytes behind it). Returns 0, or -1 out of memory. */
-int iws__http_begin(iws__conn *c, const uint8_t *extra, size_t extra_len);
-void iws__http_input(iws__conn *c, const uint8_t *data, size_t len);
-/* Reading resumed / the worker was kicked: continue the request cycle. */
-void iws__http_kicked(iws__conn *c);
-/* Timer thread: IWS__T_HREQ..IWS__T_HKICK fired. */
-void iws__http_timer(iws__conn *c, int which);
-/* Under c->lock, any thread: the socket is gone. */
-void iws__http_closed_locked(iws__conn *c);
-void iws__http_conn_free(iws__conn *c);
+/* Under c->lock: bytes queued and not yet written (TLS: plaintext not yet
+ * encrypted plus ciphertext not yet written). */
+uint64_t iws__conn_backlog_locked(const iws__conn *c);
+/* Strand, under c->lock: reading waits after this input until
+ * iws__conn_kick_locked. */
+void iws__conn_hold_locked(iws__conn *c);
+/* Any thread, under c->lock: reading held by iws__conn_hold_locked goes
+ * on, and the strand runs the protocol's `resumed` (the back end calls
+ * iws__core_resumed on the reading thread, or the worker runs it). */
+void iws__conn_kick_locked(iws__conn *c);
+/* Runs input on the connection's strand (this thread), then flushes. */
+void iws__strand_run(iws__conn *c, const uint8_t *data, size_t len);
+/* The protocol's `resumed` on the strand (no new bytes), then a flush. */
+void iws__strand_kick(iws__conn *c);
+/* Switches the connection to protocol `p` (on its strand): the protocol
+ * area is zeroed; the old protocol must have released what it held. */
+void iws__conn_set_proto(iws__conn *c, const iws__proto *p);
 
 void iws__worker_main(void *arg);
 /* Under c->lock: queues c for its worker thread (which then runs its rx
- * queue, HTTP kick or close) unless it is queued already. */
+ * queue, the protocol's kick or close) unless it is queued already. */
 void iws__worker_wake_locked(iws__conn *c);
 
 /* ---- locks and the log (log.c) ----
@@ -511,7 +517,8 @@ void iws__worker_wake_locked(iws__conn *c);
  *                            end's locks (iws__be_port & co.)
  *   2. iws__conn.lock        (one connection; never two at once) may take:
  *                            the server's timer_lock, its worker's lock
- *                            (iws__worker_wake_locked), the back end's
+ *                            (iws__worker_wake_locked, iws__conn_kick_locked),
+ *                            the back end's
  *                            locks (iws__be_close, _post_flush, _read_resume)
  *   3. leaves, which take no other lock of ours: table_lock, timer_lock,
  *      chan_lock, iws__worker.lock, the Redis link's lock, the back end's.
@@ -560,4 +567,4 @@ void iws__tlist_init(iws__tlist *l);
 void iws__tlist_push(iws__tlist *l, iws__tnode *n, uint64_t deadline);
 void iws__tlist_remove(iws__tnode *n);
 
-#endif /* IWS_INTERNAL_H */
+#endif /* IWS_CORE_H */
