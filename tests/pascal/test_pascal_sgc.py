@@ -262,6 +262,10 @@ def test_disconnect_and_clean_disconnect(sgc, clean, expected):
         async with connect(url(s)) as ws:
             await send(ws, "cmd:disconnect")
             await asyncio.wait_for(ws.wait_closed(), 10)
+        # Two connections' OnDisconnect are not ordered: the first one's
+        # comes when the server has closed its socket, which a loaded
+        # machine can delay past the whole second connection. Wait for it.
+        s.wait_for(r"DISCONNECT (\d+) .*")
         async with connect(url(s)) as ws:
             await send(ws, "cmd:peer")  # DisconnectPeer: always the socket
             await asyncio.wait_for(ws.wait_closed(), 10)
