@@ -515,6 +515,25 @@ typedef struct iws_callbacks {
                                            bytes all connections together
                                            may hold for incomplete messages */
 
+/* TCP keep-alive on every accepted socket, Since 0.6 (sgc's TCPKeepAlive:
+ * Enabled, Time, Interval; Indy's SetKeepAliveValues). With it on, the
+ * system probes a connection that was silent for _TIME_MS every
+ * _INTERVAL_MS, and drops it after 10 unanswered probes (Windows' fixed
+ * count; set to 10 on Linux too): the next read fails and on_disconnect
+ * fires with 1006. It finds dead peers below WebSocket, also for HTTP
+ * connections; a heartbeat (IWS_OPT_HEARTBEAT_*) is finer-grained.
+ * Windows: SIO_KEEPALIVE_VALS (milliseconds); Linux: SO_KEEPALIVE,
+ * TCP_KEEPIDLE and TCP_KEEPINTVL (seconds: the times are rounded up to
+ * whole seconds). A socket option the system refuses is logged (warning)
+ * and the connection goes on without it. */
+#define IWS_OPT_TCP_KEEPALIVE 57        /* [0] 0/1: probe idle connections   */
+#define IWS_OPT_TCP_KEEPALIVE_TIME_MS 58 /* [7200000] 1..32767000: silence
+                                           before the first probe (sgc's
+                                           TCPKeepAlive.Time)                */
+#define IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS 59 /* [1000] 1..32767000: between
+                                           unanswered probes (sgc's
+                                           TCPKeepAlive.Interval)            */
+
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;
                                       "::" listens on IPv6 and IPv4            */
@@ -952,6 +971,23 @@ IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *server, iws_conn_id id,
                                        char *buffer, uint32_t size,
                                        uint32_t *port);
 
+/* Since 0.6. The local end of the connection: the server address the
+ * client reached, as text like iws_conn_peer (on a listener bound to
+ * "0.0.0.0" or "::", the interface's own address: "127.0.0.2", "::1"),
+ * and the server port into *port (may be NULL): sgc's LocalIP/LocalPort,
+ * Indy's Binding.IP/Port. Works on HTTP connections too. */
+IWS_API int32_t IWS_CALL iws_conn_local(iws_server *server, iws_conn_id id,
+                                        char *buffer, uint32_t size,
+                                        uint32_t *port);
+
+/* Since 0.6. When the last pong frame from the peer arrived: *unix_ms
+ * receives milliseconds since 1970-01-01 UTC (wall clock), or 0 if none
+ * came yet (sgc's LastPong). Every pong counts: answers to iws_ping, to the
+ * heartbeat's pings, and unsolicited ones. Returns IWS_OK;
+ * IWS_E_INVALID_ARG (NULL server or unix_ms); IWS_E_NO_CONNECTION. */
+IWS_API int32_t IWS_CALL iws_conn_last_pong(iws_server *server,
+                                            iws_conn_id id, uint64_t *unix_ms);
+
 /* The request-target of the handshake ("/chat?room=1"), NUL-terminated,
  * into buffer[size]; *needed (may be NULL) receives the size required. */
 IWS_API int32_t IWS_CALL iws_conn_path(iws_server *server, iws_conn_id id,
@@ -1021,6 +1057,26 @@ IWS_API const char *IWS_CALL iws_request_protocol_at(
  * (IWS_E_INVALID_ARG otherwise). NULL = none. */
 IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
                                                      const char *protocol);
+
+/* Since 0.6. Inside on_connect only: adds a header line to the answer the
+ * client gets, whether on_connect accepts (the 101) or refuses (its HTTP
+ * status): sgc's OnHandshake response headers, "WWW-Authenticate: Basic
+ * realm=..." on a 401, Set-Cookie on the 101. Several calls with one name
+ * send several lines, in call order, after the status line. name must be
+ * a token (RFC 9110); value must not hold CR, LF, NUL or another control
+ * character but TAB; at most 8 KiB of added headers in all. The lines the
+ * library writes itself are refused: Upgrade, Connection,
+ * Sec-WebSocket-Accept, Sec-WebSocket-Protocol (choose with
+ * iws_request_select_protocol), Sec-WebSocket-Extensions, Content-Length,
+ * Transfer-Encoding. Refusals the library makes before on_connect (400,
+ * 503 ...) carry none. Call it on on_connect's thread, or from code
+ * on_connect waits for. Returns IWS_OK; IWS_E_INVALID_ARG (NULL, a bad or
+ * reserved name, a bad value, over 8 KiB); IWS_E_BAD_STATE (not inside
+ * on_connect, e.g. in on_http_request: use iws_http_add_header there);
+ * IWS_E_NOMEM. */
+IWS_API int32_t IWS_CALL iws_request_add_response_header(iws_request *request,
+                                                         const char *name,
+                                                         const char *value);
 
 /* Since 0.5. The method, e.g. "GET", "POST" (as sent: methods are case-
  * sensitive). */

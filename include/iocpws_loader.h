@@ -182,7 +182,14 @@ extern "C" {
     (iws_server * server, iws_conn_id id, uint32_t *index))                    \
   X(int32_t, conn_peer_cert,                                                   \
     (iws_server * server, iws_conn_id id, uint32_t what, char *buffer,         \
-     uint32_t size, uint32_t *needed))
+     uint32_t size, uint32_t *needed))                                          \
+  X(int32_t, conn_local,                                                       \
+    (iws_server * server, iws_conn_id id, char *buffer, uint32_t size,         \
+     uint32_t *port))                                                          \
+  X(int32_t, conn_last_pong,                                                   \
+    (iws_server * server, iws_conn_id id, uint64_t *unix_ms))                  \
+  X(int32_t, request_add_response_header,                                      \
+    (iws_request * request, const char *name, const char *value))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or
  * the dlopen handle), then one pointer per function. Owned by the caller;

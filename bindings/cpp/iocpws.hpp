@@ -304,6 +304,12 @@ struct options {
   uint64_t incomplete_messages_limit = sizeof(void *) >= 8 ? 256u << 20 : 64u << 20;
   queue_policy send_queue_policy = queue_policy::close;
   bool tcp_nodelay = true;                 ///< disable Nagle's algorithm
+  /// TCP keep-alive on every accepted socket (Since 0.6): probes after
+  /// tcp_keepalive_time_ms of silence, then every tcp_keepalive_interval_ms
+  /// (Linux rounds both up to whole seconds).
+  bool tcp_keepalive = false;
+  uint32_t tcp_keepalive_time_ms = 7200000;
+  uint32_t tcp_keepalive_interval_ms = 1000;
   uint32_t listen_backlog = 511;
   uint32_t close_timeout_ms = 5000;  ///< wait for the peer's close frame
   uint32_t stop_timeout_ms = 3000;   ///< stop() waits this long, then aborts
@@ -597,6 +603,29 @@ class connection {
     return a;
   }
 
+  /// The local end (Since 0.6): the server address the client reached
+  /// (on a server bound to 0.0.0.0, e.g. "127.0.0.2") and the port.
+  peer_address local() const {
+    char buf[IWS_ADDRESS_SIZE];
+    uint32_t port = 0;
+    impl::check_call(
+        IOCPWS_C_(conn_local)(server_, id_, buf, sizeof buf, &port),
+        "iws_conn_local");
+    peer_address a;
+    a.ip = buf;
+    a.port = static_cast<uint16_t>(port);
+    return a;
+  }
+
+  /// When the last pong arrived (Since 0.6): milliseconds since 1970 UTC,
+  /// 0 if none yet.
+  uint64_t last_pong() const {
+    uint64_t ms = 0;
+    impl::check_call(IOCPWS_C_(conn_last_pong)(server_, id_, &ms),
+                     "iws_conn_last_pong");
+    return ms;
+  }
+
   /// The request-target of the handshake, e.g. "/chat?room=1".
   std::string path() const {
     return fetch(IOCPWS_C_(conn_path), "iws_conn_path");
@@ -740,6 +769,15 @@ class request : public basic_request {
         IOCPWS_C_(request_select_protocol)(
             native_handle(), protocol.empty() ? nullptr : protocol.c_str()),
         "iws_request_select_protocol");
+  }
+  /// Adds a header line to on_connect's answer, the 101 or the refusal
+  /// (Since 0.6), e.g. add_response_header("WWW-Authenticate",
+  /// "Basic realm=\"app\"") before returning 401. Throws iocpws::error
+  /// (IWS_E_INVALID_ARG: CR/LF, a bad or reserved name, over 8 KiB).
+  void add_response_header(const std::string &name, const std::string &value) {
+    impl::check_call(IOCPWS_C_(request_add_response_header)(
+                         native_handle(), name.c_str(), value.c_str()),
+                     "iws_request_add_response_header");
   }
   /// The library's request, for iws_request_* calls this wrapper lacks.
   iws_request *native_handle() const noexcept {
@@ -1257,6 +1295,9 @@ class server {
     set_int(IWS_OPT_INCOMPLETE_MESSAGES_LIMIT,
             static_cast<int64_t>(o.incomplete_messages_limit));
     set_int(IWS_OPT_TCP_NODELAY, o.tcp_nodelay ? 1 : 0);
+    set_int(IWS_OPT_TCP_KEEPALIVE, o.tcp_keepalive ? 1 : 0);
+    set_int(IWS_OPT_TCP_KEEPALIVE_TIME_MS, o.tcp_keepalive_time_ms);
+    set_int(IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, o.tcp_keepalive_interval_ms);
     set_int(IWS_OPT_LISTEN_BACKLOG, o.listen_backlog);
     set_int(IWS_OPT_CLOSE_TIMEOUT_MS, o.close_timeout_ms);
     set_int(IWS_OPT_STOP_TIMEOUT_MS, o.stop_timeout_ms);

@@ -1324,6 +1324,15 @@ begin
         else
           FIP := '0.0.0.0';
     end;
+    { the local end the client reached (iws_conn_local), where the engine
+      can tell; else the binding's address }
+    P := 0;
+    if (iws_conn_local(AServer.FHandle, AId, @Buf[0], SizeOf(Buf), @P) = IWS_OK)
+      and (Buf[0] <> #0) then
+    begin
+      FIP := string(AnsiString(PAnsiChar(@Buf[0])));
+      FPort := P;
+    end;
     if Pos(':', FIP) > 0 then
       FIPVersion := Id_IPv6;
     P := 0;

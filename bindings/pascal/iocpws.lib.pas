@@ -193,6 +193,9 @@ const
   IWS_OPT_HTTP_MAX_PIPELINED = 55;
   { Since 0.6 }
   IWS_OPT_INCOMPLETE_MESSAGES_LIMIT = 56;
+  IWS_OPT_TCP_KEEPALIVE = 57;
+  IWS_OPT_TCP_KEEPALIVE_TIME_MS = 58;
+  IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS = 59;
 
   IWS_OPT_BIND_ADDRESS = 10001;
   IWS_OPT_SUBPROTOCOLS = 10002;
@@ -495,6 +498,20 @@ function iws_conn_listener(server: piws_server; id: iws_conn_id;
 function iws_conn_peer_cert(server: piws_server; id: iws_conn_id;
   what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ ---- per-connection details and the handshake answer (Since 0.6) -------- }
+{ The local end of a connection (the address the client reached), like
+  iws_conn_peer. }
+function iws_conn_local(server: piws_server; id: iws_conn_id;
+  buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ When the last pong arrived, in ms since 1970 UTC; 0 = none yet. }
+function iws_conn_last_pong(server: piws_server; id: iws_conn_id;
+  out unix_ms: UInt64): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Inside on_connect only: a header line for its answer (101 or refusal). }
+function iws_request_add_response_header(request: piws_request; name,
+  value: PAnsiChar): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
 { ---- loading and version ------------------------------------------------- }
 
@@ -617,6 +634,9 @@ function iws_http_set_body; external IOCPWS_LIB name 'iws_http_set_body';
 function iws_http_serve_file; external IOCPWS_LIB name 'iws_http_serve_file';
 function iws_http_defer; external IOCPWS_LIB name 'iws_http_defer';
 function iws_http_send; external IOCPWS_LIB name 'iws_http_send';
+function iws_conn_local; external IOCPWS_LIB name 'iws_conn_local';
+function iws_conn_last_pong; external IOCPWS_LIB name 'iws_conn_last_pong';
+function iws_request_add_response_header; external IOCPWS_LIB name 'iws_request_add_response_header';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -697,10 +717,13 @@ type
     get_listener: function(server: piws_server; index: UInt32; out port: UInt32; flags: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     conn_listener: function(server: piws_server; id: iws_conn_id; out index: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     conn_peer_cert: function(server: piws_server; id: iws_conn_id; what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_local: function(server: piws_server; id: iws_conn_id; buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_last_pong: function(server: piws_server; id: iws_conn_id; out unix_ms: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_add_response_header: function(request: piws_request; name, value: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 63;
+  IOCPWS_ENTRY_COUNT = 66;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -723,7 +746,8 @@ const
     'iws_http_serve_file', 'iws_http_defer', 'iws_http_send',
     'iws_component_version',
     'iws_add_listener', 'iws_clear_listeners', 'iws_get_listener_count',
-    'iws_get_listener', 'iws_conn_listener', 'iws_conn_peer_cert');
+    'iws_get_listener', 'iws_conn_listener', 'iws_conn_peer_cert',
+    'iws_conn_local', 'iws_conn_last_pong', 'iws_request_add_response_header');
 
 var
   Api: TIocpWsApi;
@@ -997,6 +1021,15 @@ begin Need; Result := Api.conn_listener(server, id, index); end;
 function iws_conn_peer_cert(server: piws_server; id: iws_conn_id;
   what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
 begin Need; Result := Api.conn_peer_cert(server, id, what, buffer, size, needed); end;
+function iws_conn_local(server: piws_server; id: iws_conn_id;
+  buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32;
+begin Need; Result := Api.conn_local(server, id, buffer, size, port); end;
+function iws_conn_last_pong(server: piws_server; id: iws_conn_id;
+  out unix_ms: UInt64): Int32;
+begin Need; Result := Api.conn_last_pong(server, id, unix_ms); end;
+function iws_request_add_response_header(request: piws_request; name,
+  value: PAnsiChar): Int32;
+begin Need; Result := Api.request_add_response_header(request, name, value); end;
 
 {$endif IOCPWS_DYNAMIC}
 

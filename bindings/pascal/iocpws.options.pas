@@ -402,9 +402,9 @@ type
   end;
 
   { sgc's Authentication.Basic: an 'Authorization: Basic ...' header on the
-    handshake. CustomHeaders: sgc adds them to its 401 answer; the engine
-    cannot add headers to a refusal yet (no WWW-Authenticate either): a
-    non-empty list is reported at Start. }
+    handshake. A refused client gets 401 with CustomHeaders ('Name: value'
+    lines) and, unless they hold one, 'WWW-Authenticate: Basic
+    realm="iocpws"'. }
   TIocpWSAuthBasicOptions = class(TIocpWSOptionsBase)
   private
     FEnabled: Boolean;
@@ -521,9 +521,9 @@ type
   end;
 
   { sgc's TCPKeepAlive (TsgcTCPKeepAlive): TCP keep-alive probes after Time
-    ms of silence, every Interval ms. The engine sets no keep-alive socket
-    option yet: Enabled = True is reported at Start (use HeartBeat, which
-    also finds dead peers). }
+    ms of silence, every Interval ms, set on every accepted socket
+    (IWS_OPT_TCP_KEEPALIVE*; Linux rounds up to whole seconds). HeartBeat
+    also finds dead peers, at the WebSocket level. }
   TIocpWSTCPKeepAliveOptions = class(TIocpWSOptionsBase)
   private
     FEnabled: Boolean;

@@ -166,7 +166,8 @@ type
     FRecBytes: Int64;
     FSendBytes: Int64;
     FLastPing: TDateTime;
-    FLastPong: TDateTime;
+    FLocalIP: string;
+    FLocalPort: Integer;
     FLastMsgRcv: TDateTime;
     FCreatedAt: TDateTime;
     FStreamText: string;
@@ -183,6 +184,7 @@ type
     function GetRecBytes: Int64;
     function GetSendBytes: Int64;
     function GetLastPing: TDateTime;
+    function GetLastPong: TDateTime;
     procedure AddSent(N: Int64);
     function DropTCP: Boolean;
     function GetLastSubscription: string;
@@ -259,23 +261,24 @@ type
     { sgc: the handshake's request headers ('Name: value'; Values[Name]). }
     property HeadersRequest: TIocpHTTPHeaderList read FHeadersRequest;
     { sgc: the handshake's response headers, as OnHandshake left them (the
-      engine sends its own 101 head: see OnHandshake). }
+      added lines were sent with the 101: see OnHandshake). }
     property HeadersResponse: TStringList read FHeadersResponse;
     { The close reason of the close frame that ended it ('' before). }
     property CloseReason: string read FCloseReason;
     { Payload bytes received (whole messages) and sent (queued). }
     property RecBytes: Int64 read GetRecBytes;
     property SendBytes: Int64 read GetSendBytes;
-    { When Ping last sent a ping (0 = never). The engine answers and
-      checks pongs itself and does not report them: LastPong stays 0. }
+    { When Ping last sent a ping (0 = never), and when the last pong
+      arrived (0 = none yet; the engine's iws_conn_last_pong: answers to
+      Ping and to HeartBeat's pings, and unsolicited pongs). Local time. }
     property LastPing: TDateTime read GetLastPing;
-    property LastPong: TDateTime read FLastPong;
+    property LastPong: TDateTime read GetLastPong;
     { When the last message arrived / the connection opened. }
     property LastMsgRcv: TDateTime read FLastMsgRcv;
     property CreatedAt: TDateTime read FCreatedAt;
-    { The address and port the server listens on (the engine does not
-      report the local end of each connection yet: with SSL on its own
-      port, LocalPort is the plain listener's). }
+    { The local end of the connection: the server address the client
+      reached (on a server bound to 0.0.0.0, the interface's own, e.g.
+      127.0.0.2) and the port it connected to (the TLS port for wss://). }
     property LocalIP: string read GetLocalIP;
     property LocalPort: Integer read GetLocalPort;
     { Always trpRFC6455 / spRFC6455. }
@@ -789,10 +792,11 @@ type
       the response headers ('Name: value' lines: Upgrade, Connection and
       Sec-WebSocket-Protocol when one is chosen; the engine adds
       Sec-WebSocket-Accept and Sec-WebSocket-Extensions itself). The request
-      headers are in Connection.HeadersRequest. The engine cannot send
-      extra response headers yet: lines a handler adds are kept in
-      Connection.HeadersResponse and reported through OnError, not sent.
-      Runs on the library thread (neNoSync) or synchronised with the main
+      headers are in Connection.HeadersRequest. Lines a handler adds
+      (Set-Cookie, X-...) are sent with the 101; a line the engine refuses
+      (CR/LF in it, not 'Name: value', over 8 KiB in all) or a change to
+      the three lines the engine writes itself is reported through OnError
+      and not sent. Runs on the library thread (neNoSync) or synchronised with the main
       thread (both other modes: the request lives only that long). }
     property OnHandshake: TIocpWSHandshakeEvent read FOnHandshake write FOnHandshake;
     property OnStartup: TNotifyEvent read FOnStartup write FOnStartup;
@@ -802,7 +806,8 @@ type
     property Authentication: TIocpWSAuthenticationOptions read FAuthentication write SetAuthentication;
     { sgc's SecurityOptions (OriginsAllowed). }
     property SecurityOptions: TIocpWSSecurityOptions read FSecurityOptions write SetSecurityOptions;
-    { sgc's TCPKeepAlive (not available in the engine: see the class). }
+    { sgc's TCPKeepAlive: TCP keep-alive probes on every accepted socket
+      (IWS_OPT_TCP_KEEPALIVE*; Time and Interval in ms). }
     property TCPKeepAlive: TIocpWSTCPKeepAliveOptions read FTCPKeepAlive write SetTCPKeepAlive;
     { sgc's options with no equivalent here (iocpws.sgcoptions): they
       stream, and Start reports each one that is not at its default. }
@@ -927,6 +932,9 @@ function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
 function IocpWsStringToUtf8(const S: string): RawByteString;
 
 implementation
+
+uses
+  DateUtils;
 
 function IocpWsUtf8ToString(P: PAnsiChar; Len: NativeInt): string;
 begin
@@ -1245,6 +1253,28 @@ begin
   end;
 end;
 
+{ The local end (iws_conn_local); the address listened on if the engine
+  cannot tell. }
+function LocalText(S: TIocpWebSocketServer; Id: iws_conn_id;
+  out Port: Integer): string;
+var
+  Buf: array[0..IWS_ADDRESS_SIZE - 1] of AnsiChar;
+  P: UInt32;
+begin
+  P := 0;
+  if (iws_conn_local(S.FHandle, Id, @Buf[0], SizeOf(Buf), @P) = IWS_OK) and
+    (Buf[0] <> #0) then
+  begin
+    Result := string(AnsiString(PAnsiChar(@Buf[0])));
+    Port := P;
+  end
+  else
+  begin
+    Result := S.FBoundIP;
+    Port := S.ListeningPort;
+  end;
+end;
+
 function PeerText(S: TIocpWebSocketServer; Id: iws_conn_id;
   out Port: Integer): string;
 var
@@ -1258,6 +1288,72 @@ begin
   begin
     Result := string(AnsiString(PAnsiChar(@Buf[0])));
     Port := P;
+  end;
+end;
+
+{ Adds the lines of L ('Name: value') to the handshake's answer
+  (iws_request_add_response_header). With Handshake, the lines the engine
+  writes itself (Upgrade, Connection, Sec-WebSocket-Protocol) are skipped
+  and, if OnHandshake changed them, reported; every line the engine
+  refuses is reported through OnError. }
+procedure AnswerHeaders(S: TIocpWebSocketServer; C: TIocpWSConnection;
+  request: piws_request; L: TStrings; Handshake: Boolean;
+  const Chosen: string);
+var
+  I, K, rc: Integer;
+  N, V: string;
+begin
+  for I := 0 to L.Count - 1 do
+  begin
+    K := Pos(':', L[I]);
+    if K <= 1 then
+    begin
+      S.ReportError(C, 'iocpws: handshake header "' + L[I] + '" not sent: ' +
+        'not a "Name: value" line');
+      Continue;
+    end;
+    N := Trim(Copy(L[I], 1, K - 1));
+    V := Trim(Copy(L[I], K + 1, MaxInt));
+    if Handshake and (SameText(N, 'Upgrade') or SameText(N, 'Connection') or
+      SameText(N, 'Sec-WebSocket-Protocol')) then
+    begin
+      if (SameText(N, 'Upgrade') and (V <> 'websocket')) or
+        (SameText(N, 'Connection') and (V <> 'Upgrade')) or
+        (SameText(N, 'Sec-WebSocket-Protocol') and (V <> Chosen)) then
+        S.ReportError(C, 'iocpws: OnHandshake changed "' + N + '", which ' +
+          'the engine writes itself (choose the subprotocol with ' +
+          'Options.Subprotocols or OnUnknownProtocol); not sent');
+      Continue;
+    end;
+    rc := iws_request_add_response_header(request,
+      PAnsiChar(IocpWsStringToUtf8(N)), PAnsiChar(IocpWsStringToUtf8(V)));
+    if rc <> IWS_OK then
+      S.ReportError(C, 'iocpws: handshake header "' + N + '" not sent: ' +
+        IocpWsErrorText(rc));
+  end;
+end;
+
+{ Authentication.Basic's 401: its CustomHeaders, and a Basic challenge
+  unless they hold a WWW-Authenticate line. }
+procedure BasicChallenge(S: TIocpWebSocketServer; C: TIocpWSConnection;
+  request: piws_request);
+var
+  L: TStringList;
+  I: Integer;
+  Have: Boolean;
+begin
+  L := TStringList.Create;
+  try
+    L.Assign(S.FAuthentication.Basic.CustomHeaders);
+    Have := False;
+    for I := 0 to L.Count - 1 do
+      if SameText(Trim(Copy(L[I], 1, Pos(':', L[I]) - 1)), 'WWW-Authenticate') then
+        Have := True;
+    if not Have then
+      L.Insert(0, 'WWW-Authenticate: Basic realm="iocpws"');
+    AnswerHeaders(S, C, request, L, False, '');
+  finally
+    L.Free;
   end;
 end;
 
@@ -1492,6 +1588,7 @@ begin
     C.FRefs := 1; { the list's reference, dropped at on_disconnect }
     C.FGuid := S.MakeGuid(id);
     C.FIP := PeerText(S, id, C.FPort);
+    C.FLocalIP := LocalText(S, id, C.FLocalPort);
     P := iws_request_path(request);
     if P <> nil then
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
@@ -1524,11 +1621,11 @@ begin
         if (Hdrs <> C.FHeadersResponse) and (Hdrs <> nil) then
           C.FHeadersResponse.Assign(Hdrs);
         if C.FHeadersResponse.Text <> Before then
-          S.ReportError(C, 'iocpws: OnHandshake changed the response ' +
-            'headers; the engine cannot send extra handshake headers yet, ' +
-            'they were not sent (Connection.HeadersResponse keeps them)');
+          AnswerHeaders(S, C, request, C.FHeadersResponse, True, Chosen);
       end;
-    end;
+    end
+    else if (Status = 401) and S.FAuthentication.Basic.Enabled then
+      BasicChallenge(S, C, request);
     if Status <> 0 then
     begin
       C.Release; { never in the list: no OnConnect, no OnDisconnect }
@@ -2121,14 +2218,31 @@ begin
   Result := ConnCert(Self, IWS_CERT_PEM);
 end;
 
+function TIocpWSConnection.GetLastPong: TDateTime;
+var
+  Ms: UInt64;
+begin
+  Result := 0;
+  Ms := 0;
+  if (iws_conn_last_pong(FServer.FHandle, FId, Ms) <> IWS_OK) or (Ms = 0) then
+    Exit;
+  Result := UnixToDateTime(Int64(Ms div 1000)) +
+    (Ms mod 1000) / MSecsPerDay;
+  {$ifdef FPC}
+  Result := UniversalTimeToLocal(Result);
+  {$else}
+  Result := TTimeZone.Local.ToLocalTime(Result);
+  {$endif}
+end;
+
 function TIocpWSConnection.GetLocalIP: string;
 begin
-  Result := FServer.FBoundIP;
+  Result := FLocalIP;
 end;
 
 function TIocpWSConnection.GetLocalPort: Integer;
 begin
-  Result := FServer.ListeningPort;
+  Result := FLocalPort;
 end;
 
 function TIocpWSConnection.Transport: TIocpWSTransport;
@@ -2863,8 +2977,6 @@ begin
     'read ARequestInfo.PostStream in OnCommandGet');
   Flag(FMaxReadBufferSize <> 0, 'MaxReadBufferSize = ' + IntToStr(FMaxReadBufferSize),
     'the engine sizes its buffers; MaxMessageSize limits messages');
-  Opt(FTCPKeepAlive, 'TCPKeepAlive', 'the engine sets no TCP keep-alive ' +
-    'option yet: use HeartBeat (Interval, Timeout) to find dead peers');
   Flag(FHeartBeat.HeartBeatType <> hbtAlways, 'HeartBeat.HeartBeatType = ' +
     'hbtOnlyIfNoMsgRcvInterval', 'the engine pings every Interval (hbtAlways)');
   Flag(Assigned(FOnBeforeHeartBeat), 'OnBeforeHeartBeat', 'never called: the ' +
@@ -2898,9 +3010,6 @@ begin
   Flag(not FSecurityOptions.EnforceWebSocketVersion or not FSecurityOptions.ValidateWebSocketKey,
     'SecurityOptions.EnforceWebSocketVersion / ValidateWebSocketKey = False',
     'the engine always checks the version (13) and the key');
-  Flag(FAuthentication.Basic.CustomHeaders.Count > 0,
-    'Authentication.Basic.CustomHeaders', 'not sent: the engine cannot add ' +
-    'headers to its 401 answer yet');
   { assigned but not enabled (enabled ones stop Start: CheckSettings) }
   Flag(Assigned(FFirewall), 'Firewall = ' + CompName(FFirewall) + ' (Enabled = ' +
     'False)', 'the engine has no sgc firewall; refuse clients in ' +
@@ -2936,8 +3045,9 @@ begin
     'engine''s OpenSSL (SSLOptions), there is no Indy handler');
   Flag(Assigned(FOnSSLALPNSelect), 'OnSSLALPNSelect', 'never called: the ' +
     'engine offers no ALPN (HTTP/1.1 only)');
-  Flag(Assigned(FOnSSLVerifyPeer), 'OnSSLVerifyPeer', 'never called: no ' +
-    'client certificates (SSLOptions.VerifyCertificate refuses to start)');
+  Flag(Assigned(FOnSSLVerifyPeer), 'OnSSLVerifyPeer', 'never called: the ' +
+    'engine verifies client certificates itself against ' +
+    'SSLOptions.RootCertFile (SSLOptions.VerifyCertificate)');
   Flag(Assigned(FOnHTTPUploadBeforeSaveFile) or Assigned(FOnHTTPUploadAfterSaveFile) or
     Assigned(FOnHTTPUploadReadInput) or Assigned(FOnHTTPUploadBeforeCreatePostStream),
     'OnHTTPUpload* events', 'never called: uploads are not saved to files; ' +
@@ -3747,6 +3857,13 @@ begin
   SetI(IWS_OPT_DEFLATE_MAX_INFLATED_SIZE, FExtensions.MaxDecompressedSize,
     'Extensions.MaxDecompressedSize');
   SetI(IWS_OPT_TCP_NODELAY, Ord(not FUseNagle), 'UseNagle');
+  SetI(IWS_OPT_TCP_KEEPALIVE, Ord(FTCPKeepAlive.Enabled), 'TCPKeepAlive.Enabled');
+  if FTCPKeepAlive.Enabled then
+  begin
+    SetI(IWS_OPT_TCP_KEEPALIVE_TIME_MS, FTCPKeepAlive.Time, 'TCPKeepAlive.Time');
+    SetI(IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, FTCPKeepAlive.Interval,
+      'TCPKeepAlive.Interval');
+  end;
   if FHeartBeat.Enabled then
   begin
     SetI(IWS_OPT_HEARTBEAT_INTERVAL_MS, Int64(FHeartBeat.Interval) * 1000, 'HeartBeat.Interval');

@@ -350,6 +350,32 @@ IWS_API int32_t IWS_CALL iws_conn_listener(iws_server *s, iws_conn_id id,
   return IWS_OK;
 }
 
+IWS_API int32_t IWS_CALL iws_conn_local(iws_server *s, iws_conn_id id,
+                                        char *buffer, uint32_t size,
+                                        uint32_t *port) {
+  iws__conn *c;
+  int32_t rc;
+  if (!iws__api_valid_server(s) || !buffer) return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  rc = iws__api_copy_out(c->local_ip, buffer, size, NULL);
+  if (port) *port = c->local_port;
+  iws__conn_unref(c);
+  return rc;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_last_pong(iws_server *s, iws_conn_id id,
+                                            uint64_t *unix_ms) {
+  iws__conn *c;
+  if (!iws__api_valid_server(s) || !unix_ms) return IWS_E_INVALID_ARG;
+  *unix_ms = 0;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  *unix_ms = iws__atomic_load64(&c->last_pong_ms);
+  iws__conn_unref(c);
+  return IWS_OK;
+}
+
 IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
                                             uint32_t what, char *buffer,
                                             uint32_t size, uint32_t *needed) {

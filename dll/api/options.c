@@ -65,6 +65,11 @@ static const iws__opt_int_spec INT_SPECS[] = {
     {IWS_OPT_INCOMPLETE_MESSAGES_LIMIT, 0, INT64_C(1) << 40,
      sizeof(void *) >= 8 ? 256 * MiB : 64 * MiB,
      "incomplete_messages_limit"},
+    {IWS_OPT_TCP_KEEPALIVE, 0, 1, 0, "tcp_keepalive"},
+    {IWS_OPT_TCP_KEEPALIVE_TIME_MS, 1, 32767000, 7200000,
+     "tcp_keepalive_time_ms"},
+    {IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, 1, 32767000, 1000,
+     "tcp_keepalive_interval_ms"},
 };
 
 /* String options: number, default, longest value accepted, name. */

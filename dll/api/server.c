@@ -340,6 +340,10 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   cfg.ipv6_only = (uint32_t)s->opt.ints[IWS_OPT_IPV6_ONLY];
   cfg.tcp_nodelay = (uint32_t)s->opt.ints[IWS_OPT_TCP_NODELAY];
   cfg.accepts_posted = (uint32_t)s->opt.ints[IWS_OPT_ACCEPTS_POSTED];
+  cfg.keepalive = (uint32_t)s->opt.ints[IWS_OPT_TCP_KEEPALIVE];
+  cfg.keepalive_time_ms = (uint32_t)s->opt.ints[IWS_OPT_TCP_KEEPALIVE_TIME_MS];
+  cfg.keepalive_interval_ms =
+      (uint32_t)s->opt.ints[IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS];
 
   err[0] = '\0';
   rc = IWS_OK;

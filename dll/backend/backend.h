@@ -66,6 +66,10 @@ typedef struct iws__be_config {
   uint32_t ipv6_only;
   uint32_t tcp_nodelay;
   uint32_t accepts_posted; /* IOCP only */
+  /* Since 0.6: TCP keep-alive on accepted sockets (IWS_OPT_TCP_KEEPALIVE*) */
+  uint32_t keepalive;
+  uint32_t keepalive_time_ms;
+  uint32_t keepalive_interval_ms;
 } iws__be_config;
 
 /* iws__be_write: the back end took the list and will call
@@ -130,6 +134,13 @@ void iws__be_read_resume(iws__sock *sock);
  * other threads queue meanwhile goes out in one write. Any thread; returns
  * 0, or -1 if it could not be posted (the core then writes itself). */
 int iws__be_post_flush(iws__sock *sock);
+
+/* The local end of an accepted socket (the address the client reached,
+ * e.g. 127.0.0.2 on a listener bound to 0.0.0.0) as text, and its port.
+ * Called by the core inside iws__core_accept. Sets ip to "" and *port to 0
+ * if the system cannot tell. Since 0.6. */
+void iws__be_local_address(iws__sock *sock, char *ip, size_t iplen,
+                           uint32_t *port);
 
 /* ---- core hooks, called by the back end's threads ---- */
 

@@ -582,6 +582,7 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
   c->peer_port = peer_port;
   c->listener = IWS__LISTEN_INDEX(tag);
+  iws__be_local_address(sock, c->local_ip, sizeof(c->local_ip), &c->local_port);
   if ((tag & IWS__LISTEN_TLS) && (!s->tls || iws__tls_conn_init(s->tls, c))) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory for TLS");
     iws__mutex_destroy(&c->lock);

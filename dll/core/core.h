@@ -59,7 +59,7 @@ typedef struct iws__pmd_deflate_cfg {
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 56 /* 24..29, 39, 41..49 are holes (unknown) */
+#define IWS__OPT_INT_LAST 59 /* 24..29, 39, 41..49 are holes (unknown) */
 #define IWS__OPT_STR_FIRST 10001
 #define IWS__OPT_STR_LAST 10051 /* 10014..10039, 10042..10049: holes */
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
@@ -276,11 +276,16 @@ struct iws__conn {
   char peer_ip[IWS_ADDRESS_SIZE];
   uint32_t peer_port;
   uint32_t listener; /* index of the listener that accepted it */
+  char local_ip[IWS_ADDRESS_SIZE]; /* Since 0.6: iws_conn_local */
+  uint32_t local_port;
   uint32_t worker;
 
   /* --- under the server's timer_lock --- */
   iws__tnode timers[IWS__T_SLOTS]; /* by iws__t_slot */
   volatile uint32_t awaiting_pong; /* also read without it: atomic only */
+  volatile uint64_t last_pong_ms; /* wall clock of the last pong (0 = none):
+                                     written on the strand, read anywhere,
+                                     atomic only */
   uint32_t timers_dead; /* socket gone: never enter a list again */
 
   /* --- under the server's chan_lock --- */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/ascii.h"
 #include "../core/core.h"
 #include "http_parse.h"
 
@@ -60,6 +61,46 @@ IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *r,
     }
   }
   return IWS_E_INVALID_ARG;
+}
+
+/* The names the library writes in a 101 or a refusal itself. */
+static int answer_name_reserved(const char *name) {
+  static const char *const reserved[] = {
+      "Upgrade",           "Connection",
+      "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol",
+      "Sec-WebSocket-Extensions", "Content-Length",
+      "Transfer-Encoding"};
+  size_t i;
+  for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+    if (iws__ieq(name, reserved[i])) return 1;
+  return 0;
+}
+
+IWS_API int32_t IWS_CALL iws_request_add_response_header(iws_request *r,
+                                                         const char *name,
+                                                         const char *value) {
+  size_t nl, vl, need;
+  char *grown;
+  if (!r || !name || !value) return IWS_E_INVALID_ARG;
+  if (!r->answering) return IWS_E_BAD_STATE;
+  if (!iws__http_valid_name(name) || !iws__http_valid_value(value) ||
+      answer_name_reserved(name))
+    return IWS_E_INVALID_ARG;
+  nl = strlen(name);
+  vl = strlen(value);
+  if (nl > IWS__ANSWER_HEADERS_MAX || vl > IWS__ANSWER_HEADERS_MAX)
+    return IWS_E_INVALID_ARG;
+  need = r->answer_len + nl + vl + 4;
+  if (need > IWS__ANSWER_HEADERS_MAX) return IWS_E_INVALID_ARG;
+  grown = realloc(r->answer, need);
+  if (!grown) return IWS_E_NOMEM;
+  r->answer = grown;
+  memcpy(grown + r->answer_len, name, nl);
+  memcpy(grown + r->answer_len + nl, ": ", 2);
+  memcpy(grown + r->answer_len + nl + 2, value, vl);
+  memcpy(grown + r->answer_len + nl + 2 + vl, "\r\n", 2);
+  r->answer_len = need;
+  return IWS_OK;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -47,6 +47,9 @@ void iws__thread_join(iws__thread t);
 /* Milliseconds from an arbitrary origin, never going backwards. */
 uint64_t iws__now_ms(void);
 
+/* Wall-clock time: milliseconds since 1970-01-01 UTC (may jump). */
+uint64_t iws__wall_ms(void);
+
 /* Gives freed heap memory back to the system where the C library keeps it
  * (glibc's arenas after large buffers went); elsewhere nothing to do. */
 void iws__mem_trim(void);
@@ -103,6 +106,15 @@ static __inline uint64_t iws__atomic_add64(volatile uint64_t *p, int64_t v) {
 static __inline uint64_t iws__atomic_load64(volatile uint64_t *p) {
   return (uint64_t)_InterlockedCompareExchange64((volatile long long *)p, 0, 0);
 }
+static __inline void iws__atomic_store64(volatile uint64_t *p, uint64_t v) {
+  /* a compare-exchange loop: _InterlockedExchange64 is no intrinsic in
+   * 32-bit MSVC builds, _InterlockedCompareExchange64 is */
+  long long old;
+  do {
+    old = _InterlockedCompareExchange64((volatile long long *)p, 0, 0);
+  } while (_InterlockedCompareExchange64((volatile long long *)p, (long long)v,
+                                         old) != old);
+}
 static __inline uint32_t iws__atomic_add32(volatile uint32_t *p, int32_t v) {
   return (uint32_t)_InterlockedExchangeAdd((volatile long *)p, v) + v;
 }
@@ -135,6 +147,9 @@ static inline uint64_t iws__atomic_add64_relaxed(volatile uint64_t *p,
 }
 static inline uint64_t iws__atomic_load64(volatile uint64_t *p) {
   return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static inline void iws__atomic_store64(volatile uint64_t *p, uint64_t v) {
+  __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
 }
 static inline uint32_t iws__atomic_add32(volatile uint32_t *p, int32_t v) {
   return __atomic_add_fetch(p, (uint32_t)v, __ATOMIC_SEQ_CST);

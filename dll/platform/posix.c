@@ -82,6 +82,12 @@ uint64_t iws__now_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t iws__wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 void iws__mem_trim(void) {
 #ifdef __GLIBC__
   /* glibc raises its mmap threshold after large frees and keeps the memory

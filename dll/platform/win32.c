@@ -62,6 +62,15 @@ void iws__thread_join(iws__thread t) {
 
 uint64_t iws__now_ms(void) { return (uint64_t)GetTickCount64(); }
 
+uint64_t iws__wall_ms(void) {
+  FILETIME ft;
+  ULARGE_INTEGER t;
+  GetSystemTimeAsFileTime(&ft); /* 100 ns units since 1601 */
+  t.LowPart = ft.dwLowDateTime;
+  t.HighPart = ft.dwHighDateTime;
+  return (uint64_t)(t.QuadPart / 10000u) - UINT64_C(11644473600000);
+}
+
 /* The Windows heap gives large blocks back by itself (they are mapped on
  * their own); the rest is its business. */
 void iws__mem_trim(void) {}

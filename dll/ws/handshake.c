@@ -35,6 +35,7 @@ size_t iws__http_head_end(const uint8_t *buf, size_t len, size_t from) {
 void iws__http_request_free(iws_request *req) {
   free(req->storage);
   free(req->extra);
+  free(req->answer);
   memset(req, 0, sizeof(*req));
 }
 

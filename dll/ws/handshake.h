@@ -41,7 +41,15 @@ struct iws_request {
   uint32_t param_count;
   const uint8_t *body;  /* NUL-terminated, not owned */
   uint64_t body_len;
+  /* Since 0.6: header lines on_connect added to its answer (101 or
+   * refusal) with iws_request_add_response_header, "Name: value\r\n"... */
+  char *answer;
+  size_t answer_len;
+  uint32_t answering; /* non-zero while on_connect runs */
 };
+
+/* The most header bytes on_connect may add to its answer. */
+#define IWS__ANSWER_HEADERS_MAX 8192
 
 /* Searches buf[0..len) for the CRLFCRLF that ends a request head, starting
  * at `from` (bytes before it were searched already). Returns the head length

@@ -237,6 +237,9 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       if (s->cb.on_message) deliver_message(s, c, opcode, msg, (uint64_t)len);
     }
     ws_rx_release(c);
+  } else if (arg->opcode == WSLAY_PONG) {
+    /* Any pong counts: an answer to our ping or an unsolicited one. */
+    iws__atomic_store64(&c->last_pong_ms, iws__wall_ms());
   } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
     size_t rlen = arg->msg_length >= 2 ? arg->msg_length - 2 : 0;
     if (arg->msg_length == 1) {
@@ -455,18 +458,57 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
 /* the opening handshake (strand only)                                       */
 /* ------------------------------------------------------------------------ */
 
+/* The 101 as a chunk, with the header lines on_connect added
+ * (iws_request_add_response_header) right after its status line. NULL if
+ * out of memory or n is 0. */
+static iws__chunk *answer_chunk(const char *text, size_t n,
+                                const iws_request *req) {
+  size_t extra = req->answer_len, head;
+  const char *eol;
+  iws__chunk *chunk;
+  if (!n) return NULL;
+  chunk = iws__chunk_new(n + extra);
+  if (!chunk) return NULL;
+  eol = strstr(text, "\r\n"); /* text is NUL-terminated; the status line */
+  head = eol ? (size_t)(eol - text) + 2 : n;
+  memcpy(chunk->data, text, head);
+  if (extra) memcpy(chunk->data + head, req->answer, extra);
+  memcpy(chunk->data + head + extra, text + head, n - head);
+  return chunk;
+}
+
 /* Refuses the handshake: the answer is written by the HTTP response
  * writer (`answer`, from http/: one writer for every answer), with the
- * header lines the status needs; then the connection finishes. */
-static void refuse(iws__conn *c, iws__ws_answer_fn answer, int status,
-                   const char *why) {
+ * header lines the status needs and, for on_connect's own refusal, the
+ * ones it added (req; NULL for the library's refusals); then the
+ * connection finishes. */
+static void refuse_answer(iws__conn *c, iws__ws_answer_fn answer, int status,
+                          const char *why, const iws_request *req) {
   iws_server *s = c->server;
   const char *headers = iws__ws_refusal_headers(status);
+  size_t hlen = strlen(headers);
   iws__atomic_add64_relaxed(&s->st_refused, 1);
   iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
            (unsigned long long)c->id, c->peer_ip, status,
            why ? why : iws__http_reason(status));
-  answer(c, status, why, headers, strlen(headers));
+  if (req && req->answer_len) {
+    /* the status's own lines, then on_connect's */
+    char *all = malloc(hlen + req->answer_len);
+    if (all) {
+      memcpy(all, headers, hlen);
+      memcpy(all + hlen, req->answer, req->answer_len);
+      answer(c, status, why, all, hlen + req->answer_len);
+      free(all);
+      return;
+    }
+    /* out of memory: the status on_connect chose, without its lines */
+  }
+  answer(c, status, why, headers, hlen);
+}
+
+static void refuse(iws__conn *c, iws__ws_answer_fn answer, int status,
+                   const char *why) {
+  refuse_answer(c, answer, status, why, NULL);
 }
 
 /* Runs on_connect and answers. Returns non-zero if the connection is open. */
@@ -529,8 +571,10 @@ static int complete_handshake(iws__conn *c, iws_request *req,
   iws__unlock(&c->lock);
 
   verdict = IWS_ACCEPT;
+  req->answering = 1; /* iws_request_add_response_header works meanwhile */
   if (s->cb.on_connect)
     IWS__IN_CALLBACK(s, verdict = s->cb.on_connect(s, c->id, req, s->user));
+  req->answering = 0;
   if (verdict != IWS_ACCEPT) {
     if (verdict < 400 || verdict > 599) {
       iws__log(s, IWS_LOG_ERROR,
@@ -539,7 +583,7 @@ static int complete_handshake(iws__conn *c, iws_request *req,
                (long)verdict);
       verdict = 500;
     }
-    refuse(c, refusal, verdict, "refused by the application");
+    refuse_answer(c, refusal, verdict, "refused by the application", req);
     return 0;
   }
 
@@ -549,10 +593,9 @@ static int complete_handshake(iws__conn *c, iws_request *req,
   n = iws__ws_response_101(req->key, req->selected,
                            c->pmd.enabled ? extensions : NULL, answer,
                            sizeof(answer));
-  chunk = ((protocol || !req->selected || !req->selected[0]) && n)
-              ? iws__chunk_new(n)
+  chunk = (protocol || !req->selected || !req->selected[0])
+              ? answer_chunk(answer, n, req)
               : NULL;
-  if (chunk) memcpy(chunk->data, answer, n);
 
   iws__lock(&c->lock);
   c->protocol = protocol;

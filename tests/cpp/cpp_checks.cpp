@@ -276,6 +276,15 @@ void options_are_applied() {
   expect_eq(s.get_int(IWS_OPT_MAX_MESSAGE_SIZE), 12345, "max_message_size");
   expect_eq(s.get_int(IWS_OPT_SEND_QUEUE_POLICY), IWS_QUEUE_ERROR, "policy");
   expect_eq(s.get_int(IWS_OPT_TCP_NODELAY), 0, "tcp_nodelay");
+  expect_eq(s.get_int(IWS_OPT_TCP_KEEPALIVE), 0, "tcp_keepalive default");
+  o.tcp_keepalive = true;
+  o.tcp_keepalive_time_ms = 30000;
+  o.tcp_keepalive_interval_ms = 2000;
+  s.configure(o);
+  expect_eq(s.get_int(IWS_OPT_TCP_KEEPALIVE), 1, "tcp_keepalive");
+  expect_eq(s.get_int(IWS_OPT_TCP_KEEPALIVE_TIME_MS), 30000, "tcp_keepalive_time_ms");
+  expect_eq(s.get_int(IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS), 2000,
+            "tcp_keepalive_interval_ms");
   o.deflate.enabled = true;
   o.deflate.server_no_context_takeover = false;
   o.deflate.server_max_window_bits = 10;
@@ -521,6 +530,8 @@ void sends_to_unknown_ids() {
   expect_error(IWS_E_NO_CONNECTION, [&]() { c.close(); }, "close");
   expect_error(IWS_E_NO_CONNECTION, [&]() { c.disconnect(); }, "disconnect");
   expect_error(IWS_E_NO_CONNECTION, [&]() { c.peer(); }, "peer");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.local(); }, "local");
+  expect_error(IWS_E_NO_CONNECTION, [&]() { c.last_pong(); }, "last_pong");
   expect_error(IWS_E_NO_CONNECTION, [&]() { c.path(); }, "path");
   expect_error(IWS_E_NO_CONNECTION, [&]() { c.protocol(); }, "protocol");
   expect_error(IWS_E_NO_CONNECTION, [&]() { c.user_data(); }, "user_data");

@@ -220,6 +220,19 @@ void run_command(const iocpws::connection &c, const std::string &line) {
     } catch (const iocpws::error &e) {
       reply(c, std::string("info-rc ") + e.name());
     }
+  } else if ((arg = command_arg(cmd, "local")) != nullptr) {
+    try {
+      iocpws::peer_address local = c.local();
+      reply(c, "local " + local.ip + " " + std::to_string(local.port) + " 0");
+    } catch (const iocpws::error &e) {
+      reply(c, "local - 0 " + std::to_string(e.code()));
+    }
+  } else if ((arg = command_arg(cmd, "lastpong")) != nullptr) {
+    try {
+      reply(c, "lastpong " + std::to_string(c.last_pong()) + " 0");
+    } catch (const iocpws::error &e) {
+      reply(c, "lastpong 0 " + std::to_string(e.code()));
+    }
   } else if ((arg = command_arg(cmd, "id")) != nullptr) {
     reply(c, "id " + std::to_string(c.id()));
   } else if ((arg = command_arg(cmd, "listener")) != nullptr) {
@@ -372,6 +385,25 @@ int on_connect(const iocpws::connection &c, iocpws::request &req) {
     int32_t wrc = c.try_send_text("welcome");
     emit("WELCOMED %" PRIu64 " %d", c.id(), static_cast<int>(wrc));
     pt::sleep_ms(static_cast<unsigned>(std::strtoul(path.c_str() + 9, nullptr, 10)));
+  }
+  if (path.compare(0, 5, "/hdr/") == 0) {
+    // Headers on the answer (as ws_test_server): four added, then a CR LF
+    // value, a reserved name and an empty name, refused.
+    int32_t a = code_of([&]() { req.add_response_header("X-Iws-Test", "one"); });
+    int32_t b = code_of([&]() { req.add_response_header("X-Iws-Test", "two"); });
+    int32_t d = code_of([&]() {
+      req.add_response_header("Set-Cookie", "sid=42; Path=/; HttpOnly");
+    });
+    int32_t e = code_of([&]() {
+      req.add_response_header("WWW-Authenticate", "Basic realm=\"iocpws\"");
+    });
+    int32_t f = code_of([&]() { req.add_response_header("X-Bad", "a\r\nX-Injected: 1"); });
+    int32_t g = code_of([&]() { req.add_response_header("Upgrade", "h2c"); });
+    int32_t h = code_of([&]() { req.add_response_header("", "x"); });
+    emit("ADDHDR %" PRIu64 " %d %d %d %d %d %d %d", c.id(), static_cast<int>(a),
+         static_cast<int>(b), static_cast<int>(d), static_cast<int>(e),
+         static_cast<int>(f), static_cast<int>(g), static_cast<int>(h));
+    path = path.substr(4);
   }
   if (path.compare(0, 8, "/reject/") == 0) {
     int status = std::atoi(path.c_str() + 8);
@@ -571,6 +603,9 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
     o.incomplete_messages_limit = static_cast<uint64_t>(v);
   else if (name == "send_queue_policy") o.send_queue_policy = static_cast<iocpws::queue_policy>(v);
   else if (name == "tcp_nodelay") o.tcp_nodelay = v != 0;
+  else if (name == "tcp_keepalive") o.tcp_keepalive = v != 0;
+  else if (name == "tcp_keepalive_time_ms") o.tcp_keepalive_time_ms = u;
+  else if (name == "tcp_keepalive_interval_ms") o.tcp_keepalive_interval_ms = u;
   else if (name == "listen_backlog") o.listen_backlog = u;
   else if (name == "close_timeout_ms") o.close_timeout_ms = u;
   else if (name == "stop_timeout_ms") o.stop_timeout_ms = u;
@@ -724,6 +759,11 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
     res.body("closing");
   } else if (doc == "/conn") {
     res.body("conn " + std::to_string(c.id()));
+  } else if (doc == "/answerheader") {
+    // add_response_header belongs to on_connect: IWS_E_BAD_STATE here
+    iocpws::request handshake(const_cast<iws_request *>(req.native_handle()));
+    int32_t rc = code_of([&]() { handshake.add_response_header("X-A", "b"); });
+    res.body("rc=" + std::to_string(rc));
   } else if (doc == "/untouched") {
     // the library answers 404
   } else if (doc == "/reason") {

@@ -8,6 +8,7 @@
  */
 #include "fake_backend.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,13 @@ int fake_resume(iws__sock *sock) {
     if (r == IWS__READ_PAUSE) sock->paused = 1;
   }
   return r;
+}
+
+void iws__be_local_address(iws__sock *sock, char *ip, size_t iplen,
+                           uint32_t *port) {
+  (void)sock;
+  snprintf(ip, iplen, "%s", "127.0.0.1");
+  *port = 9;
 }
 
 int iws__be_post_flush(iws__sock *sock) {

@@ -37,6 +37,8 @@
  *   WELCOMED <id> <rc>                   /welcome/MS: on_connect sent
  *                                        "welcome" (rc), then sleeps MS ms
  *   REJECT <id> <status>                 on_connect refused it (/reject/NNN)
+ *   ADDHDR <id> <rc>...                  /hdr/...: on_connect added headers
+ *                                        to its answer (see on_connect)
  *   DISCONNECT <id> <code>               on_disconnect
  *   DOUBLE_DISCONNECT <id>               on_disconnect twice for one id (bug)
  *   UNKNOWN_DISCONNECT <id>              on_disconnect for an id never accepted
@@ -62,6 +64,9 @@
  *   cmd:listener              reply "listener <index>" (iws_conn_listener)
  *   cmd:cert WHAT             reply "cert <rc> <text>": iws_conn_peer_cert
  *                             with WHAT 0 (subject), 1 (issuer), 2 (PEM)
+ *   cmd:local                 reply "local <ip|-> <port> <rc>" (iws_conn_local)
+ *   cmd:lastpong              reply "lastpong <unix ms> <rc>"
+ *                             (iws_conn_last_pong)
  *   cmd:sendto ID             send "sendto-from <id>" to ID; reply
  *                             "sendto-rc <rc>"
  *   cmd:ping                  iws_ping(id, "hb"); reply "ping-rc <rc>"
@@ -372,6 +377,16 @@ static void run_command(iws_conn_id id, const char *cmd) {
     else
       replyf(id, "info %s %s %s %u", path, proto[0] ? proto : "-", ip,
              (unsigned)port);
+  } else if ((arg = command_arg(cmd, "local")) != NULL) {
+    char ip[IWS_ADDRESS_SIZE];
+    uint32_t port = 0;
+    int32_t rc = iws_conn_local(g_server, id, ip, sizeof ip, &port);
+    replyf(id, "local %s %u %d", rc == IWS_OK ? ip : "-", (unsigned)port,
+           (int)rc);
+  } else if ((arg = command_arg(cmd, "lastpong")) != NULL) {
+    uint64_t ms = 1;
+    int32_t rc = iws_conn_last_pong(g_server, id, &ms);
+    replyf(id, "lastpong %" PRIu64 " %d", ms, (int)rc);
   } else if ((arg = command_arg(cmd, "id")) != NULL) {
     replyf(id, "id %" PRIu64, id);
   } else if ((arg = command_arg(cmd, "listener")) != NULL) {
@@ -502,6 +517,26 @@ static int32_t IWS_CALLBACK on_connect(iws_server *server, iws_conn_id id,
     int32_t wrc = iws_send_text(server, id, "welcome", 7);
     emit("WELCOMED %" PRIu64 " %d", id, (int)wrc);
     pt_sleep_ms((unsigned)strtoul(path + 9, NULL, 10));
+  }
+
+  if (strncmp(path, "/hdr/", 5) == 0) {
+    /* Headers on the answer (0.6): two lines of one name, a cookie, a
+     * Basic challenge; then a CR LF value, a reserved name and an empty
+     * name, which must be refused. The rest of the path goes on as usual
+     * ("/hdr/reject/401"). */
+    int32_t a = iws_request_add_response_header(request, "X-Iws-Test", "one");
+    int32_t b = iws_request_add_response_header(request, "X-Iws-Test", "two");
+    int32_t c = iws_request_add_response_header(request, "Set-Cookie",
+                                                "sid=42; Path=/; HttpOnly");
+    int32_t d = iws_request_add_response_header(
+        request, "WWW-Authenticate", "Basic realm=\"iocpws\"");
+    int32_t e = iws_request_add_response_header(request, "X-Bad",
+                                                "a\r\nX-Injected: 1");
+    int32_t f = iws_request_add_response_header(request, "Upgrade", "h2c");
+    int32_t g = iws_request_add_response_header(request, "", "x");
+    emit("ADDHDR %" PRIu64 " %d %d %d %d %d %d %d", id, (int)a, (int)b,
+         (int)c, (int)d, (int)e, (int)f, (int)g);
+    path += 4;
   }
 
   if (strncmp(path, "/reject/", 8) == 0) {
@@ -850,6 +885,11 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
   } else if (strcmp(doc, "/conn") == 0) {
     n = snprintf(body, sizeof body, "conn %" PRIu64, id);
     iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/answerheader") == 0) {
+    /* iws_request_add_response_header is on_connect's only */
+    n = snprintf(body, sizeof body, "rc=%d",
+                 (int)iws_request_add_response_header(req, "X-A", "b"));
+    iws_http_set_body(res, body, (uint64_t)n);
   } else if (strcmp(doc, "/untouched") == 0) {
     /* the library answers 404 */
   } else if (strcmp(doc, "/reason") == 0) {
@@ -952,6 +992,9 @@ static const option_name k_options[] = {
     {"http_response_timeout_ms", IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS, 0},
     {"http_max_pipelined", IWS_OPT_HTTP_MAX_PIPELINED, 0},
     {"incomplete_messages_limit", IWS_OPT_INCOMPLETE_MESSAGES_LIMIT, 0},
+    {"tcp_keepalive", IWS_OPT_TCP_KEEPALIVE, 0},
+    {"tcp_keepalive_time_ms", IWS_OPT_TCP_KEEPALIVE_TIME_MS, 0},
+    {"tcp_keepalive_interval_ms", IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, 0},
     {"http_document_root", IWS_OPT_HTTP_DOCUMENT_ROOT, 1},
     {"http_index_file", IWS_OPT_HTTP_INDEX_FILE, 1},
     /* tls_host=NAME,CERT,KEY[,PASSWORD]: iws_tls_add_host */

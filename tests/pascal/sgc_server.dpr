@@ -157,7 +157,11 @@ procedure TServerForm.WSServerHandshake(Connection: TsgcWSConnection; var Header
 begin
   Say(Format('HANDSHAKE %d %d', [Connection.HeadersRequest.Count, Headers.Count]));
   if HandshakeAdd then
+  begin
     Headers.Add('X-Extra: 1');
+    Headers.Add('Set-Cookie: sid=7; Path=/');
+    Headers.Add('not a header'); { reported through OnError, not sent }
+  end;
 end;
 
 procedure TServerForm.WSServerConnect(Connection: TsgcWSConnection);
@@ -388,6 +392,14 @@ begin
         OnUnknownProtocol := F.WSServerUnknownProtocol
       else if OptName = 'handshake' then
         HandshakeAdd := True
+      else if OptName = 'keepalive' then
+      begin
+        TCPKeepAlive.Enabled := True;
+        TCPKeepAlive.Time := 5000;
+        TCPKeepAlive.Interval := 1000;
+      end
+      else if OptName = 'basicheaders' then
+        Authentication.Basic.CustomHeaders.Add('X-Auth-Hint: user=pass')
       else if OptName = 'fragments' then
       begin
         if OptValue = 'only' then

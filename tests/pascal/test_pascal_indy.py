@@ -424,6 +424,20 @@ def test_dual_stack_binding(indy):
         pytest.fail(f"IPv6 loopback: {e}")
 
 
+def test_binding_ip_is_the_local_end(indy):
+    # Bound to 0.0.0.0 and ::, Binding.IP/Port are the address each client
+    # reached (the engine's iws_conn_local), not the bind address.
+    s = indy(dual=1)
+    for host in ("127.0.0.1", "127.0.0.2", "::1"):
+        c = http.client.HTTPConnection(host, s.port, timeout=10)
+        try:
+            c.request("GET", "/info")
+            got = lines(c.getresponse().read())
+        finally:
+            c.close()
+        assert f"local={host}:{s.port}" in got, (host, got)
+
+
 def test_websocket_on_the_same_component(indy):
     s = indy()
 

@@ -160,12 +160,44 @@ def test_handshake_response_headers(sgc):
     async def go():
         async with connect(url(s), extra_headers={"X-A": "1"}) as ws:
             assert await ask(ws, "x") == "x"
-            assert "X-Extra" not in ws.response_headers
+            # lines OnHandshake added go out with the 101
+            assert ws.response_headers["X-Extra"] == "1"
+            assert ws.response_headers["Set-Cookie"] == "sid=7; Path=/"
 
     run(go())
     _, m = s.wait_for(r"HANDSHAKE (\d+) (\d+)")
     assert int(m.group(1)) >= 6 and int(m.group(2)) >= 2
-    s.wait_for(r"ERROR iocpws: OnHandshake changed the response headers.*")
+    # a line that is not "Name: value" is reported, not sent
+    s.wait_for(r'ERROR iocpws: handshake header "not a header" not sent.*')
+    assert len(s.matches(r"ERROR .*")) == 1
+
+
+def raw_upgrade(s, path, headers=None):
+    """(status, headers) of a WebSocket upgrade sent with http.client."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+    h = {"Upgrade": "websocket", "Connection": "Upgrade",
+         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+         "Sec-WebSocket-Version": "13"}
+    h.update(headers or {})
+    conn.request("GET", path, headers=h)
+    r = conn.getresponse()
+    result = r.status, r.getheaders()
+    conn.close()
+    return result
+
+
+def test_basic_authentication_challenge(sgc):
+    s = sgc(auth="basic")
+    status, headers = raw_upgrade(s, "/x")
+    assert status == 401
+    assert ("WWW-Authenticate", 'Basic realm="iocpws"') in headers, headers
+    s2 = sgc(auth="basic", basicheaders="on")
+    status, headers = raw_upgrade(s2, "/x", basic("user", "nope"))
+    assert status == 401
+    assert ("X-Auth-Hint", "user=pass") in headers, headers  # CustomHeaders
+    assert ("WWW-Authenticate", 'Basic realm="iocpws"') in headers, headers
+    assert not s2.matches(r"ERROR .*")  # nothing reported at Start any more
 
 
 @pytest.mark.parametrize("mode", ["all", "only"])
@@ -202,6 +234,9 @@ def test_connection_members(sgc):
             assert info[5] == "127.0.0.1" and info[8] == str(s.port)  # LocalIP/LocalPort
             assert info[6] == "False" and info[7] == "False"  # LastPing, LastPong
             assert await ask(ws, "cmd:ping") == "pinged True"
+            # websockets answered the ping before sending this
+            info = (await ask(ws, "cmd:info")).split("|")
+            assert info[6] == "True" and info[7] == "True"  # LastPing, LastPong
             assert (await ask(ws, "cmd:sub news")).startswith("sub True 1 news")
             assert await ask(ws, "cmd:stream middle") == "amiddlez"
             assert await ask(ws, "cmd:dosub a,b,c") == "dosub c b 3"  # news, a, c
@@ -246,8 +281,7 @@ def test_no_equivalent_is_reported_at_start(sgc):
     s = sgc(noequiv="on")
     reported = [m.group(1) for m in s.matches(r"ERROR iocpws: not supported, ignored: (\S+) .*")]
     for name in ["LoadBalancer.Enabled", "ThreadPool", "FallBack.ServerSentEvents.Enabled",
-                 "Specifications.Drafts.Hixie76", "TCPKeepAlive.Enabled", "TCPKeepAlive.Time",
-                 "TCPKeepAlive.Interval", "HeartBeat.HeartBeatType", "OnBeforeHeartBeat:",
+                 "Specifications.Drafts.Hixie76", "HeartBeat.HeartBeatType", "OnBeforeHeartBeat:",
                  "IOHandlerOptions.IOCP.TimeOut", "Options.ReadTimeOut", "Options.WriteTimeOut",
                  "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion",
                  "Optimizations.Connections.Enabled", "Optimizations.ConnectionsFree.Interval",
@@ -255,6 +289,8 @@ def test_no_equivalent_is_reported_at_start(sgc):
                  "OnSSLVerifyPeer:", "OnHTTPUpload*", "OnLoadBalancerError:",
                  "Firewall"]:
         assert name in reported, (name, reported)
+    # set on the socket now (test_tcp_keepalive), so never reported
+    assert not [r for r in reported if r.startswith("TCPKeepAlive")], reported
     startup, _ = s.wait_for(r"STARTUP")
     last_error = max(i for i, line in enumerate(s.snapshot()) if line.startswith("ERROR"))
     assert last_error < startup  # reported by Start itself
@@ -448,3 +484,51 @@ def test_epoll_handler_type_and_max_message_size(sgc):
             assert await recv(ws, timeout=60) == blob
 
     run(big(), timeout=120)
+
+
+def server_keepalive_timers(port):
+    """Keep-alive timers (seconds left) of the server's ends of its
+    connections on `port`, from /proc/net/tcp (timer kind 02); getsockopt
+    cannot reach the server's sockets from here."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    kind, when = fields[5].split(":")
+                    found.append((int(kind, 16), int(when, 16) / tick))
+    return found
+
+
+@pytest.mark.parametrize("keepalive", [False, True])
+def test_tcp_keepalive(sgc, keepalive):
+    s = sgc(keepalive="on") if keepalive else sgc()
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert await ask(ws, "x") == "x"
+            await asyncio.sleep(0.3)
+            timers = server_keepalive_timers(s.port)
+            assert len(timers) == 1, timers
+            kind, left = timers[0]
+            if keepalive:  # TCPKeepAlive.Time = 5000
+                assert kind == 2 and 2.0 < left <= 5.0, timers
+            else:
+                assert kind != 2, timers
+
+    run(go())
+    assert not s.matches(r"ERROR .*")
+
+
+def test_local_ip_and_port_per_connection(sgc):
+    s = sgc(bindings="0.0.0.0:0")
+
+    async def go():
+        for host in ("127.0.0.1", "127.0.0.2"):
+            async with connect(f"ws://{host}:{s.port}/l") as ws:
+                info = (await ask(ws, "cmd:info")).split("|")
+                assert info[5] == host and info[8] == str(s.port), info
+
+    run(go())

@@ -273,6 +273,13 @@ static void null_and_garbage_handles_are_errors(void **state) {
   assert_int_equal(iws_conn_get_user_data(NULL, 1, &p), IWS_E_INVALID_ARG);
   assert_int_equal(iws_conn_peer(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
   assert_int_equal(iws_conn_path(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_local(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_request_add_response_header(NULL, "X-A", "b"),
+                   IWS_E_INVALID_ARG);
+  {
+    uint64_t ms = 7;
+    assert_int_equal(iws_conn_last_pong(NULL, 1, &ms), IWS_E_INVALID_ARG);
+  }
   assert_int_equal(iws_get_stats(NULL, &st), IWS_E_INVALID_ARG);
   assert_int_equal(iws_last_error(NULL, buf, 64), IWS_E_INVALID_ARG);
   /* A pointer that is not a server (detected by its magic). */
@@ -391,6 +398,22 @@ static void refused_and_accepted_connections(void **state) {
                    IWS_OK);
   assert_string_equal(ip, "127.0.0.1");
   assert_true(peer_port > 0 && peer_port != port);
+  {
+    /* The local end (0.6): the address reached and the listening port. */
+    uint32_t local_port = 0;
+    uint64_t pong = 7;
+    assert_int_equal(iws_conn_local(s, first, ip, sizeof(ip), &local_port),
+                     IWS_OK);
+    assert_string_equal(ip, "127.0.0.1");
+    assert_int_equal(local_port, port);
+    assert_int_equal(iws_conn_local(s, first, ip, 4, NULL),
+                     IWS_E_BUFFER_TOO_SMALL);
+    assert_int_equal(iws_conn_local(s, first, NULL, 64, NULL),
+                     IWS_E_INVALID_ARG);
+    assert_int_equal(iws_conn_last_pong(s, first, NULL), IWS_E_INVALID_ARG);
+    assert_int_equal(iws_conn_last_pong(s, first, &pong), IWS_OK);
+    assert_int_equal(pong, 0); /* no pong yet */
+  }
   assert_int_equal(iws_conn_path(s, first, head, sizeof(head), NULL), IWS_OK);
   assert_string_equal(head, "/echo");
   send_text(fd, "hello");
@@ -414,6 +437,14 @@ static void refused_and_accepted_connections(void **state) {
   assert_int_equal(iws_send_text(s, first, "late", 4), IWS_E_NO_CONNECTION);
   assert_int_equal(iws_conn_peer(s, first, ip, sizeof(ip), NULL),
                    IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_conn_local(s, first, ip, sizeof(ip), NULL),
+                   IWS_E_NO_CONNECTION);
+  {
+    uint64_t pong = 7;
+    assert_int_equal(iws_conn_last_pong(s, first, &pong),
+                     IWS_E_NO_CONNECTION);
+    assert_int_equal(pong, 0);
+  }
 
   /* A newer connection never receives what was meant for the old id. */
   fd2 = connect_to(port);

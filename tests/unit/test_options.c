@@ -47,6 +47,10 @@ static void defaults(void **state) {
   assert_int_equal(iws__options_set_int(&o, IWS_OPT_TLS_VERIFY_CLIENT,
                                         IWS_TLS_VERIFY_REQUIRE),
                    IWS_OK);
+  /* TCP keep-alive (0.6): off; sgc's TCPKeepAlive defaults (2 h, 1 s). */
+  assert_int_equal(o.ints[IWS_OPT_TCP_KEEPALIVE], 0);
+  assert_int_equal(o.ints[IWS_OPT_TCP_KEEPALIVE_TIME_MS], 7200000);
+  assert_int_equal(o.ints[IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS], 1000);
   iws__options_free(&o);
 }
 
@@ -112,6 +116,10 @@ static void every_option_number_is_known(void **state) {
   assert_int_equal(IWS_OPT_HTTP_MAX_PIPELINED, 55);
   assert_int_equal(IWS_OPT_HTTP_DOCUMENT_ROOT, 10050);
   assert_int_equal(IWS_OPT_HTTP_INDEX_FILE, 10051);
+  /* TCP keep-alive (0.6) */
+  assert_int_equal(IWS_OPT_TCP_KEEPALIVE, 57);
+  assert_int_equal(IWS_OPT_TCP_KEEPALIVE_TIME_MS, 58);
+  assert_int_equal(IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, 59);
 }
 
 static void ranges_are_enforced(void **state) {

@@ -155,6 +155,20 @@ static int listener_add(loop *l) {
   return 0;
 }
 
+/* IWS_OPT_TCP_KEEPALIVE*: Linux counts in seconds (rounded up) and takes
+ * the probe count separately (10, Windows' fixed count). */
+static void set_keepalive(iws__be *be, int fd) {
+  int on = 1, idle, intvl, cnt = 10;
+  idle = (int)((be->config.keepalive_time_ms + 999) / 1000);
+  intvl = (int)((be->config.keepalive_interval_ms + 999) / 1000);
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) != 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) != 0)
+    iws__core_log(be->server, IWS_LOG_WARN,
+                  "accept: cannot set TCP keep-alive: %s", strerror(errno));
+}
+
 static void on_accept(loop *l, listener *ln) {
   iws__be *be = l->be;
   int i;
@@ -186,6 +200,7 @@ static void on_accept(loop *l, listener *ln) {
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
+    if (be->config.keepalive) set_keepalive(be, fd);
     s = calloc(1, sizeof(*s));
     if (!s) {
       iws__core_log(be->server, IWS_LOG_ERROR, "accept: out of memory");
@@ -325,6 +340,16 @@ int64_t iws__be_write_file(iws__sock *s, iws__file *file, uint64_t offset,
   /* 0: the file ends before the bytes promised (truncated meanwhile). */
   iws__atomic_store32(&s->want_write, 0);
   return IWS__BE_ERROR;
+}
+
+void iws__be_local_address(iws__sock *s, char *ip, size_t iplen,
+                           uint32_t *port) {
+  struct sockaddr_storage ss;
+  socklen_t sslen = sizeof(ss);
+  ip[0] = '\0';
+  *port = 0;
+  if (getsockname(s->fd, (struct sockaddr *)&ss, &sslen) == 0)
+    iws__sockaddr_format((const struct sockaddr *)&ss, ip, iplen, port);
 }
 
 void iws__be_shutdown(iws__sock *s) { shutdown(s->fd, SHUT_WR); }

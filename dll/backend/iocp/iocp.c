@@ -24,6 +24,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <mswsock.h>
+#include <mstcpip.h> /* SIO_KEEPALIVE_VALS */
 #include <windows.h>
 
 #include <stdio.h>
@@ -66,6 +67,8 @@ typedef struct accept_op {
 struct iws__sock {
   SOCKET s;
   iws__be *be;
+  char local_ip[INET6_ADDRSTRLEN]; /* AcceptEx's local address */
+  uint32_t local_port;
   iws__conn *conn;
   io_op rd, wr;
   volatile LONG refs;
@@ -368,14 +371,29 @@ static void repost_accept(iws__be *be, accept_op *op) {
   iws__mutex_unlock(&be->lock);
 }
 
+/* IWS_OPT_TCP_KEEPALIVE*: one ioctl sets on/off, time and interval (ms);
+ * the probe count is Windows' own (10). */
+static void set_keepalive(iws__be *be, SOCKET s) {
+  struct tcp_keepalive ka;
+  DWORD got = 0;
+  ka.onoff = 1;
+  ka.keepalivetime = be->config.keepalive_time_ms;
+  ka.keepaliveinterval = be->config.keepalive_interval_ms;
+  if (WSAIoctl(s, SIO_KEEPALIVE_VALS, &ka, sizeof(ka), NULL, 0, &got, NULL,
+               NULL) != 0)
+    iws__core_log(be->server, IWS_LOG_WARN,
+                  "accept: cannot set TCP keep-alive (error %d)",
+                  WSAGetLastError());
+}
+
 static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   iws__be *be = t->be;
   SOCKET s = op->s;
   struct sockaddr *local = NULL, *remote = NULL;
   int local_len = 0, remote_len = 0;
   DWORD addrlen = sizeof(SOCKADDR_STORAGE) + 16;
-  char ip[INET6_ADDRSTRLEN];
-  uint32_t port;
+  char ip[INET6_ADDRSTRLEN], local_ip[INET6_ADDRSTRLEN];
+  uint32_t port, local_port = 0;
   iws__sock *sock;
   u_long nonblocking = 1;
   op->s = INVALID_SOCKET;
@@ -394,6 +412,8 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
                                       &local, &local_len, &remote,
                                       &remote_len);
   iws__sockaddr_format(remote, ip, sizeof(ip), &port);
+  local_ip[0] = '\0';
+  if (local) iws__sockaddr_format(local, local_ip, sizeof(local_ip), &local_port);
   repost_accept(be, op); /* keep the queue full before handling this one */
 
   sock = calloc(1, sizeof(*sock));
@@ -406,6 +426,8 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   }
   sock->s = s;
   sock->be = be;
+  memcpy(sock->local_ip, local_ip, sizeof(local_ip));
+  sock->local_port = local_port;
   iws__mutex_init(&sock->rlock);
   sock->refs = 2; /* open + this thread's work */
   sock->rd.type = OP_READ;
@@ -420,6 +442,7 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
     BOOL one = TRUE;
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
   }
+  if (be->config.keepalive) set_keepalive(be, s);
   sock->conn = iws__core_accept(be->server, sock, ip, port, tag);
   if (!sock->conn) {
     closesocket(s);
@@ -429,6 +452,12 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   }
   read_cycle(sock, t->rbuf);
   sock_release(sock, 1);
+}
+
+void iws__be_local_address(iws__sock *sock, char *ip, size_t iplen,
+                           uint32_t *port) {
+  snprintf(ip, iplen, "%s", sock->local_ip);
+  *port = sock->local_port;
 }
 
 static void retry_accepts(iws__be *be) {
