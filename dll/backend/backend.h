@@ -153,9 +153,10 @@ iws__conn *iws__core_accept(iws_server *server, iws__sock *sock,
 
 /* Bytes arrived (len > 0), the peer closed its side (len == 0, error 0), or
  * the connection broke (error = OS code). The data is valid during the call
- * only. Returns IWS__READ_CONTINUE or IWS__READ_PAUSE. */
-int iws__core_read(iws__conn *conn, const uint8_t *data, size_t len,
-                   int error);
+ * only, and the core's to change meanwhile (WebSocket unmasks payloads in
+ * place): the back end's read buffer, never bytes it still needs. Returns
+ * IWS__READ_CONTINUE or IWS__READ_PAUSE. */
+int iws__core_read(iws__conn *conn, uint8_t *data, size_t len, int error);
 
 /* Reading restarted after a pause (iws__be_read_resume): called on the
  * thread that reads the socket, serialised with iws__core_read, before any

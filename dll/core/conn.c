@@ -536,7 +536,7 @@ void iws__conn_set_proto(iws__conn *c, const iws__proto *p) {
   iws__unlock(&c->lock);
 }
 
-void iws__strand_run(iws__conn *c, const uint8_t *data, size_t len) {
+void iws__strand_run(iws__conn *c, uint8_t *data, size_t len) {
   iws__conn *saved = iws__t_strand_conn;
   iws__t_strand_conn = c;
   if (len) c->proto->input(c, data, len);
@@ -612,7 +612,7 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
 /* ------------------------------------------------------------------------ */
 
 /* Plaintext for the strand: run it here, or queue it for the worker. */
-static int deliver_input(iws__conn *c, const uint8_t *data, size_t len) {
+static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
   iws_server *s = c->server;
   int result = IWS__READ_CONTINUE;
   if (!s->cfg.workers) {
@@ -733,8 +733,7 @@ int iws__core_resumed(iws__conn *c) {
   return result;
 }
 
-int iws__core_read(iws__conn *c, const uint8_t *data, size_t len,
-                   int error) {
+int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
   iws_server *s = c->server;
   if (len == 0) {
     /* End of stream or error: the peer is gone (or answered our FIN). */

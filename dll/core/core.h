@@ -179,8 +179,10 @@ void iws__bytes_free(iws__bytes *b);
  * under c->lock. */
 typedef struct iws__proto {
   const char *name;
-  /* Strand, no lock: plaintext from the peer (len > 0). */
-  void (*input)(iws__conn *c, const uint8_t *data, size_t len);
+  /* Strand, no lock: plaintext from the peer (len > 0), valid during the
+   * call, and the protocol's to change meanwhile (WebSocket unmasks in
+   * place: no copy of a message that arrives whole). */
+  void (*input)(iws__conn *c, uint8_t *data, size_t len);
   /* Strand, no lock: reading was resumed or the strand kicked
    * (iws__conn_kick_locked) with no new bytes. NULL: nothing to do. */
   void (*resumed)(iws__conn *c);
@@ -200,9 +202,9 @@ typedef struct iws__proto {
 } iws__proto;
 
 /* Room for the protocol state: the largest, WebSocket's, exactly on
- * x86_64 (136 bytes; HTTP's is 64). ws.c and http.c check that theirs
+ * x86_64 (120 bytes; HTTP's is 64). ws.c and http.c check that theirs
  * fits (_Static_assert). */
-#define IWS__PROTO_AREA 136
+#define IWS__PROTO_AREA 120
 
 struct iws__conn {
   iws_conn_id id;
@@ -514,7 +516,7 @@ void iws__conn_hold_locked(iws__conn *c);
  * iws__core_resumed on the reading thread, or the worker runs it). */
 void iws__conn_kick_locked(iws__conn *c);
 /* Runs input on the connection's strand (this thread), then flushes. */
-void iws__strand_run(iws__conn *c, const uint8_t *data, size_t len);
+void iws__strand_run(iws__conn *c, uint8_t *data, size_t len);
 /* The protocol's `resumed` on the strand (no new bytes), then a flush. */
 void iws__strand_kick(iws__conn *c);
 /* Switches the connection to protocol `p` (on its strand): the protocol

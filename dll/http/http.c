@@ -608,7 +608,7 @@ static void run(iws__conn *c) {
 }
 
 /* Input on the strand while the connection reads requests. */
-static void http_input(iws__conn *c, const uint8_t *data, size_t len) {
+static void http_input(iws__conn *c, uint8_t *data, size_t len) {
   iws__http_conn *h = H(c);
   int closing;
   iws__lock(&c->lock);

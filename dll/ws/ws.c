@@ -63,21 +63,6 @@ static void deliver_message(iws_server *s, iws__conn *c, uint32_t opcode,
 /* the WebSocket side (strand only)                                          */
 /* ------------------------------------------------------------------------ */
 
-static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf,
-                          size_t len, int flags, void *user) {
-  iws__conn *c = user;
-  size_t n = WS(c)->rx_len < len ? WS(c)->rx_len : len;
-  (void)flags;
-  if (n == 0) {
-    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-    return -1;
-  }
-  memcpy(buf, WS(c)->rx_ptr, n);
-  WS(c)->rx_ptr += n;
-  WS(c)->rx_len -= n;
-  return (ssize_t)n;
-}
-
 static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
                           size_t len, int flags, void *user) {
   iws__conn *c = user;
@@ -288,9 +273,12 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
 }
 
 /* A piece of a frame's payload. Data frames are not buffered by wslay
- * (no_buffering): a message that arrives as one piece is delivered where it
- * lies (wslay's input, still valid in ws_msg_cb); any other is appended to
- * the reassembly buffer, which grows with the bytes that arrive. */
+ * (no_buffering), and wslay parses them where they lie in the input
+ * (wslay_event_recv_buffer, wslay patch 6: unmasked in place, a frame
+ * lying whole in the input is one piece). A message that arrives as one
+ * piece is delivered there (the input is still valid in ws_msg_cb): no
+ * copy; any other is appended to the reassembly buffer, which grows with
+ * the bytes that arrive. */
 static void ws_chunk_cb(wslay_event_context_ptr ctx,
                         const struct wslay_event_on_frame_recv_chunk_arg *arg,
                         void *user) {
@@ -316,7 +304,7 @@ static void ws_frame_end_cb(wslay_event_context_ptr ctx, void *user) {
 static int ws_create(iws__conn *c) {
   struct wslay_event_callbacks cbs;
   memset(&cbs, 0, sizeof(cbs));
-  cbs.recv_callback = ws_recv_cb;
+  /* no recv_callback: ws_feed hands wslay the input itself */
   cbs.send_callback = ws_send_cb;
   cbs.on_msg_recv_callback = ws_msg_cb;
   cbs.on_frame_recv_start_callback = ws_frame_start_cb;
@@ -355,9 +343,10 @@ static void note_activity(iws__conn *c) {
   if (iws__atomic_load32(&c->awaiting_pong)) iws__conn_timer_clear(c, IWS__T_PONG);
 }
 
-/* Feeds WebSocket bytes to wslay and moves what it wants to send (pongs,
- * the close echo, its own failure close) into the send queue. */
-static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
+/* Feeds WebSocket bytes to wslay, which parses and unmasks them in place,
+ * and moves what it wants to send (pongs, the close echo, its own failure
+ * close) into the send queue. */
+static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
   int r, release;
   uint32_t failed = 0, why = RXF_NONE;
   const char *why_text = NULL;
@@ -372,12 +361,8 @@ static void ws_feed(iws__conn *c, const uint8_t *data, size_t len) {
     iws__unlock(&c->lock);
     return;
   }
-  WS(c)->rx_ptr = data;
-  WS(c)->rx_len = len;
   WS(c)->ws_fed += len;
-  r = wslay_event_recv(WS(c)->ws);
-  WS(c)->rx_ptr = NULL;
-  WS(c)->rx_len = 0;
+  r = wslay_event_recv_buffer(WS(c)->ws, data, len);
   iws__lock(&c->lock);
   if (WS(c)->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
     /* The message being received failed (too big, the server's budget,
@@ -615,7 +600,7 @@ static int complete_handshake(iws__conn *c, iws_request *req,
   return 1;
 }
 
-void iws__ws_upgrade(iws__conn *c, iws_request *req, const uint8_t *rest,
+void iws__ws_upgrade(iws__conn *c, iws_request *req, uint8_t *rest,
                      size_t rest_len, iws__ws_answer_fn answer) {
   iws__conn_set_proto(c, &iws__ws_proto);
   if (complete_handshake(c, req, answer) && rest_len)
@@ -623,7 +608,7 @@ void iws__ws_upgrade(iws__conn *c, iws_request *req, const uint8_t *rest,
 }
 
 /* Input on the strand: frames, or nothing once we are done. */
-static void ws_input(iws__conn *c, const uint8_t *data, size_t len) {
+static void ws_input(iws__conn *c, uint8_t *data, size_t len) {
   uint32_t state, accepted;
   iws__lock(&c->lock);
   state = c->state;

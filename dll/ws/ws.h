@@ -25,13 +25,12 @@ typedef struct iws__ws_state {
    * rx_held while it holds a message. */
   iws__bytes inbuf;
   uint64_t rx_msg_size;       /* payload declared so far by the open message */
-  const uint8_t *rx_direct;   /* a one-piece message, delivered in place */
+  const uint8_t *rx_direct;   /* a one-piece message, delivered in place
+                                 (in the input being fed: ws_chunk_cb) */
   struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
   uint64_t ws_fed, ws_framed;      /* bytes given to wslay / in whole frames */
   uint64_t ws_frame_size;          /* header + payload of the current frame */
   uint64_t last_input_ms;
-  const uint8_t *rx_ptr;
-  size_t rx_len;
   iws__bytes stage; /* frames wslay produced (pongs, close echo) */
   iws__zstream *pmd_rx; /* context-takeover inflater */
   uint8_t rx_frame_data;  /* the current frame is a data frame */
@@ -62,7 +61,7 @@ typedef void (*iws__ws_answer_fn)(iws__conn *c, int status, const char *why,
  * runs the opening handshake (checks, on_connect, then the 101, or a
  * refusal written through `answer`), then feeds `rest` (bytes the client
  * sent behind its request). */
-void iws__ws_upgrade(iws__conn *c, iws_request *req, const uint8_t *rest,
+void iws__ws_upgrade(iws__conn *c, iws_request *req, uint8_t *rest,
                      size_t rest_len, iws__ws_answer_fn answer);
 
 #endif /* IWS_WS_H */

@@ -158,7 +158,8 @@ write("options", "tls", rec(0, 19, 0) + rec(2, 10007, b"-----BEGIN CERTIFICATE--
 write("options", "edges", rec(0x20, 6, 255) + rec(0x21, 10, 0x80) + rec(0, 9999, 1) + rec(2, 19999, b"x") + rec(0, 0xFFFF, 0))
 
 # wslay_diff: byte 0 = configuration (bit 0 no_buffering, bit 1 RSV1 allowed,
-# bits 2-3 max message length default/64/1000/70000), byte 1 = read size - 1,
+# bits 2-3 max message length default/64/1000/70000, bit 4 the patched side
+# reads through wslay_event_recv_buffer), byte 1 = read size - 1,
 # then client frames straight into wslay (no upgrade).
 WSLAY = {
     "text": b"\x00\xff" + frame(1, b"hello"),
@@ -182,6 +183,14 @@ WSLAY = {
     "utf8_bad_after_ascii": b"\x00\xff" + frame(1, b"a" * 40 + b"\xc3" + b"a" * 20 + b"\xa9"),
     "utf8_surrogate": b"\x00\xff" + frame(1, "миру".encode() + b"\xed\xa0\x80" + "世界".encode()),
     "utf8_above_max": b"\x00\x10" + frame(1, "миру".encode() + b"\xf4\x90\x80\x80" + b"tail"),
+    # wslay_event_recv_buffer (patch 6): frames whole in one read, headers
+    # cut by the end of a read (16-bit and 64-bit lengths), a control frame
+    # inside a fragmented message, a close followed by more bytes
+    "rbuf_whole_nobuf": b"\x11\xff" + frame(2, b"x" * 100) + frame(1, b"hello"),
+    "rbuf_cut_headers": b"\x10\x02" + frame(1, b"a" * 300) + frame(2, bytes(range(256)) * 300) + frame(1, b"z"),
+    "rbuf_interleaved_nobuf": b"\x11\x0c" + frame(1, b"part1", fin=False) + frame(9, b"pi") + frame(0, "wörld".encode()),
+    "rbuf_close_then_more": b"\x10\xff" + frame(1, b"m") + close(1000, b"bye") + frame(1, b"after"),
+    "rbuf_too_big": b"\x15\x20" + frame(2, b"z" * 100),
 }
 for name, data in WSLAY.items():
     write("wslay_diff", name, data)

@@ -87,7 +87,7 @@ build_wslay_pristine() {
   nm -g --defined-only "$p/pristine.o" | awk '$3 ~ /^wslay_/ {print $3, "pristine_" $3}' >"$p/rename.txt"
   [ -s "$p/rename.txt" ] || { echo "fuzz: no wslay_ symbols in the pristine object"; return 1; }
   objcopy --redefine-syms="$p/rename.txt" "$p/pristine.o" || return 1
-  $CC $CFLAGS -fsanitize=fuzzer-no-link -DIWSDIFF_RUN=iwsdiff_run_patched \
+  $CC $CFLAGS -fsanitize=fuzzer-no-link -DIWSDIFF_RUN=iwsdiff_run_patched -DIWSDIFF_RECV_BUFFER \
     -c tests/fuzz/wslay_diff_driver.c -o "$OUT/obj/wslay_diff_driver.o" || return 1
   EXTRA_wslay_diff="$OUT/obj/wslay_diff_driver.o $p/pristine.o"
 }

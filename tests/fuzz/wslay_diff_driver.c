@@ -6,7 +6,8 @@
  * in one program). fuzz_wslay_diff.c requires the two records to be equal.
  *
  * Input: byte 0 = configuration (bit 0 no_buffering, bit 1 RSV1 allowed,
- * bits 2-3 max_recv_msg_length: default / 64 / 1000 / 70000), byte 1 = the
+ * bits 2-3 max_recv_msg_length: default / 64 / 1000 / 70000, bit 4: one
+ * read a round, see below), byte 1 = the
  * size of each read (1..256), the rest = the bytes a client sends.
  *
  * Recorded: every frame start (fin, rsv, opcode, payload length); the
@@ -14,8 +15,18 @@
  * change how a frame is cut into chunks, never what it carries); every
  * message (opcode, rsv, length, bytes, status code); the return values of
  * wslay_event_recv/send; every byte wslay sends back (pongs, closes); the
- * close state at the end. */
+ * close state at the end.
+ *
+ * Rounds: without bit 4, a round is one wslay_event_recv (reading until
+ * the input ends or wslay returns) and one wslay_event_send. With bit 4, a
+ * round is one read: the patched run hands it to wslay_event_recv_buffer
+ * (patch 6) in a buffer of its own, freed after the call; the pristine
+ * run, which has no such function, gives the same bytes to
+ * wslay_event_recv through recv_callback, calling it until they are taken
+ * (it also returns when a read ends inside a frame header); then one
+ * wslay_event_send. Both sides so send at the same points of the input. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <wslay/wslay.h>
@@ -33,6 +44,8 @@ struct run {
   struct iwsdiff_log *log;
   uint64_t frame_hash; /* payload of the current frame so far */
   uint64_t frame_len;
+  int piece_mode;    /* bit 4: recv_cb serves only piece_left bytes */
+  size_t piece_left;
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {
@@ -72,6 +85,15 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
   size_t n = len < r->read_size ? len : r->read_size;
   if (n > r->left)
     n = r->left;
+  if (r->piece_mode) {
+    if (r->piece_left == 0) {
+      wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+      return -1;
+    }
+    if (n > r->piece_left)
+      n = r->piece_left;
+    r->piece_left -= n;
+  }
   memcpy(buf, r->in, n);
   r->in += n;
   r->left -= n;
@@ -131,6 +153,38 @@ static void msg_cb(wslay_event_context_ptr ctx,
        ((uint64_t)arg->status_code << 32) | (uint32_t)arg->msg_length);
 }
 
+/* One read of bit-4 mode: its bytes taken, or reading stopped. */
+static int recv_piece(wslay_event_context_ptr ctx, struct run *r) {
+  size_t n = r->left < r->read_size ? r->left : r->read_size;
+  int rv;
+#ifdef IWSDIFF_RECV_BUFFER
+  uint8_t *piece = malloc(n);
+  if (!piece)
+    abort();
+  memcpy(piece, r->in, n);
+  r->in += n;
+  r->left -= n;
+  rv = wslay_event_recv_buffer(ctx, piece, n);
+  free(piece); /* wslay must keep no pointer into it */
+#else
+  size_t before;
+  r->piece_mode = 1;
+  r->piece_left = n;
+  do {
+    before = r->piece_left;
+    rv = wslay_event_recv(ctx);
+  } while (rv == 0 && r->piece_left && r->piece_left != before &&
+           wslay_event_get_read_enabled(ctx));
+  /* what reading did not take is dropped, as wslay_event_recv_buffer
+   * drops it */
+  r->in += r->piece_left;
+  r->left -= r->piece_left;
+  r->piece_left = 0;
+  r->piece_mode = 0;
+#endif
+  return rv;
+}
+
 void IWSDIFF_RUN(const uint8_t *data, size_t size, struct iwsdiff_log *log) {
   static const uint64_t max_len[4] = {0, 64, 1000, 70000};
   struct run r;
@@ -159,9 +213,9 @@ void IWSDIFF_RUN(const uint8_t *data, size_t size, struct iwsdiff_log *log) {
     wslay_event_config_set_max_recv_msg_length(ctx, max_len[(data[0] >> 2) & 3]);
 
   /* Bounded: every round reads at least one byte or stops. */
-  for (int round = 0; round < 70000; round++) {
+  for (int round = 0; round < 200000; round++) {
     size_t before = r.left;
-    int rv = wslay_event_recv(ctx);
+    int rv = (data[0] & 16) ? recv_piece(ctx, &r) : wslay_event_recv(ctx);
     emit(&r, IWSDIFF_EV_RECV_RV, NULL, 0, (uint64_t)(int64_t)rv, 0);
     int sv = wslay_event_send(ctx);
     emit(&r, IWSDIFF_EV_SEND_RV, NULL, 0, (uint64_t)(int64_t)sv, 0);

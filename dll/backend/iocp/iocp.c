@@ -203,7 +203,7 @@ static void read_cycle(iws__sock *s, char *rbuf) {
       if (s->closing) return;
       n = recv(s->s, rbuf, READ_BUFFER_SIZE, 0);
       if (n > 0) {
-        if (iws__core_read(s->conn, (const uint8_t *)rbuf, (size_t)n, 0) ==
+        if (iws__core_read(s->conn, (uint8_t *)rbuf, (size_t)n, 0) ==
                 IWS__READ_PAUSE &&
             (!park_reader(s) || !resume_core(s)))
           return;

@@ -781,6 +781,17 @@ int wslay_event_recv(wslay_event_context_ptr ctx) {
   return 0;
 }
 
+int wslay_event_recv_buffer(wslay_event_context_ptr ctx, uint8_t *data,
+                            size_t len) {
+  int r;
+  /* recv_callback is not called: running out of data is not an error */
+  ctx->error = 0;
+  wslay_frame_recv_buffer_begin(ctx->frame_ctx, data, len);
+  r = wslay_event_recv(ctx);
+  wslay_frame_recv_buffer_end(ctx->frame_ctx);
+  return r;
+}
+
 static void
 wslay_event_on_non_fragmented_msg_popped(wslay_event_context_ptr ctx) {
   ctx->omsg->fin = 1;

@@ -299,8 +299,70 @@ static void wslay_shift_ibuf(wslay_frame_context_ptr ctx) {
   ctx->ibufmark = ctx->ibuf;
 }
 
+/* wslay_recv() while the caller's buffer is being parsed */
+static ssize_t wslay_recv_borrowed(wslay_frame_context_ptr ctx) {
+  size_t avail = (size_t)(ctx->ibuflimit - ctx->ibufmark), n;
+  if (ctx->ibufborrowed) {
+    /* The caller's buffer ends inside a header (fewer bytes than
+       ireqread, so fewer than 14) or is used up: keep what is left */
+    memmove(ctx->ibuf, ctx->ibufmark, avail);
+    ctx->ibufmark = ctx->ibuf;
+    ctx->ibuflimit = ctx->ibuf + avail;
+    ctx->ibufborrowed = 0;
+  }
+  if (ctx->xbufmark == ctx->xbuflimit) {
+    return WSLAY_ERR_WANT_READ;
+  }
+  if (avail == 0 &&
+      (ctx->istate == RECV_PAYLOAD ||
+       (size_t)(ctx->xbuflimit - ctx->xbufmark) >= ctx->ireqread)) {
+    /* Parse the rest of the caller's bytes where they lie */
+    ctx->ibufmark = ctx->xbufmark;
+    ctx->ibuflimit = ctx->xbuflimit;
+    ctx->xbufmark = ctx->xbuflimit;
+    ctx->ibufborrowed = 1;
+    return (ssize_t)(ctx->ibuflimit - ctx->ibufmark);
+  }
+  /* A header begun in an earlier buffer, or cut by the end of this one:
+     copy what it needs, as far as there is (in RECV_PAYLOAD, only an
+     empty ibuf gets here) */
+  if (ctx->ibufmark != ctx->ibuf) {
+    wslay_shift_ibuf(ctx);
+  }
+  n = ctx->ireqread - avail;
+  if (n > (size_t)(ctx->xbuflimit - ctx->xbufmark)) {
+    n = (size_t)(ctx->xbuflimit - ctx->xbufmark);
+  }
+  memcpy(ctx->ibuflimit, ctx->xbufmark, n);
+  ctx->ibuflimit += n;
+  ctx->xbufmark += n;
+  return (ssize_t)n;
+}
+
+void wslay_frame_recv_buffer_begin(wslay_frame_context_ptr ctx, uint8_t *data,
+                                   size_t len) {
+  ctx->xbufmark = data;
+  ctx->xbuflimit = data + len;
+  ctx->xbufactive = 1;
+}
+
+void wslay_frame_recv_buffer_end(wslay_frame_context_ptr ctx) {
+  /* When parsing ran until the caller's bytes were used up, the last
+     wslay_recv_borrowed() kept what a cut header needs; anything left
+     now was not parsed because the caller stopped early: dropped */
+  if (ctx->ibufborrowed) {
+    ctx->ibufmark = ctx->ibuflimit = ctx->ibuf;
+    ctx->ibufborrowed = 0;
+  }
+  ctx->xbufmark = ctx->xbuflimit = NULL;
+  ctx->xbufactive = 0;
+}
+
 static ssize_t wslay_recv(wslay_frame_context_ptr ctx) {
   ssize_t r;
+  if (ctx->xbufactive) {
+    return wslay_recv_borrowed(ctx);
+  }
   if (ctx->ibufmark != ctx->ibuf) {
     wslay_shift_ibuf(ctx);
   }

@@ -51,8 +51,15 @@ struct wslay_frame_opcode_memo {
 
 struct wslay_frame_context {
   uint8_t ibuf[4096];
+  /* The bytes being parsed: [ibufmark, ibuflimit) lies in ibuf, or in the
+     caller's buffer while ibufborrowed (wslay_frame_recv_buffer_begin) */
   uint8_t *ibufmark;
   uint8_t *ibuflimit;
+  /* The caller's bytes not yet parsed (wslay_frame_recv_buffer_begin) */
+  uint8_t *xbufmark;
+  uint8_t *xbuflimit;
+  uint8_t xbufactive;
+  uint8_t ibufborrowed;
   struct wslay_frame_opcode_memo iom;
   uint64_t ipayloadlen;
   uint64_t ipayloadoff;
@@ -73,5 +80,25 @@ struct wslay_frame_context {
   struct wslay_frame_callbacks callbacks;
   void *user_data;
 };
+
+/*
+ * Makes wslay_frame_recv() parse the len bytes at data, the caller's,
+ * instead of calling recv_callback: headers and payload are read where
+ * they lie, the payload unmasked in place, and iocb->data points into
+ * data. Only a header cut by the end of data is copied (into ibuf), to
+ * be completed from the next buffer. Bytes already in ibuf are parsed
+ * first. Until wslay_frame_recv_buffer_end(), wslay_frame_recv() returns
+ * WSLAY_ERR_WANT_READ once data is used up.
+ */
+void wslay_frame_recv_buffer_begin(wslay_frame_context_ptr ctx, uint8_t *data,
+                                   size_t len);
+
+/*
+ * Ends what wslay_frame_recv_buffer_begin() began: no pointer into the
+ * caller's buffer is kept. Once wslay_frame_recv() has returned
+ * WSLAY_ERR_WANT_READ, all of it was parsed or kept; bytes left when the
+ * caller stopped calling wslay_frame_recv() earlier are dropped.
+ */
+void wslay_frame_recv_buffer_end(wslay_frame_context_ptr ctx);
 
 #endif /* WSLAY_FRAME_H */

@@ -127,6 +127,10 @@ int main(void) {
                    test_wslay_event_recv_text_frame_with_rsv1) ||
       !CU_add_test(pSuite, "wslay_event_recv_utf8",
                    test_wslay_event_recv_utf8) ||
+      !CU_add_test(pSuite, "wslay_event_recv_buffer",
+                   test_wslay_event_recv_buffer) ||
+      !CU_add_test(pSuite, "wslay_event_recv_buffer_mixed",
+                   test_wslay_event_recv_buffer_mixed) ||
       !CU_add_test(pSuite, "wslay_event_frame_too_big",
                    test_wslay_event_frame_too_big) ||
       !CU_add_test(pSuite, "wslay_event_message_too_big",

@@ -25,6 +25,7 @@
 #include "wslay_event_test.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -753,6 +754,293 @@ void test_wslay_event_recv_utf8(void) {
       CU_ASSERT(0 == utf8_recv_text(text, 2 * c + n, p));
     }
   }
+}
+
+/* wslay_event_recv_buffer: frames written masked into wire */
+struct recv_buffer_run {
+  uint8_t msgs[4][70000]; /* data messages, as reassembled from chunks */
+  size_t msg_lengths[4];
+  size_t nmsgs;
+  size_t cur_length;     /* the data message being received so far */
+  uint8_t cur[70000];
+  size_t sent;           /* bytes wslay wrote back */
+  uint8_t sent_buf[256];
+  const uint8_t *piece;  /* the caller's buffer being parsed */
+  size_t piece_length;
+  size_t chunks_in_piece; /* chunks whose data lay inside piece */
+  size_t chunks;
+  int no_buffering;
+  int in_ctrl_frame;
+};
+
+static size_t put_masked_frame(uint8_t *out, int fin, int opcode,
+                               const uint8_t *payload, size_t len) {
+  static const uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
+  size_t n = 0, i;
+  out[n++] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+  if (len < 126) {
+    out[n++] = (uint8_t)(0x80 | len);
+  } else if (len < 65536) {
+    out[n++] = 0x80 | 126;
+    out[n++] = (uint8_t)(len >> 8);
+    out[n++] = (uint8_t)len;
+  } else {
+    out[n++] = 0x80 | 127;
+    for (i = 0; i < 8; ++i) {
+      out[n++] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
+    }
+  }
+  memcpy(out + n, key, 4);
+  n += 4;
+  for (i = 0; i < len; ++i) {
+    out[n + i] = payload[i] ^ key[i % 4];
+  }
+  return n + len;
+}
+
+static void recv_buffer_start_callback(
+    wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_start_arg *arg, void *user_data) {
+  (void)ctx;
+  ((struct recv_buffer_run *)user_data)->in_ctrl_frame =
+      (arg->opcode & 0x8) != 0;
+}
+
+static void recv_buffer_chunk_callback(
+    wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user_data) {
+  struct recv_buffer_run *run = (struct recv_buffer_run *)user_data;
+  (void)ctx;
+  ++run->chunks;
+  if (arg->data >= run->piece && arg->data < run->piece + run->piece_length) {
+    CU_ASSERT(arg->data + arg->data_length <= run->piece + run->piece_length);
+    ++run->chunks_in_piece;
+  }
+  if (run->no_buffering && !run->in_ctrl_frame) {
+    assert(run->cur_length + arg->data_length <= sizeof(run->cur));
+    memcpy(run->cur + run->cur_length, arg->data, arg->data_length);
+    run->cur_length += arg->data_length;
+  }
+}
+
+static void recv_buffer_msg_callback(
+    wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+    void *user_data) {
+  struct recv_buffer_run *run = (struct recv_buffer_run *)user_data;
+  (void)ctx;
+  if (arg->opcode != WSLAY_TEXT_FRAME && arg->opcode != WSLAY_BINARY_FRAME) {
+    return;
+  }
+  assert(run->nmsgs < 4);
+  if (run->no_buffering) {
+    CU_ASSERT(arg->msg == NULL);
+    memcpy(run->msgs[run->nmsgs], run->cur, run->cur_length);
+    run->msg_lengths[run->nmsgs] = run->cur_length;
+  } else {
+    memcpy(run->msgs[run->nmsgs], arg->msg, arg->msg_length);
+    run->msg_lengths[run->nmsgs] = arg->msg_length;
+  }
+  ++run->nmsgs;
+  run->cur_length = 0;
+}
+
+static ssize_t recv_buffer_send_callback(wslay_event_context_ptr ctx,
+                                         const uint8_t *data, size_t len,
+                                         int flags, void *user_data) {
+  struct recv_buffer_run *run = (struct recv_buffer_run *)user_data;
+  (void)ctx;
+  (void)flags;
+  assert(run->sent + len <= sizeof(run->sent_buf));
+  memcpy(run->sent_buf + run->sent, data, len);
+  run->sent += len;
+  return (ssize_t)len;
+}
+
+/* Feeds wire[0, len) to a server context in pieces of piece_size bytes,
+   each in a buffer of its own that is gone after the call. */
+static int recv_buffer_feed(struct recv_buffer_run *run, const uint8_t *wire,
+                            size_t len, size_t piece_size, int no_buffering,
+                            wslay_event_context_ptr *pctx) {
+  struct wslay_event_callbacks callbacks;
+  wslay_event_context_ptr ctx;
+  size_t off = 0;
+  int rv = 0;
+  memset(run, 0, sizeof(*run));
+  run->no_buffering = no_buffering;
+  memset(&callbacks, 0, sizeof(callbacks));
+  /* no recv_callback: this context receives only from buffers */
+  callbacks.send_callback = recv_buffer_send_callback;
+  callbacks.on_frame_recv_start_callback = recv_buffer_start_callback;
+  callbacks.on_frame_recv_chunk_callback = recv_buffer_chunk_callback;
+  callbacks.on_msg_recv_callback = recv_buffer_msg_callback;
+  wslay_event_context_server_init(&ctx, &callbacks, run);
+  wslay_event_config_set_no_buffering(ctx, no_buffering);
+  while (off < len && rv == 0 && wslay_event_get_read_enabled(ctx)) {
+    size_t n = len - off < piece_size ? len - off : piece_size;
+    uint8_t *piece = malloc(n);
+    assert(piece);
+    memcpy(piece, wire + off, n);
+    run->piece = piece;
+    run->piece_length = n;
+    rv = wslay_event_recv_buffer(ctx, piece, n);
+    run->piece = NULL;
+    run->piece_length = 0;
+    free(piece);
+    off += n;
+  }
+  if (rv == 0) {
+    rv = wslay_event_send(ctx);
+  }
+  *pctx = ctx;
+  return rv;
+}
+
+void test_wslay_event_recv_buffer(void) {
+  static uint8_t wire[90000];
+  static uint8_t text[10000], binary[70000];
+  static struct recv_buffer_run run;
+  const uint8_t ping[] = "ping!";
+  const uint8_t close_payload[] = {0x03, 0xe8, 'b', 'y', 'e'};
+  const uint8_t after_close[] = {0x81, 0x80, 0, 0, 0, 0};
+  size_t pieces[] = {1, 2, 3, 5, 13, 100, 4095, 4096, 5000, 65536,
+                     sizeof(wire)};
+  size_t len = 0, k, i, text_end, bin_end;
+  int nb;
+  wslay_event_context_ptr ctx;
+  for (i = 0; i < sizeof(text); ++i) {
+    text[i] = (uint8_t)('a' + i % 26);
+  }
+  for (i = 0; i < sizeof(binary); ++i) {
+    binary[i] = (uint8_t)(i * 7 + (i >> 8));
+  }
+  /* a text frame (16-bit length), a fragmented message with a ping
+     between its frames, a binary frame (64-bit length), a close */
+  len += put_masked_frame(wire + len, 1, WSLAY_TEXT_FRAME, text, sizeof(text));
+  text_end = len;
+  len += put_masked_frame(wire + len, 0, WSLAY_TEXT_FRAME, text, 3);
+  len += put_masked_frame(wire + len, 1, WSLAY_PING, ping, sizeof(ping) - 1);
+  len += put_masked_frame(wire + len, 1, WSLAY_CONTINUATION_FRAME, text + 3,
+                          200);
+  len += put_masked_frame(wire + len, 1, WSLAY_BINARY_FRAME, binary,
+                          sizeof(binary));
+  bin_end = len;
+  len += put_masked_frame(wire + len, 1, WSLAY_CONNECTION_CLOSE, close_payload,
+                          sizeof(close_payload));
+  /* bytes after the close are not read */
+  memcpy(wire + len, after_close, sizeof(after_close));
+  len += sizeof(after_close);
+  for (nb = 0; nb < 2; ++nb) {
+    for (k = 0; k < sizeof(pieces) / sizeof(pieces[0]); ++k) {
+      CU_ASSERT(0 == recv_buffer_feed(&run, wire, len, pieces[k], nb, &ctx));
+      CU_ASSERT(3 == run.nmsgs);
+      CU_ASSERT(sizeof(text) == run.msg_lengths[0]);
+      CU_ASSERT(0 == memcmp(text, run.msgs[0], sizeof(text)));
+      CU_ASSERT(203 == run.msg_lengths[1]);
+      CU_ASSERT(0 == memcmp(text, run.msgs[1], 203));
+      CU_ASSERT(sizeof(binary) == run.msg_lengths[2]);
+      CU_ASSERT(0 == memcmp(binary, run.msgs[2], sizeof(binary)));
+      /* every chunk was read in place: nothing went through ibuf but
+         the headers cut by the end of a piece */
+      CU_ASSERT(run.chunks == run.chunks_in_piece);
+      /* the close echoed (the pong queued for the ping goes unsent once
+         a close is queued, as with wslay_event_recv()) */
+      CU_ASSERT(2 + 5 == run.sent);
+      CU_ASSERT(0x88 == run.sent_buf[0] && 5 == run.sent_buf[1]);
+      CU_ASSERT(0 == memcmp(close_payload, run.sent_buf + 2, 5));
+      CU_ASSERT(wslay_event_get_close_received(ctx));
+      CU_ASSERT(1000 == wslay_event_get_status_code_received(ctx));
+      CU_ASSERT(0 == wslay_event_get_read_enabled(ctx));
+      if (nb && pieces[k] >= text_end) {
+        /* a frame lying whole in the buffer is one chunk */
+        CU_ASSERT(run.chunks >= 1);
+      }
+      if (nb && pieces[k] == sizeof(wire)) {
+        /* text, 3 + 200 (the ping is not a data chunk, but counts),
+           binary, close: one chunk each */
+        CU_ASSERT(6 == run.chunks);
+      }
+      wslay_event_context_free(ctx);
+    }
+  }
+  (void)bin_end;
+}
+
+/* A header cut by the end of one buffer is completed by the next call,
+   and wslay_event_recv() carries on where wslay_event_recv_buffer()
+   stopped */
+static struct scripted_data_feed recv_buffer_df;
+
+static ssize_t recv_buffer_scripted_recv(wslay_event_context_ptr ctx,
+                                         uint8_t *data, size_t len, int flags,
+                                         void *user_data) {
+  size_t n = (size_t)(recv_buffer_df.datalimit - recv_buffer_df.datamark);
+  (void)flags;
+  (void)user_data;
+  if (n == 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    return -1;
+  }
+  if (n > len) {
+    n = len;
+  }
+  memcpy(data, recv_buffer_df.datamark, n);
+  recv_buffer_df.datamark += n;
+  return (ssize_t)n;
+}
+
+void test_wslay_event_recv_buffer_mixed(void) {
+  static uint8_t wire[1000];
+  static uint8_t payload[300];
+  static struct recv_buffer_run run;
+  struct wslay_event_callbacks callbacks;
+  wslay_event_context_ptr ctx;
+  const uint8_t unmasked[] = {0x82, 0x01, 'x'};
+  size_t len = 0, cut, i;
+  for (i = 0; i < sizeof(payload); ++i) {
+    payload[i] = (uint8_t)i;
+  }
+  len += put_masked_frame(wire + len, 1, WSLAY_BINARY_FRAME, payload, 300);
+  len += put_masked_frame(wire + len, 1, WSLAY_BINARY_FRAME, payload, 100);
+  len += put_masked_frame(wire + len, 1, WSLAY_BINARY_FRAME, payload, 300);
+  for (cut = 0; cut <= len; ++cut) {
+    uint8_t *first = malloc(cut + 1);
+    assert(first);
+    memcpy(first, wire, cut);
+    memset(&run, 0, sizeof(run));
+    memset(&callbacks, 0, sizeof(callbacks));
+    callbacks.recv_callback = recv_buffer_scripted_recv;
+    callbacks.send_callback = recv_buffer_send_callback;
+    callbacks.on_frame_recv_start_callback = recv_buffer_start_callback;
+  callbacks.on_frame_recv_chunk_callback = recv_buffer_chunk_callback;
+    callbacks.on_msg_recv_callback = recv_buffer_msg_callback;
+    wslay_event_context_server_init(&ctx, &callbacks, &run);
+    CU_ASSERT(0 == wslay_event_recv_buffer(ctx, first, cut));
+    free(first);
+    scripted_data_feed_init(&recv_buffer_df, wire + cut, len - cut);
+    CU_ASSERT(0 == wslay_event_recv(ctx));
+    CU_ASSERT(3 == run.nmsgs);
+    CU_ASSERT(300 == run.msg_lengths[0] && 100 == run.msg_lengths[1] &&
+              300 == run.msg_lengths[2]);
+    CU_ASSERT(0 == memcmp(payload, run.msgs[0], 300));
+    CU_ASSERT(0 == memcmp(payload, run.msgs[1], 100));
+    CU_ASSERT(0 == memcmp(payload, run.msgs[2], 300));
+    CU_ASSERT(wslay_event_get_read_enabled(ctx));
+    wslay_event_context_free(ctx);
+  }
+  /* an unmasked frame from a client: refused as by wslay_event_recv() */
+  memset(&run, 0, sizeof(run));
+  memset(&callbacks, 0, sizeof(callbacks));
+  callbacks.send_callback = recv_buffer_send_callback;
+  callbacks.on_msg_recv_callback = recv_buffer_msg_callback;
+  wslay_event_context_server_init(&ctx, &callbacks, &run);
+  memcpy(wire, unmasked, sizeof(unmasked));
+  CU_ASSERT(0 == wslay_event_recv_buffer(ctx, wire, sizeof(unmasked)));
+  CU_ASSERT(0 == wslay_event_get_read_enabled(ctx));
+  CU_ASSERT(0 == wslay_event_send(ctx));
+  CU_ASSERT(4 == run.sent && 0x88 == run.sent_buf[0] &&
+            0x03 == run.sent_buf[2] && 0xea == run.sent_buf[3]);
+  CU_ASSERT(0 == run.nmsgs);
+  wslay_event_context_free(ctx);
 }
 
 void test_wslay_event_frame_too_big(void) {

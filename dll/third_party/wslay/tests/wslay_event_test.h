@@ -41,6 +41,8 @@ void test_wslay_event_callback_failure(void);
 void test_wslay_event_no_buffering(void);
 void test_wslay_event_recv_text_frame_with_rsv1(void);
 void test_wslay_event_recv_utf8(void);
+void test_wslay_event_recv_buffer(void);
+void test_wslay_event_recv_buffer_mixed(void);
 void test_wslay_event_frame_too_big(void);
 void test_wslay_event_message_too_big(void);
 void test_wslay_event_config_set_allowed_rsv_bits(void);

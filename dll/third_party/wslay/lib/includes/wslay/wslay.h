@@ -526,6 +526,31 @@ void wslay_event_config_set_callbacks(
 int wslay_event_recv(wslay_event_context_ptr ctx);
 
 /*
+ * Receives messages from the len bytes at data, which the application
+ * has already read from the peer, instead of calling
+ * wslay_event_recv_callback: what wslay_event_recv() does, with frames
+ * parsed where they lie in data. Payloads are unmasked in place, so the
+ * contents of data are unspecified afterwards, and the data member of
+ * wslay_event_on_frame_recv_chunk_arg points into data when it carries
+ * bytes of data (with no_buffering, a frame lying whole in data is one
+ * chunk). Such a pointer is valid only until this function returns.
+ *
+ * All len bytes are taken: a frame header cut by the end of data is
+ * kept in the context and completed by the next call (of this function
+ * or of wslay_event_recv()); the rest of a cut payload is delivered as
+ * it arrives, as wslay_event_recv() does. Bytes after the point where
+ * reading stopped (a close frame received, a protocol error, the
+ * application's wslay_event_shutdown_read()) are discarded:
+ * wslay_event_get_read_enabled() returns 0 then.
+ *
+ * The return value is that of wslay_event_recv(); running out of data
+ * is not an error. recv_callback may be NULL in a context that only
+ * receives through this function.
+ */
+int wslay_event_recv_buffer(wslay_event_context_ptr ctx, uint8_t *data,
+                            size_t len);
+
+/*
  * Sends queued messages to peer. When sending a
  * message, it uses wslay_event_send_callback function. Single call of
  * wslay_event_send() sends multiple messages until
