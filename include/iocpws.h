@@ -900,6 +900,14 @@ IWS_API int32_t IWS_CALL iws_request_select_protocol(iws_request *request,
  * sensitive). */
 IWS_API const char *IWS_CALL iws_request_method(const iws_request *request);
 
+/* Since 0.6. The request's protocol version as sent on its request line,
+ * e.g. "HTTP/1.1" or "HTTP/1.0" (Indy's RequestInfo.Version). Plain HTTP
+ * requests are always HTTP/1.x (others are refused with 505 before any
+ * callback); a WebSocket handshake in on_connect is HTTP/1.1 or later.
+ * NULL for a NULL request. Thread: the callback's, like every iws_request_*
+ * call; the string is static (valid for the library's life). */
+IWS_API const char *IWS_CALL iws_request_version(const iws_request *request);
+
 /* Since 0.5. The path part of the target, percent-decoded, e.g. "/a b/c"
  * for "/a%20b/c?x=1" (Indy's Document; '+' stays '+'). A target that is
  * not a path ("*", absolute-form), has a bad %-escape in its path, or

@@ -149,6 +149,7 @@ extern "C" {
   X(int32_t, request_select_protocol,                                          \
     (iws_request * request, const char *protocol))                             \
   X(const char *, request_method, (const iws_request *request))                \
+  X(const char *, request_version, (const iws_request *request))               \
   X(const char *, request_document, (const iws_request *request))              \
   X(const char *, request_query, (const iws_request *request))                 \
   X(uint32_t, request_param_count, (const iws_request *request))               \

@@ -699,8 +699,8 @@ class request : public basic_request {
 /// A plain HTTP request (not a WebSocket upgrade), handed to
 /// on_http_request and valid only during it (copy what you keep; a handler
 /// that answers later with http_response::defer copies what it needs
-/// first). Indy's TIdHTTPRequestInfo: method() = Command, document() =
-/// Document, query() = UnparsedParams, params() = Params. Since 0.5.
+/// first). Indy's TIdHTTPRequestInfo: method() = Command, version() =
+/// Version, document() = Document, query() = UnparsedParams, params() = Params. Since 0.5.
 /// path(), has_header(), header() and headers() come from basic_request.
 class http_request : public basic_request {
  public:
@@ -709,6 +709,9 @@ class http_request : public basic_request {
       : basic_request(native) {}
   /// The method as sent ("GET", "POST", ...; case-sensitive).
   std::string method() const { return str(IOCPWS_C_(request_method)(r_)); }
+  /// The request line's version, "HTTP/1.1" or "HTTP/1.0" (Indy's
+  /// Version). Since 0.6.
+  std::string version() const { return str(IOCPWS_C_(request_version)(r_)); }
   /// The path, percent-decoded ("/a b" for "/a%20b?x=1").
   std::string document() const {
     return str(IOCPWS_C_(request_document)(r_));

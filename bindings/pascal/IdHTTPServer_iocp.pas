@@ -2959,6 +2959,21 @@ begin
   IocpWsReadHeaders(request, L);
 end;
 
+
+{ Version, VersionMajor, VersionMinor from the request line, as sent
+  ("HTTP/1.0", "HTTP/1.1"; the engine serves no other plain HTTP) }
+procedure SetRequestVersion(R: TIdHTTPRequestInfo; request: piws_request);
+var
+  V: string;
+begin
+  V := FromZ(iws_request_version(request));
+  if (Length(V) <> 8) or (Copy(V, 1, 5) <> 'HTTP/') then
+    Exit; { keeps the constructor's HTTP/1.1 }
+  R.FVersion := V;
+  R.FVersionMajor := Ord(V[6]) - Ord('0');
+  R.FVersionMinor := Ord(V[8]) - Ord('0');
+end;
+
 procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
   request: piws_request; response: piws_http_response; user: Pointer);
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -2996,6 +3011,7 @@ begin
       FDocument := FromZ(iws_request_document(request));
       if FDocument = '' then
         FDocument := FURI;
+      SetRequestVersion(J.Req, request);
       FRawHTTPCommand := FCommand + ' ' + FromZ(iws_request_path(request)) + ' ' + FVersion;
       HeadersOf(request, FRawHeaders);
       ProcessHeaders;
@@ -3074,6 +3090,7 @@ begin
         R.FURI := Copy(R.FURI, 1, Pos('?', R.FURI) - 1);
       end;
       R.FDocument := PercentDecode(R.FURI, False);
+      SetRequestVersion(R, request);
       R.FRawHTTPCommand := R.FCommand + ' ' + FromZ(iws_request_path(request)) + ' ' + R.FVersion;
       HeadersOf(request, R.FRawHeaders);
       R.ProcessHeaders;

@@ -414,6 +414,9 @@ function iws_request_method(request: piws_request): PAnsiChar;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_request_document(request: piws_request): PAnsiChar;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Since 0.6: "HTTP/1.1", "HTTP/1.0" (Indy's RequestInfo.Version) }
+function iws_request_version(request: piws_request): PAnsiChar;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_request_query(request: piws_request): PAnsiChar;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_request_param_count(request: piws_request): UInt32;
@@ -561,6 +564,7 @@ function iws_get_stats; external IOCPWS_LIB name 'iws_get_stats';
 function iws_component_version; external IOCPWS_LIB name 'iws_component_version';
 function iws_request_method; external IOCPWS_LIB name 'iws_request_method';
 function iws_request_document; external IOCPWS_LIB name 'iws_request_document';
+function iws_request_version; external IOCPWS_LIB name 'iws_request_version';
 function iws_request_query; external IOCPWS_LIB name 'iws_request_query';
 function iws_request_param_count; external IOCPWS_LIB name 'iws_request_param_count';
 function iws_request_param_at; external IOCPWS_LIB name 'iws_request_param_at';
@@ -646,10 +650,11 @@ type
     http_defer: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_send: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     component_version: function(component: UInt32; out name: PAnsiChar; out version: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_version: function(request: piws_request): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 57;
+  IOCPWS_ENTRY_COUNT = 58;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -670,7 +675,7 @@ const
     'iws_request_body',
     'iws_http_set_status', 'iws_http_add_header', 'iws_http_set_body',
     'iws_http_serve_file', 'iws_http_defer', 'iws_http_send',
-    'iws_component_version');
+    'iws_component_version', 'iws_request_version');
 
 var
   Api: TIocpWsApi;
@@ -897,6 +902,8 @@ function iws_request_method(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_method(request); end;
 function iws_request_document(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_document(request); end;
+function iws_request_version(request: piws_request): PAnsiChar;
+begin Need; Result := Api.request_version(request); end;
 function iws_request_query(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_query(request); end;
 function iws_request_param_count(request: piws_request): UInt32;

@@ -739,7 +739,7 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
     res.body(req.method() + "\n" + req.document() + "\n" + req.path() + "\n" +
              req.query() + "\n" + (req.has_param("a") ? "yes" : "no") + "\n" +
              req.param("a", "-") + "\n" + req.header("x-test", "-") + "\n" +
-             std::to_string(req.body_size()) + "\n");
+             std::to_string(req.body_size()) + "\n" + req.version() + "\n");
   }
 }
 

@@ -236,7 +236,7 @@ def test_http_request_view(server):
     assert r.status == 200
     assert data.decode().split("\n") == [
         "PUT", "/cpp/request", "/cpp/request?a=h%C3%A9+x&b", "a=h%C3%A9+x&b", "yes",
-        "hé x", "v", "5", ""]
+        "hé x", "v", "5", "HTTP/1.1", ""]
 
 
 def test_http_handler_exception_answers_500(server):

@@ -113,6 +113,26 @@ def test_request_info_members(indy):
     assert any(re.fullmatch(r"peer=127\.0\.0\.1:\d+", l) for l in got)
 
 
+def test_request_version_is_the_clients(indy):
+    """RequestInfo.Version, VersionMajor/Minor and RawHTTPCommand carry the
+    request line's version (iws_request_version), not a fixed HTTP/1.1."""
+    import socket
+    s = indy()
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as sock:
+        sock.sendall(b"GET /info HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        data = b""
+        while True:  # HTTP/1.0 without keep-alive: the server closes
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), head
+    got = lines(body)
+    for want in ["version=HTTP/1.0", "v11=0", "raw=GET /info HTTP/1.0"]:
+        assert want in got, (want, got)
+
+
 def test_post_form_fills_form_params_and_params(indy):
     s = indy()
     body = "x=1&y=h%C3%A9+l%C3%A0"

@@ -690,6 +690,7 @@ static void IWS_CALLBACK cb_http(iws_server *s, iws_conn_id id,
   (void)id;
   assert_string_equal(iws_request_method(req), "GET");
   assert_string_equal(iws_request_document(req), "/de fer");
+  assert_string_equal(iws_request_version(req), "HTTP/1.1");
   assert_string_equal(iws_request_query(req), "x=1");
   assert_string_equal(iws_request_param(req, "x"), "1");
   /* calls that need a deferred response or are out of range */
@@ -717,6 +718,7 @@ static void http_calls_check_their_arguments(void **state) {
   (void)state;
   assert_null(iws_request_method(NULL));
   assert_null(iws_request_document(NULL));
+  assert_null(iws_request_version(NULL));
   assert_null(iws_request_query(NULL));
   assert_int_equal(iws_request_param_count(NULL), 0);
   assert_int_equal(iws_request_param_at(NULL, 0, NULL, NULL),
