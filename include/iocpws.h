@@ -264,17 +264,42 @@ typedef void(IWS_CALLBACK *iws_on_log_fn)(iws_server *server, int32_t level,
  * on it; sends of WebSocket messages to it return IWS_E_NO_CONNECTION);
  * keep-alive requests on one connection share it. Plain HTTP connections
  * get no on_connect and no on_disconnect (a later WebSocket upgrade on the
- * same connection does, as usual). See "HTTP" below. */
+ * same connection does, as usual); on_open and on_close (Since 0.6) mark
+ * every connection's start and end. See "HTTP" below. */
 typedef void(IWS_CALLBACK *iws_on_http_request_fn)(iws_server *server,
                                                    iws_conn_id id,
                                                    iws_request *request,
                                                    iws_http_response *response,
                                                    void *user);
 
+/* Since 0.6. A connection was accepted: every TCP connection, before any
+ * byte of it is read (on a TLS port before the TLS handshake), whether it
+ * will speak plain HTTP or WebSocket. It is the first callback of `id` and
+ * runs on the connection's callback thread: with IWS_OPT_WORKER_THREADS 0
+ * on the I/O thread that accepted it (a slow on_open delays that thread's
+ * other accepts and connections), else on its worker. The id works at
+ * once with iws_conn_peer, iws_conn_set_user_data and iws_disconnect (which
+ * refuses the connection: on_close follows). Indy's OnConnect. */
+typedef void(IWS_CALLBACK *iws_on_open_fn)(iws_server *server, iws_conn_id id,
+                                           void *user);
+
+/* Since 0.6. The connection that on_open announced is gone: exactly once
+ * for every on_open (also when on_open is NULL and on_close is not: the
+ * pair is counted from accept), for every cause (the client closed, a
+ * timeout, iws_disconnect, a refused request or handshake, iws_stop). It
+ * is the last callback of `id`, on its callback thread, after
+ * on_disconnect when the connection had become a WebSocket; while it runs
+ * iws_conn_peer and iws_conn_get_user_data still answer; afterwards the
+ * id is dead. Plain HTTP connections have no other end notification.
+ * Indy's OnDisconnect. */
+typedef void(IWS_CALLBACK *iws_on_close_fn)(iws_server *server,
+                                            iws_conn_id id, void *user);
+
 /* The callback table. Set struct_size = sizeof(iws_callbacks); any entry may
  * be NULL. Copied by iws_create: the caller may free it afterwards.
  * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log.
- * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none). */
+ * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none).
+ * Since 0.6: on_open, on_close. */
 typedef struct iws_callbacks {
   uint32_t struct_size;
   uint32_t reserved0; /* keeps the layout identical for every compiler */
@@ -284,6 +309,8 @@ typedef struct iws_callbacks {
   iws_on_error_fn on_error;
   iws_on_log_fn on_log;
   iws_on_http_request_fn on_http_request; /* Since 0.5 */
+  iws_on_open_fn on_open;                 /* Since 0.6 */
+  iws_on_close_fn on_close;               /* Since 0.6 */
 } iws_callbacks;
 
 /* ------------------------------------------------------------------------ */

@@ -228,6 +228,13 @@ type
   iws_on_http_request_fn = procedure(server: piws_server; id: iws_conn_id;
     request: piws_request; response: piws_http_response; user: Pointer);
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  { Since 0.6: every connection's start (at accept) and end }
+  iws_on_open_fn = procedure(server: piws_server; id: iws_conn_id;
+    user: Pointer);
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  iws_on_close_fn = procedure(server: piws_server; id: iws_conn_id;
+    user: Pointer);
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   iws_filter_fn = function(id: iws_conn_id; conn_user_data: Pointer;
     context: Pointer): Int32;
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -244,6 +251,9 @@ type
     on_log: iws_on_log_fn;
     { Since 0.5 }
     on_http_request: iws_on_http_request_fn;
+    { Since 0.6 }
+    on_open: iws_on_open_fn;
+    on_close: iws_on_close_fn;
   end;
 
   { Counters since iws_create: struct_size := SizeOf(iws_stats). }

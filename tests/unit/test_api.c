@@ -806,6 +806,188 @@ static void callbacks_of_0_4_have_no_http_handler(void **state) {
   pt_mutex_destroy(&rec.lock);
 }
 
+/* ---- on_open / on_close (Since 0.6) ---- */
+
+/* What happened, in order: "O" open, "H" HTTP request, "A" on_connect,
+ * "D" on_disconnect, "C" close, each followed by the id's last digit. */
+typedef struct openclose {
+  pt_mutex lock;
+  char log[256];
+  size_t len;
+  int opens, closes, peer_fails, disconnect_next;
+} openclose;
+static openclose oc;
+
+static void oc_note(char what, iws_conn_id id) {
+  pt_mutex_lock(&oc.lock);
+  if (oc.len + 3 < sizeof(oc.log)) {
+    oc.log[oc.len++] = what;
+    oc.log[oc.len++] = (char)('0' + (int)(id % 10));
+    oc.log[oc.len] = '\0';
+  }
+  if (what == 'O') oc.opens++;
+  if (what == 'C') oc.closes++;
+  pt_mutex_unlock(&oc.lock);
+}
+
+static int oc_count(const int *v) {
+  int n;
+  pt_mutex_lock(&oc.lock);
+  n = *v;
+  pt_mutex_unlock(&oc.lock);
+  return n;
+}
+
+static int oc_wait(const int *v, int want) {
+  int i;
+  for (i = 0; i < 1000 && oc_count(v) < want; i++) sleep_ms(5);
+  return oc_count(v);
+}
+
+static void IWS_CALLBACK oc_open(iws_server *s, iws_conn_id id, void *u) {
+  char ip[64];
+  uint32_t port = 0;
+  int drop;
+  (void)u;
+  if (iws_conn_peer(s, id, ip, sizeof(ip), &port) != IWS_OK || port == 0) {
+    pt_mutex_lock(&oc.lock);
+    oc.peer_fails++;
+    pt_mutex_unlock(&oc.lock);
+  }
+  oc_note('O', id);
+  pt_mutex_lock(&oc.lock);
+  drop = oc.disconnect_next;
+  oc.disconnect_next = 0;
+  pt_mutex_unlock(&oc.lock);
+  if (drop) assert_int_equal(iws_disconnect(s, id), IWS_OK);
+}
+
+static void IWS_CALLBACK oc_close(iws_server *s, iws_conn_id id, void *u) {
+  char ip[64];
+  uint32_t port = 0;
+  (void)u;
+  if (iws_conn_peer(s, id, ip, sizeof(ip), &port) != IWS_OK) {
+    pt_mutex_lock(&oc.lock);
+    oc.peer_fails++;
+    pt_mutex_unlock(&oc.lock);
+  }
+  oc_note('C', id);
+}
+
+static void IWS_CALLBACK oc_http(iws_server *s, iws_conn_id id,
+                                 iws_request *req, iws_http_response *res,
+                                 void *u) {
+  (void)s;
+  (void)req;
+  (void)u;
+  oc_note('H', id);
+  iws_http_set_body(res, "ok", 2);
+}
+
+static int32_t IWS_CALLBACK oc_connect(iws_server *s, iws_conn_id id,
+                                       iws_request *req, void *u) {
+  (void)s;
+  (void)req;
+  (void)u;
+  oc_note('A', id);
+  return IWS_ACCEPT;
+}
+
+static void IWS_CALLBACK oc_disconnect(iws_server *s, iws_conn_id id,
+                                       uint32_t code, const char *reason,
+                                       uint32_t n, void *u) {
+  (void)s;
+  (void)code;
+  (void)reason;
+  (void)n;
+  (void)u;
+  oc_note('D', id);
+}
+
+/* Reads until the peer closes (or 5 s pass); returns the bytes read. */
+static long read_to_eof(sock_t fd, char *buf, size_t size) {
+  long n, got = 0;
+  while ((size_t)got + 1 < size &&
+         (n = sock_read(fd, buf + got, size - 1 - (size_t)got)) > 0)
+    got += n;
+  buf[got > 0 ? got : 0] = '\0';
+  return got;
+}
+
+static void open_and_close_mark_every_connection(int64_t workers) {
+  static const char get[] =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  iws_callbacks cb;
+  iws_server *s = NULL;
+  uint32_t port = 0;
+  char buf[1024], want[64];
+  sock_t a, b, c, d;
+  memset(&oc, 0, sizeof(oc));
+  pt_mutex_init(&oc.lock);
+  memset(&cb, 0, sizeof(cb));
+  cb.struct_size = sizeof(cb);
+  cb.on_open = oc_open;
+  cb.on_close = oc_close;
+  cb.on_http_request = oc_http;
+  cb.on_connect = oc_connect;
+  cb.on_disconnect = oc_disconnect;
+  assert_int_equal(iws_create(IWS_ABI_VERSION, &cb, NULL, &s), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_BIND_ADDRESS, "127.0.0.1"), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, 0), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_WORKER_THREADS, workers), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+
+  /* 1. on_open at accept, before the client sent a byte. */
+  a = connect_to(port);
+  assert_int_equal(oc_wait(&oc.opens, 1), 1);
+  assert_int_equal(oc_count(&oc.closes), 0);
+  /* 2. plain HTTP: the request, then on_close when the connection ends. */
+  assert_int_equal(sock_write(a, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  assert_true(read_to_eof(a, buf, sizeof(buf)) > 0);
+  assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+  sock_close(a);
+  assert_int_equal(oc_wait(&oc.closes, 1), 1);
+  /* 3. WebSocket: on_connect and on_disconnect inside the pair. */
+  b = connect_to(port);
+  upgrade(b, "/ws", buf, sizeof(buf));
+  assert_true(strncmp(buf, "HTTP/1.1 101 ", 13) == 0);
+  sock_close(b);
+  assert_int_equal(oc_wait(&oc.closes, 2), 2);
+  /* 4. on_open may refuse the connection: the client sees it closed, and
+   * on_close follows. */
+  pt_mutex_lock(&oc.lock);
+  oc.disconnect_next = 1;
+  pt_mutex_unlock(&oc.lock);
+  c = connect_to(port);
+  assert_int_equal(read_to_eof(c, buf, sizeof(buf)), 0);
+  sock_close(c);
+  assert_int_equal(oc_wait(&oc.closes, 3), 3);
+  /* 5. an idle connection gets on_close at iws_stop. */
+  d = connect_to(port);
+  assert_int_equal(oc_wait(&oc.opens, 4), 4);
+  assert_int_equal(iws_stop(s), IWS_OK);
+  assert_int_equal(oc_count(&oc.closes), 4);
+  sock_close(d);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+
+  /* ids 1..4, each one's events in order */
+  snprintf(want, sizeof(want), "O1H1C1O2A2D2C2O3C3O4C4");
+  assert_string_equal(oc.log, want);
+  assert_int_equal(oc.peer_fails, 0);
+  pt_mutex_destroy(&oc.lock);
+}
+
+static void open_and_close_on_io_threads(void **state) {
+  (void)state;
+  open_and_close_mark_every_connection(0);
+}
+
+static void open_and_close_on_workers(void **state) {
+  (void)state;
+  open_and_close_mark_every_connection(2);
+}
+
 int main(void) {
   int failed;
 #ifdef _WIN32
@@ -823,6 +1005,8 @@ int main(void) {
       cmocka_unit_test(http_calls_check_their_arguments),
       cmocka_unit_test(deferred_response_outlives_stop_and_destroy),
       cmocka_unit_test(callbacks_of_0_4_have_no_http_handler),
+      cmocka_unit_test(open_and_close_on_io_threads),
+      cmocka_unit_test(open_and_close_on_workers),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
