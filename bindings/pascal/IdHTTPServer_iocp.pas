@@ -40,9 +40,11 @@
   What differs from Indy, and why, is listed in bindings/pascal/README.md
   ("Indy drop-in"): the engine reads the whole request body before the
   handler runs, sends a response only when the handler returns (WriteHeader
-  and IOHandler.Write collect it), has one listening address and port, and
-  reports connections (OnConnect/OnDisconnect) at their first request and
-  within a second of their end. }
+  and IOHandler.Write collect it) and has one listening address and port.
+  OnContextCreated and OnConnect run at accept (the engine's on_open), on a
+  pool thread, before the connection's first request is handled;
+  OnDisconnect when the connection ends (on_close), on a pool thread or at
+  the end of the last handler that still holds the context. }
 unit IdHTTPServer_iocp;
 
 {$ifdef FPC}{$ifdef FPC_UNICODESTRINGS}{$define IDIOCP_UNICODE}{$endif}{$endif}
@@ -219,6 +221,8 @@ type
     FData: TObject;
     FBusy: Integer;          { jobs holding this context (pool lock) }
     FConnected: Boolean;     { OnConnect has run }
+    FOpening: Boolean;       { its OnConnect job has not finished (server lock) }
+    FWaiting: TObject;       { the request job that waits for it (server lock) }
     FGone: Boolean;          { the engine's connection ended }
     FDetached: Boolean;      { the server stopped while a job held it }
     FIsWebSocket: Boolean;
@@ -791,6 +795,9 @@ type
     { contexts }
     function AcquireContext(Id: iws_conn_id; out IsNew: Boolean): TIdContext;
     procedure ReleaseContext(AContext: TIdContext);
+    { until the context's OnConnect job finished (an upgrade's events come
+      after OnConnect, as in Indy) }
+    procedure WaitConnected(AContext: TIdContext);
     function FindContext(Id: iws_conn_id): TIdContext;
     procedure RemoveContext(AContext: TIdContext);
     procedure Housekeep;
@@ -916,6 +923,7 @@ type
     Context: TIdContext;
     IsNew: Boolean;
     Disconnect: Boolean;     { fire OnDisconnect and free the context }
+    Connect: Boolean;        { accepted: OnContextCreated and OnConnect }
     Req: TIdHTTPRequestInfo;
     Resp: TIdHTTPResponseInfo;
     H: piws_http_response;
@@ -2910,6 +2918,31 @@ var
   S: TIdCustomHTTPServer;
 begin
   S := Server;
+  if Connect then
+  begin
+    try
+      try
+        S.ContextCreated(Context);
+        S.DoConnect(Context);
+      except
+        on E: Exception do
+          S.DoException(Context, E);
+      end;
+    finally
+      { the connection's first request, if it came meanwhile, runs now }
+      S.FLock.Enter;
+      try
+        Context.FOpening := False;
+        if Context.FWaiting <> nil then
+          S.FPool.Push(TIdIocpJob(Context.FWaiting));
+        Context.FWaiting := nil;
+      finally
+        S.FLock.Leave;
+      end;
+      S.ReleaseContext(Context);
+    end;
+    Exit;
+  end;
   if Disconnect then
   begin
     try
@@ -3029,7 +3062,15 @@ begin
     if iws_http_defer(response) <> IWS_OK then
       raise EIdHTTPServerError.Create('the engine refused to defer a response');
     Deferred := True;
-    S.FPool.Push(J);
+    S.FLock.Enter;
+    try
+      if J.Context.FOpening then
+        J.Context.FWaiting := J { its OnConnect job pushes it }
+      else
+        S.FPool.Push(J);
+    finally
+      S.FLock.Leave;
+    end;
     J := nil;
   except
     on E: Exception do
@@ -3077,6 +3118,7 @@ begin
   try
     try
       C := S.AcquireContext(id, IsNew);
+      S.WaitConnected(C);
       C.FIsWebSocket := True;
       R := TIdHTTPRequestInfo.Create(S);
       R.FCommand := FromZ(iws_request_method(request));
@@ -3173,19 +3215,93 @@ begin
   C := S.FindContext(id);
   if C = nil then
     Exit;
-  S.RemoveContext(C);
-  C.FGone := True;
+  { OnDisconnect and the context's end follow in on_close }
   try
+    if Assigned(S.FOnWebSocketDisconnect) then
+      S.FOnWebSocketDisconnect(C, code);
+  except
+    on E: Exception do
+      S.DoException(C, E);
+  end;
+end;
+
+{ at accept, on the engine's thread: the context, and a job for
+  OnContextCreated and OnConnect on a pool thread (Indy runs them on the
+  connection's thread) }
+procedure OnOpenCb(server: piws_server; id: iws_conn_id; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIdCustomHTTPServer;
+  C: TIdContext;
+  J: TIdIocpJob;
+begin
+  S := TIdCustomHTTPServer(user);
+  try
+    S.FLock.Enter;
     try
-      if Assigned(S.FOnWebSocketDisconnect) then
-        S.FOnWebSocketDisconnect(C, code);
-    except
-      on E: Exception do
-        S.DoException(C, E);
+      if S.FStopping or (S.FPool = nil) then
+        Exit;
+      C := TIdContext.Create(S, id);
+      S.FContexts.AddObject(HexId(id), C);
+      Inc(C.FBusy); { the job's; ReleaseContext at its end }
+      C.FOpening := True;
+      J := TIdIocpJob.Create;
+      J.Server := S;
+      J.Context := C;
+      J.Connect := True;
+      S.FPool.Push(J);
+    finally
+      S.FLock.Leave;
     end;
-    S.DoDisconnect(C);
-  finally
-    C.Free;
+  except
+    on E: Exception do
+      S.DoException(nil, E);
+  end;
+end;
+
+{ the connection ended (every cause, after on_disconnect): OnDisconnect on
+  a pool thread, or by the last job that still holds the context; during
+  Active := False the server's Shutdown ends what is left }
+procedure OnCloseCb(server: piws_server; id: iws_conn_id; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIdCustomHTTPServer;
+  C: TIdContext;
+  J: TIdIocpJob;
+  I: Integer;
+begin
+  S := TIdCustomHTTPServer(user);
+  C := nil;
+  try
+    S.FLock.Enter;
+    try
+      I := S.FContexts.IndexOf(HexId(id));
+      if (I < 0) or S.FStopping then
+        Exit;
+      C := TIdContext(S.FContexts.Objects[I]);
+      S.FContexts.Delete(I);
+      C.FGone := True;
+      if C.FBusy > 0 then
+      begin
+        C.FDetached := True; { ReleaseContext of the last job ends it }
+        C := nil;
+      end
+      else if C.FConnected and (S.FPool <> nil) then
+      begin
+        J := TIdIocpJob.Create;
+        J.Server := S;
+        J.Context := C;
+        J.Disconnect := True;
+        S.FPool.Push(J);
+        C := nil;
+      end;
+    finally
+      S.FLock.Leave;
+    end;
+    FreeAndNil(C); { never reached OnConnect }
+  except
+    on E: Exception do
+      S.DoException(nil, E);
   end;
 end;
 
@@ -3480,6 +3596,8 @@ begin
   cb.on_disconnect := OnDisconnectCb;
   cb.on_error := OnErrorCb;
   cb.on_http_request := OnHttpRequestCb;
+  cb.on_open := OnOpenCb;
+  cb.on_close := OnCloseCb;
   IocpWsCheckVersion;
   rc := iws_create(IWS_HEADER_ABI_VERSION, @cb, Self, FHandle);
   if rc <> IWS_OK then
@@ -3591,7 +3709,10 @@ var
   I: Integer;
   C: TIdContext;
 begin
+  { under the lock: every job pushed before this is counted in InFlight }
+  FLock.Enter;
   FStopping := True;
+  FLock.Leave;
   { 1. the handlers in flight finish and their responses go out }
   Start := Now;
   TimedOut := False;
@@ -3725,6 +3846,19 @@ begin
   end;
 end;
 
+procedure TIdCustomHTTPServer.WaitConnected(AContext: TIdContext);
+var
+  Opening: Boolean;
+begin
+  repeat
+    FLock.Enter;
+    Opening := AContext.FOpening;
+    FLock.Leave;
+    if Opening then
+      Sleep(1);
+  until not Opening;
+end;
+
 function TIdCustomHTTPServer.FindContext(Id: iws_conn_id): TIdContext;
 var
   I: Integer;
@@ -3754,52 +3888,10 @@ begin
   end;
 end;
 
-{ every 250 ms on the housekeeper thread: plain HTTP connections that ended
-  get their OnDisconnect (on a pool thread); every second the stale
-  sessions end }
+{ every 250 ms on the housekeeper thread: every second the stale sessions
+  end (connections report their end through on_close: no polling) }
 procedure TIdCustomHTTPServer.Housekeep;
-var
-  Gone: TList;
-  I: Integer;
-  C: TIdContext;
-  J: TIdIocpJob;
-  Buf: array[0..IWS_ADDRESS_SIZE - 1] of AnsiChar;
 begin
-  Gone := TList.Create;
-  try
-    FLock.Enter;
-    try
-      for I := FContexts.Count - 1 downto 0 do
-      begin
-        C := TIdContext(FContexts.Objects[I]);
-        if (C.FBusy = 0) and not C.FIsWebSocket and
-          (iws_conn_peer(FHandle, C.FId, @Buf[0], SizeOf(Buf), nil) = IWS_E_NO_CONNECTION) then
-        begin
-          C.FGone := True;
-          FContexts.Delete(I);
-          Gone.Add(C);
-        end;
-      end;
-    finally
-      FLock.Leave;
-    end;
-    for I := 0 to Gone.Count - 1 do
-    begin
-      C := TIdContext(Gone[I]);
-      if C.FConnected and (FPool <> nil) then
-      begin
-        J := TIdIocpJob.Create;
-        J.Server := Self;
-        J.Context := C;
-        J.Disconnect := True;
-        FPool.Push(J);
-      end
-      else
-        C.Free;
-    end;
-  finally
-    Gone.Free;
-  end;
   if (FSessionList <> nil) and ((Now - FLastPurge) * SecsPerDay >= 1) then
   begin
     FLastPurge := Now;

@@ -340,6 +340,21 @@ def test_keep_alive_context_and_connection_events(indy):
     assert len(s.matches(rf"CONNECT {port} other")) == 1
 
 
+def test_connect_at_accept_and_disconnect_without_a_request(indy):
+    """OnContextCreated and OnConnect fire at accept (the engine's on_open),
+    before the client sent a byte, on a pool thread; OnDisconnect follows
+    the end of a connection that never sent a request (on_close)."""
+    import socket
+    s = indy()
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    port = sock.getsockname()[1]
+    s.wait_for(rf"CONTEXT_CREATED {port}")
+    s.wait_for(rf"CONNECT {port} other")
+    sock.close()
+    s.wait_for(rf"DISCONNECT {port} 0 other")
+    assert len(s.matches(rf"CONNECT {port} other")) == 1
+
+
 def test_keep_alive_off_closes_after_each_response(indy):
     s = indy(ka=0)
     c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
