@@ -922,6 +922,8 @@ typedef std::function<void(int level, const std::string &message)> log_handler;
 typedef std::function<void(const connection &, const http_request &,
                            http_response &)>
     http_handler;
+/// on_open's and on_close's type (Since 0.6).
+typedef std::function<void(const connection &)> conn_handler;
 /// broadcast_if's choice: true = this connection receives the message.
 typedef std::function<bool(const connection &)> filter;
 
@@ -938,6 +940,8 @@ struct state {
   exception_handler on_exception;
   log_handler on_log;
   http_handler on_http_request;
+  conn_handler on_open;
+  conn_handler on_close;
   // Set when the server was destroyed inside one of its own handlers: the
   // handle could not be freed, so it and this state are kept, and no user
   // handler is called any more (see ~server).
@@ -1069,6 +1073,28 @@ struct state {
     }
   }
 
+  static void IWS_CALLBACK open_cb(iws_server *s, iws_conn_id id,
+                                   void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_open) return;
+    try {
+      st->on_open(connection(s, id));
+    } catch (...) {
+      st->report(connection(s, id), "on_open", std::current_exception());
+    }
+  }
+
+  static void IWS_CALLBACK close_cb(iws_server *s, iws_conn_id id,
+                                    void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_close) return;
+    try {
+      st->on_close(connection(s, id));
+    } catch (...) {
+      st->report(connection(s, id), "on_close", std::current_exception());
+    }
+  }
+
   // Orphaning: drop every connection (allowed inside a callback).
   static int32_t IWS_CALLBACK drop_cb(iws_conn_id id, void *, void *context) {
     state *st = static_cast<state *>(context);
@@ -1148,6 +1174,8 @@ class server {
     cb.on_error = &impl::state::error_cb;
     cb.on_log = &impl::state::log_cb;
     cb.on_http_request = &impl::state::http_cb;
+    cb.on_open = &impl::state::open_cb;
+    cb.on_close = &impl::state::close_cb;
     iws_server *h = nullptr;
     impl::check_call(
         IOCPWS_C_(create)(IWS_ABI_VERSION, &cb, st_.get(), &h), "iws_create");
@@ -1399,6 +1427,25 @@ class server {
   server &on_http_request(http_handler h) {
     settable();
     st_->on_http_request = std::move(h);
+    return *this;
+  }
+
+  /// on_open(connection): a connection was accepted (every one, plain HTTP
+  /// or WebSocket, before any of its bytes is read); its first handler, on
+  /// its handler thread (with worker_threads 0 the I/O thread that
+  /// accepted it: keep it short). Indy's OnConnect. Since 0.6.
+  server &on_open(conn_handler h) {
+    settable();
+    st_->on_open = std::move(h);
+    return *this;
+  }
+  /// on_close(connection): the connection on_open announced ended, exactly
+  /// once, whatever the cause (also at stop()); its last handler, after
+  /// on_disconnect for a WebSocket. peer() still works during it. Indy's
+  /// OnDisconnect. Since 0.6.
+  server &on_close(conn_handler h) {
+    settable();
+    st_->on_close = std::move(h);
     return *this;
   }
 

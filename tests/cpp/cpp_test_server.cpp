@@ -800,6 +800,14 @@ int main(int argc, char **argv) {
       .on_message(on_message)
       .on_disconnect(on_disconnect)
       .on_http_request(on_http)
+      .on_open([](const iocpws::connection &c) {
+        emit("TCP_OPEN %" PRIu64 " %u", c.id(),
+             static_cast<unsigned>(c.peer().port));
+      })
+      .on_close([](const iocpws::connection &c) {
+        emit("TCP_CLOSE %" PRIu64 " %u", c.id(),
+             static_cast<unsigned>(c.peer().port));
+      })
       .on_error([](const iocpws::connection &c, const iocpws::error &e) {
         emit("ERROR %" PRIu64 " %d %s", c.id(), static_cast<int>(e.code()),
              one_line(e.what()).c_str());

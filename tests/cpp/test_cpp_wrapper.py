@@ -239,6 +239,18 @@ def test_http_request_view(server):
         "hé x", "v", "5", "HTTP/1.1", ""]
 
 
+def test_on_open_and_on_close_mark_a_silent_connection(server):
+    """on_open at accept (nothing sent), on_close when the client leaves;
+    peer() answers in both."""
+    import socket
+    mark = server.mark()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    port = sock.getsockname()[1]
+    _, m = server.wait_for(rf"TCP_OPEN (\d+) {port}", since=mark)
+    sock.close()
+    server.wait_for(rf"TCP_CLOSE {m.group(1)} {port}", since=mark)
+
+
 def test_http_handler_exception_answers_500(server):
     mark = server.mark()
     r, data = http_get(server, "/cpp/throw")
