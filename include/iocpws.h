@@ -1020,8 +1020,8 @@ IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
  *
  * The library writes the status line (HTTP/1.1), Date and Server "iocpws"
  * unless the caller added them, Content-Length (always: the length is
- * known, as iws_http_set_body copies and a file has a size, so no chunked
- * framing is ever sent), Content-Type "text/html; charset=utf-8" for a
+ * known, as iws_http_set_body copies and a file has a size; only a
+ * streamed response, Since 0.6, is sent chunked), Content-Type "text/html; charset=utf-8" for a
  * non-empty body unless set, and Connection (close, or keep-alive for an
  * HTTP/1.0 client that asked for it). 1xx, 204 and 304 responses carry no
  * body and no Content-Length. A response left untouched (no status, body
@@ -1087,6 +1087,40 @@ IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *response);
  * on_http_request returns - nothing is released. IWS_E_INVALID_ARG: NULL
  * or not a response. */
 IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *response);
+
+/* Since 0.6. Streaming a deferred response (Indy's WriteHeader, then
+ * WriteContent): iws_http_send_head sends the status line and headers
+ * now, iws_http_send_chunk sends body bytes as they come (copied), and
+ * iws_http_send ends the body and releases the response (its usual
+ * returns). The body goes out with "Transfer-Encoding: chunked" instead
+ * of Content-Length (to an HTTP/1.0 client: unframed, and the connection
+ * closes after it); HEAD, 1xx, 204 and 304 send the head only (chunks are
+ * accepted and dropped). A body or file set before iws_http_send_head is
+ * not sent; status, headers and body can no longer be set after it
+ * (IWS_E_BAD_STATE). Content-Type defaults as for a non-empty body.
+ *
+ * Both need a deferred response (iws_http_defer; IWS_E_BAD_STATE
+ * otherwise, also after iws_http_send) and are called by its owner, one
+ * thread at a time, any thread. Called inside on_http_request, the head
+ * and the chunks wait until it returns. Once the head is out the response
+ * timeout (IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS) no longer applies: the
+ * stream keeps its own pace, and pipelined requests wait for its end.
+ *
+ * Memory is bounded: a chunk that would make the connection's unsent
+ * bytes exceed IWS_OPT_SEND_QUEUE_LIMIT (32 MiB when 0) returns
+ * IWS_E_QUEUE_FULL and takes nothing, whatever the queue policy: send it
+ * again once the client has read (back-pressure; a chunk larger than the
+ * limit never fits: split it). Returns IWS_OK; IWS_E_INVALID_ARG (NULL
+ * response, or NULL data with a length); IWS_E_BAD_STATE (see above, or
+ * send_head twice, or send_chunk before send_head); IWS_E_NO_CONNECTION
+ * (the client went away or the server stopped: end with iws_http_send,
+ * which releases it); IWS_E_TIMEOUT (the response timeout passed before
+ * the head: a 503 went in its place); IWS_E_QUEUE_FULL; IWS_E_NOMEM (the
+ * connection is aborted). */
+IWS_API int32_t IWS_CALL iws_http_send_head(iws_http_response *response);
+IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *response,
+                                             const void *data,
+                                             uint64_t length);
 
 /* ------------------------------------------------------------------------ */
 /* Statistics (any thread)                                                   */

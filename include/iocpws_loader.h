@@ -170,6 +170,9 @@ extern "C" {
     (iws_http_response * response, const char *path))                          \
   X(int32_t, http_defer, (iws_http_response * response))                       \
   X(int32_t, http_send, (iws_http_response * response))                        \
+  X(int32_t, http_send_head, (iws_http_response * response))                   \
+  X(int32_t, http_send_chunk,                                                  \
+    (iws_http_response * response, const void *data, uint64_t length))         \
   X(int32_t, get_stats, (iws_server * server, iws_stats *stats))               \
   X(int32_t, component_version,                                                \
     (uint32_t component, const char **name, const char **version))

@@ -457,6 +457,12 @@ function iws_http_defer(response: piws_http_response): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_http_send(response: piws_http_response): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Since 0.6: a streamed response (Indy's WriteHeader / WriteContent) }
+function iws_http_send_head(response: piws_http_response): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_http_send_chunk(response: piws_http_response; data: Pointer;
+  length: UInt64): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
 { ---- statistics ---------------------------------------------------------- }
 function iws_get_stats(server: piws_server; stats: piws_stats): Int32;
@@ -586,6 +592,8 @@ function iws_http_set_body; external IOCPWS_LIB name 'iws_http_set_body';
 function iws_http_serve_file; external IOCPWS_LIB name 'iws_http_serve_file';
 function iws_http_defer; external IOCPWS_LIB name 'iws_http_defer';
 function iws_http_send; external IOCPWS_LIB name 'iws_http_send';
+function iws_http_send_head; external IOCPWS_LIB name 'iws_http_send_head';
+function iws_http_send_chunk; external IOCPWS_LIB name 'iws_http_send_chunk';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -661,10 +669,12 @@ type
     http_send: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     component_version: function(component: UInt32; out name: PAnsiChar; out version: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     request_version: function(request: piws_request): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_send_head: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_send_chunk: function(response: piws_http_response; data: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 58;
+  IOCPWS_ENTRY_COUNT = 60;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -685,7 +695,8 @@ const
     'iws_request_body',
     'iws_http_set_status', 'iws_http_add_header', 'iws_http_set_body',
     'iws_http_serve_file', 'iws_http_defer', 'iws_http_send',
-    'iws_component_version', 'iws_request_version');
+    'iws_component_version', 'iws_request_version',
+    'iws_http_send_head', 'iws_http_send_chunk');
 
 var
   Api: TIocpWsApi;
@@ -914,6 +925,11 @@ function iws_request_document(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_document(request); end;
 function iws_request_version(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_version(request); end;
+function iws_http_send_head(response: piws_http_response): Int32;
+begin Need; Result := Api.http_send_head(response); end;
+function iws_http_send_chunk(response: piws_http_response; data: Pointer;
+  length: UInt64): Int32;
+begin Need; Result := Api.http_send_chunk(response, data, length); end;
 function iws_request_query(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_query(request); end;
 function iws_request_param_count(request: piws_request): UInt32;

@@ -988,6 +988,168 @@ static void open_and_close_on_workers(void **state) {
   open_and_close_mark_every_connection(2);
 }
 
+/* ---- streamed responses (Since 0.6) ---- */
+
+static pt_mutex st_lock;
+static iws_http_response *st_res;
+
+static void IWS_CALLBACK st_http(iws_server *s, iws_conn_id id,
+                                 iws_request *req, iws_http_response *res,
+                                 void *u) {
+  (void)s;
+  (void)id;
+  (void)u;
+  if (strcmp(iws_request_path(req), "/plain") == 0) {
+    iws_http_set_body(res, "p", 1);
+    return;
+  }
+  assert_int_equal(iws_http_send_head(res), IWS_E_BAD_STATE); /* not deferred */
+  assert_int_equal(iws_http_defer(res), IWS_OK);
+  pt_mutex_lock(&st_lock);
+  st_res = res;
+  pt_mutex_unlock(&st_lock);
+}
+
+static iws_http_response *st_wait(void) {
+  iws_http_response *r = NULL;
+  int i;
+  for (i = 0; i < 1000 && !r; i++) {
+    pt_mutex_lock(&st_lock);
+    r = st_res;
+    st_res = NULL;
+    pt_mutex_unlock(&st_lock);
+    if (!r) sleep_ms(5);
+  }
+  assert_non_null(r);
+  return r;
+}
+
+/* Reads until `end` appears in what was read (or EOF); returns the bytes. */
+static long read_until(sock_t fd, char *buf, size_t size, const char *end) {
+  long n, got = 0;
+  buf[0] = '\0';
+  while ((size_t)got + 1 < size &&
+         (n = sock_read(fd, buf + got, size - 1 - (size_t)got)) > 0) {
+    got += n;
+    buf[got] = '\0';
+    if (end && strstr(buf, end)) break;
+  }
+  return got;
+}
+
+static void streamed_response_is_chunked_and_bounded(void **state) {
+  static const char get[] =
+      "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  static const char plain[] =
+      "GET /plain HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  static const char get10[] = "GET /stream HTTP/1.0\r\n\r\n";
+  static char big[16384];
+  iws_callbacks cb;
+  iws_server *s = NULL;
+  iws_http_response *r;
+  uint32_t port = 0;
+  char buf[4096];
+  const char *body;
+  sock_t fd;
+  int i, rc = IWS_OK, small = 4096;
+  (void)state;
+  pt_mutex_init(&st_lock);
+  st_res = NULL;
+  memset(&cb, 0, sizeof(cb));
+  cb.struct_size = sizeof(cb);
+  cb.on_http_request = st_http;
+  assert_int_equal(iws_create(IWS_ABI_VERSION, &cb, NULL, &s), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_BIND_ADDRESS, "127.0.0.1"), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, 0), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 256 * 1024),
+                   IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+  assert_int_equal(iws_http_send_head(NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_send_chunk(NULL, "x", 1), IWS_E_INVALID_ARG);
+
+  /* 1. HTTP/1.1: head, chunks, end; then the connection goes on. */
+  fd = connect_to(port);
+  assert_int_equal(sock_write(fd, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  r = st_wait();
+  assert_int_equal(iws_http_add_header(r, "X-A", "1"), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, "x", 1), IWS_E_BAD_STATE);
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  assert_int_equal(iws_http_send_head(r), IWS_E_BAD_STATE);
+  assert_int_equal(iws_http_set_status(r, 201, NULL), IWS_E_BAD_STATE);
+  assert_int_equal(iws_http_send_chunk(r, NULL, 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_send_chunk(r, "hello", 5), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, "", 0), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, " world", 6), IWS_OK);
+  assert_int_equal(iws_http_send(r), IWS_OK);
+  assert_true(read_until(fd, buf, sizeof(buf), "0\r\n\r\n") > 0);
+  assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+  assert_non_null(strstr(buf, "\r\nTransfer-Encoding: chunked\r\n"));
+  assert_non_null(strstr(buf, "\r\nX-A: 1\r\n"));
+  assert_null(strstr(buf, "Content-Length"));
+  body = strstr(buf, "\r\n\r\n");
+  assert_non_null(body);
+  assert_string_equal(body + 4, "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  assert_int_equal(sock_write(fd, plain, sizeof(plain) - 1),
+                   (long)(sizeof(plain) - 1));
+  assert_true(read_until(fd, buf, sizeof(buf), "\r\n\r\np") > 0);
+  assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+  assert_non_null(strstr(buf, "Content-Length: 1\r\n"));
+
+  /* 2. back-pressure: a client that does not read fills the queue up to
+   * the limit, then the chunks are refused, never queued. */
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, (const void *)&small, sizeof(small));
+  assert_int_equal(sock_write(fd, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  r = st_wait();
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  memset(big, 'b', sizeof(big));
+  for (i = 0; i < 100000 && rc == IWS_OK; i++)
+    rc = iws_http_send_chunk(r, big, sizeof(big));
+  assert_int_equal(rc, IWS_E_QUEUE_FULL);
+  assert_int_equal(iws_http_send_chunk(r, NULL, 0), IWS_OK);
+  /* the client reads: room again */
+  for (i = 0; i < 2000 && rc == IWS_E_QUEUE_FULL; i++) {
+    assert_true(sock_read(fd, buf, sizeof(buf)) > 0);
+    rc = iws_http_send_chunk(r, big, sizeof(big));
+  }
+  assert_int_equal(rc, IWS_OK);
+  assert_int_equal(iws_http_send(r), IWS_OK);
+  sock_close(fd);
+
+  /* 3. HTTP/1.0: no framing, the connection closes after the body. */
+  fd = connect_to(port);
+  assert_int_equal(sock_write(fd, get10, sizeof(get10) - 1),
+                   (long)(sizeof(get10) - 1));
+  r = st_wait();
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, "abc", 3), IWS_OK);
+  assert_int_equal(iws_http_send(r), IWS_OK);
+  assert_true(read_until(fd, buf, sizeof(buf), NULL) > 0);
+  assert_non_null(strstr(buf, "\r\nConnection: close\r\n"));
+  assert_null(strstr(buf, "Transfer-Encoding"));
+  body = strstr(buf, "\r\n\r\n");
+  assert_non_null(body);
+  assert_string_equal(body + 4, "abc");
+  sock_close(fd);
+
+  /* 4. the client left: the stream learns it, iws_http_send releases. */
+  fd = connect_to(port);
+  assert_int_equal(sock_write(fd, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  r = st_wait();
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  sock_close(fd);
+  for (i = 0; i < 1000 && rc != IWS_E_NO_CONNECTION; i++) {
+    rc = iws_http_send_chunk(r, "z", 1);
+    if (rc != IWS_E_NO_CONNECTION) sleep_ms(5);
+  }
+  assert_int_equal(rc, IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_http_send(r), IWS_E_NO_CONNECTION);
+
+  assert_int_equal(iws_stop(s), IWS_OK);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+  pt_mutex_destroy(&st_lock);
+}
+
 int main(void) {
   int failed;
 #ifdef _WIN32
@@ -1007,6 +1169,7 @@ int main(void) {
       cmocka_unit_test(callbacks_of_0_4_have_no_http_handler),
       cmocka_unit_test(open_and_close_on_io_threads),
       cmocka_unit_test(open_and_close_on_workers),
+      cmocka_unit_test(streamed_response_is_chunked_and_bounded),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
