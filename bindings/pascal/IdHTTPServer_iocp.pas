@@ -39,8 +39,9 @@
 
   What differs from Indy, and why, is listed in bindings/pascal/README.md
   ("Indy drop-in"): the engine reads the whole request body before the
-  handler runs, sends a response only when the handler returns (WriteHeader
-  and IOHandler.Write collect it) and has one listening address and port.
+  handler runs, sends a response when the handler returns unless
+  WriteHeader streamed it (then writes go out chunked as they are made)
+  and has one listening address and port.
   OnContextCreated and OnConnect run at accept (the engine's on_open), on a
   pool thread, before the connection's first request is handled;
   OnDisconnect when the connection ends (on_close), on a pool thread or at
@@ -544,6 +545,10 @@ type
     FRequestInfo: TIdHTTPRequestInfo;
     FFileName: string;       { ServeFile / SmartServeFile }
     FExtra: TMemoryStream;   { IOHandler.Write after the header }
+    FStreamH: piws_http_response; { the engine's response (handler's job) }
+    FIsHead: Boolean;
+    FStreaming: Boolean;     { WriteHeader sent the head: writes go out now }
+    procedure StreamOut(const AData; ALen: Integer);
     procedure ReleaseContentStream;
     procedure SetCookies(const AValue: TIdCookies);
     procedure SetResponseNo(const AValue: Integer);
@@ -964,6 +969,12 @@ uses
 {$if defined(FPC) and defined(IDIOCP_UNICODE)}
   {$warn 4104 off} {$warn 4105 off} {$warn 4106 off} {$warn 4107 off} {$warn 4108 off}
 {$ifend}
+
+function CharsetBytes(const AText, ACharSet: string): RawByteString; forward;
+{ the response's status and headers (AStream: only those, for a streamed
+  response's head) and body onto the engine's response }
+procedure ApplyResponse(R: TIdHTTPResponseInfo; H: piws_http_response;
+  IsHead: Boolean; AStream: Boolean); forward;
 
 {$ifdef OSWINDOWS}
 { declared here rather than through unit Windows, whose FindClose and
@@ -1943,6 +1954,11 @@ end;
 
 procedure TIdHTTPResponseInfo.AppendRaw(const AData; ALen: Integer);
 begin
+  if FStreaming then
+  begin
+    StreamOut(AData, ALen);
+    Exit;
+  end;
   if FExtra = nil then
     FExtra := TMemoryStream.Create;
   FExtra.WriteBuffer(AData, ALen);
@@ -1977,17 +1993,82 @@ begin
 end;
 
 procedure TIdHTTPResponseInfo.WriteHeader;
+var
+  rc: Integer;
 begin
   if FHeaderHasBeenWritten then
     raise EIdHTTPHeaderAlreadyWritten.Create('HTTP header already written');
   FHeaderHasBeenWritten := True;
+  if FStreamH = nil then
+    Exit; { outside a handler's job: nothing to send to }
+  ApplyResponse(Self, FStreamH, FIsHead, True);
+  rc := iws_http_send_head(FStreamH);
+  if rc <> IWS_OK then
+    raise EIdHTTPServerError.Create('the response head was not sent: ' + IocpWsErrorText(rc));
+  FStreaming := True;
+  if FExtra <> nil then
+    FreeAndNil(FExtra);
 end;
 
 procedure TIdHTTPResponseInfo.WriteContent;
+var
+  CS: string;
+  B: RawByteString;
+  Buf: TIdBytes;
+  N: Integer;
 begin
   if not FHeaderHasBeenWritten then
     WriteHeader;
   FContentWritten := True;
+  if not FStreaming then
+    Exit;
+  { Indy's WriteContent: ContentText in CharSet, else ContentStream }
+  if FContentText <> '' then
+  begin
+    CS := FCharSet;
+    if CS = '' then
+      CS := 'utf-8';
+    B := CharsetBytes(FContentText, CS);
+    if B <> '' then
+      StreamOut(PAnsiChar(B)^, Length(B));
+  end
+  else if FContentStream <> nil then
+  begin
+    FContentStream.Position := 0;
+    SetLength(Buf, 65536);
+    repeat
+      N := FContentStream.Read(Buf[0], Length(Buf));
+      if N > 0 then
+        StreamOut(Buf[0], N);
+    until N <= 0;
+  end;
+end;
+
+{ a streamed body's bytes: in pieces the engine's send queue takes; while
+  it is full (a slow client) the handler waits, as Indy's blocking write }
+procedure TIdHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
+const
+  PIECE = 65536;
+var
+  P: PByte;
+  N, rc: Integer;
+begin
+  P := @AData;
+  while ALen > 0 do
+  begin
+    N := ALen;
+    if N > PIECE then
+      N := PIECE;
+    repeat
+      rc := iws_http_send_chunk(FStreamH, P, N);
+      if rc = IWS_E_QUEUE_FULL then
+        Sleep(1);
+    until rc <> IWS_E_QUEUE_FULL;
+    if rc <> IWS_OK then
+      raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
+    Inc(P, N);
+    Dec(ALen, N);
+  end;
 end;
 
 function FileSizeOf(const AFile: string): Int64;
@@ -2759,7 +2840,8 @@ begin
     Result := U8(AText);
 end;
 
-procedure ApplyResponse(R: TIdHTTPResponseInfo; H: piws_http_response; IsHead: Boolean);
+procedure ApplyResponse(R: TIdHTTPResponseInfo; H: piws_http_response;
+  IsHead: Boolean; AStream: Boolean);
 var
   I, rc: Integer;
   Body, Reason, PathU: RawByteString;
@@ -2800,7 +2882,7 @@ begin
   CT := R.ContentType;
   if (CT = '') and (HaveBody or (R.FFileName = '')) and not NoBody then
   begin
-    if not HaveBody then
+    if not HaveBody and not AStream then
     begin
       { Indy's default body: "<HTML><BODY><B>200 OK</B></BODY></HTML>" }
       R.ContentText := '<HTML><BODY><B>' + IntToStr(R.ResponseNo) + ' ' +
@@ -2863,6 +2945,16 @@ begin
       Hdr(N, V);
   if R.CloseConnection then
     Hdr('Connection', 'close');
+  if AStream then
+  begin
+    { WriteHeader: the status and headers now, the body as it is written }
+    Reason := U8(R.ResponseText);
+    rc := iws_http_set_status(H, R.ResponseNo, PAnsiChar(Reason));
+    if rc <> IWS_OK then
+      raise EIdHTTPServerError.CreateFmt('ResponseNo %d was refused: %s',
+        [R.ResponseNo, IocpWsErrorText(rc)]);
+    Exit;
+  end;
   { the body }
   rc := IWS_OK;
   if R.FFileName <> '' then
@@ -2959,13 +3051,22 @@ begin
         S.ContextCreated(Context);
         S.DoConnect(Context);
       end;
+      Resp.FStreamH := H;
+      Resp.FIsHead := Req.CommandType = hcHEAD;
       S.HandleRequest(Context, Req, Resp);
     except
       on E: Exception do
         S.DoException(Context, E);
     end;
     try
-      ApplyResponse(Resp, H, Req.CommandType = hcHEAD);
+      if Resp.FStreaming then
+      begin
+        { WriteHeader sent the head: the content not yet written follows }
+        if not Resp.FContentWritten then
+          Resp.WriteContent;
+      end
+      else
+        ApplyResponse(Resp, H, Req.CommandType = hcHEAD, False);
     except
       on E: Exception do
       begin

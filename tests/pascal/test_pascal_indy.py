@@ -293,8 +293,14 @@ def test_redirect_stream_file_write_and_defaults(indy):
     assert r.status == 200 and data == b"file body 0123456789"
     r, data = fetch(s, "GET", "/mime?f=a.PNG")
     assert data == b"image/png"
+    # WriteHeader sends the head, WriteContent the ContentText of that
+    # moment, IOHandler.Write goes out as written (chunked, as Indy streams
+    # it); the later change of ContentText is not sent
     r, data = fetch(s, "GET", "/write")
-    assert data == b"head;01;raw;line\r\nagain refused"
+    assert data == b"head;raw;line\r\nagain refused"
+    assert r.getheader("Transfer-Encoding") == "chunked"
+    assert r.getheader("Content-Length") is None
+    assert r.getheader("Content-Type") == "text/plain"
     r, data = fetch(s, "GET", "/rewrite")
     assert data == b"/rewritten"
     r, data = fetch(s, "GET", "/default")
