@@ -862,6 +862,35 @@ class deferred_response : public http_response_base {
     return IOCPWS_C_(http_send)(r);
   }
 
+  /// Streaming (Indy's WriteHeader / WriteContent), Since 0.6: sends the
+  /// status line and headers now; the body follows piece by piece with
+  /// send_chunk() (Transfer-Encoding: chunked on the wire) and ends with
+  /// send(). Returns IWS_OK, IWS_E_NO_CONNECTION (the client went away:
+  /// still call send(), which releases it) or IWS_E_TIMEOUT; throws error
+  /// for the rest (IWS_E_BAD_STATE: called twice, or after send()).
+  int32_t send_head() {
+    int32_t rc = IOCPWS_C_(http_send_head)(live());
+    if (rc != IWS_E_NO_CONNECTION && rc != IWS_E_TIMEOUT)
+      check(rc, "iws_http_send_head");
+    return rc;
+  }
+  /// A piece of a streamed body (copied). Returns IWS_OK;
+  /// IWS_E_QUEUE_FULL when the client reads slower than the body comes
+  /// (the connection's send-queue limit: nothing was taken, send it again
+  /// later); IWS_E_NO_CONNECTION. Throws error for the rest
+  /// (IWS_E_BAD_STATE before send_head()).
+  int32_t send_chunk(const void *data, std::size_t size) {
+    int32_t rc = IOCPWS_C_(http_send_chunk)(live(), data,
+                                            static_cast<uint64_t>(size));
+    if (rc != IWS_E_QUEUE_FULL && rc != IWS_E_NO_CONNECTION &&
+        rc != IWS_E_TIMEOUT)
+      check(rc, "iws_http_send_chunk");
+    return rc;
+  }
+  int32_t send_chunk(const std::string &text) {
+    return send_chunk(text.data(), text.size());
+  }
+
  private:
   void abandon() noexcept {
     if (r_ == nullptr) return;

@@ -734,6 +734,14 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
   } else if (doc == "/cpp/deferthrow") {
     iocpws::deferred_response d = res.defer();
     throw std::runtime_error("after defer");
+  } else if (doc == "/cpp/stream") {
+    // streamed inside the handler: held until it returns, then chunked
+    iocpws::deferred_response d = res.defer();
+    d.header("Content-Type", "text/plain");
+    if (d.send_head() != IWS_OK) return;
+    d.send_chunk("ab");
+    d.send_chunk(std::string("cd"));
+    d.send();
   } else if (doc == "/cpp/request") {
     res.header("Content-Type", "text/plain; charset=utf-8");
     res.body(req.method() + "\n" + req.document() + "\n" + req.path() + "\n" +

@@ -251,6 +251,15 @@ def test_on_open_and_on_close_mark_a_silent_connection(server):
     server.wait_for(rf"TCP_CLOSE {m.group(1)} {port}", since=mark)
 
 
+def test_http_streamed_response(server):
+    r, data = http_get(server, "/cpp/stream")
+    assert r.status == 200 and data == b"abcd"
+    assert r.getheader("Transfer-Encoding") == "chunked"
+    assert r.getheader("Content-Type") == "text/plain"
+    r, data = http_get(server, "/conn")  # the server goes on
+    assert r.status == 200
+
+
 def test_http_handler_exception_answers_500(server):
     mark = server.mark()
     r, data = http_get(server, "/cpp/throw")
