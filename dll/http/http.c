@@ -833,7 +833,7 @@ static void http_timer(iws__conn *c, int which) {
     break;
   case IWS__T_HRESP: {
     iws_http_response *r = h->current;
-    if (r && r->deferred && !r->ready && !r->in_callback) {
+    if (r && r->deferred && !r->ready && !r->in_callback && !r->stream) {
       if (now + 5 < r->deadline) {
         iws__conn_timer_set(c, IWS__T_HRESP, r->deadline - now);
       } else if (lib) {
