@@ -992,6 +992,7 @@ static void open_and_close_on_workers(void **state) {
 
 static pt_mutex st_lock;
 static iws_http_response *st_res;
+static char st_version[16]; /* the last request's iws_request_version */
 
 static void IWS_CALLBACK st_http(iws_server *s, iws_conn_id id,
                                  iws_request *req, iws_http_response *res,
@@ -1006,6 +1007,7 @@ static void IWS_CALLBACK st_http(iws_server *s, iws_conn_id id,
   assert_int_equal(iws_http_send_head(res), IWS_E_BAD_STATE); /* not deferred */
   assert_int_equal(iws_http_defer(res), IWS_OK);
   pt_mutex_lock(&st_lock);
+  snprintf(st_version, sizeof(st_version), "%s", iws_request_version(req));
   st_res = res;
   pt_mutex_unlock(&st_lock);
 }
@@ -1121,6 +1123,9 @@ static void streamed_response_is_chunked_and_bounded(void **state) {
   assert_int_equal(sock_write(fd, get10, sizeof(get10) - 1),
                    (long)(sizeof(get10) - 1));
   r = st_wait();
+  pt_mutex_lock(&st_lock);
+  assert_string_equal(st_version, "HTTP/1.0"); /* iws_request_version */
+  pt_mutex_unlock(&st_lock);
   assert_int_equal(iws_http_send_head(r), IWS_OK);
   assert_int_equal(iws_http_send_chunk(r, "abc", 3), IWS_OK);
   assert_int_equal(iws_http_send(r), IWS_OK);

@@ -1,7 +1,7 @@
 /* Unit tests: the pure parts of plain HTTP (dll/http/http_parse.c) -
  * chunked decoding at every split point, percent-decoding, the decoded
  * target and parameters, body framing (the request-smuggling defences),
- * header validation, dates and the request's version. */
+ * header validation and dates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -310,22 +310,6 @@ static void framing_http_1_0(void **state) {
   iws__http_request_free(&req);
 }
 
-/* iws_request_version: the request line's version, as sent. */
-static void request_version(void **state) {
-  iws_request req;
-  (void)state;
-  assert_int_equal(parse("GET / HTTP/1.0\r\n\r\n", &req), 0);
-  assert_string_equal(iws_request_version(&req), "HTTP/1.0");
-  iws__http_request_free(&req);
-  assert_int_equal(parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n", &req), 0);
-  assert_string_equal(iws_request_version(&req), "HTTP/1.1");
-  iws__http_request_free(&req);
-  assert_int_equal(parse("GET / HTTP/2.0\r\nHost: a\r\n\r\n", &req), 0);
-  assert_string_equal(iws_request_version(&req), "HTTP/2.0");
-  iws__http_request_free(&req);
-  assert_null(iws_request_version(NULL));
-}
-
 static void upgrade_and_early_status(void **state) {
   iws_request req;
   (void)state;
@@ -398,7 +382,6 @@ int main(void) {
       cmocka_unit_test(absolute_form_is_decoded),
       cmocka_unit_test(body_framing),
       cmocka_unit_test(framing_http_1_0),
-      cmocka_unit_test(request_version),
       cmocka_unit_test(upgrade_and_early_status),
       cmocka_unit_test(header_validation),
       cmocka_unit_test(dates),
