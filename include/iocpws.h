@@ -264,17 +264,42 @@ typedef void(IWS_CALLBACK *iws_on_log_fn)(iws_server *server, int32_t level,
  * on it; sends of WebSocket messages to it return IWS_E_NO_CONNECTION);
  * keep-alive requests on one connection share it. Plain HTTP connections
  * get no on_connect and no on_disconnect (a later WebSocket upgrade on the
- * same connection does, as usual). See "HTTP" below. */
+ * same connection does, as usual); on_open and on_close (Since 0.6) mark
+ * every connection's start and end. See "HTTP" below. */
 typedef void(IWS_CALLBACK *iws_on_http_request_fn)(iws_server *server,
                                                    iws_conn_id id,
                                                    iws_request *request,
                                                    iws_http_response *response,
                                                    void *user);
 
+/* Since 0.6. A connection was accepted: every TCP connection, before any
+ * byte of it is read (on a TLS port before the TLS handshake), whether it
+ * will speak plain HTTP or WebSocket. It is the first callback of `id` and
+ * runs on the connection's callback thread: with IWS_OPT_WORKER_THREADS 0
+ * on the I/O thread that accepted it (a slow on_open delays that thread's
+ * other accepts and connections), else on its worker. The id works at
+ * once with iws_conn_peer, iws_conn_set_user_data and iws_disconnect (which
+ * refuses the connection: on_close follows). Indy's OnConnect. */
+typedef void(IWS_CALLBACK *iws_on_open_fn)(iws_server *server, iws_conn_id id,
+                                           void *user);
+
+/* Since 0.6. The connection that on_open announced is gone: exactly once
+ * for every on_open (also when on_open is NULL and on_close is not: the
+ * pair is counted from accept), for every cause (the client closed, a
+ * timeout, iws_disconnect, a refused request or handshake, iws_stop). It
+ * is the last callback of `id`, on its callback thread, after
+ * on_disconnect when the connection had become a WebSocket; while it runs
+ * iws_conn_peer and iws_conn_get_user_data still answer; afterwards the
+ * id is dead. Plain HTTP connections have no other end notification.
+ * Indy's OnDisconnect. */
+typedef void(IWS_CALLBACK *iws_on_close_fn)(iws_server *server,
+                                            iws_conn_id id, void *user);
+
 /* The callback table. Set struct_size = sizeof(iws_callbacks); any entry may
  * be NULL. Copied by iws_create: the caller may free it afterwards.
  * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log.
- * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none). */
+ * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none).
+ * Since 0.6: on_open, on_close. */
 typedef struct iws_callbacks {
   uint32_t struct_size;
   uint32_t reserved0; /* keeps the layout identical for every compiler */
@@ -284,6 +309,8 @@ typedef struct iws_callbacks {
   iws_on_error_fn on_error;
   iws_on_log_fn on_log;
   iws_on_http_request_fn on_http_request; /* Since 0.5 */
+  iws_on_open_fn on_open;                 /* Since 0.6 */
+  iws_on_close_fn on_close;               /* Since 0.6 */
 } iws_callbacks;
 
 /* ------------------------------------------------------------------------ */
@@ -1082,6 +1109,14 @@ IWS_API int32_t IWS_CALL iws_request_add_response_header(iws_request *request,
  * sensitive). */
 IWS_API const char *IWS_CALL iws_request_method(const iws_request *request);
 
+/* Since 0.6. The request's protocol version as sent on its request line,
+ * e.g. "HTTP/1.1" or "HTTP/1.0" (Indy's RequestInfo.Version). Plain HTTP
+ * requests are always HTTP/1.x (others are refused with 505 before any
+ * callback); a WebSocket handshake in on_connect is HTTP/1.1 or later.
+ * NULL for a NULL request. Thread: the callback's, like every iws_request_*
+ * call; the string is static (valid for the library's life). */
+IWS_API const char *IWS_CALL iws_request_version(const iws_request *request);
+
 /* Since 0.5. The path part of the target, percent-decoded, e.g. "/a b/c"
  * for "/a%20b/c?x=1" (Indy's Document; '+' stays '+'). A target that is
  * not a path ("*", absolute-form), has a bad %-escape in its path, or
@@ -1167,8 +1202,8 @@ IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
  *
  * The library writes the status line (HTTP/1.1), Date and Server "iocpws"
  * unless the caller added them, Content-Length (always: the length is
- * known, as iws_http_set_body copies and a file has a size, so no chunked
- * framing is ever sent), Content-Type "text/html; charset=utf-8" for a
+ * known, as iws_http_set_body copies and a file has a size; only a
+ * streamed response, Since 0.6, is sent chunked), Content-Type "text/html; charset=utf-8" for a
  * non-empty body unless set, and Connection (close, or keep-alive for an
  * HTTP/1.0 client that asked for it). 1xx, 204 and 304 responses carry no
  * body and no Content-Length. A response left untouched (no status, body
@@ -1234,6 +1269,40 @@ IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *response);
  * on_http_request returns - nothing is released. IWS_E_INVALID_ARG: NULL
  * or not a response. */
 IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *response);
+
+/* Since 0.6. Streaming a deferred response (Indy's WriteHeader, then
+ * WriteContent): iws_http_send_head sends the status line and headers
+ * now, iws_http_send_chunk sends body bytes as they come (copied), and
+ * iws_http_send ends the body and releases the response (its usual
+ * returns). The body goes out with "Transfer-Encoding: chunked" instead
+ * of Content-Length (to an HTTP/1.0 client: unframed, and the connection
+ * closes after it); HEAD, 1xx, 204 and 304 send the head only (chunks are
+ * accepted and dropped). A body or file set before iws_http_send_head is
+ * not sent; status, headers and body can no longer be set after it
+ * (IWS_E_BAD_STATE). Content-Type defaults as for a non-empty body.
+ *
+ * Both need a deferred response (iws_http_defer; IWS_E_BAD_STATE
+ * otherwise, also after iws_http_send) and are called by its owner, one
+ * thread at a time, any thread. Called inside on_http_request, the head
+ * and the chunks wait until it returns. Once the head is out the response
+ * timeout (IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS) no longer applies: the
+ * stream keeps its own pace, and pipelined requests wait for its end.
+ *
+ * Memory is bounded: a chunk that would make the connection's unsent
+ * bytes exceed IWS_OPT_SEND_QUEUE_LIMIT (32 MiB when 0) returns
+ * IWS_E_QUEUE_FULL and takes nothing, whatever the queue policy: send it
+ * again once the client has read (back-pressure; a chunk larger than the
+ * limit never fits: split it). Returns IWS_OK; IWS_E_INVALID_ARG (NULL
+ * response, or NULL data with a length); IWS_E_BAD_STATE (see above, or
+ * send_head twice, or send_chunk before send_head); IWS_E_NO_CONNECTION
+ * (the client went away or the server stopped: end with iws_http_send,
+ * which releases it); IWS_E_TIMEOUT (the response timeout passed before
+ * the head: a 503 went in its place); IWS_E_QUEUE_FULL; IWS_E_NOMEM (the
+ * connection is aborted). */
+IWS_API int32_t IWS_CALL iws_http_send_head(iws_http_response *response);
+IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *response,
+                                             const void *data,
+                                             uint64_t length);
 
 /* ------------------------------------------------------------------------ */
 /* Statistics (any thread)                                                   */

@@ -149,6 +149,7 @@ extern "C" {
   X(int32_t, request_select_protocol,                                          \
     (iws_request * request, const char *protocol))                             \
   X(const char *, request_method, (const iws_request *request))                \
+  X(const char *, request_version, (const iws_request *request))               \
   X(const char *, request_document, (const iws_request *request))              \
   X(const char *, request_query, (const iws_request *request))                 \
   X(uint32_t, request_param_count, (const iws_request *request))               \
@@ -169,6 +170,9 @@ extern "C" {
     (iws_http_response * response, const char *path))                          \
   X(int32_t, http_defer, (iws_http_response * response))                       \
   X(int32_t, http_send, (iws_http_response * response))                        \
+  X(int32_t, http_send_head, (iws_http_response * response))                   \
+  X(int32_t, http_send_chunk,                                                  \
+    (iws_http_response * response, const void *data, uint64_t length))         \
   X(int32_t, get_stats, (iws_server * server, iws_stats *stats))               \
   X(int32_t, component_version,                                                \
     (uint32_t component, const char **name, const char **version))            \

@@ -789,8 +789,8 @@ class request : public basic_request {
 /// A plain HTTP request (not a WebSocket upgrade), handed to
 /// on_http_request and valid only during it (copy what you keep; a handler
 /// that answers later with http_response::defer copies what it needs
-/// first). Indy's TIdHTTPRequestInfo: method() = Command, document() =
-/// Document, query() = UnparsedParams, params() = Params. Since 0.5.
+/// first). Indy's TIdHTTPRequestInfo: method() = Command, version() =
+/// Version, document() = Document, query() = UnparsedParams, params() = Params. Since 0.5.
 /// path(), has_header(), header() and headers() come from basic_request.
 class http_request : public basic_request {
  public:
@@ -799,6 +799,9 @@ class http_request : public basic_request {
       : basic_request(native) {}
   /// The method as sent ("GET", "POST", ...; case-sensitive).
   std::string method() const { return str(IOCPWS_C_(request_method)(r_)); }
+  /// The request line's version, "HTTP/1.1" or "HTTP/1.0" (Indy's
+  /// Version). Since 0.6.
+  std::string version() const { return str(IOCPWS_C_(request_version)(r_)); }
   /// The path, percent-decoded ("/a b" for "/a%20b?x=1").
   std::string document() const {
     return str(IOCPWS_C_(request_document)(r_));
@@ -949,6 +952,35 @@ class deferred_response : public http_response_base {
     return IOCPWS_C_(http_send)(r);
   }
 
+  /// Streaming (Indy's WriteHeader / WriteContent), Since 0.6: sends the
+  /// status line and headers now; the body follows piece by piece with
+  /// send_chunk() (Transfer-Encoding: chunked on the wire) and ends with
+  /// send(). Returns IWS_OK, IWS_E_NO_CONNECTION (the client went away:
+  /// still call send(), which releases it) or IWS_E_TIMEOUT; throws error
+  /// for the rest (IWS_E_BAD_STATE: called twice, or after send()).
+  int32_t send_head() {
+    int32_t rc = IOCPWS_C_(http_send_head)(live());
+    if (rc != IWS_E_NO_CONNECTION && rc != IWS_E_TIMEOUT)
+      check(rc, "iws_http_send_head");
+    return rc;
+  }
+  /// A piece of a streamed body (copied). Returns IWS_OK;
+  /// IWS_E_QUEUE_FULL when the client reads slower than the body comes
+  /// (the connection's send-queue limit: nothing was taken, send it again
+  /// later); IWS_E_NO_CONNECTION. Throws error for the rest
+  /// (IWS_E_BAD_STATE before send_head()).
+  int32_t send_chunk(const void *data, std::size_t size) {
+    int32_t rc = IOCPWS_C_(http_send_chunk)(live(), data,
+                                            static_cast<uint64_t>(size));
+    if (rc != IWS_E_QUEUE_FULL && rc != IWS_E_NO_CONNECTION &&
+        rc != IWS_E_TIMEOUT)
+      check(rc, "iws_http_send_chunk");
+    return rc;
+  }
+  int32_t send_chunk(const std::string &text) {
+    return send_chunk(text.data(), text.size());
+  }
+
  private:
   void abandon() noexcept {
     if (r_ == nullptr) return;
@@ -1009,6 +1041,8 @@ typedef std::function<void(int level, const std::string &message)> log_handler;
 typedef std::function<void(const connection &, const http_request &,
                            http_response &)>
     http_handler;
+/// on_open's and on_close's type (Since 0.6).
+typedef std::function<void(const connection &)> conn_handler;
 /// broadcast_if's choice: true = this connection receives the message.
 typedef std::function<bool(const connection &)> filter;
 
@@ -1025,6 +1059,8 @@ struct state {
   exception_handler on_exception;
   log_handler on_log;
   http_handler on_http_request;
+  conn_handler on_open;
+  conn_handler on_close;
   // Set when the server was destroyed inside one of its own handlers: the
   // handle could not be freed, so it and this state are kept, and no user
   // handler is called any more (see ~server).
@@ -1156,6 +1192,28 @@ struct state {
     }
   }
 
+  static void IWS_CALLBACK open_cb(iws_server *s, iws_conn_id id,
+                                   void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_open) return;
+    try {
+      st->on_open(connection(s, id));
+    } catch (...) {
+      st->report(connection(s, id), "on_open", std::current_exception());
+    }
+  }
+
+  static void IWS_CALLBACK close_cb(iws_server *s, iws_conn_id id,
+                                    void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_close) return;
+    try {
+      st->on_close(connection(s, id));
+    } catch (...) {
+      st->report(connection(s, id), "on_close", std::current_exception());
+    }
+  }
+
   // Orphaning: drop every connection (allowed inside a callback).
   static int32_t IWS_CALLBACK drop_cb(iws_conn_id id, void *, void *context) {
     state *st = static_cast<state *>(context);
@@ -1235,6 +1293,8 @@ class server {
     cb.on_error = &impl::state::error_cb;
     cb.on_log = &impl::state::log_cb;
     cb.on_http_request = &impl::state::http_cb;
+    cb.on_open = &impl::state::open_cb;
+    cb.on_close = &impl::state::close_cb;
     iws_server *h = nullptr;
     impl::check_call(
         IOCPWS_C_(create)(IWS_ABI_VERSION, &cb, st_.get(), &h), "iws_create");
@@ -1519,6 +1579,25 @@ class server {
   server &on_http_request(http_handler h) {
     settable();
     st_->on_http_request = std::move(h);
+    return *this;
+  }
+
+  /// on_open(connection): a connection was accepted (every one, plain HTTP
+  /// or WebSocket, before any of its bytes is read); its first handler, on
+  /// its handler thread (with worker_threads 0 the I/O thread that
+  /// accepted it: keep it short). Indy's OnConnect. Since 0.6.
+  server &on_open(conn_handler h) {
+    settable();
+    st_->on_open = std::move(h);
+    return *this;
+  }
+  /// on_close(connection): the connection on_open announced ended, exactly
+  /// once, whatever the cause (also at stop()); its last handler, after
+  /// on_disconnect for a WebSocket. peer() still works during it. Indy's
+  /// OnDisconnect. Since 0.6.
+  server &on_close(conn_handler h) {
+    settable();
+    st_->on_close = std::move(h);
     return *this;
   }
 

@@ -39,10 +39,13 @@
 
   What differs from Indy, and why, is listed in bindings/pascal/README.md
   ("Indy drop-in"): the engine reads the whole request body before the
-  handler runs, sends a response only when the handler returns (WriteHeader
-  and IOHandler.Write collect it), sets TLS with the engine's options rather
-  than an SSL IOHandler, and reports connections (OnConnect/OnDisconnect) at their first request and
-  within a second of their end. }
+  handler runs, sends a response when the handler returns unless
+  WriteHeader streamed it (then writes go out chunked as they are made)
+  and sets TLS with the engine's options rather than an SSL IOHandler.
+  OnContextCreated and OnConnect run at accept (the engine's on_open), on a
+  pool thread, before the connection's first request is handled;
+  OnDisconnect when the connection ends (on_close), on a pool thread or at
+  the end of the last handler that still holds the context. }
 unit IdHTTPServer_iocp;
 
 {$ifdef FPC}{$ifdef FPC_UNICODESTRINGS}{$define IDIOCP_UNICODE}{$endif}{$endif}
@@ -219,6 +222,8 @@ type
     FData: TObject;
     FBusy: Integer;          { jobs holding this context (pool lock) }
     FConnected: Boolean;     { OnConnect has run }
+    FOpening: Boolean;       { its OnConnect job has not finished (server lock) }
+    FWaiting: TObject;       { the request job that waits for it (server lock) }
     FGone: Boolean;          { the engine's connection ended }
     FDetached: Boolean;      { the server stopped while a job held it }
     FIsWebSocket: Boolean;
@@ -540,6 +545,10 @@ type
     FRequestInfo: TIdHTTPRequestInfo;
     FFileName: string;       { ServeFile / SmartServeFile }
     FExtra: TMemoryStream;   { IOHandler.Write after the header }
+    FStreamH: piws_http_response; { the engine's response (handler's job) }
+    FIsHead: Boolean;
+    FStreaming: Boolean;     { WriteHeader sent the head: writes go out now }
+    procedure StreamOut(const AData; ALen: Integer);
     procedure ReleaseContentStream;
     procedure SetCookies(const AValue: TIdCookies);
     procedure SetResponseNo(const AValue: Integer);
@@ -792,6 +801,9 @@ type
     { contexts }
     function AcquireContext(Id: iws_conn_id; out IsNew: Boolean): TIdContext;
     procedure ReleaseContext(AContext: TIdContext);
+    { until the context's OnConnect job finished (an upgrade's events come
+      after OnConnect, as in Indy) }
+    procedure WaitConnected(AContext: TIdContext);
     function FindContext(Id: iws_conn_id): TIdContext;
     procedure RemoveContext(AContext: TIdContext);
     procedure Housekeep;
@@ -920,6 +932,7 @@ type
     Context: TIdContext;
     IsNew: Boolean;
     Disconnect: Boolean;     { fire OnDisconnect and free the context }
+    Connect: Boolean;        { accepted: OnContextCreated and OnConnect }
     Req: TIdHTTPRequestInfo;
     Resp: TIdHTTPResponseInfo;
     H: piws_http_response;
@@ -960,6 +973,12 @@ uses
 {$if defined(FPC) and defined(IDIOCP_UNICODE)}
   {$warn 4104 off} {$warn 4105 off} {$warn 4106 off} {$warn 4107 off} {$warn 4108 off}
 {$ifend}
+
+function CharsetBytes(const AText, ACharSet: string): RawByteString; forward;
+{ the response's status and headers (AStream: only those, for a streamed
+  response's head) and body onto the engine's response }
+procedure ApplyResponse(R: TIdHTTPResponseInfo; H: piws_http_response;
+  IsHead: Boolean; AStream: Boolean); forward;
 
 {$ifdef OSWINDOWS}
 { declared here rather than through unit Windows, whose FindClose and
@@ -1961,6 +1980,11 @@ end;
 
 procedure TIdHTTPResponseInfo.AppendRaw(const AData; ALen: Integer);
 begin
+  if FStreaming then
+  begin
+    StreamOut(AData, ALen);
+    Exit;
+  end;
   if FExtra = nil then
     FExtra := TMemoryStream.Create;
   FExtra.WriteBuffer(AData, ALen);
@@ -1995,17 +2019,82 @@ begin
 end;
 
 procedure TIdHTTPResponseInfo.WriteHeader;
+var
+  rc: Integer;
 begin
   if FHeaderHasBeenWritten then
     raise EIdHTTPHeaderAlreadyWritten.Create('HTTP header already written');
   FHeaderHasBeenWritten := True;
+  if FStreamH = nil then
+    Exit; { outside a handler's job: nothing to send to }
+  ApplyResponse(Self, FStreamH, FIsHead, True);
+  rc := iws_http_send_head(FStreamH);
+  if rc <> IWS_OK then
+    raise EIdHTTPServerError.Create('the response head was not sent: ' + IocpWsErrorText(rc));
+  FStreaming := True;
+  if FExtra <> nil then
+    FreeAndNil(FExtra);
 end;
 
 procedure TIdHTTPResponseInfo.WriteContent;
+var
+  CS: string;
+  B: RawByteString;
+  Buf: TIdBytes;
+  N: Integer;
 begin
   if not FHeaderHasBeenWritten then
     WriteHeader;
   FContentWritten := True;
+  if not FStreaming then
+    Exit;
+  { Indy's WriteContent: ContentText in CharSet, else ContentStream }
+  if FContentText <> '' then
+  begin
+    CS := FCharSet;
+    if CS = '' then
+      CS := 'utf-8';
+    B := CharsetBytes(FContentText, CS);
+    if B <> '' then
+      StreamOut(PAnsiChar(B)^, Length(B));
+  end
+  else if FContentStream <> nil then
+  begin
+    FContentStream.Position := 0;
+    SetLength(Buf, 65536);
+    repeat
+      N := FContentStream.Read(Buf[0], Length(Buf));
+      if N > 0 then
+        StreamOut(Buf[0], N);
+    until N <= 0;
+  end;
+end;
+
+{ a streamed body's bytes: in pieces the engine's send queue takes; while
+  it is full (a slow client) the handler waits, as Indy's blocking write }
+procedure TIdHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
+const
+  PIECE = 65536;
+var
+  P: PByte;
+  N, rc: Integer;
+begin
+  P := @AData;
+  while ALen > 0 do
+  begin
+    N := ALen;
+    if N > PIECE then
+      N := PIECE;
+    repeat
+      rc := iws_http_send_chunk(FStreamH, P, N);
+      if rc = IWS_E_QUEUE_FULL then
+        Sleep(1);
+    until rc <> IWS_E_QUEUE_FULL;
+    if rc <> IWS_OK then
+      raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
+    Inc(P, N);
+    Dec(ALen, N);
+  end;
 end;
 
 function FileSizeOf(const AFile: string): Int64;
@@ -2777,7 +2866,8 @@ begin
     Result := U8(AText);
 end;
 
-procedure ApplyResponse(R: TIdHTTPResponseInfo; H: piws_http_response; IsHead: Boolean);
+procedure ApplyResponse(R: TIdHTTPResponseInfo; H: piws_http_response;
+  IsHead: Boolean; AStream: Boolean);
 var
   I, rc: Integer;
   Body, Reason, PathU: RawByteString;
@@ -2818,7 +2908,7 @@ begin
   CT := R.ContentType;
   if (CT = '') and (HaveBody or (R.FFileName = '')) and not NoBody then
   begin
-    if not HaveBody then
+    if not HaveBody and not AStream then
     begin
       { Indy's default body: "<HTML><BODY><B>200 OK</B></BODY></HTML>" }
       R.ContentText := '<HTML><BODY><B>' + IntToStr(R.ResponseNo) + ' ' +
@@ -2881,6 +2971,16 @@ begin
       Hdr(N, V);
   if R.CloseConnection then
     Hdr('Connection', 'close');
+  if AStream then
+  begin
+    { WriteHeader: the status and headers now, the body as it is written }
+    Reason := U8(R.ResponseText);
+    rc := iws_http_set_status(H, R.ResponseNo, PAnsiChar(Reason));
+    if rc <> IWS_OK then
+      raise EIdHTTPServerError.CreateFmt('ResponseNo %d was refused: %s',
+        [R.ResponseNo, IocpWsErrorText(rc)]);
+    Exit;
+  end;
   { the body }
   rc := IWS_OK;
   if R.FFileName <> '' then
@@ -2936,6 +3036,31 @@ var
   S: TIdCustomHTTPServer;
 begin
   S := Server;
+  if Connect then
+  begin
+    try
+      try
+        S.ContextCreated(Context);
+        S.DoConnect(Context);
+      except
+        on E: Exception do
+          S.DoException(Context, E);
+      end;
+    finally
+      { the connection's first request, if it came meanwhile, runs now }
+      S.FLock.Enter;
+      try
+        Context.FOpening := False;
+        if Context.FWaiting <> nil then
+          S.FPool.Push(TIdIocpJob(Context.FWaiting));
+        Context.FWaiting := nil;
+      finally
+        S.FLock.Leave;
+      end;
+      S.ReleaseContext(Context);
+    end;
+    Exit;
+  end;
   if Disconnect then
   begin
     try
@@ -2952,13 +3077,22 @@ begin
         S.ContextCreated(Context);
         S.DoConnect(Context);
       end;
+      Resp.FStreamH := H;
+      Resp.FIsHead := Req.CommandType = hcHEAD;
       S.HandleRequest(Context, Req, Resp);
     except
       on E: Exception do
         S.DoException(Context, E);
     end;
     try
-      ApplyResponse(Resp, H, Req.CommandType = hcHEAD);
+      if Resp.FStreaming then
+      begin
+        { WriteHeader sent the head: the content not yet written follows }
+        if not Resp.FContentWritten then
+          Resp.WriteContent;
+      end
+      else
+        ApplyResponse(Resp, H, Req.CommandType = hcHEAD, False);
     except
       on E: Exception do
       begin
@@ -2983,6 +3117,21 @@ end;
 procedure HeadersOf(request: piws_request; L: TIdHeaderList); {$ifdef HASINLINE} inline; {$endif}
 begin
   IocpWsReadHeaders(request, L);
+end;
+
+
+{ Version, VersionMajor, VersionMinor from the request line, as sent
+  ("HTTP/1.0", "HTTP/1.1"; the engine serves no other plain HTTP) }
+procedure SetRequestVersion(R: TIdHTTPRequestInfo; request: piws_request);
+var
+  V: string;
+begin
+  V := FromZ(iws_request_version(request));
+  if (Length(V) <> 8) or (Copy(V, 1, 5) <> 'HTTP/') then
+    Exit; { keeps the constructor's HTTP/1.1 }
+  R.FVersion := V;
+  R.FVersionMajor := Ord(V[6]) - Ord('0');
+  R.FVersionMinor := Ord(V[8]) - Ord('0');
 end;
 
 procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
@@ -3022,6 +3171,7 @@ begin
       FDocument := FromZ(iws_request_document(request));
       if FDocument = '' then
         FDocument := FURI;
+      SetRequestVersion(J.Req, request);
       FRawHTTPCommand := FCommand + ' ' + FromZ(iws_request_path(request)) + ' ' + FVersion;
       HeadersOf(request, FRawHeaders);
       ProcessHeaders;
@@ -3039,7 +3189,15 @@ begin
     if iws_http_defer(response) <> IWS_OK then
       raise EIdHTTPServerError.Create('the engine refused to defer a response');
     Deferred := True;
-    S.FPool.Push(J);
+    S.FLock.Enter;
+    try
+      if J.Context.FOpening then
+        J.Context.FWaiting := J { its OnConnect job pushes it }
+      else
+        S.FPool.Push(J);
+    finally
+      S.FLock.Leave;
+    end;
     J := nil;
   except
     on E: Exception do
@@ -3087,6 +3245,7 @@ begin
   try
     try
       C := S.AcquireContext(id, IsNew);
+      S.WaitConnected(C);
       C.FIsWebSocket := True;
       R := TIdHTTPRequestInfo.Create(S);
       R.FCommand := FromZ(iws_request_method(request));
@@ -3100,6 +3259,7 @@ begin
         R.FURI := Copy(R.FURI, 1, Pos('?', R.FURI) - 1);
       end;
       R.FDocument := PercentDecode(R.FURI, False);
+      SetRequestVersion(R, request);
       R.FRawHTTPCommand := R.FCommand + ' ' + FromZ(iws_request_path(request)) + ' ' + R.FVersion;
       HeadersOf(request, R.FRawHeaders);
       R.ProcessHeaders;
@@ -3182,19 +3342,93 @@ begin
   C := S.FindContext(id);
   if C = nil then
     Exit;
-  S.RemoveContext(C);
-  C.FGone := True;
+  { OnDisconnect and the context's end follow in on_close }
   try
+    if Assigned(S.FOnWebSocketDisconnect) then
+      S.FOnWebSocketDisconnect(C, code);
+  except
+    on E: Exception do
+      S.DoException(C, E);
+  end;
+end;
+
+{ at accept, on the engine's thread: the context, and a job for
+  OnContextCreated and OnConnect on a pool thread (Indy runs them on the
+  connection's thread) }
+procedure OnOpenCb(server: piws_server; id: iws_conn_id; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIdCustomHTTPServer;
+  C: TIdContext;
+  J: TIdIocpJob;
+begin
+  S := TIdCustomHTTPServer(user);
+  try
+    S.FLock.Enter;
     try
-      if Assigned(S.FOnWebSocketDisconnect) then
-        S.FOnWebSocketDisconnect(C, code);
-    except
-      on E: Exception do
-        S.DoException(C, E);
+      if S.FStopping or (S.FPool = nil) then
+        Exit;
+      C := TIdContext.Create(S, id);
+      S.FContexts.AddObject(HexId(id), C);
+      Inc(C.FBusy); { the job's; ReleaseContext at its end }
+      C.FOpening := True;
+      J := TIdIocpJob.Create;
+      J.Server := S;
+      J.Context := C;
+      J.Connect := True;
+      S.FPool.Push(J);
+    finally
+      S.FLock.Leave;
     end;
-    S.DoDisconnect(C);
-  finally
-    C.Free;
+  except
+    on E: Exception do
+      S.DoException(nil, E);
+  end;
+end;
+
+{ the connection ended (every cause, after on_disconnect): OnDisconnect on
+  a pool thread, or by the last job that still holds the context; during
+  Active := False the server's Shutdown ends what is left }
+procedure OnCloseCb(server: piws_server; id: iws_conn_id; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIdCustomHTTPServer;
+  C: TIdContext;
+  J: TIdIocpJob;
+  I: Integer;
+begin
+  S := TIdCustomHTTPServer(user);
+  C := nil;
+  try
+    S.FLock.Enter;
+    try
+      I := S.FContexts.IndexOf(HexId(id));
+      if (I < 0) or S.FStopping then
+        Exit;
+      C := TIdContext(S.FContexts.Objects[I]);
+      S.FContexts.Delete(I);
+      C.FGone := True;
+      if C.FBusy > 0 then
+      begin
+        C.FDetached := True; { ReleaseContext of the last job ends it }
+        C := nil;
+      end
+      else if C.FConnected and (S.FPool <> nil) then
+      begin
+        J := TIdIocpJob.Create;
+        J.Server := S;
+        J.Context := C;
+        J.Disconnect := True;
+        S.FPool.Push(J);
+        C := nil;
+      end;
+    finally
+      S.FLock.Leave;
+    end;
+    FreeAndNil(C); { never reached OnConnect }
+  except
+    on E: Exception do
+      S.DoException(nil, E);
   end;
 end;
 
@@ -3487,6 +3721,8 @@ begin
   cb.on_disconnect := OnDisconnectCb;
   cb.on_error := OnErrorCb;
   cb.on_http_request := OnHttpRequestCb;
+  cb.on_open := OnOpenCb;
+  cb.on_close := OnCloseCb;
   IocpWsCheckVersion;
   rc := iws_create(IWS_HEADER_ABI_VERSION, @cb, Self, FHandle);
   if rc <> IWS_OK then
@@ -3632,7 +3868,10 @@ var
   I: Integer;
   C: TIdContext;
 begin
+  { under the lock: every job pushed before this is counted in InFlight }
+  FLock.Enter;
   FStopping := True;
+  FLock.Leave;
   { 1. the handlers in flight finish and their responses go out }
   Start := Now;
   TimedOut := False;
@@ -3766,6 +4005,19 @@ begin
   end;
 end;
 
+procedure TIdCustomHTTPServer.WaitConnected(AContext: TIdContext);
+var
+  Opening: Boolean;
+begin
+  repeat
+    FLock.Enter;
+    Opening := AContext.FOpening;
+    FLock.Leave;
+    if Opening then
+      Sleep(1);
+  until not Opening;
+end;
+
 function TIdCustomHTTPServer.FindContext(Id: iws_conn_id): TIdContext;
 var
   I: Integer;
@@ -3795,52 +4047,10 @@ begin
   end;
 end;
 
-{ every 250 ms on the housekeeper thread: plain HTTP connections that ended
-  get their OnDisconnect (on a pool thread); every second the stale
-  sessions end }
+{ every 250 ms on the housekeeper thread: every second the stale sessions
+  end (connections report their end through on_close: no polling) }
 procedure TIdCustomHTTPServer.Housekeep;
-var
-  Gone: TList;
-  I: Integer;
-  C: TIdContext;
-  J: TIdIocpJob;
-  Buf: array[0..IWS_ADDRESS_SIZE - 1] of AnsiChar;
 begin
-  Gone := TList.Create;
-  try
-    FLock.Enter;
-    try
-      for I := FContexts.Count - 1 downto 0 do
-      begin
-        C := TIdContext(FContexts.Objects[I]);
-        if (C.FBusy = 0) and not C.FIsWebSocket and
-          (iws_conn_peer(FHandle, C.FId, @Buf[0], SizeOf(Buf), nil) = IWS_E_NO_CONNECTION) then
-        begin
-          C.FGone := True;
-          FContexts.Delete(I);
-          Gone.Add(C);
-        end;
-      end;
-    finally
-      FLock.Leave;
-    end;
-    for I := 0 to Gone.Count - 1 do
-    begin
-      C := TIdContext(Gone[I]);
-      if C.FConnected and (FPool <> nil) then
-      begin
-        J := TIdIocpJob.Create;
-        J.Server := Self;
-        J.Context := C;
-        J.Disconnect := True;
-        FPool.Push(J);
-      end
-      else
-        C.Free;
-    end;
-  finally
-    Gone.Free;
-  end;
   if (FSessionList <> nil) and ((Now - FLastPurge) * SecsPerDay >= 1) then
   begin
     FLastPurge := Now;

@@ -251,6 +251,13 @@ type
   iws_on_http_request_fn = procedure(server: piws_server; id: iws_conn_id;
     request: piws_request; response: piws_http_response; user: Pointer);
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  { Since 0.6: every connection's start (at accept) and end }
+  iws_on_open_fn = procedure(server: piws_server; id: iws_conn_id;
+    user: Pointer);
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  iws_on_close_fn = procedure(server: piws_server; id: iws_conn_id;
+    user: Pointer);
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   iws_filter_fn = function(id: iws_conn_id; conn_user_data: Pointer;
     context: Pointer): Int32;
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -267,6 +274,9 @@ type
     on_log: iws_on_log_fn;
     { Since 0.5 }
     on_http_request: iws_on_http_request_fn;
+    { Since 0.6 }
+    on_open: iws_on_open_fn;
+    on_close: iws_on_close_fn;
   end;
 
   { Counters since iws_create: struct_size := SizeOf(iws_stats). }
@@ -437,6 +447,9 @@ function iws_request_method(request: piws_request): PAnsiChar;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_request_document(request: piws_request): PAnsiChar;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Since 0.6: "HTTP/1.1", "HTTP/1.0" (Indy's RequestInfo.Version) }
+function iws_request_version(request: piws_request): PAnsiChar;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_request_query(request: piws_request): PAnsiChar;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_request_param_count(request: piws_request): UInt32;
@@ -466,6 +479,12 @@ function iws_http_serve_file(response: piws_http_response;
 function iws_http_defer(response: piws_http_response): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 function iws_http_send(response: piws_http_response): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Since 0.6: a streamed response (Indy's WriteHeader / WriteContent) }
+function iws_http_send_head(response: piws_http_response): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+function iws_http_send_chunk(response: piws_http_response; data: Pointer;
+  length: UInt64): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
 { ---- statistics ---------------------------------------------------------- }
@@ -623,6 +642,7 @@ function iws_conn_listener; external IOCPWS_LIB name 'iws_conn_listener';
 function iws_conn_peer_cert; external IOCPWS_LIB name 'iws_conn_peer_cert';
 function iws_request_method; external IOCPWS_LIB name 'iws_request_method';
 function iws_request_document; external IOCPWS_LIB name 'iws_request_document';
+function iws_request_version; external IOCPWS_LIB name 'iws_request_version';
 function iws_request_query; external IOCPWS_LIB name 'iws_request_query';
 function iws_request_param_count; external IOCPWS_LIB name 'iws_request_param_count';
 function iws_request_param_at; external IOCPWS_LIB name 'iws_request_param_at';
@@ -637,6 +657,8 @@ function iws_http_send; external IOCPWS_LIB name 'iws_http_send';
 function iws_conn_local; external IOCPWS_LIB name 'iws_conn_local';
 function iws_conn_last_pong; external IOCPWS_LIB name 'iws_conn_last_pong';
 function iws_request_add_response_header; external IOCPWS_LIB name 'iws_request_add_response_header';
+function iws_http_send_head; external IOCPWS_LIB name 'iws_http_send_head';
+function iws_http_send_chunk; external IOCPWS_LIB name 'iws_http_send_chunk';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -720,10 +742,13 @@ type
     conn_local: function(server: piws_server; id: iws_conn_id; buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     conn_last_pong: function(server: piws_server; id: iws_conn_id; out unix_ms: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     request_add_response_header: function(request: piws_request; name, value: PAnsiChar): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    request_version: function(request: piws_request): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_send_head: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_send_chunk: function(response: piws_http_response; data: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 66;
+  IOCPWS_ENTRY_COUNT = 69;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -747,7 +772,8 @@ const
     'iws_component_version',
     'iws_add_listener', 'iws_clear_listeners', 'iws_get_listener_count',
     'iws_get_listener', 'iws_conn_listener', 'iws_conn_peer_cert',
-    'iws_conn_local', 'iws_conn_last_pong', 'iws_request_add_response_header');
+    'iws_conn_local', 'iws_conn_last_pong', 'iws_request_add_response_header',
+    'iws_request_version', 'iws_http_send_head', 'iws_http_send_chunk');
 
 var
   Api: TIocpWsApi;
@@ -974,6 +1000,13 @@ function iws_request_method(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_method(request); end;
 function iws_request_document(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_document(request); end;
+function iws_request_version(request: piws_request): PAnsiChar;
+begin Need; Result := Api.request_version(request); end;
+function iws_http_send_head(response: piws_http_response): Int32;
+begin Need; Result := Api.http_send_head(response); end;
+function iws_http_send_chunk(response: piws_http_response; data: Pointer;
+  length: UInt64): Int32;
+begin Need; Result := Api.http_send_chunk(response, data, length); end;
 function iws_request_query(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_query(request); end;
 function iws_request_param_count(request: piws_request): UInt32;

@@ -604,6 +604,19 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   iws__log(s, IWS_LOG_DEBUG, "connection %llu from %s port %u%s",
            (unsigned long long)c->id, c->peer_ip, (unsigned)peer_port,
            c->ssl ? " (TLS)" : "");
+  /* on_open before anything else of the connection: the back ends call
+   * here without a lock of ours and only start reading once this returns,
+   * so on this (I/O) thread it is on the strand; a worker runs it first. */
+  if (s->cb.on_open || s->cb.on_close) {
+    if (s->cfg.workers) {
+      iws__lock(&c->lock);
+      c->open_pending = 1;
+      iws__worker_wake_locked(c);
+      iws__unlock(&c->lock);
+    } else {
+      iws__conn_deliver_open(c);
+    }
+  }
   return c;
 }
 
@@ -766,6 +779,18 @@ void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg) {
     IWS__IN_CALLBACK(s, s->cb.on_error(s, c->id, code, msg, s->user));
 }
 
+void iws__conn_deliver_open(iws__conn *c) {
+  iws_server *s = c->server;
+  iws__conn *saved = iws__t_strand_conn;
+  iws__lock(&c->lock); /* read at the end, maybe on another I/O thread */
+  c->opened = 1;
+  iws__unlock(&c->lock);
+  if (!s->cb.on_open) return;
+  iws__t_strand_conn = c;
+  IWS__IN_CALLBACK(s, s->cb.on_open(s, c->id, s->user));
+  iws__t_strand_conn = saved;
+}
+
 /* The protocol's end (on_disconnect, if owed), then what else ends with
  * the connection (the server's hook: its subscriptions, while the table
  * still holds it; channels.c relies on that), then it leaves the table.
@@ -773,11 +798,22 @@ void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg) {
 void iws__conn_deliver_disconnect(iws__conn *c) {
   iws_server *s = c->server;
   const iws__proto *p;
+  int opened;
   iws__lock(&c->lock);
   p = c->proto;
+  opened = c->opened;
+  c->opened = 0;
   iws__unlock(&c->lock);
   if (p->gone) p->gone(c);
   if (s->conn_gone) s->conn_gone(c);
+  /* on_close (Since 0.6): the last callback of every connection that had
+   * on_open, after its on_disconnect; the id still finds it meanwhile. */
+  if (opened && s->cb.on_close) {
+    iws__conn *saved = iws__t_strand_conn;
+    iws__t_strand_conn = c; /* its details still answer (detail_conn) */
+    IWS__IN_CALLBACK(s, s->cb.on_close(s, c->id, s->user));
+    iws__t_strand_conn = saved;
+  }
   iws__table_remove(s, c);
 }
 

@@ -250,6 +250,8 @@ struct iws__conn {
   /* worker mode */
   iws__bytes rxq;
   uint8_t read_paused, wqueued, closed_pending;
+  uint8_t open_pending; /* on_open not yet run by the worker (under lock) */
+  uint8_t opened;       /* on_open ran, on_close is owed (under lock) */
   iws__conn *wnext;
 
   /* --- TLS (NULL ssl: a plain connection); under lock --- */
@@ -480,7 +482,11 @@ void iws__conn_maybe_flush_locked(iws__conn *c);
 char *iws__conn_close_reason_buf(iws__conn *c);
 /* on_error (id = c's) and the log; no lock held. */
 void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg);
-/* on_disconnect (if owed), then the connection leaves the table. Strand. */
+/* on_open (Since 0.6), on the connection's strand: the accepting I/O
+ * thread, or the worker's first run. No lock held. */
+void iws__conn_deliver_open(iws__conn *c);
+/* on_disconnect (if owed), on_close (if on_open ran), then the connection
+ * leaves the table. Strand. */
 void iws__conn_deliver_disconnect(iws__conn *c);
 /* Under the server's timer_lock: the node of timer `which` (its slot). */
 iws__tnode *iws__conn_timer_node(iws__conn *c, int which);

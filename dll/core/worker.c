@@ -34,8 +34,10 @@ void iws__worker_wake_locked(iws__conn *c) {
 
 static void worker_run(iws__conn *c) {
   iws__bytes input;
-  int closed, kick;
+  int closed, kick, open;
   iws__lock(&c->lock);
+  open = c->open_pending;
+  c->open_pending = 0;
   input = c->rxq;
   memset(&c->rxq, 0, sizeof(c->rxq));
   closed = c->closed_pending;
@@ -44,6 +46,7 @@ static void worker_run(iws__conn *c) {
   kick = c->wkick;
   c->wkick = 0;
   iws__unlock(&c->lock);
+  if (open) iws__conn_deliver_open(c);
   if (input.len)
     iws__strand_run(c, input.data, input.len);
   else if (kick && !closed)

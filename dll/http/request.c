@@ -111,6 +111,22 @@ IWS_API const char *IWS_CALL iws_request_method(const iws_request *r) {
   return r ? r->method : NULL;
 }
 
+/* "HTTP/M.m" for every version the request line may carry (one digit
+ * each: iws__http_parse accepts no other), so the string is static. */
+#define IWS__V(M)                                                         \
+  { "HTTP/" #M ".0", "HTTP/" #M ".1", "HTTP/" #M ".2", "HTTP/" #M ".3",   \
+    "HTTP/" #M ".4", "HTTP/" #M ".5", "HTTP/" #M ".6", "HTTP/" #M ".7",   \
+    "HTTP/" #M ".8", "HTTP/" #M ".9" }
+static const char *const versions[10][10] = {
+    IWS__V(0), IWS__V(1), IWS__V(2), IWS__V(3), IWS__V(4),
+    IWS__V(5), IWS__V(6), IWS__V(7), IWS__V(8), IWS__V(9)};
+#undef IWS__V
+
+IWS_API const char *IWS_CALL iws_request_version(const iws_request *r) {
+  if (!r || r->version_major > 9 || r->version_minor > 9) return NULL;
+  return versions[r->version_major][r->version_minor];
+}
+
 IWS_API const char *IWS_CALL iws_request_document(const iws_request *r) {
   return r ? r->document : NULL;
 }

@@ -60,7 +60,7 @@ static int32_t check_open(iws_http_response *r) {
   uint32_t ready;
   if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
   iws__lock(&r->conn->lock);
-  ready = r->ready || r->timed_out;
+  ready = r->ready || r->timed_out || r->stream;
   iws__unlock(&r->conn->lock);
   return ready ? IWS_E_BAD_STATE : IWS_OK;
 }
@@ -190,20 +190,27 @@ int iws__resp_status(const iws_http_response *r) {
   return (r->has_body || r->file) ? 200 : 404;
 }
 
+int iws__resp_stream_framing(const iws_http_response *r) {
+  if (r->head_only || iws__http_no_body_status(iws__resp_status(r)))
+    return IWS__STREAM_NONE;
+  return r->http10 ? IWS__STREAM_RAW : IWS__STREAM_CHUNKED;
+}
+
 /* The head (and body, unless it is a file or must not be sent). */
 iws__chunk *iws__resp_write(iws_http_response *r, int close) {
   int status = iws__resp_status(r);
   const char *reason = r->reason ? r->reason : iws__http_reason(status);
   int no_body = iws__http_no_body_status(status);
   uint64_t blen = r->file ? r->file_len : r->body.len;
-  int send_body = !no_body && !r->head_only && !r->file && r->body.len;
+  int send_body =
+      !no_body && !r->head_only && !r->file && r->body.len && !r->stream;
   char line[REASON_MAX + 64]; /* the status line fits whole */
   char date[32];
   iws__bytes out;
   iws__chunk *chunk;
   int n;
   memset(&out, 0, sizeof(out));
-  if (!r->has_body && !r->file && !r->status) {
+  if (!r->has_body && !r->file && !r->status && !r->stream) {
     /* Untouched: 404 with a short text. */
     static const char text[] = "Not Found\n";
     r->status = 404;
@@ -232,7 +239,16 @@ iws__chunk *iws__resp_write(iws_http_response *r, int close) {
   if (r->headers.len &&
       iws__bytes_append(&out, r->headers.data, r->headers.len) != 0)
     goto oom;
-  if (!no_body) {
+  if (!no_body && r->stream) {
+    if (!r->has_ctype &&
+        iws__bytes_append(&out,
+                          "Content-Type: text/html; charset=utf-8\r\n",
+                          40) != 0)
+      goto oom;
+    if (iws__resp_stream_framing(r) == IWS__STREAM_CHUNKED &&
+        iws__bytes_append(&out, "Transfer-Encoding: chunked\r\n", 28) != 0)
+      goto oom;
+  } else if (!no_body) {
     if (!r->has_ctype && (r->has_body || r->file) && blen &&
         iws__bytes_append(&out,
                           "Content-Type: text/html; charset=utf-8\r\n",

@@ -36,6 +36,10 @@ struct iws_http_response {
   uint32_t timed_out;   /* the library answered 503 in its place */
   uint32_t orphan;      /* the connection went away */
   uint64_t deadline;    /* response timeout (deferred responses) */
+  /* streaming (Since 0.6; under conn->lock) */
+  uint32_t stream;       /* iws_http_send_head was called */
+  uint32_t head_out;     /* its head is queued (else the bytes wait in body) */
+  uint32_t stream_close; /* the connection ends after the streamed body */
 };
 
 /* A response for connection c (referenced until iws__resp_free). NULL out
@@ -54,11 +58,21 @@ int iws__resp_status(const iws_http_response *r);
 /* Statuses that never carry a body (1xx, 204, 304). */
 int iws__http_no_body_status(int status);
 
+/* How a streamed response's body goes out: IWS__STREAM_NONE (HEAD, 1xx,
+ * 204, 304: the bytes are dropped), _CHUNKED (HTTP/1.1), _RAW (HTTP/1.0:
+ * no length, the connection closes after it). */
+#define IWS__STREAM_NONE 0
+#define IWS__STREAM_CHUNKED 1
+#define IWS__STREAM_RAW 2
+int iws__resp_stream_framing(const iws_http_response *r);
+
 /* The writer: every HTTP answer's bytes (status line, Date and Server
  * unless set, the response's header lines - r->headers, "Name: value\r\n"
  * each, where a caller's extra headers go -, Content-Type and -Length,
- * Connection, then the body unless it is a file or must not be sent).
- * `close`: the connection ends after it. NULL out of memory. */
+ * Connection, then the body unless it is a file or must not be sent; a
+ * streamed response (r->stream) gets Transfer-Encoding: chunked in place
+ * of Content-Length and no body). `close`: the connection ends after it.
+ * NULL out of memory. */
 iws__chunk *iws__resp_write(iws_http_response *r, int close);
 
 #endif /* IWS_HTTP_RESPONSE_H */

@@ -796,12 +796,20 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
   } else if (doc == "/cpp/deferthrow") {
     iocpws::deferred_response d = res.defer();
     throw std::runtime_error("after defer");
+  } else if (doc == "/cpp/stream") {
+    // streamed inside the handler: held until it returns, then chunked
+    iocpws::deferred_response d = res.defer();
+    d.header("Content-Type", "text/plain");
+    if (d.send_head() != IWS_OK) return;
+    d.send_chunk("ab");
+    d.send_chunk(std::string("cd"));
+    d.send();
   } else if (doc == "/cpp/request") {
     res.header("Content-Type", "text/plain; charset=utf-8");
     res.body(req.method() + "\n" + req.document() + "\n" + req.path() + "\n" +
              req.query() + "\n" + (req.has_param("a") ? "yes" : "no") + "\n" +
              req.param("a", "-") + "\n" + req.header("x-test", "-") + "\n" +
-             std::to_string(req.body_size()) + "\n");
+             std::to_string(req.body_size()) + "\n" + req.version() + "\n");
   }
 }
 
@@ -892,6 +900,14 @@ int main(int argc, char **argv) {
       .on_message(on_message)
       .on_disconnect(on_disconnect)
       .on_http_request(on_http)
+      .on_open([](const iocpws::connection &c) {
+        emit("TCP_OPEN %" PRIu64 " %u", c.id(),
+             static_cast<unsigned>(c.peer().port));
+      })
+      .on_close([](const iocpws::connection &c) {
+        emit("TCP_CLOSE %" PRIu64 " %u", c.id(),
+             static_cast<unsigned>(c.peer().port));
+      })
       .on_error([](const iocpws::connection &c, const iocpws::error &e) {
         emit("ERROR %" PRIu64 " %d %s", c.id(), static_cast<int>(e.code()),
              one_line(e.what()).c_str());

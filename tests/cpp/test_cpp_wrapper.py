@@ -236,7 +236,28 @@ def test_http_request_view(server):
     assert r.status == 200
     assert data.decode().split("\n") == [
         "PUT", "/cpp/request", "/cpp/request?a=h%C3%A9+x&b", "a=h%C3%A9+x&b", "yes",
-        "hé x", "v", "5", ""]
+        "hé x", "v", "5", "HTTP/1.1", ""]
+
+
+def test_on_open_and_on_close_mark_a_silent_connection(server):
+    """on_open at accept (nothing sent), on_close when the client leaves;
+    peer() answers in both."""
+    import socket
+    mark = server.mark()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    port = sock.getsockname()[1]
+    _, m = server.wait_for(rf"TCP_OPEN (\d+) {port}", since=mark)
+    sock.close()
+    server.wait_for(rf"TCP_CLOSE {m.group(1)} {port}", since=mark)
+
+
+def test_http_streamed_response(server):
+    r, data = http_get(server, "/cpp/stream")
+    assert r.status == 200 and data == b"abcd"
+    assert r.getheader("Transfer-Encoding") == "chunked"
+    assert r.getheader("Content-Type") == "text/plain"
+    r, data = http_get(server, "/conn")  # the server goes on
+    assert r.status == 200
 
 
 def test_http_handler_exception_answers_500(server):

@@ -113,6 +113,26 @@ def test_request_info_members(indy):
     assert any(re.fullmatch(r"peer=127\.0\.0\.1:\d+", l) for l in got)
 
 
+def test_request_version_is_the_clients(indy):
+    """RequestInfo.Version, VersionMajor/Minor and RawHTTPCommand carry the
+    request line's version (iws_request_version), not a fixed HTTP/1.1."""
+    import socket
+    s = indy()
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as sock:
+        sock.sendall(b"GET /info HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        data = b""
+        while True:  # HTTP/1.0 without keep-alive: the server closes
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), head
+    got = lines(body)
+    for want in ["version=HTTP/1.0", "v11=0", "raw=GET /info HTTP/1.0"]:
+        assert want in got, (want, got)
+
+
 def test_post_form_fills_form_params_and_params(indy):
     s = indy()
     body = "x=1&y=h%C3%A9+l%C3%A0"
@@ -273,8 +293,14 @@ def test_redirect_stream_file_write_and_defaults(indy):
     assert r.status == 200 and data == b"file body 0123456789"
     r, data = fetch(s, "GET", "/mime?f=a.PNG")
     assert data == b"image/png"
+    # WriteHeader sends the head, WriteContent the ContentText of that
+    # moment, IOHandler.Write goes out as written (chunked, as Indy streams
+    # it); the later change of ContentText is not sent
     r, data = fetch(s, "GET", "/write")
-    assert data == b"head;01;raw;line\r\nagain refused"
+    assert data == b"head;raw;line\r\nagain refused"
+    assert r.getheader("Transfer-Encoding") == "chunked"
+    assert r.getheader("Content-Length") is None
+    assert r.getheader("Content-Type") == "text/plain"
     r, data = fetch(s, "GET", "/rewrite")
     assert data == b"/rewritten"
     r, data = fetch(s, "GET", "/default")
@@ -317,6 +343,21 @@ def test_keep_alive_context_and_connection_events(indy):
     s.wait_for(rf"CONTEXT_CREATED {port}")
     s.wait_for(rf"CONNECT {port} other")
     s.wait_for(rf"DISCONNECT {port} 4 other", timeout=10)
+    assert len(s.matches(rf"CONNECT {port} other")) == 1
+
+
+def test_connect_at_accept_and_disconnect_without_a_request(indy):
+    """OnContextCreated and OnConnect fire at accept (the engine's on_open),
+    before the client sent a byte, on a pool thread; OnDisconnect follows
+    the end of a connection that never sent a request (on_close)."""
+    import socket
+    s = indy()
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    port = sock.getsockname()[1]
+    s.wait_for(rf"CONTEXT_CREATED {port}")
+    s.wait_for(rf"CONNECT {port} other")
+    sock.close()
+    s.wait_for(rf"DISCONNECT {port} 0 other")
     assert len(s.matches(rf"CONNECT {port} other")) == 1
 
 

@@ -23,7 +23,10 @@ static void callbacks_layout(void **state) {
   assert_int_equal(offsetof(iws_callbacks, on_log), 8 + 4 * PTR);
   /* Since 0.5 */
   assert_int_equal(offsetof(iws_callbacks, on_http_request), 8 + 5 * PTR);
-  assert_int_equal(sizeof(iws_callbacks), 8 + 6 * PTR);
+  /* Since 0.6 */
+  assert_int_equal(offsetof(iws_callbacks, on_open), 8 + 6 * PTR);
+  assert_int_equal(offsetof(iws_callbacks, on_close), 8 + 7 * PTR);
+  assert_int_equal(sizeof(iws_callbacks), 8 + 8 * PTR);
 }
 
 static void stats_layout(void **state) {

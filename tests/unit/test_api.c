@@ -807,6 +807,7 @@ static void IWS_CALLBACK cb_http(iws_server *s, iws_conn_id id,
   (void)id;
   assert_string_equal(iws_request_method(req), "GET");
   assert_string_equal(iws_request_document(req), "/de fer");
+  assert_string_equal(iws_request_version(req), "HTTP/1.1");
   assert_string_equal(iws_request_query(req), "x=1");
   assert_string_equal(iws_request_param(req, "x"), "1");
   /* calls that need a deferred response or are out of range */
@@ -834,6 +835,7 @@ static void http_calls_check_their_arguments(void **state) {
   (void)state;
   assert_null(iws_request_method(NULL));
   assert_null(iws_request_document(NULL));
+  assert_null(iws_request_version(NULL));
   assert_null(iws_request_query(NULL));
   assert_int_equal(iws_request_param_count(NULL), 0);
   assert_int_equal(iws_request_param_at(NULL, 0, NULL, NULL),
@@ -921,6 +923,355 @@ static void callbacks_of_0_4_have_no_http_handler(void **state) {
   pt_mutex_destroy(&rec.lock);
 }
 
+/* ---- on_open / on_close (Since 0.6) ---- */
+
+/* What happened, in order: "O" open, "H" HTTP request, "A" on_connect,
+ * "D" on_disconnect, "C" close, each followed by the id's last digit. */
+typedef struct openclose {
+  pt_mutex lock;
+  char log[256];
+  size_t len;
+  int opens, closes, peer_fails, disconnect_next;
+} openclose;
+static openclose oc;
+
+static void oc_note(char what, iws_conn_id id) {
+  pt_mutex_lock(&oc.lock);
+  if (oc.len + 3 < sizeof(oc.log)) {
+    oc.log[oc.len++] = what;
+    oc.log[oc.len++] = (char)('0' + (int)(id % 10));
+    oc.log[oc.len] = '\0';
+  }
+  if (what == 'O') oc.opens++;
+  if (what == 'C') oc.closes++;
+  pt_mutex_unlock(&oc.lock);
+}
+
+static int oc_count(const int *v) {
+  int n;
+  pt_mutex_lock(&oc.lock);
+  n = *v;
+  pt_mutex_unlock(&oc.lock);
+  return n;
+}
+
+static int oc_wait(const int *v, int want) {
+  int i;
+  for (i = 0; i < 1000 && oc_count(v) < want; i++) sleep_ms(5);
+  return oc_count(v);
+}
+
+static void IWS_CALLBACK oc_open(iws_server *s, iws_conn_id id, void *u) {
+  char ip[64];
+  uint32_t port = 0;
+  int drop;
+  (void)u;
+  if (iws_conn_peer(s, id, ip, sizeof(ip), &port) != IWS_OK || port == 0) {
+    pt_mutex_lock(&oc.lock);
+    oc.peer_fails++;
+    pt_mutex_unlock(&oc.lock);
+  }
+  oc_note('O', id);
+  pt_mutex_lock(&oc.lock);
+  drop = oc.disconnect_next;
+  oc.disconnect_next = 0;
+  pt_mutex_unlock(&oc.lock);
+  if (drop) assert_int_equal(iws_disconnect(s, id), IWS_OK);
+}
+
+static void IWS_CALLBACK oc_close(iws_server *s, iws_conn_id id, void *u) {
+  char ip[64];
+  uint32_t port = 0;
+  (void)u;
+  if (iws_conn_peer(s, id, ip, sizeof(ip), &port) != IWS_OK) {
+    pt_mutex_lock(&oc.lock);
+    oc.peer_fails++;
+    pt_mutex_unlock(&oc.lock);
+  }
+  oc_note('C', id);
+}
+
+static void IWS_CALLBACK oc_http(iws_server *s, iws_conn_id id,
+                                 iws_request *req, iws_http_response *res,
+                                 void *u) {
+  (void)s;
+  (void)req;
+  (void)u;
+  oc_note('H', id);
+  iws_http_set_body(res, "ok", 2);
+}
+
+static int32_t IWS_CALLBACK oc_connect(iws_server *s, iws_conn_id id,
+                                       iws_request *req, void *u) {
+  (void)s;
+  (void)req;
+  (void)u;
+  oc_note('A', id);
+  return IWS_ACCEPT;
+}
+
+static void IWS_CALLBACK oc_disconnect(iws_server *s, iws_conn_id id,
+                                       uint32_t code, const char *reason,
+                                       uint32_t n, void *u) {
+  (void)s;
+  (void)code;
+  (void)reason;
+  (void)n;
+  (void)u;
+  oc_note('D', id);
+}
+
+/* Reads until the peer closes (or 5 s pass); returns the bytes read. */
+static long read_to_eof(sock_t fd, char *buf, size_t size) {
+  long n, got = 0;
+  while ((size_t)got + 1 < size &&
+         (n = sock_read(fd, buf + got, size - 1 - (size_t)got)) > 0)
+    got += n;
+  buf[got > 0 ? got : 0] = '\0';
+  return got;
+}
+
+static void open_and_close_mark_every_connection(int64_t workers) {
+  static const char get[] =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  iws_callbacks cb;
+  iws_server *s = NULL;
+  uint32_t port = 0;
+  char buf[1024], want[64];
+  sock_t a, b, c, d;
+  memset(&oc, 0, sizeof(oc));
+  pt_mutex_init(&oc.lock);
+  memset(&cb, 0, sizeof(cb));
+  cb.struct_size = sizeof(cb);
+  cb.on_open = oc_open;
+  cb.on_close = oc_close;
+  cb.on_http_request = oc_http;
+  cb.on_connect = oc_connect;
+  cb.on_disconnect = oc_disconnect;
+  assert_int_equal(iws_create(IWS_ABI_VERSION, &cb, NULL, &s), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_BIND_ADDRESS, "127.0.0.1"), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, 0), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_WORKER_THREADS, workers), IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+
+  /* 1. on_open at accept, before the client sent a byte. */
+  a = connect_to(port);
+  assert_int_equal(oc_wait(&oc.opens, 1), 1);
+  assert_int_equal(oc_count(&oc.closes), 0);
+  /* 2. plain HTTP: the request, then on_close when the connection ends. */
+  assert_int_equal(sock_write(a, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  assert_true(read_to_eof(a, buf, sizeof(buf)) > 0);
+  assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+  sock_close(a);
+  assert_int_equal(oc_wait(&oc.closes, 1), 1);
+  /* 3. WebSocket: on_connect and on_disconnect inside the pair. */
+  b = connect_to(port);
+  upgrade(b, "/ws", buf, sizeof(buf));
+  assert_true(strncmp(buf, "HTTP/1.1 101 ", 13) == 0);
+  sock_close(b);
+  assert_int_equal(oc_wait(&oc.closes, 2), 2);
+  /* 4. on_open may refuse the connection: the client sees it closed, and
+   * on_close follows. */
+  pt_mutex_lock(&oc.lock);
+  oc.disconnect_next = 1;
+  pt_mutex_unlock(&oc.lock);
+  c = connect_to(port);
+  assert_int_equal(read_to_eof(c, buf, sizeof(buf)), 0);
+  sock_close(c);
+  assert_int_equal(oc_wait(&oc.closes, 3), 3);
+  /* 5. an idle connection gets on_close at iws_stop. */
+  d = connect_to(port);
+  assert_int_equal(oc_wait(&oc.opens, 4), 4);
+  assert_int_equal(iws_stop(s), IWS_OK);
+  assert_int_equal(oc_count(&oc.closes), 4);
+  sock_close(d);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+
+  /* ids 1..4, each one's events in order */
+  snprintf(want, sizeof(want), "O1H1C1O2A2D2C2O3C3O4C4");
+  assert_string_equal(oc.log, want);
+  assert_int_equal(oc.peer_fails, 0);
+  pt_mutex_destroy(&oc.lock);
+}
+
+static void open_and_close_on_io_threads(void **state) {
+  (void)state;
+  open_and_close_mark_every_connection(0);
+}
+
+static void open_and_close_on_workers(void **state) {
+  (void)state;
+  open_and_close_mark_every_connection(2);
+}
+
+/* ---- streamed responses (Since 0.6) ---- */
+
+static pt_mutex st_lock;
+static iws_http_response *st_res;
+static char st_version[16]; /* the last request's iws_request_version */
+
+static void IWS_CALLBACK st_http(iws_server *s, iws_conn_id id,
+                                 iws_request *req, iws_http_response *res,
+                                 void *u) {
+  (void)s;
+  (void)id;
+  (void)u;
+  if (strcmp(iws_request_path(req), "/plain") == 0) {
+    iws_http_set_body(res, "p", 1);
+    return;
+  }
+  assert_int_equal(iws_http_send_head(res), IWS_E_BAD_STATE); /* not deferred */
+  assert_int_equal(iws_http_defer(res), IWS_OK);
+  pt_mutex_lock(&st_lock);
+  snprintf(st_version, sizeof(st_version), "%s", iws_request_version(req));
+  st_res = res;
+  pt_mutex_unlock(&st_lock);
+}
+
+static iws_http_response *st_wait(void) {
+  iws_http_response *r = NULL;
+  int i;
+  for (i = 0; i < 1000 && !r; i++) {
+    pt_mutex_lock(&st_lock);
+    r = st_res;
+    st_res = NULL;
+    pt_mutex_unlock(&st_lock);
+    if (!r) sleep_ms(5);
+  }
+  assert_non_null(r);
+  return r;
+}
+
+/* Reads until `end` appears in what was read (or EOF); returns the bytes. */
+static long read_until(sock_t fd, char *buf, size_t size, const char *end) {
+  long n, got = 0;
+  buf[0] = '\0';
+  while ((size_t)got + 1 < size &&
+         (n = sock_read(fd, buf + got, size - 1 - (size_t)got)) > 0) {
+    got += n;
+    buf[got] = '\0';
+    if (end && strstr(buf, end)) break;
+  }
+  return got;
+}
+
+static void streamed_response_is_chunked_and_bounded(void **state) {
+  static const char get[] =
+      "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  static const char plain[] =
+      "GET /plain HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  static const char get10[] = "GET /stream HTTP/1.0\r\n\r\n";
+  static char big[16384];
+  iws_callbacks cb;
+  iws_server *s = NULL;
+  iws_http_response *r;
+  uint32_t port = 0;
+  char buf[4096];
+  const char *body;
+  sock_t fd;
+  int i, rc = IWS_OK, small = 4096;
+  (void)state;
+  pt_mutex_init(&st_lock);
+  st_res = NULL;
+  memset(&cb, 0, sizeof(cb));
+  cb.struct_size = sizeof(cb);
+  cb.on_http_request = st_http;
+  assert_int_equal(iws_create(IWS_ABI_VERSION, &cb, NULL, &s), IWS_OK);
+  assert_int_equal(iws_set_str(s, IWS_OPT_BIND_ADDRESS, "127.0.0.1"), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_PORT, 0), IWS_OK);
+  assert_int_equal(iws_set_int(s, IWS_OPT_SEND_QUEUE_LIMIT, 256 * 1024),
+                   IWS_OK);
+  assert_int_equal(iws_start(s), IWS_OK);
+  assert_int_equal(iws_get_port(s, &port), IWS_OK);
+  assert_int_equal(iws_http_send_head(NULL), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_send_chunk(NULL, "x", 1), IWS_E_INVALID_ARG);
+
+  /* 1. HTTP/1.1: head, chunks, end; then the connection goes on. */
+  fd = connect_to(port);
+  assert_int_equal(sock_write(fd, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  r = st_wait();
+  assert_int_equal(iws_http_add_header(r, "X-A", "1"), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, "x", 1), IWS_E_BAD_STATE);
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  assert_int_equal(iws_http_send_head(r), IWS_E_BAD_STATE);
+  assert_int_equal(iws_http_set_status(r, 201, NULL), IWS_E_BAD_STATE);
+  assert_int_equal(iws_http_send_chunk(r, NULL, 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_send_chunk(r, "hello", 5), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, "", 0), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, " world", 6), IWS_OK);
+  assert_int_equal(iws_http_send(r), IWS_OK);
+  assert_true(read_until(fd, buf, sizeof(buf), "0\r\n\r\n") > 0);
+  assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+  assert_non_null(strstr(buf, "\r\nTransfer-Encoding: chunked\r\n"));
+  assert_non_null(strstr(buf, "\r\nX-A: 1\r\n"));
+  assert_null(strstr(buf, "Content-Length"));
+  body = strstr(buf, "\r\n\r\n");
+  assert_non_null(body);
+  assert_string_equal(body + 4, "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  assert_int_equal(sock_write(fd, plain, sizeof(plain) - 1),
+                   (long)(sizeof(plain) - 1));
+  assert_true(read_until(fd, buf, sizeof(buf), "\r\n\r\np") > 0);
+  assert_true(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+  assert_non_null(strstr(buf, "Content-Length: 1\r\n"));
+
+  /* 2. back-pressure: a client that does not read fills the queue up to
+   * the limit, then the chunks are refused, never queued. */
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, (const void *)&small, sizeof(small));
+  assert_int_equal(sock_write(fd, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  r = st_wait();
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  memset(big, 'b', sizeof(big));
+  for (i = 0; i < 100000 && rc == IWS_OK; i++)
+    rc = iws_http_send_chunk(r, big, sizeof(big));
+  assert_int_equal(rc, IWS_E_QUEUE_FULL);
+  assert_int_equal(iws_http_send_chunk(r, NULL, 0), IWS_OK);
+  /* the client reads: room again */
+  for (i = 0; i < 2000 && rc == IWS_E_QUEUE_FULL; i++) {
+    assert_true(sock_read(fd, buf, sizeof(buf)) > 0);
+    rc = iws_http_send_chunk(r, big, sizeof(big));
+  }
+  assert_int_equal(rc, IWS_OK);
+  assert_int_equal(iws_http_send(r), IWS_OK);
+  sock_close(fd);
+
+  /* 3. HTTP/1.0: no framing, the connection closes after the body. */
+  fd = connect_to(port);
+  assert_int_equal(sock_write(fd, get10, sizeof(get10) - 1),
+                   (long)(sizeof(get10) - 1));
+  r = st_wait();
+  pt_mutex_lock(&st_lock);
+  assert_string_equal(st_version, "HTTP/1.0"); /* iws_request_version */
+  pt_mutex_unlock(&st_lock);
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  assert_int_equal(iws_http_send_chunk(r, "abc", 3), IWS_OK);
+  assert_int_equal(iws_http_send(r), IWS_OK);
+  assert_true(read_until(fd, buf, sizeof(buf), NULL) > 0);
+  assert_non_null(strstr(buf, "\r\nConnection: close\r\n"));
+  assert_null(strstr(buf, "Transfer-Encoding"));
+  body = strstr(buf, "\r\n\r\n");
+  assert_non_null(body);
+  assert_string_equal(body + 4, "abc");
+  sock_close(fd);
+
+  /* 4. the client left: the stream learns it, iws_http_send releases. */
+  fd = connect_to(port);
+  assert_int_equal(sock_write(fd, get, sizeof(get) - 1), (long)(sizeof(get) - 1));
+  r = st_wait();
+  assert_int_equal(iws_http_send_head(r), IWS_OK);
+  sock_close(fd);
+  for (i = 0; i < 1000 && rc != IWS_E_NO_CONNECTION; i++) {
+    rc = iws_http_send_chunk(r, "z", 1);
+    if (rc != IWS_E_NO_CONNECTION) sleep_ms(5);
+  }
+  assert_int_equal(rc, IWS_E_NO_CONNECTION);
+  assert_int_equal(iws_http_send(r), IWS_E_NO_CONNECTION);
+
+  assert_int_equal(iws_stop(s), IWS_OK);
+  assert_int_equal(iws_destroy(s), IWS_OK);
+  pt_mutex_destroy(&st_lock);
+}
+
 int main(void) {
   int failed;
 #ifdef _WIN32
@@ -939,6 +1290,9 @@ int main(void) {
       cmocka_unit_test(deferred_response_outlives_stop_and_destroy),
       cmocka_unit_test(callbacks_of_0_4_have_no_http_handler),
       cmocka_unit_test(listeners_through_the_api),
+      cmocka_unit_test(open_and_close_on_io_threads),
+      cmocka_unit_test(open_and_close_on_workers),
+      cmocka_unit_test(streamed_response_is_chunked_and_bounded),
   };
 #ifdef _WIN32
   if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
