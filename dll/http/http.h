@@ -1,6 +1,7 @@
 /*
  * http.h - plain HTTP/1.1 on the WebSocket ports (Since 0.5): the request
- * state machine and responses (http.c), and static files (static.c).
+ * state machine (http.c; the response object is response.c's, streamed
+ * responses stream.c's: response.h, stream.h), and static files (static.c).
  * This header is the seam between the two: http.c owns the response
  * object and the connection's request cycle; static.c owns files (the
  * document root, MIME types, dates, ranges) and hands http.c an open file
