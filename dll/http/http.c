@@ -3,7 +3,9 @@
  * cycle of every connection from its first byte (reading heads and bodies,
  * keep-alive, pipelining, limits and timeouts, iws_http_send), and the
  * hand-off of an upgrade to ws/. The response object and the writer are
- * response.c's.
+ * response.c's; a streamed response's head and chunks are stream.c's (this
+ * file sends its head as on_http_request returns and its end in
+ * iws_http_send).
  *
  * The cycle runs on the connection's strand, like the WebSocket side.
  * Requests are answered strictly one after the other: the next request is
@@ -30,7 +32,6 @@
  * simply released with IWS_E_NO_CONNECTION) after the connection, the
  * server's iws_stop or even iws_destroy.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +39,7 @@
 #include "http.h"
 #include "http_parse.h"
 #include "response.h"
+#include "stream.h"
 #include "../core/ascii.h"
 #include "../core/core.h"
 #include "../ws/ws.h"
@@ -93,8 +95,10 @@ static int is_http_locked(const iws__conn *c) {
   return c->proto == &iws__http_proto;
 }
 
-static int32_t stream_push_locked(iws__conn *c, iws_http_response *r,
-                                  const void *data, size_t len, int last);
+/* stream.h: under c->lock, `r` is the connection's current answer. */
+int iws__http_current_locked(iws__conn *c, const iws_http_response *r) {
+  return is_http_locked(c) && H(c)->current == r;
+}
 
 /* Queues the response `r` (which is h->current, or about to be). Takes
  * and releases c->lock. from_strand: the strand continues by itself (no
@@ -120,7 +124,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
   r->ready = 1;
   if (r->stream) {
     /* A streamed response ends: what is left of it, and its terminator. */
-    if (stream_push_locked(c, r, NULL, 0, 1) != IWS_OK) {
+    if (iws__stream_push_locked(c, r, NULL, 0, 1) != IWS_OK) {
       if (h->current == r) h->current = NULL;
       iws__unlock(&c->lock);
       return;
@@ -247,142 +251,6 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   return rc;
 }
 
-/* ---- streamed responses (Since 0.6) ---- */
-
-/* Bytes a streamed response may have waiting (queued on the connection,
- * or held in r->body until its head can go out). */
-static uint64_t stream_limit(const iws__conn *c) {
-  uint64_t limit = c->server->cfg.send_queue_limit;
-  return limit ? limit : (uint64_t)32 * 1024 * 1024;
-}
-
-/* Under c->lock: the response's turn on a live connection has come (the
- * callback returned and it is the current answer). */
-static int stream_live_locked(iws__conn *c, iws_http_response *r) {
-  return !r->in_callback && !r->timed_out && !r->orphan && is_http_locked(c) &&
-         c->state != IWS__CLOSED && !c->tcp_closing && H(c)->current == r;
-}
-
-/* Under c->lock, on a live turn: queues the head if it is not out yet,
- * then the bytes held in r->body, then data[0..len) (framed), then, if
- * `last`, the chunked terminator. IWS_OK or IWS_E_NOMEM (the connection
- * is then aborted: the head may be out already). */
-static int32_t stream_push_locked(iws__conn *c, iws_http_response *r,
-                                  const void *data, size_t len, int last) {
-  int framing = iws__resp_stream_framing(r);
-  iws__bytes out;
-  iws__chunk *chunk;
-  int failed;
-  memset(&out, 0, sizeof(out));
-  if (!r->head_out) {
-    iws__chunk *head;
-    r->stream_close = !r->keep_alive || r->user_close ||
-                      framing == IWS__STREAM_RAW ||
-                      iws__atomic_load32(&c->server->state) != IWS__RUNNING;
-    /* (h->closing is set as it ends, in send_response: h->current == r
-     * holds the next request back meanwhile) */
-    head = iws__resp_write(r, (int)r->stream_close);
-    if (!head) goto oom;
-    failed = iws__conn_push_locked(c, head);
-    iws__chunk_unref(head);
-    if (failed) return IWS_E_NOMEM;
-    r->head_out = 1;
-    if (r->body.len) {
-      int32_t rc = stream_push_locked(c, r, r->body.data, r->body.len, 0);
-      iws__bytes_free(&r->body);
-      if (rc != IWS_OK) return rc;
-    }
-  }
-  if (framing == IWS__STREAM_NONE) return IWS_OK;
-  if (len) {
-    if (framing == IWS__STREAM_CHUNKED) {
-      char size[24];
-      int n = snprintf(size, sizeof(size), "%llx\r\n", (unsigned long long)len);
-      if (iws__bytes_append(&out, size, (size_t)n) != 0) goto oom;
-    }
-    if (iws__bytes_append(&out, data, len) != 0) goto oom;
-    if (framing == IWS__STREAM_CHUNKED &&
-        iws__bytes_append(&out, "\r\n", 2) != 0)
-      goto oom;
-  }
-  if (last && framing == IWS__STREAM_CHUNKED &&
-      iws__bytes_append(&out, "0\r\n\r\n", 5) != 0)
-    goto oom;
-  if (!out.len) return IWS_OK;
-  chunk = iws__chunk_new(out.len);
-  if (!chunk) goto oom;
-  memcpy(chunk->data, out.data, out.len);
-  iws__bytes_free(&out);
-  failed = iws__conn_push_locked(c, chunk);
-  iws__chunk_unref(chunk);
-  return failed ? IWS_E_NOMEM : IWS_OK;
-oom:
-  iws__bytes_free(&out);
-  iws__conn_tcp_close_locked(c, 1);
-  return IWS_E_NOMEM;
-}
-
-/* Checks shared by send_head and send_chunk, under c->lock. */
-static int32_t stream_state_locked(iws__conn *c, iws_http_response *r) {
-  if (!r->deferred || r->ready) return IWS_E_BAD_STATE;
-  if (r->timed_out) return IWS_E_TIMEOUT;
-  if (r->orphan || (!r->in_callback && !stream_live_locked(c, r)))
-    return IWS_E_NO_CONNECTION;
-  return IWS_OK;
-}
-
-IWS_API int32_t IWS_CALL iws_http_send_head(iws_http_response *r) {
-  iws__conn *c;
-  int32_t rc;
-  if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
-  c = r->conn;
-  iws__lock(&c->lock);
-  rc = stream_state_locked(c, r);
-  if (rc == IWS_OK && r->stream) rc = IWS_E_BAD_STATE;
-  if (rc == IWS_OK) {
-    /* a body or file set before is not sent: the chunks are the body */
-    iws__bytes_free(&r->body);
-    r->has_body = 0;
-    if (r->file) iws__file_close(r->file);
-    r->file = NULL;
-    if (!r->status) r->status = 200;
-    r->stream = 1;
-    if (!r->in_callback) {
-      /* its own pace from now: no 503 in its place */
-      iws__conn_timer_clear(c, IWS__T_HRESP);
-      rc = stream_push_locked(c, r, NULL, 0, 0);
-    } /* else: the strand sends the head as the callback returns */
-  }
-  iws__unlock(&c->lock);
-  return rc;
-}
-
-IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *r,
-                                             const void *data,
-                                             uint64_t length) {
-  iws__conn *c;
-  int32_t rc;
-  if (!iws__resp_valid(r) || (!data && length)) return IWS_E_INVALID_ARG;
-  c = r->conn;
-  iws__lock(&c->lock);
-  rc = stream_state_locked(c, r);
-  if (rc == IWS_OK && !r->stream) rc = IWS_E_BAD_STATE;
-  if (rc == IWS_OK && length) {
-    uint64_t waiting = r->head_out ? iws__conn_backlog_locked(c) : r->body.len;
-    if (length > stream_limit(c) || waiting > stream_limit(c) - length) {
-      rc = IWS_E_QUEUE_FULL; /* nothing taken: try again once it drained */
-    } else if (!r->head_out) {
-      /* inside the callback: held until it returns */
-      if (iws__bytes_append(&r->body, data, (size_t)length) != 0)
-        rc = IWS_E_NOMEM;
-    } else {
-      rc = stream_push_locked(c, r, data, (size_t)length, 0);
-    }
-  }
-  iws__unlock(&c->lock);
-  return rc;
-}
-
 /* ------------------------------------------------------------------------ */
 /* the request cycle (strand)                                                */
 /* ------------------------------------------------------------------------ */
@@ -472,7 +340,7 @@ static void dispatch(iws__conn *c) {
     if (r->stream) {
       /* iws_http_send_head ran inside the callback: the head (and what
        * was written meanwhile) goes now; the stream keeps its own pace. */
-      stream_push_locked(c, r, NULL, 0, 0);
+      iws__stream_push_locked(c, r, NULL, 0, 0);
     } else if (s->cfg.http_response_timeout_ms) {
       r->deadline = iws__now_ms() + s->cfg.http_response_timeout_ms;
       iws__conn_timer_set(c, IWS__T_HRESP, s->cfg.http_response_timeout_ms);

@@ -1,10 +1,11 @@
 /*
  * http.h - plain HTTP/1.1 on the WebSocket ports (Since 0.5): the request
- * state machine and responses (http.c), and static files (static.c).
- * This header is the seam between the two: http.c owns the response
- * object and the connection's request cycle; static.c owns files (the
- * document root, MIME types, dates, ranges) and hands http.c an open file
- * to send.
+ * state machine (http.c; the response object is response.c's, streamed
+ * responses stream.c's: response.h, stream.h), and static files (static.c).
+ * This header is the seam between the two: http.c and response.c own the
+ * connection's request cycle and the response object; static.c owns files
+ * (the document root, MIME types, dates, ranges) and hands the response
+ * an open file to send.
  */
 #ifndef IWS_HTTP_H
 #define IWS_HTTP_H
@@ -53,7 +54,7 @@ int iws__static_try(iws_server *server, iws_request *request,
 int32_t iws__conn_queue_file(iws__conn *conn, iws__file *file,
                              uint64_t offset, uint64_t length);
 
-/* ---- http.c, called by static.c ---- */
+/* ---- response.c, called by static.c ---- */
 
 /* The request a response answers (for conditional and range headers). */
 iws_request *iws__http_response_request(iws_http_response *response);

@@ -37,7 +37,7 @@ WSLAY_DEFS="-DHAVE_ARPA_INET_H -DHAVE_NETINET_IN_H"
 CFLAGS="-g -O1 -std=c11 -DIWS_BUILDING -Iinclude -Idll/core -Idll/ws -Idll/http -Idll/backend -Itests/fuzz $WSLAY_INC $SAN"
 CORE="dll/api/server.c dll/api/calls.c dll/api/options.c dll/api/errors.c dll/api/layout.c
       dll/pubsub/channels.c dll/pubsub/redis_none.c
-      dll/http/http.c dll/http/response.c dll/http/http_parse.c dll/http/static.c dll/http/request.c
+      dll/http/http.c dll/http/response.c dll/http/stream.c dll/http/http_parse.c dll/http/static.c dll/http/request.c
       dll/ws/handshake.c dll/ws/deflate.c dll/ws/utf8.c dll/ws/ws.c dll/ws/frame.c
       dll/core/conn.c dll/core/timer.c dll/core/worker.c dll/core/table.c dll/core/tls.c dll/core/log.c dll/core/bytes.c
       dll/platform/posix.c tests/fuzz/fake_backend.c
