@@ -330,11 +330,13 @@ IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *s, iws_conn_id id,
                                        uint32_t *port) {
   iws__conn *c;
   int32_t rc;
+  char ip[IWS__ADDR_TEXT];
   if (!iws__api_valid_server(s) || !buffer) return IWS_E_INVALID_ARG;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  rc = iws__api_copy_out(c->peer_ip, buffer, size, NULL);
-  if (port) *port = c->peer_port;
+  rc = iws__api_copy_out(iws__addr_text(&c->peer, ip, sizeof(ip)), buffer,
+                         size, NULL);
+  if (port) *port = c->peer.port;
   iws__conn_unref(c);
   return rc;
 }
@@ -355,11 +357,13 @@ IWS_API int32_t IWS_CALL iws_conn_local(iws_server *s, iws_conn_id id,
                                         uint32_t *port) {
   iws__conn *c;
   int32_t rc;
+  char ip[IWS__ADDR_TEXT];
   if (!iws__api_valid_server(s) || !buffer) return IWS_E_INVALID_ARG;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  rc = iws__api_copy_out(c->local_ip, buffer, size, NULL);
-  if (port) *port = c->local_port;
+  rc = iws__api_copy_out(iws__addr_text(&c->local, ip, sizeof(ip)), buffer,
+                         size, NULL);
+  if (port) *port = c->local.port;
   iws__conn_unref(c);
   return rc;
 }

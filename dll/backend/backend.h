@@ -43,6 +43,31 @@ typedef struct iws__iov {
 } iws__iov;
 #define IWS__IOV_MAX 64
 
+/* A socket address held compactly (20 bytes) and made text only when asked
+ * (iws__addr_text): each connection keeps two of these for its life. The
+ * back end fills them at accept (iws__sockaddr_to_addr in sockaddr.h). An
+ * IPv4-mapped IPv6 address is kept as IPv4, so that it reads as IPv4. */
+enum { IWS__ADDR_NONE = 0, IWS__ADDR_V4 = 4, IWS__ADDR_V6 = 6 };
+typedef struct iws__addr {
+  uint8_t family; /* IWS__ADDR_*; NONE: unknown ("" and port 0) */
+  uint8_t reserved;
+  uint16_t port;  /* host order */
+  uint8_t ip[16]; /* network order; IPv4 uses the first 4 bytes */
+} iws__addr;
+
+/* Room for any iws__addr_text: the public IWS_ADDRESS_SIZE (64; the longest
+ * text, an IPv6 address with an IPv4 tail, is 45 characters and the NUL). */
+#define IWS__ADDR_TEXT IWS_ADDRESS_SIZE
+
+/* The address as text ("203.0.113.5", "2001:db8::1"; "" for NONE) into
+ * ip[iplen] with the system's inet_ntop; returns ip. Any thread. */
+const char *iws__addr_text(const iws__addr *a, char *ip, size_t iplen);
+
+/* iws__addr_text into a buffer that lives until the end of the enclosing
+ * block (a compound literal): for an argument, e.g. of a log line. */
+#define IWS__ADDR_STR(a) \
+  iws__addr_text((a), (char[IWS__ADDR_TEXT]){0}, IWS__ADDR_TEXT)
+
 typedef struct iws__be iws__be;     /* one per running server */
 typedef struct iws__sock iws__sock; /* one per accepted socket */
 typedef struct iws__conn iws__conn; /* the core's connection */
@@ -135,20 +160,16 @@ void iws__be_read_resume(iws__sock *sock);
  * 0, or -1 if it could not be posted (the core then writes itself). */
 int iws__be_post_flush(iws__sock *sock);
 
-/* The local end of an accepted socket (the address the client reached,
- * e.g. 127.0.0.2 on a listener bound to 0.0.0.0) as text, and its port.
- * Called by the core inside iws__core_accept. Sets ip to "" and *port to 0
- * if the system cannot tell. Since 0.6. */
-void iws__be_local_address(iws__sock *sock, char *ip, size_t iplen,
-                           uint32_t *port);
-
 /* ---- core hooks, called by the back end's threads ---- */
 
 /* A new socket from the listener with `tag`. Returns the core's connection,
  * or NULL to refuse it (the back end then closes the socket without
- * reporting it). peer_ip is text. */
+ * reporting it). `peer` is the client's address; `local` the local end of
+ * the socket (the address the client reached, e.g. 127.0.0.2 on a listener
+ * bound to 0.0.0.0; family NONE if the system cannot tell, since 0.6). The
+ * core copies both. */
 iws__conn *iws__core_accept(iws_server *server, iws__sock *sock,
-                            const char *peer_ip, uint32_t peer_port,
+                            const iws__addr *peer, const iws__addr *local,
                             uint32_t tag);
 
 /* Bytes arrived (len > 0), the peer closed its side (len == 0, error 0), or

@@ -42,22 +42,37 @@ int iws__sockaddr_parse(const char *address, uint32_t port,
   return IWS_OK;
 }
 
-void iws__sockaddr_format(const struct sockaddr *sa, char *ip, size_t iplen,
-                          uint32_t *port) {
-  ip[0] = '\0';
-  *port = 0;
+void iws__sockaddr_to_addr(const struct sockaddr *sa, iws__addr *out) {
+  memset(out, 0, sizeof(*out));
+  if (!sa) return;
   if (sa->sa_family == AF_INET) {
     const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-    inet_ntop(AF_INET, (void *)&a->sin_addr, ip, iplen);
-    *port = ntohs(a->sin_port);
+    out->family = IWS__ADDR_V4;
+    memcpy(out->ip, &a->sin_addr, 4);
+    out->port = ntohs(a->sin_port);
   } else if (sa->sa_family == AF_INET6) {
     const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
-      inet_ntop(AF_INET, (void *)&a->sin6_addr.s6_addr[12], ip, iplen);
-    else
-      inet_ntop(AF_INET6, (void *)&a->sin6_addr, ip, iplen);
-    *port = ntohs(a->sin6_port);
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+      out->family = IWS__ADDR_V4;
+      memcpy(out->ip, &a->sin6_addr.s6_addr[12], 4);
+    } else {
+      out->family = IWS__ADDR_V6;
+      memcpy(out->ip, &a->sin6_addr, 16);
+    }
+    out->port = ntohs(a->sin6_port);
   }
+}
+
+const char *iws__addr_text(const iws__addr *a, char *ip, size_t iplen) {
+  if (!iplen) return ip;
+  ip[0] = '\0';
+  /* (void *): older Windows SDKs declare inet_ntop's address non-const. */
+  if (a->family == IWS__ADDR_V4 || a->family == IWS__ADDR_V6) {
+    if (!inet_ntop(a->family == IWS__ADDR_V4 ? AF_INET : AF_INET6,
+                   (void *)a->ip, ip, iplen))
+      ip[0] = '\0';
+  }
+  return ip;
 }
 
 uint32_t iws__sockaddr_port(const struct sockaddr_storage *ss) {

@@ -1,6 +1,6 @@
 /*
  * sockaddr.h - socket-address helpers both back ends share: parsing the bind
- * address and formatting a peer's. The BSD socket-address API is the same
+ * address and keeping an accepted socket's (iws__addr, backend.h). The BSD socket-address API is the same
  * on POSIX and Winsock; only the headers differ.
  */
 #ifndef IWS_SOCKADDR_H
@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "backend.h"
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -23,9 +25,9 @@ int iws__sockaddr_parse(const char *address, uint32_t port,
                         struct sockaddr_storage *ss, int *len, char *err,
                         size_t errlen);
 
-/* The address as text (IPv4-mapped IPv6 shown as IPv4) and its port. */
-void iws__sockaddr_format(const struct sockaddr *sa, char *ip, size_t iplen,
-                          uint32_t *port);
+/* The address and port kept compactly (IPv4-mapped IPv6 kept as IPv4);
+ * family IWS__ADDR_NONE for a family other than IPv4 and IPv6, or NULL. */
+void iws__sockaddr_to_addr(const struct sockaddr *sa, iws__addr *out);
 
 /* The port of a bound address. */
 uint32_t iws__sockaddr_port(const struct sockaddr_storage *ss);

@@ -564,7 +564,7 @@ void iws__strand_kick(iws__conn *c) {
 
 
 iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
-                            const char *peer_ip, uint32_t peer_port,
+                            const iws__addr *peer, const iws__addr *local,
                             uint32_t tag) {
   iws__conn *c = calloc(1, sizeof(*c));
   if (!c) {
@@ -579,10 +579,9 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   c->state = IWS__HANDSHAKE;
   c->id = iws__atomic_add64(&s->next_id, 1);
   c->worker = s->cfg.workers ? (uint32_t)(c->id % s->cfg.workers) : 0;
-  snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
-  c->peer_port = peer_port;
+  c->peer = *peer;
+  c->local = *local;
   c->listener = IWS__LISTEN_INDEX(tag);
-  iws__be_local_address(sock, c->local_ip, sizeof(c->local_ip), &c->local_port);
   if ((tag & IWS__LISTEN_TLS) && (!s->tls || iws__tls_conn_init(s->tls, c))) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory for TLS");
     iws__mutex_destroy(&c->lock);
@@ -601,9 +600,10 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
     iws__conn_timer_set(c, IWS__T_MAIN,
               c->ssl ? s->cfg.tls_handshake_timeout_ms
                      : s->cfg.handshake_timeout_ms);
-  iws__log(s, IWS_LOG_DEBUG, "connection %llu from %s port %u%s",
-           (unsigned long long)c->id, c->peer_ip, (unsigned)peer_port,
-           c->ssl ? " (TLS)" : "");
+  if (iws__log_wants(s, IWS_LOG_DEBUG)) /* no text made for nobody */
+    iws__log(s, IWS_LOG_DEBUG, "connection %llu from %s port %u%s",
+             (unsigned long long)c->id, IWS__ADDR_STR(peer),
+             (unsigned)peer->port, c->ssl ? " (TLS)" : "");
   /* on_open before anything else of the connection: the back ends call
    * here without a lock of ours and only start reading once this returns,
    * so on this (I/O) thread it is on the strand; a worker runs it first. */
@@ -717,7 +717,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
       iws__conn_flush_locked(c); /* the alert, then the close */
       iws__unlock(&c->lock);
       iws__log(s, IWS_LOG_INFO, "connection %llu from %s: %s",
-               (unsigned long long)c->id, c->peer_ip, msg);
+               (unsigned long long)c->id, IWS__ADDR_STR(&c->peer), msg);
       return result;
     }
     break;
@@ -760,7 +760,7 @@ int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
       iws__log(s, IWS_LOG_INFO,
                "connection %llu from %s: the client left during the TLS "
                "handshake",
-               (unsigned long long)c->id, c->peer_ip);
+               (unsigned long long)c->id, IWS__ADDR_STR(&c->peer));
     iws__conn_tcp_close_locked(c, error != 0);
     iws__unlock(&c->lock);
     return IWS__READ_CONTINUE;

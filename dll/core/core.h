@@ -277,11 +277,9 @@ struct iws__conn {
   /* --- immutable after the handshake --- */
   char *path;
   char *protocol;
-  char peer_ip[IWS_ADDRESS_SIZE];
-  uint32_t peer_port;
+  iws__addr peer;  /* iws__addr_text makes it text */
+  iws__addr local; /* iws_conn_local (since 0.6) */
   uint32_t listener; /* index of the listener that accepted it */
-  char local_ip[IWS_ADDRESS_SIZE]; /* Since 0.6: iws_conn_local */
-  uint32_t local_port;
   uint32_t worker;
 
   /* --- under the server's timer_lock --- */
@@ -574,6 +572,10 @@ static inline void iws__unlock(iws__mutex *m) {
 #include <assert.h>
 #define IWS__ASSERT_NO_LOCK() assert(iws__t_locks_held == 0)
 #endif
+
+/* Whether a line of `level` would reach on_log: lets a caller skip making
+ * its arguments (an address as text) for a line nobody reads. */
+int iws__log_wants(const iws_server *s, int level);
 
 /* A log line for on_log (IWS_LOG_*), delivered now, or when this thread
  * releases its last lock. */

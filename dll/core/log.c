@@ -45,10 +45,14 @@ void iws__log_deliver_held(void) {
   }
 }
 
+int iws__log_wants(const iws_server *s, int level) {
+  return s->cb.on_log && level <= (int)s->opt.ints[IWS_OPT_LOG_LEVEL];
+}
+
 static void vlog(iws_server *s, int level, const char *fmt, va_list ap) {
   char line[LINE_MAX_LEN];
   held_line *h;
-  if (!s->cb.on_log || level > (int)s->opt.ints[IWS_OPT_LOG_LEVEL]) return;
+  if (!iws__log_wants(s, level)) return;
   if (iws__t_locks_held == 0) {
     vsnprintf(line, sizeof(line), fmt, ap);
     deliver(s, level, line);

@@ -111,7 +111,7 @@ static void on_timer(iws__conn *c, int which) {
     if (c->state == IWS__HANDSHAKE || c->state == IWS__ACCEPTING) {
       iws__log(s, IWS_LOG_INFO,
                "connection %llu from %s: %s timeout",
-               (unsigned long long)c->id, c->peer_ip,
+               (unsigned long long)c->id, IWS__ADDR_STR(&c->peer),
                c->ssl && !c->tls_ready ? "TLS handshake" : "handshake");
     } else if (!c->fail_code && !c->close_recv && !c->pending_error) {
       /* We closed and the peer never answered: reported as 1006. */

@@ -199,7 +199,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
 static void refuse(iws__conn *c, int status, const char *why) {
   iws_http_response *r;
   iws__log(c->server, IWS_LOG_INFO, "connection %llu from %s: HTTP %d %s",
-           (unsigned long long)c->id, c->peer_ip, status,
+           (unsigned long long)c->id, IWS__ADDR_STR(&c->peer), status,
            why ? why : iws__http_reason(status));
   r = iws__resp_library(c, status, why, 0);
   if (!r) {
@@ -724,7 +724,7 @@ static void http_timer(iws__conn *c, int which) {
   iws__unlock(&c->lock);
   if (action == 1)
     iws__log(s, IWS_LOG_INFO, "connection %llu from %s: HTTP 408",
-             (unsigned long long)c->id, c->peer_ip);
+             (unsigned long long)c->id, IWS__ADDR_STR(&c->peer));
   else if (action == 2)
     iws__log(s, IWS_LOG_WARN,
              "connection %llu: no response within the response timeout; "

@@ -474,7 +474,7 @@ static void refuse_answer(iws__conn *c, iws__ws_answer_fn answer, int status,
   size_t hlen = strlen(headers);
   iws__atomic_add64_relaxed(&s->st_refused, 1);
   iws__log(s, IWS_LOG_INFO, "connection %llu from %s refused: %d %s",
-           (unsigned long long)c->id, c->peer_ip, status,
+           (unsigned long long)c->id, IWS__ADDR_STR(&c->peer), status,
            why ? why : iws__http_reason(status));
   if (req && req->answer_len) {
     /* the status's own lines, then on_connect's */

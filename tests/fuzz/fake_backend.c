@@ -108,13 +108,6 @@ int fake_resume(iws__sock *sock) {
   return r;
 }
 
-void iws__be_local_address(iws__sock *sock, char *ip, size_t iplen,
-                           uint32_t *port) {
-  (void)sock;
-  snprintf(ip, iplen, "%s", "127.0.0.1");
-  *port = 9;
-}
-
 int iws__be_post_flush(iws__sock *sock) {
   (void)sock;
   return -1; /* the core writes at once */
@@ -142,7 +135,10 @@ iws__conn *fake_accept(iws_server *server, iws__sock *sock, uint32_t tag) {
   memset(sock, 0, sizeof(*sock));
   sock->keep_output = keep;
   sock->slow = slow;
-  sock->conn = iws__core_accept(server, sock, "127.0.0.1", 40000, tag);
+  /* 127.0.0.1 port 40000 to 127.0.0.1 port 9 */
+  static const iws__addr peer = {IWS__ADDR_V4, 0, 40000, {127, 0, 0, 1}};
+  static const iws__addr local = {IWS__ADDR_V4, 0, 9, {127, 0, 0, 1}};
+  sock->conn = iws__core_accept(server, sock, &peer, &local, tag);
   return sock->conn;
 }
 

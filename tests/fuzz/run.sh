@@ -40,7 +40,7 @@ CORE="dll/api/server.c dll/api/calls.c dll/api/options.c dll/api/errors.c dll/ap
       dll/http/http.c dll/http/response.c dll/http/stream.c dll/http/http_parse.c dll/http/static.c dll/http/request.c
       dll/ws/handshake.c dll/ws/deflate.c dll/ws/utf8.c dll/ws/ws.c dll/ws/frame.c
       dll/core/conn.c dll/core/timer.c dll/core/worker.c dll/core/table.c dll/core/tls.c dll/core/log.c dll/core/bytes.c
-      dll/platform/posix.c tests/fuzz/fake_backend.c
+      dll/platform/posix.c dll/backend/sockaddr.c tests/fuzz/fake_backend.c
       $WSLAY/lib/wslay_event.c $WSLAY/lib/wslay_frame.c $WSLAY/lib/wslay_net.c
       $WSLAY/lib/wslay_queue.c"
 LIBS="-lssl -lcrypto -lz -lpthread"

@@ -175,8 +175,7 @@ static void on_accept(loop *l, listener *ln) {
   for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof(ss);
-    char ip[INET6_ADDRSTRLEN];
-    uint32_t port;
+    iws__addr peer, local;
     iws__sock *s;
     struct epoll_event ev;
     int fd = accept4(ln->fd, (struct sockaddr *)&ss, &sslen,
@@ -209,8 +208,13 @@ static void on_accept(loop *l, listener *ln) {
     }
     s->fd = fd;
     s->owner = l;
-    iws__sockaddr_format((const struct sockaddr *)&ss, ip, sizeof(ip), &port);
-    s->conn = iws__core_accept(be->server, s, ip, port, ln->tag);
+    iws__sockaddr_to_addr((const struct sockaddr *)&ss, &peer);
+    sslen = sizeof(ss); /* the local end: the address the client reached */
+    if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+      iws__sockaddr_to_addr((const struct sockaddr *)&ss, &local);
+    else
+      iws__sockaddr_to_addr(NULL, &local);
+    s->conn = iws__core_accept(be->server, s, &peer, &local, ln->tag);
     if (!s->conn) {
       close(fd);
       free(s);
@@ -340,16 +344,6 @@ int64_t iws__be_write_file(iws__sock *s, iws__file *file, uint64_t offset,
   /* 0: the file ends before the bytes promised (truncated meanwhile). */
   iws__atomic_store32(&s->want_write, 0);
   return IWS__BE_ERROR;
-}
-
-void iws__be_local_address(iws__sock *s, char *ip, size_t iplen,
-                           uint32_t *port) {
-  struct sockaddr_storage ss;
-  socklen_t sslen = sizeof(ss);
-  ip[0] = '\0';
-  *port = 0;
-  if (getsockname(s->fd, (struct sockaddr *)&ss, &sslen) == 0)
-    iws__sockaddr_format((const struct sockaddr *)&ss, ip, iplen, port);
 }
 
 void iws__be_shutdown(iws__sock *s) { shutdown(s->fd, SHUT_WR); }

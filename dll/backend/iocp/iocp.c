@@ -67,8 +67,6 @@ typedef struct accept_op {
 struct iws__sock {
   SOCKET s;
   iws__be *be;
-  char local_ip[INET6_ADDRSTRLEN]; /* AcceptEx's local address */
-  uint32_t local_port;
   iws__conn *conn;
   io_op rd, wr;
   volatile LONG refs;
@@ -392,8 +390,7 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   struct sockaddr *local = NULL, *remote = NULL;
   int local_len = 0, remote_len = 0;
   DWORD addrlen = sizeof(SOCKADDR_STORAGE) + 16;
-  char ip[INET6_ADDRSTRLEN], local_ip[INET6_ADDRSTRLEN];
-  uint32_t port, local_port = 0;
+  iws__addr peer, local_addr; /* AcceptEx's two addresses */
   iws__sock *sock;
   u_long nonblocking = 1;
   op->s = INVALID_SOCKET;
@@ -411,9 +408,8 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   be->listeners[op->li].get_sockaddrs(op->addresses, 0, addrlen, addrlen,
                                       &local, &local_len, &remote,
                                       &remote_len);
-  iws__sockaddr_format(remote, ip, sizeof(ip), &port);
-  local_ip[0] = '\0';
-  if (local) iws__sockaddr_format(local, local_ip, sizeof(local_ip), &local_port);
+  iws__sockaddr_to_addr(remote, &peer);
+  iws__sockaddr_to_addr(local, &local_addr);
   repost_accept(be, op); /* keep the queue full before handling this one */
 
   sock = calloc(1, sizeof(*sock));
@@ -426,8 +422,6 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   }
   sock->s = s;
   sock->be = be;
-  memcpy(sock->local_ip, local_ip, sizeof(local_ip));
-  sock->local_port = local_port;
   iws__mutex_init(&sock->rlock);
   sock->refs = 2; /* open + this thread's work */
   sock->rd.type = OP_READ;
@@ -443,7 +437,7 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
   }
   if (be->config.keepalive) set_keepalive(be, s);
-  sock->conn = iws__core_accept(be->server, sock, ip, port, tag);
+  sock->conn = iws__core_accept(be->server, sock, &peer, &local_addr, tag);
   if (!sock->conn) {
     closesocket(s);
     iws__mutex_destroy(&sock->rlock);
@@ -452,12 +446,6 @@ static void on_accept(io_thread *t, accept_op *op, DWORD status) {
   }
   read_cycle(sock, t->rbuf);
   sock_release(sock, 1);
-}
-
-void iws__be_local_address(iws__sock *sock, char *ip, size_t iplen,
-                           uint32_t *port) {
-  snprintf(ip, iplen, "%s", sock->local_ip);
-  *port = sock->local_port;
 }
 
 static void retry_accepts(iws__be *be) {
