@@ -62,6 +62,23 @@ if(NOT IWS_DEPS_PREFIX)
 endif()
 set(IWS_DEPS_PREFIX "${IWS_DEPS_PREFIX}" CACHE PATH
     "Prefix of the cross-built static dependencies (scripts/build-windows-deps.sh)")
+# A build tree configured with an older dependency recipe (another prefix
+# under the same cache folder) keeps the paths it found there; drop them so
+# they are found again under this prefix instead of mixing two recipes' files.
+if(IWS_DEPS_PREFIX)
+  get_filename_component(_iws_deps_root "${IWS_DEPS_PREFIX}" DIRECTORY)
+  get_cmake_property(_iws_cached CACHE_VARIABLES)
+  foreach(_iws_var IN LISTS _iws_cached)
+    if(NOT _iws_var STREQUAL "IWS_DEPS_PREFIX")
+      string(FIND "$CACHE{${_iws_var}}" "${_iws_deps_root}/" _iws_at_root)
+      string(FIND "$CACHE{${_iws_var}}" "${IWS_DEPS_PREFIX}/" _iws_at_prefix)
+      if(_iws_at_root EQUAL 0 AND NOT _iws_at_prefix EQUAL 0
+         AND NOT "$CACHE{${_iws_var}}" STREQUAL "${IWS_DEPS_PREFIX}")
+        unset(${_iws_var} CACHE)
+      endif()
+    endif()
+  endforeach()
+endif()
 # try_compile projects read this file again: hand the prefix on.
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES IWS_DEPS_PREFIX IWS_MINGW_ARCH)
 
