@@ -325,20 +325,29 @@ IWS_API int32_t IWS_CALL iws_conn_get_user_data(iws_server *s, iws_conn_id id,
   return IWS_OK;
 }
 
-IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *s, iws_conn_id id,
-                                       char *buffer, uint32_t size,
-                                       uint32_t *port) {
+/* iws_conn_peer and iws_conn_local: one end of a connection, as text.
+ * Both addresses are set at accept and never change. */
+static int32_t conn_address(iws_server *s, iws_conn_id id, int local,
+                            char *buffer, uint32_t size, uint32_t *port) {
   iws__conn *c;
+  const iws__addr *a;
   int32_t rc;
   char ip[IWS__ADDR_TEXT];
   if (!iws__api_valid_server(s) || !buffer) return IWS_E_INVALID_ARG;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  rc = iws__api_copy_out(iws__addr_text(&c->peer, ip, sizeof(ip)), buffer,
-                         size, NULL);
-  if (port) *port = c->peer.port;
+  a = local ? &c->local : &c->peer;
+  rc = iws__api_copy_out(iws__addr_text(a, ip, sizeof(ip)), buffer, size,
+                         NULL);
+  if (port) *port = a->port;
   iws__conn_unref(c);
   return rc;
+}
+
+IWS_API int32_t IWS_CALL iws_conn_peer(iws_server *s, iws_conn_id id,
+                                       char *buffer, uint32_t size,
+                                       uint32_t *port) {
+  return conn_address(s, id, 0, buffer, size, port);
 }
 
 IWS_API int32_t IWS_CALL iws_conn_listener(iws_server *s, iws_conn_id id,
@@ -355,17 +364,7 @@ IWS_API int32_t IWS_CALL iws_conn_listener(iws_server *s, iws_conn_id id,
 IWS_API int32_t IWS_CALL iws_conn_local(iws_server *s, iws_conn_id id,
                                         char *buffer, uint32_t size,
                                         uint32_t *port) {
-  iws__conn *c;
-  int32_t rc;
-  char ip[IWS__ADDR_TEXT];
-  if (!iws__api_valid_server(s) || !buffer) return IWS_E_INVALID_ARG;
-  c = detail_conn(s, id);
-  if (!c) return IWS_E_NO_CONNECTION;
-  rc = iws__api_copy_out(iws__addr_text(&c->local, ip, sizeof(ip)), buffer,
-                         size, NULL);
-  if (port) *port = c->local.port;
-  iws__conn_unref(c);
-  return rc;
+  return conn_address(s, id, 1, buffer, size, port);
 }
 
 IWS_API int32_t IWS_CALL iws_conn_last_pong(iws_server *s, iws_conn_id id,
