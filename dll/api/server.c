@@ -333,6 +333,14 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
   iws__unlock(&s->lock);
 
   resolve_runcfg(s);
+  {
+    /* OpenSSL 3 loads its default provider at the first digest: about
+     * 2 MB of its code and tables become resident then. Done here, that
+     * happens once at start, not inside the first client's handshake
+     * (where it also delayed that client's 101). */
+    char warm[IWS__ACCEPT_KEY_SIZE];
+    iws__ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", warm);
+  }
   memset(&cfg, 0, sizeof(cfg));
   any_tls = listen_config(s, &cfg);
   cfg.io_threads = s->cfg.io_threads;
