@@ -168,6 +168,14 @@ static void ring_consume(iws__conn *c, size_t n) {
   }
 }
 
+void iws__conn_ring_idle_locked(iws__conn *c) {
+  if (c->ring_count || !c->ring) return;
+  free(c->ring);
+  c->ring = NULL;
+  c->ring_cap = c->ring_head = 0;
+  c->ring_keep = 0;
+}
+
 /* The close reason is kept in a buffer of its own, made when needed (most
  * connections never have one): returns it, or NULL without memory. */
 char *iws__conn_close_reason_buf(iws__conn *c) {
@@ -525,6 +533,18 @@ void iws__conn_kick_locked(iws__conn *c) {
     c->wkick = 1;
     iws__worker_wake_locked(c);
   } else {
+    iws__be_read_resume(c->sock);
+  }
+}
+
+void iws__conn_wake_locked(iws__conn *c) {
+  if (!c->sock || c->tcp_closing) return;
+  if (c->server->cfg.workers) {
+    c->wkick = 1;
+    iws__worker_wake_locked(c);
+  } else {
+    /* The reader goes on as it was: the core pauses it again at once if
+     * output is over the limit (iws__core_resumed). */
     iws__be_read_resume(c->sock);
   }
 }

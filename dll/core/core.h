@@ -124,18 +124,21 @@ enum {
   IWS__T_HIDLE, /* keep-alive idle: IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS */
   IWS__T_HRESP, /* a deferred response: IWS_OPT_HTTP_RESPONSE_TIMEOUT_MS */
   IWS__T_HKICK, /* a next-tick retry (an upgrade waits for the output) */
+  /* WebSocket (ws/) again */
+  IWS__T_WIDLE, /* a quiet second: the wslay context goes back */
   IWS__T_COUNT
 };
 /* A connection has IWS__T_SLOTS timer nodes, not one per list: a protocol's
  * timers share slots (iws__t_slot), and a connection speaks one protocol at
- * a time, so an idle connection pays for 4 nodes, not 7. Timers sharing a
+ * a time, so an idle connection pays for 4 nodes, not 8 (WIDLE, the
+ * WebSocket's, takes HTTP's slot 3: HTTP clears its timers at the 101). Timers sharing a
  * slot are never armed together (HREQ: a request is being read; HIDLE:
  * nothing is; HRESP: a deferred response, nothing is read meanwhile;
  * HKICK: a retry while no response is outstanding); each slot remembers
  * which list it is in, so that clearing one never clears its neighbour. */
 #define IWS__T_SLOTS 4
 static inline int iws__t_slot(int which) {
-  static const unsigned char slot[IWS__T_COUNT] = {0, 1, 2, 1, 2, 3, 3};
+  static const unsigned char slot[IWS__T_COUNT] = {0, 1, 2, 1, 2, 3, 3, 3};
   return slot[which];
 }
 
@@ -471,6 +474,9 @@ void iws__report_server_error(iws_server *s, int32_t code, const char *msg);
  * front (the handshake answer). 0, or -1 out of memory. */
 int iws__conn_ring_push_locked(iws__conn *c, iws__chunk *chunk, int front);
 void iws__conn_ring_clear_locked(iws__conn *c);
+/* The connection went quiet (its protocol says so): an empty send queue
+ * gives its ring back (made again by the next send). */
+void iws__conn_ring_idle_locked(iws__conn *c);
 /* Writes what is queued unless a write is already with the back end. */
 void iws__conn_flush_locked(iws__conn *c);
 /* The same, unless the strand runs on this thread (it flushes when done)
@@ -519,6 +525,12 @@ void iws__conn_hold_locked(iws__conn *c);
  * on, and the strand runs the protocol's `resumed` (the back end calls
  * iws__core_resumed on the reading thread, or the worker runs it). */
 void iws__conn_kick_locked(iws__conn *c);
+/* Any thread, under c->lock: the strand runs the protocol's `resumed` soon
+ * (for a protocol's timer that must act on the strand); reading is neither
+ * held nor lifted by it. Nothing once the socket is closing. Epoll and
+ * worker threads deliver it; on IOCP a reader that is not parked takes it as
+ * a resume request (no `resumed` then: the protocol must cope). */
+void iws__conn_wake_locked(iws__conn *c);
 /* Runs input on the connection's strand (this thread), then flushes. */
 void iws__strand_run(iws__conn *c, uint8_t *data, size_t len);
 /* The protocol's `resumed` on the strand (no new bytes), then a flush. */

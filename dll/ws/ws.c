@@ -17,8 +17,11 @@ _Static_assert(sizeof(iws__ws_state) <= IWS__PROTO_AREA,
                "the WebSocket state fits the protocol area");
 
 /* A connection quiet this long gives its wslay context (~8.7 KiB) back at
- * the next frame boundary; busy connections keep it. */
+ * a frame boundary (IWS__T_WIDLE looks once a second); busy connections
+ * keep it. */
 #define WS_IDLE_RELEASE_MS 1000
+/* What a released context gives back, for the tick's trim (rx_freed). */
+#define WS_CONTEXT_BYTES 8704
 
 IWS_THREAD_LOCAL const uint8_t *iws__t_valid_text;
 IWS_THREAD_LOCAL size_t iws__t_valid_text_len;
@@ -339,6 +342,28 @@ static const char *failure_text(uint32_t code) {
   }
 }
 
+/* Under c->lock: the wslay context holds nothing that would be lost
+ * (between frames, no fragmented message, no close under way). */
+static int ws_releasable_locked(iws__conn *c) {
+  return WS(c)->ws && WS(c)->ws_fed == WS(c)->ws_framed && !WS(c)->ws_msg_open &&
+         !c->close_sent && !c->close_recv && !c->tcp_closing &&
+         wslay_event_get_read_enabled(WS(c)->ws);
+}
+
+/* Strand: the wslay context and wslay's output buffer go; the next bytes
+ * make them again. */
+static void ws_release(iws__conn *c) {
+  wslay_event_context_free(WS(c)->ws);
+  WS(c)->ws = NULL;
+  iws__bytes_free(&WS(c)->stage);
+  iws__lock(&c->lock);
+  iws__conn_ring_idle_locked(c);
+  iws__unlock(&c->lock);
+  /* The tick gives the freed pages back (contexts of many connections
+   * that went quiet together are one region of the heap). */
+  iws__atomic_add64_relaxed(&c->server->rx_freed, WS_CONTEXT_BYTES);
+}
+
 static void note_activity(iws__conn *c) {
   if (iws__atomic_load32(&c->awaiting_pong)) iws__conn_timer_clear(c, IWS__T_PONG);
 }
@@ -360,6 +385,11 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
       iws__conn_tcp_close_locked(c, 1);
     iws__unlock(&c->lock);
     return;
+  }
+  if (!WS(c)->idle_timer) {
+    /* Once a quiet second, the context may go (ws_resumed). */
+    WS(c)->idle_timer = 1;
+    iws__conn_timer_set(c, IWS__T_WIDLE, WS_IDLE_RELEASE_MS);
   }
   WS(c)->ws_fed += len;
   r = wslay_event_recv_buffer(WS(c)->ws, data, len);
@@ -418,19 +448,13 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
    * no fragmented message and no close under way, so that no state is
    * lost; it is made again by the next bytes. */
   release = r == 0 && !failed && quiet >= WS_IDLE_RELEASE_MS &&
-            WS(c)->ws_fed == WS(c)->ws_framed && !WS(c)->ws_msg_open && !c->close_sent &&
-            !c->close_recv && !c->tcp_closing &&
-            wslay_event_get_read_enabled(WS(c)->ws);
+            ws_releasable_locked(c);
   iws__unlock(&c->lock);
   if (failed) {
     WS(c)->rx_fail = RXF_NONE;
     ws_rx_release(c); /* nothing more of that message will come */
   }
-  if (release) {
-    wslay_event_context_free(WS(c)->ws);
-    WS(c)->ws = NULL;
-    iws__bytes_free(&WS(c)->stage);
-  }
+  if (release) ws_release(c);
   if (failed && why != RXF_NOMEM)
     iws__conn_report_error(c,
                       failed == IWS_CLOSE_MESSAGE_TOO_BIG
@@ -636,6 +660,13 @@ static void ws_timer(iws__conn *c, int which) {
     }
     return;
   }
+  if (which == IWS__T_WIDLE) {
+    /* The context is the strand's: it decides there (ws_resumed). */
+    iws__lock(&c->lock);
+    iws__conn_wake_locked(c);
+    iws__unlock(&c->lock);
+    return;
+  }
   if (which != IWS__T_PONG) return; /* an HTTP timer from before the 101 */
   iws__lock(&c->lock);
   if (!c->tcp_closing && c->state != IWS__CLOSED) {
@@ -646,6 +677,22 @@ static void ws_timer(iws__conn *c, int which) {
     iws__conn_tcp_close_locked(c, 1);
   }
   iws__unlock(&c->lock);
+}
+
+/* Strand, woken by IWS__T_WIDLE: a connection quiet for a second gives
+ * its wslay context back; a busy one is looked at again a second later. */
+static void ws_resumed(iws__conn *c) {
+  uint64_t quiet;
+  int release, again;
+  if (!WS(c)->idle_timer) return;
+  quiet = iws__now_ms() - WS(c)->last_input_ms;
+  iws__lock(&c->lock);
+  release = quiet >= WS_IDLE_RELEASE_MS && ws_releasable_locked(c);
+  again = !release && WS(c)->ws && !c->tcp_closing && c->state == IWS__OPEN;
+  iws__unlock(&c->lock);
+  if (release) ws_release(c);
+  WS(c)->idle_timer = (uint8_t)again;
+  if (again) iws__conn_timer_set(c, IWS__T_WIDLE, WS_IDLE_RELEASE_MS);
 }
 
 /* iws_stop: close 1001 for open connections, abort a handshake. */
@@ -717,5 +764,5 @@ static void ws_free(iws__conn *c) {
 }
 
 const iws__proto iws__ws_proto = {
-    "websocket", ws_input, NULL,     ws_timer, NULL, ws_stop_locked,
+    "websocket", ws_input, ws_resumed, ws_timer, NULL, ws_stop_locked,
     ws_gone,     ws_free};

@@ -38,6 +38,8 @@ typedef struct iws__ws_state {
   uint8_t ws_msg_open;    /* a fragmented message is in progress */
   uint8_t rx_fail;        /* RXF_*: why the message being received failed
                              (ws_feed closes) */
+  uint8_t idle_timer;     /* IWS__T_WIDLE armed (or its wake-up under way)
+                             for the context `ws`: strand only */
 } iws__ws_state;
 
 static inline iws__ws_state *iws__ws(iws__conn *c) {

@@ -22,9 +22,12 @@
  *          server_cpu_us_per_delivery=.. client_cpu_pct=..
  *
  * Idle mode (--idle): open --conns connections, complete the handshakes, wait
- * --seconds, and report the server's resident memory growth:
+ * --seconds, and report the server's resident memory growth. With
+ * --idle-messages M every connection first exchanges M --size messages with
+ * the server (one at a time, each echo awaited), then all go quiet: memory
+ * that was grown for a message must have gone back by the end of the wait.
  *
- *   RESULT idle conns=.. server_rss_kib=.. rss_per_conn_kib=..
+ *   RESULT idle conns=.. server_rss_kib=.. rss_per_conn_kib=.. messages=M
  *
  * Any protocol violation by the server (bad frame, masked frame, wrong
  * opcode, wrong length, close frame or EOF before the end) is fatal: a message
@@ -81,6 +84,7 @@ static struct {
     int threads;
     long server_pid;
     int idle;
+    int idle_messages;
     int fanout; /* receive only: count the server's broadcasts */
     int verify;
     long baseline_rss;
@@ -109,6 +113,7 @@ static struct {
 enum phase { PH_CONNECT = 0, PH_RUN, PH_MEASURE, PH_STOP };
 static atomic_int g_phase = PH_CONNECT;
 static atomic_int g_ready;   /* connections with a completed handshake */
+static atomic_int g_echoed;  /* --idle-messages: echoes received so far */
 
 static struct addrinfo *g_addr;
 static SSL_CTX *g_tls; /* --tls */
@@ -239,6 +244,7 @@ struct conn {
     int queued;             /* data frames queued but not fully written */
     size_t woff;            /* bytes of the first queued frame written */
     int inflight;           /* messages queued or sent, awaiting echo */
+    int echoed;             /* --idle-messages: echoes received */
     unsigned ts_head;       /* ring of queue timestamps, size pipeline */
     uint64_t *ts;
     unsigned char ctrl[2 + 4 + 125]; /* pending pong frame */
@@ -476,6 +482,12 @@ static void on_echo(struct worker *w, struct conn *c)
     uint64_t sent = c->ts[c->ts_head];
     c->ts_head = (c->ts_head + 1) % (unsigned)opt.pipeline;
     c->inflight--;
+    if (opt.idle) { /* --idle-messages: one at a time, then quiet */
+        atomic_fetch_add(&g_echoed, 1);
+        if (++c->echoed < opt.idle_messages)
+            queue_msg(c, t);
+        return;
+    }
     int ph = atomic_load_explicit(&g_phase, memory_order_relaxed);
     if (ph == PH_MEASURE) {
         w->msgs++;
@@ -797,11 +809,11 @@ static void *worker_main(void *arg)
             break;
         if ((ph == PH_RUN || ph == PH_MEASURE) && !w->queued_initial) {
             w->queued_initial = 1;
-            if (!opt.idle && !opt.fanout) {
+            if ((!opt.idle || opt.idle_messages) && !opt.fanout) {
                 uint64_t t = now_ns();
                 for (int i = 0; i < w->nconns; i++) {
                     struct conn *c = &w->conns[i];
-                    for (int k = 0; k < opt.pipeline; k++)
+                    for (int k = 0; k < (opt.idle ? 1 : opt.pipeline); k++)
                         queue_msg(c, t);
                     flush_out(w, c);
                 }
@@ -912,6 +924,8 @@ static void usage(FILE *f)
         "  --threads T       worker threads, connections split among them (default 1)\n"
         "  --server-pid PID  server process, for RSS and CPU from /proc\n"
         "  --idle            only connect, handshake, wait, and report server RSS\n"
+        "  --idle-messages M with --idle: each connection first exchanges M messages\n"
+        "                    of --size (one at a time), then all wait (default 0)\n"
         "  --fanout          send nothing; count the server's --size messages\n"
         "                    (deliveries) in the window (a broadcasting server)\n"
         "  --baseline-rss K  server RSS (KiB) before connecting, for --idle\n"
@@ -971,7 +985,7 @@ static double parse_double(const char *s, const char *what)
 static void parse_args(int argc, char **argv)
 {
     enum { OPT_HOST = 1, OPT_PORT, OPT_PATH, OPT_CONNS, OPT_SIZE, OPT_SECONDS, OPT_WARMUP, OPT_PIPE,
-           OPT_BINARY, OPT_THREADS, OPT_PID, OPT_IDLE, OPT_BASE, OPT_VERIFY, OPT_RAMP, OPT_CTIMEOUT,
+           OPT_BINARY, OPT_THREADS, OPT_PID, OPT_IDLE, OPT_IDLE_MSGS, OPT_BASE, OPT_VERIFY, OPT_RAMP, OPT_CTIMEOUT,
            OPT_TLS, OPT_FANOUT, OPT_UTF8, OPT_HELP };
     static const struct option lo[] = {
         {"host", required_argument, 0, OPT_HOST},
@@ -987,6 +1001,7 @@ static void parse_args(int argc, char **argv)
         {"threads", required_argument, 0, OPT_THREADS},
         {"server-pid", required_argument, 0, OPT_PID},
         {"idle", no_argument, 0, OPT_IDLE},
+        {"idle-messages", required_argument, 0, OPT_IDLE_MSGS},
         {"baseline-rss", required_argument, 0, OPT_BASE},
         {"verify", no_argument, 0, OPT_VERIFY},
         {"ramp", required_argument, 0, OPT_RAMP},
@@ -1012,6 +1027,7 @@ static void parse_args(int argc, char **argv)
         case OPT_THREADS: opt.threads = (int)parse_long(optarg, "threads", 1, 256); break;
         case OPT_PID: opt.server_pid = parse_long(optarg, "server pid", 1, LONG_MAX); break;
         case OPT_IDLE: opt.idle = 1; break;
+        case OPT_IDLE_MSGS: opt.idle_messages = (int)parse_long(optarg, "idle messages", 0, 1000000); break;
         case OPT_BASE: opt.baseline_rss = parse_long(optarg, "baseline rss", 0, LONG_MAX); break;
         case OPT_VERIFY: opt.verify = 1; break;
         case OPT_TLS: opt.tls = 1; break;
@@ -1201,6 +1217,19 @@ int main(int argc, char **argv)
     fprintf(stderr, "loadgen: %d connections open in %.2f s\n", opt.conns, connect_s);
 
     if (opt.idle) {
+        if (opt.idle_messages) {
+            long long want = (long long)opt.conns * opt.idle_messages;
+            uint64_t t_msg0 = now_ns();
+            atomic_store(&g_phase, PH_RUN);
+            while (atomic_load(&g_echoed) < want) {
+                if ((double)(now_ns() - t_msg0) / 1e9 > opt.connect_timeout)
+                    die("only %d of %lld echoes came back within %.0f s",
+                        atomic_load(&g_echoed), want, opt.connect_timeout);
+                if (opt.server_pid && kill((pid_t)opt.server_pid, 0) != 0 && errno == ESRCH)
+                    die("server process %ld is gone", opt.server_pid);
+                sleep_s(0.01);
+            }
+        }
         sleep_s(opt.seconds);
         long rss_after = read_rss_kib(opt.server_pid);
         if (opt.server_pid && (rss_after < 0 || read_cpu_ticks(opt.server_pid) < 0))
@@ -1212,8 +1241,8 @@ int main(int argc, char **argv)
                          ? (double)(rss_after - rss_before) / opt.conns
                          : -1;
         printf("RESULT idle conns=%d server_rss_kib=%ld rss_per_conn_kib=%.2f "
-               "server_rss_before_kib=%ld connect_s=%.2f\n",
-               opt.conns, rss_after, per, rss_before, connect_s);
+               "server_rss_before_kib=%ld connect_s=%.2f messages=%d size=%zu\n",
+               opt.conns, rss_after, per, rss_before, connect_s, opt.idle_messages, opt.size);
         fflush(stdout);
         _exit(0);
     }

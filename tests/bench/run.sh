@@ -329,7 +329,11 @@ echo_cases() { # echo_cases SERVER [LABEL-SUFFIX SERVER-ARGS]
 }
 idle_cases() {
     local n
-    for n in $IDLE_LIST; do CASES+=("$1|idle $n conns|--idle --conns $n|"); done
+    for n in $IDLE_LIST; do
+        CASES+=("$1|idle $n conns|--idle --conns $n|")
+        # the same after one 16 KiB echo each: what a message grew must go back
+        CASES+=("$1|idle $n conns, after one 16 KiB message each|--idle --conns $n --idle-messages 1 --size 16384|")
+    done
 }
 for s in "${SERVERS[@]}"; do
     case $s in
