@@ -245,6 +245,7 @@ struct conn {
     size_t woff;            /* bytes of the first queued frame written */
     int inflight;           /* messages queued or sent, awaiting echo */
     int echoed;             /* --idle-messages: echoes received */
+    uint64_t measured;      /* echoes completed while measuring */
     unsigned ts_head;       /* ring of queue timestamps, size pipeline */
     uint64_t *ts;
     unsigned char ctrl[2 + 4 + 125]; /* pending pong frame */
@@ -491,6 +492,7 @@ static void on_echo(struct worker *w, struct conn *c)
     int ph = atomic_load_explicit(&g_phase, memory_order_relaxed);
     if (ph == PH_MEASURE) {
         w->msgs++;
+        c->measured++;
         hist_add(&w->hist, t - sent);
     }
     if (ph == PH_RUN || ph == PH_MEASURE)
@@ -1292,12 +1294,23 @@ int main(int argc, char **argv)
         fflush(stdout);
         _exit(0);
     }
+    /* Fairness across connections: the fewest and most echoes one
+     * connection completed in the window (equal service: both near
+     * msgs / conns). */
+    uint64_t conn_min = UINT64_MAX, conn_max = 0;
+    for (int i = 0; i < opt.conns; i++) {
+        if (conns[i].measured < conn_min)
+            conn_min = conns[i].measured;
+        if (conns[i].measured > conn_max)
+            conn_max = conns[i].measured;
+    }
     printf("RESULT conns=%d size=%zu pipeline=%d msgs=%llu msg_per_s=%.0f p50_us=%.1f "
            "p99_us=%.1f server_rss_kib=%ld server_cpu_us_per_msg=%.2f client_cpu_pct=%.0f "
-           "window_s=%.2f threads=%d binary=%d utf8=%d\n",
+           "window_s=%.2f threads=%d binary=%d utf8=%d conn_min_msgs=%llu conn_max_msgs=%llu\n",
            opt.conns, opt.size, opt.pipeline, (unsigned long long)msgs, (double)msgs / win,
            hist_percentile(&all, 50) / 1e3, hist_percentile(&all, 99) / 1e3, rss, srv_us,
-           (cc1 - cc0) / win * 100.0, win, T, opt.binary, opt.utf8 && !opt.binary);
+           (cc1 - cc0) / win * 100.0, win, T, opt.binary, opt.utf8 && !opt.binary,
+           (unsigned long long)conn_min, (unsigned long long)conn_max);
     fflush(stdout);
     /* sockets are closed by process exit */
     _exit(0);
