@@ -45,18 +45,19 @@ typedef struct loop loop;
 #define REQ_MORE 4u   /* read on after yielding to other sockets */
 #define REQ_FLUSH 8u  /* the core's posted flush */
 
+/* One per connection, so small fields (48 bytes: malloc's 64-byte class). */
 struct iws__sock {
-  int fd;
   loop *owner;
   iws__conn *conn;
+  iws__sock *next_request;      /* owner->requests list */
+  int fd;
   volatile uint32_t want_write; /* a write is waiting for EPOLLOUT */
   volatile uint32_t closing;
-  uint32_t requests;            /* REQ_*, under owner->lock */
-  int abortive;                 /* under owner->lock */
-  int read_paused;              /* owner thread only */
-  int read_eof;                 /* owner thread only */
-  int hangup_seen;              /* owner thread: FIN/RST/error signalled */
-  iws__sock *next_request;      /* owner->requests list */
+  uint8_t requests;             /* REQ_*, under owner->lock */
+  uint8_t abortive;             /* under owner->lock */
+  uint8_t read_paused;          /* owner thread only */
+  uint8_t read_eof;             /* owner thread only */
+  uint8_t hangup_seen;          /* owner thread: FIN/RST/error signalled */
 };
 
 struct loop {
@@ -123,7 +124,7 @@ static void post_request(iws__sock *s, uint32_t req) {
     s->next_request = l->requests;
     l->requests = s;
   }
-  s->requests |= req;
+  s->requests = (uint8_t)(s->requests | req);
   iws__mutex_unlock(&l->lock);
   if (was_empty) loop_wake(l);
 }
@@ -351,7 +352,7 @@ void iws__be_shutdown(iws__sock *s) { shutdown(s->fd, SHUT_WR); }
 void iws__be_close(iws__sock *s, int abortive) {
   iws__atomic_store32(&s->closing, 1);
   iws__mutex_lock(&s->owner->lock);
-  s->abortive = abortive;
+  s->abortive = (uint8_t)(abortive != 0);
   iws__mutex_unlock(&s->owner->lock);
   post_request(s, REQ_CLOSE);
 }
