@@ -42,7 +42,7 @@ void iws__conn_unref(iws__conn *c) {
   iws__tls_conn_free(c);
   iws__bytes_free(&c->rxq);
   free(c->close_reason);
-  free(c->path);
+  if (c->path != iws__root_path) free(c->path);
   free(c->protocol);
   iws__mutex_destroy(&c->lock);
   free(c);
@@ -197,7 +197,8 @@ void iws__conn_tcp_close_locked(iws__conn *c, int abortive) {
 
 /* Ciphertext not yet written (counts against the send-queue limit). */
 static size_t tls_backlog(const iws__conn *c) {
-  return c->tls_out.len - c->tls_out_off + c->tls_pend.len;
+  if (!c->tls) return 0;
+  return c->tls->out.len - c->tls->out_off + c->tls->pend.len;
 }
 
 /* Reading pauses while more than this waits to be sent (the send-queue
@@ -295,22 +296,22 @@ again:
     uint32_t i;
     int64_t r;
     if (c->ssl) {
-      if (c->tls_out_off == c->tls_out.len) {
+      if (c->tls->out_off == c->tls->out.len) {
         /* All written: the buffer goes (an idle connection keeps none). */
-        iws__bytes_free(&c->tls_out);
-        c->tls_out_off = 0;
+        iws__bytes_free(&c->tls->out);
+        c->tls->out_off = 0;
         /* Inside on_connect (ACCEPTING) what is queued waits behind the
          * 101, which is not queued yet: only TLS's own records go (a
          * record from the client must not flush a welcome ahead of it). */
-        if (!c->tls_pend.len && c->ring_count &&
+        if (!c->tls->pend.len && c->ring_count &&
             c->state != IWS__ACCEPTING)
           tls_refill_locked(c);
-        if (!c->tls_pend.len || c->tcp_closing) break;
-        c->tls_out = c->tls_pend;
-        memset(&c->tls_pend, 0, sizeof(c->tls_pend));
+        if (!c->tls->pend.len || c->tcp_closing) break;
+        c->tls->out = c->tls->pend;
+        memset(&c->tls->pend, 0, sizeof(c->tls->pend));
       }
-      iov[0].base = c->tls_out.data + c->tls_out_off;
-      iov[0].len = c->tls_out.len - c->tls_out_off;
+      iov[0].base = c->tls->out.data + c->tls->out_off;
+      iov[0].len = c->tls->out.len - c->tls->out_off;
       n = 1;
     } else {
       if (!c->ring_count || c->state == IWS__ACCEPTING) break; /* idem */
@@ -342,17 +343,17 @@ again:
     if (r == 0) return; /* nothing taken: wait for the back end */
     iws__atomic_add64_relaxed(&s->st_bytes_out, r);
     if (c->ssl)
-      c->tls_out_off += (size_t)r;
+      c->tls->out_off += (size_t)r;
     else
       ring_consume(c, (size_t)r);
   }
   if (!c->writing && !c->ring_count && c->finish_after_flush &&
       !c->shut_sent && !c->tcp_closing && c->sock &&
       !(c->ssl && tls_backlog(c))) {
-    if (c->ssl && !c->tls_notify_sent && !c->tls_failed && c->tls_ready) {
+    if (c->ssl && !c->tls->notify_sent && !c->tls->failed && c->tls->ready) {
       /* A clean close says so in TLS too (close_notify), then TCP. */
       iws__tls_close_notify(c);
-      if (c->tls_pend.len) goto again;
+      if (c->tls->pend.len) goto again;
     }
     if (c->finish_after_flush == IWS__FINISH_CLOSE) {
       iws__conn_tcp_close_locked(c, 0);
@@ -403,7 +404,7 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
     if (written) {
       iws__atomic_add64_relaxed(&c->server->st_bytes_out, (int64_t)written);
       if (c->ssl)
-        c->tls_out_off += written;
+        c->tls->out_off += written;
       else
         ring_consume(c, written);
     }
@@ -536,6 +537,8 @@ void iws__conn_kick_locked(iws__conn *c) {
     iws__be_read_resume(c->sock);
   }
 }
+
+const char iws__root_path[2] = "/";
 
 void iws__conn_wake_locked(iws__conn *c) {
   if (!c->sock || c->tcp_closing) return;
@@ -700,19 +703,19 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
   uint8_t plain[TLS_PLAIN_BUFFER];
   int result = IWS__READ_CONTINUE;
   iws__lock(&c->lock);
-  while (!c->tls_failed && !c->tcp_closing && c->state != IWS__DRAINING &&
+  while (!c->tls->failed && !c->tcp_closing && c->state != IWS__DRAINING &&
          c->state != IWS__CLOSED) {
     size_t got = 0;
-    uint32_t was_ready = c->tls_ready;
+    uint32_t was_ready = c->tls->ready;
     int r;
-    c->tls_in = data;
-    c->tls_in_len = len;
+    c->tls->in = data;
+    c->tls->in_len = len;
     r = iws__tls_decrypt(c, plain, sizeof(plain), &got);
-    data = c->tls_in; /* what OpenSSL has not taken yet */
-    len = c->tls_in_len;
-    c->tls_in = NULL;
-    c->tls_in_len = 0;
-    if (!was_ready && c->tls_ready) tls_ready_locked(c);
+    data = c->tls->in; /* what OpenSSL has not taken yet */
+    len = c->tls->in_len;
+    c->tls->in = NULL;
+    c->tls->in_len = 0;
+    if (!was_ready && c->tls->ready) tls_ready_locked(c);
     if (r == IWS__TLS_DATA) {
       int res;
       iws__conn_flush_locked(c); /* handshake answers, tickets */
@@ -727,12 +730,12 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
        * not closed first is lost (1006). */
       if (!c->pending_error && c->state == IWS__OPEN && !c->close_recv)
         c->pending_error = IWS_E_CONNECTION_LOST;
-      c->tls_notify_sent = 1; /* it is gone: no answer needed */
+      c->tls->notify_sent = 1; /* it is gone: no answer needed */
       iws__conn_tcp_close_locked(c, 0);
     } else if (r == IWS__TLS_FAILED) {
       char msg[600];
       snprintf(msg, sizeof(msg), "%s",
-               c->tls_error ? c->tls_error : "TLS error");
+               c->tls->error ? c->tls->error : "TLS error");
       tls_fail_locked(c);
       iws__conn_flush_locked(c); /* the alert, then the close */
       iws__unlock(&c->lock);
@@ -776,7 +779,7 @@ int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
       c->pending_error = IWS_E_TLS;
     if (error && !c->pending_error && c->state == IWS__OPEN && !c->close_recv)
       c->pending_error = IWS_E_CONNECTION_LOST;
-    if (c->ssl && !c->tls_ready && c->state == IWS__HANDSHAKE)
+    if (c->ssl && !c->tls->ready && c->state == IWS__HANDSHAKE)
       iws__log(s, IWS_LOG_INFO,
                "connection %llu from %s: the client left during the TLS "
                "handshake",

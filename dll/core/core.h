@@ -171,6 +171,23 @@ typedef struct iws__bytes {
 int iws__bytes_append(iws__bytes *b, const void *data, size_t len);
 void iws__bytes_free(iws__bytes *b);
 
+/* A TLS connection's state beside its SSL, allocated with it: a plain
+ * connection (most of them, and every idle one counts) pays a pointer
+ * instead. Under the connection's lock. */
+struct iws__tls_conn {
+  iws__bytes out;      /* ciphertext with the back end: frozen while
+                          `writing`, freed once written */
+  size_t out_off;      /* bytes of out already written */
+  iws__bytes pend;     /* ciphertext made since (the BIO's sink) */
+  const uint8_t *in;   /* ciphertext the BIO reads from, during a read */
+  size_t in_len;
+  char *error;         /* the reason of failed, for on_error */
+  uint8_t ready;       /* the TLS handshake finished */
+  uint8_t failed;      /* fatal TLS error: no more SSL calls */
+  uint8_t notify_sent; /* close_notify queued */
+  uint8_t reneg;       /* the client tried to renegotiate */
+};
+
 /* ---- the protocol table ----
  *
  * What a connection's bytes mean is its protocol's business: HTTP sets the
@@ -214,6 +231,8 @@ struct iws__conn {
   iws_server *server;
   iws__mutex lock;
   volatile uint32_t refs;
+  volatile uint32_t dropped; /* iws_disconnect was called; set under the
+                                lock, read with iws__atomic_load32 */
   iws__conn *hash_next; /* server table chain, under table_lock */
   const iws__proto *proto; /* see above */
 
@@ -231,8 +250,6 @@ struct iws__conn {
   uint8_t finish_after_flush; /* IWS__FINISH_*: once the queue is empty */
   uint8_t close_sent, close_recv, we_initiated;
   uint8_t accepted;     /* on_connect accepted: on_disconnect owed */
-  volatile uint32_t dropped; /* iws_disconnect was called; set under the
-                                lock, read with iws__atomic_load32 */
   uint8_t bad_close;    /* the peer's close frame had a 1-byte payload */
   uint8_t disconnected; /* on_disconnect delivered */
   uint8_t ring_keep; /* a message was queued: keep the ring from now on */
@@ -246,10 +263,10 @@ struct iws__conn {
   iws__outseg *ring; /* NULL until needed, and again once the handshake
                         answer is out if nothing else was queued */
   uint32_t ring_cap, ring_head, ring_count;
+  uint32_t close_reason_len;
   uint64_t queued_bytes;
   void *user_data;
   char *close_reason; /* 124 bytes, made when a reason is kept */
-  uint32_t close_reason_len;
   /* worker mode */
   iws__bytes rxq;
   uint8_t read_paused, wqueued, closed_pending;
@@ -257,28 +274,18 @@ struct iws__conn {
   uint8_t opened;       /* on_open ran, on_close is owed (under lock) */
   iws__conn *wnext;
 
-  /* --- TLS (NULL ssl: a plain connection); under lock --- */
+  /* --- TLS (NULL ssl: a plain connection, and no `tls` either) --- */
   struct ssl_st *ssl;
-  iws__bytes tls_out;   /* ciphertext with the back end: frozen while
-                           `writing`, freed once written */
-  size_t tls_out_off;   /* bytes of tls_out already written */
-  iws__bytes tls_pend;  /* ciphertext made since (the BIO's sink) */
-  const uint8_t *tls_in; /* ciphertext the BIO reads from, during a read */
-  size_t tls_in_len;
-  uint8_t tls_ready;   /* the TLS handshake finished */
-  uint8_t tls_failed;  /* fatal TLS error: no more SSL calls */
-  uint8_t tls_notify_sent; /* close_notify queued */
-  uint8_t tls_reneg;   /* the client tried to renegotiate */
-  char *tls_error;      /* the reason of tls_failed, for on_error */
+  iws__tls_conn *tls; /* made with ssl (iws__tls_conn_init); under lock */
 
   /* --- permessage-deflate, sending side (the API sends) --- */
   iws__pmd_params pmd;    /* negotiated; immutable after the handshake */
-  iws__zstream *pmd_tx;   /* context-takeover compressor; under lock */
   uint32_t pmd_tx_fresh;  /* a shared (broadcast) frame went out since:
                              reset pmd_tx first; under lock */
+  iws__zstream *pmd_tx;   /* context-takeover compressor; under lock */
 
   /* --- immutable after the handshake --- */
-  char *path;
+  char *path; /* iws__root_path for "/" (not allocated) */
   char *protocol;
   iws__addr peer;  /* iws__addr_text makes it text */
   iws__addr local; /* iws_conn_local (since 0.6) */
@@ -288,10 +295,10 @@ struct iws__conn {
   /* --- under the server's timer_lock --- */
   iws__tnode timers[IWS__T_SLOTS]; /* by iws__t_slot */
   volatile uint32_t awaiting_pong; /* also read without it: atomic only */
+  uint32_t timers_dead; /* socket gone: never enter a list again */
   volatile uint64_t last_pong_ms; /* wall clock of the last pong (0 = none):
                                      written on the strand, read anywhere,
                                      atomic only */
-  uint32_t timers_dead; /* socket gone: never enter a list again */
 
   /* --- under the server's chan_lock --- */
   iws__sub *subs, *subs_tail; /* this connection's channels, join order */
@@ -501,6 +508,9 @@ int iws__conn_timer_arm_once(iws__conn *c, int which, uint64_t delay_ms,
                              int while_armed, volatile uint32_t *flag);
 /* A copy of a NUL-terminated string (malloc), NULL out of memory. */
 char *iws__strdup(const char *s);
+/* "/", the path most connections ask for: iws__conn.path points here
+ * instead of at a copy (32 bytes of heap per connection less). */
+extern const char iws__root_path[2];
 
 /* ---- the connection layer for the protocols (Since 0.5) ---- */
 

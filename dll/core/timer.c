@@ -112,7 +112,7 @@ static void on_timer(iws__conn *c, int which) {
       iws__log(s, IWS_LOG_INFO,
                "connection %llu from %s: %s timeout",
                (unsigned long long)c->id, IWS__ADDR_STR(&c->peer),
-               c->ssl && !c->tls_ready ? "TLS handshake" : "handshake");
+               c->ssl && !c->tls->ready ? "TLS handshake" : "handshake");
     } else if (!c->fail_code && !c->close_recv && !c->pending_error) {
       /* We closed and the peer never answered: reported as 1006. */
       c->pending_error = IWS_E_TIMEOUT;

@@ -61,14 +61,14 @@ static int32_t config_error(char *err, size_t errlen, const char *fmt, ...) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* the connection BIO: reads c->tls_in, appends writes to c->tls_pend        */
+/* the connection BIO: reads c->tls->in, appends writes to c->tls->pend        */
 /* ------------------------------------------------------------------------ */
 
 static int bio_write(BIO *b, const char *data, int len) {
   iws__conn *c = BIO_get_data(b);
   BIO_clear_retry_flags(b);
   if (len <= 0) return 0;
-  if (iws__bytes_append(&c->tls_pend, data, (size_t)len) != 0) return -1;
+  if (iws__bytes_append(&c->tls->pend, data, (size_t)len) != 0) return -1;
   return len;
 }
 
@@ -77,14 +77,14 @@ static int bio_read(BIO *b, char *out, int len) {
   size_t n;
   BIO_clear_retry_flags(b);
   if (len <= 0) return 0;
-  if (c->tls_in_len == 0) {
+  if (c->tls->in_len == 0) {
     BIO_set_retry_read(b); /* "would block": more comes with the next read */
     return -1;
   }
-  n = c->tls_in_len < (size_t)len ? c->tls_in_len : (size_t)len;
-  memcpy(out, c->tls_in, n);
-  c->tls_in += n;
-  c->tls_in_len -= n;
+  n = c->tls->in_len < (size_t)len ? c->tls->in_len : (size_t)len;
+  memcpy(out, c->tls->in, n);
+  c->tls->in += n;
+  c->tls->in_len -= n;
   return (int)n;
 }
 
@@ -96,7 +96,7 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
   case BIO_CTRL_FLUSH:
     return 1;
   case BIO_CTRL_PENDING:
-    return c ? (long)c->tls_in_len : 0;
+    return c ? (long)c->tls->in_len : 0;
   case BIO_CTRL_WPENDING:
     return 0;
   default:
@@ -146,11 +146,11 @@ static BIO_METHOD *get_bio_method(void) {
 static void info_cb(const SSL *ssl, int where, int ret) {
   iws__conn *c = SSL_get_app_data(ssl);
   if (!c) return;
-  if ((where & SSL_CB_HANDSHAKE_START) && c->tls_ready &&
+  if ((where & SSL_CB_HANDSHAKE_START) && c->tls->ready &&
       SSL_version(ssl) < TLS1_3_VERSION)
-    c->tls_reneg = 1;
+    c->tls->reneg = 1;
   if ((where & SSL_CB_WRITE_ALERT) && (ret & 0xff) == SSL_AD_NO_RENEGOTIATION)
-    c->tls_reneg = 1;
+    c->tls->reneg = 1;
 }
 
 static int ascii_casecmp(const char *a, const char *b) {
@@ -534,18 +534,24 @@ int32_t iws__tls_start(iws_server *s, iws__tls_ctx **out, char *err,
 /* ------------------------------------------------------------------------ */
 
 int iws__tls_conn_init(iws__tls_ctx *t, iws__conn *c) {
-  SSL *ssl = SSL_new(t->ctx);
+  SSL *ssl;
   BIO *bio;
+  iws__tls_conn *tls = calloc(1, sizeof(*tls));
+  if (!tls) return -1;
+  ssl = SSL_new(t->ctx);
   if (!ssl) {
     ERR_clear_error();
+    free(tls);
     return -1;
   }
   bio = BIO_new(get_bio_method());
   if (!bio) {
     SSL_free(ssl);
     ERR_clear_error();
+    free(tls);
     return -1;
   }
+  c->tls = tls; /* before the SSL can call the BIO */
   BIO_set_data(bio, c);
   SSL_set_bio(ssl, bio, bio); /* one BIO both ways; the SSL owns it */
   SSL_set_app_data(ssl, c);
@@ -557,20 +563,22 @@ int iws__tls_conn_init(iws__tls_ctx *t, iws__conn *c) {
 void iws__tls_conn_free(iws__conn *c) {
   if (c->ssl) SSL_free(c->ssl);
   c->ssl = NULL;
-  iws__bytes_free(&c->tls_out);
-  iws__bytes_free(&c->tls_pend);
-  free(c->tls_error);
-  c->tls_error = NULL;
+  if (!c->tls) return; /* a plain connection */
+  iws__bytes_free(&c->tls->out);
+  iws__bytes_free(&c->tls->pend);
+  free(c->tls->error);
+  free(c->tls);
+  c->tls = NULL;
 }
 
 static void set_failure(iws__conn *c, const char *what) {
   char buf[512];
   snprintf(buf, sizeof(buf), "%s", what);
   append_openssl_errors(buf, sizeof(buf));
-  c->tls_failed = 1;
-  free(c->tls_error);
-  c->tls_error = malloc(strlen(buf) + 1);
-  if (c->tls_error) strcpy(c->tls_error, buf);
+  c->tls->failed = 1;
+  free(c->tls->error);
+  c->tls->error = malloc(strlen(buf) + 1);
+  if (c->tls->error) strcpy(c->tls->error, buf);
 }
 
 int iws__tls_decrypt(iws__conn *c, uint8_t *out, size_t cap,
@@ -578,7 +586,7 @@ int iws__tls_decrypt(iws__conn *c, uint8_t *out, size_t cap,
   size_t got = 0;
   int err = SSL_ERROR_NONE;
   *out_len = 0;
-  if (c->tls_failed) return IWS__TLS_FAILED;
+  if (c->tls->failed) return IWS__TLS_FAILED;
   ERR_clear_error();
   while (got < cap) {
     int n = SSL_read(c->ssl, out + got,
@@ -590,8 +598,8 @@ int iws__tls_decrypt(iws__conn *c, uint8_t *out, size_t cap,
     err = SSL_get_error(c->ssl, n);
     break;
   }
-  if (!c->tls_ready && SSL_is_init_finished(c->ssl)) c->tls_ready = 1;
-  if (c->tls_reneg) {
+  if (!c->tls->ready && SSL_is_init_finished(c->ssl)) c->tls->ready = 1;
+  if (c->tls->reneg) {
     ERR_clear_error();
     set_failure(c, "the client tried to renegotiate TLS, which is refused");
     return IWS__TLS_FAILED;
@@ -608,7 +616,7 @@ int iws__tls_decrypt(iws__conn *c, uint8_t *out, size_t cap,
   case SSL_ERROR_ZERO_RETURN:
     return IWS__TLS_CLOSED;
   default:
-    if (!c->tls_ready && SSL_get_verify_result(c->ssl) != X509_V_OK) {
+    if (!c->tls->ready && SSL_get_verify_result(c->ssl) != X509_V_OK) {
       char why[200];
       snprintf(why, sizeof(why),
                "TLS handshake failed: the client certificate does not "
@@ -619,10 +627,10 @@ int iws__tls_decrypt(iws__conn *c, uint8_t *out, size_t cap,
       set_failure(c, why);
       return IWS__TLS_FAILED;
     }
-    set_failure(c, c->tls_ready ? "TLS error" : "TLS handshake failed");
-    if (!c->tls_error || !strchr(c->tls_error, ':')) {
+    set_failure(c, c->tls->ready ? "TLS error" : "TLS handshake failed");
+    if (!c->tls->error || !strchr(c->tls->error, ':')) {
       /* No reason queued (SSL_ERROR_SYSCALL): say so. */
-      set_failure(c, c->tls_ready ? "TLS error: malformed input"
+      set_failure(c, c->tls->ready ? "TLS error: malformed input"
                                   : "TLS handshake failed: malformed input");
     }
     return IWS__TLS_FAILED;
@@ -631,7 +639,7 @@ int iws__tls_decrypt(iws__conn *c, uint8_t *out, size_t cap,
 
 int iws__tls_encrypt(iws__conn *c, const void *data, size_t len) {
   const uint8_t *p = data;
-  if (c->tls_failed) return -1;
+  if (c->tls->failed) return -1;
   ERR_clear_error();
   while (len) {
     int chunk = len > 0x100000 ? 0x100000 : (int)len;
@@ -647,14 +655,14 @@ int iws__tls_encrypt(iws__conn *c, const void *data, size_t len) {
 }
 
 void iws__tls_close_notify(iws__conn *c) {
-  if (c->tls_failed || c->tls_notify_sent || !c->tls_ready) return;
-  c->tls_notify_sent = 1;
+  if (c->tls->failed || c->tls->notify_sent || !c->tls->ready) return;
+  c->tls->notify_sent = 1;
   ERR_clear_error();
   SSL_shutdown(c->ssl); /* queues close_notify; we do not wait for the peer's */
   ERR_clear_error();
 }
 
-int iws__tls_handshake_done(iws__conn *c) { return c->tls_ready != 0; }
+int iws__tls_handshake_done(iws__conn *c) { return c->tls->ready != 0; }
 
 int32_t iws__tls_peer_cert(iws__conn *c, uint32_t what, char **out) {
   X509 *x;
@@ -662,7 +670,7 @@ int32_t iws__tls_peer_cert(iws__conn *c, uint32_t what, char **out) {
   BUF_MEM *bm = NULL;
   int ok = 0;
   *out = NULL;
-  if (!c->ssl || !c->tls_ready || c->tls_failed) return IWS_OK;
+  if (!c->ssl || !c->tls->ready || c->tls->failed) return IWS_OK;
   x = SSL_get0_peer_certificate(c->ssl);
   if (!x || SSL_get_verify_result(c->ssl) != X509_V_OK) return IWS_OK;
   /* No verification asked for: a certificate the client sent anyway was
@@ -698,9 +706,9 @@ int32_t iws__tls_peer_cert(iws__conn *c, uint32_t what, char **out) {
 }
 
 int iws__tls_truncated(iws__conn *c) {
-  if (c->tls_failed || !SSL_has_pending(c->ssl)) return 0;
-  free(c->tls_error);
-  c->tls_error = NULL;
+  if (c->tls->failed || !SSL_has_pending(c->ssl)) return 0;
+  free(c->tls->error);
+  c->tls->error = NULL;
   ERR_clear_error();
   set_failure(c, "TLS: the connection ended inside a TLS record (truncated)");
   return 1;

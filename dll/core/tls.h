@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 typedef struct iws__tls_ctx iws__tls_ctx; /* one per running server */
+typedef struct iws__tls_conn iws__tls_conn; /* core.h */
 struct iws__conn;
 struct iws_server;
 

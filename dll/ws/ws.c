@@ -566,7 +566,8 @@ static int complete_handshake(iws__conn *c, iws_request *req,
     iws__unlock(&c->lock);
   }
   {
-    char *path = iws__strdup(req->target);
+    char *path = strcmp(req->target, "/") == 0 ? (char *)iws__root_path
+                                               : iws__strdup(req->target);
     iws__lock(&c->lock);
     c->path = path;
     iws__unlock(&c->lock);
@@ -723,7 +724,7 @@ static void ws_gone(iws__conn *c) {
   c->disconnected = 1;
   error = c->pending_error;
   snprintf(detail, sizeof(detail), "%s",
-           error == IWS_E_TLS && c->tls_error ? c->tls_error
+           error == IWS_E_TLS && c->tls && c->tls->error ? c->tls->error
                                               : iws_strerror(error));
   if (c->fail_code)
     code = c->fail_code;
