@@ -13,6 +13,7 @@
 #include "ws.h"
 
 #define WS(c) iws__ws(c)
+#define RX(c) (iws__ws(c)->rx)
 _Static_assert(sizeof(iws__ws_state) <= IWS__PROTO_AREA,
                "the WebSocket state fits the protocol area");
 
@@ -70,7 +71,7 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
                           size_t len, int flags, void *user) {
   iws__conn *c = user;
   (void)flags;
-  if (iws__bytes_append(&WS(c)->stage, data, len) != 0) {
+  if (iws__bytes_append(&RX(c)->stage, data, len) != 0) {
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     return -1;
   }
@@ -118,17 +119,19 @@ static uint32_t rx_failure(uint32_t why, const char **text) {
 /* The message being received fails: nothing more is read, and ws_feed
  * closes the connection once wslay returns. */
 static void rx_fail(wslay_event_context_ptr ctx, iws__conn *c, uint32_t why) {
-  if (!WS(c)->rx_fail) WS(c)->rx_fail = why;
+  if (!RX(c)->rx_fail) RX(c)->rx_fail = why;
   wslay_event_shutdown_read(ctx);
 }
 
 /* The reassembly buffer goes (its bytes leave the server's budget). */
 static void ws_rx_release(iws__conn *c) {
   iws_server *s = c->server;
-  size_t cap = WS(c)->inbuf.cap;
-  WS(c)->rx_direct = NULL;
+  size_t cap;
+  if (!RX(c)) return; /* idle: nothing held */
+  cap = RX(c)->inbuf.cap;
+  RX(c)->rx_direct = NULL;
   if (!cap) return;
-  iws__bytes_free(&WS(c)->inbuf);
+  iws__bytes_free(&RX(c)->inbuf);
   iws__atomic_add64(&s->rx_held, -(int64_t)cap);
   if (cap >= IWS__RX_TRIM_MIN) iws__atomic_add64_relaxed(&s->rx_freed, (int64_t)cap);
 }
@@ -139,15 +142,15 @@ static void ws_rx_release(iws__conn *c) {
  * growth is taken from the server's budget first. Returns 0 or RXF_*. */
 static uint32_t rx_append(iws__conn *c, const uint8_t *data, size_t len) {
   iws_server *s = c->server;
-  iws__bytes *b = &WS(c)->inbuf;
+  iws__bytes *b = &RX(c)->inbuf;
   if (b->len + len > b->cap) {
     size_t need = b->len + len, cap = b->cap ? b->cap : 4096, grow;
     uint8_t *p;
     while (cap < need) cap *= 2;
     /* In the message's last frame its size is known: no more than that.
      * Before, frames keep coming: doubling keeps appends linear. */
-    if (!WS(c)->ws_msg_open && cap > WS(c)->rx_msg_size && WS(c)->rx_msg_size >= need)
-      cap = (size_t)WS(c)->rx_msg_size;
+    if (!RX(c)->ws_msg_open && cap > RX(c)->rx_msg_size && RX(c)->rx_msg_size >= need)
+      cap = (size_t)RX(c)->rx_msg_size;
     else if (cap > s->cfg.max_message_size && s->cfg.max_message_size >= need)
       cap = (size_t)s->cfg.max_message_size;
     grow = cap - b->cap;
@@ -209,9 +212,9 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     uint32_t opcode = arg->opcode;
     /* wslay does not buffer data frames (no_buffering): the message is
      * in place (one piece) or in the reassembly buffer (ws_chunk_cb). */
-    const uint8_t *msg = WS(c)->rx_direct ? WS(c)->rx_direct : WS(c)->inbuf.data;
-    size_t len = WS(c)->rx_direct ? (size_t)WS(c)->rx_msg_size : WS(c)->inbuf.len;
-    if (WS(c)->rx_fail) return;
+    const uint8_t *msg = RX(c)->rx_direct ? RX(c)->rx_direct : RX(c)->inbuf.data;
+    size_t len = RX(c)->rx_direct ? (size_t)RX(c)->rx_msg_size : RX(c)->inbuf.len;
+    if (RX(c)->rx_fail) return;
     if (iws__atomic_load32(&c->dropped)) {
       /* The application called iws_disconnect: it wants nothing more. */
       ws_rx_release(c);
@@ -261,17 +264,17 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
                               void *user) {
   iws__conn *c = user;
   uint64_t len = arg->payload_length;
-  WS(c)->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
-  WS(c)->rx_frame_data = arg->opcode < 8;
-  if (!WS(c)->rx_frame_data) return; /* control frames: wslay buffers them */
-  WS(c)->ws_msg_open = !arg->fin; /* data or continuation */
-  WS(c)->rx_direct = NULL;
-  if (arg->opcode != WSLAY_CONTINUATION_FRAME) WS(c)->rx_msg_size = 0;
-  WS(c)->rx_frame_whole = arg->opcode != WSLAY_CONTINUATION_FRAME && arg->fin;
+  RX(c)->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
+  RX(c)->rx_frame_data = arg->opcode < 8;
+  if (!RX(c)->rx_frame_data) return; /* control frames: wslay buffers them */
+  RX(c)->ws_msg_open = !arg->fin; /* data or continuation */
+  RX(c)->rx_direct = NULL;
+  if (arg->opcode != WSLAY_CONTINUATION_FRAME) RX(c)->rx_msg_size = 0;
+  RX(c)->rx_frame_whole = arg->opcode != WSLAY_CONTINUATION_FRAME && arg->fin;
   /* wslay checks each frame against the maximum; the message's frames
    * together are checked here, before any of their bytes is kept. */
-  WS(c)->rx_msg_size += len;
-  if (WS(c)->rx_msg_size > c->server->cfg.max_message_size)
+  RX(c)->rx_msg_size += len;
+  if (RX(c)->rx_msg_size > c->server->cfg.max_message_size)
     rx_fail(ctx, c, RXF_TOO_BIG);
 }
 
@@ -287,10 +290,10 @@ static void ws_chunk_cb(wslay_event_context_ptr ctx,
                         void *user) {
   iws__conn *c = user;
   uint32_t why;
-  if (!WS(c)->rx_frame_data || WS(c)->rx_fail || !arg->data_length) return;
-  if (WS(c)->rx_frame_whole && !WS(c)->inbuf.len &&
-      arg->data_length == WS(c)->rx_msg_size) {
-    WS(c)->rx_direct = arg->data;
+  if (!RX(c)->rx_frame_data || RX(c)->rx_fail || !arg->data_length) return;
+  if (RX(c)->rx_frame_whole && !RX(c)->inbuf.len &&
+      arg->data_length == RX(c)->rx_msg_size) {
+    RX(c)->rx_direct = arg->data;
     return;
   }
   why = rx_append(c, arg->data, arg->data_length);
@@ -300,8 +303,8 @@ static void ws_chunk_cb(wslay_event_context_ptr ctx,
 static void ws_frame_end_cb(wslay_event_context_ptr ctx, void *user) {
   iws__conn *c = user;
   (void)ctx;
-  WS(c)->ws_framed += WS(c)->ws_frame_size;
-  WS(c)->ws_frame_size = 0;
+  RX(c)->ws_framed += RX(c)->ws_frame_size;
+  RX(c)->ws_frame_size = 0;
 }
 
 static int ws_create(iws__conn *c) {
@@ -313,9 +316,13 @@ static int ws_create(iws__conn *c) {
   cbs.on_frame_recv_start_callback = ws_frame_start_cb;
   cbs.on_frame_recv_end_callback = ws_frame_end_cb;
   cbs.on_frame_recv_chunk_callback = ws_chunk_cb;
-  WS(c)->ws_fed = WS(c)->ws_framed = WS(c)->ws_frame_size = 0;
-  WS(c)->ws_msg_open = 0;
-  if (wslay_event_context_server_init(&WS(c)->ws, &cbs, c) != 0) return -1;
+  RX(c) = calloc(1, sizeof(iws__ws_rx));
+  if (!RX(c)) return -1;
+  if (wslay_event_context_server_init(&WS(c)->ws, &cbs, c) != 0) {
+    free(RX(c));
+    RX(c) = NULL;
+    return -1;
+  }
   /* Messages are assembled here, growing with the bytes that arrive:
    * buffered, wslay would reserve what a frame header announces and pay an
    * allocation per fragment (ws_chunk_cb). */
@@ -345,7 +352,7 @@ static const char *failure_text(uint32_t code) {
 /* Under c->lock: the wslay context holds nothing that would be lost
  * (between frames, no fragmented message, no close under way). */
 static int ws_releasable_locked(iws__conn *c) {
-  return WS(c)->ws && WS(c)->ws_fed == WS(c)->ws_framed && !WS(c)->ws_msg_open &&
+  return WS(c)->ws && RX(c)->ws_fed == RX(c)->ws_framed && !RX(c)->ws_msg_open &&
          !c->close_sent && !c->close_recv && !c->tcp_closing &&
          wslay_event_get_read_enabled(WS(c)->ws);
 }
@@ -355,13 +362,18 @@ static int ws_releasable_locked(iws__conn *c) {
 static void ws_release(iws__conn *c) {
   wslay_event_context_free(WS(c)->ws);
   WS(c)->ws = NULL;
-  iws__bytes_free(&WS(c)->stage);
+  /* No message is open (ws_releasable_locked): inbuf is empty. */
+  iws__bytes_free(&RX(c)->inbuf);
+  iws__bytes_free(&RX(c)->stage);
+  free(RX(c));
+  RX(c) = NULL;
   iws__lock(&c->lock);
   iws__conn_ring_idle_locked(c);
   iws__unlock(&c->lock);
   /* The tick gives the freed pages back (contexts of many connections
    * that went quiet together are one region of the heap). */
-  iws__atomic_add64_relaxed(&c->server->rx_freed, WS_CONTEXT_BYTES);
+  iws__atomic_add64_relaxed(&c->server->rx_freed,
+                            WS_CONTEXT_BYTES + sizeof(iws__ws_rx));
 }
 
 static void note_activity(iws__conn *c) {
@@ -391,13 +403,13 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
     WS(c)->idle_timer = 1;
     iws__conn_timer_set(c, IWS__T_WIDLE, WS_IDLE_RELEASE_MS);
   }
-  WS(c)->ws_fed += len;
+  RX(c)->ws_fed += len;
   r = wslay_event_recv_buffer(WS(c)->ws, data, len);
   iws__lock(&c->lock);
-  if (WS(c)->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
+  if (RX(c)->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
     /* The message being received failed (too big, the server's budget,
      * memory, or a compressed message that did not inflate). */
-    why = WS(c)->rx_fail;
+    why = RX(c)->rx_fail;
     failed = rx_failure(why, &why_text);
     wslay_event_shutdown_write(WS(c)->ws);
     if (why == RXF_NOMEM) c->pending_error = IWS_E_NOMEM;
@@ -423,13 +435,13 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
     if (c->close_recv) c->finish_after_flush = IWS__FINISH_CLOSE;
   } else {
     wslay_event_send(WS(c)->ws);
-    if (WS(c)->stage.len) {
-      iws__chunk *chunk = iws__chunk_new(WS(c)->stage.len);
+    if (RX(c)->stage.len) {
+      iws__chunk *chunk = iws__chunk_new(RX(c)->stage.len);
       if (chunk) {
-        memcpy(chunk->data, WS(c)->stage.data, WS(c)->stage.len);
+        memcpy(chunk->data, RX(c)->stage.data, RX(c)->stage.len);
         if (iws__conn_ring_push_locked(c, chunk, 0) != 0) iws__chunk_unref(chunk);
       }
-      WS(c)->stage.len = 0;
+      RX(c)->stage.len = 0;
     }
     if (wslay_event_get_close_sent(WS(c)->ws)) {
       c->close_sent = 1;
@@ -443,7 +455,7 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
       }
     }
   }
-  if (WS(c)->stage.cap > 4096) iws__bytes_free(&WS(c)->stage);
+  if (RX(c)->stage.cap > 4096) iws__bytes_free(&RX(c)->stage);
   /* Give the wslay context back while idle: only at a frame boundary with
    * no fragmented message and no close under way, so that no state is
    * lost; it is made again by the next bytes. */
@@ -451,7 +463,7 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
             ws_releasable_locked(c);
   iws__unlock(&c->lock);
   if (failed) {
-    WS(c)->rx_fail = RXF_NONE;
+    RX(c)->rx_fail = RXF_NONE;
     ws_rx_release(c); /* nothing more of that message will come */
   }
   if (release) ws_release(c);
@@ -760,8 +772,12 @@ static void ws_free(iws__conn *c) {
   if (w->ws) wslay_event_context_free(w->ws);
   iws__pmd_stream_free(w->pmd_rx);
   iws__pmd_stream_free(c->pmd_tx);
-  iws__bytes_free(&w->inbuf);
-  iws__bytes_free(&w->stage);
+  if (w->rx) {
+    iws__bytes_free(&w->rx->inbuf);
+    iws__bytes_free(&w->rx->stage);
+    free(w->rx);
+    w->rx = NULL;
+  }
 }
 
 const iws__proto iws__ws_proto = {

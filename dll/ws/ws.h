@@ -19,27 +19,33 @@ struct wslay_event_context;
 /* The WebSocket side of a connection, strand only: the message being
  * reassembled and the wslay context (made on demand, given back while
  * idle). Lives in the connection's proto_area. */
-typedef struct iws__ws_state {
-  /* After the 101, the message being reassembled (wslay runs without
-   * buffering: see ws_chunk_cb). Its capacity counts in the server's
-   * rx_held while it holds a message. */
+/* What receiving needs while the wslay context exists (made and freed with
+ * it: an idle connection has neither). */
+typedef struct iws__ws_rx {
+  /* The message being reassembled (wslay runs without buffering: see
+   * ws_chunk_cb). Its capacity counts in the server's rx_held while it
+   * holds a message. */
   iws__bytes inbuf;
   uint64_t rx_msg_size;       /* payload declared so far by the open message */
   const uint8_t *rx_direct;   /* a one-piece message, delivered in place
                                  (in the input being fed: ws_chunk_cb) */
-  struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
   uint64_t ws_fed, ws_framed;      /* bytes given to wslay / in whole frames */
   uint64_t ws_frame_size;          /* header + payload of the current frame */
-  uint64_t last_input_ms;
   iws__bytes stage; /* frames wslay produced (pongs, close echo) */
-  iws__zstream *pmd_rx; /* context-takeover inflater */
   uint8_t rx_frame_data;  /* the current frame is a data frame */
   uint8_t rx_frame_whole; /* ...the first and last of its message */
   uint8_t ws_msg_open;    /* a fragmented message is in progress */
   uint8_t rx_fail;        /* RXF_*: why the message being received failed
                              (ws_feed closes) */
-  uint8_t idle_timer;     /* IWS__T_WIDLE armed (or its wake-up under way)
-                             for the context `ws`: strand only */
+} iws__ws_rx;
+
+typedef struct iws__ws_state {
+  struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
+  iws__ws_rx *rx;                 /* with ws, and only with it */
+  uint64_t last_input_ms;
+  iws__zstream *pmd_rx; /* context-takeover inflater */
+  uint8_t idle_timer;   /* IWS__T_WIDLE armed (or its wake-up under way)
+                           for the context `ws`: strand only */
 } iws__ws_state;
 
 static inline iws__ws_state *iws__ws(iws__conn *c) {
