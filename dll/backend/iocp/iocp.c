@@ -47,6 +47,8 @@
 #define KEY_RESUME 2 /* lpOverlapped is the iws__sock */
 #define KEY_CLOSED 3 /* lpOverlapped is the iws__sock */
 #define KEY_FLUSH 4  /* lpOverlapped is the iws__sock */
+#define KEY_MORE 5   /* lpOverlapped is the iws__sock: read on (it holds a
+                        ref and the reading token) */
 
 enum { OP_ACCEPT, OP_READ, OP_WRITE };
 
@@ -217,6 +219,16 @@ static void read_cycle(iws__sock *s, char *rbuf) {
       return;
     }
     if (s->closing) return;
+    if (i == READS_PER_EVENT) {
+      /* Still more to read: the other sockets' completions queued before
+       * this packet go first (as epoll's REQ_MORE); the zero-byte receive
+       * below would complete at once and keep this thread here. */
+      InterlockedIncrement(&s->refs); /* held by the packet */
+      if (PostQueuedCompletionStatus(s->be->port, 0, KEY_MORE,
+                                     (OVERLAPPED *)s))
+        return;
+      InterlockedDecrement(&s->refs);
+    }
     posted = post_read(s);
     if (posted != 1) return; /* pending, or failed and reported */
   }
@@ -535,6 +547,12 @@ static void io_main(void *arg) {
       case KEY_CLOSED:
         sock_finish_close((iws__sock *)e->lpOverlapped);
         break;
+      case KEY_MORE: {
+        iws__sock *s = (iws__sock *)e->lpOverlapped;
+        if (!s->closing) read_cycle(s, t->rbuf);
+        sock_release(s, 1);
+        break;
+      }
       case KEY_FLUSH: {
         iws__sock *s = (iws__sock *)e->lpOverlapped;
         if (!s->closing) iws__core_flush(s->conn);
