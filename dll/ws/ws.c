@@ -702,6 +702,9 @@ static void ws_resumed(iws__conn *c) {
   iws__lock(&c->lock);
   release = quiet >= WS_IDLE_RELEASE_MS && ws_releasable_locked(c);
   again = !release && WS(c)->ws && !c->tcp_closing && c->state == IWS__OPEN;
+  /* Released at the last input already (ws_feed): the answer to that
+   * input was still queued then; the ring can go now. */
+  if (!WS(c)->ws && quiet >= WS_IDLE_RELEASE_MS) iws__conn_ring_idle_locked(c);
   iws__unlock(&c->lock);
   if (release) ws_release(c);
   WS(c)->idle_timer = (uint8_t)again;
