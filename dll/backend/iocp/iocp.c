@@ -36,7 +36,7 @@
 #include "../sockaddr.h"
 
 #define READ_BUFFER_SIZE (64 * 1024)
-#define READS_PER_EVENT 16
+#define READS_PER_EVENT 4 /* then KEY_MORE: as epoll.c's (fairness) */
 #define ENTRIES_PER_WAIT 64
 #define ACCEPT_RETRY_MS 200
 
