@@ -38,6 +38,10 @@ typedef struct iws__ws_state {
   uint8_t ws_msg_open;    /* a fragmented message is in progress */
   uint8_t rx_fail;        /* RXF_*: why the message being received failed
                              (ws_feed closes) */
+  /* When the last data frame began (IWS_OPT_HEARTBEAT_IF_IDLE): the low
+   * 32 bits of iws__now_ms() with bit 0 set, 0 = none yet. Written on the
+   * strand, read by the tick's heartbeat: atomic only. */
+  volatile uint32_t last_data_ms;
 } iws__ws_state;
 
 static inline iws__ws_state *iws__ws(iws__conn *c) {
