@@ -467,6 +467,10 @@ bool parse_number(const std::string &text, long long &out) {
   return errno == 0 && end != text.c_str() && *end == '\0';
 }
 
+// on_heartbeat=N: server::on_heartbeat is set, prints "HEARTBEAT <id>" and
+// returns N == 1 (handled); -1 = not set.
+int g_on_heartbeat = -1;
+
 // tls_host=NAME,CERT,KEY[,PASSWORD] values, added after the server exists.
 std::vector<std::string> g_tls_hosts;
 
@@ -598,6 +602,8 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   else if (name == "handshake_timeout_ms") o.handshake_timeout_ms = u;
   else if (name == "heartbeat_interval_ms") o.heartbeat_interval_ms = u;
   else if (name == "heartbeat_timeout_ms") o.heartbeat_timeout_ms = u;
+  else if (name == "heartbeat_if_idle") o.heartbeat_if_idle = v != 0;
+  else if (name == "on_heartbeat") g_on_heartbeat = static_cast<int>(v);
   else if (name == "send_queue_limit") o.send_queue_limit = static_cast<uint64_t>(v);
   else if (name == "incomplete_messages_limit")
     o.incomplete_messages_limit = static_cast<uint64_t>(v);
@@ -908,6 +914,12 @@ int main(int argc, char **argv) {
         emit("TCP_CLOSE %" PRIu64 " %u", c.id(),
              static_cast<unsigned>(c.peer().port));
       })
+      .on_heartbeat(g_on_heartbeat < 0
+                        ? iocpws::heartbeat_handler()
+                        : iocpws::heartbeat_handler([](const iocpws::connection &c) {
+                            emit("HEARTBEAT %" PRIu64, c.id());
+                            return g_on_heartbeat == 1;
+                          }))
       .on_error([](const iocpws::connection &c, const iocpws::error &e) {
         emit("ERROR %" PRIu64 " %d %s", c.id(), static_cast<int>(e.code()),
              one_line(e.what()).c_str());
