@@ -292,7 +292,8 @@ def test_on_heartbeat_and_heartbeat_if_idle(start_server, handled):
     spares a client that keeps talking (no ping, no on_heartbeat)."""
     from iws_helpers import OP_PING, RawClient
     import time
-    server = start_server(heartbeat_interval_ms=100, heartbeat_timeout_ms=300,
+    # the talker talks every ~50 ms: a 300 ms interval leaves room for load
+    server = start_server(heartbeat_interval_ms=300, heartbeat_timeout_ms=900,
                           heartbeat_if_idle=1, on_heartbeat=handled)
     with RawClient(server.port) as quiet, RawClient(server.port) as talker:
         quiet.handshake()
@@ -301,7 +302,7 @@ def test_on_heartbeat_and_heartbeat_if_idle(start_server, handled):
         assert talker.recv_message().payload == b"first"
         mark = server.mark()
         quiet_pings = talker_pings = 0
-        end = time.monotonic() + 1.0
+        end = time.monotonic() + 2.0
         while time.monotonic() < end:
             talker.send_text("chatter")
             for c in (talker, quiet):
@@ -320,9 +321,9 @@ def test_on_heartbeat_and_heartbeat_if_idle(start_server, handled):
             time.sleep(0.03)
         beats = server.matches(r"HEARTBEAT (\d+)", mark)
         assert len({m.group(1) for m in beats}) == 1, "on_heartbeat for the talker"
-        assert len(beats) >= 5, f"{len(beats)} beats in 1 s at 100 ms"
+        assert len(beats) >= 3, f"{len(beats)} beats in 2 s at 300 ms"
         assert talker_pings == 0
         if handled:
             assert quiet_pings == 0
         else:
-            assert quiet_pings >= 5
+            assert quiet_pings >= 3

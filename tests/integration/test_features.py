@@ -122,7 +122,9 @@ def test_heartbeat_if_idle_pings_only_quiet_clients(start_server, on_heartbeat):
     is on_heartbeat called for it); a quiet one is, every interval. Its own
     pongs do not count as messages."""
     extra = {} if on_heartbeat is None else {"_args": ["--on-heartbeat", "0"]}
-    server = start_server(heartbeat_interval_ms=200, heartbeat_timeout_ms=1000,
+    # the talker talks at least every ~0.1 s: a 400 ms interval leaves
+    # room for a loaded machine
+    server = start_server(heartbeat_interval_ms=400, heartbeat_timeout_ms=2000,
                           heartbeat_if_idle=1, **extra)
     with RawClient(server.port) as talker, RawClient(server.port) as quiet:
         talker.handshake()
@@ -131,14 +133,14 @@ def test_heartbeat_if_idle_pings_only_quiet_clients(start_server, on_heartbeat):
         quiet_id = quiet.conn_id()
         mark = server.mark()
         talked = quiet_pings = 0
-        for _ in range(8):  # 1.6 s, both clients served in turn
+        for _ in range(12):  # 2.4 s, both clients served in turn
             talked += _frames_for(talker, 0.15, talk_every=0.05)
             quiet_pings += _frames_for(quiet, 0.05)
         assert talked == 0, f"a talking client got {talked} pings"
-        assert quiet_pings >= 5, f"a quiet client got {quiet_pings} pings in 1.6 s"
+        assert quiet_pings >= 3, f"a quiet client got {quiet_pings} pings in 2.4 s"
         if on_heartbeat is not None:
             assert not server.matches(rf"HEARTBEAT {talker_id}", mark)
-            assert len(server.matches(rf"HEARTBEAT {quiet_id}", mark)) >= 5
+            assert len(server.matches(rf"HEARTBEAT {quiet_id}", mark)) >= 3
 
 
 def test_heartbeat_always_pings_talking_clients(start_server):
