@@ -295,11 +295,32 @@ typedef void(IWS_CALLBACK *iws_on_open_fn)(iws_server *server, iws_conn_id id,
 typedef void(IWS_CALLBACK *iws_on_close_fn)(iws_server *server,
                                             iws_conn_id id, void *user);
 
+/* Since 0.6. The heartbeat (IWS_OPT_HEARTBEAT_INTERVAL_MS) is about to ping
+ * connection `id` (with IWS_OPT_HEARTBEAT_IF_IDLE 1: only a ping the
+ * option lets through; a beat it skips calls nothing). Return 0 and the
+ * library sends its ping (and, with IWS_OPT_HEARTBEAT_TIMEOUT_MS, expects
+ * an answer in time); return 1 ("handled": the application did its own
+ * heartbeat, e.g. iws_ping or a message of its protocol) and nothing is
+ * sent and no answer is awaited for this beat. Any other value counts as 0.
+ * sgcWebSockets' OnBeforeHeartBeat(Sender, Connection, var Handled).
+ * Threads: like on_message, never concurrently with another callback of
+ * `id` and never under a lock of the library's. With
+ * IWS_OPT_WORKER_THREADS > 0 it runs on the connection's worker, in order
+ * with its other callbacks. With 0 it runs on the thread that keeps the
+ * timers (one of the I/O threads) while the connection's own I/O thread
+ * waits for it to return (a slow on_heartbeat delays that thread's other
+ * connections and every other connection's heartbeat: keep it short); a
+ * beat that falls while another callback of `id` runs is skipped (the
+ * connection is evidently alive). The connection may call iws_send,
+ * iws_ping, iws_close or iws_disconnect from inside it. */
+typedef int32_t(IWS_CALLBACK *iws_on_heartbeat_fn)(iws_server *server,
+                                                   iws_conn_id id, void *user);
+
 /* The callback table. Set struct_size = sizeof(iws_callbacks); any entry may
  * be NULL. Copied by iws_create: the caller may free it afterwards.
  * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log.
  * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none).
- * Since 0.6: on_open, on_close. */
+ * Since 0.6: on_open, on_close, on_heartbeat. */
 typedef struct iws_callbacks {
   uint32_t struct_size;
   uint32_t reserved0; /* keeps the layout identical for every compiler */
@@ -311,6 +332,7 @@ typedef struct iws_callbacks {
   iws_on_http_request_fn on_http_request; /* Since 0.5 */
   iws_on_open_fn on_open;                 /* Since 0.6 */
   iws_on_close_fn on_close;               /* Since 0.6 */
+  iws_on_heartbeat_fn on_heartbeat;       /* Since 0.6 */
 } iws_callbacks;
 
 /* ------------------------------------------------------------------------ */
@@ -560,6 +582,20 @@ typedef struct iws_callbacks {
 #define IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS 59 /* [1000] 1..32767000: between
                                            unanswered probes (sgc's
                                            TCPKeepAlive.Interval)            */
+
+/* Heartbeat only for quiet connections, Since 0.6 (sgc's HeartBeat.
+ * HeartBeatType = hbtOnlyIfNoMsgRcvInterval). With it, a beat of
+ * IWS_OPT_HEARTBEAT_INTERVAL_MS pings a connection (and calls
+ * on_heartbeat) only if no data frame (text, binary or continuation: a
+ * message or a piece of one) came from it during the last interval;
+ * control frames (its pings, its pongs to our pings) do not count, so a
+ * client that only answers pings keeps being pinged. A connection that
+ * keeps talking is never pinged; IWS_OPT_HEARTBEAT_TIMEOUT_MS applies to
+ * the pings that are sent. */
+#define IWS_OPT_HEARTBEAT_IF_IDLE 60    /* [0] 0 = ping every interval
+                                           (hbtAlways); 1 = only connections
+                                           with no message received during
+                                           the last interval                 */
 
 /* strings (UTF-8, NUL-terminated; NULL resets to the default) */
 #define IWS_OPT_BIND_ADDRESS 10001 /* ["0.0.0.0"] IPv4 or IPv6 literal;

@@ -298,6 +298,10 @@ struct options {
   uint32_t handshake_timeout_ms = 10000;   ///< 0 = none
   uint32_t heartbeat_interval_ms = 0;      ///< 0 = no server pings
   uint32_t heartbeat_timeout_ms = 0;       ///< 0 = no dead-peer check
+  /// Since 0.6: ping (and call on_heartbeat for) only connections from
+  /// which no message came during the last interval (sgc's
+  /// hbtOnlyIfNoMsgRcvInterval; IWS_OPT_HEARTBEAT_IF_IDLE).
+  bool heartbeat_if_idle = false;
   uint64_t send_queue_limit = 32u << 20;   ///< bytes per connection; 0 = none
   /// Bytes all connections together may hold for messages still arriving
   /// (Since 0.6); past it a message is refused with 1009. 0 = unlimited.
@@ -1043,6 +1047,8 @@ typedef std::function<void(const connection &, const http_request &,
     http_handler;
 /// on_open's and on_close's type (Since 0.6).
 typedef std::function<void(const connection &)> conn_handler;
+/// on_heartbeat's type (Since 0.6): true = handled, no ping for this beat.
+typedef std::function<bool(const connection &)> heartbeat_handler;
 /// broadcast_if's choice: true = this connection receives the message.
 typedef std::function<bool(const connection &)> filter;
 
@@ -1061,6 +1067,7 @@ struct state {
   http_handler on_http_request;
   conn_handler on_open;
   conn_handler on_close;
+  heartbeat_handler on_heartbeat;
   // Set when the server was destroyed inside one of its own handlers: the
   // handle could not be freed, so it and this state are kept, and no user
   // handler is called any more (see ~server).
@@ -1214,6 +1221,20 @@ struct state {
     }
   }
 
+  // 1 = handled (no ping); 0 = the library pings (also when the handler
+  // throws: the exception goes to on_exception).
+  static int32_t IWS_CALLBACK heartbeat_cb(iws_server *s, iws_conn_id id,
+                                           void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load() || !st->on_heartbeat) return 0;
+    try {
+      return st->on_heartbeat(connection(s, id)) ? 1 : 0;
+    } catch (...) {
+      st->report(connection(s, id), "on_heartbeat", std::current_exception());
+    }
+    return 0;
+  }
+
   // Orphaning: drop every connection (allowed inside a callback).
   static int32_t IWS_CALLBACK drop_cb(iws_conn_id id, void *, void *context) {
     state *st = static_cast<state *>(context);
@@ -1295,6 +1316,7 @@ class server {
     cb.on_http_request = &impl::state::http_cb;
     cb.on_open = &impl::state::open_cb;
     cb.on_close = &impl::state::close_cb;
+    cb.on_heartbeat = &impl::state::heartbeat_cb;
     iws_server *h = nullptr;
     impl::check_call(
         IOCPWS_C_(create)(IWS_ABI_VERSION, &cb, st_.get(), &h), "iws_create");
@@ -1349,6 +1371,7 @@ class server {
     set_int(IWS_OPT_HANDSHAKE_TIMEOUT_MS, o.handshake_timeout_ms);
     set_int(IWS_OPT_HEARTBEAT_INTERVAL_MS, o.heartbeat_interval_ms);
     set_int(IWS_OPT_HEARTBEAT_TIMEOUT_MS, o.heartbeat_timeout_ms);
+    set_int(IWS_OPT_HEARTBEAT_IF_IDLE, o.heartbeat_if_idle ? 1 : 0);
     set_int(IWS_OPT_SEND_QUEUE_LIMIT,
             static_cast<int64_t>(o.send_queue_limit));
     set_int(IWS_OPT_SEND_QUEUE_POLICY, static_cast<int>(o.send_queue_policy));
@@ -1598,6 +1621,18 @@ class server {
   server &on_close(conn_handler h) {
     settable();
     st_->on_close = std::move(h);
+    return *this;
+  }
+  /// on_heartbeat(connection) -> bool: the heartbeat is about to ping the
+  /// connection (with heartbeat_if_idle only a ping that is sent); return
+  /// true when the handler did its own heartbeat: no ping is sent and no
+  /// answer awaited for this beat. Never concurrently with the
+  /// connection's other handlers: on its worker (worker_threads > 0), else
+  /// on the timer's I/O thread while its own waits (keep it short).
+  /// sgc's OnBeforeHeartBeat. Since 0.6.
+  server &on_heartbeat(heartbeat_handler h) {
+    settable();
+    st_->on_heartbeat = std::move(h);
     return *this;
   }
 

@@ -196,6 +196,9 @@ const
   IWS_OPT_TCP_KEEPALIVE = 57;
   IWS_OPT_TCP_KEEPALIVE_TIME_MS = 58;
   IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS = 59;
+  { Since 0.6: 1 = the heartbeat pings only connections from which no
+    message came during the last interval (hbtOnlyIfNoMsgRcvInterval) }
+  IWS_OPT_HEARTBEAT_IF_IDLE = 60;
 
   IWS_OPT_BIND_ADDRESS = 10001;
   IWS_OPT_SUBPROTOCOLS = 10002;
@@ -258,6 +261,10 @@ type
   iws_on_close_fn = procedure(server: piws_server; id: iws_conn_id;
     user: Pointer);
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  { Since 0.6: before a heartbeat ping; return 1 = handled (no ping) }
+  iws_on_heartbeat_fn = function(server: piws_server; id: iws_conn_id;
+    user: Pointer): Int32;
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   iws_filter_fn = function(id: iws_conn_id; conn_user_data: Pointer;
     context: Pointer): Int32;
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -277,6 +284,7 @@ type
     { Since 0.6 }
     on_open: iws_on_open_fn;
     on_close: iws_on_close_fn;
+    on_heartbeat: iws_on_heartbeat_fn;
   end;
 
   { Counters since iws_create: struct_size := SizeOf(iws_stats). }

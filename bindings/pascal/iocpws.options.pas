@@ -51,8 +51,9 @@ type
     property Enabled: Boolean read FEnabled write SetEnabled default False;
     property Interval: Integer read FInterval write SetInterval default 300;
     property Timeout: Integer read FTimeout write SetTimeout default 0;
-    { hbtAlways only: the engine pings every Interval whatever was
-      received (hbtOnlyIfNoMsgRcvInterval is reported at Start). }
+    { hbtAlways: a ping every Interval; hbtOnlyIfNoMsgRcvInterval: only to
+      connections from which no message came during the last Interval
+      (IWS_OPT_HEARTBEAT_IF_IDLE; their pongs do not count). }
     property HeartBeatType: TIocpWSHeartBeatType read FHeartBeatType write FHeartBeatType default hbtAlways;
   end;
 

@@ -857,18 +857,26 @@ type
       The engine joins fragments, so each message arrives once, whole, as
       its final fragment: OpCode opText / opBinary, Continuation False. }
     property OnFragmented: TIocpWSFragmentedEvent read FOnFragmented write FOnFragmented;
-    { sgc: before each heartbeat ping. The engine pings by itself and
-      reports no ping: a handler is reported at Start and never called. }
+    { sgc: before each heartbeat ping (with hbtOnlyIfNoMsgRcvInterval only
+      before the pings that are sent). Set Handled to True when the handler
+      did its own heartbeat: the engine then sends no ping for this beat
+      and waits for no answer. Runs as the handshake's events do: with
+      neNoSync on the library's thread, never concurrently with the
+      connection's other events (with WorkOpThreads on its thread, in
+      order), else synchronised with the main thread (the library thread
+      waits: keep it short). }
     property OnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent read FOnBeforeHeartBeat write FOnBeforeHeartBeat;
     { sgc's load balancer events: never fired (no load balancer; a handler
       is reported at Start). }
     property OnLoadBalancerConnect: TIocpWSConnectEvent read FOnLoadBalancerConnect write FOnLoadBalancerConnect;
     property OnLoadBalancerDisconnect: TIocpWSDisconnectEvent read FOnLoadBalancerDisconnect write FOnLoadBalancerDisconnect;
     property OnLoadBalancerError: TIocpWSLoadBalancerErrorEvent read FOnLoadBalancerError write FOnLoadBalancerError;
-    { sgc: an Authorization scheme other than Basic. Never called: the
-      engine knows Basic only, and a client bringing another scheme is
-      treated as bringing no credentials (401 unless AllowNonAuth); a
-      handler is reported at Start. }
+    { sgc: the handshake brings an Authorization header whose scheme is not
+      Basic (AuthType 'Bearer', AuthData the token) and Authentication is
+      Enabled: set Authenticated to let it in (aUser becomes
+      Connection.AuthUser), else it gets 401 (AllowNonAuth does not apply:
+      it brought credentials). Runs where OnAuthentication runs. Without a
+      handler such a client counts as bringing no credentials. }
     property OnUnknownAuthentication: TIocpWSUnknownAuthenticationEvent read FOnUnknownAuthentication write FOnUnknownAuthentication;
     { sgc's TLS events: never called - TLS is the engine's OpenSSL on memory
       BIOs, with no Indy handler and no client certificates; a handler is
@@ -958,6 +966,8 @@ const
   GATE_TCP = -1;
   GATE_PROTOCOL = -2;
   GATE_AUTH = -3;
+  GATE_UNKNOWN_AUTH = -4; { OnUnknownAuthentication: Text = AuthType }
+  GATE_HEARTBEAT = -5;    { OnBeforeHeartBeat: Accept = Handled }
   { the engine's largest MaxMessageSize (sgc's 0 = no limit) }
   IOCPWS_MAX_MESSAGE = Int64(2147483648);
 
@@ -1111,6 +1121,7 @@ type
     Headers: TStringList;
     Accept: Boolean;
     User, Password: string;
+    AuthData: string;
     destructor Destroy; override;
     procedure Run;
   end;
@@ -1156,6 +1167,13 @@ begin
           GATE_AUTH:
             if Assigned(S.FOnAuthentication) then
               S.FOnAuthentication(Conn, User, Password, Accept);
+          GATE_UNKNOWN_AUTH:
+            if Assigned(S.FOnUnknownAuthentication) then
+              S.FOnUnknownAuthentication(Conn, Text, AuthData, User,
+                Password, Accept);
+          GATE_HEARTBEAT:
+            if Assigned(S.FOnBeforeHeartBeat) then
+              S.FOnBeforeHeartBeat(S, Conn, Accept);
         end;
       except
         on E: Exception do
@@ -1433,6 +1451,32 @@ begin
     Result := RunGate(S, GATE_AUTH, C, nil, U, P, False);
 end;
 
+{ OnUnknownAuthentication (the handshake's thread rules, as
+  OnAuthentication): True if the handler authenticated; U its aUser. }
+function UnknownAuthentication(S: TIocpWebSocketServer; C: TIocpWSConnection;
+  const AuthType, AuthData: string; out U: string): Boolean;
+var
+  Ev: TIocpWsEvent;
+begin
+  Ev := TIocpWsEvent.Create;
+  try
+    Ev.Server := S;
+    Ev.Kind := GATE_UNKNOWN_AUTH;
+    Ev.Conn := C;
+    Ev.Text := AuthType;
+    Ev.AuthData := AuthData;
+    Ev.Accept := False;
+    if S.FNotifyEvents = neNoSync then
+      Ev.Run
+    else
+      TThread.Synchronize(nil, Ev.Run);
+    Result := Ev.Accept;
+    U := Ev.User;
+  finally
+    Ev.Free;
+  end;
+end;
+
 { sgc's Authentication for a handshake: 0 = go on, else the HTTP status. }
 function Authenticate(S: TIocpWebSocketServer; C: TIocpWSConnection): Integer;
 const
@@ -1475,9 +1519,25 @@ begin
       end;
       Exit;
     end;
+    A := Trim(C.FHeadersRequest.Values['Authorization']);
+    if not Have and (A <> '') and not SameText(Copy(A, 1, 6), 'Basic ') and
+      Assigned(S.FOnUnknownAuthentication) then
+    begin
+      { sgc's OnUnknownAuthentication: another scheme ('Bearer <token>'):
+        the handler decides; its aUser becomes the connection's AuthUser }
+      K := Pos(' ', A);
+      if K = 0 then
+        K := Length(A) + 1;
+      if UnknownAuthentication(S, C, Copy(A, 1, K - 1),
+        Trim(Copy(A, K + 1, MaxInt)), U) then
+      begin
+        C.FAuthUser := U;
+        Result := 0;
+      end;
+      Exit;
+    end;
     if not Have and Basic.Enabled then
     begin
-      A := Trim(C.FHeadersRequest.Values['Authorization']);
       if SameText(Copy(A, 1, 6), 'Basic ') then
       begin
         { split the UTF-8 bytes, then convert each part: in Free Pascal's
@@ -1767,6 +1827,30 @@ begin
     finally
       C.Release;
     end;
+  except
+  end;
+end;
+
+{ on_heartbeat: OnBeforeHeartBeat (neNoSync on the library's thread, else
+  synchronised with the main thread, as the handshake's events: Handled
+  is its answer); 1 = handled, the engine sends no ping. }
+function OnHeartBeatCb(server: piws_server; id: iws_conn_id;
+  user: Pointer): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  C: TIocpWSConnection;
+begin
+  Result := 0;
+  try
+    S := TIocpWebSocketServer(user);
+    if not Assigned(S.FOnBeforeHeartBeat) then
+      Exit;
+    C := ConnOf(server, id);
+    if C = nil then
+      Exit;
+    if RunGate(S, GATE_HEARTBEAT, C, nil, '', '', False) then
+      Result := 1;
   except
   end;
 end;
@@ -2977,10 +3061,6 @@ begin
     'read ARequestInfo.PostStream in OnCommandGet');
   Flag(FMaxReadBufferSize <> 0, 'MaxReadBufferSize = ' + IntToStr(FMaxReadBufferSize),
     'the engine sizes its buffers; MaxMessageSize limits messages');
-  Flag(FHeartBeat.HeartBeatType <> hbtAlways, 'HeartBeat.HeartBeatType = ' +
-    'hbtOnlyIfNoMsgRcvInterval', 'the engine pings every Interval (hbtAlways)');
-  Flag(Assigned(FOnBeforeHeartBeat), 'OnBeforeHeartBeat', 'never called: the ' +
-    'engine sends heartbeat pings itself');
   Flag(FIOHandlerOptions.IOCP.TimeOut <> 10000, 'IOHandlerOptions.IOCP.TimeOut = ' +
     IntToStr(FIOHandlerOptions.IOCP.TimeOut), 'no equivalent (the engine ' +
     'waits for completions without a timeout)');
@@ -3037,9 +3117,6 @@ begin
     'balancer; share channels between servers with RedisURL');
   Flag(Assigned(FOnLoadBalancerError), 'OnLoadBalancerError', 'never fired ' +
     '(no load balancer)');
-  Flag(Assigned(FOnUnknownAuthentication), 'OnUnknownAuthentication', 'never ' +
-    'called: only Basic credentials are read; a client with another ' +
-    'Authorization scheme counts as bringing none (401 unless AllowNonAuth)');
   Flag(Assigned(FOnSSLGetHandler) or Assigned(FOnSSLAfterCreateHandler),
     'OnSSLGetHandler / OnSSLAfterCreateHandler', 'never called: TLS is the ' +
     'engine''s OpenSSL (SSLOptions), there is no Indy handler');
@@ -3652,6 +3729,7 @@ begin
   Cb.on_disconnect := OnDisconnectCb;
   Cb.on_error := OnErrorCb;
   Cb.on_http_request := OnHttpRequestCb;
+  Cb.on_heartbeat := OnHeartBeatCb;
   F := FpuMask;
   rc := iws_create(IWS_HEADER_ABI_VERSION, @Cb, Self, FHandle);
   FpuRestore(F);
@@ -3868,6 +3946,9 @@ begin
   begin
     SetI(IWS_OPT_HEARTBEAT_INTERVAL_MS, Int64(FHeartBeat.Interval) * 1000, 'HeartBeat.Interval');
     SetI(IWS_OPT_HEARTBEAT_TIMEOUT_MS, Int64(FHeartBeat.Timeout) * 1000, 'HeartBeat.Timeout');
+    SetI(IWS_OPT_HEARTBEAT_IF_IDLE,
+      Ord(FHeartBeat.HeartBeatType = hbtOnlyIfNoMsgRcvInterval),
+      'HeartBeat.HeartBeatType');
   end
   else
   begin

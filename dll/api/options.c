@@ -70,6 +70,7 @@ static const iws__opt_int_spec INT_SPECS[] = {
      "tcp_keepalive_time_ms"},
     {IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, 1, 32767000, 1000,
      "tcp_keepalive_interval_ms"},
+    {IWS_OPT_HEARTBEAT_IF_IDLE, 0, 1, 0, "heartbeat_if_idle"},
 };
 
 /* String options: number, default, longest value accepted, name. */

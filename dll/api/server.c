@@ -93,6 +93,8 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
   iws__mutex_init(&s->table_lock);
   iws__cond_init(&s->table_cond);
   iws__mutex_init(&s->timer_lock);
+  iws__mutex_init(&s->gate_lock);
+  iws__cond_init(&s->gate_cond);
   iws__channels_init(s);
   for (t = 0; t < IWS__T_COUNT; t++) iws__tlist_init(&s->timers[t]);
   s->state = IWS__STOPPED;
@@ -205,6 +207,7 @@ static void resolve_runcfg(iws_server *s) {
   cfg->handshake_timeout_ms = (uint64_t)o[IWS_OPT_HANDSHAKE_TIMEOUT_MS];
   cfg->heartbeat_interval_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_INTERVAL_MS];
   cfg->heartbeat_timeout_ms = (uint64_t)o[IWS_OPT_HEARTBEAT_TIMEOUT_MS];
+  cfg->heartbeat_if_idle = (uint32_t)o[IWS_OPT_HEARTBEAT_IF_IDLE];
   cfg->send_queue_limit = (uint64_t)o[IWS_OPT_SEND_QUEUE_LIMIT];
   cfg->send_queue_policy = (uint32_t)o[IWS_OPT_SEND_QUEUE_POLICY];
   cfg->close_timeout_ms = (uint64_t)o[IWS_OPT_CLOSE_TIMEOUT_MS];
@@ -744,6 +747,8 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   iws__channels_free(s);
   free(s->buckets);
   iws__mutex_destroy(&s->timer_lock);
+  iws__cond_destroy(&s->gate_cond);
+  iws__mutex_destroy(&s->gate_lock);
   iws__cond_destroy(&s->table_cond);
   iws__mutex_destroy(&s->table_lock);
   iws__mutex_destroy(&s->lock);

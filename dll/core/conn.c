@@ -559,26 +559,6 @@ void iws__conn_set_proto(iws__conn *c, const iws__proto *p) {
   iws__unlock(&c->lock);
 }
 
-void iws__strand_run(iws__conn *c, uint8_t *data, size_t len) {
-  iws__conn *saved = iws__t_strand_conn;
-  iws__t_strand_conn = c;
-  if (len) c->proto->input(c, data, len);
-  iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
-  iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
-}
-
-void iws__strand_kick(iws__conn *c) {
-  iws__conn *saved = iws__t_strand_conn;
-  if (!c->proto->resumed) return;
-  iws__t_strand_conn = c;
-  c->proto->resumed(c);
-  iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
-  iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
-}
 
 /* ------------------------------------------------------------------------ */
 /* accept                                                                    */
@@ -822,6 +802,7 @@ void iws__conn_deliver_disconnect(iws__conn *c) {
   iws_server *s = c->server;
   const iws__proto *p;
   int opened;
+  iws__strand_gate_enter(c);
   iws__lock(&c->lock);
   p = c->proto;
   opened = c->opened;
@@ -837,6 +818,7 @@ void iws__conn_deliver_disconnect(iws__conn *c) {
     IWS__IN_CALLBACK(s, s->cb.on_close(s, c->id, s->user));
     iws__t_strand_conn = saved;
   }
+  iws__strand_gate_leave(c);
   iws__table_remove(s, c);
 }
 

@@ -59,7 +59,7 @@ typedef struct iws__pmd_deflate_cfg {
 
 /* ---- options ---- */
 
-#define IWS__OPT_INT_LAST 59 /* 24..29, 39, 41..49 are holes (unknown) */
+#define IWS__OPT_INT_LAST 60 /* 24..29, 39, 41..49 are holes (unknown) */
 #define IWS__OPT_STR_FIRST 10001
 #define IWS__OPT_STR_LAST 10051 /* 10014..10039, 10042..10049: holes */
 #define IWS__OPT_STR_COUNT (IWS__OPT_STR_LAST - IWS__OPT_STR_FIRST + 1)
@@ -219,6 +219,10 @@ typedef struct iws__proto {
   void (*gone)(iws__conn *c);
   /* The last reference went: free what the protocol state holds. */
   void (*free)(iws__conn *c);
+  /* On the connection's strand, no lock: work the protocol asked for
+   * from another thread with iws__conn_run_due (WebSocket: the heartbeat
+   * with its on_heartbeat). NULL: nothing. */
+  void (*due)(iws__conn *c);
 } iws__proto;
 
 /* Room for the protocol state: the largest, HTTP's, exactly on x86_64
@@ -272,6 +276,7 @@ struct iws__conn {
   iws__bytes rxq;
   uint8_t read_paused, wqueued, closed_pending;
   uint8_t open_pending; /* on_open not yet run by the worker (under lock) */
+  uint8_t wdue;         /* the protocol's `due` waits for the worker (lock) */
   uint8_t opened;       /* on_open ran, on_close is owed (under lock) */
   iws__conn *wnext;
 
@@ -300,6 +305,11 @@ struct iws__conn {
   volatile uint64_t last_pong_ms; /* wall clock of the last pong (0 = none):
                                      written on the strand, read anywhere,
                                      atomic only */
+
+  /* --- the strand gate (iws__conn_run_due without worker threads; only
+   * used when the protocol needs it: atomic only) --- */
+  volatile uint32_t strand_in;  /* the I/O thread runs the strand */
+  volatile uint32_t due_busy;   /* another thread runs `due` for it */
 
   /* --- under the server's chan_lock --- */
   iws__sub *subs, *subs_tail; /* this connection's channels, join order */
@@ -337,6 +347,7 @@ typedef struct iws__runcfg {
   uint64_t handshake_timeout_ms, heartbeat_interval_ms, heartbeat_timeout_ms;
   uint64_t send_queue_limit, close_timeout_ms, stop_timeout_ms;
   uint32_t send_queue_policy, log_level;
+  uint32_t heartbeat_if_idle; /* IWS_OPT_HEARTBEAT_IF_IDLE */
   const char *subprotocols;
   uint64_t tls_handshake_timeout_ms;
   /* permessage-deflate */
@@ -404,6 +415,10 @@ struct iws_server {
 
   iws__mutex timer_lock;
   iws__tlist timers[IWS__T_COUNT];
+
+  /* The strand gate's waits (iws__conn_run_due): a leaf. */
+  iws__mutex gate_lock;
+  iws__cond gate_cond;
 
   iws__worker *workers;
   uint32_t nworkers;
@@ -550,6 +565,23 @@ void iws__strand_kick(iws__conn *c);
  * area is zeroed; the old protocol must have released what it held. */
 void iws__conn_set_proto(iws__conn *c, const iws__proto *p);
 
+/* Runs the protocol's `due` on the connection's strand, from another
+ * thread (the tick), no lock held. With worker threads it is queued to
+ * the connection's worker (in order with its other work; returns 1).
+ * Without, it runs here and now, while the connection's I/O thread, if it
+ * comes meanwhile, waits at the strand's entry (the gate: only for
+ * servers whose callbacks include on_heartbeat, the one user); if the
+ * strand is busy on another thread it does not run (returns 0). */
+int iws__conn_run_due(iws__conn *c);
+/* The strand gate's two sides on the I/O thread (no-ops unless
+ * IWS__GATED): around everything that runs a connection's strand. */
+void iws__strand_gate_enter(iws__conn *c);
+void iws__strand_gate_leave(iws__conn *c);
+/* The protocol's `due` on the strand (this thread), then a flush. */
+void iws__strand_due(iws__conn *c);
+/* Whether the strand gate is in use (see iws__conn_run_due). */
+#define IWS__GATED(s) ((s)->cb.on_heartbeat != NULL && !(s)->cfg.workers)
+
 void iws__worker_main(void *arg);
 /* Under c->lock: queues c for its worker thread (which then runs its rx
  * queue, the protocol's kick or close) unless it is queued already. */
@@ -567,7 +599,8 @@ void iws__worker_wake_locked(iws__conn *c);
  *                            the back end's
  *                            locks (iws__be_close, _post_flush, _read_resume)
  *   3. leaves, which take no other lock of ours: table_lock, timer_lock,
- *      chan_lock, iws__worker.lock, the Redis link's lock, the back end's.
+ *      chan_lock, iws__worker.lock, the Redis link's lock, the back end's,
+ *      gate_lock (the strand gate's waits: iws__conn_run_due).
  *
  * No callback runs under any of them (the application may call the API,
  * which takes them). Every lock of the core is taken with iws__lock and

@@ -1,6 +1,9 @@
 /*
- * worker.c - worker threads (IWS_OPT_WORKER_THREADS > 0): each connection
- * is pinned to one, which runs its input, its protocol's kicks and its end.
+ * worker.c - a connection's strand: where its input, its protocol's kicks
+ * and work asked for by other threads (iws__conn_run_due) run, with the
+ * gate that keeps the last off the I/O thread's back; and the worker
+ * threads (IWS_OPT_WORKER_THREADS > 0): each connection is pinned to one,
+ * which runs its input, its protocol's kicks and its end.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,102 @@
 #include "core.h"
 
 #define WORKER_RX_LOW (64 * 1024) /* reading resumes below this backlog */
+
+/* ------------------------------------------------------------------------ */
+/* the strand                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The strand gate (IWS__GATED servers only): the I/O thread that runs a
+ * connection's strand says so in strand_in, and waits while another
+ * thread runs the protocol's `due` for it (due_busy); iws__conn_run_due
+ * says so in due_busy and backs off if strand_in is set. Both store,
+ * then load the other's word (sequentially consistent), so at least one
+ * of them sees the other: never both inside. Only the strand side waits,
+ * and never with a lock of ours held. */
+void iws__strand_gate_enter(iws__conn *c) {
+  iws_server *s = c->server;
+  if (!IWS__GATED(s)) return;
+  iws__atomic_add32(&c->strand_in, 1);
+  if (!iws__atomic_load32(&c->due_busy)) return;
+  iws__lock(&s->gate_lock);
+  while (iws__atomic_load32(&c->due_busy))
+    iws__cond_wait(&s->gate_cond, &s->gate_lock);
+  iws__unlock(&s->gate_lock);
+}
+
+void iws__strand_gate_leave(iws__conn *c) {
+  if (IWS__GATED(c->server)) iws__atomic_add32(&c->strand_in, -1);
+}
+
+/* The strand's work asked for by another thread: the protocol's `due`,
+ * then a flush (what it sent goes out in one write). */
+void iws__strand_due(iws__conn *c) {
+  iws__conn *saved = iws__t_strand_conn;
+  if (!c->proto->due) return;
+  iws__t_strand_conn = c;
+  c->proto->due(c);
+  iws__t_strand_conn = saved;
+  iws__lock(&c->lock);
+  iws__conn_flush_locked(c);
+  iws__unlock(&c->lock);
+}
+
+int iws__conn_run_due(iws__conn *c) {
+  iws_server *s = c->server;
+  if (s->cfg.workers) {
+    iws__lock(&c->lock);
+    if (c->sock && !c->tcp_closing) {
+      c->wdue = 1;
+      iws__worker_wake_locked(c);
+    }
+    iws__unlock(&c->lock);
+    return 1;
+  }
+  if (IWS__GATED(s)) {
+    iws__atomic_store32(&c->due_busy, 1);
+    if (iws__atomic_load32(&c->strand_in)) {
+      /* The strand runs on its I/O thread right now. */
+      iws__atomic_store32(&c->due_busy, 0);
+      iws__lock(&s->gate_lock);
+      iws__cond_broadcast(&s->gate_cond);
+      iws__unlock(&s->gate_lock);
+      return 0;
+    }
+  }
+  iws__strand_due(c);
+  if (IWS__GATED(s)) {
+    iws__atomic_store32(&c->due_busy, 0);
+    iws__lock(&s->gate_lock);
+    iws__cond_broadcast(&s->gate_cond);
+    iws__unlock(&s->gate_lock);
+  }
+  return 1;
+}
+
+void iws__strand_run(iws__conn *c, uint8_t *data, size_t len) {
+  iws__conn *saved = iws__t_strand_conn;
+  iws__strand_gate_enter(c);
+  iws__t_strand_conn = c;
+  if (len) c->proto->input(c, data, len);
+  iws__t_strand_conn = saved;
+  iws__lock(&c->lock);
+  iws__conn_flush_locked(c);
+  iws__unlock(&c->lock);
+  iws__strand_gate_leave(c);
+}
+
+void iws__strand_kick(iws__conn *c) {
+  iws__conn *saved = iws__t_strand_conn;
+  if (!c->proto->resumed) return;
+  iws__strand_gate_enter(c);
+  iws__t_strand_conn = c;
+  c->proto->resumed(c);
+  iws__t_strand_conn = saved;
+  iws__lock(&c->lock);
+  iws__conn_flush_locked(c);
+  iws__unlock(&c->lock);
+  iws__strand_gate_leave(c);
+}
 
 /* ------------------------------------------------------------------------ */
 /* workers                                                                   */
@@ -34,7 +133,7 @@ void iws__worker_wake_locked(iws__conn *c) {
 
 static void worker_run(iws__conn *c) {
   iws__bytes input;
-  int closed, kick, open;
+  int closed, kick, open, due;
   iws__lock(&c->lock);
   open = c->open_pending;
   c->open_pending = 0;
@@ -45,12 +144,16 @@ static void worker_run(iws__conn *c) {
   c->wqueued = 0;
   kick = c->wkick;
   c->wkick = 0;
+  due = c->wdue;
+  c->wdue = 0;
   iws__unlock(&c->lock);
   if (open) iws__conn_deliver_open(c);
   if (input.len)
     iws__strand_run(c, input.data, input.len);
   else if (kick && !closed)
     iws__strand_kick(c);
+  /* After the input that came before it; never after the end. */
+  if (due && !closed) iws__strand_due(c);
   iws__bytes_free(&input);
   c->pause_asked = 0;
   iws__lock(&c->lock);

@@ -763,4 +763,4 @@ static void http_free(iws__conn *c) {
 
 const iws__proto iws__http_proto = {
     "http", http_input, http_resumed,      http_timer, http_closed_locked,
-    http_stop_locked,   NULL,        http_free};
+    http_stop_locked,   NULL,        http_free, NULL};

@@ -267,6 +267,9 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
   RX(c)->ws_frame_size = 2 + 4 + (len <= 125 ? 0 : len <= 65535 ? 2 : 8) + len;
   RX(c)->rx_frame_data = arg->opcode < 8;
   if (!RX(c)->rx_frame_data) return; /* control frames: wslay buffers them */
+  if (c->server->cfg.heartbeat_if_idle)
+    iws__atomic_store32(&WS(c)->last_data_ms,
+                        (uint32_t)iws__now_ms() | 1u);
   RX(c)->ws_msg_open = !arg->fin; /* data or continuation */
   RX(c)->rx_direct = NULL;
   if (arg->opcode != WSLAY_CONTINUATION_FRAME) RX(c)->rx_msg_size = 0;
@@ -658,19 +661,50 @@ static void ws_input(iws__conn *c, uint8_t *data, size_t len) {
     ws_feed(c, data, len);
 }
 
-/* The heartbeat (tick thread): a ping every interval, and the connection
- * goes when no answer (or any input) came within the timeout. */
+/* The heartbeat's ping, and the answer it then expects. Any thread. */
+static void heartbeat_ping(iws__conn *c) {
+  iws_server *s = c->server;
+  iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
+  if (!ping) return;
+  if (iws__conn_send_chunk(c, ping, 0) == IWS_OK && s->cfg.heartbeat_timeout_ms)
+    iws__conn_timer_arm_once(c, IWS__T_PONG, s->cfg.heartbeat_timeout_ms,
+                             IWS__T_PING, &c->awaiting_pong);
+  iws__chunk_unref(ping);
+}
+
+/* Strand (iws__conn_run_due): on_heartbeat, then the ping unless the
+ * application handled the beat. Not for a connection on its way out. */
+static void ws_due(iws__conn *c) {
+  iws_server *s = c->server;
+  int32_t handled = 0;
+  int open;
+  iws__lock(&c->lock);
+  open = c->accepted && !c->disconnected && c->state == IWS__OPEN &&
+         !c->close_sent && !c->tcp_closing;
+  iws__unlock(&c->lock);
+  if (!open) return;
+  if (s->cb.on_heartbeat)
+    IWS__IN_CALLBACK(s, handled = s->cb.on_heartbeat(s, c->id, s->user));
+  if (handled != 1) heartbeat_ping(c);
+}
+
+/* The heartbeat (tick thread): a ping every interval (with
+ * IWS_OPT_HEARTBEAT_IF_IDLE, only if no data frame came during the last
+ * one), through on_heartbeat on the strand when there is one, and the
+ * connection goes when no answer (or any input) came within the timeout. */
 static void ws_timer(iws__conn *c, int which) {
   iws_server *s = c->server;
   if (which == IWS__T_PING) {
-    iws__chunk *ping = iws__frame_encode(9, "iocpws", 6);
-    if (ping) {
-      if (iws__conn_send_chunk(c, ping, 0) == IWS_OK &&
-          s->cfg.heartbeat_timeout_ms)
-        iws__conn_timer_arm_once(c, IWS__T_PONG, s->cfg.heartbeat_timeout_ms,
-                                 IWS__T_PING, &c->awaiting_pong);
-      iws__chunk_unref(ping);
+    if (s->cfg.heartbeat_if_idle) {
+      uint32_t last = iws__atomic_load32(&WS(c)->last_data_ms);
+      if (last && (uint32_t)((uint32_t)iws__now_ms() - last) <
+                      s->cfg.heartbeat_interval_ms)
+        return; /* it talked within the interval */
     }
+    if (s->cb.on_heartbeat)
+      iws__conn_run_due(c); /* busy strand: this beat is skipped */
+    else
+      heartbeat_ping(c);
     return;
   }
   if (which == IWS__T_WIDLE) {
@@ -785,4 +819,4 @@ static void ws_free(iws__conn *c) {
 
 const iws__proto iws__ws_proto = {
     "websocket", ws_input, ws_resumed, ws_timer, NULL, ws_stop_locked,
-    ws_gone,     ws_free};
+    ws_gone,     ws_free,  ws_due};

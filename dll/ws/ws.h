@@ -46,6 +46,10 @@ typedef struct iws__ws_state {
   iws__zstream *pmd_rx; /* context-takeover inflater */
   uint8_t idle_timer;   /* IWS__T_WIDLE armed (or its wake-up under way)
                            for the context `ws`: strand only */
+  /* When the last data frame began (IWS_OPT_HEARTBEAT_IF_IDLE): the low
+   * 32 bits of iws__now_ms() with bit 0 set, 0 = none yet. Written on the
+   * strand, read by the tick's heartbeat: atomic only. */
+  volatile uint32_t last_data_ms;
 } iws__ws_state;
 
 static inline iws__ws_state *iws__ws(iws__conn *c) {

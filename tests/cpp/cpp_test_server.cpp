@@ -63,6 +63,7 @@ pt::mutex g_out_lock;
 std::atomic<uint64_t> g_connects(0);
 std::atomic<uint64_t> g_disconnects(0);
 std::atomic<int> g_anomalies(0);
+std::atomic<uint64_t> g_sleeping_id(0);  // the id inside cmd:sleep, 0 none
 std::atomic<int> g_foreign_running(0);
 std::atomic<bool> g_orphaned(false);
 
@@ -254,7 +255,9 @@ void run_command(const iocpws::connection &c, const std::string &line) {
         "sendto-from " + std::to_string(c.id()));
     reply(c, "sendto-rc " + std::to_string(rc));
   } else if ((arg = command_arg(cmd, "sleep")) != nullptr) {
+    g_sleeping_id = c.id();  // on_heartbeat must not overlap it
     pt::sleep_ms(static_cast<unsigned>(std::strtoul(arg, nullptr, 10)));
+    g_sleeping_id = 0;
     reply(c, "slept");
   } else if ((arg = command_arg(cmd, "ping")) != nullptr) {
     int32_t rc = code_of([&]() { c.ping("hb"); });
@@ -467,6 +470,10 @@ bool parse_number(const std::string &text, long long &out) {
   return errno == 0 && end != text.c_str() && *end == '\0';
 }
 
+// on_heartbeat=N: server::on_heartbeat is set, prints "HEARTBEAT <id>" and
+// returns N == 1 (handled); -1 = not set.
+int g_on_heartbeat = -1;
+
 // tls_host=NAME,CERT,KEY[,PASSWORD] values, added after the server exists.
 std::vector<std::string> g_tls_hosts;
 
@@ -598,6 +605,8 @@ bool apply_option(iocpws::options &o, const std::string &spec) {
   else if (name == "handshake_timeout_ms") o.handshake_timeout_ms = u;
   else if (name == "heartbeat_interval_ms") o.heartbeat_interval_ms = u;
   else if (name == "heartbeat_timeout_ms") o.heartbeat_timeout_ms = u;
+  else if (name == "heartbeat_if_idle") o.heartbeat_if_idle = v != 0;
+  else if (name == "on_heartbeat") g_on_heartbeat = static_cast<int>(v);
   else if (name == "send_queue_limit") o.send_queue_limit = static_cast<uint64_t>(v);
   else if (name == "incomplete_messages_limit")
     o.incomplete_messages_limit = static_cast<uint64_t>(v);
@@ -854,6 +863,10 @@ int main(int argc, char **argv) {
     } else if (std::strcmp(argv[i], "--nofile") == 0 && i + 1 < argc) {
       if (pt_set_nofile("cpp_test_server", argv[++i]) != 0) return 2;
       continue;
+    } else if (std::strcmp(argv[i], "--on-heartbeat") == 0 && i + 1 < argc) {
+      // as ws_test_server's: on_heartbeat set, answering N (1 = handled)
+      g_on_heartbeat = std::atoi(argv[++i]);
+      continue;
     } else if (std::strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
       spec = argv[++i];
     } else if (std::strncmp(argv[i], "--opt=", 6) == 0) {
@@ -870,7 +883,7 @@ int main(int argc, char **argv) {
       i++;
       continue;
     } else {
-      std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--docroot DIR] [--log-calls] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
+      std::fprintf(stderr, "usage: cpp_test_server [--nofile N] [--docroot DIR] [--log-calls] [--on-heartbeat N] [--opt NAME=VALUE]...\nunexpected argument '%s'\n", argv[i]);
       return 2;
     }
     if (!apply_option(opts, spec)) return 2;
@@ -908,6 +921,18 @@ int main(int argc, char **argv) {
         emit("TCP_CLOSE %" PRIu64 " %u", c.id(),
              static_cast<unsigned>(c.peer().port));
       })
+      .on_heartbeat(g_on_heartbeat < 0
+                        ? iocpws::heartbeat_handler()
+                        : iocpws::heartbeat_handler([](const iocpws::connection &c) {
+                            // as ws_test_server.c: never while another
+                            // handler of the connection runs (cmd:sleep)
+                            if (g_sleeping_id.load() == c.id()) {
+                              emit("HEARTBEAT_OVERLAP %" PRIu64, c.id());
+                              ++g_anomalies;
+                            }
+                            emit("HEARTBEAT %" PRIu64, c.id());
+                            return g_on_heartbeat == 1;
+                          }))
       .on_error([](const iocpws::connection &c, const iocpws::error &e) {
         emit("ERROR %" PRIu64 " %d %s", c.id(), static_cast<int>(e.code()),
              one_line(e.what()).c_str());

@@ -283,3 +283,47 @@ def test_deferred_response_sent_from_another_thread(server):
     r, data = http_get(server, "/defer?ms=50&tag=cpp&status=201")
     assert r.status == 201 and data == b"deferred cpp"
     server.wait_for(r"HTTP_SEND cpp 0", since=mark)
+
+
+@pytest.mark.parametrize("handled", [0, 1])
+def test_on_heartbeat_and_heartbeat_if_idle(start_server, handled):
+    """server::on_heartbeat before each ping (true: no ping, no answer
+    awaited: a client that never answers stays); options::heartbeat_if_idle
+    spares a client that keeps talking (no ping, no on_heartbeat)."""
+    from iws_helpers import OP_PING, RawClient
+    import time
+    # the talker talks every ~50 ms: a 300 ms interval leaves room for load
+    server = start_server(heartbeat_interval_ms=300, heartbeat_timeout_ms=900,
+                          heartbeat_if_idle=1, on_heartbeat=handled)
+    with RawClient(server.port) as quiet, RawClient(server.port) as talker:
+        quiet.handshake()
+        talker.handshake()
+        talker.send_text("first")
+        assert talker.recv_message().payload == b"first"
+        mark = server.mark()
+        quiet_pings = talker_pings = 0
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end:
+            talker.send_text("chatter")
+            for c in (talker, quiet):
+                try:
+                    while True:
+                        f = c.recv_frame(timeout=0.01)
+                        assert f is not None, "the server closed a connection"
+                        if f.opcode == OP_PING:
+                            if c is quiet:
+                                quiet_pings += 1
+                            else:
+                                talker_pings += 1
+                            c.send_frame(0xA, f.payload)
+                except TimeoutError:
+                    pass
+            time.sleep(0.03)
+        beats = server.matches(r"HEARTBEAT (\d+)", mark)
+        assert len({m.group(1) for m in beats}) == 1, "on_heartbeat for the talker"
+        assert len(beats) >= 3, f"{len(beats)} beats in 2 s at 300 ms"
+        assert talker_pings == 0
+        if handled:
+            assert quiet_pings == 0
+        else:
+            assert quiet_pings >= 3

@@ -94,6 +94,112 @@ def test_heartbeat_timeout_while_a_callback_sleeps(start_server, workers):
     server.wait_for(rf"ERROR {cid} -?\d+ .*")
 
 
+def _frames_for(client, seconds, talk_every=None):
+    """Reads frames for `seconds`, answering pings; with talk_every, sends a
+    text message that often. Returns the number of pings received."""
+    pings = 0
+    end = time.monotonic() + seconds
+    next_talk = time.monotonic()
+    while time.monotonic() < end:
+        if talk_every is not None and time.monotonic() >= next_talk:
+            client.send_text("chatter")
+            next_talk += talk_every
+        try:
+            f = client.recv_frame(timeout=0.02)
+        except TimeoutError:
+            continue
+        assert f is not None, "the server closed the connection"
+        if f.opcode == OP_PING:
+            pings += 1
+            client.send_frame(0xA, f.payload)
+    return pings
+
+
+@pytest.mark.parametrize("on_heartbeat", [None, 0])
+def test_heartbeat_if_idle_pings_only_quiet_clients(start_server, on_heartbeat):
+    """IWS_OPT_HEARTBEAT_IF_IDLE (sgc's hbtOnlyIfNoMsgRcvInterval): a client
+    that sends messages more often than the interval is never pinged (nor
+    is on_heartbeat called for it); a quiet one is, every interval. Its own
+    pongs do not count as messages."""
+    extra = {} if on_heartbeat is None else {"_args": ["--on-heartbeat", "0"]}
+    # the talker talks at least every ~0.1 s: a 400 ms interval leaves
+    # room for a loaded machine
+    server = start_server(heartbeat_interval_ms=400, heartbeat_timeout_ms=2000,
+                          heartbeat_if_idle=1, **extra)
+    with RawClient(server.port) as talker, RawClient(server.port) as quiet:
+        talker.handshake()
+        quiet.handshake()
+        talker_id = talker.conn_id()
+        quiet_id = quiet.conn_id()
+        mark = server.mark()
+        talked = quiet_pings = 0
+        for _ in range(12):  # 2.4 s, both clients served in turn
+            talked += _frames_for(talker, 0.15, talk_every=0.05)
+            quiet_pings += _frames_for(quiet, 0.05)
+        assert talked == 0, f"a talking client got {talked} pings"
+        assert quiet_pings >= 3, f"a quiet client got {quiet_pings} pings in 2.4 s"
+        if on_heartbeat is not None:
+            assert not server.matches(rf"HEARTBEAT {talker_id}", mark)
+            assert len(server.matches(rf"HEARTBEAT {quiet_id}", mark)) >= 3
+
+
+def test_heartbeat_always_pings_talking_clients(start_server):
+    """The default (hbtAlways): the same talking client is pinged."""
+    server = start_server(heartbeat_interval_ms=200, heartbeat_timeout_ms=1000)
+    with RawClient(server.port) as talker:
+        talker.handshake()
+        pings = _frames_for(talker, 1.2, talk_every=0.05)
+        assert pings >= 3, f"only {pings} pings at a 200 ms interval"
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_on_heartbeat_handled_suppresses_pings(start_server, workers):
+    """on_heartbeat returning 1 (sgc's Handled := True): no ping is sent and
+    no answer awaited: a client that never answers stays connected."""
+    server = start_server(heartbeat_interval_ms=100, heartbeat_timeout_ms=200,
+                          worker_threads=workers,
+                          _args=["--on-heartbeat", "1"])
+    with RawClient(server.port) as c:
+        c.handshake()
+        cid = c.conn_id()
+        mark = server.mark()
+        pings = 0
+        end = time.monotonic() + 1.2
+        while time.monotonic() < end:
+            try:
+                f = c.recv_frame(timeout=0.05)
+            except TimeoutError:
+                continue
+            assert f is not None, "dropped although the beats were handled"
+            pings += f.opcode == OP_PING
+        assert pings == 0, f"{pings} pings although on_heartbeat handled them"
+        assert len(server.matches(rf"HEARTBEAT {cid}", mark)) >= 4
+        assert not server.matches(rf"DISCONNECT {cid} \d+")
+        c.send_text("still here")
+        assert c.recv_message().payload == b"still here"
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_on_heartbeat_never_overlaps_the_connections_callbacks(start_server,
+                                                              workers):
+    """on_heartbeat returning 0: the ping follows it. While on_message of
+    the same connection sleeps, no on_heartbeat runs for it (the test
+    server counts an overlap as an anomaly, which fails its exit code);
+    with workers it comes after, without them the beats are skipped."""
+    server = start_server(heartbeat_interval_ms=100, heartbeat_timeout_ms=3000,
+                          worker_threads=workers,
+                          _args=["--on-heartbeat", "0"])
+    with RawClient(server.port) as c:
+        c.handshake()
+        cid = c.conn_id()
+        c.send_text("cmd:sleep 700")
+        assert c.recv_message(timeout=5).payload == b"slept"
+        pings = _frames_for(c, 0.6)
+        assert pings >= 2, f"only {pings} pings after on_heartbeat returned 0"
+        server.wait_for(rf"HEARTBEAT {cid}")
+        assert not server.matches(r"HEARTBEAT_(OVERLAP|NOT_OPEN) \d+")
+
+
 def test_sendto_closed_and_open_ids(server):
     async def main():
         async with connect(url(server)) as a, connect(url(server)) as b:

@@ -2,6 +2,7 @@
  * ws_test_server - the server the integration tests drive with real clients.
  *
  * Usage: ws_test_server [--nofile N] [--docroot DIR] [--log-calls]
+ *                       [--on-heartbeat 0|1]
  *                       [--opt NAME=VALUE]...
  *
  * --docroot DIR  sets IWS_OPT_HTTP_DOCUMENT_ROOT (static files); the HTTP
@@ -19,6 +20,8 @@
  *
  * GET /whoami  answers "listener=<i> subject=<client certificate subject>".
  *
+ * --on-heartbeat N  sets on_heartbeat, which prints "HEARTBEAT <id>" and
+ *              returns N (0: the library pings; 1: handled, no ping).
  * --log-calls  on_log calls the API back, as the header allows: for a line
  *              naming "connection <id>", iws_conn_peer and iws_conn_path on
  *              that id, then iws_broadcast of "log" to everyone, and prints
@@ -135,6 +138,10 @@ static pt_mutex g_out_lock = PT_MUTEX_INITIALIZER;
 static atomic_uint_fast64_t g_connects;
 static atomic_uint_fast64_t g_disconnects;
 static atomic_int g_anomalies;       /* double / unknown disconnects, etc. */
+/* --on-heartbeat N: on_heartbeat is set and returns N (0 = ping, 1 =
+ * handled); -1 = no on_heartbeat. */
+static int g_on_heartbeat = -1;
+static _Atomic uint64_t g_sleeping_id; /* the id inside cmd:sleep, 0 none */
 static atomic_int g_foreign_running; /* cmd:foreign threads still sending  */
 
 /* Life of every id: 0 = never accepted, 1 = accepted, 2 = disconnected.
@@ -412,7 +419,9 @@ static void run_command(iws_conn_id id, const char *cmd) {
     int32_t rc = iws_send_text(g_server, to, buf, (uint64_t)n);
     replyf(id, "sendto-rc %d", (int)rc);
   } else if ((arg = command_arg(cmd, "sleep")) != NULL) {
+    atomic_store(&g_sleeping_id, id); /* on_heartbeat must not overlap */
     pt_sleep_ms((unsigned)strtoul(arg, NULL, 10));
+    atomic_store(&g_sleeping_id, 0);
     reply(id, "slept");
   } else if ((arg = command_arg(cmd, "ping")) != NULL) {
     int32_t rc = iws_ping(g_server, id, "hb", 2);
@@ -590,6 +599,29 @@ static void IWS_CALLBACK on_message(iws_server *server, iws_conn_id id,
     int32_t rc = iws_send(server, id, opcode, data, length);
     if (rc != IWS_OK) emit("SEND_FAIL %" PRIu64 " %d", id, (int)rc);
   }
+}
+
+/* The heartbeat is about to ping `id`: says so, and answers as
+ * --on-heartbeat says. It must come for an open connection only, and
+ * never while another callback of the same connection runs (cmd:sleep). */
+static int32_t IWS_CALLBACK on_heartbeat(iws_server *server, iws_conn_id id,
+                                         void *user) {
+  int was;
+  (void)server;
+  (void)user;
+  pt_mutex_lock(&g_ids_lock);
+  was = id < g_ids_cap ? g_ids[id] : ID_NONE;
+  pt_mutex_unlock(&g_ids_lock);
+  if (was != ID_OPEN) {
+    emit("HEARTBEAT_NOT_OPEN %" PRIu64, id);
+    atomic_fetch_add(&g_anomalies, 1);
+  }
+  if (atomic_load(&g_sleeping_id) == id) {
+    emit("HEARTBEAT_OVERLAP %" PRIu64, id);
+    atomic_fetch_add(&g_anomalies, 1);
+  }
+  emit("HEARTBEAT %" PRIu64, id);
+  return g_on_heartbeat;
 }
 
 static void IWS_CALLBACK on_disconnect(iws_server *server, iws_conn_id id,
@@ -995,6 +1027,7 @@ static const option_name k_options[] = {
     {"tcp_keepalive", IWS_OPT_TCP_KEEPALIVE, 0},
     {"tcp_keepalive_time_ms", IWS_OPT_TCP_KEEPALIVE_TIME_MS, 0},
     {"tcp_keepalive_interval_ms", IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, 0},
+    {"heartbeat_if_idle", IWS_OPT_HEARTBEAT_IF_IDLE, 0},
     {"http_document_root", IWS_OPT_HTTP_DOCUMENT_ROOT, 1},
     {"http_index_file", IWS_OPT_HTTP_INDEX_FILE, 1},
     /* tls_host=NAME,CERT,KEY[,PASSWORD]: iws_tls_add_host */
@@ -1205,6 +1238,10 @@ int main(int argc, char **argv) {
   cb.on_error = on_error;
   cb.on_log = on_log;
   cb.on_http_request = on_http_request;
+  for (i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--on-heartbeat") == 0)
+      g_on_heartbeat = atoi(argv[i + 1]);
+  if (g_on_heartbeat >= 0) cb.on_heartbeat = on_heartbeat;
 
   rc = iws_create(IWS_ABI_VERSION, &cb, NULL, &g_server);
   if (rc != IWS_OK) {
@@ -1223,6 +1260,9 @@ int main(int argc, char **argv) {
       continue;
     } else if (strcmp(argv[i], "--log-calls") == 0) {
       g_log_calls = 1;
+      continue;
+    } else if (strcmp(argv[i], "--on-heartbeat") == 0 && i + 1 < argc) {
+      i++; /* read before iws_create */
       continue;
     } else if (strcmp(argv[i], "--opt") == 0 && i + 1 < argc) {
       spec = argv[++i];

@@ -16,11 +16,18 @@
     MESSAGE <text> / BINARY <size> / FRAGMENT <opcode> <size> <continuation>
     DISCONNECT <code> <reason> <recbytes> <sendbytes>
     ERROR <text>
+    BEFOREHEARTBEAT <guid>           (OnBeforeHeartBeat; Handled as
+                                     heartbeat=...,handled says)
+    UNKNOWNAUTH <type> <data>        (OnUnknownAuthentication with
+                                     bearer=on: 'Bearer good-token' is
+                                     accepted as user 'token-user')
   Options (each as --opt name=value): auth=basic|url|session|all|nonauth, origins=<list>,
   protocols=<list>, unknown=on, handshake=add, fragments=all|only,
   noequiv=on (sgc settings with no equivalent: reported at Start),
   verifycert=on, bindings=<ip:port,...>, epoll=<threads>, cleandisconnect=on,
-  maxmsg=<bytes>, secure=firewall|ratelimiter|apikey|jwt|oauth2|freed (sgc's
+  maxmsg=<bytes>, heartbeat=<interval s>,<always|idle>,<ping|handled>
+  (HeartBeat with OnBeforeHeartBeat), bearer=on (OnUnknownAuthentication),
+  secure=firewall|ratelimiter|apikey|jwt|oauth2|freed (sgc's
   security components: enabled, Start must refuse; freed: the server
   forgets them).
   Messages to the server ('cmd:...') make it answer: see OnMessage. }
@@ -55,11 +62,14 @@ type
     procedure WSServerException(Connection: TsgcWSConnection; E: Exception);
     procedure WSServerBeforeHeartBeat(Sender: TObject;
       const Connection: TsgcWSConnection; var Handled: Boolean);
-    { sgc's events the engine never fires (declared with sgc's types, so
-      that they compile; reported at Start with noequiv=on) }
     procedure WSServerUnknownAuthentication(Connection: TsgcWSConnection;
       AuthType, AuthData: string; var aUser, aPassword: string;
       var Authenticated: Boolean);
+    procedure WSServerBearer(Connection: TsgcWSConnection;
+      AuthType, AuthData: string; var aUser, aPassword: string;
+      var Authenticated: Boolean);
+    { sgc's events the engine never fires (declared with sgc's types, so
+      that they compile; reported at Start with noequiv=on) }
     procedure WSServerSSLALPNSelect(Sender: TObject; aProtocols: TStringList;
       var aProtocol: string);
     procedure WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
@@ -110,6 +120,7 @@ end;
 var
   OutLock: TRTLCriticalSection;
   HandshakeAdd: Boolean;
+  HeartBeatHandled: Boolean;
 
 { one line, UTF-8, flushed }
 procedure Say(const S: string);
@@ -321,7 +332,20 @@ end;
 procedure TServerForm.WSServerBeforeHeartBeat(Sender: TObject;
   const Connection: TsgcWSConnection; var Handled: Boolean);
 begin
-  Handled := False;
+  if Sender <> WSServer then
+    Say('ERROR OnBeforeHeartBeat: Sender is not the server');
+  Say('BEFOREHEARTBEAT ' + Connection.Guid);
+  Handled := HeartBeatHandled;
+end;
+
+procedure TServerForm.WSServerBearer(Connection: TsgcWSConnection;
+  AuthType, AuthData: string; var aUser, aPassword: string;
+  var Authenticated: Boolean);
+begin
+  Say('UNKNOWNAUTH ' + AuthType + ' ' + AuthData);
+  Authenticated := (AuthType = 'Bearer') and (AuthData = 'good-token');
+  if Authenticated then
+    aUser := 'token-user';
 end;
 
 var
@@ -538,7 +562,25 @@ begin
       else if OptName = 'cleandisconnect' then
         Options.CleanDisconnect := True
       else if OptName = 'maxmsg' then
-        MaxMessageSize := StrToInt64(OptValue);
+        MaxMessageSize := StrToInt64(OptValue)
+      else if OptName = 'heartbeat' then
+      begin
+        Parts := TStringList.Create;
+        try
+          Parts.CommaText := OptValue;
+          HeartBeat.Enabled := True;
+          HeartBeat.Interval := StrToInt(Parts[0]);
+          HeartBeat.Timeout := 0;
+          if Parts[1] = 'idle' then
+            HeartBeat.HeartBeatType := hbtOnlyIfNoMsgRcvInterval;
+          HeartBeatHandled := Parts[2] = 'handled';
+          OnBeforeHeartBeat := F.WSServerBeforeHeartBeat;
+        finally
+          Parts.Free;
+        end;
+      end
+      else if OptName = 'bearer' then
+        OnUnknownAuthentication := F.WSServerBearer;
   end;
   try
     F.WSServer.Active := True;

@@ -281,16 +281,19 @@ def test_no_equivalent_is_reported_at_start(sgc):
     s = sgc(noequiv="on")
     reported = [m.group(1) for m in s.matches(r"ERROR iocpws: not supported, ignored: (\S+) .*")]
     for name in ["LoadBalancer.Enabled", "ThreadPool", "FallBack.ServerSentEvents.Enabled",
-                 "Specifications.Drafts.Hixie76", "HeartBeat.HeartBeatType", "OnBeforeHeartBeat:",
+                 "Specifications.Drafts.Hixie76",
                  "IOHandlerOptions.IOCP.TimeOut", "Options.ReadTimeOut", "Options.WriteTimeOut",
                  "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion",
                  "Optimizations.Connections.Enabled", "Optimizations.ConnectionsFree.Interval",
-                 "ClientLoadBalancer.Active", "OnUnknownAuthentication:", "OnSSLALPNSelect:",
+                 "ClientLoadBalancer.Active", "OnSSLALPNSelect:",
                  "OnSSLVerifyPeer:", "OnHTTPUpload*", "OnLoadBalancerError:",
                  "Firewall"]:
         assert name in reported, (name, reported)
     # set on the socket now (test_tcp_keepalive), so never reported
     assert not [r for r in reported if r.startswith("TCPKeepAlive")], reported
+    # work now (test_heartbeat_*, test_unknown_authentication): not reported
+    for name in ["HeartBeat.HeartBeatType", "OnBeforeHeartBeat:", "OnUnknownAuthentication:"]:
+        assert name not in reported, (name, reported)
     startup, _ = s.wait_for(r"STARTUP")
     last_error = max(i for i, line in enumerate(s.snapshot()) if line.startswith("ERROR"))
     assert last_error < startup  # reported by Start itself
@@ -532,3 +535,101 @@ def test_local_ip_and_port_per_connection(sgc):
                 assert info[5] == host and info[8] == str(s.port), info
 
     run(go())
+
+
+def _pings_for(ws, seconds, talk_every=None):
+    """Counts the server's pings a websockets client sees (it answers them
+    itself) over `seconds`, sending "x" every talk_every seconds."""
+    pings = 0
+    orig = ws.pong
+
+    async def counting_pong(data=b""):
+        nonlocal pings
+        pings += 1
+        return await orig(data)
+
+    ws.pong = counting_pong
+
+    async def go():
+        end = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < end:
+            if talk_every is not None:
+                assert await ask(ws, "x") == "x"
+                await asyncio.sleep(talk_every)
+            else:
+                await asyncio.sleep(0.05)
+
+    return go, lambda: pings
+
+
+@pytest.mark.parametrize("handled", ["ping", "handled"])
+def test_heartbeat_before_heartbeat(sgc, handled):
+    """HeartBeat every second with OnBeforeHeartBeat: called before each
+    ping with the connection; Handled = True sends no ping."""
+    s = sgc(heartbeat=f"1,always,{handled}")
+
+    async def go():
+        async with connect(url(s)) as ws:
+            run_it, count = _pings_for(ws, 3.2)
+            await run_it()
+            await close(ws)
+            return count()
+
+    pings = run(go())
+    s.wait_count(r"DISCONNECT .*", 1)
+    guids = [m.group(1) for m in s.matches(r"BEFOREHEARTBEAT (\S+)")]
+    assert len(guids) >= 2, s.snapshot()
+    assert set(guids) == set(connects(s))
+    if handled == "handled":
+        assert pings == 0, f"{pings} pings although OnBeforeHeartBeat handled them"
+    else:
+        assert pings >= 2, f"only {pings} pings in 3 s at a 1 s interval"
+    assert not s.matches(r"ERROR .*")
+
+
+def test_heartbeat_only_if_no_message(sgc):
+    """hbtOnlyIfNoMsgRcvInterval: a client that talks more often than the
+    interval gets no ping and no OnBeforeHeartBeat; a quiet one gets both."""
+    s = sgc(heartbeat="1,idle,ping")
+
+    async def go():
+        async with connect(url(s)) as talker, connect(url(s)) as quiet:
+            talk, talked = _pings_for(talker, 3.2, talk_every=0.2)
+            wait, quiet_pings = _pings_for(quiet, 3.2)
+            await asyncio.gather(talk(), wait())
+            await close(talker)
+            await close(quiet)
+            return talked(), quiet_pings()
+
+    talked, quiet_pings = run(go())
+    assert talked == 0, f"a talking client got {talked} pings"
+    assert quiet_pings >= 2, f"a quiet client got {quiet_pings} pings in 3 s"
+    s.wait_count(r"DISCONNECT .*", 2)
+    talker_guid, quiet_guid = connects(s)
+    guids = [m.group(1) for m in s.matches(r"BEFOREHEARTBEAT (\S+)")]
+    assert talker_guid not in guids
+    assert guids.count(quiet_guid) >= 2
+
+
+def test_unknown_authentication(sgc):
+    """OnUnknownAuthentication: an Authorization scheme other than Basic
+    reaches the handler, which decides; its aUser is the connection's
+    user. Basic still goes to AuthUsers/OnAuthentication."""
+    s = sgc(auth="basic", bearer="on")
+
+    async def go():
+        bearer = {"Authorization": "Bearer good-token"}
+        async with connect(url(s, "/t"), extra_headers=bearer) as ws:
+            assert await ask(ws, "hi") == "hi"
+        assert await refused_status(url(s, "/t"),
+                                    extra_headers={"Authorization": "Bearer bad"}) == 401
+        async with connect(url(s, "/b"), extra_headers=basic("user", "pass")) as ws:
+            assert await ask(ws, "b") == "b"
+        assert await refused_status(url(s, "/none")) == 401
+
+    run(go())
+    s.wait_count(r"DISCONNECT .*", 2)
+    assert [m.groups() for m in s.matches(r"UNKNOWNAUTH (\S+) (\S+)")] == [
+        ("Bearer", "good-token"), ("Bearer", "bad")]
+    users = [m.group(1) for m in s.matches(r"CONNECT \S+ \S+ \d+ \d+ (.*)")]
+    assert users == ["token-user", "user"]

@@ -41,6 +41,11 @@ static void IWS_CALLBACK on_open(iws_server *s, iws_conn_id id, void *u) {
 static void IWS_CALLBACK on_close(iws_server *s, iws_conn_id id, void *u) {
   (void)s; (void)id; (void)u;
 }
+static int32_t IWS_CALLBACK on_heartbeat(iws_server *s, iws_conn_id id,
+                                         void *u) {
+  (void)s; (void)id; (void)u;
+  return 0;
+}
 static int32_t IWS_CALLBACK filter(iws_conn_id id, void *data, void *ctx) {
   (void)id; (void)data; (void)ctx;
   return 1;
@@ -60,6 +65,7 @@ static void every_callback_type(void **state) {
   cb.on_log = on_log;
   cb.on_open = on_open;
   cb.on_close = on_close;
+  cb.on_heartbeat = on_heartbeat;
   assert_int_equal(iws_create(IWS_ABI_VERSION, &cb, NULL, &s), IWS_OK);
   assert_int_equal(iws_broadcast_filter(s, IWS_OP_TEXT, "x", 1, filter, NULL,
                                         &sent),

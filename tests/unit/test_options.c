@@ -120,6 +120,8 @@ static void every_option_number_is_known(void **state) {
   assert_int_equal(IWS_OPT_TCP_KEEPALIVE, 57);
   assert_int_equal(IWS_OPT_TCP_KEEPALIVE_TIME_MS, 58);
   assert_int_equal(IWS_OPT_TCP_KEEPALIVE_INTERVAL_MS, 59);
+  /* heartbeat only for quiet connections (0.6) */
+  assert_int_equal(IWS_OPT_HEARTBEAT_IF_IDLE, 60);
 }
 
 static void ranges_are_enforced(void **state) {
