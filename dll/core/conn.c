@@ -78,7 +78,12 @@ typedef struct file_chunk {
 } file_chunk;
 
 void iws__chunk_unref(iws__chunk *c) {
-  if (c && iws__atomic_add32(&c->refs, -1) == 0) {
+  if (!c) return;
+  /* The only reference (a connection's own frame, the common case): nobody
+   * else can take one now, so no read-modify-write is needed to drop it.
+   * The load is sequentially consistent: another thread's earlier release
+   * of its reference happens before the free. */
+  if (iws__atomic_load32(&c->refs) == 1 || iws__atomic_add32(&c->refs, -1) == 0) {
     if (c->reserved & CHUNK_FILE) {
       file_chunk *f = (file_chunk *)c;
       if (f->owner) iws__file_close(f->file);
@@ -122,6 +127,46 @@ int iws__conn_ring_push_locked(iws__conn *c, iws__chunk *chunk, int front) {
   if (!front) c->ring_keep = 1; /* front: only the handshake answer */
   c->queued_bytes += chunk->len;
   iws__atomic_add64_relaxed(&c->server->st_queued, (int64_t)chunk->len);
+  return 0;
+}
+
+/* A queue buffer small frames are copied into (IWS__SMALL_FRAME): always
+ * IWS__MERGE_CAP bytes of room, never shared, appended to only while it is
+ * the queue's last entry. Bytes may be appended while a write of the bytes
+ * before them is with the back end: they lie past what that write covers,
+ * and the buffer never moves. */
+#define CHUNK_MERGE 2u
+
+int iws__conn_queue_copy_locked(iws__conn *c, const void *bytes, size_t n) {
+  iws__chunk *t = NULL;
+  if (c->ring_count) {
+    t = c->ring[(c->ring_head + c->ring_count - 1) % c->ring_cap].chunk;
+    if (!(t->reserved & CHUNK_MERGE) || IWS__MERGE_CAP - t->len < n) t = NULL;
+  }
+  if (!t) {
+    if (n > IWS__MERGE_CAP) {
+      t = iws__chunk_new(n); /* too large to share a buffer */
+      if (!t) return -1;
+      memcpy(t->data, bytes, n);
+      if (iws__conn_ring_push_locked(c, t, 0) != 0) {
+        iws__chunk_unref(t);
+        return -1;
+      }
+      return 0;
+    }
+    t = iws__chunk_new(IWS__MERGE_CAP);
+    if (!t) return -1;
+    t->reserved = CHUNK_MERGE;
+    t->len = 0;
+    if (iws__conn_ring_push_locked(c, t, 0) != 0) {
+      iws__chunk_unref(t);
+      return -1;
+    }
+  }
+  memcpy(t->data + t->len, bytes, n);
+  t->len += n;
+  c->queued_bytes += n;
+  iws__atomic_add64_relaxed(&c->server->st_queued, (int64_t)n);
   return 0;
 }
 

@@ -102,6 +102,15 @@ typedef struct iws__chunk {
 
 iws__chunk *iws__chunk_new(size_t len);
 void iws__chunk_unref(iws__chunk *c);
+
+/* Small frames are not queued as chunks of their own: their bytes are
+ * copied into the connection's last queued buffer while it has room
+ * (iws__conn_queue_copy_locked), so that the frames one turn queues leave
+ * in one buffer and one write, and no frame costs an allocation or a
+ * reference count. A frame of at most IWS__SMALL_FRAME bytes goes that
+ * way; a queue buffer holds IWS__MERGE_CAP bytes. */
+#define IWS__SMALL_FRAME 256
+#define IWS__MERGE_CAP 992 /* with the chunk header: glibc's thread cache */
 /* ---- timers: FIFO lists (every list has one duration, so appending keeps
  * them sorted by deadline) ---- */
 
@@ -500,6 +509,11 @@ char *iws__strdup(const char *s);
 
 void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms);
 void iws__conn_timer_clear(iws__conn *c, int which);
+/* Under c->lock: copies n bytes (a whole frame or message) to the end of
+ * the send queue, into its last buffer when that has room (see
+ * IWS__SMALL_FRAME). 0, or -1 out of memory (nothing queued). Nothing is
+ * written here: the caller flushes (iws__conn_maybe_flush_locked). */
+int iws__conn_queue_copy_locked(iws__conn *c, const void *bytes, size_t n);
 /* Under c->lock: queues bytes (the chunk's reference is taken) and writes
  * them unless the strand runs on this thread. 0, or -1 (out of memory:
  * the connection is aborted). */

@@ -394,11 +394,9 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
   } else {
     wslay_event_send(WS(c)->ws);
     if (WS(c)->stage.len) {
-      iws__chunk *chunk = iws__chunk_new(WS(c)->stage.len);
-      if (chunk) {
-        memcpy(chunk->data, WS(c)->stage.data, WS(c)->stage.len);
-        if (iws__conn_ring_push_locked(c, chunk, 0) != 0) iws__chunk_unref(chunk);
-      }
+      /* wslay's own frames (pongs, the close echo): copied behind the
+       * replies of this turn, in the same buffer when they fit. */
+      iws__conn_queue_copy_locked(c, WS(c)->stage.data, WS(c)->stage.len);
       WS(c)->stage.len = 0;
     }
     if (wslay_event_get_close_sent(WS(c)->ws)) {
