@@ -126,7 +126,7 @@ int iws__conn_ring_push_locked(iws__conn *c, iws__chunk *chunk, int front) {
   c->ring_count++;
   if (!front) c->ring_keep = 1; /* front: only the handshake answer */
   c->queued_bytes += chunk->len;
-  iws__atomic_add64_relaxed(&c->server->st_queued, (int64_t)chunk->len);
+  IWS__STAT(c->server, queued, chunk->len);
   return 0;
 }
 
@@ -166,7 +166,7 @@ int iws__conn_queue_copy_locked(iws__conn *c, const void *bytes, size_t n) {
   memcpy(t->data + t->len, bytes, n);
   t->len += n;
   c->queued_bytes += n;
-  iws__atomic_add64_relaxed(&c->server->st_queued, (int64_t)n);
+  IWS__STAT(c->server, queued, n);
   return 0;
 }
 
@@ -178,15 +178,14 @@ void iws__conn_ring_clear_locked(iws__conn *c) {
     c->ring_count--;
   }
   if (c->queued_bytes)
-    iws__atomic_add64_relaxed(&c->server->st_queued,
-                              -(int64_t)c->queued_bytes);
+    IWS__STAT(c->server, queued, -(int64_t)c->queued_bytes);
   c->queued_bytes = 0;
 }
 
 /* n plaintext bytes left the queue: written (plain), or encrypted (TLS). */
 static void ring_consume(iws__conn *c, size_t n) {
   iws_server *s = c->server;
-  iws__atomic_add64_relaxed(&s->st_queued, -(int64_t)n);
+  IWS__STAT(s, queued, -(int64_t)n);
   c->queued_bytes -= n;
   while (n && c->ring_count) {
     iws__outseg *seg = &c->ring[c->ring_head];
@@ -377,7 +376,7 @@ again:
       return;
     }
     if (r == 0) return; /* nothing taken: wait for the back end */
-    iws__atomic_add64_relaxed(&s->st_bytes_out, r);
+    IWS__STAT(s, bytes_out, r);
     if (c->ssl)
       c->tls_out_off += (size_t)r;
     else
@@ -424,6 +423,7 @@ void iws__conn_maybe_flush_locked(iws__conn *c) {
 }
 
 void iws__core_flush(iws__conn *c) {
+  iws__stats_bind(c->server);
   iws__lock(&c->lock);
   c->flush_posted = 0;
   iws__conn_flush_locked(c);
@@ -431,6 +431,7 @@ void iws__core_flush(iws__conn *c) {
 }
 
 void iws__core_write_done(iws__conn *c, size_t written, int error) {
+  iws__stats_bind(c->server);
   iws__lock(&c->lock);
   c->writing = 0;
   if (error) {
@@ -438,7 +439,7 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
     iws__conn_tcp_close_locked(c, 1);
   } else {
     if (written) {
-      iws__atomic_add64_relaxed(&c->server->st_bytes_out, (int64_t)written);
+      IWS__STAT(c->server, bytes_out, written);
       if (c->ssl)
         c->tls_out_off += written;
       else
@@ -611,7 +612,9 @@ void iws__strand_kick(iws__conn *c) {
 iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
                             const iws__addr *peer, const iws__addr *local,
                             uint32_t tag) {
-  iws__conn *c = calloc(1, sizeof(*c));
+  iws__conn *c;
+  iws__stats_bind(s); /* the back end's thread: its own counters */
+  c = calloc(1, sizeof(*c));
   if (!c) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory");
     return NULL;
@@ -793,6 +796,7 @@ int iws__core_resumed(iws__conn *c) {
 
 int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
   iws_server *s = c->server;
+  iws__stats_bind(s);
   if (len == 0) {
     /* End of stream or error: the peer is gone (or answered our FIN). */
     iws__lock(&c->lock);
@@ -810,7 +814,7 @@ int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
     iws__unlock(&c->lock);
     return IWS__READ_CONTINUE;
   }
-  iws__atomic_add64_relaxed(&s->st_bytes_in, (int64_t)len);
+  IWS__STAT(s, bytes_in, len);
   if (c->ssl) return tls_input(c, data, len);
   return deliver_input(c, data, len);
 }

@@ -412,6 +412,9 @@ struct iws_server {
   size_t chan_nbuckets, chan_count, sub_count;
   iws__redis *redis; /* while running with IWS_OPT_REDIS_URL set */
 
+    /* Per-thread statistics (iws__tstats), under table_lock. */
+  struct iws__tstats *tstats;
+
   /* The hooks to the layers above the core, set by api/ at iws_create:
    * the protocol a new connection starts with (HTTP), and what ends with
    * a connection besides it (its channel subscriptions). */
@@ -423,8 +426,10 @@ struct iws_server {
   char *static_root;
 
   /* statistics */
-  volatile uint64_t st_current, st_total, st_refused, st_msg_in, st_msg_out,
-      st_bytes_in, st_bytes_out, st_queued;
+  volatile uint64_t st_current, st_total, st_refused;
+  /* and their threads' parts: iws__tstats */
+  volatile uint64_t st_msg_in, st_msg_out, st_bytes_in, st_bytes_out,
+      st_queued;
   volatile uint64_t st_publishes, st_redis_out, st_redis_in;
   volatile uint32_t st_redis_up; /* 1 while both Redis links are up */
   volatile uint64_t st_http_requests, st_http_refused, st_http_current;
@@ -434,6 +439,46 @@ struct iws_server {
   volatile uint64_t rx_held, rx_freed;
   uint64_t last_trim_ms; /* tick thread only */
 };
+
+/* ---- statistics counted without a read-modify-write ----
+ *
+ * Each I/O and worker thread of a running server counts messages and
+ * bytes in counters of its own (written by that thread only, read by
+ * iws_get_stats, which adds them up), so that the message path takes no
+ * locked instruction for them; any other thread (the application's,
+ * sending) counts in the server's st_* fields with atomics. A thread is
+ * bound to its server's counters when the back end first calls the core
+ * on it (iws__stats_bind), and the counters of threads that ended are
+ * folded into st_* when the server stops (iws__stats_fold), so that every
+ * figure stays monotonic (bytes_queued: a level, the sum of the parts). */
+typedef struct iws__tstats {
+  volatile uint64_t msg_in, msg_out, bytes_in, bytes_out, queued;
+  iws_server *server;
+  struct iws__tstats *next;
+} iws__tstats;
+extern IWS_THREAD_LOCAL iws__tstats *iws__t_stats;
+/* Binds this thread (the back end's or a worker) to s's counters, once. */
+void iws__stats_bind_slow(iws_server *s);
+static inline void iws__stats_bind(iws_server *s) {
+  iws__tstats *t = iws__t_stats;
+  if (!t || t->server != s) iws__stats_bind_slow(s);
+}
+/* After the server's threads ended: their counters go into st_*. */
+void iws__stats_fold(iws_server *s);
+/* The sums (st_* plus every thread's), for iws_get_stats. */
+void iws__stats_sum(iws_server *s, uint64_t *msg_in, uint64_t *msg_out,
+                    uint64_t *bytes_in, uint64_t *bytes_out,
+                    uint64_t *queued);
+/* Counts v in counter `field` (msg_in, msg_out, bytes_in, bytes_out,
+ * queued) of server s: this thread's own, or s->st_<field>. */
+#define IWS__STAT(s, field, v)                                        \
+  do {                                                                \
+    iws__tstats *t_ = iws__t_stats;                                   \
+    if (t_ && t_->server == (s))                                      \
+      iws__atomic_bump64(&t_->field, (int64_t)(v));                   \
+    else                                                              \
+      iws__atomic_add64_relaxed(&(s)->st_##field, (int64_t)(v));      \
+  } while (0)
 
 /* ---- between api/ and core/ ---- */
 

@@ -65,6 +65,7 @@ static void worker_run(iws__conn *c) {
 
 void iws__worker_main(void *arg) {
   iws__worker *w = arg;
+  iws__stats_bind(w->server);
   for (;;) {
     iws__conn *c;
     iws__lock(&w->lock);

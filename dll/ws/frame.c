@@ -325,7 +325,7 @@ static int32_t send_bytes_locked(iws__conn *c, iws__chunk *chunk,
       }
     }
     if (rc == IWS_OK) {
-      if (data_msg) iws__atomic_add64_relaxed(&s->st_msg_out, 1);
+      if (data_msg) IWS__STAT(s, msg_out, 1);
       iws__conn_maybe_flush_locked(c);
     }
   }

@@ -190,7 +190,7 @@ static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
                                     : RXF_INFLATE_CORRUPT);
     return;
   }
-  iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+  IWS__STAT(s, msg_in, 1);
   if (s->cb.on_message)
     deliver_message(s, c, opcode, out, (uint64_t)out_len);
   free(out);
@@ -218,7 +218,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     if (wslay_get_rsv1(arg->rsv)) {
       ws_inflated_msg(ctx, c, msg, len, opcode);
     } else {
-      iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+      IWS__STAT(s, msg_in, 1);
       if (s->cb.on_message) deliver_message(s, c, opcode, msg, (uint64_t)len);
     }
     ws_rx_release(c);
