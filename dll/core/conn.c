@@ -130,46 +130,6 @@ int iws__conn_ring_push_locked(iws__conn *c, iws__chunk *chunk, int front) {
   return 0;
 }
 
-/* A queue buffer small frames are copied into (IWS__SMALL_FRAME): always
- * IWS__MERGE_CAP bytes of room, never shared, appended to only while it is
- * the queue's last entry. Bytes may be appended while a write of the bytes
- * before them is with the back end: they lie past what that write covers,
- * and the buffer never moves. */
-#define CHUNK_MERGE 2u
-
-int iws__conn_queue_copy_locked(iws__conn *c, const void *bytes, size_t n) {
-  iws__chunk *t = NULL;
-  if (c->ring_count) {
-    t = c->ring[(c->ring_head + c->ring_count - 1) % c->ring_cap].chunk;
-    if (!(t->reserved & CHUNK_MERGE) || IWS__MERGE_CAP - t->len < n) t = NULL;
-  }
-  if (!t) {
-    if (n > IWS__MERGE_CAP) {
-      t = iws__chunk_new(n); /* too large to share a buffer */
-      if (!t) return -1;
-      memcpy(t->data, bytes, n);
-      if (iws__conn_ring_push_locked(c, t, 0) != 0) {
-        iws__chunk_unref(t);
-        return -1;
-      }
-      return 0;
-    }
-    t = iws__chunk_new(IWS__MERGE_CAP);
-    if (!t) return -1;
-    t->reserved = CHUNK_MERGE;
-    t->len = 0;
-    if (iws__conn_ring_push_locked(c, t, 0) != 0) {
-      iws__chunk_unref(t);
-      return -1;
-    }
-  }
-  memcpy(t->data + t->len, bytes, n);
-  t->len += n;
-  c->queued_bytes += n;
-  IWS__STAT(c->server, queued, n);
-  return 0;
-}
-
 void iws__conn_ring_clear_locked(iws__conn *c) {
   while (c->ring_count) {
     iws__outseg *seg = &c->ring[c->ring_head];
@@ -582,14 +542,26 @@ void iws__conn_set_proto(iws__conn *c, const iws__proto *p) {
   iws__unlock(&c->lock);
 }
 
-void iws__strand_run(iws__conn *c, uint8_t *data, size_t len) {
+/* iws__strand_run; `check`: then (under the lock the flush takes anyway:
+ * one lock less per read) whether reading must pause for the output, with
+ * out_paused set there, so that a drain elsewhere cannot slip between. */
+static int strand_run_paused(iws__conn *c, uint8_t *data, size_t len,
+                             int check) {
   iws__conn *saved = iws__t_strand_conn;
+  int over;
   iws__t_strand_conn = c;
   if (len) c->proto->input(c, data, len);
   iws__t_strand_conn = saved;
   iws__lock(&c->lock);
   iws__conn_flush_locked(c);
+  over = check && output_over_locked(c);
+  if (over) c->out_paused = 1; /* output_drained_locked resumes */
   iws__unlock(&c->lock);
+  return over;
+}
+
+void iws__strand_run(iws__conn *c, uint8_t *data, size_t len) {
+  strand_run_paused(c, data, len, 0);
 }
 
 void iws__strand_kick(iws__conn *c) {
@@ -677,19 +649,13 @@ static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
   iws_server *s = c->server;
   int result = IWS__READ_CONTINUE;
   if (!s->cfg.workers) {
-    iws__strand_run(c, data, len);
+    if (strand_run_paused(c, data, len, 1)) result = IWS__READ_PAUSE;
     if (c->pause_asked) {
       /* The protocol holds further input (HTTP: until a response is
        * sent); it kicks reading again, then iws__core_resumed runs. */
       c->pause_asked = 0;
       result = IWS__READ_PAUSE;
     }
-    iws__lock(&c->lock);
-    if (output_over_locked(c)) {
-      c->out_paused = 1; /* output_drained_locked resumes */
-      result = IWS__READ_PAUSE;
-    }
-    iws__unlock(&c->lock);
     return result;
   }
   iws__lock(&c->lock);

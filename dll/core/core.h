@@ -111,6 +111,9 @@ void iws__chunk_unref(iws__chunk *c);
  * way; a queue buffer holds IWS__MERGE_CAP bytes. */
 #define IWS__SMALL_FRAME 256
 #define IWS__MERGE_CAP 992 /* with the chunk header: glibc's thread cache */
+/* iws__chunk.reserved: bit 0 a file segment (conn.c), IWS__CHUNK_MERGE a
+ * buffer small frames are copied into (bytes.c) */
+#define IWS__CHUNK_MERGE 2u
 /* ---- timers: FIFO lists (every list has one duration, so appending keeps
  * them sorted by deadline) ---- */
 
