@@ -415,8 +415,10 @@ struct iws_server {
   size_t chan_nbuckets, chan_count, sub_count;
   iws__redis *redis; /* while running with IWS_OPT_REDIS_URL set */
 
-    /* Per-thread statistics (iws__tstats), under table_lock. */
+    /* Per-thread statistics (iws__tstats), under table_lock; the epoch
+   * (0 until a thread binds) is also read without it, atomically. */
   struct iws__tstats *tstats;
+  volatile uint64_t stats_epoch;
 
   /* The hooks to the layers above the core, set by api/ at iws_create:
    * the protocol a new connection starts with (HTTP), and what ends with
@@ -456,17 +458,23 @@ struct iws_server {
  * figure stays monotonic (bytes_queued: a level, the sum of the parts). */
 typedef struct iws__tstats {
   volatile uint64_t msg_in, msg_out, bytes_in, bytes_out, queued;
-  iws_server *server;
   struct iws__tstats *next;
 } iws__tstats;
+/* This thread's counters, valid while iws__t_stats_epoch equals its
+ * server's stats_epoch: epochs are unique in the process and a server
+ * takes a new one when it folds (frees) its threads' counters, so that a
+ * thread never follows a freed slab, nor one of an earlier server at the
+ * same address. Never dereferenced before the epoch matched. */
 extern IWS_THREAD_LOCAL iws__tstats *iws__t_stats;
+extern IWS_THREAD_LOCAL uint64_t iws__t_stats_epoch;
+static inline iws__tstats *iws__stats_mine(iws_server *s);
 /* Binds this thread (the back end's or a worker) to s's counters, once. */
 void iws__stats_bind_slow(iws_server *s);
 static inline void iws__stats_bind(iws_server *s) {
-  iws__tstats *t = iws__t_stats;
-  if (!t || t->server != s) iws__stats_bind_slow(s);
+  if (!iws__stats_mine(s)) iws__stats_bind_slow(s);
 }
-/* After the server's threads ended: their counters go into st_*. */
+/* After the server's threads ended (no hook runs meanwhile): their
+ * counters go into st_*, and the server takes a new epoch. */
 void iws__stats_fold(iws_server *s);
 /* The sums (st_* plus every thread's), for iws_get_stats. */
 void iws__stats_sum(iws_server *s, uint64_t *msg_in, uint64_t *msg_out,
@@ -476,12 +484,18 @@ void iws__stats_sum(iws_server *s, uint64_t *msg_in, uint64_t *msg_out,
  * queued) of server s: this thread's own, or s->st_<field>. */
 #define IWS__STAT(s, field, v)                                        \
   do {                                                                \
-    iws__tstats *t_ = iws__t_stats;                                   \
-    if (t_ && t_->server == (s))                                      \
+    iws__tstats *t_ = iws__stats_mine(s);                             \
+    if (t_)                                                           \
       iws__atomic_bump64(&t_->field, (int64_t)(v));                   \
     else                                                              \
       iws__atomic_add64_relaxed(&(s)->st_##field, (int64_t)(v));      \
   } while (0)
+
+static inline iws__tstats *iws__stats_mine(iws_server *s) {
+  return iws__t_stats_epoch == iws__atomic_load64_relaxed(&s->stats_epoch)
+             ? iws__t_stats
+             : NULL;
+}
 
 /* ---- between api/ and core/ ---- */
 

@@ -113,16 +113,22 @@ void iws__table_release_snapshot(iws__conn **list, size_t n) {
 /* ------------------------------------------------------------------------ */
 
 IWS_THREAD_LOCAL iws__tstats *iws__t_stats;
+IWS_THREAD_LOCAL uint64_t iws__t_stats_epoch;
+static volatile uint64_t stats_epochs; /* the last epoch handed out */
 
 void iws__stats_bind_slow(iws_server *s) {
   iws__tstats *t = calloc(1, sizeof(*t));
+  uint64_t epoch;
   if (!t) return; /* this thread counts with atomics instead */
-  t->server = s;
   iws__lock(&s->table_lock);
+  if (!s->stats_epoch)
+    iws__atomic_store64(&s->stats_epoch, iws__atomic_add64(&stats_epochs, 1));
+  epoch = s->stats_epoch;
   t->next = s->tstats;
   s->tstats = t;
   iws__unlock(&s->table_lock);
   iws__t_stats = t;
+  iws__t_stats_epoch = epoch;
 }
 
 void iws__stats_fold(iws_server *s) {
@@ -138,6 +144,9 @@ void iws__stats_fold(iws_server *s) {
     free(t);
   }
   s->tstats = NULL;
+  /* Threads still holding a pointer to a freed slab no longer match. */
+  if (s->stats_epoch)
+    iws__atomic_store64(&s->stats_epoch, iws__atomic_add64(&stats_epochs, 1));
   iws__unlock(&s->table_lock);
 }
 
