@@ -1377,7 +1377,11 @@ typedef struct iws_stats {
 } iws_stats;
 
 /* Fills *stats. Returns IWS_OK; IWS_E_INVALID_ARG; IWS_E_STRUCT_SIZE
- * (struct_size smaller than the first two fields). */
+ * (struct_size smaller than the first two fields). Any thread, also inside
+ * callbacks. The server's threads count in counters of their own, which
+ * each call adds up (a short lock, no I/O waits for it): the counters only
+ * grow, across iws_stop and iws_start too, except the levels
+ * (connections_current, bytes_queued and the other *_current fields). */
 IWS_API int32_t IWS_CALL iws_get_stats(iws_server *server, iws_stats *stats);
 
 /* ------------------------------------------------------------------------ */

@@ -401,6 +401,7 @@ IWS_API int32_t IWS_CALL iws_start(iws_server *s) {
         iws__be_stop(s->be);
         s->be = NULL;
         stop_workers(s, s->nworkers);
+        iws__stats_fold(s);
       }
     }
   }
@@ -721,6 +722,7 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
   stop_workers(s, s->nworkers);
   iws__be_stop(s->be);
   s->be = NULL;
+  iws__stats_fold(s); /* their threads ended */
   iws__tls_free(s->tls); /* every connection (and its SSL) is gone */
   s->tls = NULL;
   iws__static_stop(s);
@@ -739,6 +741,7 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   if (rc != IWS_OK) return iws__api_fail(s, rc);
   iws_stop(s);
   s->magic = 0;
+  iws__stats_fold(s);
   iws__options_free(&s->opt);
   free_hosts(s);
   free_listeners(s);
@@ -771,11 +774,8 @@ IWS_API int32_t IWS_CALL iws_get_stats(iws_server *s, iws_stats *out) {
   st.connections_current = iws__atomic_load64(&s->st_current);
   st.connections_total = iws__atomic_load64(&s->st_total);
   st.handshakes_refused = iws__atomic_load64(&s->st_refused);
-  st.messages_in = iws__atomic_load64(&s->st_msg_in);
-  st.messages_out = iws__atomic_load64(&s->st_msg_out);
-  st.bytes_in = iws__atomic_load64(&s->st_bytes_in);
-  st.bytes_out = iws__atomic_load64(&s->st_bytes_out);
-  st.bytes_queued = iws__atomic_load64(&s->st_queued);
+  iws__stats_sum(s, &st.messages_in, &st.messages_out, &st.bytes_in,
+                 &st.bytes_out, &st.bytes_queued);
   iws__lock(&s->chan_lock);
   st.channels_current = s->chan_count;
   st.subscriptions_current = s->sub_count;

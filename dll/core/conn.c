@@ -78,7 +78,12 @@ typedef struct file_chunk {
 } file_chunk;
 
 void iws__chunk_unref(iws__chunk *c) {
-  if (c && iws__atomic_add32(&c->refs, -1) == 0) {
+  if (!c) return;
+  /* The only reference (a connection's own frame, the common case): nobody
+   * else can take one now, so no read-modify-write is needed to drop it.
+   * The load is sequentially consistent: another thread's earlier release
+   * of its reference happens before the free. */
+  if (iws__atomic_load32(&c->refs) == 1 || iws__atomic_add32(&c->refs, -1) == 0) {
     if (c->reserved & CHUNK_FILE) {
       file_chunk *f = (file_chunk *)c;
       if (f->owner) iws__file_close(f->file);
@@ -121,7 +126,7 @@ int iws__conn_ring_push_locked(iws__conn *c, iws__chunk *chunk, int front) {
   c->ring_count++;
   if (!front) c->ring_keep = 1; /* front: only the handshake answer */
   c->queued_bytes += chunk->len;
-  iws__atomic_add64_relaxed(&c->server->st_queued, (int64_t)chunk->len);
+  IWS__STAT(c->server, queued, chunk->len);
   return 0;
 }
 
@@ -133,15 +138,14 @@ void iws__conn_ring_clear_locked(iws__conn *c) {
     c->ring_count--;
   }
   if (c->queued_bytes)
-    iws__atomic_add64_relaxed(&c->server->st_queued,
-                              -(int64_t)c->queued_bytes);
+    IWS__STAT(c->server, queued, -(int64_t)c->queued_bytes);
   c->queued_bytes = 0;
 }
 
 /* n plaintext bytes left the queue: written (plain), or encrypted (TLS). */
 static void ring_consume(iws__conn *c, size_t n) {
   iws_server *s = c->server;
-  iws__atomic_add64_relaxed(&s->st_queued, -(int64_t)n);
+  IWS__STAT(s, queued, -(int64_t)n);
   c->queued_bytes -= n;
   while (n && c->ring_count) {
     iws__outseg *seg = &c->ring[c->ring_head];
@@ -210,7 +214,7 @@ static uint64_t output_pause_level(const iws__conn *c) {
   return limit ? limit : OUTPUT_PAUSE_DEFAULT;
 }
 
-static int output_over_locked(const iws__conn *c) {
+int iws__conn_output_over_locked(const iws__conn *c) {
   return c->queued_bytes + tls_backlog(c) > output_pause_level(c);
 }
 
@@ -341,7 +345,7 @@ again:
       return;
     }
     if (r == 0) return; /* nothing taken: wait for the back end */
-    iws__atomic_add64_relaxed(&s->st_bytes_out, r);
+    IWS__STAT(s, bytes_out, r);
     if (c->ssl)
       c->tls->out_off += (size_t)r;
     else
@@ -388,6 +392,7 @@ void iws__conn_maybe_flush_locked(iws__conn *c) {
 }
 
 void iws__core_flush(iws__conn *c) {
+  iws__stats_bind(c->server);
   iws__lock(&c->lock);
   c->flush_posted = 0;
   iws__conn_flush_locked(c);
@@ -395,6 +400,7 @@ void iws__core_flush(iws__conn *c) {
 }
 
 void iws__core_write_done(iws__conn *c, size_t written, int error) {
+  iws__stats_bind(c->server);
   iws__lock(&c->lock);
   c->writing = 0;
   if (error) {
@@ -402,7 +408,7 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
     iws__conn_tcp_close_locked(c, 1);
   } else {
     if (written) {
-      iws__atomic_add64_relaxed(&c->server->st_bytes_out, (int64_t)written);
+      IWS__STAT(c->server, bytes_out, written);
       if (c->ssl)
         c->tls->out_off += written;
       else
@@ -569,7 +575,9 @@ void iws__conn_set_proto(iws__conn *c, const iws__proto *p) {
 iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
                             const iws__addr *peer, const iws__addr *local,
                             uint32_t tag) {
-  iws__conn *c = calloc(1, sizeof(*c));
+  iws__conn *c;
+  iws__stats_bind(s); /* the back end's thread: its own counters */
+  c = calloc(1, sizeof(*c));
   if (!c) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory");
     return NULL;
@@ -632,19 +640,13 @@ static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
   iws_server *s = c->server;
   int result = IWS__READ_CONTINUE;
   if (!s->cfg.workers) {
-    iws__strand_run(c, data, len);
+    if (iws__strand_run_paused(c, data, len, 1)) result = IWS__READ_PAUSE;
     if (c->pause_asked) {
       /* The protocol holds further input (HTTP: until a response is
        * sent); it kicks reading again, then iws__core_resumed runs. */
       c->pause_asked = 0;
       result = IWS__READ_PAUSE;
     }
-    iws__lock(&c->lock);
-    if (output_over_locked(c)) {
-      c->out_paused = 1; /* output_drained_locked resumes */
-      result = IWS__READ_PAUSE;
-    }
-    iws__unlock(&c->lock);
     return result;
   }
   iws__lock(&c->lock);
@@ -655,7 +657,7 @@ static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
     if (c->rxq.len >= WORKER_RX_HIGH) c->read_paused = 1;
     iws__worker_wake_locked(c);
   }
-  if (output_over_locked(c)) c->out_paused = 1;
+  if (iws__conn_output_over_locked(c)) c->out_paused = 1;
   if (c->read_paused || c->out_paused) result = IWS__READ_PAUSE;
   iws__unlock(&c->lock);
   return result;
@@ -742,7 +744,7 @@ int iws__core_resumed(iws__conn *c) {
   /* Whoever resumed, reading stays paused while output is over the limit
    * or (worker mode) the worker is behind: each of those resumes again. */
   iws__lock(&c->lock);
-  if (output_over_locked(c)) c->out_paused = 1;
+  if (iws__conn_output_over_locked(c)) c->out_paused = 1;
   if (c->out_paused || (c->server->cfg.workers && c->read_paused))
     result = IWS__READ_PAUSE;
   iws__unlock(&c->lock);
@@ -751,6 +753,7 @@ int iws__core_resumed(iws__conn *c) {
 
 int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
   iws_server *s = c->server;
+  iws__stats_bind(s);
   if (len == 0) {
     /* End of stream or error: the peer is gone (or answered our FIN). */
     iws__lock(&c->lock);
@@ -768,7 +771,7 @@ int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
     iws__unlock(&c->lock);
     return IWS__READ_CONTINUE;
   }
-  iws__atomic_add64_relaxed(&s->st_bytes_in, (int64_t)len);
+  IWS__STAT(s, bytes_in, len);
   if (c->ssl) return tls_input(c, data, len);
   return deliver_input(c, data, len);
 }

@@ -102,6 +102,18 @@ typedef struct iws__chunk {
 
 iws__chunk *iws__chunk_new(size_t len);
 void iws__chunk_unref(iws__chunk *c);
+
+/* Small frames are not queued as chunks of their own: their bytes are
+ * copied into the connection's last queued buffer while it has room
+ * (iws__conn_queue_copy_locked), so that the frames one turn queues leave
+ * in one buffer and one write, and no frame costs an allocation or a
+ * reference count. A frame of at most IWS__SMALL_FRAME bytes goes that
+ * way; a queue buffer holds IWS__MERGE_CAP bytes. */
+#define IWS__SMALL_FRAME 256
+#define IWS__MERGE_CAP 992 /* with the chunk header: glibc's thread cache */
+/* iws__chunk.reserved: bit 0 a file segment (conn.c), IWS__CHUNK_MERGE a
+ * buffer small frames are copied into (bytes.c) */
+#define IWS__CHUNK_MERGE 2u
 /* ---- timers: FIFO lists (every list has one duration, so appending keeps
  * them sorted by deadline) ---- */
 
@@ -429,6 +441,11 @@ struct iws_server {
   size_t chan_nbuckets, chan_count, sub_count;
   iws__redis *redis; /* while running with IWS_OPT_REDIS_URL set */
 
+    /* Per-thread statistics (iws__tstats), under table_lock; the epoch
+   * (0 until a thread binds) is also read without it, atomically. */
+  struct iws__tstats *tstats;
+  volatile uint64_t stats_epoch;
+
   /* The hooks to the layers above the core, set by api/ at iws_create:
    * the protocol a new connection starts with (HTTP), and what ends with
    * a connection besides it (its channel subscriptions). */
@@ -440,8 +457,10 @@ struct iws_server {
   char *static_root;
 
   /* statistics */
-  volatile uint64_t st_current, st_total, st_refused, st_msg_in, st_msg_out,
-      st_bytes_in, st_bytes_out, st_queued;
+  volatile uint64_t st_current, st_total, st_refused;
+  /* and their threads' parts: iws__tstats */
+  volatile uint64_t st_msg_in, st_msg_out, st_bytes_in, st_bytes_out,
+      st_queued;
   volatile uint64_t st_publishes, st_redis_out, st_redis_in;
   volatile uint32_t st_redis_up; /* 1 while both Redis links are up */
   volatile uint64_t st_http_requests, st_http_refused, st_http_current;
@@ -451,6 +470,58 @@ struct iws_server {
   volatile uint64_t rx_held, rx_freed;
   uint64_t last_trim_ms; /* tick thread only */
 };
+
+/* ---- statistics counted without a read-modify-write ----
+ *
+ * Each I/O and worker thread of a running server counts messages and
+ * bytes in counters of its own (written by that thread only, read by
+ * iws_get_stats, which adds them up), so that the message path takes no
+ * locked instruction for them; any other thread (the application's,
+ * sending) counts in the server's st_* fields with atomics. A thread is
+ * bound to its server's counters when the back end first calls the core
+ * on it (iws__stats_bind), and the counters of threads that ended are
+ * folded into st_* when the server stops (iws__stats_fold), so that every
+ * figure stays monotonic (bytes_queued: a level, the sum of the parts). */
+typedef struct iws__tstats {
+  volatile uint64_t msg_in, msg_out, bytes_in, bytes_out, queued;
+  struct iws__tstats *next;
+} iws__tstats;
+/* This thread's counters, valid while iws__t_stats_epoch equals its
+ * server's stats_epoch: epochs are unique in the process and a server
+ * takes a new one when it folds (frees) its threads' counters, so that a
+ * thread never follows a freed slab, nor one of an earlier server at the
+ * same address. Never dereferenced before the epoch matched. */
+extern IWS_THREAD_LOCAL iws__tstats *iws__t_stats;
+extern IWS_THREAD_LOCAL uint64_t iws__t_stats_epoch;
+static inline iws__tstats *iws__stats_mine(iws_server *s);
+/* Binds this thread (the back end's or a worker) to s's counters, once. */
+void iws__stats_bind_slow(iws_server *s);
+static inline void iws__stats_bind(iws_server *s) {
+  if (!iws__stats_mine(s)) iws__stats_bind_slow(s);
+}
+/* After the server's threads ended (no hook runs meanwhile): their
+ * counters go into st_*, and the server takes a new epoch. */
+void iws__stats_fold(iws_server *s);
+/* The sums (st_* plus every thread's), for iws_get_stats. */
+void iws__stats_sum(iws_server *s, uint64_t *msg_in, uint64_t *msg_out,
+                    uint64_t *bytes_in, uint64_t *bytes_out,
+                    uint64_t *queued);
+/* Counts v in counter `field` (msg_in, msg_out, bytes_in, bytes_out,
+ * queued) of server s: this thread's own, or s->st_<field>. */
+#define IWS__STAT(s, field, v)                                        \
+  do {                                                                \
+    iws__tstats *t_ = iws__stats_mine(s);                             \
+    if (t_)                                                           \
+      iws__atomic_bump64(&t_->field, (int64_t)(v));                   \
+    else                                                              \
+      iws__atomic_add64_relaxed(&(s)->st_##field, (int64_t)(v));      \
+  } while (0)
+
+static inline iws__tstats *iws__stats_mine(iws_server *s) {
+  return iws__t_stats_epoch == iws__atomic_load64_relaxed(&s->stats_epoch)
+             ? iws__t_stats
+             : NULL;
+}
 
 /* ---- between api/ and core/ ---- */
 
@@ -532,6 +603,11 @@ extern const char iws__root_path[2];
 
 void iws__conn_timer_set(iws__conn *c, int which, uint64_t delay_ms);
 void iws__conn_timer_clear(iws__conn *c, int which);
+/* Under c->lock: copies n bytes (a whole frame or message) to the end of
+ * the send queue, into its last buffer when that has room (see
+ * IWS__SMALL_FRAME). 0, or -1 out of memory (nothing queued). Nothing is
+ * written here: the caller flushes (iws__conn_maybe_flush_locked). */
+int iws__conn_queue_copy_locked(iws__conn *c, const void *bytes, size_t n);
 /* Under c->lock: queues bytes (the chunk's reference is taken) and writes
  * them unless the strand runs on this thread. 0, or -1 (out of memory:
  * the connection is aborted). */
@@ -559,6 +635,10 @@ void iws__conn_kick_locked(iws__conn *c);
 void iws__conn_wake_locked(iws__conn *c);
 /* Runs input on the connection's strand (this thread), then flushes. */
 void iws__strand_run(iws__conn *c, uint8_t *data, size_t len);
+int iws__strand_run_paused(iws__conn *c, uint8_t *data, size_t len,
+                           int check);
+/* Under c->lock: the output is over the level that pauses reading. */
+int iws__conn_output_over_locked(const iws__conn *c);
 /* The protocol's `resumed` on the strand (no new bytes), then a flush. */
 void iws__strand_kick(iws__conn *c);
 /* Switches the connection to protocol `p` (on its strand): the protocol

@@ -107,3 +107,65 @@ void iws__table_release_snapshot(iws__conn **list, size_t n) {
   free(list);
 }
 
+
+/* ------------------------------------------------------------------------ */
+/* statistics per thread (core.h)                                            */
+/* ------------------------------------------------------------------------ */
+
+IWS_THREAD_LOCAL iws__tstats *iws__t_stats;
+IWS_THREAD_LOCAL uint64_t iws__t_stats_epoch;
+static volatile uint64_t stats_epochs; /* the last epoch handed out */
+
+void iws__stats_bind_slow(iws_server *s) {
+  iws__tstats *t = calloc(1, sizeof(*t));
+  uint64_t epoch;
+  if (!t) return; /* this thread counts with atomics instead */
+  iws__lock(&s->table_lock);
+  if (!s->stats_epoch)
+    iws__atomic_store64(&s->stats_epoch, iws__atomic_add64(&stats_epochs, 1));
+  epoch = s->stats_epoch;
+  t->next = s->tstats;
+  s->tstats = t;
+  iws__unlock(&s->table_lock);
+  iws__t_stats = t;
+  iws__t_stats_epoch = epoch;
+}
+
+void iws__stats_fold(iws_server *s) {
+  iws__tstats *t, *next;
+  iws__lock(&s->table_lock);
+  for (t = s->tstats; t; t = next) {
+    next = t->next;
+    iws__atomic_add64(&s->st_msg_in, (int64_t)t->msg_in);
+    iws__atomic_add64(&s->st_msg_out, (int64_t)t->msg_out);
+    iws__atomic_add64(&s->st_bytes_in, (int64_t)t->bytes_in);
+    iws__atomic_add64(&s->st_bytes_out, (int64_t)t->bytes_out);
+    iws__atomic_add64(&s->st_queued, (int64_t)t->queued);
+    free(t);
+  }
+  s->tstats = NULL;
+  /* Threads still holding a pointer to a freed slab no longer match. */
+  if (s->stats_epoch)
+    iws__atomic_store64(&s->stats_epoch, iws__atomic_add64(&stats_epochs, 1));
+  iws__unlock(&s->table_lock);
+}
+
+void iws__stats_sum(iws_server *s, uint64_t *msg_in, uint64_t *msg_out,
+                    uint64_t *bytes_in, uint64_t *bytes_out,
+                    uint64_t *queued) {
+  iws__tstats *t;
+  iws__lock(&s->table_lock); /* no fold meanwhile: nothing counted twice */
+  *msg_in = iws__atomic_load64(&s->st_msg_in);
+  *msg_out = iws__atomic_load64(&s->st_msg_out);
+  *bytes_in = iws__atomic_load64(&s->st_bytes_in);
+  *bytes_out = iws__atomic_load64(&s->st_bytes_out);
+  *queued = iws__atomic_load64(&s->st_queued);
+  for (t = s->tstats; t; t = t->next) {
+    *msg_in += iws__atomic_load64_relaxed(&t->msg_in);
+    *msg_out += iws__atomic_load64_relaxed(&t->msg_out);
+    *bytes_in += iws__atomic_load64_relaxed(&t->bytes_in);
+    *bytes_out += iws__atomic_load64_relaxed(&t->bytes_out);
+    *queued += iws__atomic_load64_relaxed(&t->queued);
+  }
+  iws__unlock(&s->table_lock);
+}

@@ -83,16 +83,29 @@ int iws__conn_run_due(iws__conn *c) {
   return 1;
 }
 
-void iws__strand_run(iws__conn *c, uint8_t *data, size_t len) {
+/* The strand's input, then a flush; `check`: then (under the lock the
+ * flush takes anyway: one lock less per read) whether reading must pause
+ * for the output, with out_paused set there, so that a drain elsewhere
+ * cannot slip between. Returns whether it paused. */
+int iws__strand_run_paused(iws__conn *c, uint8_t *data, size_t len,
+                           int check) {
   iws__conn *saved = iws__t_strand_conn;
+  int over;
   iws__strand_gate_enter(c);
   iws__t_strand_conn = c;
   if (len) c->proto->input(c, data, len);
   iws__t_strand_conn = saved;
   iws__lock(&c->lock);
   iws__conn_flush_locked(c);
+  over = check && iws__conn_output_over_locked(c);
+  if (over) c->out_paused = 1; /* output_drained_locked resumes */
   iws__unlock(&c->lock);
   iws__strand_gate_leave(c);
+  return over;
+}
+
+void iws__strand_run(iws__conn *c, uint8_t *data, size_t len) {
+  iws__strand_run_paused(c, data, len, 0);
 }
 
 void iws__strand_kick(iws__conn *c) {
@@ -168,6 +181,7 @@ static void worker_run(iws__conn *c) {
 
 void iws__worker_main(void *arg) {
   iws__worker *w = arg;
+  iws__stats_bind(w->server);
   for (;;) {
     iws__conn *c;
     iws__lock(&w->lock);

@@ -129,6 +129,10 @@ static __inline uint32_t iws__atomic_exchange32(volatile uint32_t *p,
   return (uint32_t)_InterlockedExchange((volatile long *)p, (long)v);
 }
 #define iws__atomic_add64_relaxed iws__atomic_add64
+/* A counter with one writer, read anywhere (see iws__atomic_bump64 below);
+ * here (32-bit MSVC has no plain 64-bit atomic store) an interlocked add. */
+#define iws__atomic_bump64 iws__atomic_add64
+#define iws__atomic_load64_relaxed iws__atomic_load64
 static __inline void *iws__atomic_load_ptr(void *volatile *p) {
   return InterlockedCompareExchangePointer(p, NULL, NULL);
 }
@@ -147,6 +151,15 @@ static inline uint64_t iws__atomic_add64_relaxed(volatile uint64_t *p,
 }
 static inline uint64_t iws__atomic_load64(volatile uint64_t *p) {
   return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+/* Adds v to a counter only this thread writes (others only read it): a
+ * relaxed load and store, no read-modify-write (no locked instruction). */
+static inline void iws__atomic_bump64(volatile uint64_t *p, int64_t v) {
+  __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + (uint64_t)v,
+                   __ATOMIC_RELAXED);
+}
+static inline uint64_t iws__atomic_load64_relaxed(volatile uint64_t *p) {
+  return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 static inline void iws__atomic_store64(volatile uint64_t *p, uint64_t v) {
   __atomic_store_n(p, v, __ATOMIC_SEQ_CST);

@@ -14,7 +14,8 @@
  * encoder whose sink appends to the chunk being built. */
 typedef struct frame_encoder {
   wslay_frame_context_ptr ctx;
-  iws__chunk *target;
+  uint8_t *target;
+  size_t cap;    /* bytes of room at target */
   size_t offset; /* where the sink writes next in target */
 } frame_encoder;
 
@@ -31,8 +32,8 @@ static ssize_t encoder_send(const uint8_t *data, size_t len, int flags,
                             void *user) {
   frame_encoder *e = user;
   (void)flags;
-  if (e->offset + len > e->target->len) return WSLAY_ERR_INVALID_ARGUMENT;
-  memcpy(e->target->data + e->offset, data, len);
+  if (e->offset + len > e->cap) return WSLAY_ERR_INVALID_ARGUMENT;
+  memcpy(e->target + e->offset, data, len);
   e->offset += len;
   return (ssize_t)len;
 }
@@ -66,15 +67,14 @@ iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
   return iws__frame_encode_rsv(opcode, 0, payload, len);
 }
 
-iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
-                                  const void *payload, size_t len) {
+/* Encodes the frame into out[size] (size = header_size(len) + len) with
+ * this thread's wslay encoder. 0, or -1 (out of memory). */
+static int encode_into(uint32_t opcode, int rsv1, const void *payload,
+                       size_t len, uint8_t *out, size_t size) {
   frame_encoder *e = encoder_get();
   struct wslay_frame_iocb iocb;
-  iws__chunk *c;
   ssize_t r;
-  if (!e) return NULL;
-  c = iws__chunk_new(header_size(len) + len);
-  if (!c) return NULL;
+  if (!e) return -1;
   memset(&iocb, 0, sizeof(iocb));
   iocb.fin = 1;
   iocb.rsv = rsv1 ? WSLAY_RSV1_BIT : WSLAY_RSV_NONE;
@@ -83,16 +83,27 @@ iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
   iocb.payload_length = len;
   iocb.data = payload;
   iocb.data_length = len;
-  e->target = c;
+  e->target = out;
+  e->cap = size;
   e->offset = 0;
   r = wslay_frame_send(e->ctx, &iocb);
   e->target = NULL;
-  if (r < 0 || (size_t)r != len || e->offset != c->len) {
+  if (r < 0 || (size_t)r != len || e->offset != size) {
     /* Cannot happen with a sink that takes everything; never ship a
      * half-built frame if it does, and let the next call start from a
      * fresh encoder (wslay's state may be mid-frame). */
     iws__tlocal_set(encoder_key, NULL);
     encoder_free(e);
+    return -1;
+  }
+  return 0;
+}
+
+iws__chunk *iws__frame_encode_rsv(uint32_t opcode, int rsv1,
+                                  const void *payload, size_t len) {
+  iws__chunk *c = iws__chunk_new(header_size(len) + len);
+  if (!c) return NULL;
+  if (encode_into(opcode, rsv1, payload, len, c->data, c->len) != 0) {
     iws__chunk_unref(c);
     return NULL;
   }
@@ -113,6 +124,10 @@ int iws__close_code_sendable(uint32_t code) {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
          (code >= 3000 && code <= 4999);
 }
+
+static int32_t send_bytes_locked(iws__conn *c, iws__chunk *chunk,
+                                 const uint8_t *bytes, size_t len,
+                                 int data_msg);
 
 /* permessage-deflate on the way out ------------------------------------- */
 
@@ -146,6 +161,19 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
   iws__chunk *chunk;
   int32_t rc;
   cfg.window_bits = (int)c->pmd.server_bits;
+  if (!wants_deflate(c, opcode, len) &&
+      len + header_size(len) <= IWS__SMALL_FRAME) {
+    /* A small frame: made on the stack, its bytes copied into the send
+     * queue (no chunk of its own: iws__conn_queue_copy_locked). */
+    uint8_t frame[IWS__SMALL_FRAME];
+    size_t size = header_size(len) + len;
+    if (encode_into(opcode, 0, data, len, frame, size) != 0)
+      return IWS_E_NOMEM;
+    iws__lock(&c->lock);
+    rc = send_bytes_locked(c, NULL, frame, size, 1);
+    iws__unlock(&c->lock);
+    return rc;
+  }
   if (!wants_deflate(c, opcode, len)) {
     chunk = iws__frame_encode(opcode, data, len);
   } else if (c->pmd.server_no_context_takeover) {
@@ -266,13 +294,15 @@ int32_t iws__conn_send_close_locked(iws__conn *c, uint32_t code,
   return IWS_OK;
 }
 
-int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
+/* Queues a frame: `chunk` (a reference is taken), or when chunk is NULL
+ * or small, a copy of its `len` bytes at `bytes` (IWS__SMALL_FRAME). */
+static int32_t send_bytes_locked(iws__conn *c, iws__chunk *chunk,
+                                 const uint8_t *bytes, size_t len,
                                  int data_msg) {
   iws_server *s = c->server;
   int32_t rc = iws__conn_can_send_locked(c);
   if (rc == IWS_OK && data_msg && s->cfg.send_queue_limit &&
-      iws__conn_backlog_locked(c) + chunk->len >
-          s->cfg.send_queue_limit) {
+      iws__conn_backlog_locked(c) + len > s->cfg.send_queue_limit) {
     if (s->cfg.send_queue_policy == IWS_QUEUE_ERROR) {
       rc = IWS_E_QUEUE_FULL;
     } else {
@@ -285,16 +315,26 @@ int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
     }
   }
   if (rc == IWS_OK) {
-    iws__atomic_add32(&chunk->refs, 1);
-    if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
-      iws__atomic_add32(&chunk->refs, -1);
-      rc = IWS_E_NOMEM;
+    if (!chunk || len <= IWS__SMALL_FRAME) {
+      if (iws__conn_queue_copy_locked(c, bytes, len) != 0) rc = IWS_E_NOMEM;
     } else {
-      if (data_msg) iws__atomic_add64_relaxed(&s->st_msg_out, 1);
+      iws__atomic_add32(&chunk->refs, 1);
+      if (iws__conn_ring_push_locked(c, chunk, 0) != 0) {
+        iws__atomic_add32(&chunk->refs, -1);
+        rc = IWS_E_NOMEM;
+      }
+    }
+    if (rc == IWS_OK) {
+      if (data_msg) IWS__STAT(s, msg_out, 1);
       iws__conn_maybe_flush_locked(c);
     }
   }
   return rc;
+}
+
+int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
+                                    int data_msg) {
+  return send_bytes_locked(c, chunk, chunk->data, chunk->len, data_msg);
 }
 
 int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {

@@ -196,7 +196,7 @@ static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
                                     : RXF_INFLATE_CORRUPT);
     return;
   }
-  iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+  IWS__STAT(s, msg_in, 1);
   if (s->cb.on_message)
     deliver_message(s, c, opcode, out, (uint64_t)out_len);
   free(out);
@@ -224,7 +224,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     if (wslay_get_rsv1(arg->rsv)) {
       ws_inflated_msg(ctx, c, msg, len, opcode);
     } else {
-      iws__atomic_add64_relaxed(&s->st_msg_in, 1);
+      IWS__STAT(s, msg_in, 1);
       if (s->cb.on_message) deliver_message(s, c, opcode, msg, (uint64_t)len);
     }
     ws_rx_release(c);
@@ -439,11 +439,9 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
   } else {
     wslay_event_send(WS(c)->ws);
     if (RX(c)->stage.len) {
-      iws__chunk *chunk = iws__chunk_new(RX(c)->stage.len);
-      if (chunk) {
-        memcpy(chunk->data, RX(c)->stage.data, RX(c)->stage.len);
-        if (iws__conn_ring_push_locked(c, chunk, 0) != 0) iws__chunk_unref(chunk);
-      }
+      /* wslay's own frames (pongs, the close echo): copied behind the
+       * replies of this turn, in the same buffer when they fit. */
+      iws__conn_queue_copy_locked(c, RX(c)->stage.data, RX(c)->stage.len);
       RX(c)->stage.len = 0;
     }
     if (wslay_event_get_close_sent(WS(c)->ws)) {

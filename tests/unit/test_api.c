@@ -457,6 +457,76 @@ static void refused_and_accepted_connections(void **state) {
   sock_close(fd2);
 }
 
+/* Statistics are counted per thread (the I/O and worker threads' own
+ * counters, the application's sends in the shared ones) and added up by
+ * iws_get_stats: the figures are exact, nothing is lost or counted twice
+ * when the threads end at iws_stop, and they keep growing after a
+ * restart (counters since iws_create). With and without worker threads. */
+static void stats_exact(iws_server *s, uint64_t in, uint64_t out,
+                        iws_stats *st) {
+  memset(st, 0, sizeof(*st));
+  st->struct_size = sizeof(*st);
+  /* bytes_queued falls once the write returned: the client may read the
+   * echo a moment before that */
+  for (int i = 0; i < 200; i++) {
+    assert_int_equal(iws_get_stats(s, st), IWS_OK);
+    if (st->bytes_queued == 0) break;
+    sleep_ms(10);
+  }
+  assert_int_equal(st->messages_in, in);
+  assert_int_equal(st->messages_out, out);
+  assert_int_equal(st->bytes_queued, 0);
+}
+
+static void stats_are_summed_over_threads(void **state) {
+  for (int workers = 0; workers <= 2; workers += 2) {
+    iws_server *s = make_server();
+    uint32_t port;
+    char head[1024], payload[128];
+    sock_t fd;
+    iws_stats st, before;
+    (void)state;
+    assert_int_equal(iws_set_int(s, IWS_OPT_WORKER_THREADS, workers), IWS_OK);
+    assert_int_equal(iws_start(s), IWS_OK);
+    assert_int_equal(iws_get_port(s, &port), IWS_OK);
+    fd = connect_to(port);
+    upgrade(fd, "/echo", head, sizeof(head));
+    assert_non_null(strstr(head, "101 Switching Protocols"));
+    send_text(fd, "one");
+    assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+    send_text(fd, "two");
+    assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+    /* from this (foreign) thread: the shared counters */
+    assert_int_equal(iws_send_text(s, rec.last_id, "three", 5), IWS_OK);
+    assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+    assert_string_equal(payload, "three");
+    stats_exact(s, 2, 3, &before);
+    /* 2 masked 3-byte frames (9 bytes each) at least, after the request */
+    assert_true(before.bytes_in >= 18 + 100);
+    /* the 101, then 3 frames of 5, 5 and 7 bytes */
+    assert_true(before.bytes_out >= 17 + 100);
+    sock_close(fd);
+    for (int i = 0; i < 200 && rec_int(&rec.disconnects) < 1; i++) sleep_ms(10);
+    assert_int_equal(iws_stop(s), IWS_OK);
+    /* the threads ended: their counts are kept, not lost nor doubled */
+    stats_exact(s, 2, 3, &st);
+    assert_true(st.bytes_in == before.bytes_in);
+    assert_true(st.bytes_out == before.bytes_out);
+    /* started again: the counters go on from there */
+    assert_int_equal(iws_start(s), IWS_OK);
+    assert_int_equal(iws_get_port(s, &port), IWS_OK);
+    fd = connect_to(port);
+    upgrade(fd, "/echo", head, sizeof(head));
+    send_text(fd, "four");
+    assert_int_equal(read_frame(fd, payload, sizeof(payload)), 1);
+    stats_exact(s, 3, 4, &st);
+    assert_true(st.bytes_in > before.bytes_in);
+    assert_true(st.bytes_out > before.bytes_out);
+    sock_close(fd);
+    assert_int_equal(iws_destroy(s), IWS_OK);
+  }
+}
+
 /* Several listeners (0.6): argument checks, two sockets with their own
  * ports, the listener of each connection, a start that fails on a busy
  * port naming the listener. On the IOCP back end too (win64/win32 tiers). */
@@ -1282,6 +1352,7 @@ int main(void) {
       cmocka_unit_test(options_through_the_api),
       cmocka_unit_test(life_cycle_and_wrong_states),
       cmocka_unit_test(refused_and_accepted_connections),
+      cmocka_unit_test(stats_are_summed_over_threads),
       cmocka_unit_test(owner_calls_inside_a_callback_are_refused),
       cmocka_unit_test(sends_during_on_connect_follow_the_101),
       cmocka_unit_test(tls_options_and_start_errors),
