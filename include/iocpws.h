@@ -295,11 +295,65 @@ typedef void(IWS_CALLBACK *iws_on_open_fn)(iws_server *server, iws_conn_id id,
 typedef void(IWS_CALLBACK *iws_on_close_fn)(iws_server *server,
                                             iws_conn_id id, void *user);
 
+/* Since 0.6. on_http_head's answers: how the body of the request is read
+ * (any other answer from 400 to 599 refuses the request with that status). */
+#define IWS_HTTP_BODY_BUFFER 0 /* into memory, bounded by
+                                  IWS_OPT_HTTP_MAX_BODY_SIZE (else 413), then
+                                  on_http_request with the body: as when
+                                  on_http_head is NULL                     */
+#define IWS_HTTP_BODY_STREAM 1 /* piece by piece to on_http_body as it
+                                  arrives, unbounded (the application keeps
+                                  it), then on_http_request with an empty
+                                  body                                     */
+
+/* Since 0.6. The head of an HTTP request that is not a WebSocket upgrade
+ * was read; its body (if any) was not. Runs on the connection's callback
+ * thread, before on_http_body and on_http_request of that request; the
+ * request's accessors work as in on_http_request, except that the body is
+ * empty and the parameters hold only the query's. Returns
+ * IWS_HTTP_BODY_BUFFER, IWS_HTTP_BODY_STREAM or a status from 400 to 599:
+ * the request is then answered with that status (a short text body, no
+ * on_http_request), its body is never read, and the connection closes
+ * after the answer; a client that sent "Expect: 100-continue" gets that
+ * refusal instead of "100 Continue" (which is sent only once on_http_head
+ * accepted the body). Any other value refuses with 500. A request whose
+ * Content-Length is over IWS_OPT_HTTP_MAX_BODY_SIZE reaches on_http_head,
+ * and is answered 413 only if it answers IWS_HTTP_BODY_BUFFER. NULL: every
+ * body is read into memory (IWS_HTTP_BODY_BUFFER). The request is valid
+ * during the call only. Indy's OnHeadersAvailable and OnCreatePostStream. */
+typedef int32_t(IWS_CALLBACK *iws_on_http_head_fn)(iws_server *server,
+                                                   iws_conn_id id,
+                                                   iws_request *request,
+                                                   void *user);
+
+/* Since 0.6. A piece of the body of a request for which on_http_head
+ * answered IWS_HTTP_BODY_STREAM: pieces arrive in order, on the
+ * connection's callback thread, one call at a time, chunked transfer
+ * coding already removed (length > 0, data valid during the call only);
+ * on_http_request follows once the body is complete (with an empty body).
+ * Memory stays bounded, whatever the body's size: with
+ * IWS_OPT_WORKER_THREADS 0 the I/O thread runs it and reads nothing more
+ * of the connection meanwhile; with worker threads, reading of this
+ * connection pauses while more than 256 KiB of it wait for the worker. The
+ * request timeout (IWS_OPT_HTTP_REQUEST_TIMEOUT_MS) counts from each piece
+ * for a streamed body: a body may take as long as it keeps arriving.
+ * Returns 0 to go on, or a status from 400 to 599: the request is answered
+ * with it (no on_http_request), the rest of the body is not read and the
+ * connection closes (e.g. 507 when the disk is full); any other value
+ * refuses with 500. If the connection ends before the body is complete,
+ * no on_http_request follows (on_close does, as always): the application
+ * drops what it kept. NULL: the pieces are dropped. */
+typedef int32_t(IWS_CALLBACK *iws_on_http_body_fn)(iws_server *server,
+                                                   iws_conn_id id,
+                                                   const uint8_t *data,
+                                                   uint32_t length,
+                                                   void *user);
+
 /* The callback table. Set struct_size = sizeof(iws_callbacks); any entry may
  * be NULL. Copied by iws_create: the caller may free it afterwards.
  * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log.
  * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none).
- * Since 0.6: on_open, on_close. */
+ * Since 0.6: on_open, on_close, on_http_head, on_http_body. */
 typedef struct iws_callbacks {
   uint32_t struct_size;
   uint32_t reserved0; /* keeps the layout identical for every compiler */
@@ -311,6 +365,8 @@ typedef struct iws_callbacks {
   iws_on_http_request_fn on_http_request; /* Since 0.5 */
   iws_on_open_fn on_open;                 /* Since 0.6 */
   iws_on_close_fn on_close;               /* Since 0.6 */
+  iws_on_http_head_fn on_http_head;       /* Since 0.6 */
+  iws_on_http_body_fn on_http_body;       /* Since 0.6 */
 } iws_callbacks;
 
 /* ------------------------------------------------------------------------ */
