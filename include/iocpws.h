@@ -558,7 +558,9 @@ typedef struct iws_callbacks {
  * IWS_OPT_MAX_HANDSHAKE_SIZE (over it: 431). */
 #define IWS_OPT_HTTP_MAX_BODY_SIZE 50   /* [1 MiB] 0..2^31: largest request
                                            body (Content-Length or chunked),
-                                           else 413 and the connection closes */
+                                           else 413 and the connection closes;
+                                           not for bodies streamed to
+                                           on_http_body (Since 0.6)         */
 #define IWS_OPT_HTTP_MAX_URI_LENGTH 51  /* [8192] 16..1 MiB: longest
                                            request-target, else 414          */
 #define IWS_OPT_HTTP_REQUEST_TIMEOUT_MS 52 /* [30000] 0 = none: a request's
@@ -1199,7 +1201,8 @@ IWS_API int32_t IWS_CALL iws_request_param_at(const iws_request *request,
 IWS_API const char *IWS_CALL iws_request_param(const iws_request *request,
                                                const char *name);
 
-/* Since 0.5. The body (chunked bodies already joined; NULL/0 if none). The
+/* Since 0.5. The body (chunked bodies already joined; NULL/0 if none, and
+ * in on_http_head, and for a body streamed to on_http_body). The
  * bytes are followed by a NUL not counted in *length. Returns IWS_OK or
  * IWS_E_INVALID_ARG. */
 IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
@@ -1228,12 +1231,18 @@ IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
  * IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS. Bodies: Content-Length or chunked
  * (extensions and trailers are read and ignored), up to
  * IWS_OPT_HTTP_MAX_BODY_SIZE; "Expect: 100-continue" is answered
- * "100 Continue" before the body is read (or 413 at once). HEAD gets GET's
+ * "100 Continue" before the body is read (or 413 at once). Since 0.6,
+ * on_http_head sees each head before its body and chooses: the body into
+ * memory as above, streamed to on_http_body piece by piece (no size limit;
+ * the engine's memory stays bounded), or a refusal (401, 413...) sent at
+ * once, the body never read (a client that expects 100-continue gets the
+ * refusal instead). HEAD gets GET's
  * headers (Content-Length included) without the body. Empty lines before
  * a request line are ignored. "OPTIONS *" is answered by the library
  * (Since 0.6: 204 with Allow) and never reaches on_http_request.
  *
- * Requests the library refuses before any callback, then closes the
+ * Requests the library refuses before any callback (but 413: after
+ * on_http_head, when it answers IWS_HTTP_BODY_BUFFER), then closes the
  * connection (after the responses before it): 400 malformed (also: no Host
  * in HTTP/1.1, several Host lines or an invalid one (Since 0.6),
  * Content-Length together with Transfer-Encoding, differing

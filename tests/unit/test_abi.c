@@ -26,7 +26,9 @@ static void callbacks_layout(void **state) {
   /* Since 0.6 */
   assert_int_equal(offsetof(iws_callbacks, on_open), 8 + 6 * PTR);
   assert_int_equal(offsetof(iws_callbacks, on_close), 8 + 7 * PTR);
-  assert_int_equal(sizeof(iws_callbacks), 8 + 8 * PTR);
+  assert_int_equal(offsetof(iws_callbacks, on_http_head), 8 + 8 * PTR);
+  assert_int_equal(offsetof(iws_callbacks, on_http_body), 8 + 9 * PTR);
+  assert_int_equal(sizeof(iws_callbacks), 8 + 10 * PTR);
 }
 
 static void stats_layout(void **state) {
