@@ -13,9 +13,17 @@ import threading
 import time
 import zlib
 
+from conftest import is_wine_server
 from iws_helpers import RawClient
 
 MIB = 1024 * 1024
+UNDER_WINE = bool(os.environ.get("IWS_TEST_SERVER")) and is_wine_server(
+    os.environ["IWS_TEST_SERVER"])
+# "address" or "thread" (scripts/test.sh): a sanitized server's memory is
+# mostly the sanitizer's own (ASan's quarantine keeps freed blocks), so
+# there the sanitizer is the verdict and the bounds are checked by the
+# plain, Wine and C++ tiers (as test_hostile_peers.py does).
+SANITIZER = os.environ.get("IWS_SANITIZER", "")
 
 
 def upload_result(resp):
@@ -36,12 +44,12 @@ def figures_rss(server):
 
 def peak_rss(server):
     """VmHWM of a native server (None under Wine)."""
+    if UNDER_WINE:
+        return None
     try:
         with open(f"/proc/{server.proc.pid}/status") as f:
             for line in f:
                 if line.startswith("VmHWM:"):
-                    if "wine" in open(f"/proc/{server.proc.pid}/cmdline").read():
-                        return None
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
@@ -145,6 +153,8 @@ def test_200_mib_chunked_upload_keeps_memory_bounded(start_server):
     assert (n, got_crc) == (total, crc)
     assert maxpiece <= 4 * MIB, maxpiece
     assert samples, "no memory sample was taken"
+    if SANITIZER:
+        return
     grown = max(samples) - rss0
     assert grown < 48 * MIB, f"server RSS grew {grown // MIB} MiB " \
         f"for a 200 MiB body\n{server.describe()}"
@@ -244,5 +254,6 @@ def test_slow_application_with_workers_pauses_reading(start_server):
     # Unpaused, 3 s of loopback carry the whole 256 MiB; paused, about 15
     # pieces went to the application and socket buffers hold a few MiB.
     assert sent < 48 * MIB, f"the client sent {sent // MIB} MiB"
-    assert rss - rss0 < 32 * MIB, (rss0, rss)
+    if not SANITIZER:
+        assert rss - rss0 < 32 * MIB, (rss0, rss)
     assert not server.matches(r"BAD_PIECE")
