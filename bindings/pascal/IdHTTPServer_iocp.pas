@@ -39,7 +39,10 @@
 
   What differs from Indy, and why, is listed in bindings/pascal/README.md
   ("Indy drop-in"): the engine reads the whole request body before the
-  handler runs, sends a response when the handler returns unless
+  handler runs (into OnCreatePostStream's stream as it arrives when that
+  gives one: OnHeadersAvailable, OnHeaderExpectations and
+  OnCreatePostStream of a request with a body run at its head, on the
+  engine's callback thread), sends a response when the handler returns unless
   WriteHeader streamed it (then writes go out chunked as they are made)
   and sets TLS with the engine's options rather than an SSL IOHandler.
   OnContextCreated and OnConnect run at accept (the engine's on_open), on a
