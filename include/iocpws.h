@@ -316,11 +316,65 @@ typedef void(IWS_CALLBACK *iws_on_close_fn)(iws_server *server,
 typedef int32_t(IWS_CALLBACK *iws_on_heartbeat_fn)(iws_server *server,
                                                    iws_conn_id id, void *user);
 
+/* Since 0.6. on_http_head's answers: how the body of the request is read
+ * (any other answer from 400 to 599 refuses the request with that status). */
+#define IWS_HTTP_BODY_BUFFER 0 /* into memory, bounded by
+                                  IWS_OPT_HTTP_MAX_BODY_SIZE (else 413), then
+                                  on_http_request with the body: as when
+                                  on_http_head is NULL                     */
+#define IWS_HTTP_BODY_STREAM 1 /* piece by piece to on_http_body as it
+                                  arrives, unbounded (the application keeps
+                                  it), then on_http_request with an empty
+                                  body                                     */
+
+/* Since 0.6. The head of an HTTP request that is not a WebSocket upgrade
+ * was read; its body (if any) was not. Runs on the connection's callback
+ * thread, before on_http_body and on_http_request of that request; the
+ * request's accessors work as in on_http_request, except that the body is
+ * empty and the parameters hold only the query's. Returns
+ * IWS_HTTP_BODY_BUFFER, IWS_HTTP_BODY_STREAM or a status from 400 to 599:
+ * the request is then answered with that status (a short text body, no
+ * on_http_request), its body is never read, and the connection closes
+ * after the answer; a client that sent "Expect: 100-continue" gets that
+ * refusal instead of "100 Continue" (which is sent only once on_http_head
+ * accepted the body). Any other value refuses with 500. A request whose
+ * Content-Length is over IWS_OPT_HTTP_MAX_BODY_SIZE reaches on_http_head,
+ * and is answered 413 only if it answers IWS_HTTP_BODY_BUFFER. NULL: every
+ * body is read into memory (IWS_HTTP_BODY_BUFFER). The request is valid
+ * during the call only. Indy's OnHeadersAvailable and OnCreatePostStream. */
+typedef int32_t(IWS_CALLBACK *iws_on_http_head_fn)(iws_server *server,
+                                                   iws_conn_id id,
+                                                   iws_request *request,
+                                                   void *user);
+
+/* Since 0.6. A piece of the body of a request for which on_http_head
+ * answered IWS_HTTP_BODY_STREAM: pieces arrive in order, on the
+ * connection's callback thread, one call at a time, chunked transfer
+ * coding already removed (length > 0, data valid during the call only);
+ * on_http_request follows once the body is complete (with an empty body).
+ * Memory stays bounded, whatever the body's size: with
+ * IWS_OPT_WORKER_THREADS 0 the I/O thread runs it and reads nothing more
+ * of the connection meanwhile; with worker threads, reading of this
+ * connection pauses while more than 256 KiB of it wait for the worker. The
+ * request timeout (IWS_OPT_HTTP_REQUEST_TIMEOUT_MS) counts from each piece
+ * for a streamed body: a body may take as long as it keeps arriving.
+ * Returns 0 to go on, or a status from 400 to 599: the request is answered
+ * with it (no on_http_request), the rest of the body is not read and the
+ * connection closes (e.g. 507 when the disk is full); any other value
+ * refuses with 500. If the connection ends before the body is complete,
+ * no on_http_request follows (on_close does, as always): the application
+ * drops what it kept. NULL: the pieces are dropped. */
+typedef int32_t(IWS_CALLBACK *iws_on_http_body_fn)(iws_server *server,
+                                                   iws_conn_id id,
+                                                   const uint8_t *data,
+                                                   uint32_t length,
+                                                   void *user);
+
 /* The callback table. Set struct_size = sizeof(iws_callbacks); any entry may
  * be NULL. Copied by iws_create: the caller may free it afterwards.
  * Since 0.1: on_connect, on_message, on_disconnect, on_error, on_log.
  * Since 0.5: on_http_request (a caller with the 0.1 struct_size has none).
- * Since 0.6: on_open, on_close, on_heartbeat. */
+ * Since 0.6: on_open, on_close, on_heartbeat, on_http_head, on_http_body. */
 typedef struct iws_callbacks {
   uint32_t struct_size;
   uint32_t reserved0; /* keeps the layout identical for every compiler */
@@ -333,6 +387,9 @@ typedef struct iws_callbacks {
   iws_on_open_fn on_open;                 /* Since 0.6 */
   iws_on_close_fn on_close;               /* Since 0.6 */
   iws_on_heartbeat_fn on_heartbeat;       /* Since 0.6 */
+
+  iws_on_http_head_fn on_http_head;       /* Since 0.6 */
+  iws_on_http_body_fn on_http_body;       /* Since 0.6 */
 } iws_callbacks;
 
 /* ------------------------------------------------------------------------ */
@@ -524,7 +581,9 @@ typedef struct iws_callbacks {
  * IWS_OPT_MAX_HANDSHAKE_SIZE (over it: 431). */
 #define IWS_OPT_HTTP_MAX_BODY_SIZE 50   /* [1 MiB] 0..2^31: largest request
                                            body (Content-Length or chunked),
-                                           else 413 and the connection closes */
+                                           else 413 and the connection closes;
+                                           not for bodies streamed to
+                                           on_http_body (Since 0.6)         */
 #define IWS_OPT_HTTP_MAX_URI_LENGTH 51  /* [8192] 16..1 MiB: longest
                                            request-target, else 414          */
 #define IWS_OPT_HTTP_REQUEST_TIMEOUT_MS 52 /* [30000] 0 = none: a request's
@@ -1179,7 +1238,8 @@ IWS_API int32_t IWS_CALL iws_request_param_at(const iws_request *request,
 IWS_API const char *IWS_CALL iws_request_param(const iws_request *request,
                                                const char *name);
 
-/* Since 0.5. The body (chunked bodies already joined; NULL/0 if none). The
+/* Since 0.5. The body (chunked bodies already joined; NULL/0 if none, and
+ * in on_http_head, and for a body streamed to on_http_body). The
  * bytes are followed by a NUL not counted in *length. Returns IWS_OK or
  * IWS_E_INVALID_ARG. */
 IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
@@ -1208,12 +1268,18 @@ IWS_API int32_t IWS_CALL iws_request_body(const iws_request *request,
  * IWS_OPT_HTTP_KEEPALIVE_TIMEOUT_MS. Bodies: Content-Length or chunked
  * (extensions and trailers are read and ignored), up to
  * IWS_OPT_HTTP_MAX_BODY_SIZE; "Expect: 100-continue" is answered
- * "100 Continue" before the body is read (or 413 at once). HEAD gets GET's
+ * "100 Continue" before the body is read (or 413 at once). Since 0.6,
+ * on_http_head sees each head before its body and chooses: the body into
+ * memory as above, streamed to on_http_body piece by piece (no size limit;
+ * the engine's memory stays bounded), or a refusal (401, 413...) sent at
+ * once, the body never read (a client that expects 100-continue gets the
+ * refusal instead). HEAD gets GET's
  * headers (Content-Length included) without the body. Empty lines before
  * a request line are ignored. "OPTIONS *" is answered by the library
  * (Since 0.6: 204 with Allow) and never reaches on_http_request.
  *
- * Requests the library refuses before any callback, then closes the
+ * Requests the library refuses before any callback (but 413: after
+ * on_http_head, when it answers IWS_HTTP_BODY_BUFFER), then closes the
  * connection (after the responses before it): 400 malformed (also: no Host
  * in HTTP/1.1, several Host lines or an invalid one (Since 0.6),
  * Content-Length together with Transfer-Encoding, differing

@@ -1049,6 +1049,16 @@ typedef std::function<void(const connection &, const http_request &,
 typedef std::function<void(const connection &)> conn_handler;
 /// on_heartbeat's type (Since 0.6): true = handled, no ping for this beat.
 typedef std::function<bool(const connection &)> heartbeat_handler;
+/// on_http_head's answers (Since 0.6; any status 400..599 refuses).
+const int32_t body_buffer = IWS_HTTP_BODY_BUFFER;
+const int32_t body_stream = IWS_HTTP_BODY_STREAM;
+/// on_http_head's type (Since 0.6): body_buffer, body_stream or a status.
+typedef std::function<int32_t(const connection &, const http_request &)>
+    http_head_handler;
+/// on_http_body's type (Since 0.6): 0 to go on, or a status 400..599.
+typedef std::function<int32_t(const connection &, const uint8_t *data,
+                              size_t length)>
+    http_body_handler;
 /// broadcast_if's choice: true = this connection receives the message.
 typedef std::function<bool(const connection &)> filter;
 
@@ -1068,6 +1078,8 @@ struct state {
   conn_handler on_open;
   conn_handler on_close;
   heartbeat_handler on_heartbeat;
+  http_head_handler on_http_head;
+  http_body_handler on_http_body;
   // Set when the server was destroyed inside one of its own handlers: the
   // handle could not be freed, so it and this state are kept, and no user
   // handler is called any more (see ~server).
@@ -1199,6 +1211,34 @@ struct state {
     }
   }
 
+  static int32_t IWS_CALLBACK head_cb(iws_server *s, iws_conn_id id,
+                                      iws_request *r, void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load()) return 503;
+    if (!st->on_http_head) return IWS_HTTP_BODY_BUFFER;
+    try {
+      http_request req(r);
+      return st->on_http_head(connection(s, id), req);
+    } catch (...) {
+      st->report(connection(s, id), "on_http_head", std::current_exception());
+      return 500;
+    }
+  }
+
+  static int32_t IWS_CALLBACK body_cb(iws_server *s, iws_conn_id id,
+                                      const uint8_t *data, uint32_t length,
+                                      void *user) {
+    state *st = static_cast<state *>(user);
+    if (st->orphaned.load()) return 503;
+    if (!st->on_http_body) return 0;
+    try {
+      return st->on_http_body(connection(s, id), data, length);
+    } catch (...) {
+      st->report(connection(s, id), "on_http_body", std::current_exception());
+      return 500;
+    }
+  }
+
   static void IWS_CALLBACK open_cb(iws_server *s, iws_conn_id id,
                                    void *user) {
     state *st = static_cast<state *>(user);
@@ -1317,6 +1357,8 @@ class server {
     cb.on_open = &impl::state::open_cb;
     cb.on_close = &impl::state::close_cb;
     cb.on_heartbeat = &impl::state::heartbeat_cb;
+    cb.on_http_head = &impl::state::head_cb;
+    cb.on_http_body = &impl::state::body_cb;
     iws_server *h = nullptr;
     impl::check_call(
         IOCPWS_C_(create)(IWS_ABI_VERSION, &cb, st_.get(), &h), "iws_create");
@@ -1602,6 +1644,33 @@ class server {
   server &on_http_request(http_handler h) {
     settable();
     st_->on_http_request = std::move(h);
+    return *this;
+  }
+
+  /// on_http_head(connection, http_request) -> int32_t: the head of a plain
+  /// HTTP request, before its body is read (body() is empty here). Return
+  /// body_buffer (the body into memory, up to http_options' max body size,
+  /// then on_http_request: as without this handler), body_stream (the body
+  /// to on_http_body piece by piece, unbounded, then on_http_request with
+  /// an empty body) or a status 400..599 (sent at once, the body never
+  /// read, the connection closes; a client expecting 100-continue gets it
+  /// instead of the 100). If it throws: 500, and the exception goes to
+  /// on_exception. Indy's OnHeadersAvailable + OnCreatePostStream. Since 0.6.
+  server &on_http_head(http_head_handler h) {
+    settable();
+    st_->on_http_head = std::move(h);
+    return *this;
+  }
+  /// on_http_body(connection, data, length) -> int32_t: a piece of a body
+  /// that on_http_head streamed, in order, on the connection's handler
+  /// thread (chunked coding removed; the data is valid during the call
+  /// only). Return 0, or a status 400..599 to refuse the rest (e.g. 507,
+  /// disk full; the connection closes). If it throws: 500, and the
+  /// exception goes to on_exception. Reading of the connection waits while
+  /// it runs, so the library's memory stays bounded. Since 0.6.
+  server &on_http_body(http_body_handler h) {
+    settable();
+    st_->on_http_body = std::move(h);
     return *this;
   }
 

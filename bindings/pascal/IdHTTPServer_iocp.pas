@@ -39,7 +39,10 @@
 
   What differs from Indy, and why, is listed in bindings/pascal/README.md
   ("Indy drop-in"): the engine reads the whole request body before the
-  handler runs, sends a response when the handler returns unless
+  handler runs (into OnCreatePostStream's stream as it arrives when that
+  gives one: OnHeadersAvailable, OnHeaderExpectations and
+  OnCreatePostStream of a request with a body run at its head, on the
+  engine's callback thread), sends a response when the handler returns unless
   WriteHeader streamed it (then writes go out chunked as they are made)
   and sets TLS with the engine's options rather than an SSL IOHandler.
   OnContextCreated and OnConnect run at accept (the engine's on_open), on a
@@ -229,6 +232,13 @@ type
     FIsWebSocket: Boolean;
     FProtocol: string;
     FResponse: TIdHTTPResponseInfo; { the request being handled, if any }
+    { a request's head handled by the engine callback (on_http_head:
+      OnHeadersAvailable, OnHeaderExpectations, OnCreatePostStream) and the
+      stream its body is being written into; engine callback thread, then
+      handed to the request }
+    FHeadDone: Boolean;
+    FPostStream: TStream;
+    FOpenedEv: TEvent;       { made by a head waiting for OnConnect (server lock) }
     function GetBinding: TIdSocketHandle;
   public
     constructor Create(AServer: TIdCustomHTTPServer; AId: iws_conn_id);
@@ -499,6 +509,7 @@ type
     FCommandType: THTTPCommandType;
     FAuthType: string;
     FBody: TIdBytes;         { the engine's copy of the body }
+    FHeadDone: Boolean;      { headers checked and post stream made at the head }
     FHeldSession: TIdHTTPSession; { held in the default list until the job ends }
     procedure DecodeAndSetParams(const AValue: string); virtual;
   public
@@ -1365,6 +1376,8 @@ end;
 
 destructor TIdContext.Destroy;
 begin
+  FPostStream.Free; { a body cut short: the connection ended }
+  FOpenedEv.Free;
   FConnection.Free;
   inherited Destroy;
 end;
@@ -3051,6 +3064,8 @@ begin
       S.FLock.Enter;
       try
         Context.FOpening := False;
+        if Context.FOpenedEv <> nil then
+          Context.FOpenedEv.SetEvent;
         if Context.FWaiting <> nil then
           S.FPool.Push(TIdIocpJob(Context.FWaiting));
         Context.FWaiting := nil;
@@ -3176,6 +3191,16 @@ begin
       HeadersOf(request, FRawHeaders);
       ProcessHeaders;
       FRemoteIP := J.Context.Binding.PeerIP;
+      if J.Context.FHeadDone then
+      begin
+        { on_http_head ran the head's events; a streamed body is whole }
+        FHeadDone := True;
+        FPostStream := J.Context.FPostStream;
+        J.Context.FPostStream := nil;
+        J.Context.FHeadDone := False;
+        if FPostStream <> nil then
+          FPostStream.Position := 0;
+      end;
       Data := nil;
       Len := 0;
       if (iws_request_body(request, Data, Len) = IWS_OK) and (Data <> nil) then
@@ -3220,6 +3245,144 @@ begin
           J.Free;
         end;
         S.DoException(nil, E);
+      except
+      end;
+    end;
+  end;
+end;
+
+{ on_http_head: for a request with a body, Indy's head events run here, on
+  the engine callback thread, before the body is read (after the
+  connection's OnConnect): OnHeadersAvailable (blocked: OnHeadersBlocked's
+  ResponseNo refuses it, the body never read), OnHeaderExpectations (417),
+  OnCreatePostStream (a stream: the body is written into it as it arrives;
+  none: the body is read into memory, up to MaxRequestBodySize, and goes to
+  a TMemoryStream as before). A request without a body takes the usual
+  path (all of it on the pool). }
+function OnHttpHeadCb(server: piws_server; id: iws_conn_id;
+  request: piws_request; user: Pointer): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIdCustomHTTPServer;
+  C: TIdContext;
+  Ev: TEvent;
+  L: TIdHeaderList;
+  I, No: Integer;
+  URI, Txt, Content, Expect: string;
+  PS: TStream;
+begin
+  S := TIdCustomHTTPServer(user);
+  Result := IWS_HTTP_BODY_BUFFER;
+  if (iws_request_header(request, 'Transfer-Encoding') = nil) and
+     (StrToInt64Def(FromZ(iws_request_header(request, 'Content-Length')), 0) <= 0) then
+    Exit;
+  C := nil;
+  Ev := nil;
+  try
+    S.FLock.Enter;
+    try
+      I := S.FContexts.IndexOf(HexId(id));
+      if (I < 0) or S.FStopping then
+      begin
+        Result := 503;
+        Exit;
+      end;
+      C := TIdContext(S.FContexts.Objects[I]);
+      Inc(C.FBusy);
+      if C.FOpening then
+      begin
+        if C.FOpenedEv = nil then
+          C.FOpenedEv := TEvent.Create(nil, True, False, '');
+        Ev := C.FOpenedEv;
+      end;
+    finally
+      S.FLock.Leave;
+    end;
+  except
+    on E: Exception do
+    begin
+      S.DoException(nil, E);
+      Result := 500;
+      Exit;
+    end;
+  end;
+  try
+    try
+      { Indy: OnConnect, then the request's head }
+      if Ev <> nil then
+        while (Ev.WaitFor(100) <> wrSignaled) and not S.FStopping do
+          ;
+      FreeAndNil(C.FPostStream);
+      C.FHeadDone := False;
+      L := TIdHeaderList.Create;
+      try
+        HeadersOf(request, L);
+        URI := FromZ(iws_request_path(request));
+        if Pos('?', URI) > 0 then
+          URI := Copy(URI, 1, Pos('?', URI) - 1);
+        if not S.DoHeadersAvailable(C, URI, L) then
+        begin
+          No := 403;
+          S.DoHeadersBlocked(C, L, No, Txt, Content);
+          if (No < 400) or (No > 599) then
+            No := 403;
+          Result := No;
+          Exit;
+        end;
+        Expect := L.Values['Expect'];
+        if (Expect <> '') and not S.DoHeaderExpectations(C, Expect) then
+        begin
+          Result := 417;
+          Exit;
+        end;
+        PS := nil;
+        S.CreatePostStream(C, L, PS);
+        C.FHeadDone := True;
+        if PS <> nil then
+        begin
+          C.FPostStream := PS;
+          Result := IWS_HTTP_BODY_STREAM;
+        end;
+      finally
+        L.Free;
+      end;
+    except
+      on E: Exception do
+      begin
+        C.FHeadDone := False;
+        FreeAndNil(C.FPostStream);
+        S.DoException(C, E);
+        Result := 500;
+      end;
+    end;
+  finally
+    S.ReleaseContext(C);
+  end;
+end;
+
+{ on_http_body: a piece of the body into OnCreatePostStream's stream, in
+  order, on the engine callback thread; an exception refuses the request
+  (500) and goes to OnException }
+function OnHttpBodyCb(server: piws_server; id: iws_conn_id; data: PByte;
+  length: UInt32; user: Pointer): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIdCustomHTTPServer;
+  C: TIdContext;
+begin
+  S := TIdCustomHTTPServer(user);
+  Result := 0;
+  C := S.FindContext(id); { alive: its on_close comes after this, on this strand }
+  try
+    if (C = nil) or (C.FPostStream = nil) then
+      raise EIdHTTPServerError.Create('a body piece for no post stream');
+    C.FPostStream.WriteBuffer(data^, length);
+  except
+    on E: Exception do
+    begin
+      Result := 500;
+      try
+        S.DoException(C, E);
       except
       end;
     end;
@@ -3723,6 +3886,8 @@ begin
   cb.on_http_request := OnHttpRequestCb;
   cb.on_open := OnOpenCb;
   cb.on_close := OnCloseCb;
+  cb.on_http_head := OnHttpHeadCb;
+  cb.on_http_body := OnHttpBodyCb;
   IocpWsCheckVersion;
   rc := iws_create(IWS_HEADER_ABI_VERSION, @cb, Self, FHandle);
   if rc <> IWS_OK then
@@ -4341,7 +4506,9 @@ begin
       ARequestInfo.FCommand := UpperCase(ARequestInfo.FMethodOverride);
       ARequestInfo.FCommandType := DecodeHTTPCommand(ARequestInfo.FCommand);
     end;
-    if not DoHeadersAvailable(AContext, ARequestInfo.URI, ARequestInfo.RawHeaders) then
+    if ARequestInfo.FHeadDone then
+      { OnHeadersAvailable and OnHeaderExpectations ran at the head }
+    else if not DoHeadersAvailable(AContext, ARequestInfo.URI, ARequestInfo.RawHeaders) then
     begin
       No := 403;
       DoHeadersBlocked(AContext, ARequestInfo.RawHeaders, No, Txt, Content);
@@ -4352,7 +4519,7 @@ begin
       AResponseInfo.CloseConnection := True;
       Exit;
     end;
-    if ARequestInfo.Expect <> '' then
+    if (ARequestInfo.Expect <> '') and not ARequestInfo.FHeadDone then
       if not DoHeaderExpectations(AContext, ARequestInfo.Expect) then
       begin
         AResponseInfo.ResponseNo := 417;
@@ -4362,11 +4529,21 @@ begin
     CT := LowerCase(Trim(ARequestInfo.ContentType));
     if Pos(';', CT) > 0 then
       CT := Trim(Copy(CT, 1, Pos(';', CT) - 1));
+    { a body streamed at the head: already in OnCreatePostStream's stream }
+    if (ARequestInfo.FPostStream <> nil) and (CT = 'application/x-www-form-urlencoded') then
+    begin
+      SetLength(B, ARequestInfo.FPostStream.Size);
+      if Length(B) > 0 then
+        ARequestInfo.FPostStream.ReadBuffer(PAnsiChar(B)^, Length(B));
+      ARequestInfo.FPostStream.Position := 0;
+      ARequestInfo.FormParams := FromU8(PAnsiChar(B), Length(B));
+    end;
     { the body the engine read, into the stream OnCreatePostStream gives }
     if Length(ARequestInfo.FBody) > 0 then
     begin
       PS := nil;
-      CreatePostStream(AContext, ARequestInfo.RawHeaders, PS);
+      if not ARequestInfo.FHeadDone then { else it gave none at the head }
+        CreatePostStream(AContext, ARequestInfo.RawHeaders, PS);
       if PS = nil then
         PS := TMemoryStream.Create;
       ARequestInfo.FPostStream := PS;

@@ -113,6 +113,10 @@ const
 
   IWS_ACCEPT = 0;
 
+  { on_http_head's answers (Since 0.6) }
+  IWS_HTTP_BODY_BUFFER = 0;
+  IWS_HTTP_BODY_STREAM = 1;
+
   IWS_LOG_ERROR = 1;
   IWS_LOG_WARN = 2;
   IWS_LOG_INFO = 3;
@@ -265,6 +269,15 @@ type
   iws_on_heartbeat_fn = function(server: piws_server; id: iws_conn_id;
     user: Pointer): Int32;
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  { Since 0.6: a plain HTTP request's head before its body (returns
+    IWS_HTTP_BODY_BUFFER, IWS_HTTP_BODY_STREAM or a status 400..599), and
+    the pieces of a body it streamed (returns 0 or a status 400..599) }
+  iws_on_http_head_fn = function(server: piws_server; id: iws_conn_id;
+    request: piws_request; user: Pointer): Int32;
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+  iws_on_http_body_fn = function(server: piws_server; id: iws_conn_id;
+    data: PByte; length: UInt32; user: Pointer): Int32;
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   iws_filter_fn = function(id: iws_conn_id; conn_user_data: Pointer;
     context: Pointer): Int32;
     {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -285,6 +298,9 @@ type
     on_open: iws_on_open_fn;
     on_close: iws_on_close_fn;
     on_heartbeat: iws_on_heartbeat_fn;
+    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    on_http_head: iws_on_http_head_fn;
+    on_http_body: iws_on_http_body_fn;
   end;
 
   { Counters since iws_create: struct_size := SizeOf(iws_stats). }

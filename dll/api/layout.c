@@ -28,6 +28,8 @@ static const layout_entry layout_table[] = {
     IWS__FIELD(iws_callbacks, on_open),
     IWS__FIELD(iws_callbacks, on_close),
     IWS__FIELD(iws_callbacks, on_heartbeat),
+    IWS__FIELD(iws_callbacks, on_http_head),
+    IWS__FIELD(iws_callbacks, on_http_body),
     IWS__SIZE(iws_stats),
     IWS__FIELD(iws_stats, struct_size),
     IWS__FIELD(iws_stats, reserved0),

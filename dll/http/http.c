@@ -57,7 +57,8 @@ typedef struct http_rq {
   iws_request req; /* the head, once parsed */
   int have_req;
   uint64_t body_left;
-  iws__bytes body;
+  uint8_t streaming; /* on_http_head chose IWS_HTTP_BODY_STREAM */
+  iws__bytes body;   /* the body; streamed: a decoded piece, then empty */
   iws__chunked ch;
 } http_rq;
 
@@ -354,6 +355,72 @@ static void dispatch(iws__conn *c) {
   iws__resp_free(r);
 }
 
+/* Strand: on_http_head (Since 0.6) decides how the body of the request
+ * just parsed is read. Returns 0 to go on, -1 when it was refused. */
+static int head(iws__conn *c, http_rq *rq, int mode, uint64_t length) {
+  iws_server *s = c->server;
+  iws__http_conn *h = H(c);
+  iws_request *req = &rq->req;
+  int32_t d;
+  int status;
+  if (strcmp(req->method, "OPTIONS") == 0 && strcmp(req->target, "*") == 0)
+    d = IWS_HTTP_BODY_BUFFER; /* the library's own (dispatch) */
+  else if ((status = iws__http_decode(req, NULL, 0)) != 0) {
+    refuse(c, status, status == 400 ? "malformed request-target" : NULL);
+    return -1;
+  } else {
+    iws__lock(&c->lock);
+    h->dispatching = 1; /* no 408 meanwhile */
+    iws__unlock(&c->lock);
+    IWS__IN_CALLBACK(s, d = s->cb.on_http_head(s, c->id, req, s->user));
+    iws__lock(&c->lock);
+    h->dispatching = 0;
+    iws__unlock(&c->lock);
+  }
+  if (d >= 400 && d <= 599) {
+    refuse(c, (int)d, "refused by on_http_head");
+    return -1;
+  }
+  if (d != IWS_HTTP_BODY_BUFFER && d != IWS_HTTP_BODY_STREAM) {
+    refuse(c, 500, "on_http_head gave an unknown answer");
+    return -1;
+  }
+  rq->streaming = d == IWS_HTTP_BODY_STREAM;
+  if (!rq->streaming && mode == IWS__BODY_LENGTH &&
+      length > s->cfg.http_max_body) {
+    refuse(c, 413, "request body larger than allowed");
+    return -1;
+  }
+  return 0;
+}
+
+/* Strand: a piece of a streamed body to on_http_body. Returns 0 to go on,
+ * -1 when the application refused the request. */
+static int body_piece(iws__conn *c, const uint8_t *p, size_t len) {
+  iws_server *s = c->server;
+  iws__http_conn *h = H(c);
+  int32_t rc = 0;
+  if (h->timing)
+    /* A streamed body may take as long as it keeps coming. */
+    iws__conn_timer_set(c, IWS__T_HREQ, s->cfg.http_request_timeout_ms);
+  if (!s->cb.on_http_body) return 0;
+  iws__lock(&c->lock);
+  h->dispatching = 1;
+  iws__unlock(&c->lock);
+  while (len && rc == 0) {
+    uint32_t n = len > 0x40000000u ? 0x40000000u : (uint32_t)len;
+    IWS__IN_CALLBACK(s, rc = s->cb.on_http_body(s, c->id, p, n, s->user));
+    p += n;
+    len -= n;
+  }
+  iws__lock(&c->lock);
+  h->dispatching = 0;
+  iws__unlock(&c->lock);
+  if (rc == 0) return 0;
+  refuse(c, rc >= 400 && rc <= 599 ? (int)rc : 500, "refused by on_http_body");
+  return -1;
+}
+
 /* For ws/ (iws__ws_answer_fn): a refused upgrade's answer, written like
  * every other (build), with the handshake's header lines. The connection
  * speaks WebSocket already (its HTTP state is gone): the answer replaces
@@ -509,8 +576,11 @@ static int step(iws__conn *c) {
       refuse(c, 400, "missing, repeated or invalid Host header");
       return 0;
     }
-    status =
-        iws__http_framing(&rq->req, s->cfg.http_max_body, &mode, &length);
+    /* With on_http_head, a declared length over the limit is its call. */
+    status = iws__http_framing(&rq->req,
+                               s->cb.on_http_head ? UINT64_MAX
+                                                  : s->cfg.http_max_body,
+                               &mode, &length);
     if (status) {
       refuse(c, status,
              status == 413   ? "request body larger than allowed"
@@ -526,6 +596,7 @@ static int step(iws__conn *c) {
                : mode == IWS__BODY_CHUNKED ? PH_CHUNKED
                                            : PH_HEAD;
     rq->body_left = length;
+    if (s->cb.on_http_head && head(c, rq, mode, length) != 0) return 0;
     expect = iws__http_header(&rq->req, "Expect");
     if (expect && mode != IWS__BODY_NONE && !avail &&
         rq->req.version_minor >= 1 && iws__ieq(expect, "100-continue")) {
@@ -544,7 +615,9 @@ static int step(iws__conn *c) {
   if (h->phase == PH_BODY) {
     size_t take = avail;
     if ((uint64_t)take > rq->body_left) take = (size_t)rq->body_left;
-    if (take && iws__bytes_append(&rq->body, p, take) != 0) {
+    if (rq->streaming) {
+      if (take && body_piece(c, p, take) != 0) return 0;
+    } else if (take && iws__bytes_append(&rq->body, p, take) != 0) {
       refuse(c, 500, "out of memory");
       return 0;
     }
@@ -554,8 +627,15 @@ static int step(iws__conn *c) {
   } else if (h->phase == PH_CHUNKED) {
     size_t used = 0;
     int r = iws__chunked_feed(&rq->ch, p, avail, &used, &rq->body,
-                              s->cfg.http_max_body);
+                              rq->streaming ? UINT64_MAX
+                                            : s->cfg.http_max_body);
     h->off += used;
+    if (rq->streaming && rq->body.len) {
+      /* Decoded bytes go at once: the buffer holds one input's worth. */
+      size_t n = rq->body.len;
+      rq->body.len = 0;
+      if (body_piece(c, rq->body.data, n) != 0) return 0;
+    }
     if (r == IWS__CHUNKED_MORE) return 0;
     if (r != IWS__CHUNKED_DONE) {
       refuse(c, r == IWS__CHUNKED_TOO_BIG ? 413 : 400,

@@ -46,6 +46,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -694,11 +695,105 @@ void http_echo(const iocpws::connection &c, const iocpws::http_request &req,
   res.body(out);
 }
 
+// Streamed uploads (ws_test_server's /upload and /deny/N, Since 0.6),
+// through on_http_head and on_http_body. CRC-32 (zlib's polynomial) by
+// table: these test programs link the library alone.
+struct upload_state {
+  uint64_t bytes, pieces, maxpiece, fail;
+  uint32_t crc;
+  long delay_ms;
+};
+pt::mutex g_uploads_lock;
+std::map<iocpws::conn_id, upload_state> g_uploads;
+
+struct crc_table {
+  uint32_t t[256];
+  crc_table() {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+  }
+};
+
+uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
+  static const crc_table tab;  // made once, thread-safe (C++11)
+  const uint32_t *table = tab.t;
+  crc = ~crc;
+  while (n--) crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+int32_t on_head(const iocpws::connection &c, const iocpws::http_request &req) {
+  const std::string doc = req.document();
+  if (doc.compare(0, 6, "/deny/") == 0) {
+    long status = std::strtol(doc.c_str() + 6, nullptr, 10);
+    emit("HTTP_HEAD %" PRIu64 " deny %ld", c.id(), status);
+    return static_cast<int32_t>(status);
+  }
+  if (doc == "/upload") {
+    upload_state u = upload_state();
+    u.delay_ms = param_long(req, "delay", 0);
+    u.fail = req.has_param("fail")
+                 ? std::strtoull(req.param("fail").c_str(), nullptr, 10)
+                 : UINT64_MAX;
+    {
+      pt::lock_guard guard(g_uploads_lock);
+      g_uploads[c.id()] = u;
+    }
+    emit("HTTP_HEAD %" PRIu64 " upload", c.id());
+    return iocpws::body_stream;
+  }
+  return iocpws::body_buffer;
+}
+
+int32_t on_body(const iocpws::connection &c, const uint8_t *data, size_t n) {
+  long delay = 0;
+  int32_t rc = 0;
+  {
+    pt::lock_guard guard(g_uploads_lock);
+    std::map<iocpws::conn_id, upload_state>::iterator it = g_uploads.find(c.id());
+    if (it == g_uploads.end() || n == 0 || data == nullptr) {
+      rc = 500;
+    } else {
+      upload_state &u = it->second;
+      u.crc = crc32_update(u.crc, data, n);
+      u.bytes += n;
+      u.pieces++;
+      if (n > u.maxpiece) u.maxpiece = n;
+      delay = u.delay_ms;
+      if (u.bytes > u.fail) rc = 507;
+    }
+  }
+  if (rc == 500) emit("BAD_PIECE %" PRIu64 " %u", c.id(), static_cast<unsigned>(n));
+  if (delay > 0) pt::sleep_ms(static_cast<unsigned>(delay));
+  return rc;
+}
+
+void upload_done(const iocpws::connection &c, iocpws::http_response &res) {
+  char body[200];
+  pt::lock_guard guard(g_uploads_lock);
+  std::map<iocpws::conn_id, upload_state>::iterator it = g_uploads.find(c.id());
+  if (it == g_uploads.end()) {
+    res.body("no upload");
+    return;
+  }
+  const upload_state &u = it->second;
+  std::snprintf(body, sizeof body,
+                "bytes=%" PRIu64 " crc=%08lx pieces=%" PRIu64 " maxpiece=%" PRIu64,
+                u.bytes, static_cast<unsigned long>(u.crc), u.pieces, u.maxpiece);
+  g_uploads.erase(it);
+  res.body(body);
+}
+
 void on_http(const iocpws::connection &c, const iocpws::http_request &req,
              iocpws::http_response &res) {
   const std::string doc = req.document();
   if (doc == "/echo") {
     http_echo(c, req, res);
+  } else if (doc == "/upload") {
+    upload_done(c, res);
   } else if (doc == "/whoami") {
     res.body("listener=" + std::to_string(c.listener()) +
              " subject=" + c.peer_cert(iocpws::cert_part::subject));
@@ -913,6 +1008,8 @@ int main(int argc, char **argv) {
       .on_message(on_message)
       .on_disconnect(on_disconnect)
       .on_http_request(on_http)
+      .on_http_head(on_head)
+      .on_http_body(on_body)
       .on_open([](const iocpws::connection &c) {
         emit("TCP_OPEN %" PRIu64 " %u", c.id(),
              static_cast<unsigned>(c.peer().port));

@@ -104,6 +104,44 @@ static void IWS_CALLBACK fz_http(iws_server *s, iws_conn_id id,
     abort();
 }
 
+/* on_http_head (Since 0.6), by the document's first letter after '/': 's'
+ * streams the body to fz_body, 'r' refuses with 401, 'x' gives an unknown
+ * answer (500); anything else is buffered as without it. */
+static int32_t IWS_CALLBACK fz_head(iws_server *s, iws_conn_id id,
+                                    iws_request *req, void *user) {
+  const char *doc = iws_request_document(req);
+  const uint8_t *body = NULL;
+  uint64_t len = 1;
+  (void)s;
+  (void)id;
+  (void)user;
+  if (!doc || doc[0] != '/' || !iws_request_method(req)) abort();
+  /* no body yet, at the head */
+  if (iws_request_body(req, &body, &len) != IWS_OK || len != 0) abort();
+  switch (doc[1]) {
+  case 's':
+    return IWS_HTTP_BODY_STREAM;
+  case 'r':
+    return 401;
+  case 'x':
+    return 7;
+  default:
+    return IWS_HTTP_BODY_BUFFER;
+  }
+}
+
+/* on_http_body: pieces are never empty; a piece starting with '!' refuses
+ * the rest with 507. */
+static int32_t IWS_CALLBACK fz_body(iws_server *s, iws_conn_id id,
+                                    const uint8_t *data, uint32_t length,
+                                    void *user) {
+  (void)s;
+  (void)id;
+  (void)user;
+  if (!data || length == 0) abort();
+  return data[0] == '!' ? 507 : 0;
+}
+
 /* Sends the deferred response, if any, and lets the connection go on with
  * the requests that waited behind it. */
 static void fz_send_pending(iws__sock *sock) {
@@ -131,6 +169,8 @@ static iws_server *fz_server_ex(int tls, const char *cert, const char *key,
   cb.on_message = fz_message;
   cb.on_disconnect = fz_disconnect;
   cb.on_http_request = fz_http;
+  cb.on_http_head = fz_head;
+  cb.on_http_body = fz_body;
   if (iws_create(IWS_ABI_VERSION, &cb, NULL, &s) != IWS_OK) abort();
   iws_set_int(s, IWS_OPT_LOG_LEVEL, 0);
   iws_set_int(s, IWS_OPT_IO_THREADS, 1);

@@ -108,6 +108,17 @@ HTTP = {
     "options_star": b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\nGET /e HTTP/1.1\r\nHost: h\r\n\r\n",
     "two_hosts": b"GET /e HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n",
     "bad_host": b"GET /e HTTP/1.1\r\nHost: [::1\r\n\r\n",
+    # issue 20: on_http_head streams (/s...), refuses (/r), answers badly
+    # (/x); on_http_body refuses a piece starting with '!'
+    "stream_length": b"POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n"
+                     + b"y" * 2000 + b"GET /e HTTP/1.1\r\nHost: h\r\n\r\n",
+    "stream_chunked": b"POST /s HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+                      b"Expect: 100-continue\r\n\r\n3\r\nabc\r\n200\r\n" + b"z" * 512
+                      + b"\r\n0\r\n\r\nGET /e HTTP/1.1\r\nHost: h\r\n\r\n",
+    "stream_refused": b"POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab!c",
+    "head_refused": b"POST /r HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+                    b"Content-Length: 9999999\r\n\r\n",
+    "head_unknown": b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n",
 }
 write("conn", "blank_lines_first", b"\x00" + b"\r\n" * 5000 + UPGRADE + frame(1, b"hi"))
 write("conn", "blank_lines_first_http", b"\x00" + b"\r\n" * 5000 + HTTP["get"])

@@ -128,6 +128,8 @@
 
 #include "procinfo.h"
 
+#include <zlib.h>
+
 /* ------------------------------------------------------------------------ */
 /* State                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -709,7 +711,118 @@ static void IWS_CALLBACK on_log(iws_server *server, int32_t level,
  *                      fails (static files)
  *   /httpstats         body "requests=.. refused=.. current=.."
  *   anything else      404 (untouched), unless served from the document root
+ *
+ * on_http_head (Since 0.6) routes, by document; everything else is read
+ * into memory (IWS_HTTP_BODY_BUFFER) as without on_http_head:
+ *
+ *   /deny/N            refused with status N; prints "HTTP_HEAD <id> deny N"
+ *   /upload[?delay=MS][&fail=N]  streamed: on_http_body keeps the CRC-32
+ *                      (zlib) of the pieces in order, sleeps MS ms per
+ *                      piece, and answers 507 once more than N bytes came;
+ *                      on_http_request answers "bytes=<n> crc=<hex>
+ *                      pieces=<n> maxpiece=<n>"; prints "HTTP_HEAD <id>
+ *                      upload" and, for each piece, nothing (200 MiB)
  */
+
+/* Streamed uploads under way, by connection (a test runs a few at once). */
+typedef struct upload_slot {
+  iws_conn_id id; /* 0 = free */
+  uint64_t bytes, pieces, maxpiece, fail;
+  unsigned long crc;
+  long delay_ms;
+} upload_slot;
+static pt_mutex g_uploads_lock = PT_MUTEX_INITIALIZER;
+static upload_slot g_uploads[32];
+
+/* The slot of `id` (made if `make`), NULL if none; under g_uploads_lock. */
+static upload_slot *upload_find(iws_conn_id id, int make) {
+  size_t i;
+  upload_slot *free_slot = NULL;
+  for (i = 0; i < sizeof g_uploads / sizeof g_uploads[0]; i++) {
+    if (g_uploads[i].id == id) return &g_uploads[i];
+    if (!g_uploads[i].id && !free_slot) free_slot = &g_uploads[i];
+  }
+  if (!make || !free_slot) return NULL;
+  memset(free_slot, 0, sizeof *free_slot);
+  free_slot->id = id;
+  free_slot->crc = crc32(0L, Z_NULL, 0);
+  return free_slot;
+}
+
+static int32_t IWS_CALLBACK on_http_head(iws_server *server, iws_conn_id id,
+                                         iws_request *req, void *user) {
+  const char *doc = iws_request_document(req);
+  (void)server;
+  (void)user;
+  if (strncmp(doc, "/deny/", 6) == 0) {
+    long status = strtol(doc + 6, NULL, 10);
+    emit("HTTP_HEAD %" PRIu64 " deny %ld", id, status);
+    return (int32_t)status;
+  }
+  if (strcmp(doc, "/upload") == 0) {
+    const char *delay = iws_request_param(req, "delay");
+    const char *fail = iws_request_param(req, "fail");
+    upload_slot *u;
+    pt_mutex_lock(&g_uploads_lock);
+    u = upload_find(id, 0);
+    if (u) u->id = 0; /* a previous upload of the connection */
+    u = upload_find(id, 1);
+    if (u) {
+      u->delay_ms = delay ? strtol(delay, NULL, 10) : 0;
+      u->fail = fail ? strtoull(fail, NULL, 10) : UINT64_MAX;
+    }
+    pt_mutex_unlock(&g_uploads_lock);
+    emit("HTTP_HEAD %" PRIu64 " upload", id);
+    return u ? IWS_HTTP_BODY_STREAM : 503;
+  }
+  return IWS_HTTP_BODY_BUFFER;
+}
+
+static int32_t IWS_CALLBACK on_http_body(iws_server *server, iws_conn_id id,
+                                         const uint8_t *data, uint32_t length,
+                                         void *user) {
+  upload_slot *u;
+  long delay = 0;
+  int32_t rc = 0;
+  (void)server;
+  (void)user;
+  pt_mutex_lock(&g_uploads_lock);
+  u = upload_find(id, 0);
+  if (!u || length == 0 || data == NULL) {
+    rc = 500; /* a piece for no streamed request, or an empty one: a bug */
+  } else {
+    u->crc = crc32(u->crc, data, length);
+    u->bytes += length;
+    u->pieces++;
+    if (length > u->maxpiece) u->maxpiece = length;
+    delay = u->delay_ms;
+    if (u->bytes > u->fail) rc = 507;
+  }
+  pt_mutex_unlock(&g_uploads_lock);
+  if (rc == 500) emit("BAD_PIECE %" PRIu64 " %u", id, (unsigned)length);
+  if (delay > 0) pt_sleep_ms((unsigned)delay);
+  return rc;
+}
+
+/* /upload's answer: what on_http_body saw. */
+static void upload_done(iws_conn_id id, iws_http_response *res) {
+  char body[200];
+  int n;
+  upload_slot *u;
+  pt_mutex_lock(&g_uploads_lock);
+  u = upload_find(id, 0);
+  if (u) {
+    n = snprintf(body, sizeof body,
+                 "bytes=%" PRIu64 " crc=%08lx pieces=%" PRIu64
+                 " maxpiece=%" PRIu64,
+                 u->bytes, u->crc, u->pieces, u->maxpiece);
+    u->id = 0;
+  } else {
+    n = snprintf(body, sizeof body, "no upload");
+  }
+  pt_mutex_unlock(&g_uploads_lock);
+  iws_http_set_body(res, body, (uint64_t)n);
+}
 
 static atomic_int g_defer_running;
 
@@ -844,6 +957,8 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
   (void)user;
   if (strcmp(doc, "/echo") == 0) {
     http_echo(id, req, res);
+  } else if (strcmp(doc, "/upload") == 0) {
+    upload_done(id, res);
   } else if (strcmp(doc, "/whoami") == 0) {
     char subject[1024];
     uint32_t index = 99;
@@ -1242,6 +1357,8 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--on-heartbeat") == 0)
       g_on_heartbeat = atoi(argv[i + 1]);
   if (g_on_heartbeat >= 0) cb.on_heartbeat = on_heartbeat;
+  cb.on_http_head = on_http_head;
+  cb.on_http_body = on_http_body;
 
   rc = iws_create(IWS_ABI_VERSION, &cb, NULL, &g_server);
   if (rc != IWS_OK) {

@@ -286,7 +286,10 @@ procedure TTestForm.IdHTTPServer1CreatePostStream(AContext: TIdContext;
   AHeaders: TIdHeaderList; var VPostStream: TStream);
 begin
   if AHeaders.Values['X-Own-Stream'] <> '' then
-    VPostStream := TTestPostStream.Create;
+    VPostStream := TTestPostStream.Create
+  else if AHeaders.Values['X-File-Stream'] <> '' then
+    { a body larger than MaxRequestBodySize, written to disk as it comes }
+    VPostStream := TFileStream.Create(AHeaders.Values['X-File-Stream'], fmCreate);
 end;
 
 procedure TTestForm.IdHTTPServer1DoneWithPostStream(AContext: TIdContext;
@@ -439,6 +442,16 @@ begin
     if ARequestInfo.PostStream <> nil then
       AResponseInfo.ContentText := ARequestInfo.PostStream.ClassName + ' ' +
         IntToStr(ARequestInfo.PostStream.Size) + ' ' + StreamText(ARequestInfo.PostStream)
+    else
+      AResponseInfo.ContentText := 'no post stream';
+  end
+  else if Doc = '/upload' then
+  begin
+    AResponseInfo.ContentType := 'text/plain';
+    if ARequestInfo.PostStream <> nil then
+      AResponseInfo.ContentText := ARequestInfo.PostStream.ClassName + ' ' +
+        IntToStr(ARequestInfo.PostStream.Size) + ' ' +
+        IntToStr(ARequestInfo.PostStream.Position)
     else
       AResponseInfo.ContentText := 'no post stream';
   end

@@ -343,6 +343,8 @@ begin
   Field('iws_callbacks', 'on_open', PtrUInt(@@Cb.on_open) - PtrUInt(@Cb));
   Field('iws_callbacks', 'on_close', PtrUInt(@@Cb.on_close) - PtrUInt(@Cb));
   Field('iws_callbacks', 'on_heartbeat', PtrUInt(@@Cb.on_heartbeat) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_http_head', PtrUInt(@@Cb.on_http_head) - PtrUInt(@Cb));
+  Field('iws_callbacks', 'on_http_body', PtrUInt(@@Cb.on_http_body) - PtrUInt(@Cb));
   Check(iws_struct_layout('iws_stats', nil) = SizeOf(iws_stats),
     'layout sizeof(iws_stats)', Format('C %d, Pascal %d',
     [iws_struct_layout('iws_stats', nil), SizeOf(iws_stats)]));

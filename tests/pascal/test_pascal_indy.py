@@ -9,6 +9,7 @@ Every member the drop-in promises is used by tests/pascal/indy_compat.dpr;
 these tests check what each one did on the wire."""
 
 import http.client
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import time
 import pytest
 
 from conftest import ServerProcess, program
-from iws_helpers import ask, connect, recv, run, url
+from iws_helpers import RawClient, ask, connect, recv, run, url
 
 BUILDS = ["IWS_PASCAL_INDY", "IWS_PASCAL_INDY_U"]
 CURL = shutil.which("curl")
@@ -157,6 +158,64 @@ def test_post_stream_created_by_on_create_post_stream(indy):
     r, data = fetch(s, "POST", "/post", body=b"abc")
     assert data == b"TMemoryStream 3 abc"
     s.wait_for(r"DONE_POST_STREAM TMemoryStream 3")
+
+
+def test_post_stream_takes_a_body_over_max_request_body_size(indy, tmp_path):
+    """OnCreatePostStream gives a TFileStream at the head: a 5 MiB body,
+    five times MaxRequestBodySize (1 MiB), is written into it as it
+    arrives and reaches OnCommandGet whole, at position 0; the same body
+    without a stream of the application's is refused 413 as before."""
+    s = indy()
+    target = tmp_path / "upload.bin"
+    body = os.urandom(5 * 1024 * 1024 + 7)
+    r, data = fetch(s, "POST", "/upload", body=body,
+                    headers={"X-File-Stream": as_seen_by(indy.path, str(target)),
+                             "Content-Type": "application/octet-stream"})
+    assert r.status == 200, data
+    assert data == b"TFileStream %d 0" % len(body)
+    s.wait_for(r"DONE_POST_STREAM TFileStream %d" % len(body))
+    assert target.read_bytes() == body  # freed by DoneWithPostStream: closed
+    # chunked, through the same stream
+    c = RawClient(s.port, timeout=30)
+    try:
+        c.send(b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+               b"X-File-Stream: " + as_seen_by(indy.path, str(target)).encode() +
+               b"\r\n\r\n")
+        for i in range(0, len(body), 300000):
+            piece = body[i:i + 300000]
+            c.send(b"%x\r\n" % len(piece) + piece + b"\r\n")
+        c.send(b"0\r\n\r\n")
+        resp = c.read_http_response(timeout=30)
+    finally:
+        c.close()
+    assert resp.status == 200 and resp.body == b"TFileStream %d 0" % len(body)
+    r, data = fetch(s, "POST", "/upload", body=body)
+    assert r.status == 413
+
+
+def test_headers_available_refuses_before_the_body(indy):
+    """OnHeadersAvailable saying no to a request with a body: the engine
+    answers OnHeadersBlocked's ResponseNo at once, a client that expects
+    100-continue gets it instead of 100, and the body is never read."""
+    s = indy()
+    c = RawClient(s.port, timeout=10)
+    try:
+        c.send(b"POST /post HTTP/1.1\r\nHost: x\r\nX-Block: yes\r\n"
+               b"Content-Length: 100000000\r\nExpect: 100-continue\r\n\r\n")
+        r = c.read_http_response()
+        assert r.status == 418, r
+        c.wait_eof(10)
+        assert c.buf == b""
+    finally:
+        c.close()
+    # a refused Expect: 417, also before the body
+    c = RawClient(s.port, timeout=10)
+    try:
+        c.send(b"POST /post HTTP/1.1\r\nHost: x\r\n"
+               b"Content-Length: 10\r\nExpect: something-else\r\n\r\n")
+        assert c.read_http_response().status == 417
+    finally:
+        c.close()
 
 
 def test_blocking_handler_while_50_others_are_answered(indy):

@@ -27,7 +27,9 @@ static void callbacks_layout(void **state) {
   assert_int_equal(offsetof(iws_callbacks, on_open), 8 + 6 * PTR);
   assert_int_equal(offsetof(iws_callbacks, on_close), 8 + 7 * PTR);
   assert_int_equal(offsetof(iws_callbacks, on_heartbeat), 8 + 8 * PTR);
-  assert_int_equal(sizeof(iws_callbacks), 8 + 9 * PTR);
+  assert_int_equal(offsetof(iws_callbacks, on_http_head), 8 + 9 * PTR);
+  assert_int_equal(offsetof(iws_callbacks, on_http_body), 8 + 10 * PTR);
+  assert_int_equal(sizeof(iws_callbacks), 8 + 11 * PTR);
 }
 
 static void stats_layout(void **state) {
