@@ -298,7 +298,6 @@ type
     on_open: iws_on_open_fn;
     on_close: iws_on_close_fn;
     on_heartbeat: iws_on_heartbeat_fn;
-    {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     on_http_head: iws_on_http_head_fn;
     on_http_body: iws_on_http_body_fn;
   end;
