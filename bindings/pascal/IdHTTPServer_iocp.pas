@@ -224,6 +224,8 @@ type
     FConnected: Boolean;     { OnConnect has run }
     FOpening: Boolean;       { its OnConnect job has not finished (server lock) }
     FWaiting: TObject;       { the request job that waits for it (server lock) }
+    FOpened: TEvent;         { made by a WebSocket upgrade that waits for the
+                               OnConnect job; set as FOpening ends (server lock) }
     FGone: Boolean;          { the engine's connection ended }
     FDetached: Boolean;      { the server stopped while a job held it }
     FIsWebSocket: Boolean;
@@ -1365,6 +1367,7 @@ end;
 
 destructor TIdContext.Destroy;
 begin
+  FOpened.Free;
   FConnection.Free;
   inherited Destroy;
 end;
@@ -2071,7 +2074,10 @@ begin
 end;
 
 { a streamed body's bytes: in pieces the engine's send queue takes; while
-  it is full (a slow client) the handler waits, as Indy's blocking write }
+  it is full (a slow client) the handler sleeps in iws_http_stream_wait
+  until the client has read (no polling), as Indy's blocking write waits
+  (without a limit, as Indy's default; a client that goes away, or
+  Active := False, ends the wait with an error). }
 procedure TIdHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
 const
   PIECE = 65536;
@@ -2088,7 +2094,11 @@ begin
     repeat
       rc := iws_http_send_chunk(FStreamH, P, N);
       if rc = IWS_E_QUEUE_FULL then
-        Sleep(1);
+      begin
+        rc := iws_http_stream_wait(FStreamH, 60000);
+        if (rc = IWS_OK) or (rc = IWS_E_TIMEOUT) then
+          rc := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
+      end;
     until rc <> IWS_E_QUEUE_FULL;
     if rc <> IWS_OK then
       raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
@@ -3051,6 +3061,8 @@ begin
       S.FLock.Enter;
       try
         Context.FOpening := False;
+        if Context.FOpened <> nil then
+          Context.FOpened.SetEvent; { an upgrade waits in WaitConnected }
         if Context.FWaiting <> nil then
           S.FPool.Push(TIdIocpJob(Context.FWaiting));
         Context.FWaiting := nil;
@@ -4005,17 +4017,25 @@ begin
   end;
 end;
 
+{ An upgrade (on_ws_connect, on the connection's strand) waits until its
+  OnConnect job has returned: on an event the job sets, made here only
+  when there is something to wait for (no polling). The context lives on
+  meanwhile: the caller holds it (AcquireContext). }
 procedure TIdCustomHTTPServer.WaitConnected(AContext: TIdContext);
 var
-  Opening: Boolean;
+  Ev: TEvent;
 begin
-  repeat
-    FLock.Enter;
-    Opening := AContext.FOpening;
+  FLock.Enter;
+  try
+    if not AContext.FOpening then
+      Exit;
+    if AContext.FOpened = nil then
+      AContext.FOpened := TEvent.Create(nil, True, False, '');
+    Ev := AContext.FOpened;
+  finally
     FLock.Leave;
-    if Opening then
-      Sleep(1);
-  until not Opening;
+  end;
+  Ev.WaitFor(INFINITE);
 end;
 
 function TIdCustomHTTPServer.FindContext(Id: iws_conn_id): TIdContext;

@@ -91,6 +91,20 @@ type
   TTestPostStream = class(TMemoryStream)
   end;
 
+  { a large body made as it is read (byte i = i mod 251), never held in
+    memory: what /bigwrite streams with WriteContent }
+  TPatternStream = class(TStream)
+  private
+    FSize, FPos: Int64;
+  protected
+    function GetSize: Int64; override;
+  public
+    constructor Create(ASize: Int64);
+    function Read(var Buffer; Count: Longint): Longint; override;
+    function Write(const Buffer; Count: Longint): Longint; override;
+    function Seek(const Offset: Int64; Origin: TSeekOrigin): Int64; override;
+  end;
+
   TTestForm = class(TComponent)
   published
     IdHTTPServer1: TIdHTTPServer;
@@ -327,6 +341,48 @@ begin
   Say(Format('WS_DISCONNECT %d', [ACode]));
 end;
 
+constructor TPatternStream.Create(ASize: Int64);
+begin
+  inherited Create;
+  FSize := ASize;
+end;
+
+function TPatternStream.GetSize: Int64;
+begin
+  Result := FSize;
+end;
+
+function TPatternStream.Read(var Buffer; Count: Longint): Longint;
+var
+  P: PByte;
+  I: Longint;
+begin
+  if Count > FSize - FPos then
+    Count := FSize - FPos;
+  if Count < 0 then
+    Count := 0;
+  P := @Buffer;
+  for I := 0 to Count - 1 do
+    P[I] := Byte((FPos + I) mod 251);
+  Inc(FPos, Count);
+  Result := Count;
+end;
+
+function TPatternStream.Write(const Buffer; Count: Longint): Longint;
+begin
+  Result := 0; { read-only }
+end;
+
+function TPatternStream.Seek(const Offset: Int64; Origin: TSeekOrigin): Int64;
+begin
+  case Origin of
+    soBeginning: FPos := Offset;
+    soCurrent: Inc(FPos, Offset);
+    soEnd: FPos := FSize + Offset;
+  end;
+  Result := FPos;
+end;
+
 { the bytes of a stream as UTF-8 text, and a stream holding text as UTF-8
   (Free Pascal's TStringStream keeps UTF-16 in delphiunicode mode) }
 function StreamText(S: TStream): string;
@@ -555,6 +611,19 @@ begin
       on E: EIdHTTPHeaderAlreadyWritten do
         AContext.Connection.IOHandler.Write('again refused');
     end;
+  end
+  else if Doc = '/bigwrite' then
+  begin
+    { WriteContent of a large ContentStream to a client that reads slowly:
+      the handler's thread waits for room (back-pressure), memory stays
+      bounded by the engine's send queue }
+    AResponseInfo.ContentType := 'application/octet-stream';
+    AResponseInfo.ContentStream := TPatternStream.Create(
+      StrToInt64(ARequestInfo.Params.Values['mb']) * 1048576);
+    AResponseInfo.FreeContentStream := True;
+    AResponseInfo.WriteHeader;
+    AResponseInfo.WriteContent;
+    Say('BIGWRITE_DONE ' + IntToStr(AResponseInfo.ContentStream.Size));
   end
   else if Doc = '/close' then
   begin

@@ -9,8 +9,10 @@ Every member the drop-in promises is used by tests/pascal/indy_compat.dpr;
 these tests check what each one did on the wire."""
 
 import http.client
+import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -549,3 +551,68 @@ def test_indy_default_session_timeout_zero(indy):
         ids.add(text.split()[1][3:])
     assert len(ids) == 30
     s.wait_count(r"SESSION_END [0-9A-F]{64} 1", 30, timeout=10)
+
+
+def _rss_kib(pid):
+    """VmHWM (peak resident set) of a process and its descendants (under
+    Wine the program runs in a child of the wrapper), in KiB."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    best, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        best = max(best, int(line.split()[1]))
+        except OSError:
+            pass
+    return best
+
+
+def test_write_content_64mib_to_a_slow_reader(indy):
+    # WriteContent of a 64 MiB ContentStream (made as it is read) to a
+    # client that reads slowly: the handler's thread sleeps in
+    # iws_http_stream_wait while the engine's send queue (32 MiB) is full,
+    # every byte arrives in order, and the server's peak memory grows by
+    # less than the body (it never holds it whole).
+    s = indy()
+    total = 64 << 20
+    fetch(s, "GET", "/info")  # warmed up: pool threads and buffers exist
+    before = _rss_kib(s.proc.pid)
+    assert before > 0
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=60)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
+    sock.sendall(f"GET /bigwrite?mb=64 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    raw = bytearray()
+    while b"\r\n0\r\n\r\n" not in raw[-16:]:
+        piece = sock.recv(64 << 10)
+        assert piece, "the connection closed before the body's end"
+        raw += piece
+        time.sleep(0.004)  # ~15 MiB/s: slower than the handler makes it
+    sock.close()
+    s.wait_for(r"BIGWRITE_DONE 67108864")
+    after = _rss_kib(s.proc.pid)
+    head, _, rest = bytes(raw).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"chunked" in head.lower()
+    body, i = bytearray(), 0
+    while True:
+        j = rest.index(b"\r\n", i)
+        n = int(rest[i:j], 16)
+        if n == 0:
+            break
+        body += rest[j + 2:j + 2 + n]
+        i = j + 2 + n + 2
+    pattern = bytes(range(251))
+    expected = (pattern * (total // 251 + 1))[:total]
+    assert len(body) == total and body == expected
+    assert after - before < 56 * 1024, (before, after)
