@@ -2018,6 +2018,7 @@ begin
     Job.Ctx.FBinding.SetPeer(A, PeerPort, S.ListeningPort);
     Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort);
     Job.Resp := TIocpHTTPResponseInfo.Create;
+    Job.Resp.Attach(response, False);
     case S.FNotifyEvents of
       neNoSync:
         begin
@@ -2052,6 +2053,7 @@ begin
           raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
             'iocpws: the engine refused to defer an HTTP response');
         Job.Deferred := True;
+        Job.Resp.Attach(response, True);
         WasDeferred := True;
         AtomicInc(S.FPending);
         J := Job;
@@ -4288,7 +4290,9 @@ begin
       AResponse.ResponseNo := 404;
     F := FpuMask;
     try
-      AResponse.Apply(H);
+      { a streamed answer (WriteHeader) is out already: it only ends }
+      if not AResponse.FinishStream then
+        AResponse.Apply(H);
     finally
       FpuRestore(F);
     end;
@@ -4296,8 +4300,13 @@ begin
     on E: Exception do
     begin
       F := FpuMask;
-      iws_http_set_status(H, 500, nil);
-      iws_http_set_body(H, PAnsiChar(HTTP_500_BODY), Length(HTTP_500_BODY));
+      if AResponse.HeaderHasBeenWritten then
+        AResponse.FinishStream { too late for a 500: the body just ends }
+      else
+      begin
+        iws_http_set_status(H, 500, nil);
+        iws_http_set_body(H, PAnsiChar(HTTP_500_BODY), Length(HTTP_500_BODY));
+      end;
       FpuRestore(F);
       ReportException(nil, E);
     end;
