@@ -9,7 +9,7 @@ unit iocpws.http;
 interface
 
 uses
-  SysUtils, Classes, iocpws.lib, iocpws.common, iocpws.types;
+  SysUtils, Classes, iocpws.lib, iocpws.common, iocpws.types, iocpws.sessions;
 {$I iocpws.warnings.inc}
 
 type
@@ -68,6 +68,8 @@ type
     FAuthExists: Boolean;
     FAuthUsername: string;
     FAuthPassword: string;
+    FSession: TIdHTTPSession;
+    FHeldSession: TIdHTTPSession; { counted in the default list until released }
     function Header(const AName: string): string;
     function GetContentType: string;
     function GetContentEncoding: string;
@@ -118,6 +120,15 @@ type
     property AuthExists: Boolean read FAuthExists;
     property AuthUsername: string read FAuthUsername;
     property AuthPassword: string read FAuthPassword;
+    { The HTTP session (Indy's): set when the server's SessionState is on
+      and the request's session cookie names a live session, or one was
+      started (AutoStartSession); nil otherwise. }
+    property Session: TIdHTTPSession read FSession;
+    { The values of every cookie named AName in the Cookie headers. }
+    procedure CookieValues(const AName: string; AValues: TStrings);
+    { the server's (session handling) }
+    procedure SetSession(ASession, AHeld: TIdHTTPSession);
+    property HeldSession: TIdHTTPSession read FHeldSession;
   end;
 
   { Indy's TIdHTTPResponseInfo: what the handler fills. Sent after the
@@ -157,6 +168,7 @@ type
     FCustomHeaders: TIocpHTTPHeaderList;
     FFileName: string;
     FH: piws_http_response;    { the engine's response (Attach) }
+    FSession: TIdHTTPSession;
     FDeferred: Boolean;        { deferred by the server before the handler }
     FHeaderHasBeenWritten: Boolean;
     procedure SetContentStream(V: TStream);
@@ -194,6 +206,8 @@ type
     procedure WriteContent;
     { True after WriteHeader. }
     property HeaderHasBeenWritten: Boolean read FHeaderHasBeenWritten;
+    { The request's session (Indy's AResponseInfo.Session); nil without. }
+    property Session: TIdHTTPSession read FSession write FSession;
     property ResponseNo: Integer read FResponseNo write FResponseNo;
     { The reason phrase ('' = the standard one for ResponseNo). }
     property ResponseText: string read FResponseText write FResponseText;
@@ -314,6 +328,33 @@ end;
 function TIocpHTTPRequestInfo.Header(const AName: string): string;
 begin
   Result := FRawHeaders.Values[AName];
+end;
+
+procedure TIocpHTTPRequestInfo.CookieValues(const AName: string; AValues: TStrings);
+var
+  I, P: Integer;
+  Line, Item: string;
+begin
+  for I := 0 to FRawHeaders.Count - 1 do
+    if SameText(FRawHeaders.HeaderName(I), 'Cookie') then
+    begin
+      Line := FRawHeaders.HeaderValue(I) + ';';
+      while Line <> '' do
+      begin
+        P := Pos(';', Line);
+        Item := Trim(Copy(Line, 1, P - 1));
+        Delete(Line, 1, P);
+        P := Pos('=', Item);
+        if (P > 1) and (Trim(Copy(Item, 1, P - 1)) = AName) then
+          AValues.Add(Trim(Copy(Item, P + 1, MaxInt)));
+      end;
+    end;
+end;
+
+procedure TIocpHTTPRequestInfo.SetSession(ASession, AHeld: TIdHTTPSession);
+begin
+  FSession := ASession;
+  FHeldSession := AHeld;
 end;
 
 function TIocpHTTPRequestInfo.GetContentType: string;
