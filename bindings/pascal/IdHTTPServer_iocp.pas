@@ -41,7 +41,10 @@
   ("Indy drop-in"): the engine reads the whole request body before the
   handler runs, sends a response when the handler returns unless
   WriteHeader streamed it (then writes go out chunked as they are made)
-  and sets TLS with the engine's options rather than an SSL IOHandler.
+  and does TLS itself: an Indy HTTPS server's TIdServerIOHandlerSSLOpenSSL
+  comes from IdSSLOpenSSL_iocp (in place of IdSSLOpenSSL), whose
+  SSLOptions Active maps onto the engine's TLS options (what it cannot
+  honour raises EIdIocpUnsupported, never a plain server).
   OnContextCreated and OnConnect run at accept (the engine's on_open), on a
   pool thread, before the connection's first request is handled;
   OnDisconnect when the connection ends (on_close), on a pool thread or at
@@ -897,7 +900,7 @@ implementation
 
 uses
   {$if defined(FPC) and not defined(OSWINDOWS)} BaseUnix, {$ifend}
-  DateUtils, iocpws.common;
+  DateUtils, iocpws.common, IdSSLOpenSSL_iocp;
 { again: Free Pascal forgets a unit's warn settings while it compiles the
   units it uses (iocpws.warnings.inc) }
 {$if defined(FPC) and defined(IDIOCP_UNICODE)}
@@ -3308,11 +3311,64 @@ var
   Port: Integer;
   Dual: Boolean;
   A: RawByteString;
+  SSL: TIdServerIOHandlerSSLOpenSSL;
+  S: string;
+  Tls, AnyTls: Boolean;
+  Flags: UInt32;
   P: UInt32;
   HK: TIdIocpHousekeeper;
   {$if defined(FPC) and defined(UNIX)}
   TM: TThreadManager;
   {$ifend}
+
+  { Indy asks OnQuerySSLPort per connection; here per binding, at Active }
+  function UseSSL(APort: Integer): Boolean;
+  begin
+    Result := SSL <> nil;
+    if Result and Assigned(FOnQuerySSLPort) then
+      FOnQuerySSLPort(TIdPort(APort), Result);
+  end;
+
+  procedure SetStr(Opt: Int32; const V, What: string);
+  var
+    U: RawByteString;
+  begin
+    if V = '' then
+      Exit;
+    U := U8(V);
+    rc := iws_set_str(FHandle, Opt, PAnsiChar(U));
+    if rc <> IWS_OK then
+      RaiseEngine(rc, What);
+  end;
+
+  { the SSL IOHandler's SSLOptions as the engine's TLS options }
+  procedure ApplyTLS;
+  var
+    O: TIdSSLOptions;
+  begin
+    O := SSL.SSLOptions;
+    SetStr(IWS_OPT_TLS_CERT_FILE, O.CertFile, 'SSLOptions.CertFile');
+    SetStr(IWS_OPT_TLS_KEY_FILE, O.KeyFile, 'SSLOptions.KeyFile');
+    SetStr(IWS_OPT_TLS_CA_FILE, O.RootCertFile, 'SSLOptions.RootCertFile');
+    SetStr(IWS_OPT_TLS_PASSWORD, SSL.GetPassword, 'OnGetPassword');
+    SetStr(IWS_OPT_TLS_CIPHERS, O.CipherList, 'SSLOptions.CipherList');
+    { TLS 1.2 and 1.3 whatever older version the set names (see
+      IdSSLOpenSSL_iocp); 1.3 only is not a set Indy 10.6 can express }
+    rc := iws_set_int(FHandle, IWS_OPT_TLS_MIN_VERSION, IWS_TLS_1_2);
+    if (rc = IWS_OK) and (sslvrfPeer in O.VerifyMode) then
+    begin
+      if sslvrfFailIfNoPeerCert in O.VerifyMode then
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_REQUIRE)
+      else
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_REQUEST);
+      if (rc = IWS_OK) and (O.VerifyDepth > 0) then
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_VERIFY_DEPTH, O.VerifyDepth);
+      if rc = IWS_OK then
+        SetStr(IWS_OPT_TLS_CLIENT_CA_FILE, O.RootCertFile, 'SSLOptions.RootCertFile');
+    end;
+    if rc <> IWS_OK then
+      RaiseEngine(rc, 'SSLOptions');
+  end;
 begin
   {$if defined(FPC) and defined(UNIX)}
   GetThreadManager(TM);
@@ -3321,10 +3377,19 @@ begin
       'support: add cthreads as the first unit of its uses clause (Free Pascal on Unix)');
   {$ifend}
   IsMultiThread := True;
-  if FIOHandler <> nil then
+  SSL := nil;
+  if FIOHandler is TIdServerIOHandlerSSLOpenSSL then
+  begin
+    SSL := TIdServerIOHandlerSSLOpenSSL(FIOHandler);
+    S := SSL.Unsupported;
+    if S <> '' then
+      raise EIdIocpUnsupported.CreateFmt('TIdHTTPServer: IOHandler %s: %s',
+        [FIOHandler.Name, S]);
+  end
+  else if FIOHandler <> nil then
     raise EIdIocpUnsupported.CreateFmt('TIdHTTPServer: IOHandler %s (%s) is not supported ' +
-      'by the iocpws engine: TLS is set with the engine''s own options, never ignored',
-      [FIOHandler.Name, FIOHandler.ClassName]);
+      'by the iocpws engine (TLS: TIdServerIOHandlerSSLOpenSSL of IdSSLOpenSSL_iocp); ' +
+      'never ignored', [FIOHandler.Name, FIOHandler.ClassName]);
   if FIntercept <> nil then
     raise EIdIocpUnsupported.CreateFmt('TIdHTTPServer: Intercept %s is not supported by ' +
       'the iocpws engine', [FIntercept.Name]);
@@ -3334,6 +3399,8 @@ begin
   { the bindings the engine can honour: none (DefaultPort on every IPv4
     address), one address and port, or the same port on 0.0.0.0 and :: }
   Dual := False;
+  AnyTls := False;
+  Tls := False;
   N := FBindings.Count;
   if N = 0 then
   begin
@@ -3417,7 +3484,13 @@ begin
           A := '::'
         else
           A := '0.0.0.0';
-        rc := iws_add_listener(FHandle, PAnsiChar(A), UInt32(B.Port), 0);
+        Flags := 0;
+        if UseSSL(B.Port) then
+        begin
+          Flags := IWS_LISTEN_TLS;
+          AnyTls := True;
+        end;
+        rc := iws_add_listener(FHandle, PAnsiChar(A), UInt32(B.Port), Flags);
         if rc <> IWS_OK then
           RaiseEngine(rc, Format('Bindings[%d] %s:%d', [I, B.IP, B.Port]));
       end;
@@ -3426,7 +3499,23 @@ begin
         Addr := Addr + Format(' %s:%d', [FBindings[I].IP, FBindings[I].Port]);
       Addr := Trim(Addr);
     end;
-    rc := iws_set_int(FHandle, IWS_OPT_PORT, Port);
+    Tls := False;
+    if not FMulti then
+    begin
+      Tls := UseSSL(Port);
+      AnyTls := Tls;
+    end;
+    if Tls then
+    begin
+      { the one listener (or the dual-stack pair) speaks TLS only }
+      rc := iws_set_int(FHandle, IWS_OPT_PORT, -1);
+      if rc = IWS_OK then
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_PORT, Port);
+    end
+    else
+      rc := iws_set_int(FHandle, IWS_OPT_PORT, Port);
+    if (rc = IWS_OK) and AnyTls then
+      ApplyTLS;
     if rc = IWS_OK then
       rc := iws_set_int(FHandle, IWS_OPT_MAX_CONNECTIONS, FMaxConnections);
     if rc = IWS_OK then
@@ -3468,7 +3557,10 @@ begin
     if rc <> IWS_OK then
       RaiseEngine(rc, Format('listening on %s port %d', [Addr, Port]));
     P := 0;
-    iws_get_port(FHandle, P);
+    if Tls then
+      iws_get_tls_port(FHandle, P)
+    else
+      iws_get_port(FHandle, P);
     FBoundIP := Addr;
     FBoundPort := P;
     if FMulti then

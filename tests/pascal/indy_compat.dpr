@@ -31,7 +31,7 @@ program indy_compat;
 
 uses
   {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
-  SysUtils, Classes, SyncObjs, IdHTTPServer_iocp;
+  SysUtils, Classes, SyncObjs, IdHTTPServer_iocp, IdSSLOpenSSL_iocp;
 
 const
   FormText =
@@ -145,6 +145,10 @@ type
     procedure IdHTTPServer1WebSocketMessage(AContext: TIdContext; const AText: string);
     procedure IdHTTPServer1WebSocketBinary(AContext: TIdContext; const AData: TIdBytes);
     procedure IdHTTPServer1WebSocketDisconnect(AContext: TIdContext; ACode: Integer);
+    { the SSL IOHandler's events (tls=on) }
+    procedure SSLGetPassword(var Password: string);
+    function SSLVerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
+    procedure IdHTTPServer1QuerySSLPort(APort: TIdPort; var VUseSSL: Boolean);
   end;
 
   TStdinReader = class(TThread)
@@ -381,6 +385,28 @@ begin
     soEnd: FPos := FSize + Offset;
   end;
   Result := FPos;
+end;
+
+var
+  TlsPassword: string;
+  PlainPort: Integer = -1;
+
+procedure TTestForm.SSLGetPassword(var Password: string);
+begin
+  Say('GET_PASSWORD');
+  Password := TlsPassword;
+end;
+
+function TTestForm.SSLVerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
+begin
+  Result := AOk;
+end;
+
+procedure TTestForm.IdHTTPServer1QuerySSLPort(APort: TIdPort; var VUseSSL: Boolean);
+begin
+  Say(Format('QUERY_SSL_PORT %d', [APort]));
+  if APort = PlainPort then
+    VUseSSL := False;
 end;
 
 { the bytes of a stream as UTF-8 text, and a stream holding text as UTF-8
@@ -703,6 +729,8 @@ var
   BI: Integer;
   T0: TDateTime;
   B: TIdSocketHandle;
+  SSLHandler: TIdServerIOHandlerSSLOpenSSL;
+  S: string;
 begin
   OutLock := TCriticalSection.Create;
   {$ifdef FPC}
@@ -761,6 +789,51 @@ begin
       B.IP := '::';
       B.IPVersion := Id_IPv6;
     end;
+  end;
+  if Opt('tls', '') = 'on' then
+  begin
+    { an Indy HTTPS server: the SSL IOHandler as Indy programs set it }
+    SSLHandler := TIdServerIOHandlerSSLOpenSSL.Create(Form);
+    SSLHandler.Name := 'IdServerIOHandlerSSLOpenSSL1';
+    SSLHandler.SSLOptions.CertFile := Opt('cert', '');
+    SSLHandler.SSLOptions.KeyFile := Opt('key', '');
+    SSLHandler.SSLOptions.RootCertFile := Opt('ca', '');
+    SSLHandler.SSLOptions.Method := sslvTLSv1_2;
+    SSLHandler.SSLOptions.SSLVersions := [sslvTLSv1_1, sslvTLSv1_2];
+    SSLHandler.SSLOptions.Mode := sslmServer;
+    SSLHandler.SSLOptions.VerifyDepth := StrToInt(Opt('depth', '0'));
+    if Opt('verify', '') = 'peer' then
+      SSLHandler.SSLOptions.VerifyMode := [sslvrfPeer]
+    else if Opt('verify', '') = 'require' then
+      SSLHandler.SSLOptions.VerifyMode := [sslvrfPeer, sslvrfFailIfNoPeerCert, sslvrfClientOnce];
+    TlsPassword := Opt('password', '');
+    if TlsPassword <> '' then
+      SSLHandler.OnGetPassword := Form.SSLGetPassword;
+    { what the engine cannot honour: Active must raise }
+    S := Opt('unsupported', '');
+    if S = 'verifydirs' then
+      SSLHandler.SSLOptions.VerifyDirs := '/etc/ssl/certs'
+    else if S = 'dhparams' then
+      SSLHandler.SSLOptions.DHParamsFile := 'dh.pem'
+    else if S = 'verifypeer' then
+      SSLHandler.OnVerifyPeer := Form.SSLVerifyPeer
+    else if S = 'client' then
+      SSLHandler.SSLOptions.Mode := sslmClient
+    else if S = 'sslv3' then
+      SSLHandler.SSLOptions.Method := sslvSSLv3
+    else if S = 'nocert' then
+      SSLHandler.SSLOptions.CertFile := '';
+    Form.IdHTTPServer1.IOHandler := SSLHandler;
+    { plain=<port>: a second binding on that port, kept plain by
+      OnQuerySSLPort }
+    PlainPort := StrToInt(Opt('plain', '-1'));
+    if PlainPort >= 0 then
+    begin
+      B := Form.IdHTTPServer1.Bindings.Add;
+      B.IP := '127.0.0.1';
+      B.Port := PlainPort;
+    end;
+    Form.IdHTTPServer1.OnQuerySSLPort := Form.IdHTTPServer1QuerySSLPort;
   end;
   FilePath := Opt('file', '');
   Say('LOADED ' + Form.IdHTTPServer1.ClassName + ' ' + Form.IdHTTPServer1.Name);

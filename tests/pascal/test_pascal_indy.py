@@ -13,13 +13,14 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import ServerProcess, program
+from conftest import TLS_PASSWORD, ServerProcess, program
 from iws_helpers import ask, connect, recv, run, url
 
 BUILDS = ["IWS_PASCAL_INDY", "IWS_PASCAL_INDY_U"]
@@ -616,3 +617,107 @@ def test_write_content_64mib_to_a_slow_reader(indy):
     expected = (pattern * (total // 251 + 1))[:total]
     assert len(body) == total and body == expected
     assert after - before < 56 * 1024, (before, after)
+
+
+# ---------------------------------------------------------------------------
+# HTTPS: Indy's TIdServerIOHandlerSSLOpenSSL (IdSSLOpenSSL_iocp) on the engine
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def indy_client_certs(tls_files):
+    """Client certificates and a RootCertFile holding the server's
+    intermediate (its chain) and the client CA (trusted for clients)."""
+    from iws_client_certs import ClientCerts
+    certs = ClientCerts(tls_files)
+    certs.root_cert_file = tls_files.path("indy-root-cert-file.pem")
+    with open(certs.root_cert_file, "w") as out:
+        for part in (tls_files.inter, certs.ca):
+            with open(part) as f:
+                out.write(f.read())
+    return certs
+
+
+def _tls_opts(indy, tls_files, **extra):
+    opts = dict(tls="on", cert=as_seen_by(indy.path, tls_files.server),
+                key=as_seen_by(indy.path, tls_files.server_key_enc),
+                password=TLS_PASSWORD, ca=as_seen_by(indy.path, tls_files.inter))
+    opts.update(extra)
+    return opts
+
+
+def _https_get(port, ctx, path="/info"):
+    c = http.client.HTTPSConnection("localhost", port, timeout=30, context=ctx)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def test_https_with_the_ssl_iohandler(indy, tls_files):
+    # SSLOptions.CertFile/KeyFile (encrypted: OnGetPassword), RootCertFile
+    # (the chain), Method/SSLVersions/Mode: curl and Python ssl verify it
+    s = indy(**_tls_opts(indy, tls_files))
+    s.wait_for(r"GET_PASSWORD")
+    s.wait_for(rf"QUERY_SSL_PORT 0")
+    ctx = ssl.create_default_context(cafile=tls_files.root)
+    status, body = _https_get(s.port, ctx)
+    assert status == 200 and b"cmd=GET" in body
+    assert CURL, "curl is not installed"
+    p = subprocess.run([CURL, "-s", "-S", "--max-time", "30", "--cacert", tls_files.root,
+                        "--resolve", f"localhost:{s.port}:127.0.0.1",
+                        f"https://localhost:{s.port}/info"], capture_output=True, timeout=60)
+    assert p.returncode == 0 and b"cmd=GET" in p.stdout, p.stderr
+    # never plain: an HTTP request on the TLS port gets no HTTP answer
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
+        c.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            data = c.recv(4096)
+        except OSError:
+            data = b""
+        assert not data.startswith(b"HTTP/")
+
+
+def test_https_client_certificates(indy, tls_files, indy_client_certs):
+    # VerifyMode [sslvrfPeer, sslvrfFailIfNoPeerCert]: only a client whose
+    # certificate chains to RootCertFile's CAs gets in; [sslvrfPeer]: a
+    # client may come without one, but one it sends must verify
+    certs = indy_client_certs
+    base = dict(ca=as_seen_by(indy.path, certs.root_cert_file))
+    s = indy(**_tls_opts(indy, tls_files, verify="require", depth="2", **base))
+    assert _https_get(s.port, certs.context("alice"))[0] == 200
+    assert _https_get(s.port, certs.context("bob"))[0] == 200  # via its intermediate
+    for who in (None, "mallory"):
+        with pytest.raises((OSError, http.client.HTTPException)):
+            _https_get(s.port, certs.context(who))
+    optional = indy(**_tls_opts(indy, tls_files, verify="peer", **base))
+    assert _https_get(optional.port, certs.context())[0] == 200
+    assert _https_get(optional.port, certs.context("alice"))[0] == 200
+    with pytest.raises((OSError, http.client.HTTPException)):
+        _https_get(optional.port, certs.context("mallory"))
+
+
+def test_https_and_a_plain_binding_by_on_query_ssl_port(indy, tls_files):
+    # every binding speaks TLS unless OnQuerySSLPort says VUseSSL := False
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        plain = probe.getsockname()[1]
+    s = indy(**_tls_opts(indy, tls_files, plain=str(plain)))
+    s.wait_for(rf"QUERY_SSL_PORT {plain}")
+    ctx = ssl.create_default_context(cafile=tls_files.root)
+    assert _https_get(s.port, ctx)[0] == 200
+    r, body = fetch(type("P", (), {"port": plain})(), "GET", "/info")
+    assert r.status == 200 and b"cmd=GET" in body
+
+
+@pytest.mark.parametrize("what", ["verifydirs", "dhparams", "verifypeer", "client", "sslv3",
+                                  "nocert"])
+def test_ssl_settings_the_engine_cannot_honour_raise_at_active(indy, tls_files, what):
+    opts = _tls_opts(indy, tls_files, unsupported=what)
+    args = [indy.path]
+    for k, v in opts.items():
+        args += ["--opt", f"{k}={v}"]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60, input="")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert re.search(r"START_FAILED EIdIocpUnsupported .*IdServerIOHandlerSSLOpenSSL1", p.stdout), p.stdout
