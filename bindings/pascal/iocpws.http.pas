@@ -197,7 +197,9 @@ type
     function ServeFile(AContext: TObject; const AFileName: string): Int64;
     { Sends the status line and the headers now (Indy's WriteHeader): the
       body is what WriteContent sends from now on. Raises EIocpWs when
-      called twice, or when the client has gone. }
+      called twice, when the client has gone, or on a response no server
+      handed to a handler (IWS_E_BAD_STATE). An exception out of the
+      handler after it drops the connection (too late for a 500). }
     procedure WriteHeader;
     { Sends ContentText (UTF-8) if set, else ContentStream from position 0,
       as they are now (Indy's WriteContent); WriteHeader first if it was

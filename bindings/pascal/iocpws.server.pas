@@ -4381,7 +4381,12 @@ begin
     begin
       F := FpuMask;
       if AResponse.HeaderHasBeenWritten then
-        AResponse.FinishStream { too late for a 500: the body just ends }
+      begin
+        { too late for a 500: the connection is dropped, so that the client
+          sees a cut answer rather than a complete-looking one }
+        iws_disconnect(FHandle, AContext.ConnectionId);
+        AResponse.FinishStream;
+      end
       else
       begin
         iws_http_set_status(H, 500, nil);

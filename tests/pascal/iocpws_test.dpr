@@ -415,8 +415,15 @@ begin
     R.Redirect('/x');
     Check((R.ResponseNo = 302) and (R.Location = '/x'), 'Redirect sets 302 and Location');
     Check(R.ServeFile(nil, '/nonexistent/file.txt') = 0, 'ServeFile of a missing file returns 0');
-    R.WriteHeader;
-    R.WriteContent;
+    { a response that is no server's cannot stream: a clear error }
+    try
+      R.WriteHeader;
+      Check(False, 'WriteHeader outside a server raises EIocpWs');
+    except
+      on E: EIocpWs do
+        Check((E.Code = IWS_E_BAD_STATE) and not R.HeaderHasBeenWritten,
+          'WriteHeader outside a server raises EIocpWs(IWS_E_BAD_STATE)', E.Message);
+    end;
   finally
     R.Free; { frees the second stream }
   end;
