@@ -802,6 +802,8 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
     d.header("Content-Type", "text/plain");
     if (d.send_head() != IWS_OK) return;
     d.send_chunk("ab");
+    // wait_room() inside the handler refuses instead of blocking
+    d.send_chunk(std::to_string(d.wait_room(1000)));
     d.send_chunk(std::string("cd"));
     d.send();
   } else if (doc == "/cpp/request") {
