@@ -1318,9 +1318,11 @@ IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *response,
  * an engine thread: inside any callback of any server (on_http_request,
  * on_message, on_log...) it returns IWS_E_IN_CALLBACK at once, without
  * waiting, since the bytes it would wait for drain on those threads
- * (defer the response and stream it from a thread of yours). The same
- * while this response's own on_http_request has not returned, whatever
- * the thread: its bytes are held until it returns.
+ * (defer the response and stream it from a thread of yours). From a
+ * thread of yours while the response's on_http_request still runs (a
+ * thread it started), the wait covers the bytes held for the head: they
+ * go out, and drain, once the callback returns - so that callback must
+ * not wait for this thread meanwhile.
  *
  * Returns IWS_OK (room); IWS_E_TIMEOUT (still full after timeout_ms; 0
  * only checks); IWS_E_NO_CONNECTION (the client went away or the server

@@ -566,12 +566,15 @@ begin
       rc := iws_http_send_chunk(FH, P, N);
       if rc = IWS_E_QUEUE_FULL then
       begin
-        rc := iws_http_stream_wait(FH, 60000);
-        if rc = IWS_E_IN_CALLBACK then
+        { the handler runs inside the engine's callback (neNoSync: on its
+          thread; neSynchronous: that thread waits for this one), whose
+          streamed bytes go out only as it returns: waiting would never end }
+        if not FDeferred then
           raise EIocpWs.CreateCode(IWS_E_QUEUE_FULL, 'iocpws: WriteContent: ' +
             'a streamed body over the send-queue limit needs NotifyEvents = ' +
             'neAsynchronous (this handler runs inside the engine''s callback, ' +
             'which sends it only as it returns)');
+        rc := iws_http_stream_wait(FH, 60000);
         if (rc = IWS_OK) or (rc = IWS_E_TIMEOUT) then
           rc := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
       end;

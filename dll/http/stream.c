@@ -182,10 +182,6 @@ IWS_API int32_t IWS_CALL iws_http_stream_wait(iws_http_response *r,
   if (!r->stream) {
     w.rc = stream_state_locked(c, r);
     if (w.rc == IWS_OK) w.rc = IWS_E_BAD_STATE;
-  } else if (r->in_callback) {
-    /* its on_http_request still runs (another thread waits for this one,
-     * e.g. Synchronize): the held bytes go only as it returns */
-    w.rc = IWS_E_IN_CALLBACK;
   } else if (!iws__conn_wait_room_locked(c, timeout_ms, stream_room_ready,
                                          &w)) {
     w.rc = IWS_E_TIMEOUT;
