@@ -1406,6 +1406,34 @@ IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *response,
                                              const void *data,
                                              uint64_t length);
 
+/* Since 0.6. Back-pressure without polling: blocks the calling thread
+ * until a streamed response has room again - the connection's unsent
+ * bytes (before the head is out: the bytes held for it) are at or below
+ * the resume mark, half of IWS_OPT_SEND_QUEUE_LIMIT (16 MiB when the
+ * limit is 0) - or the connection is gone, or timeout_ms milliseconds
+ * passed. The thread sleeps meanwhile: the write completions that drain
+ * the queue wake it. Use it when iws_http_send_chunk returned
+ * IWS_E_QUEUE_FULL, then send the chunk again (a chunk of up to half the
+ * limit then fits).
+ *
+ * Thread rules: the response's owner, on a thread of its own - never on
+ * an engine thread: inside any callback of any server (on_http_request,
+ * on_message, on_log...) it returns IWS_E_IN_CALLBACK at once, without
+ * waiting, since the bytes it would wait for drain on those threads
+ * (defer the response and stream it from a thread of yours). From a
+ * thread of yours while the response's on_http_request still runs (a
+ * thread it started), the wait covers the bytes held for the head: they
+ * go out, and drain, once the callback returns - so that callback must
+ * not wait for this thread meanwhile.
+ *
+ * Returns IWS_OK (room); IWS_E_TIMEOUT (still full after timeout_ms; 0
+ * only checks); IWS_E_NO_CONNECTION (the client went away or the server
+ * stopped: end with iws_http_send); IWS_E_IN_CALLBACK (see above);
+ * IWS_E_BAD_STATE (not streaming: no iws_http_send_head yet, or after
+ * iws_http_send); IWS_E_INVALID_ARG (NULL or not a response). */
+IWS_API int32_t IWS_CALL iws_http_stream_wait(iws_http_response *response,
+                                              uint32_t timeout_ms);
+
 /* ------------------------------------------------------------------------ */
 /* Statistics (any thread)                                                   */
 /* ------------------------------------------------------------------------ */

@@ -193,7 +193,9 @@ extern "C" {
   X(int32_t, conn_last_pong,                                                   \
     (iws_server * server, iws_conn_id id, uint64_t *unix_ms))                  \
   X(int32_t, request_add_response_header,                                      \
-    (iws_request * request, const char *name, const char *value))
+    (iws_request * request, const char *name, const char *value))            \
+  X(int32_t, http_stream_wait,                                                 \
+    (iws_http_response * response, uint32_t timeout_ms))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or
  * the dlopen handle), then one pointer per function. Owned by the caller;

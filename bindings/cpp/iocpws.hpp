@@ -984,6 +984,20 @@ class deferred_response : public http_response_base {
   int32_t send_chunk(const std::string &text) {
     return send_chunk(text.data(), text.size());
   }
+  /// Back-pressure without polling (Since 0.6): after send_chunk()
+  /// returned IWS_E_QUEUE_FULL, sleeps until the client has read enough
+  /// (the queue is down to half its limit), the connection is gone or
+  /// timeout_ms passed. Not on an engine thread (inside a callback):
+  /// there it returns IWS_E_IN_CALLBACK without waiting. Returns IWS_OK,
+  /// IWS_E_TIMEOUT, IWS_E_NO_CONNECTION or IWS_E_IN_CALLBACK; throws
+  /// error for the rest (IWS_E_BAD_STATE before send_head()).
+  int32_t wait_room(uint32_t timeout_ms) {
+    int32_t rc = IOCPWS_C_(http_stream_wait)(live(), timeout_ms);
+    if (rc != IWS_E_TIMEOUT && rc != IWS_E_NO_CONNECTION &&
+        rc != IWS_E_IN_CALLBACK)
+      check(rc, "iws_http_stream_wait");
+    return rc;
+  }
 
  private:
   void abandon() noexcept {

@@ -44,7 +44,10 @@
   OnCreatePostStream of a request with a body run at its head, on the
   engine's callback thread), sends a response when the handler returns unless
   WriteHeader streamed it (then writes go out chunked as they are made)
-  and sets TLS with the engine's options rather than an SSL IOHandler.
+  and does TLS itself: an Indy HTTPS server's TIdServerIOHandlerSSLOpenSSL
+  comes from IdSSLOpenSSL_iocp (in place of IdSSLOpenSSL), whose
+  SSLOptions Active maps onto the engine's TLS options (what it cannot
+  honour raises EIdIocpUnsupported, never a plain server).
   OnContextCreated and OnConnect run at accept (the engine's on_open), on a
   pool thread, before the connection's first request is handled;
   OnDisconnect when the connection ends (on_close), on a pool thread or at
@@ -65,7 +68,7 @@ unit IdHTTPServer_iocp;
 interface
 
 uses
-  SysUtils, Classes, SyncObjs, iocpws.lib;
+  SysUtils, Classes, SyncObjs, iocpws.lib, iocpws.sessions;
 
 type
   TIdPort = Word;
@@ -91,7 +94,7 @@ const
   GFContentLength = -1;
   GServerSoftware = 'iocpws/' + IWS_HEADER_VERSION_STRING;
   GContentType = 'text/html';
-  GSessionIDCookie = 'IDHTTPSESSIONID';
+  GSessionIDCookie = iocpws.sessions.GSessionIDCookie;
   HTTPRequestStrings: array[0..Ord(High(THTTPCommandType))] of string = (
     'UNKNOWN', 'HEAD', 'GET', 'POST', 'DELETE', 'PUT', 'TRACE', 'OPTIONS',
     'PATCH');
@@ -114,8 +117,6 @@ type
 
   TIdCustomHTTPServer = class;
   TIdContext = class;
-  TIdHTTPSession = class;
-  TIdHTTPCustomSessionList = class;
   TIdHTTPRequestInfo = class;
   TIdHTTPResponseInfo = class;
 
@@ -227,6 +228,9 @@ type
     FConnected: Boolean;     { OnConnect has run }
     FOpening: Boolean;       { its OnConnect job has not finished (server lock) }
     FWaiting: TObject;       { the request job that waits for it (server lock) }
+    FOpened: TEvent;         { made by a WebSocket upgrade or a request's head
+                               that waits for the OnConnect job; set as
+                               FOpening ends (server lock) }
     FGone: Boolean;          { the engine's connection ended }
     FDetached: Boolean;      { the server stopped while a job held it }
     FIsWebSocket: Boolean;
@@ -238,7 +242,6 @@ type
       handed to the request }
     FHeadDone: Boolean;
     FPostStream: TStream;
-    FOpenedEv: TEvent;       { made by a head waiting for OnConnect (server lock) }
     function GetBinding: TIdSocketHandle;
   public
     constructor Create(AServer: TIdCustomHTTPServer; AId: iws_conn_id);
@@ -592,85 +595,15 @@ type
     property Session: TIdHTTPSession read FSession;
   end;
 
-  { ---- sessions --------------------------------------------------------- }
+  { ---- sessions (iocpws.sessions: one implementation, also sgc's) ------- }
 
-  TIdHTTPSession = class(TObject)
-  protected
-    FContent: TStrings;
-    FLastTimeStamp: TDateTime;
-    FLock: TCriticalSection;
-    FOwner: TIdHTTPCustomSessionList;
-    FSessionID: string;
-    FRemoteHost: string;
-    FUses: Integer;          { requests holding it (default list's lock) }
-    FEnded: Boolean;         { out of the list; freed at its last release }
-    procedure SetContent(const Value: TStrings);
-    function IsSessionStale: Boolean; virtual;
-    procedure DoSessionEnd; virtual;
-  public
-    constructor Create(AOwner: TIdHTTPCustomSessionList); virtual;
-    constructor CreateInitialized(AOwner: TIdHTTPCustomSessionList;
-      const SessionID, RemoteIP: string); virtual;
-    destructor Destroy; override;
-    procedure Lock;
-    procedure Unlock;
-    property Content: TStrings read FContent write SetContent;
-    property LastTimeStamp: TDateTime read FLastTimeStamp;
-    property RemoteHost: string read FRemoteHost;
-    property SessionID: string read FSessionID;
-  end;
-
-  TIdHTTPSessionEndEvent = procedure(Sender: TIdHTTPSession) of object;
-  TIdHTTPSessionStartEvent = procedure(Sender: TIdHTTPSession) of object;
-  TIdHTTPSessionList = TList;
-  TIdHTTPSessionThreadList = TThreadList;
-
-  TIdHTTPCustomSessionList = class(TComponent)
-  private
-    FSessionTimeout: Integer;
-    FOnSessionEnd: TIdHTTPSessionEndEvent;
-    FOnSessionStart: TIdHTTPSessionStartEvent;
-  protected
-    procedure RemoveSession(Session: TIdHTTPSession); virtual; abstract;
-  public
-    procedure Clear; virtual; abstract;
-    procedure PurgeStaleSessions(PurgeAll: Boolean = False); virtual; abstract;
-    function CreateUniqueSession(const RemoteIP: string): TIdHTTPSession; virtual; abstract;
-    function CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession; virtual; abstract;
-    function GetSession(const SessionID, RemoteIP: string): TIdHTTPSession; virtual; abstract;
-    procedure Add(ASession: TIdHTTPSession); virtual; abstract;
-  published
-    property SessionTimeout: Integer read FSessionTimeout write FSessionTimeout;
-    property OnSessionEnd: TIdHTTPSessionEndEvent read FOnSessionEnd write FOnSessionEnd;
-    property OnSessionStart: TIdHTTPSessionStartEvent read FOnSessionStart write FOnSessionStart;
-  end;
-
-  { Indy's default list, bounded: at MaxSessions (default 10000) the stale
-    sessions are purged and then the least recently used one ends, so a
-    client that never returns its cookie cannot grow it without limit. }
-  TIdHTTPDefaultSessionList = class(TIdHTTPCustomSessionList)
-  protected
-    FSessionList: TIdHTTPSessionThreadList;
-    FMaxSessions: Integer;
-    procedure RemoveSession(Session: TIdHTTPSession); override;
-    procedure MakeRoom;
-    { L locked: S leaves the list; Gone gets it when no request holds it }
-    procedure Unlist(L: TList; S: TIdHTTPSession; Gone: TList);
-  public
-    constructor Create(AOwner: TComponent); override;
-    destructor Destroy; override;
-    property SessionList: TIdHTTPSessionThreadList read FSessionList;
-    procedure Clear; override;
-    procedure Add(ASession: TIdHTTPSession); override;
-    procedure PurgeStaleSessions(PurgeAll: Boolean = False); override;
-    function CreateUniqueSession(const RemoteIP: string): TIdHTTPSession; override;
-    function CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession; override;
-    function GetSession(const SessionID, RemoteIP: string): TIdHTTPSession; override;
-    function Count: Integer;
-    { a request is done with a session GetSession or Add gave it }
-    procedure ReleaseSession(ASession: TIdHTTPSession);
-    property MaxSessions: Integer read FMaxSessions write FMaxSessions;
-  end;
+  TIdHTTPSession = iocpws.sessions.TIdHTTPSession;
+  TIdHTTPSessionEndEvent = iocpws.sessions.TIdHTTPSessionEndEvent;
+  TIdHTTPSessionStartEvent = iocpws.sessions.TIdHTTPSessionStartEvent;
+  TIdHTTPSessionList = iocpws.sessions.TIdHTTPSessionList;
+  TIdHTTPSessionThreadList = iocpws.sessions.TIdHTTPSessionThreadList;
+  TIdHTTPCustomSessionList = iocpws.sessions.TIdHTTPCustomSessionList;
+  TIdHTTPDefaultSessionList = iocpws.sessions.TIdHTTPDefaultSessionList;
 
   { ---- MIME types ------------------------------------------------------- }
 
@@ -978,7 +911,7 @@ implementation
 
 uses
   {$if defined(FPC) and not defined(OSWINDOWS)} BaseUnix, {$ifend}
-  DateUtils, iocpws.common;
+  DateUtils, iocpws.common, IdSSLOpenSSL_iocp;
 { again: Free Pascal forgets a unit's warn settings while it compiles the
   units it uses (iocpws.warnings.inc) }
 {$if defined(FPC) and defined(IDIOCP_UNICODE)}
@@ -1109,24 +1042,6 @@ end;
 function Base64Decode(const S: string): RawByteString; {$ifdef HASINLINE} inline; {$endif}
 begin
   Result := IocpWsDecodeBase64(S);
-end;
-
-{ a session id: 32 random bytes as hex (the OS's random source) }
-function NewSessionID: string;
-var
-  G: TGUID;
-  I: Integer;
-begin
-  Result := '';
-  for I := 1 to 2 do
-  begin
-    if CreateGUID(G) <> 0 then
-      raise EIdHTTPServerError.Create('IdHTTPServer_iocp: no random source for a session id');
-    Result := Result + IntToHex(G.D1, 8) + IntToHex(G.D2, 4) + IntToHex(G.D3, 4) +
-      IntToHex(G.D4[0], 2) + IntToHex(G.D4[1], 2) + IntToHex(G.D4[2], 2) +
-      IntToHex(G.D4[3], 2) + IntToHex(G.D4[4], 2) + IntToHex(G.D4[5], 2) +
-      IntToHex(G.D4[6], 2) + IntToHex(G.D4[7], 2);
-  end;
 end;
 
 { ---- TIdHeaderList -------------------------------------------------------- }
@@ -1377,7 +1292,7 @@ end;
 destructor TIdContext.Destroy;
 begin
   FPostStream.Free; { a body cut short: the connection ended }
-  FOpenedEv.Free;
+  FOpened.Free;
   FConnection.Free;
   inherited Destroy;
 end;
@@ -2084,7 +1999,10 @@ begin
 end;
 
 { a streamed body's bytes: in pieces the engine's send queue takes; while
-  it is full (a slow client) the handler waits, as Indy's blocking write }
+  it is full (a slow client) the handler sleeps in iws_http_stream_wait
+  until the client has read (no polling), as Indy's blocking write waits
+  (without a limit, as Indy's default; a client that goes away, or
+  Active := False, ends the wait with an error). }
 procedure TIdHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
 const
   PIECE = 65536;
@@ -2101,7 +2019,11 @@ begin
     repeat
       rc := iws_http_send_chunk(FStreamH, P, N);
       if rc = IWS_E_QUEUE_FULL then
-        Sleep(1);
+      begin
+        rc := iws_http_stream_wait(FStreamH, 60000);
+        if (rc = IWS_OK) or (rc = IWS_E_TIMEOUT) then
+          rc := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
+      end;
     until rc <> IWS_E_QUEUE_FULL;
     if rc <> IWS_OK then
       raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
@@ -2301,262 +2223,6 @@ begin
     end;
   end;
   Result := ServeFile(AContext, AFile);
-end;
-
-{ ---- sessions ----------------------------------------------------------------- }
-
-constructor TIdHTTPSession.Create(AOwner: TIdHTTPCustomSessionList);
-begin
-  inherited Create;
-  FLock := TCriticalSection.Create;
-  FContent := TStringList.Create;
-  FOwner := AOwner;
-  FLastTimeStamp := Now;
-  if AOwner <> nil then
-    if Assigned(AOwner.OnSessionStart) then
-      AOwner.OnSessionStart(Self);
-end;
-
-constructor TIdHTTPSession.CreateInitialized(AOwner: TIdHTTPCustomSessionList;
-  const SessionID, RemoteIP: string);
-begin
-  FSessionID := SessionID;
-  FRemoteHost := RemoteIP;
-  Create(AOwner);
-end;
-
-destructor TIdHTTPSession.Destroy;
-begin
-  DoSessionEnd;
-  FContent.Free;
-  FLock.Free;
-  inherited Destroy;
-end;
-
-procedure TIdHTTPSession.DoSessionEnd;
-begin
-  if (FOwner <> nil) and Assigned(FOwner.OnSessionEnd) then
-    FOwner.OnSessionEnd(Self);
-end;
-
-function TIdHTTPSession.IsSessionStale: Boolean;
-begin
-  if FOwner <> nil then
-    Result := Trunc((Now - FLastTimeStamp) * MSecsPerDay) > FOwner.SessionTimeout
-  else
-    Result := True;
-end;
-
-procedure TIdHTTPSession.Lock;
-begin
-  FLock.Enter;
-end;
-
-procedure TIdHTTPSession.Unlock;
-begin
-  FLock.Leave;
-end;
-
-procedure TIdHTTPSession.SetContent(const Value: TStrings);
-begin
-  FContent.Assign(Value);
-end;
-
-constructor TIdHTTPDefaultSessionList.Create(AOwner: TComponent);
-begin
-  inherited Create(AOwner);
-  FSessionList := TIdHTTPSessionThreadList.Create;
-  FMaxSessions := 10000;
-end;
-
-destructor TIdHTTPDefaultSessionList.Destroy;
-var
-  L: TList;
-  I: Integer;
-begin
-  Clear;
-  { sessions still held by a request (a handler past TerminateWaitTime)
-    end with the list }
-  L := FSessionList.LockList;
-  try
-    for I := 0 to L.Count - 1 do
-      TIdHTTPSession(L[I]).Free;
-    L.Clear;
-  finally
-    FSessionList.UnlockList;
-  end;
-  FSessionList.Free;
-  inherited Destroy;
-end;
-
-function TIdHTTPDefaultSessionList.Count: Integer;
-begin
-  Result := FSessionList.LockList.Count;
-  FSessionList.UnlockList;
-end;
-
-procedure TIdHTTPDefaultSessionList.Clear;
-begin
-  PurgeStaleSessions(True);
-end;
-
-{ Sessions are counted while requests use them (Add and GetSession count
-  one use, ReleaseSession ends it): one that goes stale, is evicted or
-  ended while a handler still works with it leaves the list at once and is
-  freed (OnSessionEnd) when that request is done - Indy's default
-  SessionTimeOut of 0 makes every session stale within a millisecond. }
-procedure TIdHTTPDefaultSessionList.Unlist(L: TList; S: TIdHTTPSession; Gone: TList);
-begin
-  L.Remove(S);
-  if S.FUses > 0 then
-    S.FEnded := True
-  else
-    Gone.Add(S);
-end;
-
-procedure FreeSessions(Gone: TList);
-var
-  I: Integer;
-begin
-  for I := 0 to Gone.Count - 1 do
-    TIdHTTPSession(Gone[I]).Free;
-end;
-
-procedure TIdHTTPDefaultSessionList.Add(ASession: TIdHTTPSession);
-begin
-  MakeRoom;
-  ASession.FOwner := Self;
-  FSessionList.LockList;
-  try
-    Inc(ASession.FUses);
-    FSessionList.Add(ASession);
-  finally
-    FSessionList.UnlockList;
-  end;
-end;
-
-procedure TIdHTTPDefaultSessionList.ReleaseSession(ASession: TIdHTTPSession);
-var
-  Free_: Boolean;
-begin
-  FSessionList.LockList;
-  try
-    Dec(ASession.FUses);
-    Free_ := ASession.FEnded and (ASession.FUses <= 0);
-  finally
-    FSessionList.UnlockList;
-  end;
-  if Free_ then
-    ASession.Free;
-end;
-
-procedure TIdHTTPDefaultSessionList.RemoveSession(Session: TIdHTTPSession);
-var
-  Gone: TList;
-begin
-  Gone := TList.Create;
-  try
-    Unlist(FSessionList.LockList, Session, Gone);
-    FSessionList.UnlockList;
-    FreeSessions(Gone);
-  finally
-    Gone.Free;
-  end;
-end;
-
-{ sessions end (OnSessionEnd) outside the list's lock }
-procedure TIdHTTPDefaultSessionList.PurgeStaleSessions(PurgeAll: Boolean);
-var
-  L: TList;
-  Gone: TList;
-  I: Integer;
-  S: TIdHTTPSession;
-begin
-  Gone := TList.Create;
-  try
-    L := FSessionList.LockList;
-    try
-      for I := L.Count - 1 downto 0 do
-      begin
-        S := TIdHTTPSession(L[I]);
-        if PurgeAll or S.IsSessionStale then
-          Unlist(L, S, Gone);
-      end;
-    finally
-      FSessionList.UnlockList;
-    end;
-    FreeSessions(Gone);
-  finally
-    Gone.Free;
-  end;
-end;
-
-procedure TIdHTTPDefaultSessionList.MakeRoom;
-var
-  L: TList;
-  I, Oldest: Integer;
-  Gone: TList;
-begin
-  if Count < FMaxSessions then
-    Exit;
-  PurgeStaleSessions(False);
-  Gone := TList.Create;
-  try
-    L := FSessionList.LockList;
-    try
-      if L.Count >= FMaxSessions then
-      begin
-        Oldest := 0;
-        for I := 1 to L.Count - 1 do
-          if TIdHTTPSession(L[I]).FLastTimeStamp < TIdHTTPSession(L[Oldest]).FLastTimeStamp then
-            Oldest := I;
-        Unlist(L, TIdHTTPSession(L[Oldest]), Gone);
-      end;
-    finally
-      FSessionList.UnlockList;
-    end;
-    FreeSessions(Gone);
-  finally
-    Gone.Free;
-  end;
-end;
-
-function TIdHTTPDefaultSessionList.CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession;
-begin
-  Result := TIdHTTPSession.CreateInitialized(Self, SessionID, RemoteIP);
-  Add(Result);
-end;
-
-function TIdHTTPDefaultSessionList.CreateUniqueSession(const RemoteIP: string): TIdHTTPSession;
-begin
-  Result := CreateSession(RemoteIP, NewSessionID);
-end;
-
-function TIdHTTPDefaultSessionList.GetSession(const SessionID, RemoteIP: string): TIdHTTPSession;
-var
-  L: TList;
-  I: Integer;
-  S: TIdHTTPSession;
-begin
-  Result := nil;
-  L := FSessionList.LockList;
-  try
-    for I := 0 to L.Count - 1 do
-    begin
-      S := TIdHTTPSession(L[I]);
-      if S.FSessionID = SessionID then
-      begin
-        if S.IsSessionStale then
-          Break; { the cleaner ends it }
-        S.FLastTimeStamp := Now;
-        Inc(S.FUses);
-        Result := S;
-        Break;
-      end;
-    end;
-  finally
-    FSessionList.UnlockList;
-  end;
 end;
 
 { ---- MIME table ------------------------------------------------------------- }
@@ -3064,8 +2730,8 @@ begin
       S.FLock.Enter;
       try
         Context.FOpening := False;
-        if Context.FOpenedEv <> nil then
-          Context.FOpenedEv.SetEvent;
+        if Context.FOpened <> nil then
+          Context.FOpened.SetEvent; { an upgrade waits in WaitConnected }
         if Context.FWaiting <> nil then
           S.FPool.Push(TIdIocpJob(Context.FWaiting));
         Context.FWaiting := nil;
@@ -3291,9 +2957,9 @@ begin
       Inc(C.FBusy);
       if C.FOpening then
       begin
-        if C.FOpenedEv = nil then
-          C.FOpenedEv := TEvent.Create(nil, True, False, '');
-        Ev := C.FOpenedEv;
+        if C.FOpened = nil then
+          C.FOpened := TEvent.Create(nil, True, False, '');
+        Ev := C.FOpened;
       end;
     finally
       S.FLock.Leave;
@@ -3805,11 +3471,64 @@ var
   Port: Integer;
   Dual: Boolean;
   A: RawByteString;
+  SSL: TIdServerIOHandlerSSLOpenSSL;
+  S: string;
+  Tls, AnyTls: Boolean;
+  Flags: UInt32;
   P: UInt32;
   HK: TIdIocpHousekeeper;
   {$if defined(FPC) and defined(UNIX)}
   TM: TThreadManager;
   {$ifend}
+
+  { Indy asks OnQuerySSLPort per connection; here per binding, at Active }
+  function UseSSL(APort: Integer): Boolean;
+  begin
+    Result := SSL <> nil;
+    if Result and Assigned(FOnQuerySSLPort) then
+      FOnQuerySSLPort(TIdPort(APort), Result);
+  end;
+
+  procedure SetStr(Opt: Int32; const V, What: string);
+  var
+    U: RawByteString;
+  begin
+    if V = '' then
+      Exit;
+    U := U8(V);
+    rc := iws_set_str(FHandle, Opt, PAnsiChar(U));
+    if rc <> IWS_OK then
+      RaiseEngine(rc, What);
+  end;
+
+  { the SSL IOHandler's SSLOptions as the engine's TLS options }
+  procedure ApplyTLS;
+  var
+    O: TIdSSLOptions;
+  begin
+    O := SSL.SSLOptions;
+    SetStr(IWS_OPT_TLS_CERT_FILE, O.CertFile, 'SSLOptions.CertFile');
+    SetStr(IWS_OPT_TLS_KEY_FILE, O.KeyFile, 'SSLOptions.KeyFile');
+    SetStr(IWS_OPT_TLS_CA_FILE, O.RootCertFile, 'SSLOptions.RootCertFile');
+    SetStr(IWS_OPT_TLS_PASSWORD, SSL.GetPassword, 'OnGetPassword');
+    SetStr(IWS_OPT_TLS_CIPHERS, O.CipherList, 'SSLOptions.CipherList');
+    { TLS 1.2 and 1.3 whatever older version the set names (see
+      IdSSLOpenSSL_iocp); 1.3 only is not a set Indy 10.6 can express }
+    rc := iws_set_int(FHandle, IWS_OPT_TLS_MIN_VERSION, IWS_TLS_1_2);
+    if (rc = IWS_OK) and (sslvrfPeer in O.VerifyMode) then
+    begin
+      if sslvrfFailIfNoPeerCert in O.VerifyMode then
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_REQUIRE)
+      else
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_VERIFY_CLIENT, IWS_TLS_VERIFY_REQUEST);
+      if (rc = IWS_OK) and (O.VerifyDepth > 0) then
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_VERIFY_DEPTH, O.VerifyDepth);
+      if rc = IWS_OK then
+        SetStr(IWS_OPT_TLS_CLIENT_CA_FILE, O.RootCertFile, 'SSLOptions.RootCertFile');
+    end;
+    if rc <> IWS_OK then
+      RaiseEngine(rc, 'SSLOptions');
+  end;
 begin
   {$if defined(FPC) and defined(UNIX)}
   GetThreadManager(TM);
@@ -3818,10 +3537,19 @@ begin
       'support: add cthreads as the first unit of its uses clause (Free Pascal on Unix)');
   {$ifend}
   IsMultiThread := True;
-  if FIOHandler <> nil then
+  SSL := nil;
+  if FIOHandler is TIdServerIOHandlerSSLOpenSSL then
+  begin
+    SSL := TIdServerIOHandlerSSLOpenSSL(FIOHandler);
+    S := SSL.Unsupported;
+    if S <> '' then
+      raise EIdIocpUnsupported.CreateFmt('TIdHTTPServer: IOHandler %s: %s',
+        [FIOHandler.Name, S]);
+  end
+  else if FIOHandler <> nil then
     raise EIdIocpUnsupported.CreateFmt('TIdHTTPServer: IOHandler %s (%s) is not supported ' +
-      'by the iocpws engine: TLS is set with the engine''s own options, never ignored',
-      [FIOHandler.Name, FIOHandler.ClassName]);
+      'by the iocpws engine (TLS: TIdServerIOHandlerSSLOpenSSL of IdSSLOpenSSL_iocp); ' +
+      'never ignored', [FIOHandler.Name, FIOHandler.ClassName]);
   if FIntercept <> nil then
     raise EIdIocpUnsupported.CreateFmt('TIdHTTPServer: Intercept %s is not supported by ' +
       'the iocpws engine', [FIntercept.Name]);
@@ -3831,6 +3559,8 @@ begin
   { the bindings the engine can honour: none (DefaultPort on every IPv4
     address), one address and port, or the same port on 0.0.0.0 and :: }
   Dual := False;
+  AnyTls := False;
+  Tls := False;
   N := FBindings.Count;
   if N = 0 then
   begin
@@ -3916,7 +3646,13 @@ begin
           A := '::'
         else
           A := '0.0.0.0';
-        rc := iws_add_listener(FHandle, PAnsiChar(A), UInt32(B.Port), 0);
+        Flags := 0;
+        if UseSSL(B.Port) then
+        begin
+          Flags := IWS_LISTEN_TLS;
+          AnyTls := True;
+        end;
+        rc := iws_add_listener(FHandle, PAnsiChar(A), UInt32(B.Port), Flags);
         if rc <> IWS_OK then
           RaiseEngine(rc, Format('Bindings[%d] %s:%d', [I, B.IP, B.Port]));
       end;
@@ -3925,7 +3661,23 @@ begin
         Addr := Addr + Format(' %s:%d', [FBindings[I].IP, FBindings[I].Port]);
       Addr := Trim(Addr);
     end;
-    rc := iws_set_int(FHandle, IWS_OPT_PORT, Port);
+    Tls := False;
+    if not FMulti then
+    begin
+      Tls := UseSSL(Port);
+      AnyTls := Tls;
+    end;
+    if Tls then
+    begin
+      { the one listener (or the dual-stack pair) speaks TLS only }
+      rc := iws_set_int(FHandle, IWS_OPT_PORT, -1);
+      if rc = IWS_OK then
+        rc := iws_set_int(FHandle, IWS_OPT_TLS_PORT, Port);
+    end
+    else
+      rc := iws_set_int(FHandle, IWS_OPT_PORT, Port);
+    if (rc = IWS_OK) and AnyTls then
+      ApplyTLS;
     if rc = IWS_OK then
       rc := iws_set_int(FHandle, IWS_OPT_MAX_CONNECTIONS, FMaxConnections);
     if rc = IWS_OK then
@@ -3967,7 +3719,10 @@ begin
     if rc <> IWS_OK then
       RaiseEngine(rc, Format('listening on %s port %d', [Addr, Port]));
     P := 0;
-    iws_get_port(FHandle, P);
+    if Tls then
+      iws_get_tls_port(FHandle, P)
+    else
+      iws_get_port(FHandle, P);
     FBoundIP := Addr;
     FBoundPort := P;
     if FMulti then
@@ -4170,17 +3925,25 @@ begin
   end;
 end;
 
+{ An upgrade (on_ws_connect, on the connection's strand) waits until its
+  OnConnect job has returned: on an event the job sets, made here only
+  when there is something to wait for (no polling). The context lives on
+  meanwhile: the caller holds it (AcquireContext). }
 procedure TIdCustomHTTPServer.WaitConnected(AContext: TIdContext);
 var
-  Opening: Boolean;
+  Ev: TEvent;
 begin
-  repeat
-    FLock.Enter;
-    Opening := AContext.FOpening;
+  FLock.Enter;
+  try
+    if not AContext.FOpening then
+      Exit;
+    if AContext.FOpened = nil then
+      AContext.FOpened := TEvent.Create(nil, True, False, '');
+    Ev := AContext.FOpened;
+  finally
     FLock.Leave;
-    if Opening then
-      Sleep(1);
-  until not Opening;
+  end;
+  Ev.WaitFor(INFINITE);
 end;
 
 function TIdCustomHTTPServer.FindContext(Id: iws_conn_id): TIdContext;

@@ -5,7 +5,8 @@
   packages/delphi/iocpws_indy_dt.dpk (design-only, requires iocpws_indy_rt,
   which holds IdHTTPServer_iocp), Lazarus packages/lazarus/iocpws_indy.lpk.
   The palette page is IdHTTPServer_iocpPalettePage ('Indy Servers', where
-  Indy's own TIdHTTPServer sits). An IDE cannot hold two classes named
+  Indy's own TIdHTTPServer sits); TIdServerIOHandlerSSLOpenSSL (unit
+  IdSSLOpenSSL_iocp) goes to 'Indy I/O Handlers', as Indy's. An IDE cannot hold two classes named
   TIdHTTPServer: install these packages in place of Indy's design-time
   package (Delphi dclIndyProtocols<NNN>, Lazarus indylaz or
   dclindyprotocolslaz), or in an IDE profile of its own; forms that stream
@@ -18,17 +19,20 @@ interface
 
 const
   IdHTTPServer_iocpPalettePage = 'Indy Servers';
+  { where Indy puts TIdServerIOHandlerSSLOpenSSL }
+  IdSSLOpenSSL_iocpPalettePage = 'Indy I/O Handlers';
 
 procedure Register;
 
 implementation
 
 uses
-  Classes, IdHTTPServer_iocp;
+  Classes, IdHTTPServer_iocp, IdSSLOpenSSL_iocp;
 
 procedure Register;
 begin
   RegisterComponents(IdHTTPServer_iocpPalettePage, [TIdHTTPServer]);
+  RegisterComponents(IdSSLOpenSSL_iocpPalettePage, [TIdServerIOHandlerSSLOpenSSL]);
 end;
 
 end.

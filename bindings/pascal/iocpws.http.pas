@@ -9,7 +9,7 @@ unit iocpws.http;
 interface
 
 uses
-  SysUtils, Classes, iocpws.lib, iocpws.common, iocpws.types;
+  SysUtils, Classes, iocpws.lib, iocpws.common, iocpws.types, iocpws.sessions;
 {$I iocpws.warnings.inc}
 
 type
@@ -53,6 +53,7 @@ type
   TIocpHTTPRequestInfo = class
   private
     FCommand: string;
+    FVersion: string;
     FDocument: string;
     FURI: string;
     FQueryParams: string;
@@ -67,6 +68,8 @@ type
     FAuthExists: Boolean;
     FAuthUsername: string;
     FAuthPassword: string;
+    FSession: TIdHTTPSession;
+    FHeldSession: TIdHTTPSession; { counted in the default list until released }
     function Header(const AName: string): string;
     function GetContentType: string;
     function GetContentEncoding: string;
@@ -80,6 +83,9 @@ type
     destructor Destroy; override;
     { The method as sent: 'GET', 'POST', 'PUT', ... }
     property Command: string read FCommand;
+    { The request line's version as the client sent it: 'HTTP/1.1' or
+      'HTTP/1.0' (Indy's Version). }
+    property Version: string read FVersion;
     { The path, percent-decoded: '/a b' for '/a%20b?x=1'. }
     property Document: string read FDocument;
     { The request-target as sent, not decoded: '/a%20b?x=1'. }
@@ -114,11 +120,30 @@ type
     property AuthExists: Boolean read FAuthExists;
     property AuthUsername: string read FAuthUsername;
     property AuthPassword: string read FAuthPassword;
+    { The HTTP session (Indy's): set when the server's SessionState is on
+      and the request's session cookie names a live session, or one was
+      started (AutoStartSession); nil otherwise. }
+    property Session: TIdHTTPSession read FSession;
+    { The values of every cookie named AName in the Cookie headers. }
+    procedure CookieValues(const AName: string; AValues: TStrings);
+    { the server's (session handling) }
+    procedure SetSession(ASession, AHeld: TIdHTTPSession);
+    property HeldSession: TIdHTTPSession read FHeldSession;
   end;
 
   { Indy's TIdHTTPResponseInfo: what the handler fills. Sent after the
-    handler returns (nothing is written before: WriteHeader and
-    WriteContent do nothing). ResponseNo defaults to 200. The body is, in
+    handler returns, unless the handler streams it: WriteHeader sends the
+    status line and headers at once, then WriteContent sends ContentText
+    (else ContentStream) as it is then, and may be called again for more;
+    that body goes out chunked (HTTP/1.0: unframed, then the connection
+    closes) and nothing more is sent when the handler returns. While the
+    client reads slower than the body comes, WriteContent waits for room
+    (the engine's send queue, IWS_OPT_SEND_QUEUE_LIMIT: memory stays
+    bounded). With NotifyEvents = neAsynchronous (the default) there is no
+    limit to a streamed body; with neNoSync and neSynchronous the handler
+    runs inside the engine's callback, whose streamed bytes go out only as
+    it returns: more than the send-queue limit (32 MiB by default) raises
+    EIocpWs there. ResponseNo defaults to 200. The body is, in
     this order of preference: ServeFile's file, ContentStream (all of it,
     from position 0), ContentText (sent as UTF-8). A response with no body
     and a status of 400 or more gets Indy's small HTML page. ContentType
@@ -142,8 +167,22 @@ type
     FLocation: string;
     FCustomHeaders: TIocpHTTPHeaderList;
     FFileName: string;
+    FH: piws_http_response;    { the engine's response (Attach) }
+    FSession: TIdHTTPSession;
+    FDeferred: Boolean;        { deferred by the server before the handler }
+    FHeaderHasBeenWritten: Boolean;
     procedure SetContentStream(V: TStream);
+    procedure Hdr(const AName, AValue: string);
+    procedure ApplyHeaders;
+    procedure StreamOut(const AData; ALen: Integer);
   public
+    { The engine's response this object fills, and whether the server
+      deferred it (then it sends it after the handler); the server calls it
+      before the handler. }
+    procedure Attach(H: piws_http_response; ADeferred: Boolean);
+    { The server calls it after the handler: a streamed response (after
+      WriteHeader) ends; True when it was one (Apply is then not called). }
+    function FinishStream: Boolean;
     { Fills the engine's response (raises EIocpWs on a refused header);
       the server calls it after the handler. }
     procedure Apply(H: piws_http_response);
@@ -156,10 +195,21 @@ type
       Returns its size, or 0 when it is missing (then the response is 404,
       as Indy's). AContext may be nil. }
     function ServeFile(AContext: TObject; const AFileName: string): Int64;
-    { Indy compatibility: the server writes the response after the
-      handler, so these do nothing. }
+    { Sends the status line and the headers now (Indy's WriteHeader): the
+      body is what WriteContent sends from now on. Raises EIocpWs when
+      called twice, when the client has gone, or on a response no server
+      handed to a handler (IWS_E_BAD_STATE). An exception out of the
+      handler after it drops the connection (too late for a 500). }
     procedure WriteHeader;
+    { Sends ContentText (UTF-8) if set, else ContentStream from position 0,
+      as they are now (Indy's WriteContent); WriteHeader first if it was
+      not called. Waits while the client is slow to read (see above);
+      raises EIocpWs when the client has gone. }
     procedure WriteContent;
+    { True after WriteHeader. }
+    property HeaderHasBeenWritten: Boolean read FHeaderHasBeenWritten;
+    { The request's session (Indy's AResponseInfo.Session); nil without. }
+    property Session: TIdHTTPSession read FSession write FSession;
     property ResponseNo: Integer read FResponseNo write FResponseNo;
     { The reason phrase ('' = the standard one for ResponseNo). }
     property ResponseText: string read FResponseText write FResponseText;
@@ -282,6 +332,33 @@ begin
   Result := FRawHeaders.Values[AName];
 end;
 
+procedure TIocpHTTPRequestInfo.CookieValues(const AName: string; AValues: TStrings);
+var
+  I, P: Integer;
+  Line, Item: string;
+begin
+  for I := 0 to FRawHeaders.Count - 1 do
+    if SameText(FRawHeaders.HeaderName(I), 'Cookie') then
+    begin
+      Line := FRawHeaders.HeaderValue(I) + ';';
+      while Line <> '' do
+      begin
+        P := Pos(';', Line);
+        Item := Trim(Copy(Line, 1, P - 1));
+        Delete(Line, 1, P);
+        P := Pos('=', Item);
+        if (P > 1) and (Trim(Copy(Item, 1, P - 1)) = AName) then
+          AValues.Add(Trim(Copy(Item, P + 1, MaxInt)));
+      end;
+    end;
+end;
+
+procedure TIocpHTTPRequestInfo.SetSession(ASession, AHeld: TIdHTTPSession);
+begin
+  FSession := ASession;
+  FHeldSession := AHeld;
+end;
+
 function TIocpHTTPRequestInfo.GetContentType: string;
 begin Result := Header('Content-Type'); end;
 function TIocpHTTPRequestInfo.GetContentEncoding: string;
@@ -359,33 +436,169 @@ begin
   FFileName := AFileName;
 end;
 
-procedure TIocpHTTPResponseInfo.WriteHeader;
+function StreamTextType(const T: string): string;
+var
+  L: string;
 begin
+  Result := T;
+  L := LowerCase(T);
+  if (Pos('charset=', L) = 0) and ((Copy(L, 1, 5) = 'text/') or
+    (Pos('json', L) > 0) or (Pos('javascript', L) > 0) or (Pos('xml', L) > 0)) then
+    Result := T + '; charset=utf-8';
+end;
+
+procedure TIocpHTTPResponseInfo.Attach(H: piws_http_response; ADeferred: Boolean);
+begin
+  FH := H;
+  FDeferred := ADeferred;
+end;
+
+procedure TIocpHTTPResponseInfo.Hdr(const AName, AValue: string);
+var
+  N, V: RawByteString;
+  r: Integer;
+begin
+  N := IocpWsStringToUtf8(AName);
+  V := IocpWsStringToUtf8(AValue);
+  r := iws_http_add_header(FH, PAnsiChar(N), PAnsiChar(V));
+  if r <> IWS_OK then
+    raise EIocpWs.CreateCode(r, Format('iocpws: the response header ' +
+      '"%s: %s" was refused: %s', [AName, AValue, IocpWsErrorText(r)]));
+end;
+
+{ the headers every answer carries (custom ones and the named properties) }
+procedure TIocpHTTPResponseInfo.ApplyHeaders;
+var
+  I: Integer;
+begin
+  for I := 0 to FCustomHeaders.Count - 1 do
+    if FCustomHeaders.HeaderName(I) <> '' then
+      Hdr(FCustomHeaders.HeaderName(I), FCustomHeaders.HeaderValue(I));
+  if FLocation <> '' then
+    Hdr('Location', FLocation);
+  if FCacheControl <> '' then
+    Hdr('Cache-Control', FCacheControl);
+  if FContentEncoding <> '' then
+    Hdr('Content-Encoding', FContentEncoding);
+  if FContentDisposition <> '' then
+    Hdr('Content-Disposition', FContentDisposition);
+end;
+
+procedure TIocpHTTPResponseInfo.WriteHeader;
+var
+  rc: Integer;
+  Reason: RawByteString;
+  PR: PAnsiChar;
+begin
+  if FHeaderHasBeenWritten then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE, 'iocpws: WriteHeader: the header has been written already');
+  if FH = nil then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE, 'iocpws: WriteHeader: this response is not a server''s');
+  if not FDeferred then
+  begin
+    { the handler runs inside on_http_request (neNoSync, neSynchronous):
+      a streamed answer must be deferred; FinishStream sends its end }
+    rc := iws_http_defer(FH);
+    if rc <> IWS_OK then
+      raise EIocpWs.CreateCode(rc, 'iocpws: WriteHeader: ' + IocpWsErrorText(rc));
+  end;
+  FHeaderHasBeenWritten := True;
+  ApplyHeaders;
+  if FContentType = '' then
+    Hdr('Content-Type', 'text/html; charset=utf-8')
+  else
+    Hdr('Content-Type', StreamTextType(FContentType));
+  PR := nil;
+  if FResponseText <> '' then
+  begin
+    Reason := IocpWsStringToUtf8(FResponseText);
+    PR := PAnsiChar(Reason);
+  end;
+  rc := iws_http_set_status(FH, FResponseNo, PR);
+  if rc = IWS_OK then
+    rc := iws_http_send_head(FH);
+  if rc <> IWS_OK then
+    raise EIocpWs.CreateCode(rc, 'iocpws: WriteHeader: ' + IocpWsErrorText(rc));
 end;
 
 procedure TIocpHTTPResponseInfo.WriteContent;
+var
+  B: RawByteString;
+  Buf: TBytes;
+  N: Integer;
 begin
+  if not FHeaderHasBeenWritten then
+    WriteHeader;
+  if FContentText <> '' then
+  begin
+    B := IocpWsStringToUtf8(FContentText);
+    StreamOut(PAnsiChar(B)^, Length(B));
+  end
+  else if FContentStream <> nil then
+  begin
+    FContentStream.Position := 0;
+    SetLength(Buf, 65536);
+    repeat
+      N := FContentStream.Read(Buf[0], Length(Buf));
+      if N > 0 then
+        StreamOut(Buf[0], N);
+    until N <= 0;
+  end;
+end;
+
+{ a streamed body's bytes, in pieces the engine's send queue takes; while
+  it is full the thread sleeps in iws_http_stream_wait until the client has
+  read (no polling) }
+procedure TIocpHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
+const
+  PIECE = 65536;
+var
+  P: PByte;
+  N, rc: Integer;
+begin
+  P := @AData;
+  while ALen > 0 do
+  begin
+    N := ALen;
+    if N > PIECE then
+      N := PIECE;
+    repeat
+      rc := iws_http_send_chunk(FH, P, N);
+      if rc = IWS_E_QUEUE_FULL then
+      begin
+        { the handler runs inside the engine's callback (neNoSync: on its
+          thread; neSynchronous: that thread waits for this one), whose
+          streamed bytes go out only as it returns: waiting would never end }
+        if not FDeferred then
+          raise EIocpWs.CreateCode(IWS_E_QUEUE_FULL, 'iocpws: WriteContent: ' +
+            'a streamed body over the send-queue limit needs NotifyEvents = ' +
+            'neAsynchronous (this handler runs inside the engine''s callback, ' +
+            'which sends it only as it returns)');
+        rc := iws_http_stream_wait(FH, 60000);
+        if (rc = IWS_OK) or (rc = IWS_E_TIMEOUT) then
+          rc := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
+      end;
+    until rc <> IWS_E_QUEUE_FULL;
+    if rc <> IWS_OK then
+      raise EIocpWs.CreateCode(rc, 'iocpws: WriteContent: ' + IocpWsErrorText(rc));
+    Inc(P, N);
+    Dec(ALen, N);
+  end;
+end;
+
+function TIocpHTTPResponseInfo.FinishStream: Boolean;
+begin
+  Result := FHeaderHasBeenWritten;
+  if Result and not FDeferred then
+    iws_http_send(FH); { deferred by WriteHeader: ends it (and releases) }
 end;
 
 procedure TIocpHTTPResponseInfo.Apply(H: piws_http_response);
 var
-  I, rc, Status: Integer;
+  rc, Status: Integer;
   CT, Reason, Body: RawByteString;
   B: TBytes;
   PR: PAnsiChar;
-
-  procedure Hdr(const AName, AValue: string);
-  var
-    N, V: RawByteString;
-    r: Integer;
-  begin
-    N := IocpWsStringToUtf8(AName);
-    V := IocpWsStringToUtf8(AValue);
-    r := iws_http_add_header(H, PAnsiChar(N), PAnsiChar(V));
-    if r <> IWS_OK then
-      raise EIocpWs.CreateCode(r, Format('iocpws: the response header ' +
-        '"%s: %s" was refused: %s', [AName, AValue, IocpWsErrorText(r)]));
-  end;
 
   function TextType(const T: string): string;
   var
@@ -399,18 +612,9 @@ var
   end;
 
 begin
+  FH := H;
   Status := FResponseNo;
-  for I := 0 to FCustomHeaders.Count - 1 do
-    if FCustomHeaders.HeaderName(I) <> '' then
-      Hdr(FCustomHeaders.HeaderName(I), FCustomHeaders.HeaderValue(I));
-  if FLocation <> '' then
-    Hdr('Location', FLocation);
-  if FCacheControl <> '' then
-    Hdr('Cache-Control', FCacheControl);
-  if FContentEncoding <> '' then
-    Hdr('Content-Encoding', FContentEncoding);
-  if FContentDisposition <> '' then
-    Hdr('Content-Disposition', FContentDisposition);
+  ApplyHeaders;
   rc := IWS_E_FILE;
   if FFileName <> '' then
   begin
@@ -501,6 +705,7 @@ begin
   R := TIocpHTTPRequestInfo.Create;
   try
     R.FCommand := IocpWsUtf8Z(iws_request_method(request));
+    R.FVersion := IocpWsUtf8Z(iws_request_version(request));
     R.FDocument := IocpWsUtf8Z(iws_request_document(request));
     R.FURI := IocpWsUtf8Z(iws_request_path(request));
     R.FQueryParams := IocpWsUtf8Z(iws_request_query(request));

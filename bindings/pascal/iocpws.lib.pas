@@ -509,6 +509,11 @@ function iws_http_send_head(response: piws_http_response): Int32;
 function iws_http_send_chunk(response: piws_http_response; data: Pointer;
   length: UInt64): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Since 0.6: sleeps until a streamed response has room again (see the
+  header): never on an engine thread (IWS_E_IN_CALLBACK there) }
+function iws_http_stream_wait(response: piws_http_response;
+  timeout_ms: UInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
 { ---- statistics ---------------------------------------------------------- }
 function iws_get_stats(server: piws_server; stats: piws_stats): Int32;
@@ -682,6 +687,7 @@ function iws_conn_last_pong; external IOCPWS_LIB name 'iws_conn_last_pong';
 function iws_request_add_response_header; external IOCPWS_LIB name 'iws_request_add_response_header';
 function iws_http_send_head; external IOCPWS_LIB name 'iws_http_send_head';
 function iws_http_send_chunk; external IOCPWS_LIB name 'iws_http_send_chunk';
+function iws_http_stream_wait; external IOCPWS_LIB name 'iws_http_stream_wait';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -768,10 +774,11 @@ type
     request_version: function(request: piws_request): PAnsiChar; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_send_head: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_send_chunk: function(response: piws_http_response; data: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_stream_wait: function(response: piws_http_response; timeout_ms: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 69;
+  IOCPWS_ENTRY_COUNT = 70;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -796,7 +803,8 @@ const
     'iws_add_listener', 'iws_clear_listeners', 'iws_get_listener_count',
     'iws_get_listener', 'iws_conn_listener', 'iws_conn_peer_cert',
     'iws_conn_local', 'iws_conn_last_pong', 'iws_request_add_response_header',
-    'iws_request_version', 'iws_http_send_head', 'iws_http_send_chunk');
+    'iws_request_version', 'iws_http_send_head', 'iws_http_send_chunk',
+    'iws_http_stream_wait');
 
 var
   Api: TIocpWsApi;
@@ -1030,6 +1038,9 @@ begin Need; Result := Api.http_send_head(response); end;
 function iws_http_send_chunk(response: piws_http_response; data: Pointer;
   length: UInt64): Int32;
 begin Need; Result := Api.http_send_chunk(response, data, length); end;
+function iws_http_stream_wait(response: piws_http_response;
+  timeout_ms: UInt32): Int32;
+begin Need; Result := Api.http_stream_wait(response, timeout_ms); end;
 function iws_request_query(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_query(request); end;
 function iws_request_param_count(request: piws_request): UInt32;

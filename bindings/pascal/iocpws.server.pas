@@ -54,7 +54,8 @@ interface
 
 uses
   SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib,
-  iocpws.common, iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http;
+  iocpws.common, iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http,
+  iocpws.sessions;
 {$I iocpws.warnings.inc}
 
 type
@@ -653,6 +654,14 @@ type
     procedure DispatchHTTP(AContext: TIocpHTTPContext;
       ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo;
       H: piws_http_response);
+    { Start calls it before the engine starts (descendants prepare). }
+    procedure BeforeStart; virtual;
+    { Around the HTTP handler, on its thread: False from HTTPBefore skips
+      the handler (the response as filled so far goes out); HTTPAfter runs
+      whatever happened. The HTTP server's sessions. }
+    function HTTPBefore(AContext: TIocpHTTPContext; ARequest: TIocpHTTPRequestInfo;
+      AResponse: TIocpHTTPResponseInfo): Boolean; virtual;
+    procedure HTTPAfter(ARequest: TIocpHTTPRequestInfo); virtual;
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -930,9 +939,74 @@ const
   frgAll = iocpws.types.frgAll;
 
 type
+  { Indy's session events (TIdHTTPServer's types) }
+  TIdHTTPCreateSession = procedure(ASender: TIocpHTTPContext;
+    var VHTTPSession: TIdHTTPSession) of object;
+  TIdHTTPInvalidSessionEvent = procedure(AContext: TIocpHTTPContext;
+    ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo;
+    var VContinueProcessing: Boolean; const AInvalidSessionID: string) of object;
+
   { The same component under an HTTP name (the palette's HTTP + WebSocket
-    server; sgc's TsgcWebSocketHTTPServer derives from it). }
-  TIocpWebSocketHTTPServer = class(TIocpWebSocketServer);
+    server; sgc's TsgcWebSocketHTTPServer derives from it), with Indy's
+    HTTP sessions (iocpws.sessions, the implementation IdHTTPServer_iocp
+    uses too): SessionState on gives each request the session its
+    IDHTTPSESSIONID cookie names (ARequestInfo.Session, AResponseInfo.
+    Session), AutoStartSession starts one (Set-Cookie: IDHTTPSESSIONID=...;
+    Path=/) when there is none, sessions unused for SessionTimeOut ms end
+    (OnSessionEnd; checked at most once a second, as requests come; all
+    end when the server is freed). The default list is bounded (MaxSessions 10000).
+    OnCreateSession may supply the session object, OnInvalidSession sees a
+    cookie naming no live session (VContinueProcessing False: the handler
+    is not called). The session events run on the handler's thread. }
+  TIocpWebSocketHTTPServer = class(TIocpWebSocketServer)
+  private
+    FAutoStartSession: Boolean;
+    FSessionState: Boolean;
+    FSessionTimeOut: Integer;
+    FSessionIDCookieName: string;
+    FSessionList: TIdHTTPCustomSessionList;
+    FImplicitSessionList: Boolean;
+    FLastPurge: TDateTime;
+    FPurgeLock: Integer;
+    FOnCreateSession: TIdHTTPCreateSession;
+    FOnInvalidSession: TIdHTTPInvalidSessionEvent;
+    FOnSessionStart: TIdHTTPSessionStartEvent;
+    FOnSessionEnd: TIdHTTPSessionEndEvent;
+    procedure SetSessionList(const AValue: TIdHTTPCustomSessionList);
+    procedure SetSessionState(const Value: Boolean);
+    function IsSessionIDCookieNameStored: Boolean;
+    procedure DoSessionEnd(Sender: TIdHTTPSession);
+    procedure DoSessionStart(Sender: TIdHTTPSession);
+    procedure Hold(ARequest: TIocpHTTPRequestInfo; S: TIdHTTPSession);
+  protected
+    procedure BeforeStart; override;
+    function HTTPBefore(AContext: TIocpHTTPContext; ARequest: TIocpHTTPRequestInfo;
+      AResponse: TIocpHTTPResponseInfo): Boolean; override;
+    procedure HTTPAfter(ARequest: TIocpHTTPRequestInfo); override;
+    procedure Notification(AComponent: TComponent; Operation: TOperation); override;
+  public
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+    { Indy's: starts a session for this request (Set-Cookie with its id);
+      nil while SessionState is off. }
+    function CreateSession(AContext: TIocpHTTPContext; HTTPResponse: TIocpHTTPResponseInfo;
+      HTTPRequest: TIocpHTTPRequestInfo): TIdHTTPSession;
+    { Indy's: ends the session of that id (OnSessionEnd); False if none. }
+    function EndSession(const SessionName: string; const RemoteIP: string = ''): Boolean;
+    { The sessions (made at Start when SessionState is on and none was
+      assigned; yours to assign, as in Indy). }
+    property SessionList: TIdHTTPCustomSessionList read FSessionList write SetSessionList;
+  published
+    property AutoStartSession: Boolean read FAutoStartSession write FAutoStartSession default False;
+    property SessionState: Boolean read FSessionState write SetSessionState default False;
+    { ms; Indy's default 0 ends a session within a second of its last use }
+    property SessionTimeOut: Integer read FSessionTimeOut write FSessionTimeOut default 0;
+    property SessionIDCookieName: string read FSessionIDCookieName write FSessionIDCookieName stored IsSessionIDCookieNameStored;
+    property OnCreateSession: TIdHTTPCreateSession read FOnCreateSession write FOnCreateSession;
+    property OnInvalidSession: TIdHTTPInvalidSessionEvent read FOnInvalidSession write FOnInvalidSession;
+    property OnSessionStart: TIdHTTPSessionStartEvent read FOnSessionStart write FOnSessionStart;
+    property OnSessionEnd: TIdHTTPSessionEndEvent read FOnSessionEnd write FOnSessionEnd;
+  end;
 
 
 { UTF-8 <-> string (iocpws.types). }
@@ -2102,6 +2176,7 @@ begin
     Job.Ctx.FBinding.SetPeer(A, PeerPort, S.ListeningPort);
     Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort);
     Job.Resp := TIocpHTTPResponseInfo.Create;
+    Job.Resp.Attach(response, False);
     case S.FNotifyEvents of
       neNoSync:
         begin
@@ -2136,6 +2211,7 @@ begin
           raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
             'iocpws: the engine refused to defer an HTTP response');
         Job.Deferred := True;
+        Job.Resp.Attach(response, True);
         WasDeferred := True;
         AtomicInc(S.FPending);
         J := Job;
@@ -4004,6 +4080,7 @@ begin
       'it again from OnShutdown or after the handler has returned');
   WaitStopThread;
   CheckSettings;
+  BeforeStart;
   EnsureHandle;
   F := FpuMask;
   try
@@ -4363,13 +4440,20 @@ begin
       Handler := FOnCommandGet
     else
       Handler := FOnCommandOther;
-    if Assigned(Handler) then
-      Handler(AContext, ARequest, AResponse)
-    else
-      AResponse.ResponseNo := 404;
+    try
+      if HTTPBefore(AContext, ARequest, AResponse) then
+        if Assigned(Handler) then
+          Handler(AContext, ARequest, AResponse)
+        else
+          AResponse.ResponseNo := 404;
+    finally
+      HTTPAfter(ARequest);
+    end;
     F := FpuMask;
     try
-      AResponse.Apply(H);
+      { a streamed answer (WriteHeader) is out already: it only ends }
+      if not AResponse.FinishStream then
+        AResponse.Apply(H);
     finally
       FpuRestore(F);
     end;
@@ -4377,12 +4461,36 @@ begin
     on E: Exception do
     begin
       F := FpuMask;
-      iws_http_set_status(H, 500, nil);
-      iws_http_set_body(H, PAnsiChar(HTTP_500_BODY), Length(HTTP_500_BODY));
+      if AResponse.HeaderHasBeenWritten then
+      begin
+        { too late for a 500: the connection is dropped, so that the client
+          sees a cut answer rather than a complete-looking one }
+        iws_disconnect(FHandle, AContext.ConnectionId);
+        AResponse.FinishStream;
+      end
+      else
+      begin
+        iws_http_set_status(H, 500, nil);
+        iws_http_set_body(H, PAnsiChar(HTTP_500_BODY), Length(HTTP_500_BODY));
+      end;
       FpuRestore(F);
       ReportException(nil, E);
     end;
   end;
+end;
+
+procedure TIocpWebSocketServer.BeforeStart;
+begin
+end;
+
+function TIocpWebSocketServer.HTTPBefore(AContext: TIocpHTTPContext;
+  ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo): Boolean;
+begin
+  Result := True;
+end;
+
+procedure TIocpWebSocketServer.HTTPAfter(ARequest: TIocpHTTPRequestInfo);
+begin
 end;
 
 procedure TIocpWebSocketServer.DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;
@@ -4410,6 +4518,197 @@ begin
   end;
 end;
 
+{ ---- TIocpWebSocketHTTPServer: sessions ------------------------------------ }
+
+constructor TIocpWebSocketHTTPServer.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FSessionIDCookieName := GSessionIDCookie;
+end;
+
+destructor TIocpWebSocketHTTPServer.Destroy;
+begin
+  inherited Destroy; { stops the server first }
+  if FImplicitSessionList then
+    FreeAndNil(FSessionList);
+end;
+
+procedure TIocpWebSocketHTTPServer.Notification(AComponent: TComponent;
+  Operation: TOperation);
+begin
+  inherited Notification(AComponent, Operation);
+  if (Operation = opRemove) and (AComponent = FSessionList) then
+  begin
+    FSessionList := nil;
+    FImplicitSessionList := False;
+  end;
+end;
+
+procedure TIocpWebSocketHTTPServer.SetSessionList(const AValue: TIdHTTPCustomSessionList);
+begin
+  if FSessionList = AValue then
+    Exit;
+  CheckInactive('changing SessionList');
+  if FImplicitSessionList then
+    FreeAndNil(FSessionList);
+  FImplicitSessionList := False;
+  if FSessionList <> nil then
+    FSessionList.RemoveFreeNotification(Self);
+  FSessionList := AValue;
+  if AValue <> nil then
+    AValue.FreeNotification(Self);
+end;
+
+procedure TIocpWebSocketHTTPServer.SetSessionState(const Value: Boolean);
+begin
+  if Value <> FSessionState then
+    CheckInactive('changing SessionState');
+  FSessionState := Value;
+end;
+
+function TIocpWebSocketHTTPServer.IsSessionIDCookieNameStored: Boolean;
+begin
+  Result := FSessionIDCookieName <> GSessionIDCookie;
+end;
+
+procedure TIocpWebSocketHTTPServer.DoSessionEnd(Sender: TIdHTTPSession);
+begin
+  if Assigned(FOnSessionEnd) then
+    FOnSessionEnd(Sender);
+end;
+
+procedure TIocpWebSocketHTTPServer.DoSessionStart(Sender: TIdHTTPSession);
+begin
+  if Assigned(FOnSessionStart) then
+    FOnSessionStart(Sender);
+end;
+
+procedure TIocpWebSocketHTTPServer.BeforeStart;
+begin
+  inherited BeforeStart;
+  if Trim(FSessionIDCookieName) = '' then
+    FSessionIDCookieName := GSessionIDCookie;
+  if FSessionState then
+  begin
+    if FSessionList = nil then
+    begin
+      { owned by this server's destructor, not as a component (it must
+        outlive the engine's stop: handlers may still hold sessions) }
+      FSessionList := TIdHTTPDefaultSessionList.Create(nil);
+      FImplicitSessionList := True;
+    end;
+    FSessionList.SessionTimeout := FSessionTimeOut;
+    FSessionList.OnSessionEnd := DoSessionEnd;
+    FSessionList.OnSessionStart := DoSessionStart;
+    FLastPurge := Now;
+  end;
+end;
+
+{ a request counts a use of its session in the default list (released in
+  HTTPAfter), so that a session ended meanwhile is freed only after it }
+procedure TIocpWebSocketHTTPServer.Hold(ARequest: TIocpHTTPRequestInfo;
+  S: TIdHTTPSession);
+begin
+  if FSessionList is TIdHTTPDefaultSessionList then
+  begin
+    if (ARequest.HeldSession <> nil) and (ARequest.HeldSession <> S) then
+      TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(ARequest.HeldSession);
+    ARequest.SetSession(S, S);
+  end
+  else
+    ARequest.SetSession(S, nil);
+end;
+
+function TIocpWebSocketHTTPServer.CreateSession(AContext: TIocpHTTPContext;
+  HTTPResponse: TIocpHTTPResponseInfo; HTTPRequest: TIocpHTTPRequestInfo): TIdHTTPSession;
+begin
+  Result := nil;
+  if not FSessionState or (FSessionList = nil) then
+    Exit;
+  if Assigned(FOnCreateSession) then
+    FOnCreateSession(AContext, Result);
+  if Result = nil then
+    Result := FSessionList.CreateUniqueSession(HTTPRequest.RemoteIP)
+  else
+    FSessionList.Add(Result);
+  HTTPResponse.CustomHeaders.AddValue('Set-Cookie',
+    FSessionIDCookieName + '=' + Result.SessionID + '; Path=/');
+  HTTPResponse.Session := Result;
+  Hold(HTTPRequest, Result);
+end;
+
+function TIocpWebSocketHTTPServer.EndSession(const SessionName: string;
+  const RemoteIP: string): Boolean;
+var
+  S: TIdHTTPSession;
+begin
+  Result := False;
+  if FSessionList = nil then
+    Exit;
+  S := FSessionList.GetSession(SessionName, RemoteIP);
+  if S = nil then
+    Exit;
+  FSessionList.RemoveSession(S);
+  if FSessionList is TIdHTTPDefaultSessionList then
+    TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(S)
+  else
+    S.Free;
+  Result := True;
+end;
+
+function TIocpWebSocketHTTPServer.HTTPBefore(AContext: TIocpHTTPContext;
+  ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo): Boolean;
+var
+  Ids: TStringList;
+  I: Integer;
+  S: TIdHTTPSession;
+begin
+  Result := True;
+  if not FSessionState or (FSessionList = nil) then
+    Exit;
+  { stale sessions end at most once a second, on one request's thread }
+  if ((Now - FLastPurge) * SecsPerDay >= 1) and
+    ({$ifdef FPC} InterlockedCompareExchange(FPurgeLock, 1, 0) {$else}
+     AtomicCmpExchange(FPurgeLock, 1, 0) {$endif} = 0) then
+    try
+      FLastPurge := Now;
+      FSessionList.PurgeStaleSessions(False);
+    finally
+      {$ifdef FPC} InterlockedExchange(FPurgeLock, 0); {$else} AtomicExchange(FPurgeLock, 0); {$endif}
+    end;
+  S := nil;
+  Ids := TStringList.Create;
+  try
+    ARequest.CookieValues(FSessionIDCookieName, Ids);
+    for I := 0 to Ids.Count - 1 do
+    begin
+      S := FSessionList.GetSession(Ids[I], ARequest.RemoteIP);
+      if S <> nil then
+        Break;
+      if Assigned(FOnInvalidSession) then
+        FOnInvalidSession(AContext, ARequest, AResponse, Result, Ids[I]);
+      if not Result then
+        Break;
+    end;
+  finally
+    Ids.Free;
+  end;
+  if S <> nil then
+  begin
+    Hold(ARequest, S);
+    AResponse.Session := S;
+  end
+  else if Result and FAutoStartSession then
+    CreateSession(AContext, AResponse, ARequest);
+end;
+
+procedure TIocpWebSocketHTTPServer.HTTPAfter(ARequest: TIocpHTTPRequestInfo);
+begin
+  if (ARequest.HeldSession <> nil) and (FSessionList is TIdHTTPDefaultSessionList) then
+    TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(ARequest.HeldSession);
+  ARequest.SetSession(nil, nil);
+end;
+
 initialization
   { callbacks arrive on threads the RTL did not create. Without a thread
     manager (FPC on Unix without cthreads) IsMultiThread would turn every
@@ -4419,4 +4718,5 @@ initialization
     IsMultiThread := True;
   RegisterClass(TIocpWebSocketServer);
   RegisterClass(TIocpWebSocketHTTPServer);
+
 end.

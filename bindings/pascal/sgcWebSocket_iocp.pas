@@ -41,7 +41,7 @@ interface
 
 uses
   SysUtils, Classes, iocpws.lib, iocpws.types, iocpws.options,
-  iocpws.sgcoptions, iocpws.server;
+  iocpws.sgcoptions, iocpws.server, iocpws.sessions;
 {$I iocpws.warnings.inc}
 
 type
@@ -62,9 +62,6 @@ type
     are TIocpWebSocketServer's. }
   TsgcWebSocketHTTPServer = class(TIocpWebSocketHTTPServer)
   private
-    FAutoStartSession: Boolean;
-    FSessionState: Boolean;
-    FSessionTimeOut: Integer;
     FCharset: string;
     FMaxRequestBodySize: Int64;
     FParseParams: Boolean;
@@ -98,12 +95,20 @@ type
       HTTP/1.1 only); a handler is reported at Start. }
     property OnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP read FOnAfterForwardHTTP write FOnAfterForwardHTTP;
     property OnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest read FOnHTTP2BeforeAsyncRequest write FOnHTTP2BeforeAsyncRequest;
-    { Indy's HTTP sessions (TIdHTTPServer): not available; True / a time
-      out is reported at Start. }
-    property AutoStartSession: Boolean read FAutoStartSession write FAutoStartSession default False;
-    property SessionState: Boolean read FSessionState write FSessionState default False;
-    property SessionTimeOut: Integer read FSessionTimeOut write FSessionTimeOut default 0;
+    { Indy's HTTP sessions (AutoStartSession, SessionState, SessionTimeOut,
+      SessionList, OnCreateSession, OnInvalidSession, OnSessionStart,
+      OnSessionEnd) are TIocpWebSocketHTTPServer's: see iocpws.server. }
   end;
+
+  { Indy's session types (iocpws.sessions: the same classes as the Indy
+    drop-in's) }
+  TIdHTTPSession = iocpws.sessions.TIdHTTPSession;
+  TIdHTTPCustomSessionList = iocpws.sessions.TIdHTTPCustomSessionList;
+  TIdHTTPDefaultSessionList = iocpws.sessions.TIdHTTPDefaultSessionList;
+  TIdHTTPSessionEndEvent = iocpws.sessions.TIdHTTPSessionEndEvent;
+  TIdHTTPSessionStartEvent = iocpws.sessions.TIdHTTPSessionStartEvent;
+  TIdHTTPCreateSession = iocpws.server.TIdHTTPCreateSession;
+  TIdHTTPInvalidSessionEvent = iocpws.server.TIdHTTPInvalidSessionEvent;
 
   { Indy's names for the HTTP handler's parameters. }
   TIdContext = TIocpHTTPContext;
@@ -399,9 +404,6 @@ begin
   if Assigned(FOnAfterForwardHTTP) or Assigned(FOnHTTP2BeforeAsyncRequest) then
     L.Add('OnAfterForwardHTTP / OnHTTP2BeforeAsyncRequest: never called (no ' +
       'HTTP forwarding, HTTP/1.1 only)');
-  if FAutoStartSession or FSessionState or (FSessionTimeOut <> 0) then
-    L.Add('AutoStartSession / SessionState / SessionTimeOut: no HTTP ' +
-      'sessions (keep your own session table keyed by a cookie)');
 end;
 
 initialization

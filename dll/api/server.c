@@ -95,6 +95,8 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
   iws__mutex_init(&s->timer_lock);
   iws__mutex_init(&s->gate_lock);
   iws__cond_init(&s->gate_cond);
+  iws__mutex_init(&s->room_lock);
+  iws__cond_init(&s->room_cond);
   iws__channels_init(s);
   for (t = 0; t < IWS__T_COUNT; t++) iws__tlist_init(&s->timers[t]);
   s->state = IWS__STOPPED;
@@ -752,6 +754,8 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   iws__mutex_destroy(&s->timer_lock);
   iws__cond_destroy(&s->gate_cond);
   iws__mutex_destroy(&s->gate_lock);
+  iws__cond_destroy(&s->room_cond);
+  iws__mutex_destroy(&s->room_lock);
   iws__cond_destroy(&s->table_cond);
   iws__mutex_destroy(&s->table_lock);
   iws__mutex_destroy(&s->lock);

@@ -218,8 +218,24 @@ int iws__conn_output_over_locked(const iws__conn *c) {
   return c->queued_bytes + tls_backlog(c) > output_pause_level(c);
 }
 
-/* After output drained: reading goes on if it waited for that. */
+/* Under c->lock: wakes the threads in iws__conn_wait_room_locked (they
+ * re-check their own connection). */
+static void room_wake_locked(iws__conn *c) {
+  iws_server *s = c->server;
+  c->room_wait = 0;
+  iws__lock(&s->room_lock);
+  s->room_gen++;
+  iws__cond_broadcast(&s->room_cond);
+  iws__unlock(&s->room_lock);
+}
+
+/* After output drained: reading goes on if it waited for that, and a
+ * thread waiting for room (iws_http_stream_wait) is woken. */
 static void output_drained_locked(iws__conn *c) {
+  if (c->room_wait &&
+      (!c->sock || c->tcp_closing ||
+       c->queued_bytes + tls_backlog(c) <= output_pause_level(c) / 2))
+    room_wake_locked(c);
   if (c->out_paused && c->sock && !c->tcp_closing &&
       c->queued_bytes + tls_backlog(c) <= output_pause_level(c) / 2) {
     c->out_paused = 0;
@@ -524,6 +540,34 @@ uint32_t iws__conn_queued_locked(const iws__conn *c) { return c->ring_count; }
 
 uint64_t iws__conn_backlog_locked(const iws__conn *c) {
   return c->queued_bytes + tls_backlog(c);
+}
+
+/* core.h. The waiter reads room_gen while it still holds c->lock, and a
+ * waker changes what `ready` sees under c->lock before it bumps room_gen:
+ * no wake-up is lost between the check and the wait. */
+int iws__conn_wait_room_locked(iws__conn *c, uint32_t timeout_ms,
+                               int (*ready)(iws__conn *c, void *arg),
+                               void *arg) {
+  iws_server *s = c->server;
+  uint64_t deadline = iws__now_ms() + timeout_ms;
+  for (;;) {
+    uint64_t gen, now;
+    if (ready(c, arg)) return 1;
+    now = iws__now_ms();
+    if (now >= deadline) return 0;
+    c->room_wait = 1;
+    iws__lock(&s->room_lock);
+    gen = s->room_gen;
+    iws__unlock(&c->lock);
+    while (s->room_gen == gen && now < deadline) {
+      uint64_t left = deadline - now;
+      iws__cond_timedwait(&s->room_cond, &s->room_lock,
+                          left > 0x7fffffffu ? 0x7fffffffu : (uint32_t)left);
+      now = iws__now_ms();
+    }
+    iws__unlock(&s->room_lock);
+    iws__lock(&c->lock);
+  }
 }
 
 void iws__conn_hold_locked(iws__conn *c) {
@@ -841,6 +885,7 @@ void iws__core_closed(iws__conn *c) {
   iws__conn_ring_clear_locked(c);
   c->read_hold = 0;
   if (c->proto->closed_locked) c->proto->closed_locked(c);
+  if (c->room_wait) room_wake_locked(c);
   if (s->cfg.workers) {
     c->closed_pending = 1;
     iws__worker_wake_locked(c);

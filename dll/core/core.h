@@ -271,6 +271,7 @@ struct iws__conn {
   uint8_t disconnected; /* on_disconnect delivered */
   uint8_t ring_keep; /* a message was queued: keep the ring from now on */
   uint8_t out_paused; /* reading waits: too much output waits (conn.c) */
+  uint8_t room_wait; /* a thread waits in iws__conn_wait_room (conn.c) */
   /* Reading held by the protocol until it kicks (iws__conn_hold_locked,
    * iws__conn_kick_locked); worker mode: the worker should run the
    * protocol's `resumed`. */
@@ -431,6 +432,13 @@ struct iws_server {
   /* The strand gate's waits (iws__conn_run_due): a leaf. */
   iws__mutex gate_lock;
   iws__cond gate_cond;
+
+  /* Threads waiting for a connection's send queue to drain
+   * (iws__conn_wait_room): room_gen counts the wake-ups, under room_lock
+   * (a leaf). */
+  iws__mutex room_lock;
+  iws__cond room_cond;
+  uint64_t room_gen;
 
   iws__worker *workers;
   uint32_t nworkers;
@@ -620,6 +628,15 @@ uint32_t iws__conn_queued_locked(const iws__conn *c); /* ring entries */
 /* Under c->lock: bytes queued and not yet written (TLS: plaintext not yet
  * encrypted plus ciphertext not yet written). */
 uint64_t iws__conn_backlog_locked(const iws__conn *c);
+/* Under c->lock, on a thread that runs no strand or callback: waits
+ * (releasing c->lock meanwhile, holding it again on return) until
+ * `ready(c, arg)` returns nonzero, re-checked whenever c's unsent bytes
+ * fall to the resume mark (half the send-queue limit) or its socket goes,
+ * or until timeout_ms passed. Returns 1 when ready, 0 on timeout. No
+ * polling: the writer's completion wakes it. */
+int iws__conn_wait_room_locked(iws__conn *c, uint32_t timeout_ms,
+                               int (*ready)(iws__conn *c, void *arg),
+                               void *arg);
 /* Strand, under c->lock: reading waits after this input until
  * iws__conn_kick_locked. */
 void iws__conn_hold_locked(iws__conn *c);
@@ -679,8 +696,8 @@ void iws__worker_wake_locked(iws__conn *c);
  *                            the back end's
  *                            locks (iws__be_close, _post_flush, _read_resume)
  *   3. leaves, which take no other lock of ours: table_lock, timer_lock,
- *      chan_lock, iws__worker.lock, the Redis link's lock, the back end's,
- *      gate_lock (the strand gate's waits: iws__conn_run_due).
+ *      room_lock, chan_lock, iws__worker.lock, the Redis link's lock, the
+ *      back end's, gate_lock (the strand gate's waits: iws__conn_run_due).
  *
  * No callback runs under any of them (the application may call the API,
  * which takes them). Every lock of the core is taken with iws__lock and

@@ -150,3 +150,42 @@ IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *r,
   iws__unlock(&c->lock);
   return rc;
 }
+
+/* Under c->lock: iws_http_stream_wait's condition. w->rc gets the state
+ * error, if any (the wait ends then too). */
+typedef struct stream_waiter {
+  iws_http_response *r;
+  int32_t rc;
+} stream_waiter;
+
+static int stream_room_ready(iws__conn *c, void *arg) {
+  stream_waiter *w = (stream_waiter *)arg;
+  uint64_t waiting;
+  w->rc = stream_state_locked(c, w->r);
+  if (w->rc != IWS_OK) return 1;
+  waiting = w->r->head_out ? iws__conn_backlog_locked(c) : w->r->body.len;
+  return waiting <= stream_limit(c) / 2;
+}
+
+IWS_API int32_t IWS_CALL iws_http_stream_wait(iws_http_response *r,
+                                              uint32_t timeout_ms) {
+  iws__conn *c;
+  stream_waiter w;
+  if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
+  /* An engine thread (in a callback, or running a strand) would wait for
+   * itself: the bytes it waits on drain on these threads. */
+  if (iws__t_callback_server || iws__t_strand_conn) return IWS_E_IN_CALLBACK;
+  c = r->conn;
+  w.r = r;
+  w.rc = IWS_OK;
+  iws__lock(&c->lock);
+  if (!r->stream) {
+    w.rc = stream_state_locked(c, r);
+    if (w.rc == IWS_OK) w.rc = IWS_E_BAD_STATE;
+  } else if (!iws__conn_wait_room_locked(c, timeout_ms, stream_room_ready,
+                                         &w)) {
+    w.rc = IWS_E_TIMEOUT;
+  }
+  iws__unlock(&c->lock);
+  return w.rc;
+}

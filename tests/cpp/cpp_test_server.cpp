@@ -674,6 +674,24 @@ std::string json_string(const std::string &s) {
   return out + "\"";
 }
 
+// CPU time this thread has used, in milliseconds (-1 if unknown).
+long thread_cpu_ms() {
+#ifdef _WIN32
+  FILETIME created, exited, kernel, user;
+  if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user)) return -1;
+  ULARGE_INTEGER k, u;
+  k.LowPart = kernel.dwLowDateTime;
+  k.HighPart = kernel.dwHighDateTime;
+  u.LowPart = user.dwLowDateTime;
+  u.HighPart = user.dwHighDateTime;
+  return static_cast<long>((k.QuadPart + u.QuadPart) / 10000u);
+#else
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+  return static_cast<long>(ts.tv_sec) * 1000L + ts.tv_nsec / 1000000L;
+#endif
+}
+
 long param_long(const iocpws::http_request &req, const char *name, long def) {
   return req.has_param(name) ? std::strtol(req.param(name).c_str(), nullptr, 10) : def;
 }
@@ -831,6 +849,50 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
       d->status(500);
       d->send();
     }
+  } else if (doc == "/streamwait") {
+    // a streamed body written from a thread of ours that sleeps in
+    // wait_room() while the queue is full (tests/integration/test_http.py)
+    long total = param_long(req, "total", 1 << 20);
+    long chunk = param_long(req, "chunk", 65536);
+    if (chunk <= 0 || chunk > (16L << 20)) chunk = 65536;
+    std::string tag = req.param("tag", "-");
+    std::shared_ptr<iocpws::deferred_response> d(new iocpws::deferred_response(res.defer()));
+    d->header("Content-Type", "application/octet-stream");
+    d->send_head();
+    emit("STREAM_WAIT_IN_CALLBACK %s %d", tag.c_str(), static_cast<int>(d->wait_room(1000)));
+    ++g_defer_running;
+    bool started = pt::start_detached([d, total, chunk, tag]() {
+      std::string buf(static_cast<size_t>(chunk), 'a');
+      for (long k = 0; k < chunk; k++) buf[static_cast<size_t>(k)] = static_cast<char>('a' + k % 26);
+      long sent = 0, waits = 0, timeouts = 0, cpu0 = thread_cpu_ms();
+      int32_t rc = IWS_OK;
+      try {
+        while (rc == IWS_OK && sent < total) {
+          long n = total - sent < chunk ? total - sent : chunk;
+          rc = d->send_chunk(buf.data(), static_cast<size_t>(n));
+          if (rc == IWS_OK) {
+            sent += n;
+          } else if (rc == IWS_E_QUEUE_FULL) {
+            waits++;
+            rc = d->wait_room(200);
+            if (rc == IWS_E_TIMEOUT) {
+              timeouts++;
+              rc = IWS_OK;
+            }
+          }
+        }
+      } catch (const iocpws::error &e) {
+        rc = e.code();
+      }
+      emit("STREAM_WAIT %s %ld %ld %ld %ld %d", tag.c_str(), sent, waits, timeouts,
+           thread_cpu_ms() - cpu0, static_cast<int>(rc));
+      d->send();
+      --g_defer_running;
+    });
+    if (!started) {
+      --g_defer_running;
+      d->send();
+    }
   } else if (doc == "/deferquick") {
     int32_t dr = IWS_OK, sr;
     iocpws::deferred_response d;
@@ -906,6 +968,8 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
     d.header("Content-Type", "text/plain");
     if (d.send_head() != IWS_OK) return;
     d.send_chunk("ab");
+    // wait_room() inside the handler refuses instead of blocking
+    d.send_chunk(std::to_string(d.wait_room(1000)));
     d.send_chunk(std::string("cd"));
     d.send();
   } else if (doc == "/cpp/request") {

@@ -810,3 +810,79 @@ def test_500_concurrent_clients(server):
         assert not failures, failures[:3]
 
     asyncio.run(main())
+
+
+# ---------------------------------------------------------------------------
+# back-pressure on a streamed response: iws_http_stream_wait
+# ---------------------------------------------------------------------------
+
+def _dechunk(raw):
+    """The body of a chunked HTTP/1.1 message (raw: everything after the
+    head); fails on a malformed frame."""
+    out, i = bytearray(), 0
+    while True:
+        j = raw.index(b"\r\n", i)
+        size = int(raw[i:j].split(b";")[0], 16)
+        i = j + 2
+        if size == 0:
+            return bytes(out)
+        out += raw[i:i + size]
+        assert raw[i + size:i + size + 2] == b"\r\n"
+        i += size + 2
+
+
+def test_stream_wait_slow_reader_no_busy_loop(start_server):
+    # A 1 MiB queue limit and an 8 MiB body: the writer fills the queue,
+    # gets IWS_E_QUEUE_FULL, sleeps in iws_http_stream_wait, and resumes
+    # as the slow client reads. Its CPU time stays small over seconds of
+    # waiting (a polling loop would burn about the whole wall time).
+    server = start_server(send_queue_limit=1 << 20)
+    total, chunk = 8 << 20, 256 << 10
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+    sock.sendall(get(server.port, f"/streamwait?tag=s1&total={total}&chunk={chunk}"))
+    server.wait_for(r"STREAM_WAIT_IN_CALLBACK s1 (-?\d+)")
+    data = bytearray()
+    started = time.monotonic()
+    while True:
+        piece = sock.recv(64 << 10)
+        if not piece:
+            break
+        data += piece
+        if data.endswith(b"\r\n0\r\n\r\n"):
+            break
+        time.sleep(0.02)  # ~3 MiB/s: well below what the writer makes
+    elapsed = time.monotonic() - started
+    sock.close()
+    _, m = server.wait_for(r"STREAM_WAIT s1 (\d+) (\d+) (\d+) (-?\d+) (-?\d+)")
+    sent, waits, _timeouts, cpu_ms, rc = (int(x) for x in m.groups())
+    _, m_cb = server.wait_for(r"STREAM_WAIT_IN_CALLBACK s1 (-?\d+)")
+    assert int(m_cb.group(1)) == error_code("IWS_E_IN_CALLBACK")
+    assert rc == 0 and sent == total
+    head, _, rest = bytes(data).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"transfer-encoding: chunked" in head.lower()
+    body = _dechunk(rest)
+    assert len(body) == total
+    pattern = bytes((ord("a") + k % 26) for k in range(chunk))
+    assert body == pattern * (total // chunk)
+    assert waits >= 3, waits  # the queue did fill: the writer waited
+    assert elapsed > 1.0, elapsed  # and the reader was the slow side
+    # No busy loop: the waiting thread slept. Its work is copying 8 MiB
+    # into the engine; a polling writer would spend ~elapsed here.
+    assert 0 <= cpu_ms < max(250, elapsed * 1000 * 0.15), (cpu_ms, elapsed)
+
+
+def test_stream_wait_ends_when_the_client_goes(start_server):
+    server = start_server(send_queue_limit=1 << 20)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+    sock.sendall(get(server.port, "/streamwait?tag=s2&total=1073741824&chunk=262144"))
+    sock.recv(4096)
+    time.sleep(1.0)  # the writer has filled the queue and waits for room
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+    sock.close()  # a reset
+    _, m = server.wait_for(r"STREAM_WAIT s2 (\d+) (\d+) (\d+) (-?\d+) (-?\d+)")
+    sent, waits = int(m.group(1)), int(m.group(2))
+    assert int(m.group(5)) == error_code("IWS_E_NO_CONNECTION")
+    assert waits >= 1 and sent < 1073741824

@@ -942,6 +942,64 @@ static void http_echo(iws_conn_id id, iws_request *req,
   free(out);
 }
 
+/* CPU time this thread has used, in milliseconds (-1 if unknown). */
+static long thread_cpu_ms(void) {
+#ifdef _WIN32
+  FILETIME created, exited, kernel, user;
+  ULARGE_INTEGER k, u;
+  if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user))
+    return -1;
+  k.LowPart = kernel.dwLowDateTime;
+  k.HighPart = kernel.dwHighDateTime;
+  u.LowPart = user.dwLowDateTime;
+  u.HighPart = user.dwHighDateTime;
+  return (long)((k.QuadPart + u.QuadPart) / 10000u);
+#else
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+  return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+#endif
+}
+
+/* /streamwait: a streamed body of `total` bytes in `chunk`-byte pieces,
+ * written from a thread of ours that waits with iws_http_stream_wait
+ * whenever the queue is full (no polling). Prints
+ * "STREAM_WAIT tag sent waits timeouts cpu_ms end_rc". */
+typedef struct stream_job {
+  iws_http_response *response;
+  long total, chunk;
+  char tag[64];
+} stream_job;
+
+static void stream_main(void *arg) {
+  stream_job *job = arg;
+  char *buf = malloc((size_t)job->chunk);
+  long sent = 0, waits = 0, timeouts = 0, k, cpu0 = thread_cpu_ms();
+  int32_t rc = buf ? IWS_OK : IWS_E_NOMEM;
+  if (buf)
+    for (k = 0; k < job->chunk; k++) buf[k] = (char)('a' + k % 26);
+  while (rc == IWS_OK && sent < job->total) {
+    long n = job->total - sent < job->chunk ? job->total - sent : job->chunk;
+    rc = iws_http_send_chunk(job->response, buf, (uint64_t)n);
+    if (rc == IWS_OK) {
+      sent += n;
+    } else if (rc == IWS_E_QUEUE_FULL) {
+      waits++;
+      rc = iws_http_stream_wait(job->response, 200);
+      if (rc == IWS_E_TIMEOUT) {
+        timeouts++;
+        rc = IWS_OK; /* still full: the reader is slow; wait again */
+      }
+    }
+  }
+  emit("STREAM_WAIT %s %ld %ld %ld %ld %d", job->tag, sent, waits, timeouts,
+       thread_cpu_ms() - cpu0, (int)rc);
+  iws_http_send(job->response);
+  free(buf);
+  free(job);
+  atomic_fetch_sub(&g_defer_running, 1);
+}
+
 static long param_long(iws_request *req, const char *name, long def) {
   const char *v = iws_request_param(req, name);
   return v ? strtol(v, NULL, 10) : def;
@@ -999,6 +1057,31 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
       atomic_fetch_sub(&g_defer_running, 1);
       /* Deferred already: it must be sent by us, now. */
       iws_http_set_status(res, 500, NULL);
+      iws_http_send(res);
+      free(job);
+    }
+  } else if (strcmp(doc, "/streamwait") == 0) {
+    stream_job *job = calloc(1, sizeof *job);
+    const char *tag = iws_request_param(req, "tag");
+    int32_t in_cb;
+    if (job == NULL || iws_http_defer(res) != IWS_OK) {
+      free(job);
+      iws_http_set_status(res, 500, NULL);
+      return;
+    }
+    job->response = res;
+    job->total = param_long(req, "total", 1 << 20);
+    job->chunk = param_long(req, "chunk", 65536);
+    if (job->chunk <= 0 || job->chunk > (16L << 20)) job->chunk = 65536;
+    snprintf(job->tag, sizeof job->tag, "%s", tag ? tag : "-");
+    iws_http_add_header(res, "Content-Type", "application/octet-stream");
+    iws_http_send_head(res);
+    /* inside a callback it must refuse rather than wait for itself */
+    in_cb = iws_http_stream_wait(res, 1000);
+    emit("STREAM_WAIT_IN_CALLBACK %s %d", job->tag, (int)in_cb);
+    atomic_fetch_add(&g_defer_running, 1);
+    if (pt_thread_start_detached(stream_main, job) != 0) {
+      atomic_fetch_sub(&g_defer_running, 1);
       iws_http_send(res);
       free(job);
     }

@@ -31,7 +31,7 @@ program indy_compat;
 
 uses
   {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
-  SysUtils, Classes, SyncObjs, IdHTTPServer_iocp;
+  SysUtils, Classes, SyncObjs, IdHTTPServer_iocp, IdSSLOpenSSL_iocp;
 
 const
   FormText =
@@ -91,6 +91,20 @@ type
   TTestPostStream = class(TMemoryStream)
   end;
 
+  { a large body made as it is read (byte i = i mod 251), never held in
+    memory: what /bigwrite streams with WriteContent }
+  TPatternStream = class(TStream)
+  private
+    FSize, FPos: Int64;
+  protected
+    function GetSize: Int64; override;
+  public
+    constructor Create(ASize: Int64);
+    function Read(var Buffer; Count: Longint): Longint; override;
+    function Write(const Buffer; Count: Longint): Longint; override;
+    function Seek(const Offset: Int64; Origin: TSeekOrigin): Int64; override;
+  end;
+
   TTestForm = class(TComponent)
   published
     IdHTTPServer1: TIdHTTPServer;
@@ -131,6 +145,10 @@ type
     procedure IdHTTPServer1WebSocketMessage(AContext: TIdContext; const AText: string);
     procedure IdHTTPServer1WebSocketBinary(AContext: TIdContext; const AData: TIdBytes);
     procedure IdHTTPServer1WebSocketDisconnect(AContext: TIdContext; ACode: Integer);
+    { the SSL IOHandler's events (tls=on) }
+    procedure SSLGetPassword(var Password: string);
+    function SSLVerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
+    procedure IdHTTPServer1QuerySSLPort(APort: TIdPort; var VUseSSL: Boolean);
   end;
 
   TStdinReader = class(TThread)
@@ -328,6 +346,70 @@ end;
 procedure TTestForm.IdHTTPServer1WebSocketDisconnect(AContext: TIdContext; ACode: Integer);
 begin
   Say(Format('WS_DISCONNECT %d', [ACode]));
+end;
+
+constructor TPatternStream.Create(ASize: Int64);
+begin
+  inherited Create;
+  FSize := ASize;
+end;
+
+function TPatternStream.GetSize: Int64;
+begin
+  Result := FSize;
+end;
+
+function TPatternStream.Read(var Buffer; Count: Longint): Longint;
+var
+  P: PByte;
+  I: Longint;
+begin
+  if Count > FSize - FPos then
+    Count := FSize - FPos;
+  if Count < 0 then
+    Count := 0;
+  P := @Buffer;
+  for I := 0 to Count - 1 do
+    P[I] := Byte((FPos + I) mod 251);
+  Inc(FPos, Count);
+  Result := Count;
+end;
+
+function TPatternStream.Write(const Buffer; Count: Longint): Longint;
+begin
+  Result := 0; { read-only }
+end;
+
+function TPatternStream.Seek(const Offset: Int64; Origin: TSeekOrigin): Int64;
+begin
+  case Origin of
+    soBeginning: FPos := Offset;
+    soCurrent: Inc(FPos, Offset);
+    soEnd: FPos := FSize + Offset;
+  end;
+  Result := FPos;
+end;
+
+var
+  TlsPassword: string;
+  PlainPort: Integer = -1;
+
+procedure TTestForm.SSLGetPassword(var Password: string);
+begin
+  Say('GET_PASSWORD');
+  Password := TlsPassword;
+end;
+
+function TTestForm.SSLVerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
+begin
+  Result := AOk;
+end;
+
+procedure TTestForm.IdHTTPServer1QuerySSLPort(APort: TIdPort; var VUseSSL: Boolean);
+begin
+  Say(Format('QUERY_SSL_PORT %d', [APort]));
+  if APort = PlainPort then
+    VUseSSL := False;
 end;
 
 { the bytes of a stream as UTF-8 text, and a stream holding text as UTF-8
@@ -569,6 +651,19 @@ begin
         AContext.Connection.IOHandler.Write('again refused');
     end;
   end
+  else if Doc = '/bigwrite' then
+  begin
+    { WriteContent of a large ContentStream to a client that reads slowly:
+      the handler's thread waits for room (back-pressure), memory stays
+      bounded by the engine's send queue }
+    AResponseInfo.ContentType := 'application/octet-stream';
+    AResponseInfo.ContentStream := TPatternStream.Create(
+      StrToInt64(ARequestInfo.Params.Values['mb']) * 1048576);
+    AResponseInfo.FreeContentStream := True;
+    AResponseInfo.WriteHeader;
+    AResponseInfo.WriteContent;
+    Say('BIGWRITE_DONE ' + IntToStr(AResponseInfo.ContentStream.Size));
+  end
   else if Doc = '/close' then
   begin
     AResponseInfo.CloseConnection := True;
@@ -647,6 +742,8 @@ var
   BI: Integer;
   T0: TDateTime;
   B: TIdSocketHandle;
+  SSLHandler: TIdServerIOHandlerSSLOpenSSL;
+  S: string;
 begin
   OutLock := TCriticalSection.Create;
   {$ifdef FPC}
@@ -705,6 +802,51 @@ begin
       B.IP := '::';
       B.IPVersion := Id_IPv6;
     end;
+  end;
+  if Opt('tls', '') = 'on' then
+  begin
+    { an Indy HTTPS server: the SSL IOHandler as Indy programs set it }
+    SSLHandler := TIdServerIOHandlerSSLOpenSSL.Create(Form);
+    SSLHandler.Name := 'IdServerIOHandlerSSLOpenSSL1';
+    SSLHandler.SSLOptions.CertFile := Opt('cert', '');
+    SSLHandler.SSLOptions.KeyFile := Opt('key', '');
+    SSLHandler.SSLOptions.RootCertFile := Opt('ca', '');
+    SSLHandler.SSLOptions.Method := sslvTLSv1_2;
+    SSLHandler.SSLOptions.SSLVersions := [sslvTLSv1_1, sslvTLSv1_2];
+    SSLHandler.SSLOptions.Mode := sslmServer;
+    SSLHandler.SSLOptions.VerifyDepth := StrToInt(Opt('depth', '0'));
+    if Opt('verify', '') = 'peer' then
+      SSLHandler.SSLOptions.VerifyMode := [sslvrfPeer]
+    else if Opt('verify', '') = 'require' then
+      SSLHandler.SSLOptions.VerifyMode := [sslvrfPeer, sslvrfFailIfNoPeerCert, sslvrfClientOnce];
+    TlsPassword := Opt('password', '');
+    if TlsPassword <> '' then
+      SSLHandler.OnGetPassword := Form.SSLGetPassword;
+    { what the engine cannot honour: Active must raise }
+    S := Opt('unsupported', '');
+    if S = 'verifydirs' then
+      SSLHandler.SSLOptions.VerifyDirs := '/etc/ssl/certs'
+    else if S = 'dhparams' then
+      SSLHandler.SSLOptions.DHParamsFile := 'dh.pem'
+    else if S = 'verifypeer' then
+      SSLHandler.OnVerifyPeer := Form.SSLVerifyPeer
+    else if S = 'client' then
+      SSLHandler.SSLOptions.Mode := sslmClient
+    else if S = 'sslv3' then
+      SSLHandler.SSLOptions.Method := sslvSSLv3
+    else if S = 'nocert' then
+      SSLHandler.SSLOptions.CertFile := '';
+    Form.IdHTTPServer1.IOHandler := SSLHandler;
+    { plain=<port>: a second binding on that port, kept plain by
+      OnQuerySSLPort }
+    PlainPort := StrToInt(Opt('plain', '-1'));
+    if PlainPort >= 0 then
+    begin
+      B := Form.IdHTTPServer1.Bindings.Add;
+      B.IP := '127.0.0.1';
+      B.Port := PlainPort;
+    end;
+    Form.IdHTTPServer1.OnQuerySSLPort := Form.IdHTTPServer1QuerySSLPort;
   end;
   FilePath := Opt('file', '');
   Say('LOADED ' + Form.IdHTTPServer1.ClassName + ' ' + Form.IdHTTPServer1.Name);

@@ -8,7 +8,7 @@ program indy_reg;
 
 uses
   {$ifdef FPC} {$ifdef UNIX} cthreads, {$endif} {$endif}
-  SysUtils, Classes, IdHTTPServer_iocp, IdHTTPServer_iocp_reg;
+  SysUtils, Classes, IdHTTPServer_iocp, IdHTTPServer_iocp_reg, IdSSLOpenSSL_iocp;
 
 var
   Pages: string;
@@ -42,9 +42,22 @@ begin
   Registered := TList.Create;
   RegisterComponentsProc := @Capture;
   IdHTTPServer_iocp_reg.Register;
-  Check(Pages = 'Indy Servers;', 'palette page', 'got ' + Pages);
-  Check((Registered.Count = 1) and (TClass(Registered[0]) = TIdHTTPServer),
-    'TIdHTTPServer registered', IntToStr(Registered.Count) + ' classes');
+  Check(Pages = 'Indy Servers;Indy I/O Handlers;', 'palette pages', 'got ' + Pages);
+  Check((Registered.Count = 2) and (TClass(Registered[0]) = TIdHTTPServer) and
+    (TClass(Registered[1]) = TIdServerIOHandlerSSLOpenSSL),
+    'TIdHTTPServer and TIdServerIOHandlerSSLOpenSSL registered',
+    IntToStr(Registered.Count) + ' classes');
+  Check(FindClass('TIdServerIOHandlerSSLOpenSSL') = TIdServerIOHandlerSSLOpenSSL,
+    'FindClass(TIdServerIOHandlerSSLOpenSSL)', 'not found');
+  S := TIdServerIOHandlerSSLOpenSSL.Create(nil);
+  try
+    with TIdServerIOHandlerSSLOpenSSL(S).SSLOptions do
+      Check((Method = sslvTLSv1) and (SSLVersions = [sslvTLSv1]) and (Mode = sslmUnassigned) and
+        (VerifyMode = []) and (VerifyDepth = 0), 'SSLOptions: Indy defaults',
+        'a default differs from Indy''s');
+  finally
+    S.Free;
+  end;
   Check(FindClass('TIdHTTPServer') = TIdHTTPServer, 'FindClass(TIdHTTPServer)', 'not found');
   S := TComponentClass(FindClass('TIdHTTPServer')).Create(nil);
   try

@@ -418,8 +418,15 @@ begin
     R.Redirect('/x');
     Check((R.ResponseNo = 302) and (R.Location = '/x'), 'Redirect sets 302 and Location');
     Check(R.ServeFile(nil, '/nonexistent/file.txt') = 0, 'ServeFile of a missing file returns 0');
-    R.WriteHeader;
-    R.WriteContent;
+    { a response that is no server's cannot stream: a clear error }
+    try
+      R.WriteHeader;
+      Check(False, 'WriteHeader outside a server raises EIocpWs');
+    except
+      on E: EIocpWs do
+        Check((E.Code = IWS_E_BAD_STATE) and not R.HeaderHasBeenWritten,
+          'WriteHeader outside a server raises EIocpWs(IWS_E_BAD_STATE)', E.Message);
+    end;
   finally
     R.Free; { frees the second stream }
   end;
@@ -941,6 +948,17 @@ begin
   Result := IocpWsUtf8ToString(PAnsiChar(U), Length(U));
 end;
 
+{ a stream holding the UTF-8 of S }
+function TextUtf8Stream(const S: string): TStream;
+var
+  U: RawByteString;
+begin
+  U := IocpWsStringToUtf8(S);
+  Result := TMemoryStream.Create;
+  if Length(U) > 0 then
+    Result.WriteBuffer(U[1], Length(U));
+end;
+
 procedure TTestServer.OnCommandGet(AContext: TIocpHTTPContext;
   ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo);
 var
@@ -991,6 +1009,62 @@ begin
     M.Position := N; { the server sends it all, from the start }
     AResponseInfo.ContentType := 'application/octet-stream';
     AResponseInfo.ContentStream := M;
+  end
+  else if D = '/version' then
+  begin
+    AResponseInfo.ContentType := 'text/plain';
+    AResponseInfo.ContentText := ARequestInfo.Version;
+  end
+  else if D = '/write' then
+  begin
+    { streamed: the head now, then each WriteContent as it is called }
+    AResponseInfo.ContentType := 'text/plain';
+    AResponseInfo.CustomHeaders.Values['X-Streamed'] := 'yes';
+    L := TStringList.Create;
+    try
+      L.Add(IntToStr(Ord(AResponseInfo.HeaderHasBeenWritten)));
+      AResponseInfo.WriteHeader;
+      L.Add(IntToStr(Ord(AResponseInfo.HeaderHasBeenWritten)));
+      try
+        AResponseInfo.WriteHeader;
+      except
+        on E: EIocpWs do
+          L.Add('again refused');
+      end;
+      AResponseInfo.ContentText := 'part1;';
+      AResponseInfo.WriteContent;
+      AResponseInfo.ContentText := L[0] + L[1] + ' ' + L[2] + ';';
+      AResponseInfo.WriteContent;
+      AResponseInfo.ContentText := ''; { nothing more goes after the handler }
+      AResponseInfo.ContentStream := TextUtf8Stream('stream;');
+      AResponseInfo.WriteContent;
+    finally
+      L.Free;
+    end;
+  end
+  else if D = '/bigwrite' then
+  begin
+    { n MiB through WriteContent, 1 MiB at a time (the same ContentStream
+      sent again: WriteContent sends it from its start) }
+    N := 1048576;
+    SetLength(B, N);
+    for I := 0 to N - 1 do
+      B[I] := (I * 7 + 3) and $FF;
+    M := TMemoryStream.Create;
+    M.WriteBuffer(B[0], N);
+    AResponseInfo.ContentType := 'application/octet-stream';
+    AResponseInfo.ContentStream := M;
+    try
+      for I := 1 to StrToIntDef(ARequestInfo.Params.Values['mb'], 1) do
+        AResponseInfo.WriteContent;
+      Say('BIGWRITE ok');
+    except
+      on E: EIocpWs do
+      begin
+        Say('BIGWRITE ' + IntToStr(E.Code));
+        raise;
+      end;
+    end;
   end
   else if D = '/headers' then
   begin

@@ -121,11 +121,11 @@ lazarus_indy_units() {
   local dir units
   dir=$(echo "$out"/lazarus/pascal/packages/lazarus/lib/iocpws_indy/*-*)
   units=$(cd "$dir" 2>/dev/null && ls -- *.ppu 2>/dev/null | LC_ALL=C sort | tr '\n' ' ')
-  if [ "$units" = "IdHTTPServer_iocp.ppu IdHTTPServer_iocp_reg.ppu iocpws_indy.ppu " ]; then
+  if [ "$units" = "IdHTTPServer_iocp.ppu IdHTTPServer_iocp_reg.ppu IdSSLOpenSSL_iocp.ppu iocpws_indy.ppu " ]; then
     cases+=("lazarus package iocpws_indy holds only its units|0|")
   else
     echo "run.sh: the Lazarus package iocpws_indy compiled: ${units:-nothing} (in $dir)"
-    cases+=("lazarus package iocpws_indy holds only its units|1|$dir holds ${units:-nothing}, expected IdHTTPServer_iocp, IdHTTPServer_iocp_reg, iocpws_indy (the units of iocpws come from its package)")
+    cases+=("lazarus package iocpws_indy holds only its units|1|$dir holds ${units:-nothing}, expected IdHTTPServer_iocp, IdHTTPServer_iocp_reg, IdSSLOpenSSL_iocp, iocpws_indy (the units of iocpws come from its package)")
     status=1
   fi
 }

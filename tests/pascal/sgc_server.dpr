@@ -29,7 +29,10 @@
   (HeartBeat with OnBeforeHeartBeat), bearer=on (OnUnknownAuthentication),
   secure=firewall|ratelimiter|apikey|jwt|oauth2|freed (sgc's
   security components: enabled, Start must refuse; freed: the server
-  forgets them).
+  forgets them), httpsessions=<SessionTimeOut ms> (a second server, sgc's
+  TsgcWebSocketHTTPServer with SessionState and AutoStartSession, prints
+  HTTPPORT <port>; /s/set?v=..., /s/get, /s/end; SESSION_START/_END <id>,
+  INVALID_SESSION <id>; a cookie IDHTTPSESSIONID=reject is refused 403).
   Messages to the server ('cmd:...') make it answer: see OnMessage. }
 program sgc_server;
 
@@ -46,6 +49,15 @@ type
   TServerForm = class(TComponent)
   public
     WSServer: TsgcWebSocketServer;
+    HTTPServer: TsgcWebSocketHTTPServer;
+    procedure HTTPCommandGet(AContext: TIdContext; ARequestInfo: TIdHTTPRequestInfo;
+      AResponseInfo: TIdHTTPResponseInfo);
+    procedure HTTPSessionStart(Sender: TIdHTTPSession);
+    procedure HTTPSessionEnd(Sender: TIdHTTPSession);
+    procedure HTTPCreateSession(ASender: TIdContext; var VHTTPSession: TIdHTTPSession);
+    procedure HTTPInvalidSession(AContext: TIdContext; ARequestInfo: TIdHTTPRequestInfo;
+      AResponseInfo: TIdHTTPResponseInfo; var VContinueProcessing: Boolean;
+      const AInvalidSessionID: string);
     procedure WSServerStartup(Sender: TObject);
     procedure WSServerTCPConnect(Connection: TsgcWSConnection; var Accept: Boolean);
     procedure WSServerAuthentication(Connection: TsgcWSConnection;
@@ -348,6 +360,76 @@ begin
     aUser := 'token-user';
 end;
 
+{ sgc's HTTP server with Indy's sessions (httpsessions=...) }
+procedure TServerForm.HTTPCommandGet(AContext: TIdContext;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+var
+  S: TIdHTTPSession;
+begin
+  S := ARequestInfo.Session;
+  AResponseInfo.ContentType := 'text/plain';
+  if S <> AResponseInfo.Session then
+    AResponseInfo.ContentText := 'request and response sessions differ'
+  else if S = nil then
+    AResponseInfo.ContentText := 'nosession'
+  else if ARequestInfo.Document = '/s/set' then
+  begin
+    S.Lock;
+    try
+      S.Content.Values['v'] := ARequestInfo.Params.Values['v'];
+    finally
+      S.Unlock;
+    end;
+    AResponseInfo.ContentText := 'set ' + S.SessionID;
+  end
+  else if ARequestInfo.Document = '/s/end' then
+  begin
+    if HTTPServer.EndSession(S.SessionID) then
+      AResponseInfo.ContentText := 'ended'
+    else
+      AResponseInfo.ContentText := 'not ended';
+  end
+  else
+  begin
+    S.Lock;
+    try
+      AResponseInfo.ContentText := 'id=' + S.SessionID + ' v=' + S.Content.Values['v'] +
+        ' ip=' + S.RemoteHost;
+    finally
+      S.Unlock;
+    end;
+  end;
+end;
+
+procedure TServerForm.HTTPSessionStart(Sender: TIdHTTPSession);
+begin
+  Say('SESSION_START ' + Sender.SessionID);
+end;
+
+procedure TServerForm.HTTPSessionEnd(Sender: TIdHTTPSession);
+begin
+  Say('SESSION_END ' + Sender.SessionID + ' v=' + Sender.Content.Values['v']);
+end;
+
+procedure TServerForm.HTTPCreateSession(ASender: TIdContext; var VHTTPSession: TIdHTTPSession);
+begin
+  Say('CREATE_SESSION');
+  VHTTPSession := nil; { the list makes it }
+end;
+
+procedure TServerForm.HTTPInvalidSession(AContext: TIdContext; ARequestInfo: TIdHTTPRequestInfo;
+  AResponseInfo: TIdHTTPResponseInfo; var VContinueProcessing: Boolean;
+  const AInvalidSessionID: string);
+begin
+  Say('INVALID_SESSION ' + AInvalidSessionID);
+  if AInvalidSessionID = 'reject' then
+  begin
+    VContinueProcessing := False;
+    AResponseInfo.ResponseNo := 403;
+    AResponseInfo.ContentText := 'refused';
+  end;
+end;
+
 var
   F: TServerForm;
   I, J, K: Integer;
@@ -580,7 +662,23 @@ begin
         end;
       end
       else if OptName = 'bearer' then
-        OnUnknownAuthentication := F.WSServerBearer;
+        OnUnknownAuthentication := F.WSServerBearer
+      else if OptName = 'httpsessions' then
+      begin
+        F.HTTPServer := TsgcWebSocketHTTPServer.Create(F);
+        F.HTTPServer.Port := 0;
+        F.HTTPServer.Host := '127.0.0.1';
+        F.HTTPServer.NotifyEvents := neNoSync;
+        F.HTTPServer.SessionState := True;
+        F.HTTPServer.AutoStartSession := True;
+        F.HTTPServer.SessionTimeOut := StrToInt(OptValue);
+        F.HTTPServer.OnCommandGet := F.HTTPCommandGet;
+        F.HTTPServer.OnSessionStart := F.HTTPSessionStart;
+        F.HTTPServer.OnSessionEnd := F.HTTPSessionEnd;
+        F.HTTPServer.OnCreateSession := F.HTTPCreateSession;
+        F.HTTPServer.OnInvalidSession := F.HTTPInvalidSession;
+        F.HTTPServer.OnError := F.WSServerError;
+      end;
   end;
   try
     F.WSServer.Active := True;
@@ -589,6 +687,11 @@ begin
         Say(Format('LISTENER %d %d tls', [K, F.WSServer.ListenerPort(K)]))
       else
         Say(Format('LISTENER %d %d plain', [K, F.WSServer.ListenerPort(K)]));
+    if F.HTTPServer <> nil then
+    begin
+      F.HTTPServer.Active := True;
+      Say('HTTPPORT ' + IntToStr(F.HTTPServer.ListeningPort));
+    end;
     Say('PORT ' + IntToStr(F.WSServer.ListeningPort));
   except
     on E: Exception do
@@ -607,6 +710,8 @@ begin
     Quit := Line = 'quit';
   end;
   F.WSServer.Active := False;
+  if F.HTTPServer <> nil then
+    F.HTTPServer.Active := False;
   F.Free;
   Say('BYE');
 end.

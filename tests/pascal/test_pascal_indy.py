@@ -12,6 +12,8 @@ import http.client
 import os
 import re
 import shutil
+import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -20,6 +22,10 @@ import pytest
 
 from conftest import ServerProcess, program
 from iws_helpers import RawClient, ask, connect, recv, run, url
+
+
+from conftest import TLS_PASSWORD, ServerProcess, program
+from iws_helpers import ask, connect, recv, run, url
 
 BUILDS = ["IWS_PASCAL_INDY", "IWS_PASCAL_INDY_U"]
 CURL = shutil.which("curl")
@@ -608,3 +614,172 @@ def test_indy_default_session_timeout_zero(indy):
         ids.add(text.split()[1][3:])
     assert len(ids) == 30
     s.wait_count(r"SESSION_END [0-9A-F]{64} 1", 30, timeout=10)
+
+
+def _rss_kib(pid):
+    """VmHWM (peak resident set) of a process and its descendants (under
+    Wine the program runs in a child of the wrapper), in KiB."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    best, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        best = max(best, int(line.split()[1]))
+        except OSError:
+            pass
+    return best
+
+
+def test_write_content_64mib_to_a_slow_reader(indy):
+    # WriteContent of a 64 MiB ContentStream (made as it is read) to a
+    # client that reads slowly: the handler's thread sleeps in
+    # iws_http_stream_wait while the engine's send queue (32 MiB) is full,
+    # every byte arrives in order, and the server's peak memory grows by
+    # less than the body (it never holds it whole).
+    s = indy()
+    total = 64 << 20
+    fetch(s, "GET", "/info")  # warmed up: pool threads and buffers exist
+    before = _rss_kib(s.proc.pid)
+    assert before > 0
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=60)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
+    sock.sendall(f"GET /bigwrite?mb=64 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    raw = bytearray()
+    while b"\r\n0\r\n\r\n" not in raw[-16:]:
+        piece = sock.recv(64 << 10)
+        assert piece, "the connection closed before the body's end"
+        raw += piece
+        time.sleep(0.004)  # ~15 MiB/s: slower than the handler makes it
+    sock.close()
+    s.wait_for(r"BIGWRITE_DONE 67108864")
+    after = _rss_kib(s.proc.pid)
+    head, _, rest = bytes(raw).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"chunked" in head.lower()
+    body, i = bytearray(), 0
+    while True:
+        j = rest.index(b"\r\n", i)
+        n = int(rest[i:j], 16)
+        if n == 0:
+            break
+        body += rest[j + 2:j + 2 + n]
+        i = j + 2 + n + 2
+    pattern = bytes(range(251))
+    expected = (pattern * (total // 251 + 1))[:total]
+    assert len(body) == total and body == expected
+    assert after - before < 56 * 1024, (before, after)
+
+
+# ---------------------------------------------------------------------------
+# HTTPS: Indy's TIdServerIOHandlerSSLOpenSSL (IdSSLOpenSSL_iocp) on the engine
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def indy_client_certs(tls_files):
+    """Client certificates and a RootCertFile holding the server's
+    intermediate (its chain) and the client CA (trusted for clients)."""
+    from iws_client_certs import ClientCerts
+    certs = ClientCerts(tls_files)
+    certs.root_cert_file = tls_files.path("indy-root-cert-file.pem")
+    with open(certs.root_cert_file, "w") as out:
+        for part in (tls_files.inter, certs.ca):
+            with open(part) as f:
+                out.write(f.read())
+    return certs
+
+
+def _tls_opts(indy, tls_files, **extra):
+    opts = dict(tls="on", cert=as_seen_by(indy.path, tls_files.server),
+                key=as_seen_by(indy.path, tls_files.server_key_enc),
+                password=TLS_PASSWORD, ca=as_seen_by(indy.path, tls_files.inter))
+    opts.update(extra)
+    return opts
+
+
+def _https_get(port, ctx, path="/info"):
+    c = http.client.HTTPSConnection("localhost", port, timeout=30, context=ctx)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def test_https_with_the_ssl_iohandler(indy, tls_files):
+    # SSLOptions.CertFile/KeyFile (encrypted: OnGetPassword), RootCertFile
+    # (the chain), Method/SSLVersions/Mode: curl and Python ssl verify it
+    s = indy(**_tls_opts(indy, tls_files))
+    s.wait_for(r"GET_PASSWORD")
+    s.wait_for(rf"QUERY_SSL_PORT 0")
+    ctx = ssl.create_default_context(cafile=tls_files.root)
+    status, body = _https_get(s.port, ctx)
+    assert status == 200 and b"cmd=GET" in body
+    assert CURL, "curl is not installed"
+    p = subprocess.run([CURL, "-s", "-S", "--max-time", "30", "--cacert", tls_files.root,
+                        "--resolve", f"localhost:{s.port}:127.0.0.1",
+                        f"https://localhost:{s.port}/info"], capture_output=True, timeout=60)
+    assert p.returncode == 0 and b"cmd=GET" in p.stdout, p.stderr
+    # never plain: an HTTP request on the TLS port gets no HTTP answer
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
+        c.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            data = c.recv(4096)
+        except OSError:
+            data = b""
+        assert not data.startswith(b"HTTP/")
+
+
+def test_https_client_certificates(indy, tls_files, indy_client_certs):
+    # VerifyMode [sslvrfPeer, sslvrfFailIfNoPeerCert]: only a client whose
+    # certificate chains to RootCertFile's CAs gets in; [sslvrfPeer]: a
+    # client may come without one, but one it sends must verify
+    certs = indy_client_certs
+    base = dict(ca=as_seen_by(indy.path, certs.root_cert_file))
+    s = indy(**_tls_opts(indy, tls_files, verify="require", depth="2", **base))
+    assert _https_get(s.port, certs.context("alice"))[0] == 200
+    assert _https_get(s.port, certs.context("bob"))[0] == 200  # via its intermediate
+    for who in (None, "mallory"):
+        with pytest.raises((OSError, http.client.HTTPException)):
+            _https_get(s.port, certs.context(who))
+    optional = indy(**_tls_opts(indy, tls_files, verify="peer", **base))
+    assert _https_get(optional.port, certs.context())[0] == 200
+    assert _https_get(optional.port, certs.context("alice"))[0] == 200
+    with pytest.raises((OSError, http.client.HTTPException)):
+        _https_get(optional.port, certs.context("mallory"))
+
+
+def test_https_and_a_plain_binding_by_on_query_ssl_port(indy, tls_files):
+    # every binding speaks TLS unless OnQuerySSLPort says VUseSSL := False
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        plain = probe.getsockname()[1]
+    s = indy(**_tls_opts(indy, tls_files, plain=str(plain)))
+    s.wait_for(rf"QUERY_SSL_PORT {plain}")
+    ctx = ssl.create_default_context(cafile=tls_files.root)
+    assert _https_get(s.port, ctx)[0] == 200
+    r, body = fetch(type("P", (), {"port": plain})(), "GET", "/info")
+    assert r.status == 200 and b"cmd=GET" in body
+
+
+@pytest.mark.parametrize("what", ["verifydirs", "dhparams", "verifypeer", "client", "sslv3",
+                                  "nocert"])
+def test_ssl_settings_the_engine_cannot_honour_raise_at_active(indy, tls_files, what):
+    opts = _tls_opts(indy, tls_files, unsupported=what)
+    args = [indy.path]
+    for k, v in opts.items():
+        args += ["--opt", f"{k}={v}"]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60, input="")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert re.search(r"START_FAILED EIdIocpUnsupported .*IdServerIOHandlerSSLOpenSSL1", p.stdout), p.stdout

@@ -7,6 +7,8 @@ the mode delphiunicode build (IWS_PASCAL_SGC_UNICODE) of the program."""
 import asyncio
 import base64
 import os
+import re
+import time
 import urllib.error
 import urllib.request
 
@@ -633,3 +635,62 @@ def test_unknown_authentication(sgc):
         ("Bearer", "good-token"), ("Bearer", "bad")]
     users = [m.group(1) for m in s.matches(r"CONNECT \S+ \S+ \d+ \d+ (.*)")]
     assert users == ["token-user", "user"]
+
+
+def _get(port, path, cookie=None):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        r = c.getresponse()
+        return r.status, r.getheader("Set-Cookie"), r.read().decode()
+    finally:
+        c.close()
+
+
+def test_http_server_sessions(sgc):
+    # TsgcWebSocketHTTPServer with Indy's sessions (iocpws.sessions, the
+    # implementation IdHTTPServer_iocp uses): AutoStartSession starts one
+    # with a cookie, Content survives across requests, OnInvalidSession,
+    # EndSession and OnSessionEnd
+    s = sgc(httpsessions="600000")
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    port = int(m.group(1))
+    status, set_cookie, body = _get(port, "/s/get")
+    assert status == 200
+    m = re.fullmatch(r"IDHTTPSESSIONID=([0-9A-F]{64}); Path=/", set_cookie or "")
+    assert m, set_cookie
+    sid = m.group(1)
+    assert body == f"id={sid} v= ip=127.0.0.1"
+    s.wait_for(rf"SESSION_START {sid}")
+    s.wait_for(r"CREATE_SESSION")
+    cookie = f"IDHTTPSESSIONID={sid}"
+    status, set_cookie, body = _get(port, "/s/set?v=hello", "a=1; " + cookie)
+    assert (status, set_cookie, body) == (200, None, f"set {sid}")
+    assert _get(port, "/s/get", cookie)[2] == f"id={sid} v=hello ip=127.0.0.1"
+    # a cookie naming no session: OnInvalidSession, then a new session
+    status, set_cookie, body = _get(port, "/s/get", "IDHTTPSESSIONID=bogus")
+    s.wait_for(r"INVALID_SESSION bogus")
+    assert set_cookie and sid not in set_cookie and body.startswith("id=")
+    # OnInvalidSession may stop the request (VContinueProcessing := False)
+    status, set_cookie, body = _get(port, "/s/get", "IDHTTPSESSIONID=reject")
+    assert (status, set_cookie, body) == (403, None, "refused")
+    # EndSession: OnSessionEnd with its content; the cookie is then invalid
+    assert _get(port, "/s/end", cookie)[2] == "ended"
+    s.wait_for(rf"SESSION_END {sid} v=hello")
+    status, set_cookie, body = _get(port, "/s/get", cookie)
+    s.wait_for(rf"INVALID_SESSION {sid}")
+    assert sid not in body
+
+
+def test_http_server_session_expiry(sgc):
+    s = sgc(httpsessions="300")
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    port = int(m.group(1))
+    _, set_cookie, _ = _get(port, "/s/set?v=old")
+    sid = re.match(r"IDHTTPSESSIONID=([0-9A-F]+)", set_cookie).group(1)
+    assert _get(port, "/s/get", f"IDHTTPSESSIONID={sid}")[2].startswith(f"id={sid} v=old")
+    time.sleep(1.5)  # past SessionTimeOut and the once-a-second purge
+    status, set_cookie, body = _get(port, "/s/get", f"IDHTTPSESSIONID={sid}")
+    assert sid not in body and set_cookie  # stale: a new one started
+    s.wait_for(rf"SESSION_END {sid} v=old")

@@ -1256,6 +1256,7 @@ static void streamed_response_is_chunked_and_bounded(void **state) {
   assert_int_equal(iws_get_port(s, &port), IWS_OK);
   assert_int_equal(iws_http_send_head(NULL), IWS_E_INVALID_ARG);
   assert_int_equal(iws_http_send_chunk(NULL, "x", 1), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_stream_wait(NULL, 0), IWS_E_INVALID_ARG);
 
   /* 1. HTTP/1.1: head, chunks, end; then the connection goes on. */
   fd = connect_to(port);
@@ -1263,7 +1264,9 @@ static void streamed_response_is_chunked_and_bounded(void **state) {
   r = st_wait();
   assert_int_equal(iws_http_add_header(r, "X-A", "1"), IWS_OK);
   assert_int_equal(iws_http_send_chunk(r, "x", 1), IWS_E_BAD_STATE);
+  assert_int_equal(iws_http_stream_wait(r, 0), IWS_E_BAD_STATE);
   assert_int_equal(iws_http_send_head(r), IWS_OK);
+  assert_int_equal(iws_http_stream_wait(r, 0), IWS_OK); /* empty: room */
   assert_int_equal(iws_http_send_head(r), IWS_E_BAD_STATE);
   assert_int_equal(iws_http_set_status(r, 201, NULL), IWS_E_BAD_STATE);
   assert_int_equal(iws_http_send_chunk(r, NULL, 1), IWS_E_INVALID_ARG);
@@ -1296,6 +1299,18 @@ static void streamed_response_is_chunked_and_bounded(void **state) {
     rc = iws_http_send_chunk(r, big, sizeof(big));
   assert_int_equal(rc, IWS_E_QUEUE_FULL);
   assert_int_equal(iws_http_send_chunk(r, NULL, 0), IWS_OK);
+  /* nobody reads: once the socket's buffers are full too, no room comes
+   * within the timeout (until then a wait may find room: fill again) */
+  {
+    int32_t wrc = IWS_OK;
+    for (i = 0; i < 100000 && wrc == IWS_OK; i++) {
+      rc = iws_http_send_chunk(r, big, sizeof(big));
+      if (rc == IWS_E_QUEUE_FULL) wrc = iws_http_stream_wait(r, 100);
+      else assert_int_equal(rc, IWS_OK);
+    }
+    assert_int_equal(wrc, IWS_E_TIMEOUT);
+    assert_int_equal(iws_http_stream_wait(r, 0), IWS_E_TIMEOUT);
+  }
   /* the client reads: room again */
   for (i = 0; i < 2000 && rc == IWS_E_QUEUE_FULL; i++) {
     assert_true(sock_read(fd, buf, sizeof(buf)) > 0);
@@ -1330,6 +1345,9 @@ static void streamed_response_is_chunked_and_bounded(void **state) {
   r = st_wait();
   assert_int_equal(iws_http_send_head(r), IWS_OK);
   sock_close(fd);
+  /* a closed connection ends a wait at once (its error) */
+  rc = iws_http_stream_wait(r, 10000);
+  assert_true(rc == IWS_OK || rc == IWS_E_NO_CONNECTION);
   for (i = 0; i < 1000 && rc != IWS_E_NO_CONNECTION; i++) {
     rc = iws_http_send_chunk(r, "z", 1);
     if (rc != IWS_E_NO_CONNECTION) sleep_ms(5);

@@ -8,7 +8,7 @@ unit iocpws_indy;
 interface
 
 uses
-  IdHTTPServer_iocp, IdHTTPServer_iocp_reg, LazarusPackageIntf;
+  IdHTTPServer_iocp, IdHTTPServer_iocp_reg, IdSSLOpenSSL_iocp, LazarusPackageIntf;
 
 implementation
 

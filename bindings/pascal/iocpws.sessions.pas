@@ -1,0 +1,387 @@
+{ iocpws.sessions - Indy's HTTP sessions (TIdHTTPSession, the session
+  lists) in one implementation, used by both HTTP servers of the bindings:
+  the Indy drop-in (IdHTTPServer_iocp: TIdHTTPServer) and sgc's
+  TsgcWebSocketHTTPServer (sgcWebSocket_iocp, through iocpws.server). The
+  classes keep Indy's names, types and meaning (IdCustomHTTPServer.pas);
+  both units re-export them, so a program sees one type whichever it uses.
+
+  Sessions live in memory, bounded: TIdHTTPDefaultSessionList holds at most
+  MaxSessions (10000); at that size the stale ones end, then the least
+  recently used, so a client that never returns its cookie cannot grow it
+  without limit. Session ids are 64 hex digits from two GUIDs (the OS's
+  random source). Any thread: the list has its own lock, a session's
+  Content is guarded by Lock/Unlock as in Indy. }
+unit iocpws.sessions;
+
+{$I iocpws.defines.inc}
+
+interface
+
+uses
+  SysUtils, Classes, SyncObjs, iocpws.lib;
+{$I iocpws.warnings.inc}
+
+const
+  { Indy's cookie name for the session id (SessionIDCookieName) }
+  GSessionIDCookie = 'IDHTTPSESSIONID';
+
+type
+  TIdHTTPCustomSessionList = class;
+
+  TIdHTTPSession = class(TObject)
+  protected
+    FContent: TStrings;
+    FLastTimeStamp: TDateTime;
+    FLock: TCriticalSection;
+    FOwner: TIdHTTPCustomSessionList;
+    FSessionID: string;
+    FRemoteHost: string;
+    FUses: Integer;          { requests holding it (default list's lock) }
+    FEnded: Boolean;         { out of the list; freed at its last release }
+    procedure SetContent(const Value: TStrings);
+    function IsSessionStale: Boolean; virtual;
+    procedure DoSessionEnd; virtual;
+  public
+    constructor Create(AOwner: TIdHTTPCustomSessionList); virtual;
+    constructor CreateInitialized(AOwner: TIdHTTPCustomSessionList;
+      const SessionID, RemoteIP: string); virtual;
+    destructor Destroy; override;
+    procedure Lock;
+    procedure Unlock;
+    property Content: TStrings read FContent write SetContent;
+    property LastTimeStamp: TDateTime read FLastTimeStamp;
+    property RemoteHost: string read FRemoteHost;
+    property SessionID: string read FSessionID;
+  end;
+
+  TIdHTTPSessionEndEvent = procedure(Sender: TIdHTTPSession) of object;
+  TIdHTTPSessionStartEvent = procedure(Sender: TIdHTTPSession) of object;
+  TIdHTTPSessionList = TList;
+  TIdHTTPSessionThreadList = TThreadList;
+
+  TIdHTTPCustomSessionList = class(TComponent)
+  private
+    FSessionTimeout: Integer;
+    FOnSessionEnd: TIdHTTPSessionEndEvent;
+    FOnSessionStart: TIdHTTPSessionStartEvent;
+  public
+    { ends a session (used by the servers' EndSession) }
+    procedure RemoveSession(Session: TIdHTTPSession); virtual; abstract;
+    procedure Clear; virtual; abstract;
+    procedure PurgeStaleSessions(PurgeAll: Boolean = False); virtual; abstract;
+    function CreateUniqueSession(const RemoteIP: string): TIdHTTPSession; virtual; abstract;
+    function CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession; virtual; abstract;
+    function GetSession(const SessionID, RemoteIP: string): TIdHTTPSession; virtual; abstract;
+    procedure Add(ASession: TIdHTTPSession); virtual; abstract;
+  published
+    property SessionTimeout: Integer read FSessionTimeout write FSessionTimeout;
+    property OnSessionEnd: TIdHTTPSessionEndEvent read FOnSessionEnd write FOnSessionEnd;
+    property OnSessionStart: TIdHTTPSessionStartEvent read FOnSessionStart write FOnSessionStart;
+  end;
+
+  { Indy's default list, bounded: at MaxSessions (default 10000) the stale
+    sessions are purged and then the least recently used one ends, so a
+    client that never returns its cookie cannot grow it without limit. }
+  TIdHTTPDefaultSessionList = class(TIdHTTPCustomSessionList)
+  protected
+    FSessionList: TIdHTTPSessionThreadList;
+    FMaxSessions: Integer;
+    procedure MakeRoom;
+    { L locked: S leaves the list; Gone gets it when no request holds it }
+    procedure Unlist(L: TList; S: TIdHTTPSession; Gone: TList);
+  public
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+    procedure RemoveSession(Session: TIdHTTPSession); override;
+    property SessionList: TIdHTTPSessionThreadList read FSessionList;
+    procedure Clear; override;
+    procedure Add(ASession: TIdHTTPSession); override;
+    procedure PurgeStaleSessions(PurgeAll: Boolean = False); override;
+    function CreateUniqueSession(const RemoteIP: string): TIdHTTPSession; override;
+    function CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession; override;
+    function GetSession(const SessionID, RemoteIP: string): TIdHTTPSession; override;
+    function Count: Integer;
+    { a request is done with a session GetSession or Add gave it }
+    procedure ReleaseSession(ASession: TIdHTTPSession);
+    property MaxSessions: Integer read FMaxSessions write FMaxSessions;
+  end;
+
+
+{ a new session id: 32 random bytes as hex (the OS's random source) }
+function IocpWsNewSessionID: string;
+
+implementation
+
+{ a session id: 32 random bytes as hex (the OS's random source) }
+function IocpWsNewSessionID: string;
+var
+  G: TGUID;
+  I: Integer;
+begin
+  Result := '';
+  for I := 1 to 2 do
+  begin
+    if CreateGUID(G) <> 0 then
+      raise EIocpWs.CreateCode(IWS_E_SYSTEM, 'iocpws: no random source for a session id');
+    Result := Result + IntToHex(G.D1, 8) + IntToHex(G.D2, 4) + IntToHex(G.D3, 4) +
+      IntToHex(G.D4[0], 2) + IntToHex(G.D4[1], 2) + IntToHex(G.D4[2], 2) +
+      IntToHex(G.D4[3], 2) + IntToHex(G.D4[4], 2) + IntToHex(G.D4[5], 2) +
+      IntToHex(G.D4[6], 2) + IntToHex(G.D4[7], 2);
+  end;
+end;
+
+constructor TIdHTTPSession.Create(AOwner: TIdHTTPCustomSessionList);
+begin
+  inherited Create;
+  FLock := TCriticalSection.Create;
+  FContent := TStringList.Create;
+  FOwner := AOwner;
+  FLastTimeStamp := Now;
+  if AOwner <> nil then
+    if Assigned(AOwner.OnSessionStart) then
+      AOwner.OnSessionStart(Self);
+end;
+
+constructor TIdHTTPSession.CreateInitialized(AOwner: TIdHTTPCustomSessionList;
+  const SessionID, RemoteIP: string);
+begin
+  FSessionID := SessionID;
+  FRemoteHost := RemoteIP;
+  Create(AOwner);
+end;
+
+destructor TIdHTTPSession.Destroy;
+begin
+  DoSessionEnd;
+  FContent.Free;
+  FLock.Free;
+  inherited Destroy;
+end;
+
+procedure TIdHTTPSession.DoSessionEnd;
+begin
+  if (FOwner <> nil) and Assigned(FOwner.OnSessionEnd) then
+    FOwner.OnSessionEnd(Self);
+end;
+
+function TIdHTTPSession.IsSessionStale: Boolean;
+begin
+  if FOwner <> nil then
+    Result := Trunc((Now - FLastTimeStamp) * MSecsPerDay) > FOwner.SessionTimeout
+  else
+    Result := True;
+end;
+
+procedure TIdHTTPSession.Lock;
+begin
+  FLock.Enter;
+end;
+
+procedure TIdHTTPSession.Unlock;
+begin
+  FLock.Leave;
+end;
+
+procedure TIdHTTPSession.SetContent(const Value: TStrings);
+begin
+  FContent.Assign(Value);
+end;
+
+constructor TIdHTTPDefaultSessionList.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FSessionList := TIdHTTPSessionThreadList.Create;
+  FMaxSessions := 10000;
+end;
+
+destructor TIdHTTPDefaultSessionList.Destroy;
+var
+  L: TList;
+  I: Integer;
+begin
+  Clear;
+  { sessions still held by a request (a handler past TerminateWaitTime)
+    end with the list }
+  L := FSessionList.LockList;
+  try
+    for I := 0 to L.Count - 1 do
+      TIdHTTPSession(L[I]).Free;
+    L.Clear;
+  finally
+    FSessionList.UnlockList;
+  end;
+  FSessionList.Free;
+  inherited Destroy;
+end;
+
+function TIdHTTPDefaultSessionList.Count: Integer;
+begin
+  Result := FSessionList.LockList.Count;
+  FSessionList.UnlockList;
+end;
+
+procedure TIdHTTPDefaultSessionList.Clear;
+begin
+  PurgeStaleSessions(True);
+end;
+
+{ Sessions are counted while requests use them (Add and GetSession count
+  one use, ReleaseSession ends it): one that goes stale, is evicted or
+  ended while a handler still works with it leaves the list at once and is
+  freed (OnSessionEnd) when that request is done - Indy's default
+  SessionTimeOut of 0 makes every session stale within a millisecond. }
+procedure TIdHTTPDefaultSessionList.Unlist(L: TList; S: TIdHTTPSession; Gone: TList);
+begin
+  L.Remove(S);
+  if S.FUses > 0 then
+    S.FEnded := True
+  else
+    Gone.Add(S);
+end;
+
+procedure FreeSessions(Gone: TList);
+var
+  I: Integer;
+begin
+  for I := 0 to Gone.Count - 1 do
+    TIdHTTPSession(Gone[I]).Free;
+end;
+
+procedure TIdHTTPDefaultSessionList.Add(ASession: TIdHTTPSession);
+begin
+  MakeRoom;
+  ASession.FOwner := Self;
+  FSessionList.LockList;
+  try
+    Inc(ASession.FUses);
+    FSessionList.Add(ASession);
+  finally
+    FSessionList.UnlockList;
+  end;
+end;
+
+procedure TIdHTTPDefaultSessionList.ReleaseSession(ASession: TIdHTTPSession);
+var
+  Free_: Boolean;
+begin
+  FSessionList.LockList;
+  try
+    Dec(ASession.FUses);
+    Free_ := ASession.FEnded and (ASession.FUses <= 0);
+  finally
+    FSessionList.UnlockList;
+  end;
+  if Free_ then
+    ASession.Free;
+end;
+
+procedure TIdHTTPDefaultSessionList.RemoveSession(Session: TIdHTTPSession);
+var
+  Gone: TList;
+begin
+  Gone := TList.Create;
+  try
+    Unlist(FSessionList.LockList, Session, Gone);
+    FSessionList.UnlockList;
+    FreeSessions(Gone);
+  finally
+    Gone.Free;
+  end;
+end;
+
+{ sessions end (OnSessionEnd) outside the list's lock }
+procedure TIdHTTPDefaultSessionList.PurgeStaleSessions(PurgeAll: Boolean);
+var
+  L: TList;
+  Gone: TList;
+  I: Integer;
+  S: TIdHTTPSession;
+begin
+  Gone := TList.Create;
+  try
+    L := FSessionList.LockList;
+    try
+      for I := L.Count - 1 downto 0 do
+      begin
+        S := TIdHTTPSession(L[I]);
+        if PurgeAll or S.IsSessionStale then
+          Unlist(L, S, Gone);
+      end;
+    finally
+      FSessionList.UnlockList;
+    end;
+    FreeSessions(Gone);
+  finally
+    Gone.Free;
+  end;
+end;
+
+procedure TIdHTTPDefaultSessionList.MakeRoom;
+var
+  L: TList;
+  I, Oldest: Integer;
+  Gone: TList;
+begin
+  if Count < FMaxSessions then
+    Exit;
+  PurgeStaleSessions(False);
+  Gone := TList.Create;
+  try
+    L := FSessionList.LockList;
+    try
+      if L.Count >= FMaxSessions then
+      begin
+        Oldest := 0;
+        for I := 1 to L.Count - 1 do
+          if TIdHTTPSession(L[I]).FLastTimeStamp < TIdHTTPSession(L[Oldest]).FLastTimeStamp then
+            Oldest := I;
+        Unlist(L, TIdHTTPSession(L[Oldest]), Gone);
+      end;
+    finally
+      FSessionList.UnlockList;
+    end;
+    FreeSessions(Gone);
+  finally
+    Gone.Free;
+  end;
+end;
+
+function TIdHTTPDefaultSessionList.CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession;
+begin
+  Result := TIdHTTPSession.CreateInitialized(Self, SessionID, RemoteIP);
+  Add(Result);
+end;
+
+function TIdHTTPDefaultSessionList.CreateUniqueSession(const RemoteIP: string): TIdHTTPSession;
+begin
+  Result := CreateSession(RemoteIP, IocpWsNewSessionID);
+end;
+
+function TIdHTTPDefaultSessionList.GetSession(const SessionID, RemoteIP: string): TIdHTTPSession;
+var
+  L: TList;
+  I: Integer;
+  S: TIdHTTPSession;
+begin
+  Result := nil;
+  L := FSessionList.LockList;
+  try
+    for I := 0 to L.Count - 1 do
+    begin
+      S := TIdHTTPSession(L[I]);
+      if S.FSessionID = SessionID then
+      begin
+        if S.IsSessionStale then
+          Break; { the cleaner ends it }
+        S.FLastTimeStamp := Now;
+        Inc(S.FUses);
+        Result := S;
+        Break;
+      end;
+    end;
+  finally
+    FSessionList.UnlockList;
+  end;
+end;
+
+end.
