@@ -9,6 +9,7 @@ server (it is never skipped).
 import os
 import shutil
 import re
+import select
 import subprocess
 import threading
 import time
@@ -96,13 +97,22 @@ class ServerProcess:
             errors="replace",
             bufsize=1,
         )
+        # Both outputs are read straight from their pipes, non-blocking and
+        # only under self.cond, by the pump threads and by snapshot(): so a
+        # snapshot holds every line the server had written before it was
+        # taken (a line printed before a reply the test already has is
+        # never still on its way).
+        self._ended = set()
+        self._partial = {}
+        out_fd = self.proc.stdout.fileno()
+        err_fd = self.proc.stderr.fileno()
+        os.set_blocking(out_fd, False)
+        os.set_blocking(err_fd, False)
         self._out = threading.Thread(
-            target=self._pump, args=(self.proc.stdout, self.lines), daemon=True
+            target=self._pump, args=(out_fd, self.lines), daemon=True
         )
         self._err = threading.Thread(
-            target=self._pump,
-            args=(self.proc.stderr, self.stderr_lines),
-            daemon=True,
+            target=self._pump, args=(err_fd, self.stderr_lines), daemon=True
         )
         self._out.start()
         self._err.start()
@@ -123,22 +133,56 @@ class ServerProcess:
 
     # -- output ------------------------------------------------------------
 
-    def _pump(self, stream, sink):
-        for line in stream:
+    def _pump(self, fd, sink):
+        while True:
+            select.select([fd], [], [])
             with self.cond:
-                sink.append(line.rstrip("\n"))
+                if not self._drain_locked(fd, sink):
+                    return
+
+    def _drain_locked(self, fd, sink):
+        """Moves what the pipe holds into sink as lines; False at its end
+        (then sink ends with None, the end-of-stream marker)."""
+        if fd in self._ended:
+            return False
+        added = False
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                rest = self._partial.pop(fd, b"")
+                if rest:
+                    sink.append(rest.decode("utf-8", "replace"))
+                sink.append(None)  # end of stream marker, removed in snapshots
+                self._ended.add(fd)
                 self.cond.notify_all()
-        with self.cond:
-            sink.append(None)  # end of stream marker, removed in snapshots
+                return False
+            *whole, rest = (self._partial.get(fd, b"") + chunk).split(b"\n")
+            self._partial[fd] = rest
+            for line in whole:
+                sink.append(line.rstrip(b"\r").decode("utf-8", "replace"))
+                added = True
+        if added:
             self.cond.notify_all()
+        return True
+
+    def _catch_up_locked(self):
+        try:
+            self._drain_locked(self.proc.stdout.fileno(), self.lines)
+        except ValueError:
+            pass  # the pipe is closed: the pump has everything
 
     def snapshot(self):
         with self.cond:
+            self._catch_up_locked()
             return [line for line in self.lines if line is not None]
 
     def mark(self):
         """An index into the output: wait_for(..., since=mark) looks after it."""
         with self.cond:
+            self._catch_up_locked()
             return len([line for line in self.lines if line is not None])
 
     def describe(self, tail=40):
