@@ -291,23 +291,27 @@ def test_on_heartbeat_and_heartbeat_if_idle(start_server, handled):
     """server::on_heartbeat before each ping (true: no ping, no answer
     awaited: a client that never answers stays); options::heartbeat_if_idle
     spares a client that keeps talking (no ping, no on_heartbeat)."""
-    from iws_helpers import OP_PING, RawClient
+    from iws_helpers import OP_PING, OP_TEXT, RawClient, TalkLog
     import time
-    # the talker talks every ~50 ms: a 1 s interval leaves a loaded machine
-    # 0.9 s of stall before the server may rightly see it quiet (300 ms
-    # did not always, at load 10 on 2 cores)
+    # the talker talks every ~50 ms, yet a stall of this process or of the
+    # server can rightly leave the server an interval without a message
+    # from it: its pings are judged by what the server had echoed
     server = start_server(heartbeat_interval_ms=1000, heartbeat_timeout_ms=3000,
                           heartbeat_if_idle=1, on_heartbeat=handled)
     with RawClient(server.port) as quiet, RawClient(server.port) as talker:
-        quiet.handshake()
-        talker.handshake()
+        quiet.handshake("/quiet")
+        talker.handshake("/talker")
         talker.send_text("first")
         assert talker.recv_message().payload == b"first"
+        quiet_id = server.wait_for(r"CONNECT (\d+) /quiet .*")[1].group(1)
+        talker_id = server.wait_for(r"CONNECT (\d+) /talker .*")[1].group(1)
         mark = server.mark()
-        quiet_pings = talker_pings = 0
+        talk = TalkLog()
+        quiet_pings = 0
         end = time.monotonic() + 4.5
         while time.monotonic() < end:
             talker.send_text("chatter")
+            talk.sent()
             for c in (talker, quiet):
                 try:
                     while True:
@@ -317,15 +321,21 @@ def test_on_heartbeat_and_heartbeat_if_idle(start_server, handled):
                             if c is quiet:
                                 quiet_pings += 1
                             else:
-                                talker_pings += 1
+                                talk.pinged()
                             c.send_frame(0xA, f.payload)
+                        elif f.opcode == OP_TEXT and c is talker:
+                            talk.echoed()
                 except TimeoutError:
                     pass
             time.sleep(0.03)
         beats = server.matches(r"HEARTBEAT (\d+)", mark)
-        assert len({m.group(1) for m in beats}) == 1, "on_heartbeat for the talker"
-        assert len(beats) >= 3, f"{len(beats)} beats in 4.5 s at 1 s"
-        assert talker_pings == 0
+        assert talk.unjustified_pings(1.0) == [], (
+            f"a talking client got {talk.pings} pings")
+        ids = [m.group(1) for m in beats]
+        assert ids.count(quiet_id) >= 3
+        if not handled:
+            # each beat for the talker was a ping it saw, judged above
+            assert ids.count(talker_id) <= talk.pings
         if handled:
             assert quiet_pings == 0
         else:

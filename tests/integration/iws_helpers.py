@@ -203,6 +203,60 @@ class ConnectionClosedEarly(AssertionError):
     pass
 
 
+class TalkLog:
+    """What a talking client saw, to judge the heartbeat pings it got under
+    IWS_OPT_HEARTBEAT_IF_IDLE by what the server had demonstrably received,
+    not by wall-clock luck: on a loaded machine a stall of the client or
+    of the server can rightly leave the server an interval without a
+    message from a client that "talks every 50 ms".
+
+    Call sent() for each message sent, echoed() for each echo read (echoes
+    come back in order) and pinged() for each ping read. A ping is
+    unjustified when the server had echoed a message sent less than half
+    an interval before the ping arrived, and no echo arrivals around it
+    were half an interval apart (which a stall would show)."""
+
+    def __init__(self):
+        self._unechoed = []
+        self._last_echoed_send = None
+        self._echo_arrivals = []
+        self._pings = []
+
+    def sent(self):
+        self._unechoed.append(time.monotonic())
+
+    def echoed(self):
+        if self._unechoed:
+            self._last_echoed_send = self._unechoed.pop(0)
+        self._echo_arrivals.append(time.monotonic())
+
+    def pinged(self):
+        self._pings.append((time.monotonic(), self._last_echoed_send,
+                            list(self._echo_arrivals)))
+
+    @property
+    def pings(self):
+        return len(self._pings)
+
+    def unjustified_pings(self, interval):
+        """The arrival times (monotonic) of the pings that a server keeping
+        to the rule could not have sent."""
+        half = interval / 2
+        bad = []
+        for arrival, echoed_send, arrivals in self._pings:
+            if echoed_send is None or arrival - echoed_send >= half:
+                continue  # nothing recent had reached the server
+            start = arrival - 1.5 * interval
+            points = [a for a in arrivals if a > start]
+            if len(points) < len(arrivals):
+                points.insert(0, start)  # the talk began before the window
+            points.append(arrival)
+            if max(b - a for a, b in zip(points, points[1:])) >= half:
+                continue  # echoes paused: the server (or we) stalled
+            bad.append(arrival)
+        return bad
+
+
 class RawClient:
     """A blocking TCP client speaking WebSocket byte by byte."""
 

@@ -8,7 +8,9 @@ import pytest
 from iws_helpers import (
     OP_CLOSE,
     OP_PING,
+    OP_TEXT,
     RawClient,
+    TalkLog,
     ask,
     close,
     conn_id,
@@ -94,7 +96,7 @@ def test_heartbeat_timeout_while_a_callback_sleeps(start_server, workers):
     server.wait_for(rf"ERROR {cid} -?\d+ .*")
 
 
-def _frames_for(client, seconds, talk_every=None):
+def _frames_for(client, seconds, talk_every=None, log=None):
     """Reads frames for `seconds`, answering pings; with talk_every, sends a
     text message that often. Returns the number of pings received."""
     pings = 0
@@ -103,6 +105,8 @@ def _frames_for(client, seconds, talk_every=None):
     while time.monotonic() < end:
         if talk_every is not None and time.monotonic() >= next_talk:
             client.send_text("chatter")
+            if log is not None:
+                log.sent()
             next_talk += talk_every
         try:
             f = client.recv_frame(timeout=0.02)
@@ -111,7 +115,11 @@ def _frames_for(client, seconds, talk_every=None):
         assert f is not None, "the server closed the connection"
         if f.opcode == OP_PING:
             pings += 1
+            if log is not None:
+                log.pinged()
             client.send_frame(0xA, f.payload)
+        elif f.opcode == OP_TEXT and log is not None:
+            log.echoed()
     return pings
 
 
@@ -122,11 +130,10 @@ def test_heartbeat_if_idle_pings_only_quiet_clients(start_server, on_heartbeat):
     is on_heartbeat called for it); a quiet one is, every interval. Its own
     pongs do not count as messages."""
     extra = {} if on_heartbeat is None else {"_args": ["--on-heartbeat", "0"]}
-    # The talker's messages are at most ~0.1 s apart as sent; the server
-    # sees a gap as long as the interval only if this process or the
-    # server's I/O thread stalls for most of it. 1 s leaves a loaded
-    # machine (load 10+ on 2 cores) 0.9 s: 400 ms did not (a talker got
-    # a ping in a tier run at load 10).
+    # The talker's messages are ~50 ms apart as sent, yet a stall of this
+    # process or of the server can rightly leave the server an interval
+    # without one: the talker's pings are judged by what the server had
+    # echoed (TalkLog), not counted.
     server = start_server(heartbeat_interval_ms=1000, heartbeat_timeout_ms=3000,
                           heartbeat_if_idle=1, **extra)
     with RawClient(server.port) as talker, RawClient(server.port) as quiet:
@@ -135,15 +142,20 @@ def test_heartbeat_if_idle_pings_only_quiet_clients(start_server, on_heartbeat):
         talker_id = talker.conn_id()
         quiet_id = quiet.conn_id()
         mark = server.mark()
-        talked = quiet_pings = 0
+        talk = TalkLog()
+        quiet_pings = 0
         for _ in range(24):  # 4.8 s, both clients served in turn
-            talked += _frames_for(talker, 0.15, talk_every=0.05)
+            _frames_for(talker, 0.15, talk_every=0.05, log=talk)
             quiet_pings += _frames_for(quiet, 0.05)
-        assert talked == 0, f"a talking client got {talked} pings"
+        assert talk.unjustified_pings(1.0) == [], (
+            f"a talking client got {talk.pings} pings")
         assert quiet_pings >= 3, f"a quiet client got {quiet_pings} pings in 4.8 s"
         if on_heartbeat is not None:
-            assert not server.matches(rf"HEARTBEAT {talker_id}", mark)
-            assert len(server.matches(rf"HEARTBEAT {quiet_id}", mark)) >= 3
+            # on_heartbeat answers 0 here: each beat for the talker was a
+            # ping it saw and judged above
+            server.wait_count(rf"HEARTBEAT {quiet_id}", 3, mark)
+            assert (len(server.matches(rf"HEARTBEAT {talker_id}", mark))
+                    <= talk.pings)
 
 
 def test_heartbeat_always_pings_talking_clients(start_server):

@@ -16,7 +16,7 @@ import pytest
 import websockets
 
 from conftest import server_path
-from iws_helpers import MIB, ask, close, connect, recv, run, send, url
+from iws_helpers import MIB, TalkLog, ask, close, connect, recv, run, send, url
 
 def basic(user, password):
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
@@ -539,15 +539,18 @@ def test_local_ip_and_port_per_connection(sgc):
     run(go())
 
 
-def _pings_for(ws, seconds, talk_every=None):
+def _pings_for(ws, seconds, talk_every=None, log=None):
     """Counts the server's pings a websockets client sees (it answers them
-    itself) over `seconds`, sending "x" every talk_every seconds."""
+    itself) over `seconds`, sending "x" every talk_every seconds; a
+    TalkLog, if given, records the sends, echoes and pings."""
     pings = 0
     orig = ws.pong
 
     async def counting_pong(data=b""):
         nonlocal pings
         pings += 1
+        if log is not None:
+            log.pinged()
         return await orig(data)
 
     ws.pong = counting_pong
@@ -556,7 +559,11 @@ def _pings_for(ws, seconds, talk_every=None):
         end = asyncio.get_running_loop().time() + seconds
         while asyncio.get_running_loop().time() < end:
             if talk_every is not None:
+                if log is not None:
+                    log.sent()
                 assert await ask(ws, "x") == "x"
+                if log is not None:
+                    log.echoed()
                 await asyncio.sleep(talk_every)
             else:
                 await asyncio.sleep(0.05)
@@ -593,23 +600,31 @@ def test_heartbeat_only_if_no_message(sgc):
     """hbtOnlyIfNoMsgRcvInterval: a client that talks more often than the
     interval gets no ping and no OnBeforeHeartBeat; a quiet one gets both."""
     s = sgc(heartbeat="1,idle,ping")
+    # The talker asks every 0.2 s, yet a stall of this process or of the
+    # server (Wine, a loaded machine) can rightly leave the server a second
+    # without a message from it: its pings are judged by what the server
+    # had echoed (TalkLog), not counted.
+    talk = TalkLog()
 
     async def go():
-        async with connect(url(s)) as talker, connect(url(s)) as quiet:
-            talk, talked = _pings_for(talker, 3.2, talk_every=0.2)
+        async with connect(url(s, "/talker")) as talker, \
+                connect(url(s, "/quiet")) as quiet:
+            run_talk, _ = _pings_for(talker, 3.2, talk_every=0.2, log=talk)
             wait, quiet_pings = _pings_for(quiet, 3.2)
-            await asyncio.gather(talk(), wait())
+            await asyncio.gather(run_talk(), wait())
             await close(talker)
             await close(quiet)
-            return talked(), quiet_pings()
+            return quiet_pings()
 
-    talked, quiet_pings = run(go())
-    assert talked == 0, f"a talking client got {talked} pings"
+    quiet_pings = run(go())
+    assert talk.unjustified_pings(1.0) == [], f"a talking client got {talk.pings} pings"
     assert quiet_pings >= 2, f"a quiet client got {quiet_pings} pings in 3 s"
     s.wait_count(r"DISCONNECT .*", 2)
-    talker_guid, quiet_guid = connects(s)
+    talker_guid = s.wait_for(r"CONNECT (\S+) /talker .*")[1].group(1)
+    quiet_guid = s.wait_for(r"CONNECT (\S+) /quiet .*")[1].group(1)
     guids = [m.group(1) for m in s.matches(r"BEFOREHEARTBEAT (\S+)")]
-    assert talker_guid not in guids
+    # each OnBeforeHeartBeat for the talker was a ping it saw, judged above
+    assert guids.count(talker_guid) <= talk.pings
     assert guids.count(quiet_guid) >= 2
 
 
