@@ -141,7 +141,8 @@ end;
 
 { The value of parameter AName in a header value 'type; a=b; c="d"' (''
   when absent; Found says whether it was there). Quoted strings may hold
-  ';' and backslash escapes. }
+  ';'. A backslash is a character, not an escape: browsers send '"' as %22
+  (HTML's form encoding) and some send a full Windows path as it is. }
 function HeaderParam(const Value, AName: string; out Found: Boolean): string;
 var
   I, N, Start: Integer;
@@ -176,12 +177,7 @@ begin
         InQuote := True;
         while (I <= N) and InQuote do
         begin
-          if (Value[I] = '\') and (I < N) then
-          begin
-            Inc(I);
-            V := V + Value[I];
-          end
-          else if Value[I] = '"' then
+          if Value[I] = '"' then
             InQuote := False
           else
             V := V + Value[I];
