@@ -55,7 +55,7 @@ interface
 uses
   SysUtils, Classes, {$ifndef FPC} SyncObjs, {$endif} iocpws.lib,
   iocpws.common, iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http,
-  iocpws.sessions;
+  iocpws.sessions, iocpws.upload;
 {$I iocpws.warnings.inc}
 
 type
@@ -526,6 +526,7 @@ type
     FOnHTTPUploadBeforeCreatePostStream: TIocpWSHTTPBeforeCreatePostStreamEvent;
     FOnLoadBalancerError: TIocpWSLoadBalancerErrorEvent;
     FSessions: TStringList;   { Authentication.Session tokens: token=user }
+    FUploads: TStringList;    { HTTPUploadFiles being received: id -> TIocpServerUpload }
     FBoundIP: string;         { the address listened on (LocalIP) }
     FOnTCPConnect: TIocpWSAcceptEvent;
     FOnUnknownProtocol: TIocpWSAcceptEvent;
@@ -831,6 +832,22 @@ type
     property Throttle: TIocpWSThrottle read FThrottle write SetThrottle;
     property WatchDog: TIocpWSWatchDogOptions read FWatchDog write SetWatchDog;
     property HTTP2Options: TIocpWSHTTP2Options read FHTTP2Options write SetHTTP2Options;
+    { sgc's HTTPUploadFiles. StreamType = pstFileStream (with
+      RemoveBoundaries, the default): a multipart/form-data body whose
+      Content-Length is at least MinSize (0: every one; a chunked body
+      always) is parsed as it arrives, never held in memory: each file part
+      is written to SaveDirectory ('' = the program's folder, created when
+      needed) under the client's file name reduced to a plain name (no
+      folder parts, no '..', no device name: it never leaves the folder;
+      an existing file is replaced), each other field goes to
+      OnHTTPUploadReadInput; then OnCommandGet runs with PostStream nil. A
+      malformed body (no boundary, a bad part, the final boundary missing)
+      is answered 400 (413: a part's headers over 16 KiB or a field over
+      1 MiB) with the reason as text, OnCommandGet does not run, OnError
+      says why and a half-written file is deleted (files completed before
+      stay). pstMemoryStream (default): bodies are read into PostStream as
+      before and no upload event fires. RemoveBoundaries = False is
+      reported at Start (the body is read into PostStream). }
     property HTTPUploadFiles: TIocpWSHTTPUploadFiles read FHTTPUploadFiles write SetHTTPUploadFiles;
     { sgc: the largest read buffer; the engine sizes its own (reported at
       Start when not 0). }
@@ -895,8 +912,23 @@ type
     property OnSSLAfterCreateHandler: TIocpWSSSLAfterCreateHandlerEvent read FOnSSLAfterCreateHandler write FOnSSLAfterCreateHandler;
     property OnSSLALPNSelect: TIocpWSSSLALPNSelectEvent read FOnSSLALPNSelect write FOnSSLALPNSelect;
     property OnSSLVerifyPeer: TIocpWSSSLVerifyPeerEvent read FOnSSLVerifyPeer write FOnSSLVerifyPeer;
-    { sgc's HTTPUploadFiles events: never called (uploads are not saved to
-      files: read ARequestInfo.PostStream); a handler is reported at Start. }
+    { sgc's HTTPUploadFiles events, in the body's order, before the
+      request's OnCommandGet, where NotifyEvents says (neNoSync: on the
+      library thread; neSynchronous: synchronised with the main thread;
+      neAsynchronous: queued to the main thread, except the two that answer,
+      BeforeCreatePostStream and BeforeSaveFile, which are synchronised).
+      Sender is the server.
+      OnHTTPUploadBeforeCreatePostStream(Sender, Connection = nil, request
+      headers, var Accept): for every request with a body, before it is
+      read (any StreamType); Accept := False refuses it with 403.
+      OnHTTPUploadBeforeSaveFile(Sender, var aFileName, var aFilePath):
+      aFileName is the safe file name, aFilePath the folder (with a
+      trailing delimiter); change either (the name is made safe again;
+      aFileName := '' skips the file, as does an exception).
+      OnHTTPUploadAfterSaveFile(Sender, aFileName, aFilePath): the file is
+      complete and closed. OnHTTPUploadReadInput(Sender, aName, aValue): a
+      form field (its value as UTF-8 text). With StreamType pstMemoryStream
+      the last three are reported at Start. }
     property OnHTTPUploadBeforeSaveFile: TIocpWSHTTPUploadBeforeSaveFileEvent read FOnHTTPUploadBeforeSaveFile write FOnHTTPUploadBeforeSaveFile;
     property OnHTTPUploadAfterSaveFile: TIocpWSHTTPUploadAfterSaveFileEvent read FOnHTTPUploadAfterSaveFile write FOnHTTPUploadAfterSaveFile;
     property OnHTTPUploadReadInput: TIocpWSHTTPUploadReadInputEvent read FOnHTTPUploadReadInput write FOnHTTPUploadReadInput;
@@ -2138,6 +2170,394 @@ begin
   end;
 end;
 
+{ ---- HTTPUploadFiles (sgc): multipart uploads saved as they arrive ------- }
+
+const
+  UPLOAD_CREATE = 0; { OnHTTPUploadBeforeCreatePostStream: Accept }
+  UPLOAD_BEFORE = 1; { OnHTTPUploadBeforeSaveFile: A = file name, B = folder }
+  UPLOAD_AFTER = 2;  { OnHTTPUploadAfterSaveFile }
+  UPLOAD_INPUT = 3;  { OnHTTPUploadReadInput: A = name, B = value }
+
+type
+  { One upload event, run where NotifyEvents says: neNoSync at once on the
+    engine's thread; else on the main thread, synchronised when it answers
+    (BeforeCreatePostStream, BeforeSaveFile) or with neSynchronous, queued
+    with neAsynchronous (in order with the request's queued OnCommandGet). }
+  TIocpUploadEvent = class
+  public
+    Server: TIocpWebSocketServer;
+    Kind: Integer;
+    A, B: string;
+    Headers: TStringList;
+    Accept: Boolean;
+    Failed: Boolean;
+    Queued: Boolean;
+    procedure Run;
+  end;
+
+  { The receiver of one request's body, its events on the server. }
+  TIocpServerUpload = class(TIocpUploadReceiver)
+  public
+    Server: TIocpWebSocketServer;
+    procedure BeforeSave(var AFileName, AFilePath: string);
+    procedure AfterSave(const AFileName, AFilePath: string);
+    procedure Input(const AName, AValue: string);
+  end;
+
+procedure TIocpUploadEvent.Run;
+var
+  S: TIocpWebSocketServer;
+begin
+  S := Server;
+  AtomicInc(S.FRunning);
+  try
+    try
+      case Kind of
+        UPLOAD_CREATE:
+          if Assigned(S.FOnHTTPUploadBeforeCreatePostStream) then
+            S.FOnHTTPUploadBeforeCreatePostStream(S, nil, Headers, Accept);
+        UPLOAD_BEFORE:
+          if Assigned(S.FOnHTTPUploadBeforeSaveFile) then
+            S.FOnHTTPUploadBeforeSaveFile(S, A, B);
+        UPLOAD_AFTER:
+          if Assigned(S.FOnHTTPUploadAfterSaveFile) then
+            S.FOnHTTPUploadAfterSaveFile(S, A, B);
+        UPLOAD_INPUT:
+          if Assigned(S.FOnHTTPUploadReadInput) then
+            S.FOnHTTPUploadReadInput(S, A, B);
+      end;
+    except
+      on E: Exception do
+      begin
+        Failed := True;
+        S.ReportException(nil, E);
+      end;
+    end;
+  finally
+    AtomicDec(S.FRunning);
+    if Queued then
+    begin
+      AtomicDec(S.FPending);
+      Free;
+    end;
+  end;
+end;
+
+{ Runs Ev where NotifyEvents says (see TIocpUploadEvent); True when it ran
+  here (the caller then reads its answer and frees it). }
+function RunUploadEvent(Ev: TIocpUploadEvent; Answers: Boolean): Boolean;
+var
+  S: TIocpWebSocketServer;
+  {$ifdef CPUINTEL}
+  Saved: TFpuSave;
+  {$endif}
+begin
+  S := Ev.Server;
+  Result := True;
+  case S.FNotifyEvents of
+    neNoSync:
+      begin
+        { the handler runs with the owner thread's FPU settings }
+        {$ifdef CPUINTEL}
+        Saved.CW := GetCW;
+        Saved.MX := GetMX;
+        SetMX(S.FHostMXCSR and not Cardinal($3F));
+        SetCW(S.FHostCW);
+        {$endif}
+        try
+          Ev.Run;
+        finally
+          {$ifdef CPUINTEL}
+          SetMX(Saved.MX and not Cardinal($3F));
+          SetCW(Saved.CW);
+          {$endif}
+        end;
+      end;
+    neSynchronous:
+      TThread.Synchronize(nil, Ev.Run);
+  else
+    if Answers then
+      TThread.Synchronize(nil, Ev.Run)
+    else
+    begin
+      Ev.Queued := True;
+      AtomicInc(S.FPending);
+      TThread.Queue(nil, Ev.Run);
+      Result := False;
+    end;
+  end;
+end;
+
+procedure TIocpServerUpload.BeforeSave(var AFileName, AFilePath: string);
+var
+  Ev: TIocpUploadEvent;
+begin
+  if not Assigned(Server.FOnHTTPUploadBeforeSaveFile) then
+    Exit;
+  Ev := TIocpUploadEvent.Create;
+  try
+    Ev.Server := Server;
+    Ev.Kind := UPLOAD_BEFORE;
+    Ev.A := AFileName;
+    Ev.B := AFilePath;
+    RunUploadEvent(Ev, True);
+    if Ev.Failed then
+      AFileName := '' { a handler that raised: the file is not saved }
+    else
+    begin
+      AFileName := Ev.A;
+      AFilePath := Ev.B;
+    end;
+  finally
+    Ev.Free;
+  end;
+end;
+
+procedure UploadNotify(S: TIocpWebSocketServer; Kind: Integer; const A, B: string);
+var
+  Ev: TIocpUploadEvent;
+begin
+  Ev := TIocpUploadEvent.Create;
+  try
+    Ev.Server := S;
+    Ev.Kind := Kind;
+    Ev.A := A;
+    Ev.B := B;
+    if not RunUploadEvent(Ev, False) then
+      Ev := nil; { queued: its Run frees it }
+  finally
+    Ev.Free;
+  end;
+end;
+
+procedure TIocpServerUpload.AfterSave(const AFileName, AFilePath: string);
+begin
+  if Assigned(Server.FOnHTTPUploadAfterSaveFile) then
+    UploadNotify(Server, UPLOAD_AFTER, AFileName, AFilePath);
+end;
+
+procedure TIocpServerUpload.Input(const AName, AValue: string);
+begin
+  if Assigned(Server.FOnHTTPUploadReadInput) then
+    UploadNotify(Server, UPLOAD_INPUT, AName, AValue);
+end;
+
+function UploadKey(id: iws_conn_id): string;
+begin
+  Result := IntToHex(Int64(id), 16);
+end;
+
+{ Takes the upload of connection id out of the server's list (nil if none). }
+function TakeUpload(S: TIocpWebSocketServer; id: iws_conn_id): TIocpServerUpload;
+var
+  I: Integer;
+begin
+  Result := nil;
+  S.Lock;
+  try
+    if S.FUploads.Count = 0 then
+      Exit;
+    I := S.FUploads.IndexOf(UploadKey(id));
+    if I >= 0 then
+    begin
+      Result := TIocpServerUpload(S.FUploads.Objects[I]);
+      S.FUploads.Delete(I);
+    end;
+  finally
+    S.Unlock;
+  end;
+end;
+
+function FindUpload(S: TIocpWebSocketServer; id: iws_conn_id): TIocpServerUpload;
+var
+  I: Integer;
+begin
+  Result := nil;
+  S.Lock;
+  try
+    I := S.FUploads.IndexOf(UploadKey(id));
+    if I >= 0 then
+      Result := TIocpServerUpload(S.FUploads.Objects[I]);
+  finally
+    S.Unlock;
+  end;
+end;
+
+function UploadPeer(S: TIocpWebSocketServer; id: iws_conn_id): string;
+var
+  P: Integer;
+begin
+  Result := PeerText(S, id, P);
+  if Result = '' then
+    Result := '?';
+end;
+
+{ on_http_head: OnHTTPUploadBeforeCreatePostStream for a request with a
+  body (Accept = False refuses it: 403); a multipart/form-data body with
+  HTTPUploadFiles.StreamType = pstFileStream and RemoveBoundaries (and a
+  Content-Length of at least MinSize, or chunked) is streamed to a
+  TIocpServerUpload; everything else is buffered as before. }
+function OnHttpHeadCb(server: piws_server; id: iws_conn_id;
+  request: piws_request; user: Pointer): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  Chunked: Boolean;
+  Len: Int64;
+  Ev: TIocpUploadEvent;
+  Boundary: RawByteString;
+  U, Old: TIocpServerUpload;
+  Up: TIocpWSHTTPUploadFiles;
+begin
+  Result := IWS_HTTP_BODY_BUFFER;
+  S := TIocpWebSocketServer(user);
+  try
+    Chunked := iws_request_header(request, 'Transfer-Encoding') <> nil;
+    Len := StrToInt64Def(IocpWsUtf8Z(iws_request_header(request, 'Content-Length')), 0);
+    if not Chunked and (Len <= 0) then
+      Exit;
+    if Assigned(S.FOnHTTPUploadBeforeCreatePostStream) then
+    begin
+      Ev := TIocpUploadEvent.Create;
+      try
+        Ev.Server := S;
+        Ev.Kind := UPLOAD_CREATE;
+        Ev.Headers := TStringList.Create;
+        IocpWsReadHeaders(request, Ev.Headers);
+        Ev.Accept := True;
+        RunUploadEvent(Ev, True);
+        if Ev.Failed or not Ev.Accept then
+        begin
+          Result := 403;
+          Exit;
+        end;
+      finally
+        Ev.Headers.Free;
+        Ev.Free;
+      end;
+    end;
+    Up := S.FHTTPUploadFiles;
+    if (Up.StreamType <> pstFileStream) or not Up.RemoveBoundaries then
+      Exit;
+    if not Chunked and (Len < Up.MinSize) then
+      Exit;
+    Boundary := IocpWsMultipartBoundary(IocpWsUtf8Z(iws_request_header(request, 'Content-Type')));
+    if Boundary = '' then
+      Exit;
+    U := nil;
+    try
+      U := TIocpServerUpload.Create(Boundary, Up.SaveDirectory);
+    except
+      on E: EIocpMultipart do
+      begin
+        S.ReportError(nil, 'HTTPUploadFiles: ' + E.Message + ' (from ' +
+          UploadPeer(S, id) + ')');
+        Result := E.Status;
+        Exit;
+      end;
+    end;
+    U.Server := S;
+    U.OnBeforeSave := U.BeforeSave;
+    U.OnAfterSave := U.AfterSave;
+    U.OnInput := U.Input;
+    Old := TakeUpload(S, id);
+    Old.Free;
+    S.Lock;
+    try
+      S.FUploads.AddObject(UploadKey(id), U);
+    finally
+      S.Unlock;
+    end;
+    Result := IWS_HTTP_BODY_STREAM;
+  except
+    on E: Exception do
+    begin
+      S.ReportException(nil, E);
+      Result := 500;
+    end;
+  end;
+end;
+
+{ on_http_body: a piece of an upload, parsed and saved; malformed input
+  answers 400 (413 for a header block or field over its limit), a failure
+  to write 500, and the upload is dropped (the half-written file deleted). }
+function OnHttpBodyCb(server: piws_server; id: iws_conn_id; data: PByte;
+  length: UInt32; user: Pointer): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+var
+  S: TIocpWebSocketServer;
+  U: TIocpServerUpload;
+begin
+  Result := 0;
+  S := TIocpWebSocketServer(user);
+  try
+    U := FindUpload(S, id); { removed only on this connection's thread }
+    if U = nil then
+      Exit;
+    try
+      U.Feed(data, length);
+    except
+      on E: EIocpMultipart do
+      begin
+        TakeUpload(S, id).Free;
+        S.ReportError(nil, 'HTTPUploadFiles: ' + E.Message + ' (from ' +
+          UploadPeer(S, id) + ')');
+        Result := E.Status;
+      end;
+      on E: Exception do
+      begin
+        TakeUpload(S, id).Free;
+        S.ReportException(nil, E);
+        Result := 500;
+      end;
+    end;
+  except
+    Result := 500;
+  end;
+end;
+
+{ on_close: an upload whose body never completed is dropped. }
+procedure OnCloseCb(server: piws_server; id: iws_conn_id; user: Pointer);
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+begin
+  try
+    TakeUpload(TIocpWebSocketServer(user), id).Free;
+  except
+  end;
+end;
+
+{ on_http_request of a streamed upload: True when it was malformed (the
+  response is then filled with the error). }
+function FinishUpload(S: TIocpWebSocketServer; id: iws_conn_id;
+  response: piws_http_response): Boolean;
+var
+  U: TIocpServerUpload;
+  Msg: RawByteString;
+begin
+  Result := False;
+  U := TakeUpload(S, id);
+  if U = nil then
+    Exit;
+  try
+    try
+      U.Finish;
+    except
+      on E: EIocpMultipart do
+      begin
+        Result := True;
+        S.ReportError(nil, 'HTTPUploadFiles: ' + E.Message + ' (from ' +
+          UploadPeer(S, id) + ')');
+        Msg := IocpWsStringToUtf8(E.Message);
+        iws_http_set_status(response, E.Status, nil);
+        iws_http_add_header(response, 'Content-Type', 'text/plain; charset=utf-8');
+        iws_http_set_body(response, PAnsiChar(Msg), System.Length(Msg));
+      end;
+    end;
+  finally
+    U.Free;
+  end;
+end;
+
 procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
   request: piws_request; response: piws_http_response; user: Pointer);
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -2157,6 +2577,8 @@ begin
   Job := nil;
   WasDeferred := False;
   try
+    if FinishUpload(S, id, response) then
+      Exit; { a malformed upload: answered with its error }
     if S.FAuthentication.Enabled and S.FAuthentication.Session.Enabled and
       SessionLogin(S, request, response) then
       Exit;
@@ -2798,6 +3220,8 @@ begin
   FGroups := TIocpWSServerGroups.Create(Self);
   FClientLoadBalancer := TIocpWSLoadBalancerClient.Create(Self);
   FSessions := TStringList.Create;
+  FUploads := TStringList.Create;
+  FUploads.Sorted := True;
   FNotifyEvents := neAsynchronous;
   FHeartBeat := TIocpWSHeartBeatOptions.Create(Self);
   FHeartBeat.Interval := 300;
@@ -2817,6 +3241,7 @@ end;
 destructor TIocpWebSocketServer.Destroy;
 var
   F: TFpuSave;
+  I: Integer;
 begin
   if not FLockReady then
   begin
@@ -2868,6 +3293,10 @@ begin
   FGroups.Free;
   FClientLoadBalancer.Free;
   FSessions.Free;
+  if FUploads <> nil then
+    for I := 0 to FUploads.Count - 1 do
+      FUploads.Objects[I].Free;
+  FUploads.Free;
   inherited Destroy;
 end;
 
@@ -3133,8 +3562,11 @@ begin
   Opt(FWatchDog, 'WatchDog', 'no automatic restart: restart from OnShutdown ' +
     'or from the service manager');
   Opt(FHTTP2Options, 'HTTP2Options', 'HTTP/1.1 only (no HTTP/2)');
-  Opt(FHTTPUploadFiles, 'HTTPUploadFiles', 'uploads are not saved to files: ' +
-    'read ARequestInfo.PostStream in OnCommandGet');
+  Flag((FHTTPUploadFiles.StreamType = pstFileStream) and
+    not FHTTPUploadFiles.RemoveBoundaries, 'HTTPUploadFiles.RemoveBoundaries = ' +
+    'False', 'the raw multipart body is not kept in a file: it is read into ' +
+    'ARequestInfo.PostStream (memory, up to the engine''s body limit); ' +
+    'leave RemoveBoundaries True to have the files saved to SaveDirectory');
   Flag(FMaxReadBufferSize <> 0, 'MaxReadBufferSize = ' + IntToStr(FMaxReadBufferSize),
     'the engine sizes its buffers; MaxMessageSize limits messages');
   Flag(FIOHandlerOptions.IOCP.TimeOut <> 10000, 'IOHandlerOptions.IOCP.TimeOut = ' +
@@ -3201,10 +3633,10 @@ begin
   Flag(Assigned(FOnSSLVerifyPeer), 'OnSSLVerifyPeer', 'never called: the ' +
     'engine verifies client certificates itself against ' +
     'SSLOptions.RootCertFile (SSLOptions.VerifyCertificate)');
-  Flag(Assigned(FOnHTTPUploadBeforeSaveFile) or Assigned(FOnHTTPUploadAfterSaveFile) or
-    Assigned(FOnHTTPUploadReadInput) or Assigned(FOnHTTPUploadBeforeCreatePostStream),
-    'OnHTTPUpload* events', 'never called: uploads are not saved to files; ' +
-    'read ARequestInfo.PostStream in OnCommandGet');
+  Flag((FHTTPUploadFiles.StreamType <> pstFileStream) and
+    (Assigned(FOnHTTPUploadBeforeSaveFile) or Assigned(FOnHTTPUploadAfterSaveFile) or
+    Assigned(FOnHTTPUploadReadInput)), 'OnHTTPUpload* events',
+    'called only with HTTPUploadFiles.StreamType = pstFileStream (as in sgc)');
 end;
 
 { ---- Groups (sgc's TsgcWSServerGroups) ----------------------------------- }
@@ -3806,6 +4238,9 @@ begin
   Cb.on_error := OnErrorCb;
   Cb.on_http_request := OnHttpRequestCb;
   Cb.on_heartbeat := OnHeartBeatCb;
+  Cb.on_close := OnCloseCb;
+  Cb.on_http_head := OnHttpHeadCb;
+  Cb.on_http_body := OnHttpBodyCb;
   F := FpuMask;
   rc := iws_create(IWS_HEADER_ABI_VERSION, @Cb, Self, FHandle);
   FpuRestore(F);

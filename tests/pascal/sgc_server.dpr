@@ -33,6 +33,13 @@
   TsgcWebSocketHTTPServer with SessionState and AutoStartSession, prints
   HTTPPORT <port>; /s/set?v=..., /s/get, /s/end; SESSION_START/_END <id>,
   INVALID_SESSION <id>; a cookie IDHTTPSESSIONID=reject is refused 403).
+  upload=<folder> (a TsgcWebSocketHTTPServer, prints HTTPPORT <port>, with
+  HTTPUploadFiles.StreamType = pstFileStream and SaveDirectory = folder:
+  UPLOAD_CREATE <Content-Type> (a request with 'X-Refuse: 1' is refused),
+  UPLOAD_BEFORE <name> <folder> (rename-me.txt becomes renamed.txt,
+  skip.bin is skipped), UPLOAD_AFTER <name> <folder>,
+  UPLOAD_INPUT <name>=<value>, HTTP <method> <document> <PostStream size or
+  nil>).
   Messages to the server ('cmd:...') make it answer: see OnMessage. }
 program sgc_server;
 
@@ -90,6 +97,14 @@ type
     procedure WSServerHTTPUploadBeforeCreatePostStream(Sender: TObject;
       const Connection: TsgcWSConnection; const aHeaders: TStrings; var Accept: Boolean);
     procedure WSServerLoadBalancerError(Sender: TObject; const Error: string);
+    { sgc's HTTPUploadFiles (upload=<folder>) }
+    procedure UploadCommandGet(AContext: TIdContext; ARequestInfo: TIdHTTPRequestInfo;
+      AResponseInfo: TIdHTTPResponseInfo);
+    procedure UploadBeforeCreatePostStream(Sender: TObject;
+      const Connection: TsgcWSConnection; const aHeaders: TStrings; var Accept: Boolean);
+    procedure UploadBeforeSaveFile(Sender: TObject; var aFileName, aFilePath: string);
+    procedure UploadAfterSaveFile(Sender: TObject; const aFileName, aFilePath: string);
+    procedure UploadReadInput(Sender: TObject; const aName, aValue: string);
     procedure FirewallFiltered(Sender: TObject; const aIP: string;
       const aReason: string; var Allow: Boolean);
   end;
@@ -358,6 +373,68 @@ begin
   Authenticated := (AuthType = 'Bearer') and (AuthData = 'good-token');
   if Authenticated then
     aUser := 'token-user';
+end;
+
+procedure CheckSender(F: TServerForm; Sender: TObject; const Event: string);
+begin
+  if Sender <> F.HTTPServer then
+    Say('ERROR ' + Event + ': Sender is not the server');
+end;
+
+procedure TServerForm.UploadCommandGet(AContext: TIdContext;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+var
+  P: string;
+begin
+  if ARequestInfo.PostStream = nil then
+    P := 'nil'
+  else
+    P := IntToStr(ARequestInfo.PostStream.Size);
+  Say('HTTP ' + ARequestInfo.Command + ' ' + ARequestInfo.Document + ' ' + P);
+  AResponseInfo.ContentType := 'text/plain';
+  AResponseInfo.ContentText := 'done';
+end;
+
+procedure TServerForm.UploadBeforeCreatePostStream(Sender: TObject;
+  const Connection: TsgcWSConnection; const aHeaders: TStrings; var Accept: Boolean);
+var
+  I: Integer;
+  CT: string;
+begin
+  CheckSender(Self, Sender, 'OnHTTPUploadBeforeCreatePostStream');
+  CT := '-';
+  for I := 0 to aHeaders.Count - 1 do
+  begin
+    if SameText(Copy(aHeaders[I], 1, 13), 'Content-Type:') then
+      CT := Trim(Copy(aHeaders[I], 14, MaxInt));
+    if SameText(aHeaders[I], 'X-Refuse: 1') then
+      Accept := False;
+  end;
+  if Pos(';', CT) > 0 then
+    CT := Copy(CT, 1, Pos(';', CT) - 1);
+  Say('UPLOAD_CREATE ' + CT);
+end;
+
+procedure TServerForm.UploadBeforeSaveFile(Sender: TObject; var aFileName, aFilePath: string);
+begin
+  CheckSender(Self, Sender, 'OnHTTPUploadBeforeSaveFile');
+  Say('UPLOAD_BEFORE ' + aFileName + ' ' + aFilePath);
+  if aFileName = 'rename-me.txt' then
+    aFileName := 'renamed.txt'
+  else if aFileName = 'skip.bin' then
+    aFileName := '';
+end;
+
+procedure TServerForm.UploadAfterSaveFile(Sender: TObject; const aFileName, aFilePath: string);
+begin
+  CheckSender(Self, Sender, 'OnHTTPUploadAfterSaveFile');
+  Say('UPLOAD_AFTER ' + aFileName + ' ' + aFilePath);
+end;
+
+procedure TServerForm.UploadReadInput(Sender: TObject; const aName, aValue: string);
+begin
+  CheckSender(Self, Sender, 'OnHTTPUploadReadInput');
+  Say('UPLOAD_INPUT ' + aName + '=' + aValue);
 end;
 
 { sgc's HTTP server with Indy's sessions (httpsessions=...) }
@@ -678,6 +755,23 @@ begin
         F.HTTPServer.OnCreateSession := F.HTTPCreateSession;
         F.HTTPServer.OnInvalidSession := F.HTTPInvalidSession;
         F.HTTPServer.OnError := F.WSServerError;
+      end
+      else if OptName = 'upload' then
+      begin
+        { sgc's HTTP Post Big File demo, with every upload event }
+        F.HTTPServer := TsgcWebSocketHTTPServer.Create(F);
+        F.HTTPServer.Port := 0;
+        F.HTTPServer.Host := '127.0.0.1';
+        F.HTTPServer.NotifyEvents := neNoSync;
+        F.HTTPServer.HTTPUploadFiles.StreamType := pstFileStream;
+        F.HTTPServer.HTTPUploadFiles.SaveDirectory := OptValue;
+        F.HTTPServer.OnCommandGet := F.UploadCommandGet;
+        F.HTTPServer.OnHTTPUploadBeforeCreatePostStream := F.UploadBeforeCreatePostStream;
+        F.HTTPServer.OnHTTPUploadBeforeSaveFile := F.UploadBeforeSaveFile;
+        F.HTTPServer.OnHTTPUploadAfterSaveFile := F.UploadAfterSaveFile;
+        F.HTTPServer.OnHTTPUploadReadInput := F.UploadReadInput;
+        F.HTTPServer.OnError := F.WSServerError;
+        F.HTTPServer.OnException := F.WSServerException;
       end;
   end;
   try

@@ -8,7 +8,7 @@ unit iocpws;
 interface
 
 uses
-  iocpws.lib, iocpws.common, iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http, iocpws.sessions, 
+  iocpws.lib, iocpws.common, iocpws.types, iocpws.options, iocpws.sgcoptions, iocpws.http, iocpws.sessions, iocpws.upload, 
   iocpws.server, sgcWebSocket_iocp, iocpws.reg, LazarusPackageIntf;
 
 implementation
