@@ -1998,38 +1998,18 @@ begin
   end;
 end;
 
-{ a streamed body's bytes: in pieces the engine's send queue takes; while
-  it is full (a slow client) the handler sleeps in iws_http_stream_wait
-  until the client has read (no polling), as Indy's blocking write waits
-  (without a limit, as Indy's default; a client that goes away, or
-  Active := False, ends the wait with an error). }
+{ a streamed body's bytes (iocpws.common's IocpWsStreamOut): while the
+  send queue is full (a slow client) the handler sleeps until the client
+  has read, as Indy's blocking write waits (without a limit, as Indy's
+  default; a client that goes away, or Active := False, ends the wait with
+  an error). }
 procedure TIdHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
-const
-  PIECE = 65536;
 var
-  P: PByte;
-  N, rc: Integer;
+  rc: Integer;
 begin
-  P := @AData;
-  while ALen > 0 do
-  begin
-    N := ALen;
-    if N > PIECE then
-      N := PIECE;
-    repeat
-      rc := iws_http_send_chunk(FStreamH, P, N);
-      if rc = IWS_E_QUEUE_FULL then
-      begin
-        rc := iws_http_stream_wait(FStreamH, 60000);
-        if (rc = IWS_OK) or (rc = IWS_E_TIMEOUT) then
-          rc := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
-      end;
-    until rc <> IWS_E_QUEUE_FULL;
-    if rc <> IWS_OK then
-      raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
-    Inc(P, N);
-    Dec(ALen, N);
-  end;
+  rc := IocpWsStreamOut(FStreamH, AData, ALen, False);
+  if rc <> IWS_OK then
+    raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
 end;
 
 function FileSizeOf(const AFile: string): Int64;
