@@ -169,6 +169,8 @@ type
     FFileName: string;
     FH: piws_http_response;    { the engine's response (Attach) }
     FSession: TIdHTTPSession;
+    FSessionList: TIdHTTPCustomSessionList; { AttachSessions }
+    FSessionCookie: string;
     FDeferred: Boolean;        { deferred by the server before the handler }
     FHeaderHasBeenWritten: Boolean;
     procedure SetContentStream(V: TStream);
@@ -188,6 +190,15 @@ type
     procedure Apply(H: piws_http_response);
     constructor Create;
     destructor Destroy; override;
+    { The HTTP server's session list and cookie name (SessionState on);
+      the server calls it before the handler. }
+    procedure AttachSessions(AList: TIdHTTPCustomSessionList; const ACookie: string);
+    { Indy's CloseSession: the request's session ends now (OnSessionEnd;
+      freed once this request is done with it), Session becomes nil, and
+      the response expires the session cookie in the browser (a Set-Cookie
+      this response had for it is dropped). Nothing to end without a
+      session. }
+    procedure CloseSession;
     { 302 to AURL (Indy's Redirect). }
     procedure Redirect(const AURL: string);
     { Answers with the file (sendfile/TransmitFile, Range, If-Modified-
@@ -413,6 +424,30 @@ begin
   if (V <> FContentStream) and FFreeContentStream then
     FContentStream.Free;
   FContentStream := V;
+end;
+
+procedure TIocpHTTPResponseInfo.AttachSessions(AList: TIdHTTPCustomSessionList;
+  const ACookie: string);
+begin
+  FSessionList := AList;
+  FSessionCookie := ACookie;
+end;
+
+procedure TIocpHTTPResponseInfo.CloseSession;
+var
+  I: Integer;
+begin
+  if FSessionCookie = '' then
+    Exit; { SessionState off: no session, no cookie }
+  for I := FCustomHeaders.Count - 1 downto 0 do
+    if SameText(FCustomHeaders.HeaderName(I), 'Set-Cookie') and
+      (Copy(FCustomHeaders.HeaderValue(I), 1, Length(FSessionCookie) + 1) = FSessionCookie + '=') then
+      FCustomHeaders.Delete(I);
+  FCustomHeaders.AddValue('Set-Cookie', FSessionCookie +
+    '=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; Path=/');
+  if (FSession <> nil) and (FSessionList <> nil) then
+    FSessionList.RemoveSession(FSession);
+  FSession := nil;
 end;
 
 procedure TIocpHTTPResponseInfo.Redirect(const AURL: string);
