@@ -710,6 +710,8 @@ static void IWS_CALLBACK on_log(iws_server *server, int32_t level,
  *   /serve?path=P      iws_http_serve_file(P): body "serve-rc <rc>" if it
  *                      fails (static files)
  *   /httpstats         body "requests=.. refused=.. current=.."
+ *   /headrefuse        body "rc=<rc>" of iws_http_head_refuse here (outside
+ *                      on_http_head)
  *   anything else      404 (untouched), unless served from the document root
  *
  * on_http_head (Since 0.6) routes, by document; everything else is read
@@ -1158,6 +1160,11 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
                  "requests=%" PRIu64 " refused=%" PRIu64 " current=%" PRIu64,
                  st.http_requests, st.http_refused,
                  st.http_connections_current);
+    iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/headrefuse") == 0) {
+    /* iws_http_head_refuse outside on_http_head: IWS_E_BAD_STATE */
+    n = snprintf(body, sizeof body, "rc=%d",
+                 (int)iws_http_head_refuse(req, 403, NULL, NULL, NULL, 0));
     iws_http_set_body(res, body, (uint64_t)n);
   }
 }

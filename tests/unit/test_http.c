@@ -160,24 +160,6 @@ static int parse(const char *head, iws_request *req) {
   return iws__http_parse(head, strlen(head), req);
 }
 
-/* iws_http_head_refuse: only inside on_http_head (a request outside it
- * gets IWS_E_BAD_STATE), and only with a refusal's status and a body it
- * can copy (IWS_E_INVALID_ARG first). */
-static void head_refuse_outside_on_http_head(void **state) {
-  iws_request req;
-  (void)state;
-  assert_int_equal(parse("POST /x HTTP/1.1\r\nHost: h\r\n\r\n", &req), 0);
-  assert_int_equal(iws_http_head_refuse(&req, 403, NULL, NULL, "no", 2),
-                   IWS_E_BAD_STATE);
-  assert_int_equal(iws_http_head_refuse(&req, 200, NULL, NULL, NULL, 0),
-                   IWS_E_INVALID_ARG);
-  assert_int_equal(iws_http_head_refuse(&req, 600, NULL, NULL, NULL, 0),
-                   IWS_E_INVALID_ARG);
-  assert_int_equal(iws_http_head_refuse(&req, 403, NULL, NULL, NULL, 1),
-                   IWS_E_INVALID_ARG);
-  iws__http_request_free(&req);
-}
-
 static void decoded_target_and_params(void **state) {
   iws_request req;
   static const char body[] = "x=1&y=%41+B&&=v&z";
@@ -396,7 +378,6 @@ int main(void) {
       cmocka_unit_test(chunked_extension_flood),
       cmocka_unit_test(pct_decoding),
       cmocka_unit_test(decoded_target_and_params),
-      cmocka_unit_test(head_refuse_outside_on_http_head),
       cmocka_unit_test(refused_targets),
       cmocka_unit_test(absolute_form_is_decoded),
       cmocka_unit_test(body_framing),
