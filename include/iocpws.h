@@ -337,7 +337,9 @@ typedef int32_t(IWS_CALLBACK *iws_on_heartbeat_fn)(iws_server *server,
  * on_http_request), its body is never read, and the connection closes
  * after the answer; a client that sent "Expect: 100-continue" gets that
  * refusal instead of "100 Continue" (which is sent only once on_http_head
- * accepted the body). Any other value refuses with 500. A request whose
+ * accepted the body); iws_http_head_refuse, called meanwhile, makes that
+ * answer the application's own (reason, content type, body). Any other
+ * value refuses with 500. A request whose
  * Content-Length is over IWS_OPT_HTTP_MAX_BODY_SIZE reaches on_http_head,
  * and is answered 413 only if it answers IWS_HTTP_BODY_BUFFER. NULL: every
  * body is read into memory (IWS_HTTP_BODY_BUFFER). The request is valid
@@ -1433,6 +1435,32 @@ IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *response,
  * iws_http_send); IWS_E_INVALID_ARG (NULL or not a response). */
 IWS_API int32_t IWS_CALL iws_http_stream_wait(iws_http_response *response,
                                               uint32_t timeout_ms);
+
+/* Since 0.6. Refuses the request of an on_http_head call with a full
+ * answer of the application's: status (400 to 599), reason (NULL: the
+ * standard phrase), content_type (NULL: no Content-Type header) and body
+ * (length bytes, copied; NULL with 0: empty) - Indy's OnHeadersBlocked
+ * (VResponseNo, VResponseText, VContentText). Once it returned IWS_OK,
+ * the request is answered with it as on_http_head returns, whatever that
+ * returns (a later call replaces it): its body is never read, the client
+ * that sent "Expect: 100-continue" gets it instead of "100 Continue", and
+ * the connection closes after it, as for a status on_http_head returns.
+ *
+ * Thread rules: only inside on_http_head, on its thread, for the request
+ * it was given (the request is valid during that call only).
+ *
+ * Returns IWS_OK; IWS_E_BAD_STATE (not inside on_http_head for this
+ * request: in on_http_request answer with iws_http_set_status and
+ * iws_http_set_body, in on_connect refuse with a status and
+ * iws_request_add_response_header); IWS_E_INVALID_ARG (NULL request, a
+ * status outside 400..599, a reason or content type with control
+ * characters, body NULL with a length); IWS_E_NOMEM. */
+IWS_API int32_t IWS_CALL iws_http_head_refuse(iws_request *request,
+                                              int32_t status,
+                                              const char *reason,
+                                              const char *content_type,
+                                              const void *body,
+                                              uint64_t length);
 
 /* ------------------------------------------------------------------------ */
 /* Statistics (any thread)                                                   */

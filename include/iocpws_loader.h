@@ -195,7 +195,10 @@ extern "C" {
   X(int32_t, request_add_response_header,                                      \
     (iws_request * request, const char *name, const char *value))            \
   X(int32_t, http_stream_wait,                                                 \
-    (iws_http_response * response, uint32_t timeout_ms))
+    (iws_http_response * response, uint32_t timeout_ms))                       \
+  X(int32_t, http_head_refuse,                                                 \
+    (iws_request * request, int32_t status, const char *reason,                \
+     const char *content_type, const void *body, uint64_t length))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or
  * the dlopen handle), then one pointer per function. Owned by the caller;

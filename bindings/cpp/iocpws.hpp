@@ -859,6 +859,26 @@ class http_request : public basic_request {
   }
   /// The library's request, for iws_request_* calls this wrapper lacks.
   const iws_request *native_handle() const noexcept { return r_; }
+  /// Inside on_http_head only (Since 0.6): refuses this request with the
+  /// application's own answer - status 400..599, body, content_type (""
+  /// = no Content-Type), reason ("" = the standard phrase) - whatever
+  /// on_http_head then returns (Indy's OnHeadersBlocked): the body is
+  /// never read, the connection closes after the answer. Throws
+  /// iocpws::error (IWS_E_BAD_STATE outside on_http_head,
+  /// IWS_E_INVALID_ARG for another status or CR/LF in a text).
+  void head_refuse(int32_t status, const std::string &body,
+                   const std::string &content_type =
+                       "text/plain; charset=utf-8",
+                   const std::string &reason = std::string()) const {
+    // on_http_head hands the library's (writable) request to the wrapper
+    impl::check_call(
+        IOCPWS_C_(http_head_refuse)(
+            const_cast<iws_request *>(r_), status,
+            reason.empty() ? nullptr : reason.c_str(),
+            content_type.empty() ? nullptr : content_type.c_str(),
+            body.data(), body.size()),
+        "iws_http_head_refuse");
+  }
 };
 
 /// What http_response and deferred_response share: the calls that fill the

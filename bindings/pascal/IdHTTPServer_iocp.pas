@@ -735,6 +735,10 @@ type
     procedure SetBindings(const AValue: TIdSocketHandles);
     procedure SetSessionList(const AValue: TIdHTTPCustomSessionList);
     procedure SetSessionState(const Value: Boolean);
+    procedure SetLinked(var AField: TComponent; AValue: TComponent);
+    procedure SetIOHandler(const AValue: TComponent);
+    procedure SetIntercept(const AValue: TComponent);
+    procedure SetScheduler(const AValue: TComponent);
     procedure SetSessionIDCookieName(const AValue: string);
     function IsSessionIDCookieNameStored: Boolean;
     procedure Loaded; override;
@@ -809,10 +813,13 @@ type
     property Bindings: TIdSocketHandles read FBindings write SetBindings;
     property DefaultPort: TIdPort read GetDefaultPort write SetDefaultPort default IdPORT_HTTP;
     { Indy's server IOHandler (SSL), Intercept and Scheduler: streamed from
-      forms; a component assigned makes Active := True raise
-      EIdIocpUnsupported (TLS is never silently dropped). }
-    property Intercept: TComponent read FIntercept write FIntercept;
-    property IOHandler: TComponent read FIOHandler write FIOHandler;
+      forms. IOHandler: a TIdServerIOHandlerSSLOpenSSL (IdSSLOpenSSL_iocp)
+      makes every binding TLS; any other component assigned, and an
+      Intercept, make Active := True raise EIdIocpUnsupported (TLS is never
+      silently dropped). As in Indy, the server is told when one is freed
+      (FreeNotification) and the property becomes nil. }
+    property Intercept: TComponent read FIntercept write SetIntercept;
+    property IOHandler: TComponent read FIOHandler write SetIOHandler;
     property ListenQueue: Integer read FListenQueue write FListenQueue default IdListenQueueDefault;
     property MaxConnections: Integer read FMaxConnections write FMaxConnections default 0;
     property OnBeforeBind: TIdSocketHandleEvent read FOnBeforeBind write FOnBeforeBind;
@@ -826,7 +833,7 @@ type
     property ReuseSocket: TIdReuseSocket read FReuseSocket write FReuseSocket default rsOSDependent;
     property UseNagle: Boolean read FUseNagle write FUseNagle default True;
     property TerminateWaitTime: Integer read FTerminateWaitTime write FTerminateWaitTime default 5000;
-    property Scheduler: TComponent read FScheduler write FScheduler;
+    property Scheduler: TComponent read FScheduler write SetScheduler;
     property AutoStartSession: Boolean read FAutoStartSession write FAutoStartSession default Id_TId_HTTPAutoStartSession;
     property KeepAlive: Boolean read FKeepAlive write FKeepAlive default Id_TId_HTTPServer_KeepAlive;
     property MaximumHeaderLineCount: Integer read FMaximumHeaderLineCount write FMaximumHeaderLineCount default Id_TId_HTTPMaximumHeaderLineCount;
@@ -1998,38 +2005,18 @@ begin
   end;
 end;
 
-{ a streamed body's bytes: in pieces the engine's send queue takes; while
-  it is full (a slow client) the handler sleeps in iws_http_stream_wait
-  until the client has read (no polling), as Indy's blocking write waits
-  (without a limit, as Indy's default; a client that goes away, or
-  Active := False, ends the wait with an error). }
+{ a streamed body's bytes (iocpws.common's IocpWsStreamOut): while the
+  send queue is full (a slow client) the handler sleeps until the client
+  has read, as Indy's blocking write waits (without a limit, as Indy's
+  default; a client that goes away, or Active := False, ends the wait with
+  an error). }
 procedure TIdHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
-const
-  PIECE = 65536;
 var
-  P: PByte;
-  N, rc: Integer;
+  rc: Integer;
 begin
-  P := @AData;
-  while ALen > 0 do
-  begin
-    N := ALen;
-    if N > PIECE then
-      N := PIECE;
-    repeat
-      rc := iws_http_send_chunk(FStreamH, P, N);
-      if rc = IWS_E_QUEUE_FULL then
-      begin
-        rc := iws_http_stream_wait(FStreamH, 60000);
-        if (rc = IWS_OK) or (rc = IWS_E_TIMEOUT) then
-          rc := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
-      end;
-    until rc <> IWS_E_QUEUE_FULL;
-    if rc <> IWS_OK then
-      raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
-    Inc(P, N);
-    Dec(ALen, N);
-  end;
+  rc := IocpWsStreamOut(FStreamH, AData, ALen, False);
+  if rc <> IWS_OK then
+    raise EIdHTTPServerError.Create('the response content was not sent: ' + IocpWsErrorText(rc));
 end;
 
 function FileSizeOf(const AFile: string): Int64;
@@ -2917,6 +2904,72 @@ begin
   end;
 end;
 
+{ OnHeadersBlocked's answer to a request with a body, sent by the engine
+  before the body (iws_http_head_refuse), as the request cycle answers
+  one without: VResponseNo, VResponseText (else Indy's text for it),
+  VContentText (else Indy's page for the status) as text/html in UTF-8.
+  Returns the status for on_http_head (the engine's plain refusal, should
+  the engine refuse the answer: a reason with a line break). }
+function RefuseHead(S: TIdCustomHTTPServer; request: piws_request; No: Integer;
+  const Txt, Content: string): Int32;
+var
+  R: TIdHTTPResponseInfo;
+  Reason, Body: RawByteString;
+begin
+  Result := No;
+  R := TIdHTTPResponseInfo.Create(S, nil, nil);
+  try
+    R.ResponseNo := No;
+    if Txt <> '' then
+      R.ResponseText := Txt;
+    if Content <> '' then
+      Body := U8(Content)
+    else
+      Body := U8('<HTML><BODY><B>' + IntToStr(No) + ' ' + R.ResponseText +
+        '</B></BODY></HTML>');
+    Reason := U8(R.ResponseText);
+  finally
+    R.Free;
+  end;
+  iws_http_head_refuse(request, No, PAnsiChar(Reason), 'text/html; charset=utf-8',
+    PAnsiChar(Body), Length(Body));
+end;
+
+{ The context of connection Id for a callback on its strand (a request's
+  head, an upgrade), counted busy (the caller ends with ReleaseContext),
+  once its OnConnect job has returned (Indy: OnConnect, then the
+  connection's requests; WaitConnected). ACreate: an unknown id gets a new
+  context (IsNew: the caller runs its OnConnect); else nil. nil while the
+  server stops. }
+function ContextFor(S: TIdCustomHTTPServer; Id: iws_conn_id; ACreate: Boolean;
+  out IsNew: Boolean): TIdContext;
+var
+  I: Integer;
+begin
+  IsNew := False;
+  Result := nil;
+  if S.FStopping then
+    Exit;
+  if ACreate then
+    Result := S.AcquireContext(Id, IsNew)
+  else
+  begin
+    S.FLock.Enter;
+    try
+      I := S.FContexts.IndexOf(HexId(Id));
+      if I >= 0 then
+      begin
+        Result := TIdContext(S.FContexts.Objects[I]);
+        Inc(Result.FBusy);
+      end;
+    finally
+      S.FLock.Leave;
+    end;
+  end;
+  if Result <> nil then
+    S.WaitConnected(Result);
+end;
+
 { on_http_head: for a request with a body, Indy's head events run here, on
   the engine callback thread, before the body is read (after the
   connection's OnConnect): OnHeadersAvailable (blocked: OnHeadersBlocked's
@@ -2931,9 +2984,9 @@ function OnHttpHeadCb(server: piws_server; id: iws_conn_id;
 var
   S: TIdCustomHTTPServer;
   C: TIdContext;
-  Ev: TEvent;
+  IsNew: Boolean;
   L: TIdHeaderList;
-  I, No: Integer;
+  No: Integer;
   URI, Txt, Content, Expect: string;
   PS: TStream;
 begin
@@ -2943,27 +2996,9 @@ begin
      (StrToInt64Def(FromZ(iws_request_header(request, 'Content-Length')), 0) <= 0) then
     Exit;
   C := nil;
-  Ev := nil;
   try
-    S.FLock.Enter;
-    try
-      I := S.FContexts.IndexOf(HexId(id));
-      if (I < 0) or S.FStopping then
-      begin
-        Result := 503;
-        Exit;
-      end;
-      C := TIdContext(S.FContexts.Objects[I]);
-      Inc(C.FBusy);
-      if C.FOpening then
-      begin
-        if C.FOpened = nil then
-          C.FOpened := TEvent.Create(nil, True, False, '');
-        Ev := C.FOpened;
-      end;
-    finally
-      S.FLock.Leave;
-    end;
+    { Indy: OnConnect, then the request's head }
+    C := ContextFor(S, id, False, IsNew);
   except
     on E: Exception do
     begin
@@ -2972,12 +3007,13 @@ begin
       Exit;
     end;
   end;
+  if C = nil then
+  begin
+    Result := 503;
+    Exit;
+  end;
   try
     try
-      { Indy: OnConnect, then the request's head }
-      if Ev <> nil then
-        while (Ev.WaitFor(100) <> wrSignaled) and not S.FStopping do
-          ;
       FreeAndNil(C.FPostStream);
       C.FHeadDone := False;
       L := TIdHeaderList.Create;
@@ -2992,7 +3028,7 @@ begin
           S.DoHeadersBlocked(C, L, No, Txt, Content);
           if (No < 400) or (No > 599) then
             No := 403;
-          Result := No;
+          Result := RefuseHead(S, request, No, Txt, Content);
           Exit;
         end;
         Expect := L.Values['Expect'];
@@ -3073,8 +3109,12 @@ begin
   R := nil;
   try
     try
-      C := S.AcquireContext(id, IsNew);
-      S.WaitConnected(C);
+      C := ContextFor(S, id, True, IsNew);
+      if C = nil then
+      begin
+        Result := 503;
+        Exit;
+      end;
       C.FIsWebSocket := True;
       R := TIdHTTPRequestInfo.Create(S);
       R.FCommand := FromZ(iws_request_method(request));
@@ -3345,14 +3385,36 @@ begin
     Exit;
   if FActive then
     raise EIdHTTPServerError.Create('SessionList cannot change while the server is active');
-  if FImplicitSessionList then
-    FreeAndNil(FSessionList);
-  FImplicitSessionList := False;
-  if FSessionList <> nil then
-    FSessionList.RemoveFreeNotification(Self);
-  FSessionList := AValue;
+  IocpWsSetSessionList(Self, FSessionList, FImplicitSessionList, AValue);
+end;
+
+{ a linked component (IOHandler, Intercept, Scheduler), as Indy links it:
+  FreeNotification, so that freeing it (owned by a form or another
+  component) clears the property in Notification }
+procedure TIdCustomHTTPServer.SetLinked(var AField: TComponent; AValue: TComponent);
+begin
+  if AField = AValue then
+    Exit;
+  if AField <> nil then
+    AField.RemoveFreeNotification(Self);
+  AField := AValue;
   if AValue <> nil then
     AValue.FreeNotification(Self);
+end;
+
+procedure TIdCustomHTTPServer.SetIOHandler(const AValue: TComponent);
+begin
+  SetLinked(FIOHandler, AValue);
+end;
+
+procedure TIdCustomHTTPServer.SetIntercept(const AValue: TComponent);
+begin
+  SetLinked(FIntercept, AValue);
+end;
+
+procedure TIdCustomHTTPServer.SetScheduler(const AValue: TComponent);
+begin
+  SetLinked(FScheduler, AValue);
 end;
 
 procedure TIdCustomHTTPServer.SetSessionState(const Value: Boolean);
@@ -3790,8 +3852,15 @@ var
 begin
   { under the lock: every job pushed before this is counted in InFlight }
   FLock.Enter;
-  FStopping := True;
-  FLock.Leave;
+  try
+    FStopping := True;
+    { whoever waits for an OnConnect (WaitConnected) goes on }
+    for I := 0 to FContexts.Count - 1 do
+      if TIdContext(FContexts.Objects[I]).FOpened <> nil then
+        TIdContext(FContexts.Objects[I]).FOpened.SetEvent;
+  finally
+    FLock.Leave;
+  end;
   { 1. the handlers in flight finish and their responses go out }
   Start := Now;
   TimedOut := False;
@@ -3868,7 +3937,7 @@ begin
   FHandle := nil;
   FActive := False;
   if FSessionList <> nil then
-    FSessionList.PurgeStaleSessions(True);
+    FSessionList.Clear; { Indy's Shutdown: OnSessionEnd for each }
   if not TimedOut and (FPool <> nil) and (FPool.InFlight = 0) then
     FreeAndNil(FPool);
   if TimedOut then
@@ -3925,17 +3994,18 @@ begin
   end;
 end;
 
-{ An upgrade (on_ws_connect, on the connection's strand) waits until its
-  OnConnect job has returned: on an event the job sets, made here only
-  when there is something to wait for (no polling). The context lives on
-  meanwhile: the caller holds it (AcquireContext). }
+{ An upgrade or a request's head (on the connection's strand) waits until
+  its OnConnect job has returned: on an event the job sets, made here only
+  when there is something to wait for (no polling); Shutdown sets it too,
+  so that a stop never waits for an OnConnect past TerminateWaitTime. The
+  context lives on meanwhile: the caller holds it (AcquireContext). }
 procedure TIdCustomHTTPServer.WaitConnected(AContext: TIdContext);
 var
   Ev: TEvent;
 begin
   FLock.Enter;
   try
-    if not AContext.FOpening then
+    if not AContext.FOpening or FStopping then
       Exit;
     if AContext.FOpened = nil then
       AContext.FOpened := TEvent.Create(nil, True, False, '');

@@ -1,9 +1,9 @@
 { iocpws.common - the helpers both components need: the iocpws server
   (iocpws.types, iocpws.http, iocpws.server) and Indy's TIdHTTPServer on
   the engine (IdHTTPServer_iocp): UTF-8 <-> string, the main-thread test,
-  %XX and base64 decoding, an engine request's headers, and the header-line
-  helpers of Indy's TIdHeaderList. One copy of each, so that a fix reaches
-  both.
+  %XX and base64 decoding, an engine request's headers, a streamed
+  response body's bytes, and the header-line helpers of Indy's
+  TIdHeaderList. One copy of each, so that a fix reaches both.
 
   Free of side effects: no initialization section and no code-page unit
   (iocpws.types, which the iocpws server uses, is the one that sets
@@ -42,6 +42,17 @@ function IocpWsDecodeBase64(const S: string): RawByteString;
 { Adds each header of an engine request (valid only during its callback)
   to L as a 'Name: value' line. }
 procedure IocpWsReadHeaders(request: piws_request; L: TStrings);
+
+{ A streamed response body's bytes (after iws_http_send_head), in pieces
+  the engine's send queue takes. While the queue is full (a slow client)
+  the thread sleeps in iws_http_stream_wait until the client has read (no
+  polling, no limit: a client that goes away or the server's stop ends it
+  with an error). AInCallback: the caller runs inside the engine's callback
+  for this response, whose bytes go out only as it returns, so waiting
+  would never end: a full queue returns IWS_E_QUEUE_FULL instead. Returns
+  IWS_OK or the engine's error; the caller raises its own exception. }
+function IocpWsStreamOut(H: piws_http_response; const AData; ALen: Integer;
+  AInCallback: Boolean): Integer;
 
 { A 'Name: value' line's parts, trimmed (False, '' and '' without a ':'). }
 function IocpWsSplitHeader(const Line: string; out AName, AValue: string): Boolean;
@@ -174,6 +185,41 @@ begin
       Dec(Bits, 8);
       Result := Result + AnsiChar((Acc shr Bits) and $FF);
     end;
+  end;
+end;
+
+{ ---- streamed bodies ---------------------------------------------------- }
+
+function IocpWsStreamOut(H: piws_http_response; const AData; ALen: Integer;
+  AInCallback: Boolean): Integer;
+const
+  PIECE = 65536;
+var
+  P: PByte;
+  N: Integer;
+begin
+  Result := IWS_OK;
+  P := @AData;
+  while ALen > 0 do
+  begin
+    N := ALen;
+    if N > PIECE then
+      N := PIECE;
+    repeat
+      Result := iws_http_send_chunk(H, P, N);
+      if (Result = IWS_E_QUEUE_FULL) and not AInCallback then
+      begin
+        Result := iws_http_stream_wait(H, 60000);
+        if (Result = IWS_OK) or (Result = IWS_E_TIMEOUT) then
+          Result := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
+      end
+      else if Result = IWS_E_QUEUE_FULL then
+        Exit;
+    until Result <> IWS_E_QUEUE_FULL;
+    if Result <> IWS_OK then
+      Exit;
+    Inc(P, N);
+    Dec(ALen, N);
   end;
 end;
 

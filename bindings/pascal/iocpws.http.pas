@@ -169,6 +169,8 @@ type
     FFileName: string;
     FH: piws_http_response;    { the engine's response (Attach) }
     FSession: TIdHTTPSession;
+    FSessionList: TIdHTTPCustomSessionList; { AttachSessions }
+    FSessionCookie: string;
     FDeferred: Boolean;        { deferred by the server before the handler }
     FHeaderHasBeenWritten: Boolean;
     procedure SetContentStream(V: TStream);
@@ -188,6 +190,15 @@ type
     procedure Apply(H: piws_http_response);
     constructor Create;
     destructor Destroy; override;
+    { The HTTP server's session list and cookie name (SessionState on);
+      the server calls it before the handler. }
+    procedure AttachSessions(AList: TIdHTTPCustomSessionList; const ACookie: string);
+    { Indy's CloseSession: the request's session ends now (OnSessionEnd;
+      freed once this request is done with it), Session becomes nil, and
+      the response expires the session cookie in the browser (a Set-Cookie
+      this response had for it is dropped). Nothing to end without a
+      session. }
+    procedure CloseSession;
     { 302 to AURL (Indy's Redirect). }
     procedure Redirect(const AURL: string);
     { Answers with the file (sendfile/TransmitFile, Range, If-Modified-
@@ -415,6 +426,30 @@ begin
   FContentStream := V;
 end;
 
+procedure TIocpHTTPResponseInfo.AttachSessions(AList: TIdHTTPCustomSessionList;
+  const ACookie: string);
+begin
+  FSessionList := AList;
+  FSessionCookie := ACookie;
+end;
+
+procedure TIocpHTTPResponseInfo.CloseSession;
+var
+  I: Integer;
+begin
+  if FSessionCookie = '' then
+    Exit; { SessionState off: no session, no cookie }
+  for I := FCustomHeaders.Count - 1 downto 0 do
+    if SameText(FCustomHeaders.HeaderName(I), 'Set-Cookie') and
+      (Copy(FCustomHeaders.HeaderValue(I), 1, Length(FSessionCookie) + 1) = FSessionCookie + '=') then
+      FCustomHeaders.Delete(I);
+  FCustomHeaders.AddValue('Set-Cookie', FSessionCookie +
+    '=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; Path=/');
+  if (FSession <> nil) and (FSessionList <> nil) then
+    FSessionList.RemoveSession(FSession);
+  FSession := nil;
+end;
+
 procedure TIocpHTTPResponseInfo.Redirect(const AURL: string);
 begin
   FResponseNo := 302;
@@ -436,6 +471,8 @@ begin
   FFileName := AFileName;
 end;
 
+{ a text type (text/*, JSON, JavaScript, XML) without a charset gets
+  '; charset=utf-8': the bytes sent are UTF-8 }
 function StreamTextType(const T: string): string;
 var
   L: string;
@@ -546,44 +583,23 @@ begin
   end;
 end;
 
-{ a streamed body's bytes, in pieces the engine's send queue takes; while
-  it is full the thread sleeps in iws_http_stream_wait until the client has
-  read (no polling) }
+{ a streamed body's bytes (iocpws.common's IocpWsStreamOut) }
 procedure TIocpHTTPResponseInfo.StreamOut(const AData; ALen: Integer);
-const
-  PIECE = 65536;
 var
-  P: PByte;
-  N, rc: Integer;
+  rc: Integer;
 begin
-  P := @AData;
-  while ALen > 0 do
-  begin
-    N := ALen;
-    if N > PIECE then
-      N := PIECE;
-    repeat
-      rc := iws_http_send_chunk(FH, P, N);
-      if rc = IWS_E_QUEUE_FULL then
-      begin
-        { the handler runs inside the engine's callback (neNoSync: on its
-          thread; neSynchronous: that thread waits for this one), whose
-          streamed bytes go out only as it returns: waiting would never end }
-        if not FDeferred then
-          raise EIocpWs.CreateCode(IWS_E_QUEUE_FULL, 'iocpws: WriteContent: ' +
-            'a streamed body over the send-queue limit needs NotifyEvents = ' +
-            'neAsynchronous (this handler runs inside the engine''s callback, ' +
-            'which sends it only as it returns)');
-        rc := iws_http_stream_wait(FH, 60000);
-        if (rc = IWS_OK) or (rc = IWS_E_TIMEOUT) then
-          rc := IWS_E_QUEUE_FULL; { room again (or still waiting): retry }
-      end;
-    until rc <> IWS_E_QUEUE_FULL;
-    if rc <> IWS_OK then
-      raise EIocpWs.CreateCode(rc, 'iocpws: WriteContent: ' + IocpWsErrorText(rc));
-    Inc(P, N);
-    Dec(ALen, N);
-  end;
+  { not deferred: the handler runs inside the engine's callback
+    (neNoSync: on its thread; neSynchronous: that thread waits for this
+    one), whose streamed bytes go out only as it returns: waiting for room
+    would never end }
+  rc := IocpWsStreamOut(FH, AData, ALen, not FDeferred);
+  if (rc = IWS_E_QUEUE_FULL) and not FDeferred then
+    raise EIocpWs.CreateCode(IWS_E_QUEUE_FULL, 'iocpws: WriteContent: ' +
+      'a streamed body over the send-queue limit needs NotifyEvents = ' +
+      'neAsynchronous (this handler runs inside the engine''s callback, ' +
+      'which sends it only as it returns)');
+  if rc <> IWS_OK then
+    raise EIocpWs.CreateCode(rc, 'iocpws: WriteContent: ' + IocpWsErrorText(rc));
 end;
 
 function TIocpHTTPResponseInfo.FinishStream: Boolean;
@@ -599,18 +615,6 @@ var
   CT, Reason, Body: RawByteString;
   B: TBytes;
   PR: PAnsiChar;
-
-  function TextType(const T: string): string;
-  var
-    L: string;
-  begin
-    Result := T;
-    L := LowerCase(T);
-    if (Pos('charset=', L) = 0) and ((Copy(L, 1, 5) = 'text/') or
-      (Pos('json', L) > 0) or (Pos('javascript', L) > 0) or (Pos('xml', L) > 0)) then
-      Result := T + '; charset=utf-8';
-  end;
-
 begin
   FH := H;
   Status := FResponseNo;
@@ -660,7 +664,7 @@ begin
         if FContentType = '' then
           CT := 'text/html; charset=utf-8'
         else
-          CT := IocpWsStringToUtf8(TextType(FContentType));
+          CT := IocpWsStringToUtf8(StreamTextType(FContentType));
       end;
       if (FFileName = '') or (FContentType = '') then
         if (Body <> '') or (FContentType <> '') then

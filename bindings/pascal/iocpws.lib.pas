@@ -514,6 +514,12 @@ function iws_http_send_chunk(response: piws_http_response; data: Pointer;
 function iws_http_stream_wait(response: piws_http_response;
   timeout_ms: UInt32): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Since 0.6: inside on_http_head only, refuses the request with this
+  answer (Indy's OnHeadersBlocked: VResponseNo, VResponseText,
+  VContentText); reason/content_type nil: the standard phrase / none }
+function iws_http_head_refuse(request: piws_request; status: Int32;
+  reason, content_type: PAnsiChar; body: Pointer; length: UInt64): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 
 { ---- statistics ---------------------------------------------------------- }
 function iws_get_stats(server: piws_server; stats: piws_stats): Int32;
@@ -688,6 +694,7 @@ function iws_request_add_response_header; external IOCPWS_LIB name 'iws_request_
 function iws_http_send_head; external IOCPWS_LIB name 'iws_http_send_head';
 function iws_http_send_chunk; external IOCPWS_LIB name 'iws_http_send_chunk';
 function iws_http_stream_wait; external IOCPWS_LIB name 'iws_http_stream_wait';
+function iws_http_head_refuse; external IOCPWS_LIB name 'iws_http_head_refuse';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -775,10 +782,11 @@ type
     http_send_head: function(response: piws_http_response): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_send_chunk: function(response: piws_http_response; data: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_stream_wait: function(response: piws_http_response; timeout_ms: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    http_head_refuse: function(request: piws_request; status: Int32; reason, content_type: PAnsiChar; body: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 70;
+  IOCPWS_ENTRY_COUNT = 71;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -804,7 +812,7 @@ const
     'iws_get_listener', 'iws_conn_listener', 'iws_conn_peer_cert',
     'iws_conn_local', 'iws_conn_last_pong', 'iws_request_add_response_header',
     'iws_request_version', 'iws_http_send_head', 'iws_http_send_chunk',
-    'iws_http_stream_wait');
+    'iws_http_stream_wait', 'iws_http_head_refuse');
 
 var
   Api: TIocpWsApi;
@@ -1041,6 +1049,9 @@ begin Need; Result := Api.http_send_chunk(response, data, length); end;
 function iws_http_stream_wait(response: piws_http_response;
   timeout_ms: UInt32): Int32;
 begin Need; Result := Api.http_stream_wait(response, timeout_ms); end;
+function iws_http_head_refuse(request: piws_request; status: Int32;
+  reason, content_type: PAnsiChar; body: Pointer; length: UInt64): Int32;
+begin Need; Result := Api.http_head_refuse(request, status, reason, content_type, body, length); end;
 function iws_request_query(request: piws_request): PAnsiChar;
 begin Need; Result := Api.request_query(request); end;
 function iws_request_param_count(request: piws_request): UInt32;

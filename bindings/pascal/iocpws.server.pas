@@ -621,7 +621,6 @@ type
     function GetListeningTLSPort: Integer;
     procedure EnsureHandle;
     procedure ApplyOptions;
-    procedure FinishStop;
     procedure StopDone;
     procedure WaitStopThread;
     procedure RaiseCode(rc: Integer; const What: string);
@@ -657,6 +656,10 @@ type
       H: piws_http_response);
     { Start calls it before the engine starts (descendants prepare). }
     procedure BeforeStart; virtual;
+    { Runs once the engine has stopped (every handler has returned), on
+      the thread that stopped it: OnShutdown (descendants end what lives
+      with the server first). }
+    procedure FinishStop; virtual;
     { Around the HTTP handler, on its thread: False from HTTPBefore skips
       the handler (the response as filled so far goes out); HTTPAfter runs
       whatever happened. The HTTP server's sessions. }
@@ -1012,6 +1015,7 @@ type
     procedure Hold(ARequest: TIocpHTTPRequestInfo; S: TIdHTTPSession);
   protected
     procedure BeforeStart; override;
+    procedure FinishStop; override;
     function HTTPBefore(AContext: TIocpHTTPContext; ARequest: TIocpHTTPRequestInfo;
       AResponse: TIocpHTTPResponseInfo): Boolean; override;
     procedure HTTPAfter(ARequest: TIocpHTTPRequestInfo); override;
@@ -1481,10 +1485,19 @@ begin
   end;
 end;
 
+type
+  { ^string of this unit's mode (the RTL's PString is ^AnsiString also in
+    mode delphiunicode) }
+  PGateString = ^string;
+
 { Runs one of the handshake's gates where NotifyEvents says (the request
-  lives only during on_connect, so never queued) and returns its Accept. }
+  lives only during on_connect, so never queued) and returns its Accept.
+  AText, AAuthData: OnUnknownAuthentication's scheme and data; AUserOut
+  (if given) gets the handler's User back (its aUser). }
 function RunGate(S: TIocpWebSocketServer; Kind: Integer; C: TIocpWSConnection;
-  Headers: TStringList; const User, Password: string; Accept: Boolean): Boolean;
+  Headers: TStringList; const User, Password: string; Accept: Boolean;
+  const AText: string = ''; const AAuthData: string = '';
+  AUserOut: PGateString = nil): Boolean;
 var
   Ev: TIocpWsEvent;
 begin
@@ -1496,12 +1509,16 @@ begin
     Ev.Headers := Headers;
     Ev.User := User;
     Ev.Password := Password;
+    Ev.Text := AText;
+    Ev.AuthData := AAuthData;
     Ev.Accept := Accept;
     if S.FNotifyEvents = neNoSync then
       Ev.Run
     else
       TThread.Synchronize(nil, Ev.Run);
     Result := Ev.Accept;
+    if AUserOut <> nil then
+      AUserOut^ := Ev.User;
   finally
     Ev.Headers := nil;
     Ev.Free;
@@ -1557,32 +1574,6 @@ begin
     Result := RunGate(S, GATE_AUTH, C, nil, U, P, False);
 end;
 
-{ OnUnknownAuthentication (the handshake's thread rules, as
-  OnAuthentication): True if the handler authenticated; U its aUser. }
-function UnknownAuthentication(S: TIocpWebSocketServer; C: TIocpWSConnection;
-  const AuthType, AuthData: string; out U: string): Boolean;
-var
-  Ev: TIocpWsEvent;
-begin
-  Ev := TIocpWsEvent.Create;
-  try
-    Ev.Server := S;
-    Ev.Kind := GATE_UNKNOWN_AUTH;
-    Ev.Conn := C;
-    Ev.Text := AuthType;
-    Ev.AuthData := AuthData;
-    Ev.Accept := False;
-    if S.FNotifyEvents = neNoSync then
-      Ev.Run
-    else
-      TThread.Synchronize(nil, Ev.Run);
-    Result := Ev.Accept;
-    U := Ev.User;
-  finally
-    Ev.Free;
-  end;
-end;
-
 { sgc's Authentication for a handshake: 0 = go on, else the HTTP status. }
 function Authenticate(S: TIocpWebSocketServer; C: TIocpWSConnection): Integer;
 const
@@ -1634,8 +1625,9 @@ begin
       K := Pos(' ', A);
       if K = 0 then
         K := Length(A) + 1;
-      if UnknownAuthentication(S, C, Copy(A, 1, K - 1),
-        Trim(Copy(A, K + 1, MaxInt)), U) then
+      { the handshake's thread rules, as OnAuthentication }
+      if RunGate(S, GATE_UNKNOWN_AUTH, C, nil, '', '', False, Copy(A, 1, K - 1),
+        Trim(Copy(A, K + 1, MaxInt)), @U) then
       begin
         C.FAuthUser := U;
         Result := 0;
@@ -4984,14 +4976,7 @@ begin
   if FSessionList = AValue then
     Exit;
   CheckInactive('changing SessionList');
-  if FImplicitSessionList then
-    FreeAndNil(FSessionList);
-  FImplicitSessionList := False;
-  if FSessionList <> nil then
-    FSessionList.RemoveFreeNotification(Self);
-  FSessionList := AValue;
-  if AValue <> nil then
-    AValue.FreeNotification(Self);
+  IocpWsSetSessionList(Self, FSessionList, FImplicitSessionList, AValue);
 end;
 
 procedure TIocpWebSocketHTTPServer.SetSessionState(const Value: Boolean);
@@ -5037,6 +5022,21 @@ begin
     FSessionList.OnSessionStart := DoSessionStart;
     FLastPurge := Now;
   end;
+end;
+
+{ Indy's Shutdown: the sessions end with the server (SessionList.Clear:
+  OnSessionEnd for each), at Stop / Active := False, not only at free; a
+  session a late handler still holds ends as that handler is done }
+procedure TIocpWebSocketHTTPServer.FinishStop;
+begin
+  if FSessionList <> nil then
+    try
+      FSessionList.Clear;
+    except
+      on E: Exception do
+        ReportException(nil, E);
+    end;
+  inherited FinishStop;
 end;
 
 { a request counts a use of its session in the default list (released in
@@ -5101,6 +5101,7 @@ begin
   Result := True;
   if not FSessionState or (FSessionList = nil) then
     Exit;
+  AResponse.AttachSessions(FSessionList, FSessionIDCookieName);
   { stale sessions end at most once a second, on one request's thread }
   if ((Now - FLastPurge) * SecsPerDay >= 1) and
     ({$ifdef FPC} InterlockedCompareExchange(FPurgeLock, 1, 0) {$else}

@@ -79,6 +79,10 @@ type
     property OnSessionStart: TIdHTTPSessionStartEvent read FOnSessionStart write FOnSessionStart;
   end;
 
+  { what TIdHTTPDefaultSessionList.Sweep ends: every session, the stale
+    ones, the least recently used one when the list is full, one given }
+  TIdHTTPSessionSweep = (ssAll, ssStale, ssOldest, ssOne);
+
   { Indy's default list, bounded: at MaxSessions (default 10000) the stale
     sessions are purged and then the least recently used one ends, so a
     client that never returns its cookie cannot grow it without limit. }
@@ -89,6 +93,9 @@ type
     procedure MakeRoom;
     { L locked: S leaves the list; Gone gets it when no request holds it }
     procedure Unlist(L: TList; S: TIdHTTPSession; Gone: TList);
+    { the sessions AKind picks (ASession for ssOne) leave the list under
+      its lock, then end (OnSessionEnd) outside it }
+    procedure Sweep(AKind: TIdHTTPSessionSweep; ASession: TIdHTTPSession = nil);
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -110,7 +117,31 @@ type
 { a new session id: 32 random bytes as hex (the OS's random source) }
 function IocpWsNewSessionID: string;
 
+{ A server's SessionList := AValue, for both HTTP servers (the caller
+  refuses it while active, with its own exception): the list the server
+  made itself (AImplicit) is freed, and AServer is told when AValue is
+  freed (FreeNotification; its Notification sets AList to nil). }
+procedure IocpWsSetSessionList(AServer: TComponent;
+  var AList: TIdHTTPCustomSessionList; var AImplicit: Boolean;
+  AValue: TIdHTTPCustomSessionList);
+
 implementation
+
+procedure IocpWsSetSessionList(AServer: TComponent;
+  var AList: TIdHTTPCustomSessionList; var AImplicit: Boolean;
+  AValue: TIdHTTPCustomSessionList);
+begin
+  if AList = AValue then
+    Exit;
+  if AImplicit then
+    FreeAndNil(AList);
+  AImplicit := False;
+  if AList <> nil then
+    AList.RemoveFreeNotification(AServer);
+  AList := AValue;
+  if AValue <> nil then
+    AValue.FreeNotification(AServer);
+end;
 
 { a session id: 32 random bytes as hex (the OS's random source) }
 function IocpWsNewSessionID: string;
@@ -222,7 +253,7 @@ end;
 
 procedure TIdHTTPDefaultSessionList.Clear;
 begin
-  PurgeStaleSessions(True);
+  Sweep(ssAll);
 end;
 
 { Sessions are counted while requests use them (Add and GetSession count
@@ -275,37 +306,37 @@ begin
     ASession.Free;
 end;
 
-procedure TIdHTTPDefaultSessionList.RemoveSession(Session: TIdHTTPSession);
+procedure TIdHTTPDefaultSessionList.Sweep(AKind: TIdHTTPSessionSweep;
+  ASession: TIdHTTPSession);
 var
-  Gone: TList;
-begin
-  Gone := TList.Create;
-  try
-    Unlist(FSessionList.LockList, Session, Gone);
-    FSessionList.UnlockList;
-    FreeSessions(Gone);
-  finally
-    Gone.Free;
-  end;
-end;
-
-{ sessions end (OnSessionEnd) outside the list's lock }
-procedure TIdHTTPDefaultSessionList.PurgeStaleSessions(PurgeAll: Boolean);
-var
-  L: TList;
-  Gone: TList;
-  I: Integer;
+  L, Gone: TList;
+  I, Oldest: Integer;
   S: TIdHTTPSession;
 begin
   Gone := TList.Create;
   try
     L := FSessionList.LockList;
     try
-      for I := L.Count - 1 downto 0 do
-      begin
-        S := TIdHTTPSession(L[I]);
-        if PurgeAll or S.IsSessionStale then
-          Unlist(L, S, Gone);
+      case AKind of
+        ssAll, ssStale:
+          for I := L.Count - 1 downto 0 do
+          begin
+            S := TIdHTTPSession(L[I]);
+            if (AKind = ssAll) or S.IsSessionStale then
+              Unlist(L, S, Gone);
+          end;
+        ssOldest:
+          if (L.Count > 0) and (L.Count >= FMaxSessions) then
+          begin
+            Oldest := 0;
+            for I := 1 to L.Count - 1 do
+              if TIdHTTPSession(L[I]).FLastTimeStamp < TIdHTTPSession(L[Oldest]).FLastTimeStamp then
+                Oldest := I;
+            Unlist(L, TIdHTTPSession(L[Oldest]), Gone);
+          end;
+        ssOne:
+          if L.IndexOf(ASession) >= 0 then { else ended already }
+            Unlist(L, ASession, Gone);
       end;
     finally
       FSessionList.UnlockList;
@@ -316,34 +347,25 @@ begin
   end;
 end;
 
+procedure TIdHTTPDefaultSessionList.RemoveSession(Session: TIdHTTPSession);
+begin
+  Sweep(ssOne, Session);
+end;
+
+procedure TIdHTTPDefaultSessionList.PurgeStaleSessions(PurgeAll: Boolean);
+begin
+  if PurgeAll then
+    Sweep(ssAll)
+  else
+    Sweep(ssStale);
+end;
+
 procedure TIdHTTPDefaultSessionList.MakeRoom;
-var
-  L: TList;
-  I, Oldest: Integer;
-  Gone: TList;
 begin
   if Count < FMaxSessions then
     Exit;
-  PurgeStaleSessions(False);
-  Gone := TList.Create;
-  try
-    L := FSessionList.LockList;
-    try
-      if L.Count >= FMaxSessions then
-      begin
-        Oldest := 0;
-        for I := 1 to L.Count - 1 do
-          if TIdHTTPSession(L[I]).FLastTimeStamp < TIdHTTPSession(L[Oldest]).FLastTimeStamp then
-            Oldest := I;
-        Unlist(L, TIdHTTPSession(L[Oldest]), Gone);
-      end;
-    finally
-      FSessionList.UnlockList;
-    end;
-    FreeSessions(Gone);
-  finally
-    Gone.Free;
-  end;
+  Sweep(ssStale);
+  Sweep(ssOldest);
 end;
 
 function TIdHTTPDefaultSessionList.CreateSession(const RemoteIP, SessionID: string): TIdHTTPSession;

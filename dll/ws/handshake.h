@@ -46,6 +46,11 @@ struct iws_request {
   char *answer;
   size_t answer_len;
   uint32_t answering; /* non-zero while on_connect runs */
+  /* Since 0.6 (plain HTTP, http.c): while on_http_head runs, its
+   * connection (else NULL), and the answer iws_http_head_refuse made
+   * (owned and sent by the request cycle as on_http_head returns). */
+  struct iws__conn *heading;
+  iws_http_response *refusal;
 };
 
 /* The most header bytes on_connect may add to its answer. */

@@ -750,6 +750,26 @@ int32_t on_head(const iocpws::connection &c, const iocpws::http_request &req) {
     emit("HTTP_HEAD %" PRIu64 " deny %ld", c.id(), status);
     return static_cast<int32_t>(status);
   }
+  if (doc.compare(0, 8, "/refuse/") == 0) {
+    // http_request::head_refuse (iws_http_head_refuse): the refusal wins
+    // over the body_buffer returned below
+    long status = std::strtol(doc.c_str() + 8, nullptr, 10);
+    int32_t bad = IWS_OK, rc = IWS_OK;
+    try {
+      req.head_refuse(200, std::string());
+    } catch (const iocpws::error &e) {
+      bad = e.code();
+    }
+    try {
+      req.head_refuse(static_cast<int32_t>(status), "refused by the app",
+                      "text/plain", "Not Today");
+    } catch (const iocpws::error &e) {
+      rc = e.code();
+    }
+    emit("HTTP_HEAD %" PRIu64 " refuse %ld bad=%d rc=%d", c.id(), status,
+         static_cast<int>(bad), static_cast<int>(rc));
+    return iocpws::body_buffer;
+  }
   if (doc == "/upload") {
     upload_state u = upload_state();
     u.delay_ms = param_long(req, "delay", 0);
@@ -948,6 +968,15 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
       res.status(404);
       res.body("serve-rc " + std::to_string(rc));
     }
+  } else if (doc == "/headrefuse") {
+    // outside on_http_head: IWS_E_BAD_STATE
+    int32_t rc = IWS_OK;
+    try {
+      req.head_refuse(403, std::string());
+    } catch (const iocpws::error &e) {
+      rc = e.code();
+    }
+    res.body("rc=" + std::to_string(rc));
   } else if (doc == "/httpstats") {
     iocpws::stats st = g_server->statistics();
     res.body("requests=" + std::to_string(st.http_requests) +

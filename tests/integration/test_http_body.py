@@ -193,6 +193,31 @@ def test_refused_head_with_expect_gets_refusal_not_100(start_server):
         assert upload_result(r)[:2] == (5, zlib.crc32(b"hello"))
 
 
+def test_head_refuse_sends_the_applications_answer(start_server):
+    """iws_http_head_refuse inside on_http_head: the refusal carries the
+    application's status, reason, content type and body (Indy's
+    OnHeadersBlocked), wins over on_http_head's own answer, is sent
+    instead of 100 Continue, and the body is never read; a status outside
+    400..599 is refused with IWS_E_INVALID_ARG (-100), a call outside
+    on_http_head with IWS_E_BAD_STATE."""
+    server = start_server()
+    with RawClient(server.port, timeout=10) as c:
+        c.send(b"POST /refuse/418 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
+               b"Expect: 100-continue\r\n\r\n")
+        r = c.read_http_response()
+        assert (r.status, r.status_line.split(" ", 2)[2]) == (418, "Not Today"), r
+        assert r.header("content-type") == "text/plain"
+        assert r.body == b"refused by the app"
+        assert r.header("connection") == "close"
+        c.wait_eof(10)
+        assert c.buf == b""
+    server.wait_for(r"HTTP_HEAD \d+ refuse 418 bad=-100 rc=0")
+    # outside on_http_head (here in on_http_request): IWS_E_BAD_STATE
+    with RawClient(server.port, timeout=10) as c:
+        c.send(b"GET /headrefuse HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.read_http_response().body == b"rc=-101"
+
+
 def test_buffered_body_still_bounded(start_server):
     """Answering IWS_HTTP_BODY_BUFFER keeps today's limit: 413 for a
     declared length over IWS_OPT_HTTP_MAX_BODY_SIZE, and for a chunked

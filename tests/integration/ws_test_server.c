@@ -710,12 +710,18 @@ static void IWS_CALLBACK on_log(iws_server *server, int32_t level,
  *   /serve?path=P      iws_http_serve_file(P): body "serve-rc <rc>" if it
  *                      fails (static files)
  *   /httpstats         body "requests=.. refused=.. current=.."
+ *   /headrefuse        body "rc=<rc>" of iws_http_head_refuse here (outside
+ *                      on_http_head)
  *   anything else      404 (untouched), unless served from the document root
  *
  * on_http_head (Since 0.6) routes, by document; everything else is read
  * into memory (IWS_HTTP_BODY_BUFFER) as without on_http_head:
  *
  *   /deny/N            refused with status N; prints "HTTP_HEAD <id> deny N"
+ *   /refuse/N          iws_http_head_refuse(N, "Not Today", "text/plain",
+ *                      "refused by the app"), then answers
+ *                      IWS_HTTP_BODY_BUFFER (ignored); prints "HTTP_HEAD <id>
+ *                      refuse N bad=<rc of status 200> rc=<rc>"
  *   /upload[?delay=MS][&fail=N]  streamed: on_http_body keeps the CRC-32
  *                      (zlib) of the pieces in order, sleeps MS ms per
  *                      piece, and answers 507 once more than N bytes came;
@@ -758,6 +764,16 @@ static int32_t IWS_CALLBACK on_http_head(iws_server *server, iws_conn_id id,
     long status = strtol(doc + 6, NULL, 10);
     emit("HTTP_HEAD %" PRIu64 " deny %ld", id, status);
     return (int32_t)status;
+  }
+  if (strncmp(doc, "/refuse/", 8) == 0) {
+    static const char body[] = "refused by the app";
+    long status = strtol(doc + 8, NULL, 10);
+    int32_t bad = iws_http_head_refuse(req, 200, NULL, NULL, NULL, 0);
+    int32_t rc = iws_http_head_refuse(req, (int32_t)status, "Not Today",
+                                      "text/plain", body, sizeof body - 1);
+    emit("HTTP_HEAD %" PRIu64 " refuse %ld bad=%d rc=%d", id, status,
+         (int)bad, (int)rc);
+    return IWS_HTTP_BODY_BUFFER; /* the refusal wins */
   }
   if (strcmp(doc, "/upload") == 0) {
     const char *delay = iws_request_param(req, "delay");
@@ -1144,6 +1160,11 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
                  "requests=%" PRIu64 " refused=%" PRIu64 " current=%" PRIu64,
                  st.http_requests, st.http_refused,
                  st.http_connections_current);
+    iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/headrefuse") == 0) {
+    /* iws_http_head_refuse outside on_http_head: IWS_E_BAD_STATE */
+    n = snprintf(body, sizeof body, "rc=%d",
+                 (int)iws_http_head_refuse(req, 403, NULL, NULL, NULL, 0));
     iws_http_set_body(res, body, (uint64_t)n);
   }
 }

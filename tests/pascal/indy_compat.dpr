@@ -9,7 +9,9 @@
 
   Protocol (as iocpws_test): prints "PORT n" once listening and one line
   per event; reads commands on stdin: stop (Active := False, then
-  "STOPPED ms" or "STOP_TIMEOUT ms class"), start, quit.
+  "STOPPED ms" or "STOP_TIMEOUT ms class"), start, quit, iohandler (an
+  SSL IOHandler owned by another component is freed: "IOHANDLER set
+  cleared", 1 each when the server's property was it and then nil).
   Options: --opt name=value
     ka=0|1              KeepAlive (default 1)
     sessiontimeout=ms   SessionTimeOut (default the form's 600000)
@@ -731,6 +733,39 @@ begin
   end;
 end;
 
+{ Indy's FreeNotification: an IOHandler owned by another component (a
+  form, a data module) is freed while a server still names it; the
+  server's property becomes nil instead of a dangling reference. And the
+  other way round: a server freed first is forgotten by the IOHandler. }
+procedure IOHandlerFreed;
+var
+  Owner: TComponent;
+  Server: TIdHTTPServer;
+  H: TIdServerIOHandlerSSLOpenSSL;
+  WasSet, Cleared: Boolean;
+begin
+  Owner := TComponent.Create(nil);
+  Server := TIdHTTPServer.Create(nil);
+  try
+    H := TIdServerIOHandlerSSLOpenSSL.Create(Owner);
+    Server.IOHandler := H;
+    WasSet := Server.IOHandler = H;
+    FreeAndNil(Owner); { frees H }
+    Cleared := Server.IOHandler = nil;
+    Say(Format('IOHANDLER %d %d', [Ord(WasSet), Ord(Cleared)]));
+    { the server goes first: freeing its IOHandler later must not touch it }
+    Owner := TComponent.Create(nil);
+    H := TIdServerIOHandlerSSLOpenSSL.Create(Owner);
+    Server.IOHandler := H;
+    FreeAndNil(Server);
+    FreeAndNil(Owner);
+    Say('IOHANDLER_FREED');
+  finally
+    Server.Free;
+    Owner.Free;
+  end;
+end;
+
 var
   Form: TTestForm;
   Bin: TMemoryStream;
@@ -890,6 +925,8 @@ begin
               Say(Format('STOP_TIMEOUT %d %s', [Round((Now - T0) * MSecsPerDay), E.ClassName]));
           end;
         end
+        else if Line = 'iohandler' then
+          IOHandlerFreed
         else if Line = 'start' then
         begin
           Form.IdHTTPServer1.Active := True;

@@ -31,8 +31,10 @@
   security components: enabled, Start must refuse; freed: the server
   forgets them), httpsessions=<SessionTimeOut ms> (a second server, sgc's
   TsgcWebSocketHTTPServer with SessionState and AutoStartSession, prints
-  HTTPPORT <port>; /s/set?v=..., /s/get, /s/end; SESSION_START/_END <id>,
-  INVALID_SESSION <id>; a cookie IDHTTPSESSIONID=reject is refused 403).
+  HTTPPORT <port>; /s/set?v=..., /s/get, /s/end (EndSession), /s/logout
+  (CloseSession); SESSION_START/_END <id>, INVALID_SESSION <id>; a cookie
+  IDHTTPSESSIONID=reject is refused 403; the stdin command httpstop sets
+  its Active to False and prints HTTPSTOPPED).
   upload=<folder> (a TsgcWebSocketHTTPServer, prints HTTPPORT <port>, with
   HTTPUploadFiles.StreamType = pstFileStream and SaveDirectory = folder:
   UPLOAD_CREATE <Content-Type> (a request with 'X-Refuse: 1' is refused),
@@ -459,6 +461,14 @@ begin
     end;
     AResponseInfo.ContentText := 'set ' + S.SessionID;
   end
+  else if ARequestInfo.Document = '/s/logout' then
+  begin
+    AResponseInfo.CloseSession; { Indy's: ends it, expires the cookie }
+    if AResponseInfo.Session = nil then
+      AResponseInfo.ContentText := 'closed'
+    else
+      AResponseInfo.ContentText := 'still open';
+  end
   else if ARequestInfo.Document = '/s/end' then
   begin
     if HTTPServer.EndSession(S.SessionID) then
@@ -802,6 +812,11 @@ begin
       Break;
     ReadLn(Line);
     Quit := Line = 'quit';
+    if (Line = 'httpstop') and (F.HTTPServer <> nil) then
+    begin
+      F.HTTPServer.Active := False; { Indy's Shutdown: the sessions end }
+      Say('HTTPSTOPPED');
+    end;
   end;
   F.WSServer.Active := False;
   if F.HTTPServer <> nil then

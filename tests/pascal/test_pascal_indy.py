@@ -201,7 +201,8 @@ def test_post_stream_takes_a_body_over_max_request_body_size(indy, tmp_path):
 
 def test_headers_available_refuses_before_the_body(indy):
     """OnHeadersAvailable saying no to a request with a body: the engine
-    answers OnHeadersBlocked's ResponseNo at once, a client that expects
+    answers OnHeadersBlocked's VResponseNo, VResponseText and VContentText
+    at once (as Indy; iws_http_head_refuse), a client that expects
     100-continue gets it instead of 100, and the body is never read."""
     s = indy()
     c = RawClient(s.port, timeout=10)
@@ -209,7 +210,9 @@ def test_headers_available_refuses_before_the_body(indy):
         c.send(b"POST /post HTTP/1.1\r\nHost: x\r\nX-Block: yes\r\n"
                b"Content-Length: 100000000\r\nExpect: 100-continue\r\n\r\n")
         r = c.read_http_response()
-        assert r.status == 418, r
+        assert (r.status, r.status_line.split(" ", 2)[2], r.body) == (
+            418, "Blocked Here", b"blocked yes"), r
+        assert r.header("content-type") == "text/html; charset=utf-8"
         c.wait_eof(10)
         assert c.buf == b""
     finally:
@@ -467,6 +470,34 @@ def test_stop_with_requests_in_flight(indy):
     s.port = int(m.group(1))
     r, data = fetch(s, "GET", "/fast")
     assert data == b"fast"
+
+
+def test_sessions_end_at_stop(indy):
+    # Indy's Shutdown (SessionList.Clear): Active := False ends every
+    # session (OnSessionEnd with its content), not only freeing the server
+    s = indy(sessiontimeout=600000)
+    sids = []
+    for _ in range(2):
+        r, _ = fetch(s, "GET", "/session")
+        sids.append(re.match(r"IDHTTPSESSIONID=([0-9A-F]{64})", r.getheader("Set-Cookie")).group(1))
+    mark = s.mark()
+    s.command("stop")
+    stopped, _ = s.wait_for(r"STOPPED \d+ 0", since=mark, timeout=20)
+    for sid in sids:
+        ended, _ = s.wait_for(rf"SESSION_END {sid} 1", since=mark)
+        assert ended < stopped  # during Active := False, not at free
+
+
+def test_io_handler_freed_by_its_owner(indy):
+    # IOHandler := an SSL IOHandler another component owns; freeing it
+    # clears the server's property (FreeNotification, as Indy), and a
+    # server freed first is not touched when the IOHandler goes later
+    s = indy()
+    mark = s.mark()
+    s.command("iohandler")
+    _, m = s.wait_for(r"IOHANDLER (\d) (\d)", since=mark)
+    assert m.groups() == ("1", "1")
+    s.wait_for(r"IOHANDLER_FREED", since=mark)
 
 
 def test_terminate_wait_time_bounds_stop(indy):

@@ -56,7 +56,9 @@ def test_basic_authentication(sgc):
     users = [m.group(1) for m in s.matches(r"CONNECT \S+ \S+ \d+ \d+ (.*)")]
     assert users == ["user", "ünï", "event"]  # refused clients never reach OnConnect
     assert len(s.matches(r"DISCONNECT .*")) == 3
-    # OnAuthentication: for what AuthUsers did not accept
+    # OnAuthentication: for what AuthUsers did not accept (the last one's
+    # line may still be on its way when the client has its 401)
+    s.wait_count(r"AUTH .*", 3)
     assert [m.group(1) for m in s.matches(r"AUTH (\S+) .*")] == ["user", "event", "event"]
 
 
@@ -696,6 +698,42 @@ def test_http_server_sessions(sgc):
     status, set_cookie, body = _get(port, "/s/get", cookie)
     s.wait_for(rf"INVALID_SESSION {sid}")
     assert sid not in body
+
+
+def test_http_server_close_session(sgc):
+    # Indy's AResponseInfo.CloseSession on sgc's HTTP server: the session
+    # ends now (OnSessionEnd), the cookie is expired in the browser, and
+    # the old cookie then names no session
+    s = sgc(httpsessions="600000")
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    port = int(m.group(1))
+    _, set_cookie, _ = _get(port, "/s/set?v=bye")
+    sid = re.match(r"IDHTTPSESSIONID=([0-9A-F]{64})", set_cookie).group(1)
+    cookie = f"IDHTTPSESSIONID={sid}"
+    status, set_cookie, body = _get(port, "/s/logout", cookie)
+    assert (status, body) == (200, "closed")
+    assert set_cookie == "IDHTTPSESSIONID=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; Path=/"
+    s.wait_for(rf"SESSION_END {sid} v=bye")
+    _get(port, "/s/get", cookie)
+    s.wait_for(rf"INVALID_SESSION {sid}")
+
+
+def test_http_server_sessions_end_at_stop(sgc):
+    # Active := False ends every session (OnSessionEnd), as Indy's
+    # Shutdown does, not only freeing the server
+    s = sgc(httpsessions="600000")
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    port = int(m.group(1))
+    sids = []
+    for v in ("one", "two"):
+        _, set_cookie, _ = _get(port, f"/s/set?v={v}")
+        sids.append(re.match(r"IDHTTPSESSIONID=([0-9A-F]{64})", set_cookie).group(1))
+    mark = s.mark()
+    s.command("httpstop")
+    stopped, _ = s.wait_for(r"HTTPSTOPPED", since=mark)
+    for sid, v in zip(sids, ("one", "two")):
+        ended, _ = s.wait_for(rf"SESSION_END {sid} v={v}", since=mark)
+        assert ended < stopped  # during Active := False, not at free
 
 
 def test_http_server_session_expiry(sgc):

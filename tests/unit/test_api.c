@@ -276,6 +276,8 @@ static void null_and_garbage_handles_are_errors(void **state) {
   assert_int_equal(iws_conn_local(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
   assert_int_equal(iws_request_add_response_header(NULL, "X-A", "b"),
                    IWS_E_INVALID_ARG);
+  assert_int_equal(iws_http_head_refuse(NULL, 400, NULL, NULL, NULL, 0),
+                   IWS_E_INVALID_ARG);
   {
     uint64_t ms = 7;
     assert_int_equal(iws_conn_last_pong(NULL, 1, &ms), IWS_E_INVALID_ARG);
