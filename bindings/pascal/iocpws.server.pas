@@ -1185,6 +1185,22 @@ begin
   {$endif}
 end;
 
+{ A handler that runs on a library thread (neNoSync) gets the owner
+  thread's FPU settings, as if it ran there; returns what to restore with
+  FpuRestore. }
+function FpuHost(CW: Word; MXCSR: Cardinal): TFpuSave; {$ifdef HASINLINE} inline; {$endif}
+begin
+  {$ifdef CPUINTEL}
+  Result.CW := GetCW;
+  Result.MX := GetMX;
+  SetMX(MXCSR and not Cardinal($3F));
+  SetCW(CW);
+  {$else}
+  Result.CW := CW;
+  Result.MX := MXCSR;
+  {$endif}
+end;
+
 function OnMainThread: Boolean; {$ifdef HASINLINE} inline; {$endif}
 begin
   Result := IocpWsOnMainThread;
@@ -1332,19 +1348,11 @@ begin
     neNoSync:
       begin
         { the user's handler runs with the owner thread's FPU settings }
-        {$ifdef CPUINTEL}
-        Saved.CW := GetCW;
-        Saved.MX := GetMX;
-        SetMX(S.FHostMXCSR and not Cardinal($3F));
-        SetCW(S.FHostCW);
-        {$endif}
+        Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
         try
           S.DispatchEvent(Kind, Conn, Text, Data, Code);
         finally
-          {$ifdef CPUINTEL}
-          SetMX(Saved.MX and not Cardinal($3F));
-          SetCW(Saved.CW);
-          {$endif}
+          FpuRestore(Saved);
           Data.Free;
         end;
       end;
@@ -2240,9 +2248,7 @@ end;
 function RunUploadEvent(Ev: TIocpUploadEvent; Answers: Boolean): Boolean;
 var
   S: TIocpWebSocketServer;
-  {$ifdef CPUINTEL}
   Saved: TFpuSave;
-  {$endif}
 begin
   S := Ev.Server;
   Result := True;
@@ -2250,19 +2256,11 @@ begin
     neNoSync:
       begin
         { the handler runs with the owner thread's FPU settings }
-        {$ifdef CPUINTEL}
-        Saved.CW := GetCW;
-        Saved.MX := GetMX;
-        SetMX(S.FHostMXCSR and not Cardinal($3F));
-        SetCW(S.FHostCW);
-        {$endif}
+        Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
         try
           Ev.Run;
         finally
-          {$ifdef CPUINTEL}
-          SetMX(Saved.MX and not Cardinal($3F));
-          SetCW(Saved.CW);
-          {$endif}
+          FpuRestore(Saved);
         end;
       end;
     neSynchronous:
@@ -2561,9 +2559,7 @@ var
   IsGet: Boolean;
   A: string;
   PeerPort: Integer;
-  {$ifdef CPUINTEL}
   Saved: TFpuSave;
-  {$endif}
 begin
   S := TIocpWebSocketServer(user);
   Job := nil;
@@ -2595,19 +2591,11 @@ begin
       neNoSync:
         begin
           { the handler runs with the owner thread's FPU settings }
-          {$ifdef CPUINTEL}
-          Saved.CW := GetCW;
-          Saved.MX := GetMX;
-          SetMX(S.FHostMXCSR and not Cardinal($3F));
-          SetCW(S.FHostCW);
-          {$endif}
+          Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
           try
             Job.Run;
           finally
-            {$ifdef CPUINTEL}
-            SetMX(Saved.MX and not Cardinal($3F));
-            SetCW(Saved.CW);
-            {$endif}
+            FpuRestore(Saved);
             FreeAndNil(Job);
           end;
         end;
