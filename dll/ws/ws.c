@@ -695,8 +695,8 @@ static void ws_timer(iws__conn *c, int which) {
   if (which == IWS__T_PING) {
     if (s->cfg.heartbeat_if_idle) {
       uint32_t last = iws__atomic_load32(&WS(c)->last_data_ms);
-      if (last && (uint32_t)((uint32_t)iws__now_ms() - last) <
-                      s->cfg.heartbeat_interval_ms)
+      if (iws__ws_talked_within(last, (uint32_t)iws__now_ms(),
+                                s->cfg.heartbeat_interval_ms))
         return; /* it talked within the interval */
     }
     if (s->cb.on_heartbeat)

@@ -52,6 +52,17 @@ typedef struct iws__ws_state {
   volatile uint32_t last_data_ms;
 } iws__ws_state;
 
+/* IWS_OPT_HEARTBEAT_IF_IDLE: whether a data frame began within `interval`
+ * ms of `now` (low 32 bits of iws__now_ms()); `last` is last_data_ms (0 =
+ * none yet). Its bit 0 is set, so in an even millisecond it is 1 ms
+ * ahead of a clock the tick reads after it: an age "in the future" is
+ * "just now", never "a wrapped-around eternity" (that pinged a talker). */
+static inline int iws__ws_talked_within(uint32_t last, uint32_t now,
+                                        uint32_t interval) {
+  uint32_t age = now - last;
+  return last != 0 && (age < interval || age > UINT32_MAX / 2);
+}
+
 static inline iws__ws_state *iws__ws(iws__conn *c) {
   return (iws__ws_state *)(void *)c->proto_area.bytes;
 }

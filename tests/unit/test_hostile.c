@@ -301,6 +301,20 @@ static void fragments_past_the_maximum_close_1009(void **state) {
   iws_destroy(s);
 }
 
+/* IWS_OPT_HEARTBEAT_IF_IDLE's test on the tick thread: a frame that
+ * began in the same (even) millisecond as the tick's clock reading is
+ * stored 1 ms "ahead" (bit 0 set); that is talking, not 49 days of
+ * silence. */
+static void heartbeat_if_idle_counts_a_frame_of_this_millisecond(void **state) {
+  uint32_t now = 4000; /* even: the frame's stamp is 4001 */
+  (void)state;
+  assert_true(iws__ws_talked_within(now | 1u, now, 1000));
+  assert_true(iws__ws_talked_within(now - 999u, now, 1000));
+  assert_false(iws__ws_talked_within(now - 1000u, now, 1000));
+  assert_false(iws__ws_talked_within(0, now, 1000)); /* none yet */
+  assert_true(iws__ws_talked_within(0xFFFFFFFFu, 3u, 1000)); /* wrapped */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(deferred_response_while_closing),
@@ -309,6 +323,7 @@ int main(void) {
       cmocka_unit_test(announced_size_is_not_reserved),
       cmocka_unit_test(budget_refuses_with_1009),
       cmocka_unit_test(fragments_past_the_maximum_close_1009),
+      cmocka_unit_test(heartbeat_if_idle_counts_a_frame_of_this_millisecond),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
