@@ -50,6 +50,17 @@ typedef struct iws__pmd_params {
   uint32_t say_server_bits, say_client_bits;
 } iws__pmd_params;
 
+/* A connection's permessage-deflate state, made at the handshake when the
+ * extension is negotiated (a connection without it, and every idle one
+ * counts, pays a pointer). */
+typedef struct iws__pmd_conn {
+  iws__pmd_params params; /* negotiated; immutable after the handshake */
+  uint32_t tx_fresh;      /* a shared (broadcast) frame went out since:
+                             reset tx first; under the connection's lock */
+  iws__zstream *tx;       /* context-takeover compressor; under lock */
+  iws__zstream *rx;       /* context-takeover inflater; strand only */
+} iws__pmd_conn;
+
 /* Compression settings for one message. */
 typedef struct iws__pmd_deflate_cfg {
   int window_bits; /* 9..15 */
@@ -297,11 +308,9 @@ struct iws__conn {
   struct ssl_st *ssl;
   iws__tls_conn *tls; /* made with ssl (iws__tls_conn_init); under lock */
 
-  /* --- permessage-deflate, sending side (the API sends) --- */
-  iws__pmd_params pmd;    /* negotiated; immutable after the handshake */
-  uint32_t pmd_tx_fresh;  /* a shared (broadcast) frame went out since:
-                             reset pmd_tx first; under lock */
-  iws__zstream *pmd_tx;   /* context-takeover compressor; under lock */
+  /* --- permessage-deflate: NULL unless negotiated (set under lock at the
+   * handshake, immutable after it; ws/ frees it) --- */
+  iws__pmd_conn *pmd;
 
   /* --- immutable after the handshake --- */
   char *path; /* iws__root_path for "/" (not allocated) */

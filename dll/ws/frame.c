@@ -132,7 +132,7 @@ static int32_t send_bytes_locked(iws__conn *c, iws__chunk *chunk,
 /* permessage-deflate on the way out ------------------------------------- */
 
 static int wants_deflate(const iws__conn *c, uint32_t opcode, size_t len) {
-  return c->pmd.enabled && (opcode == IWS_OP_TEXT || opcode == IWS_OP_BINARY) &&
+  return c->pmd && (opcode == IWS_OP_TEXT || opcode == IWS_OP_BINARY) &&
          len >= c->server->cfg.deflate_threshold;
 }
 
@@ -160,7 +160,7 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
   iws__pmd_deflate_cfg cfg = c->server->cfg.pmd_deflate;
   iws__chunk *chunk;
   int32_t rc;
-  cfg.window_bits = (int)c->pmd.server_bits;
+  cfg.window_bits = c->pmd ? (int)c->pmd->params.server_bits : 0;
   if (!wants_deflate(c, opcode, len) &&
       len + header_size(len) <= IWS__SMALL_FRAME) {
     /* A small frame: made on the stack, its bytes copied into the send
@@ -176,7 +176,7 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
   }
   if (!wants_deflate(c, opcode, len)) {
     chunk = iws__frame_encode(opcode, data, len);
-  } else if (c->pmd.server_no_context_takeover) {
+  } else if (c->pmd->params.server_no_context_takeover) {
     /* Each message on its own: compressed outside the lock, any thread. */
     chunk = deflate_frame(NULL, 1, &cfg, opcode, data, len);
   } else {
@@ -184,16 +184,16 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
     iws__lock(&c->lock);
     rc = iws__conn_can_send_locked(c);
     if (rc == IWS_OK) {
-      chunk = deflate_frame(&c->pmd_tx, (int)c->pmd_tx_fresh, &cfg, opcode,
+      chunk = deflate_frame(&c->pmd->tx, (int)c->pmd->tx_fresh, &cfg, opcode,
                             data, len);
-      c->pmd_tx_fresh = 0;
+      c->pmd->tx_fresh = 0;
       if (!chunk) {
         rc = IWS_E_NOMEM;
       } else {
         rc = iws__conn_send_chunk_locked(c, chunk, 1);
         /* Not sent: the client never sees it, so the next message must not
          * refer to it. */
-        if (rc != IWS_OK) c->pmd_tx_fresh = 1;
+        if (rc != IWS_OK) c->pmd->tx_fresh = 1;
         iws__chunk_unref(chunk);
       }
     }
@@ -216,7 +216,7 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
   iws__lock(&c->lock);
   rc = iws__conn_can_send_locked(c);
   deflated = wants_deflate(c, f->opcode, f->len);
-  bits = c->pmd.server_bits & 15;
+  bits = deflated ? c->pmd->params.server_bits & 15 : 0;
   iws__unlock(&c->lock);
   if (rc != IWS_OK) return rc;
   slot = deflated ? &f->deflated[bits] : &f->plain;
@@ -238,8 +238,8 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
   rc = iws__conn_send_chunk_locked(c, *slot, data_msg);
   /* The client's window now holds this message, which our own compressor
    * never saw: its next message starts from a fresh context. */
-  if (rc == IWS_OK && deflated && !c->pmd.server_no_context_takeover)
-    c->pmd_tx_fresh = 1;
+  if (rc == IWS_OK && deflated && !c->pmd->params.server_no_context_takeover)
+    c->pmd->tx_fresh = 1;
   iws__unlock(&c->lock);
   return rc;
 }

@@ -179,8 +179,8 @@ static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
   uint8_t *out = NULL;
   size_t out_len = 0;
   int r = iws__pmd_inflate(
-      c->pmd.client_no_context_takeover ? NULL : &WS(c)->pmd_rx,
-      (int)c->pmd.client_bits, msg, msg_len, s->cfg.deflate_max_inflated,
+      c->pmd->params.client_no_context_takeover ? NULL : &c->pmd->rx,
+      (int)c->pmd->params.client_bits, msg, msg_len, s->cfg.deflate_max_inflated,
       &out, &out_len);
   if (r == IWS__PMD_OK && opcode == IWS_OP_TEXT &&
       !iws__utf8_valid(out, out_len)) {
@@ -334,7 +334,7 @@ static int ws_create(iws__conn *c) {
                                              c->server->cfg.max_message_size);
   /* RSV1 = a compressed message; wslay still refuses it (1002) on control
    * and continuation frames. */
-  if (c->pmd.enabled)
+  if (c->pmd)
     wslay_event_config_set_allowed_rsv_bits(WS(c)->ws, WSLAY_RSV1_BIT);
   return 0;
 }
@@ -574,9 +574,17 @@ static int complete_handshake(iws__conn *c, iws_request *req,
         !iws__pmd_response(&pmd, extensions, sizeof(extensions)))
       memset(&pmd, 0, sizeof(pmd));
     /* Under the lock: a broadcast on another thread reads it. */
-    iws__lock(&c->lock);
-    c->pmd = pmd;
-    iws__unlock(&c->lock);
+    if (pmd.enabled) {
+      iws__pmd_conn *p = calloc(1, sizeof(*p));
+      if (!p) {
+        refuse(c, refusal, 500, "out of memory");
+        return 0;
+      }
+      p->params = pmd;
+      iws__lock(&c->lock);
+      c->pmd = p;
+      iws__unlock(&c->lock);
+    }
   }
   {
     char *path = strcmp(req->target, "/") == 0 ? (char *)iws__root_path
@@ -614,7 +622,7 @@ static int complete_handshake(iws__conn *c, iws_request *req,
   protocol = req->selected && req->selected[0] ? iws__strdup(req->selected)
                                                : NULL;
   n = iws__ws_response_101(req->key, req->selected,
-                           c->pmd.enabled ? extensions : NULL, answer,
+                           c->pmd ? extensions : NULL, answer,
                            sizeof(answer));
   chunk = (protocol || !req->selected || !req->selected[0])
               ? answer_chunk(answer, n, req)
@@ -805,8 +813,12 @@ static void ws_gone(iws__conn *c) {
 static void ws_free(iws__conn *c) {
   iws__ws_state *w = WS(c);
   if (w->ws) wslay_event_context_free(w->ws);
-  iws__pmd_stream_free(w->pmd_rx);
-  iws__pmd_stream_free(c->pmd_tx);
+  if (c->pmd) {
+    iws__pmd_stream_free(c->pmd->rx);
+    iws__pmd_stream_free(c->pmd->tx);
+    free(c->pmd);
+    c->pmd = NULL;
+  }
   if (w->rx) {
     iws__bytes_free(&w->rx->inbuf);
     iws__bytes_free(&w->rx->stage);
