@@ -40,7 +40,7 @@ void iws__conn_unref(iws__conn *c) {
   free(c->ring);
   if (c->proto && c->proto->free) c->proto->free(c);
   iws__tls_conn_free(c);
-  iws__bytes_free(&c->rxq);
+  if (c->has_wk) iws__bytes_free(&iws__conn_wk(c)->rxq);
   free(c->close_reason);
   if (c->path != iws__root_path) free(c->path);
   free(c->protocol);
@@ -573,7 +573,7 @@ int iws__conn_wait_room_locked(iws__conn *c, uint32_t timeout_ms,
 void iws__conn_hold_locked(iws__conn *c) {
   c->read_hold = 1;
   c->pause_asked = 1;
-  if (c->server->cfg.workers) c->read_paused = 1;
+  if (c->server->cfg.workers) iws__conn_wk(c)->read_paused = 1;
 }
 
 void iws__conn_kick_locked(iws__conn *c) {
@@ -621,7 +621,8 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
                             uint32_t tag) {
   iws__conn *c;
   iws__stats_bind(s); /* the back end's thread: its own counters */
-  c = calloc(1, sizeof(*c));
+  /* Worker mode's part of the connection lives right behind it. */
+  c = calloc(1, sizeof(*c) + (s->cfg.workers ? sizeof(iws__wk) : 0));
   if (!c) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory");
     return NULL;
@@ -631,12 +632,12 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
   c->server = s;
   c->sock = sock;
   c->proto = s->first_proto;
+  c->has_wk = s->cfg.workers != 0;
   c->state = IWS__HANDSHAKE;
   c->id = iws__atomic_add64(&s->next_id, 1);
-  c->worker = s->cfg.workers ? (uint32_t)(c->id % s->cfg.workers) : 0;
   c->peer = *peer;
   c->local = *local;
-  c->listener = IWS__LISTEN_INDEX(tag);
+  c->listener = (uint8_t)IWS__LISTEN_INDEX(tag); /* < IWS_LISTENERS_MAX */
   if ((tag & IWS__LISTEN_TLS) && (!s->tls || iws__tls_conn_init(s->tls, c))) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory for TLS");
     iws__mutex_destroy(&c->lock);
@@ -683,6 +684,7 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
 static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
   iws_server *s = c->server;
   int result = IWS__READ_CONTINUE;
+  iws__wk *wk;
   if (!s->cfg.workers) {
     if (iws__strand_run_paused(c, data, len, 1)) result = IWS__READ_PAUSE;
     if (c->pause_asked) {
@@ -694,15 +696,16 @@ static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
     return result;
   }
   iws__lock(&c->lock);
-  if (iws__bytes_append(&c->rxq, data, len) != 0) {
+  wk = iws__conn_wk(c);
+  if (iws__bytes_append(&wk->rxq, data, len) != 0) {
     c->pending_error = IWS_E_NOMEM;
     iws__conn_tcp_close_locked(c, 1);
   } else {
-    if (c->rxq.len >= WORKER_RX_HIGH) c->read_paused = 1;
+    if (wk->rxq.len >= WORKER_RX_HIGH) wk->read_paused = 1;
     iws__worker_wake_locked(c);
   }
   if (iws__conn_output_over_locked(c)) c->out_paused = 1;
-  if (c->read_paused || c->out_paused) result = IWS__READ_PAUSE;
+  if (wk->read_paused || c->out_paused) result = IWS__READ_PAUSE;
   iws__unlock(&c->lock);
   return result;
 }
@@ -789,7 +792,8 @@ int iws__core_resumed(iws__conn *c) {
    * or (worker mode) the worker is behind: each of those resumes again. */
   iws__lock(&c->lock);
   if (iws__conn_output_over_locked(c)) c->out_paused = 1;
-  if (c->out_paused || (c->server->cfg.workers && c->read_paused))
+  if (c->out_paused ||
+      (c->server->cfg.workers && iws__conn_wk(c)->read_paused))
     result = IWS__READ_PAUSE;
   iws__unlock(&c->lock);
   return result;
@@ -887,7 +891,7 @@ void iws__core_closed(iws__conn *c) {
   if (c->proto->closed_locked) c->proto->closed_locked(c);
   if (c->room_wait) room_wake_locked(c);
   if (s->cfg.workers) {
-    c->closed_pending = 1;
+    iws__conn_wk(c)->closed_pending = 1;
     iws__worker_wake_locked(c);
     iws__unlock(&c->lock);
     return;

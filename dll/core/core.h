@@ -296,13 +296,16 @@ struct iws__conn {
   uint64_t queued_bytes;
   void *user_data;
   char *close_reason; /* 124 bytes, made when a reason is kept */
-  /* worker mode */
-  iws__bytes rxq;
-  uint8_t read_paused, wqueued, closed_pending;
+  /* worker mode (the rest is iws__conn_wk(c)) */
+  uint8_t has_wk;       /* made with the worker part behind it */
   uint8_t open_pending; /* on_open not yet run by the worker (under lock) */
-  uint8_t wdue;         /* the protocol's `due` waits for the worker (lock) */
   uint8_t opened;       /* on_open ran, on_close is owed (under lock) */
-  iws__conn *wnext;
+  uint8_t chan_gone;    /* past on_disconnect: no new subscriptions (under
+                           the server's chan_lock) */
+  uint8_t timers_dead;  /* socket gone: never enter a timer list again
+                           (under the server's timer_lock) */
+  uint8_t listener;     /* index of the listener that accepted it
+                           (< IWS_LISTENERS_MAX); immutable */
 
   /* --- TLS (NULL ssl: a plain connection, and no `tls` either) --- */
   struct ssl_st *ssl;
@@ -317,13 +320,10 @@ struct iws__conn {
   char *protocol;
   iws__addr peer;  /* iws__addr_text makes it text */
   iws__addr local; /* iws_conn_local (since 0.6) */
-  uint32_t listener; /* index of the listener that accepted it */
-  uint32_t worker;
 
   /* --- under the server's timer_lock --- */
   iws__tnode timers[IWS__T_SLOTS]; /* by iws__t_slot */
   volatile uint32_t awaiting_pong; /* also read without it: atomic only */
-  uint32_t timers_dead; /* socket gone: never enter a list again */
   volatile uint64_t last_pong_ms; /* wall clock of the last pong (0 = none):
                                      written on the strand, read anywhere,
                                      atomic only */
@@ -335,7 +335,6 @@ struct iws__conn {
 
   /* --- under the server's chan_lock --- */
   iws__sub *subs, *subs_tail; /* this connection's channels, join order */
-  uint32_t chan_gone;         /* past on_disconnect: no new subscriptions */
 
   /* --- the protocol's state (strand, or as the protocol says) --- */
   union {
@@ -344,6 +343,27 @@ struct iws__conn {
     unsigned char bytes[IWS__PROTO_AREA];
   } proto_area;
 };
+
+_Static_assert(IWS_LISTENERS_MAX <= 256, "iws__conn.listener is a byte");
+
+/* Worker mode's part of a connection (IWS_OPT_WORKER_THREADS > 0), made
+ * in the same allocation right behind the iws__conn (has_wk), so that a
+ * server without workers pays nothing for it. Under c->lock, except
+ * `next` (the worker's lock). */
+typedef struct iws__wk {
+  iws__bytes rxq;       /* input the worker has not run yet */
+  iws__conn *next;      /* the worker's queue */
+  uint8_t read_paused;  /* reading waits for the worker to catch up */
+  uint8_t queued;       /* in the worker's queue */
+  uint8_t closed_pending; /* the socket is gone: the worker ends it */
+  uint8_t due;          /* the protocol's `due` waits for the worker */
+} iws__wk;
+
+static inline iws__wk *iws__conn_wk(iws__conn *c) {
+  return (iws__wk *)(void *)(c + 1);
+}
+_Static_assert(sizeof(iws__conn) % sizeof(void *) == 0,
+               "the worker part behind a connection is aligned");
 
 /* ---- workers ---- */
 
