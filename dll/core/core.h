@@ -248,11 +248,12 @@ typedef struct iws__proto {
   void (*due)(iws__conn *c);
 } iws__proto;
 
-/* Room for the protocol state: the largest, HTTP's, exactly on x86_64
- * (64 bytes; the WebSocket's is 40: what it needs while receiving is
- * allocated with its wslay context). ws.c and http.c check that theirs
- * fits (_Static_assert). */
-#define IWS__PROTO_AREA 64
+/* Room for the protocol state: the WebSocket's, exactly on x86_64 (what
+ * it needs while receiving is allocated with its wslay context, the
+ * permessage-deflate streams with iws__pmd_conn); HTTP keeps a pointer to
+ * its state here (made with the first request's bytes, gone at the
+ * upgrade). ws.c and http.c check that theirs fits (_Static_assert). */
+#define IWS__PROTO_AREA 32
 
 struct iws__conn {
   iws_conn_id id;

@@ -62,8 +62,10 @@ typedef struct http_rq {
   iws__chunked ch;
 } http_rq;
 
-/* A connection's HTTP state, in its protocol area (iws__conn.proto_area)
- * from accept until an upgrade replaces it with the WebSocket's. */
+/* A connection's HTTP state, made with its first input (http_input) and
+ * freed when it leaves HTTP (the upgrade) or ends; its protocol area
+ * (iws__conn.proto_area) holds only the pointer, so that the area is the
+ * WebSocket's size, which every idle connection pays for. */
 typedef struct iws__http_conn {
   /* strand only */
   iws__bytes in;   /* received, not yet consumed */
@@ -83,11 +85,15 @@ typedef struct iws__http_conn {
   iws_http_response *current; /* answered but not yet queued (deferred) */
 } iws__http_conn;
 
-_Static_assert(sizeof(iws__http_conn) <= IWS__PROTO_AREA,
-               "the HTTP state fits the protocol area");
+_Static_assert(sizeof(iws__http_conn *) <= IWS__PROTO_AREA,
+               "the HTTP state's pointer fits the protocol area");
 
+/* The HTTP state (NULL before the first input). On the strand while the
+ * connection speaks HTTP; elsewhere only through H_locked. */
 static iws__http_conn *H(iws__conn *c) {
-  return (iws__http_conn *)(void *)c->proto_area.bytes;
+  iws__http_conn *h;
+  memcpy(&h, c->proto_area.bytes, sizeof(h));
+  return h;
 }
 
 /* Under c->lock, any thread: the connection still speaks HTTP (not gone
@@ -96,9 +102,16 @@ static int is_http_locked(const iws__conn *c) {
   return c->proto == &iws__http_proto;
 }
 
+/* Under c->lock, any thread: the HTTP state, or NULL if the connection
+ * left HTTP (its area is the WebSocket's: not read) or has none yet. */
+static iws__http_conn *H_locked(iws__conn *c) {
+  return is_http_locked(c) ? H(c) : NULL;
+}
+
 /* stream.h: under c->lock, `r` is the connection's current answer. */
 int iws__http_current_locked(iws__conn *c, const iws_http_response *r) {
-  return is_http_locked(c) && H(c)->current == r;
+  iws__http_conn *h = H_locked(c);
+  return h && h->current == r;
 }
 
 /* Queues the response `r` (which is h->current, or about to be). Takes
@@ -106,18 +119,19 @@ int iws__http_current_locked(iws__conn *c, const iws_http_response *r) {
  * kick). */
 static void send_response(iws__conn *c, iws_http_response *r,
                           int from_strand) {
-  iws__http_conn *h = H(c);
+  iws__http_conn *h;
   iws_server *s = c->server;
   iws__chunk *chunk;
   iws__file *file = NULL;
   uint64_t foff = 0, flen = 0;
   int close, status = iws__resp_status(r), live;
   iws__lock(&c->lock);
-  live = is_http_locked(c) && c->state != IWS__CLOSED && !c->tcp_closing &&
+  h = H_locked(c);
+  live = h && c->state != IWS__CLOSED && !c->tcp_closing &&
          !h->closing && (!h->current || h->current == r);
   if (!live) {
     /* Gone, finished, or another answer (a 408) took the turn. */
-    if (is_http_locked(c) && h->current == r) h->current = NULL;
+    if (h && h->current == r) h->current = NULL;
     iws__unlock(&c->lock);
     return;
   }
@@ -221,7 +235,7 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
   c = r->conn;
   iws__lock(&c->lock);
-  h = H(c);
+  h = H_locked(c);
   if (!r->deferred || r->ready) {
     /* Not deferred: the library still owns it and sends it itself. */
     iws__unlock(&c->lock);
@@ -235,12 +249,12 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   }
   if (r->timed_out) {
     rc = IWS_E_TIMEOUT;
-  } else if (r->orphan || !is_http_locked(c) || c->state == IWS__CLOSED ||
+  } else if (r->orphan || !h || c->state == IWS__CLOSED ||
              c->tcp_closing || h->current != r) {
     rc = IWS_E_NO_CONNECTION;
     /* Closing but not yet closed: the HTTP state must not keep pointing
      * at the response freed below (iws__http_closed_locked marks it). */
-    if (is_http_locked(c) && h->current == r) h->current = NULL;
+    if (h && h->current == r) h->current = NULL;
   } else {
     /* Alive: the server is too (its table holds the connection). */
     iws__conn_timer_clear(c, IWS__T_HRESP);
@@ -476,9 +490,14 @@ static int upgrade(iws__conn *c, size_t head_len) {
     h->counted = 0;
     iws__atomic_add64(&s->st_http_current, -1);
   }
-  iws__unlock(&c->lock);
   rq = h->rq;
   in = h->in;
+  /* What is left of the state blocks run()'s loop, which frees it once
+   * the protocol is the WebSocket's (under the lock: other threads read
+   * it until then). */
+  memset(h, 0, sizeof(*h));
+  h->closing = 1;
+  iws__unlock(&c->lock);
   iws__ws_upgrade(c, &rq->req, in.data + rest_off, in.len - rest_off,
                   answer_refused_upgrade);
   rq_free(rq);
@@ -687,8 +706,12 @@ static void run(iws__conn *c) {
     turn++;
   }
   /* Upgraded: the protocol area is the WebSocket's now (only this strand
-   * switches it, so reading the table here needs no lock). */
-  if (c->proto != &iws__http_proto) return;
+   * switches it, so reading the table here needs no lock), and the HTTP
+   * state (emptied by upgrade()) goes. */
+  if (c->proto != &iws__http_proto) {
+    free(h);
+    return;
+  }
   if (retry) iws__conn_timer_set(c, IWS__T_HKICK, 1);
   /* Keep the buffer compact: consumed bytes go. */
   if (h->off == h->in.len) {
@@ -713,8 +736,21 @@ static void run(iws__conn *c) {
 /* Input on the strand while the connection reads requests. */
 static void http_input(iws__conn *c, uint8_t *data, size_t len) {
   iws__http_conn *h = H(c);
-  int closing;
+  int closing, made = 0;
+  if (!h) {
+    h = calloc(1, sizeof(*h));
+    if (!h) {
+      iws__lock(&c->lock);
+      c->pending_error = IWS_E_NOMEM;
+      iws__conn_tcp_close_locked(c, 1);
+      iws__unlock(&c->lock);
+      return;
+    }
+    made = 1;
+  }
   iws__lock(&c->lock);
+  /* Under the lock: other threads read it (H_locked). */
+  if (made) memcpy(c->proto_area.bytes, &h, sizeof(h));
   closing = c->state != IWS__HANDSHAKE || c->tcp_closing;
   iws__unlock(&c->lock);
   if (closing) return;
@@ -736,7 +772,7 @@ static void http_resumed(iws__conn *c) {
   iws__lock(&c->lock);
   state = c->state;
   iws__unlock(&c->lock);
-  if (state == IWS__HANDSHAKE) run(c);
+  if (state == IWS__HANDSHAKE && H(c)) run(c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -757,9 +793,8 @@ static void http_timer(iws__conn *c, int which) {
       : which == IWS__T_HRESP ? iws__resp_library(c, 503, "no response in time", 1)
                               : NULL;
   iws__lock(&c->lock);
-  h = H(c);
-  if (!is_http_locked(c) || c->state != IWS__HANDSHAKE || c->tcp_closing ||
-      h->closing) {
+  h = H_locked(c);
+  if (!h || c->state != IWS__HANDSHAKE || c->tcp_closing || h->closing) {
     iws__unlock(&c->lock);
     if (lib) iws__resp_free(lib);
     return;
@@ -817,6 +852,7 @@ static void http_timer(iws__conn *c, int which) {
 /* Under c->lock, any thread: the socket is gone. */
 static void http_closed_locked(iws__conn *c) {
   iws__http_conn *h = H(c);
+  if (!h) return;
   if (h->current) {
     /* A deferred response: its iws_http_send will say it is gone. */
     h->current->orphan = 1;
@@ -837,8 +873,10 @@ static void http_stop_locked(iws__conn *c) {
 
 static void http_free(iws__conn *c) {
   iws__http_conn *h = H(c);
+  if (!h) return;
   reset_request(h);
   iws__bytes_free(&h->in);
+  free(h);
 }
 
 const iws__proto iws__http_proto = {
