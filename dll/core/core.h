@@ -258,7 +258,8 @@ typedef struct iws__proto {
 struct iws__conn {
   iws_conn_id id;
   iws_server *server;
-  iws__mutex lock;
+  /* The connection's lock ("c->lock" in comments) is not here: it is one
+   * of the server's stripes, iws__conn_lock(c) (see there). */
   volatile uint32_t refs;
   volatile uint32_t dropped; /* iws_disconnect was called; set under the
                                 lock, read with iws__atomic_load32 */
@@ -425,8 +426,23 @@ typedef struct iws__listener {
 #define IWS__RX_TRIM_MIN (128 * 1024)
 #define IWS__RX_TRIM_AFTER (64u * 1024u * 1024u)
 
+/* Connection locks: a connection's lock is one of IWS__CONN_LOCKS
+ * mutexes of its server, chosen by its id (iws__conn_lock), not a mutex of
+ * its own: an idle connection does not pay for a pthread_mutex_t (40
+ * bytes; issue 18's idle target). Sharing is safe because a thread never
+ * holds two connections' locks at once (the lock order below; debug
+ * builds assert it); a stripe is a cache line of its own, so that two I/O
+ * threads working on neighbouring stripes do not share a line. */
+#define IWS__CONN_LOCKS 1024
+typedef union iws__conn_stripe {
+  iws__mutex m;
+  unsigned char line[64];
+} iws__conn_stripe;
+_Static_assert(sizeof(iws__mutex) <= 64, "a stripe holds its mutex");
+
 struct iws_server {
   uint32_t magic;
+  iws__conn_stripe *conn_locks; /* IWS__CONN_LOCKS, made by iws_create */
   iws_callbacks cb;
   void *user;
   iws__options opt;
@@ -720,7 +736,8 @@ void iws__worker_wake_locked(iws__conn *c);
  *
  *   1. iws_server.lock       (last error, start/stop) may take: the back
  *                            end's locks (iws__be_port & co.)
- *   2. iws__conn.lock        (one connection; never two at once) may take:
+ *   2. iws__conn_lock(c)     (one connection; never two at once: they may
+ *                            share a stripe, IWS__CONN_LOCKS) may take:
  *                            the server's timer_lock, its worker's lock
  *                            (iws__worker_wake_locked, iws__conn_kick_locked),
  *                            the back end's
@@ -754,7 +771,35 @@ static inline void iws__unlock(iws__mutex *m) {
 #else
 #include <assert.h>
 #define IWS__ASSERT_NO_LOCK() assert(iws__t_locks_held == 0)
+/* The connection whose lock this thread holds (debug builds): a second
+ * connection's lock under it could be the same stripe (a self-deadlock). */
+extern IWS_THREAD_LOCAL const iws__conn *iws__t_conn_held;
 #endif
+
+/* The mutex behind connection c's lock (its server's stripe). */
+static inline iws__mutex *iws__conn_mutex(const iws__conn *c) {
+  return &c->server->conn_locks[c->id & (IWS__CONN_LOCKS - 1)].m;
+}
+
+/* Takes connection c's lock (the "c->lock" of every comment). Never while
+ * holding another connection's (lock order, rank 2). */
+static inline void iws__conn_lock(iws__conn *c) {
+#ifndef NDEBUG
+  assert(iws__t_conn_held == NULL);
+#endif
+  iws__lock(iws__conn_mutex(c));
+#ifndef NDEBUG
+  iws__t_conn_held = c;
+#endif
+}
+
+static inline void iws__conn_unlock(iws__conn *c) {
+#ifndef NDEBUG
+  assert(iws__t_conn_held == c);
+  iws__t_conn_held = NULL;
+#endif
+  iws__unlock(iws__conn_mutex(c));
+}
 
 /* Whether a line of `level` would reach on_log: lets a caller skip making
  * its arguments (an address as text) for a line nobody reads. */

@@ -46,20 +46,20 @@ void iws__strand_due(iws__conn *c) {
   iws__t_strand_conn = c;
   c->proto->due(c);
   iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 int iws__conn_run_due(iws__conn *c) {
   iws_server *s = c->server;
   if (s->cfg.workers) {
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     if (c->sock && !c->tcp_closing) {
       iws__conn_wk(c)->due = 1;
       iws__worker_wake_locked(c);
     }
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return 1;
   }
   if (IWS__GATED(s)) {
@@ -95,11 +95,11 @@ int iws__strand_run_paused(iws__conn *c, uint8_t *data, size_t len,
   iws__t_strand_conn = c;
   if (len) c->proto->input(c, data, len);
   iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_flush_locked(c);
   over = check && iws__conn_output_over_locked(c);
   if (over) c->out_paused = 1; /* output_drained_locked resumes */
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__strand_gate_leave(c);
   return over;
 }
@@ -115,9 +115,9 @@ void iws__strand_kick(iws__conn *c) {
   iws__t_strand_conn = c;
   c->proto->resumed(c);
   iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__strand_gate_leave(c);
 }
 
@@ -150,7 +150,7 @@ static void worker_run(iws__conn *c) {
   iws__wk *wk = iws__conn_wk(c);
   iws__bytes input;
   int closed, kick, open, due;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   open = c->open_pending;
   c->open_pending = 0;
   input = wk->rxq;
@@ -162,7 +162,7 @@ static void worker_run(iws__conn *c) {
   c->wkick = 0;
   due = wk->due;
   wk->due = 0;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (open) iws__conn_deliver_open(c);
   if (input.len)
     iws__strand_run(c, input.data, input.len);
@@ -172,13 +172,13 @@ static void worker_run(iws__conn *c) {
   if (due && !closed) iws__strand_due(c);
   iws__bytes_free(&input);
   c->pause_asked = 0;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (wk->read_paused && wk->rxq.len < WORKER_RX_LOW && c->sock &&
       !c->tcp_closing && !c->read_hold) {
     wk->read_paused = 0;
     iws__be_read_resume(c->sock);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (closed) iws__conn_deliver_disconnect(c);
 }
 
