@@ -271,7 +271,7 @@ struct iws__conn {
   uint32_t close_code_sent, close_code_recv, fail_code;
   int32_t pending_error; /* reported before on_disconnect */
   /* Flags and small states are bytes: they are many, and every idle
-   * connection pays for each (the idle target is under 1 KiB). */
+   * connection pays for each (issue 18's idle target: 0.5 KiB). */
   uint8_t state;   /* iws__conn_state */
   uint8_t writing; /* a write is with the back end */
   uint8_t flush_posted; /* iws__be_post_flush asked, not yet run */
