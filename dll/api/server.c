@@ -76,14 +76,9 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
   if (callbacks && (callbacks->struct_size < sizeof(uint32_t) ||
                     callbacks->struct_size > sizeof(iws_callbacks)))
     return IWS_E_STRUCT_SIZE;
+  if (iws__conn_locks_init() != 0) return IWS_E_NOMEM;
   s = calloc(1, sizeof(*s));
   if (!s) return IWS_E_NOMEM;
-  s->conn_locks = calloc(IWS__CONN_LOCKS, sizeof(*s->conn_locks));
-  if (!s->conn_locks) {
-    free(s);
-    return IWS_E_NOMEM;
-  }
-  for (t = 0; t < IWS__CONN_LOCKS; t++) iws__mutex_init(&s->conn_locks[t].m);
   s->magic = IWS__MAGIC;
   /* The core's hooks upward: connections start as HTTP, and their
    * channel subscriptions end with them. */
@@ -744,7 +739,6 @@ IWS_API int32_t IWS_CALL iws_stop(iws_server *s) {
 
 IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   int32_t rc;
-  uint32_t i;
   if (s == NULL) return IWS_OK;
   rc = check_owner_call(s);
   if (rc != IWS_OK) return iws__api_fail(s, rc);
@@ -766,9 +760,6 @@ IWS_API int32_t IWS_CALL iws_destroy(iws_server *s) {
   iws__cond_destroy(&s->table_cond);
   iws__mutex_destroy(&s->table_lock);
   iws__mutex_destroy(&s->lock);
-  for (i = 0; i < IWS__CONN_LOCKS; i++)
-    iws__mutex_destroy(&s->conn_locks[i].m);
-  free(s->conn_locks);
   free(s);
   return IWS_OK;
 }

@@ -427,22 +427,28 @@ typedef struct iws__listener {
 #define IWS__RX_TRIM_AFTER (64u * 1024u * 1024u)
 
 /* Connection locks: a connection's lock is one of IWS__CONN_LOCKS
- * mutexes of its server, chosen by its id (iws__conn_lock), not a mutex of
- * its own: an idle connection does not pay for a pthread_mutex_t (40
- * bytes; issue 18's idle target). Sharing is safe because a thread never
- * holds two connections' locks at once (the lock order below; debug
- * builds assert it); a stripe is a cache line of its own, so that two I/O
- * threads working on neighbouring stripes do not share a line. */
+ * mutexes shared by the process, chosen by its id (iws__conn_lock), not a
+ * mutex of its own: an idle connection does not pay for a pthread_mutex_t
+ * (40 bytes; issue 18's idle target). Sharing is safe because a thread
+ * never holds two connections' locks at once (the lock order below; debug
+ * builds assert it). They belong to no server because a connection may
+ * outlive its server (a deferred HTTP response holds it past
+ * iws_destroy). A stripe is a cache line of its own, so that two I/O
+ * threads on neighbouring stripes do not share a line. */
 #define IWS__CONN_LOCKS 1024
 typedef union iws__conn_stripe {
   iws__mutex m;
   unsigned char line[64];
 } iws__conn_stripe;
 _Static_assert(sizeof(iws__mutex) <= 64, "a stripe holds its mutex");
+/* The stripes, made by the first iws__conn_locks_init (iws_create calls it
+ * before any connection can exist) and kept for the process's life. */
+extern iws__conn_stripe *iws__conn_locks;
+/* 0, or -1 out of memory. Any thread. */
+int iws__conn_locks_init(void);
 
 struct iws_server {
   uint32_t magic;
-  iws__conn_stripe *conn_locks; /* IWS__CONN_LOCKS, made by iws_create */
   iws_callbacks cb;
   void *user;
   iws__options opt;
@@ -776,9 +782,9 @@ static inline void iws__unlock(iws__mutex *m) {
 extern IWS_THREAD_LOCAL const iws__conn *iws__t_conn_held;
 #endif
 
-/* The mutex behind connection c's lock (its server's stripe). */
+/* The mutex behind connection c's lock (its stripe). */
 static inline iws__mutex *iws__conn_mutex(const iws__conn *c) {
-  return &c->server->conn_locks[c->id & (IWS__CONN_LOCKS - 1)].m;
+  return &iws__conn_locks[c->id & (IWS__CONN_LOCKS - 1)].m;
 }
 
 /* Takes connection c's lock (the "c->lock" of every comment). Never while
