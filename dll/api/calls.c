@@ -163,10 +163,10 @@ static int32_t broadcast(iws_server *s, uint32_t opcode, const void *data,
     for (k = 0; k < exclude_count && !skip; k++) skip = exclude[k] == c->id;
     if (!skip && filter) {
       void *ud;
-      iws__lock(&c->lock);
+      iws__conn_lock(c);
       skip = !(c->state == IWS__OPEN && c->accepted);
       ud = c->user_data;
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       if (!skip) skip = !filter(c->id, ud, context);
     }
     if (!skip && iws__conn_send_shared(c, &frames) == IWS_OK) count++;
@@ -288,13 +288,13 @@ IWS_API int32_t IWS_CALL iws_conn_channels(iws_server *s, iws_conn_id id,
 static iws__conn *detail_conn(iws_server *s, iws_conn_id id) {
   iws__conn *c = find_conn(s, id);
   if (!c) return NULL;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (c->disconnected && iws__t_strand_conn != c) {
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     iws__conn_unref(c);
     return NULL;
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return c;
 }
 
@@ -304,9 +304,9 @@ IWS_API int32_t IWS_CALL iws_conn_set_user_data(iws_server *s, iws_conn_id id,
   if (!iws__api_valid_server(s)) return IWS_E_INVALID_ARG;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   c->user_data = data;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__conn_unref(c);
   return IWS_OK;
 }
@@ -318,9 +318,9 @@ IWS_API int32_t IWS_CALL iws_conn_get_user_data(iws_server *s, iws_conn_id id,
   *data = NULL;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   *data = c->user_data;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__conn_unref(c);
   return IWS_OK;
 }
@@ -390,9 +390,9 @@ IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
   /* Every call on the SSL is made under conn->lock (tls.h). */
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   rc = iws__tls_peer_cert(c, what, &text);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__conn_unref(c);
   if (rc != IWS_OK) return rc;
   rc = iws__api_copy_out(text ? text : "", buffer, size, needed);
@@ -410,11 +410,11 @@ static int32_t conn_string(iws_server *s, iws_conn_id id, int which,
   if (!iws__api_valid_server(s)) return IWS_E_INVALID_ARG;
   c = detail_conn(s, id);
   if (!c) return IWS_E_NO_CONNECTION;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   v = which ? c->protocol : c->path;
   if (!v) v = "";
   rc = iws__api_copy_out(v, buffer, size, needed);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__conn_unref(c);
   return rc;
 }

@@ -76,6 +76,7 @@ IWS_API int32_t IWS_CALL iws_create(uint32_t abi_version,
   if (callbacks && (callbacks->struct_size < sizeof(uint32_t) ||
                     callbacks->struct_size > sizeof(iws_callbacks)))
     return IWS_E_STRUCT_SIZE;
+  if (iws__conn_locks_init() != 0) return IWS_E_NOMEM;
   s = calloc(1, sizeof(*s));
   if (!s) return IWS_E_NOMEM;
   s->magic = IWS__MAGIC;

@@ -40,11 +40,10 @@ void iws__conn_unref(iws__conn *c) {
   free(c->ring);
   if (c->proto && c->proto->free) c->proto->free(c);
   iws__tls_conn_free(c);
-  iws__bytes_free(&c->rxq);
+  if (c->has_wk) iws__bytes_free(&iws__conn_wk(c)->rxq);
   free(c->close_reason);
   if (c->path != iws__root_path) free(c->path);
   free(c->protocol);
-  iws__mutex_destroy(&c->lock);
   free(c);
 }
 
@@ -409,15 +408,15 @@ void iws__conn_maybe_flush_locked(iws__conn *c) {
 
 void iws__core_flush(iws__conn *c) {
   iws__stats_bind(c->server);
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   c->flush_posted = 0;
   iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 void iws__core_write_done(iws__conn *c, size_t written, int error) {
   iws__stats_bind(c->server);
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   c->writing = 0;
   if (error) {
     if (!c->pending_error) c->pending_error = IWS_E_CONNECTION_LOST;
@@ -433,7 +432,7 @@ void iws__core_write_done(iws__conn *c, size_t written, int error) {
     iws__conn_flush_locked(c);
     output_drained_locked(c);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 /* Static files: segments of an open file behind what is queued (http.h). */
@@ -449,7 +448,7 @@ int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
     iws__file_close(file);
     return IWS_OK;
   }
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (c->state == IWS__CLOSED || c->tcp_closing || !c->sock)
     rc = IWS_E_NO_CONNECTION;
   while (rc == IWS_OK && length) {
@@ -483,35 +482,35 @@ int32_t iws__conn_queue_file(iws__conn *c, iws__file *file, uint64_t offset,
     last->owner = 1;
     iws__conn_tcp_close_locked(c, 1);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (rc != IWS_OK && !last) iws__file_close(file);
   return rc;
 }
 
 int32_t iws__conn_disconnect(iws__conn *c) {
   int32_t rc = IWS_OK;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (c->state == IWS__CLOSED || c->tcp_closing) {
     rc = IWS_E_NO_CONNECTION;
   } else {
     iws__atomic_store32(&c->dropped, 1);
     iws__conn_tcp_close_locked(c, 1);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return rc;
 }
 
 void iws__conn_abort(iws__conn *c) {
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_tcp_close_locked(c, 1);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 /* iws_stop: each protocol ends its connections its own way. */
 void iws__conn_stop_gracefully(iws__conn *c) {
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   c->proto->stop_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -558,7 +557,7 @@ int iws__conn_wait_room_locked(iws__conn *c, uint32_t timeout_ms,
     c->room_wait = 1;
     iws__lock(&s->room_lock);
     gen = s->room_gen;
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     while (s->room_gen == gen && now < deadline) {
       uint64_t left = deadline - now;
       iws__cond_timedwait(&s->room_cond, &s->room_lock,
@@ -566,14 +565,14 @@ int iws__conn_wait_room_locked(iws__conn *c, uint32_t timeout_ms,
       now = iws__now_ms();
     }
     iws__unlock(&s->room_lock);
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
   }
 }
 
 void iws__conn_hold_locked(iws__conn *c) {
   c->read_hold = 1;
   c->pause_asked = 1;
-  if (c->server->cfg.workers) c->read_paused = 1;
+  if (c->server->cfg.workers) iws__conn_wk(c)->read_paused = 1;
 }
 
 void iws__conn_kick_locked(iws__conn *c) {
@@ -603,10 +602,10 @@ void iws__conn_wake_locked(iws__conn *c) {
 }
 
 void iws__conn_set_proto(iws__conn *c, const iws__proto *p) {
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   c->proto = p;
   memset(&c->proto_area, 0, sizeof(c->proto_area));
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 
@@ -621,31 +620,29 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
                             uint32_t tag) {
   iws__conn *c;
   iws__stats_bind(s); /* the back end's thread: its own counters */
-  c = calloc(1, sizeof(*c));
+  /* Worker mode's part of the connection lives right behind it. */
+  c = calloc(1, sizeof(*c) + (s->cfg.workers ? sizeof(iws__wk) : 0));
   if (!c) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory");
     return NULL;
   }
-  iws__mutex_init(&c->lock);
   c->refs = 1; /* the table's reference, dropped after on_disconnect */
   c->server = s;
   c->sock = sock;
   c->proto = s->first_proto;
+  c->has_wk = s->cfg.workers != 0;
   c->state = IWS__HANDSHAKE;
   c->id = iws__atomic_add64(&s->next_id, 1);
-  c->worker = s->cfg.workers ? (uint32_t)(c->id % s->cfg.workers) : 0;
   c->peer = *peer;
   c->local = *local;
-  c->listener = IWS__LISTEN_INDEX(tag);
+  c->listener = (uint8_t)IWS__LISTEN_INDEX(tag); /* < IWS_LISTENERS_MAX */
   if ((tag & IWS__LISTEN_TLS) && (!s->tls || iws__tls_conn_init(s->tls, c))) {
     iws__log(s, IWS_LOG_ERROR, "accept: out of memory for TLS");
-    iws__mutex_destroy(&c->lock);
     free(c);
     return NULL;
   }
   if (iws__table_insert(s, c) != IWS_OK) {
     iws__tls_conn_free(c);
-    iws__mutex_destroy(&c->lock);
     free(c);
     return NULL;
   }
@@ -664,10 +661,10 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
    * so on this (I/O) thread it is on the strand; a worker runs it first. */
   if (s->cb.on_open || s->cb.on_close) {
     if (s->cfg.workers) {
-      iws__lock(&c->lock);
+      iws__conn_lock(c);
       c->open_pending = 1;
       iws__worker_wake_locked(c);
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
     } else {
       iws__conn_deliver_open(c);
     }
@@ -683,6 +680,7 @@ iws__conn *iws__core_accept(iws_server *s, iws__sock *sock,
 static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
   iws_server *s = c->server;
   int result = IWS__READ_CONTINUE;
+  iws__wk *wk;
   if (!s->cfg.workers) {
     if (iws__strand_run_paused(c, data, len, 1)) result = IWS__READ_PAUSE;
     if (c->pause_asked) {
@@ -693,17 +691,18 @@ static int deliver_input(iws__conn *c, uint8_t *data, size_t len) {
     }
     return result;
   }
-  iws__lock(&c->lock);
-  if (iws__bytes_append(&c->rxq, data, len) != 0) {
+  iws__conn_lock(c);
+  wk = iws__conn_wk(c);
+  if (iws__bytes_append(&wk->rxq, data, len) != 0) {
     c->pending_error = IWS_E_NOMEM;
     iws__conn_tcp_close_locked(c, 1);
   } else {
-    if (c->rxq.len >= WORKER_RX_HIGH) c->read_paused = 1;
+    if (wk->rxq.len >= WORKER_RX_HIGH) wk->read_paused = 1;
     iws__worker_wake_locked(c);
   }
   if (iws__conn_output_over_locked(c)) c->out_paused = 1;
-  if (c->read_paused || c->out_paused) result = IWS__READ_PAUSE;
-  iws__unlock(&c->lock);
+  if (wk->read_paused || c->out_paused) result = IWS__READ_PAUSE;
+  iws__conn_unlock(c);
   return result;
 }
 
@@ -728,7 +727,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
    * records reaches the parser in one piece. (I/O threads only.) */
   uint8_t plain[TLS_PLAIN_BUFFER];
   int result = IWS__READ_CONTINUE;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   while (!c->tls->failed && !c->tcp_closing && c->state != IWS__DRAINING &&
          c->state != IWS__CLOSED) {
     size_t got = 0;
@@ -745,10 +744,10 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
     if (r == IWS__TLS_DATA) {
       int res;
       iws__conn_flush_locked(c); /* handshake answers, tickets */
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       res = deliver_input(c, plain, got);
       if (res == IWS__READ_PAUSE) result = res;
-      iws__lock(&c->lock);
+      iws__conn_lock(c);
       continue;
     }
     if (r == IWS__TLS_CLOSED) {
@@ -764,7 +763,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
                c->tls->error ? c->tls->error : "TLS error");
       tls_fail_locked(c);
       iws__conn_flush_locked(c); /* the alert, then the close */
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       iws__log(s, IWS_LOG_INFO, "connection %llu from %s: %s",
                (unsigned long long)c->id, IWS__ADDR_STR(&c->peer), msg);
       return result;
@@ -772,7 +771,7 @@ static int tls_input(iws__conn *c, const uint8_t *data, size_t len) {
     break;
   }
   iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return result;
 }
 
@@ -787,11 +786,12 @@ int iws__core_resumed(iws__conn *c) {
   }
   /* Whoever resumed, reading stays paused while output is over the limit
    * or (worker mode) the worker is behind: each of those resumes again. */
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (iws__conn_output_over_locked(c)) c->out_paused = 1;
-  if (c->out_paused || (c->server->cfg.workers && c->read_paused))
+  if (c->out_paused ||
+      (c->server->cfg.workers && iws__conn_wk(c)->read_paused))
     result = IWS__READ_PAUSE;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return result;
 }
 
@@ -800,7 +800,7 @@ int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
   iws__stats_bind(s);
   if (len == 0) {
     /* End of stream or error: the peer is gone (or answered our FIN). */
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     if (c->ssl && !c->pending_error && c->state == IWS__OPEN &&
         !c->close_recv && iws__tls_truncated(c))
       c->pending_error = IWS_E_TLS;
@@ -812,7 +812,7 @@ int iws__core_read(iws__conn *c, uint8_t *data, size_t len, int error) {
                "handshake",
                (unsigned long long)c->id, IWS__ADDR_STR(&c->peer));
     iws__conn_tcp_close_locked(c, error != 0);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return IWS__READ_CONTINUE;
   }
   IWS__STAT(s, bytes_in, len);
@@ -832,9 +832,9 @@ void iws__conn_report_error(iws__conn *c, int32_t code, const char *msg) {
 void iws__conn_deliver_open(iws__conn *c) {
   iws_server *s = c->server;
   iws__conn *saved = iws__t_strand_conn;
-  iws__lock(&c->lock); /* read at the end, maybe on another I/O thread */
+  iws__conn_lock(c); /* read at the end, maybe on another I/O thread */
   c->opened = 1;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (!s->cb.on_open) return;
   iws__t_strand_conn = c;
   IWS__IN_CALLBACK(s, s->cb.on_open(s, c->id, s->user));
@@ -850,11 +850,11 @@ void iws__conn_deliver_disconnect(iws__conn *c) {
   const iws__proto *p;
   int opened;
   iws__strand_gate_enter(c);
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   p = c->proto;
   opened = c->opened;
   c->opened = 0;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (p->gone) p->gone(c);
   if (s->conn_gone) s->conn_gone(c);
   /* on_close (Since 0.6): the last callback of every connection that had
@@ -877,7 +877,7 @@ void iws__core_closed(iws__conn *c) {
   iws__atomic_store32(&c->awaiting_pong, 0); /* note_activity reads it */
   c->timers_dead = 1;
   iws__unlock(&s->timer_lock);
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   c->state = IWS__CLOSED;
   c->tcp_closing = 1;
   c->sock = NULL;
@@ -887,12 +887,12 @@ void iws__core_closed(iws__conn *c) {
   if (c->proto->closed_locked) c->proto->closed_locked(c);
   if (c->room_wait) room_wake_locked(c);
   if (s->cfg.workers) {
-    c->closed_pending = 1;
+    iws__conn_wk(c)->closed_pending = 1;
     iws__worker_wake_locked(c);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return;
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__conn_deliver_disconnect(c);
 }
 

@@ -50,6 +50,17 @@ typedef struct iws__pmd_params {
   uint32_t say_server_bits, say_client_bits;
 } iws__pmd_params;
 
+/* A connection's permessage-deflate state, made at the handshake when the
+ * extension is negotiated (a connection without it, and every idle one
+ * counts, pays a pointer). */
+typedef struct iws__pmd_conn {
+  iws__pmd_params params; /* negotiated; immutable after the handshake */
+  uint32_t tx_fresh;      /* a shared (broadcast) frame went out since:
+                             reset tx first; under the connection's lock */
+  iws__zstream *tx;       /* context-takeover compressor; under lock */
+  iws__zstream *rx;       /* context-takeover inflater; strand only */
+} iws__pmd_conn;
+
 /* Compression settings for one message. */
 typedef struct iws__pmd_deflate_cfg {
   int window_bits; /* 9..15 */
@@ -237,16 +248,18 @@ typedef struct iws__proto {
   void (*due)(iws__conn *c);
 } iws__proto;
 
-/* Room for the protocol state: the largest, HTTP's, exactly on x86_64
- * (64 bytes; the WebSocket's is 40: what it needs while receiving is
- * allocated with its wslay context). ws.c and http.c check that theirs
- * fits (_Static_assert). */
-#define IWS__PROTO_AREA 64
+/* Room for the protocol state: the WebSocket's, exactly on x86_64 (what
+ * it needs while receiving is allocated with its wslay context, the
+ * permessage-deflate streams with iws__pmd_conn); HTTP keeps a pointer to
+ * its state here (made with the first request's bytes, gone at the
+ * upgrade). ws.c and http.c check that theirs fits (_Static_assert). */
+#define IWS__PROTO_AREA 32
 
 struct iws__conn {
   iws_conn_id id;
   iws_server *server;
-  iws__mutex lock;
+  /* The connection's lock ("c->lock" in comments) is not here: it is one
+   * of the server's stripes, iws__conn_lock(c) (see there). */
   volatile uint32_t refs;
   volatile uint32_t dropped; /* iws_disconnect was called; set under the
                                 lock, read with iws__atomic_load32 */
@@ -258,7 +271,7 @@ struct iws__conn {
   uint32_t close_code_sent, close_code_recv, fail_code;
   int32_t pending_error; /* reported before on_disconnect */
   /* Flags and small states are bytes: they are many, and every idle
-   * connection pays for each (the idle target is under 1 KiB). */
+   * connection pays for each (issue 18's idle target: 0.5 KiB). */
   uint8_t state;   /* iws__conn_state */
   uint8_t writing; /* a write is with the back end */
   uint8_t flush_posted; /* iws__be_post_flush asked, not yet run */
@@ -285,36 +298,34 @@ struct iws__conn {
   uint64_t queued_bytes;
   void *user_data;
   char *close_reason; /* 124 bytes, made when a reason is kept */
-  /* worker mode */
-  iws__bytes rxq;
-  uint8_t read_paused, wqueued, closed_pending;
+  /* worker mode (the rest is iws__conn_wk(c)) */
+  uint8_t has_wk;       /* made with the worker part behind it */
   uint8_t open_pending; /* on_open not yet run by the worker (under lock) */
-  uint8_t wdue;         /* the protocol's `due` waits for the worker (lock) */
   uint8_t opened;       /* on_open ran, on_close is owed (under lock) */
-  iws__conn *wnext;
+  uint8_t chan_gone;    /* past on_disconnect: no new subscriptions (under
+                           the server's chan_lock) */
+  uint8_t timers_dead;  /* socket gone: never enter a timer list again
+                           (under the server's timer_lock) */
+  uint8_t listener;     /* index of the listener that accepted it
+                           (< IWS_LISTENERS_MAX); immutable */
 
   /* --- TLS (NULL ssl: a plain connection, and no `tls` either) --- */
   struct ssl_st *ssl;
   iws__tls_conn *tls; /* made with ssl (iws__tls_conn_init); under lock */
 
-  /* --- permessage-deflate, sending side (the API sends) --- */
-  iws__pmd_params pmd;    /* negotiated; immutable after the handshake */
-  uint32_t pmd_tx_fresh;  /* a shared (broadcast) frame went out since:
-                             reset pmd_tx first; under lock */
-  iws__zstream *pmd_tx;   /* context-takeover compressor; under lock */
+  /* --- permessage-deflate: NULL unless negotiated (set under lock at the
+   * handshake, immutable after it; ws/ frees it) --- */
+  iws__pmd_conn *pmd;
 
   /* --- immutable after the handshake --- */
   char *path; /* iws__root_path for "/" (not allocated) */
   char *protocol;
   iws__addr peer;  /* iws__addr_text makes it text */
   iws__addr local; /* iws_conn_local (since 0.6) */
-  uint32_t listener; /* index of the listener that accepted it */
-  uint32_t worker;
 
   /* --- under the server's timer_lock --- */
   iws__tnode timers[IWS__T_SLOTS]; /* by iws__t_slot */
   volatile uint32_t awaiting_pong; /* also read without it: atomic only */
-  uint32_t timers_dead; /* socket gone: never enter a list again */
   volatile uint64_t last_pong_ms; /* wall clock of the last pong (0 = none):
                                      written on the strand, read anywhere,
                                      atomic only */
@@ -326,7 +337,6 @@ struct iws__conn {
 
   /* --- under the server's chan_lock --- */
   iws__sub *subs, *subs_tail; /* this connection's channels, join order */
-  uint32_t chan_gone;         /* past on_disconnect: no new subscriptions */
 
   /* --- the protocol's state (strand, or as the protocol says) --- */
   union {
@@ -335,6 +345,27 @@ struct iws__conn {
     unsigned char bytes[IWS__PROTO_AREA];
   } proto_area;
 };
+
+_Static_assert(IWS_LISTENERS_MAX <= 256, "iws__conn.listener is a byte");
+
+/* Worker mode's part of a connection (IWS_OPT_WORKER_THREADS > 0), made
+ * in the same allocation right behind the iws__conn (has_wk), so that a
+ * server without workers pays nothing for it. Under c->lock, except
+ * `next` (the worker's lock). */
+typedef struct iws__wk {
+  iws__bytes rxq;       /* input the worker has not run yet */
+  iws__conn *next;      /* the worker's queue */
+  uint8_t read_paused;  /* reading waits for the worker to catch up */
+  uint8_t queued;       /* in the worker's queue */
+  uint8_t closed_pending; /* the socket is gone: the worker ends it */
+  uint8_t due;          /* the protocol's `due` waits for the worker */
+} iws__wk;
+
+static inline iws__wk *iws__conn_wk(iws__conn *c) {
+  return (iws__wk *)(void *)(c + 1);
+}
+_Static_assert(sizeof(iws__conn) % sizeof(void *) == 0,
+               "the worker part behind a connection is aligned");
 
 /* ---- workers ---- */
 
@@ -394,6 +425,27 @@ typedef struct iws__listener {
  * at once past IWS__RX_TRIM_AFTER. */
 #define IWS__RX_TRIM_MIN (128 * 1024)
 #define IWS__RX_TRIM_AFTER (64u * 1024u * 1024u)
+
+/* Connection locks: a connection's lock is one of IWS__CONN_LOCKS
+ * mutexes shared by the process, chosen by its id (iws__conn_lock), not a
+ * mutex of its own: an idle connection does not pay for a pthread_mutex_t
+ * (40 bytes; issue 18's idle target). Sharing is safe because a thread
+ * never holds two connections' locks at once (the lock order below; debug
+ * builds assert it). They belong to no server because a connection may
+ * outlive its server (a deferred HTTP response holds it past
+ * iws_destroy). A stripe is a cache line of its own, so that two I/O
+ * threads on neighbouring stripes do not share a line. */
+#define IWS__CONN_LOCKS 1024
+typedef union iws__conn_stripe {
+  iws__mutex m;
+  unsigned char line[64];
+} iws__conn_stripe;
+_Static_assert(sizeof(iws__mutex) <= 64, "a stripe holds its mutex");
+/* The stripes, made by the first iws__conn_locks_init (iws_create calls it
+ * before any connection can exist) and kept for the process's life. */
+extern iws__conn_stripe *iws__conn_locks;
+/* 0, or -1 out of memory. Any thread. */
+int iws__conn_locks_init(void);
 
 struct iws_server {
   uint32_t magic;
@@ -690,7 +742,8 @@ void iws__worker_wake_locked(iws__conn *c);
  *
  *   1. iws_server.lock       (last error, start/stop) may take: the back
  *                            end's locks (iws__be_port & co.)
- *   2. iws__conn.lock        (one connection; never two at once) may take:
+ *   2. iws__conn_lock(c)     (one connection; never two at once: they may
+ *                            share a stripe, IWS__CONN_LOCKS) may take:
  *                            the server's timer_lock, its worker's lock
  *                            (iws__worker_wake_locked, iws__conn_kick_locked),
  *                            the back end's
@@ -724,7 +777,35 @@ static inline void iws__unlock(iws__mutex *m) {
 #else
 #include <assert.h>
 #define IWS__ASSERT_NO_LOCK() assert(iws__t_locks_held == 0)
+/* The connection whose lock this thread holds (debug builds): a second
+ * connection's lock under it could be the same stripe (a self-deadlock). */
+extern IWS_THREAD_LOCAL const iws__conn *iws__t_conn_held;
 #endif
+
+/* The mutex behind connection c's lock (its stripe). */
+static inline iws__mutex *iws__conn_mutex(const iws__conn *c) {
+  return &iws__conn_locks[c->id & (IWS__CONN_LOCKS - 1)].m;
+}
+
+/* Takes connection c's lock (the "c->lock" of every comment). Never while
+ * holding another connection's (lock order, rank 2). */
+static inline void iws__conn_lock(iws__conn *c) {
+#ifndef NDEBUG
+  assert(iws__t_conn_held == NULL);
+#endif
+  iws__lock(iws__conn_mutex(c));
+#ifndef NDEBUG
+  iws__t_conn_held = c;
+#endif
+}
+
+static inline void iws__conn_unlock(iws__conn *c) {
+#ifndef NDEBUG
+  assert(iws__t_conn_held == c);
+  iws__t_conn_held = NULL;
+#endif
+  iws__unlock(iws__conn_mutex(c));
+}
 
 /* Whether a line of `level` would reach on_log: lets a caller skip making
  * its arguments (an address as text) for a line nobody reads. */

@@ -27,6 +27,9 @@ typedef struct held_line {
 
 IWS_THREAD_LOCAL uint32_t iws__t_locks_held;
 IWS_THREAD_LOCAL void *iws__t_held_lines; /* held_line list, oldest first */
+#ifndef NDEBUG
+IWS_THREAD_LOCAL const iws__conn *iws__t_conn_held;
+#endif
 static IWS_THREAD_LOCAL held_line *held_tail;
 
 static void deliver(iws_server *s, int level, const char *line) {

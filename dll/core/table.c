@@ -7,6 +7,27 @@
 #include "core.h"
 
 /* ------------------------------------------------------------------------ */
+/* connection locks (core.h)                                                 */
+/* ------------------------------------------------------------------------ */
+
+iws__conn_stripe *iws__conn_locks;
+
+int iws__conn_locks_init(void) {
+  iws__conn_stripe *fresh;
+  size_t i;
+  if (iws__atomic_load_ptr((void *volatile *)&iws__conn_locks)) return 0;
+  fresh = calloc(IWS__CONN_LOCKS, sizeof(*fresh));
+  if (!fresh) return -1;
+  for (i = 0; i < IWS__CONN_LOCKS; i++) iws__mutex_init(&fresh[i].m);
+  /* Whichever thread comes first; the others give theirs back. */
+  if (!iws__atomic_cas_ptr((void *volatile *)&iws__conn_locks, NULL, fresh)) {
+    for (i = 0; i < IWS__CONN_LOCKS; i++) iws__mutex_destroy(&fresh[i].m);
+    free(fresh);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* the connection table                                                      */
 /* ------------------------------------------------------------------------ */
 

@@ -100,10 +100,10 @@ int iws__conn_timer_arm_once(iws__conn *c, int which, uint64_t delay_ms,
 static void on_timer(iws__conn *c, int which) {
   iws_server *s = c->server;
   const iws__proto *p;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   p = c->proto;
   if (which != IWS__T_MAIN) {
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     if (p->timer) p->timer(c, which);
     return;
   }
@@ -119,7 +119,7 @@ static void on_timer(iws__conn *c, int which) {
     }
     iws__conn_tcp_close_locked(c, 1);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 void iws__core_tick(iws_server *s) {

@@ -46,20 +46,20 @@ void iws__strand_due(iws__conn *c) {
   iws__t_strand_conn = c;
   c->proto->due(c);
   iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 int iws__conn_run_due(iws__conn *c) {
   iws_server *s = c->server;
   if (s->cfg.workers) {
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     if (c->sock && !c->tcp_closing) {
-      c->wdue = 1;
+      iws__conn_wk(c)->due = 1;
       iws__worker_wake_locked(c);
     }
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return 1;
   }
   if (IWS__GATED(s)) {
@@ -95,11 +95,11 @@ int iws__strand_run_paused(iws__conn *c, uint8_t *data, size_t len,
   iws__t_strand_conn = c;
   if (len) c->proto->input(c, data, len);
   iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_flush_locked(c);
   over = check && iws__conn_output_over_locked(c);
   if (over) c->out_paused = 1; /* output_drained_locked resumes */
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__strand_gate_leave(c);
   return over;
 }
@@ -115,9 +115,9 @@ void iws__strand_kick(iws__conn *c) {
   iws__t_strand_conn = c;
   c->proto->resumed(c);
   iws__t_strand_conn = saved;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_flush_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__strand_gate_leave(c);
 }
 
@@ -128,9 +128,9 @@ void iws__strand_kick(iws__conn *c) {
 static void worker_push(iws__worker *w, iws__conn *c) {
   iws__conn_ref(c);
   iws__lock(&w->lock);
-  c->wnext = NULL;
+  iws__conn_wk(c)->next = NULL;
   if (w->tail)
-    w->tail->wnext = c;
+    iws__conn_wk(w->tail)->next = c;
   else
     w->head = c;
   w->tail = c;
@@ -139,27 +139,30 @@ static void worker_push(iws__worker *w, iws__conn *c) {
 }
 
 void iws__worker_wake_locked(iws__conn *c) {
-  if (c->wqueued) return;
-  c->wqueued = 1;
-  worker_push(&c->server->workers[c->worker], c);
+  iws__wk *wk = iws__conn_wk(c);
+  if (wk->queued) return;
+  wk->queued = 1;
+  /* A connection's worker: by its id, for its life. */
+  worker_push(&c->server->workers[c->id % c->server->cfg.workers], c);
 }
 
 static void worker_run(iws__conn *c) {
+  iws__wk *wk = iws__conn_wk(c);
   iws__bytes input;
   int closed, kick, open, due;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   open = c->open_pending;
   c->open_pending = 0;
-  input = c->rxq;
-  memset(&c->rxq, 0, sizeof(c->rxq));
-  closed = c->closed_pending;
-  c->closed_pending = 0;
-  c->wqueued = 0;
+  input = wk->rxq;
+  memset(&wk->rxq, 0, sizeof(wk->rxq));
+  closed = wk->closed_pending;
+  wk->closed_pending = 0;
+  wk->queued = 0;
   kick = c->wkick;
   c->wkick = 0;
-  due = c->wdue;
-  c->wdue = 0;
-  iws__unlock(&c->lock);
+  due = wk->due;
+  wk->due = 0;
+  iws__conn_unlock(c);
   if (open) iws__conn_deliver_open(c);
   if (input.len)
     iws__strand_run(c, input.data, input.len);
@@ -169,13 +172,13 @@ static void worker_run(iws__conn *c) {
   if (due && !closed) iws__strand_due(c);
   iws__bytes_free(&input);
   c->pause_asked = 0;
-  iws__lock(&c->lock);
-  if (c->read_paused && c->rxq.len < WORKER_RX_LOW && c->sock &&
+  iws__conn_lock(c);
+  if (wk->read_paused && wk->rxq.len < WORKER_RX_LOW && c->sock &&
       !c->tcp_closing && !c->read_hold) {
-    c->read_paused = 0;
+    wk->read_paused = 0;
     iws__be_read_resume(c->sock);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (closed) iws__conn_deliver_disconnect(c);
 }
 
@@ -191,7 +194,7 @@ void iws__worker_main(void *arg) {
       iws__unlock(&w->lock);
       break;
     }
-    w->head = c->wnext;
+    w->head = iws__conn_wk(c)->next;
     if (!w->head) w->tail = NULL;
     iws__unlock(&w->lock);
     worker_run(c);

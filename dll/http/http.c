@@ -62,8 +62,10 @@ typedef struct http_rq {
   iws__chunked ch;
 } http_rq;
 
-/* A connection's HTTP state, in its protocol area (iws__conn.proto_area)
- * from accept until an upgrade replaces it with the WebSocket's. */
+/* A connection's HTTP state, made with its first input (http_input) and
+ * freed when it leaves HTTP (the upgrade) or ends; its protocol area
+ * (iws__conn.proto_area) holds only the pointer, so that the area is the
+ * WebSocket's size, which every idle connection pays for. */
 typedef struct iws__http_conn {
   /* strand only */
   iws__bytes in;   /* received, not yet consumed */
@@ -83,11 +85,15 @@ typedef struct iws__http_conn {
   iws_http_response *current; /* answered but not yet queued (deferred) */
 } iws__http_conn;
 
-_Static_assert(sizeof(iws__http_conn) <= IWS__PROTO_AREA,
-               "the HTTP state fits the protocol area");
+_Static_assert(sizeof(iws__http_conn *) <= IWS__PROTO_AREA,
+               "the HTTP state's pointer fits the protocol area");
 
+/* The HTTP state (NULL before the first input). On the strand while the
+ * connection speaks HTTP; elsewhere only through H_locked. */
 static iws__http_conn *H(iws__conn *c) {
-  return (iws__http_conn *)(void *)c->proto_area.bytes;
+  iws__http_conn *h;
+  memcpy(&h, c->proto_area.bytes, sizeof(h));
+  return h;
 }
 
 /* Under c->lock, any thread: the connection still speaks HTTP (not gone
@@ -96,9 +102,16 @@ static int is_http_locked(const iws__conn *c) {
   return c->proto == &iws__http_proto;
 }
 
+/* Under c->lock, any thread: the HTTP state, or NULL if the connection
+ * left HTTP (its area is the WebSocket's: not read) or has none yet. */
+static iws__http_conn *H_locked(iws__conn *c) {
+  return is_http_locked(c) ? H(c) : NULL;
+}
+
 /* stream.h: under c->lock, `r` is the connection's current answer. */
 int iws__http_current_locked(iws__conn *c, const iws_http_response *r) {
-  return is_http_locked(c) && H(c)->current == r;
+  iws__http_conn *h = H_locked(c);
+  return h && h->current == r;
 }
 
 /* Queues the response `r` (which is h->current, or about to be). Takes
@@ -106,19 +119,20 @@ int iws__http_current_locked(iws__conn *c, const iws_http_response *r) {
  * kick). */
 static void send_response(iws__conn *c, iws_http_response *r,
                           int from_strand) {
-  iws__http_conn *h = H(c);
+  iws__http_conn *h;
   iws_server *s = c->server;
   iws__chunk *chunk;
   iws__file *file = NULL;
   uint64_t foff = 0, flen = 0;
   int close, status = iws__resp_status(r), live;
-  iws__lock(&c->lock);
-  live = is_http_locked(c) && c->state != IWS__CLOSED && !c->tcp_closing &&
+  iws__conn_lock(c);
+  h = H_locked(c);
+  live = h && c->state != IWS__CLOSED && !c->tcp_closing &&
          !h->closing && (!h->current || h->current == r);
   if (!live) {
     /* Gone, finished, or another answer (a 408) took the turn. */
-    if (is_http_locked(c) && h->current == r) h->current = NULL;
-    iws__unlock(&c->lock);
+    if (h && h->current == r) h->current = NULL;
+    iws__conn_unlock(c);
     return;
   }
   h->current = r; /* nothing else is queued until this is */
@@ -127,7 +141,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
     /* A streamed response ends: what is left of it, and its terminator. */
     if (iws__stream_push_locked(c, r, NULL, 0, 1) != IWS_OK) {
       if (h->current == r) h->current = NULL;
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       return;
     }
     close = (int)r->stream_close;
@@ -140,13 +154,13 @@ static void send_response(iws__conn *c, iws_http_response *r,
     if (!chunk) {
       iws__conn_tcp_close_locked(c, 1);
       if (h->current == r) h->current = NULL;
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       return;
     }
     if (iws__conn_push_locked(c, chunk) != 0) {
       iws__chunk_unref(chunk);
       if (h->current == r) h->current = NULL;
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       return;
     }
     iws__chunk_unref(chunk); /* the queue holds its own reference */
@@ -167,7 +181,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
     }
     r->file = NULL;
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (file) {
     /* Behind the head; without the lock (the send path takes it). */
     int32_t rc = iws__conn_queue_file(c, file, foff, flen);
@@ -177,13 +191,13 @@ static void send_response(iws__conn *c, iws_http_response *r,
       iws__log(s, IWS_LOG_ERROR,
                "connection %llu: cannot send the response's file: %s",
                (unsigned long long)c->id, iws_strerror(rc));
-      iws__lock(&c->lock);
+      iws__conn_lock(c);
       h->closing = 1;
       iws__conn_tcp_close_locked(c, 1);
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
     }
   }
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (h->current == r) h->current = NULL;
   if (c->state != IWS__CLOSED && !c->tcp_closing) {
     if (close)
@@ -193,7 +207,7 @@ static void send_response(iws__conn *c, iws_http_response *r,
       iws__conn_timer_set(c, IWS__T_HIDLE, s->cfg.http_keepalive_ms);
     if (!from_strand) iws__conn_kick_locked(c);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 /* Strand: refuses the request being read, then closes. */
@@ -204,9 +218,9 @@ static void refuse(iws__conn *c, int status, const char *why) {
            why ? why : iws__http_reason(status));
   r = iws__resp_library(c, status, why, 0);
   if (!r) {
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     iws__conn_tcp_close_locked(c, 1);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return;
   }
   r->first = !H(c)->past_first;
@@ -248,33 +262,33 @@ IWS_API int32_t IWS_CALL iws_http_send(iws_http_response *r) {
   int32_t rc;
   if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
   c = r->conn;
-  iws__lock(&c->lock);
-  h = H(c);
+  iws__conn_lock(c);
+  h = H_locked(c);
   if (!r->deferred || r->ready) {
     /* Not deferred: the library still owns it and sends it itself. */
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return IWS_E_BAD_STATE;
   }
   if (r->in_callback) {
     /* Sent before on_http_request returned: the strand sends it then. */
     r->ready = 1;
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return IWS_OK;
   }
   if (r->timed_out) {
     rc = IWS_E_TIMEOUT;
-  } else if (r->orphan || !is_http_locked(c) || c->state == IWS__CLOSED ||
+  } else if (r->orphan || !h || c->state == IWS__CLOSED ||
              c->tcp_closing || h->current != r) {
     rc = IWS_E_NO_CONNECTION;
     /* Closing but not yet closed: the HTTP state must not keep pointing
      * at the response freed below (iws__http_closed_locked marks it). */
-    if (is_http_locked(c) && h->current == r) h->current = NULL;
+    if (h && h->current == r) h->current = NULL;
   } else {
     /* Alive: the server is too (its table holds the connection). */
     iws__conn_timer_clear(c, IWS__T_HRESP);
     rc = IWS_OK;
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (rc == IWS_OK) send_response(c, r, 0); /* a streamed one: its end */
   iws__resp_free(r);
   return rc;
@@ -346,14 +360,14 @@ static void dispatch(iws__conn *c) {
     return;
   }
 
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   h->dispatching = 1;
   r->in_callback = 1;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   handled = iws__static_try(s, req, r);
   if (!handled && s->cb.on_http_request)
     IWS__IN_CALLBACK(s, s->cb.on_http_request(s, c->id, req, r, s->user));
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   h->dispatching = 0;
   r->in_callback = 0;
   r->req = NULL;
@@ -362,7 +376,7 @@ static void dispatch(iws__conn *c) {
     if (h->current || h->closing) {
       /* A 408 raced with the end of the request: this one is lost. */
       r->orphan = 1;
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       return;
     }
     h->current = r;
@@ -374,11 +388,11 @@ static void dispatch(iws__conn *c) {
       r->deadline = iws__now_ms() + s->cfg.http_response_timeout_ms;
       iws__conn_timer_set(c, IWS__T_HRESP, s->cfg.http_response_timeout_ms);
     }
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return;
   }
   r->ready = 0; /* sent inside the callback, or never deferred */
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   send_response(c, r, 1);
   iws__resp_free(r);
 }
@@ -397,15 +411,15 @@ static int head(iws__conn *c, http_rq *rq, int mode, uint64_t length) {
     refuse(c, status, status == 400 ? "malformed request-target" : NULL);
     return -1;
   } else {
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     h->dispatching = 1; /* no 408 meanwhile */
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     req->heading = c; /* iws_http_head_refuse works meanwhile */
     IWS__IN_CALLBACK(s, d = s->cb.on_http_head(s, c->id, req, s->user));
     req->heading = NULL;
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     h->dispatching = 0;
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
   }
   if (req->refusal) {
     /* iws_http_head_refuse: that answer, whatever on_http_head returned */
@@ -448,18 +462,18 @@ static int body_piece(iws__conn *c, const uint8_t *p, size_t len) {
     /* A streamed body may take as long as it keeps coming. */
     iws__conn_timer_set(c, IWS__T_HREQ, s->cfg.http_request_timeout_ms);
   if (!s->cb.on_http_body) return 0;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   h->dispatching = 1;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   while (len && rc == 0) {
     uint32_t n = len > 0x40000000u ? 0x40000000u : (uint32_t)len;
     IWS__IN_CALLBACK(s, rc = s->cb.on_http_body(s, c->id, p, n, s->user));
     p += n;
     len -= n;
   }
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   h->dispatching = 0;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (rc == 0) return 0;
   refuse(c, rc >= 400 && rc <= 599 ? (int)rc : 500, "refused by on_http_body");
   return -1;
@@ -476,7 +490,7 @@ static void answer_refused_upgrade(iws__conn *c, int status, const char *why,
   if (r && (!headers_len ||
             iws__bytes_append(&r->headers, headers, headers_len) == 0))
     chunk = iws__resp_write(r, 1);
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_ring_clear_locked(c); /* anything on_connect queued goes nowhere */
   if (chunk && iws__conn_ring_push_locked(c, chunk, 0) == 0) {
     iws__conn_http_finish_locked(c);
@@ -484,7 +498,7 @@ static void answer_refused_upgrade(iws__conn *c, int status, const char *why,
     iws__chunk_unref(chunk);
     iws__conn_tcp_close_locked(c, 1);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (r) iws__resp_free(r);
 }
 
@@ -498,13 +512,13 @@ static int upgrade(iws__conn *c, size_t head_len) {
   iws__bytes in;
   size_t rest_off = h->off + head_len;
   uint32_t queued;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   /* The 101 goes to the front of the queue (on_connect's own sends wait
    * behind it): earlier responses must be out first. Rare (a client
    * pipelining its upgrade): retried on the next tick. */
   queued = iws__conn_queued_locked(c);
   if (queued) iws__conn_hold_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (queued) {
     reset_request(h);
     iws__conn_timer_set(c, IWS__T_HKICK, 1);
@@ -515,14 +529,19 @@ static int upgrade(iws__conn *c, size_t head_len) {
   iws__conn_timer_clear(c, IWS__T_HREQ);
   iws__conn_timer_clear(c, IWS__T_HIDLE);
   iws__conn_timer_clear(c, IWS__T_HKICK);
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (h->counted) {
     h->counted = 0;
     iws__atomic_add64(&s->st_http_current, -1);
   }
-  iws__unlock(&c->lock);
   rq = h->rq;
   in = h->in;
+  /* What is left of the state blocks run()'s loop, which frees it once
+   * the protocol is the WebSocket's (under the lock: other threads read
+   * it until then). */
+  memset(h, 0, sizeof(*h));
+  h->closing = 1;
+  iws__conn_unlock(c);
   iws__ws_upgrade(c, &rq->req, in.data + rest_off, in.len - rest_off,
                   answer_refused_upgrade);
   rq_free(rq);
@@ -558,10 +577,10 @@ static int step(iws__conn *c) {
      * core's, from accept); later ones under the request timeout. */
     if (!h->timing && h->past_first && s->cfg.http_request_timeout_ms) {
       h->timing = 1;
-      iws__lock(&c->lock);
+      iws__conn_lock(c);
       h->reading = 1;
       iws__conn_timer_set(c, IWS__T_HREQ, s->cfg.http_request_timeout_ms);
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
     }
     end = iws__http_head_end(p, avail, h->scan);
     if (!end || end > s->cfg.max_handshake_size) {
@@ -606,14 +625,14 @@ static int step(iws__conn *c) {
        * timeout, then the keep-alive timeout between requests. */
       h->past_first = 1;
       iws__conn_timer_clear(c, IWS__T_MAIN);
-      iws__lock(&c->lock);
+      iws__conn_lock(c);
       h->counted = 1;
       if (s->cfg.http_request_timeout_ms) {
         h->timing = 1;
         h->reading = 1;
         iws__conn_timer_set(c, IWS__T_HREQ, s->cfg.http_request_timeout_ms);
       }
-      iws__unlock(&c->lock);
+      iws__conn_unlock(c);
       iws__atomic_add64(&s->st_http_current, 1);
     }
     if (iws__http_host_status(&rq->req) != 0) {
@@ -648,9 +667,9 @@ static int step(iws__conn *c) {
       iws__chunk *chunk = iws__chunk_new(sizeof(cont) - 1);
       if (chunk) {
         memcpy(chunk->data, cont, sizeof(cont) - 1);
-        iws__lock(&c->lock);
+        iws__conn_lock(c);
         iws__conn_push_locked(c, chunk);
-        iws__unlock(&c->lock);
+        iws__conn_unlock(c);
         iws__chunk_unref(chunk);
       }
     }
@@ -691,10 +710,10 @@ static int step(iws__conn *c) {
   /* A whole request. */
   if (h->timing) {
     h->timing = 0;
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     h->reading = 0; /* a timer already on its way finds nothing to do */
     iws__conn_timer_clear(c, IWS__T_HREQ);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
   }
   dispatch(c);
   reset_request(h);
@@ -708,7 +727,7 @@ static void run(iws__conn *c) {
   int idle, retry = 0;
   for (;;) {
     int blocked;
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     blocked = h->current != NULL || h->closing || c->tcp_closing ||
               c->state != IWS__HANDSHAKE;
     h->buffered = h->in.len > h->off;
@@ -726,13 +745,17 @@ static void run(iws__conn *c) {
       iws__conn_kick_locked(c);
       blocked = 1;
     }
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     if (blocked || !step(c)) break;
     turn++;
   }
   /* Upgraded: the protocol area is the WebSocket's now (only this strand
-   * switches it, so reading the table here needs no lock). */
-  if (c->proto != &iws__http_proto) return;
+   * switches it, so reading the table here needs no lock), and the HTTP
+   * state (emptied by upgrade()) goes. */
+  if (c->proto != &iws__http_proto) {
+    free(h);
+    return;
+  }
   if (retry) iws__conn_timer_set(c, IWS__T_HKICK, 1);
   /* Keep the buffer compact: consumed bytes go. */
   if (h->off == h->in.len) {
@@ -744,31 +767,44 @@ static void run(iws__conn *c) {
     h->in.len -= h->off;
     h->off = 0;
   }
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   h->buffered = h->in.len > h->off;
   /* (Before the first request the handshake timeout runs instead.) */
   idle = !h->buffered && !h->current && !h->closing && h->past_first &&
          c->state == IWS__HANDSHAKE && !c->tcp_closing;
   if (idle && c->server->cfg.http_keepalive_ms)
     iws__conn_timer_set(c, IWS__T_HIDLE, c->server->cfg.http_keepalive_ms);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 /* Input on the strand while the connection reads requests. */
 static void http_input(iws__conn *c, uint8_t *data, size_t len) {
   iws__http_conn *h = H(c);
-  int closing;
-  iws__lock(&c->lock);
+  int closing, made = 0;
+  if (!h) {
+    h = calloc(1, sizeof(*h));
+    if (!h) {
+      iws__conn_lock(c);
+      c->pending_error = IWS_E_NOMEM;
+      iws__conn_tcp_close_locked(c, 1);
+      iws__conn_unlock(c);
+      return;
+    }
+    made = 1;
+  }
+  iws__conn_lock(c);
+  /* Under the lock: other threads read it (H_locked). */
+  if (made) memcpy(c->proto_area.bytes, &h, sizeof(h));
   closing = c->state != IWS__HANDSHAKE || c->tcp_closing;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (closing) return;
   if (h->past_first) iws__conn_timer_clear(c, IWS__T_HIDLE);
   /* Never more than a head's limit ahead of what is consumed: a client
    * that sends without reading its answers is held by reading pauses. */
   if (iws__bytes_append(&h->in, data, len) != 0) {
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     iws__conn_tcp_close_locked(c, 1);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return;
   }
   run(c);
@@ -777,10 +813,10 @@ static void http_input(iws__conn *c, uint8_t *data, size_t len) {
 /* Reading resumed / the worker was kicked: the cycle continues. */
 static void http_resumed(iws__conn *c) {
   uint32_t state;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   state = c->state;
-  iws__unlock(&c->lock);
-  if (state == IWS__HANDSHAKE) run(c);
+  iws__conn_unlock(c);
+  if (state == IWS__HANDSHAKE && H(c)) run(c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -800,11 +836,10 @@ static void http_timer(iws__conn *c, int which) {
           ? iws__resp_library(c, 408, "the request took too long", 0)
       : which == IWS__T_HRESP ? iws__resp_library(c, 503, "no response in time", 1)
                               : NULL;
-  iws__lock(&c->lock);
-  h = H(c);
-  if (!is_http_locked(c) || c->state != IWS__HANDSHAKE || c->tcp_closing ||
-      h->closing) {
-    iws__unlock(&c->lock);
+  iws__conn_lock(c);
+  h = H_locked(c);
+  if (!h || c->state != IWS__HANDSHAKE || c->tcp_closing || h->closing) {
+    iws__conn_unlock(c);
     if (lib) iws__resp_free(lib);
     return;
   }
@@ -845,7 +880,7 @@ static void http_timer(iws__conn *c, int which) {
   default:
     break;
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (action == 1)
     iws__log(s, IWS_LOG_INFO, "connection %llu from %s: HTTP 408",
              (unsigned long long)c->id, IWS__ADDR_STR(&c->peer));
@@ -861,6 +896,7 @@ static void http_timer(iws__conn *c, int which) {
 /* Under c->lock, any thread: the socket is gone. */
 static void http_closed_locked(iws__conn *c) {
   iws__http_conn *h = H(c);
+  if (!h) return;
   if (h->current) {
     /* A deferred response: its iws_http_send will say it is gone. */
     h->current->orphan = 1;
@@ -881,8 +917,10 @@ static void http_stop_locked(iws__conn *c) {
 
 static void http_free(iws__conn *c) {
   iws__http_conn *h = H(c);
+  if (!h) return;
   reset_request(h);
   iws__bytes_free(&h->in);
+  free(h);
 }
 
 const iws__proto iws__http_proto = {

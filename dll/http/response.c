@@ -59,9 +59,9 @@ int iws__resp_valid(const iws_http_response *r) {
 static int32_t check_open(iws_http_response *r) {
   uint32_t ready;
   if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
-  iws__lock(&r->conn->lock);
+  iws__conn_lock(r->conn);
   ready = r->ready || r->timed_out || r->stream;
-  iws__unlock(&r->conn->lock);
+  iws__conn_unlock(r->conn);
   return ready ? IWS_E_BAD_STATE : IWS_OK;
 }
 
@@ -132,12 +132,12 @@ IWS_API int32_t IWS_CALL iws_http_set_body(iws_http_response *r,
 IWS_API int32_t IWS_CALL iws_http_defer(iws_http_response *r) {
   int32_t rc = IWS_OK;
   if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
-  iws__lock(&r->conn->lock);
+  iws__conn_lock(r->conn);
   if (!r->in_callback || r->deferred)
     rc = IWS_E_BAD_STATE;
   else
     r->deferred = 1;
-  iws__unlock(&r->conn->lock);
+  iws__conn_unlock(r->conn);
   return rc;
 }
 

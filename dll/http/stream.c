@@ -104,7 +104,7 @@ IWS_API int32_t IWS_CALL iws_http_send_head(iws_http_response *r) {
   int32_t rc;
   if (!iws__resp_valid(r)) return IWS_E_INVALID_ARG;
   c = r->conn;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   rc = stream_state_locked(c, r);
   if (rc == IWS_OK && r->stream) rc = IWS_E_BAD_STATE;
   if (rc == IWS_OK) {
@@ -121,7 +121,7 @@ IWS_API int32_t IWS_CALL iws_http_send_head(iws_http_response *r) {
       rc = iws__stream_push_locked(c, r, NULL, 0, 0);
     } /* else: the strand sends the head as the callback returns */
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return rc;
 }
 
@@ -132,7 +132,7 @@ IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *r,
   int32_t rc;
   if (!iws__resp_valid(r) || (!data && length)) return IWS_E_INVALID_ARG;
   c = r->conn;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   rc = stream_state_locked(c, r);
   if (rc == IWS_OK && !r->stream) rc = IWS_E_BAD_STATE;
   if (rc == IWS_OK && length) {
@@ -147,7 +147,7 @@ IWS_API int32_t IWS_CALL iws_http_send_chunk(iws_http_response *r,
       rc = iws__stream_push_locked(c, r, data, (size_t)length, 0);
     }
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return rc;
 }
 
@@ -178,7 +178,7 @@ IWS_API int32_t IWS_CALL iws_http_stream_wait(iws_http_response *r,
   c = r->conn;
   w.r = r;
   w.rc = IWS_OK;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (!r->stream) {
     w.rc = stream_state_locked(c, r);
     if (w.rc == IWS_OK) w.rc = IWS_E_BAD_STATE;
@@ -186,6 +186,6 @@ IWS_API int32_t IWS_CALL iws_http_stream_wait(iws_http_response *r,
                                          &w)) {
     w.rc = IWS_E_TIMEOUT;
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return w.rc;
 }

@@ -132,7 +132,7 @@ static int32_t send_bytes_locked(iws__conn *c, iws__chunk *chunk,
 /* permessage-deflate on the way out ------------------------------------- */
 
 static int wants_deflate(const iws__conn *c, uint32_t opcode, size_t len) {
-  return c->pmd.enabled && (opcode == IWS_OP_TEXT || opcode == IWS_OP_BINARY) &&
+  return c->pmd && (opcode == IWS_OP_TEXT || opcode == IWS_OP_BINARY) &&
          len >= c->server->cfg.deflate_threshold;
 }
 
@@ -160,7 +160,7 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
   iws__pmd_deflate_cfg cfg = c->server->cfg.pmd_deflate;
   iws__chunk *chunk;
   int32_t rc;
-  cfg.window_bits = (int)c->pmd.server_bits;
+  cfg.window_bits = c->pmd ? (int)c->pmd->params.server_bits : 0;
   if (!wants_deflate(c, opcode, len) &&
       len + header_size(len) <= IWS__SMALL_FRAME) {
     /* A small frame: made on the stack, its bytes copied into the send
@@ -169,35 +169,35 @@ int32_t iws__conn_send_message(iws__conn *c, uint32_t opcode,
     size_t size = header_size(len) + len;
     if (encode_into(opcode, 0, data, len, frame, size) != 0)
       return IWS_E_NOMEM;
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     rc = send_bytes_locked(c, NULL, frame, size, 1);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return rc;
   }
   if (!wants_deflate(c, opcode, len)) {
     chunk = iws__frame_encode(opcode, data, len);
-  } else if (c->pmd.server_no_context_takeover) {
+  } else if (c->pmd->params.server_no_context_takeover) {
     /* Each message on its own: compressed outside the lock, any thread. */
     chunk = deflate_frame(NULL, 1, &cfg, opcode, data, len);
   } else {
     /* Context takeover: the compressor's order must be the queue's. */
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     rc = iws__conn_can_send_locked(c);
     if (rc == IWS_OK) {
-      chunk = deflate_frame(&c->pmd_tx, (int)c->pmd_tx_fresh, &cfg, opcode,
+      chunk = deflate_frame(&c->pmd->tx, (int)c->pmd->tx_fresh, &cfg, opcode,
                             data, len);
-      c->pmd_tx_fresh = 0;
+      c->pmd->tx_fresh = 0;
       if (!chunk) {
         rc = IWS_E_NOMEM;
       } else {
         rc = iws__conn_send_chunk_locked(c, chunk, 1);
         /* Not sent: the client never sees it, so the next message must not
          * refer to it. */
-        if (rc != IWS_OK) c->pmd_tx_fresh = 1;
+        if (rc != IWS_OK) c->pmd->tx_fresh = 1;
         iws__chunk_unref(chunk);
       }
     }
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return rc;
   }
   if (!chunk) return IWS_E_NOMEM;
@@ -213,11 +213,11 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
   int deflated;
   uint32_t bits;
   /* The receiver may still be in its handshake (pmd being written). */
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   rc = iws__conn_can_send_locked(c);
   deflated = wants_deflate(c, f->opcode, f->len);
-  bits = c->pmd.server_bits & 15;
-  iws__unlock(&c->lock);
+  bits = deflated ? c->pmd->params.server_bits & 15 : 0;
+  iws__conn_unlock(c);
   if (rc != IWS_OK) return rc;
   slot = deflated ? &f->deflated[bits] : &f->plain;
   if (!*slot) {
@@ -234,13 +234,13 @@ int32_t iws__conn_send_shared(iws__conn *c, iws__shared_frames *f) {
       return IWS_E_NOMEM;
     }
   }
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   rc = iws__conn_send_chunk_locked(c, *slot, data_msg);
   /* The client's window now holds this message, which our own compressor
    * never saw: its next message starts from a fresh context. */
-  if (rc == IWS_OK && deflated && !c->pmd.server_no_context_takeover)
-    c->pmd_tx_fresh = 1;
-  iws__unlock(&c->lock);
+  if (rc == IWS_OK && deflated && !c->pmd->params.server_no_context_takeover)
+    c->pmd->tx_fresh = 1;
+  iws__conn_unlock(c);
   return rc;
 }
 
@@ -339,18 +339,18 @@ int32_t iws__conn_send_chunk_locked(iws__conn *c, iws__chunk *chunk,
 
 int32_t iws__conn_send_chunk(iws__conn *c, iws__chunk *chunk, int data_msg) {
   int32_t rc;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   rc = iws__conn_send_chunk_locked(c, chunk, data_msg);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return rc;
 }
 
 int32_t iws__conn_close(iws__conn *c, uint32_t code, const char *reason,
                         uint32_t len) {
   int32_t rc;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   rc = iws__conn_send_close_locked(c, code, reason, len, 0);
   if (rc == IWS_OK) iws__conn_maybe_flush_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   return rc;
 }

@@ -179,8 +179,8 @@ static void ws_inflated_msg(wslay_event_context_ptr ctx, iws__conn *c,
   uint8_t *out = NULL;
   size_t out_len = 0;
   int r = iws__pmd_inflate(
-      c->pmd.client_no_context_takeover ? NULL : &WS(c)->pmd_rx,
-      (int)c->pmd.client_bits, msg, msg_len, s->cfg.deflate_max_inflated,
+      c->pmd->params.client_no_context_takeover ? NULL : &c->pmd->rx,
+      (int)c->pmd->params.client_bits, msg, msg_len, s->cfg.deflate_max_inflated,
       &out, &out_len);
   if (r == IWS__PMD_OK && opcode == IWS_OP_TEXT &&
       !iws__utf8_valid(out, out_len)) {
@@ -239,7 +239,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       c->bad_close = 1;
       return;
     }
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     c->close_recv = 1;
     c->close_code_recv =
         arg->status_code ? arg->status_code : IWS_CLOSE_NO_STATUS;
@@ -249,7 +249,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
       if (rlen) memcpy(c->close_reason, arg->msg + 2, rlen);
       c->close_reason_len = (uint32_t)rlen;
     }
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
   }
 }
 
@@ -334,7 +334,7 @@ static int ws_create(iws__conn *c) {
                                              c->server->cfg.max_message_size);
   /* RSV1 = a compressed message; wslay still refuses it (1002) on control
    * and continuation frames. */
-  if (c->pmd.enabled)
+  if (c->pmd)
     wslay_event_config_set_allowed_rsv_bits(WS(c)->ws, WSLAY_RSV1_BIT);
   return 0;
 }
@@ -370,9 +370,9 @@ static void ws_release(iws__conn *c) {
   iws__bytes_free(&RX(c)->stage);
   free(RX(c));
   RX(c) = NULL;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   iws__conn_ring_idle_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   /* The tick gives the freed pages back (contexts of many connections
    * that went quiet together are one region of the heap). */
   iws__atomic_add64_relaxed(&c->server->rx_freed,
@@ -394,11 +394,11 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
   WS(c)->last_input_ms = now;
   note_activity(c);
   if (!WS(c)->ws && ws_create(c) != 0) {
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     c->pending_error = IWS_E_NOMEM;
     if (iws__conn_send_close_locked(c, IWS_CLOSE_INTERNAL_ERROR, NULL, 0, 1) != IWS_OK)
       iws__conn_tcp_close_locked(c, 1);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return;
   }
   if (!WS(c)->idle_timer) {
@@ -408,7 +408,7 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
   }
   RX(c)->ws_fed += len;
   r = wslay_event_recv_buffer(WS(c)->ws, data, len);
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (RX(c)->rx_fail && r == 0 && !c->close_sent && !c->tcp_closing) {
     /* The message being received failed (too big, the server's budget,
      * memory, or a compressed message that did not inflate). */
@@ -462,7 +462,7 @@ static void ws_feed(iws__conn *c, uint8_t *data, size_t len) {
    * lost; it is made again by the next bytes. */
   release = r == 0 && !failed && quiet >= WS_IDLE_RELEASE_MS &&
             ws_releasable_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (failed) {
     RX(c)->rx_fail = RXF_NONE;
     ws_rx_release(c); /* nothing more of that message will come */
@@ -574,24 +574,32 @@ static int complete_handshake(iws__conn *c, iws_request *req,
         !iws__pmd_response(&pmd, extensions, sizeof(extensions)))
       memset(&pmd, 0, sizeof(pmd));
     /* Under the lock: a broadcast on another thread reads it. */
-    iws__lock(&c->lock);
-    c->pmd = pmd;
-    iws__unlock(&c->lock);
+    if (pmd.enabled) {
+      iws__pmd_conn *p = calloc(1, sizeof(*p));
+      if (!p) {
+        refuse(c, refusal, 500, "out of memory");
+        return 0;
+      }
+      p->params = pmd;
+      iws__conn_lock(c);
+      c->pmd = p;
+      iws__conn_unlock(c);
+    }
   }
   {
     char *path = strcmp(req->target, "/") == 0 ? (char *)iws__root_path
                                                : iws__strdup(req->target);
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     c->path = path;
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
   }
   if (!c->path) {
     refuse(c, refusal, 500, "out of memory");
     return 0;
   }
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (c->state == IWS__HANDSHAKE) c->state = IWS__ACCEPTING;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 
   verdict = IWS_ACCEPT;
   req->answering = 1; /* iws_request_add_response_header works meanwhile */
@@ -614,13 +622,13 @@ static int complete_handshake(iws__conn *c, iws_request *req,
   protocol = req->selected && req->selected[0] ? iws__strdup(req->selected)
                                                : NULL;
   n = iws__ws_response_101(req->key, req->selected,
-                           c->pmd.enabled ? extensions : NULL, answer,
+                           c->pmd ? extensions : NULL, answer,
                            sizeof(answer));
   chunk = (protocol || !req->selected || !req->selected[0])
               ? answer_chunk(answer, n, req)
               : NULL;
 
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   c->protocol = protocol;
   c->accepted = 1; /* from here on, on_disconnect is owed */
   if (c->state == IWS__ACCEPTING) c->state = IWS__OPEN;
@@ -629,7 +637,7 @@ static int complete_handshake(iws__conn *c, iws_request *req,
     c->pending_error = IWS_E_NOMEM;
     iws__conn_tcp_close_locked(c, 1);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   iws__atomic_add64(&s->st_current, 1);
   iws__atomic_add64_relaxed(&s->st_total, 1);
   iws__conn_timer_clear(c, IWS__T_MAIN);
@@ -648,10 +656,10 @@ void iws__ws_upgrade(iws__conn *c, iws_request *req, uint8_t *rest,
 /* Input on the strand: frames, or nothing once we are done. */
 static void ws_input(iws__conn *c, uint8_t *data, size_t len) {
   uint32_t state, accepted;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   state = c->state;
   accepted = c->accepted;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (accepted && state != IWS__DRAINING &&
       (!WS(c)->ws || wslay_event_get_read_enabled(WS(c)->ws)))
     /* Also after the socket closed (worker mode): messages that arrived
@@ -676,10 +684,10 @@ static void ws_due(iws__conn *c) {
   iws_server *s = c->server;
   int32_t handled = 0;
   int open;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   open = c->accepted && !c->disconnected && c->state == IWS__OPEN &&
          !c->close_sent && !c->tcp_closing;
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (!open) return;
   if (s->cb.on_heartbeat)
     IWS__IN_CALLBACK(s, handled = s->cb.on_heartbeat(s, c->id, s->user));
@@ -707,13 +715,13 @@ static void ws_timer(iws__conn *c, int which) {
   }
   if (which == IWS__T_WIDLE) {
     /* The context is the strand's: it decides there (ws_resumed). */
-    iws__lock(&c->lock);
+    iws__conn_lock(c);
     iws__conn_wake_locked(c);
-    iws__unlock(&c->lock);
+    iws__conn_unlock(c);
     return;
   }
   if (which != IWS__T_PONG) return; /* an HTTP timer from before the 101 */
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   if (!c->tcp_closing && c->state != IWS__CLOSED) {
     iws__log(s, IWS_LOG_INFO,
              "connection %llu: no answer to the heartbeat; dropping it",
@@ -721,7 +729,7 @@ static void ws_timer(iws__conn *c, int which) {
     c->pending_error = IWS_E_TIMEOUT;
     iws__conn_tcp_close_locked(c, 1);
   }
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
 }
 
 /* Strand, woken by IWS__T_WIDLE: a connection quiet for a second gives
@@ -731,13 +739,13 @@ static void ws_resumed(iws__conn *c) {
   int release, again;
   if (!WS(c)->idle_timer) return;
   quiet = iws__now_ms() - WS(c)->last_input_ms;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   release = quiet >= WS_IDLE_RELEASE_MS && ws_releasable_locked(c);
   again = !release && WS(c)->ws && !c->tcp_closing && c->state == IWS__OPEN;
   /* Released at the last input already (ws_feed): the answer to that
    * input was still queued then; the ring can go now. */
   if (!WS(c)->ws && quiet >= WS_IDLE_RELEASE_MS) iws__conn_ring_idle_locked(c);
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   if (release) ws_release(c);
   WS(c)->idle_timer = (uint8_t)again;
   if (again) iws__conn_timer_set(c, IWS__T_WIDLE, WS_IDLE_RELEASE_MS);
@@ -765,7 +773,7 @@ static void ws_gone(iws__conn *c) {
   char detail[600];
   uint32_t rlen = 0;
   int owed, upgraded;
-  iws__lock(&c->lock);
+  iws__conn_lock(c);
   upgraded = c->accepted;
   owed = c->accepted && !c->disconnected;
   c->disconnected = 1;
@@ -784,7 +792,7 @@ static void ws_gone(iws__conn *c) {
     if (rlen) memcpy(reason, c->close_reason, rlen);
   }
   reason[rlen] = '\0';
-  iws__unlock(&c->lock);
+  iws__conn_unlock(c);
   /* A message cut off by the close gives its memory back. */
   if (upgraded) ws_rx_release(c);
   if (owed) {
@@ -805,8 +813,12 @@ static void ws_gone(iws__conn *c) {
 static void ws_free(iws__conn *c) {
   iws__ws_state *w = WS(c);
   if (w->ws) wslay_event_context_free(w->ws);
-  iws__pmd_stream_free(w->pmd_rx);
-  iws__pmd_stream_free(c->pmd_tx);
+  if (c->pmd) {
+    iws__pmd_stream_free(c->pmd->rx);
+    iws__pmd_stream_free(c->pmd->tx);
+    free(c->pmd);
+    c->pmd = NULL;
+  }
   if (w->rx) {
     iws__bytes_free(&w->rx->inbuf);
     iws__bytes_free(&w->rx->stage);

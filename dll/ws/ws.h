@@ -43,7 +43,6 @@ typedef struct iws__ws_state {
   struct wslay_event_context *ws; /* NULL while idle (see ws_feed) */
   iws__ws_rx *rx;                 /* with ws, and only with it */
   uint64_t last_input_ms;
-  iws__zstream *pmd_rx; /* context-takeover inflater */
   uint8_t idle_timer;   /* IWS__T_WIDLE armed (or its wake-up under way)
                            for the context `ws`: strand only */
   /* When the last data frame began (IWS_OPT_HEARTBEAT_IF_IDLE): the low

@@ -168,16 +168,16 @@ static void ping_flood_pauses_reading(void **state) {
   }
   assert_true(paused);
   /* The output went over the limit by at most one read's pongs. */
-  iws__mutex_lock(&c->lock);
+  iws__mutex_lock(iws__conn_mutex(c));
   assert_true(c->queued_bytes <= LIMIT + sizeof(buf) + 1024);
   assert_true(c->out_paused);
-  iws__mutex_unlock(&c->lock);
+  iws__mutex_unlock(iws__conn_mutex(c));
   /* The peer reads again: output drains and reading resumes. */
   fake_drain(&sock, 100000, 4096);
   fake_resume(&sock);
-  iws__mutex_lock(&c->lock);
+  iws__mutex_lock(iws__conn_mutex(c));
   assert_false(c->out_paused);
-  iws__mutex_unlock(&c->lock);
+  iws__mutex_unlock(iws__conn_mutex(c));
   assert_int_equal(sock.paused, 0);
   assert_int_equal(fake_finish(&sock), 0);
   iws_destroy(s);

@@ -103,9 +103,9 @@ static void sends_range(uint64_t offset, uint64_t length) {
   sock.keep_output = 1;
   conn = fake_accept(server, &sock, IWS__LISTEN_PLAIN);
   assert_non_null(conn);
-  iws__mutex_lock(&conn->lock);
+  iws__mutex_lock(iws__conn_mutex(conn));
   conn->state = IWS__OPEN; /* iws__conn_send_chunk wants an open one */
-  iws__mutex_unlock(&conn->lock);
+  iws__mutex_unlock(iws__conn_mutex(conn));
   assert_int_equal(iws__conn_send_chunk(conn, head, 0), IWS_OK);
   assert_int_equal(
       iws__conn_queue_file(conn, open_content(FILE_SIZE), offset, length),
