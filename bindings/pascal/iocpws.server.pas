@@ -1527,36 +1527,47 @@ begin
   end;
 end;
 
-{ The client certificate of connection Id (iws_conn_peer_cert): '' when
-  there is none. }
-function PeerCert(S: TIocpWebSocketServer; Id: iws_conn_id; What: UInt32): string;
+{ The client certificate of connection Id (iws_conn_peer_cert) into Text
+  ('' when there is none); the engine's error when it could not be read. }
+function PeerCertRc(S: TIocpWebSocketServer; Id: iws_conn_id; What: UInt32;
+  out Text: string): Integer;
 var
   Buf: array of AnsiChar;
   Needed: UInt32;
-  rc: Integer;
 begin
-  Result := '';
+  Text := '';
   if S.FHandle = nil then
-    Exit;
+    Exit(IWS_E_BAD_STATE);
   Needed := 0;
-  rc := iws_conn_peer_cert(S.FHandle, Id, What, nil, 0, @Needed);
-  if (rc <> IWS_E_BUFFER_TOO_SMALL) or (Needed <= 1) then
+  Result := iws_conn_peer_cert(S.FHandle, Id, What, nil, 0, @Needed);
+  if (Result = IWS_E_BUFFER_TOO_SMALL) and (Needed <= 1) then
+    Result := IWS_OK; { the empty text: none }
+  if Result <> IWS_E_BUFFER_TOO_SMALL then
     Exit;
   SetLength(Buf, Needed + 1);
-  if iws_conn_peer_cert(S.FHandle, Id, What, @Buf[0], Needed + 1, nil) = IWS_OK then
-    Result := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+  Result := iws_conn_peer_cert(S.FHandle, Id, What, @Buf[0], Needed + 1, nil);
+  if Result = IWS_OK then
+    Text := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+end;
+
+{ As PeerCertRc; '' also when it could not be read. }
+function PeerCert(S: TIocpWebSocketServer; Id: iws_conn_id; What: UInt32): string;
+begin
+  if PeerCertRc(S, Id, What, Result) <> IWS_OK then
+    Result := '';
 end;
 
 { sgc's OnSSLVerifyPeer for connection Id (C nil for a plain HTTP request),
   on the thread of the handshake's gates: True to go on. No handler, no
   certificate, or a connection accepted before: True without a call. A
-  refusal is reported through OnError. }
+  certificate that cannot be read is refused (fail closed). A refusal is
+  reported through OnError. }
 function VerifyPeer(S: TIocpWebSocketServer; C: TIocpWSConnection;
   Id: iws_conn_id): Boolean;
 var
   Ev: TIocpWsEvent;
-  Pem, Subject: string;
-  I: Integer;
+  Pem, Subject, Issuer: string;
+  I, rc: Integer;
   Known: Boolean;
 begin
   Result := True;
@@ -1573,17 +1584,26 @@ begin
   end;
   if Known then
     Exit;
-  Pem := PeerCert(S, Id, IWS_CERT_PEM);
-  if Pem = '' then
+  rc := PeerCertRc(S, Id, IWS_CERT_PEM, Pem);
+  if (rc = IWS_OK) and (Pem = '') then
     Exit; { no certificate presented (or verification off) }
-  Subject := PeerCert(S, Id, IWS_CERT_SUBJECT);
+  if rc = IWS_OK then
+    rc := PeerCertRc(S, Id, IWS_CERT_SUBJECT, Subject);
+  if rc = IWS_OK then
+    rc := PeerCertRc(S, Id, IWS_CERT_ISSUER, Issuer);
+  if rc <> IWS_OK then
+  begin
+    S.ReportError(C, 'iocpws: the client certificate could not be read (' +
+      IocpWsErrorText(rc) + '): refused without OnSSLVerifyPeer (HTTP 403)');
+    Exit(False);
+  end;
   Ev := TIocpWsEvent.Create;
   try
     Ev.Server := S;
     Ev.Kind := GATE_VERIFY_PEER;
     Ev.Conn := C;
     Ev.Accept := True;
-    Ev.X509 := TIocpWSX509.Create(Subject, PeerCert(S, Id, IWS_CERT_ISSUER), Pem);
+    Ev.X509 := TIocpWSX509.Create(Subject, Issuer, Pem);
     if S.FNotifyEvents = neNoSync then
       Ev.Run
     else
