@@ -343,9 +343,51 @@ type
   { sgc's OnSSLALPNSelect: choose one of the protocols a TLS client offers. }
   TIocpWSSSLALPNSelectEvent = procedure(Sender: TObject; aProtocols: TStringList;
     var aProtocol: string) of object;
-  { Indy's TIdX509 (a client certificate) in sgc's OnSSLVerifyPeer: the
-    engine never hands one out (no client certificates yet). }
-  TIocpWSX509 = class(TObject);
+  { Indy's TIdX509Name (IdSSLOpenSSL): a certificate's subject or issuer. }
+  TIocpWSX509Name = class(TObject)
+  private
+    FRFC2253: string;
+    FOneLine: string;
+  public
+    constructor Create(const ARFC2253: string);
+    { Indy: X509_NAME_oneline's form, most significant part first:
+      '/O=Example/CN=alice'. Characters other than printable ASCII stay as
+      they are (OpenSSL's oneline writes them as \xXX). }
+    property OneLine: string read FOneLine;
+    { iocpws addition: RFC 2253, least significant part first,
+      'CN=alice,O=Example' (as Connection.ClientCertificateSubject). }
+    property RFC2253: string read FRFC2253;
+  end;
+
+  { Indy's TIdX509 in sgc's OnSSLVerifyPeer: the client certificate the
+    engine's OpenSSL has verified (the leaf). Only what the engine hands
+    out is declared: Indy's Version, SigInfo, Fingerprint(s),
+    FingerprintAsString, SerialNumber, notBefore, notAfter, AltSubjectNames,
+    DisplayInfo and Certificate are not (read them from PEM with a
+    library). Valid during the call only. }
+  TIocpWSX509 = class(TObject)
+  private
+    FSubject, FIssuer: TIocpWSX509Name;
+    FPEM: string;
+  public
+    constructor Create(const ASubject, AIssuer, APEM: string);
+    destructor Destroy; override;
+    property Subject: TIocpWSX509Name read FSubject;
+    property Issuer: TIocpWSX509Name read FIssuer;
+    { iocpws addition: the whole certificate, PEM text. }
+    property PEM: string read FPEM;
+  end;
+  { sgc's OnSSLVerifyPeer: called once per TLS connection that presented a
+    client certificate (SSLOptions.VerifyCertificate), after the engine's
+    OpenSSL verified it against SSLOptions.RootCertFile: so AOk is always
+    True, ADepth 0 (the leaf) and AError 0; a certificate that failed
+    verification never gets here (the TLS handshake failed), and a handler
+    cannot accept it. Runs before OnTCPConnect, OnAuthentication,
+    OnHandshake and OnConnect of a WebSocket upgrade, and before the HTTP
+    handler (OnCommandGet) of a request, with the thread rules of the
+    handshake's gates (NotifyEvents). Accept := False, or an exception,
+    refuses: HTTP 403 and OnError says why. No call for a client that sent
+    no certificate. }
   TIocpWSSSLVerifyPeerEvent = procedure(Sender: TObject; Certificate: TIocpWSX509;
     AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean) of object;
   { sgc's OnSSLGetHandler / OnSSLAfterCreateHandler hand out Indy's TLS
@@ -520,6 +562,10 @@ type
     FOnSSLAfterCreateHandler: TIocpWSSSLAfterCreateHandlerEvent;
     FOnSSLALPNSelect: TIocpWSSSLALPNSelectEvent;
     FOnSSLVerifyPeer: TIocpWSSSLVerifyPeerEvent;
+    { connections whose certificate OnSSLVerifyPeer accepted (ids are never
+      reused; a ring: one pushed out is asked again), under Lock }
+    FVerifiedIds: array[0..255] of iws_conn_id;
+    FVerifiedNext: Integer;
     FOnHTTPUploadBeforeSaveFile: TIocpWSHTTPUploadBeforeSaveFileEvent;
     FOnHTTPUploadAfterSaveFile: TIocpWSHTTPUploadAfterSaveFileEvent;
     FOnHTTPUploadReadInput: TIocpWSHTTPUploadReadInputEvent;
@@ -1078,6 +1124,7 @@ const
   GATE_AUTH = -3;
   GATE_UNKNOWN_AUTH = -4; { OnUnknownAuthentication: Text = AuthType }
   GATE_HEARTBEAT = -5;    { OnBeforeHeartBeat: Accept = Handled }
+  GATE_VERIFY_PEER = -6;  { OnSSLVerifyPeer: X509 = the certificate }
   { the engine's largest MaxMessageSize (sgc's 0 = no limit) }
   IOCPWS_MAX_MESSAGE = Int64(2147483648);
 
@@ -1248,6 +1295,7 @@ type
     Accept: Boolean;
     User, Password: string;
     AuthData: string;
+    X509: TIocpWSX509;
     destructor Destroy; override;
     procedure Run;
   end;
@@ -1300,6 +1348,9 @@ begin
           GATE_HEARTBEAT:
             if Assigned(S.FOnBeforeHeartBeat) then
               S.FOnBeforeHeartBeat(S, Conn, Accept);
+          GATE_VERIFY_PEER:
+            if Assigned(S.FOnSSLVerifyPeer) then
+              S.FOnSSLVerifyPeer(S, X509, True, 0, 0, Accept);
         end;
       except
         on E: Exception do
@@ -1533,6 +1584,107 @@ begin
   end;
 end;
 
+{ The client certificate of connection Id (iws_conn_peer_cert) into Text
+  ('' when there is none); the engine's error when it could not be read. }
+function PeerCertRc(S: TIocpWebSocketServer; Id: iws_conn_id; What: UInt32;
+  out Text: string): Integer;
+var
+  Buf: array of AnsiChar;
+  Needed: UInt32;
+begin
+  Text := '';
+  if S.FHandle = nil then
+    Exit(IWS_E_BAD_STATE);
+  Needed := 0;
+  Result := iws_conn_peer_cert(S.FHandle, Id, What, nil, 0, @Needed);
+  if (Result = IWS_E_BUFFER_TOO_SMALL) and (Needed <= 1) then
+    Result := IWS_OK; { the empty text: none }
+  if Result <> IWS_E_BUFFER_TOO_SMALL then
+    Exit;
+  SetLength(Buf, Needed + 1);
+  Result := iws_conn_peer_cert(S.FHandle, Id, What, @Buf[0], Needed + 1, nil);
+  if Result = IWS_OK then
+    Text := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+end;
+
+{ As PeerCertRc; '' also when it could not be read. }
+function PeerCert(S: TIocpWebSocketServer; Id: iws_conn_id; What: UInt32): string;
+begin
+  if PeerCertRc(S, Id, What, Result) <> IWS_OK then
+    Result := '';
+end;
+
+{ sgc's OnSSLVerifyPeer for connection Id (C nil for a plain HTTP request),
+  on the thread of the handshake's gates: True to go on. No handler, no
+  certificate, or a connection accepted before: True without a call. A
+  certificate that cannot be read is refused (fail closed). A refusal is
+  reported through OnError. }
+function VerifyPeer(S: TIocpWebSocketServer; C: TIocpWSConnection;
+  Id: iws_conn_id): Boolean;
+var
+  Ev: TIocpWsEvent;
+  Pem, Subject, Issuer: string;
+  I, rc: Integer;
+  Known: Boolean;
+begin
+  Result := True;
+  if not Assigned(S.FOnSSLVerifyPeer) then
+    Exit;
+  Known := False;
+  S.Lock;
+  try
+    for I := Low(S.FVerifiedIds) to High(S.FVerifiedIds) do
+      if S.FVerifiedIds[I] = Id then
+        Known := True;
+  finally
+    S.Unlock;
+  end;
+  if Known then
+    Exit;
+  rc := PeerCertRc(S, Id, IWS_CERT_PEM, Pem);
+  if (rc = IWS_OK) and (Pem = '') then
+    Exit; { no certificate presented (or verification off) }
+  if rc = IWS_OK then
+    rc := PeerCertRc(S, Id, IWS_CERT_SUBJECT, Subject);
+  if rc = IWS_OK then
+    rc := PeerCertRc(S, Id, IWS_CERT_ISSUER, Issuer);
+  if rc <> IWS_OK then
+  begin
+    S.ReportError(C, 'iocpws: the client certificate could not be read (' +
+      IocpWsErrorText(rc) + '): refused without OnSSLVerifyPeer (HTTP 403)');
+    Exit(False);
+  end;
+  Ev := TIocpWsEvent.Create;
+  try
+    Ev.Server := S;
+    Ev.Kind := GATE_VERIFY_PEER;
+    Ev.Conn := C;
+    Ev.Accept := True;
+    Ev.X509 := TIocpWSX509.Create(Subject, Issuer, Pem);
+    if S.FNotifyEvents = neNoSync then
+      Ev.Run
+    else
+      TThread.Synchronize(nil, Ev.Run);
+    Result := Ev.Accept;
+  finally
+    Ev.X509.Free;
+    Ev.Free;
+  end;
+  if Result then
+  begin
+    S.Lock;
+    try
+      S.FVerifiedIds[S.FVerifiedNext] := Id;
+      S.FVerifiedNext := (S.FVerifiedNext + 1) mod Length(S.FVerifiedIds);
+    finally
+      S.Unlock;
+    end;
+  end
+  else
+    S.ReportError(C, 'iocpws: OnSSLVerifyPeer refused the client ' +
+      'certificate "' + Subject + '": the request is answered 403');
+end;
+
 { %XX escapes of a path segment (UTF-8 bytes), decoded, as a string. }
 function PercentDecode(const U: RawByteString): string;
 begin
@@ -1760,7 +1912,9 @@ begin
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
     IocpWsReadHeaders(request, C.FHeadersRequest);
     Status := 0;
-    if Assigned(S.FOnTCPConnect) and
+    if not VerifyPeer(S, C, id) then
+      Status := 403;
+    if (Status = 0) and Assigned(S.FOnTCPConnect) and
       not RunGate(S, GATE_TCP, C, nil, '', '', True) then
       Status := 403;
     if (Status = 0) and not OriginAllowed(S.FSecurityOptions.OriginsAllowed,
@@ -2406,6 +2560,12 @@ begin
     Len := StrToInt64Def(IocpWsUtf8Z(iws_request_header(request, 'Content-Length')), 0);
     if not Chunked and (Len <= 0) then
       Exit;
+    { OnSSLVerifyPeer before any upload event or file (as before OnCommandGet) }
+    if not VerifyPeer(S, nil, id) then
+    begin
+      Result := 403;
+      Exit;
+    end;
     if Assigned(S.FOnHTTPUploadBeforeCreatePostStream) then
     begin
       Ev := TIocpUploadEvent.Create;
@@ -2565,6 +2725,12 @@ begin
   Job := nil;
   WasDeferred := False;
   try
+    if not VerifyPeer(S, nil, id) then
+    begin
+      iws_http_set_status(response, 403, nil);
+      iws_http_set_body(response, PAnsiChar('Forbidden'), 9);
+      Exit;
+    end;
     if FinishUpload(S, id, response) then
       Exit; { a malformed upload: answered with its error }
     if S.FAuthentication.Enabled and S.FAuthentication.Session.Enabled and
@@ -2636,6 +2802,89 @@ begin
       Job.Free;
     end;
   end;
+end;
+
+{ ---- TIocpWSX509 -------------------------------------------------------- }
+
+{ RFC 2253 ('CN=alice,O=Example', as OpenSSL writes it) into OpenSSL's
+  oneline form ('/O=Example/CN=alice'): the parts reversed, the escapes
+  undone (an escaped control character as \xXX, as oneline writes it). }
+function Rfc2253ToOneLine(const S: string): string;
+var
+  Parts: TStringList;
+  Cur: string;
+  I: Integer;
+
+  function IsHex(Ch: Char): Boolean;
+  begin
+    case Ch of
+      '0'..'9', 'A'..'F', 'a'..'f': Result := True;
+    else
+      Result := False;
+    end;
+  end;
+
+begin
+  Result := '';
+  if S = '' then
+    Exit;
+  Parts := TStringList.Create;
+  try
+    Cur := '';
+    I := 1;
+    while I <= Length(S) do
+    begin
+      if (S[I] = '\') and (I < Length(S)) then
+      begin
+        if (I + 2 <= Length(S)) and IsHex(S[I + 1]) and IsHex(S[I + 2]) then
+        begin
+          Cur := Cur + '\x' + UpperCase(Copy(S, I + 1, 2));
+          Inc(I, 3);
+        end
+        else
+        begin
+          Cur := Cur + S[I + 1];
+          Inc(I, 2);
+        end;
+        Continue;
+      end;
+      if S[I] = ',' then
+      begin
+        Parts.Add(Cur);
+        Cur := '';
+      end
+      else
+        Cur := Cur + S[I];
+      Inc(I);
+    end;
+    Parts.Add(Cur);
+    for I := Parts.Count - 1 downto 0 do
+      Result := Result + '/' + Parts[I];
+  finally
+    Parts.Free;
+  end;
+end;
+
+constructor TIocpWSX509Name.Create(const ARFC2253: string);
+begin
+  inherited Create;
+  FRFC2253 := ARFC2253;
+  FOneLine := Rfc2253ToOneLine(ARFC2253);
+end;
+
+constructor TIocpWSX509.Create(const ASubject, AIssuer, APEM: string);
+begin
+  inherited Create;
+  FSubject := TIocpWSX509Name.Create(ASubject);
+  FIssuer := TIocpWSX509Name.Create(AIssuer);
+  FPEM := APEM;
+end;
+
+destructor TIocpWSX509.Destroy;
+begin
+  FSubject.Free;
+  FIssuer.Free;
+  inherited Destroy;
 end;
 
 { ---- TIocpWSConnection -------------------------------------------------- }
@@ -2747,22 +2996,8 @@ begin
 end;
 
 function ConnCert(C: TIocpWSConnection; What: UInt32): string;
-var
-  Buf: array of AnsiChar;
-  Needed: UInt32;
-  rc: Integer;
 begin
-  Result := '';
-  if C.FServer.FHandle = nil then
-    Exit;
-  Needed := 0;
-  rc := iws_conn_peer_cert(C.FServer.FHandle, C.FId, What, nil, 0, @Needed);
-  if (rc <> IWS_E_BUFFER_TOO_SMALL) or (Needed <= 1) then
-    Exit;
-  SetLength(Buf, Needed + 1);
-  if iws_conn_peer_cert(C.FServer.FHandle, C.FId, What, @Buf[0],
-    Needed + 1, nil) = IWS_OK then
-    Result := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+  Result := PeerCert(C.FServer, C.FId, What);
 end;
 
 function TIocpWSConnection.ClientCertificateSubject: string;
@@ -3610,9 +3845,6 @@ begin
     'engine''s OpenSSL (SSLOptions), there is no Indy handler');
   Flag(Assigned(FOnSSLALPNSelect), 'OnSSLALPNSelect', 'never called: the ' +
     'engine offers no ALPN (HTTP/1.1 only)');
-  Flag(Assigned(FOnSSLVerifyPeer), 'OnSSLVerifyPeer', 'never called: the ' +
-    'engine verifies client certificates itself against ' +
-    'SSLOptions.RootCertFile (SSLOptions.VerifyCertificate)');
   Flag((FHTTPUploadFiles.StreamType <> pstFileStream) and
     (Assigned(FOnHTTPUploadBeforeSaveFile) or Assigned(FOnHTTPUploadAfterSaveFile) or
     Assigned(FOnHTTPUploadReadInput)), 'OnHTTPUpload* events',

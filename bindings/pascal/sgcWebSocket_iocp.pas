@@ -273,6 +273,7 @@ type
   TsgcWSOnSSLALPNSelect = TIocpWSSSLALPNSelectEvent;
   TsgcOnSSLVerifyPeer = TIocpWSSSLVerifyPeerEvent;
   TIdX509 = TIocpWSX509;
+  TIdX509Name = TIocpWSX509Name;
   TsgcWSHTTPUploadBeforeSaveFileEvent = TIocpWSHTTPUploadBeforeSaveFileEvent;
   TsgcWSHTTPUploadAfterSaveFileEvent = TIocpWSHTTPUploadAfterSaveFileEvent;
   TsgcWSHTTPUploadReadInputEvent = TIocpWSHTTPUploadReadInputEvent;

@@ -21,10 +21,16 @@
     UNKNOWNAUTH <type> <data>        (OnUnknownAuthentication with
                                      bearer=on: 'Bearer good-token' is
                                      accepted as user 'token-user')
+    VERIFYPEER <subject>|<issuer>|<subject RFC 2253> <AOk> <ADepth>
+      <AError> <PEM?>                (OnSSLVerifyPeer with verifypeer=
+                                     refuse|raise: '/CN=bob' is refused,
+                                     or the handler raises for him)
   Options (each as --opt name=value): auth=basic|url|session|all|nonauth, origins=<list>,
   protocols=<list>, unknown=on, handshake=add, fragments=all|only,
   noequiv=on (sgc settings with no equivalent: reported at Start),
-  verifycert=on, bindings=<ip:port,...>, epoll=<threads>, cleandisconnect=on,
+  verifycert=on, verifypeer=refuse|raise (OnSSLVerifyPeer; with
+  httpsessions the HTTP server gets the WebSocket server's SSL settings and
+  the handler too), bindings=<ip:port,...>, epoll=<threads>, cleandisconnect=on,
   maxmsg=<bytes>, heartbeat=<interval s>,<always|idle>,<ping|handled>
   (HeartBeat with OnBeforeHeartBeat), bearer=on (OnUnknownAuthentication),
   secure=firewall|ratelimiter|apikey|jwt|oauth2|freed (sgc's
@@ -89,12 +95,12 @@ type
     procedure WSServerBearer(Connection: TsgcWSConnection;
       AuthType, AuthData: string; var aUser, aPassword: string;
       var Authenticated: Boolean);
+    procedure WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
+      AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean);
     { sgc's events the engine never fires (declared with sgc's types, so
       that they compile; reported at Start with noequiv=on) }
     procedure WSServerSSLALPNSelect(Sender: TObject; aProtocols: TStringList;
       var aProtocol: string);
-    procedure WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
-      AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean);
     procedure WSServerHTTPUploadReadInput(Sender: TObject; const aName, aValue: string);
     procedure WSServerHTTPUploadBeforeCreatePostStream(Sender: TObject;
       const Connection: TsgcWSConnection; const aHeaders: TStrings; var Accept: Boolean);
@@ -122,10 +128,27 @@ procedure TServerForm.WSServerSSLALPNSelect(Sender: TObject; aProtocols: TString
 begin
 end;
 
+var
+  VerifyPeerMode: string;
+
+procedure Say(const S: string); forward;
+
 procedure TServerForm.WSServerSSLVerifyPeer(Sender: TObject; Certificate: TIdX509;
   AOk: Boolean; ADepth, AError: Integer; var Accept: Boolean);
+var
+  Subject: TIdX509Name;
 begin
+  Subject := Certificate.Subject;
+  Say(Format('VERIFYPEER %s|%s|%s %s %d %d %s', [Subject.OneLine,
+    Certificate.Issuer.OneLine, Subject.RFC2253, BoolToStr(AOk, True), ADepth,
+    AError, BoolToStr(Pos('-----BEGIN CERTIFICATE-----', Certificate.PEM) = 1, True)]));
   Accept := AOk;
+  if Subject.OneLine = '/CN=bob' then
+  begin
+    if VerifyPeerMode = 'raise' then
+      raise Exception.Create('bob is not welcome');
+    Accept := False;
+  end;
 end;
 
 procedure TServerForm.WSServerHTTPUploadReadInput(Sender: TObject; const aName, aValue: string);
@@ -686,6 +709,11 @@ begin
         SSLOptions.VerifyCertificate := True;
         SSLOptions.VerifyDepth := 2;
       end
+      else if OptName = 'verifypeer' then
+      begin
+        VerifyPeerMode := OptValue;
+        OnSSLVerifyPeer := F.WSServerSSLVerifyPeer;
+      end
       else if OptName = 'failifnocert' then
         SSLOptions.VerifyCertificate_Options.FailIfNoCertificate := True
       else if OptName = 'ssl' then
@@ -784,6 +812,19 @@ begin
         F.HTTPServer.OnException := F.WSServerException;
       end;
   end;
+  if (VerifyPeerMode <> '') and (F.HTTPServer <> nil) then
+    with F.HTTPServer do
+    begin
+      { sgc's HTTP server on TLS, verifying as the WebSocket server does }
+      SSL := F.WSServer.SSL;
+      SSLOptions.Port := 0;
+      SSLOptions.CertFile := F.WSServer.SSLOptions.CertFile;
+      SSLOptions.KeyFile := F.WSServer.SSLOptions.KeyFile;
+      SSLOptions.RootCertFile := F.WSServer.SSLOptions.RootCertFile;
+      SSLOptions.VerifyCertificate := F.WSServer.SSLOptions.VerifyCertificate;
+      SSLOptions.VerifyDepth := F.WSServer.SSLOptions.VerifyDepth;
+      OnSSLVerifyPeer := F.WSServerSSLVerifyPeer;
+    end;
   try
     F.WSServer.Active := True;
     for K := 0 to F.WSServer.ListenerCount - 1 do

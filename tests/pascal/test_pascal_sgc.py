@@ -290,13 +290,14 @@ def test_no_equivalent_is_reported_at_start(sgc):
                  "Options.HTMLFiles", "SSLOptions.OpenSSL_Options.APIVersion",
                  "Optimizations.Connections.Enabled", "Optimizations.ConnectionsFree.Interval",
                  "ClientLoadBalancer.Active", "OnSSLALPNSelect:",
-                 "OnSSLVerifyPeer:", "OnHTTPUpload*", "OnLoadBalancerError:",
+                 "OnHTTPUpload*", "OnLoadBalancerError:",
                  "Firewall"]:
         assert name in reported, (name, reported)
     # set on the socket now (test_tcp_keepalive), so never reported
     assert not [r for r in reported if r.startswith("TCPKeepAlive")], reported
     # work now (test_heartbeat_*, test_unknown_authentication): not reported
-    for name in ["HeartBeat.HeartBeatType", "OnBeforeHeartBeat:", "OnUnknownAuthentication:"]:
+    for name in ["HeartBeat.HeartBeatType", "OnBeforeHeartBeat:", "OnUnknownAuthentication:",
+                 "OnSSLVerifyPeer:"]:
         assert name not in reported, (name, reported)
     startup, _ = s.wait_for(r"STARTUP")
     last_error = max(i for i, line in enumerate(s.snapshot()) if line.startswith("ERROR"))
@@ -423,6 +424,91 @@ def test_verify_certificate(sgc, tls_files, client_certs):
     assert run(whoami(client_certs.context())) == "whoami 0 |"
     assert run(whoami(client_certs.context("alice"))).startswith("whoami 0 CN=alice")
 
+
+
+ALICE_SEEN = ("/O=iocpws test/CN=alice|/CN=iocpws client CA|CN=alice,O=iocpws test"
+              " True 0 0 True")
+
+
+def verify_peer_base(tls_files, client_certs):
+    return dict(ssl="0", cert=server_path(tls_files.server),
+                key=server_path(tls_files.server_key),
+                ca=server_path(client_certs.root_cert_file), verifycert="on")
+
+
+@pytest.mark.parametrize("mode", ["refuse", "raise"])
+def test_ssl_verify_peer(sgc, tls_files, client_certs, mode):
+    """OnSSLVerifyPeer runs once per connection that presented a verified
+    client certificate, before OnTCPConnect and OnConnect, with Indy's
+    TIdX509 (Subject/Issuer.OneLine, PEM), AOk True, ADepth 0, AError 0.
+    Accept := False (or an exception) refuses with 403 and OnError says
+    why; OnConnect never runs. A client without a certificate gets no
+    call."""
+    s = sgc(verifypeer=mode, **verify_peer_base(tls_files, client_certs))
+    u = f"wss://127.0.0.1:{s.port}"
+
+    async def go():
+        async with connect(f"{u}/alice", ssl=client_certs.context("alice")) as ws:
+            assert await ask(ws, "cmd:whoami") == (
+                "whoami 0 CN=alice,O=iocpws test|CN=iocpws client CA")
+        assert await refused_status(f"{u}/bob", ssl=client_certs.context("bob")) == 403
+        async with connect(f"{u}/anonymous", ssl=client_certs.context()) as ws:
+            assert await ask(ws, "x") == "x"
+
+    run(go())
+    s.wait_count(r"DISCONNECT .*", 2)
+    seen = [m.group(1) for m in s.matches(r"VERIFYPEER (.*)")]
+    assert seen == [ALICE_SEEN, "/CN=bob|/CN=iocpws client inter|CN=bob True 0 0 True"]
+    # before everything else of the connection; the refused one goes no further
+    events = [line.split()[0] + " " + line.split()[-1] for line in s.snapshot()
+              if line.split()[0] in ("VERIFYPEER", "TCPCONNECT")]
+    assert events == ["VERIFYPEER True", "TCPCONNECT /alice", "VERIFYPEER True",
+                      "TCPCONNECT /anonymous"]
+    assert [m.group(1) for m in s.matches(r"CONNECT \S+ (\S+) .*")] == ["/alice", "/anonymous"]
+    errors = [m.group(1) for m in s.matches(r"ERROR (.*OnSSLVerifyPeer.*)")]
+    assert len(errors) == 1 and '"CN=bob"' in errors[0], s.describe()
+    if mode == "raise":
+        assert s.matches(r"EXCEPTION \S+ bob is not welcome")
+
+
+def test_ssl_verify_peer_http(sgc, tls_files, client_certs):
+    """TsgcWebSocketHTTPServer: OnSSLVerifyPeer before OnCommandGet, once
+    per connection (keep-alive requests share the answer); a refused
+    certificate gets 403 for each request and never reaches OnCommandGet."""
+    import http.client
+    s = sgc(verifypeer="refuse", httpsessions="600000",
+            **verify_peer_base(tls_files, client_certs))
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    port = int(m.group(1))
+    mark = s.mark()
+
+    def get(conn, path):
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, r.read().decode()
+
+    alice = http.client.HTTPSConnection("127.0.0.1", port, timeout=10,
+                                        context=client_certs.context("alice"))
+    status, body = get(alice, "/s/get")
+    assert status == 200 and body.startswith("id="), body
+    assert get(alice, "/s/get")[0] == 200  # the same connection: not asked again
+    alice.close()
+    bob = http.client.HTTPSConnection("127.0.0.1", port, timeout=10,
+                                      context=client_certs.context("bob"))
+    assert get(bob, "/s/get") == (403, "Forbidden")
+    assert get(bob, "/s/get") == (403, "Forbidden")
+    bob.close()
+    anonymous = http.client.HTTPSConnection("127.0.0.1", port, timeout=10,
+                                            context=client_certs.context())
+    assert get(anonymous, "/s/get")[0] == 200
+    anonymous.close()
+    seen = [m.group(1) for m in s.matches(r"VERIFYPEER (.*)", since=mark)]
+    assert seen[0] == ALICE_SEEN
+    assert seen[1:] == ["/CN=bob|/CN=iocpws client inter|CN=bob True 0 0 True"] * 2
+    # OnCommandGet's sessions (no cookies kept here: one per request) for
+    # alice's two requests and the anonymous one, none for bob
+    assert len(s.matches(r"SESSION_START .*", since=mark)) == 3
+    assert len(s.matches(r"ERROR .*OnSSLVerifyPeer refused.*CN=bob.*", since=mark)) == 2
 
 def test_bindings(sgc, tls_files):
     """Every entry of Bindings listens; with SSL, the entry on
