@@ -297,3 +297,31 @@ iws_http_response *iws__resp_library(iws__conn *c, int status,
   iws_http_add_header(r, "Content-Type", "text/plain; charset=utf-8");
   return r;
 }
+
+/* Since 0.6: on_http_head's own refusal (status, reason, type, body),
+ * made while it runs and sent by head() as it returns. */
+IWS_API int32_t IWS_CALL iws_http_head_refuse(iws_request *request,
+                                              int32_t status,
+                                              const char *reason,
+                                              const char *content_type,
+                                              const void *body,
+                                              uint64_t length) {
+  iws_http_response *r;
+  int32_t rc;
+  if (!request || status < 400 || status > 599 || (!body && length))
+    return IWS_E_INVALID_ARG;
+  if (!request->heading) return IWS_E_BAD_STATE;
+  r = iws__resp_new(request->heading);
+  if (!r) return IWS_E_NOMEM;
+  rc = iws_http_set_status(r, status, reason);
+  if (rc == IWS_OK && content_type)
+    rc = iws_http_add_header(r, "Content-Type", content_type);
+  if (rc == IWS_OK) rc = iws_http_set_body(r, body, length);
+  if (rc != IWS_OK) {
+    iws__resp_free(r);
+    return rc;
+  }
+  if (request->refusal) iws__resp_free(request->refusal);
+  request->refusal = r;
+  return IWS_OK;
+}
