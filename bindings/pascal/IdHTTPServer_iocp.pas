@@ -4264,27 +4264,8 @@ end;
 
 function TIdCustomHTTPServer.EndSession(const SessionName: string;
   const RemoteIP: string): Boolean;
-var
-  S: TIdHTTPSession;
 begin
-  Result := False;
-  if FSessionList = nil then
-    Exit;
-  S := FSessionList.GetSession(SessionName, RemoteIP);
-  if S <> nil then
-  begin
-    if FSessionList is TIdHTTPDefaultSessionList then
-    begin
-      FSessionList.RemoveSession(S);
-      TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(S);
-    end
-    else
-    begin
-      FSessionList.RemoveSession(S);
-      S.Free;
-    end;
-    Result := True;
-  end;
+  Result := IocpWsEndSession(FSessionList, SessionName, RemoteIP);
 end;
 
 function TIdCustomHTTPServer.GetSessionFromCookie(AContext: TIdContext;

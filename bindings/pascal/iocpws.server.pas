@@ -5294,21 +5294,8 @@ end;
 
 function TIocpWebSocketHTTPServer.EndSession(const SessionName: string;
   const RemoteIP: string): Boolean;
-var
-  S: TIdHTTPSession;
 begin
-  Result := False;
-  if FSessionList = nil then
-    Exit;
-  S := FSessionList.GetSession(SessionName, RemoteIP);
-  if S = nil then
-    Exit;
-  FSessionList.RemoveSession(S);
-  if FSessionList is TIdHTTPDefaultSessionList then
-    TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(S)
-  else
-    S.Free;
-  Result := True;
+  Result := IocpWsEndSession(FSessionList, SessionName, RemoteIP);
 end;
 
 function TIocpWebSocketHTTPServer.HTTPBefore(AContext: TIocpHTTPContext;

@@ -125,7 +125,32 @@ procedure IocpWsSetSessionList(AServer: TComponent;
   var AList: TIdHTTPCustomSessionList; var AImplicit: Boolean;
   AValue: TIdHTTPCustomSessionList);
 
+{ Both HTTP servers' EndSession: takes the session out of AList (nil: no
+  sessions) and frees it (a default list's, once the requests holding it
+  are done); False when there is no such session. }
+function IocpWsEndSession(AList: TIdHTTPCustomSessionList;
+  const SessionName, RemoteIP: string): Boolean;
+
 implementation
+
+function IocpWsEndSession(AList: TIdHTTPCustomSessionList;
+  const SessionName, RemoteIP: string): Boolean;
+var
+  S: TIdHTTPSession;
+begin
+  Result := False;
+  if AList = nil then
+    Exit;
+  S := AList.GetSession(SessionName, RemoteIP);
+  if S = nil then
+    Exit;
+  AList.RemoveSession(S);
+  if AList is TIdHTTPDefaultSessionList then
+    TIdHTTPDefaultSessionList(AList).ReleaseSession(S)
+  else
+    S.Free;
+  Result := True;
+end;
 
 procedure IocpWsSetSessionList(AServer: TComponent;
   var AList: TIdHTTPCustomSessionList; var AImplicit: Boolean;
