@@ -157,6 +157,7 @@ type
   public
     Lines: TStringList;
     Lock: TCriticalSection;
+    AtEof: Boolean;  { set under Lock when stdin ended: the thread is ending }
     procedure Execute; override;
     function Next(out Line: string): Boolean;
   end;
@@ -700,8 +701,16 @@ begin
     Lock.Leave;
   end;
   Lock.Enter;
+  AtEof := True;
   Lines.Add('quit');
   Lock.Leave;
+end;
+
+function ReaderAtEof(R: TStdinReader): Boolean;
+begin
+  R.Lock.Enter;
+  Result := R.AtEof;
+  R.Lock.Leave;
 end;
 
 function TStdinReader.Next(out Line: string): Boolean;
@@ -886,11 +895,9 @@ begin
   FilePath := Opt('file', '');
   Say('LOADED ' + Form.IdHTTPServer1.ClassName + ' ' + Form.IdHTTPServer1.Name);
 
-  R := TStdinReader.Create(True);
-  R.Lines := TStringList.Create;
-  R.Lock := TCriticalSection.Create;
-  R.FreeOnTerminate := False;
-  R.Start;
+  { no thread of ours runs yet when a failed start halts: a thread ending
+    while the process exits can leave the RTL's or the loader's lock held
+    (a hang at exit under Wine) }
   try
     Form.IdHTTPServer1.Active := True;
   except
@@ -900,6 +907,11 @@ begin
       Halt(3);
     end;
   end;
+  R := TStdinReader.Create(True);
+  R.Lines := TStringList.Create;
+  R.Lock := TCriticalSection.Create;
+  R.FreeOnTerminate := False;
+  R.Start;
   for BI := 0 to Form.IdHTTPServer1.Bindings.Count - 1 do
     Say(Format('BINDING %d %s %d', [BI, Form.IdHTTPServer1.Bindings[BI].IP,
       Form.IdHTTPServer1.Bindings[BI].Port]));
@@ -950,5 +962,9 @@ begin
   Say(Format('BYE connects=%d disconnects=%d anomalies=%d', [Connects, Disconnects, Anomalies]));
   if (Connects <> Disconnects) or (Anomalies <> 0) then
     ExitCode := 1;
+  { a reader blocked in Readln holds no lock and dies with the process; one
+    that saw EOF is ending now: wait for it (see above) }
+  if ReaderAtEof(R) then
+    R.WaitFor;
   Halt(ExitCode);
 end.

@@ -682,7 +682,7 @@ type
   public
     Lines: TStringList;
     Lock: TRTLCriticalSection;
-    Done: Boolean;
+    AtEof: Boolean;  { set under Lock when stdin ended: the thread is ending }
     procedure Execute; override;
     function Next(out Line: string): Boolean;
   end;
@@ -719,8 +719,16 @@ begin
     LeaveCriticalSection(Lock);
   end;
   EnterCriticalSection(Lock);
+  AtEof := True;
   Lines.Add('quit');
   LeaveCriticalSection(Lock);
+end;
+
+function ReaderAtEof(R: TStdinReader): Boolean;
+begin
+  EnterCriticalSection(R.Lock);
+  Result := R.AtEof;
+  LeaveCriticalSection(R.Lock);
 end;
 
 function TStdinReader.Next(out Line: string): Boolean;
@@ -1308,7 +1316,12 @@ begin
   T.Seen.Free;
   DoneCriticalSection(T.IdsLock);
   T.Free;
-  { the reader thread blocks in Readln until EOF; do not wait for it }
+  { A reader still blocked in Readln holds no lock and dies with the
+    process; one that saw EOF is ending right now, and a thread ending while
+    the process exits can leave the RTL's or the loader's lock held (a hang
+    at exit under Wine), so wait for that one. }
+  if ReaderAtEof(R) then
+    R.WaitFor;
   Halt(ExitCode);
 end;
 
