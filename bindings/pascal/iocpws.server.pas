@@ -448,6 +448,8 @@ type
     FID: string;
     FOrder: Int64;
     FGuids: TStringList;  { sorted, no duplicates }
+    FRefs: Integer;       { Groups events running for it (under the lock) }
+    FDetached: Boolean;   { out of the groups' list: freed at FRefs = 0 }
   public
     constructor Create(AGroups: TIocpWSServerGroups; const AID: string);
     destructor Destroy; override;
@@ -464,14 +466,25 @@ type
     property Order: Int64 read FOrder write FOrder;
   end;
 
+  { sgc's TsgcWSServerGroupClientAddedEvent / ...RemovedEvent: Sender is
+    Server.Groups. }
+  TIocpWSServerGroupClientEvent = procedure(Sender: TObject;
+    const aGroup: TIocpWSServerGroupItem;
+    const aConnection: TIocpWSConnection) of object;
+
   { sgc's TsgcWSServerGroups (Server.Groups): groups by name, each a set of
     connections; BroadCast sends to every group whose name matches a mask
     ('*' any run, '?' one character, any case). Thread-safe: the methods
     take the groups' own lock, and BroadCast sends outside it. An empty
     group is deleted, so groups cannot outgrow the connections in them.
-    sgc's OnClientAdded / OnClientRemoved and the list internals (AddKey,
-    GetValue, RemoveItem...) are not declared: sgc's reference gives no
-    signature for them. }
+    OnClientAdded / OnClientRemoved (sgc's signatures) run after the change,
+    outside the lock, on the thread that made it: the caller of Add /
+    Remove, or, when a connection disconnects, the library thread just
+    before OnDisconnect is delivered (NotifyEvents does not apply: do not
+    touch the user interface from them). The group passed stays valid
+    during the call even if it was emptied and deleted. DeleteItem and
+    Clear delete groups without these events. sgc's list internals (AddKey,
+    GetValue, RemoveItem, Item as TsgcQueueItemBase...) are not declared. }
   TIocpWSServerGroups = class
   private
     FServer: TIocpWebSocketServer;
@@ -481,6 +494,8 @@ type
     FDuplicates: TDuplicates;
     FListType: TIocpWSThreadListType;
     FItems: TList;        { the groups in Item[] order (added, or sorted) }
+    FOnClientAdded: TIocpWSServerGroupClientEvent;
+    FOnClientRemoved: TIocpWSServerGroupClientEvent;
     function GetGroup(const aName: string): TIocpWSServerGroupItem;
     function GetItem(Index: Integer): TIocpWSServerGroupItem;
     function GetCount: Integer;
@@ -489,8 +504,15 @@ type
     procedure Leave;
     { deletes the group at Index if it holds nobody (under the lock) }
     procedure DropIfEmpty(Index: Integer);
+    { takes G out of the list and frees it unless an event holds it (under
+      the lock) }
+    procedure Detach(G: TIocpWSServerGroupItem);
+    { runs OnClientAdded / OnClientRemoved for G (held by the caller: its
+      FRefs was raised under the lock), then lets G go; no lock held }
+    procedure Notify(G: TIocpWSServerGroupItem; aConnection: TIocpWSConnection;
+      Added: Boolean);
     { the server, at a connection's OnDisconnect }
-    procedure ConnectionGone(const aGuid: string);
+    procedure ConnectionGone(aConnection: TIocpWSConnection);
   public
     constructor Create(AServer: TIocpWebSocketServer);
     destructor Destroy; override;
@@ -523,6 +545,9 @@ type
     property OwnObjects: Boolean read FOwnObjects write FOwnObjects;
     property Duplicates: TDuplicates read FDuplicates write FDuplicates;
     property ListType: TIocpWSThreadListType read FListType write FListType;
+    { A connection was put in a group / taken out of one (see above). }
+    property OnClientAdded: TIocpWSServerGroupClientEvent read FOnClientAdded write FOnClientAdded;
+    property OnClientRemoved: TIocpWSServerGroupClientEvent read FOnClientRemoved write FOnClientRemoved;
   end;
 
   { The server component. Create it on the main thread, and Free it there
@@ -2080,7 +2105,7 @@ begin
     finally
       S.Unlock;
     end;
-    S.FGroups.ConnectionGone(C.FGuid);
+    S.FGroups.ConnectionGone(C);
     try
       if Assigned(S.FOnDisconnect) then
         Deliver(S, EV_DISCONNECT, C, '', nil, code);
@@ -3919,10 +3944,15 @@ begin
   try
     Result := not FGuids.Find(aConnection.FGuid, K);
     if Result then
+    begin
       FGuids.Add(aConnection.FGuid);
+      Inc(FRefs);
+    end;
   finally
     FGroups.Leave;
   end;
+  if Result then
+    FGroups.Notify(Self, aConnection, True);
 end;
 
 function TIocpWSServerGroupItem.Remove(const aConnection: TIocpWSConnection): Boolean;
@@ -3936,10 +3966,15 @@ begin
   try
     Result := FGuids.Find(aConnection.FGuid, K);
     if Result then
+    begin
       FGuids.Delete(K);
+      Inc(FRefs);
+    end;
   finally
     FGroups.Leave;
   end;
+  if Result then
+    FGroups.Notify(Self, aConnection, False);
 end;
 
 function TIocpWSServerGroupItem.Count: Integer;
@@ -4000,16 +4035,56 @@ begin
   {$ifdef FPC} LeaveCriticalSection(FLock); {$else} FLock.Leave; {$endif}
 end;
 
+procedure TIocpWSServerGroups.Detach(G: TIocpWSServerGroupItem);
+var
+  K: Integer;
+begin
+  K := FList.IndexOfObject(G);
+  if K >= 0 then
+    FList.Delete(K);
+  FItems.Remove(G);
+  G.FDetached := True;
+  if G.FRefs = 0 then
+    G.Free;
+end;
+
 procedure TIocpWSServerGroups.DropIfEmpty(Index: Integer);
 var
   G: TIocpWSServerGroupItem;
 begin
   G := TIocpWSServerGroupItem(FList.Objects[Index]);
   if G.FGuids.Count = 0 then
-  begin
-    FList.Delete(Index);
-    FItems.Remove(G);
-    G.Free;
+    Detach(G);
+end;
+
+procedure TIocpWSServerGroups.Notify(G: TIocpWSServerGroupItem;
+  aConnection: TIocpWSConnection; Added: Boolean);
+var
+  Ev: TIocpWSServerGroupClientEvent;
+  Gone: Boolean;
+begin
+  try
+    if Added then
+      Ev := FOnClientAdded
+    else
+      Ev := FOnClientRemoved;
+    if Assigned(Ev) then
+      try
+        Ev(Self, G, aConnection);
+      except
+        on E: Exception do
+          FServer.ReportException(aConnection, E);
+      end;
+  finally
+    Enter;
+    try
+      Dec(G.FRefs);
+      Gone := G.FDetached and (G.FRefs = 0);
+    finally
+      Leave;
+    end;
+    if Gone then
+      G.Free;
   end;
 end;
 
@@ -4034,33 +4109,53 @@ begin
     end;
     Result := not G.FGuids.Find(aConnection.FGuid, K);
     if Result then
+    begin
       G.FGuids.Add(aConnection.FGuid);
+      Inc(G.FRefs);
+    end;
   finally
     Leave;
   end;
+  if Result then
+    Notify(G, aConnection, True);
 end;
 
-procedure TIocpWSServerGroups.ConnectionGone(const aGuid: string);
+procedure TIocpWSServerGroups.ConnectionGone(aConnection: TIocpWSConnection);
 var
   I, K: Integer;
+  G: TIocpWSServerGroupItem;
+  Left: TList; { the groups it left, held for their events }
 begin
-  Enter;
+  Left := TList.Create;
   try
-    for I := FList.Count - 1 downto 0 do
-      if TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Find(aGuid, K) then
+    Enter;
+    try
+      for I := FList.Count - 1 downto 0 do
       begin
-        TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Delete(K);
-        DropIfEmpty(I);
+        G := TIocpWSServerGroupItem(FList.Objects[I]);
+        if G.FGuids.Find(aConnection.FGuid, K) then
+        begin
+          G.FGuids.Delete(K);
+          Inc(G.FRefs);
+          Left.Add(G);
+          DropIfEmpty(I);
+        end;
       end;
+    finally
+      Leave;
+    end;
+    { in the groups' list order (sorted by name), as they were left }
+    for I := Left.Count - 1 downto 0 do
+      Notify(TIocpWSServerGroupItem(Left[I]), aConnection, False);
   finally
-    Leave;
+    Left.Free;
   end;
 end;
 
 procedure TIocpWSServerGroups.Remove(const aConnection: TIocpWSConnection);
 begin
   if aConnection <> nil then
-    ConnectionGone(aConnection.FGuid);
+    ConnectionGone(aConnection);
 end;
 
 procedure TIocpWSServerGroups.BroadCast(const aGroupMask, aMessage: string);
@@ -4139,9 +4234,7 @@ begin
     if Result then
     begin
       G := TIocpWSServerGroupItem(FList.Objects[K]);
-      FList.Delete(K);
-      FItems.Remove(G);
-      G.Free;
+      Detach(G);
     end;
   finally
     Leave;
@@ -4201,9 +4294,8 @@ var
 begin
   Enter;
   try
-    for I := 0 to FList.Count - 1 do
-      FList.Objects[I].Free;
-    FList.Clear;
+    for I := FList.Count - 1 downto 0 do
+      Detach(TIocpWSServerGroupItem(FList.Objects[I]));
     FItems.Clear;
   finally
     Leave;

@@ -43,6 +43,11 @@ type
       aUser, aPassword: string; var Authenticated: Boolean);
     procedure WSServerCommandGet(AContext: TIdContext;
       ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+    procedure WSServerBeforeCommand(const aConnection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+      var aOptions: TsgcHTTPCommandOptions);
+    procedure WSServerBeforeForwardHTTP(Connection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP);
     { sgc_security.dfm: the server's other events and the security
       components' events, with sgc's types }
     procedure WSServerUnknownAuthentication(Connection: TsgcWSConnection;
@@ -102,6 +107,11 @@ procedure TServerModule.WSServerAuthentication(Connection: TsgcWSConnection;
   aUser, aPassword: string; var Authenticated: Boolean); begin end;
 procedure TServerModule.WSServerCommandGet(AContext: TIdContext;
   ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo); begin end;
+procedure TServerModule.WSServerBeforeCommand(const aConnection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+  var aOptions: TsgcHTTPCommandOptions); begin end;
+procedure TServerModule.WSServerBeforeForwardHTTP(Connection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP); begin end;
 
 procedure TServerModule.WSServerUnknownAuthentication(Connection: TsgcWSConnection;
   AuthType, AuthData: string; var aUser, aPassword: string;
@@ -327,6 +337,9 @@ begin
     Check(ReportedHas('ParseParams = False') and ReportedHas('StrictRequestParsing = True') and
       ReportedHas('Charset = iso-8859-1'), 'TsgcWebSocketHTTPServer reports ParseParams, ' +
       'StrictRequestParsing, Charset at Start', Reported.Text);
+    Check(ReportedHas('OnBeforeForwardHTTP') and not ReportedHas('OnBeforeCommand'),
+      'OnBeforeForwardHTTP (never called) is reported at Start, OnBeforeCommand ' +
+      '(it works) is not', Reported.Text);
     H.Active := False;
   finally
     FreeAndNil(Reported);
@@ -458,6 +471,8 @@ begin
           'SSL / SSLOptions streamed');
         Check(H.Options.FragmentedMessages = frgAll, 'Options.FragmentedMessages streamed');
         Check(not H.KeepAlive and (H.MaxConnections = 100), 'KeepAlive / MaxConnections streamed');
+        Check(Assigned(H.OnBeforeCommand) and Assigned(H.OnBeforeForwardHTTP),
+          'OnBeforeCommand / OnBeforeForwardHTTP bound to the module''s handlers');
         Check((H.Charset = 'utf-8') and (H.MaxRequestBodySize = 2097152) and
           (H.HTTPOptions.MaxBodySize = 2097152) and H.ParseParams,
           'Charset / MaxRequestBodySize (sets HTTPOptions.MaxBodySize) / ParseParams streamed');
