@@ -175,6 +175,8 @@ type
     FAuthUser: string;
     FLastSubscription: string;
     FLastUnSubscription: string;
+    FFirstPing: TDateTime;
+    FMasked: Boolean;
     procedure AddRef;
     procedure Release;
     function GetProtocol: string;
@@ -190,6 +192,14 @@ type
     function DropTCP: Boolean;
     function GetLastSubscription: string;
     function GetLastUnSubscription: string;
+    function GetFirstPing: TDateTime;
+    function GetServerOriginsAllowed: string;
+    function GetServerSSL: Boolean;
+    function GetEnforceWebSocketVersion: Boolean;
+    function GetValidateWebSocketKey: Boolean;
+    function GetIOHandlerType: TIocpWSIOHandlerType;
+    function GetReadTimeOut: Integer;
+    function GetMaxMessageSize: Int64;
   public
     constructor Create;
     destructor Destroy; override;
@@ -310,6 +320,23 @@ type
     function ClientCertificateSubject: string;
     function ClientCertificateIssuer: string;
     function ClientCertificatePEM: string;
+    { sgc (TsgcWSConnection): when Ping first sent a ping (0 = never). }
+    property FirstPing: TDateTime read GetFirstPing;
+    { sgc: whether frames sent are masked. A server never masks (RFC 6455
+      5.1): kept, no effect. }
+    property Masked: Boolean read FMasked write FMasked;
+    { sgc: the connection may be freed (here: it is Disconnected; the
+      server frees it itself after OnDisconnect). }
+    property CanFree: Boolean read FDisconnected;
+    { sgc (TsgcWSConnectionServer): the server's settings that apply to
+      the connection, read from the server (sgc copies them in). }
+    property ServerOriginsAllowed: string read GetServerOriginsAllowed;
+    property ServerSSL: Boolean read GetServerSSL;
+    property EnforceWebSocketVersion: Boolean read GetEnforceWebSocketVersion;
+    property ValidateWebSocketKey: Boolean read GetValidateWebSocketKey;
+    property IOHandlerType: TIocpWSIOHandlerType read GetIOHandlerType;
+    property ReadTimeOut: Integer read GetReadTimeOut;
+    property MaxMessageSize: Int64 read GetMaxMessageSize;
   end;
 
   TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
@@ -3010,6 +3037,48 @@ begin
   FServer.Unlock;
 end;
 
+function TIocpWSConnection.GetFirstPing: TDateTime;
+begin
+  FServer.Lock;
+  Result := FFirstPing;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetServerOriginsAllowed: string;
+begin
+  Result := FServer.FSecurityOptions.OriginsAllowed;
+end;
+
+function TIocpWSConnection.GetServerSSL: Boolean;
+begin
+  Result := FServer.FSSL;
+end;
+
+function TIocpWSConnection.GetEnforceWebSocketVersion: Boolean;
+begin
+  Result := FServer.FSecurityOptions.EnforceWebSocketVersion;
+end;
+
+function TIocpWSConnection.GetValidateWebSocketKey: Boolean;
+begin
+  Result := FServer.FSecurityOptions.ValidateWebSocketKey;
+end;
+
+function TIocpWSConnection.GetIOHandlerType: TIocpWSIOHandlerType;
+begin
+  Result := FServer.FIOHandlerOptions.IOHandlerType;
+end;
+
+function TIocpWSConnection.GetReadTimeOut: Integer;
+begin
+  Result := FServer.FOptions.ReadTimeOut;
+end;
+
+function TIocpWSConnection.GetMaxMessageSize: Int64;
+begin
+  Result := FServer.FMaxMessageSize;
+end;
+
 function TIocpWSConnection.ListenerIndex: Integer;
 var
   Index: UInt32;
@@ -3347,6 +3416,8 @@ begin
   begin
     FServer.Lock;
     FLastPing := Now;
+    if FFirstPing = 0 then
+      FFirstPing := FLastPing;
     FServer.Unlock;
   end;
 end;

@@ -157,6 +157,7 @@ type
     FOnBeforeForwardHTTP: TsgcWSOnBeforeForwardHTTP;
     FOnBeforeCommand: TsgcWSOnBeforeCommand;
     FOnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest;
+    FPushPromise: TStringList; { the path matches given preload links }
     procedure SetMaxRequestBodySize(V: Int64);
     function BasicAccepted(ARequest: TIocpHTTPRequestInfo): Boolean;
   protected
@@ -166,6 +167,11 @@ type
       AResponse: TIocpHTTPResponseInfo): Boolean; override;
   public
     constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+    { sgc's HTTP/2 server push preload links: kept, never pushed (the
+      engine speaks HTTP/1.1 only); Start reports them while any are set. }
+    procedure PushPromiseAddPreLoadLinks(const aPathMatch: string; const aLinks: TStrings);
+    procedure PushPromiseRemovePreLoadLinks(const aPathMatch: string);
   published
     { sgc's default charset of text responses: ContentText always goes out
       as UTF-8 here (another value is reported at Start). }
@@ -561,6 +567,30 @@ constructor TsgcWebSocketHTTPServer.Create(AOwner: TComponent);
 begin
   inherited Create(AOwner);
   FParseParams := True;
+  FPushPromise := TStringList.Create;
+end;
+
+destructor TsgcWebSocketHTTPServer.Destroy;
+begin
+  inherited Destroy; { stops the server first }
+  FPushPromise.Free;
+end;
+
+procedure TsgcWebSocketHTTPServer.PushPromiseAddPreLoadLinks(const aPathMatch: string;
+  const aLinks: TStrings);
+begin
+  { only that some are set matters: nothing is ever pushed }
+  if FPushPromise.IndexOf(aPathMatch) < 0 then
+    FPushPromise.Add(aPathMatch);
+end;
+
+procedure TsgcWebSocketHTTPServer.PushPromiseRemovePreLoadLinks(const aPathMatch: string);
+var
+  I: Integer;
+begin
+  I := FPushPromise.IndexOf(aPathMatch);
+  if I >= 0 then
+    FPushPromise.Delete(I);
 end;
 
 procedure TsgcWebSocketHTTPServer.SetMaxRequestBodySize(V: Int64);
@@ -589,6 +619,10 @@ begin
     L.Add('OnBeforeForwardHTTP / OnAfterForwardHTTP / OnHTTP2BeforeAsyncRequest: ' +
       'never called (no HTTP forwarding, HTTP/1.1 only): forward from ' +
       'OnCommandGet with an HTTP client, or put a reverse proxy in front');
+  if FPushPromise.Count > 0 then
+    L.Add(Format('PushPromiseAddPreLoadLinks (%d paths): never pushed (HTTP/1.1 ' +
+      'only): list the resources with Link: rel=preload headers in OnCommandGet',
+      [FPushPromise.Count]));
 end;
 
 procedure TsgcWebSocketHTTPServer.BeforeStart;

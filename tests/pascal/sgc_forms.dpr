@@ -321,6 +321,8 @@ end;
 
 { TsgcWebSocketHTTPServer's own settings with no equivalent are reported. }
 procedure HTTPStartChecks(M: TServerModule; H: TsgcWebSocketHTTPServer);
+var
+  Links: TStringList;
 begin
   Reported := TStringList.Create;
   try
@@ -333,6 +335,15 @@ begin
     H.ParseParams := False;
     H.StrictRequestParsing := True;
     H.Charset := 'iso-8859-1';
+    Links := TStringList.Create;
+    try
+      Links.Add('/style.css');
+      H.PushPromiseAddPreLoadLinks('/index.html', Links);
+      H.PushPromiseAddPreLoadLinks('/other.html', Links);
+      H.PushPromiseRemovePreLoadLinks('/other.html');
+    finally
+      Links.Free;
+    end;
     H.Active := True;
     Check(ReportedHas('ParseParams = False') and ReportedHas('StrictRequestParsing = True') and
       ReportedHas('Charset = iso-8859-1'), 'TsgcWebSocketHTTPServer reports ParseParams, ' +
@@ -340,6 +351,8 @@ begin
     Check(ReportedHas('OnBeforeForwardHTTP') and not ReportedHas('OnBeforeCommand'),
       'OnBeforeForwardHTTP (never called) is reported at Start, OnBeforeCommand ' +
       '(it works) is not', Reported.Text);
+    Check(ReportedHas('PushPromiseAddPreLoadLinks (1 paths)'),
+      'HTTP/2 push preload links are kept and reported at Start', Reported.Text);
     H.Active := False;
   finally
     FreeAndNil(Reported);

@@ -309,6 +309,15 @@ begin
     if Grp.ListType = tdlThreadDictionary then
       Connection.WriteData(Format('groups %d %s', [Grp.Count, BoolToStr(Grp.IsEmpty, True)]));
   end
+  else if Cmd = 'conn' then
+    { TsgcWSConnection(Server)'s copies of the server's settings }
+    Connection.WriteData(Format('conn %s|%s|%s|%s|%d|%d|%d|%s|%s|%s', [
+      Connection.ServerOriginsAllowed, BoolToStr(Connection.ServerSSL, True),
+      BoolToStr(Connection.EnforceWebSocketVersion, True),
+      BoolToStr(Connection.ValidateWebSocketKey, True),
+      Ord(Connection.IOHandlerType), Connection.ReadTimeOut,
+      Connection.MaxMessageSize, BoolToStr(Connection.FirstPing <> 0, True),
+      BoolToStr(Connection.CanFree, True), BoolToStr(Connection.Masked, True)]))
   else if Cmd = 'whoami' then
     Connection.WriteData(Format('whoami %d %s|%s', [Connection.ListenerIndex,
       Connection.ClientCertificateSubject, Connection.ClientCertificateIssuer]))

@@ -896,3 +896,20 @@ def test_before_command_with_document_root_refuses_to_start(sgc):
     _, m = s.wait_for(r"START_FAILED (.*)")
     assert "OnBeforeCommand" in m.group(1) and "DocumentRoot" in m.group(1)
     assert "refusing to start" in m.group(1)
+
+
+def test_connection_server_settings(sgc):
+    """TsgcWSConnectionServer's copies of the server's settings
+    (ServerOriginsAllowed, ServerSSL, EnforceWebSocketVersion,
+    ValidateWebSocketKey, IOHandlerType, ReadTimeOut, MaxMessageSize),
+    FirstPing (set by the first Ping), CanFree, Masked."""
+    s = sgc(origins="*", maxmsg="4096")
+
+    async def go():
+        async with connect(url(s), origin="http://x.example") as ws:
+            # iohIOCP = 1; ReadTimeOut's default 10
+            assert await ask(ws, "cmd:conn") == "conn *|False|True|True|1|10|4096|False|False|False"
+            assert await ask(ws, "cmd:ping") == "pinged True"
+            assert (await ask(ws, "cmd:conn")).split("|")[7] == "True"
+
+    run(go())
