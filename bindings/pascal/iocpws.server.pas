@@ -175,6 +175,8 @@ type
     FAuthUser: string;
     FLastSubscription: string;
     FLastUnSubscription: string;
+    FFirstPing: TDateTime;
+    FMasked: Boolean;
     procedure AddRef;
     procedure Release;
     function GetProtocol: string;
@@ -190,6 +192,14 @@ type
     function DropTCP: Boolean;
     function GetLastSubscription: string;
     function GetLastUnSubscription: string;
+    function GetFirstPing: TDateTime;
+    function GetServerOriginsAllowed: string;
+    function GetServerSSL: Boolean;
+    function GetEnforceWebSocketVersion: Boolean;
+    function GetValidateWebSocketKey: Boolean;
+    function GetIOHandlerType: TIocpWSIOHandlerType;
+    function GetReadTimeOut: Integer;
+    function GetMaxMessageSize: Int64;
   public
     constructor Create;
     destructor Destroy; override;
@@ -310,6 +320,23 @@ type
     function ClientCertificateSubject: string;
     function ClientCertificateIssuer: string;
     function ClientCertificatePEM: string;
+    { sgc (TsgcWSConnection): when Ping first sent a ping (0 = never). }
+    property FirstPing: TDateTime read GetFirstPing;
+    { sgc: whether frames sent are masked. A server never masks (RFC 6455
+      5.1): kept, no effect. }
+    property Masked: Boolean read FMasked write FMasked;
+    { sgc: the connection may be freed (here: it is Disconnected; the
+      server frees it itself after OnDisconnect). }
+    property CanFree: Boolean read FDisconnected;
+    { sgc (TsgcWSConnectionServer): the server's settings that apply to
+      the connection, read from the server (sgc copies them in). }
+    property ServerOriginsAllowed: string read GetServerOriginsAllowed;
+    property ServerSSL: Boolean read GetServerSSL;
+    property EnforceWebSocketVersion: Boolean read GetEnforceWebSocketVersion;
+    property ValidateWebSocketKey: Boolean read GetValidateWebSocketKey;
+    property IOHandlerType: TIocpWSIOHandlerType read GetIOHandlerType;
+    property ReadTimeOut: Integer read GetReadTimeOut;
+    property MaxMessageSize: Int64 read GetMaxMessageSize;
   end;
 
   TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
@@ -448,6 +475,8 @@ type
     FID: string;
     FOrder: Int64;
     FGuids: TStringList;  { sorted, no duplicates }
+    FRefs: Integer;       { Groups events running for it (under the lock) }
+    FDetached: Boolean;   { out of the groups' list: freed at FRefs = 0 }
   public
     constructor Create(AGroups: TIocpWSServerGroups; const AID: string);
     destructor Destroy; override;
@@ -464,14 +493,25 @@ type
     property Order: Int64 read FOrder write FOrder;
   end;
 
+  { sgc's TsgcWSServerGroupClientAddedEvent / ...RemovedEvent: Sender is
+    Server.Groups. }
+  TIocpWSServerGroupClientEvent = procedure(Sender: TObject;
+    const aGroup: TIocpWSServerGroupItem;
+    const aConnection: TIocpWSConnection) of object;
+
   { sgc's TsgcWSServerGroups (Server.Groups): groups by name, each a set of
     connections; BroadCast sends to every group whose name matches a mask
     ('*' any run, '?' one character, any case). Thread-safe: the methods
     take the groups' own lock, and BroadCast sends outside it. An empty
     group is deleted, so groups cannot outgrow the connections in them.
-    sgc's OnClientAdded / OnClientRemoved and the list internals (AddKey,
-    GetValue, RemoveItem...) are not declared: sgc's reference gives no
-    signature for them. }
+    OnClientAdded / OnClientRemoved (sgc's signatures) run after the change,
+    outside the lock, on the thread that made it: the caller of Add /
+    Remove, or, when a connection disconnects, the library thread just
+    before OnDisconnect is delivered (NotifyEvents does not apply: do not
+    touch the user interface from them). The group passed stays valid
+    during the call even if it was emptied and deleted. DeleteItem and
+    Clear delete groups without these events. sgc's list internals (AddKey,
+    GetValue, RemoveItem, Item as TsgcQueueItemBase...) are not declared. }
   TIocpWSServerGroups = class
   private
     FServer: TIocpWebSocketServer;
@@ -481,6 +521,8 @@ type
     FDuplicates: TDuplicates;
     FListType: TIocpWSThreadListType;
     FItems: TList;        { the groups in Item[] order (added, or sorted) }
+    FOnClientAdded: TIocpWSServerGroupClientEvent;
+    FOnClientRemoved: TIocpWSServerGroupClientEvent;
     function GetGroup(const aName: string): TIocpWSServerGroupItem;
     function GetItem(Index: Integer): TIocpWSServerGroupItem;
     function GetCount: Integer;
@@ -489,8 +531,15 @@ type
     procedure Leave;
     { deletes the group at Index if it holds nobody (under the lock) }
     procedure DropIfEmpty(Index: Integer);
+    { takes G out of the list and frees it unless an event holds it (under
+      the lock) }
+    procedure Detach(G: TIocpWSServerGroupItem);
+    { runs OnClientAdded / OnClientRemoved for G (held by the caller: its
+      FRefs was raised under the lock), then lets G go; no lock held }
+    procedure Notify(G: TIocpWSServerGroupItem; aConnection: TIocpWSConnection;
+      Added: Boolean);
     { the server, at a connection's OnDisconnect }
-    procedure ConnectionGone(const aGuid: string);
+    procedure ConnectionGone(aConnection: TIocpWSConnection);
   public
     constructor Create(AServer: TIocpWebSocketServer);
     destructor Destroy; override;
@@ -523,6 +572,9 @@ type
     property OwnObjects: Boolean read FOwnObjects write FOwnObjects;
     property Duplicates: TDuplicates read FDuplicates write FDuplicates;
     property ListType: TIocpWSThreadListType read FListType write FListType;
+    { A connection was put in a group / taken out of one (see above). }
+    property OnClientAdded: TIocpWSServerGroupClientEvent read FOnClientAdded write FOnClientAdded;
+    property OnClientRemoved: TIocpWSServerGroupClientEvent read FOnClientRemoved write FOnClientRemoved;
   end;
 
   { The server component. Create it on the main thread, and Free it there
@@ -2080,7 +2132,7 @@ begin
     finally
       S.Unlock;
     end;
-    S.FGroups.ConnectionGone(C.FGuid);
+    S.FGroups.ConnectionGone(C);
     try
       if Assigned(S.FOnDisconnect) then
         Deliver(S, EV_DISCONNECT, C, '', nil, code);
@@ -2985,6 +3037,48 @@ begin
   FServer.Unlock;
 end;
 
+function TIocpWSConnection.GetFirstPing: TDateTime;
+begin
+  FServer.Lock;
+  Result := FFirstPing;
+  FServer.Unlock;
+end;
+
+function TIocpWSConnection.GetServerOriginsAllowed: string;
+begin
+  Result := FServer.FSecurityOptions.OriginsAllowed;
+end;
+
+function TIocpWSConnection.GetServerSSL: Boolean;
+begin
+  Result := FServer.FSSL;
+end;
+
+function TIocpWSConnection.GetEnforceWebSocketVersion: Boolean;
+begin
+  Result := FServer.FSecurityOptions.EnforceWebSocketVersion;
+end;
+
+function TIocpWSConnection.GetValidateWebSocketKey: Boolean;
+begin
+  Result := FServer.FSecurityOptions.ValidateWebSocketKey;
+end;
+
+function TIocpWSConnection.GetIOHandlerType: TIocpWSIOHandlerType;
+begin
+  Result := FServer.FIOHandlerOptions.IOHandlerType;
+end;
+
+function TIocpWSConnection.GetReadTimeOut: Integer;
+begin
+  Result := FServer.FOptions.ReadTimeOut;
+end;
+
+function TIocpWSConnection.GetMaxMessageSize: Int64;
+begin
+  Result := FServer.FMaxMessageSize;
+end;
+
 function TIocpWSConnection.ListenerIndex: Integer;
 var
   Index: UInt32;
@@ -3322,6 +3416,8 @@ begin
   begin
     FServer.Lock;
     FLastPing := Now;
+    if FFirstPing = 0 then
+      FFirstPing := FLastPing;
     FServer.Unlock;
   end;
 end;
@@ -3919,10 +4015,15 @@ begin
   try
     Result := not FGuids.Find(aConnection.FGuid, K);
     if Result then
+    begin
       FGuids.Add(aConnection.FGuid);
+      Inc(FRefs);
+    end;
   finally
     FGroups.Leave;
   end;
+  if Result then
+    FGroups.Notify(Self, aConnection, True);
 end;
 
 function TIocpWSServerGroupItem.Remove(const aConnection: TIocpWSConnection): Boolean;
@@ -3936,10 +4037,15 @@ begin
   try
     Result := FGuids.Find(aConnection.FGuid, K);
     if Result then
+    begin
       FGuids.Delete(K);
+      Inc(FRefs);
+    end;
   finally
     FGroups.Leave;
   end;
+  if Result then
+    FGroups.Notify(Self, aConnection, False);
 end;
 
 function TIocpWSServerGroupItem.Count: Integer;
@@ -4000,16 +4106,56 @@ begin
   {$ifdef FPC} LeaveCriticalSection(FLock); {$else} FLock.Leave; {$endif}
 end;
 
+procedure TIocpWSServerGroups.Detach(G: TIocpWSServerGroupItem);
+var
+  K: Integer;
+begin
+  K := FList.IndexOfObject(G);
+  if K >= 0 then
+    FList.Delete(K);
+  FItems.Remove(G);
+  G.FDetached := True;
+  if G.FRefs = 0 then
+    G.Free;
+end;
+
 procedure TIocpWSServerGroups.DropIfEmpty(Index: Integer);
 var
   G: TIocpWSServerGroupItem;
 begin
   G := TIocpWSServerGroupItem(FList.Objects[Index]);
   if G.FGuids.Count = 0 then
-  begin
-    FList.Delete(Index);
-    FItems.Remove(G);
-    G.Free;
+    Detach(G);
+end;
+
+procedure TIocpWSServerGroups.Notify(G: TIocpWSServerGroupItem;
+  aConnection: TIocpWSConnection; Added: Boolean);
+var
+  Ev: TIocpWSServerGroupClientEvent;
+  Gone: Boolean;
+begin
+  try
+    if Added then
+      Ev := FOnClientAdded
+    else
+      Ev := FOnClientRemoved;
+    if Assigned(Ev) then
+      try
+        Ev(Self, G, aConnection);
+      except
+        on E: Exception do
+          FServer.ReportException(aConnection, E);
+      end;
+  finally
+    Enter;
+    try
+      Dec(G.FRefs);
+      Gone := G.FDetached and (G.FRefs = 0);
+    finally
+      Leave;
+    end;
+    if Gone then
+      G.Free;
   end;
 end;
 
@@ -4034,33 +4180,53 @@ begin
     end;
     Result := not G.FGuids.Find(aConnection.FGuid, K);
     if Result then
+    begin
       G.FGuids.Add(aConnection.FGuid);
+      Inc(G.FRefs);
+    end;
   finally
     Leave;
   end;
+  if Result then
+    Notify(G, aConnection, True);
 end;
 
-procedure TIocpWSServerGroups.ConnectionGone(const aGuid: string);
+procedure TIocpWSServerGroups.ConnectionGone(aConnection: TIocpWSConnection);
 var
   I, K: Integer;
+  G: TIocpWSServerGroupItem;
+  Left: TList; { the groups it left, held for their events }
 begin
-  Enter;
+  Left := TList.Create;
   try
-    for I := FList.Count - 1 downto 0 do
-      if TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Find(aGuid, K) then
+    Enter;
+    try
+      for I := FList.Count - 1 downto 0 do
       begin
-        TIocpWSServerGroupItem(FList.Objects[I]).FGuids.Delete(K);
-        DropIfEmpty(I);
+        G := TIocpWSServerGroupItem(FList.Objects[I]);
+        if G.FGuids.Find(aConnection.FGuid, K) then
+        begin
+          G.FGuids.Delete(K);
+          Inc(G.FRefs);
+          Left.Add(G);
+          DropIfEmpty(I);
+        end;
       end;
+    finally
+      Leave;
+    end;
+    { in the groups' list order (sorted by name), as they were left }
+    for I := Left.Count - 1 downto 0 do
+      Notify(TIocpWSServerGroupItem(Left[I]), aConnection, False);
   finally
-    Leave;
+    Left.Free;
   end;
 end;
 
 procedure TIocpWSServerGroups.Remove(const aConnection: TIocpWSConnection);
 begin
   if aConnection <> nil then
-    ConnectionGone(aConnection.FGuid);
+    ConnectionGone(aConnection);
 end;
 
 procedure TIocpWSServerGroups.BroadCast(const aGroupMask, aMessage: string);
@@ -4139,9 +4305,7 @@ begin
     if Result then
     begin
       G := TIocpWSServerGroupItem(FList.Objects[K]);
-      FList.Delete(K);
-      FItems.Remove(G);
-      G.Free;
+      Detach(G);
     end;
   finally
     Leave;
@@ -4201,9 +4365,8 @@ var
 begin
   Enter;
   try
-    for I := 0 to FList.Count - 1 do
-      FList.Objects[I].Free;
-    FList.Clear;
+    for I := FList.Count - 1 downto 0 do
+      Detach(TIocpWSServerGroupItem(FList.Objects[I]));
     FItems.Clear;
   finally
     Leave;

@@ -57,6 +57,91 @@ type
     Connection: TIocpWSConnection; const ARequestInfo: TIocpHTTPRequestInfo;
     var Async: Boolean) of object;
 
+  { sgc's TsgcHTTPCommandOptions, OnBeforeCommand's answer. sgc's reference
+    names these two values (no complete list is published):
+    hcoUnauthorized answers 401 at once; hcoAuthorizedBasic makes the
+    request need Basic credentials that Authentication.AuthUsers or
+    OnAuthentication accept (else 401 with a Basic challenge). }
+  TsgcHTTPCommandOption = (hcoUnauthorized, hcoAuthorizedBasic);
+  TsgcHTTPCommandOptions = set of TsgcHTTPCommandOption;
+
+  { sgc's OnBeforeCommand (sgc's signature). aConnection is always nil
+    here: HTTP requests have no TsgcWSConnection in iocpws. }
+  TsgcWSOnBeforeCommand = procedure(const aConnection: TIocpWSConnection;
+    ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo;
+    var aOptions: TsgcHTTPCommandOptions) of object;
+
+  { sgc's TsgcTCPTLS_Options (unit sgcTCP_Classes), as far as
+    TsgcWSServerForwardHTTP.TLSOptions needs it: the members whose types
+    sgc publishes. IOHandler, OpenSSL_Options and SChannel_Options (client
+    TLS library choices: TwsTLSIOHandler, TsgcOpenSSLClient_Options,
+    TsgcSChannelClient_Options) are not declared. Nothing reads it: the
+    engine does not forward HTTP. }
+  TsgcTCPTLS_Options = class(TPersistent)
+  private
+    FALPNProtocols: TStringList;
+    FCertFile: string;
+    FKeyFile: string;
+    FPassword: string;
+    FRootCertFile: string;
+    FVerifyCertificate: Boolean;
+    FVerifyDepth: Integer;
+    FVersion: TIocpWSTLSVersions;
+  public
+    constructor Create;
+    destructor Destroy; override;
+    procedure Assign(aSource: TPersistent); override;
+  published
+    property ALPNProtocols: TStringList read FALPNProtocols;
+    property CertFile: string read FCertFile write FCertFile;
+    property KeyFile: string read FKeyFile write FKeyFile;
+    property Password: string read FPassword write FPassword;
+    property RootCertFile: string read FRootCertFile write FRootCertFile;
+    property VerifyCertificate: Boolean read FVerifyCertificate write FVerifyCertificate default False;
+    property VerifyDepth: Integer read FVerifyDepth write FVerifyDepth default 0;
+    property Version: TIocpWSTLSVersions read FVersion write FVersion default tlsUndefined;
+  end;
+
+  { sgc's TsgcWSServerForwardHTTP (unit sgcWebSocket_Classes_Indy), the
+    aForward of OnBeforeForwardHTTP: declared so that handlers compile;
+    the engine does not forward HTTP requests, so OnBeforeForwardHTTP is
+    never called (a handler is reported at Start). }
+  TsgcWSServerForwardHTTP = class(TPersistent)
+  private
+    FEnabled: Boolean;
+    FDocument: string;
+    FQueryParams: string;
+    FURL: string;
+    FHost: string;
+    FOrigin: string;
+    FLogFilename: string;
+    FNoCache: Boolean;
+    FCustomHeaders: TStringList;
+    FTLSOptions: TsgcTCPTLS_Options;
+  public
+    constructor Create;
+    destructor Destroy; override;
+    { Back to the defaults (sgc clears it before each request). }
+    procedure Clear;
+    { URL, or Host + Document + '?' + QueryParams when URL is empty. }
+    function GetForwardURL: string;
+    property Enabled: Boolean read FEnabled write FEnabled;
+    property Document: string read FDocument write FDocument;
+    property QueryParams: string read FQueryParams write FQueryParams;
+    property URL: string read FURL write FURL;
+    property Host: string read FHost write FHost;
+    property Origin: string read FOrigin write FOrigin;
+    property LogFilename: string read FLogFilename write FLogFilename;
+    property NoCache: Boolean read FNoCache write FNoCache;
+    property CustomHeaders: TStringList read FCustomHeaders;
+    property TLSOptions: TsgcTCPTLS_Options read FTLSOptions;
+  end;
+
+  { sgc's OnBeforeForwardHTTP (sgc's signature): never called here. }
+  TsgcWSOnBeforeForwardHTTP = procedure(Connection: TIocpWSConnection;
+    ARequestInfo: TIocpHTTPRequestInfo;
+    aForward: TsgcWSServerForwardHTTP) of object;
+
   { The HTTP + WebSocket server (unit sgcWebSocket in sgc): the same
     component; OnCommandGet, OnCommandOther, DocumentRoot and KeepAlive
     are TIocpWebSocketServer's. }
@@ -69,12 +154,24 @@ type
     FReadStartSSL: Integer;
     FStrictRequestParsing: Boolean;
     FOnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP;
+    FOnBeforeForwardHTTP: TsgcWSOnBeforeForwardHTTP;
+    FOnBeforeCommand: TsgcWSOnBeforeCommand;
     FOnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest;
+    FPushPromise: TStringList; { the path matches given preload links }
     procedure SetMaxRequestBodySize(V: Int64);
+    function BasicAccepted(ARequest: TIocpHTTPRequestInfo): Boolean;
   protected
     procedure ListNoEquivalent(L: TStrings); override;
+    procedure BeforeStart; override;
+    function HTTPBefore(AContext: TIocpHTTPContext; ARequest: TIocpHTTPRequestInfo;
+      AResponse: TIocpHTTPResponseInfo): Boolean; override;
   public
     constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+    { sgc's HTTP/2 server push preload links: kept, never pushed (the
+      engine speaks HTTP/1.1 only); Start reports them while any are set. }
+    procedure PushPromiseAddPreLoadLinks(const aPathMatch: string; const aLinks: TStrings);
+    procedure PushPromiseRemovePreLoadLinks(const aPathMatch: string);
   published
     { sgc's default charset of text responses: ContentText always goes out
       as UTF-8 here (another value is reported at Start). }
@@ -94,6 +191,21 @@ type
     { sgc's HTTP forwarding and HTTP/2 events: never fired (no forwarding,
       HTTP/1.1 only); a handler is reported at Start. }
     property OnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP read FOnAfterForwardHTTP write FOnAfterForwardHTTP;
+    property OnBeforeForwardHTTP: TsgcWSOnBeforeForwardHTTP read FOnBeforeForwardHTTP write FOnBeforeForwardHTTP;
+    { sgc's OnBeforeCommand: runs for each request that goes to
+      OnCommandGet / OnCommandOther, before it (and before the request's
+      session is looked up), on the same thread. aOptions starts empty:
+      [hcoUnauthorized] answers 401 (with Authentication.Basic.CustomHeaders
+      and a Basic challenge) and the handler does not run;
+      [hcoAuthorizedBasic] lets the request through only with Basic
+      credentials that Authentication.AuthUsers or OnAuthentication
+      (Connection nil) accept, else the same 401. An exception answers 500
+      (OnException). Differences from sgc: aConnection is nil; files under
+      DocumentRoot are answered by the engine before any event, so the
+      two together make Start raise EIocpWs (gate the files by serving
+      them from OnCommandGet with AResponseInfo.ServeFile); a request no
+      handler takes (404) does not reach it. }
+    property OnBeforeCommand: TsgcWSOnBeforeCommand read FOnBeforeCommand write FOnBeforeCommand;
     property OnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest read FOnHTTP2BeforeAsyncRequest write FOnHTTP2BeforeAsyncRequest;
     { Indy's HTTP sessions (AutoStartSession, SessionState, SessionTimeOut,
       SessionList, OnCreateSession, OnInvalidSession, OnSessionStart,
@@ -279,6 +391,8 @@ type
   TsgcWSHTTPUploadReadInputEvent = TIocpWSHTTPUploadReadInputEvent;
   TsgcWSHTTPBeforeCreatePostStream = TIocpWSHTTPBeforeCreatePostStreamEvent;
   TsgcWSLoadBalancerErrorEvent = TIocpWSLoadBalancerErrorEvent;
+  TsgcWSServerGroupClientAddedEvent = TIocpWSServerGroupClientEvent;
+  TsgcWSServerGroupClientRemovedEvent = TIocpWSServerGroupClientEvent;
 
   { Indy's names for Bindings (sgc's Bindings is a TIdSocketHandles). }
   TIdSocketHandles = TIocpWSBindings;
@@ -375,10 +489,108 @@ const
 
 implementation
 
+{ ---- TsgcTCPTLS_Options, TsgcWSServerForwardHTTP --------------------------- }
+
+constructor TsgcTCPTLS_Options.Create;
+begin
+  inherited Create;
+  FALPNProtocols := TStringList.Create;
+end;
+
+destructor TsgcTCPTLS_Options.Destroy;
+begin
+  FALPNProtocols.Free;
+  inherited Destroy;
+end;
+
+procedure TsgcTCPTLS_Options.Assign(aSource: TPersistent);
+var
+  O: TsgcTCPTLS_Options;
+begin
+  if aSource is TsgcTCPTLS_Options then
+  begin
+    O := TsgcTCPTLS_Options(aSource);
+    FALPNProtocols.Assign(O.FALPNProtocols);
+    FCertFile := O.FCertFile;
+    FKeyFile := O.FKeyFile;
+    FPassword := O.FPassword;
+    FRootCertFile := O.FRootCertFile;
+    FVerifyCertificate := O.FVerifyCertificate;
+    FVerifyDepth := O.FVerifyDepth;
+    FVersion := O.FVersion;
+  end
+  else
+    inherited Assign(aSource);
+end;
+
+constructor TsgcWSServerForwardHTTP.Create;
+begin
+  inherited Create;
+  FCustomHeaders := TStringList.Create;
+  FTLSOptions := TsgcTCPTLS_Options.Create;
+end;
+
+destructor TsgcWSServerForwardHTTP.Destroy;
+begin
+  FTLSOptions.Free;
+  FCustomHeaders.Free;
+  inherited Destroy;
+end;
+
+procedure TsgcWSServerForwardHTTP.Clear;
+begin
+  FEnabled := False;
+  FDocument := '';
+  FQueryParams := '';
+  FURL := '';
+  FHost := '';
+  FOrigin := '';
+  FLogFilename := '';
+  FNoCache := False;
+  FCustomHeaders.Clear;
+end;
+
+function TsgcWSServerForwardHTTP.GetForwardURL: string;
+begin
+  Result := FURL;
+  if Result = '' then
+  begin
+    Result := FHost + FDocument;
+    if FQueryParams <> '' then
+      Result := Result + '?' + FQueryParams;
+  end;
+end;
+
+{ ---- TsgcWebSocketHTTPServer ----------------------------------------------- }
+
 constructor TsgcWebSocketHTTPServer.Create(AOwner: TComponent);
 begin
   inherited Create(AOwner);
   FParseParams := True;
+  FPushPromise := TStringList.Create;
+end;
+
+destructor TsgcWebSocketHTTPServer.Destroy;
+begin
+  inherited Destroy; { stops the server first }
+  FPushPromise.Free;
+end;
+
+procedure TsgcWebSocketHTTPServer.PushPromiseAddPreLoadLinks(const aPathMatch: string;
+  const aLinks: TStrings);
+begin
+  { only that some are set matters: nothing is ever pushed }
+  if FPushPromise.IndexOf(aPathMatch) < 0 then
+    FPushPromise.Add(aPathMatch);
+end;
+
+procedure TsgcWebSocketHTTPServer.PushPromiseRemovePreLoadLinks(const aPathMatch: string);
+var
+  I: Integer;
+begin
+  I := FPushPromise.IndexOf(aPathMatch);
+  if I >= 0 then
+    FPushPromise.Delete(I);
 end;
 
 procedure TsgcWebSocketHTTPServer.SetMaxRequestBodySize(V: Int64);
@@ -402,9 +614,83 @@ begin
   if FStrictRequestParsing then
     L.Add('StrictRequestParsing = True: no equivalent switch (the engine''s ' +
       'own request parser applies)');
-  if Assigned(FOnAfterForwardHTTP) or Assigned(FOnHTTP2BeforeAsyncRequest) then
-    L.Add('OnAfterForwardHTTP / OnHTTP2BeforeAsyncRequest: never called (no ' +
-      'HTTP forwarding, HTTP/1.1 only)');
+  if Assigned(FOnBeforeForwardHTTP) or Assigned(FOnAfterForwardHTTP) or
+    Assigned(FOnHTTP2BeforeAsyncRequest) then
+    L.Add('OnBeforeForwardHTTP / OnAfterForwardHTTP / OnHTTP2BeforeAsyncRequest: ' +
+      'never called (no HTTP forwarding, HTTP/1.1 only): forward from ' +
+      'OnCommandGet with an HTTP client, or put a reverse proxy in front');
+  if FPushPromise.Count > 0 then
+    L.Add(Format('PushPromiseAddPreLoadLinks (%d paths): never pushed (HTTP/1.1 ' +
+      'only): list the resources with Link: rel=preload headers in OnCommandGet',
+      [FPushPromise.Count]));
+end;
+
+procedure TsgcWebSocketHTTPServer.BeforeStart;
+begin
+  { the engine answers files under DocumentRoot before any event: a gate
+    in OnBeforeCommand would not cover them, and a server must never run
+    believing it is protected }
+  if Assigned(FOnBeforeCommand) and (DocumentRoot <> '') then
+    raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: OnBeforeCommand ' +
+      'with DocumentRoot: the files under DocumentRoot are answered before ' +
+      'any event, so OnBeforeCommand could not refuse them; refusing to ' +
+      'start. Leave DocumentRoot empty and serve the files from ' +
+      'OnCommandGet (AResponseInfo.ServeFile)');
+  inherited BeforeStart;
+end;
+
+function TsgcWebSocketHTTPServer.BasicAccepted(ARequest: TIocpHTTPRequestInfo): Boolean;
+var
+  K: Integer;
+begin
+  Result := False;
+  if not ARequest.AuthExists or (ARequest.AuthUsername = '') then
+    Exit;
+  K := Authentication.AuthUsers.IndexOfName(ARequest.AuthUsername);
+  Result := (K >= 0) and
+    (Authentication.AuthUsers.ValueFromIndex[K] = ARequest.AuthPassword);
+  if not Result and Assigned(OnAuthentication) then
+    OnAuthentication(nil, ARequest.AuthUsername, ARequest.AuthPassword, Result);
+end;
+
+function TsgcWebSocketHTTPServer.HTTPBefore(AContext: TIocpHTTPContext;
+  ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo): Boolean;
+var
+  Opts: TsgcHTTPCommandOptions;
+  I, P: Integer;
+  Challenge: Boolean;
+  N: string;
+begin
+  if Assigned(FOnBeforeCommand) then
+  begin
+    Opts := [];
+    FOnBeforeCommand(nil, ARequest, AResponse, Opts);
+    if (hcoUnauthorized in Opts) or
+      ((hcoAuthorizedBasic in Opts) and not BasicAccepted(ARequest)) then
+    begin
+      AResponse.ResponseNo := 401;
+      AResponse.ResponseText := '';
+      AResponse.ContentType := 'text/plain';
+      AResponse.ContentText := 'Unauthorized';
+      AResponse.ContentStream := nil;
+      Challenge := True;
+      for I := 0 to Authentication.Basic.CustomHeaders.Count - 1 do
+      begin
+        N := Authentication.Basic.CustomHeaders[I];
+        P := Pos(':', N);
+        if P = 0 then
+          Continue;
+        AResponse.CustomHeaders.AddValue(Trim(Copy(N, 1, P - 1)),
+          Trim(Copy(N, P + 1, MaxInt)));
+        if SameText(Trim(Copy(N, 1, P - 1)), 'WWW-Authenticate') then
+          Challenge := False;
+      end;
+      if Challenge then
+        AResponse.CustomHeaders.AddValue('WWW-Authenticate', 'Basic realm="iocpws"');
+      Exit(False);
+    end;
+  end;
+  Result := inherited HTTPBefore(AContext, ARequest, AResponse);
 end;
 
 initialization

@@ -28,6 +28,16 @@ type
       ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
     procedure HTTPCommandOther(AContext: TIdContext;
       ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+    { sgc's OnBeforeCommand, OnBeforeForwardHTTP, Groups events }
+    procedure HTTPBeforeCommand(const aConnection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+      var aOptions: TsgcHTTPCommandOptions);
+    procedure HTTPBeforeForwardHTTP(Connection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP);
+    procedure GroupClientAdded(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+      const aConnection: TsgcWSConnection);
+    procedure GroupClientRemoved(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+      const aConnection: TsgcWSConnection);
   end;
 
 procedure TForm1.WSServerConnect(Connection: TsgcWSConnection);
@@ -121,6 +131,48 @@ begin
     ARequestInfo.UnparsedParams + ARequestInfo.QueryParams + ARequestInfo.URI;
 end;
 
+procedure TForm1.HTTPBeforeCommand(const aConnection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+  var aOptions: TsgcHTTPCommandOptions);
+begin
+  { sgc's reference example: public and authenticated endpoints }
+  if ARequestInfo.Document = '/public' then
+    aOptions := [hcoAuthorizedBasic]
+  else if ARequestInfo.Document = '/admin' then
+    aOptions := [hcoUnauthorized];
+end;
+
+procedure TForm1.HTTPBeforeForwardHTTP(Connection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP);
+begin
+  if ARequestInfo.Document = '/api' then
+  begin
+    aForward.Enabled := True;
+    aForward.URL := 'http://127.0.0.1:8081/api';
+    aForward.Document := ARequestInfo.Document;
+    aForward.QueryParams := ARequestInfo.QueryParams;
+    aForward.Origin := 'http://localhost';
+    aForward.NoCache := True;
+    aForward.LogFilename := '';
+    aForward.CustomHeaders.Add('X-Forwarded: 1');
+    aForward.TLSOptions.VerifyCertificate := False;
+    aForward.TLSOptions.Version := tls1_2;
+    Writeln(aForward.GetForwardURL);
+  end;
+end;
+
+procedure TForm1.GroupClientAdded(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+  const aConnection: TsgcWSConnection);
+begin
+  Writeln(aConnection.Guid, ' joined ', aGroup.ID);
+end;
+
+procedure TForm1.GroupClientRemoved(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+  const aConnection: TsgcWSConnection);
+begin
+  Writeln(aConnection.Guid, ' left ', aGroup.ID);
+end;
+
 { sgc's security components, wired as sgc's Firewall demo does
   (04.WebSocket_Other_Samples/13.Firewall): with Enabled, Start refuses. }
 procedure WireFirewall(WSServer: TsgcWebSocketServer);
@@ -189,6 +241,8 @@ begin
     OnException := F.WSServerException;
     OnHandshake := F.WSServerHandshake;
     OnStartup := F.WSServerStartup;
+    Groups.OnClientAdded := F.GroupClientAdded;
+    Groups.OnClientRemoved := F.GroupClientRemoved;
     Active := True;
     Writeln(ClassName, ' listening on ', ListeningPort, ', ', Count, ' connections');
     Active := False;
@@ -211,6 +265,19 @@ begin
   H.OnMessage := F.WSServerMessage;
   H.Active := True;
   Writeln(H.ClassName, ' listening on ', H.ListeningPort);
+  H.Active := False;
+  H.OnBeforeForwardHTTP := F.HTTPBeforeForwardHTTP;
+  H.OnBeforeCommand := F.HTTPBeforeCommand;
+  try
+    H.Active := True; { files under DocumentRoot could not be gated }
+    Writeln('not ok: started with OnBeforeCommand and DocumentRoot');
+    Halt(1);
+  except
+    on E: EsgcWebSocketException do
+      Writeln(E.Message);
+  end;
+  H.DocumentRoot := '';
+  H.Active := True;
   H.Active := False;
   F.Free;
 end.

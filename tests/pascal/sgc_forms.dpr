@@ -43,6 +43,11 @@ type
       aUser, aPassword: string; var Authenticated: Boolean);
     procedure WSServerCommandGet(AContext: TIdContext;
       ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+    procedure WSServerBeforeCommand(const aConnection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+      var aOptions: TsgcHTTPCommandOptions);
+    procedure WSServerBeforeForwardHTTP(Connection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP);
     { sgc_security.dfm: the server's other events and the security
       components' events, with sgc's types }
     procedure WSServerUnknownAuthentication(Connection: TsgcWSConnection;
@@ -102,6 +107,11 @@ procedure TServerModule.WSServerAuthentication(Connection: TsgcWSConnection;
   aUser, aPassword: string; var Authenticated: Boolean); begin end;
 procedure TServerModule.WSServerCommandGet(AContext: TIdContext;
   ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo); begin end;
+procedure TServerModule.WSServerBeforeCommand(const aConnection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+  var aOptions: TsgcHTTPCommandOptions); begin end;
+procedure TServerModule.WSServerBeforeForwardHTTP(Connection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP); begin end;
 
 procedure TServerModule.WSServerUnknownAuthentication(Connection: TsgcWSConnection;
   AuthType, AuthData: string; var aUser, aPassword: string;
@@ -311,6 +321,8 @@ end;
 
 { TsgcWebSocketHTTPServer's own settings with no equivalent are reported. }
 procedure HTTPStartChecks(M: TServerModule; H: TsgcWebSocketHTTPServer);
+var
+  Links: TStringList;
 begin
   Reported := TStringList.Create;
   try
@@ -323,10 +335,24 @@ begin
     H.ParseParams := False;
     H.StrictRequestParsing := True;
     H.Charset := 'iso-8859-1';
+    Links := TStringList.Create;
+    try
+      Links.Add('/style.css');
+      H.PushPromiseAddPreLoadLinks('/index.html', Links);
+      H.PushPromiseAddPreLoadLinks('/other.html', Links);
+      H.PushPromiseRemovePreLoadLinks('/other.html');
+    finally
+      Links.Free;
+    end;
     H.Active := True;
     Check(ReportedHas('ParseParams = False') and ReportedHas('StrictRequestParsing = True') and
       ReportedHas('Charset = iso-8859-1'), 'TsgcWebSocketHTTPServer reports ParseParams, ' +
       'StrictRequestParsing, Charset at Start', Reported.Text);
+    Check(ReportedHas('OnBeforeForwardHTTP') and not ReportedHas('OnBeforeCommand'),
+      'OnBeforeForwardHTTP (never called) is reported at Start, OnBeforeCommand ' +
+      '(it works) is not', Reported.Text);
+    Check(ReportedHas('PushPromiseAddPreLoadLinks (1 paths)'),
+      'HTTP/2 push preload links are kept and reported at Start', Reported.Text);
     H.Active := False;
   finally
     FreeAndNil(Reported);
@@ -458,6 +484,8 @@ begin
           'SSL / SSLOptions streamed');
         Check(H.Options.FragmentedMessages = frgAll, 'Options.FragmentedMessages streamed');
         Check(not H.KeepAlive and (H.MaxConnections = 100), 'KeepAlive / MaxConnections streamed');
+        Check(Assigned(H.OnBeforeCommand) and Assigned(H.OnBeforeForwardHTTP),
+          'OnBeforeCommand / OnBeforeForwardHTTP bound to the module''s handlers');
         Check((H.Charset = 'utf-8') and (H.MaxRequestBodySize = 2097152) and
           (H.HTTPOptions.MaxBodySize = 2097152) and H.ParseParams,
           'Charset / MaxRequestBodySize (sets HTTPOptions.MaxBodySize) / ParseParams streamed');

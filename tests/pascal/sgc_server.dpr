@@ -48,6 +48,14 @@
   skip.bin is skipped), UPLOAD_AFTER <name> <folder>,
   UPLOAD_INPUT <name>=<value>, HTTP <method> <document> <PostStream size or
   nil>).
+  beforecommand=on|docroot (a TsgcWebSocketHTTPServer, prints HTTPPORT
+  <port>, with OnBeforeCommand: BEFORECOMMAND <method> <document> <conn>;
+  /private -> [hcoUnauthorized], /basic* -> [hcoAuthorizedBasic]
+  (AuthUsers user=pass, OnAuthentication as above), /raise raises;
+  OnCommandGet answers 'ok <document>' and prints HTTP <method>
+  <document>; docroot: DocumentRoot set too, so Start refuses).
+  Groups: GROUP_ADDED <group> <guid> / GROUP_REMOVED <group> <guid>
+  (Groups.OnClientAdded / OnClientRemoved, Sender checked).
   Messages to the server ('cmd:...') make it answer: see OnMessage. }
 program sgc_server;
 
@@ -115,6 +123,20 @@ type
     procedure UploadReadInput(Sender: TObject; const aName, aValue: string);
     procedure FirewallFiltered(Sender: TObject; const aIP: string;
       const aReason: string; var Allow: Boolean);
+    { sgc's OnBeforeCommand (beforecommand=...) }
+    procedure HTTPBeforeCommand(const aConnection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+      var aOptions: TsgcHTTPCommandOptions);
+    procedure GateCommandGet(AContext: TIdContext; ARequestInfo: TIdHTTPRequestInfo;
+      AResponseInfo: TIdHTTPResponseInfo);
+    { sgc's OnBeforeForwardHTTP: never called (reported at Start) }
+    procedure HTTPBeforeForward(Connection: TsgcWSConnection;
+      ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP);
+    { sgc's Groups events }
+    procedure GroupClientAdded(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+      const aConnection: TsgcWSConnection);
+    procedure GroupClientRemoved(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+      const aConnection: TsgcWSConnection);
   end;
 
 procedure TServerForm.WSServerUnknownAuthentication(Connection: TsgcWSConnection;
@@ -287,6 +309,15 @@ begin
     if Grp.ListType = tdlThreadDictionary then
       Connection.WriteData(Format('groups %d %s', [Grp.Count, BoolToStr(Grp.IsEmpty, True)]));
   end
+  else if Cmd = 'conn' then
+    { TsgcWSConnection(Server)'s copies of the server's settings }
+    Connection.WriteData(Format('conn %s|%s|%s|%s|%d|%d|%d|%s|%s|%s', [
+      Connection.ServerOriginsAllowed, BoolToStr(Connection.ServerSSL, True),
+      BoolToStr(Connection.EnforceWebSocketVersion, True),
+      BoolToStr(Connection.ValidateWebSocketKey, True),
+      Ord(Connection.IOHandlerType), Connection.ReadTimeOut,
+      Connection.MaxMessageSize, BoolToStr(Connection.FirstPing <> 0, True),
+      BoolToStr(Connection.CanFree, True), BoolToStr(Connection.Masked, True)]))
   else if Cmd = 'whoami' then
     Connection.WriteData(Format('whoami %d %s|%s', [Connection.ListenerIndex,
       Connection.ClientCertificateSubject, Connection.ClientCertificateIssuer]))
@@ -398,6 +429,60 @@ begin
   Authenticated := (AuthType = 'Bearer') and (AuthData = 'good-token');
   if Authenticated then
     aUser := 'token-user';
+end;
+
+procedure TServerForm.HTTPBeforeCommand(const aConnection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo;
+  var aOptions: TsgcHTTPCommandOptions);
+var
+  C: string;
+begin
+  if aConnection = nil then
+    C := 'nil'
+  else
+    C := aConnection.Guid;
+  Say('BEFORECOMMAND ' + ARequestInfo.Command + ' ' + ARequestInfo.Document + ' ' + C);
+  if aOptions <> [] then
+    Say('ERROR OnBeforeCommand: aOptions does not start empty');
+  if ARequestInfo.Document = '/private' then
+    aOptions := [hcoUnauthorized]
+  else if Copy(ARequestInfo.Document, 1, 6) = '/basic' then
+    aOptions := [hcoAuthorizedBasic]
+  else if ARequestInfo.Document = '/raise' then
+    raise Exception.Create('refused by raising');
+end;
+
+procedure TServerForm.GateCommandGet(AContext: TIdContext;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+begin
+  Say('HTTP ' + ARequestInfo.Command + ' ' + ARequestInfo.Document);
+  AResponseInfo.ContentType := 'text/plain';
+  AResponseInfo.ContentText := 'ok ' + ARequestInfo.Document;
+end;
+
+procedure TServerForm.HTTPBeforeForward(Connection: TsgcWSConnection;
+  ARequestInfo: TIdHTTPRequestInfo; aForward: TsgcWSServerForwardHTTP);
+begin
+  aForward.Enabled := True;
+  aForward.URL := 'http://127.0.0.1:1' + ARequestInfo.Document;
+  aForward.TLSOptions.Version := tls1_2;
+  Say('ERROR OnBeforeForwardHTTP was called: ' + aForward.GetForwardURL);
+end;
+
+procedure TServerForm.GroupClientAdded(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+  const aConnection: TsgcWSConnection);
+begin
+  if Sender <> WSServer.Groups then
+    Say('ERROR OnClientAdded: Sender is not Groups');
+  Say('GROUP_ADDED ' + aGroup.ID + ' ' + aConnection.Guid);
+end;
+
+procedure TServerForm.GroupClientRemoved(Sender: TObject; const aGroup: TsgcWSServerGroupItem;
+  const aConnection: TsgcWSConnection);
+begin
+  if Sender <> WSServer.Groups then
+    Say('ERROR OnClientRemoved: Sender is not Groups');
+  Say('GROUP_REMOVED ' + aGroup.ID + ' ' + aConnection.Guid);
 end;
 
 procedure CheckSender(F: TServerForm; Sender: TObject; const Event: string);
@@ -581,6 +666,8 @@ begin
     Options.ValidateUTF8 := True;
     Options.RaiseDisconnectExceptions := True;
     Extensions.PerMessage_Deflate.Enabled := False;
+    Groups.OnClientAdded := F.GroupClientAdded;
+    Groups.OnClientRemoved := F.GroupClientRemoved;
   end;
   for I := 1 to ParamCount do
   begin
@@ -793,6 +880,26 @@ begin
         F.HTTPServer.OnCreateSession := F.HTTPCreateSession;
         F.HTTPServer.OnInvalidSession := F.HTTPInvalidSession;
         F.HTTPServer.OnError := F.WSServerError;
+      end
+      else if OptName = 'beforecommand' then
+      begin
+        { sgc's OnBeforeCommand: public and authenticated endpoints on
+          one server }
+        F.HTTPServer := TsgcWebSocketHTTPServer.Create(F);
+        F.HTTPServer.Port := 0;
+        F.HTTPServer.Host := '127.0.0.1';
+        F.HTTPServer.NotifyEvents := neNoSync;
+        F.HTTPServer.Authentication.AuthUsers.Add('user=pass');
+        F.HTTPServer.Authentication.Basic.CustomHeaders.Add('X-Auth-Hint: user=pass');
+        F.HTTPServer.OnAuthentication := F.WSServerAuthentication;
+        F.HTTPServer.OnBeforeCommand := F.HTTPBeforeCommand;
+        F.HTTPServer.OnBeforeForwardHTTP := F.HTTPBeforeForward;
+        F.HTTPServer.OnCommandGet := F.GateCommandGet;
+        F.HTTPServer.OnCommandOther := F.GateCommandGet;
+        F.HTTPServer.OnError := F.WSServerError;
+        F.HTTPServer.OnException := F.WSServerException;
+        if OptValue = 'docroot' then
+          F.HTTPServer.DocumentRoot := GetCurrentDir;
       end
       else if OptName = 'upload' then
       begin

@@ -380,6 +380,15 @@ def test_groups(sgc):
     run(go())
     s.wait_count(r"DISCONNECT .*", 3)  # they leave their groups before OnDisconnect
     run(after())
+    # Groups.OnClientAdded / OnClientRemoved: once per real change (the
+    # second join of room.1 is none), with the group's own name; every
+    # connection that was added is removed, by Remove or at its disconnect
+    added = [m.groups() for m in s.matches(r"GROUP_ADDED (\S+) (\S+)")]
+    removed = [m.groups() for m in s.matches(r"GROUP_REMOVED (\S+) (\S+)")]
+    assert sorted(g for g, _ in added) == ["lobby", "room.1", "room.1", "room.2"]
+    assert sorted(removed) == sorted(added)
+    assert len({c for _, c in added}) == 3
+    assert not s.matches(r"ERROR .*")
 
 
 @pytest.fixture(scope="module")
@@ -833,3 +842,74 @@ def test_http_server_session_expiry(sgc):
     status, set_cookie, body = _get(port, "/s/get", f"IDHTTPSESSIONID={sid}")
     assert sid not in body and set_cookie  # stale: a new one started
     s.wait_for(rf"SESSION_END {sid} v=old")
+
+
+def _http(port, path, method="GET", headers=None):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read().decode()
+    finally:
+        c.close()
+
+
+def test_before_command(sgc):
+    """sgc's OnBeforeCommand on TsgcWebSocketHTTPServer: runs before
+    OnCommandGet / OnCommandOther, with aOptions empty; hcoUnauthorized
+    answers 401 at once, hcoAuthorizedBasic lets only accepted Basic
+    credentials through; the handler never runs for a refused request."""
+    s = sgc(beforecommand="on")
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    port = int(m.group(1))
+    assert _http(port, "/public")[::2] == (200, "ok /public")
+    s.wait_for(r"BEFORECOMMAND GET /public nil")
+    status, headers, _ = _http(port, "/private", headers=basic("user", "pass"))
+    assert status == 401
+    assert headers.get("WWW-Authenticate") == 'Basic realm="iocpws"'
+    assert headers.get("X-Auth-Hint") == "user=pass"  # Authentication.Basic.CustomHeaders
+    assert _http(port, "/private", "DELETE")[0] == 401  # OnCommandOther too
+    assert _http(port, "/basic")[0] == 401  # no credentials
+    assert _http(port, "/basic", headers=basic("user", "wrong"))[0] == 401
+    assert _http(port, "/basic", headers=basic("user", "pass"))[::2] == (200, "ok /basic")
+    # not in AuthUsers: OnAuthentication decides
+    assert _http(port, "/basic2", headers=basic("event", "ok"))[::2] == (200, "ok /basic2")
+    assert _http(port, "/basic3", headers=basic("event", "no"))[0] == 401
+    assert _http(port, "/raise")[0] == 500  # an exception refuses
+    s.wait_for(r"EXCEPTION .*refused by raising")
+    assert _http(port, "/other", "PUT")[::2] == (200, "ok /other")
+    handled = [m.group(1) for m in s.matches(r"HTTP (\S+ \S+)")]
+    assert handled == ["GET /public", "GET /basic", "GET /basic2", "PUT /other"]
+    asked = [m.group(1) for m in s.matches(r"BEFORECOMMAND (\S+ \S+) nil")]
+    assert len(asked) == 10, asked
+    # OnBeforeForwardHTTP: declared, never called (no forwarding): reported
+    reported = [m.group(1) for m in s.matches(r"ERROR iocpws: not supported, ignored: (.*)")]
+    assert any(r.startswith("OnBeforeForwardHTTP") for r in reported), reported
+    assert not s.matches(r"ERROR (?!iocpws: not supported).*")
+
+
+def test_before_command_with_document_root_refuses_to_start(sgc):
+    """Files under DocumentRoot are answered before any event: with
+    OnBeforeCommand assigned Start refuses rather than leave them ungated."""
+    s = sgc(beforecommand="docroot")
+    _, m = s.wait_for(r"START_FAILED (.*)")
+    assert "OnBeforeCommand" in m.group(1) and "DocumentRoot" in m.group(1)
+    assert "refusing to start" in m.group(1)
+
+
+def test_connection_server_settings(sgc):
+    """TsgcWSConnectionServer's copies of the server's settings
+    (ServerOriginsAllowed, ServerSSL, EnforceWebSocketVersion,
+    ValidateWebSocketKey, IOHandlerType, ReadTimeOut, MaxMessageSize),
+    FirstPing (set by the first Ping), CanFree, Masked."""
+    s = sgc(origins="*", maxmsg="4096")
+
+    async def go():
+        async with connect(url(s), origin="http://x.example") as ws:
+            # iohIOCP = 1; ReadTimeOut's default 10
+            assert await ask(ws, "cmd:conn") == "conn *|False|True|True|1|10|4096|False|False|False"
+            assert await ask(ws, "cmd:ping") == "pinged True"
+            assert (await ask(ws, "cmd:conn")).split("|")[7] == "True"
+
+    run(go())

@@ -7,6 +7,8 @@ object ServerModule: TServerModule
     OnConnect = WSServerConnect
     OnDisconnect = WSServerDisconnect
     OnCommandGet = WSServerCommandGet
+    OnBeforeCommand = WSServerBeforeCommand
+    OnBeforeForwardHTTP = WSServerBeforeForwardHTTP
     LoadBalancer.AutoRegisterBindings = False
     LoadBalancer.AutoRestart = 0
     LoadBalancer.Enabled = False
