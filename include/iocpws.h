@@ -496,8 +496,8 @@ typedef struct iws_callbacks {
  * clients) fails the TLS handshake: the client gets a TLS alert, the
  * application never hears of it (no on_connect, no on_http_request) and
  * on_log (IWS_LOG_INFO) says why. iws_conn_peer_cert reads the verified
- * certificate of a connection. Every TLS listener and every SNI host
- * (iws_tls_add_host) verifies alike.
+ * certificate of a connection, iws_conn_peer_chain_cert its chain. Every
+ * TLS listener and every SNI host (iws_tls_add_host) verifies alike.
  *
  * For sgcWebSockets' SSLOptions and Indy's SSL IOHandler, the bindings map:
  *   VerifyCertificate = True                 IWS_TLS_VERIFY_REQUEST, or
