@@ -845,7 +845,7 @@ def test_https_on_verify_peer(indy, tls_files, indy_client_certs, refuse):
 
     mark = s.mark()
     run(ws("alice"))
-    s.wait_for(r"WS_CONNECT /ws", since=mark)
+    s.wait_for(r"WS_CONNECT /ws .*", since=mark)
     assert [m.group(1) for m in s.matches(r"VERIFY_PEER (.*)", since=mark)] == [
         "1 " + INDY_CA_SEEN, INDY_ALICE_SEEN]
     mark = s.mark()
