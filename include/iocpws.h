@@ -108,6 +108,9 @@ extern "C" {
                                        without hiredis)                     */
 #define IWS_E_FILE -117             /* Since 0.5: a file cannot be opened
                                        or read (iws_http_serve_file)       */
+#define IWS_E_NOT_FOUND -118        /* Since 0.6: no such item (a depth past
+                                       the end of a certificate chain:
+                                       iws_conn_peer_chain_cert)           */
 
 #define IWS_E_NO_CONNECTION -200    /* id unknown, or connection gone       */
 #define IWS_E_CLOSING -201          /* connection is closing: nothing sent  */
@@ -493,8 +496,8 @@ typedef struct iws_callbacks {
  * clients) fails the TLS handshake: the client gets a TLS alert, the
  * application never hears of it (no on_connect, no on_http_request) and
  * on_log (IWS_LOG_INFO) says why. iws_conn_peer_cert reads the verified
- * certificate of a connection. Every TLS listener and every SNI host
- * (iws_tls_add_host) verifies alike.
+ * certificate of a connection, iws_conn_peer_chain_cert its chain. Every
+ * TLS listener and every SNI host (iws_tls_add_host) verifies alike.
  *
  * For sgcWebSockets' SSLOptions and Indy's SSL IOHandler, the bindings map:
  *   VerifyCertificate = True                 IWS_TLS_VERIFY_REQUEST, or
@@ -1146,6 +1149,31 @@ IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *server,
                                             iws_conn_id id, uint32_t what,
                                             char *buffer, uint32_t size,
                                             uint32_t *needed);
+
+/* The certificate at `depth` of the chain the library's OpenSSL verified
+ * for this connection's client, as iws_conn_peer_cert reads its client
+ * certificate (`what`, buffer, *needed, thread rules and returns alike):
+ * depth 0 is the client's own certificate (what iws_conn_peer_cert
+ * reads), then each issuer up to the trusted CA, the last. Read from
+ * depth 0 up until IWS_E_NOT_FOUND, which a depth past the end of the
+ * chain returns. Without a verified certificate (see iws_conn_peer_cert)
+ * the chain is empty: depth 0 reads "" and deeper depths IWS_E_NOT_FOUND.
+ * A resumed TLS session reports the chain verified in its first
+ * handshake.
+ *
+ * Only a chain that verified is ever reported: a certificate OpenSSL
+ * refuses fails the TLS handshake before the application hears of the
+ * connection. The bindings call sgc's OnSSLVerifyPeer and Indy's
+ * OnVerifyPeer with each certificate of this chain, deepest first, after
+ * the handshake; AOk is therefore always True there, and a handler can
+ * refuse a certificate OpenSSL accepted but cannot accept one it refused
+ * (Indy and sgc, called inside OpenSSL's verification, can). Since 0.6. */
+IWS_API int32_t IWS_CALL iws_conn_peer_chain_cert(iws_server *server,
+                                                  iws_conn_id id,
+                                                  uint32_t depth,
+                                                  uint32_t what, char *buffer,
+                                                  uint32_t size,
+                                                  uint32_t *needed);
 
 /* ------------------------------------------------------------------------ */
 /* The request (inside on_connect or on_http_request only)                   */

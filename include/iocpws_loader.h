@@ -198,7 +198,10 @@ extern "C" {
     (iws_http_response * response, uint32_t timeout_ms))                       \
   X(int32_t, http_head_refuse,                                                 \
     (iws_request * request, int32_t status, const char *reason,                \
-     const char *content_type, const void *body, uint64_t length))
+     const char *content_type, const void *body, uint64_t length))            \
+  X(int32_t, conn_peer_chain_cert,                                             \
+    (iws_server * server, iws_conn_id id, uint32_t depth, uint32_t what,       \
+     char *buffer, uint32_t size, uint32_t *needed))
 
 /* The table iws_loader_open fills: `library` is the OS handle (HMODULE or
  * the dlopen handle), then one pointer per function. Owned by the caller;

@@ -148,6 +148,7 @@ inline const char *code_name(int32_t code) noexcept {
     IOCPWS_NAME_(IWS_E_CHANNEL_NAME)
     IOCPWS_NAME_(IWS_E_UNSUPPORTED)
     IOCPWS_NAME_(IWS_E_FILE)
+    IOCPWS_NAME_(IWS_E_NOT_FOUND)
     IOCPWS_NAME_(IWS_E_NO_CONNECTION)
     IOCPWS_NAME_(IWS_E_CLOSING)
     IOCPWS_NAME_(IWS_E_QUEUE_FULL)
@@ -666,6 +667,31 @@ class connection {
                          static_cast<uint32_t>(big.size()), &needed),
                      "iws_conn_peer_cert");
     return std::string(&big[0]);
+  }
+
+  /// The chain the library verified for the client certificate, [0] = the
+  /// client's own (peer_cert()), then each issuer up to the trusted CA
+  /// (iws_conn_peer_chain_cert); empty when peer_cert() is "". Since 0.6.
+  std::vector<std::string> peer_chain(
+      cert_part part = cert_part::subject) const {
+    std::vector<std::string> chain;
+    uint32_t what = static_cast<uint32_t>(part);
+    for (uint32_t depth = 0;; ++depth) {
+      uint32_t needed = 0;
+      int32_t rc = IOCPWS_C_(conn_peer_chain_cert)(server_, id_, depth, what,
+                                                   nullptr, 0, &needed);
+      if (rc == IWS_E_NOT_FOUND) break;
+      if (rc != IWS_E_BUFFER_TOO_SMALL && rc != IWS_OK)
+        impl::check_call(rc, "iws_conn_peer_chain_cert");
+      std::vector<char> text(needed > 0 ? needed : 1);
+      impl::check_call(IOCPWS_C_(conn_peer_chain_cert)(
+                           server_, id_, depth, what, &text[0],
+                           static_cast<uint32_t>(text.size()), &needed),
+                       "iws_conn_peer_chain_cert");
+      if (text[0] == '\0') break; /* no certificate: the chain is empty */
+      chain.push_back(std::string(&text[0]));
+    }
+    return chain;
   }
 
   /// Attaches a pointer of yours to the connection (nullptr clears it). The

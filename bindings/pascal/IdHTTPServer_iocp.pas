@@ -241,6 +241,7 @@ type
       stream its body is being written into; engine callback thread, then
       handed to the request }
     FHeadDone: Boolean;
+    FPeerVerified: Boolean;  { OnVerifyPeer accepted its client's chain }
     FPostStream: TStream;
     function GetBinding: TIdSocketHandle;
   public
@@ -760,6 +761,9 @@ type
     procedure DoConnect(AContext: TIdContext); virtual;
     procedure DoDisconnect(AContext: TIdContext); virtual;
     procedure DoException(AContext: TIdContext; AException: Exception); virtual;
+    { the SSL IOHandler's OnVerifyPeer for AContext's client certificate
+      chain, once per connection, on the calling thread: True to go on }
+    function VerifyPeer(AContext: TIdContext): Boolean;
     procedure HandleRequest(AContext: TIdContext; ARequestInfo: TIdHTTPRequestInfo;
       AResponseInfo: TIdHTTPResponseInfo);
     procedure CreatePostStream(ASender: TIdContext; AHeaders: TIdHeaderList;
@@ -3022,6 +3026,11 @@ begin
         URI := FromZ(iws_request_path(request));
         if Pos('?', URI) > 0 then
           URI := Copy(URI, 1, Pos('?', URI) - 1);
+        if not S.VerifyPeer(C) then
+        begin
+          Result := RefuseHead(S, request, 403, '', '');
+          Exit;
+        end;
         if not S.DoHeadersAvailable(C, URI, L) then
         begin
           No := 403;
@@ -3141,8 +3150,9 @@ begin
         S.ContextCreated(C);
         S.DoConnect(C);
       end;
-      Accept := True;
-      S.FOnWebSocketConnect(C, R, Accept);
+      Accept := S.VerifyPeer(C);
+      if Accept then
+        S.FOnWebSocketConnect(C, R, Accept);
       if Accept then
       begin
         Result := IWS_ACCEPT;
@@ -4080,6 +4090,71 @@ begin
   end;
 end;
 
+{ Indy's OnVerifyPeer is OpenSSL's verify callback: once per certificate
+  of the client's chain, deepest first. Here it runs after the engine's
+  OpenSSL verified the chain (AOk True, AError 0), before the connection's
+  first request reaches OnCommandGet (or its head events, or the WebSocket
+  upgrade), on that request's thread. False (or an exception) refuses: the
+  request is answered 403, the connection closed, and OnException gets an
+  EIdHTTPServerError naming the certificate. A chain that cannot be read
+  is refused alike (fail closed). }
+function TIdCustomHTTPServer.VerifyPeer(AContext: TIdContext): Boolean;
+var
+  Handler: TIdServerIOHandlerSSLOpenSSL;
+  Chain: TIocpWSX509Chain;
+  rc, I: Integer;
+  Why: string;
+begin
+  Result := True;
+  if (AContext = nil) or AContext.FPeerVerified or
+     not (FIOHandler is TIdServerIOHandlerSSLOpenSSL) then
+    Exit;
+  Handler := TIdServerIOHandlerSSLOpenSSL(FIOHandler);
+  if not Assigned(Handler.OnVerifyPeer) then
+    Exit;
+  Why := '';
+  rc := IocpWsReadPeerChain(FHandle, AContext.FId, Chain);
+  try
+    if rc <> IWS_OK then
+    begin
+      Result := False;
+      Why := 'the client certificate could not be read (' +
+        IocpWsErrorText(rc) + ')';
+    end
+    else
+      try
+        for I := High(Chain) downto 0 do
+          if not Handler.OnVerifyPeer(Chain[I], True, I, 0) then
+          begin
+            Result := False;
+            Why := 'OnVerifyPeer refused the client certificate "' +
+              Chain[I].Subject.OneLine + '" (depth ' + IntToStr(I) + ')';
+            Break;
+          end;
+      except
+        on E: Exception do
+        begin
+          Result := False;
+          Why := 'OnVerifyPeer raised ' + E.ClassName + ': ' + E.Message;
+        end;
+      end;
+  finally
+    IocpWsFreeChain(Chain);
+  end;
+  if Result then
+    AContext.FPeerVerified := True
+  else
+  begin
+    Why := 'TIdHTTPServer: ' + Why + ': the request is answered 403';
+    try
+      raise EIdHTTPServerError.Create(Why);
+    except
+      on E: Exception do
+        DoException(AContext, E);
+    end;
+  end;
+end;
+
 procedure TIdCustomHTTPServer.DoException(AContext: TIdContext; AException: Exception);
 begin
   if Assigned(FOnException) then
@@ -4315,6 +4390,12 @@ var
 begin
   AContext.FResponse := AResponseInfo;
   try
+    if not VerifyPeer(AContext) then
+    begin
+      AResponseInfo.ResponseNo := 403;
+      AResponseInfo.CloseConnection := True;
+      Exit;
+    end;
     if ARequestInfo.FMethodOverride <> '' then
     begin
       ARequestInfo.FCommand := UpperCase(ARequestInfo.FMethodOverride);

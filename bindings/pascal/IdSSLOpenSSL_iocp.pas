@@ -47,10 +47,20 @@
 
   What the engine cannot honour makes Active := True raise
   EIdIocpUnsupported, never a plain or weaker server: VerifyDirs or
-  DHParamsFile set, OnVerifyPeer assigned (the engine's OpenSSL verifies
-  client certificates itself; a handler that would reject some cannot be
-  called), Mode = sslmClient, SSLVersions without a TLS version, no
-  CertFile. OnStatusInfo / OnStatusInfoEx are kept but never called.
+  DHParamsFile set, Mode = sslmClient, SSLVersions without a TLS version,
+  no CertFile. OnStatusInfo / OnStatusInfoEx are kept but never called.
+
+  OnVerifyPeer is called once per certificate of the client's chain,
+  deepest (the trusted CA) first down to the client's own (ADepth 0), as
+  OpenSSL's verify callback calls it, but after the engine's OpenSSL
+  verified the chain: AOk is always True and AError 0, and a handler
+  cannot accept a certificate OpenSSL refused (that client's TLS
+  handshake failed; the server never hears of it). It runs once per
+  connection, before its first request reaches OnCommandGet (or its head
+  events, or the WebSocket upgrade), on that request's thread (a pool
+  thread for OnCommandGet). Result False (or an exception) refuses: 403,
+  the connection closed, OnException told why. Certificate is valid
+  during the call only.
 
   Thread rules: the component is read at Active := True only, on that
   thread. }
@@ -61,7 +71,7 @@ unit IdSSLOpenSSL_iocp;
 interface
 
 uses
-  SysUtils, Classes;
+  SysUtils, Classes, iocpws.common;
 
 type
   TIdSSLVersion = (sslvSSLv2, sslvSSLv23, sslvSSLv3, sslvTLSv1, sslvTLSv1_1, sslvTLSv1_2);
@@ -76,10 +86,11 @@ const
   DEF_SSLVERSIONS = [sslvTLSv1];
 
 type
-  { Indy's certificate object: OnVerifyPeer's parameter (never created
-    here: an assigned OnVerifyPeer makes Active raise) }
-  TIdX509 = class(TObject)
-  end;
+  { Indy's certificate object, OnVerifyPeer's parameter: Subject and
+    Issuer (TIdX509Name: OneLine; RFC2253 added) and PEM (added); the one
+    class sgc's OnSSLVerifyPeer gets too (iocpws.common) }
+  TIdX509Name = TIocpWSX509Name;
+  TIdX509 = TIocpWSX509;
 
   TCallbackEvent = procedure(const AMsg: string) of object;
   TCallbackExEvent = procedure(ASender: TObject; const AsslSocket: Pointer;
@@ -251,10 +262,7 @@ begin
       'RootCertFile only (one PEM file)'
   else if O.DHParamsFile <> '' then
     Result := 'SSLOptions.DHParamsFile: the engine uses ECDHE key exchange ' +
-      '(no DH parameters)'
-  else if Assigned(fOnVerifyPeer) then
-    Result := 'OnVerifyPeer: the engine verifies client certificates itself ' +
-      '(VerifyMode, VerifyDepth, RootCertFile) and cannot call it';
+      '(no DH parameters)';
 end;
 
 initialization

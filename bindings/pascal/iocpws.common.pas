@@ -1,6 +1,8 @@
 { iocpws.common - the helpers both components need: the iocpws server
   (iocpws.types, iocpws.http, iocpws.server) and Indy's TIdHTTPServer on
   the engine (IdHTTPServer_iocp): UTF-8 <-> string, the main-thread test,
+  the verified client certificate chain (Indy's TIdX509 for sgc's
+  OnSSLVerifyPeer and Indy's OnVerifyPeer),
   %XX and base64 decoding, an engine request's headers, a streamed
   response body's bytes, and the header-line helpers of Indy's
   TIdHeaderList. One copy of each, so that a fix reaches both.
@@ -18,6 +20,54 @@ interface
 uses
   SysUtils, Classes, iocpws.lib;
 {$I iocpws.warnings.inc}
+
+type
+  { Indy's TIdX509Name (IdSSLOpenSSL): a certificate's subject or issuer. }
+  TIocpWSX509Name = class(TObject)
+  private
+    FRFC2253: string;
+    FOneLine: string;
+  public
+    constructor Create(const ARFC2253: string);
+    { Indy: X509_NAME_oneline's form, most significant part first:
+      '/O=Example/CN=alice'. Characters other than printable ASCII stay as
+      they are (OpenSSL's oneline writes them as \xXX). }
+    property OneLine: string read FOneLine;
+    { iocpws addition: RFC 2253, least significant part first,
+      'CN=alice,O=Example' (as Connection.ClientCertificateSubject). }
+    property RFC2253: string read FRFC2253;
+  end;
+
+  { Indy's TIdX509 in sgc's OnSSLVerifyPeer and Indy's OnVerifyPeer: a
+    certificate of the chain the engine's OpenSSL has verified for a
+    client (iws_conn_peer_chain_cert). Only what the engine hands out is
+    declared: Indy's Version, SigInfo, Fingerprint(s),
+    FingerprintAsString, SerialNumber, notBefore, notAfter, AltSubjectNames,
+    DisplayInfo and Certificate are not (read them from PEM with a
+    library). Valid during the call only. }
+  TIocpWSX509 = class(TObject)
+  private
+    FSubject, FIssuer: TIocpWSX509Name;
+    FPEM: string;
+  public
+    constructor Create(const ASubject, AIssuer, APEM: string);
+    destructor Destroy; override;
+    property Subject: TIocpWSX509Name read FSubject;
+    property Issuer: TIocpWSX509Name read FIssuer;
+    { iocpws addition: the whole certificate, PEM text. }
+    property PEM: string read FPEM;
+  end;
+  TIocpWSX509Chain = array of TIocpWSX509;
+
+{ The chain the engine verified for the client of connection Id
+  (iws_conn_peer_chain_cert): Chain[I] is the certificate at depth I (0 =
+  the client's own, the last = the trusted CA); empty when the client sent
+  no certificate (or verification is off). Returns IWS_OK, or the engine's
+  error with Chain empty: the caller refuses the client then (fail
+  closed). Free the chain with IocpWsFreeChain. }
+function IocpWsReadPeerChain(H: piws_server; Id: iws_conn_id;
+  out Chain: TIocpWSX509Chain): Integer;
+procedure IocpWsFreeChain(var Chain: TIocpWSX509Chain);
 
 { UTF-8 <-> string: Delphi 2009+ and FPC mode delphiunicode convert; FPC
   mode delphi keeps the UTF-8 bytes, tagged CP_UTF8 (text from the program
@@ -60,6 +110,149 @@ function IocpWsSplitHeader(const Line: string; out AName, AValue: string): Boole
 function IocpWsIndexOfHeader(L: TStrings; const AName: string): Integer;
 
 implementation
+
+{ ---- certificates ------------------------------------------------------- }
+
+{ RFC 2253 ('CN=alice,O=Example', as OpenSSL writes it) into OpenSSL's
+  oneline form ('/O=Example/CN=alice'): the parts reversed, the escapes
+  undone (an escaped control character as \xXX, as oneline writes it). }
+function Rfc2253ToOneLine(const S: string): string;
+var
+  Parts: TStringList;
+  Cur: string;
+  I: Integer;
+
+  function IsHex(Ch: Char): Boolean;
+  begin
+    case Ch of
+      '0'..'9', 'A'..'F', 'a'..'f': Result := True;
+    else
+      Result := False;
+    end;
+  end;
+
+begin
+  Result := '';
+  if S = '' then
+    Exit;
+  Parts := TStringList.Create;
+  try
+    Cur := '';
+    I := 1;
+    while I <= Length(S) do
+    begin
+      if (S[I] = '\') and (I < Length(S)) then
+      begin
+        if (I + 2 <= Length(S)) and IsHex(S[I + 1]) and IsHex(S[I + 2]) then
+        begin
+          Cur := Cur + '\x' + UpperCase(Copy(S, I + 1, 2));
+          Inc(I, 3);
+        end
+        else
+        begin
+          Cur := Cur + S[I + 1];
+          Inc(I, 2);
+        end;
+        Continue;
+      end;
+      if S[I] = ',' then
+      begin
+        Parts.Add(Cur);
+        Cur := '';
+      end
+      else
+        Cur := Cur + S[I];
+      Inc(I);
+    end;
+    Parts.Add(Cur);
+    for I := Parts.Count - 1 downto 0 do
+      Result := Result + '/' + Parts[I];
+  finally
+    Parts.Free;
+  end;
+end;
+
+constructor TIocpWSX509Name.Create(const ARFC2253: string);
+begin
+  inherited Create;
+  FRFC2253 := ARFC2253;
+  FOneLine := Rfc2253ToOneLine(ARFC2253);
+end;
+
+constructor TIocpWSX509.Create(const ASubject, AIssuer, APEM: string);
+begin
+  inherited Create;
+  FSubject := TIocpWSX509Name.Create(ASubject);
+  FIssuer := TIocpWSX509Name.Create(AIssuer);
+  FPEM := APEM;
+end;
+
+destructor TIocpWSX509.Destroy;
+begin
+  FSubject.Free;
+  FIssuer.Free;
+  inherited Destroy;
+end;
+
+{ One certificate's part at Depth into Text. }
+function ChainCertRc(H: piws_server; Id: iws_conn_id; Depth, What: UInt32;
+  out Text: string): Integer;
+var
+  Buf: array of AnsiChar;
+  Needed: UInt32;
+begin
+  Text := '';
+  Needed := 0;
+  Result := iws_conn_peer_chain_cert(H, Id, Depth, What, nil, 0, @Needed);
+  if (Result = IWS_E_BUFFER_TOO_SMALL) and (Needed <= 1) then
+    Result := IWS_OK; { the empty text: none }
+  if Result <> IWS_E_BUFFER_TOO_SMALL then
+    Exit;
+  SetLength(Buf, Needed + 1);
+  Result := iws_conn_peer_chain_cert(H, Id, Depth, What, @Buf[0], Needed + 1,
+    nil);
+  if Result = IWS_OK then
+    Text := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+end;
+
+function IocpWsReadPeerChain(H: piws_server; Id: iws_conn_id;
+  out Chain: TIocpWSX509Chain): Integer;
+var
+  Depth: UInt32;
+  Pem, Subject, Issuer: string;
+begin
+  Chain := nil;
+  if H = nil then
+    Exit(IWS_E_BAD_STATE);
+  Depth := 0;
+  repeat
+    Result := ChainCertRc(H, Id, Depth, IWS_CERT_PEM, Pem);
+    if (Result = IWS_E_NOT_FOUND) and (Depth > 0) then
+      Exit(IWS_OK); { past the end }
+    if (Result = IWS_OK) and (Pem = '') then
+      Break; { no certificate }
+    if Result = IWS_OK then
+      Result := ChainCertRc(H, Id, Depth, IWS_CERT_SUBJECT, Subject);
+    if Result = IWS_OK then
+      Result := ChainCertRc(H, Id, Depth, IWS_CERT_ISSUER, Issuer);
+    if Result <> IWS_OK then
+      Break;
+    SetLength(Chain, Length(Chain) + 1);
+    Chain[High(Chain)] := TIocpWSX509.Create(Subject, Issuer, Pem);
+    Inc(Depth);
+  until False;
+  if Result <> IWS_OK then
+    IocpWsFreeChain(Chain);
+end;
+
+procedure IocpWsFreeChain(var Chain: TIocpWSX509Chain);
+var
+  I: Integer;
+begin
+  for I := 0 to High(Chain) do
+    Chain[I].Free;
+  Chain := nil;
+end;
 
 { ---- strings ------------------------------------------------------------ }
 

@@ -71,6 +71,8 @@ const
   IWS_E_UNSUPPORTED = -116;
   { Since 0.5 }
   IWS_E_FILE = -117;
+  { Since 0.6: a depth past the end of a certificate chain }
+  IWS_E_NOT_FOUND = -118;
 
   IWS_E_NO_CONNECTION = -200;
   IWS_E_CLOSING = -201;
@@ -551,6 +553,13 @@ function iws_conn_listener(server: piws_server; id: iws_conn_id;
 function iws_conn_peer_cert(server: piws_server; id: iws_conn_id;
   what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+{ Since 0.6: the certificate at depth of the verified chain (0 = the
+  client's, the last = the trusted CA), as iws_conn_peer_cert;
+  IWS_E_NOT_FOUND past the end }
+function iws_conn_peer_chain_cert(server: piws_server; id: iws_conn_id;
+  depth, what: UInt32; buffer: PAnsiChar; size: UInt32;
+  needed: PUInt32): Int32;
+  {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 { ---- per-connection details and the handshake answer (Since 0.6) -------- }
 { The local end of a connection (the address the client reached), like
   iws_conn_peer. }
@@ -695,6 +704,7 @@ function iws_http_send_head; external IOCPWS_LIB name 'iws_http_send_head';
 function iws_http_send_chunk; external IOCPWS_LIB name 'iws_http_send_chunk';
 function iws_http_stream_wait; external IOCPWS_LIB name 'iws_http_stream_wait';
 function iws_http_head_refuse; external IOCPWS_LIB name 'iws_http_head_refuse';
+function iws_conn_peer_chain_cert; external IOCPWS_LIB name 'iws_conn_peer_chain_cert';
 
 procedure IocpWsLoad(const LibraryName: string);
 begin
@@ -783,10 +793,11 @@ type
     http_send_chunk: function(response: piws_http_response; data: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_stream_wait: function(response: piws_http_response; timeout_ms: UInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
     http_head_refuse: function(request: piws_request; status: Int32; reason, content_type: PAnsiChar; body: Pointer; length: UInt64): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
+    conn_peer_chain_cert: function(server: piws_server; id: iws_conn_id; depth, what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32; {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
   end;
 
 const
-  IOCPWS_ENTRY_COUNT = 71;
+  IOCPWS_ENTRY_COUNT = 72;
   IOCPWS_ENTRY_NAMES: array[0..IOCPWS_ENTRY_COUNT - 1] of PAnsiChar = (
     'iws_version', 'iws_version_string', 'iws_abi_version',
     'iws_struct_layout', 'iws_strerror', 'iws_error_name',
@@ -812,7 +823,8 @@ const
     'iws_get_listener', 'iws_conn_listener', 'iws_conn_peer_cert',
     'iws_conn_local', 'iws_conn_last_pong', 'iws_request_add_response_header',
     'iws_request_version', 'iws_http_send_head', 'iws_http_send_chunk',
-    'iws_http_stream_wait', 'iws_http_head_refuse');
+    'iws_http_stream_wait', 'iws_http_head_refuse',
+    'iws_conn_peer_chain_cert');
 
 var
   Api: TIocpWsApi;
@@ -1099,6 +1111,10 @@ begin Need; Result := Api.conn_listener(server, id, index); end;
 function iws_conn_peer_cert(server: piws_server; id: iws_conn_id;
   what: UInt32; buffer: PAnsiChar; size: UInt32; needed: PUInt32): Int32;
 begin Need; Result := Api.conn_peer_cert(server, id, what, buffer, size, needed); end;
+function iws_conn_peer_chain_cert(server: piws_server; id: iws_conn_id;
+  depth, what: UInt32; buffer: PAnsiChar; size: UInt32;
+  needed: PUInt32): Int32;
+begin Need; Result := Api.conn_peer_chain_cert(server, id, depth, what, buffer, size, needed); end;
 function iws_conn_local(server: piws_server; id: iws_conn_id;
   buffer: PAnsiChar; size: UInt32; port: PUInt32): Int32;
 begin Need; Result := Api.conn_local(server, id, buffer, size, port); end;

@@ -370,46 +370,20 @@ type
   { sgc's OnSSLALPNSelect: choose one of the protocols a TLS client offers. }
   TIocpWSSSLALPNSelectEvent = procedure(Sender: TObject; aProtocols: TStringList;
     var aProtocol: string) of object;
-  { Indy's TIdX509Name (IdSSLOpenSSL): a certificate's subject or issuer. }
-  TIocpWSX509Name = class(TObject)
-  private
-    FRFC2253: string;
-    FOneLine: string;
-  public
-    constructor Create(const ARFC2253: string);
-    { Indy: X509_NAME_oneline's form, most significant part first:
-      '/O=Example/CN=alice'. Characters other than printable ASCII stay as
-      they are (OpenSSL's oneline writes them as \xXX). }
-    property OneLine: string read FOneLine;
-    { iocpws addition: RFC 2253, least significant part first,
-      'CN=alice,O=Example' (as Connection.ClientCertificateSubject). }
-    property RFC2253: string read FRFC2253;
-  end;
-
-  { Indy's TIdX509 in sgc's OnSSLVerifyPeer: the client certificate the
-    engine's OpenSSL has verified (the leaf). Only what the engine hands
-    out is declared: Indy's Version, SigInfo, Fingerprint(s),
-    FingerprintAsString, SerialNumber, notBefore, notAfter, AltSubjectNames,
-    DisplayInfo and Certificate are not (read them from PEM with a
-    library). Valid during the call only. }
-  TIocpWSX509 = class(TObject)
-  private
-    FSubject, FIssuer: TIocpWSX509Name;
-    FPEM: string;
-  public
-    constructor Create(const ASubject, AIssuer, APEM: string);
-    destructor Destroy; override;
-    property Subject: TIocpWSX509Name read FSubject;
-    property Issuer: TIocpWSX509Name read FIssuer;
-    { iocpws addition: the whole certificate, PEM text. }
-    property PEM: string read FPEM;
-  end;
-  { sgc's OnSSLVerifyPeer: called once per TLS connection that presented a
-    client certificate (SSLOptions.VerifyCertificate), after the engine's
-    OpenSSL verified it against SSLOptions.RootCertFile: so AOk is always
-    True, ADepth 0 (the leaf) and AError 0; a certificate that failed
-    verification never gets here (the TLS handshake failed), and a handler
-    cannot accept it. Runs before OnTCPConnect, OnAuthentication,
+  { Indy's TIdX509Name and TIdX509 (iocpws.common): a certificate of the
+    client's verified chain in OnSSLVerifyPeer. }
+  TIocpWSX509Name = iocpws.common.TIocpWSX509Name;
+  TIocpWSX509 = iocpws.common.TIocpWSX509;
+  { sgc's OnSSLVerifyPeer: called, for each TLS connection that presented a
+    client certificate (SSLOptions.VerifyCertificate), once per certificate
+    of the chain the engine's OpenSSL verified against
+    SSLOptions.RootCertFile, deepest first as OpenSSL does: the trusted CA
+    (ADepth = the chain's length - 1), each intermediate, then the client's
+    own (ADepth 0). The calls come after the verification, so AOk is always
+    True and AError 0; a certificate that failed verification never gets
+    here (the TLS handshake failed), and a handler cannot accept it (sgc,
+    inside OpenSSL's verification, can). The first Accept := False ends the
+    calls. Runs before OnTCPConnect, OnAuthentication,
     OnHandshake and OnConnect of a WebSocket upgrade, and before the HTTP
     handler (OnCommandGet) of a request, with the thread rules of the
     handshake's gates (NotifyEvents). Accept := False, or an exception,
@@ -1176,7 +1150,7 @@ const
   GATE_AUTH = -3;
   GATE_UNKNOWN_AUTH = -4; { OnUnknownAuthentication: Text = AuthType }
   GATE_HEARTBEAT = -5;    { OnBeforeHeartBeat: Accept = Handled }
-  GATE_VERIFY_PEER = -6;  { OnSSLVerifyPeer: X509 = the certificate }
+  GATE_VERIFY_PEER = -6;  { OnSSLVerifyPeer: Chain = the verified chain }
   { the engine's largest MaxMessageSize (sgc's 0 = no limit) }
   IOCPWS_MAX_MESSAGE = Int64(2147483648);
 
@@ -1347,7 +1321,7 @@ type
     Accept: Boolean;
     User, Password: string;
     AuthData: string;
-    X509: TIocpWSX509;
+    Chain: TIocpWSX509Chain;
     destructor Destroy; override;
     procedure Run;
   end;
@@ -1372,6 +1346,7 @@ end;
 procedure TIocpWsEvent.Run;
 var
   S: TIocpWebSocketServer;
+  I: Integer;
 begin
   S := Server;
   AtomicInc(S.FRunning);
@@ -1401,8 +1376,15 @@ begin
             if Assigned(S.FOnBeforeHeartBeat) then
               S.FOnBeforeHeartBeat(S, Conn, Accept);
           GATE_VERIFY_PEER:
+            { as OpenSSL's verify callback: deepest first, the first
+              refusal ends it }
             if Assigned(S.FOnSSLVerifyPeer) then
-              S.FOnSSLVerifyPeer(S, X509, True, 0, 0, Accept);
+              for I := High(Chain) downto 0 do
+              begin
+                S.FOnSSLVerifyPeer(S, Chain[I], True, I, 0, Accept);
+                if not Accept then
+                  Break;
+              end;
         end;
       except
         on E: Exception do
@@ -1667,15 +1649,17 @@ begin
 end;
 
 { sgc's OnSSLVerifyPeer for connection Id (C nil for a plain HTTP request),
-  on the thread of the handshake's gates: True to go on. No handler, no
-  certificate, or a connection accepted before: True without a call. A
-  certificate that cannot be read is refused (fail closed). A refusal is
-  reported through OnError. }
+  on the thread of the handshake's gates: True to go on. Called for each
+  certificate of the verified chain, deepest (the trusted CA) first. No
+  handler, no certificate, or a connection accepted before: True without
+  a call. A chain that cannot be read is refused (fail closed). A refusal
+  is reported through OnError. }
 function VerifyPeer(S: TIocpWebSocketServer; C: TIocpWSConnection;
   Id: iws_conn_id): Boolean;
 var
   Ev: TIocpWsEvent;
-  Pem, Subject, Issuer: string;
+  Chain: TIocpWSX509Chain;
+  Subject: string;
   I, rc: Integer;
   Known: Boolean;
 begin
@@ -1693,33 +1677,31 @@ begin
   end;
   if Known then
     Exit;
-  rc := PeerCertRc(S, Id, IWS_CERT_PEM, Pem);
-  if (rc = IWS_OK) and (Pem = '') then
-    Exit; { no certificate presented (or verification off) }
-  if rc = IWS_OK then
-    rc := PeerCertRc(S, Id, IWS_CERT_SUBJECT, Subject);
-  if rc = IWS_OK then
-    rc := PeerCertRc(S, Id, IWS_CERT_ISSUER, Issuer);
+  rc := IocpWsReadPeerChain(S.FHandle, Id, Chain);
   if rc <> IWS_OK then
   begin
     S.ReportError(C, 'iocpws: the client certificate could not be read (' +
       IocpWsErrorText(rc) + '): refused without OnSSLVerifyPeer (HTTP 403)');
     Exit(False);
   end;
+  if Length(Chain) = 0 then
+    Exit; { no certificate presented (or verification off) }
+  Subject := Chain[0].Subject.RFC2253;
   Ev := TIocpWsEvent.Create;
   try
     Ev.Server := S;
     Ev.Kind := GATE_VERIFY_PEER;
     Ev.Conn := C;
     Ev.Accept := True;
-    Ev.X509 := TIocpWSX509.Create(Subject, Issuer, Pem);
+    Ev.Chain := Chain;
     if S.FNotifyEvents = neNoSync then
       Ev.Run
     else
       TThread.Synchronize(nil, Ev.Run);
     Result := Ev.Accept;
   finally
-    Ev.X509.Free;
+    Ev.Chain := nil;
+    IocpWsFreeChain(Chain);
     Ev.Free;
   end;
   if Result then
@@ -2854,89 +2836,6 @@ begin
       Job.Free;
     end;
   end;
-end;
-
-{ ---- TIocpWSX509 -------------------------------------------------------- }
-
-{ RFC 2253 ('CN=alice,O=Example', as OpenSSL writes it) into OpenSSL's
-  oneline form ('/O=Example/CN=alice'): the parts reversed, the escapes
-  undone (an escaped control character as \xXX, as oneline writes it). }
-function Rfc2253ToOneLine(const S: string): string;
-var
-  Parts: TStringList;
-  Cur: string;
-  I: Integer;
-
-  function IsHex(Ch: Char): Boolean;
-  begin
-    case Ch of
-      '0'..'9', 'A'..'F', 'a'..'f': Result := True;
-    else
-      Result := False;
-    end;
-  end;
-
-begin
-  Result := '';
-  if S = '' then
-    Exit;
-  Parts := TStringList.Create;
-  try
-    Cur := '';
-    I := 1;
-    while I <= Length(S) do
-    begin
-      if (S[I] = '\') and (I < Length(S)) then
-      begin
-        if (I + 2 <= Length(S)) and IsHex(S[I + 1]) and IsHex(S[I + 2]) then
-        begin
-          Cur := Cur + '\x' + UpperCase(Copy(S, I + 1, 2));
-          Inc(I, 3);
-        end
-        else
-        begin
-          Cur := Cur + S[I + 1];
-          Inc(I, 2);
-        end;
-        Continue;
-      end;
-      if S[I] = ',' then
-      begin
-        Parts.Add(Cur);
-        Cur := '';
-      end
-      else
-        Cur := Cur + S[I];
-      Inc(I);
-    end;
-    Parts.Add(Cur);
-    for I := Parts.Count - 1 downto 0 do
-      Result := Result + '/' + Parts[I];
-  finally
-    Parts.Free;
-  end;
-end;
-
-constructor TIocpWSX509Name.Create(const ARFC2253: string);
-begin
-  inherited Create;
-  FRFC2253 := ARFC2253;
-  FOneLine := Rfc2253ToOneLine(ARFC2253);
-end;
-
-constructor TIocpWSX509.Create(const ASubject, AIssuer, APEM: string);
-begin
-  inherited Create;
-  FSubject := TIocpWSX509Name.Create(ASubject);
-  FIssuer := TIocpWSX509Name.Create(AIssuer);
-  FPEM := APEM;
-end;
-
-destructor TIocpWSX509.Destroy;
-begin
-  FSubject.Free;
-  FIssuer.Free;
-  inherited Destroy;
 end;
 
 { ---- TIocpWSConnection -------------------------------------------------- }

@@ -400,6 +400,29 @@ IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
   return rc;
 }
 
+IWS_API int32_t IWS_CALL iws_conn_peer_chain_cert(iws_server *s,
+                                                  iws_conn_id id,
+                                                  uint32_t depth,
+                                                  uint32_t what, char *buffer,
+                                                  uint32_t size,
+                                                  uint32_t *needed) {
+  iws__conn *c;
+  char *text = NULL;
+  int32_t rc;
+  if (!iws__api_valid_server(s) || what > IWS_CERT_PEM)
+    return IWS_E_INVALID_ARG;
+  c = detail_conn(s, id);
+  if (!c) return IWS_E_NO_CONNECTION;
+  iws__conn_lock(c);
+  rc = iws__tls_peer_chain_cert(c, depth, what, &text);
+  iws__conn_unlock(c);
+  iws__conn_unref(c);
+  if (rc != IWS_OK) return rc;
+  rc = iws__api_copy_out(text ? text : "", buffer, size, needed);
+  free(text);
+  return rc;
+}
+
 /* path and protocol are set on the strand before on_connect's caller can
  * know the id, and never change afterwards. */
 static int32_t conn_string(iws_server *s, iws_conn_id id, int which,

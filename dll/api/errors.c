@@ -31,6 +31,8 @@
     "not supported by this build of the library")                            \
   X(IWS_E_FILE, "IWS_E_FILE",                                                \
     "a file cannot be opened or read, or is not a regular file")             \
+  X(IWS_E_NOT_FOUND, "IWS_E_NOT_FOUND",                                      \
+    "no such item (e.g. a depth past the end of a certificate chain)")      \
   X(IWS_E_NO_CONNECTION, "IWS_E_NO_CONNECTION",                              \
     "no such connection (unknown id, or already closed)")                    \
   X(IWS_E_CLOSING, "IWS_E_CLOSING", "the connection is closing")             \

@@ -6,6 +6,7 @@
  * key that does not match the certificate, an unknown cipher - fails the
  * start with OpenSSL's own reason, never a client later.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,8 @@ static int load_client_cas(SSL_CTX *ctx, BIO *in) {
   return n;
 }
 
+static int ticket_chain(SSL *ssl, void *arg);
+
 /* IWS_OPT_TLS_VERIFY_CLIENT and its CAs, on one context. */
 static int32_t set_client_verify(iws_server *s, SSL_CTX *ctx,
                                  const char *what, char *err,
@@ -341,7 +344,34 @@ static int32_t set_client_verify(iws_server *s, SSL_CTX *ctx,
   /* Resumed sessions carry the verified client: OpenSSL insists on an id
    * context once peers are verified. */
   SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"iocpws", 6);
+  SSL_CTX_set_session_ticket_cb(ctx, ticket_chain, NULL, NULL);
   return IWS_OK;
+}
+
+/* A resumed session is not verified again, and OpenSSL's ticket keeps the
+ * client's own certificate only: the verified chain rides in the ticket's
+ * application data (encrypted and authenticated with the ticket key), one
+ * DER certificate after another, so that a resumed connection reports the
+ * same chain (iws__tls_peer_chain_cert). A ticket issued in a resumed
+ * session keeps the data its session came with. */
+static int ticket_chain(SSL *ssl, void *arg) {
+  STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+  SSL_SESSION *sess = SSL_get_session(ssl);
+  unsigned char *der, *p;
+  int i, n, len = 0, ok;
+  (void)arg;
+  if (!chain || !sess) return 1;
+  for (i = 0; i < sk_X509_num(chain); i++) {
+    n = i2d_X509(sk_X509_value(chain, i), NULL);
+    if (n <= 0 || n > INT_MAX - len) return 0;
+    len += n;
+  }
+  der = p = malloc((size_t)len + 1);
+  if (!der) return 0;
+  for (i = 0; i < sk_X509_num(chain); i++) i2d_X509(sk_X509_value(chain, i), &p);
+  ok = SSL_SESSION_set1_ticket_appdata(sess, der, (size_t)len);
+  free(der);
+  return ok;
 }
 
 static const char *source_name(const char *pem, const char *file, char *buf,
@@ -664,18 +694,12 @@ void iws__tls_close_notify(iws__conn *c) {
 
 int iws__tls_handshake_done(iws__conn *c) { return c->tls->ready != 0; }
 
-int32_t iws__tls_peer_cert(iws__conn *c, uint32_t what, char **out) {
-  X509 *x;
+/* Subject, issuer or PEM of x (what: IWS_CERT_*) as a malloc'd string, or
+ * NULL when it cannot be printed. */
+static int32_t cert_text(X509 *x, uint32_t what, char **out) {
   BIO *mem;
   BUF_MEM *bm = NULL;
   int ok = 0;
-  *out = NULL;
-  if (!c->ssl || !c->tls->ready || c->tls->failed) return IWS_OK;
-  x = SSL_get0_peer_certificate(c->ssl);
-  if (!x || SSL_get_verify_result(c->ssl) != X509_V_OK) return IWS_OK;
-  /* No verification asked for: a certificate the client sent anyway was
-   * not checked, so it is not reported. */
-  if (SSL_get_verify_mode(c->ssl) == SSL_VERIFY_NONE) return IWS_OK;
   mem = BIO_new(BIO_s_mem());
   if (!mem) return IWS_E_NOMEM;
   switch (what) {
@@ -703,6 +727,62 @@ int32_t iws__tls_peer_cert(iws__conn *c, uint32_t what, char **out) {
   ERR_clear_error();
   if (!ok) return IWS_OK; /* nothing to show */
   return *out ? IWS_OK : IWS_E_NOMEM;
+}
+
+/* The client's certificate if it was verified, else NULL. */
+static X509 *verified_peer(iws__conn *c) {
+  X509 *x;
+  if (!c->ssl || !c->tls->ready || c->tls->failed) return NULL;
+  x = SSL_get0_peer_certificate(c->ssl);
+  if (!x || SSL_get_verify_result(c->ssl) != X509_V_OK) return NULL;
+  /* No verification asked for: a certificate the client sent anyway was
+   * not checked, so it is not reported. */
+  if (SSL_get_verify_mode(c->ssl) == SSL_VERIFY_NONE) return NULL;
+  return x;
+}
+
+int32_t iws__tls_peer_cert(iws__conn *c, uint32_t what, char **out) {
+  X509 *x;
+  *out = NULL;
+  x = verified_peer(c);
+  return x ? cert_text(x, what, out) : IWS_OK;
+}
+
+int32_t iws__tls_peer_chain_cert(iws__conn *c, uint32_t depth, uint32_t what,
+                                 char **out) {
+  STACK_OF(X509) *chain;
+  SSL_SESSION *sess;
+  const unsigned char *p, *end;
+  void *data = NULL;
+  size_t len = 0;
+  uint32_t i = 0;
+  *out = NULL;
+  if (!verified_peer(c)) return depth ? IWS_E_NOT_FOUND : IWS_OK;
+  chain = SSL_get0_verified_chain(c->ssl);
+  if (chain) {
+    if (depth >= (uint32_t)sk_X509_num(chain)) return IWS_E_NOT_FOUND;
+    return cert_text(sk_X509_value(chain, (int)depth), what, out);
+  }
+  /* Resumed: the chain from the ticket (ticket_chain). Without it the
+   * chain is unknown, and nothing is reported rather than a part of it. */
+  sess = SSL_get_session(c->ssl);
+  if (!sess || SSL_SESSION_get0_ticket_appdata(sess, &data, &len) != 1)
+    return IWS_E_NOT_FOUND;
+  p = data;
+  end = p + len;
+  while (p < end) {
+    X509 *x = d2i_X509(NULL, &p, (long)(end - p));
+    int32_t rc;
+    if (!x) break;
+    if (i++ == depth) {
+      rc = cert_text(x, what, out);
+      X509_free(x);
+      return rc;
+    }
+    X509_free(x);
+  }
+  ERR_clear_error();
+  return IWS_E_NOT_FOUND;
 }
 
 int iws__tls_truncated(iws__conn *c) {

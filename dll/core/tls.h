@@ -64,6 +64,12 @@ int iws__tls_truncated(struct iws__conn *c);
  * IWS_CERT_* value) as a malloc'd string into *out, or NULL when there is
  * none. IWS_OK or IWS_E_NOMEM. Under conn->lock. */
 int32_t iws__tls_peer_cert(struct iws__conn *c, uint32_t what, char **out);
+/* As iws__tls_peer_cert for the certificate at `depth` of the verified
+ * chain (0 = the client's, the last = the trusted CA). IWS_E_NOT_FOUND past
+ * its end; with no verified certificate, depth 0 gives NULL (IWS_OK).
+ * Under conn->lock. */
+int32_t iws__tls_peer_chain_cert(struct iws__conn *c, uint32_t depth,
+                                 uint32_t what, char **out);
 /* Non-zero once the TLS handshake finished. */
 int iws__tls_handshake_done(struct iws__conn *c);
 /* The negotiated protocol ("TLSv1.3") and cipher, for logs. */

@@ -658,6 +658,8 @@ void http_response_misuse() {
   expect_eq(C_(http_defer)(nullptr), IWS_E_INVALID_ARG, "defer(NULL)");
   expect_eq(std::string(iocpws::detail::code_name(IWS_E_FILE)), std::string("IWS_E_FILE"),
             "IWS_E_FILE's name");
+  expect_eq(std::string(iocpws::detail::code_name(IWS_E_NOT_FOUND)),
+            std::string("IWS_E_NOT_FOUND"), "IWS_E_NOT_FOUND's name");
 }
 
 void message_view() {

@@ -250,6 +250,21 @@ void run_command(const iocpws::connection &c, const std::string &line) {
     } catch (const iocpws::error &e) {
       reply(c, "cert " + std::to_string(e.code()) + " ");
     }
+  } else if ((arg = command_arg(cmd, "chain")) != nullptr) {
+    // as ws_test_server's reply through connection::peer_chain: an empty
+    // chain is the C call's "" at depth 0, and the end is IWS_E_NOT_FOUND
+    unsigned long what = std::strtoul(arg, nullptr, 10);
+    std::string out = "chain";
+    try {
+      std::vector<std::string> chain =
+          c.peer_chain(static_cast<iocpws::cert_part>(what));
+      if (chain.empty()) out += " []";
+      for (size_t i = 0; i < chain.size(); ++i) out += " [" + chain[i] + "]";
+      out += " end=" + std::to_string(IWS_E_NOT_FOUND);
+    } catch (const iocpws::error &e) {
+      out += " end=" + std::to_string(e.code());
+    }
+    reply(c, out);
   } else if ((arg = command_arg(cmd, "sendto")) != nullptr) {
     iocpws::conn_id to = std::strtoull(arg, nullptr, 10);
     int32_t rc = srv.connection_by_id(to).try_send_text(
@@ -835,6 +850,13 @@ void on_http(const iocpws::connection &c, const iocpws::http_request &req,
   } else if (doc == "/whoami") {
     res.body("listener=" + std::to_string(c.listener()) +
              " subject=" + c.peer_cert(iocpws::cert_part::subject));
+  } else if (doc == "/chain") {
+    // connection::peer_chain: the subjects, depth 0 first, '|' between
+    std::string body;
+    std::vector<std::string> chain = c.peer_chain();
+    for (size_t i = 0; i < chain.size(); ++i)
+      body += (i ? "|" : "") + chain[i];
+    res.body(body);
   } else if (doc.compare(0, 8, "/status/") == 0) {
     long status = std::strtol(doc.c_str() + 8, nullptr, 10);
     std::string body = "status " + std::to_string(status);

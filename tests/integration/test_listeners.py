@@ -298,6 +298,60 @@ def test_verify_depth(start_server, tls_files, client_certs):
                ssl=client_certs.context("bob")) == "cert 0 CN=bob"
 
 
+def test_verified_chain(start_server, tls_files, client_certs):
+    """iws_conn_peer_chain_cert: bob's chain as OpenSSL verified it, from
+    bob (depth 0) through the intermediate he sent to the trusted CA;
+    alice's is two long; a plain connection's is empty."""
+    server = verify_server(start_server, tls_files, client_certs, 2)
+    assert ask(wss_url(server), "cmd:chain 0",
+               ssl=client_certs.context("bob")) == (
+        "chain [CN=bob] [CN=iocpws client inter] [CN=iocpws client CA] "
+        "end=-118")
+    assert ask(wss_url(server), "cmd:chain 1",
+               ssl=client_certs.context("bob")) == (
+        "chain [CN=iocpws client inter] [CN=iocpws client CA] "
+        "[CN=iocpws client CA] end=-118")
+    pems = ask(wss_url(server), "cmd:chain 2", ssl=client_certs.context("bob"))
+    with open(client_certs.inter) as f:
+        assert f.read().strip() in pems
+    assert ask(wss_url(server), "cmd:chain 0",
+               ssl=client_certs.context("alice")) == (
+        "chain [CN=alice,O=iocpws test] [CN=iocpws client CA] end=-118")
+    assert ask(iws_helpers.url(server), "cmd:chain 0") == "chain [] end=-118"
+
+
+def test_verified_chain_after_resumption(start_server, tls_files,
+                                         client_certs):
+    """A resumed TLS session is not verified again: it reports the chain
+    of the handshake that verified it (carried in the session ticket),
+    not the client's certificate alone."""
+    server = verify_server(start_server, tls_files, client_certs, 2)
+    ctx = client_certs.context("bob")
+
+    def chain(session=None):
+        with socket.create_connection(("127.0.0.1", server.tls_port),
+                                      timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost",
+                                 session=session) as tls:
+                tls.sendall(b"GET /chain HTTP/1.1\r\nHost: localhost\r\n"
+                            b"Connection: close\r\n\r\n")
+                data = b""
+                while True:
+                    part = tls.recv(65536)
+                    if not part:
+                        break
+                    data += part
+                return (data.split(b"\r\n\r\n", 1)[1].decode(),
+                        tls.session, tls.session_reused)
+
+    first, session, reused = chain()
+    assert not reused
+    assert first == "CN=bob|CN=iocpws client inter|CN=iocpws client CA"
+    again, _, reused = chain(session)
+    assert reused, "the session was not resumed"
+    assert again == first
+
+
 def test_client_ca_in_memory_and_s_client(start_server, tls_files,
                                           client_certs):
     """The CA as PEM text (IWS_OPT_TLS_CLIENT_CA_PEM), and openssl s_client

@@ -19,6 +19,8 @@
  *              <plain|tls>" before PORT.
  *
  * GET /whoami  answers "listener=<i> subject=<client certificate subject>".
+ * GET /chain   answers the subjects of the verified client certificate chain
+ *              (iws_conn_peer_chain_cert), depth 0 first, separated by "|".
  *
  * --on-heartbeat N  sets on_heartbeat, which prints "HEARTBEAT <id>" and
  *              returns N (0: the library pings; 1: handled, no ping).
@@ -67,6 +69,9 @@
  *   cmd:listener              reply "listener <index>" (iws_conn_listener)
  *   cmd:cert WHAT             reply "cert <rc> <text>": iws_conn_peer_cert
  *                             with WHAT 0 (subject), 1 (issuer), 2 (PEM)
+ *   cmd:chain WHAT            reply "chain [<depth 0>] [<depth 1>] ... end=<rc>":
+ *                             iws_conn_peer_chain_cert from depth 0 up to
+ *                             the first error (rc: -118 = past the end)
  *   cmd:local                 reply "local <ip|-> <port> <rc>" (iws_conn_local)
  *   cmd:lastpong              reply "lastpong <unix ms> <rc>"
  *                             (iws_conn_last_pong)
@@ -413,6 +418,20 @@ static void run_command(iws_conn_id id, const char *cmd) {
     char out[8300];
     if (rc != IWS_OK) text[0] = '\0';
     snprintf(out, sizeof out, "cert %d %s", (int)rc, text);
+    reply(id, out);
+  } else if ((arg = command_arg(cmd, "chain")) != NULL) {
+    char text[4096], out[16384];
+    size_t used = (size_t)snprintf(out, sizeof out, "chain");
+    uint32_t depth;
+    int32_t rc = IWS_OK;
+    for (depth = 0; rc == IWS_OK && depth < 16; depth++) {
+      rc = iws_conn_peer_chain_cert(g_server, id, depth,
+                                    (uint32_t)strtoul(arg, NULL, 10), text,
+                                    sizeof text, NULL);
+      if (rc == IWS_OK && used < sizeof out)
+        used += (size_t)snprintf(out + used, sizeof out - used, " [%s]", text);
+    }
+    if (used < sizeof out) snprintf(out + used, sizeof out - used, " end=%d", (int)rc);
     reply(id, out);
   } else if ((arg = command_arg(cmd, "sendto")) != NULL) {
     iws_conn_id to = (iws_conn_id)strtoull(arg, NULL, 10);
@@ -1044,6 +1063,22 @@ static void IWS_CALLBACK on_http_request(iws_server *server, iws_conn_id id,
                  rc1 == IWS_OK ? (unsigned)index : 99u, subject);
     if (n >= (int)sizeof body) n = (int)sizeof body - 1;
     iws_http_set_body(res, body, (uint64_t)n);
+  } else if (strcmp(doc, "/chain") == 0) {
+    /* the verified chain's subjects, depth 0 first, '|' between */
+    char subject[1024], chain[4096];
+    size_t used = 0;
+    uint32_t depth;
+    chain[0] = '\0';
+    for (depth = 0; depth < 16; depth++) {
+      int32_t rc = iws_conn_peer_chain_cert(server, id, depth,
+                                            IWS_CERT_SUBJECT, subject,
+                                            sizeof subject, NULL);
+      if (rc != IWS_OK || !subject[0]) break;
+      if (used < sizeof chain)
+        used += (size_t)snprintf(chain + used, sizeof chain - used, "%s%s",
+                                 depth ? "|" : "", subject);
+    }
+    iws_http_set_body(res, chain, strlen(chain));
   } else if (strncmp(doc, "/status/", 8) == 0) {
     long status = strtol(doc + 8, NULL, 10);
     n = snprintf(body, sizeof body, "status %ld", status);

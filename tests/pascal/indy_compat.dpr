@@ -23,6 +23,9 @@
     bindings=busy       a second Binding on the first one's port: Active
                         must raise (prints START_FAILED class message, exit 3)
     dual=1              0.0.0.0 and :: on one port (honoured)
+    verifypeer=SUBJECT  (tls=on) OnVerifyPeer prints "VERIFY_PEER <depth>
+                        <subject>|<issuer>|<subject RFC 2253> <AOk> <AError>
+                        <PEM?>" (subjects as OneLine) and refuses SUBJECT
   Exit code 0 when every OnConnect got its OnDisconnect. }
 program indy_compat;
 
@@ -403,9 +406,16 @@ begin
   Password := TlsPassword;
 end;
 
+var
+  VerifyPeerRefuse: string;
+
 function TTestForm.SSLVerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
 begin
-  Result := AOk;
+  Say(Format('VERIFY_PEER %d %s|%s|%s %s %d %s', [ADepth,
+    Certificate.Subject.OneLine, Certificate.Issuer.OneLine,
+    Certificate.Subject.RFC2253, BoolToStr(AOk, True), AError,
+    BoolToStr(Pos('-----BEGIN CERTIFICATE-----', Certificate.PEM) = 1, True)]));
+  Result := AOk and (Certificate.Subject.OneLine <> VerifyPeerRefuse);
 end;
 
 procedure TTestForm.IdHTTPServer1QuerySSLPort(APort: TIdPort; var VUseSSL: Boolean);
@@ -866,14 +876,15 @@ begin
     TlsPassword := Opt('password', '');
     if TlsPassword <> '' then
       SSLHandler.OnGetPassword := Form.SSLGetPassword;
+    VerifyPeerRefuse := Opt('verifypeer', '');
+    if VerifyPeerRefuse <> '' then
+      SSLHandler.OnVerifyPeer := Form.SSLVerifyPeer;
     { what the engine cannot honour: Active must raise }
     S := Opt('unsupported', '');
     if S = 'verifydirs' then
       SSLHandler.SSLOptions.VerifyDirs := '/etc/ssl/certs'
     else if S = 'dhparams' then
       SSLHandler.SSLOptions.DHParamsFile := 'dh.pem'
-    else if S = 'verifypeer' then
-      SSLHandler.OnVerifyPeer := Form.SSLVerifyPeer
     else if S = 'client' then
       SSLHandler.SSLOptions.Mode := sslmClient
     else if S = 'sslv3' then

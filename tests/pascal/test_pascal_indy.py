@@ -791,6 +791,70 @@ def test_https_client_certificates(indy, tls_files, indy_client_certs):
         _https_get(optional.port, certs.context("mallory"))
 
 
+INDY_CA_SEEN = "/CN=iocpws client CA|/CN=iocpws client CA|CN=iocpws client CA True 0 True"
+INDY_INTER_SEEN = ("1 /CN=iocpws client inter|/CN=iocpws client CA|CN=iocpws client inter"
+                   " True 0 True")
+INDY_BOB_SEEN = "0 /CN=bob|/CN=iocpws client inter|CN=bob True 0 True"
+INDY_ALICE_SEEN = ("0 /O=iocpws test/CN=alice|/CN=iocpws client CA|CN=alice,O=iocpws test"
+                   " True 0 True")
+
+
+@pytest.mark.parametrize("refuse", ["/CN=bob", "/CN=iocpws client inter"])
+def test_https_on_verify_peer(indy, tls_files, indy_client_certs, refuse):
+    """OnVerifyPeer: once per certificate of the verified chain, deepest
+    first (bob's: the CA at depth 2, his intermediate, bob), AOk True,
+    AError 0, once per connection, before OnCommandGet and before the
+    WebSocket upgrade. False refuses (403, OnException says why) and ends
+    the calls; the request never reaches OnCommandGet."""
+    certs = indy_client_certs
+    base = dict(ca=as_seen_by(indy.path, certs.root_cert_file))
+    s = indy(**_tls_opts(indy, tls_files, verify="peer", depth="2",
+                         verifypeer=refuse, **base))
+    mark = s.mark()
+    # alice: two certificates, accepted; keep-alive requests are not asked again
+    c = http.client.HTTPSConnection("localhost", s.port, timeout=30,
+                                    context=certs.context("alice"))
+    try:
+        for _ in range(2):
+            c.request("GET", "/info")
+            r = c.getresponse()
+            assert r.status == 200 and b"cmd=GET" in r.read()
+    finally:
+        c.close()
+    seen = [m.group(1) for m in s.matches(r"VERIFY_PEER (.*)", since=mark)]
+    assert seen == ["1 " + INDY_CA_SEEN, INDY_ALICE_SEEN]
+    # bob: refused at the subject asked for; the calls stop there
+    mark = s.mark()
+    status, body = _https_get(s.port, certs.context("bob"))
+    assert status == 403 and b"cmd=GET" not in body  # not OnCommandGet's /info
+    seen = [m.group(1) for m in s.matches(r"VERIFY_PEER (.*)", since=mark)]
+    expected = ["2 " + INDY_CA_SEEN, INDY_INTER_SEEN, INDY_BOB_SEEN]
+    assert seen == (expected if refuse == "/CN=bob" else expected[:2])
+    s.wait_for(r"EXCEPTION EIdHTTPServerError .*OnVerifyPeer refused the client "
+               rf"certificate \"{re.escape(refuse)}\" \(depth {0 if 'bob' in refuse else 1}\).*403",
+               since=mark)
+    # a client without a certificate: no call
+    mark = s.mark()
+    assert _https_get(s.port, certs.context())[0] == 200
+    assert s.matches(r"VERIFY_PEER .*", since=mark) == []
+
+    # the WebSocket upgrade: asked before OnWebSocketConnect
+    async def ws(who):
+        async with connect(f"wss://localhost:{s.port}/ws", ssl=certs.context(who)):
+            pass
+
+    mark = s.mark()
+    run(ws("alice"))
+    s.wait_for(r"WS_CONNECT /ws .*", since=mark)
+    assert [m.group(1) for m in s.matches(r"VERIFY_PEER (.*)", since=mark)] == [
+        "1 " + INDY_CA_SEEN, INDY_ALICE_SEEN]
+    mark = s.mark()
+    with pytest.raises(Exception) as refused:
+        run(ws("bob"))
+    assert "403" in str(refused.value)
+    assert s.matches(r"WS_CONNECT .*", since=mark) == []
+
+
 def test_https_and_a_plain_binding_by_on_query_ssl_port(indy, tls_files):
     # every binding speaks TLS unless OnQuerySSLPort says VUseSSL := False
     with socket.socket() as probe:
@@ -804,8 +868,7 @@ def test_https_and_a_plain_binding_by_on_query_ssl_port(indy, tls_files):
     assert r.status == 200 and b"cmd=GET" in body
 
 
-@pytest.mark.parametrize("what", ["verifydirs", "dhparams", "verifypeer", "client", "sslv3",
-                                  "nocert"])
+@pytest.mark.parametrize("what", ["verifydirs", "dhparams", "client", "sslv3", "nocert"])
 def test_ssl_settings_the_engine_cannot_honour_raise_at_active(indy, tls_files, what):
     opts = _tls_opts(indy, tls_files, unsupported=what)
     args = [indy.path]

@@ -437,6 +437,13 @@ def test_verify_certificate(sgc, tls_files, client_certs):
 
 ALICE_SEEN = ("/O=iocpws test/CN=alice|/CN=iocpws client CA|CN=alice,O=iocpws test"
               " True 0 0 True")
+CA_SEEN = "/CN=iocpws client CA|/CN=iocpws client CA|CN=iocpws client CA True {} 0 True"
+# OnSSLVerifyPeer per certificate of the verified chain, deepest first
+ALICE_CHAIN = [CA_SEEN.format(1), ALICE_SEEN]
+BOB_CHAIN = [CA_SEEN.format(2),
+             "/CN=iocpws client inter|/CN=iocpws client CA|CN=iocpws client inter"
+             " True 1 0 True",
+             "/CN=bob|/CN=iocpws client inter|CN=bob True 0 0 True"]
 
 
 def verify_peer_base(tls_files, client_certs):
@@ -447,9 +454,11 @@ def verify_peer_base(tls_files, client_certs):
 
 @pytest.mark.parametrize("mode", ["refuse", "raise"])
 def test_ssl_verify_peer(sgc, tls_files, client_certs, mode):
-    """OnSSLVerifyPeer runs once per connection that presented a verified
-    client certificate, before OnTCPConnect and OnConnect, with Indy's
-    TIdX509 (Subject/Issuer.OneLine, PEM), AOk True, ADepth 0, AError 0.
+    """OnSSLVerifyPeer runs for each connection that presented a verified
+    client certificate, once per certificate of its chain, deepest first
+    (bob's: the CA at depth 2, his intermediate, bob at depth 0), before
+    OnTCPConnect and OnConnect, with Indy's TIdX509 (Subject/Issuer.OneLine,
+    PEM), AOk True, AError 0.
     Accept := False (or an exception) refuses with 403 and OnError says
     why; OnConnect never runs. A client without a certificate gets no
     call."""
@@ -467,12 +476,12 @@ def test_ssl_verify_peer(sgc, tls_files, client_certs, mode):
     run(go())
     s.wait_count(r"DISCONNECT .*", 2)
     seen = [m.group(1) for m in s.matches(r"VERIFYPEER (.*)")]
-    assert seen == [ALICE_SEEN, "/CN=bob|/CN=iocpws client inter|CN=bob True 0 0 True"]
+    assert seen == ALICE_CHAIN + BOB_CHAIN
     # before everything else of the connection; the refused one goes no further
     events = [line.split()[0] + " " + line.split()[-1] for line in s.snapshot()
               if line.split()[0] in ("VERIFYPEER", "TCPCONNECT")]
-    assert events == ["VERIFYPEER True", "TCPCONNECT /alice", "VERIFYPEER True",
-                      "TCPCONNECT /anonymous"]
+    assert events == (["VERIFYPEER True"] * 2 + ["TCPCONNECT /alice"] +
+                      ["VERIFYPEER True"] * 3 + ["TCPCONNECT /anonymous"])
     assert [m.group(1) for m in s.matches(r"CONNECT \S+ (\S+) .*")] == ["/alice", "/anonymous"]
     errors = [m.group(1) for m in s.matches(r"ERROR (.*OnSSLVerifyPeer.*)")]
     assert len(errors) == 1 and '"CN=bob"' in errors[0], s.describe()
@@ -512,8 +521,7 @@ def test_ssl_verify_peer_http(sgc, tls_files, client_certs):
     assert get(anonymous, "/s/get")[0] == 200
     anonymous.close()
     seen = [m.group(1) for m in s.matches(r"VERIFYPEER (.*)", since=mark)]
-    assert seen[0] == ALICE_SEEN
-    assert seen[1:] == ["/CN=bob|/CN=iocpws client inter|CN=bob True 0 0 True"] * 2
+    assert seen == ALICE_CHAIN + BOB_CHAIN * 2
     # OnCommandGet's sessions (no cookies kept here: one per request) for
     # alice's two requests and the anonymous one, none for bob
     assert len(s.matches(r"SESSION_START .*", since=mark)) == 3

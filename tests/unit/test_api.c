@@ -274,6 +274,8 @@ static void null_and_garbage_handles_are_errors(void **state) {
   assert_int_equal(iws_conn_peer(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
   assert_int_equal(iws_conn_path(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
   assert_int_equal(iws_conn_local(NULL, 1, buf, 64, &u32), IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_peer_chain_cert(NULL, 1, 0, 0, buf, 64, NULL),
+                   IWS_E_INVALID_ARG);
   assert_int_equal(iws_request_add_response_header(NULL, "X-A", "b"),
                    IWS_E_INVALID_ARG);
   assert_int_equal(iws_http_head_refuse(NULL, 400, NULL, NULL, NULL, 0),
@@ -551,6 +553,12 @@ static void listeners_through_the_api(void **state) {
   assert_int_equal(iws_conn_listener(s, 1, &index), IWS_E_NO_CONNECTION);
   assert_int_equal(iws_conn_peer_cert(s, 1, 3, text, sizeof(text), NULL),
                    IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_peer_chain_cert(s, 1, 0, 3, text, sizeof(text),
+                                            NULL),
+                   IWS_E_INVALID_ARG);
+  assert_int_equal(iws_conn_peer_chain_cert(s, 1, 0, 0, text, sizeof(text),
+                                            NULL),
+                   IWS_E_NO_CONNECTION);
   /* 64 at most. */
   for (n = 0; n < IWS_LISTENERS_MAX; n++)
     assert_int_equal(iws_add_listener(s, "127.0.0.1", 0, 0), IWS_OK);
@@ -591,6 +599,15 @@ static void listeners_through_the_api(void **state) {
                    IWS_OK);
   assert_string_equal(text, "");
   assert_int_equal(needed, 1);
+  /* ... and an empty chain: "" at depth 0, then its end. */
+  strcpy(text, "x");
+  assert_int_equal(iws_conn_peer_chain_cert(s, id1, 0, IWS_CERT_SUBJECT,
+                                            text, sizeof(text), &needed),
+                   IWS_OK);
+  assert_string_equal(text, "");
+  assert_int_equal(iws_conn_peer_chain_cert(s, id1, 1, IWS_CERT_PEM, text,
+                                            sizeof(text), &needed),
+                   IWS_E_NOT_FOUND);
 
   /* A second server on listener 1's port: fails naming listener 1. */
   assert_int_equal(iws_create(IWS_ABI_VERSION, NULL, NULL, &other), IWS_OK);
@@ -800,6 +817,8 @@ static void tls_options_and_start_errors(void **state) {
   assert_string_equal(iws_error_name(IWS_E_TLS_CONFIG), "IWS_E_TLS_CONFIG");
   assert_string_equal(iws_error_name(IWS_E_TLS), "IWS_E_TLS");
   assert_string_equal(iws_error_name(IWS_E_FILE), "IWS_E_FILE"); /* 0.5 */
+  assert_string_equal(iws_error_name(IWS_E_NOT_FOUND), "IWS_E_NOT_FOUND");
+  assert_int_equal(IWS_E_NOT_FOUND, -118);
   assert_int_equal(IWS_E_TLS_CONFIG, -500);
   assert_int_equal(IWS_E_TLS, -501);
 }
