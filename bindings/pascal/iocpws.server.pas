@@ -1298,6 +1298,7 @@ type
     X509: TIocpWSX509;
     destructor Destroy; override;
     procedure Run;
+    procedure ToQueue;
   end;
 
   { Runs iws_stop away from the main thread, so that the main thread can go
@@ -1375,6 +1376,15 @@ begin
   end;
 end;
 
+{ queued: the event owns itself and the connection it names; Run frees
+  both }
+procedure TIocpWsEvent.ToQueue;
+begin
+  Queued := True;
+  if Conn <> nil then
+    Conn.AddRef;
+end;
+
 procedure TIocpWsStopThread.Execute;
 var
   F: TFpuSave;
@@ -1386,57 +1396,67 @@ begin
     TThread.Queue(nil, Server.StopDone);
 end;
 
-{ ---- trampolines (library threads) -------------------------------------- }
-
-procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
-  Conn: TIocpWSConnection; const Text: string; Data: TMemoryStream;
-  Code: Integer);
+{ Runs an event's Run where NotifyEvents says. neNoSync: at once on this
+  library thread, with the owner thread's FPU settings. neSynchronous, or
+  an event whose handler answers (Answers): synchronised with the main
+  thread, this thread waiting. neAsynchronous: queued to the main thread;
+  ToQueue first makes the event its own (its Run then frees it; ToQueue
+  may raise, and then nothing is queued), and it counts in FPending until
+  it has run. True when it ran here (the caller reads its answer and frees
+  it), False when queued (the event is no longer the caller's). }
+function RunNotified(S: TIocpWebSocketServer; Run, ToQueue: TThreadMethod;
+  Answers: Boolean): Boolean;
 var
-  Ev: TIocpWsEvent;
   Saved: TFpuSave;
 begin
+  Result := True;
   case S.FNotifyEvents of
     neNoSync:
       begin
         { the user's handler runs with the owner thread's FPU settings }
         Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
         try
-          S.DispatchEvent(Kind, Conn, Text, Data, Code);
+          Run;
         finally
           FpuRestore(Saved);
-          Data.Free;
         end;
       end;
     neSynchronous:
-      begin
-        Ev := TIocpWsEvent.Create;
-        try
-          Ev.Server := S;
-          Ev.Kind := Kind;
-          Ev.Conn := Conn;
-          Ev.Text := Text;
-          Ev.Data := Data;
-          Ev.Code := Code;
-          TThread.Synchronize(nil, Ev.Run);
-        finally
-          Ev.Free;
-        end;
-      end;
+      TThread.Synchronize(nil, Run);
   else
+    if Answers then
+      TThread.Synchronize(nil, Run)
+    else
     begin
-      Ev := TIocpWsEvent.Create;
-      Ev.Server := S;
-      Ev.Kind := Kind;
-      Ev.Conn := Conn;
-      Ev.Text := Text;
-      Ev.Data := Data;
-      Ev.Code := Code;
-      Ev.Queued := True;
-      if Conn <> nil then
-        Conn.AddRef;
+      ToQueue;
       AtomicInc(S.FPending);
-      TThread.Queue(nil, Ev.Run);
+      TThread.Queue(nil, Run);
+      Result := False;
     end;
+  end;
+end;
+
+{ ---- trampolines (library threads) -------------------------------------- }
+
+{ Data: the event's (freed with it) }
+procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
+  Conn: TIocpWSConnection; const Text: string; Data: TMemoryStream;
+  Code: Integer);
+var
+  Ev: TIocpWsEvent;
+begin
+  Ev := TIocpWsEvent.Create;
+  try
+    Ev.Server := S;
+    Ev.Kind := Kind;
+    Ev.Conn := Conn;
+    Ev.Text := Text;
+    Ev.Data := Data;
+    Ev.Code := Code;
+    if not RunNotified(S, Ev.Run, Ev.ToQueue, False) then
+      Ev := nil; { queued: its Run frees it }
+  finally
+    Ev.Free;
   end;
 end;
 
@@ -2247,6 +2267,7 @@ type
     Deferred: Boolean;
     destructor Destroy; override;
     procedure Run;
+    procedure ToQueue;
   end;
 
 destructor TIocpHTTPJob.Destroy;
@@ -2255,6 +2276,17 @@ begin
   Req.Free;
   Resp.Free;
   inherited Destroy;
+end;
+
+{ queued: the engine's response waits for the queued Run, which sends it
+  and frees the job }
+procedure TIocpHTTPJob.ToQueue;
+begin
+  if iws_http_defer(H) <> IWS_OK then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
+      'iocpws: the engine refused to defer an HTTP response');
+  Deferred := True;
+  Resp.Attach(H, True);
 end;
 
 procedure TIocpHTTPJob.Run;
@@ -2347,6 +2379,7 @@ type
     Failed: Boolean;
     Queued: Boolean;
     procedure Run;
+    procedure ToQueue;
   end;
 
   { The receiver of one request's body, its events on the server. }
@@ -2397,39 +2430,16 @@ begin
   end;
 end;
 
+procedure TIocpUploadEvent.ToQueue;
+begin
+  Queued := True;
+end;
+
 { Runs Ev where NotifyEvents says (see TIocpUploadEvent); True when it ran
   here (the caller then reads its answer and frees it). }
 function RunUploadEvent(Ev: TIocpUploadEvent; Answers: Boolean): Boolean;
-var
-  S: TIocpWebSocketServer;
-  Saved: TFpuSave;
 begin
-  S := Ev.Server;
-  Result := True;
-  case S.FNotifyEvents of
-    neNoSync:
-      begin
-        { the handler runs with the owner thread's FPU settings }
-        Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
-        try
-          Ev.Run;
-        finally
-          FpuRestore(Saved);
-        end;
-      end;
-    neSynchronous:
-      TThread.Synchronize(nil, Ev.Run);
-  else
-    if Answers then
-      TThread.Synchronize(nil, Ev.Run)
-    else
-    begin
-      Ev.Queued := True;
-      AtomicInc(S.FPending);
-      TThread.Queue(nil, Ev.Run);
-      Result := False;
-    end;
-  end;
+  Result := RunNotified(Ev.Server, Ev.Run, Ev.ToQueue, Answers);
 end;
 
 procedure TIocpServerUpload.BeforeSave(var AFileName, AFilePath: string);
@@ -2713,13 +2723,12 @@ procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 var
   S: TIocpWebSocketServer;
-  Job, J: TIocpHTTPJob;
+  Job: TIocpHTTPJob;
   WasDeferred: Boolean;
   M: PAnsiChar;
   IsGet: Boolean;
   A: string;
   PeerPort: Integer;
-  Saved: TFpuSave;
 begin
   S := TIocpWebSocketServer(user);
   Job := nil;
@@ -2753,39 +2762,15 @@ begin
     Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort);
     Job.Resp := TIocpHTTPResponseInfo.Create;
     Job.Resp.Attach(response, False);
-    case S.FNotifyEvents of
-      neNoSync:
-        begin
-          { the handler runs with the owner thread's FPU settings }
-          Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
-          try
-            Job.Run;
-          finally
-            FpuRestore(Saved);
-            FreeAndNil(Job);
-          end;
-        end;
-      neSynchronous:
-        { the request and response stay valid while this thread waits; Stop
-          on the main thread keeps serving Synchronize (see Stop) }
-        try
-          TThread.Synchronize(nil, Job.Run);
-        finally
-          FreeAndNil(Job);
-        end;
+    { neSynchronous: the request and response stay valid while this
+      thread waits; Stop on the main thread keeps serving Synchronize (see
+      Stop) }
+    if RunNotified(S, Job.Run, Job.ToQueue, False) then
+      FreeAndNil(Job)
     else
-      begin
-        if iws_http_defer(response) <> IWS_OK then
-          raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
-            'iocpws: the engine refused to defer an HTTP response');
-        Job.Deferred := True;
-        Job.Resp.Attach(response, True);
-        WasDeferred := True;
-        AtomicInc(S.FPending);
-        J := Job;
-        Job := nil; { from here the queued Run owns and frees it }
-        TThread.Queue(nil, J.Run);
-      end;
+    begin
+      WasDeferred := True;
+      Job := nil; { queued: its Run owns and frees it }
     end;
   except
     on E: Exception do
