@@ -1059,6 +1059,9 @@ type
     procedure DoSessionEnd(Sender: TIdHTTPSession);
     procedure DoSessionStart(Sender: TIdHTTPSession);
     procedure Hold(ARequest: TIocpHTTPRequestInfo; S: TIdHTTPSession);
+    { OnInvalidSession as iocpws.sessions' IocpWsFindSession calls it }
+    procedure InvalidSession(AContext, ARequest, AResponse: TObject;
+      var VContinueProcessing: Boolean; const AInvalidSessionID: string);
   protected
     procedure BeforeStart; override;
     procedure FinishStop; override;
@@ -5248,15 +5251,23 @@ end;
   HTTPAfter), so that a session ended meanwhile is freed only after it }
 procedure TIocpWebSocketHTTPServer.Hold(ARequest: TIocpHTTPRequestInfo;
   S: TIdHTTPSession);
+var
+  H: TIdHTTPSession;
 begin
-  if FSessionList is TIdHTTPDefaultSessionList then
-  begin
-    if (ARequest.HeldSession <> nil) and (ARequest.HeldSession <> S) then
-      TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(ARequest.HeldSession);
-    ARequest.SetSession(S, S);
-  end
+  H := ARequest.HeldSession;
+  if IocpWsHoldSession(FSessionList, H, S) then
+    ARequest.SetSession(S, H)
   else
     ARequest.SetSession(S, nil);
+end;
+
+procedure TIocpWebSocketHTTPServer.InvalidSession(AContext, ARequest,
+  AResponse: TObject; var VContinueProcessing: Boolean;
+  const AInvalidSessionID: string);
+begin
+  if Assigned(FOnInvalidSession) then
+    FOnInvalidSession(TIocpHTTPContext(AContext), TIocpHTTPRequestInfo(ARequest),
+      TIocpHTTPResponseInfo(AResponse), VContinueProcessing, AInvalidSessionID);
 end;
 
 function TIocpWebSocketHTTPServer.CreateSession(AContext: TIocpHTTPContext;
@@ -5267,10 +5278,7 @@ begin
     Exit;
   if Assigned(FOnCreateSession) then
     FOnCreateSession(AContext, Result);
-  if Result = nil then
-    Result := FSessionList.CreateUniqueSession(HTTPRequest.RemoteIP)
-  else
-    FSessionList.Add(Result);
+  Result := IocpWsAddSession(FSessionList, Result, HTTPRequest.RemoteIP);
   HTTPResponse.CustomHeaders.AddValue('Set-Cookie',
     FSessionIDCookieName + '=' + Result.SessionID + '; Path=/');
   HTTPResponse.Session := Result;
@@ -5287,7 +5295,6 @@ function TIocpWebSocketHTTPServer.HTTPBefore(AContext: TIocpHTTPContext;
   ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo): Boolean;
 var
   Ids: TStringList;
-  I: Integer;
   S: TIdHTTPSession;
 begin
   Result := True;
@@ -5304,20 +5311,11 @@ begin
     finally
       {$ifdef FPC} InterlockedExchange(FPurgeLock, 0); {$else} AtomicExchange(FPurgeLock, 0); {$endif}
     end;
-  S := nil;
   Ids := TStringList.Create;
   try
     ARequest.CookieValues(FSessionIDCookieName, Ids);
-    for I := 0 to Ids.Count - 1 do
-    begin
-      S := FSessionList.GetSession(Ids[I], ARequest.RemoteIP);
-      if S <> nil then
-        Break;
-      if Assigned(FOnInvalidSession) then
-        FOnInvalidSession(AContext, ARequest, AResponse, Result, Ids[I]);
-      if not Result then
-        Break;
-    end;
+    S := IocpWsFindSession(FSessionList, Ids, ARequest.RemoteIP,
+      InvalidSession, AContext, ARequest, AResponse, Result);
   finally
     Ids.Free;
   end;
@@ -5331,9 +5329,11 @@ begin
 end;
 
 procedure TIocpWebSocketHTTPServer.HTTPAfter(ARequest: TIocpHTTPRequestInfo);
+var
+  H: TIdHTTPSession;
 begin
-  if (ARequest.HeldSession <> nil) and (FSessionList is TIdHTTPDefaultSessionList) then
-    TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(ARequest.HeldSession);
+  H := ARequest.HeldSession;
+  IocpWsReleaseHeld(FSessionList, H);
   ARequest.SetSession(nil, nil);
 end;
 
