@@ -579,6 +579,8 @@ type
     FOnAuthentication: TIocpWSAuthenticationEvent;
     FOnFragmented: TIocpWSFragmentedEvent;
     FOnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent;
+    FHeartBeatCb: Boolean;    { FHandle was made with on_heartbeat }
+    FStatsBase: iws_stats;    { the counters of the handles freed before FHandle }
     FOnLoadBalancerConnect: TIocpWSConnectEvent;
     FOnLoadBalancerDisconnect: TIocpWSDisconnectEvent;
     FMaxConnections: Integer;
@@ -666,6 +668,7 @@ type
     function GetListeningPort: Integer;
     function GetListeningTLSPort: Integer;
     procedure EnsureHandle;
+    procedure FreeHandle;
     procedure ApplyOptions;
     procedure StopDone;
     procedure WaitStopThread;
@@ -939,7 +942,9 @@ type
       neNoSync on the library's thread, never concurrently with the
       connection's other events (with WorkOpThreads on its thread, in
       order), else synchronised with the main thread (the library thread
-      waits: keep it short). }
+      waits: keep it short). The engine calls in for a beat only when this
+      is assigned at Start (each call takes the connection's turn):
+      assigned while active, it takes effect at the next Start. }
     property OnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent read FOnBeforeHeartBeat write FOnBeforeHeartBeat;
     { sgc's load balancer events: never fired (no load balancer; a handler
       is reported at Start). }
@@ -3443,7 +3448,6 @@ end;
 
 destructor TIocpWebSocketServer.Destroy;
 var
-  F: TFpuSave;
   I: Integer;
 begin
   if not FLockReady then
@@ -3459,15 +3463,7 @@ begin
     except
     end;
     WaitStopThread;
-    { queued events of this server must not outlive it }
-    while (FPending > 0) and OnMainThread do
-      CheckSynchronize(10);
-    while FPending > 0 do
-      Sleep(10);
-    F := FpuMask;
-    iws_destroy(FHandle);
-    FpuRestore(F);
-    FHandle := nil;
+    FreeHandle;
   end;
   TThread.RemoveQueuedEvents(nil, StopDone);
   FList.Free;
@@ -4437,7 +4433,11 @@ begin
   Cb.on_disconnect := OnDisconnectCb;
   Cb.on_error := OnErrorCb;
   Cb.on_http_request := OnHttpRequestCb;
-  Cb.on_heartbeat := OnHeartBeatCb;
+  { only with a handler: the engine takes the connection's gate for each
+    beat it calls on_heartbeat for (see Start) }
+  FHeartBeatCb := Assigned(FOnBeforeHeartBeat);
+  if FHeartBeatCb then
+    Cb.on_heartbeat := OnHeartBeatCb;
   Cb.on_close := OnCloseCb;
   Cb.on_http_head := OnHttpHeadCb;
   Cb.on_http_body := OnHttpBodyCb;
@@ -4448,6 +4448,32 @@ begin
   begin
     FHandle := nil;
     RaiseCode(rc, 'creating the server');
+  end;
+end;
+
+{ The engine's server freed (stopped), once no queued event of it is left;
+  its counters are kept for GetStats. }
+procedure TIocpWebSocketServer.FreeHandle;
+var
+  F: TFpuSave;
+begin
+  { queued events of this server must not outlive it }
+  while (FPending > 0) and OnMainThread do
+    CheckSynchronize(10);
+  while FPending > 0 do
+    Sleep(10);
+  FStatsBase := GetStats;
+  F := FpuMask;
+  iws_destroy(FHandle);
+  FpuRestore(F);
+  FHandle := nil;
+  { the next handle numbers its connections from 1 again }
+  Lock;
+  try
+    FillChar(FVerifiedIds, SizeOf(FVerifiedIds), 0);
+    FVerifiedNext := 0;
+  finally
+    Unlock;
   end;
 end;
 
@@ -4716,6 +4742,11 @@ begin
   WaitStopThread;
   CheckSettings;
   BeforeStart;
+  if (FHandle <> nil) and Assigned(FOnBeforeHeartBeat) and not FHeartBeatCb then
+    { OnBeforeHeartBeat assigned since the engine's server was made without
+      on_heartbeat, which it fixes at iws_create: a new one (every option
+      is applied below; GetStats goes on counting) }
+    FreeHandle;
   EnsureHandle;
   F := FpuMask;
   try
@@ -5040,11 +5071,24 @@ var
 begin
   FillChar(Result, SizeOf(Result), 0);
   Result.struct_size := SizeOf(Result);
-  if FHandle = nil then
-    Exit;
-  rc := iws_get_stats(FHandle, @Result);
-  if rc <> IWS_OK then
-    RaiseCode(rc, 'GetStats');
+  if FHandle <> nil then
+  begin
+    rc := iws_get_stats(FHandle, @Result);
+    if rc <> IWS_OK then
+      RaiseCode(rc, 'GetStats');
+  end;
+  { what the handles freed before counted (FreeHandle): counters only grow }
+  Inc(Result.connections_total, FStatsBase.connections_total);
+  Inc(Result.handshakes_refused, FStatsBase.handshakes_refused);
+  Inc(Result.messages_in, FStatsBase.messages_in);
+  Inc(Result.messages_out, FStatsBase.messages_out);
+  Inc(Result.bytes_in, FStatsBase.bytes_in);
+  Inc(Result.bytes_out, FStatsBase.bytes_out);
+  Inc(Result.publishes, FStatsBase.publishes);
+  Inc(Result.redis_out, FStatsBase.redis_out);
+  Inc(Result.redis_in, FStatsBase.redis_in);
+  Inc(Result.http_requests, FStatsBase.http_requests);
+  Inc(Result.http_refused, FStatsBase.http_refused);
 end;
 
 procedure TIocpWebSocketServer.ReportException(Conn: TIocpWSConnection; E: Exception);

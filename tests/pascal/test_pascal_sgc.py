@@ -684,6 +684,38 @@ def test_heartbeat_before_heartbeat(sgc, handled):
     assert not s.matches(r"ERROR .*")
 
 
+def test_heartbeat_handler_assigned_after_a_start(sgc):
+    """OnBeforeHeartBeat assigned while stopped, after a Start without it:
+    the engine's server was made without on_heartbeat (each beat through it
+    costs the connection's gate), so the next Start makes a new one with
+    it: the handler runs, and GetStats goes on counting."""
+    s = sgc(heartbeat="1,always,handled,late")
+
+    async def first():
+        async with connect(url(s, "/first")) as ws:
+            await close(ws)
+
+    run(first())
+    s.wait_count(r"DISCONNECT .*", 1)
+    mark = s.mark()
+    s.command("hbhandler")
+    _, m = s.wait_for(r"RESTARTED (\d+) (\d+)", since=mark)
+    port, total = int(m.group(1)), int(m.group(2))
+    assert port > 0, s.snapshot()
+    assert total >= 1, f"GetStats forgot the first run's connection: {m.group(0)}"
+
+    async def second():
+        async with connect(f"ws://127.0.0.1:{port}/second") as ws:
+            _, m = await asyncio.to_thread(s.wait_for, r"CONNECT (\S+) /second .*", mark)
+            # the next beat (1 s) calls the handler: waited for, not timed
+            await asyncio.to_thread(
+                s.wait_for, rf"BEFOREHEARTBEAT {re.escape(m.group(1))}", mark)
+            await close(ws)
+
+    run(second())
+    assert not s.matches(r"ERROR .*")
+
+
 def test_heartbeat_only_if_no_message(sgc):
     """hbtOnlyIfNoMsgRcvInterval: a client that talks more often than the
     interval gets no ping and no OnBeforeHeartBeat; a quiet one gets both."""
