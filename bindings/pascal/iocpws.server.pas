@@ -4456,6 +4456,7 @@ end;
 procedure TIocpWebSocketServer.FreeHandle;
 var
   F: TFpuSave;
+  G: TGUID;
 begin
   { queued events of this server must not outlive it }
   while (FPending > 0) and OnMainThread do
@@ -4467,9 +4468,12 @@ begin
   iws_destroy(FHandle);
   FpuRestore(F);
   FHandle := nil;
-  { the next handle numbers its connections from 1 again }
+  { the next handle numbers its connections from 1 again: new Guids, and
+    no id accepted by OnSSLVerifyPeer before }
+  CreateGUID(G);
   Lock;
   try
+    FGuidPrefix := Format('{%.8X-%.4X-%.4X-', [G.D1, G.D2, G.D3]);
     FillChar(FVerifiedIds, SizeOf(FVerifiedIds), 0);
     FVerifiedNext := 0;
   finally

@@ -697,6 +697,7 @@ def test_heartbeat_handler_assigned_after_a_start(sgc):
 
     run(first())
     s.wait_count(r"DISCONNECT .*", 1)
+    first_guid = s.wait_for(r"CONNECT (\S+) /first .*")[1].group(1)
     mark = s.mark()
     s.command("hbhandler")
     _, m = s.wait_for(r"RESTARTED (\d+) (\d+)", since=mark)
@@ -711,8 +712,11 @@ def test_heartbeat_handler_assigned_after_a_start(sgc):
             await asyncio.to_thread(
                 s.wait_for, rf"BEFOREHEARTBEAT {re.escape(m.group(1))}", mark)
             await close(ws)
+            return m.group(1)
 
-    run(second())
+    # the new engine server numbers connections from 1 again: the Guids
+    # must still be new
+    assert run(second()) != first_guid
     assert not s.matches(r"ERROR .*")
 
 
