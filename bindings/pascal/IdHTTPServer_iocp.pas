@@ -742,6 +742,9 @@ type
     procedure SetScheduler(const AValue: TComponent);
     procedure SetSessionIDCookieName(const AValue: string);
     function IsSessionIDCookieNameStored: Boolean;
+    { DoInvalidSession as iocpws.sessions' IocpWsFindSession calls it }
+    procedure InvalidSession(AContext, ARequest, AResponse: TObject;
+      var VContinueProcessing: Boolean; const AInvalidSessionID: string);
     procedure Loaded; override;
     procedure Notification(AComponent: TComponent; Operation: TOperation); override;
     procedure Startup; virtual;
@@ -1979,8 +1982,6 @@ procedure TIdHTTPResponseInfo.WriteContent;
 var
   CS: string;
   B: RawByteString;
-  Buf: TIdBytes;
-  N: Integer;
 begin
   if not FHeaderHasBeenWritten then
     WriteHeader;
@@ -1998,15 +1999,7 @@ begin
       StreamOut(PAnsiChar(B)^, Length(B));
   end
   else if FContentStream <> nil then
-  begin
-    FContentStream.Position := 0;
-    SetLength(Buf, 65536);
-    repeat
-      N := FContentStream.Read(Buf[0], Length(Buf));
-      if N > 0 then
-        StreamOut(Buf[0], N);
-    until N <= 0;
-  end;
+    IocpWsStreamContent(FContentStream, StreamOut);
 end;
 
 { a streamed body's bytes (iocpws.common's IocpWsStreamOut): while the
@@ -2776,8 +2769,7 @@ begin
     end;
   finally
     iws_http_send(H); { releases the response whatever it returns }
-    if (Req.FHeldSession <> nil) and (S.FSessionList is TIdHTTPDefaultSessionList) then
-      TIdHTTPDefaultSessionList(S.FSessionList).ReleaseSession(Req.FHeldSession);
+    IocpWsReleaseHeld(S.FSessionList, Req.FHeldSession);
     FreeAndNil(Resp);
     FreeAndNil(Req);
     S.ReleaseContext(Context);
@@ -4317,24 +4309,22 @@ begin
   if FSessionState and (FSessionList <> nil) then
   begin
     DoOnCreateSession(AContext, Result);
-    if Result = nil then
-      Result := FSessionList.CreateUniqueSession(HTTPRequest.RemoteIP)
-    else
-      FSessionList.Add(Result);
+    Result := IocpWsAddSession(FSessionList, Result, HTTPRequest.RemoteIP);
     C := HTTPResponse.Cookies.Add;
     C.CookieName := SessionIDCookieName;
     C.Value := Result.SessionID;
     C.Path := '/';
     HTTPResponse.FSession := Result;
     HTTPRequest.FSession := Result;
-    if FSessionList is TIdHTTPDefaultSessionList then
-    begin
-      { Add counted a use for this request }
-      if (HTTPRequest.FHeldSession <> nil) and (HTTPRequest.FHeldSession <> Result) then
-        TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(HTTPRequest.FHeldSession);
-      HTTPRequest.FHeldSession := Result;
-    end;
+    IocpWsHoldSession(FSessionList, HTTPRequest.FHeldSession, Result);
   end;
+end;
+
+procedure TIdCustomHTTPServer.InvalidSession(AContext, ARequest, AResponse: TObject;
+  var VContinueProcessing: Boolean; const AInvalidSessionID: string);
+begin
+  DoInvalidSession(TIdContext(AContext), TIdHTTPRequestInfo(ARequest),
+    TIdHTTPResponseInfo(AResponse), VContinueProcessing, AInvalidSessionID);
 end;
 
 function TIdCustomHTTPServer.EndSession(const SessionName: string;
@@ -4348,34 +4338,32 @@ function TIdCustomHTTPServer.GetSessionFromCookie(AContext: TIdContext;
   var VContinueProcessing: Boolean): TIdHTTPSession;
 var
   I: Integer;
-  ID: string;
+  Ids: TStringList;
 begin
   Result := nil;
   VContinueProcessing := True;
   if FSessionState then
   begin
-    I := AHTTPrequest.Cookies.GetCookieIndex(SessionIDCookieName);
-    while I >= 0 do
-    begin
-      ID := AHTTPrequest.Cookies[I].Value;
-      if FSessionList <> nil then
+    Ids := TStringList.Create;
+    try
+      I := AHTTPrequest.Cookies.GetCookieIndex(SessionIDCookieName);
+      while I >= 0 do
       begin
-        Result := FSessionList.GetSession(ID, AHTTPrequest.RemoteIP);
-        if Result <> nil then
-          Break;
+        Ids.Add(AHTTPrequest.Cookies[I].Value);
+        I := AHTTPrequest.Cookies.GetCookieIndex(SessionIDCookieName, I + 1);
       end;
-      DoInvalidSession(AContext, AHTTPrequest, AHTTPResponse, VContinueProcessing, ID);
-      if not VContinueProcessing then
-        Break;
-      I := AHTTPrequest.Cookies.GetCookieIndex(SessionIDCookieName, I + 1);
+      Result := IocpWsFindSession(FSessionList, Ids, AHTTPrequest.RemoteIP,
+        InvalidSession, AContext, AHTTPrequest, AHTTPResponse, VContinueProcessing);
+    finally
+      Ids.Free;
     end;
     if (Result = nil) and VContinueProcessing and FAutoStartSession then
       Result := CreateSession(AContext, AHTTPResponse, AHTTPrequest);
   end;
   AHTTPrequest.FSession := Result;
   AHTTPResponse.FSession := Result;
-  if (Result <> nil) and (FSessionList is TIdHTTPDefaultSessionList) then
-    AHTTPrequest.FHeldSession := Result;
+  if Result <> nil then
+    IocpWsHoldSession(FSessionList, AHTTPrequest.FHeldSession, Result);
 end;
 
 { Indy's DoExecute for one request, on a pool thread }

@@ -4,7 +4,7 @@
   the verified client certificate chain (Indy's TIdX509 for sgc's
   OnSSLVerifyPeer and Indy's OnVerifyPeer),
   %XX and base64 decoding, an engine request's headers, a streamed
-  response body's bytes, and the header-line helpers of Indy's
+  response body's bytes (and a ContentStream's), and the header-line helpers of Indy's
   TIdHeaderList. One copy of each, so that a fix reaches both.
 
   Free of side effects: no initialization section and no code-page unit
@@ -103,6 +103,14 @@ procedure IocpWsReadHeaders(request: piws_request; L: TStrings);
   IWS_OK or the engine's error; the caller raises its own exception. }
 function IocpWsStreamOut(H: piws_http_response; const AData; ALen: Integer;
   AInCallback: Boolean): Integer;
+
+type
+  { a response's StreamOut: sends ALen bytes of a streamed body or raises }
+  TIocpWsStreamOutProc = procedure(const AData; ALen: Integer) of object;
+
+{ Both HTTP servers' WriteContent of a ContentStream: AStream from its
+  start to its end through AOut, 64 KiB at a time. }
+procedure IocpWsStreamContent(AStream: TStream; AOut: TIocpWsStreamOutProc);
 
 { A 'Name: value' line's parts, trimmed (False, '' and '' without a ':'). }
 function IocpWsSplitHeader(const Line: string; out AName, AValue: string): Boolean;
@@ -414,6 +422,20 @@ begin
     Inc(P, N);
     Dec(ALen, N);
   end;
+end;
+
+procedure IocpWsStreamContent(AStream: TStream; AOut: TIocpWsStreamOutProc);
+var
+  Buf: TBytes;
+  N: Integer;
+begin
+  AStream.Position := 0;
+  SetLength(Buf, 65536);
+  repeat
+    N := AStream.Read(Buf[0], Length(Buf));
+    if N > 0 then
+      AOut(Buf[0], N);
+  until N <= 0;
 end;
 
 { ---- headers ------------------------------------------------------------ }

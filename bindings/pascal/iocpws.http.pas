@@ -561,8 +561,6 @@ end;
 procedure TIocpHTTPResponseInfo.WriteContent;
 var
   B: RawByteString;
-  Buf: TBytes;
-  N: Integer;
 begin
   if not FHeaderHasBeenWritten then
     WriteHeader;
@@ -572,15 +570,7 @@ begin
     StreamOut(PAnsiChar(B)^, Length(B));
   end
   else if FContentStream <> nil then
-  begin
-    FContentStream.Position := 0;
-    SetLength(Buf, 65536);
-    repeat
-      N := FContentStream.Read(Buf[0], Length(Buf));
-      if N > 0 then
-        StreamOut(Buf[0], N);
-    until N <= 0;
-  end;
+    IocpWsStreamContent(FContentStream, StreamOut);
 end;
 
 { a streamed body's bytes (iocpws.common's IocpWsStreamOut) }

@@ -605,6 +605,8 @@ type
     FOnAuthentication: TIocpWSAuthenticationEvent;
     FOnFragmented: TIocpWSFragmentedEvent;
     FOnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent;
+    FHeartBeatCb: Boolean;    { FHandle was made with on_heartbeat }
+    FStatsBase: iws_stats;    { the counters of the handles freed before FHandle }
     FOnLoadBalancerConnect: TIocpWSConnectEvent;
     FOnLoadBalancerDisconnect: TIocpWSDisconnectEvent;
     FMaxConnections: Integer;
@@ -692,6 +694,7 @@ type
     function GetListeningPort: Integer;
     function GetListeningTLSPort: Integer;
     procedure EnsureHandle;
+    procedure FreeHandle;
     procedure ApplyOptions;
     procedure StopDone;
     procedure WaitStopThread;
@@ -965,7 +968,9 @@ type
       neNoSync on the library's thread, never concurrently with the
       connection's other events (with WorkOpThreads on its thread, in
       order), else synchronised with the main thread (the library thread
-      waits: keep it short). }
+      waits: keep it short). The engine calls in for a beat only when this
+      is assigned at Start (each call takes the connection's turn):
+      assigned while active, it takes effect at the next Start. }
     property OnBeforeHeartBeat: TIocpWSBeforeHeartBeatEvent read FOnBeforeHeartBeat write FOnBeforeHeartBeat;
     { sgc's load balancer events: never fired (no load balancer; a handler
       is reported at Start). }
@@ -1085,6 +1090,9 @@ type
     procedure DoSessionEnd(Sender: TIdHTTPSession);
     procedure DoSessionStart(Sender: TIdHTTPSession);
     procedure Hold(ARequest: TIocpHTTPRequestInfo; S: TIdHTTPSession);
+    { OnInvalidSession as iocpws.sessions' IocpWsFindSession calls it }
+    procedure InvalidSession(AContext, ARequest, AResponse: TObject;
+      var VContinueProcessing: Boolean; const AInvalidSessionID: string);
   protected
     procedure BeforeStart; override;
     procedure FinishStop; override;
@@ -1324,6 +1332,7 @@ type
     Chain: TIocpWSX509Chain;
     destructor Destroy; override;
     procedure Run;
+    procedure ToQueue;
   end;
 
   { Runs iws_stop away from the main thread, so that the main thread can go
@@ -1409,6 +1418,15 @@ begin
   end;
 end;
 
+{ queued: the event owns itself and the connection it names; Run frees
+  both }
+procedure TIocpWsEvent.ToQueue;
+begin
+  Queued := True;
+  if Conn <> nil then
+    Conn.AddRef;
+end;
+
 procedure TIocpWsStopThread.Execute;
 var
   F: TFpuSave;
@@ -1420,57 +1438,67 @@ begin
     TThread.Queue(nil, Server.StopDone);
 end;
 
-{ ---- trampolines (library threads) -------------------------------------- }
-
-procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
-  Conn: TIocpWSConnection; const Text: string; Data: TMemoryStream;
-  Code: Integer);
+{ Runs an event's Run where NotifyEvents says. neNoSync: at once on this
+  library thread, with the owner thread's FPU settings. neSynchronous, or
+  an event whose handler answers (Answers): synchronised with the main
+  thread, this thread waiting. neAsynchronous: queued to the main thread;
+  ToQueue first makes the event its own (its Run then frees it; ToQueue
+  may raise, and then nothing is queued), and it counts in FPending until
+  it has run. True when it ran here (the caller reads its answer and frees
+  it), False when queued (the event is no longer the caller's). }
+function RunNotified(S: TIocpWebSocketServer; Run, ToQueue: TThreadMethod;
+  Answers: Boolean): Boolean;
 var
-  Ev: TIocpWsEvent;
   Saved: TFpuSave;
 begin
+  Result := True;
   case S.FNotifyEvents of
     neNoSync:
       begin
         { the user's handler runs with the owner thread's FPU settings }
         Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
         try
-          S.DispatchEvent(Kind, Conn, Text, Data, Code);
+          Run;
         finally
           FpuRestore(Saved);
-          Data.Free;
         end;
       end;
     neSynchronous:
-      begin
-        Ev := TIocpWsEvent.Create;
-        try
-          Ev.Server := S;
-          Ev.Kind := Kind;
-          Ev.Conn := Conn;
-          Ev.Text := Text;
-          Ev.Data := Data;
-          Ev.Code := Code;
-          TThread.Synchronize(nil, Ev.Run);
-        finally
-          Ev.Free;
-        end;
-      end;
+      TThread.Synchronize(nil, Run);
   else
+    if Answers then
+      TThread.Synchronize(nil, Run)
+    else
     begin
-      Ev := TIocpWsEvent.Create;
-      Ev.Server := S;
-      Ev.Kind := Kind;
-      Ev.Conn := Conn;
-      Ev.Text := Text;
-      Ev.Data := Data;
-      Ev.Code := Code;
-      Ev.Queued := True;
-      if Conn <> nil then
-        Conn.AddRef;
+      ToQueue;
       AtomicInc(S.FPending);
-      TThread.Queue(nil, Ev.Run);
+      TThread.Queue(nil, Run);
+      Result := False;
     end;
+  end;
+end;
+
+{ ---- trampolines (library threads) -------------------------------------- }
+
+{ Data: the event's (freed with it) }
+procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
+  Conn: TIocpWSConnection; const Text: string; Data: TMemoryStream;
+  Code: Integer);
+var
+  Ev: TIocpWsEvent;
+begin
+  Ev := TIocpWsEvent.Create;
+  try
+    Ev.Server := S;
+    Ev.Kind := Kind;
+    Ev.Conn := Conn;
+    Ev.Text := Text;
+    Ev.Data := Data;
+    Ev.Code := Code;
+    if not RunNotified(S, Ev.Run, Ev.ToQueue, False) then
+      Ev := nil; { queued: its Run frees it }
+  finally
+    Ev.Free;
   end;
 end;
 
@@ -2281,6 +2309,7 @@ type
     Deferred: Boolean;
     destructor Destroy; override;
     procedure Run;
+    procedure ToQueue;
   end;
 
 destructor TIocpHTTPJob.Destroy;
@@ -2289,6 +2318,17 @@ begin
   Req.Free;
   Resp.Free;
   inherited Destroy;
+end;
+
+{ queued: the engine's response waits for the queued Run, which sends it
+  and frees the job }
+procedure TIocpHTTPJob.ToQueue;
+begin
+  if iws_http_defer(H) <> IWS_OK then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
+      'iocpws: the engine refused to defer an HTTP response');
+  Deferred := True;
+  Resp.Attach(H, True);
 end;
 
 procedure TIocpHTTPJob.Run;
@@ -2381,6 +2421,7 @@ type
     Failed: Boolean;
     Queued: Boolean;
     procedure Run;
+    procedure ToQueue;
   end;
 
   { The receiver of one request's body, its events on the server. }
@@ -2431,39 +2472,16 @@ begin
   end;
 end;
 
+procedure TIocpUploadEvent.ToQueue;
+begin
+  Queued := True;
+end;
+
 { Runs Ev where NotifyEvents says (see TIocpUploadEvent); True when it ran
   here (the caller then reads its answer and frees it). }
 function RunUploadEvent(Ev: TIocpUploadEvent; Answers: Boolean): Boolean;
-var
-  S: TIocpWebSocketServer;
-  Saved: TFpuSave;
 begin
-  S := Ev.Server;
-  Result := True;
-  case S.FNotifyEvents of
-    neNoSync:
-      begin
-        { the handler runs with the owner thread's FPU settings }
-        Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
-        try
-          Ev.Run;
-        finally
-          FpuRestore(Saved);
-        end;
-      end;
-    neSynchronous:
-      TThread.Synchronize(nil, Ev.Run);
-  else
-    if Answers then
-      TThread.Synchronize(nil, Ev.Run)
-    else
-    begin
-      Ev.Queued := True;
-      AtomicInc(S.FPending);
-      TThread.Queue(nil, Ev.Run);
-      Result := False;
-    end;
-  end;
+  Result := RunNotified(Ev.Server, Ev.Run, Ev.ToQueue, Answers);
 end;
 
 procedure TIocpServerUpload.BeforeSave(var AFileName, AFilePath: string);
@@ -2747,13 +2765,12 @@ procedure OnHttpRequestCb(server: piws_server; id: iws_conn_id;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 var
   S: TIocpWebSocketServer;
-  Job, J: TIocpHTTPJob;
+  Job: TIocpHTTPJob;
   WasDeferred: Boolean;
   M: PAnsiChar;
   IsGet: Boolean;
   A: string;
   PeerPort: Integer;
-  Saved: TFpuSave;
 begin
   S := TIocpWebSocketServer(user);
   Job := nil;
@@ -2787,39 +2804,15 @@ begin
     Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort);
     Job.Resp := TIocpHTTPResponseInfo.Create;
     Job.Resp.Attach(response, False);
-    case S.FNotifyEvents of
-      neNoSync:
-        begin
-          { the handler runs with the owner thread's FPU settings }
-          Saved := FpuHost(S.FHostCW, S.FHostMXCSR);
-          try
-            Job.Run;
-          finally
-            FpuRestore(Saved);
-            FreeAndNil(Job);
-          end;
-        end;
-      neSynchronous:
-        { the request and response stay valid while this thread waits; Stop
-          on the main thread keeps serving Synchronize (see Stop) }
-        try
-          TThread.Synchronize(nil, Job.Run);
-        finally
-          FreeAndNil(Job);
-        end;
+    { neSynchronous: the request and response stay valid while this
+      thread waits; Stop on the main thread keeps serving Synchronize (see
+      Stop) }
+    if RunNotified(S, Job.Run, Job.ToQueue, False) then
+      FreeAndNil(Job)
     else
-      begin
-        if iws_http_defer(response) <> IWS_OK then
-          raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
-            'iocpws: the engine refused to defer an HTTP response');
-        Job.Deferred := True;
-        Job.Resp.Attach(response, True);
-        WasDeferred := True;
-        AtomicInc(S.FPending);
-        J := Job;
-        Job := nil; { from here the queued Run owns and frees it }
-        TThread.Queue(nil, J.Run);
-      end;
+    begin
+      WasDeferred := True;
+      Job := nil; { queued: its Run owns and frees it }
     end;
   except
     on E: Exception do
@@ -3450,7 +3443,6 @@ end;
 
 destructor TIocpWebSocketServer.Destroy;
 var
-  F: TFpuSave;
   I: Integer;
 begin
   if not FLockReady then
@@ -3466,15 +3458,7 @@ begin
     except
     end;
     WaitStopThread;
-    { queued events of this server must not outlive it }
-    while (FPending > 0) and OnMainThread do
-      CheckSynchronize(10);
-    while FPending > 0 do
-      Sleep(10);
-    F := FpuMask;
-    iws_destroy(FHandle);
-    FpuRestore(F);
-    FHandle := nil;
+    FreeHandle;
   end;
   TThread.RemoveQueuedEvents(nil, StopDone);
   FList.Free;
@@ -4511,7 +4495,11 @@ begin
   Cb.on_disconnect := OnDisconnectCb;
   Cb.on_error := OnErrorCb;
   Cb.on_http_request := OnHttpRequestCb;
-  Cb.on_heartbeat := OnHeartBeatCb;
+  { only with a handler: the engine takes the connection's gate for each
+    beat it calls on_heartbeat for (see Start) }
+  FHeartBeatCb := Assigned(FOnBeforeHeartBeat);
+  if FHeartBeatCb then
+    Cb.on_heartbeat := OnHeartBeatCb;
   Cb.on_close := OnCloseCb;
   Cb.on_http_head := OnHttpHeadCb;
   Cb.on_http_body := OnHttpBodyCb;
@@ -4522,6 +4510,36 @@ begin
   begin
     FHandle := nil;
     RaiseCode(rc, 'creating the server');
+  end;
+end;
+
+{ The engine's server freed (stopped), once no queued event of it is left;
+  its counters are kept for GetStats. }
+procedure TIocpWebSocketServer.FreeHandle;
+var
+  F: TFpuSave;
+  G: TGUID;
+begin
+  { queued events of this server must not outlive it }
+  while (FPending > 0) and OnMainThread do
+    CheckSynchronize(10);
+  while FPending > 0 do
+    Sleep(10);
+  FStatsBase := GetStats;
+  F := FpuMask;
+  iws_destroy(FHandle);
+  FpuRestore(F);
+  FHandle := nil;
+  { the next handle numbers its connections from 1 again: new Guids, and
+    no id accepted by OnSSLVerifyPeer before }
+  CreateGUID(G);
+  Lock;
+  try
+    FGuidPrefix := Format('{%.8X-%.4X-%.4X-', [G.D1, G.D2, G.D3]);
+    FillChar(FVerifiedIds, SizeOf(FVerifiedIds), 0);
+    FVerifiedNext := 0;
+  finally
+    Unlock;
   end;
 end;
 
@@ -4790,6 +4808,11 @@ begin
   WaitStopThread;
   CheckSettings;
   BeforeStart;
+  if (FHandle <> nil) and Assigned(FOnBeforeHeartBeat) and not FHeartBeatCb then
+    { OnBeforeHeartBeat assigned since the engine's server was made without
+      on_heartbeat, which it fixes at iws_create: a new one (every option
+      is applied below; GetStats goes on counting) }
+    FreeHandle;
   EnsureHandle;
   F := FpuMask;
   try
@@ -5114,11 +5137,24 @@ var
 begin
   FillChar(Result, SizeOf(Result), 0);
   Result.struct_size := SizeOf(Result);
-  if FHandle = nil then
-    Exit;
-  rc := iws_get_stats(FHandle, @Result);
-  if rc <> IWS_OK then
-    RaiseCode(rc, 'GetStats');
+  if FHandle <> nil then
+  begin
+    rc := iws_get_stats(FHandle, @Result);
+    if rc <> IWS_OK then
+      RaiseCode(rc, 'GetStats');
+  end;
+  { what the handles freed before counted (FreeHandle): counters only grow }
+  Inc(Result.connections_total, FStatsBase.connections_total);
+  Inc(Result.handshakes_refused, FStatsBase.handshakes_refused);
+  Inc(Result.messages_in, FStatsBase.messages_in);
+  Inc(Result.messages_out, FStatsBase.messages_out);
+  Inc(Result.bytes_in, FStatsBase.bytes_in);
+  Inc(Result.bytes_out, FStatsBase.bytes_out);
+  Inc(Result.publishes, FStatsBase.publishes);
+  Inc(Result.redis_out, FStatsBase.redis_out);
+  Inc(Result.redis_in, FStatsBase.redis_in);
+  Inc(Result.http_requests, FStatsBase.http_requests);
+  Inc(Result.http_refused, FStatsBase.http_refused);
 end;
 
 procedure TIocpWebSocketServer.ReportException(Conn: TIocpWSConnection; E: Exception);
@@ -5325,15 +5361,23 @@ end;
   HTTPAfter), so that a session ended meanwhile is freed only after it }
 procedure TIocpWebSocketHTTPServer.Hold(ARequest: TIocpHTTPRequestInfo;
   S: TIdHTTPSession);
+var
+  H: TIdHTTPSession;
 begin
-  if FSessionList is TIdHTTPDefaultSessionList then
-  begin
-    if (ARequest.HeldSession <> nil) and (ARequest.HeldSession <> S) then
-      TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(ARequest.HeldSession);
-    ARequest.SetSession(S, S);
-  end
+  H := ARequest.HeldSession;
+  if IocpWsHoldSession(FSessionList, H, S) then
+    ARequest.SetSession(S, H)
   else
     ARequest.SetSession(S, nil);
+end;
+
+procedure TIocpWebSocketHTTPServer.InvalidSession(AContext, ARequest,
+  AResponse: TObject; var VContinueProcessing: Boolean;
+  const AInvalidSessionID: string);
+begin
+  if Assigned(FOnInvalidSession) then
+    FOnInvalidSession(TIocpHTTPContext(AContext), TIocpHTTPRequestInfo(ARequest),
+      TIocpHTTPResponseInfo(AResponse), VContinueProcessing, AInvalidSessionID);
 end;
 
 function TIocpWebSocketHTTPServer.CreateSession(AContext: TIocpHTTPContext;
@@ -5344,10 +5388,7 @@ begin
     Exit;
   if Assigned(FOnCreateSession) then
     FOnCreateSession(AContext, Result);
-  if Result = nil then
-    Result := FSessionList.CreateUniqueSession(HTTPRequest.RemoteIP)
-  else
-    FSessionList.Add(Result);
+  Result := IocpWsAddSession(FSessionList, Result, HTTPRequest.RemoteIP);
   HTTPResponse.CustomHeaders.AddValue('Set-Cookie',
     FSessionIDCookieName + '=' + Result.SessionID + '; Path=/');
   HTTPResponse.Session := Result;
@@ -5364,7 +5405,6 @@ function TIocpWebSocketHTTPServer.HTTPBefore(AContext: TIocpHTTPContext;
   ARequest: TIocpHTTPRequestInfo; AResponse: TIocpHTTPResponseInfo): Boolean;
 var
   Ids: TStringList;
-  I: Integer;
   S: TIdHTTPSession;
 begin
   Result := True;
@@ -5381,20 +5421,11 @@ begin
     finally
       {$ifdef FPC} InterlockedExchange(FPurgeLock, 0); {$else} AtomicExchange(FPurgeLock, 0); {$endif}
     end;
-  S := nil;
   Ids := TStringList.Create;
   try
     ARequest.CookieValues(FSessionIDCookieName, Ids);
-    for I := 0 to Ids.Count - 1 do
-    begin
-      S := FSessionList.GetSession(Ids[I], ARequest.RemoteIP);
-      if S <> nil then
-        Break;
-      if Assigned(FOnInvalidSession) then
-        FOnInvalidSession(AContext, ARequest, AResponse, Result, Ids[I]);
-      if not Result then
-        Break;
-    end;
+    S := IocpWsFindSession(FSessionList, Ids, ARequest.RemoteIP,
+      InvalidSession, AContext, ARequest, AResponse, Result);
   finally
     Ids.Free;
   end;
@@ -5408,9 +5439,11 @@ begin
 end;
 
 procedure TIocpWebSocketHTTPServer.HTTPAfter(ARequest: TIocpHTTPRequestInfo);
+var
+  H: TIdHTTPSession;
 begin
-  if (ARequest.HeldSession <> nil) and (FSessionList is TIdHTTPDefaultSessionList) then
-    TIdHTTPDefaultSessionList(FSessionList).ReleaseSession(ARequest.HeldSession);
+  H := ARequest.HeldSession;
+  IocpWsReleaseHeld(FSessionList, H);
   ARequest.SetSession(nil, nil);
 end;
 

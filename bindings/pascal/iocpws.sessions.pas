@@ -131,7 +131,96 @@ procedure IocpWsSetSessionList(AServer: TComponent;
 function IocpWsEndSession(AList: TIdHTTPCustomSessionList;
   const SessionName, RemoteIP: string): Boolean;
 
+type
+  { A server's OnInvalidSession as IocpWsFindSession calls it: AContext,
+    ARequest and AResponse are the server's own request objects, passed
+    through as given. }
+  TIocpWsInvalidSessionCall = procedure(AContext, ARequest, AResponse: TObject;
+    var VContinueProcessing: Boolean; const AInvalidSessionID: string) of object;
+
+{ Both HTTP servers' session lookup (Indy's GetSessionFromCookie): the
+  session AList holds for the first of AIds (the request's session cookie
+  values, in order) and RemoteIP, counted as used by its GetSession; nil
+  when there is none. Each id naming no live session (every id when AList
+  is nil) goes to AOnInvalid; VContinueProcessing False from it ends the
+  search. }
+function IocpWsFindSession(AList: TIdHTTPCustomSessionList; AIds: TStrings;
+  const RemoteIP: string; AOnInvalid: TIocpWsInvalidSessionCall;
+  AContext, ARequest, AResponse: TObject;
+  var VContinueProcessing: Boolean): TIdHTTPSession;
+
+{ Both HTTP servers' CreateSession (AList not nil): AGiven (the session
+  OnCreateSession supplied, or nil) added to AList, else a new one with a
+  unique id for RemoteIP; either way counted as used (hold it with
+  IocpWsHoldSession). }
+function IocpWsAddSession(AList: TIdHTTPCustomSessionList;
+  AGiven: TIdHTTPSession; const RemoteIP: string): TIdHTTPSession;
+
+{ A request holds S, which AList's GetSession or Add counted as used. With
+  a default list AHeld (what the request releases when it is done, with
+  IocpWsReleaseHeld) becomes S, and a different session it held before is
+  released, and the result is True; other lists count no uses: False,
+  AHeld as it was. }
+function IocpWsHoldSession(AList: TIdHTTPCustomSessionList;
+  var AHeld: TIdHTTPSession; S: TIdHTTPSession): Boolean;
+
+{ A request is done: the session it held (AHeld, may be nil) is released
+  (a default list's use ends) and AHeld is nil. }
+procedure IocpWsReleaseHeld(AList: TIdHTTPCustomSessionList;
+  var AHeld: TIdHTTPSession);
+
 implementation
+
+function IocpWsFindSession(AList: TIdHTTPCustomSessionList; AIds: TStrings;
+  const RemoteIP: string; AOnInvalid: TIocpWsInvalidSessionCall;
+  AContext, ARequest, AResponse: TObject;
+  var VContinueProcessing: Boolean): TIdHTTPSession;
+var
+  I: Integer;
+begin
+  Result := nil;
+  for I := 0 to AIds.Count - 1 do
+  begin
+    if AList <> nil then
+    begin
+      Result := AList.GetSession(AIds[I], RemoteIP);
+      if Result <> nil then
+        Exit;
+    end;
+    AOnInvalid(AContext, ARequest, AResponse, VContinueProcessing, AIds[I]);
+    if not VContinueProcessing then
+      Exit;
+  end;
+end;
+
+function IocpWsAddSession(AList: TIdHTTPCustomSessionList;
+  AGiven: TIdHTTPSession; const RemoteIP: string): TIdHTTPSession;
+begin
+  Result := AGiven;
+  if Result = nil then
+    Result := AList.CreateUniqueSession(RemoteIP)
+  else
+    AList.Add(Result);
+end;
+
+function IocpWsHoldSession(AList: TIdHTTPCustomSessionList;
+  var AHeld: TIdHTTPSession; S: TIdHTTPSession): Boolean;
+begin
+  Result := AList is TIdHTTPDefaultSessionList;
+  if not Result then
+    Exit;
+  if (AHeld <> nil) and (AHeld <> S) then
+    TIdHTTPDefaultSessionList(AList).ReleaseSession(AHeld);
+  AHeld := S;
+end;
+
+procedure IocpWsReleaseHeld(AList: TIdHTTPCustomSessionList;
+  var AHeld: TIdHTTPSession);
+begin
+  if (AHeld <> nil) and (AList is TIdHTTPDefaultSessionList) then
+    TIdHTTPDefaultSessionList(AList).ReleaseSession(AHeld);
+  AHeld := nil;
+end;
 
 function IocpWsEndSession(AList: TIdHTTPCustomSessionList;
   const SessionName, RemoteIP: string): Boolean;

@@ -11,7 +11,10 @@
   per event; reads commands on stdin: stop (Active := False, then
   "STOPPED ms" or "STOP_TIMEOUT ms class"), start, quit, iohandler (an
   SSL IOHandler owned by another component is freed: "IOHANDLER set
-  cleared", 1 each when the server's property was it and then nil).
+  cleared", 1 each when the server's property was it and then nil), wake
+  (read on the stdin thread, so also while Active := False waits: prints
+  WAKE and releases one /sleep handler). GET /sleep prints SLEEPING and
+  blocks its handler until a wake (at most 60 s), then answers.
   Options: --opt name=value
     ka=0|1              KeepAlive (default 1)
     sessiontimeout=ms   SessionTimeOut (default the form's 600000)
@@ -167,6 +170,7 @@ type
 
 var
   OutLock: TCriticalSection;
+  SleepGate: TEvent; { /sleep waits for it; stdin's wake sets it }
   Connects, Disconnects, Anomalies: Integer;
   FilePath: string;
 
@@ -552,7 +556,9 @@ begin
   end
   else if Doc = '/sleep' then
   begin
-    Sleep(2000);
+    { a handler that blocks (as on a database) until the test says wake }
+    Say('SLEEPING');
+    SleepGate.WaitFor(60000);
     AResponseInfo.ContentText := 'slept ' + ThreadName;
   end
   else if Doc = '/fast' then
@@ -706,6 +712,12 @@ begin
   while not Eof(Input) do
   begin
     Readln(L);
+    if Trim(L) = 'wake' then
+    begin
+      Say('WAKE');
+      SleepGate.SetEvent;
+      Continue;
+    end;
     Lock.Enter;
     Lines.Add(Trim(L));
     Lock.Leave;
@@ -800,6 +812,7 @@ var
   S: string;
 begin
   OutLock := TCriticalSection.Create;
+  SleepGate := TEvent.Create(nil, False, False, '');
   {$ifdef FPC}
   DefaultSystemCodePage := CP_UTF8;
   {$endif}

@@ -31,8 +31,10 @@
   verifycert=on, verifypeer=refuse|raise (OnSSLVerifyPeer; with
   httpsessions the HTTP server gets the WebSocket server's SSL settings and
   the handler too), bindings=<ip:port,...>, epoll=<threads>, cleandisconnect=on,
-  maxmsg=<bytes>, heartbeat=<interval s>,<always|idle>,<ping|handled>
-  (HeartBeat with OnBeforeHeartBeat), bearer=on (OnUnknownAuthentication),
+  maxmsg=<bytes>, heartbeat=<interval s>,<always|idle>,<ping|handled>[,late]
+  (HeartBeat with OnBeforeHeartBeat; late: no handler at the first Start,
+  the stdin command hbhandler sets Active to False, assigns it, sets Active
+  to True and prints RESTARTED <port> <GetStats.connections_total>), bearer=on (OnUnknownAuthentication),
   secure=firewall|ratelimiter|apikey|jwt|oauth2|freed (sgc's
   security components: enabled, Start must refuse; freed: the server
   forgets them), httpsessions=<SessionTimeOut ms> (a second server, sgc's
@@ -858,7 +860,8 @@ begin
           if Parts[1] = 'idle' then
             HeartBeat.HeartBeatType := hbtOnlyIfNoMsgRcvInterval;
           HeartBeatHandled := Parts[2] = 'handled';
-          OnBeforeHeartBeat := F.WSServerBeforeHeartBeat;
+          if (Parts.Count < 4) or (Parts[3] <> 'late') then
+            OnBeforeHeartBeat := F.WSServerBeforeHeartBeat;
         finally
           Parts.Free;
         end;
@@ -964,6 +967,14 @@ begin
     begin
       F.HTTPServer.Active := False; { Indy's Shutdown: the sessions end }
       Say('HTTPSTOPPED');
+    end;
+    if Line = 'hbhandler' then
+    begin
+      F.WSServer.Active := False;
+      F.WSServer.OnBeforeHeartBeat := F.WSServerBeforeHeartBeat;
+      F.WSServer.Active := True;
+      Say('RESTARTED ' + IntToStr(F.WSServer.ListeningPort) + ' ' +
+        IntToStr(F.WSServer.GetStats.connections_total));
     end;
   end;
   F.WSServer.Active := False;

@@ -701,6 +701,42 @@ def test_heartbeat_before_heartbeat(sgc, handled):
     assert not s.matches(r"ERROR .*")
 
 
+def test_heartbeat_handler_assigned_after_a_start(sgc):
+    """OnBeforeHeartBeat assigned while stopped, after a Start without it:
+    the engine's server was made without on_heartbeat (each beat through it
+    costs the connection's gate), so the next Start makes a new one with
+    it: the handler runs, and GetStats goes on counting."""
+    s = sgc(heartbeat="1,always,handled,late")
+
+    async def first():
+        async with connect(url(s, "/first")) as ws:
+            await close(ws)
+
+    run(first())
+    s.wait_count(r"DISCONNECT .*", 1)
+    first_guid = s.wait_for(r"CONNECT (\S+) /first .*")[1].group(1)
+    mark = s.mark()
+    s.command("hbhandler")
+    _, m = s.wait_for(r"RESTARTED (\d+) (\d+)", since=mark)
+    port, total = int(m.group(1)), int(m.group(2))
+    assert port > 0, s.snapshot()
+    assert total >= 1, f"GetStats forgot the first run's connection: {m.group(0)}"
+
+    async def second():
+        async with connect(f"ws://127.0.0.1:{port}/second") as ws:
+            _, m = await asyncio.to_thread(s.wait_for, r"CONNECT (\S+) /second .*", mark)
+            # the next beat (1 s) calls the handler: waited for, not timed
+            await asyncio.to_thread(
+                s.wait_for, rf"BEFOREHEARTBEAT {re.escape(m.group(1))}", mark)
+            await close(ws)
+            return m.group(1)
+
+    # the new engine server numbers connections from 1 again: the Guids
+    # must still be new
+    assert run(second()) != first_guid
+    assert not s.matches(r"ERROR .*")
+
+
 def test_heartbeat_only_if_no_message(sgc):
     """hbtOnlyIfNoMsgRcvInterval: a client that talks more often than the
     interval gets no ping and no OnBeforeHeartBeat; a quiet one gets both."""
@@ -846,10 +882,16 @@ def test_http_server_session_expiry(sgc):
     _, set_cookie, _ = _get(port, "/s/set?v=old")
     sid = re.match(r"IDHTTPSESSIONID=([0-9A-F]+)", set_cookie).group(1)
     assert _get(port, "/s/get", f"IDHTTPSESSIONID={sid}")[2].startswith(f"id={sid} v=old")
-    time.sleep(1.5)  # past SessionTimeOut and the once-a-second purge
+    # stale after SessionTimeOut (300 ms); the purge (at most once a second)
+    # runs on a request's thread: requests without the cookie (which would
+    # keep it fresh) until it has ended it, with a generous bound
+    deadline = time.monotonic() + 30
+    while not s.matches(rf"SESSION_END {sid} v=old"):
+        assert time.monotonic() < deadline, s.snapshot()
+        _get(port, "/s/get")
+        time.sleep(0.1)
     status, set_cookie, body = _get(port, "/s/get", f"IDHTTPSESSIONID={sid}")
     assert sid not in body and set_cookie  # stale: a new one started
-    s.wait_for(rf"SESSION_END {sid} v=old")
 
 
 def _http(port, path, method="GET", headers=None):
