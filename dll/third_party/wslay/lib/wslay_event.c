@@ -640,9 +640,15 @@ int wslay_event_recv(wslay_event_context_ptr ctx) {
                 break;
               }
             }
+            /* the rest of the ASCII run, up to the first byte >= 0x80
+               (which the next round checks as a sequence) or the end */
+            for (; i < iocb.data_length && iocb.data[i] < 0x80; ++i)
+              ;
             if (i == iocb.data_length) {
               break;
             }
+            --i;
+            continue;
           } else if (ctx->imsg->utf8state == UTF8_ACCEPT) {
             /* A whole, well-formed sequence at once; anything else (cut
                by the end of the chunk, ill-formed) goes through the DFA */

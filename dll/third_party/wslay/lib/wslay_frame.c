@@ -461,6 +461,8 @@ ssize_t wslay_frame_recv(wslay_frame_context_ptr ctx,
       }
     }
     memcpy(ctx->imaskkey, ctx->ibufmark, 4);
+    memcpy(ctx->imaskkey + 4, ctx->ibufmark, 4);
+    memcpy(ctx->imaskkey + 8, ctx->ibufmark, 4);
     ctx->ibufmark += 4;
     ctx->istate = RECV_PAYLOAD;
   }
@@ -483,12 +485,9 @@ ssize_t wslay_frame_recv(wslay_frame_context_ptr ctx,
          assumptions. */
       uint8_t *p = ctx->ibufmark;
       size_t n = (size_t)(readlimit - p);
-      size_t i = 0, k;
-      uint8_t key[8];
+      size_t i = 0;
+      const uint8_t *key = ctx->imaskkey + ctx->ipayloadoff % 4;
       uint64_t keyword, word;
-      for (k = 0; k < 8; ++k) {
-        key[k] = ctx->imaskkey[(ctx->ipayloadoff + k) % 4];
-      }
       memcpy(&keyword, key, 8);
 #ifdef WSLAY_HAVE_SSE2
       if (n >= 32) {
@@ -511,6 +510,15 @@ ssize_t wslay_frame_recv(wslay_frame_context_ptr ctx,
         memcpy(&word, p + i, 8);
         word ^= keyword;
         memcpy(p + i, &word, 8);
+      }
+      if (n - i >= 4) {
+        /* i is a multiple of 8 here: the key's first 4 bytes */
+        uint32_t half, keyhalf;
+        memcpy(&half, p + i, 4);
+        memcpy(&keyhalf, key, 4);
+        half ^= keyhalf;
+        memcpy(p + i, &half, 4);
+        i += 4;
       }
       for (; i < n; ++i) {
         p[i] ^= key[i % 4];

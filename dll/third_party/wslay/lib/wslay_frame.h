@@ -64,7 +64,9 @@ struct wslay_frame_context {
   uint64_t ipayloadlen;
   uint64_t ipayloadoff;
   uint8_t imask;
-  uint8_t imaskkey[4];
+  /* the masking key three times over: the key rotated to any payload
+     offset is the 8 bytes at imaskkey + offset % 4 */
+  uint8_t imaskkey[12];
   enum wslay_frame_state istate;
   size_t ireqread;
 
