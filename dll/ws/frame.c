@@ -10,13 +10,13 @@
 #include "deflate.h"
 #include "frame.h"
 
-/* wslay's frame encoder writes through a callback; each thread keeps one
- * encoder whose sink appends to the chunk being built. */
+/* Each thread keeps one wslay frame context for wslay_frame_write, which
+ * writes a frame straight into the chunk being built (no sink callback).
+ * The context holds the state of a frame in progress; every frame here is
+ * written whole into a buffer of its exact size, so it is back at "next
+ * header" after each call. */
 typedef struct frame_encoder {
   wslay_frame_context_ptr ctx;
-  uint8_t *target;
-  size_t cap;    /* bytes of room at target */
-  size_t offset; /* where the sink writes next in target */
 } frame_encoder;
 
 static iws__tlocal_key *volatile encoder_key;
@@ -28,14 +28,12 @@ static void encoder_free(void *p) {
   free(e);
 }
 
-static ssize_t encoder_send(const uint8_t *data, size_t len, int flags,
-                            void *user) {
-  frame_encoder *e = user;
-  (void)flags;
-  if (e->offset + len > e->cap) return WSLAY_ERR_INVALID_ARGUMENT;
-  memcpy(e->target + e->offset, data, len);
-  e->offset += len;
-  return (ssize_t)len;
+/* never called: the server does not mask and wslay_frame_write takes no
+ * sink, but wslay's context wants the callback table */
+static ssize_t encoder_send_unused(const uint8_t *data, size_t len, int flags,
+                                   void *user) {
+  (void)data, (void)len, (void)flags, (void)user;
+  return WSLAY_ERR_INVALID_ARGUMENT;
 }
 
 static frame_encoder *encoder_get(void) {
@@ -48,7 +46,7 @@ static frame_encoder *encoder_get(void) {
     e = calloc(1, sizeof(*e));
     if (!e) return NULL;
     memset(&cbs, 0, sizeof(cbs));
-    cbs.send_callback = encoder_send;
+    cbs.send_callback = encoder_send_unused;
     if (wslay_frame_context_init(&e->ctx, &cbs, e) != 0) {
       free(e);
       return NULL;
@@ -74,6 +72,7 @@ static int encode_into(uint32_t opcode, int rsv1, const void *payload,
   frame_encoder *e = encoder_get();
   struct wslay_frame_iocb iocb;
   ssize_t r;
+  size_t written;
   if (!e) return -1;
   memset(&iocb, 0, sizeof(iocb));
   iocb.fin = 1;
@@ -83,13 +82,9 @@ static int encode_into(uint32_t opcode, int rsv1, const void *payload,
   iocb.payload_length = len;
   iocb.data = payload;
   iocb.data_length = len;
-  e->target = out;
-  e->cap = size;
-  e->offset = 0;
-  r = wslay_frame_send(e->ctx, &iocb);
-  e->target = NULL;
-  if (r < 0 || (size_t)r != len || e->offset != size) {
-    /* Cannot happen with a sink that takes everything; never ship a
+  r = wslay_frame_write(e->ctx, &iocb, out, size, &written);
+  if (r < 0 || (size_t)r != size || written != len) {
+    /* Cannot happen with a buffer of the frame's size; never ship a
      * half-built frame if it does, and let the next call start from a
      * fresh encoder (wslay's state may be mid-frame). */
     iws__tlocal_set(encoder_key, NULL);
