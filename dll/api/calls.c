@@ -379,9 +379,11 @@ IWS_API int32_t IWS_CALL iws_conn_last_pong(iws_server *s, iws_conn_id id,
   return IWS_OK;
 }
 
-IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
-                                            uint32_t what, char *buffer,
-                                            uint32_t size, uint32_t *needed) {
+/* The client's certificate (chain 0) or the verified chain's entry at
+ * depth (chain 1), as text copied out to the caller. */
+static int32_t peer_cert_copy(iws_server *s, iws_conn_id id, int chain,
+                              uint32_t depth, uint32_t what, char *buffer,
+                              uint32_t size, uint32_t *needed) {
   iws__conn *c;
   char *text = NULL;
   int32_t rc;
@@ -391,7 +393,8 @@ IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
   if (!c) return IWS_E_NO_CONNECTION;
   /* Every call on the SSL is made under conn->lock (tls.h). */
   iws__conn_lock(c);
-  rc = iws__tls_peer_cert(c, what, &text);
+  rc = chain ? iws__tls_peer_chain_cert(c, depth, what, &text)
+             : iws__tls_peer_cert(c, what, &text);
   iws__conn_unlock(c);
   iws__conn_unref(c);
   if (rc != IWS_OK) return rc;
@@ -400,27 +403,19 @@ IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
   return rc;
 }
 
+IWS_API int32_t IWS_CALL iws_conn_peer_cert(iws_server *s, iws_conn_id id,
+                                            uint32_t what, char *buffer,
+                                            uint32_t size, uint32_t *needed) {
+  return peer_cert_copy(s, id, 0, 0, what, buffer, size, needed);
+}
+
 IWS_API int32_t IWS_CALL iws_conn_peer_chain_cert(iws_server *s,
                                                   iws_conn_id id,
                                                   uint32_t depth,
                                                   uint32_t what, char *buffer,
                                                   uint32_t size,
                                                   uint32_t *needed) {
-  iws__conn *c;
-  char *text = NULL;
-  int32_t rc;
-  if (!iws__api_valid_server(s) || what > IWS_CERT_PEM)
-    return IWS_E_INVALID_ARG;
-  c = detail_conn(s, id);
-  if (!c) return IWS_E_NO_CONNECTION;
-  iws__conn_lock(c);
-  rc = iws__tls_peer_chain_cert(c, depth, what, &text);
-  iws__conn_unlock(c);
-  iws__conn_unref(c);
-  if (rc != IWS_OK) return rc;
-  rc = iws__api_copy_out(text ? text : "", buffer, size, needed);
-  free(text);
-  return rc;
+  return peer_cert_copy(s, id, 1, depth, what, buffer, size, needed);
 }
 
 /* path and protocol are set on the strand before on_connect's caller can
