@@ -623,7 +623,22 @@ int wslay_event_recv(wslay_event_context_ptr ctx) {
                byte >= 0x80, or the tail, as before. */
             uint64_t word;
 #ifdef WSLAY_HAVE_SSE2
-            /* 32 bytes a step while no byte has its top bit set */
+            /* 64, then 32 bytes a step while no byte has its top bit set
+               (one movemask for four loads: the loop's own cost halves) */
+            for (; iocb.data_length - i >= 64; i += 64) {
+              __m128i a = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i));
+              __m128i b = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i + 16));
+              __m128i c = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i + 32));
+              __m128i d = _mm_loadu_si128(
+                  (const __m128i *)(const void *)(iocb.data + i + 48));
+              if (_mm_movemask_epi8(
+                      _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
+                break;
+              }
+            }
             for (; iocb.data_length - i >= 32; i += 32) {
               __m128i a = _mm_loadu_si128(
                   (const __m128i *)(const void *)(iocb.data + i));

@@ -491,12 +491,26 @@ ssize_t wslay_frame_recv(wslay_frame_context_ptr ctx,
       memcpy(&keyword, key, 8);
 #ifdef WSLAY_HAVE_SSE2
       if (n >= 32) {
-        /* 32 bytes a step: the same key, 16 bytes wide */
+        /* 64, then 32 bytes a step: the same key, 16 bytes wide */
         uint8_t key16[16];
         __m128i k16, a, b;
         memcpy(key16, key, 8);
         memcpy(key16 + 8, key, 8);
         k16 = _mm_loadu_si128((const __m128i *)(const void *)key16);
+        for (; n - i >= 64; i += 64) {
+          __m128i c, d;
+          a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+          b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+          c = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32));
+          d = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
+          _mm_storeu_si128((__m128i *)(void *)(p + i), _mm_xor_si128(a, k16));
+          _mm_storeu_si128((__m128i *)(void *)(p + i + 16),
+                           _mm_xor_si128(b, k16));
+          _mm_storeu_si128((__m128i *)(void *)(p + i + 32),
+                           _mm_xor_si128(c, k16));
+          _mm_storeu_si128((__m128i *)(void *)(p + i + 48),
+                           _mm_xor_si128(d, k16));
+        }
         for (; n - i >= 32; i += 32) {
           a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
           b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));

@@ -739,6 +739,18 @@ void test_wslay_event_recv_utf8(void) {
     long_ascii[sizeof(long_ascii) - 1] = 0x80u;
     CU_ASSERT(0 == utf8_recv_text(long_ascii, sizeof(long_ascii), p));
     long_ascii[sizeof(long_ascii) - 1] = 'a';
+    /* A stray continuation byte, then a whole 2-byte sequence, at every
+       position of the run: every step width of the ASCII skip and its
+       tail meet the byte at every offset */
+    for (j = 0; j + 1 < sizeof(long_ascii); ++j) {
+      long_ascii[j] = 0x80u;
+      CU_ASSERT(0 == utf8_recv_text(long_ascii, sizeof(long_ascii), p));
+      long_ascii[j] = 0xc3u;
+      long_ascii[j + 1] = 0xa9u;
+      CU_ASSERT(1 == utf8_recv_text(long_ascii, sizeof(long_ascii), p));
+      long_ascii[j] = 'a';
+      long_ascii[j + 1] = 'a';
+    }
     for (j = 0; j < sizeof(valid_seqs) / sizeof(valid_seqs[0]); ++j) {
       size_t n = strlen(valid_seqs[j]), c = sizeof(cyr) - 1;
       memcpy(text, cyr, c);
