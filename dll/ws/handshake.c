@@ -36,6 +36,7 @@ void iws__http_request_free(iws_request *req) {
   free(req->storage);
   free(req->extra);
   free(req->answer);
+  free(req->protocol_names);
   memset(req, 0, sizeof(*req));
 }
 
@@ -265,13 +266,25 @@ static int valid_key(const char *key) {
 }
 
 /* Collects the offered subprotocols from every Sec-WebSocket-Protocol
- * header, splitting comma lists in place (the values live in storage). */
+ * header. The comma lists are split in a copy (protocol_names): the header
+ * values themselves stay whole for iws_request_header. 0, 400 (malformed,
+ * too many) or 500 (out of memory). */
 static int collect_protocols(iws_request *req) {
   uint32_t i;
+  size_t total = 0;
+  char *p;
+  for (i = 0; i < req->header_count; i++)
+    if (iws__ieq(req->headers[i].name, "Sec-WebSocket-Protocol"))
+      total += strlen(req->headers[i].value) + 1;
+  if (total == 0) return 0;
+  free(req->protocol_names);
+  req->protocol_names = p = malloc(total);
+  if (!p) return 500;
   for (i = 0; i < req->header_count; i++) {
-    char *p;
+    size_t n;
     if (!iws__ieq(req->headers[i].name, "Sec-WebSocket-Protocol")) continue;
-    p = (char *)req->headers[i].value;
+    n = strlen(req->headers[i].value) + 1;
+    memcpy(p, req->headers[i].value, n);
     while (*p) {
       char *start, *stop, *q;
       while (*p == ',' || is_ows((unsigned char)*p)) p++;
@@ -287,12 +300,14 @@ static int collect_protocols(iws_request *req) {
       *stop = '\0';
       req->protocols[req->protocol_count++] = start;
     }
+    p++; /* past this value's NUL: the next value's room */
   }
   return 0;
 }
 
 int iws__ws_validate(iws_request *req, const char **why) {
   const char *v;
+  int status;
   if (strcmp(req->method, "GET") != 0) {
     *why = "the opening handshake must use GET";
     return 405;
@@ -338,9 +353,10 @@ int iws__ws_validate(iws_request *req, const char **why) {
     return 400;
   }
   req->key = v;
-  if (collect_protocols(req) != 0) {
-    *why = "Sec-WebSocket-Protocol is malformed";
-    return 400;
+  status = collect_protocols(req);
+  if (status != 0) {
+    *why = status == 500 ? "out of memory" : "Sec-WebSocket-Protocol is malformed";
+    return status;
   }
   *why = NULL;
   return 0;

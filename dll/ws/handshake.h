@@ -31,6 +31,7 @@ struct iws_request {
   uint32_t header_count;
   const char *protocols[IWS__MAX_PROTOCOLS];
   uint32_t protocol_count;
+  char *protocol_names; /* one allocation: the names protocols[] point at */
   const char *key;      /* Sec-WebSocket-Key, after validation */
   const char *selected; /* subprotocol chosen (one of protocols) or NULL */
   /* Since 0.5 (plain HTTP; see http_parse.h iws__http_decode): */

@@ -65,6 +65,9 @@ static void parses_a_valid_request(void **state) {
   assert_int_equal(req.protocol_count, 2);
   assert_string_equal(req.protocols[0], "chat");
   assert_string_equal(req.protocols[1], "superchat");
+  /* the offer's header is the client's whole line, not its first name */
+  assert_string_equal(iws__http_header(&req, "Sec-WebSocket-Protocol"),
+                      "chat, superchat");
   iws__http_request_free(&req);
 }
 
