@@ -263,6 +263,14 @@ var
   U: string;
   A: TsgcWSConnectionAuthentication;
   H: TsgcWSHandShakeServer;
+  { sgc's type names for the same things }
+  CB: TsgcWSConnectionServer_Base;
+  HB: TsgcWSHandShakeServer_Base;
+  Kind: TwsAuthentication;
+  Scan: TtcpEOFScanBuffer;
+  SubEv: TsgcWSSubscriptionEvent;
+  UpdEv: TsgcWSUpdateEvent;
+  SSEEv: TsgcWSSSECustomizeHeadersEvent;
 begin
   U := Connection.AuthUser;
   if U = '' then
@@ -276,10 +284,21 @@ begin
   H := Connection.HandShake;
   Say(Format('HANDSHAKESERVER %s|%s|%s|%s|%s|%d|%s|%s', [H.Get, H.Host, H.Origin,
     H.Key, H.Version, Ord(H.Specification), H.Protocols, H.Extensions]));
-  Connection.OnSubscription := ConnSubscription;
-  Connection.OnUnSubscription := ConnUnSubscription;
-  Connection.OnUpdate := ConnUpdate;
-  Connection.OnSSECustomizeHeaders := ConnSSECustomizeHeaders;
+  CB := Connection;
+  HB := CB.HandShake;
+  Kind := CB.Authentication.AuthType;
+  Scan := CB.TCPEndOfFrameScanBuffer;
+  if (HB <> H) or not (Kind in [authNone, authSession, authURL, authBasic, authToken]) or
+    (Scan <> eofScanNone) or (eofScanLatestBytes = eofScanAllBytes) then
+    Say('ERROR sgc type names');
+  SubEv := ConnSubscription;
+  Connection.OnSubscription := SubEv;
+  SubEv := ConnUnSubscription;
+  Connection.OnUnSubscription := SubEv;
+  UpdEv := ConnUpdate;
+  Connection.OnUpdate := UpdEv;
+  SSEEv := ConnSSECustomizeHeaders;
+  Connection.OnSSECustomizeHeaders := SSEEv;
   Connection.OnAuthentication := WSServerAuthentication;
 end;
 
