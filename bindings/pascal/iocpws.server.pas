@@ -141,6 +141,89 @@ type
     HostName, CertFile, KeyFile, Password: string;
   end;
 
+  TIocpWSConnection = class;
+  { Delphi's TList.TDirection (System.Types.TDirection: FromBeginning,
+    FromEnd); Free Pascal's TList has no such nested type: TFPList's, the
+    one FromBeginning names in a unit using Classes. }
+  TIocpWSListDirection = {$ifdef FPC} TFPList.TDirection {$else} TList.TDirection {$endif};
+  TIocpWSEOFScanBuffer = iocpws.types.TIocpWSEOFScanBuffer;
+  TIocpWSAuthentication = iocpws.types.TIocpWSAuthentication;
+  TIocpWSServerForwardHTTP = iocpws.sgcoptions.TIocpWSServerForwardHTTP;
+
+  { sgc's TsgcWSHandShakeServer (Connection.HandShake): the upgrade
+    request as the client sent it, read from the connection's
+    HeadersRequest: Get is the request-target ('/chat?room=1', as URL),
+    Host, Origin (Origin, or Sec-WebSocket-Origin), Key
+    (Sec-WebSocket-Key), Version (Sec-WebSocket-Version), Protocols
+    (Sec-WebSocket-Protocol, as offered) and Extensions
+    (Sec-WebSocket-Extensions, as offered; several header lines joined
+    with ', '). Specification: always spRFC6455. }
+  TIocpWSHandShakeServer = class
+  private
+    FConnection: TIocpWSConnection;
+    function Header(const aName: string): string;
+    function GetGet: string;
+    function GetHost: string;
+    function GetOrigin: string;
+    function GetKey: string;
+    function GetVersion: string;
+    function GetSpecification: TIocpWSSpecification;
+    function GetProtocols: string;
+    function GetExtensions: string;
+  public
+    constructor Create(AConnection: TIocpWSConnection);
+    property Get: string read GetGet;
+    property Host: string read GetHost;
+    property Origin: string read GetOrigin;
+    property Key: string read GetKey;
+    property Version: string read GetVersion;
+    property Specification: TIocpWSSpecification read GetSpecification;
+    property Protocols: string read GetProtocols;
+    property Extensions: string read GetExtensions;
+  end;
+
+  { sgc's TsgcWSConnectionAuthentication (Connection.Authentication): how
+    the server's Authentication let the connection in, filled before
+    OnConnect and not changed after by the server. Authenticated: True
+    when credentials were checked and accepted (False for a client let in
+    without credentials: Authentication off, or AllowNonAuth); AuthType
+    (see TIocpWSAuthentication); User and Password as the client sent
+    them (URL: from the path; Basic: from the header; Session: the user
+    who logged in, Password ''; a token scheme: the user
+    OnUnknownAuthentication set); SessionID: the session token the
+    connection used (authSession only). Yours to change: the server does
+    not read it back. }
+  TIocpWSConnectionAuthentication = class
+  private
+    FAuthenticated: Boolean;
+    FAuthType: TIocpWSAuthentication;
+    FSessionID: string;
+    FUser: string;
+    FPassword: string;
+  public
+    property Authenticated: Boolean read FAuthenticated write FAuthenticated;
+    property AuthType: TIocpWSAuthentication read FAuthType write FAuthType;
+    property SessionID: string read FSessionID write FSessionID;
+    property User: string read FUser write FUser;
+    property Password: string read FPassword write FPassword;
+  end;
+
+  TIocpWSAuthenticationEvent = procedure(Connection: TIocpWSConnection;
+    aUser, aPassword: string; var Authenticated: Boolean) of object;
+  { sgc's TsgcWSUpdateEvent (Connection.OnUpdate). }
+  TIocpWSUpdateEvent = procedure(Connection: TIocpWSConnection;
+    aType: Integer) of object;
+  { sgc's TsgcWSSubscriptionEvent (Connection.OnSubscription /
+    OnUnSubscription). }
+  TIocpWSSubscriptionEvent = procedure(Connection: TIocpWSConnection;
+    const Subscription: string) of object;
+  { sgc's TsgcWSSSECustomizeHeadersEvent: sgc's reference does not publish
+    its signature; ours has OnHandshake's shape (the response headers of
+    the SSE answer, writable). The engine has no SSE transport: never
+    called. }
+  TIocpWSSSECustomizeHeadersEvent = procedure(Connection: TIocpWSConnection;
+    var Headers: TStringList) of object;
+
   { One WebSocket connection. Created by the server when a client has
     finished the handshake; valid until its OnDisconnect handler returned
     (with neAsynchronous: until the queued OnDisconnect has run). Do not
@@ -177,6 +260,41 @@ type
     FLastUnSubscription: string;
     FFirstPing: TDateTime;
     FMasked: Boolean;
+    { Authentication (sgc's TsgcWSConnectionAuthentication), set before
+      OnConnect; the object is made at the first read }
+    FAuthenticated: Boolean;
+    FAuthType: TIocpWSAuthentication;
+    FAuthPassword: string;
+    FAuthSessionID: string;
+    FAuthCloseCode: Integer;
+    FAuthentication: TIocpWSConnectionAuthentication;
+    FHandShake: TIocpWSHandShakeServer;
+    FForwardHTTP: TIocpWSServerForwardHTTP;
+    FMsgReceived: string;
+    FMsgError: string;
+    FMsgException: string;
+    FRawException: Exception;
+    FMsgBinary: TMemoryStream;      { OnBinary's Data while it runs }
+    FMsgBinaryEmpty: TMemoryStream; { otherwise (made at the first read) }
+    FTCPEOFScan: TIocpWSEOFScanBuffer;
+    FOnUpdate: TIocpWSUpdateEvent;
+    FOnSubscription: TIocpWSSubscriptionEvent;
+    FOnUnSubscription: TIocpWSSubscriptionEvent;
+    FOnAuthentication: TIocpWSAuthenticationEvent;
+    FOnSSECustomizeHeaders: TIocpWSSSECustomizeHeadersEvent;
+    function GetHandShake: TIocpWSHandShakeServer;
+    function GetAuthentication: TIocpWSConnectionAuthentication;
+    function GetForwardHTTP: TIocpWSServerForwardHTTP;
+    function GetMsgBinaryReceived: TMemoryStream;
+    procedure SetTCPEndOfFrameScanBuffer(V: TIocpWSEOFScanBuffer);
+    function GetEnabled: Boolean;
+    function GetValidateUTF8: Boolean;
+    function GetRaiseDisconnectExceptions: Boolean;
+    function GetFragmentedMessages: TIocpWSFragmentedMessages;
+    function GetCleanDisconnect: Boolean;
+    function GetExtensions: TIocpWSExtensions;
+    function GetQueueOptions: TIocpWSQueueOptions;
+    procedure SubscriptionEvent(const aChannel: string; Subscribed: Boolean);
     procedure AddRef;
     procedure Release;
     function GetProtocol: string;
@@ -337,6 +455,79 @@ type
     property IOHandlerType: TIocpWSIOHandlerType read GetIOHandlerType;
     property ReadTimeOut: Integer read GetReadTimeOut;
     property MaxMessageSize: Int64 read GetMaxMessageSize;
+    { sgc (TsgcWSConnection): the server's Options / Extensions /
+      QueueOptions as they apply to the connection (read from the server;
+      sgc copies them in). Enabled: as Active. }
+    property ValidateUTF8: Boolean read GetValidateUTF8;
+    property RaiseDisconnectExceptions: Boolean read GetRaiseDisconnectExceptions;
+    property FragmentedMessages: TIocpWSFragmentedMessages read GetFragmentedMessages;
+    property CleanDisconnect: Boolean read GetCleanDisconnect;
+    property Extensions: TIocpWSExtensions read GetExtensions;
+    property QueueOptions: TIocpWSQueueOptions read GetQueueOptions;
+    property Enabled: Boolean read GetEnabled;
+
+    { sgc (TsgcWSConnectionServer.HandShake): the upgrade request's fields
+      (see TIocpWSHandShakeServer). }
+    property HandShake: TIocpWSHandShakeServer read GetHandShake;
+    { sgc: how the connection authenticated (see
+      TIocpWSConnectionAuthentication). }
+    property Authentication: TIocpWSConnectionAuthentication read GetAuthentication;
+    { sgc's Forward_HTTP: the engine never forwards a request (see
+      OnBeforeForwardHTTP): an empty TsgcWSServerForwardHTTP, made at the
+      first read, that nothing reads. }
+    property Forward_HTTP: TIocpWSServerForwardHTTP read GetForwardHTTP;
+    { sgc: the close code for a connection authentication refuses after
+      the upgrade. Here every refusal (Authentication, OnAuthentication,
+      OnUnknownAuthentication) happens before it, as an HTTP 401 (sgc's
+      status too): the code is kept (AuthenticationCloseCode) and changes
+      nothing. }
+    procedure SetAuthenticationCloseCode(const aCloseCode: Integer);
+    property AuthenticationCloseCode: Integer read FAuthCloseCode;
+    { sgc: answers an HTTP request arriving on the connection. A
+      TsgcWSConnection here is always an upgraded WebSocket (HTTP requests
+      go to OnCommandGet / OnCommandOther, with their own response):
+      raises EIocpWs (IWS_E_UNSUPPORTED). }
+    procedure SendResponseHTTP(const aContent, aContentType: string);
+    { sgc's client-side request / answer: not available on a server
+      connection (WriteData, then answer in OnMessage): raises EIocpWs
+      (IWS_E_UNSUPPORTED). }
+    function WriteAndWaitData(const aText: string; const aTimeOut: Integer = 10000): string;
+    { sgc: the last text message received (set just before OnMessage is
+      delivered), the last error reported for the connection (just before
+      OnError), the message of the last exception a handler of the
+      connection raised (just before OnException / OnError). Written on
+      the thread that delivers the connection's events: read them in the
+      connection's own handlers. }
+    property MsgReceived: string read FMsgReceived write FMsgReceived;
+    property MsgError: string read FMsgError write FMsgError;
+    property MsgException: string read FMsgException write FMsgException;
+    { sgc: during OnBinary, the message (the same stream as Data); at other
+      times an empty stream. Never nil; do not free it. }
+    property MsgBinaryReceived: TMemoryStream read GetMsgBinaryReceived;
+    { sgc: the exception being reported, during OnException (and OnError
+      for it); nil at other times (it is freed after). }
+    property RawException: Exception read FRawException;
+    { sgc's raw TCP transport framing (TCPEndOfFrameScanBuffer,
+      AddTCPEndOfFrame): the engine speaks WebSocket only. Setting
+      another value than eofScanNone, or AddTCPEndOfFrame, raises EIocpWs
+      (IWS_E_UNSUPPORTED); ClearTCPEndOfFrame does nothing. }
+    property TCPEndOfFrameScanBuffer: TIocpWSEOFScanBuffer read FTCPEOFScan write SetTCPEndOfFrameScanBuffer;
+    procedure AddTCPEndOfFrame(aByte: Byte);
+    procedure ClearTCPEndOfFrame;
+    { sgc: after Subscribe / DoSubscribe joined a channel the connection
+      was not in (OnSubscription), and after Unsubscribe / DoUnSubscribe /
+      UnsubscribeAll left one it was in (OnUnSubscription); on the thread
+      that made the change, at once (NotifyEvents does not apply), no lock
+      held; an exception goes to OnException. }
+    property OnSubscription: TIocpWSSubscriptionEvent read FOnSubscription write FOnSubscription;
+    property OnUnSubscription: TIocpWSSubscriptionEvent read FOnUnSubscription write FOnUnSubscription;
+    { sgc's per-connection plumbing, never called here: OnUpdate (sgc's
+      internal updates), OnAuthentication (authentication is over before a
+      program sees the connection: the server's OnAuthentication is the
+      one), OnSSECustomizeHeaders (no SSE transport). }
+    property OnUpdate: TIocpWSUpdateEvent read FOnUpdate write FOnUpdate;
+    property OnAuthentication: TIocpWSAuthenticationEvent read FOnAuthentication write FOnAuthentication;
+    property OnSSECustomizeHeaders: TIocpWSSSECustomizeHeadersEvent read FOnSSECustomizeHeaders write FOnSSECustomizeHeaders;
   end;
 
   TIocpWSConnectEvent = procedure(Connection: TIocpWSConnection) of object;
@@ -355,8 +546,6 @@ type
   { sgc's OnTCPConnect / OnUnknownProtocol: set Accept False to refuse. }
   TIocpWSAcceptEvent = procedure(Connection: TIocpWSConnection;
     var Accept: Boolean) of object;
-  TIocpWSAuthenticationEvent = procedure(Connection: TIocpWSConnection;
-    aUser, aPassword: string; var Authenticated: Boolean) of object;
   TIocpWSFragmentedEvent = procedure(Connection: TIocpWSConnection;
     const Data: TMemoryStream; const OpCode: TIocpWSOpCode;
     const Continuation: Boolean) of object;
@@ -440,17 +629,63 @@ type
   { sgc's TsgcThreadListType (Groups.ListType: kept, no effect) }
   TIocpWSThreadListType = (tdlThreadDictionary, tdlOnlyThread, tdlOnlyDictionary);
 
-  { sgc's TsgcWSServerGroupItem: one named group, holding connections by
-    GUID (a connection that is gone is skipped, and leaves the group at
-    its OnDisconnect). }
-  TIocpWSServerGroupItem = class
+  { sgc's TsgcQueueItemBase: an entry of sgc's keyed lists (here: of
+    Groups), with its key (ID) and sort key (Order). }
+  TIocpWSQueueItemBase = class
   private
-    FGroups: TIocpWSServerGroups;
     FID: string;
     FOrder: Int64;
-    FGuids: TStringList;  { sorted, no duplicates }
+  protected
+    procedure SetID(const aValue: string); virtual;
+  public
+    property ID: string read FID write SetID;
+    { Sort key for TIocpWSServerGroups.SortByOrder. }
+    property Order: Int64 read FOrder write FOrder;
+  end;
+
+  TIocpWSServerGroupItem = class;
+
+  { The connections of one group (sgc's TsgcWSServerGroups_Clients: sgc's
+    reference does not publish that type; this small class is ours).
+    Thread-safe: Count and Connection[i] take the groups' lock for the
+    call; to walk the list while it cannot change, LockList (the groups'
+    lock is held: keep it short, no Groups method that sends or raises an
+    event, no wait for another thread) then UnlockList. A connection is in
+    the list from Add to its OnDisconnect (it leaves before OnDisconnect
+    runs), so the objects listed are alive while the lock is held. }
+  TIocpWSServerGroupClients = class
+  private
+    FGroup: TIocpWSServerGroupItem;
+    FList: TList;
+    function GetConnection(Index: Integer): TIocpWSConnection;
+    function GetCount: Integer;
+  public
+    constructor Create(AGroup: TIocpWSServerGroupItem);
+    destructor Destroy; override;
+    { The group's connections (in GUID order), held until UnlockList. }
+    function LockList: TList;
+    procedure UnlockList;
+    property Count: Integer read GetCount;
+    { nil when Index is out of range (the group may have changed). }
+    property Connection[Index: Integer]: TIocpWSConnection read GetConnection;
+    property Item[Index: Integer]: TIocpWSConnection read GetConnection; default;
+  end;
+
+  { sgc's TsgcWSServerGroupItem: one named group, holding connections by
+    GUID (a connection that is gone is skipped, and leaves the group at
+    its OnDisconnect). Made by Groups.Add; one you create
+    (Create(nil, 'name')) joins a Groups with AddItem. Its ID cannot
+    change while it is in a Groups (EIocpWs). }
+  TIocpWSServerGroupItem = class(TIocpWSQueueItemBase)
+  private
+    FGroups: TIocpWSServerGroups;
+    FGuids: TStringList;  { sorted, no duplicates; Objects: the connection }
     FRefs: Integer;       { Groups events running for it (under the lock) }
     FDetached: Boolean;   { out of the groups' list: freed at FRefs = 0 }
+    FClients: TIocpWSServerGroupClients;
+    procedure NeedGroups(const What: string);
+  protected
+    procedure SetID(const aValue: string); override;
   public
     constructor Create(AGroups: TIocpWSServerGroups; const AID: string);
     destructor Destroy; override;
@@ -462,9 +697,8 @@ type
     procedure BroadCast(const aMessage: string);
     { How many connections the group holds (iocpws). }
     function Count: Integer;
-    property ID: string read FID;
-    { Sort key for TIocpWSServerGroups.SortByOrder. }
-    property Order: Int64 read FOrder write FOrder;
+    { sgc: the group's connections (see TIocpWSServerGroupClients). }
+    property Clients: TIocpWSServerGroupClients read FClients;
   end;
 
   { sgc's TsgcWSServerGroupClientAddedEvent / ...RemovedEvent: Sender is
@@ -483,9 +717,11 @@ type
     Remove, or, when a connection disconnects, the library thread just
     before OnDisconnect is delivered (NotifyEvents does not apply: do not
     touch the user interface from them). The group passed stays valid
-    during the call even if it was emptied and deleted. DeleteItem and
-    Clear delete groups without these events. sgc's list internals (AddKey,
-    GetValue, RemoveItem, Item as TsgcQueueItemBase...) are not declared. }
+    during the call even if it was emptied and deleted. DeleteItem, Delete,
+    DeleteKey, RemoveItem and Clear delete groups without these events.
+    sgc's list internals (AddItem, GetItem, AddKey, Delete, DeleteKey,
+    GetValue, RemoveItem; Item[i] as TsgcQueueItemBase) work on the groups,
+    keyed by their ID. }
   TIocpWSServerGroups = class
   private
     FServer: TIocpWebSocketServer;
@@ -498,7 +734,7 @@ type
     FOnClientAdded: TIocpWSServerGroupClientEvent;
     FOnClientRemoved: TIocpWSServerGroupClientEvent;
     function GetGroup(const aName: string): TIocpWSServerGroupItem;
-    function GetItem(Index: Integer): TIocpWSServerGroupItem;
+    function GetItemAt(Index: Integer): TIocpWSQueueItemBase;
     function GetCount: Integer;
     function GetIsEmpty: Boolean;
     procedure Enter;
@@ -534,11 +770,30 @@ type
     function GetItemByID(const aID: string): TIocpWSServerGroupItem;
     { Deletes every group. }
     procedure Clear;
+    { sgc's list internals. AddItem: puts a group made with
+      TsgcWSServerGroupItem.Create(nil, aID) in the list (EIocpWs when aItem
+      is not a group, is in a list already, or its ID is '' or taken);
+      the list owns it then. GetItem / GetValue: the group keyed aID / aKey,
+      nil if none. AddKey: a group has one key, its ID: AddKey(G, G.ID)
+      does nothing, another key raises EIocpWs. Delete: deletes the group
+      at Item[Index]; DeleteKey: deletes the group keyed aKey if it is
+      Item[Index] (EIocpWs otherwise). RemoveItem: deletes the group Item
+      (a group is in the list once: Direction changes nothing); nothing
+      if it is not in the list. }
+    procedure AddItem(const aItem: TIocpWSQueueItemBase);
+    function GetItem(const aID: string): TIocpWSQueueItemBase;
+    procedure AddKey(Item: Pointer; const aKey: string);
+    procedure Delete(Index: Integer);
+    procedure DeleteKey(Index: Integer; const aKey: string);
+    function GetValue(const aKey: string): TObject;
+    procedure RemoveItem(Item: Pointer; Direction: TIocpWSListDirection);
     { The groups, held still until UnlockList (keep it short). }
     function LockList: TList;
     procedure UnlockList;
     property Group[const aName: string]: TIocpWSServerGroupItem read GetGroup;
-    property Item[Index: Integer]: TIocpWSServerGroupItem read GetItem;
+    { sgc: Item[i] is a TsgcQueueItemBase (cast it to TsgcWSServerGroupItem,
+      or use Group[name]). }
+    property Item[Index: Integer]: TIocpWSQueueItemBase read GetItemAt;
     property Count: Integer read GetCount;
     property IsEmpty: Boolean read GetIsEmpty;
     { sgc's list settings: kept, no effect (a group always owns its entry
@@ -1806,9 +2061,11 @@ var
   Cred: RawByteString;
   K: Integer;
   Have: Boolean;
+  Kind: TIocpWSAuthentication;
 begin
   Result := 401;
   Have := False;
+  Kind := authURL;
   with S.FAuthentication do
   begin
     if URL.Enabled and StartsWithText(URL_PREFIX, C.FURL) then
@@ -1834,6 +2091,9 @@ begin
       if (K >= 0) and (Tok <> '') then
       begin
         C.FAuthUser := U;
+        C.FAuthenticated := True;
+        C.FAuthType := authSession;
+        C.FAuthSessionID := Tok;
         Result := 0;
       end;
       Exit;
@@ -1852,6 +2112,8 @@ begin
         Trim(Copy(A, K + 1, MaxInt)), @U) then
       begin
         C.FAuthUser := U;
+        C.FAuthenticated := True;
+        C.FAuthType := authToken;
         Result := 0;
       end;
       Exit;
@@ -1870,6 +2132,7 @@ begin
           U := IocpWsUtf8ToString(PAnsiChar(Cred), K - 1);
           P := IocpWsUtf8ToString(PAnsiChar(Cred) + K, Length(Cred) - K);
           Have := True;
+          Kind := authBasic;
         end;
       end;
     end;
@@ -1878,6 +2141,9 @@ begin
       if CheckCredentials(S, C, U, P) then
       begin
         C.FAuthUser := U;
+        C.FAuthenticated := True;
+        C.FAuthType := Kind;
+        C.FAuthPassword := P;
         Result := 0;
       end;
     end
@@ -1946,6 +2212,45 @@ begin
   end;
 end;
 
+{ The engine splits Sec-WebSocket-Protocol's comma list in place (its
+  subprotocol list), so the header's value reads as the first name only:
+  HeadersRequest (and HandShake.Protocols) get the whole offer back, as one
+  line of the names joined with ', ', where the first such line was. }
+procedure RestoreProtocolHeader(request: piws_request; L: TIocpHTTPHeaderList);
+var
+  N, K: UInt32;
+  P: PAnsiChar;
+  V: string;
+  I, At: Integer;
+begin
+  N := iws_request_protocol_count(request);
+  if N = 0 then
+    Exit;
+  V := '';
+  K := 0;
+  while K < N do
+  begin
+    P := iws_request_protocol_at(request, K);
+    if P <> nil then
+    begin
+      if V <> '' then
+        V := V + ', ';
+      V := V + IocpWsUtf8Z(P);
+    end;
+    Inc(K);
+  end;
+  At := -1;
+  for I := L.Count - 1 downto 0 do
+    if SameText(L.HeaderName(I), 'Sec-WebSocket-Protocol') then
+    begin
+      At := I;
+      L.Delete(I);
+    end;
+  if At < 0 then
+    At := L.Count;
+  L.Insert(At, 'Sec-WebSocket-Protocol: ' + V);
+end;
+
 function OnConnectCb(server: piws_server; id: iws_conn_id;
   request: piws_request; user: Pointer): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -1973,6 +2278,7 @@ begin
     if P <> nil then
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
     IocpWsReadHeaders(request, C.FHeadersRequest);
+    RestoreProtocolHeader(request, C.FHeadersRequest);
     Status := 0;
     if not VerifyPeer(S, C, id) then
       Status := 403;
@@ -2883,10 +3189,237 @@ end;
 
 destructor TIocpWSConnection.Destroy;
 begin
+  FHandShake.Free;
+  FAuthentication.Free;
+  FForwardHTTP.Free;
+  FMsgBinaryEmpty.Free;
   FHeadersRequest.Free;
   FHeadersResponse.Free;
   FSubscriptions.Free;
   inherited Destroy;
+end;
+
+{ ---- sgc's connection internals ------------------------------------------ }
+
+constructor TIocpWSHandShakeServer.Create(AConnection: TIocpWSConnection);
+begin
+  inherited Create;
+  FConnection := AConnection;
+end;
+
+function TIocpWSHandShakeServer.Header(const aName: string): string;
+var
+  I: Integer;
+  N, V: string;
+begin
+  { every line of that name, joined as HTTP allows (', ') }
+  Result := '';
+  with FConnection.FHeadersRequest do
+    for I := 0 to Count - 1 do
+    begin
+      N := HeaderName(I);
+      if SameText(Trim(N), aName) then
+      begin
+        V := Trim(HeaderValue(I));
+        if Result = '' then
+          Result := V
+        else if V <> '' then
+          Result := Result + ', ' + V;
+      end;
+    end;
+end;
+
+function TIocpWSHandShakeServer.GetGet: string;
+begin
+  Result := FConnection.FURL;
+end;
+
+function TIocpWSHandShakeServer.GetHost: string;
+begin
+  Result := Header('Host');
+end;
+
+function TIocpWSHandShakeServer.GetOrigin: string;
+begin
+  Result := Header('Origin');
+  if Result = '' then
+    Result := Header('Sec-WebSocket-Origin');
+end;
+
+function TIocpWSHandShakeServer.GetKey: string;
+begin
+  Result := Header('Sec-WebSocket-Key');
+end;
+
+function TIocpWSHandShakeServer.GetVersion: string;
+begin
+  Result := Header('Sec-WebSocket-Version');
+end;
+
+function TIocpWSHandShakeServer.GetSpecification: TIocpWSSpecification;
+begin
+  Result := spRFC6455;
+end;
+
+function TIocpWSHandShakeServer.GetProtocols: string;
+begin
+  Result := Header('Sec-WebSocket-Protocol');
+end;
+
+function TIocpWSHandShakeServer.GetExtensions: string;
+begin
+  Result := Header('Sec-WebSocket-Extensions');
+end;
+
+function TIocpWSConnection.GetHandShake: TIocpWSHandShakeServer;
+begin
+  FServer.Lock; { any thread may ask first }
+  try
+    if FHandShake = nil then
+      FHandShake := TIocpWSHandShakeServer.Create(Self);
+    Result := FHandShake;
+  finally
+    FServer.Unlock;
+  end;
+end;
+
+function TIocpWSConnection.GetAuthentication: TIocpWSConnectionAuthentication;
+begin
+  FServer.Lock;
+  try
+    if FAuthentication = nil then
+    begin
+      { the fields were set before OnConnect and never change after }
+      FAuthentication := TIocpWSConnectionAuthentication.Create;
+      FAuthentication.FAuthenticated := FAuthenticated;
+      FAuthentication.FAuthType := FAuthType;
+      FAuthentication.FSessionID := FAuthSessionID;
+      FAuthentication.FUser := FAuthUser;
+      FAuthentication.FPassword := FAuthPassword;
+    end;
+    Result := FAuthentication;
+  finally
+    FServer.Unlock;
+  end;
+end;
+
+function TIocpWSConnection.GetForwardHTTP: TIocpWSServerForwardHTTP;
+begin
+  FServer.Lock;
+  try
+    if FForwardHTTP = nil then
+      FForwardHTTP := TIocpWSServerForwardHTTP.Create;
+    Result := FForwardHTTP;
+  finally
+    FServer.Unlock;
+  end;
+end;
+
+function TIocpWSConnection.GetMsgBinaryReceived: TMemoryStream;
+begin
+  Result := FMsgBinary;
+  if Result <> nil then
+    Exit;
+  FServer.Lock;
+  try
+    if FMsgBinaryEmpty = nil then
+      FMsgBinaryEmpty := TMemoryStream.Create;
+    Result := FMsgBinaryEmpty;
+  finally
+    FServer.Unlock;
+  end;
+end;
+
+procedure TIocpWSConnection.SetTCPEndOfFrameScanBuffer(V: TIocpWSEOFScanBuffer);
+begin
+  if V <> eofScanNone then
+    raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: TCPEndOfFrameScanBuffer: ' +
+      'sgc''s raw TCP framing has no equivalent (the engine speaks WebSocket only)');
+  FTCPEOFScan := V;
+end;
+
+procedure TIocpWSConnection.AddTCPEndOfFrame(aByte: Byte);
+begin
+  raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: AddTCPEndOfFrame: ' +
+    'sgc''s raw TCP framing has no equivalent (the engine speaks WebSocket only)');
+end;
+
+procedure TIocpWSConnection.ClearTCPEndOfFrame;
+begin
+  { no end-of-frame bytes can be set: nothing to clear }
+end;
+
+procedure TIocpWSConnection.SetAuthenticationCloseCode(const aCloseCode: Integer);
+begin
+  FAuthCloseCode := aCloseCode;
+end;
+
+procedure TIocpWSConnection.SendResponseHTTP(const aContent, aContentType: string);
+begin
+  raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: SendResponseHTTP: this ' +
+    'connection is a WebSocket; HTTP requests are answered in OnCommandGet / ' +
+    'OnCommandOther (AResponseInfo)');
+end;
+
+function TIocpWSConnection.WriteAndWaitData(const aText: string;
+  const aTimeOut: Integer): string;
+begin
+  Result := '';
+  raise EIocpWs.CreateCode(IWS_E_UNSUPPORTED, 'iocpws: WriteAndWaitData: not ' +
+    'available on a server connection (WriteData, then read the answer in OnMessage)');
+end;
+
+function TIocpWSConnection.GetEnabled: Boolean;
+begin
+  Result := not FDisconnected;
+end;
+
+function TIocpWSConnection.GetValidateUTF8: Boolean;
+begin
+  Result := FServer.FOptions.ValidateUTF8;
+end;
+
+function TIocpWSConnection.GetRaiseDisconnectExceptions: Boolean;
+begin
+  Result := FServer.FOptions.RaiseDisconnectExceptions;
+end;
+
+function TIocpWSConnection.GetFragmentedMessages: TIocpWSFragmentedMessages;
+begin
+  Result := FServer.FOptions.FragmentedMessages;
+end;
+
+function TIocpWSConnection.GetCleanDisconnect: Boolean;
+begin
+  Result := FServer.FOptions.CleanDisconnect;
+end;
+
+function TIocpWSConnection.GetExtensions: TIocpWSExtensions;
+begin
+  Result := FServer.FExtensions;
+end;
+
+function TIocpWSConnection.GetQueueOptions: TIocpWSQueueOptions;
+begin
+  Result := FServer.FQueueOptions;
+end;
+
+procedure TIocpWSConnection.SubscriptionEvent(const aChannel: string;
+  Subscribed: Boolean);
+var
+  Ev: TIocpWSSubscriptionEvent;
+begin
+  if Subscribed then
+    Ev := FOnSubscription
+  else
+    Ev := FOnUnSubscription;
+  if Assigned(Ev) then
+    try
+      Ev(Self, aChannel);
+    except
+      on E: Exception do
+        FServer.ReportException(Self, E);
+    end;
 end;
 
 procedure TIocpWSConnection.AddSent(N: Int64);
@@ -3214,7 +3747,9 @@ var
   U: RawByteString;
   F: TFpuSave;
   rc: Integer;
+  Was: Boolean;
 begin
+  Was := Assigned(FOnSubscription) and Subscribed(aChannel);
   U := IocpWsStringToUtf8(aChannel);
   F := FpuMask;
   rc := iws_subscribe(FServer.FHandle, FId, PAnsiChar(U));
@@ -3225,6 +3760,8 @@ begin
     FServer.Lock; { any thread may subscribe: strings need the lock }
     FLastSubscription := aChannel;
     FServer.Unlock;
+    if Assigned(FOnSubscription) and not Was then
+      SubscriptionEvent(aChannel, True);
   end;
 end;
 
@@ -3233,7 +3770,9 @@ var
   U: RawByteString;
   F: TFpuSave;
   rc: Integer;
+  Was: Boolean;
 begin
+  Was := Assigned(FOnUnSubscription) and Subscribed(aChannel);
   U := IocpWsStringToUtf8(aChannel);
   F := FpuMask;
   rc := iws_unsubscribe(FServer.FHandle, FId, PAnsiChar(U));
@@ -3244,6 +3783,8 @@ begin
     FServer.Lock;
     FLastUnSubscription := aChannel;
     FServer.Unlock;
+    if Was then
+      SubscriptionEvent(aChannel, False);
   end;
 end;
 
@@ -3251,11 +3792,19 @@ function TIocpWSConnection.UnsubscribeAll: Boolean;
 var
   F: TFpuSave;
   rc: Integer;
+  Had: TIocpWsStringArray;
+  I: Integer;
 begin
+  Had := nil;
+  if Assigned(FOnUnSubscription) then
+    Had := Channels;
   F := FpuMask;
   rc := iws_unsubscribe(FServer.FHandle, FId, nil);
   FpuRestore(F);
   Result := Check(rc, 'UnsubscribeAll');
+  if Result then
+    for I := 0 to High(Had) do
+      SubscriptionEvent(Had[I], False);
 end;
 
 function TIocpWSConnection.Channels: TIocpWsStringArray;
@@ -3871,6 +4420,67 @@ begin
   Result := I > Length(M);
 end;
 
+procedure TIocpWSQueueItemBase.SetID(const aValue: string);
+begin
+  FID := aValue;
+end;
+
+constructor TIocpWSServerGroupClients.Create(AGroup: TIocpWSServerGroupItem);
+begin
+  inherited Create;
+  FGroup := AGroup;
+  FList := TList.Create;
+end;
+
+destructor TIocpWSServerGroupClients.Destroy;
+begin
+  FList.Free;
+  inherited Destroy;
+end;
+
+function TIocpWSServerGroupClients.GetCount: Integer;
+begin
+  Result := FGroup.Count;
+end;
+
+function TIocpWSServerGroupClients.GetConnection(Index: Integer): TIocpWSConnection;
+begin
+  Result := nil;
+  if FGroup.FGroups <> nil then
+    FGroup.FGroups.Enter;
+  try
+    if (Index >= 0) and (Index < FGroup.FGuids.Count) then
+      Result := TIocpWSConnection(FGroup.FGuids.Objects[Index]);
+  finally
+    if FGroup.FGroups <> nil then
+      FGroup.FGroups.Leave;
+  end;
+end;
+
+function TIocpWSServerGroupClients.LockList: TList;
+var
+  I: Integer;
+begin
+  if FGroup.FGroups <> nil then
+    FGroup.FGroups.Enter;
+  try
+    FList.Clear;
+    for I := 0 to FGroup.FGuids.Count - 1 do
+      FList.Add(FGroup.FGuids.Objects[I]);
+  except
+    if FGroup.FGroups <> nil then
+      FGroup.FGroups.Leave;
+    raise;
+  end;
+  Result := FList;
+end;
+
+procedure TIocpWSServerGroupClients.UnlockList;
+begin
+  if FGroup.FGroups <> nil then
+    FGroup.FGroups.Leave;
+end;
+
 constructor TIocpWSServerGroupItem.Create(AGroups: TIocpWSServerGroups; const AID: string);
 begin
   inherited Create;
@@ -3879,12 +4489,29 @@ begin
   FGuids := TStringList.Create;
   FGuids.Sorted := True;
   FGuids.Duplicates := dupIgnore;
+  FClients := TIocpWSServerGroupClients.Create(Self);
 end;
 
 destructor TIocpWSServerGroupItem.Destroy;
 begin
+  FClients.Free;
   FGuids.Free;
   inherited Destroy;
+end;
+
+procedure TIocpWSServerGroupItem.NeedGroups(const What: string);
+begin
+  if FGroups = nil then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE, 'iocpws: ' + What +
+      ': the group is in no Groups list (Groups.AddItem)');
+end;
+
+procedure TIocpWSServerGroupItem.SetID(const aValue: string);
+begin
+  if (FGroups <> nil) and (aValue <> FID) then
+    raise EIocpWs.CreateCode(IWS_E_BAD_STATE,
+      'iocpws: a group''s ID cannot change while it is in Groups');
+  FID := aValue;
 end;
 
 function TIocpWSServerGroupItem.Add(const aConnection: TIocpWSConnection): Boolean;
@@ -3892,6 +4519,7 @@ var
   K: Integer;
 begin
   Result := False;
+  NeedGroups('Add');
   if (aConnection = nil) or aConnection.FDisconnected then
     Exit;
   FGroups.Enter;
@@ -3899,7 +4527,7 @@ begin
     Result := not FGuids.Find(aConnection.FGuid, K);
     if Result then
     begin
-      FGuids.Add(aConnection.FGuid);
+      FGuids.AddObject(aConnection.FGuid, aConnection);
       Inc(FRefs);
     end;
   finally
@@ -3914,6 +4542,7 @@ var
   K: Integer;
 begin
   Result := False;
+  NeedGroups('Remove');
   if aConnection = nil then
     Exit;
   FGroups.Enter;
@@ -3933,6 +4562,8 @@ end;
 
 function TIocpWSServerGroupItem.Count: Integer;
 begin
+  if FGroups = nil then
+    Exit(FGuids.Count);
   FGroups.Enter;
   try
     Result := FGuids.Count;
@@ -3945,6 +4576,7 @@ procedure TIocpWSServerGroupItem.BroadCast(const aMessage: string);
 var
   Include: string;
 begin
+  NeedGroups('BroadCast');
   FGroups.Enter;
   try
     FGuids.Delimiter := ',';
@@ -4064,7 +4696,7 @@ begin
     Result := not G.FGuids.Find(aConnection.FGuid, K);
     if Result then
     begin
-      G.FGuids.Add(aConnection.FGuid);
+      G.FGuids.AddObject(aConnection.FGuid, aConnection);
       Inc(G.FRefs);
     end;
   finally
@@ -4215,13 +4847,100 @@ begin
   Result := GetItemByID(aName);
 end;
 
-function TIocpWSServerGroups.GetItem(Index: Integer): TIocpWSServerGroupItem;
+function TIocpWSServerGroups.GetItemAt(Index: Integer): TIocpWSQueueItemBase;
 begin
   Enter;
   try
     Result := nil;
     if (Index >= 0) and (Index < FItems.Count) then
       Result := TIocpWSServerGroupItem(FItems[Index]);
+  finally
+    Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroups.AddItem(const aItem: TIocpWSQueueItemBase);
+var
+  G: TIocpWSServerGroupItem;
+  K: Integer;
+begin
+  if not (aItem is TIocpWSServerGroupItem) then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG,
+      'iocpws: Groups.AddItem: the item is not a TsgcWSServerGroupItem');
+  G := TIocpWSServerGroupItem(aItem);
+  Enter;
+  try
+    if (G.FGroups <> nil) or (G.FID = '') or FList.Find(G.FID, K) then
+      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Groups.AddItem: ' +
+        'the group is in a list already, has no ID, or its ID is taken');
+    G.FGroups := Self;
+    G.FDetached := False;
+    FList.AddObject(G.FID, G);
+    FItems.Add(G);
+  finally
+    Leave;
+  end;
+end;
+
+function TIocpWSServerGroups.GetItem(const aID: string): TIocpWSQueueItemBase;
+begin
+  Result := GetItemByID(aID);
+end;
+
+function TIocpWSServerGroups.GetValue(const aKey: string): TObject;
+begin
+  Result := GetItemByID(aKey);
+end;
+
+procedure TIocpWSServerGroups.AddKey(Item: Pointer; const aKey: string);
+var
+  Ok: Boolean;
+begin
+  Enter;
+  try
+    Ok := (FItems.IndexOf(Item) >= 0) and
+      SameText(TIocpWSServerGroupItem(Item).FID, aKey);
+  finally
+    Leave;
+  end;
+  if not Ok then
+    raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, 'iocpws: Groups.AddKey: a ' +
+      'group is keyed by its ID only (Groups.Add / AddItem make the key)');
+end;
+
+procedure TIocpWSServerGroups.Delete(Index: Integer);
+begin
+  Enter;
+  try
+    if (Index < 0) or (Index >= FItems.Count) then
+      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format(
+        'iocpws: Groups.Delete: index %d out of range (%d groups)', [Index, FItems.Count]));
+    Detach(TIocpWSServerGroupItem(FItems[Index]));
+  finally
+    Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroups.DeleteKey(Index: Integer; const aKey: string);
+begin
+  Enter;
+  try
+    if (Index < 0) or (Index >= FItems.Count) or
+      not SameText(TIocpWSServerGroupItem(FItems[Index]).FID, aKey) then
+      raise EIocpWs.CreateCode(IWS_E_INVALID_ARG, Format(
+        'iocpws: Groups.DeleteKey: Item[%d] is not the group %s', [Index, aKey]));
+    Detach(TIocpWSServerGroupItem(FItems[Index]));
+  finally
+    Leave;
+  end;
+end;
+
+procedure TIocpWSServerGroups.RemoveItem(Item: Pointer; Direction: TIocpWSListDirection);
+begin
+  Enter;
+  try
+    if (Item <> nil) and (FItems.IndexOf(Item) >= 0) then
+      Detach(TIocpWSServerGroupItem(Item));
   finally
     Leave;
   end;
@@ -5158,14 +5877,30 @@ begin
 end;
 
 procedure TIocpWebSocketServer.ReportException(Conn: TIocpWSConnection; E: Exception);
+var
+  Prev: Exception;
 begin
+  Prev := nil;
+  if Conn <> nil then
+  begin
+    { sgc's MsgException / RawException (RawException only during the call:
+      E is freed after) }
+    Conn.FMsgException := E.Message;
+    Prev := Conn.FRawException;
+    Conn.FRawException := E;
+  end;
   try
-    if Assigned(FOnException) then
-      FOnException(Conn, E)
-    else if Assigned(FOnError) then
-      FOnError(Conn, E.ClassName + ': ' + E.Message);
-  except
-    { an exception in the exception handler goes nowhere }
+    try
+      if Assigned(FOnException) then
+        FOnException(Conn, E)
+      else if Assigned(FOnError) then
+        FOnError(Conn, E.ClassName + ': ' + E.Message);
+    except
+      { an exception in the exception handler goes nowhere }
+    end;
+  finally
+    if Conn <> nil then
+      Conn.FRawException := Prev;
   end;
 end;
 
@@ -5246,13 +5981,31 @@ begin
       EV_CONNECT:
         if Assigned(FOnConnect) then FOnConnect(Conn);
       EV_MESSAGE:
-        if Assigned(FOnMessage) then FOnMessage(Conn, Text);
+        begin
+          if Conn <> nil then
+            Conn.FMsgReceived := Text;
+          if Assigned(FOnMessage) then FOnMessage(Conn, Text);
+        end;
       EV_BINARY:
-        if Assigned(FOnBinary) then FOnBinary(Conn, Data);
+        if Assigned(FOnBinary) then
+        begin
+          if Conn <> nil then
+            Conn.FMsgBinary := Data;
+          try
+            FOnBinary(Conn, Data);
+          finally
+            if Conn <> nil then
+              Conn.FMsgBinary := nil;
+          end;
+        end;
       EV_DISCONNECT:
         if Assigned(FOnDisconnect) then FOnDisconnect(Conn, Code);
       EV_ERROR:
-        if Assigned(FOnError) then FOnError(Conn, Text);
+        begin
+          if Conn <> nil then
+            Conn.FMsgError := Text;
+          if Assigned(FOnError) then FOnError(Conn, Text);
+        end;
       EV_FRAGMENT:
         if Assigned(FOnFragmented) then
           FOnFragmented(Conn, Data, TIocpWSOpCode(Code), False);

@@ -25,6 +25,72 @@ uses
 {$I iocpws.warnings.inc}
 
 type
+  { sgc's TsgcTCPTLS_Options (unit sgcTCP_Classes), as far as
+    TsgcWSServerForwardHTTP.TLSOptions needs it: the members whose types
+    sgc publishes. IOHandler, OpenSSL_Options and SChannel_Options (client
+    TLS library choices: TwsTLSIOHandler, TsgcOpenSSLClient_Options,
+    TsgcSChannelClient_Options) are not declared. Nothing reads it: the
+    engine does not forward HTTP. }
+  TIocpWSTCPTLSOptions = class(TPersistent)
+  private
+    FALPNProtocols: TStringList;
+    FCertFile: string;
+    FKeyFile: string;
+    FPassword: string;
+    FRootCertFile: string;
+    FVerifyCertificate: Boolean;
+    FVerifyDepth: Integer;
+    FVersion: TIocpWSTLSVersions;
+  public
+    constructor Create;
+    destructor Destroy; override;
+    procedure Assign(aSource: TPersistent); override;
+  published
+    property ALPNProtocols: TStringList read FALPNProtocols;
+    property CertFile: string read FCertFile write FCertFile;
+    property KeyFile: string read FKeyFile write FKeyFile;
+    property Password: string read FPassword write FPassword;
+    property RootCertFile: string read FRootCertFile write FRootCertFile;
+    property VerifyCertificate: Boolean read FVerifyCertificate write FVerifyCertificate default False;
+    property VerifyDepth: Integer read FVerifyDepth write FVerifyDepth default 0;
+    property Version: TIocpWSTLSVersions read FVersion write FVersion default tlsUndefined;
+  end;
+
+  { sgc's TsgcWSServerForwardHTTP (unit sgcWebSocket_Classes_Indy), the
+    aForward of OnBeforeForwardHTTP: declared so that handlers compile;
+    the engine does not forward HTTP requests, so OnBeforeForwardHTTP is
+    never called (a handler is reported at Start). }
+  TIocpWSServerForwardHTTP = class(TPersistent)
+  private
+    FEnabled: Boolean;
+    FDocument: string;
+    FQueryParams: string;
+    FURL: string;
+    FHost: string;
+    FOrigin: string;
+    FLogFilename: string;
+    FNoCache: Boolean;
+    FCustomHeaders: TStringList;
+    FTLSOptions: TIocpWSTCPTLSOptions;
+  public
+    constructor Create;
+    destructor Destroy; override;
+    { Back to the defaults (sgc clears it before each request). }
+    procedure Clear;
+    { URL, or Host + Document + '?' + QueryParams when URL is empty. }
+    function GetForwardURL: string;
+    property Enabled: Boolean read FEnabled write FEnabled;
+    property Document: string read FDocument write FDocument;
+    property QueryParams: string read FQueryParams write FQueryParams;
+    property URL: string read FURL write FURL;
+    property Host: string read FHost write FHost;
+    property Origin: string read FOrigin write FOrigin;
+    property LogFilename: string read FLogFilename write FLogFilename;
+    property NoCache: Boolean read FNoCache write FNoCache;
+    property CustomHeaders: TStringList read FCustomHeaders;
+    property TLSOptions: TIocpWSTCPTLSOptions read FTLSOptions;
+  end;
+
   { sgc's TsgcWSLoadBalancerServer_Options }
   TIocpWSLoadBalancerOptions = class(TIocpWSOptionsBase)
   private
@@ -1234,6 +1300,79 @@ type
   TIocpWSWebAuthnServer = class(TComponent);
 
 implementation
+
+{ ---- TIocpWSTCPTLSOptions, TIocpWSServerForwardHTTP --------------------------- }
+
+constructor TIocpWSTCPTLSOptions.Create;
+begin
+  inherited Create;
+  FALPNProtocols := TStringList.Create;
+end;
+
+destructor TIocpWSTCPTLSOptions.Destroy;
+begin
+  FALPNProtocols.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWSTCPTLSOptions.Assign(aSource: TPersistent);
+var
+  O: TIocpWSTCPTLSOptions;
+begin
+  if aSource is TIocpWSTCPTLSOptions then
+  begin
+    O := TIocpWSTCPTLSOptions(aSource);
+    FALPNProtocols.Assign(O.FALPNProtocols);
+    FCertFile := O.FCertFile;
+    FKeyFile := O.FKeyFile;
+    FPassword := O.FPassword;
+    FRootCertFile := O.FRootCertFile;
+    FVerifyCertificate := O.FVerifyCertificate;
+    FVerifyDepth := O.FVerifyDepth;
+    FVersion := O.FVersion;
+  end
+  else
+    inherited Assign(aSource);
+end;
+
+constructor TIocpWSServerForwardHTTP.Create;
+begin
+  inherited Create;
+  FCustomHeaders := TStringList.Create;
+  FTLSOptions := TIocpWSTCPTLSOptions.Create;
+end;
+
+destructor TIocpWSServerForwardHTTP.Destroy;
+begin
+  FTLSOptions.Free;
+  FCustomHeaders.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpWSServerForwardHTTP.Clear;
+begin
+  FEnabled := False;
+  FDocument := '';
+  FQueryParams := '';
+  FURL := '';
+  FHost := '';
+  FOrigin := '';
+  FLogFilename := '';
+  FNoCache := False;
+  FCustomHeaders.Clear;
+end;
+
+function TIocpWSServerForwardHTTP.GetForwardURL: string;
+begin
+  Result := FURL;
+  if Result = '' then
+  begin
+    Result := FHost + FDocument;
+    if FQueryParams <> '' then
+      Result := Result + '?' + FQueryParams;
+  end;
+end;
+
 
 { ---- what the engine has no equivalent for -------------------------------- }
 

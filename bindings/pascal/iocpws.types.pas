@@ -59,6 +59,17 @@ type
   TIocpWSOpenSSLSymLinks = (oslsSymLinksDefault, oslsSymLinksLoadFirst,
     oslsSymLinksLoad, oslsSymLinksDontLoad);
 
+  { sgc's TtcpEOFScanBuffer (a connection's TCPEndOfFrameScanBuffer: sgc's
+    raw TCP transport; no equivalent here, always eofScanNone). }
+  TIocpWSEOFScanBuffer = (eofScanNone, eofScanLatestBytes, eofScanAllBytes);
+
+  { sgc's TwsAuthentication (Connection.Authentication.AuthType): how the
+    connection authenticated. sgc's reference does not publish its values;
+    these are ours: authNone (no credentials: Authentication off, or
+    AllowNonAuth), authSession, authURL, authBasic, and authToken for a
+    scheme OnUnknownAuthentication accepted (Bearer...). }
+  TIocpWSAuthentication = (authNone, authSession, authURL, authBasic, authToken);
+
   { Indy's TIdIPVersion (Bindings[i].IPVersion). }
   TIocpIPVersion = (Id_IPv4, Id_IPv6);
 

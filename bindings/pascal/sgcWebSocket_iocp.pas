@@ -71,71 +71,10 @@ type
     ARequestInfo: TIocpHTTPRequestInfo; AResponseInfo: TIocpHTTPResponseInfo;
     var aOptions: TsgcHTTPCommandOptions) of object;
 
-  { sgc's TsgcTCPTLS_Options (unit sgcTCP_Classes), as far as
-    TsgcWSServerForwardHTTP.TLSOptions needs it: the members whose types
-    sgc publishes. IOHandler, OpenSSL_Options and SChannel_Options (client
-    TLS library choices: TwsTLSIOHandler, TsgcOpenSSLClient_Options,
-    TsgcSChannelClient_Options) are not declared. Nothing reads it: the
-    engine does not forward HTTP. }
-  TsgcTCPTLS_Options = class(TPersistent)
-  private
-    FALPNProtocols: TStringList;
-    FCertFile: string;
-    FKeyFile: string;
-    FPassword: string;
-    FRootCertFile: string;
-    FVerifyCertificate: Boolean;
-    FVerifyDepth: Integer;
-    FVersion: TIocpWSTLSVersions;
-  public
-    constructor Create;
-    destructor Destroy; override;
-    procedure Assign(aSource: TPersistent); override;
-  published
-    property ALPNProtocols: TStringList read FALPNProtocols;
-    property CertFile: string read FCertFile write FCertFile;
-    property KeyFile: string read FKeyFile write FKeyFile;
-    property Password: string read FPassword write FPassword;
-    property RootCertFile: string read FRootCertFile write FRootCertFile;
-    property VerifyCertificate: Boolean read FVerifyCertificate write FVerifyCertificate default False;
-    property VerifyDepth: Integer read FVerifyDepth write FVerifyDepth default 0;
-    property Version: TIocpWSTLSVersions read FVersion write FVersion default tlsUndefined;
-  end;
-
-  { sgc's TsgcWSServerForwardHTTP (unit sgcWebSocket_Classes_Indy), the
-    aForward of OnBeforeForwardHTTP: declared so that handlers compile;
-    the engine does not forward HTTP requests, so OnBeforeForwardHTTP is
-    never called (a handler is reported at Start). }
-  TsgcWSServerForwardHTTP = class(TPersistent)
-  private
-    FEnabled: Boolean;
-    FDocument: string;
-    FQueryParams: string;
-    FURL: string;
-    FHost: string;
-    FOrigin: string;
-    FLogFilename: string;
-    FNoCache: Boolean;
-    FCustomHeaders: TStringList;
-    FTLSOptions: TsgcTCPTLS_Options;
-  public
-    constructor Create;
-    destructor Destroy; override;
-    { Back to the defaults (sgc clears it before each request). }
-    procedure Clear;
-    { URL, or Host + Document + '?' + QueryParams when URL is empty. }
-    function GetForwardURL: string;
-    property Enabled: Boolean read FEnabled write FEnabled;
-    property Document: string read FDocument write FDocument;
-    property QueryParams: string read FQueryParams write FQueryParams;
-    property URL: string read FURL write FURL;
-    property Host: string read FHost write FHost;
-    property Origin: string read FOrigin write FOrigin;
-    property LogFilename: string read FLogFilename write FLogFilename;
-    property NoCache: Boolean read FNoCache write FNoCache;
-    property CustomHeaders: TStringList read FCustomHeaders;
-    property TLSOptions: TsgcTCPTLS_Options read FTLSOptions;
-  end;
+  { sgc's TsgcTCPTLS_Options and TsgcWSServerForwardHTTP: declared in
+    iocpws.sgcoptions (the connection's Forward_HTTP needs them). }
+  TsgcTCPTLS_Options = iocpws.sgcoptions.TIocpWSTCPTLSOptions;
+  TsgcWSServerForwardHTTP = iocpws.sgcoptions.TIocpWSServerForwardHTTP;
 
   { sgc's OnBeforeForwardHTTP (sgc's signature): never called here. }
   TsgcWSOnBeforeForwardHTTP = procedure(Connection: TIocpWSConnection;
@@ -232,6 +171,13 @@ type
   { The connection (unit sgcWebSocket_Classes in sgc). }
   TsgcWSConnection = TIocpWSConnection;
   TsgcWSConnectionServer = TIocpWSConnection;
+  TsgcWSConnectionServer_Base = TIocpWSConnection;
+  TsgcWSHandShakeServer = TIocpWSHandShakeServer;
+  TsgcWSHandShakeServer_Base = TIocpWSHandShakeServer;
+  TsgcWSConnectionAuthentication = TIocpWSConnectionAuthentication;
+  TsgcWSUpdateEvent = TIocpWSUpdateEvent;
+  TsgcWSSubscriptionEvent = TIocpWSSubscriptionEvent;
+  TsgcWSSSECustomizeHeadersEvent = TIocpWSSSECustomizeHeadersEvent;
 
   { Event types (sgc's names). }
   TsgcWSConnectEvent = TIocpWSConnectEvent;
@@ -266,6 +212,8 @@ type
   TOpCode = TIocpWSOpCode;
   TwsSpecification = TIocpWSSpecification;
   TwsIPVersion = TIocpWSIPVersion;
+  TtcpEOFScanBuffer = TIocpWSEOFScanBuffer;
+  TwsAuthentication = TIocpWSAuthentication;
   TwsOpenSSLAPI = TIocpWSOpenSSLAPI;
   TwsOpenSSLLibPath = TIocpWSOpenSSLLibPath;
   TwsOpenSSLSymLinks = TIocpWSOpenSSLSymLinks;
@@ -375,6 +323,9 @@ type
   TsgcWSLoadBalancerClient = TIocpWSLoadBalancerClient;
   TsgcWSServerGroups = TIocpWSServerGroups;
   TsgcWSServerGroupItem = TIocpWSServerGroupItem;
+  TsgcQueueItemBase = TIocpWSQueueItemBase;
+  { ours: sgc does not publish this type (see TIocpWSServerGroupClients) }
+  TsgcWSServerGroups_Clients = TIocpWSServerGroupClients;
   TsgcThreadListType = TIocpWSThreadListType;
   TsgcWSAuthenticationServer_JWT = TIocpWSAuthJWTOptions;
   TsgcWSAuthenticationServer_OAuth = TIocpWSAuthOAuthOptions;
@@ -459,6 +410,14 @@ const
   oslsSymLinksLoad = iocpws.types.oslsSymLinksLoad;
   oslsSymLinksDontLoad = iocpws.types.oslsSymLinksDontLoad;
   qmNone = iocpws.types.qmNone;
+  eofScanNone = iocpws.types.eofScanNone;
+  eofScanLatestBytes = iocpws.types.eofScanLatestBytes;
+  eofScanAllBytes = iocpws.types.eofScanAllBytes;
+  authNone = iocpws.types.authNone;
+  authSession = iocpws.types.authSession;
+  authURL = iocpws.types.authURL;
+  authBasic = iocpws.types.authBasic;
+  authToken = iocpws.types.authToken;
   qmLevel1 = iocpws.types.qmLevel1;
   qmLevel2 = iocpws.types.qmLevel2;
   qmLevel3 = iocpws.types.qmLevel3;
@@ -488,78 +447,6 @@ const
   tdlOnlyDictionary = iocpws.server.tdlOnlyDictionary;
 
 implementation
-
-{ ---- TsgcTCPTLS_Options, TsgcWSServerForwardHTTP --------------------------- }
-
-constructor TsgcTCPTLS_Options.Create;
-begin
-  inherited Create;
-  FALPNProtocols := TStringList.Create;
-end;
-
-destructor TsgcTCPTLS_Options.Destroy;
-begin
-  FALPNProtocols.Free;
-  inherited Destroy;
-end;
-
-procedure TsgcTCPTLS_Options.Assign(aSource: TPersistent);
-var
-  O: TsgcTCPTLS_Options;
-begin
-  if aSource is TsgcTCPTLS_Options then
-  begin
-    O := TsgcTCPTLS_Options(aSource);
-    FALPNProtocols.Assign(O.FALPNProtocols);
-    FCertFile := O.FCertFile;
-    FKeyFile := O.FKeyFile;
-    FPassword := O.FPassword;
-    FRootCertFile := O.FRootCertFile;
-    FVerifyCertificate := O.FVerifyCertificate;
-    FVerifyDepth := O.FVerifyDepth;
-    FVersion := O.FVersion;
-  end
-  else
-    inherited Assign(aSource);
-end;
-
-constructor TsgcWSServerForwardHTTP.Create;
-begin
-  inherited Create;
-  FCustomHeaders := TStringList.Create;
-  FTLSOptions := TsgcTCPTLS_Options.Create;
-end;
-
-destructor TsgcWSServerForwardHTTP.Destroy;
-begin
-  FTLSOptions.Free;
-  FCustomHeaders.Free;
-  inherited Destroy;
-end;
-
-procedure TsgcWSServerForwardHTTP.Clear;
-begin
-  FEnabled := False;
-  FDocument := '';
-  FQueryParams := '';
-  FURL := '';
-  FHost := '';
-  FOrigin := '';
-  FLogFilename := '';
-  FNoCache := False;
-  FCustomHeaders.Clear;
-end;
-
-function TsgcWSServerForwardHTTP.GetForwardURL: string;
-begin
-  Result := FURL;
-  if Result = '' then
-  begin
-    Result := FHost + FDocument;
-    if FQueryParams <> '' then
-      Result := Result + '?' + FQueryParams;
-  end;
-end;
 
 { ---- TsgcWebSocketHTTPServer ----------------------------------------------- }
 

@@ -90,6 +90,13 @@ type
     procedure WSServerUnknownProtocol(Connection: TsgcWSConnection; var Accept: Boolean);
     procedure WSServerHandshake(Connection: TsgcWSConnection; var Headers: TStringList);
     procedure WSServerConnect(Connection: TsgcWSConnection);
+    { Connection.OnSubscription / OnUnSubscription (sgc's
+      TsgcWSSubscriptionEvent), assigned in OnConnect }
+    procedure ConnSubscription(Connection: TsgcWSConnection; const Subscription: string);
+    procedure ConnUnSubscription(Connection: TsgcWSConnection; const Subscription: string);
+    { never called: assigned so that the types are checked }
+    procedure ConnUpdate(Connection: TsgcWSConnection; aType: Integer);
+    procedure ConnSSECustomizeHeaders(Connection: TsgcWSConnection; var Headers: TStringList);
     procedure WSServerMessage(Connection: TsgcWSConnection; const Text: string);
     procedure WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream);
     procedure WSServerFragmented(Connection: TsgcWSConnection;
@@ -254,12 +261,84 @@ end;
 procedure TServerForm.WSServerConnect(Connection: TsgcWSConnection);
 var
   U: string;
+  A: TsgcWSConnectionAuthentication;
+  H: TsgcWSHandShakeServer;
+  { sgc's type names for the same things }
+  CB: TsgcWSConnectionServer_Base;
+  HB: TsgcWSHandShakeServer_Base;
+  Kind: TwsAuthentication;
+  Scan: TtcpEOFScanBuffer;
+  SubEv: TsgcWSSubscriptionEvent;
+  UpdEv: TsgcWSUpdateEvent;
+  SSEEv: TsgcWSSSECustomizeHeadersEvent;
 begin
   U := Connection.AuthUser;
   if U = '' then
     U := '-';
   Say(Format('CONNECT %s %s %d %d %s', [Connection.Guid, Connection.URL,
     Ord(Connection.Transport), Connection.LocalPort, U]));
+  { sgc's TsgcWSConnectionServer.Authentication and HandShake }
+  A := Connection.Authentication;
+  Say(Format('CONNAUTH %s|%d|%s|%s|%s', [BoolToStr(A.Authenticated, True),
+    Ord(A.AuthType), A.User, A.Password, A.SessionID]));
+  H := Connection.HandShake;
+  Say(Format('HANDSHAKESERVER %s|%s|%s|%s|%s|%d|%s|%s', [H.Get, H.Host, H.Origin,
+    H.Key, H.Version, Ord(H.Specification), H.Protocols, H.Extensions]));
+  CB := Connection;
+  HB := CB.HandShake;
+  Kind := CB.Authentication.AuthType;
+  Scan := CB.TCPEndOfFrameScanBuffer;
+  if (HB <> H) or not (Kind in [authNone, authSession, authURL, authBasic, authToken]) or
+    (Scan <> eofScanNone) or (eofScanLatestBytes = eofScanAllBytes) then
+    Say('ERROR sgc type names');
+  SubEv := ConnSubscription;
+  Connection.OnSubscription := SubEv;
+  SubEv := ConnUnSubscription;
+  Connection.OnUnSubscription := SubEv;
+  UpdEv := ConnUpdate;
+  Connection.OnUpdate := UpdEv;
+  SSEEv := ConnSSECustomizeHeaders;
+  Connection.OnSSECustomizeHeaders := SSEEv;
+  Connection.OnAuthentication := WSServerAuthentication;
+end;
+
+procedure TServerForm.ConnSubscription(Connection: TsgcWSConnection; const Subscription: string);
+begin
+  Say('SUBSCRIPTION ' + Subscription + ' ' + BoolToStr(Connection.Subscribed(Subscription), True));
+end;
+
+procedure TServerForm.ConnUnSubscription(Connection: TsgcWSConnection; const Subscription: string);
+begin
+  Say('UNSUBSCRIPTION ' + Subscription + ' ' + BoolToStr(Connection.Subscribed(Subscription), True));
+end;
+
+procedure TServerForm.ConnUpdate(Connection: TsgcWSConnection; aType: Integer);
+begin
+  Say('UPDATE');
+end;
+
+procedure TServerForm.ConnSSECustomizeHeaders(Connection: TsgcWSConnection; var Headers: TStringList);
+begin
+  Say('SSEHEADERS');
+end;
+
+{ 'ok' when Proc raises EIocpWs (sgc's members the engine has no equivalent
+  for), else 'no' }
+function RaisesIocpWs(Connection: TsgcWSConnection; What: Integer): string;
+begin
+  Result := 'ok';
+  try
+    case What of
+      0: Connection.SendResponseHTTP('x', 'text/plain');
+      1: Connection.AddTCPEndOfFrame(10);
+      2: Connection.TCPEndOfFrameScanBuffer := eofScanAllBytes;
+      3: Connection.WriteAndWaitData('x', 10);
+    end;
+    Result := 'no';
+  except
+    on EsgcWebSocketException do
+      ;
+  end;
 end;
 
 procedure TServerForm.WSServerMessage(Connection: TsgcWSConnection; const Text: string);
@@ -268,6 +347,8 @@ var
   N, I: Integer;
   Cmd, Arg: string;
   Grp: TsgcWSServerGroups;
+  Item: TsgcWSServerGroupItem;
+  Base: TsgcQueueItemBase;
 begin
   Say('MESSAGE ' + Text);
   if Copy(Text, 1, 4) <> 'cmd:' then
@@ -304,6 +385,70 @@ begin
   else if Cmd = 'groupcast' then
     { 'cmd:groupcast room.* text': every group matching the mask }
     WSServer.Groups.BroadCast(Copy(Arg, 1, Pos(' ', Arg) - 1), Copy(Arg, Pos(' ', Arg) + 1, MaxInt))
+  else if Cmd = 'clients' then
+  begin
+    { sgc's TsgcWSServerGroupItem.Clients: 'cmd:clients room.1' }
+    Grp := WSServer.Groups;
+    L := Grp.Group[Arg].Clients.LockList;
+    try
+      N := L.Count;
+      Cmd := BoolToStr(L.IndexOf(Connection) >= 0, True);
+    finally
+      Grp.Group[Arg].Clients.UnlockList;
+    end;
+    Connection.WriteData(Format('clients %d %d %s %s', [N, Grp.Group[Arg].Clients.Count, Cmd,
+      BoolToStr(Grp.Group[Arg].Clients.Connection[0] <> nil, True)]));
+  end
+  else if Cmd = 'groupitems' then
+  begin
+    { sgc's list internals of TsgcWSServerGroups }
+    Grp := WSServer.Groups;
+    Item := TsgcWSServerGroupItem.Create(nil, 'manual');
+    Item.Order := -5;
+    Grp.AddItem(Item);
+    Cmd := BoolToStr((Grp.GetItem('manual') = Item) and (Grp.GetValue('MANUAL') = Item), True);
+    Grp.AddKey(Item, 'manual');
+    try
+      Grp.AddKey(Item, 'other');
+      Cmd := Cmd + ' addkey-accepted';
+    except
+      on EsgcWebSocketException do Cmd := Cmd + ' addkey-refused';
+    end;
+    Grp.SortByOrder(True);
+    Base := Grp.Item[0];
+    Cmd := Cmd + Format(' %s %d %d', [Base.ID, Base.Order, Grp.Count]);
+    Grp.DeleteKey(0, 'manual');
+    Cmd := Cmd + Format(' %d', [Grp.Count]);
+    Grp.AddItem(TsgcWSServerGroupItem.Create(nil, 'manual2'));
+    Grp.RemoveItem(Grp.GetItem('manual2'), FromBeginning);
+    Cmd := Cmd + Format(' %d', [Grp.Count]);
+    Grp.AddItem(TsgcWSServerGroupItem.Create(nil, 'manual3'));
+    Grp.Delete(Grp.Count - 1);
+    Connection.WriteData(Format('groupitems %s %d', [Cmd, Grp.Count]));
+  end
+  else if Cmd = 'internals' then
+  begin
+    { sgc's connection internals: 'cmd:internals' }
+    Connection.SetAuthenticationCloseCode(4401);
+    Connection.ClearTCPEndOfFrame;
+    Connection.TCPEndOfFrameScanBuffer := eofScanNone;
+    Connection.WriteData(Format('internals %s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%d|%s|%s|%s', [
+      Connection.MsgReceived, Connection.MsgError,
+      RaisesIocpWs(Connection, 0), RaisesIocpWs(Connection, 1),
+      RaisesIocpWs(Connection, 2), RaisesIocpWs(Connection, 3),
+      Ord(Connection.TCPEndOfFrameScanBuffer),
+      BoolToStr(Connection.Forward_HTTP.Enabled, True),
+      BoolToStr(Connection.RawException = nil, True),
+      BoolToStr(Connection.MsgBinaryReceived.Size = 0, True),
+      BoolToStr(Connection.Enabled, True),
+      BoolToStr(Connection.ValidateUTF8 and Connection.CleanDisconnect, True),
+      Ord(Connection.FragmentedMessages),
+      BoolToStr(Connection.RaiseDisconnectExceptions, True),
+      BoolToStr((Connection.Extensions <> nil) and (Connection.QueueOptions <> nil), True),
+      Connection.MsgException]));
+  end
+  else if Cmd = 'raise2' then
+    raise Exception.Create('boom2')
   else if Cmd = 'groups' then
   begin
     { sgc's type names for them, from sgcWebSocket_iocp }
@@ -385,6 +530,7 @@ end;
 procedure TServerForm.WSServerBinary(Connection: TsgcWSConnection; const Data: TMemoryStream);
 begin
   Say('BINARY ' + IntToStr(Data.Size));
+  Say('MSGBINARY ' + BoolToStr(Connection.MsgBinaryReceived = Data, True));
   Connection.WriteData(Data);
 end;
 
@@ -412,6 +558,9 @@ end;
 procedure TServerForm.WSServerException(Connection: TsgcWSConnection; E: Exception);
 begin
   Say('EXCEPTION ' + E.ClassName + ' ' + E.Message);
+  if Connection <> nil then
+    Say('RAWEXCEPTION ' + BoolToStr(Connection.RawException = E, True) + ' ' +
+      Connection.MsgException);
 end;
 
 procedure TServerForm.WSServerBeforeHeartBeat(Sender: TObject;

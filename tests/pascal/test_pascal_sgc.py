@@ -60,6 +60,10 @@ def test_basic_authentication(sgc):
     # line may still be on its way when the client has its 401)
     s.wait_count(r"AUTH .*", 3)
     assert [m.group(1) for m in s.matches(r"AUTH (\S+) .*")] == ["user", "event", "event"]
+    # Connection.Authentication (sgc's TsgcWSConnectionAuthentication):
+    # Authenticated, AuthType authBasic (3), User, Password, SessionID
+    assert [m.group(1) for m in s.matches(r"CONNAUTH (.*)")] == [
+        "True|3|user|pass|", "True|3|ünï|pässwörd|", "True|3|event|ok|"]
 
 
 def test_url_authentication(sgc):
@@ -78,6 +82,9 @@ def test_url_authentication(sgc):
     run(go())
     s.wait_count(r"DISCONNECT .*", 2)
     assert len(connects(s)) == 2
+    # AuthType authURL (2), the credentials from the path (decoded)
+    assert [m.group(1) for m in s.matches(r"CONNAUTH (.*)")] == [
+        "True|2|user|pass|", "True|2|ünï|pässwörd|"]
 
 
 def test_session_authentication(sgc):
@@ -99,6 +106,8 @@ def test_session_authentication(sgc):
     run(go())
     s.wait_for(r"DISCONNECT .*")
     assert s.matches(r"CONNECT \S+ \S+ \d+ \d+ user")
+    # AuthType authSession (1), the user who logged in, the token used
+    assert [m.group(1) for m in s.matches(r"CONNAUTH (.*)")] == [f"True|1|user||{token}"]
 
 
 def test_allow_non_auth(sgc):
@@ -112,6 +121,8 @@ def test_allow_non_auth(sgc):
 
     run(go())
     s.wait_for(r"DISCONNECT .*")
+    # let in without credentials: not Authenticated, authNone (0)
+    assert [m.group(1) for m in s.matches(r"CONNAUTH (.*)")] == ["False|0|||"]
 
 
 def test_tcp_connect_refusal(sgc):
@@ -963,3 +974,89 @@ def test_connection_server_settings(sgc):
             assert (await ask(ws, "cmd:conn")).split("|")[7] == "True"
 
     run(go())
+
+
+def test_connection_handshake_server(sgc):
+    """sgc's Connection.HandShake (TsgcWSHandShakeServer): the upgrade
+    request's fields, as the client sent them; Authentication without
+    Authentication enabled: authNone."""
+    s = sgc()
+
+    async def go():
+        async with connect(url(s, "/hs?x=1"), origin="http://example.test",
+                           subprotocols=["chat", "superchat"],
+                           compression="deflate") as ws:
+            assert await ask(ws, "a") == "a"
+
+    run(go())
+    s.wait_for(r"DISCONNECT .*")
+    _, m = s.wait_for(r"HANDSHAKESERVER (.*)")
+    f = m.group(1).split("|")
+    assert f[0] == "/hs?x=1"  # Get
+    assert f[1] == f"127.0.0.1:{s.port}"  # Host
+    assert f[2] == "http://example.test"  # Origin
+    assert len(base64.b64decode(f[3])) == 16  # Key: the client's nonce
+    assert f[4] == "13"  # Version
+    assert f[5] == "0"  # Specification spRFC6455
+    # Protocols, as offered (the engine cuts the header's value at its
+    # first comma; the binding restores the whole offer)
+    assert f[6] == "chat, superchat"
+    assert f[7].startswith("permessage-deflate")  # Extensions, as offered
+    assert [m.group(1) for m in s.matches(r"CONNAUTH (.*)")] == ["False|0|||"]
+
+
+def test_connection_subscription_events(sgc):
+    """Connection.OnSubscription / OnUnSubscription fire once per real
+    change of the connection's channels, after it."""
+    s = sgc()
+
+    async def go():
+        async with connect(url(s)) as ws:
+            assert (await ask(ws, "cmd:sub news")).startswith("sub True 1 news")
+            assert (await ask(ws, "cmd:sub news")).startswith("sub True 1 news")  # no change
+            assert await ask(ws, "cmd:dosub a,b,c") == "dosub c b 3"  # news, a, c
+
+    run(go())
+    s.wait_for(r"DISCONNECT .*")
+    assert [m.group(1) for m in s.matches(r"SUBSCRIPTION (.*)")] == [
+        "news True", "a True", "b True", "c True"]
+    assert [m.group(1) for m in s.matches(r"UNSUBSCRIPTION (.*)")] == ["b False"]
+    assert not s.matches(r"UPDATE|SSEHEADERS")  # never called here
+
+
+def test_connection_internals(sgc):
+    """sgc's Msg* properties, and the members without an engine equivalent
+    raising EIocpWs; Groups' Clients and list internals."""
+    s = sgc()
+
+    async def go():
+        async with connect(url(s)) as ws:
+            f = (await ask(ws, "cmd:internals")).split("|")
+            assert f[0] == "internals cmd:internals"  # MsgReceived
+            assert f[1] == ""  # MsgError: no error
+            # SendResponseHTTP, AddTCPEndOfFrame, TCPEndOfFrameScanBuffer
+            # := eofScanAllBytes, WriteAndWaitData: EIocpWs
+            assert f[2:6] == ["ok", "ok", "ok", "ok"]
+            assert f[6] == "0"  # still eofScanNone
+            assert f[7] == "False"  # Forward_HTTP: empty
+            assert f[8] == "True" and f[9] == "True"  # RawException nil, MsgBinaryReceived empty
+            assert f[10] == "True"  # Enabled
+            assert f[15] == ""  # MsgException: none yet
+            await send(ws, "cmd:raise2")
+            assert await ask(ws, b"\x01\x02") == b"\x01\x02"
+            f = (await ask(ws, "cmd:internals")).split("|")
+            assert f[15] == "boom2"  # MsgException
+            assert await ask(ws, "cmd:join room.9") == "join True 1"
+            # Clients.LockList: 1 connection, this one; Count; Connection[0]
+            assert await ask(ws, "cmd:clients room.9") == "clients 1 1 True True"
+            # AddItem, GetItem / GetValue (any case), AddKey (same key only),
+            # Item[0] as TsgcQueueItemBase after SortByOrder, DeleteKey,
+            # RemoveItem, Delete
+            assert await ask(ws, "cmd:groupitems") == (
+                "groupitems True addkey-refused manual -5 2 1 1 1")
+
+    run(go())
+    s.wait_for(r"DISCONNECT .*")
+    _, m = s.wait_for(r"RAWEXCEPTION (.*)")
+    assert m.group(1) == "True boom2"  # RawException is E during OnException
+    assert s.matches(r"MSGBINARY True")  # MsgBinaryReceived is Data during OnBinary
