@@ -1480,6 +1480,16 @@ end;
 
 { ---- trampolines (library threads) -------------------------------------- }
 
+{ A new event of Kind about Conn (nil: none) on S. }
+function NewEvent(S: TIocpWebSocketServer; Kind: Integer;
+  Conn: TIocpWSConnection): TIocpWsEvent;
+begin
+  Result := TIocpWsEvent.Create;
+  Result.Server := S;
+  Result.Kind := Kind;
+  Result.Conn := Conn;
+end;
+
 { Data: the event's (freed with it) }
 procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
   Conn: TIocpWSConnection; const Text: string; Data: TMemoryStream;
@@ -1487,11 +1497,9 @@ procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
 var
   Ev: TIocpWsEvent;
 begin
-  Ev := TIocpWsEvent.Create;
+  Ev := nil;
   try
-    Ev.Server := S;
-    Ev.Kind := Kind;
-    Ev.Conn := Conn;
+    Ev := NewEvent(S, Kind, Conn);
     Ev.Text := Text;
     Ev.Data := Data;
     Ev.Code := Code;
@@ -1611,8 +1619,9 @@ type
     mode delphiunicode) }
   PGateString = ^string;
 
-{ Runs one of the handshake's gates where NotifyEvents says (the request
-  lives only during on_connect, so never queued) and returns its Accept.
+{ Runs one of the handshake's gates where NotifyEvents says (RunNotified
+  with Answers: the request lives only during on_connect, so never queued;
+  neNoSync with the owner thread's FPU settings) and returns its Accept.
   AText, AAuthData: OnUnknownAuthentication's scheme and data; AUserOut
   (if given) gets the handler's User back (its aUser). }
 function RunGate(S: TIocpWebSocketServer; Kind: Integer; C: TIocpWSConnection;
@@ -1622,21 +1631,15 @@ function RunGate(S: TIocpWebSocketServer; Kind: Integer; C: TIocpWSConnection;
 var
   Ev: TIocpWsEvent;
 begin
-  Ev := TIocpWsEvent.Create;
+  Ev := NewEvent(S, Kind, C);
   try
-    Ev.Server := S;
-    Ev.Kind := Kind;
-    Ev.Conn := C;
     Ev.Headers := Headers;
     Ev.User := User;
     Ev.Password := Password;
     Ev.Text := AText;
     Ev.AuthData := AAuthData;
     Ev.Accept := Accept;
-    if S.FNotifyEvents = neNoSync then
-      Ev.Run
-    else
-      TThread.Synchronize(nil, Ev.Run);
+    RunNotified(S, Ev.Run, Ev.ToQueue, True);
     Result := Ev.Accept;
     if AUserOut <> nil then
       AUserOut^ := Ev.User;
@@ -1715,17 +1718,11 @@ begin
   if Length(Chain) = 0 then
     Exit; { no certificate presented (or verification off) }
   Subject := Chain[0].Subject.RFC2253;
-  Ev := TIocpWsEvent.Create;
+  Ev := NewEvent(S, GATE_VERIFY_PEER, C);
   try
-    Ev.Server := S;
-    Ev.Kind := GATE_VERIFY_PEER;
-    Ev.Conn := C;
     Ev.Accept := True;
     Ev.Chain := Chain;
-    if S.FNotifyEvents = neNoSync then
-      Ev.Run
-    else
-      TThread.Synchronize(nil, Ev.Run);
+    RunNotified(S, Ev.Run, Ev.ToQueue, True);
     Result := Ev.Accept;
   finally
     Ev.Chain := nil;
