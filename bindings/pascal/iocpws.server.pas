@@ -1651,25 +1651,33 @@ end;
 
 { The client certificate of connection Id (iws_conn_peer_cert) into Text
   ('' when there is none); the engine's error when it could not be read. }
+type
+  TPeerCertCtx = record
+    H: piws_server;
+    Id: iws_conn_id;
+    What: UInt32;
+  end;
+  PPeerCertCtx = ^TPeerCertCtx;
+
+function PeerCertCall(Ctx: Pointer; Buffer: PAnsiChar; Size: UInt32;
+  Needed: PUInt32): Integer;
+begin
+  with PPeerCertCtx(Ctx)^ do
+    Result := iws_conn_peer_cert(H, Id, What, Buffer, Size, Needed);
+end;
+
 function PeerCertRc(S: TIocpWebSocketServer; Id: iws_conn_id; What: UInt32;
   out Text: string): Integer;
 var
-  Buf: array of AnsiChar;
-  Needed: UInt32;
+  Ctx: TPeerCertCtx;
 begin
   Text := '';
   if S.FHandle = nil then
     Exit(IWS_E_BAD_STATE);
-  Needed := 0;
-  Result := iws_conn_peer_cert(S.FHandle, Id, What, nil, 0, @Needed);
-  if (Result = IWS_E_BUFFER_TOO_SMALL) and (Needed <= 1) then
-    Result := IWS_OK; { the empty text: none }
-  if Result <> IWS_E_BUFFER_TOO_SMALL then
-    Exit;
-  SetLength(Buf, Needed + 1);
-  Result := iws_conn_peer_cert(S.FHandle, Id, What, @Buf[0], Needed + 1, nil);
-  if Result = IWS_OK then
-    Text := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+  Ctx.H := S.FHandle;
+  Ctx.Id := Id;
+  Ctx.What := What;
+  Result := IocpWsReadEngineText(PeerCertCall, @Ctx, Text);
 end;
 
 { As PeerCertRc; '' also when it could not be read. }
