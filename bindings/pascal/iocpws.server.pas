@@ -740,6 +740,10 @@ type
       whatever happened. The HTTP server's sessions. }
     function HTTPBefore(AContext: TIocpHTTPContext; ARequest: TIocpHTTPRequestInfo;
       AResponse: TIocpHTTPResponseInfo): Boolean; virtual;
+    { True when HTTPBefore gates requests (sgc's OnBeforeCommand): every
+      request then reaches it, also one that no handler takes (answered
+      404 after the gate). }
+    function HTTPGated: Boolean; virtual;
     procedure HTTPAfter(ARequest: TIocpHTTPRequestInfo); virtual;
   public
     constructor Create(AOwner: TComponent); override;
@@ -2795,8 +2799,11 @@ begin
     M := iws_request_method(request);
     IsGet := (M <> nil) and ((StrComp(M, 'GET') = 0) or
       (StrComp(M, 'HEAD') = 0) or (StrComp(M, 'POST') = 0));
-    if (IsGet and not Assigned(S.FOnCommandGet)) or
-      (not IsGet and not Assigned(S.FOnCommandOther)) then
+    { a gate (sgc's OnBeforeCommand) is asked first also for a request no
+      handler takes: 401 before 404, so that paths are not probed }
+    if ((IsGet and not Assigned(S.FOnCommandGet)) or
+      (not IsGet and not Assigned(S.FOnCommandOther))) and
+      not S.HTTPGated then
       Exit; { untouched: the engine answers 404 }
     Job := TIocpHTTPJob.Create;
     Job.Server := S;
@@ -5241,6 +5248,11 @@ end;
 
 procedure TIocpWebSocketServer.HTTPAfter(ARequest: TIocpHTTPRequestInfo);
 begin
+end;
+
+function TIocpWebSocketServer.HTTPGated: Boolean;
+begin
+  Result := False;
 end;
 
 procedure TIocpWebSocketServer.DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;

@@ -55,7 +55,9 @@
   /private -> [hcoUnauthorized], /basic* -> [hcoAuthorizedBasic]
   (AuthUsers user=pass, OnAuthentication as above), /raise raises;
   OnCommandGet answers 'ok <document>' and prints HTTP <method>
-  <document>; docroot: DocumentRoot set too, so Start refuses).
+  <document>; docroot: DocumentRoot set too, so Start refuses; getonly:
+  no OnCommandOther, so other methods have no handler (404 after the
+  gate)).
   Groups: GROUP_ADDED <group> <guid> / GROUP_REMOVED <group> <guid>
   (Groups.OnClientAdded / OnClientRemoved, Sender checked).
   Messages to the server ('cmd:...') make it answer: see OnMessage. }
@@ -898,7 +900,8 @@ begin
         F.HTTPServer.OnBeforeCommand := F.HTTPBeforeCommand;
         F.HTTPServer.OnBeforeForwardHTTP := F.HTTPBeforeForward;
         F.HTTPServer.OnCommandGet := F.GateCommandGet;
-        F.HTTPServer.OnCommandOther := F.GateCommandGet;
+        if OptValue <> 'getonly' then
+          F.HTTPServer.OnCommandOther := F.GateCommandGet;
         F.HTTPServer.OnError := F.WSServerError;
         F.HTTPServer.OnException := F.WSServerException;
         if OptValue = 'docroot' then
