@@ -598,7 +598,7 @@ type
     FOnHTTPUploadBeforeCreatePostStream: TIocpWSHTTPBeforeCreatePostStreamEvent;
     FOnLoadBalancerError: TIocpWSLoadBalancerErrorEvent;
     FSessions: TStringList;   { Authentication.Session tokens: token=user }
-    FUploads: TStringList;    { HTTPUploadFiles being received: id -> TIocpServerUpload }
+    FUploads: TStringList;    { HTTPUploadFiles being received: id -> TIocpServerUpload or TIocpRawUpload }
     FBoundIP: string;         { the address listened on (LocalIP) }
     FOnTCPConnect: TIocpWSAcceptEvent;
     FOnUnknownProtocol: TIocpWSAcceptEvent;
