@@ -69,6 +69,20 @@ function IocpWsReadPeerChain(H: piws_server; Id: iws_conn_id;
   out Chain: TIocpWSX509Chain): Integer;
 procedure IocpWsFreeChain(var Chain: TIocpWSX509Chain);
 
+type
+  { One engine call that writes UTF-8 text into (Buffer, Size) and, with
+    Needed not nil, reports the size it needs (terminating NUL included):
+    IWS_E_BUFFER_TOO_SMALL when Size is too small. Ctx: the caller's. }
+  TIocpWsTextCall = function(Ctx: Pointer; Buffer: PAnsiChar; Size: UInt32;
+    Needed: PUInt32): Integer;
+
+{ Reads the text of such a call (iws_conn_peer_cert,
+  iws_conn_peer_chain_cert): asks its size, then reads it. Text is ''
+  when the engine has an empty text (none) or on an error; returns IWS_OK
+  or the engine's error. }
+function IocpWsReadEngineText(Call: TIocpWsTextCall; Ctx: Pointer;
+  out Text: string): Integer;
+
 { UTF-8 <-> string: Delphi 2009+ and FPC mode delphiunicode convert; FPC
   mode delphi keeps the UTF-8 bytes, tagged CP_UTF8 (text from the program
   in another code page is converted to UTF-8). }
@@ -203,7 +217,7 @@ begin
 end;
 
 { One certificate's part at Depth into Text. }
-function ChainCertRc(H: piws_server; Id: iws_conn_id; Depth, What: UInt32;
+function IocpWsReadEngineText(Call: TIocpWsTextCall; Ctx: Pointer;
   out Text: string): Integer;
 var
   Buf: array of AnsiChar;
@@ -211,16 +225,42 @@ var
 begin
   Text := '';
   Needed := 0;
-  Result := iws_conn_peer_chain_cert(H, Id, Depth, What, nil, 0, @Needed);
+  Result := Call(Ctx, nil, 0, @Needed);
   if (Result = IWS_E_BUFFER_TOO_SMALL) and (Needed <= 1) then
     Result := IWS_OK; { the empty text: none }
   if Result <> IWS_E_BUFFER_TOO_SMALL then
     Exit;
   SetLength(Buf, Needed + 1);
-  Result := iws_conn_peer_chain_cert(H, Id, Depth, What, @Buf[0], Needed + 1,
-    nil);
+  Result := Call(Ctx, @Buf[0], Needed + 1, nil);
   if Result = IWS_OK then
     Text := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+end;
+
+type
+  TChainCertCtx = record
+    H: piws_server;
+    Id: iws_conn_id;
+    Depth, What: UInt32;
+  end;
+  PChainCertCtx = ^TChainCertCtx;
+
+function ChainCertCall(Ctx: Pointer; Buffer: PAnsiChar; Size: UInt32;
+  Needed: PUInt32): Integer;
+begin
+  with PChainCertCtx(Ctx)^ do
+    Result := iws_conn_peer_chain_cert(H, Id, Depth, What, Buffer, Size, Needed);
+end;
+
+function ChainCertRc(H: piws_server; Id: iws_conn_id; Depth, What: UInt32;
+  out Text: string): Integer;
+var
+  Ctx: TChainCertCtx;
+begin
+  Ctx.H := H;
+  Ctx.Id := Id;
+  Ctx.Depth := Depth;
+  Ctx.What := What;
+  Result := IocpWsReadEngineText(ChainCertCall, @Ctx, Text);
 end;
 
 function IocpWsReadPeerChain(H: piws_server; Id: iws_conn_id;

@@ -61,7 +61,7 @@ type
     FUnparsedParams: string;
     FParams: TStringList;
     FRawHeaders: TIocpHTTPHeaderList;
-    FPostStream: TMemoryStream;
+    FPostStream: TStream;
     FRemoteIP: string;
     FRemotePort: Integer;
     FContentLength: Int64;
@@ -101,8 +101,10 @@ type
     { Every request header as 'Name: value' (Values['Name'] works). }
     property RawHeaders: TIocpHTTPHeaderList read FRawHeaders;
     { The body (Position 0); nil when the request has none. Owned by the
-      request. }
-    property PostStream: TMemoryStream read FPostStream;
+      request. A TStream as Indy's: a TMemoryStream, or with sgc's
+      HTTPUploadFiles.RemoveBoundaries = False a file stream on the raw
+      multipart body (its '.sgc_ps' file is deleted with the request). }
+    property PostStream: TStream read FPostStream;
     property ContentType: string read GetContentType;
     { The media type's charset parameter ('' if none). }
     property CharSet: string read GetCharSet;
@@ -242,9 +244,12 @@ type
 
 
 { Copies what a handler may read out of the engine's request (valid only
-  during on_http_request) into a new request object. }
+  during on_http_request) into a new request object. APostStream: a body
+  received elsewhere (streamed to a file): it becomes the request's
+  PostStream (positioned at 0, freed with the request, also when this
+  raises) in place of the engine's. }
 function IocpWsMakeRequestInfo(request: piws_request; const APeerIP: string;
-  APeerPort: Integer): TIocpHTTPRequestInfo;
+  APeerPort: Integer; APostStream: TStream = nil): TIocpHTTPRequestInfo;
 
 implementation
 
@@ -684,7 +689,7 @@ end;
 { Copies what the handler may read out of the engine's request (valid only
   during on_http_request). }
 function IocpWsMakeRequestInfo(request: piws_request; const APeerIP: string;
-  APeerPort: Integer): TIocpHTTPRequestInfo;
+  APeerPort: Integer; APostStream: TStream): TIocpHTTPRequestInfo;
 var
   R: TIocpHTTPRequestInfo;
   N, I: UInt32;
@@ -714,7 +719,14 @@ begin
     end;
     Data := nil;
     Len := 0;
-    if (iws_request_body(request, Data, Len) = IWS_OK) and (Data <> nil) then
+    if APostStream <> nil then
+    begin
+      R.FPostStream := APostStream;
+      APostStream := nil;
+      R.FContentLength := R.FPostStream.Size;
+      R.FPostStream.Position := 0;
+    end
+    else if (iws_request_body(request, Data, Len) = IWS_OK) and (Data <> nil) then
     begin
       R.FContentLength := Len;
       R.FPostStream := TMemoryStream.Create;
@@ -747,6 +759,7 @@ begin
       end;
     end;
   except
+    APostStream.Free;
     R.Free;
     raise;
   end;

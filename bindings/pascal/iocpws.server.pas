@@ -853,7 +853,7 @@ type
     FOnHTTPUploadBeforeCreatePostStream: TIocpWSHTTPBeforeCreatePostStreamEvent;
     FOnLoadBalancerError: TIocpWSLoadBalancerErrorEvent;
     FSessions: TStringList;   { Authentication.Session tokens: token=user }
-    FUploads: TStringList;    { HTTPUploadFiles being received: id -> TIocpServerUpload }
+    FUploads: TStringList;    { HTTPUploadFiles being received: id -> TIocpServerUpload or TIocpRawUpload }
     FBoundIP: string;         { the address listened on (LocalIP) }
     FOnTCPConnect: TIocpWSAcceptEvent;
     FOnUnknownProtocol: TIocpWSAcceptEvent;
@@ -995,6 +995,10 @@ type
       whatever happened. The HTTP server's sessions. }
     function HTTPBefore(AContext: TIocpHTTPContext; ARequest: TIocpHTTPRequestInfo;
       AResponse: TIocpHTTPResponseInfo): Boolean; virtual;
+    { True when HTTPBefore gates requests (sgc's OnBeforeCommand): every
+      request then reaches it, also one that no handler takes (answered
+      404 after the gate). }
+    function HTTPGated: Boolean; virtual;
     procedure HTTPAfter(ARequest: TIocpHTTPRequestInfo); virtual;
   public
     constructor Create(AOwner: TComponent); override;
@@ -1179,8 +1183,15 @@ type
       1 MiB) with the reason as text, OnCommandGet does not run, OnError
       says why and a half-written file is deleted (files completed before
       stay). pstMemoryStream (default): bodies are read into PostStream as
-      before and no upload event fires. RemoveBoundaries = False is
-      reported at Start (the body is read into PostStream). }
+      before and no upload event fires. RemoveBoundaries = False (with
+      pstFileStream): such a body is not parsed but written as it arrives,
+      boundaries included, to a new '<GUID>.sgc_ps' file in SaveDirectory,
+      bounded by HTTPOptions.MaxBodySize (413 above it); OnCommandGet gets
+      it as PostStream (a file stream at Position 0) and the file is
+      deleted with the request once the handler is done (copy it in
+      OnCommandGet to keep it). A file that cannot be created or written
+      (no such folder, disk full) answers 500, OnError says why, and the
+      half-written file is deleted. }
     property HTTPUploadFiles: TIocpWSHTTPUploadFiles read FHTTPUploadFiles write SetHTTPUploadFiles;
     { sgc: the largest read buffer; the engine sizes its own (reported at
       Start when not 0). }
@@ -1735,6 +1746,16 @@ end;
 
 { ---- trampolines (library threads) -------------------------------------- }
 
+{ A new event of Kind about Conn (nil: none) on S. }
+function NewEvent(S: TIocpWebSocketServer; Kind: Integer;
+  Conn: TIocpWSConnection): TIocpWsEvent;
+begin
+  Result := TIocpWsEvent.Create;
+  Result.Server := S;
+  Result.Kind := Kind;
+  Result.Conn := Conn;
+end;
+
 { Data: the event's (freed with it) }
 procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
   Conn: TIocpWSConnection; const Text: string; Data: TMemoryStream;
@@ -1742,11 +1763,9 @@ procedure Deliver(S: TIocpWebSocketServer; Kind: Integer;
 var
   Ev: TIocpWsEvent;
 begin
-  Ev := TIocpWsEvent.Create;
+  Ev := nil;
   try
-    Ev.Server := S;
-    Ev.Kind := Kind;
-    Ev.Conn := Conn;
+    Ev := NewEvent(S, Kind, Conn);
     Ev.Text := Text;
     Ev.Data := Data;
     Ev.Code := Code;
@@ -1866,8 +1885,9 @@ type
     mode delphiunicode) }
   PGateString = ^string;
 
-{ Runs one of the handshake's gates where NotifyEvents says (the request
-  lives only during on_connect, so never queued) and returns its Accept.
+{ Runs one of the handshake's gates where NotifyEvents says (RunNotified
+  with Answers: the request lives only during on_connect, so never queued;
+  neNoSync with the owner thread's FPU settings) and returns its Accept.
   AText, AAuthData: OnUnknownAuthentication's scheme and data; AUserOut
   (if given) gets the handler's User back (its aUser). }
 function RunGate(S: TIocpWebSocketServer; Kind: Integer; C: TIocpWSConnection;
@@ -1877,21 +1897,15 @@ function RunGate(S: TIocpWebSocketServer; Kind: Integer; C: TIocpWSConnection;
 var
   Ev: TIocpWsEvent;
 begin
-  Ev := TIocpWsEvent.Create;
+  Ev := NewEvent(S, Kind, C);
   try
-    Ev.Server := S;
-    Ev.Kind := Kind;
-    Ev.Conn := C;
     Ev.Headers := Headers;
     Ev.User := User;
     Ev.Password := Password;
     Ev.Text := AText;
     Ev.AuthData := AAuthData;
     Ev.Accept := Accept;
-    if S.FNotifyEvents = neNoSync then
-      Ev.Run
-    else
-      TThread.Synchronize(nil, Ev.Run);
+    RunNotified(S, Ev.Run, Ev.ToQueue, True);
     Result := Ev.Accept;
     if AUserOut <> nil then
       AUserOut^ := Ev.User;
@@ -1903,25 +1917,33 @@ end;
 
 { The client certificate of connection Id (iws_conn_peer_cert) into Text
   ('' when there is none); the engine's error when it could not be read. }
+type
+  TPeerCertCtx = record
+    H: piws_server;
+    Id: iws_conn_id;
+    What: UInt32;
+  end;
+  PPeerCertCtx = ^TPeerCertCtx;
+
+function PeerCertCall(Ctx: Pointer; Buffer: PAnsiChar; Size: UInt32;
+  Needed: PUInt32): Integer;
+begin
+  with PPeerCertCtx(Ctx)^ do
+    Result := iws_conn_peer_cert(H, Id, What, Buffer, Size, Needed);
+end;
+
 function PeerCertRc(S: TIocpWebSocketServer; Id: iws_conn_id; What: UInt32;
   out Text: string): Integer;
 var
-  Buf: array of AnsiChar;
-  Needed: UInt32;
+  Ctx: TPeerCertCtx;
 begin
   Text := '';
   if S.FHandle = nil then
     Exit(IWS_E_BAD_STATE);
-  Needed := 0;
-  Result := iws_conn_peer_cert(S.FHandle, Id, What, nil, 0, @Needed);
-  if (Result = IWS_E_BUFFER_TOO_SMALL) and (Needed <= 1) then
-    Result := IWS_OK; { the empty text: none }
-  if Result <> IWS_E_BUFFER_TOO_SMALL then
-    Exit;
-  SetLength(Buf, Needed + 1);
-  Result := iws_conn_peer_cert(S.FHandle, Id, What, @Buf[0], Needed + 1, nil);
-  if Result = IWS_OK then
-    Text := IocpWsUtf8ToString(PAnsiChar(@Buf[0]), NativeInt(Needed) - 1);
+  Ctx.H := S.FHandle;
+  Ctx.Id := Id;
+  Ctx.What := What;
+  Result := IocpWsReadEngineText(PeerCertCall, @Ctx, Text);
 end;
 
 { As PeerCertRc; '' also when it could not be read. }
@@ -1970,17 +1992,11 @@ begin
   if Length(Chain) = 0 then
     Exit; { no certificate presented (or verification off) }
   Subject := Chain[0].Subject.RFC2253;
-  Ev := TIocpWsEvent.Create;
+  Ev := NewEvent(S, GATE_VERIFY_PEER, C);
   try
-    Ev.Server := S;
-    Ev.Kind := GATE_VERIFY_PEER;
-    Ev.Conn := C;
     Ev.Accept := True;
     Ev.Chain := Chain;
-    if S.FNotifyEvents = neNoSync then
-      Ev.Run
-    else
-      TThread.Synchronize(nil, Ev.Run);
+    RunNotified(S, Ev.Run, Ev.ToQueue, True);
     Result := Ev.Accept;
   finally
     Ev.Chain := nil;
@@ -2739,6 +2755,22 @@ type
     procedure Input(const AName, AValue: string);
   end;
 
+  { RemoveBoundaries = False: one request's raw body into its '.sgc_ps'
+    file (freeing it deletes the file unless Stream was taken). }
+  TIocpRawUpload = class
+  public
+    Stream: TIocpPostFileStream;
+    Received: Int64;
+    Limit: Int64; { HTTPOptions.MaxBodySize; 0 = none }
+    destructor Destroy; override;
+  end;
+
+destructor TIocpRawUpload.Destroy;
+begin
+  Stream.Free;
+  inherited Destroy;
+end;
+
 procedure TIocpUploadEvent.Run;
 var
   S: TIocpWebSocketServer;
@@ -2849,8 +2881,9 @@ begin
   Result := IntToHex(Int64(id), 16);
 end;
 
-{ Takes the upload of connection id out of the server's list (nil if none). }
-function TakeUpload(S: TIocpWebSocketServer; id: iws_conn_id): TIocpServerUpload;
+{ Takes the upload of connection id out of the server's list (nil if
+  none): a TIocpServerUpload or a TIocpRawUpload. }
+function TakeUpload(S: TIocpWebSocketServer; id: iws_conn_id): TObject;
 var
   I: Integer;
 begin
@@ -2862,7 +2895,7 @@ begin
     I := S.FUploads.IndexOf(UploadKey(id));
     if I >= 0 then
     begin
-      Result := TIocpServerUpload(S.FUploads.Objects[I]);
+      Result := S.FUploads.Objects[I];
       S.FUploads.Delete(I);
     end;
   finally
@@ -2870,7 +2903,7 @@ begin
   end;
 end;
 
-function FindUpload(S: TIocpWebSocketServer; id: iws_conn_id): TIocpServerUpload;
+function FindUpload(S: TIocpWebSocketServer; id: iws_conn_id): TObject;
 var
   I: Integer;
 begin
@@ -2879,7 +2912,7 @@ begin
   try
     I := S.FUploads.IndexOf(UploadKey(id));
     if I >= 0 then
-      Result := TIocpServerUpload(S.FUploads.Objects[I]);
+      Result := S.FUploads.Objects[I];
   finally
     S.Unlock;
   end;
@@ -2896,9 +2929,11 @@ end;
 
 { on_http_head: OnHTTPUploadBeforeCreatePostStream for a request with a
   body (Accept = False refuses it: 403); a multipart/form-data body with
-  HTTPUploadFiles.StreamType = pstFileStream and RemoveBoundaries (and a
-  Content-Length of at least MinSize, or chunked) is streamed to a
-  TIocpServerUpload; everything else is buffered as before. }
+  HTTPUploadFiles.StreamType = pstFileStream (and a Content-Length of at
+  least MinSize, or chunked) is streamed: with RemoveBoundaries to a
+  TIocpServerUpload (files saved as their parts end), without it as it is
+  into a '.sgc_ps' file (TIocpRawUpload) that becomes OnCommandGet's
+  PostStream; everything else is buffered as before. }
 function OnHttpHeadCb(server: piws_server; id: iws_conn_id;
   request: piws_request; user: Pointer): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -2908,7 +2943,9 @@ var
   Len: Int64;
   Ev: TIocpUploadEvent;
   Boundary: RawByteString;
-  U, Old: TIocpServerUpload;
+  U: TIocpServerUpload;
+  R: TIocpRawUpload;
+  Obj: TObject;
   Up: TIocpWSHTTPUploadFiles;
 begin
   Result := IWS_HTTP_BODY_BUFFER;
@@ -2945,34 +2982,63 @@ begin
       end;
     end;
     Up := S.FHTTPUploadFiles;
-    if (Up.StreamType <> pstFileStream) or not Up.RemoveBoundaries then
+    if Up.StreamType <> pstFileStream then
       Exit;
     if not Chunked and (Len < Up.MinSize) then
       Exit;
     Boundary := IocpWsMultipartBoundary(IocpWsUtf8Z(iws_request_header(request, 'Content-Type')));
     if Boundary = '' then
       Exit;
-    U := nil;
-    try
-      U := TIocpServerUpload.Create(Boundary, Up.SaveDirectory);
-    except
-      on E: EIocpMultipart do
+    if not Up.RemoveBoundaries then
+    begin
+      { the engine does not bound a streamed body: the limit is ours }
+      if not Chunked and (S.FHTTPOptions.MaxBodySize > 0) and
+        (Len > S.FHTTPOptions.MaxBodySize) then
       begin
-        S.ReportError(nil, 'HTTPUploadFiles: ' + E.Message + ' (from ' +
-          UploadPeer(S, id) + ')');
-        Result := E.Status;
+        Result := 413;
         Exit;
       end;
+      R := TIocpRawUpload.Create;
+      try
+        R.Limit := S.FHTTPOptions.MaxBodySize;
+        R.Stream := TIocpPostFileStream.Create(Up.SaveDirectory);
+      except
+        on E: Exception do
+        begin
+          R.Free;
+          S.ReportError(nil, 'HTTPUploadFiles: the body cannot be kept in a ' +
+            'file (' + E.Message + '): answered 500 (from ' +
+            UploadPeer(S, id) + ')');
+          Result := 500;
+          Exit;
+        end;
+      end;
+      Obj := R;
+    end
+    else
+    begin
+      U := nil;
+      try
+        U := TIocpServerUpload.Create(Boundary, Up.SaveDirectory);
+      except
+        on E: EIocpMultipart do
+        begin
+          S.ReportError(nil, 'HTTPUploadFiles: ' + E.Message + ' (from ' +
+            UploadPeer(S, id) + ')');
+          Result := E.Status;
+          Exit;
+        end;
+      end;
+      U.Server := S;
+      U.OnBeforeSave := U.BeforeSave;
+      U.OnAfterSave := U.AfterSave;
+      U.OnInput := U.Input;
+      Obj := U;
     end;
-    U.Server := S;
-    U.OnBeforeSave := U.BeforeSave;
-    U.OnAfterSave := U.AfterSave;
-    U.OnInput := U.Input;
-    Old := TakeUpload(S, id);
-    Old.Free;
+    TakeUpload(S, id).Free;
     S.Lock;
     try
-      S.FUploads.AddObject(UploadKey(id), U);
+      S.FUploads.AddObject(UploadKey(id), Obj);
     finally
       S.Unlock;
     end;
@@ -2986,24 +3052,61 @@ begin
   end;
 end;
 
-{ on_http_body: a piece of an upload, parsed and saved; malformed input
-  answers 400 (413 for a header block or field over its limit), a failure
-  to write 500, and the upload is dropped (the half-written file deleted). }
+{ on_http_body: a piece of an upload, parsed and saved (or, raw, written
+  to its '.sgc_ps' file); malformed input answers 400 (413 for a header
+  block or field over its limit, or a raw body over
+  HTTPOptions.MaxBodySize), a failure to write 500 (reported), and the
+  upload is dropped (the half-written file deleted). }
 function OnHttpBodyCb(server: piws_server; id: iws_conn_id; data: PByte;
   length: UInt32; user: Pointer): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
 var
   S: TIocpWebSocketServer;
-  U: TIocpServerUpload;
+  O: TObject;
+  R: TIocpRawUpload;
+  N: Integer;
+  Why: string;
 begin
   Result := 0;
   S := TIocpWebSocketServer(user);
   try
-    U := FindUpload(S, id); { removed only on this connection's thread }
-    if U = nil then
+    O := FindUpload(S, id); { removed only on this connection's thread }
+    if O = nil then
       Exit;
+    if O is TIocpRawUpload then
+    begin
+      R := TIocpRawUpload(O);
+      Inc(R.Received, length);
+      if (R.Limit > 0) and (R.Received > R.Limit) then
+      begin
+        TakeUpload(S, id).Free;
+        Result := 413;
+        Exit;
+      end;
+      try
+        N := R.Stream.Write(data^, length);
+        if N <> Integer(length) then
+        begin
+          Why := SysErrorMessage(GetLastOSError);
+          if Why = '' then
+            Why := 'short write';
+          raise EWriteError.Create(Why);
+        end;
+      except
+        on E: Exception do
+        begin
+          Why := R.Stream.FileName;
+          TakeUpload(S, id).Free;
+          S.ReportError(nil, 'HTTPUploadFiles: writing the body to "' + Why +
+            '" failed (' + E.Message + '): answered 500, the file deleted ' +
+            '(from ' + UploadPeer(S, id) + ')');
+          Result := 500;
+        end;
+      end;
+      Exit;
+    end;
     try
-      U.Feed(data, length);
+      TIocpServerUpload(O).Feed(data, length);
     except
       on E: EIocpMultipart do
       begin
@@ -3035,17 +3138,28 @@ begin
 end;
 
 { on_http_request of a streamed upload: True when it was malformed (the
-  response is then filled with the error). }
+  response is then filled with the error). Post: a raw body's file stream
+  (RemoveBoundaries = False), the caller's to free; else nil. }
 function FinishUpload(S: TIocpWebSocketServer; id: iws_conn_id;
-  response: piws_http_response): Boolean;
+  response: piws_http_response; out Post: TStream): Boolean;
 var
+  O: TObject;
   U: TIocpServerUpload;
   Msg: RawByteString;
 begin
   Result := False;
-  U := TakeUpload(S, id);
-  if U = nil then
+  Post := nil;
+  O := TakeUpload(S, id);
+  if O = nil then
     Exit;
+  if O is TIocpRawUpload then
+  begin
+    Post := TIocpRawUpload(O).Stream;
+    TIocpRawUpload(O).Stream := nil;
+    O.Free;
+    Exit;
+  end;
+  U := TIocpServerUpload(O);
   try
     try
       U.Finish;
@@ -3077,28 +3191,40 @@ var
   IsGet: Boolean;
   A: string;
   PeerPort: Integer;
+  Post: TStream;
 begin
   S := TIocpWebSocketServer(user);
   Job := nil;
+  Post := nil;
   WasDeferred := False;
   try
     if not VerifyPeer(S, nil, id) then
     begin
+      TakeUpload(S, id).Free; { an upload's file too (deleted) }
       iws_http_set_status(response, 403, nil);
       iws_http_set_body(response, PAnsiChar('Forbidden'), 9);
       Exit;
     end;
-    if FinishUpload(S, id, response) then
+    if FinishUpload(S, id, response, Post) then
       Exit; { a malformed upload: answered with its error }
     if S.FAuthentication.Enabled and S.FAuthentication.Session.Enabled and
       SessionLogin(S, request, response) then
+    begin
+      FreeAndNil(Post);
       Exit;
+    end;
     M := iws_request_method(request);
     IsGet := (M <> nil) and ((StrComp(M, 'GET') = 0) or
       (StrComp(M, 'HEAD') = 0) or (StrComp(M, 'POST') = 0));
-    if (IsGet and not Assigned(S.FOnCommandGet)) or
-      (not IsGet and not Assigned(S.FOnCommandOther)) then
+    { a gate (sgc's OnBeforeCommand) is asked first also for a request no
+      handler takes: 401 before 404, so that paths are not probed }
+    if ((IsGet and not Assigned(S.FOnCommandGet)) or
+      (not IsGet and not Assigned(S.FOnCommandOther))) and
+      not S.HTTPGated then
+    begin
+      FreeAndNil(Post);
       Exit; { untouched: the engine answers 404 }
+    end;
     Job := TIocpHTTPJob.Create;
     Job.Server := S;
     Job.H := response;
@@ -3107,7 +3233,9 @@ begin
     Job.Ctx.FConnectionId := id;
     A := PeerText(S, id, PeerPort);
     Job.Ctx.FBinding.SetPeer(A, PeerPort, S.ListeningPort);
-    Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort);
+    { the request owns Post from here (it frees it also when this raises) }
+    Job.Req := IocpWsMakeRequestInfo(request, A, PeerPort, Post);
+    Post := nil;
     Job.Resp := TIocpHTTPResponseInfo.Create;
     Job.Resp.Attach(response, False);
     { neSynchronous: the request and response stay valid while this
@@ -3133,6 +3261,7 @@ begin
       except
       end;
       Job.Free;
+      Post.Free;
     end;
   end;
 end;
@@ -4305,11 +4434,6 @@ begin
   Opt(FWatchDog, 'WatchDog', 'no automatic restart: restart from OnShutdown ' +
     'or from the service manager');
   Opt(FHTTP2Options, 'HTTP2Options', 'HTTP/1.1 only (no HTTP/2)');
-  Flag((FHTTPUploadFiles.StreamType = pstFileStream) and
-    not FHTTPUploadFiles.RemoveBoundaries, 'HTTPUploadFiles.RemoveBoundaries = ' +
-    'False', 'the raw multipart body is not kept in a file: it is read into ' +
-    'ARequestInfo.PostStream (memory, up to the engine''s body limit); ' +
-    'leave RemoveBoundaries True to have the files saved to SaveDirectory');
   Flag(FMaxReadBufferSize <> 0, 'MaxReadBufferSize = ' + IntToStr(FMaxReadBufferSize),
     'the engine sizes its buffers; MaxMessageSize limits messages');
   Flag(FIOHandlerOptions.IOCP.TimeOut <> 10000, 'IOHandlerOptions.IOCP.TimeOut = ' +
@@ -5971,6 +6095,11 @@ end;
 
 procedure TIocpWebSocketServer.HTTPAfter(ARequest: TIocpHTTPRequestInfo);
 begin
+end;
+
+function TIocpWebSocketServer.HTTPGated: Boolean;
+begin
+  Result := False;
 end;
 
 procedure TIocpWebSocketServer.DispatchEvent(Kind: Integer; Conn: TIocpWSConnection;

@@ -106,6 +106,17 @@ type
     property OnInput: TIocpUploadInputEvent read FOnInput write FOnInput;
   end;
 
+  { sgc's HTTPUploadFiles.RemoveBoundaries = False: the raw body
+    (boundaries included) kept in a new file named '<GUID>.sgc_ps' in
+    ADirectory ('' = the program's folder; created when needed). The file
+    is deleted when the stream is freed. Raises EFCreateError when the
+    file cannot be created. }
+  TIocpPostFileStream = class(TFileStream)
+  public
+    constructor Create(const ADirectory: string); reintroduce;
+    destructor Destroy; override;
+  end;
+
 { The boundary parameter of a multipart/form-data Content-Type ('' when the
   type is another or has no boundary). }
 function IocpWsMultipartBoundary(const ContentType: string): RawByteString;
@@ -487,6 +498,40 @@ begin
   else
     raise Malformed('the body ended before the final boundary');
   end;
+end;
+
+{ ---- TIocpPostFileStream ------------------------------------------------- }
+
+function NewPostFileName(const ADirectory: string): string;
+var
+  G: TGUID;
+  D: string;
+begin
+  D := ADirectory;
+  if D = '' then
+    D := ExtractFilePath(ParamStr(0));
+  D := IncludeTrailingPathDelimiter(D);
+  ForceDirectories(D); { a failure shows as the file's creation error }
+  { a GUID: unique among requests at once and across runs }
+  if CreateGUID(G) <> 0 then
+    raise EFCreateError.Create('HTTPUploadFiles: no unique file name (CreateGUID failed)');
+  Result := D + Format('%.8x%.4x%.4x%.2x%.2x%.2x%.2x%.2x%.2x%.2x%.2x.sgc_ps',
+    [G.D1, G.D2, G.D3, G.D4[0], G.D4[1], G.D4[2], G.D4[3], G.D4[4], G.D4[5],
+     G.D4[6], G.D4[7]]);
+end;
+
+constructor TIocpPostFileStream.Create(const ADirectory: string);
+begin
+  inherited Create(NewPostFileName(ADirectory), fmCreate);
+end;
+
+destructor TIocpPostFileStream.Destroy;
+var
+  N: string;
+begin
+  N := FileName;
+  inherited Destroy; { closes the handle first: Windows cannot delete an open file }
+  DeleteFile(N);
 end;
 
 { ---- TIocpUploadReceiver ------------------------------------------------- }

@@ -104,6 +104,7 @@ type
     procedure BeforeStart; override;
     function HTTPBefore(AContext: TIocpHTTPContext; ARequest: TIocpHTTPRequestInfo;
       AResponse: TIocpHTTPResponseInfo): Boolean; override;
+    function HTTPGated: Boolean; override;
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -131,9 +132,11 @@ type
       HTTP/1.1 only); a handler is reported at Start. }
     property OnAfterForwardHTTP: TsgcWSOnAfterForwardHTTP read FOnAfterForwardHTTP write FOnAfterForwardHTTP;
     property OnBeforeForwardHTTP: TsgcWSOnBeforeForwardHTTP read FOnBeforeForwardHTTP write FOnBeforeForwardHTTP;
-    { sgc's OnBeforeCommand: runs for each request that goes to
-      OnCommandGet / OnCommandOther, before it (and before the request's
-      session is looked up), on the same thread. aOptions starts empty:
+    { sgc's OnBeforeCommand: runs for every HTTP request, before
+      OnCommandGet / OnCommandOther (and before the request's session is
+      looked up), on their thread; a request no handler takes is answered
+      404 only after it (a refused one gets its 401 first, so paths cannot
+      be probed without credentials). aOptions starts empty:
       [hcoUnauthorized] answers 401 (with Authentication.Basic.CustomHeaders
       and a Basic challenge) and the handler does not run;
       [hcoAuthorizedBasic] lets the request through only with Basic
@@ -142,8 +145,7 @@ type
       (OnException). Differences from sgc: aConnection is nil; files under
       DocumentRoot are answered by the engine before any event, so the
       two together make Start raise EIocpWs (gate the files by serving
-      them from OnCommandGet with AResponseInfo.ServeFile); a request no
-      handler takes (404) does not reach it. }
+      them from OnCommandGet with AResponseInfo.ServeFile). }
     property OnBeforeCommand: TsgcWSOnBeforeCommand read FOnBeforeCommand write FOnBeforeCommand;
     property OnHTTP2BeforeAsyncRequest: TsgcWSOnBeforeHttp2AsyncRequest read FOnHTTP2BeforeAsyncRequest write FOnHTTP2BeforeAsyncRequest;
     { Indy's HTTP sessions (AutoStartSession, SessionState, SessionTimeOut,
@@ -538,6 +540,11 @@ begin
     (Authentication.AuthUsers.ValueFromIndex[K] = ARequest.AuthPassword);
   if not Result and Assigned(OnAuthentication) then
     OnAuthentication(nil, ARequest.AuthUsername, ARequest.AuthPassword, Result);
+end;
+
+function TsgcWebSocketHTTPServer.HTTPGated: Boolean;
+begin
+  Result := Assigned(FOnBeforeCommand);
 end;
 
 function TsgcWebSocketHTTPServer.HTTPBefore(AContext: TIocpHTTPContext;

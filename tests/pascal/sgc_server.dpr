@@ -50,12 +50,18 @@
   skip.bin is skipped), UPLOAD_AFTER <name> <folder>,
   UPLOAD_INPUT <name>=<value>, HTTP <method> <document> <PostStream size or
   nil>).
+  uploadraw=<folder> (as upload=, with HTTPUploadFiles.RemoveBoundaries =
+  False and MaxRequestBodySize 8 MiB: OnCommandGet prints RAWPOST <size>
+  <FNV-1a 32 of PostStream, hex> <Position> <its file's name> <exists> and
+  answers '<size> <hash>').
   beforecommand=on|docroot (a TsgcWebSocketHTTPServer, prints HTTPPORT
   <port>, with OnBeforeCommand: BEFORECOMMAND <method> <document> <conn>;
   /private -> [hcoUnauthorized], /basic* -> [hcoAuthorizedBasic]
   (AuthUsers user=pass, OnAuthentication as above), /raise raises;
   OnCommandGet answers 'ok <document>' and prints HTTP <method>
-  <document>; docroot: DocumentRoot set too, so Start refuses).
+  <document>; docroot: DocumentRoot set too, so Start refuses; getonly:
+  no OnCommandOther, so other methods have no handler (404 after the
+  gate)).
   Groups: GROUP_ADDED <group> <guid> / GROUP_REMOVED <group> <guid>
   (Groups.OnClientAdded / OnClientRemoved, Sender checked).
   Messages to the server ('cmd:...') make it answer: see OnMessage. }
@@ -130,6 +136,9 @@ type
     procedure UploadBeforeSaveFile(Sender: TObject; var aFileName, aFilePath: string);
     procedure UploadAfterSaveFile(Sender: TObject; const aFileName, aFilePath: string);
     procedure UploadReadInput(Sender: TObject; const aName, aValue: string);
+    { RemoveBoundaries = False (uploadraw=<folder>) }
+    procedure RawUploadCommandGet(AContext: TIdContext; ARequestInfo: TIdHTTPRequestInfo;
+      AResponseInfo: TIdHTTPResponseInfo);
     procedure FirewallFiltered(Sender: TObject; const aIP: string;
       const aReason: string; var Allow: Boolean);
     { sgc's OnBeforeCommand (beforecommand=...) }
@@ -656,6 +665,52 @@ begin
   AResponseInfo.ContentText := 'done';
 end;
 
+procedure TServerForm.RawUploadCommandGet(AContext: TIdContext;
+  ARequestInfo: TIdHTTPRequestInfo; AResponseInfo: TIdHTTPResponseInfo);
+var
+  P: TStream;
+  Buf: array[0..65535] of Byte;
+  N, I: Integer;
+  H: Cardinal;
+  Size: Int64;
+  Pos0, Name, Exists: string;
+begin
+  P := ARequestInfo.PostStream;
+  if P = nil then
+  begin
+    Say('RAWPOST nil');
+    AResponseInfo.ContentText := 'nil';
+    Exit;
+  end;
+  Pos0 := IntToStr(P.Position);
+  if P is TFileStream then
+  begin
+    Name := TFileStream(P).FileName;
+    if FileExists(Name) then
+      Exists := 'exists'
+    else
+      Exists := 'missing';
+  end
+  else
+  begin
+    Name := P.ClassName;
+    Exists := '-';
+  end;
+  { FNV-1a, 32 bits }
+  H := $811C9DC5;
+  Size := 0;
+  repeat
+    N := P.Read(Buf, SizeOf(Buf));
+    for I := 0 to N - 1 do
+      H := (H xor Buf[I]) * 16777619;
+    Inc(Size, N);
+  until N <= 0;
+  Say('RAWPOST ' + IntToStr(Size) + ' ' + IntToHex(H, 8) + ' ' + Pos0 + ' ' +
+    Name + ' ' + Exists);
+  AResponseInfo.ContentType := 'text/plain';
+  AResponseInfo.ContentText := IntToStr(Size) + ' ' + IntToHex(H, 8);
+end;
+
 procedure TServerForm.UploadBeforeCreatePostStream(Sender: TObject;
   const Connection: TsgcWSConnection; const aHeaders: TStrings; var Accept: Boolean);
 var
@@ -1047,7 +1102,8 @@ begin
         F.HTTPServer.OnBeforeCommand := F.HTTPBeforeCommand;
         F.HTTPServer.OnBeforeForwardHTTP := F.HTTPBeforeForward;
         F.HTTPServer.OnCommandGet := F.GateCommandGet;
-        F.HTTPServer.OnCommandOther := F.GateCommandGet;
+        if OptValue <> 'getonly' then
+          F.HTTPServer.OnCommandOther := F.GateCommandGet;
         F.HTTPServer.OnError := F.WSServerError;
         F.HTTPServer.OnException := F.WSServerException;
         if OptValue = 'docroot' then
@@ -1067,6 +1123,21 @@ begin
         F.HTTPServer.OnHTTPUploadBeforeSaveFile := F.UploadBeforeSaveFile;
         F.HTTPServer.OnHTTPUploadAfterSaveFile := F.UploadAfterSaveFile;
         F.HTTPServer.OnHTTPUploadReadInput := F.UploadReadInput;
+        F.HTTPServer.OnError := F.WSServerError;
+        F.HTTPServer.OnException := F.WSServerException;
+      end
+      else if OptName = 'uploadraw' then
+      begin
+        { RemoveBoundaries = False: the raw body as PostStream }
+        F.HTTPServer := TsgcWebSocketHTTPServer.Create(F);
+        F.HTTPServer.Port := 0;
+        F.HTTPServer.Host := '127.0.0.1';
+        F.HTTPServer.NotifyEvents := neNoSync;
+        F.HTTPServer.MaxRequestBodySize := 8 * 1024 * 1024;
+        F.HTTPServer.HTTPUploadFiles.StreamType := pstFileStream;
+        F.HTTPServer.HTTPUploadFiles.RemoveBoundaries := False;
+        F.HTTPServer.HTTPUploadFiles.SaveDirectory := OptValue;
+        F.HTTPServer.OnCommandGet := F.RawUploadCommandGet;
         F.HTTPServer.OnError := F.WSServerError;
         F.HTTPServer.OnException := F.WSServerException;
       end;

@@ -950,6 +950,33 @@ def test_before_command(sgc):
     assert not s.matches(r"ERROR (?!iocpws: not supported).*")
 
 
+def test_before_command_before_404(sgc):
+    """OnBeforeCommand runs for every request, also one no handler takes
+    (no OnCommandOther here): a refused request gets its 401 with the
+    challenge, so paths cannot be probed without credentials; an accepted
+    one then gets 404."""
+    s = sgc(beforecommand="getonly")
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    port = int(m.group(1))
+    status, headers, _ = _http(port, "/private", "DELETE")
+    assert status == 401
+    assert headers.get("WWW-Authenticate") == 'Basic realm="iocpws"'
+    assert headers.get("X-Auth-Hint") == "user=pass"
+    status, headers, _ = _http(port, "/basic", "DELETE")  # no credentials
+    assert status == 401
+    assert headers.get("WWW-Authenticate") == 'Basic realm="iocpws"'
+    assert _http(port, "/basic", "DELETE", headers=basic("user", "wrong"))[0] == 401
+    assert _http(port, "/basic", "DELETE", headers=basic("user", "pass"))[0] == 404
+    assert _http(port, "/public", "PUT")[0] == 404  # the gate lets it through
+    assert _http(port, "/public")[::2] == (200, "ok /public")  # OnCommandGet
+    asked = [m.group(1) for m in s.matches(r"BEFORECOMMAND (\S+ \S+) nil")]
+    assert asked == ["DELETE /private", "DELETE /basic", "DELETE /basic",
+                     "DELETE /basic", "PUT /public", "GET /public"], asked
+    handled = [m.group(1) for m in s.matches(r"HTTP (\S+ \S+)")]
+    assert handled == ["GET /public"]
+    assert not s.matches(r"(ERROR (?!iocpws: not supported)|EXCEPTION ).*")
+
+
 def test_before_command_with_document_root_refuses_to_start(sgc):
     """Files under DocumentRoot are answered before any event: with
     OnBeforeCommand assigned Start refuses rather than leave them ungated."""

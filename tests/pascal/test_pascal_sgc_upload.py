@@ -223,3 +223,126 @@ def test_upload_malformed_bodies(sgc, tmp_path):
     assert curl(port, "-F", f"f=@{src}") == (200, "done")
     assert (folder / "after.txt").read_bytes() == b"still here"
     assert not s.matches(r"EXCEPTION .*")
+
+
+# ---- RemoveBoundaries = False: the raw body as PostStream ------------------
+
+def fnv1a32(data):
+    h = 0x811C9DC5
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return f"{h:08X}"
+
+
+def start_raw(sgc, folder):
+    s = sgc(uploadraw=server_path(str(folder)))
+    _, m = s.wait_for(r"HTTPPORT (\d+)")
+    return s, int(m.group(1))
+
+
+def post_raw(port, body, chunked=False):
+    """POSTs body as it is (curl --data-binary) with the multipart type."""
+    body_file = f"/tmp/iws-raw-{os.getpid()}-{len(body)}.bin"
+    with open(body_file, "wb") as f:
+        f.write(body)
+    try:
+        args = ["-H", f"Content-Type: multipart/form-data; boundary={BOUNDARY}",
+                "-H", "Expect:", "--data-binary", f"@{body_file}"]
+        if chunked:
+            args += ["-H", "Transfer-Encoding: chunked"]
+        return curl(port, *args)
+    finally:
+        os.unlink(body_file)
+
+
+def sgc_ps_files(folder):
+    return [n for n in os.listdir(folder) if n.endswith(".sgc_ps")] if folder.exists() else []
+
+
+def test_upload_raw_body_kept_in_a_sgc_ps_file(sgc, tmp_path):
+    """HTTPUploadFiles.RemoveBoundaries = False with pstFileStream: the
+    multipart body is not parsed; it arrives byte for byte, boundaries
+    included, as ARequestInfo.PostStream: a file stream at Position 0 on a
+    '.sgc_ps' file in SaveDirectory, deleted once the request is done."""
+    folder = tmp_path / "raw"
+    s, port = start_raw(sgc, folder)
+    rnd = os.urandom(5 * 1024 * 1024)
+    body = (part("note", "hello wörld".encode()) + part("a", rnd[:3 << 20], "a.bin")
+            + part("b", b"\r\n--" + BOUNDARY.encode() + b"x" + rnd[3 << 20:], "b.bin")
+            + end())
+    want = fnv1a32(body)
+    for chunked in (False, True):
+        mark = s.mark()
+        code, text = post_raw(port, body, chunked)
+        assert (code, text) == (200, f"{len(body)} {want}"), (chunked, code, text)
+        _, m = s.wait_for(r"RAWPOST (\d+) (\w+) (\d+) (.*) (\w+)$", since=mark)
+        size, digest, pos, name, exists = m.groups()
+        assert (int(size), digest, pos, exists) == (len(body), want, "0", "exists")
+        assert re.search(r"[\\/]raw[\\/][0-9A-F]{32}\.sgc_ps$", name), name
+        # gone once answered; nothing else written (no files extracted)
+        assert os.listdir(folder) == []
+    # not parsed, so not checked: a cut body arrives as it is
+    mark = s.mark()
+    cut = body[:1000] + end()
+    assert post_raw(port, cut) == (200, f"{len(cut)} {fnv1a32(cut)}")
+    assert os.listdir(folder) == []
+    # a non-multipart body is untouched: in memory as before
+    assert curl(port, "-d", "x=1&y=2", path="/form") == (200, f"7 {fnv1a32(b'x=1&y=2')}")
+    s.wait_for(r"RAWPOST 7 \w+ 0 TMemoryStream -", since=mark)
+    assert not s.matches(r"(ERROR|EXCEPTION) .*")  # RemoveBoundaries not reported
+
+
+def test_upload_raw_body_over_the_limit(sgc, tmp_path):
+    """The body limit (MaxRequestBodySize 8 MiB) holds for a raw body: a
+    declared length over it is refused at the head (413), a chunked one as
+    it passes the limit; the handler never runs, no file stays."""
+    folder = tmp_path / "raw"
+    s, port = start_raw(sgc, folder)
+    c = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        c.sendall((f"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: {9 << 20}\r\n"
+                   f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\r\n").encode())
+        data = c.recv(65536)
+    finally:
+        c.close()
+    assert data.startswith(b"HTTP/1.1 413"), data[:100]
+    # chunked: counted as it arrives
+    c = socket.create_connection(("127.0.0.1", port), timeout=30)
+    status = None
+    try:
+        c.sendall((f"POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                   f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\r\n").encode())
+        piece = os.urandom(1 << 20)
+        try:
+            for _ in range(10):
+                c.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            c.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the whole body was sent
+        try:
+            data = c.recv(65536)
+            if data:
+                status = int(data.split(b" ")[1])
+        except ConnectionResetError:
+            pass  # the refusal was cut by the reset of the unread body
+    finally:
+        c.close()
+    assert status in (None, 413), status
+    # the server lives on, answers the next request, and nothing is left
+    assert post_raw(port, part("a", b"x", "a.bin") + end())[0] == 200
+    assert len(s.matches(r"RAWPOST .*")) == 1
+    assert sgc_ps_files(folder) == []
+
+
+def test_upload_raw_file_cannot_be_created(sgc, tmp_path):
+    """A '.sgc_ps' file that cannot be created (SaveDirectory under a plain
+    file): 500, OnError says why, the handler does not run."""
+    blocker = tmp_path / "blocker"
+    blocker.write_bytes(b"a file, not a folder")
+    s, port = start_raw(sgc, blocker / "sub")
+    status, _ = raw_request(port, part("a", b"x" * 1000, "a.bin") + end())
+    assert status == 500
+    s.wait_for(r"ERROR HTTPUploadFiles: the body cannot be kept in a file \(.*\): "
+               r"answered 500 \(from 127\.0\.0\.1\)")
+    assert not s.matches(r"RAWPOST .*")
+    assert listing(tmp_path) == ["blocker"]
