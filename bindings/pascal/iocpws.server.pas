@@ -2228,45 +2228,6 @@ begin
   end;
 end;
 
-{ The engine splits Sec-WebSocket-Protocol's comma list in place (its
-  subprotocol list), so the header's value reads as the first name only:
-  HeadersRequest (and HandShake.Protocols) get the whole offer back, as one
-  line of the names joined with ', ', where the first such line was. }
-procedure RestoreProtocolHeader(request: piws_request; L: TIocpHTTPHeaderList);
-var
-  N, K: UInt32;
-  P: PAnsiChar;
-  V: string;
-  I, At: Integer;
-begin
-  N := iws_request_protocol_count(request);
-  if N = 0 then
-    Exit;
-  V := '';
-  K := 0;
-  while K < N do
-  begin
-    P := iws_request_protocol_at(request, K);
-    if P <> nil then
-    begin
-      if V <> '' then
-        V := V + ', ';
-      V := V + IocpWsUtf8Z(P);
-    end;
-    Inc(K);
-  end;
-  At := -1;
-  for I := L.Count - 1 downto 0 do
-    if SameText(L.HeaderName(I), 'Sec-WebSocket-Protocol') then
-    begin
-      At := I;
-      L.Delete(I);
-    end;
-  if At < 0 then
-    At := L.Count;
-  L.Insert(At, 'Sec-WebSocket-Protocol: ' + V);
-end;
-
 function OnConnectCb(server: piws_server; id: iws_conn_id;
   request: piws_request; user: Pointer): Int32;
   {$ifdef OSWINDOWS}stdcall{$else}cdecl{$endif};
@@ -2294,7 +2255,6 @@ begin
     if P <> nil then
       C.FURL := IocpWsUtf8ToString(P, StrLen(P));
     IocpWsReadHeaders(request, C.FHeadersRequest);
-    RestoreProtocolHeader(request, C.FHeadersRequest);
     Status := 0;
     if not VerifyPeer(S, C, id) then
       Status := 403;
