@@ -1182,7 +1182,14 @@ type
       is answered 400 (413: a part's headers over 16 KiB or a field over
       1 MiB) with the reason as text, OnCommandGet does not run, OnError
       says why and a half-written file is deleted (files completed before
-      stay). pstMemoryStream (default): bodies are read into PostStream as
+      stay). Both kinds of streamed body are bounded by
+      HTTPOptions.MaxBodySize (sgc's MaxRequestBodySize; 0 = none): a
+      declared Content-Length over it is answered 413 before any upload
+      event or file; a chunked body that goes over it is answered 413 and
+      the connection closed, every file of that request (the half-written
+      one and those completed before, even after OnHTTPUploadAfterSaveFile)
+      is deleted, OnError says why and OnCommandGet does not run.
+      pstMemoryStream (default): bodies are read into PostStream as
       before and no upload event fires. RemoveBoundaries = False (with
       pstFileStream): such a body is not parsed but written as it arrives,
       boundaries included, to a new '<GUID>.sgc_ps' file in SaveDirectory,
@@ -2710,6 +2717,8 @@ type
   TIocpServerUpload = class(TIocpUploadReceiver)
   public
     Server: TIocpWebSocketServer;
+    Received: Int64;
+    Limit: Int64; { HTTPOptions.MaxBodySize; 0 = none }
     procedure BeforeSave(var AFileName, AFilePath: string);
     procedure AfterSave(const AFileName, AFilePath: string);
     procedure Input(const AName, AValue: string);
@@ -2907,6 +2916,7 @@ var
   R: TIocpRawUpload;
   Obj: TObject;
   Up: TIocpWSHTTPUploadFiles;
+  Streamed: Boolean;
 begin
   Result := IWS_HTTP_BODY_BUFFER;
   S := TIocpWebSocketServer(user);
@@ -2919,6 +2929,25 @@ begin
     if not VerifyPeer(S, nil, id) then
     begin
       Result := 403;
+      Exit;
+    end;
+    Up := S.FHTTPUploadFiles;
+    Streamed := (Up.StreamType = pstFileStream) and (Chunked or (Len >= Up.MinSize));
+    if Streamed then
+    begin
+      Boundary := IocpWsMultipartBoundary(IocpWsUtf8Z(iws_request_header(request, 'Content-Type')));
+      Streamed := Boundary <> '';
+    end;
+    { the engine does not bound a streamed body: the limit is ours; a
+      declared length over it is refused before any event or file }
+    if Streamed and not Chunked and (S.FHTTPOptions.MaxBodySize > 0) and
+      (Len > S.FHTTPOptions.MaxBodySize) then
+    begin
+      S.ReportError(nil, 'HTTPUploadFiles: the body (Content-Length ' +
+        IntToStr(Len) + ') is over HTTPOptions.MaxBodySize (' +
+        IntToStr(S.FHTTPOptions.MaxBodySize) + ' bytes): answered 413, ' +
+        'nothing written (from ' + UploadPeer(S, id) + ')');
+      Result := 413;
       Exit;
     end;
     if Assigned(S.FOnHTTPUploadBeforeCreatePostStream) then
@@ -2941,23 +2970,10 @@ begin
         Ev.Free;
       end;
     end;
-    Up := S.FHTTPUploadFiles;
-    if Up.StreamType <> pstFileStream then
-      Exit;
-    if not Chunked and (Len < Up.MinSize) then
-      Exit;
-    Boundary := IocpWsMultipartBoundary(IocpWsUtf8Z(iws_request_header(request, 'Content-Type')));
-    if Boundary = '' then
+    if not Streamed then
       Exit;
     if not Up.RemoveBoundaries then
     begin
-      { the engine does not bound a streamed body: the limit is ours }
-      if not Chunked and (S.FHTTPOptions.MaxBodySize > 0) and
-        (Len > S.FHTTPOptions.MaxBodySize) then
-      begin
-        Result := 413;
-        Exit;
-      end;
       R := TIocpRawUpload.Create;
       try
         R.Limit := S.FHTTPOptions.MaxBodySize;
@@ -2990,6 +3006,7 @@ begin
         end;
       end;
       U.Server := S;
+      U.Limit := S.FHTTPOptions.MaxBodySize;
       U.OnBeforeSave := U.BeforeSave;
       U.OnAfterSave := U.AfterSave;
       U.OnInput := U.Input;
@@ -3012,10 +3029,31 @@ begin
   end;
 end;
 
+{ A streamed body (chunked) went past HTTPOptions.MaxBodySize: the upload
+  of id is dropped, every file it wrote deleted (Deleted: their paths),
+  OnError says why; returns 413 (the engine answers it and closes the
+  connection: the rest of the body is never read). }
+function UploadOverLimit(S: TIocpWebSocketServer; id: iws_conn_id;
+  Limit: Int64; const Deleted: string): Int32;
+var
+  What: string;
+begin
+  if Deleted = '' then
+    What := 'nothing written'
+  else
+    What := 'deleted: ' + Deleted;
+  S.ReportError(nil, 'HTTPUploadFiles: the body went over ' +
+    'HTTPOptions.MaxBodySize (' + IntToStr(Limit) + ' bytes) as it arrived: ' +
+    'answered 413, the connection closed, ' + What + ' (from ' +
+    UploadPeer(S, id) + ')');
+  Result := 413;
+end;
+
 { on_http_body: a piece of an upload, parsed and saved (or, raw, written
-  to its '.sgc_ps' file); malformed input answers 400 (413 for a header
-  block or field over its limit, or a raw body over
-  HTTPOptions.MaxBodySize), a failure to write 500 (reported), and the
+  to its '.sgc_ps' file); over HTTPOptions.MaxBodySize answers 413 and
+  deletes every file of the request (the piece that crosses the limit is
+  not written); malformed input answers 400 (413 for a header block or
+  field over its limit), a failure to write 500 (reported), and the
   upload is dropped (the half-written file deleted). }
 function OnHttpBodyCb(server: piws_server; id: iws_conn_id; data: PByte;
   length: UInt32; user: Pointer): Int32;
@@ -3024,7 +3062,9 @@ var
   S: TIocpWebSocketServer;
   O: TObject;
   R: TIocpRawUpload;
+  U: TIocpServerUpload;
   N: Integer;
+  Limit: Int64;
   Why: string;
 begin
   Result := 0;
@@ -3039,8 +3079,10 @@ begin
       Inc(R.Received, length);
       if (R.Limit > 0) and (R.Received > R.Limit) then
       begin
-        TakeUpload(S, id).Free;
-        Result := 413;
+        Why := R.Stream.FileName;
+        Limit := R.Limit;
+        TakeUpload(S, id).Free; { deletes the file }
+        Result := UploadOverLimit(S, id, Limit, Why);
         Exit;
       end;
       try
@@ -3065,8 +3107,22 @@ begin
       end;
       Exit;
     end;
+    U := TIocpServerUpload(O);
+    Inc(U.Received, length);
+    if (U.Limit > 0) and (U.Received > U.Limit) then
+    begin
+      Limit := U.Limit;
+      TakeUpload(S, id);
+      try
+        Why := U.DeleteWritten;
+      finally
+        U.Free;
+      end;
+      Result := UploadOverLimit(S, id, Limit, Why);
+      Exit;
+    end;
     try
-      TIocpServerUpload(O).Feed(data, length);
+      U.Feed(data, length);
     except
       on E: EIocpMultipart do
       begin

@@ -82,6 +82,7 @@ type
     FValueLen: Integer;
     FMaxFieldSize: Integer;
     FSaved: Integer;
+    FWritten: TStringList; { the files completed so far (full paths) }
     FOnBeforeSave: TIocpUploadBeforeSaveEvent;
     FOnAfterSave: TIocpUploadAfterSaveEvent;
     FOnInput: TIocpUploadInputEvent;
@@ -93,8 +94,13 @@ type
     { ADirectory: where files go ('' = the program's folder); created when
       the first file comes. }
     constructor Create(const ABoundary: RawByteString; const ADirectory: string);
-    { Deletes a file left half-written (the body did not complete). }
+    { Deletes a file left half-written (the body did not complete);
+      completed files stay. }
     destructor Destroy; override;
+    { Deletes every file this body wrote: the one being written and those
+      completed before (e.g. the body went over the size limit). Returns
+      their paths, ', '-separated ('' if none). }
+    function DeleteWritten: string;
     property MaxFieldSize: Integer read FMaxFieldSize write FMaxFieldSize;
     property Saved: Integer read FSaved;
     { (var file name, var folder) before a file is created: the name is
@@ -544,6 +550,7 @@ begin
   if FDirectory = '' then
     FDirectory := ExtractFilePath(ParamStr(0));
   FMaxFieldSize := DEFAULT_MAX_FIELD;
+  FWritten := TStringList.Create;
 end;
 
 destructor TIocpUploadReceiver.Destroy;
@@ -553,7 +560,29 @@ begin
     FreeAndNil(FFile);
     DeleteFile(FFilePath);
   end;
+  FWritten.Free;
   inherited Destroy;
+end;
+
+function TIocpUploadReceiver.DeleteWritten: string;
+var
+  I: Integer;
+begin
+  Result := '';
+  if FFile <> nil then
+  begin
+    FreeAndNil(FFile); { closed first: Windows cannot delete an open file }
+    DeleteFile(FFilePath);
+    Result := FFilePath;
+  end;
+  for I := FWritten.Count - 1 downto 0 do
+  begin
+    DeleteFile(FWritten[I]);
+    if Result <> '' then
+      Result := ', ' + Result;
+    Result := FWritten[I] + Result;
+  end;
+  FWritten.Clear;
 end;
 
 procedure TIocpUploadReceiver.PartBegin;
@@ -610,6 +639,7 @@ begin
     if FFile = nil then
       Exit;
     FreeAndNil(FFile);
+    FWritten.Add(FFilePath);
     Inc(FSaved);
     if Assigned(FOnAfterSave) then
       FOnAfterSave(FSavedName, FSavedDir);

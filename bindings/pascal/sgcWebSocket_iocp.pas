@@ -119,7 +119,11 @@ type
     { The largest request body: when not 0 it sets HTTPOptions.MaxBodySize
       (a larger body is answered 413 by the engine); 0 leaves
       HTTPOptions.MaxBodySize (1 MiB) as it is. }
-    property MaxRequestBodySize: Int64 read FMaxRequestBodySize write SetMaxRequestBodySize;
+    { sgc's default (64 MB) and meaning: a larger request body is answered
+      413. It sets HTTPOptions.MaxBodySize; 0 (sgc: unlimited) sets the
+      engine's largest bound, 2 GiB: a body held in memory is never
+      unbounded. Negative raises EIocpWs. }
+    property MaxRequestBodySize: Int64 read FMaxRequestBodySize write SetMaxRequestBodySize default 67108864;
     { Params are always parsed (query and form body): False is reported. }
     property ParseParams: Boolean read FParseParams write FParseParams default True;
     { Indy's socket read tuning: no equivalent (reported when not 0). }
@@ -450,6 +454,12 @@ const
 
 implementation
 
+const
+  { sgc's default MaxRequestBodySize (64 MB), and the engine's largest
+    IWS_OPT_HTTP_MAX_BODY_SIZE }
+  SGC_MAX_REQUEST_BODY = 64 * 1024 * 1024;
+  ENGINE_MAX_BODY = Int64(1) shl 31;
+
 { ---- TsgcWebSocketHTTPServer ----------------------------------------------- }
 
 constructor TsgcWebSocketHTTPServer.Create(AOwner: TComponent);
@@ -457,6 +467,7 @@ begin
   inherited Create(AOwner);
   FParseParams := True;
   FPushPromise := TStringList.Create;
+  SetMaxRequestBodySize(SGC_MAX_REQUEST_BODY);
 end;
 
 destructor TsgcWebSocketHTTPServer.Destroy;
@@ -485,8 +496,13 @@ end;
 procedure TsgcWebSocketHTTPServer.SetMaxRequestBodySize(V: Int64);
 begin
   CheckInactive('changing an option');
+  if V < 0 then
+    raise EIocpWs.CreateCode(IWS_E_OPTION_RANGE, 'iocpws: MaxRequestBodySize ' +
+      IntToStr(V) + ' is negative (0 = the largest, 2 GiB)');
   FMaxRequestBodySize := V;
-  if V > 0 then
+  if (V = 0) or (V > ENGINE_MAX_BODY) then
+    HTTPOptions.MaxBodySize := ENGINE_MAX_BODY
+  else
     HTTPOptions.MaxBodySize := V;
 end;
 

@@ -437,6 +437,37 @@ var
   M: TServerModule;
   S: TsgcWebSocketServer;
   H: TsgcWebSocketHTTPServer;
+
+{ sgc's MaxRequestBodySize: default 64 MB, 0 = sgc's "unlimited" (the
+  engine's largest bound here), negative refused. }
+procedure MaxRequestBodyChecks;
+var
+  H: TsgcWebSocketHTTPServer;
+  Raised: Boolean;
+begin
+  H := TsgcWebSocketHTTPServer.Create(nil);
+  try
+    Check((H.MaxRequestBodySize = 64 * 1024 * 1024) and
+      (H.HTTPOptions.MaxBodySize = 64 * 1024 * 1024),
+      'MaxRequestBodySize defaults to sgc''s 64 MB, and so does HTTPOptions.MaxBodySize',
+      IntToStr(H.MaxRequestBodySize) + ' / ' + IntToStr(H.HTTPOptions.MaxBodySize));
+    H.MaxRequestBodySize := 0;
+    Check((H.MaxRequestBodySize = 0) and (H.HTTPOptions.MaxBodySize = Int64(1) shl 31),
+      'MaxRequestBodySize 0 sets the engine''s largest bound (2 GiB)',
+      IntToStr(H.HTTPOptions.MaxBodySize));
+    Raised := False;
+    try
+      H.MaxRequestBodySize := -1;
+    except
+      on E: EIocpWs do
+        Raised := True;
+    end;
+    Check(Raised and (H.MaxRequestBodySize = 0), 'a negative MaxRequestBodySize raises EIocpWs and changes nothing');
+  finally
+    H.Free;
+  end;
+end;
+
 begin
   Dir := IncludeTrailingPathDelimiter(ParamStr(1));
   Errors := TStringList.Create;
@@ -494,6 +525,7 @@ begin
       RoundTrip('sgc_http_server.dfm', M);
       if H <> nil then
         HTTPStartChecks(M, H);
+      MaxRequestBodyChecks;
     finally
       M.Free;
     end;

@@ -44,7 +44,8 @@
   IDHTTPSESSIONID=reject is refused 403; the stdin command httpstop sets
   its Active to False and prints HTTPSTOPPED).
   upload=<folder> (a TsgcWebSocketHTTPServer, prints HTTPPORT <port>, with
-  HTTPUploadFiles.StreamType = pstFileStream and SaveDirectory = folder:
+  HTTPUploadFiles.StreamType = pstFileStream, SaveDirectory = folder and
+  MaxRequestBodySize 8 MiB:
   UPLOAD_CREATE <Content-Type> (a request with 'X-Refuse: 1' is refused),
   UPLOAD_BEFORE <name> <folder> (rename-me.txt becomes renamed.txt,
   skip.bin is skipped), UPLOAD_AFTER <name> <folder>,
@@ -1116,6 +1117,7 @@ begin
         F.HTTPServer.Port := 0;
         F.HTTPServer.Host := '127.0.0.1';
         F.HTTPServer.NotifyEvents := neNoSync;
+        F.HTTPServer.MaxRequestBodySize := 8 * 1024 * 1024;
         F.HTTPServer.HTTPUploadFiles.StreamType := pstFileStream;
         F.HTTPServer.HTTPUploadFiles.SaveDirectory := OptValue;
         F.HTTPServer.OnCommandGet := F.UploadCommandGet;

@@ -306,6 +306,9 @@ def test_upload_raw_body_over_the_limit(sgc, tmp_path):
     finally:
         c.close()
     assert data.startswith(b"HTTP/1.1 413"), data[:100]
+    s.wait_for(r"ERROR HTTPUploadFiles: the body \(Content-Length 9437184\) is over "
+               r"HTTPOptions\.MaxBodySize \(8388608 bytes\): answered 413, nothing "
+               r"written \(from 127\.0\.0\.1\)")
     # chunked: counted as it arrives
     c = socket.create_connection(("127.0.0.1", port), timeout=30)
     status = None
@@ -328,6 +331,9 @@ def test_upload_raw_body_over_the_limit(sgc, tmp_path):
     finally:
         c.close()
     assert status in (None, 413), status
+    s.wait_for(r"ERROR HTTPUploadFiles: the body went over HTTPOptions\.MaxBodySize "
+               r"\(8388608 bytes\) as it arrived: answered 413, the connection closed, "
+               r"deleted: \S*\.sgc_ps \(from 127\.0\.0\.1\)")
     # the server lives on, answers the next request, and nothing is left
     assert post_raw(port, part("a", b"x", "a.bin") + end())[0] == 200
     assert len(s.matches(r"RAWPOST .*")) == 1
@@ -346,3 +352,113 @@ def test_upload_raw_file_cannot_be_created(sgc, tmp_path):
                r"answered 500 \(from 127\.0\.0\.1\)")
     assert not s.matches(r"RAWPOST .*")
     assert listing(tmp_path) == ["blocker"]
+
+
+# ---- the body limit on parsed uploads (RemoveBoundaries = True) -----------
+
+def post_declared_over(port, size):
+    """A multipart head declaring a Content-Length of size, no body sent:
+    the server answers from the head alone. Returns the status."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        c.sendall((f"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n"
+                   f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\r\n").encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        c.close()
+    return int(data.split(b" ")[1])
+
+
+def post_chunked(port, head_part, filler, total):
+    """POSTs a chunked multipart body: head_part (bytes), then a file part
+    'big.bin' of filler bytes until total bytes were sent (1 MiB chunks),
+    then the end. Returns the status, None when the refusal was cut by the
+    reset of the unread body."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=30)
+    status = None
+    try:
+        c.sendall((f"POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                   f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\r\n").encode())
+        first = head_part + (f"--{BOUNDARY}\r\nContent-Disposition: form-data; "
+                             f'name="b"; filename="big.bin"\r\n\r\n').encode()
+        try:
+            c.sendall(b"%x\r\n" % len(first) + first + b"\r\n")
+            sent = len(first)
+            while sent < total:
+                c.sendall(b"%x\r\n" % len(filler) + filler + b"\r\n")
+                sent += len(filler)
+            tail = b"\r\n" + end()
+            c.sendall(b"%x\r\n" % len(tail) + tail + b"\r\n0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the whole body was sent
+        try:
+            data = c.recv(65536)
+            if data:
+                status = int(data.split(b" ")[1])
+        except ConnectionResetError:
+            pass
+        # the server closes the connection after its answer
+        try:
+            while c.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+    finally:
+        c.close()
+    return status
+
+
+def test_upload_parsed_body_over_the_limit(sgc, tmp_path):
+    """HTTPUploadFiles with RemoveBoundaries (MaxRequestBodySize 8 MiB): a
+    declared length over the limit is answered 413 before any event or
+    file; a chunked body is counted as it arrives: past the limit 413, the
+    connection closed, every file of the request deleted (the complete one
+    too), OnError says why, OnCommandGet never runs."""
+    s, port, folder = start(sgc, tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "keep.txt").write_bytes(b"not this request's")
+    # declared: refused from the head
+    mark = s.mark()
+    assert post_declared_over(port, (8 << 20) + 1) == 413
+    s.wait_for(r"ERROR HTTPUploadFiles: the body \(Content-Length 8388609\) is over "
+               r"HTTPOptions\.MaxBodySize \(8388608 bytes\): answered 413, nothing "
+               r"written \(from 127\.0\.0\.1\)", since=mark)
+    assert not s.matches(r"UPLOAD_\w+ .*|HTTP .*", mark)
+    assert os.listdir(folder) == ["keep.txt"]
+    # exactly at the limit: accepted (the limit is inclusive)
+    mark = s.mark()
+    first = part("a", b"first file", "first.bin")
+    rest = f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"b\"; " \
+           f"filename=\"exact.bin\"\r\n\r\n".encode()
+    fill = (8 << 20) - len(first) - len(rest) - len(b"\r\n" + end())
+    body = first + rest + b"e" * fill + b"\r\n" + end()
+    assert len(body) == 8 << 20
+    assert raw_request(port, body) == (200, "done")
+    s.wait_for(r"HTTP POST /raw nil", since=mark)
+    assert (folder / "exact.bin").stat().st_size == fill
+    for n in ("first.bin", "exact.bin"):
+        (folder / n).unlink()
+    # chunked: a complete file, then one that goes past the limit
+    mark = s.mark()
+    status = post_chunked(port, part("a", b"first file", "first.bin"),
+                          os.urandom(1 << 20), 10 << 20)
+    assert status in (None, 413), status
+    s.wait_for(r"ERROR HTTPUploadFiles: the body went over HTTPOptions\.MaxBodySize "
+               r"\(8388608 bytes\) as it arrived: answered 413, the connection closed, "
+               r"deleted: \S*first\.bin, \S*big\.bin \(from 127\.0\.0\.1\)", since=mark)
+    assert events(s, mark) == ["UPLOAD_CREATE multipart/form-data",
+                               "UPLOAD_BEFORE first.bin <here>",
+                               "UPLOAD_AFTER first.bin <here>",
+                               "UPLOAD_BEFORE big.bin <here>"]  # no OnCommandGet
+    assert os.listdir(folder) == ["keep.txt"]
+    # the server lives on
+    src = tmp_path / "after.txt"
+    src.write_bytes(b"still here")
+    assert curl(port, "-F", f"f=@{src}") == (200, "done")
+    assert sorted(os.listdir(folder)) == ["after.txt", "keep.txt"]
+    assert not s.matches(r"EXCEPTION .*")
