@@ -25,15 +25,36 @@ uses
 {$I iocpws.warnings.inc}
 
 type
-  { sgc's TsgcTCPTLS_Options (unit sgcTCP_Classes), as far as
-    TsgcWSServerForwardHTTP.TLSOptions needs it: the members whose types
-    sgc publishes. IOHandler, OpenSSL_Options and SChannel_Options (client
-    TLS library choices: TwsTLSIOHandler, TsgcOpenSSLClient_Options,
-    TsgcSChannelClient_Options) are not declared. Nothing reads it: the
-    engine does not forward HTTP. }
+  { sgc's TsgcOpenSSLClient_Options (unit sgcSocket_Classes): the members
+    the server's OpenSSL_Options has (APIVersion, LibPath, LibPathCustom,
+    UnixSymLinks, CurveList, VersionMin; ECDHE is the server's). X509Checks
+    and LegacyProvider are not declared: sgc's reference does not publish
+    their types. }
+  TIocpWSOpenSSLClientOptions = class(TIocpWSOpenSSLOptions);
+
+  { sgc's TsgcSChannelClient_Options (unit sgcSocket_Classes): CertHash,
+    CipherList, UseLegacyCredentials. CertStoreName and CertStorePath are
+    not declared: sgc's reference does not publish their types. }
+  TIocpWSSChannelClientOptions = class(TIocpWSOptionsBase)
+  private
+    FCertHash: string;
+    FCipherList: string;
+    FUseLegacyCredentials: Boolean;
+  published
+    property CertHash: string read FCertHash write FCertHash;
+    property CipherList: string read FCipherList write FCipherList;
+    property UseLegacyCredentials: Boolean read FUseLegacyCredentials write FUseLegacyCredentials default False;
+  end;
+
+  { sgc's TsgcTCPTLS_Options (unit sgcTCP_Classes), the TLSOptions of
+    TsgcWSServerForwardHTTP. Nothing reads it: the engine does not forward
+    HTTP (an OnBeforeForwardHTTP handler is reported at Start). }
   TIocpWSTCPTLSOptions = class(TPersistent)
   private
     FALPNProtocols: TStringList;
+    FIOHandler: TIocpWSTLSIOHandler;
+    FOpenSSLOptions: TIocpWSOpenSSLClientOptions;
+    FSChannelOptions: TIocpWSSChannelClientOptions;
     FCertFile: string;
     FKeyFile: string;
     FPassword: string;
@@ -41,12 +62,17 @@ type
     FVerifyCertificate: Boolean;
     FVerifyDepth: Integer;
     FVersion: TIocpWSTLSVersions;
+    procedure SetOpenSSLOptions(V: TIocpWSOpenSSLClientOptions);
+    procedure SetSChannelOptions(V: TIocpWSSChannelClientOptions);
   public
     constructor Create;
     destructor Destroy; override;
     procedure Assign(aSource: TPersistent); override;
   published
     property ALPNProtocols: TStringList read FALPNProtocols;
+    property IOHandler: TIocpWSTLSIOHandler read FIOHandler write FIOHandler default iohOpenSSL;
+    property OpenSSL_Options: TIocpWSOpenSSLClientOptions read FOpenSSLOptions write SetOpenSSLOptions;
+    property SChannel_Options: TIocpWSSChannelClientOptions read FSChannelOptions write SetSChannelOptions;
     property CertFile: string read FCertFile write FCertFile;
     property KeyFile: string read FKeyFile write FKeyFile;
     property Password: string read FPassword write FPassword;
@@ -1307,12 +1333,26 @@ constructor TIocpWSTCPTLSOptions.Create;
 begin
   inherited Create;
   FALPNProtocols := TStringList.Create;
+  FOpenSSLOptions := TIocpWSOpenSSLClientOptions.Create(nil);
+  FSChannelOptions := TIocpWSSChannelClientOptions.Create(nil);
 end;
 
 destructor TIocpWSTCPTLSOptions.Destroy;
 begin
+  FSChannelOptions.Free;
+  FOpenSSLOptions.Free;
   FALPNProtocols.Free;
   inherited Destroy;
+end;
+
+procedure TIocpWSTCPTLSOptions.SetOpenSSLOptions(V: TIocpWSOpenSSLClientOptions);
+begin
+  FOpenSSLOptions.Assign(V);
+end;
+
+procedure TIocpWSTCPTLSOptions.SetSChannelOptions(V: TIocpWSSChannelClientOptions);
+begin
+  FSChannelOptions.Assign(V);
 end;
 
 procedure TIocpWSTCPTLSOptions.Assign(aSource: TPersistent);
@@ -1323,6 +1363,9 @@ begin
   begin
     O := TIocpWSTCPTLSOptions(aSource);
     FALPNProtocols.Assign(O.FALPNProtocols);
+    FIOHandler := O.FIOHandler;
+    FOpenSSLOptions.Assign(O.FOpenSSLOptions);
+    FSChannelOptions.Assign(O.FSChannelOptions);
     FCertFile := O.FCertFile;
     FKeyFile := O.FKeyFile;
     FPassword := O.FPassword;

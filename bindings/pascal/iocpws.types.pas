@@ -59,6 +59,10 @@ type
   TIocpWSOpenSSLSymLinks = (oslsSymLinksDefault, oslsSymLinksLoadFirst,
     oslsSymLinksLoad, oslsSymLinksDontLoad);
 
+  { sgc's TwsTLSIOHandler (the TLS library of sgc's client side:
+    TsgcTCPTLS_Options.IOHandler). }
+  TIocpWSTLSIOHandler = (iohOpenSSL, iohSChannel, iohAndroidTLS, iohAppleTLS);
+
   { sgc's TtcpEOFScanBuffer (a connection's TCPEndOfFrameScanBuffer: sgc's
     raw TCP transport; no equivalent here, always eofScanNone). }
   TIocpWSEOFScanBuffer = (eofScanNone, eofScanLatestBytes, eofScanAllBytes);

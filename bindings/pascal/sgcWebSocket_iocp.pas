@@ -74,6 +74,9 @@ type
   { sgc's TsgcTCPTLS_Options and TsgcWSServerForwardHTTP: declared in
     iocpws.sgcoptions (the connection's Forward_HTTP needs them). }
   TsgcTCPTLS_Options = iocpws.sgcoptions.TIocpWSTCPTLSOptions;
+  TsgcOpenSSLClient_Options = iocpws.sgcoptions.TIocpWSOpenSSLClientOptions;
+  TsgcSChannelClient_Options = iocpws.sgcoptions.TIocpWSSChannelClientOptions;
+  TwsTLSIOHandler = iocpws.types.TIocpWSTLSIOHandler;
   TsgcWSServerForwardHTTP = iocpws.sgcoptions.TIocpWSServerForwardHTTP;
 
   { sgc's OnBeforeForwardHTTP (sgc's signature): never called here. }
@@ -375,6 +378,10 @@ const
   iohDefault = iocpws.types.iohDefault;
   iohIOCP = iocpws.types.iohIOCP;
   iohEPOLL = iocpws.types.iohEPOLL;
+  iohOpenSSL = iocpws.types.iohOpenSSL;
+  iohSChannel = iocpws.types.iohSChannel;
+  iohAndroidTLS = iocpws.types.iohAndroidTLS;
+  iohAppleTLS = iocpws.types.iohAppleTLS;
   hbtAlways = iocpws.types.hbtAlways;
   hbtOnlyIfNoMsgRcvInterval = iocpws.types.hbtOnlyIfNoMsgRcvInterval;
   trpUndefined = iocpws.types.trpUndefined;

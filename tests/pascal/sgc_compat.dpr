@@ -157,6 +157,12 @@ begin
     aForward.CustomHeaders.Add('X-Forwarded: 1');
     aForward.TLSOptions.VerifyCertificate := False;
     aForward.TLSOptions.Version := tls1_2;
+    aForward.TLSOptions.IOHandler := iohOpenSSL;
+    aForward.TLSOptions.OpenSSL_Options.APIVersion := oslAPI_3_0;
+    aForward.TLSOptions.OpenSSL_Options.VersionMin := tls1_2;
+    aForward.TLSOptions.SChannel_Options.CipherList := '';
+    aForward.TLSOptions.SChannel_Options.CertHash := '';
+    aForward.TLSOptions.SChannel_Options.UseLegacyCredentials := False;
     Writeln(aForward.GetForwardURL);
   end;
 end;
