@@ -11,49 +11,28 @@
 #include "frame.h"
 
 /* Each thread keeps one wslay frame context for wslay_frame_write, which
- * writes a frame straight into the chunk being built (no sink callback).
- * The context holds the state of a frame in progress; every frame here is
- * written whole into a buffer of its exact size, so it is back at "next
- * header" after each call. */
-typedef struct frame_encoder {
-  wslay_frame_context_ptr ctx;
-} frame_encoder;
-
+ * writes a frame straight into the chunk being built and calls no callback
+ * (the server does not mask). The context holds the state of a frame in
+ * progress; every frame here is written whole into a buffer of its exact
+ * size, so it is back at "next header" after each call. */
 static iws__tlocal_key *volatile encoder_key;
 
 static void encoder_free(void *p) {
-  frame_encoder *e = p;
-  if (!e) return;
-  wslay_frame_context_free(e->ctx);
-  free(e);
+  if (p) wslay_frame_context_free(p);
 }
 
-/* never called: the server does not mask and wslay_frame_write takes no
- * sink, but wslay's context wants the callback table */
-static ssize_t encoder_send_unused(const uint8_t *data, size_t len, int flags,
-                                   void *user) {
-  (void)data, (void)len, (void)flags, (void)user;
-  return WSLAY_ERR_INVALID_ARGUMENT;
-}
-
-static frame_encoder *encoder_get(void) {
+static wslay_frame_context_ptr encoder_get(void) {
   iws__tlocal_key *key = iws__tlocal_key_once(&encoder_key, encoder_free);
-  frame_encoder *e;
+  wslay_frame_context_ptr ctx;
   if (!key) return NULL;
-  e = iws__tlocal_get(key);
-  if (!e) {
+  ctx = iws__tlocal_get(key);
+  if (!ctx) {
     struct wslay_frame_callbacks cbs;
-    e = calloc(1, sizeof(*e));
-    if (!e) return NULL;
     memset(&cbs, 0, sizeof(cbs));
-    cbs.send_callback = encoder_send_unused;
-    if (wslay_frame_context_init(&e->ctx, &cbs, e) != 0) {
-      free(e);
-      return NULL;
-    }
-    iws__tlocal_set(key, e);
+    if (wslay_frame_context_init(&ctx, &cbs, NULL) != 0) return NULL;
+    iws__tlocal_set(key, ctx);
   }
-  return e;
+  return ctx;
 }
 
 static size_t header_size(size_t len) {
@@ -69,11 +48,11 @@ iws__chunk *iws__frame_encode(uint32_t opcode, const void *payload,
  * this thread's wslay encoder. 0, or -1 (out of memory). */
 static int encode_into(uint32_t opcode, int rsv1, const void *payload,
                        size_t len, uint8_t *out, size_t size) {
-  frame_encoder *e = encoder_get();
+  wslay_frame_context_ptr ctx = encoder_get();
   struct wslay_frame_iocb iocb;
   ssize_t r;
   size_t written;
-  if (!e) return -1;
+  if (!ctx) return -1;
   memset(&iocb, 0, sizeof(iocb));
   iocb.fin = 1;
   iocb.rsv = rsv1 ? WSLAY_RSV1_BIT : WSLAY_RSV_NONE;
@@ -82,13 +61,13 @@ static int encode_into(uint32_t opcode, int rsv1, const void *payload,
   iocb.payload_length = len;
   iocb.data = payload;
   iocb.data_length = len;
-  r = wslay_frame_write(e->ctx, &iocb, out, size, &written);
+  r = wslay_frame_write(ctx, &iocb, out, size, &written);
   if (r < 0 || (size_t)r != size || written != len) {
     /* Cannot happen with a buffer of the frame's size; never ship a
      * half-built frame if it does, and let the next call start from a
      * fresh encoder (wslay's state may be mid-frame). */
     iws__tlocal_set(encoder_key, NULL);
-    encoder_free(e);
+    encoder_free(ctx);
     return -1;
   }
   return 0;
